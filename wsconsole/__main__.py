@@ -1,0 +1,7 @@
+"""Entry point for ``python -m wsconsole``."""
+
+import sys
+
+from wsconsole.cli import main
+
+sys.exit(main())

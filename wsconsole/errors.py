@@ -1,0 +1,110 @@
+"""The exceptions wsconsole raises.
+
+Every exception carries the data it is about and builds its own message,
+so callers can show ``str(exc)`` to a user as it is::
+
+    WsConsoleError
+    ├── InvalidUrlError(ValueError)       a URL that is not ws:// or wss://
+    ├── InvalidCloseError(ValueError)     a close code or reason we may not send
+    ├── InvalidHexError(ValueError)       hex input that is not whole bytes
+    ├── NotOpenError(RuntimeError)        sending when the peer is not OPEN
+    ├── SendError(RuntimeError)           the transport failed while sending
+    └── ServerError(RuntimeError)         the echo server could not start
+
+The ``ValueError`` and ``RuntimeError`` bases let callers that know only the
+builtin exceptions catch them too.
+"""
+
+from __future__ import annotations
+
+
+class WsConsoleError(Exception):
+    """Base class of every wsconsole exception."""
+
+
+class InvalidUrlError(WsConsoleError, ValueError):
+    """A URL that cannot be connected to.
+
+    Attributes:
+        url: The URL as given.
+        problem: What is wrong with it, in a few words.
+    """
+
+    def __init__(self, url: str, problem: str) -> None:
+        self.url = url
+        self.problem = problem
+        super().__init__(f"invalid URL {url!r}: {problem}")
+
+
+class InvalidCloseError(WsConsoleError, ValueError):
+    """A close code or reason that RFC 6455 does not let an endpoint send.
+
+    Attributes:
+        code: The close code as given.
+        reason: The reason as given.
+        problem: Why it is refused.
+    """
+
+    def __init__(self, code: int, reason: str, problem: str) -> None:
+        self.code = code
+        self.reason = reason
+        self.problem = problem
+        super().__init__(problem)
+
+
+class InvalidHexError(WsConsoleError, ValueError):
+    """Hex input that does not describe whole bytes.
+
+    Attributes:
+        text: The input as given.
+        position: Index in ``text`` of the first offending character.
+        problem: What is wrong there.
+    """
+
+    def __init__(self, text: str, position: int, problem: str) -> None:
+        self.text = text
+        self.position = position
+        self.problem = problem
+        super().__init__(f"{problem} at character {position + 1}")
+
+
+class NotOpenError(WsConsoleError, RuntimeError):
+    """Sending on a connection that is not OPEN.
+
+    Attributes:
+        state_name: The name of the ready state at the time.
+    """
+
+    def __init__(self, state_name: str) -> None:
+        self.state_name = state_name
+        super().__init__(f"cannot send: the connection is {state_name}, not OPEN")
+
+
+class ServerError(WsConsoleError, RuntimeError):
+    """The echo server could not start.
+
+    Attributes:
+        host: The address it tried to listen on.
+        port: The port it tried.
+        cause: The underlying error text.
+    """
+
+    def __init__(self, host: str, port: int, cause: str) -> None:
+        self.host = host
+        self.port = port
+        self.cause = cause
+        super().__init__(f"cannot listen on {host}:{port}: {cause}")
+
+
+class SendError(WsConsoleError, RuntimeError):
+    """The transport failed while a packet was being written.
+
+    The connection is then lost; the next ``poll()`` reports how it ended.
+
+    Attributes:
+        cause: The underlying error text.
+    """
+
+    def __init__(self, cause: str) -> None:
+        self.cause = cause
+        super().__init__(f"could not send: {cause}")

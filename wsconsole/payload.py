@@ -1,0 +1,165 @@
+"""Formatting and parsing of packet contents, for people.
+
+Pure functions: previews for the log, the full views of an entry (text,
+pretty JSON, hex dump), and the parser of the composer's hex input.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+
+from wsconsole.errors import InvalidHexError
+
+PREVIEW_CHARS = 200
+"""Characters kept in a one-line preview before it is cut with an ellipsis."""
+
+PREVIEW_BYTES = 48
+"""Bytes of a binary packet shown in its one-line preview."""
+
+# Control characters (C0, DEL, C1) and the Unicode line/paragraph separators,
+# which would otherwise break a line or hide in it.
+_ESCAPES = {
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\\": "\\\\",
+}
+
+
+def _is_invisible(ch: str) -> bool:
+    code = ord(ch)
+    return code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029, 0xFEFF)
+
+
+def escape_control(text: str, *, escape_backslash: bool = False) -> str:
+    """Makes control characters visible: NUL becomes ``\\x00``, a newline ``\\n``.
+
+    Args:
+        text: Any text.
+        escape_backslash: Also double backslashes, so the result is unambiguous.
+    """
+    if not any(_is_invisible(ch) or (escape_backslash and ch == "\\") for ch in text):
+        return text
+    out = []
+    for ch in text:
+        if ch == "\\" and not escape_backslash:
+            out.append(ch)
+        elif ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif _is_invisible(ch):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def preview(data: str | bytes, max_chars: int = PREVIEW_CHARS) -> str:
+    """Returns a one-line preview of a packet.
+
+    Text has its control characters escaped; binary shows as spaced hex bytes.
+    """
+    if isinstance(data, bytes):
+        head = data[:PREVIEW_BYTES].hex(" ")
+        return head + (" …" if len(data) > PREVIEW_BYTES else "")
+    text = escape_control(data[: max_chars + 1])
+    if len(text) > max_chars:
+        return text[:max_chars] + "…"
+    return text
+
+
+def byte_size(data: str | bytes) -> int:
+    """Size of a packet on the wire, in bytes (UTF-8 for text)."""
+    return len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+
+
+def format_size(size_bytes: int) -> str:
+    """Human size: ``"512 B"``, ``"1.5 KiB"``, ``"2.0 MiB"``."""
+    if size_bytes < 1024:
+        return f"{size_bytes} B"
+    value = float(size_bytes)
+    for unit in ("KiB", "MiB", "GiB"):
+        value /= 1024
+        if value < 1024 or unit == "GiB":
+            return f"{value:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def pretty_json(text: str) -> str | None:
+    """Returns ``text`` re-indented as JSON, or None if it is not a JSON object or array.
+
+    Scalars ("42", "true") are left alone: pretty-printing them shows nothing new.
+    """
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "[{":
+        return None
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        return None
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def hex_dump(data: bytes, width: int = 16) -> str:
+    """Classic hex dump: offset, hex bytes in two groups, and printable ASCII.
+
+    Example line: ``00000000  48 65 6c 6c 6f 00 ...  |Hello.|``
+    """
+    if not data:
+        return "(empty)"
+    lines = []
+    half = width // 2
+    for offset in range(0, len(data), width):
+        chunk = data[offset : offset + width]
+        left = chunk[:half].hex(" ")
+        right = chunk[half:].hex(" ")
+        hex_part = f"{left:<{half * 3 - 1}}  {right:<{half * 3 - 1}}"
+        ascii_part = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
+        lines.append(f"{offset:08x}  {hex_part}  |{ascii_part}|")
+    return "\n".join(lines)
+
+
+_SEPARATORS = " \t\r\n,:-"
+
+
+def parse_hex(text: str) -> bytes:
+    """Parses hex typed by a person into bytes.
+
+    Accepts pairs of hex digits separated by spaces, commas, colons or dashes
+    or not at all (``"de ad be ef"``, ``"DEADBEEF"``, ``"de:ad"``), each pair
+    optionally written ``0x..``.  Empty input gives ``b""``.
+
+    Raises:
+        InvalidHexError: A character that is not hex, or a byte with only one digit.
+    """
+    out = bytearray()
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch in _SEPARATORS:
+            i += 1
+            continue
+        if ch == "0" and i + 1 < n and text[i + 1] in "xX":
+            i += 2
+            start = i
+            digits = ""
+            while i < n and text[i] in string.hexdigits and len(digits) < 2:
+                digits += text[i]
+                i += 1
+            if len(digits) != 2:
+                raise InvalidHexError(text, start - 2, "'0x' must be followed by two hex digits")
+            out.append(int(digits, 16))
+            continue
+        if ch not in string.hexdigits:
+            raise InvalidHexError(text, i, f"{escape_control(ch)!r} is not a hex digit")
+        if i + 1 >= n or text[i + 1] not in string.hexdigits:
+            if i + 1 < n and text[i + 1] not in _SEPARATORS:
+                raise InvalidHexError(
+                    text, i + 1, f"{escape_control(text[i + 1])!r} is not a hex digit"
+                )
+            raise InvalidHexError(text, i, "odd number of hex digits: each byte needs two")
+        out.append(int(text[i : i + 2], 16))
+        i += 2
+    return bytes(out)
