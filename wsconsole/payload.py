@@ -81,7 +81,9 @@ def format_size(size_bytes: int) -> str:
     value = float(size_bytes)
     for unit in ("KiB", "MiB", "GiB"):
         value /= 1024
-        if value < 1024 or unit == "GiB":
+        # Compare what will be shown, not the exact value: 1048575 bytes is
+        # 1023.999 KiB, which ".1f" would round up to "1024.0 KiB".
+        if round(value, 1) < 1024 or unit == "GiB":
             return f"{value:.1f} {unit}"
     raise AssertionError("unreachable")
 
@@ -153,13 +155,22 @@ def parse_hex(text: str) -> bytes:
             out.append(int(digits, 16))
             continue
         if ch not in string.hexdigits:
-            raise InvalidHexError(text, i, f"{escape_control(ch)!r} is not a hex digit")
+            # repr() already shows control characters escaped ('\x00'); repr() of
+            # escape_control()'s output doubled the backslash ('\\x00').
+            raise InvalidHexError(text, i, f"{ch!r} is not a hex digit")
         if i + 1 >= n or text[i + 1] not in string.hexdigits:
             if i + 1 < n and text[i + 1] not in _SEPARATORS:
-                raise InvalidHexError(
-                    text, i + 1, f"{escape_control(text[i + 1])!r} is not a hex digit"
-                )
+                raise InvalidHexError(text, i + 1, f"{text[i + 1]!r} is not a hex digit")
             raise InvalidHexError(text, i, "odd number of hex digits: each byte needs two")
         out.append(int(text[i : i + 2], 16))
         i += 2
     return bytes(out)
+
+
+def show_invisible(text: str) -> str:
+    """Escapes control characters but keeps line breaks and tabs, for multi-line views."""
+    if not any(_is_invisible(ch) and ch not in "\n\t" for ch in text):
+        return text
+    return "\n".join(
+        "\t".join(escape_control(part) for part in line.split("\t")) for line in text.split("\n")
+    )

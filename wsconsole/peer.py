@@ -199,8 +199,10 @@ def describe_connect_error(exc: BaseException, host: str, port: int, timeout_s: 
 class _Connection:
     """One connection attempt and its reader thread.
 
-    The reader thread appends tuples to ``inbox`` (a deque: appends and
-    pops are atomic); the owner pops them in ``WebSocketPeer.poll``.
+    The reader thread appends ``(kind, time_s, *details)`` tuples to
+    ``inbox`` (a deque: appends and pops are atomic); the owner pops them in
+    ``WebSocketPeer.poll``.  ``time_s`` is when the reader saw it, so the log
+    shows when a packet arrived, not when the GUI got round to it.
     """
 
     def __init__(
@@ -276,9 +278,8 @@ class _Connection:
             )
         except BaseException as exc:  # noqa: BLE001 - everything becomes a readable error
             if not self.abandoned:
-                self.inbox.append(
-                    ("connect_failed", describe_connect_error(exc, self.host, self.port, self.timeout_s))
-                )
+                message = describe_connect_error(exc, self.host, self.port, self.timeout_s)
+                self.inbox.append(("connect_failed", time.time(), message))
             self._close_socket()
             return
         if self.abandoned:
@@ -290,14 +291,14 @@ class _Connection:
         # The connect timeout bounded each step of the handshake; from now on
         # the reader waits for frames as long as the connection lives.
         self.ws.sock.settimeout(None)
-        self.inbox.append(("opened", protocol, headers))
+        self.inbox.append(("opened", time.time(), protocol, headers))
         try:
             self._read_frames()
         except BaseException as exc:  # noqa: BLE001
             if not self.abandoned:
-                self.inbox.append(("ended", self._describe_read_error(exc)))
+                self.inbox.append(("ended", time.time(), self._describe_read_error(exc)))
         else:
-            self.inbox.append(("ended", None))
+            self.inbox.append(("ended", time.time(), None))
         finally:
             self._close_socket()
 
@@ -314,7 +315,7 @@ class _Connection:
 
     def _fail(self, code: int, message: str) -> None:
         """Fails the connection (RFC 6455 section 7.1.7): close frame with ``code``, then drop."""
-        self.inbox.append(("failed", message, code))
+        self.inbox.append(("failed", time.time(), message, code))
         self.send_close(code, b"")
 
     def _read_frames(self) -> None:
@@ -382,7 +383,7 @@ class _Connection:
                     reason = data[2:].decode("utf-8", "replace")  # validated by recv_frame
                 else:
                     code, reason = int(CloseCode.NO_STATUS_RCVD), ""
-                self.inbox.append(("close_received", code, reason))
+                self.inbox.append(("close_received", time.time(), code, reason))
                 # Section 5.5.1: answer a close frame with one of our own,
                 # echoing the code; a close without a code gets an empty one.
                 self.send_close(None if len(data) < 2 else code, b"")
@@ -401,9 +402,9 @@ class _Connection:
                     f"the peer sent invalid UTF-8 in a text packet (byte {exc.start})",
                 )
                 return False
-            self.inbox.append(("packet", text))
+            self.inbox.append(("packet", time.time(), text))
         else:
-            self.inbox.append(("packet", bytes(data)))
+            self.inbox.append(("packet", time.time(), bytes(data)))
         return True
 
     def _close_socket(self) -> None:
@@ -437,7 +438,8 @@ class WebSocketPeer:
         self.close_timeout_s = close_timeout_s
         self._state = ReadyState.CLOSED
         self._conn: _Connection | None = None
-        self._packets: deque[str | bytes] = deque()
+        self._packets: deque[tuple[float, str | bytes]] = deque()
+        self._packet_time_s = 0.0
         self._events: list[PeerEvent] = []
         self._close_code = NO_CLOSE_FRAME
         self._close_reason = ""
@@ -554,7 +556,7 @@ class WebSocketPeer:
             raise SendError(f"the text is not valid Unicode: {exc.reason}") from exc
         except (OSError, websocket.WebSocketException) as exc:
             conn.abort()
-            conn.inbox.append(("ended", f"the connection failed while sending: {exc}"))
+            conn.inbox.append(("ended", time.time(), f"the connection failed while sending: {exc}"))
             raise SendError(str(exc) or type(exc).__name__) from exc
 
     def send_text(self, text: str) -> None:
@@ -570,9 +572,19 @@ class WebSocketPeer:
             IndexError: No packet is available.
         """
         try:
-            return self._packets.popleft()
+            self._packet_time_s, data = self._packets.popleft()
         except IndexError:
             raise IndexError("no packet available") from None
+        return data
+
+    @property
+    def last_packet_time_s(self) -> float:
+        """When the reader thread received the packet last returned by :meth:`get_packet` (epoch s)."""
+        return self._packet_time_s
+
+    def peek_packet_time_s(self) -> float | None:
+        """When the oldest queued packet was received (epoch s), or None if none is queued."""
+        return self._packets[0][0] if self._packets else None
 
     def close(self, code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> None:
         """Starts the closing handshake (state CLOSING), or cancels a connection attempt.
@@ -620,42 +632,41 @@ class WebSocketPeer:
 
     # -- internals -----------------------------------------------------------
 
-    def _set_state(self, new: ReadyState) -> None:
+    def _set_state(self, new: ReadyState, time_s: float | None = None) -> None:
         if new != self._state:
-            self._events.append(StateChanged(self._state, new, time.time()))
+            self._events.append(StateChanged(self._state, new, time.time() if time_s is None else time_s))
             self._state = new
 
     def _handle(self, conn: _Connection, message: tuple) -> None:
-        kind = message[0]
-        now = time.time()
+        kind, now = message[0], message[1]
         if self._state == ReadyState.CLOSED:
             return  # late news from an attempt we already gave up on
         if kind == "packet":
-            self._packets.append(message[1])
+            self._packets.append((now, message[2]))
         elif kind == "opened":
-            self._selected_protocol = message[1]
-            self._handshake_headers = message[2]
-            self._set_state(ReadyState.OPEN)
+            self._selected_protocol = message[2]
+            self._handshake_headers = message[3]
+            self._set_state(ReadyState.OPEN, now)
         elif kind == "connect_failed":
-            self._error = message[1]
+            self._error = message[2]
             self._events.append(ErrorOccurred(self._error, now))
             self._finish(now)
         elif kind == "close_received":
-            self._close_code, self._close_reason = message[1], message[2]
+            self._close_code, self._close_reason = message[2], message[3]
             if self._initiator is Initiator.NONE:
                 self._initiator = Initiator.REMOTE
             if self._state == ReadyState.OPEN:
                 self._close_deadline = time.monotonic() + self.close_timeout_s
-                self._set_state(ReadyState.CLOSING)
+                self._set_state(ReadyState.CLOSING, now)
         elif kind == "failed":
             # We failed the connection for a protocol violation: not clean.
-            self._error = message[1]
+            self._error = message[2]
             self._initiator = Initiator.LOCAL
             self._events.append(ErrorOccurred(self._error, now))
             conn.abort()
             self._finish(now)
         elif kind == "ended":
-            detail = message[1]
+            detail = message[2]
             if self._close_code == NO_CLOSE_FRAME:
                 self._error = detail or "the connection was lost without a close frame"
                 self._events.append(ErrorOccurred(self._error, now))
@@ -686,7 +697,7 @@ class WebSocketPeer:
         else:
             initiator = self._initiator
         was_open = self._state != ReadyState.CONNECTING
-        self._set_state(ReadyState.CLOSED)
+        self._set_state(ReadyState.CLOSED, now)
         if was_open:
             self._events.append(
                 Closed(self._close_code, self._close_reason, initiator, clean, sent_code, now)

@@ -1,0 +1,130 @@
+"""The Qt driver of a WebSocketPeer: a QTimer calls poll() and signals what happened.
+
+All of it runs on the GUI thread.  The peer's reader thread never touches a
+Qt object: it queues what it sees, and this driver picks that up on a tick.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from wsconsole.peer import Closed, ErrorOccurred, ReadyState, StateChanged, WebSocketPeer
+
+POLL_INTERVAL_MS = 10
+"""How often the peer is polled while a connection is not CLOSED."""
+
+MAX_PACKETS_PER_TICK = 2000
+"""Packets taken per tick: a flood is spread over ticks instead of freezing the window."""
+
+
+class PeerDriver(QObject):
+    """Owns a WebSocketPeer and the QTimer that polls it.
+
+    Signals:
+        state_changed(StateChanged): the ready state moved.
+        packets_received(list): ``[(time_s, data), ...]`` in arrival order; ``data`` is str or bytes.
+        packet_sent(float, object): ``(time_s, data)`` after a packet went out.
+        error_occurred(ErrorOccurred): what went wrong, for people.
+        closed(Closed): the connection ended, with its close code and reason.
+
+    Events and packets are emitted in the order they happened.
+    """
+
+    state_changed = Signal(object)
+    packets_received = Signal(list)
+    packet_sent = Signal(float, object)
+    error_occurred = Signal(object)
+    closed = Signal(object)
+
+    def __init__(self, peer: WebSocketPeer | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.peer = peer if peer is not None else WebSocketPeer()
+        self._pending: list = []  # events held back behind packets not yet taken
+        self._timer = QTimer(self)
+        self._timer.setObjectName("peerPollTimer")
+        self._timer.setInterval(POLL_INTERVAL_MS)
+        self._timer.timeout.connect(self._tick)
+
+    @property
+    def ready_state(self) -> ReadyState:
+        return self.peer.ready_state
+
+    @property
+    def is_polling(self) -> bool:
+        return self._timer.isActive()
+
+    def connect_to_url(self, url: str, **options) -> None:
+        """Starts connecting; raises ValueError for a malformed URL (nothing else changes then)."""
+        self.peer.connect_to_url(url, **options)
+        self._tick()  # report CONNECTING at once
+        self._timer.start()
+
+    def send(self, data: str | bytes) -> None:
+        """Sends one packet and signals ``packet_sent``; raises the peer's errors."""
+        self.peer.send(data)
+        self.packet_sent.emit(time.time(), data)
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """Starts the closing handshake; raises InvalidCloseError for a code we may not send."""
+        self.peer.close(code, reason)
+        self._tick()
+
+    def shutdown(self) -> None:
+        """Stops polling; a live connection is closed with 1001 (going away) without waiting."""
+        if self.peer.ready_state in (ReadyState.OPEN, ReadyState.CONNECTING):
+            try:
+                self.peer.close(1001, "")
+            except Exception:  # noqa: BLE001 - shutting down anyway
+                pass
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        # A timer slot must never raise into Qt: anything unexpected becomes
+        # an error event, and polling stops if the peer is CLOSED.
+        try:
+            self._poll_once()
+        except Exception as exc:  # noqa: BLE001
+            self.error_occurred.emit(ErrorOccurred(f"internal error while polling: {exc!r}", time.time()))
+        if self.peer.ready_state == ReadyState.CLOSED and not self._pending and not self.peer.available_packet_count:
+            self._timer.stop()
+
+    def _poll_once(self) -> None:
+        peer = self.peer
+        self._pending.extend(peer.poll())
+        count = min(peer.available_packet_count, MAX_PACKETS_PER_TICK)
+        packets = []
+        for _ in range(count):
+            data = peer.get_packet()
+            packets.append((peer.last_packet_time_s, data))
+        # Events after the newest packet taken wait while packets remain,
+        # so a close never shows up in the log before the packets it followed.
+        cutoff = peer.peek_packet_time_s()
+        if cutoff is None:
+            events, self._pending = self._pending, []
+        else:
+            events = [e for e in self._pending if e.time_s < cutoff]
+            self._pending = [e for e in self._pending if e.time_s >= cutoff]
+        self._emit_in_order(events, packets)
+
+    def _emit_in_order(self, events: list, packets: list) -> None:
+        i = 0
+        for event in events:
+            j = i
+            while j < len(packets) and packets[j][0] <= event.time_s:
+                j += 1
+            if j > i:
+                self.packets_received.emit(packets[i:j])
+                i = j
+            self._emit_event(event)
+        if i < len(packets):
+            self.packets_received.emit(packets[i:])
+
+    def _emit_event(self, event) -> None:
+        if isinstance(event, StateChanged):
+            self.state_changed.emit(event)
+        elif isinstance(event, ErrorOccurred):
+            self.error_occurred.emit(event)
+        elif isinstance(event, Closed):
+            self.closed.emit(event)
