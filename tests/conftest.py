@@ -1,0 +1,10 @@
+"""Shared test setup.
+
+Qt must run offscreen in CI and on machines without a display: the platform
+is chosen when the QApplication starts, so this is set before anything
+imports Qt (pytest loads this file first).
+"""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

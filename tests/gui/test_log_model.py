@@ -1,0 +1,69 @@
+"""The log's Qt model: model rules (qtmodeltester), batched inserts, a large log."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from wsconsole.log import Direction, EntryKind, MessageLog, packet_entry
+from wsconsole.ui.log_model import CONTENT_COLUMN, DIR_COLUMN, ENTRY_ROLE, SIZE_COLUMN, TYPE_COLUMN, LogTableModel
+
+
+def filled_log() -> MessageLog:
+    log = MessageLog()
+    log.add_event(EntryKind.STATE, "CLOSED → CONNECTING", 1.0)
+    log.add_packet(Direction.SENT, "héllo", 2.0)
+    log.add_packet(Direction.RECEIVED, b"\x00\x01\xff", 3.0)
+    log.add_event(EntryKind.ERROR, "connection refused", 4.0)
+    log.add_event(EntryKind.CLOSE, "1000 NORMAL_CLOSURE (normal closure)", 5.0)
+    return log
+
+
+def test_model_passes_qtmodeltester(qtmodeltester):
+    log = filled_log()
+    model = LogTableModel(log)
+    qtmodeltester.check(model, force_py=True)
+    log.add_packet(Direction.SENT, "more")
+    log.clear()
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_columns_show_type_direction_size_and_preview():
+    model = LogTableModel(filled_log())
+    sent = model.index(1, 0)
+    assert model.index(1, TYPE_COLUMN).data() == "text"
+    assert model.index(1, DIR_COLUMN).data() == "↑"
+    assert model.index(1, DIR_COLUMN).data(Qt.ItemDataRole.ToolTipRole) == "sent"
+    assert model.index(1, SIZE_COLUMN).data() == "6 B"  # UTF-8 bytes, not characters
+    assert model.index(2, CONTENT_COLUMN).data() == "00 01 ff"
+    assert model.index(2, TYPE_COLUMN).data() == "binary"
+    assert model.index(3, TYPE_COLUMN).data() == "error"
+    assert model.index(3, SIZE_COLUMN).data() == ""
+    assert sent.data(ENTRY_ROLE).data == "héllo"
+
+
+def test_a_batch_is_one_insert(qtbot):
+    log = MessageLog()
+    model = LogTableModel(log)
+    inserts = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserts.append((first, last)))
+    log.extend(packet_entry(Direction.RECEIVED, f"p{i}") for i in range(500))
+    log.extend(packet_entry(Direction.RECEIVED, f"q{i}") for i in range(10))
+    assert inserts == [(0, 499), (500, 509)]
+    assert model.rowCount() == 510
+
+
+def test_hundred_thousand_entries_in_a_view(qtbot):
+    from PySide6.QtWidgets import QTableView
+
+    log = MessageLog()
+    model = LogTableModel(log)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.show()
+    for chunk in range(100):
+        log.extend(packet_entry(Direction.RECEIVED, f"packet {chunk}-{i}") for i in range(1000))
+    view.scrollToBottom()
+    assert model.rowCount() == 100_000
+    assert model.index(99_999, CONTENT_COLUMN).data() == "packet 99-999"
+    assert log.counters.received_packets == 100_000
