@@ -196,6 +196,36 @@ def describe_connect_error(exc: BaseException, host: str, port: int, timeout_s: 
     return f"cannot connect to {where}: {type(exc).__name__}: {exc}"
 
 
+class _AbortableWebSocket(websocket.WebSocket):
+    """websocket-client's WebSocket, with a socket that can be shut down as soon as it exists.
+
+    ``WebSocket.connect()`` assigns ``self.sock`` after the TCP connect and
+    before the HTTP handshake, then blocks reading the response for up to
+    the connect timeout.  An ``abort()`` that came before the assignment
+    found no socket to shut down, so cancelling an attempt left the reader
+    thread and its TCP connection hanging until the timeout.  Here the
+    assignment itself shuts the new socket down once the attempt is
+    abandoned.  ``abort()`` sets ``abandoned`` before it reads ``sock`` and
+    this setter stores ``sock`` before it reads ``abandoned``, so one of the
+    two always sees the other.
+    """
+
+    abandoned = False
+
+    @property
+    def sock(self) -> socket.socket | None:
+        return self.__dict__.get("_abortable_sock")
+
+    @sock.setter
+    def sock(self, value: socket.socket | None) -> None:
+        self.__dict__["_abortable_sock"] = value
+        if value is not None and self.abandoned:
+            try:
+                value.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
 class _Connection:
     """One connection attempt and its reader thread.
 
@@ -222,7 +252,7 @@ class _Connection:
         self.header_lines = header_lines
         self.timeout_s = timeout_s
         self.close_timeout_s = close_timeout_s
-        self.ws = websocket.WebSocket(enable_multithread=True)
+        self.ws = _AbortableWebSocket(enable_multithread=True)
         self.inbox: deque[tuple] = deque()
         self.abandoned = False
         self._close_lock = threading.Lock()
@@ -254,6 +284,7 @@ class _Connection:
         thread on every platform; close() alone does not on Linux.
         """
         self.abandoned = True
+        self.ws.abandoned = True  # shuts down a socket connect() creates from now on
         sock = self.ws.sock
         if sock is None:
             return
@@ -315,8 +346,10 @@ class _Connection:
 
     def _fail(self, code: int, message: str) -> None:
         """Fails the connection (RFC 6455 section 7.1.7): close frame with ``code``, then drop."""
-        self.inbox.append(("failed", time.time(), message, code))
+        # Send first: once "failed" is in the inbox, poll() may abort() the
+        # socket at any moment, and a close frame sent after that is lost.
         self.send_close(code, b"")
+        self.inbox.append(("failed", time.time(), message, code))
 
     def _read_frames(self) -> None:
         fragments: list[bytes] = []
