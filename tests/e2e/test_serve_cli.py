@@ -1,0 +1,158 @@
+"""End-to-end tests of ``python -m wsconsole serve`` as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT_S = 15.0
+LISTENING = re.compile(r"^Listening on ws://127\.0\.0\.1:(\d+)/$")
+EVENT_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d\d\d (.*)$")
+
+
+class Serve:
+    """A running ``wsconsole serve`` with its stdout lines in a queue."""
+
+    def __init__(self, *args: str) -> None:
+        env = dict(os.environ)
+        env.pop("NO_COLOR", None)  # so that only the pipe keeps colour off
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "wsconsole", "serve", *args],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.raw_stdout: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.raw_stdout.append(line)
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)  # end of output
+
+    def next_line(self) -> str:
+        line = self.lines.get(timeout=WAIT_S)
+        assert line is not None, f"output ended; stderr: {self.stderr_now()}"
+        return line
+
+    def wait_for_line(self, pattern: str) -> str:
+        """Returns the first line containing pattern."""
+        while True:
+            line = self.next_line()
+            if pattern in line:
+                return line
+
+    def port(self) -> int:
+        line = self.next_line()
+        match = LISTENING.match(line)
+        assert match, line
+        return int(match.group(1))
+
+    def stderr_now(self) -> str:
+        if self.process.poll() is None:
+            return "(still running)"
+        assert self.process.stderr is not None
+        return self.process.stderr.read()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(WAIT_S)
+        self._reader.join(WAIT_S)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.fixture
+def start_serve():
+    started: list[Serve] = []
+
+    def start(*args: str) -> Serve:
+        serve = Serve(*args)
+        started.append(serve)
+        return serve
+
+    yield start
+    for serve in started:
+        serve.close()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name == "nt", reason="needs POSIX SIGTERM")
+def test_serve_echoes_logs_and_stops_on_sigterm(start_serve):
+    serve = start_serve("--port", "0", "--protocol", "chat")
+    port = serve.port()
+    assert port != 0
+
+    with connect(f"ws://127.0.0.1:{port}/", subprotocols=["chat"]) as client:
+        assert client.subprotocol == "chat"
+        connected = serve.next_line()
+        assert EVENT_LINE.match(connected), connected
+        assert re.search(r"#1 connected from 127\.0\.0\.1:\d+, protocol chat$", connected)
+
+        client.send("hello")
+        assert client.recv(timeout=WAIT_S) == "hello"
+        packet = serve.next_line()
+        assert EVENT_LINE.match(packet), packet
+        assert packet.endswith("#1 packet text 5 B")
+
+        serve.process.send_signal(signal.SIGTERM)
+        with pytest.raises(ConnectionClosed) as caught:
+            client.recv(timeout=WAIT_S)
+    assert caught.value.rcvd is not None
+    assert caught.value.rcvd.code == 1001
+
+    assert serve.process.wait(WAIT_S) == 0
+    rest = []
+    while (line := serve.lines.get(timeout=WAIT_S)) is not None:
+        rest.append(line)
+    assert rest[-1] == "Stopped (SIGTERM)."
+    assert any(line.endswith("#1 disconnected, clean (1001)") for line in rest), rest
+    assert "\x1b" not in "".join(serve.raw_stdout)
+    assert serve.stderr_now() == ""
+
+
+def test_port_in_use_exits_1_with_error(start_serve):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        serve = start_serve("--port", str(port))
+        assert serve.process.wait(WAIT_S) == 1
+    stderr = serve.stderr_now()
+    assert stderr.startswith("wsconsole: error: cannot listen on 127.0.0.1:")
+    assert str(port) in stderr
+    assert "Traceback" not in stderr
+    assert serve.lines.get(timeout=WAIT_S) is None  # nothing on stdout
+
+
+def test_port_zero_is_accepted_and_bad_port_is_a_usage_error(start_serve):
+    serve = start_serve("--port", "0")
+    assert serve.port() != 0
+
+    bad = start_serve("--port", "70000")
+    assert bad.process.wait(WAIT_S) == 2
+    stderr = bad.stderr_now()
+    assert "wsconsole: error:" in stderr
+    assert "70000" in stderr
