@@ -1,0 +1,379 @@
+"""WebSocketPeer on its own: argument checks, states, and poll() never blocking."""
+
+from __future__ import annotations
+
+import base64
+import enum
+import hashlib
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from wsconsole.errors import InvalidCloseError, InvalidUrlError, NotOpenError
+from wsconsole.peer import (
+    READER_THREAD_NAME,
+    Closed,
+    ErrorOccurred,
+    Initiator,
+    ReadyState,
+    StateChanged,
+    WebSocketPeer,
+    parse_ws_url,
+)
+
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def poll_until(peer: WebSocketPeer, predicate: Callable[[], bool], timeout_s: float = 5.0) -> list:
+    """Polls the peer until ``predicate()`` holds; returns every event seen."""
+    events: list = []
+    deadline = time.monotonic() + timeout_s
+    while True:
+        events.extend(peer.poll())
+        if predicate():
+            return events
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"timed out after {timeout_s} s; state {peer.ready_state.name}, "
+                f"error {peer.error!r}, events {events!r}"
+            )
+        time.sleep(0.002)
+
+
+# -- URLs ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://x", ("scheme 'http' is not ws or wss", "use ws:// or wss://")),
+        ("ftp://x", ("scheme 'ftp' is not ws or wss",)),
+        ("127.0.0.1:9080", ("no scheme",)),
+        ("ws://", ("no host",)),
+        ("ws://:9080/", ("no host",)),
+        ("ws://h:0", ("bad port 0", "1 to 65535")),
+        ("ws://h:99999", ("bad port '99999'", "1 to 65535")),
+        ("ws://h:abc", ("bad port 'abc'", "1 to 65535")),
+        ("ws://h:", ("port is empty",)),
+        ("", ("empty",)),
+        ("   ", ("empty",)),
+        ("ws://my host/", ("whitespace",)),
+    ],
+)
+def test_connect_to_malformed_url_raises_and_stays_closed(url: str, words: tuple[str, ...]) -> None:
+    peer = WebSocketPeer()
+    with pytest.raises(InvalidUrlError) as info:
+        peer.connect_to_url(url)
+    assert isinstance(info.value, ValueError)
+    assert info.value.url == url
+    message = str(info.value)
+    assert message.startswith(f"invalid URL {url!r}: ")
+    for word in words:
+        assert word in message, message
+    assert peer.ready_state is ReadyState.CLOSED
+    assert peer.poll() == []
+    assert peer.url == ""
+    assert peer.error is None
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("ws://127.0.0.1:9080/", ("ws://127.0.0.1:9080/", "127.0.0.1", 9080, False)),
+        ("  ws://example.com/chat  ", ("ws://example.com/chat", "example.com", 80, False)),
+        ("wss://example.com", ("wss://example.com", "example.com", 443, True)),
+        ("WS://Example.com:1", ("WS://Example.com:1", "example.com", 1, False)),
+        ("ws://[::1]:65535/x?y=1", ("ws://[::1]:65535/x?y=1", "::1", 65535, False)),
+    ],
+)
+def test_parse_ws_url_accepts(url: str, expected: tuple) -> None:
+    assert parse_ws_url(url) == expected
+
+
+def test_connect_with_non_positive_timeout_is_refused() -> None:
+    peer = WebSocketPeer()
+    with pytest.raises(ValueError, match="timeout_s must be positive"):
+        peer.connect_to_url("ws://127.0.0.1:9/", timeout_s=0)
+    assert peer.ready_state is ReadyState.CLOSED
+
+
+# -- states and argument checks -------------------------------------------------
+
+
+def test_ready_state_values() -> None:
+    assert issubclass(ReadyState, enum.IntEnum)
+    assert ReadyState.CONNECTING == 0
+    assert ReadyState.OPEN == 1
+    assert ReadyState.CLOSING == 2
+    assert ReadyState.CLOSED == 3
+    assert [state.name for state in ReadyState] == ["CONNECTING", "OPEN", "CLOSING", "CLOSED"]
+
+
+def test_new_peer() -> None:
+    peer = WebSocketPeer()
+    assert peer.ready_state is ReadyState.CLOSED
+    assert peer.close_code == -1
+    assert peer.close_reason == ""
+    assert peer.selected_protocol == ""
+    assert peer.handshake_headers == {}
+    assert peer.error is None
+    assert peer.available_packet_count == 0
+    assert peer.poll() == []
+
+
+def test_send_when_closed_names_the_state() -> None:
+    peer = WebSocketPeer()
+    with pytest.raises(NotOpenError) as info:
+        peer.send("hello")
+    assert isinstance(info.value, RuntimeError)
+    assert info.value.state_name == "CLOSED"
+    assert "CLOSED" in str(info.value)
+    with pytest.raises(NotOpenError, match="CLOSED"):
+        peer.send(b"\x00")
+    with pytest.raises(NotOpenError, match="CLOSED"):
+        peer.send_text("x")
+
+
+def test_send_rejects_other_types() -> None:
+    peer = WebSocketPeer()
+    with pytest.raises(TypeError, match="int"):
+        peer.send(42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="bytes"):
+        peer.send_text(b"x")  # type: ignore[arg-type]
+
+
+def test_get_packet_with_none_raises_index_error() -> None:
+    peer = WebSocketPeer()
+    with pytest.raises(IndexError, match="no packet"):
+        peer.get_packet()
+
+
+@pytest.mark.parametrize(("code", "reason"), [(1005, ""), (1006, ""), (1015, ""), (999, ""), (1000, "é" * 62)])
+def test_close_with_unsendable_code_or_reason_raises(code: int, reason: str) -> None:
+    peer = WebSocketPeer()
+    with pytest.raises(InvalidCloseError) as info:
+        peer.close(code, reason)
+    assert isinstance(info.value, ValueError)
+    assert peer.ready_state is ReadyState.CLOSED
+
+
+def test_close_when_closed_does_nothing() -> None:
+    peer = WebSocketPeer()
+    peer.close()
+    assert peer.ready_state is ReadyState.CLOSED
+    assert peer.poll() == []
+
+
+# -- raw socket server ------------------------------------------------------------
+
+
+class RawServer:
+    """A listening socket on 127.0.0.1:0; each connection runs ``handler(sock)`` in a thread."""
+
+    def __init__(self, handler: Callable[[socket.socket], None]) -> None:
+        self.handler = handler
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)
+        self.port = self.listener.getsockname()[1]
+        self.url = f"ws://127.0.0.1:{self.port}/"
+        self.stop = threading.Event()
+        self.sockets: list[socket.socket] = []
+        self.threads: list[threading.Thread] = []
+        self.accept_thread = threading.Thread(target=self._accept, name="test-raw-accept", daemon=True)
+        self.accept_thread.start()
+
+    def _accept(self) -> None:
+        while not self.stop.is_set():
+            try:
+                sock, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            sock.settimeout(None)
+            self.sockets.append(sock)
+            thread = threading.Thread(target=self._serve, args=(sock,), name="test-raw-conn", daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def _serve(self, sock: socket.socket) -> None:
+        try:
+            self.handler(sock)
+        except OSError:
+            pass  # the client or the teardown dropped the connection
+
+    def close(self) -> None:
+        self.stop.set()
+        self.accept_thread.join(5)
+        self.listener.close()
+        for sock in self.sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a recv() blocked in a handler
+            except OSError:
+                pass
+        for thread in self.threads:
+            thread.join(5)
+            assert not thread.is_alive()
+        for sock in self.sockets:
+            sock.close()
+        assert not self.accept_thread.is_alive()
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[[Callable[[socket.socket], None]], RawServer]]:
+    servers: list[RawServer] = []
+
+    def start(handler: Callable[[socket.socket], None]) -> RawServer:
+        server = RawServer(handler)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def read_http_request(sock: socket.socket) -> dict[str, str]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError("client left during the handshake")
+        data += chunk
+    lines = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return headers
+
+
+def accept_handshake(sock: socket.socket) -> None:
+    """Reads the client's opening handshake and answers 101 by hand."""
+    headers = read_http_request(sock)
+    key = headers["sec-websocket-key"]
+    accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+    sock.sendall(
+        (
+            "HTTP/1.1 101 Switching Protocols\r\n"
+            "Upgrade: websocket\r\n"
+            "Connection: Upgrade\r\n"
+            f"Sec-WebSocket-Accept: {accept}\r\n\r\n"
+        ).encode()
+    )
+
+
+def wait_for_eof(sock: socket.socket) -> None:
+    while sock.recv(4096):
+        pass
+
+
+def reader_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == READER_THREAD_NAME}
+
+
+# -- CONNECTING ---------------------------------------------------------------------
+
+
+def test_send_when_connecting_names_the_state_and_close_cancels(raw_server) -> None:
+    def never_answer(sock: socket.socket) -> None:
+        read_http_request(sock)
+        wait_for_eof(sock)
+
+    server = raw_server(never_answer)
+    peer = WebSocketPeer()
+    before = reader_threads()
+    peer.connect_to_url(server.url, timeout_s=30)
+    assert peer.ready_state is ReadyState.CONNECTING
+    assert peer.url == server.url
+    with pytest.raises(NotOpenError) as info:
+        peer.send("too early")
+    assert "CONNECTING" in str(info.value)
+    assert peer.ready_state is ReadyState.CONNECTING
+
+    peer.close()
+    assert peer.ready_state is ReadyState.CLOSED
+    assert peer.error == "connection attempt cancelled"
+    events = peer.poll()
+    assert [type(e) for e in events] == [StateChanged, ErrorOccurred, StateChanged]
+    assert (events[0].old, events[0].new) == (ReadyState.CLOSED, ReadyState.CONNECTING)
+    assert (events[-1].old, events[-1].new) == (ReadyState.CONNECTING, ReadyState.CLOSED)
+    # The attempt never opened: no Closed event.
+    assert not any(isinstance(e, Closed) for e in events)
+
+    # The reader thread of the cancelled attempt ends.
+    new_threads = reader_threads() - before
+    for thread in new_threads:
+        thread.join(5)
+        assert not thread.is_alive()
+
+
+# -- poll() never blocks ------------------------------------------------------------
+
+
+def test_poll_does_not_block_while_the_server_stalls_mid_frame(raw_server) -> None:
+    stalled = threading.Event()
+
+    def stall_mid_frame(sock: socket.socket) -> None:
+        accept_handshake(sock)
+        # The first 2 bytes of a text frame whose 16-bit length never comes.
+        sock.sendall(b"\x81\x7e")
+        stalled.set()
+        wait_for_eof(sock)
+
+    server = raw_server(stall_mid_frame)
+    peer = WebSocketPeer(close_timeout_s=0.5)
+    before = reader_threads()
+    peer.connect_to_url(server.url, timeout_s=5)
+    poll_until(peer, lambda: peer.ready_state is ReadyState.OPEN)
+    assert stalled.wait(5)
+
+    longest = 0.0
+    for _ in range(200):
+        start = time.perf_counter()
+        events = peer.poll()
+        longest = max(longest, time.perf_counter() - start)
+        assert events == []
+        time.sleep(0.001)
+    assert longest < 0.05, f"poll() blocked for {longest:.3f} s"
+    assert peer.ready_state is ReadyState.OPEN
+    assert peer.available_packet_count == 0
+
+    start = time.perf_counter()
+    peer.close(1000, "bye")
+    assert time.perf_counter() - start < 0.05, "close() blocked"
+    assert peer.ready_state is ReadyState.CLOSING
+
+    closing_started = time.monotonic()
+    longest = 0.0
+    events: list = []
+    deadline = time.monotonic() + 5
+    while peer.ready_state is not ReadyState.CLOSED:
+        assert time.monotonic() < deadline, "the close timeout never fired"
+        start = time.perf_counter()
+        events.extend(peer.poll())
+        longest = max(longest, time.perf_counter() - start)
+        time.sleep(0.002)
+    elapsed = time.monotonic() - closing_started
+    assert longest < 0.05, f"poll() blocked for {longest:.3f} s while closing"
+    assert 0.45 <= elapsed < 3, elapsed
+
+    assert peer.close_code == -1
+    assert peer.close_reason == ""
+    assert "no close frame" in peer.error
+    assert "0.5 s" in peer.error
+    closed = [e for e in events if isinstance(e, Closed)]
+    assert len(closed) == 1
+    assert closed[0].code == -1
+    assert closed[0].initiator is Initiator.LOCAL
+    assert closed[0].clean is False
+    assert closed[0].sent_code == 1000
+    assert [e.message for e in events if isinstance(e, ErrorOccurred)] == [peer.error]
+    assert events[-1] is closed[0]
+
+    for thread in reader_threads() - before:
+        thread.join(5)
+        assert not thread.is_alive()
