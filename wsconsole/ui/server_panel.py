@@ -113,8 +113,9 @@ class ServerPanel(QWidget):
         self.clients_view.verticalHeader().hide()
         self.clients_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.clients_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.clients_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.clients_view.horizontalHeader().setStretchLastSection(True)
+        header = self.clients_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the address
         self.clients_view.setMinimumHeight(90)
 
         self.events_view = QPlainTextEdit(objectName="serverEventLog")
