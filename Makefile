@@ -8,7 +8,7 @@ else
 endif
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean screenshot
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info >= (3, 11) else 'wsconsole needs Python 3.11 or newer; set PYTHON=/path/to/python3.11')"
@@ -28,3 +28,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Needs xvfb and Qt's xcb libraries (see DEVELOPERS.md).
+screenshot: $(STAMP)
+	xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python scripts/screenshot.py resources/screenshot.png

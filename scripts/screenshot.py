@@ -1,0 +1,64 @@
+"""Drives the real window through a short session and saves a screenshot.
+
+Run under a display (``make screenshot`` uses xvfb-run):
+    python scripts/screenshot.py resources/screenshot.png
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from wsconsole.ui.app import app_icon
+from wsconsole.ui.main_window import MainWindow
+
+STEP_MS = 200
+
+
+def main() -> int:
+    out = sys.argv[1] if len(sys.argv) > 1 else "resources/screenshot.png"
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("wsconsole")
+    app.setWindowIcon(app_icon())
+    window = MainWindow(server_port=0)
+    window.resize(1280, 800)
+    window.show()
+    composer = window.composer
+
+    def send(text: str, hex_mode: bool = False) -> None:
+        composer.set_hex_mode(hex_mode)
+        composer.message_edit.setPlainText(text)
+        composer.request_send()
+
+    steps = [
+        lambda: window.connection_bar.connect_button.click(),
+        lambda: send('{"type": "move", "x": 12, "y": -3, "player": "p1"}'),
+        lambda: send("Test packet"),
+        lambda: send("00 01 02 03 de ad be ef 48 65 6c 6c 6f", hex_mode=True),
+        lambda: send("Test packet"),
+        lambda: window.log_view.selectRow(5),
+        lambda: (window.close_panel.code_spin.setValue(4000), window.close_panel.reason_edit.setText("done")),
+        lambda: window.close_panel.close_button.click(),
+        lambda: window.connection_bar.connect_button.click(),
+        lambda: send('{"type": "chat", "text": "hello again"}'),
+        lambda: window.log_view.selectRow(5),
+        lambda: (window.grab().save(out), print(f"saved {out}"), app.quit()),
+    ]
+
+    def tick(i=[0]) -> None:
+        if i[0] < len(steps):
+            steps[i[0]]()
+            i[0] += 1
+
+    timer = QTimer(interval=STEP_MS)
+    timer.timeout.connect(tick)
+    timer.start()
+    status = app.exec()
+    window.close()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
