@@ -167,11 +167,16 @@ def describe_connect_error(exc: BaseException, host: str, port: int, timeout_s: 
     """Turns an exception raised while connecting into a sentence for people."""
     where = f"{host}:{port}"
     if isinstance(exc, websocket.WebSocketBadStatusException):
-        status = f"HTTP {exc.status_code}"
-        if exc.status_message:
-            status += f" {exc.status_message}"
+        # websocket-client 1.8 and older keep no status_message attribute.
+        status = f"HTTP {getattr(exc, 'status_code', '?')}"
+        status_message = getattr(exc, "status_message", None)
+        if status_message:
+            status += f" {status_message}"
         text = f"the server answered {status} instead of 101 Switching Protocols"
-        body = (exc.resp_body or b"")[:200].decode("utf-8", "replace").strip()
+        body = getattr(exc, "resp_body", None) or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8", "replace")
+        body = body[:200].decode("utf-8", "replace").strip()
         if body:
             text += f": {escape_control(body)}"
         return text
@@ -296,12 +301,18 @@ class _Connection:
     # -- reader thread --------------------------------------------------------
 
     def _run(self) -> None:
+        header_lines = list(self.header_lines)
+        if self.subprotocols:
+            # Offered here rather than through websocket-client's own
+            # ``subprotocols``, which lower-cases the one selected and
+            # reports a mismatch only as "Invalid WebSocket Header";
+            # _check_subprotocol() checks the answer and says what is wrong.
+            header_lines.append("Sec-WebSocket-Protocol: " + ", ".join(self.subprotocols))
         try:
             self.ws.connect(
                 self.url,
                 timeout=self.timeout_s,
-                subprotocols=self.subprotocols or None,
-                header=self.header_lines,
+                header=header_lines,
                 # websocket-client reads http_proxy/https_proxy from the
                 # environment by default; a debugging tool must reach the
                 # address the user typed, so proxies are opt-in (issue 3).
@@ -309,7 +320,10 @@ class _Connection:
             )
         except BaseException as exc:  # noqa: BLE001 - everything becomes a readable error
             if not self.abandoned:
-                message = describe_connect_error(exc, self.host, self.port, self.timeout_s)
+                try:
+                    message = describe_connect_error(exc, self.host, self.port, self.timeout_s)
+                except Exception:  # noqa: BLE001 - an odd exception must still end the attempt
+                    message = f"cannot connect to {self.host}:{self.port}: {type(exc).__name__}: {exc}"
                 self.inbox.append(("connect_failed", time.time(), message))
             self._close_socket()
             return
@@ -317,8 +331,15 @@ class _Connection:
             self._close_socket()
             return
         response = self.ws.handshake_response
-        protocol = (self.ws.getsubprotocol() or "") if response else ""
         headers = dict(response.headers) if response else {}
+        protocol = headers.get("sec-websocket-protocol", "").strip()
+        problem = self._check_subprotocol(protocol)
+        if problem:
+            # RFC 6455 section 4.1: the client fails the connection, so no
+            # close frame: the WebSocket connection never was established.
+            self.inbox.append(("connect_failed", time.time(), problem))
+            self._close_socket()
+            return
         # The connect timeout bounded each step of the handshake; from now on
         # the reader waits for frames as long as the connection lives.
         self.ws.sock.settimeout(None)
@@ -343,6 +364,26 @@ class _Connection:
         if isinstance(exc, OSError):
             return f"the connection failed: {exc.strerror or exc}"
         return f"the connection failed: {type(exc).__name__}: {exc}"
+
+    def _check_subprotocol(self, protocol: str) -> str:
+        """Returns why the server's subprotocol answer is refused, or ``""``."""
+        where = f"handshake with {self.host}:{self.port} failed"
+        offered = ", ".join(escape_control(name) for name in self.subprotocols)
+        if protocol and protocol not in self.subprotocols:
+            # RFC 6455 section 4.1: a protocol that was not offered fails.
+            return (
+                f"{where}: the server selected subprotocol {escape_control(protocol)!r}, "
+                f"which was not offered (offered: {offered or 'none'})"
+            )
+        if self.subprotocols and not protocol:
+            # Section 4.1 leaves this case to the client; browsers, Godot and
+            # websocket-client all fail it, so a console that accepted it
+            # would hide the very failure a user came to debug.
+            return (
+                f"{where}: the server selected none of the subprotocols offered ({offered}); "
+                "browsers fail such a connection too"
+            )
+        return ""
 
     def _fail(self, code: int, message: str) -> None:
         """Fails the connection (RFC 6455 section 7.1.7): close frame with ``code``, then drop."""

@@ -170,8 +170,12 @@ class RawConnection:
             headers[name.strip().lower()] = value.strip()
         return headers
 
-    def handshake(self) -> dict[str, str]:
-        """Reads the request and answers 101 Switching Protocols by hand."""
+    def handshake(self, extra_headers: str = "") -> dict[str, str]:
+        """Reads the request and answers 101 Switching Protocols by hand.
+
+        Args:
+            extra_headers: Header lines, each ending in CRLF, added to the answer.
+        """
         headers = self.read_request()
         accept = base64.b64encode(
             hashlib.sha1((headers["sec-websocket-key"] + WS_GUID).encode()).digest()
@@ -181,7 +185,7 @@ class RawConnection:
                 "HTTP/1.1 101 Switching Protocols\r\n"
                 "Upgrade: websocket\r\n"
                 "Connection: Upgrade\r\n"
-                f"Sec-WebSocket-Accept: {accept}\r\n\r\n"
+                f"Sec-WebSocket-Accept: {accept}\r\n{extra_headers}\r\n"
             ).encode()
         )
         return headers

@@ -201,9 +201,38 @@ def test_offered_subprotocol_not_selected_fails_the_handshake(peer, ws_server, p
     peer.connect_to_url(server.url, subprotocols=["chat"])
     events = poll_until(peer, lambda: peer.ready_state is ReadyState.CLOSED)
     assert peer.error.startswith(f"handshake with 127.0.0.1:{server.port} failed")
+    assert "none of the subprotocols offered (chat)" in peer.error
     assert errors(events) == [peer.error]
     assert peer.selected_protocol == ""
     assert not any(isinstance(e, Closed) for e in events)
+
+
+def test_subprotocol_not_offered_fails_the_handshake(peer, raw_server, poll_until) -> None:
+    def select_other(conn: RawConnection) -> str:
+        request = conn.handshake("Sec-WebSocket-Protocol: other\r\n")
+        conn.wait_for_eof()
+        return request["sec-websocket-protocol"]
+
+    server = raw_server(select_other)
+    peer.connect_to_url(server.url, subprotocols=["chat", "v2.chat"])
+    events = poll_until(peer, lambda: peer.ready_state is ReadyState.CLOSED)
+    assert "selected subprotocol 'other', which was not offered (offered: chat, v2.chat)" in peer.error
+    assert errors(events) == [peer.error]
+    assert not any(isinstance(e, Closed) for e in events)  # it never opened
+    assert server.result() == "chat, v2.chat"  # offered in order of preference
+
+
+def test_selected_subprotocol_keeps_its_case(peer, raw_server, poll_until) -> None:
+    def select_mixed_case(conn: RawConnection) -> None:
+        conn.handshake("Sec-WebSocket-Protocol: Chat.V2\r\n")
+        conn.wait_for_eof()
+
+    server = raw_server(select_mixed_case)
+    open_peer(peer, server.url, poll_until, subprotocols=["Chat.V2"])
+    # websocket-client's own check would have reported "chat.v2".
+    assert peer.selected_protocol == "Chat.V2"
+    peer.close()
+    poll_until(peer, lambda: peer.ready_state is ReadyState.CLOSED)
 
 
 def test_one_mebibyte_round_trip(peer, ws_server, poll_until, echo_handler) -> None:

@@ -11,9 +11,11 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+import websocket
 
 from wsconsole.errors import InvalidCloseError, InvalidUrlError, NotOpenError
 from wsconsole.peer import (
+    describe_connect_error,
     READER_THREAD_NAME,
     Closed,
     ErrorOccurred,
@@ -377,3 +379,13 @@ def test_poll_does_not_block_while_the_server_stalls_mid_frame(raw_server) -> No
     for thread in reader_threads() - before:
         thread.join(5)
         assert not thread.is_alive()
+
+
+def test_bad_status_without_a_reason_phrase_is_still_described() -> None:
+    # websocket-client before 1.9.1 built this exception without
+    # status_message; describing it must not raise in the reader thread.
+    exc = websocket.WebSocketBadStatusException("Handshake status 404", 404)
+    for name in ("status_message", "resp_body"):
+        exc.__dict__.pop(name, None)
+    text = describe_connect_error(exc, "127.0.0.1", 9, 1.0)
+    assert text == "the server answered HTTP 404 instead of 101 Switching Protocols"
