@@ -558,6 +558,11 @@ class EchoServer:
                     # websockets cancels the handshake after open_timeout.
                     echo._report_failed_handshake(self, self.protocol.handshake_exc, timed_out=True)
                     raise
+                except Exception as exc:
+                    # websockets before 17 lets a request it cannot parse
+                    # escape handshake() instead of setting handshake_exc.
+                    echo._report_failed_handshake(self, exc)
+                    raise
                 if self.protocol.handshake_exc is not None:
                     echo._report_failed_handshake(self, self.protocol.handshake_exc)
 
