@@ -196,3 +196,19 @@ def test_selecting_an_entry_shows_the_whole_payload(qtbot, window):
     assert window.details.current_view == "Hex"
     assert window.details.text_view.toPlainText().startswith("00000000  48 69 00")
     assert window.details.text_view.toPlainText().endswith("|Hi.|")
+
+
+def test_client_row_fits_its_columns_in_the_default_dock(qtbot, window):
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    connect(qtbot, window)
+    view = window.findChild(QTableView, "serverClientsView")
+    qtbot.waitUntil(lambda: view.model().rowCount() == 1, timeout=5000)
+    header = view.horizontalHeader()
+    metrics = view.fontMetrics()
+    for column in range(view.model().columnCount()):
+        text = view.model().index(0, column).data()
+        # A cell elides text wider than its section (less a few pixels of margin).
+        assert metrics.horizontalAdvance(text) + 6 <= header.sectionSize(column), (column, text)
+    assert header.length() <= view.viewport().width()  # no column pushed out of sight

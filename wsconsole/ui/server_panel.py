@@ -113,9 +113,16 @@ class ServerPanel(QWidget):
         self.clients_view.verticalHeader().hide()
         self.clients_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.clients_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Widths from the font, not ResizeToContents: in a narrow dock the
+        # content-sized columns and a stretched one squeezed each other and
+        # cut either the address or the time.  The address takes the rest.
         header = self.clients_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the address
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        metrics = self.clients_view.fontMetrics()
+        padding = 3 * metrics.averageCharWidth()
+        for column, sample in ((0, "#0000"), (2, "Protocol"), (3, "00:00:00.000")):
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + padding)
         self.clients_view.setMinimumHeight(90)
 
         self.events_view = QPlainTextEdit(objectName="serverEventLog")
