@@ -13,6 +13,7 @@ CORE_MODULES = (
     "wsconsole.payload",
     "wsconsole.closecodes",
     "wsconsole.errors",
+    "wsconsole.options",
 )
 
 SCRIPT = f"""
