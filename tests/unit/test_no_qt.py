@@ -14,6 +14,7 @@ CORE_MODULES = (
     "wsconsole.closecodes",
     "wsconsole.errors",
     "wsconsole.options",
+    "wsconsole.terminal",
 )
 
 SCRIPT = f"""
