@@ -1,8 +1,11 @@
 """A polled WebSocket client, in the style of Godot's ``WebSocketPeer``.
 
-``connect_to_url()`` returns at once; the TCP connect, TLS and the opening
-handshake run on one named reader thread per connection
+``connect_to_url()`` returns at once; DNS, the TCP connect, a proxy tunnel,
+TLS and the opening handshake run on one named reader thread per connection
 (``wsconsole-peer-reader``), which then reads frames and queues what it saw.
+The reader opens the transport itself, timing each step, and hands the
+socket to websocket-client behind a recorder, so :class:`HandshakeRecord`
+holds the bytes of the handshake as they went over the wire.
 Nothing the owner can observe changes until it calls :meth:`poll`, which
 never blocks: it moves what the reader queued into the packet queue and the
 ready state, and enforces the connect and close timeouts.  This is what lets

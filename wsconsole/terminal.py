@@ -133,7 +133,7 @@ def options_from_args(args: argparse.Namespace) -> ConnectOptions:
         client_cert=args.cert,
         client_key=args.key,
         proxy=args.proxy,
-        timeout_s=args.timeout if args.timeout > 0 else 10.0,
+        timeout_s=args.timeout,  # 0 is refused by validate(), as a usage error
     )
 
 
