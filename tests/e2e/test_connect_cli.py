@@ -7,6 +7,7 @@ drop as a test needs, all on 127.0.0.1 port 0.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import io
 import json
 import os
@@ -299,3 +300,51 @@ def test_subprocess_refused_exits_1(start_connect) -> None:
     status, err = client.finish()
     assert status == 1
     assert "refused" in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+@pytest.mark.skipif(importlib.util.find_spec("readline") is None, reason="this Python has no readline")
+def test_subprocess_on_a_terminal_has_line_history(echo_server) -> None:
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wsconsole", "connect", echo_server.url],
+        cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+    )
+    os.close(slave)
+    output = b""
+
+    def read_until(text: bytes, count: int = 1) -> None:
+        nonlocal output
+        deadline = time.monotonic() + WAIT_S
+        while output.count(text) < count:
+            assert time.monotonic() < deadline, f"no {text!r} (x{count}) in {output!r}"
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    output += os.read(master, 4096)
+                except OSError:  # EIO: the child closed the terminal
+                    return
+
+    try:
+        read_until(b"* connected to")
+        os.write(master, b"hello tty\n")
+        read_until(b"< hello tty")
+        # Up arrow recalls the last line from readline's history.
+        os.write(master, b"\x1b[A\n")
+        read_until(b"< hello tty", count=2)
+        os.write(master, b"\x04")  # Ctrl-D: end of input, close with 1000
+        read_until(b"* closed: 1000")
+        assert process.wait(WAIT_S) == 0
+        # On a terminal the typed line is already on screen: no "> " echo of it.
+        assert b"> hello tty" not in output
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(WAIT_S)
+        os.close(master)
