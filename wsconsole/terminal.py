@@ -447,8 +447,10 @@ def run_connect(
         _close_after_interrupt(peer)
         return ExitStatus.INTERRUPTED
     finally:
-        if not stdin_thread.is_alive():
-            stdin_thread.join()
+        if stdin_ended:
+            # It has put its last item and is returning; a thread still
+            # blocked on a terminal is a daemon and ends with the process.
+            stdin_thread.join(1.0)
     return int(session.exit_status)
 
 

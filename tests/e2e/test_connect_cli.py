@@ -292,16 +292,6 @@ def test_subprocess_ctrl_c_exits_130(echo_server, start_connect) -> None:
     assert status == 130
 
 
-def test_subprocess_refused_exits_1(start_connect) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    client = start_connect(f"ws://127.0.0.1:{port}/")
-    status, err = client.finish()
-    assert status == 1
-    assert "refused" in err
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 @pytest.mark.skipif(importlib.util.find_spec("readline") is None, reason="this Python has no readline")
 def test_subprocess_on_a_terminal_has_line_history(echo_server) -> None:
