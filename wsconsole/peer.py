@@ -557,7 +557,12 @@ def describe_connect_error(
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"TLS certificate of {where} not trusted: {exc.verify_message or exc}"
     if isinstance(exc, ssl.SSLError):
-        return f"TLS handshake with {where} failed: {exc.reason or exc}"
+        text = f"TLS handshake with {where} failed: {exc.reason or exc}"
+        if exc.reason == "TLSV13_ALERT_CERTIFICATE_REQUIRED":
+            # TLS 1.3 sends this alert after the handshake seemed to succeed,
+            # so it surfaces while reading the HTTP answer; say what it means.
+            text += " (the server requires a client certificate: mutual TLS)"
+        return text
     if isinstance(exc, websocket.WebSocketConnectionClosedException):
         return f"{where} closed the connection during the handshake"
     if isinstance(exc, websocket.WebSocketException):

@@ -399,6 +399,8 @@ def run_connect(
         printer.stderr_line(f"wsconsole: error: {exc}")
         return ExitStatus.USAGE
 
+    if options.insecure and peer.url.lower().startswith("wss:"):
+        printer.stderr_line("wsconsole: warning: --insecure: the server's certificate will not be checked")
     typed_on_terminal = stdin is sys.stdin and _isatty(stdin)
     session = _Session(peer, printer, echo_typed=not typed_on_terminal)
     lines: queue.Queue = queue.Queue()

@@ -338,3 +338,30 @@ def test_subprocess_on_a_terminal_has_line_history(echo_server) -> None:
             process.kill()
             process.wait(WAIT_S)
         os.close(master)
+
+
+def test_wss_needs_the_ca_or_insecure(monkeypatch, capsys, ws_server, tmp_path: Path) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    server = ws_server(echo_until_last, ssl=context)
+    url = f"wss://127.0.0.1:{server.port}/"
+
+    status, _out, err = run_main(monkeypatch, capsys, ["connect", url, "-t", "last", "-w", "30"])
+    assert status == ExitStatus.ERROR
+    assert "not trusted" in err
+
+    status, out, err = run_main(monkeypatch, capsys, ["connect", url, "--ca", str(ca_file), "-t", "last", "-w", "30"])
+    assert status == ExitStatus.OK, err
+    assert "< last" in out and "warning" not in err
+
+    status, out, err = run_main(monkeypatch, capsys, ["connect", url, "--insecure", "-t", "last", "-w", "30"])
+    assert status == ExitStatus.OK, err
+    assert "< last" in out
+    assert "warning: --insecure" in err
