@@ -621,3 +621,19 @@ def test_record_of_a_timed_out_attempt(peer, raw_server, poll_until) -> None:
     assert record.request_line == "GET / HTTP/1.1"
     assert record.status_line == ""
     assert "# no answer was received" in record.to_text()
+
+
+def test_close_timeout_from_the_options(peer, raw_server, poll_until) -> None:
+    def deaf(conn: RawConnection):
+        conn.handshake()
+        close = conn.read_close_frame()
+        conn.wait_for_eof()  # never answers it: the peer must give up and drop TCP
+        return close
+
+    server = raw_server(deaf)
+    open_peer(peer, server.url, poll_until, options=ConnectOptions(close_timeout_s=0.2))
+    peer.close(4000, "bye")
+    poll_until(peer, lambda: peer.ready_state is ReadyState.CLOSED)
+    assert peer.error == "the peer sent no close frame within 0.2 s"
+    assert peer.close_code == -1
+    assert server.result() == (4000, b"bye")
