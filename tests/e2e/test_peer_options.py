@@ -203,8 +203,11 @@ def test_wss_insecure_connects_and_says_so(peer, ws_server, poll_until, echo_han
 def test_mutual_tls(peer, ws_server, poll_until, echo_handler, ca, tls_files) -> None:
     _server, url = tls_server(ws_server, ca, echo_handler, require_client_cert=True)
     fail_peer(peer, url, poll_until, options=ConnectOptions(ca_file=tls_files["ca"]))
-    # TLS 1.3 reports the missing certificate with an alert; older versions fail the handshake.
-    assert "client certificate" in peer.error or "TLS handshake" in peer.error, peer.error
+    # TLS 1.3 reports the missing certificate with an alert after the
+    # handshake; the server's close can overtake the alert, so either shows.
+    assert any(
+        words in peer.error for words in ("client certificate", "TLS handshake", "closed the connection")
+    ), peer.error
     open_peer(
         peer, url, poll_until, options=ConnectOptions(ca_file=tls_files["ca"], client_cert=tls_files["client"])
     )
