@@ -6,6 +6,7 @@
     wsconsole gui [URL]             the same, spelled out
     wsconsole serve [--host H] [--port P] [--protocol NAME ...]
                                     run the echo server with no window
+    wsconsole connect URL [...]     a terminal client (see wsconsole.terminal)
 
 This module imports no Qt; the window's module is imported only when the
 window is asked for.
@@ -30,7 +31,7 @@ from wsconsole.server import EchoServer, ServerEvent, ServerEventKind
 
 PROG = "wsconsole"
 DEFAULT_SERVE_PORT = 9080
-_COMMANDS = ("gui", "serve")
+_COMMANDS = ("gui", "serve", "connect")
 
 POLL_INTERVAL_S = 0.2
 """How long the main thread waits at a time while serving.  A blocking wait
@@ -43,6 +44,7 @@ class ExitStatus(enum.IntEnum):
     OK = 0
     ERROR = 1
     USAGE = 2
+    UNCLEAN_CLOSE = 3  # connect: closed uncleanly or with a code other than 1000, 1001, 1005
     INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
@@ -157,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a subprotocol to accept; repeat for more, most preferred first",
     )
+
+    from wsconsole import terminal  # here: terminal imports this module
+
+    connect = commands.add_parser("connect", help="a terminal WebSocket client, for shells and scripts")
+    terminal.add_arguments(connect)
     return parser
 
 
@@ -287,6 +294,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return run_serve(args.host, args.port, tuple(args.protocols or ()))
+        if args.command == "connect":
+            from wsconsole.terminal import run_connect
+
+            return run_connect(args)
         return run_gui(getattr(args, "url", None))
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED

@@ -7,6 +7,7 @@ so callers can show ``str(exc)`` to a user as it is::
     ├── InvalidUrlError(ValueError)       a URL that is not ws:// or wss://
     ├── InvalidCloseError(ValueError)     a close code or reason we may not send
     ├── InvalidHexError(ValueError)       hex input that is not whole bytes
+    ├── InvalidOptionsError(ValueError)   connection options that do not validate
     ├── NotOpenError(RuntimeError)        sending when the peer is not OPEN
     ├── SendError(RuntimeError)           the transport failed while sending
     └── ServerError(RuntimeError)         the echo server could not start
@@ -66,6 +67,19 @@ class InvalidHexError(WsConsoleError, ValueError):
         self.position = position
         self.problem = problem
         super().__init__(f"{problem} at character {position + 1}")
+
+
+class InvalidOptionsError(WsConsoleError, ValueError):
+    """Connection options that do not validate (see ``ConnectOptions.validate``).
+
+    Attributes:
+        problems: ``{field name: [problems]}``, as ``validate()`` returns them.
+    """
+
+    def __init__(self, problems: dict[str, list[str]]) -> None:
+        self.problems = problems
+        lines = [message for messages in problems.values() for message in messages]
+        super().__init__("invalid connection options: " + "; ".join(lines))
 
 
 class NotOpenError(WsConsoleError, RuntimeError):

@@ -1,8 +1,11 @@
 """A polled WebSocket client, in the style of Godot's ``WebSocketPeer``.
 
-``connect_to_url()`` returns at once; the TCP connect, TLS and the opening
-handshake run on one named reader thread per connection
+``connect_to_url()`` returns at once; DNS, the TCP connect, a proxy tunnel,
+TLS and the opening handshake run on one named reader thread per connection
 (``wsconsole-peer-reader``), which then reads frames and queues what it saw.
+The reader opens the transport itself, timing each step, and hands the
+socket to websocket-client behind a recorder, so :class:`HandshakeRecord`
+holds the bytes of the handshake as they went over the wire.
 Nothing the owner can observe changes until it calls :meth:`poll`, which
 never blocks: it moves what the reader queued into the packet queue and the
 ready state, and enforces the connect and close timeouts.  This is what lets
@@ -21,22 +24,27 @@ the window); only the reader thread touches the socket's receive side.
 
 from __future__ import annotations
 
+import base64
 import enum
+import ipaddress
 import socket
 import ssl
+import statistics
 import struct
 import threading
 import time
+import urllib.request
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import websocket
 from websocket import ABNF
 
 from wsconsole.closecodes import NO_CLOSE_FRAME, CloseCode, describe, validate_close
-from wsconsole.errors import InvalidUrlError, NotOpenError, SendError
+from wsconsole.errors import InvalidOptionsError, InvalidUrlError, NotOpenError, SendError
+from wsconsole.options import ConnectOptions, ProxyAddress, parse_proxy_url
 from wsconsole.payload import escape_control
 
 DEFAULT_CONNECT_TIMEOUT_S = 10.0
@@ -108,8 +116,351 @@ class Closed:
         return text
 
 
-PeerEvent = StateChanged | ErrorOccurred | Closed
+@dataclass(frozen=True, slots=True)
+class PongReceived:
+    """A pong frame arrived.
+
+    Attributes:
+        payload: Its application data (at most 125 bytes).
+        rtt_s: Seconds since the ping with the same payload was sent, None
+            when it answers no ping we sent (an unsolicited pong).
+        time_s: When the reader received it, epoch seconds.
+    """
+
+    payload: bytes
+    rtt_s: float | None
+    time_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PingReceived:
+    """A ping frame arrived; answered with a pong unless ``auto_pong`` was off.
+
+    Attributes:
+        payload: Its application data (at most 125 bytes).
+        answered: Whether the reader answered it with a pong.
+        time_s: When the reader received it, epoch seconds.
+    """
+
+    payload: bytes
+    answered: bool
+    time_s: float
+
+
+PeerEvent = StateChanged | ErrorOccurred | Closed | PongReceived | PingReceived
 """What :meth:`WebSocketPeer.poll` reports, besides the packets it queues."""
+
+MAX_CONTROL_PAYLOAD_BYTES = 125  # RFC 6455 section 5.5
+BODY_START_BYTES = 2048
+"""How much of a non-101 answer's body the handshake record keeps."""
+_HEAD_LIMIT_BYTES = 65536  # an HTTP head longer than this is not an answer we can use
+
+
+@dataclass(slots=True)
+class HandshakeRecord:
+    """What happened during one connection attempt, for the handshake inspector.
+
+    Filled in by the reader thread while the attempt runs; read it once the
+    peer has left CONNECTING (the owner's thread then only reads it).  The
+    durations are None for steps that did not happen or could not be told
+    apart.
+
+    Attributes:
+        url: The URL connected to.
+        started_s: When the attempt began, epoch seconds.
+        remote_address: ``host:port`` the TCP connection reached ("" if none).
+        proxy: The proxy URL used (credentials removed), "" for none.
+        proxy_status: The proxy's answer (``HTTP/1.1 200 ...``, ``SOCKS5 granted``), "" if none.
+        tls_version: The TLS version negotiated ("" for ws:// or before TLS).
+        request_line: ``GET /path HTTP/1.1`` as sent.
+        request_headers: The request headers as sent, in order, the random
+            Sec-WebSocket-Key included.
+        status_line: The server's status line (``HTTP/1.1 101 Switching Protocols``).
+        response_headers: Its headers as received, in order, names as sent.
+        body_start: The start of a non-101 answer's body (at most
+            ``BODY_START_BYTES``); b"" otherwise.
+        selected_protocol: The subprotocol the server selected, "" for none.
+        dns_s: Seconds resolving the host (or the proxy's host).
+        tcp_s: Seconds for the TCP connect.
+        proxy_s: Seconds for the proxy's tunnel setup.
+        tls_s: Seconds for the TLS handshake.
+        http_s: Seconds from sending the request to reading the answer's head.
+        error: Why the attempt failed, None if it did not (or has not yet).
+    """
+
+    url: str
+    started_s: float = 0.0
+    remote_address: str = ""
+    proxy: str = ""
+    proxy_status: str = ""
+    tls_version: str = ""
+    request_line: str = ""
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    status_line: str = ""
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+    body_start: bytes = b""
+    selected_protocol: str = ""
+    dns_s: float | None = None
+    tcp_s: float | None = None
+    proxy_s: float | None = None
+    tls_s: float | None = None
+    http_s: float | None = None
+    error: str | None = None
+
+    @property
+    def status_code(self) -> int | None:
+        """The answer's status code, None if no status line came."""
+        parts = self.status_line.split(" ", 2)
+        if len(parts) >= 2 and parts[1].isdigit():
+            return int(parts[1])
+        return None
+
+    def durations(self) -> list[tuple[str, float]]:
+        """``(step, seconds)`` for each step that was timed, in order."""
+        steps = (("DNS", self.dns_s), ("TCP", self.tcp_s), ("proxy", self.proxy_s), ("TLS", self.tls_s), ("HTTP", self.http_s))
+        return [(name, value) for name, value in steps if value is not None]
+
+    def to_text(self) -> str:
+        """The exchange as HTTP text (request, answer, body start), then a summary in ``#`` lines."""
+        lines: list[str] = []
+        if self.request_line:
+            lines.append(self.request_line)
+            lines.extend(f"{name}: {value}" for name, value in self.request_headers)
+            lines.append("")
+        else:
+            lines.append("# no request was sent")
+        if self.status_line:
+            lines.append(self.status_line)
+            lines.extend(f"{name}: {value}" for name, value in self.response_headers)
+            lines.append("")
+            if self.body_start:
+                body = self.body_start.decode("utf-8", "replace").replace("\r\n", "\n")
+                lines.extend(escape_control(line) for line in body.split("\n"))
+        elif self.request_line:
+            lines.append("# no answer was received")
+        lines.append("")
+        lines.append(f"# {self.url}")
+        if self.remote_address:
+            via = f" via {self.proxy} ({self.proxy_status or 'no answer'})" if self.proxy else ""
+            lines.append(f"# connected to {self.remote_address}{via}")
+        if self.tls_version:
+            lines.append(f"# {self.tls_version}")
+        if self.durations():
+            lines.append("# " + ", ".join(f"{name} {value * 1000:.1f} ms" for name, value in self.durations()))
+        if self.selected_protocol:
+            lines.append(f"# subprotocol: {self.selected_protocol}")
+        if self.error:
+            lines.append(f"# error: {self.error}")
+        return "\n".join(lines) + "\n"
+
+
+class _StepFailed(Exception):
+    """A step of the attempt we run ourselves failed (proxy tunnel, TLS files); the message is for people."""
+
+
+def _parse_head(data: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Splits raw HTTP head bytes into (start line, headers in order, rest after the head)."""
+    head, sep, rest = data.partition(b"\r\n\r\n")
+    text = head.decode("latin-1")
+    first, *header_lines = text.split("\r\n")
+    headers: list[tuple[str, str]] = []
+    for line in header_lines:
+        name, colon, value = line.partition(":")
+        if colon:
+            headers.append((name, value.strip()))
+        elif line:
+            headers.append((line, ""))
+    return first, headers, rest if sep else b""
+
+
+def _recv_exactly(sock: socket.socket, size: int, what: str) -> bytes:
+    chunks = bytearray()
+    while len(chunks) < size:
+        data = sock.recv(size - len(chunks))
+        if not data:
+            raise _StepFailed(f"{what} closed the connection")
+        chunks += data
+    return bytes(chunks)
+
+
+def _recv_head(sock: socket.socket, what: str) -> bytes:
+    """Reads an HTTP head byte by byte, so that nothing after it is consumed."""
+    data = bytearray()
+    while not data.endswith(b"\r\n\r\n"):
+        byte = sock.recv(1)
+        if not byte:
+            raise _StepFailed(f"{what} closed the connection before answering")
+        data += byte
+        if len(data) > _HEAD_LIMIT_BYTES:
+            raise _StepFailed(f"{what} sent an answer head over {_HEAD_LIMIT_BYTES} bytes")
+    return bytes(data)
+
+
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+_SOCKS5_REPLIES = {
+    1: "general SOCKS server failure",
+    2: "connection not allowed by ruleset",
+    3: "network unreachable",
+    4: "host unreachable",
+    5: "connection refused",
+    6: "TTL expired",
+    7: "command not supported",
+    8: "address type not supported",
+}
+
+
+def _http_connect_tunnel(sock: socket.socket, proxy: ProxyAddress, host: str, port: int) -> str:
+    """Opens a tunnel through an HTTP proxy with CONNECT (RFC 9110 section 9.3.6); returns its status line."""
+    where = f"the proxy {proxy.host}:{proxy.port}"
+    target = _host_port(host, port)
+    lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
+    if proxy.user is not None:
+        token = base64.b64encode(f"{proxy.user}:{proxy.password or ''}".encode()).decode("ascii")
+        lines.append(f"Proxy-Authorization: Basic {token}")
+    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("utf-8"))
+    status_line, _headers, _rest = _parse_head(_recv_head(sock, where))
+    parts = status_line.split(" ", 2)
+    if len(parts) < 2 or not parts[1].isdigit():
+        raise _StepFailed(f"{where} answered CONNECT with {status_line!r}, not an HTTP status")
+    if not 200 <= int(parts[1]) < 300:
+        raise _StepFailed(f"{where} refused the tunnel to {target}: {escape_control(status_line)}")
+    return status_line
+
+
+def _socks5_tunnel(sock: socket.socket, proxy: ProxyAddress, host: str, port: int) -> str:
+    """Opens a tunnel through a SOCKS5 proxy (RFC 1928, user/password auth RFC 1929)."""
+    where = f"the SOCKS5 proxy {proxy.host}:{proxy.port}"
+    methods = b"\x00\x02" if proxy.user is not None else b"\x00"
+    sock.sendall(b"\x05" + bytes([len(methods)]) + methods)
+    version, method = _recv_exactly(sock, 2, where)
+    if version != 5:
+        raise _StepFailed(f"{where} is not a SOCKS5 proxy (version byte {version})")
+    if method == 0x02:
+        user = (proxy.user or "").encode("utf-8")
+        password = (proxy.password or "").encode("utf-8")
+        if len(user) > 255 or len(password) > 255:
+            raise _StepFailed(f"{where}: user name and password are at most 255 bytes each")
+        sock.sendall(b"\x01" + bytes([len(user)]) + user + bytes([len(password)]) + password)
+        if _recv_exactly(sock, 2, where)[1] != 0:
+            raise _StepFailed(f"{where} refused the user name and password")
+    elif method == 0xFF:
+        needs = "" if proxy.user is not None else " (it may want a user name and password)"
+        raise _StepFailed(f"{where} accepts none of our authentication methods{needs}")
+    elif method != 0x00:
+        raise _StepFailed(f"{where} chose authentication method {method}, which we did not offer")
+    try:
+        packed = ipaddress.ip_address(host).packed
+        address = (b"\x01" if len(packed) == 4 else b"\x04") + packed
+    except ValueError:
+        name = host.encode("idna")
+        address = b"\x03" + bytes([len(name)]) + name  # the proxy resolves the name
+    sock.sendall(b"\x05\x01\x00" + address + struct.pack("!H", port))
+    _version, reply, _reserved, kind = _recv_exactly(sock, 4, where)
+    if reply != 0:
+        reason = _SOCKS5_REPLIES.get(reply, f"reply code {reply}")
+        raise _StepFailed(f"{where} could not reach {_host_port(host, port)}: {reason}")
+    if kind == 1:
+        _recv_exactly(sock, 4 + 2, where)
+    elif kind == 4:
+        _recv_exactly(sock, 16 + 2, where)
+    elif kind == 3:
+        _recv_exactly(sock, _recv_exactly(sock, 1, where)[0] + 2, where)
+    return "SOCKS5 granted"
+
+
+def _env_proxy(host: str, secure: bool) -> ProxyAddress | None:
+    """The proxy the environment names for host (http_proxy, https_proxy, no_proxy), or None.
+
+    Raises:
+        _StepFailed: The environment's proxy URL is malformed.
+    """
+    if urllib.request.proxy_bypass(host):
+        return None
+    proxies = urllib.request.getproxies()
+    url = proxies.get("https" if secure else "http") or proxies.get("all")
+    if not url:
+        return None
+    try:
+        return parse_proxy_url(url)
+    except ValueError as exc:
+        raise _StepFailed(f"the environment's proxy: {exc}") from None
+
+
+def _tls_context(options: ConnectOptions) -> ssl.SSLContext:
+    """An SSLContext for options; raises _StepFailed naming a file that cannot be loaded."""
+    try:
+        context = ssl.create_default_context(cafile=options.ca_file or None)
+    except (OSError, ssl.SSLError) as exc:
+        raise _StepFailed(f"cannot load the CA file {options.ca_file!r}: {_ssl_reason(exc)}") from exc
+    if not options.tls_verified:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if options.client_cert:
+        try:
+            context.load_cert_chain(options.client_cert, options.client_key or None)
+        except (OSError, ssl.SSLError) as exc:
+            raise _StepFailed(
+                f"cannot load the client certificate {options.client_cert!r}: {_ssl_reason(exc)}"
+            ) from exc
+    return context
+
+
+def _ssl_reason(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLError):
+        return exc.reason or str(exc)
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+class _RecordingSocket:
+    """Stands in for the socket during websocket-client's handshake, keeping what passes.
+
+    websocket-client writes the request with one ``send()`` and reads the
+    answer with ``recv()``; copies of both go to ``sent`` and ``received``
+    so the inspector shows the bytes on the wire, not a reconstruction.
+    ``close()`` is held back: websocket-client closes the socket as soon as
+    it rejects an answer, before we could read the rest of the body.
+    Everything else goes to the real socket.
+    """
+
+    def __init__(self, sock: socket.socket, record: HandshakeRecord) -> None:
+        self._sock = sock
+        self._record = record
+        self.sent = bytearray()
+        self.received = bytearray()
+
+    def _note_request(self, data: bytes) -> None:
+        # Recorded before it goes out, so that a record read after the
+        # server got the request (or after a timeout) always has it.
+        self.sent += data
+        record = self._record
+        record.request_line, record.request_headers, _ = _parse_head(bytes(self.sent))
+
+    def send(self, data: bytes, *args: int) -> int:
+        self._note_request(data)
+        count = self._sock.send(data, *args)
+        if count < len(data):
+            del self.sent[len(self.sent) - (len(data) - count) :]
+        return count
+
+    def sendall(self, data: bytes, *args: int) -> None:
+        self._note_request(data)
+        self._sock.sendall(data, *args)
+
+    def recv(self, size: int, *args: int) -> bytes:
+        data = self._sock.recv(size, *args)
+        self.received += data
+        return data
+
+    def close(self) -> None:
+        pass  # closed by _Connection once it has read what it wants
+
+    def __getattr__(self, name: str):
+        return getattr(self._sock, name)
 
 
 def parse_ws_url(url: str) -> tuple[str, str, int, bool]:
@@ -163,9 +514,26 @@ def _header_lines(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None)
     return [f"{name}: {value}" for name, value in items]
 
 
-def describe_connect_error(exc: BaseException, host: str, port: int, timeout_s: float) -> str:
-    """Turns an exception raised while connecting into a sentence for people."""
+def describe_connect_error(
+    exc: BaseException, host: str, port: int, timeout_s: float, record: HandshakeRecord | None = None
+) -> str:
+    """Turns an exception raised while connecting into a sentence for people.
+
+    Args:
+        record: The attempt's handshake record, for what the exception does
+            not carry (a redirect's Location); None if there is none.
+    """
     where = f"{host}:{port}"
+    if isinstance(exc, _StepFailed):
+        return str(exc)
+    if record is not None and record.status_code is not None and 300 <= record.status_code < 400:
+        location = next((v for n, v in record.response_headers if n.lower() == "location"), "")
+        status = record.status_line.split(" ", 1)[-1]
+        target = f" to {escape_control(location)}" if location else ""
+        return (
+            f"the server answered HTTP {escape_control(status)}{target} instead of 101 Switching Protocols; "
+            "redirects are shown, not followed: connect to the new address yourself"
+        )
     if isinstance(exc, websocket.WebSocketBadStatusException):
         # websocket-client 1.8 and older keep no status_message attribute.
         status = f"HTTP {getattr(exc, 'status_code', '?')}"
@@ -189,7 +557,12 @@ def describe_connect_error(exc: BaseException, host: str, port: int, timeout_s: 
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"TLS certificate of {where} not trusted: {exc.verify_message or exc}"
     if isinstance(exc, ssl.SSLError):
-        return f"TLS handshake with {where} failed: {exc.reason or exc}"
+        text = f"TLS handshake with {where} failed: {exc.reason or exc}"
+        if exc.reason == "TLSV13_ALERT_CERTIFICATE_REQUIRED":
+            # TLS 1.3 sends this alert after the handshake seemed to succeed,
+            # so it surfaces while reading the HTTP answer; say what it means.
+            text += " (the server requires a client certificate: mutual TLS)"
+        return text
     if isinstance(exc, websocket.WebSocketConnectionClosedException):
         return f"{where} closed the connection during the handshake"
     if isinstance(exc, websocket.WebSocketException):
@@ -238,6 +611,10 @@ class _Connection:
     ``inbox`` (a deque: appends and pops are atomic); the owner pops them in
     ``WebSocketPeer.poll``.  ``time_s`` is when the reader saw it, so the log
     shows when a packet arrived, not when the GUI got round to it.
+
+    The reader resolves the host, opens TCP, the proxy tunnel and TLS itself
+    (so each step is timed and the handshake record sees the bytes), then
+    hands the socket to websocket-client for the HTTP handshake and framing.
     """
 
     def __init__(
@@ -245,21 +622,30 @@ class _Connection:
         url: str,
         host: str,
         port: int,
+        secure: bool,
         subprotocols: Sequence[str],
         header_lines: list[str],
         timeout_s: float,
         close_timeout_s: float,
+        options: ConnectOptions,
+        auto_pong: bool,
     ) -> None:
         self.url = url
         self.host = host
         self.port = port
+        self.secure = secure
         self.subprotocols = list(subprotocols)
         self.header_lines = header_lines
         self.timeout_s = timeout_s
         self.close_timeout_s = close_timeout_s
+        self.options = options
+        self.max_packet_bytes = options.max_packet_bytes
+        self.auto_pong = auto_pong  # read by the reader for each ping; a bool store is atomic
+        self.record = HandshakeRecord(url=url, started_s=time.time())
         self.ws = _AbortableWebSocket(enable_multithread=True)
         self.inbox: deque[tuple] = deque()
         self.abandoned = False
+        self._raw_sock: socket.socket | None = None
         self._close_lock = threading.Lock()
         self.close_sent_code: int | None = None  # None until a close frame is sent; 1005 for an empty one
         self.thread = threading.Thread(target=self._run, name=READER_THREAD_NAME, daemon=True)
@@ -290,15 +676,140 @@ class _Connection:
         """
         self.abandoned = True
         self.ws.abandoned = True  # shuts down a socket connect() creates from now on
-        sock = self.ws.sock
-        if sock is None:
-            return
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        for sock in (self.ws.sock, self._raw_sock):
+            if sock is None:
+                continue
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     # -- reader thread --------------------------------------------------------
+
+    def _remaining_s(self, deadline: float) -> float:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("connect timeout")
+        return remaining
+
+    def _adopt(self, sock: socket.socket) -> None:
+        """Makes sock the one abort() shuts down.
+
+        Stores first, then reads ``abandoned``; abort() sets ``abandoned``
+        first, then reads the socket: one of the two always sees the other.
+        """
+        self._raw_sock = sock
+        if self.abandoned:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            raise ConnectionAbortedError("connection attempt cancelled")
+
+    def _open_transport(self, deadline: float) -> socket.socket:
+        """DNS, TCP, proxy tunnel and TLS, each timed into the record; returns the socket."""
+        record = self.record
+        options = self.options
+        proxy = options.proxy_address()
+        if proxy is None and options.use_env_proxy:
+            proxy = _env_proxy(self.host, self.secure)
+        if proxy is not None:
+            record.proxy = f"{proxy.scheme}://{_host_port(proxy.host, proxy.port)}"
+            dial_host, dial_port = proxy.host, proxy.port
+        else:
+            dial_host, dial_port = self.host, self.port
+
+        started = time.perf_counter()
+        try:
+            infos = socket.getaddrinfo(dial_host, dial_port, 0, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        except socket.gaierror as exc:
+            if proxy is not None:
+                raise _StepFailed(f"cannot resolve the proxy's host {proxy.host!r}: {exc}") from exc
+            raise
+        record.dns_s = time.perf_counter() - started
+
+        started = time.perf_counter()
+        sock: socket.socket | None = None
+        last_error: OSError | None = None
+        for family, kind, proto, _name, address in infos:
+            candidate = socket.socket(family, kind, proto)
+            try:
+                self._adopt(candidate)
+                candidate.settimeout(self._remaining_s(deadline))
+                candidate.connect(address)
+            except ConnectionAbortedError:
+                candidate.close()
+                raise
+            except OSError as exc:
+                candidate.close()
+                last_error = exc
+                if isinstance(exc, TimeoutError):
+                    break  # the whole attempt's time is used up
+                continue
+            sock = candidate
+            break
+        if sock is None:
+            assert last_error is not None  # getaddrinfo returns at least one address
+            if proxy is not None and not isinstance(last_error, TimeoutError):
+                where = f"the proxy {proxy.host}:{proxy.port}"
+                raise _StepFailed(f"cannot reach {where}: {last_error.strerror or last_error}") from last_error
+            raise last_error
+        record.tcp_s = time.perf_counter() - started
+        peer_address = sock.getpeername()
+        record.remote_address = _host_port(str(peer_address[0]), int(peer_address[1]))
+        # As websocket-client does by default: small frames go out at once.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        if proxy is not None:
+            started = time.perf_counter()
+            sock.settimeout(self._remaining_s(deadline))
+            if proxy.scheme == "http":
+                record.proxy_status = _http_connect_tunnel(sock, proxy, self.host, self.port)
+            else:
+                record.proxy_status = _socks5_tunnel(sock, proxy, self.host, self.port)
+            record.proxy_s = time.perf_counter() - started
+
+        if self.secure:
+            context = _tls_context(options)
+            started = time.perf_counter()
+            sock.settimeout(self._remaining_s(deadline))
+            tls_sock = context.wrap_socket(sock, server_hostname=self.host, do_handshake_on_connect=False)
+            self._adopt(tls_sock)
+            tls_sock.do_handshake()
+            record.tls_s = time.perf_counter() - started
+            record.tls_version = f"{tls_sock.version()}, {tls_sock.cipher()[0] if tls_sock.cipher() else ''}".rstrip(", ")
+            if not options.tls_verified:
+                record.tls_version += ", certificate NOT verified"
+            sock = tls_sock
+        return sock
+
+    def _record_http(self, wire: _RecordingSocket, exc: BaseException | None, deadline: float) -> None:
+        """Parses the bytes of the HTTP exchange into the record; for a refusal, keeps the body's start."""
+        record = self.record
+        request_line, request_headers, _ = _parse_head(bytes(wire.sent))
+        record.request_line, record.request_headers = request_line, request_headers
+        if not wire.received:
+            return
+        status_line, response_headers, body = _parse_head(bytes(wire.received))
+        record.status_line, record.response_headers = status_line, response_headers
+        if record.status_code == 101 or exc is None:
+            return
+        # websocket-client reads the body only when Content-Length says how
+        # long it is; servers that just close after it still often explain
+        # the refusal there, so read a little more, briefly.
+        if len(body) < BODY_START_BYTES and not self.abandoned and not any(
+            name.lower() == "content-length" for name, _ in response_headers
+        ):
+            try:
+                wire.settimeout(min(0.5, self._remaining_s(deadline)))
+                while len(body) < BODY_START_BYTES:
+                    data = wire.recv(BODY_START_BYTES - len(body))
+                    if not data:
+                        break
+                    body += data
+            except (OSError, TimeoutError):
+                pass
+        record.body_start = body[:BODY_START_BYTES]
 
     def _run(self) -> None:
         header_lines = list(self.header_lines)
@@ -308,22 +819,47 @@ class _Connection:
             # reports a mismatch only as "Invalid WebSocket Header";
             # _check_subprotocol() checks the answer and says what is wrong.
             header_lines.append("Sec-WebSocket-Protocol: " + ", ".join(self.subprotocols))
+        options = self.options
+        connect_options: dict = {}
+        if options.origin == "":
+            connect_options["suppress_origin"] = True
+        elif options.origin is not None:
+            connect_options["origin"] = options.origin
+        if options.cookies:
+            connect_options["cookie"] = options.cookies
+        deadline = time.monotonic() + self.timeout_s
+        wire: _RecordingSocket | None = None
         try:
-            self.ws.connect(
-                self.url,
-                timeout=self.timeout_s,
-                header=header_lines,
-                # websocket-client reads http_proxy/https_proxy from the
-                # environment by default; a debugging tool must reach the
-                # address the user typed, so proxies are opt-in (issue 3).
-                http_no_proxy=["*"],
-            )
+            sock = self._open_transport(deadline)
+            sock.settimeout(self._remaining_s(deadline))
+            wire = _RecordingSocket(sock, self.record)
+            started = time.perf_counter()
+            try:
+                self.ws.connect(
+                    self.url,
+                    timeout=self._remaining_s(deadline),
+                    header=header_lines,
+                    socket=wire,
+                    # A debugging console shows a redirect instead of
+                    # following it out of sight (websocket-client follows 3).
+                    redirect_limit=0,
+                    **connect_options,
+                )
+            except BaseException as exc:
+                self.record.http_s = time.perf_counter() - started
+                self._record_http(wire, exc, deadline)
+                raise
+            self.record.http_s = time.perf_counter() - started
+            self._record_http(wire, None, deadline)
+            # From now on websocket-client talks to the real socket.
+            self.ws.sock = sock
         except BaseException as exc:  # noqa: BLE001 - everything becomes a readable error
             if not self.abandoned:
                 try:
-                    message = describe_connect_error(exc, self.host, self.port, self.timeout_s)
+                    message = describe_connect_error(exc, self.host, self.port, self.timeout_s, self.record)
                 except Exception:  # noqa: BLE001 - an odd exception must still end the attempt
                     message = f"cannot connect to {self.host}:{self.port}: {type(exc).__name__}: {exc}"
+                self.record.error = message
                 self.inbox.append(("connect_failed", time.time(), message))
             self._close_socket()
             return
@@ -333,10 +869,12 @@ class _Connection:
         response = self.ws.handshake_response
         headers = dict(response.headers) if response else {}
         protocol = headers.get("sec-websocket-protocol", "").strip()
+        self.record.selected_protocol = protocol
         problem = self._check_subprotocol(protocol)
         if problem:
             # RFC 6455 section 4.1: the client fails the connection, so no
             # close frame: the WebSocket connection never was established.
+            self.record.error = problem
             self.inbox.append(("connect_failed", time.time(), problem))
             self._close_socket()
             return
@@ -398,6 +936,22 @@ class _Connection:
         close_received = False
         while True:
             try:
+                if self.max_packet_bytes is not None and not close_received:
+                    length, opcode = self._peek_frame_length()
+                    buffered = sum(len(part) for part in fragments) if opcode == ABNF.OPCODE_CONT else 0
+                    if opcode in (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY, ABNF.OPCODE_CONT) and (
+                        buffered + length > self.max_packet_bytes
+                    ):
+                        # Section 7.4.1: 1009 says a message is too big to
+                        # process.  Decided from the frame header, so the
+                        # oversized payload is never read into memory.
+                        self._fail(
+                            CloseCode.MESSAGE_TOO_BIG,
+                            f"the peer sent a packet of {'at least ' if buffered or opcode == ABNF.OPCODE_CONT else ''}"
+                            f"{buffered + length} bytes, over the {self.max_packet_bytes}-byte limit: "
+                            "failed the connection with 1009 (message too big)",
+                        )
+                        return
                 frame = self.ws.recv_frame()
             except websocket.WebSocketProtocolException as exc:
                 # websocket-client validates each frame: reserved bits,
@@ -443,12 +997,18 @@ class _Connection:
                         return
             elif opcode == ABNF.OPCODE_PING:
                 # Section 5.5.2: answer with a pong carrying the same data,
-                # unless we already sent a close frame (section 5.5.1).
-                if self.close_sent_code is None:
+                # unless we already sent a close frame (section 5.5.1) or the
+                # owner turned auto_pong off to test the server's idle timeout.
+                answered = False
+                if self.close_sent_code is None and self.auto_pong:
                     try:
                         self.ws.pong(frame.data)
+                        answered = True
                     except (OSError, websocket.WebSocketException):
                         pass
+                self.inbox.append(("ping", time.time(), bytes(frame.data), answered))
+            elif opcode == ABNF.OPCODE_PONG:
+                self.inbox.append(("pong", time.time(), bytes(frame.data), time.monotonic()))
             elif opcode == ABNF.OPCODE_CLOSE:
                 close_received = True
                 data = frame.data
@@ -481,14 +1041,28 @@ class _Connection:
             self.inbox.append(("packet", time.time(), bytes(data)))
         return True
 
+    def _peek_frame_length(self) -> tuple[int, int]:
+        """Reads the next frame's header only; returns (payload length, opcode).
+
+        websocket-client's frame buffer keeps a header it has read and goes
+        on from there in the next ``recv_frame()``.
+        """
+        buffer = self.ws.frame_buffer
+        with buffer.lock:
+            if buffer.needs_header():
+                buffer.recv_header()
+            if buffer.needs_length():
+                buffer.recv_length()
+            return int(buffer.length or 0), int(buffer.header[4])
+
     def _close_socket(self) -> None:
-        sock = self.ws.sock
-        if sock is None:
-            return
-        try:
-            sock.close()
-        except OSError:
-            pass
+        for sock in (self.ws.sock, self._raw_sock):
+            if sock is None:
+                continue
+            try:
+                sock.close()
+            except OSError:
+                pass
 
 
 class WebSocketPeer:
@@ -505,11 +1079,20 @@ class WebSocketPeer:
 
     Attributes:
         close_timeout_s: How long to wait for the peer's close frame after
-            ours before dropping TCP (and reporting close code -1).
+            ours before dropping TCP (and reporting close code -1); a
+            connection's options may set their own.
+        ping_interval_s: Send a ping every this many seconds while OPEN
+            (from :meth:`poll`, no extra thread); None for no automatic pings.
     """
 
     def __init__(self, *, close_timeout_s: float = DEFAULT_CLOSE_TIMEOUT_S) -> None:
         self.close_timeout_s = close_timeout_s
+        self.ping_interval_s: float | None = None
+        self._auto_pong = True
+        self._pending_pings: deque[tuple[bytes, float]] = deque(maxlen=64)
+        self._rtts_s: deque[float] = deque(maxlen=100)
+        self._next_auto_ping = 0.0
+        self._auto_ping_count = 0
         self._state = ReadyState.CLOSED
         self._conn: _Connection | None = None
         self._packets: deque[tuple[float, str | bytes]] = deque()
@@ -562,6 +1145,40 @@ class WebSocketPeer:
         return self._error
 
     @property
+    def handshake(self) -> HandshakeRecord | None:
+        """The current or last attempt's :class:`HandshakeRecord`, None before the first.
+
+        The reader thread fills it in while CONNECTING; once the state has
+        left CONNECTING it no longer changes.
+        """
+        return self._conn.record if self._conn is not None else None
+
+    @property
+    def auto_pong(self) -> bool:
+        """Whether received pings are answered with a pong (RFC 6455 section 5.5.2); True by default.
+
+        Turn it off to watch a server's idle timeout drop an unresponsive
+        client.  Takes effect at once, also on an open connection.
+        """
+        return self._auto_pong
+
+    @auto_pong.setter
+    def auto_pong(self, value: bool) -> None:
+        self._auto_pong = bool(value)
+        if self._conn is not None:
+            self._conn.auto_pong = self._auto_pong
+
+    @property
+    def latest_rtt_s(self) -> float | None:
+        """Round-trip time of the last pong that answered one of our pings, seconds; None yet."""
+        return self._rtts_s[-1] if self._rtts_s else None
+
+    @property
+    def median_rtt_s(self) -> float | None:
+        """Median round-trip time of this connection's last 100 answered pings, seconds; None yet."""
+        return statistics.median(self._rtts_s) if self._rtts_s else None
+
+    @property
     def url(self) -> str:
         """The URL of the current or last connection, "" before the first."""
         return self._url
@@ -575,21 +1192,39 @@ class WebSocketPeer:
         subprotocols: Sequence[str] = (),
         headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
         timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
+        options: ConnectOptions | None = None,
     ) -> None:
         """Starts connecting and returns at once, in state CONNECTING.
 
         Args:
             url: A ws:// or wss:// URL.
-            subprotocols: Subprotocols to offer, in order of preference.
-            headers: Extra request headers; pairs may repeat a name.
-            timeout_s: Bound on TCP connect, TLS and the handshake together.
+            subprotocols: Subprotocols to offer, in order of preference;
+                when empty, ``options.subprotocols`` are offered.
+            headers: Extra request headers, sent after ``options``' own;
+                pairs may repeat a name.
+            timeout_s: Bound on DNS, TCP connect, proxy, TLS and the
+                handshake together; ignored when ``options`` is given
+                (``options.timeout_s`` is used).
+            options: Everything else (TLS, proxy, Origin, auth, limits);
+                None for the defaults.
 
         Raises:
             InvalidUrlError: (a ValueError) the URL is malformed.
+            InvalidOptionsError: (a ValueError) ``options.validate()`` found problems.
         """
-        text, host, port, _secure = parse_ws_url(url)
+        text, host, port, secure = parse_ws_url(url)
+        if options is None:
+            options = ConnectOptions(timeout_s=timeout_s)
+        else:
+            problems = options.validate()
+            if problems:
+                raise InvalidOptionsError(problems)
+            timeout_s = options.timeout_s
         if timeout_s <= 0:
             raise ValueError(f"timeout_s must be positive, not {timeout_s}")
+        offered = list(subprotocols) or list(options.subprotocols)
+        header_lines = _header_lines(options.request_headers()) + _header_lines(headers)
+        close_timeout_s = self.close_timeout_s if options.close_timeout_s is None else options.close_timeout_s
         if self._conn is not None:
             self._conn.abort()
         self._packets.clear()
@@ -600,8 +1235,10 @@ class WebSocketPeer:
         self._error = None
         self._initiator = Initiator.NONE
         self._url = text
+        self._pending_pings.clear()
+        self._rtts_s.clear()
         self._conn = _Connection(
-            text, host, port, subprotocols, _header_lines(headers), timeout_s, self.close_timeout_s
+            text, host, port, secure, offered, header_lines, timeout_s, close_timeout_s, options, self._auto_pong
         )
         self._connect_deadline = time.monotonic() + timeout_s
         self._set_state(ReadyState.CONNECTING)
@@ -632,6 +1269,34 @@ class WebSocketPeer:
             conn.abort()
             conn.inbox.append(("ended", time.time(), f"the connection failed while sending: {exc}"))
             raise SendError(str(exc) or type(exc).__name__) from exc
+
+    def ping(self, payload: bytes | str = b"") -> None:
+        """Sends a ping; its pong comes back from :meth:`poll` as :class:`PongReceived` with the RTT.
+
+        Args:
+            payload: At most 125 bytes (RFC 6455 section 5.5); str is sent as UTF-8.
+
+        Raises:
+            ValueError: The payload is over 125 bytes.
+            NotOpenError: (a RuntimeError) the connection is not OPEN.
+            SendError: (a RuntimeError) the transport failed; poll() will report the drop.
+        """
+        data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
+        if len(data) > MAX_CONTROL_PAYLOAD_BYTES:
+            raise ValueError(
+                f"a ping payload is at most {MAX_CONTROL_PAYLOAD_BYTES} bytes (RFC 6455 section 5.5), not {len(data)}"
+            )
+        conn = self._conn
+        if self._state != ReadyState.OPEN or conn is None:
+            raise NotOpenError(self._state.name)
+        sent_at = time.monotonic()
+        try:
+            conn.ws.send(data, ABNF.OPCODE_PING)
+        except (OSError, websocket.WebSocketException) as exc:
+            conn.abort()
+            conn.inbox.append(("ended", time.time(), f"the connection failed while sending: {exc}"))
+            raise SendError(str(exc) or type(exc).__name__) from exc
+        self._pending_pings.append((data, sent_at))
 
     def send_text(self, text: str) -> None:
         """Sends ``text`` as a text frame; see :meth:`send`."""
@@ -679,12 +1344,13 @@ class WebSocketPeer:
             conn.abort()
             self._initiator = Initiator.LOCAL
             self._error = "connection attempt cancelled"
+            conn.record.error = self._error
             self._events.append(ErrorOccurred(self._error, now))
             self._finish(now)
             return
         self._initiator = Initiator.LOCAL
         conn.send_close(int(code), encoded)
-        self._close_deadline = time.monotonic() + self.close_timeout_s
+        self._close_deadline = time.monotonic() + conn.close_timeout_s
         self._set_state(ReadyState.CLOSING)
 
     def poll(self) -> list[PeerEvent]:
@@ -701,10 +1367,44 @@ class WebSocketPeer:
             while inbox and conn is self._conn:
                 self._handle(conn, inbox.popleft())
             self._check_deadlines(conn)
+            self._auto_ping()
         events, self._events = self._events, []
         return events
 
     # -- internals -----------------------------------------------------------
+
+    def _auto_ping(self) -> None:
+        interval = self.ping_interval_s
+        if not interval or interval <= 0 or self._state != ReadyState.OPEN:
+            return
+        now = time.monotonic()
+        if self._next_auto_ping == 0.0:
+            self._next_auto_ping = now + interval
+            return
+        if now < self._next_auto_ping:
+            return
+        self._next_auto_ping = now + interval
+        self._auto_ping_count += 1
+        try:
+            # A payload of its own per ping, so each pong finds its ping.
+            self.ping(f"wsconsole {self._auto_ping_count}")
+        except (SendError, NotOpenError):
+            pass  # the drop is reported by the next poll()
+
+    def _pong_rtt(self, payload: bytes, received_mono: float) -> float | None:
+        """Matches a pong to the oldest unanswered ping with its payload; that and older pings are done.
+
+        Section 5.5.3: a pong may answer only the latest of several pings, so
+        the pings before the one it matches will get no pong of their own.
+        """
+        for index, (data, sent_at) in enumerate(self._pending_pings):
+            if data == payload:
+                for _ in range(index + 1):
+                    self._pending_pings.popleft()
+                rtt = max(0.0, received_mono - sent_at)
+                self._rtts_s.append(rtt)
+                return rtt
+        return None
 
     def _set_state(self, new: ReadyState, time_s: float | None = None) -> None:
         if new != self._state:
@@ -717,9 +1417,14 @@ class WebSocketPeer:
             return  # late news from an attempt we already gave up on
         if kind == "packet":
             self._packets.append((now, message[2]))
+        elif kind == "pong":
+            self._events.append(PongReceived(message[2], self._pong_rtt(message[2], message[3]), now))
+        elif kind == "ping":
+            self._events.append(PingReceived(message[2], message[3], now))
         elif kind == "opened":
             self._selected_protocol = message[2]
             self._handshake_headers = message[3]
+            self._next_auto_ping = 0.0
             self._set_state(ReadyState.OPEN, now)
         elif kind == "connect_failed":
             self._error = message[2]
@@ -730,7 +1435,7 @@ class WebSocketPeer:
             if self._initiator is Initiator.NONE:
                 self._initiator = Initiator.REMOTE
             if self._state == ReadyState.OPEN:
-                self._close_deadline = time.monotonic() + self.close_timeout_s
+                self._close_deadline = time.monotonic() + conn.close_timeout_s
                 self._set_state(ReadyState.CLOSING, now)
         elif kind == "failed":
             # We failed the connection for a protocol violation: not clean.
@@ -751,12 +1456,13 @@ class WebSocketPeer:
         if self._state == ReadyState.CONNECTING and now_mono >= self._connect_deadline:
             conn.abort()
             self._error = f"timed out after {conn.timeout_s:g} s connecting to {conn.host}:{conn.port}"
+            conn.record.error = self._error
             self._events.append(ErrorOccurred(self._error, time.time()))
             self._finish(time.time())
         elif self._state == ReadyState.CLOSING and now_mono >= self._close_deadline:
             conn.abort()
             if self._close_code == NO_CLOSE_FRAME:
-                self._error = f"the peer sent no close frame within {self.close_timeout_s:g} s"
+                self._error = f"the peer sent no close frame within {conn.close_timeout_s:g} s"
                 self._events.append(ErrorOccurred(self._error, time.time()))
             self._finish(time.time())
 

@@ -40,7 +40,8 @@ def gui_calls(monkeypatch):
 
 
 def test_exit_statuses():
-    assert [int(s) for s in ExitStatus] == [0, 1, 2, 130]
+    assert [int(s) for s in ExitStatus] == [0, 1, 2, 3, 130]
+    assert ExitStatus.UNCLEAN_CLOSE == 3  # wsconsole connect: any close but a clean 1000/1001/1005
 
 
 def test_version(capsys):

@@ -13,6 +13,8 @@ CORE_MODULES = (
     "wsconsole.payload",
     "wsconsole.closecodes",
     "wsconsole.errors",
+    "wsconsole.options",
+    "wsconsole.terminal",
 )
 
 SCRIPT = f"""

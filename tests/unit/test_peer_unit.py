@@ -389,3 +389,45 @@ def test_bad_status_without_a_reason_phrase_is_still_described() -> None:
         exc.__dict__.pop(name, None)
     text = describe_connect_error(exc, "127.0.0.1", 9, 1.0)
     assert text == "the server answered HTTP 404 instead of 101 Switching Protocols"
+
+
+# -- ping and the handshake record without a connection ---------------------------------
+
+
+def test_ping_when_closed_names_the_state_and_checks_the_size_first() -> None:
+    from wsconsole.peer import HandshakeRecord  # noqa: F401 - the public name exists
+
+    peer = WebSocketPeer()
+    with pytest.raises(NotOpenError, match="CLOSED"):
+        peer.ping(b"x")
+    with pytest.raises(ValueError, match="at most 125 bytes"):
+        peer.ping("é" * 63)  # 126 bytes in UTF-8
+    assert peer.auto_pong is True
+    assert peer.latest_rtt_s is None and peer.median_rtt_s is None
+    assert peer.handshake is None
+
+
+def test_handshake_record_text() -> None:
+    from wsconsole.peer import HandshakeRecord
+
+    record = HandshakeRecord(
+        url="ws://h/",
+        remote_address="127.0.0.1:80",
+        request_line="GET / HTTP/1.1",
+        request_headers=[("Host", "h"), ("X-A", "1"), ("X-A", "2")],
+        status_line="HTTP/1.1 403 Forbidden",
+        response_headers=[("Content-Length", "9")],
+        body_start=b"go\x00away\r\n",
+        dns_s=0.001,
+        tcp_s=0.002,
+        http_s=0.0035,
+        error="refused",
+    )
+    assert record.status_code == 403
+    assert record.to_text() == (
+        "GET / HTTP/1.1\nHost: h\nX-A: 1\nX-A: 2\n\n"
+        "HTTP/1.1 403 Forbidden\nContent-Length: 9\n\ngo\\x00away\n\n\n"
+        "# ws://h/\n# connected to 127.0.0.1:80\n# DNS 1.0 ms, TCP 2.0 ms, HTTP 3.5 ms\n# error: refused\n"
+    )
+    assert HandshakeRecord(url="ws://h/").status_code is None
+    assert "# no request was sent" in HandshakeRecord(url="ws://h/").to_text()

@@ -1,0 +1,367 @@
+"""``wsconsole connect``: output and exit statuses, through main(argv) and a real subprocess.
+
+Servers: the embedded EchoServer and ``websockets`` servers that close or
+drop as a test needs, all on 127.0.0.1 port 0.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import io
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import ServerConnection
+
+from wsconsole.cli import ExitStatus, main
+from wsconsole.server import EchoServer
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT_S = 15.0
+
+
+@pytest.fixture
+def echo_server() -> Iterator[EchoServer]:
+    server = EchoServer(port=0)
+    server.start()
+    yield server
+    server.stop()
+
+
+def run_main(monkeypatch, capsys, argv: list[str], stdin_text: str = "") -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin_text))
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def echo_until_last(connection: ServerConnection) -> None:
+    """Echoes each message; after echoing ``last`` it closes with 1000, so no test waits on a timer."""
+    try:
+        for message in connection:
+            connection.send(message)
+            if message == "last":
+                connection.close(1000, "done")
+    except ConnectionClosed:
+        pass
+
+
+# -- through main(argv) --------------------------------------------------------------------------
+
+
+def test_lines_texts_and_slash_commands(monkeypatch, capsys, ws_server) -> None:
+    server = ws_server(echo_until_last)
+    stdin = "hello\x01\n/binary de ad be ef\n/ping abc\n//slashed\n/bogus\nlast\n"
+    status, out, err = run_main(
+        monkeypatch, capsys, ["connect", server.url, "--text", "first", "--wait", "30"], stdin
+    )
+    assert status == ExitStatus.OK, err
+    lines = out.splitlines()
+    assert lines[0] == f"* connected to {server.url}"
+    sent = [line for line in lines if line.startswith("> ")]
+    received = [line for line in lines if line.startswith("< ")]
+    assert sent == ["> first", "> hello\\x01", "> [binary 4 B] de ad be ef", "> /slashed", "> last"]
+    assert received == ["< first", "< hello\\x01", "< [binary 4 B] de ad be ef", "< /slashed", "< last"]
+    assert any(line.startswith("* pong 'abc' in ") and line.endswith(" ms") for line in lines)
+    assert lines[-1] == '* closed: 1000 NORMAL_CLOSURE (normal closure) "done", started by the peer, clean'
+    assert "unknown command /bogus" in err
+
+
+def test_json_output(monkeypatch, capsys, ws_server) -> None:
+    server = ws_server(echo_until_last)
+    status, out, _err = run_main(
+        monkeypatch, capsys, ["connect", server.url, "--json", "--wait", "30"], "/binary 00ff\nlast\n"
+    )
+    assert status == ExitStatus.OK
+    events = [json.loads(line) for line in out.splitlines()]
+    kinds = [event["event"] for event in events]
+    assert kinds == ["open", "sent", "sent", "received", "received", "closed"]
+    assert events[1] == {**events[1], "type": "binary", "data_base64": base64.b64encode(b"\x00\xff").decode()}
+    assert events[4]["data"] == "last"
+    assert (events[-1]["code"], events[-1]["reason"], events[-1]["clean"]) == (1000, "done", True)
+
+
+def test_raw_output_has_payloads_only(monkeypatch, capsys, ws_server) -> None:
+    server = ws_server(echo_until_last)
+    status, out, err = run_main(
+        monkeypatch, capsys, ["connect", server.url, "--raw", "--wait", "30"], "a\tb\n/binary 0102\nlast\n"
+    )
+    assert status == ExitStatus.OK
+    assert out == "a\tb\n01 02\nlast\n"
+    assert "* connected" in err and "* closed" in err
+
+
+def test_end_of_input_closes_with_1000(monkeypatch, capsys, echo_server) -> None:
+    status, out, err = run_main(monkeypatch, capsys, ["connect", echo_server.url], "")
+    assert status == ExitStatus.OK, err
+    assert "* closed: 1000 NORMAL_CLOSURE (normal closure), started by us, clean" in out
+
+
+def test_headers_subprotocol_and_origin_reach_the_server(monkeypatch, capsys, ws_server) -> None:
+    seen = []
+
+    def process_request(connection, request):
+        seen.append(request.headers)
+
+    server = ws_server(echo_until_last, process_request=process_request, subprotocols=["chat"])
+    argv = ["connect", server.url, "-H", "X-A: 1, 2", "--header", "X-A:3", "-s", "chat", "--origin", "", "-t", "last", "-w", "30"]
+    status, out, err = run_main(monkeypatch, capsys, argv)
+    assert status == ExitStatus.OK, err
+    assert seen[0].get_all("X-A") == ["1, 2", "3"]
+    assert "Origin" not in seen[0]
+    assert f"* connected to {server.url} (subprotocol chat)" in out
+
+
+@pytest.mark.parametrize(("code", "reason"), [(4001, "go away"), (1011, "")])
+def test_other_close_codes_exit_3_and_say_why(monkeypatch, capsys, ws_server, code: int, reason: str) -> None:
+    def closer(connection: ServerConnection) -> None:
+        connection.recv()
+        connection.close(code, reason)
+
+    server = ws_server(closer)
+    status, _out, err = run_main(monkeypatch, capsys, ["connect", server.url, "-t", "x", "-w", "30"])
+    assert status == ExitStatus.UNCLEAN_CLOSE == 3
+    assert f"closed with {code}" in err
+    assert reason in err
+
+
+def test_connection_dropped_exits_3(monkeypatch, capsys, raw_server) -> None:
+    def drop(conn) -> None:
+        conn.handshake()
+        conn.sock.shutdown(socket.SHUT_RDWR)
+
+    server = raw_server(drop)
+    status, _out, err = run_main(monkeypatch, capsys, ["connect", server.url, "-w", "30"])
+    assert status == ExitStatus.UNCLEAN_CLOSE
+    assert "-1" in err and "unclean" in err
+
+
+def test_refused_and_handshake_refused_exit_1(monkeypatch, capsys, raw_server) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    status, _out, err = run_main(monkeypatch, capsys, ["connect", f"ws://127.0.0.1:{port}/"])
+    assert status == ExitStatus.ERROR
+    assert err.startswith("wsconsole: error: connection refused")
+
+    def forbid(conn) -> None:
+        conn.read_request()
+        conn.send_raw(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope")
+        conn.wait_for_eof()
+
+    server = raw_server(forbid)
+    status, _out, err = run_main(monkeypatch, capsys, ["connect", server.url])
+    assert status == ExitStatus.ERROR
+    assert "403 Forbidden" in err and "nope" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["connect", "http://127.0.0.1/"], ("invalid URL", "ws://")),
+        (["connect", "ws://127.0.0.1:99999/"], ("bad port",)),
+        (["connect", "ws://127.0.0.1/", "-H", "no colon"], ("'Name: value'",)),
+        (["connect", "ws://127.0.0.1/", "-H", "Bad Name: x"], ("contains a space",)),
+        (["connect", "ws://127.0.0.1/", "--proxy", "http://127.0.0.1"], ("no port",)),
+        (["connect", "ws://127.0.0.1/", "--wait", "-1"], ("0 or more",)),
+        (["connect", "ws://127.0.0.1/", "--raw", "--json"], ("not allowed with",)),
+    ],
+)
+def test_usage_errors_exit_2(monkeypatch, capsys, argv: list[str], words: tuple[str, ...]) -> None:
+    status, _out, err = run_main(monkeypatch, capsys, argv)
+    assert status == ExitStatus.USAGE
+    assert "wsconsole: error:" in err
+    for word in words:
+        assert word in err, err
+
+
+# -- as a real subprocess ---------------------------------------------------------------------------
+
+
+class Connect:
+    """A running ``python -m wsconsole connect`` with its stdout lines in a queue."""
+
+    def __init__(self, *args: str) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "wsconsole", "connect", *args],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, name="test-connect-stdout", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def wait_for_line(self, text: str) -> list[str]:
+        """Reads lines until one equals text; returns them all."""
+        seen = []
+        while True:
+            line = self.lines.get(timeout=WAIT_S)
+            assert line is not None, f"output ended before {text!r}: {seen!r}"
+            seen.append(line)
+            if line == text:
+                return seen
+
+    def send_line(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+    def finish(self) -> tuple[int, str]:
+        status = self.process.wait(WAIT_S)
+        self._reader.join(WAIT_S)
+        assert self.process.stderr is not None
+        return status, self.process.stderr.read()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(WAIT_S)
+        self._reader.join(WAIT_S)
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.fixture
+def start_connect() -> Iterator:
+    started: list[Connect] = []
+
+    def start(*args: str) -> Connect:
+        client = Connect(*args)
+        started.append(client)
+        return client
+
+    yield start
+    for client in started:
+        client.stop()
+
+
+def test_subprocess_reads_a_pipe_as_it_comes(echo_server, start_connect) -> None:
+    client = start_connect(echo_server.url)
+    client.wait_for_line(f"* connected to {echo_server.url}")
+    # Each line goes out as soon as it is written: its echo comes back while
+    # stdin is still open.
+    client.send_line("one")
+    assert client.wait_for_line("< one") == ["> one", "< one"]
+    client.send_line("/binary 0a0b")
+    client.wait_for_line("< [binary 2 B] 0a 0b")
+    client.process.stdin.close()
+    client.wait_for_line("* closed: 1000 NORMAL_CLOSURE (normal closure), started by us, clean")
+    status, err = client.finish()
+    assert status == 0, err
+
+
+def test_subprocess_close_with_4000_exits_3(echo_server, start_connect) -> None:
+    client = start_connect(echo_server.url, "--json")
+    client.send_line("/close 4000 bye")
+    status, err = client.finish()
+    assert status == 3
+    assert "4000" in err and "bye" in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT cannot be sent to a child console process")
+def test_subprocess_ctrl_c_exits_130(echo_server, start_connect) -> None:
+    client = start_connect(echo_server.url)
+    client.wait_for_line(f"* connected to {echo_server.url}")
+    client.process.send_signal(signal.SIGINT)
+    status, _err = client.finish()
+    assert status == 130
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+@pytest.mark.skipif(importlib.util.find_spec("readline") is None, reason="this Python has no readline")
+def test_subprocess_on_a_terminal_has_line_history(echo_server) -> None:
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wsconsole", "connect", echo_server.url],
+        cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+    )
+    os.close(slave)
+    output = b""
+
+    def read_until(text: bytes, count: int = 1) -> None:
+        nonlocal output
+        deadline = time.monotonic() + WAIT_S
+        while output.count(text) < count:
+            assert time.monotonic() < deadline, f"no {text!r} (x{count}) in {output!r}"
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    output += os.read(master, 4096)
+                except OSError:  # EIO: the child closed the terminal
+                    return
+
+    try:
+        read_until(b"* connected to")
+        os.write(master, b"hello tty\n")
+        read_until(b"< hello tty")
+        # Up arrow recalls the last line from readline's history.
+        os.write(master, b"\x1b[A\n")
+        read_until(b"< hello tty", count=2)
+        os.write(master, b"\x04")  # Ctrl-D: end of input, close with 1000
+        read_until(b"* closed: 1000")
+        assert process.wait(WAIT_S) == 0
+        # On a terminal the typed line is already on screen: no "> " echo of it.
+        assert b"> hello tty" not in output
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(WAIT_S)
+        os.close(master)
+
+
+def test_wss_needs_the_ca_or_insecure(monkeypatch, capsys, ws_server, tmp_path: Path) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    server = ws_server(echo_until_last, ssl=context)
+    url = f"wss://127.0.0.1:{server.port}/"
+
+    status, _out, err = run_main(monkeypatch, capsys, ["connect", url, "-t", "last", "-w", "30"])
+    assert status == ExitStatus.ERROR
+    assert "not trusted" in err
+
+    status, out, err = run_main(monkeypatch, capsys, ["connect", url, "--ca", str(ca_file), "-t", "last", "-w", "30"])
+    assert status == ExitStatus.OK, err
+    assert "< last" in out and "warning" not in err
+
+    status, out, err = run_main(monkeypatch, capsys, ["connect", url, "--insecure", "-t", "last", "-w", "30"])
+    assert status == ExitStatus.OK, err
+    assert "< last" in out
+    assert "warning: --insecure" in err

@@ -1,0 +1,412 @@
+"""Everything a connection attempt can be given, beyond its URL.
+
+:class:`ConnectOptions` is a plain dataclass: the window's option form, the
+terminal client and saved profiles all fill one, and
+:meth:`WebSocketPeer.connect_to_url` applies it.  :meth:`ConnectOptions.validate`
+returns problems per field (so a form can show each beside its field) before
+any connection is tried; :meth:`~ConnectOptions.to_dict` and
+:meth:`~ConnectOptions.from_dict` round-trip through JSON for profiles.
+
+No Qt, no threads: any thread may build and read options.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+PROXY_SCHEMES = ("http", "socks5", "socks5h")
+"""Proxy URL schemes understood: HTTP CONNECT, and SOCKS5 (``socks5h``: the
+proxy resolves the host name; plain ``socks5`` does too, as most clients of
+a debugging proxy expect the name to reach it)."""
+
+# RFC 9110 section 5.6.2: token = 1*tchar.
+_TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def header_name_problem(name: str) -> str:
+    """Returns why ``name`` is not a valid HTTP header name, or ``""``."""
+    if not name:
+        return "a header name cannot be empty"
+    for index, char in enumerate(name):
+        if char not in _TCHARS:
+            shown = repr(char) if char.isprintable() and not char.isspace() else f"{ord(char):#04x}"
+            what = "a space" if char == " " else f"the character {shown}"
+            return f"header name {name!r} contains {what} at position {index + 1}; names are HTTP tokens"
+    return ""
+
+
+def header_value_problem(value: str) -> str:
+    """Returns why ``value`` cannot be sent as a header value, or ``""``.
+
+    RFC 9110 section 5.5: no CR, LF or NUL (they would split or end the
+    request); other control characters but tab are refused too.
+    """
+    for index, char in enumerate(value):
+        if (ord(char) < 0x20 and char != "\t") or ord(char) == 0x7F:
+            return f"header value contains control character {ord(char):#04x} at position {index + 1}"
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError as exc:
+        return f"header value contains {value[exc.start]!r}, which HTTP/1.1 headers cannot carry"
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyAddress:
+    """A parsed proxy URL.
+
+    Attributes:
+        scheme: ``"http"``, ``"socks5"`` or ``"socks5h"``.
+        host: Host name or address.
+        port: TCP port.
+        user: User name for proxy authentication, None for none.
+        password: Password, None for none.
+    """
+
+    scheme: str
+    host: str
+    port: int
+    user: str | None = None
+    password: str | None = None
+
+
+def parse_proxy_url(url: str) -> ProxyAddress:
+    """Parses ``http://[user:pass@]host:port`` or ``socks5://...``.
+
+    Raises:
+        ValueError: With a message naming the problem (unknown scheme, no
+            host, no port...).
+    """
+    text = url.strip()
+    if "://" not in text:
+        raise ValueError(f"proxy URL {url!r} has no scheme: start it with http:// or socks5://")
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:
+        raise ValueError(f"proxy URL {url!r}: {exc}") from None
+    try:
+        port = parts.port
+    except ValueError:
+        raw = parts.netloc.rsplit(":", 1)[-1]
+        raise ValueError(f"proxy URL {url!r}: bad port {raw!r}: a port is a number from 1 to 65535") from None
+    scheme = parts.scheme.lower()
+    if scheme not in PROXY_SCHEMES:
+        raise ValueError(
+            f"proxy URL {url!r}: scheme {parts.scheme!r} is not one of "
+            + ", ".join(f"{name}://" for name in PROXY_SCHEMES)
+        )
+    if not parts.hostname:
+        raise ValueError(f"proxy URL {url!r} has no host")
+    if port is None:
+        raise ValueError(f"proxy URL {url!r} has no port: add one, e.g. {scheme}://{parts.hostname}:8080")
+    if not 1 <= port <= 65535:
+        raise ValueError(f"proxy URL {url!r}: port {port} is not from 1 to 65535")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"proxy URL {url!r} has a path; a proxy URL is scheme://host:port")
+    user = unquote(parts.username) if parts.username is not None else None
+    password = unquote(parts.password) if parts.password is not None else None
+    return ProxyAddress(scheme, parts.hostname, port, user, password)
+
+
+@dataclass(slots=True)
+class ConnectOptions:
+    """What a connection attempt is given besides its URL.
+
+    Attributes:
+        headers: Extra request headers as (name, value) pairs, in order;
+            a name may repeat and a value is never split on commas.
+        subprotocols: Subprotocols to offer, most preferred first.
+        origin: The Origin header: None for websocket-client's default
+            (``http://host:port``, ``https://`` for wss), ``""`` to send none.
+        cookies: The Cookie header's value (``"a=1; b=2"``), ``""`` for none.
+        basic_auth: (user, password) for HTTP basic authentication, None for none.
+        bearer_token: A token sent as ``Authorization: Bearer ...``, ``""`` for none.
+        verify_tls: Check the server's certificate and host name (wss only).
+        insecure: Explicitly skip every certificate check; wins over
+            ``verify_tls``.  For self-signed servers; meant to be shown loudly.
+        ca_file: A PEM file of CAs to trust instead of the system's, None for the system's.
+        client_cert: A PEM client certificate for mutual TLS, None for none.
+        client_key: Its private key if not inside ``client_cert``, None otherwise.
+        proxy: ``http://[user:pass@]host:port`` (CONNECT) or ``socks5://...``, ``""`` for none.
+        use_env_proxy: With no ``proxy``, take one from the environment
+            (``http_proxy``, ``https_proxy``, ``no_proxy``).  Off by default:
+            a debugging tool must reach the address typed.
+        timeout_s: Bound on DNS, TCP connect, proxy, TLS and the HTTP handshake together, seconds.
+        close_timeout_s: How long to wait for the peer's close frame after
+            ours before dropping TCP (close code -1), seconds; None for the peer's own.
+        max_packet_bytes: Largest incoming packet accepted; a larger one
+            fails the connection with 1009 (RFC 6455 section 7.4.1).  None: unlimited.
+    """
+
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    subprotocols: list[str] = field(default_factory=list)
+    origin: str | None = None
+    cookies: str = ""
+    basic_auth: tuple[str, str] | None = None
+    bearer_token: str = ""
+    verify_tls: bool = True
+    insecure: bool = False
+    ca_file: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    proxy: str = ""
+    use_env_proxy: bool = False
+    timeout_s: float = 10.0
+    close_timeout_s: float | None = None
+    max_packet_bytes: int | None = None
+
+    # -- helpers ------------------------------------------------------------
+
+    def authorization(self) -> str | None:
+        """The Authorization header value the auth helpers fill, None for none.
+
+        Basic wins over bearer when both are set (validate() reports that).
+        """
+        if self.basic_auth is not None:
+            user, password = self.basic_auth
+            # RFC 7617: base64 of user-id ":" password, UTF-8 encoded.
+            token = base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")
+            return f"Basic {token}"
+        if self.bearer_token:
+            return f"Bearer {self.bearer_token}"
+        return None
+
+    def request_headers(self) -> list[tuple[str, str]]:
+        """Extra headers to send, in order: ``headers`` then Authorization from the helpers."""
+        lines = [(str(name), str(value)) for name, value in self.headers]
+        auth = self.authorization()
+        if auth is not None:
+            lines.append(("Authorization", auth))
+        return lines
+
+    def proxy_address(self) -> ProxyAddress | None:
+        """The parsed ``proxy``, None when there is none.
+
+        Raises:
+            ValueError: The proxy URL is malformed.
+        """
+        return parse_proxy_url(self.proxy) if self.proxy.strip() else None
+
+    @property
+    def tls_verified(self) -> bool:
+        """True unless certificate checks are off (``insecure`` or not ``verify_tls``)."""
+        return self.verify_tls and not self.insecure
+
+    # -- validation -----------------------------------------------------------
+
+    def validate(self) -> dict[str, list[str]]:
+        """Checks every field; returns ``{field name: [problems]}``, empty when all is well.
+
+        Files are checked to exist and be readable; nothing is connected to.
+        """
+        problems: dict[str, list[str]] = {}
+
+        def add(name: str, message: str) -> None:
+            problems.setdefault(name, []).append(message)
+
+        for index, pair in enumerate(self.headers):
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                add("headers", f"header {index + 1}: not a (name, value) pair")
+                continue
+            name, value = pair
+            if not isinstance(name, str) or not isinstance(value, str):
+                add("headers", f"header {index + 1}: name and value must be text")
+                continue
+            problem = header_name_problem(name)
+            if problem:
+                add("headers", f"header {index + 1}: {problem}")
+            problem = header_value_problem(value)
+            if problem:
+                add("headers", f"header {index + 1} ({name}): {problem}")
+            if name.lower() in _MANAGED_HEADERS:
+                add("headers", f"header {index + 1}: {name} is set by the handshake itself; {_MANAGED_HEADERS[name.lower()]}")
+
+        seen: set[str] = set()
+        for protocol in self.subprotocols:
+            if not isinstance(protocol, str):
+                add("subprotocols", f"subprotocol {protocol!r} is not text")
+                continue
+            problem = header_name_problem(protocol)
+            if problem:
+                # RFC 6455 section 4.1: each subprotocol is a token.
+                add("subprotocols", problem.replace("header name", "subprotocol"))
+            if protocol in seen:
+                add("subprotocols", f"subprotocol {protocol!r} is offered twice")
+            seen.add(protocol)
+
+        if self.origin:
+            problem = header_value_problem(self.origin)
+            if problem:
+                add("origin", problem.replace("header value", "origin"))
+        if self.cookies:
+            problem = header_value_problem(self.cookies)
+            if problem:
+                add("cookies", problem.replace("header value", "cookie"))
+        if self.basic_auth is not None:
+            if not (isinstance(self.basic_auth, (tuple, list)) and len(self.basic_auth) == 2):
+                add("basic_auth", "basic auth is a (user, password) pair")
+            else:
+                user, password = self.basic_auth
+                if ":" in str(user):
+                    # RFC 7617 section 2: the user-id cannot contain a colon.
+                    add("basic_auth", "the basic auth user name cannot contain ':'")
+                for part in (str(user), str(password)):
+                    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in part):
+                        add("basic_auth", "basic auth user and password cannot contain control characters")
+                        break
+            if self.bearer_token:
+                add("bearer_token", "set either basic auth or a bearer token, not both")
+        if self.bearer_token:
+            problem = header_value_problem(self.bearer_token)
+            if problem or any(c.isspace() for c in self.bearer_token):
+                add("bearer_token", "the bearer token cannot contain spaces or control characters")
+
+        for name in ("ca_file", "client_cert", "client_key"):
+            path = getattr(self, name)
+            if path is None or path == "":
+                continue
+            label = {"ca_file": "CA file", "client_cert": "client certificate", "client_key": "client key"}[name]
+            if not isinstance(path, str):
+                add(name, f"the {label} must be a path")
+            elif not os.path.exists(path):
+                add(name, f"the {label} {path!r} does not exist")
+            elif not os.path.isfile(path):
+                add(name, f"the {label} {path!r} is not a file")
+            elif not os.access(path, os.R_OK):
+                add(name, f"the {label} {path!r} cannot be read")
+        if self.client_key and not self.client_cert:
+            add("client_key", "a client key needs a client certificate")
+
+        if self.proxy.strip():
+            try:
+                parse_proxy_url(self.proxy)
+            except ValueError as exc:
+                add("proxy", str(exc))
+
+        for name in ("timeout_s", "close_timeout_s"):
+            value = getattr(self, name)
+            if value is None and name == "close_timeout_s":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+                add(name, f"{name} must be a number of seconds")
+            elif value <= 0 or math.isinf(value):
+                add(name, f"{name} must be a positive number of seconds, not {value:g}")
+        if self.max_packet_bytes is not None:
+            if isinstance(self.max_packet_bytes, bool) or not isinstance(self.max_packet_bytes, int):
+                add("max_packet_bytes", "the maximum packet size must be a whole number of bytes")
+            elif self.max_packet_bytes < 1:
+                add("max_packet_bytes", f"the maximum packet size must be at least 1 byte, not {self.max_packet_bytes}")
+        return problems
+
+    def problems_text(self) -> list[str]:
+        """validate() flattened to ``"field: problem"`` lines, for a terminal."""
+        return [f"{name}: {message}" for name, messages in self.validate().items() for message in messages]
+
+    # -- persistence ----------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict (lists, not tuples) that :meth:`from_dict` reads back."""
+        data: dict[str, Any] = {}
+        for spec in dataclasses.fields(self):
+            value = getattr(self, spec.name)
+            if spec.name == "headers":
+                value = [[name, val] for name, val in value]
+            elif spec.name == "basic_auth" and value is not None:
+                value = list(value)
+            elif isinstance(value, list):
+                value = list(value)
+            data[spec.name] = value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> tuple[ConnectOptions, dict[str, list[str]]]:
+        """Builds options from :meth:`to_dict` output.
+
+        Unknown keys are ignored (profiles from a newer version still load);
+        a value of the wrong type is reported and left at its default.
+
+        Returns:
+            ``(options, problems)``: problems per field, as in :meth:`validate`
+            but only about types; call validate() for the rest.
+        """
+        options = cls()
+        problems: dict[str, list[str]] = {}
+        if not isinstance(data, Mapping):
+            return options, {"": [f"options must be an object, not {type(data).__name__}"]}
+
+        def bad(name: str, expected: str) -> None:
+            got = type(data[name]).__name__
+            problems.setdefault(name, []).append(f"{name} must be {expected}, not {got}")
+
+        for name, value in data.items():
+            if name == "headers":
+                if not isinstance(value, list) or not all(
+                    isinstance(pair, (list, tuple)) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+                    for pair in value
+                ):
+                    bad(name, "a list of [name, value] text pairs")
+                    continue
+                options.headers = [(pair[0], pair[1]) for pair in value]
+            elif name == "subprotocols":
+                if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+                    bad(name, "a list of text")
+                    continue
+                options.subprotocols = list(value)
+            elif name == "basic_auth":
+                if value is None:
+                    options.basic_auth = None
+                elif isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(p, str) for p in value):
+                    options.basic_auth = (value[0], value[1])
+                else:
+                    bad(name, "null or a [user, password] pair")
+            elif name in _TEXT_FIELDS:
+                if not isinstance(value, str):
+                    bad(name, "text")
+                    continue
+                setattr(options, name, value)
+            elif name in _OPTIONAL_TEXT_FIELDS:
+                if value is not None and not isinstance(value, str):
+                    bad(name, "null or text")
+                    continue
+                setattr(options, name, value)
+            elif name in _BOOL_FIELDS:
+                if not isinstance(value, bool):
+                    bad(name, "true or false")
+                    continue
+                setattr(options, name, value)
+            elif name in _NUMBER_FIELDS:
+                optional = name == "close_timeout_s"
+                if (value is None and optional) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+                    setattr(options, name, None if value is None else float(value))
+                else:
+                    bad(name, "null or a number" if optional else "a number")
+            elif name == "max_packet_bytes":
+                if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+                    options.max_packet_bytes = value
+                else:
+                    bad(name, "null or a whole number")
+            # anything else: a key from another version, ignored
+        return options, problems
+
+
+_TEXT_FIELDS = ("cookies", "bearer_token", "proxy")
+_OPTIONAL_TEXT_FIELDS = ("origin", "ca_file", "client_cert", "client_key")
+_BOOL_FIELDS = ("verify_tls", "insecure", "use_env_proxy")
+_NUMBER_FIELDS = ("timeout_s", "close_timeout_s")
+
+_MANAGED_HEADERS = {
+    "sec-websocket-key": "it is random for every attempt (RFC 6455 section 4.1)",
+    "sec-websocket-version": "it is always 13",
+    "sec-websocket-protocol": "use the subprotocols list",
+    "upgrade": "it is always websocket",
+    "connection": "it is always Upgrade",
+    "host": "it comes from the URL",
+    "origin": "use the origin field",
+}
