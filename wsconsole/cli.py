@@ -4,8 +4,9 @@
 
     wsconsole [URL]                 open the window (optionally connecting to URL)
     wsconsole gui [URL]             the same, spelled out
-    wsconsole serve [--host H] [--port P] [--protocol NAME ...]
-                                    run the echo server with no window
+    wsconsole serve [--host H] [--port P] [--protocol NAME ...] [--json]
+                    [mode, limit, fault, handshake and TLS flags]
+                                    run the server with no window
 
 This module imports no Qt; the window's module is imported only when the
 window is asked for.
@@ -14,7 +15,9 @@ window is asked for.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import enum
+import json
 import os
 import queue
 import signal
@@ -22,11 +25,21 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import NoReturn, TextIO
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
 
 from wsconsole import __version__
-from wsconsole.errors import ServerError
-from wsconsole.server import EchoServer, ServerEvent, ServerEventKind
+from wsconsole.closecodes import sendable_problem
+from wsconsole.errors import InvalidHexError, ServerError
+from wsconsole.payload import parse_hex
+from wsconsole.server import (
+    EchoServer,
+    ServerConfig,
+    ServerEvent,
+    ServerEventKind,
+    ServerMode,
+    TlsFiles,
+)
 
 PROG = "wsconsole"
 DEFAULT_SERVE_PORT = 9080
@@ -58,6 +71,11 @@ _KIND_COLOURS = {
     ServerEventKind.DISCONNECTED: "\x1b[33m",  # yellow
     ServerEventKind.ERROR: "\x1b[31m",  # red
     ServerEventKind.STOPPED: "\x1b[35m",  # magenta
+    ServerEventKind.REFUSED: "\x1b[31m",  # red
+    ServerEventKind.LIMIT: "\x1b[91m",  # bright red
+    ServerEventKind.FAULT: "\x1b[95m",  # bright magenta
+    ServerEventKind.SENT: "\x1b[34m",  # blue
+    ServerEventKind.WARNING: "\x1b[1;33m",  # bold yellow
 }
 
 
@@ -116,6 +134,75 @@ def _port(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    """A whole number of 1 or more (packets, bytes, clients)."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}: not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid number {value}: must be 1 or more")
+    return value
+
+
+def _count_or_zero(text: str) -> int:
+    """A whole number of 0 or more."""
+    return 0 if text.strip() == "0" else _count(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r}: not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r}: must be more than 0 seconds")
+    return value
+
+
+def _close_code(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid close code {text!r}: not a number") from None
+    problem = sendable_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value
+
+
+def _http_status(text: str) -> int:
+    try:
+        value = int(text, 10)
+        ServerConfig(refuse_status=value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid HTTP status {text!r}: use a known status from 200 to 599"
+        ) from None
+    return value
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not name.strip() or " " in name.strip():
+        raise argparse.ArgumentTypeError(f"invalid header {text!r}: write it as 'Name: value' or 'Name'")
+    return name.strip(), value.strip() if sep else ""
+
+
+def _credentials(text: str) -> tuple[str, str]:
+    user, sep, password = text.partition(":")
+    if not sep or not user:
+        raise argparse.ArgumentTypeError(f"invalid credentials {text!r}: write them as USER:PASSWORD")
+    return user, password
+
+
+def _hex(text: str) -> bytes:
+    try:
+        return parse_hex(text)
+    except InvalidHexError as exc:
+        raise argparse.ArgumentTypeError(f"invalid hex {text!r}: {exc}") from None
+
+
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors all start ``wsconsole: error:``.
 
@@ -157,7 +244,178 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a subprotocol to accept; repeat for more, most preferred first",
     )
+    _add_serve_bench_arguments(serve)
     return parser
+
+
+def _add_serve_bench_arguments(serve: argparse.ArgumentParser) -> None:
+    """The flags of ``serve`` that set its ServerConfig (issue 5)."""
+    _DEFAULTS = ServerConfig()
+    serve.add_argument(
+        "--require-protocol",
+        action="store_true",
+        help="refuse (HTTP 400) a client offering none of the --protocol names",
+    )
+    serve.add_argument("--json", action="store_true", help="print one JSON object per server event")
+
+    mode = serve.add_argument_group("reply mode")
+    mode.add_argument(
+        "--mode",
+        choices=[m.value for m in ServerMode],
+        default=None,
+        help="echo (default), broadcast to every client, silent, or canned (see --reply)",
+    )
+    canned = mode.add_mutually_exclusive_group()
+    canned.add_argument("--reply", metavar="TEXT", help="the canned reply, as text (implies --mode canned)")
+    canned.add_argument(
+        "--reply-hex", metavar="HEX", type=_hex, help="the canned reply, binary, as hex (implies --mode canned)"
+    )
+
+    limits = serve.add_argument_group("limits")
+    limits.add_argument(
+        "--max-packet-bytes",
+        type=_count_or_zero,
+        metavar="N",
+        help=f"close with 1009 on a bigger packet; 0 for no limit (default: {_DEFAULTS.max_packet_bytes})",
+    )
+    limits.add_argument(
+        "--max-clients",
+        type=_count_or_zero,
+        metavar="N",
+        help=f"refuse one more with HTTP 503; 0 for no limit (default: {_DEFAULTS.max_clients})",
+    )
+    limits.add_argument(
+        "--handshake-timeout",
+        type=_seconds,
+        metavar="S",
+        help=f"drop a client that has not finished its handshake (default: {_DEFAULTS.handshake_timeout_s:g} s)",
+    )
+    limits.add_argument("--idle-timeout", type=_seconds, metavar="S", help="close with 1001 a client silent this long")
+
+    faults = serve.add_argument_group("faults")
+    faults.add_argument("--delay", type=_count_or_zero, metavar="MS", default=0, help="delay every reply by MS milliseconds")
+    faults.add_argument("--fragment", type=_count, metavar="N", help="send replies in frames of N bytes")
+    faults.add_argument("--ping-every", type=_seconds, metavar="S", help="ping every client every S seconds")
+    faults.add_argument("--no-pong", action="store_true", help="leave the clients' pings unanswered")
+    faults.add_argument(
+        "--invalid-utf8", action="store_true", help="replace every reply by a text frame of invalid UTF-8"
+    )
+    faults.add_argument("--close-after-packets", type=_count, metavar="N", help="close a client after N packets")
+    faults.add_argument("--close-after", type=_seconds, metavar="S", help="close a client S seconds after it connects")
+    faults.add_argument(
+        "--close-code", type=_close_code, default=1000, metavar="CODE", help="code of those closes (default: 1000)"
+    )
+    faults.add_argument("--close-reason", default="", metavar="TEXT", help="reason of those closes")
+    faults.add_argument(
+        "--drop", action="store_true", help="drop the TCP connection instead of closing (the client sees -1/1006)"
+    )
+    faults.add_argument(
+        "--send-on-connect", type=_count_or_zero, metavar="N", help="send every new client a binary packet of N bytes"
+    )
+
+    handshake = serve.add_argument_group("opening handshake")
+    handshake.add_argument("--refuse", type=_http_status, metavar="STATUS", help="refuse every handshake with STATUS")
+    handshake.add_argument("--refuse-body", default="", metavar="TEXT", help="the body of that refusal")
+    handshake.add_argument(
+        "--origin",
+        dest="origins",
+        action="append",
+        metavar="ORIGIN",
+        help="accept only this Origin (HTTP 403 otherwise); repeat for more",
+    )
+    handshake.add_argument(
+        "--require-header",
+        dest="headers",
+        action="append",
+        type=_header,
+        metavar="'NAME: VALUE'",
+        help="require this header (any value if none given); HTTP 403 otherwise; repeat for more",
+    )
+    handshake.add_argument(
+        "--basic-auth", type=_credentials, metavar="USER:PASSWORD", help="require HTTP basic auth (HTTP 401 otherwise)"
+    )
+
+    tls = serve.add_argument_group("TLS (wss://)")
+    tls.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve wss:// with a certificate for localhost made on first use; prints its CA file",
+    )
+    tls.add_argument("--cert", type=Path, metavar="FILE", help="serve wss:// with this certificate (PEM); needs --key")
+    tls.add_argument("--key", type=Path, metavar="FILE", help="the private key of --cert (PEM)")
+
+
+def serve_config(args: argparse.Namespace) -> ServerConfig:
+    """Builds the ServerConfig that ``serve``'s parsed flags ask for.
+
+    TLS is left out (see :func:`run_serve_command`).
+
+    Raises:
+        ValueError: The flags do not make a valid configuration.
+    """
+    mode = ServerMode(args.mode) if args.mode else ServerMode.ECHO
+    reply: str | bytes = ""
+    if args.reply is not None or args.reply_hex is not None:
+        reply = args.reply if args.reply is not None else args.reply_hex
+        if args.mode is None:
+            mode = ServerMode.CANNED
+        elif mode is not ServerMode.CANNED:
+            raise ValueError(f"--reply and --reply-hex need --mode canned, not --mode {mode.value}")
+    elif mode is ServerMode.CANNED:
+        raise ValueError("--mode canned needs --reply TEXT or --reply-hex HEX")
+    if args.require_protocol and not args.protocols:
+        raise ValueError("--require-protocol needs at least one --protocol")
+    if args.close_after_packets is None and args.close_after is None:
+        if args.drop or args.close_code != 1000 or args.close_reason:
+            raise ValueError(
+                "--drop, --close-code and --close-reason need --close-after-packets or --close-after"
+            )
+    if args.refuse_body and args.refuse is None:
+        raise ValueError("--refuse-body needs --refuse STATUS")
+    fields: dict[str, Any] = {
+        "mode": mode,
+        "canned_reply": reply,
+        "subprotocols": tuple(args.protocols or ()),
+        "require_subprotocol": args.require_protocol,
+        "idle_timeout_s": args.idle_timeout,
+        "reply_delay_ms": args.delay,
+        "fragment_bytes": args.fragment,
+        "ping_interval_s": args.ping_every,
+        "answer_pings": not args.no_pong,
+        "invalid_utf8_replies": args.invalid_utf8,
+        "close_after_packets": args.close_after_packets,
+        "close_after_s": args.close_after,
+        "close_code": args.close_code,
+        "close_reason": args.close_reason,
+        "close_by_dropping": args.drop,
+        "send_on_connect_bytes": args.send_on_connect,
+        "refuse_status": args.refuse,
+        "refuse_body": args.refuse_body,
+        "allowed_origins": tuple(args.origins or ()),
+        "required_headers": tuple(args.headers or ()),
+        "basic_auth": args.basic_auth,
+    }
+    if args.max_packet_bytes is not None:
+        fields["max_packet_bytes"] = args.max_packet_bytes or None
+    if args.max_clients is not None:
+        fields["max_clients"] = args.max_clients or None
+    if args.handshake_timeout is not None:
+        fields["handshake_timeout_s"] = args.handshake_timeout
+    try:
+        return ServerConfig(**fields)
+    except ValueError as exc:
+        # ServerConfig names its fields; the user knows the flags.
+        text = str(exc)
+        for field, flag in _FLAG_OF_FIELD.items():
+            text = text.replace(field, flag)
+        raise ValueError(text) from None
+
+
+_FLAG_OF_FIELD = {
+    "close_reason": "--close-reason",
+    "close_code": "--close-code",
+    "refuse_status": "--refuse",
+}
 
 
 def _normalise(argv: Sequence[str]) -> list[str]:
@@ -198,21 +456,33 @@ def run_serve(
     protocols: Sequence[str],
     out: TextIO | None = None,
     colour: bool | None = None,
+    *,
+    config: ServerConfig | None = None,
+    json_output: bool = False,
+    ca_path: Path | None = None,
 ) -> int:
-    """Runs the echo server until Ctrl-C or SIGTERM, printing its events.
+    """Runs the server until Ctrl-C or SIGTERM, printing its events.
 
     Must be called on the main thread if SIGTERM is to stop it.
 
     Args:
         host: Address to listen on.
         port: Port to listen on; 0 for any free one.
-        protocols: Subprotocols to accept, most preferred first.
+        protocols: Subprotocols to accept, most preferred first (they
+            replace ``config.subprotocols`` when not empty).
         out: Where to print; ``None`` for ``sys.stdout``.
         colour: Whether to colour the output; ``None`` to decide from
-            ``out`` and the environment.
+            ``out`` and the environment.  Never with ``json_output``.
+        config: What the server does; ``None`` for a plain echo server.
+        json_output: Print one JSON object per event instead of lines.
+        ca_path: The CA file that verifies the server's certificate, to tell
+            the user (or a script, in the STARTED object); ``None`` to say
+            nothing.
     """
     stream = sys.stdout if out is None else out
-    if colour is None:
+    if json_output:
+        colour = False
+    elif colour is None:
         colour = use_colour(stream)
 
     # Events arrive on the server thread; printing them all from this thread
@@ -225,7 +495,7 @@ def run_serve(
         # holds the queue's lock, so it must not touch the queue.
         stop_cause.append("SIGTERM")
 
-    server = EchoServer(host, port, protocols, on_event=events.put)
+    server = EchoServer(host, port, protocols, on_event=events.put, config=config)
     try:
         server.start()
     except ServerError as exc:
@@ -239,12 +509,22 @@ def run_serve(
         handler_installed = True
 
     def show(event: ServerEvent) -> None:
+        if json_output:
+            data = event.to_json()
+            if event.kind is ServerEventKind.STARTED and ca_path is not None:
+                data["ca_path"] = str(ca_path)
+            if event.kind is ServerEventKind.STOPPED and stop_cause:
+                data["stop_cause"] = stop_cause[0]
+            print(json.dumps(data, ensure_ascii=False), file=stream, flush=True)
         # STARTED and STOPPED have lines of their own below.
-        if event.kind not in (ServerEventKind.STARTED, ServerEventKind.STOPPED):
+        elif event.kind not in (ServerEventKind.STARTED, ServerEventKind.STOPPED):
             print(format_event(event, colour), file=stream, flush=True)
 
     try:
-        print(f"Listening on {server.url}", file=stream, flush=True)
+        if not json_output:
+            print(f"Listening on {server.url}", file=stream, flush=True)
+            if ca_path is not None:
+                print(f"CA certificate (verify the server with it): {ca_path}", file=stream, flush=True)
         try:
             while not stop_cause:
                 try:
@@ -260,12 +540,54 @@ def run_serve(
                 show(events.get_nowait())
             except queue.Empty:
                 break
-        print(f"Stopped ({stop_cause[0]}).", file=stream, flush=True)
+        if not json_output:
+            print(f"Stopped ({stop_cause[0]}).", file=stream, flush=True)
     finally:
         server.stop()  # no-op unless something above raised
         if handler_installed:
             signal.signal(signal.SIGTERM, previous_handler)
     return ExitStatus.OK
+
+
+def run_serve_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Runs ``serve`` from its parsed flags: builds the config, finds or
+    makes the TLS files, then :func:`run_serve`."""
+    try:
+        config = serve_config(args)
+    except ValueError as exc:
+        parser.print_usage(sys.stderr)
+        _error(str(exc))
+        return ExitStatus.USAGE
+    if (args.cert is None) != (args.key is None):
+        parser.print_usage(sys.stderr)
+        _error("--cert and --key go together")
+        return ExitStatus.USAGE
+    if args.tls and args.cert is not None:
+        parser.print_usage(sys.stderr)
+        _error("--tls makes its own certificate; leave it out with --cert and --key")
+        return ExitStatus.USAGE
+    ca_path = None
+    if args.cert is not None:
+        config = dataclasses.replace(config, tls=TlsFiles(args.cert, args.key))
+    elif args.tls:
+        # Imported here: cryptography takes a while to load, and only --tls needs it.
+        from wsconsole.certs import ensure_local_certificate
+
+        try:
+            local = ensure_local_certificate()
+        except OSError as exc:
+            _error(f"cannot create the local certificate: {exc}")
+            return ExitStatus.ERROR
+        config = dataclasses.replace(config, tls=local.tls_files())
+        ca_path = local.ca_path
+    return run_serve(
+        args.host,
+        args.port,
+        tuple(args.protocols or ()),
+        config=config,
+        json_output=args.json,
+        ca_path=ca_path,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -286,7 +608,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "serve":
-            return run_serve(args.host, args.port, tuple(args.protocols or ()))
+            return run_serve_command(parser, args)
         return run_gui(getattr(args, "url", None))
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED

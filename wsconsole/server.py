@@ -1404,13 +1404,28 @@ class EchoServer:
         Raises:
             ConnectionClosed: The client's connection is closed.
         """
-        connection = client.connection
         if invalid_utf8 or config.invalid_utf8_replies:
             data, is_text = INVALID_UTF8_PAYLOAD, True
         else:
             is_text = isinstance(payload, str)
             data = _encode(payload)
         fragment = config.fragment_bytes
+        # Counted before the write: the client may read the packet before
+        # this coroutine resumes, and a caller that saw it arrive must see
+        # it counted.  Taken back if the connection closed first.
+        client.packets_sent += 1
+        client.bytes_sent += len(data)
+        try:
+            await self._write(client, data, is_text, fragment)
+        except BaseException:
+            client.packets_sent -= 1
+            client.bytes_sent -= len(data)
+            raise
+        if report:
+            self._emit(ServerEventKind.SENT, is_text=is_text, size=len(data), **client.common())
+
+    async def _write(self, client: _Client, data: bytes, is_text: bool, fragment: int | None) -> None:
+        connection = client.connection
         async with client.send_lock:
             if fragment is not None and len(data) > fragment:
                 # websockets' own fragmentation (send() of an iterable) ends
@@ -1428,10 +1443,6 @@ class EchoServer:
                             protocol.send_continuation(chunk, fin=fin)
             else:
                 await connection.send(data, text=is_text)
-        client.packets_sent += 1
-        client.bytes_sent += len(data)
-        if report:
-            self._emit(ServerEventKind.SENT, is_text=is_text, size=len(data), **client.common())
 
     async def _ping_every(self, client: _Client, interval_s: float) -> None:
         while True:
