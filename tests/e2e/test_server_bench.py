@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from wsconsole.errors import InvalidCloseError
-from wsconsole.peer import ReadyState, WebSocketPeer
+from wsconsole.peer import Closed, ReadyState, WebSocketPeer
 from wsconsole.server import EchoServer, ServerConfig, ServerEvent, ServerEventKind, ServerMode
 
 K = ServerEventKind
@@ -138,10 +138,14 @@ def peer():
         conn.thread.join(WAIT_S)
 
 
-def poll_until(peer: WebSocketPeer, predicate) -> None:
+def poll_until(peer: WebSocketPeer, predicate) -> list:
+    """Polls until predicate() holds; returns every event polled."""
+    seen = []
     deadline = time.monotonic() + WAIT_S
-    while not predicate():
-        peer.poll()
+    while True:
+        seen.extend(peer.poll())
+        if predicate():
+            return seen
         assert time.monotonic() < deadline, (peer.ready_state, peer.error)
         time.sleep(0.005)
 
@@ -514,7 +518,11 @@ def test_invalid_utf8_makes_our_peer_close_with_1007(bench, events, peer):
     server.send_invalid_utf8(1).result(WAIT_S)
     request = wait_for(events, K.CLOSE_REQUESTED)[-1]
     assert request.code == 1007
-    poll_until(peer, lambda: peer.ready_state is ReadyState.CLOSED)
+    seen = poll_until(peer, lambda: peer.ready_state is ReadyState.CLOSED)
+    closed = [e for e in seen if isinstance(e, Closed)]
+    assert len(closed) == 1 and closed[0].sent_code == 1007
+    assert "invalid UTF-8" in peer.error
+    assert peer.available_packet_count == 0  # the bad packet was not delivered
 
 
 def test_invalid_utf8_replies_make_a_websockets_client_close_with_1007(bench, events):
