@@ -24,7 +24,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -257,6 +257,11 @@ def _add_serve_bench_arguments(serve: argparse.ArgumentParser) -> None:
         help="refuse (HTTP 400) a client offering none of the --protocol names",
     )
     serve.add_argument("--json", action="store_true", help="print one JSON object per server event")
+    serve.add_argument(
+        "--commands",
+        action="store_true",
+        help="read commands from stdin, one per line: close, drop, send, ping... ('help' lists them)",
+    )
 
     mode = serve.add_argument_group("reply mode")
     mode.add_argument(
@@ -450,6 +455,125 @@ def run_gui(url: str | None) -> int:
     return int(run_window(url))
 
 
+COMMANDS_HELP = """\
+commands (ID is a client id, as in "#1"):
+  send ID TEXT...          send a text packet
+  sendhex ID HEX...        send a binary packet typed as hex
+  bytes ID N [text]        send a packet of N bytes (binary unless "text")
+  badutf8 ID               send a text frame of invalid UTF-8 (expect 1007)
+  ping ID                  send a ping
+  close ID [CODE [REASON]] close with a close frame (default 1000)
+  closeall [CODE [REASON]] close every client
+  drop ID                  drop the TCP connection, no close frame
+  clients                  list the connected clients
+  help                     this list"""
+
+
+class CommandError(ValueError):
+    """A command line that cannot be run; the message says why."""
+
+
+def _command_id(words: list[str], index: int = 1) -> int:
+    if len(words) <= index:
+        raise CommandError(f"{words[0]} needs a client id")
+    try:
+        return int(words[index].lstrip("#"), 10)
+    except ValueError:
+        raise CommandError(f"invalid client id {words[index]!r}") from None
+
+
+def _command_close(words: list[str], first: int) -> tuple[int, str]:
+    if len(words) <= first:
+        return 1000, ""
+    try:
+        code = int(words[first], 10)
+    except ValueError:
+        raise CommandError(f"invalid close code {words[first]!r}") from None
+    return code, " ".join(words[first + 1 :])
+
+
+def run_command(line: str, server: EchoServer) -> str | None:
+    """Runs one command line against a running server.
+
+    The action itself is reported by the server as events; this returns
+    text to show instead (``help``, ``clients``), or ``None``.
+
+    Raises:
+        CommandError: Unknown command or bad arguments.
+        ValueError: A close code or reason the protocol forbids.
+        RuntimeError: The server is not running.
+    """
+    line = line.rstrip("\r\n")
+    words = line.split()
+    if not words:
+        return None
+    name = words[0].lower()
+    if name == "help":
+        return COMMANDS_HELP
+    if name == "clients":
+        clients = server.clients()
+        if not clients:
+            return "no clients"
+        return "\n".join(
+            f"#{c.client_id} {c.remote_address} protocol {c.protocol or '-'} since "
+            f"{format_time(c.connected_at_s)}: in {c.packets_received} packets {c.bytes_received} B, "
+            f"out {c.packets_sent} packets {c.bytes_sent} B"
+            for c in clients
+        )
+    if name == "closeall":
+        server.close_all(*_command_close(words, 1))
+        return None
+    if name not in _CLIENT_COMMANDS:
+        raise CommandError(f"unknown command {words[0]!r}; 'help' lists them")
+    client_id = _command_id(words)
+    rest = line.split(None, 2)[2] if len(words) > 2 else ""
+    if name == "send":
+        server.send_to(client_id, rest)
+    elif name == "sendhex":
+        try:
+            server.send_to(client_id, parse_hex(rest))
+        except InvalidHexError as exc:
+            raise CommandError(f"invalid hex: {exc}") from None
+    elif name == "bytes":
+        if len(words) < 3 or not words[2].isdigit():
+            raise CommandError("bytes needs a client id and a number of bytes")
+        server.send_sized(client_id, int(words[2]), text=len(words) > 3 and words[3].lower() == "text")
+    elif name == "badutf8":
+        server.send_invalid_utf8(client_id)
+    elif name == "ping":
+        server.ping_client(client_id)
+    elif name == "close":
+        server.close_client(client_id, *_command_close(words, 2))
+    else:
+        server.drop_client(client_id)
+    return None
+
+
+_CLIENT_COMMANDS = frozenset({"send", "sendhex", "bytes", "badutf8", "ping", "close", "drop"})
+
+
+def _read_commands(
+    source: TextIO,
+    server: EchoServer,
+    output: Callable[[str | dict[str, Any]], None],
+    json_output: bool,
+) -> None:
+    """Body of the command thread: runs each line, until end of input."""
+    for line in source:
+        try:
+            text = run_command(line, server)
+        except (ValueError, RuntimeError) as exc:
+            # Not fatal: the server goes on; say what was wrong.
+            print(f"{PROG}: error: {exc}", file=sys.stderr, flush=True)
+            continue
+        if text is None:
+            continue
+        if json_output:
+            output({"kind": "command_output", "command": line.strip(), "text": text})
+        else:
+            output(text)
+
+
 def run_serve(
     host: str,
     port: int,
@@ -460,6 +584,7 @@ def run_serve(
     config: ServerConfig | None = None,
     json_output: bool = False,
     ca_path: Path | None = None,
+    commands: TextIO | None = None,
 ) -> int:
     """Runs the server until Ctrl-C or SIGTERM, printing its events.
 
@@ -478,6 +603,8 @@ def run_serve(
         ca_path: The CA file that verifies the server's certificate, to tell
             the user (or a script, in the STARTED object); ``None`` to say
             nothing.
+        commands: Where to read commands from, one per line (see
+            :data:`COMMANDS_HELP`), on a daemon thread; ``None`` for none.
     """
     stream = sys.stdout if out is None else out
     if json_output:
@@ -487,7 +614,9 @@ def run_serve(
 
     # Events arrive on the server thread; printing them all from this thread
     # keeps them in order after the "Listening on" line.
-    events: queue.Queue[ServerEvent] = queue.Queue()
+    # Command output (a dict for --json, else a line) goes through the same
+    # queue, so it is printed in order with the events.
+    events: queue.Queue[ServerEvent | str | dict[str, Any]] = queue.Queue()
     stop_cause: list[str] = []  # appended to by the signal handler
 
     def on_sigterm(signum: int, frame: object) -> None:
@@ -508,8 +637,23 @@ def run_serve(
         previous_handler = signal.signal(signal.SIGTERM, on_sigterm)
         handler_installed = True
 
-    def show(event: ServerEvent) -> None:
-        if json_output:
+    if commands is not None:
+        reader = threading.Thread(
+            target=_read_commands,
+            args=(commands, server, events.put, json_output),
+            name="wsconsole-serve-commands",
+            # Daemon: a thread blocked reading a terminal cannot be woken
+            # portably; it ends with the process.
+            daemon=True,
+        )
+        reader.start()
+
+    def show(event: ServerEvent | str | dict[str, Any]) -> None:
+        if isinstance(event, str):
+            print(event, file=stream, flush=True)
+        elif isinstance(event, dict):
+            print(json.dumps(event, ensure_ascii=False), file=stream, flush=True)
+        elif json_output:
             data = event.to_json()
             if event.kind is ServerEventKind.STARTED and ca_path is not None:
                 data["ca_path"] = str(ca_path)
@@ -587,6 +731,7 @@ def run_serve_command(parser: argparse.ArgumentParser, args: argparse.Namespace)
         config=config,
         json_output=args.json,
         ca_path=ca_path,
+        commands=sys.stdin if args.commands else None,
     )
 
 

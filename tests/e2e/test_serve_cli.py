@@ -27,7 +27,7 @@ EVENT_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d\d\d (.*)$")
 class Serve:
     """A running ``wsconsole serve`` with its stdout lines in a queue."""
 
-    def __init__(self, *args: str, env_extra: dict[str, str] | None = None) -> None:
+    def __init__(self, *args: str, env_extra: dict[str, str] | None = None, stdin_pipe: bool = False) -> None:
         env = dict(os.environ)
         env.pop("NO_COLOR", None)  # so that only the pipe keeps colour off
         env.update(env_extra or {})
@@ -36,7 +36,7 @@ class Serve:
             [sys.executable, "-m", "wsconsole", "serve", *args],
             cwd=ROOT,
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -83,7 +83,7 @@ class Serve:
             self.process.kill()
         self.process.wait(WAIT_S)
         self._reader.join(WAIT_S)
-        for stream in (self.process.stdout, self.process.stderr):
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
 
@@ -92,8 +92,8 @@ class Serve:
 def start_serve():
     started: list[Serve] = []
 
-    def start(*args: str, env_extra: dict[str, str] | None = None) -> Serve:
-        serve = Serve(*args, env_extra=env_extra)
+    def start(*args: str, env_extra: dict[str, str] | None = None, stdin_pipe: bool = False) -> Serve:
+        serve = Serve(*args, env_extra=env_extra, stdin_pipe=stdin_pipe)
         started.append(serve)
         return serve
 
@@ -234,3 +234,34 @@ def test_serve_with_tls_flags_loads_no_qt():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=WAIT_S * 3)
     assert result.returncode == 0
+
+
+def test_commands_on_stdin_act_on_clients(start_serve):
+    serve = start_serve("--port", "0", "--commands", stdin_pipe=True)
+    port = serve.port()
+
+    def command(line: str) -> None:
+        assert serve.process.stdin is not None
+        serve.process.stdin.write(line + "\n")
+        serve.process.stdin.flush()
+
+    with connect(f"ws://127.0.0.1:{port}/") as client:
+        serve.wait_for_line("#1 connected")
+        command("send 1 hello there")
+        assert client.recv(timeout=WAIT_S) == "hello there"
+        assert serve.wait_for_line("#1 sent").endswith("#1 sent text 11 B")
+        command("sendhex 1 de ad")
+        assert client.recv(timeout=WAIT_S) == b"\xde\xad"
+        command("clients")
+        listing = serve.wait_for_line("#1 127.0.0.1:")
+        assert "out 2 packets 13 B" in listing
+        command("no-such-command")
+        command("close 1 4000 all done")
+        with pytest.raises(ConnectionClosed) as caught:
+            client.recv(timeout=WAIT_S)
+    assert (caught.value.rcvd.code, caught.value.rcvd.reason) == (4000, "all done")
+    assert 'fault: closing with 4000 "all done" (on request)' in serve.wait_for_line("closing with")
+    serve.wait_for_line("#1 disconnected, clean (4000)")
+    serve.process.kill()
+    serve.process.wait(WAIT_S)
+    assert "wsconsole: error: unknown command 'no-such-command'" in serve.stderr_now()

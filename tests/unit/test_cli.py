@@ -82,7 +82,10 @@ def test_serve_dispatch(monkeypatch, gui_calls):
     monkeypatch.setattr(cli, "run_serve", lambda *a, **k: calls.append((a, k)) or 0)
     assert main(["serve", "--host", "::1", "--port", "0", "--protocol", "x"]) == 0
     assert calls == [
-        (("::1", 0, ("x",)), {"config": ServerConfig(subprotocols=("x",)), "json_output": False, "ca_path": None})
+        (
+            ("::1", 0, ("x",)),
+            {"config": ServerConfig(subprotocols=("x",)), "json_output": False, "ca_path": None, "commands": None},
+        )
     ]
     assert gui_calls == []
 
