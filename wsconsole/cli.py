@@ -30,7 +30,7 @@ from typing import Any, NoReturn, TextIO
 
 from wsconsole import __version__
 from wsconsole.closecodes import sendable_problem
-from wsconsole.errors import InvalidHexError, ServerError
+from wsconsole.errors import InvalidCommandError, InvalidHexError, ServerError
 from wsconsole.payload import parse_hex
 from wsconsole.server import (
     EchoServer,
@@ -469,17 +469,17 @@ commands (ID is a client id, as in "#1"):
   help                     this list"""
 
 
-class CommandError(ValueError):
-    """A command line that cannot be run; the message says why."""
+def _bad(words: list[str], problem: str) -> InvalidCommandError:
+    return InvalidCommandError(" ".join(words), problem)
 
 
 def _command_id(words: list[str], index: int = 1) -> int:
     if len(words) <= index:
-        raise CommandError(f"{words[0]} needs a client id")
+        raise _bad(words, f"{words[0]} needs a client id")
     try:
         return int(words[index].lstrip("#"), 10)
     except ValueError:
-        raise CommandError(f"invalid client id {words[index]!r}") from None
+        raise _bad(words, f"invalid client id {words[index]!r}") from None
 
 
 def _command_close(words: list[str], first: int) -> tuple[int, str]:
@@ -488,7 +488,7 @@ def _command_close(words: list[str], first: int) -> tuple[int, str]:
     try:
         code = int(words[first], 10)
     except ValueError:
-        raise CommandError(f"invalid close code {words[first]!r}") from None
+        raise _bad(words, f"invalid close code {words[first]!r}") from None
     return code, " ".join(words[first + 1 :])
 
 
@@ -499,8 +499,8 @@ def run_command(line: str, server: EchoServer) -> str | None:
     text to show instead (``help``, ``clients``), or ``None``.
 
     Raises:
-        CommandError: Unknown command or bad arguments.
-        ValueError: A close code or reason the protocol forbids.
+        InvalidCommandError: Unknown command or bad arguments.
+        InvalidCloseError: A close code or reason the protocol forbids.
         RuntimeError: The server is not running.
     """
     line = line.rstrip("\r\n")
@@ -524,7 +524,7 @@ def run_command(line: str, server: EchoServer) -> str | None:
         server.close_all(*_command_close(words, 1))
         return None
     if name not in _CLIENT_COMMANDS:
-        raise CommandError(f"unknown command {words[0]!r}; 'help' lists them")
+        raise _bad(words, f"unknown command {words[0]!r}; 'help' lists them")
     client_id = _command_id(words)
     rest = line.split(None, 2)[2] if len(words) > 2 else ""
     if name == "send":
@@ -533,10 +533,10 @@ def run_command(line: str, server: EchoServer) -> str | None:
         try:
             server.send_to(client_id, parse_hex(rest))
         except InvalidHexError as exc:
-            raise CommandError(f"invalid hex: {exc}") from None
+            raise _bad(words, f"invalid hex: {exc}") from None
     elif name == "bytes":
         if len(words) < 3 or not words[2].isdigit():
-            raise CommandError("bytes needs a client id and a number of bytes")
+            raise _bad(words, "bytes needs a client id and a number of bytes")
         server.send_sized(client_id, int(words[2]), text=len(words) > 3 and words[3].lower() == "text")
     elif name == "badutf8":
         server.send_invalid_utf8(client_id)

@@ -54,7 +54,7 @@ from wsconsole.closecodes import (
     sendable_problem,
     validate_close,
 )
-from wsconsole.errors import ServerError
+from wsconsole.errors import InvalidConfigError, ServerError
 
 __all__ = [
     "ClientInfo",
@@ -127,10 +127,10 @@ def _positive(name: str, value: float | None, *, allow_zero: bool = False) -> No
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name} must be a number, not {value!r}")
+        raise InvalidConfigError(name, value, "not a number")
     if value < 0 or (value == 0 and not allow_zero):
         bound = "0 or more" if allow_zero else "more than 0"
-        raise ValueError(f"{name} must be {bound}, not {value!r}")
+        raise InvalidConfigError(name, value, f"must be {bound}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,23 +222,23 @@ class ServerConfig:
     tls: TlsFiles | None = None
 
     def __post_init__(self) -> None:
-        """Checks every field; raises ValueError naming the bad one."""
+        """Checks every field; raises InvalidConfigError naming the bad one."""
         if not isinstance(self.mode, ServerMode):
-            raise ValueError(f"mode must be a ServerMode, not {self.mode!r}")
+            raise InvalidConfigError("mode", self.mode, "not a ServerMode")
         if not isinstance(self.canned_reply, (str, bytes)):
-            raise ValueError("canned_reply must be str (text) or bytes (binary)")
+            raise InvalidConfigError("canned_reply", self.canned_reply, "must be str (text) or bytes (binary)")
         for name in ("subprotocols", "allowed_origins", "required_headers"):
             value = getattr(self, name)
             if isinstance(value, str):
-                raise ValueError(f"{name} must be a sequence, not a str")
+                raise InvalidConfigError(name, value, "must be a sequence, not a str")
             object.__setattr__(self, name, tuple(value))
         self._check_subprotocols()
         if self.require_subprotocol and not self.subprotocols:
-            raise ValueError("require_subprotocol needs at least one subprotocol")
+            raise InvalidConfigError("require_subprotocol", True, "needs at least one subprotocol")
         for name in ("max_packet_bytes", "max_clients", "fragment_bytes", "close_after_packets"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise ValueError(f"{name} must be a whole number of 1 or more, or None; not {value!r}")
+                raise InvalidConfigError(name, value, "must be a whole number of 1 or more, or None")
         _positive("handshake_timeout_s", self.handshake_timeout_s)
         _positive("idle_timeout_s", self.idle_timeout_s)
         _positive("ping_interval_s", self.ping_interval_s)
@@ -247,24 +247,24 @@ class ServerConfig:
         _positive("send_on_connect_bytes", self.send_on_connect_bytes, allow_zero=True)
         problem = sendable_problem(self.close_code)
         if problem:
-            raise ValueError(f"close_code: {problem}")
+            raise InvalidConfigError("close_code", self.close_code, problem)
         if len(self.close_reason.encode("utf-8")) > MAX_REASON_BYTES:
-            raise ValueError(f"close_reason is longer than {MAX_REASON_BYTES} UTF-8 bytes")
+            raise InvalidConfigError("close_reason", self.close_reason, f"longer than {MAX_REASON_BYTES} UTF-8 bytes")
         if self.refuse_status is not None:
             _check_refuse_status(self.refuse_status)
         for pair in self.required_headers:
             if len(pair) != 2 or not pair[0]:
-                raise ValueError(f"required_headers needs (name, value) pairs, not {pair!r}")
+                raise InvalidConfigError("required_headers", pair, "needs (name, value) pairs")
         if self.basic_auth is not None:
             if len(self.basic_auth) != 2 or ":" in self.basic_auth[0]:
-                raise ValueError("basic_auth must be (user, password), with no ':' in the user")
+                raise InvalidConfigError("basic_auth", self.basic_auth, "must be (user, password), with no ':' in the user")
             object.__setattr__(self, "basic_auth", tuple(self.basic_auth))
 
     def _check_subprotocols(self) -> None:
         for name in self.subprotocols:
             # RFC 6455 section 4.1: a subprotocol is an HTTP token.
             if not name or any(c in _NOT_TOKEN or not 33 <= ord(c) <= 126 for c in name):
-                raise ValueError(f"invalid subprotocol {name!r}: must be an HTTP token")
+                raise InvalidConfigError("subprotocols", name, "a subprotocol must be an HTTP token (RFC 6455 section 4.1)")
 
     def describe_faults(self) -> list[str]:
         """Returns one phrase per active fault or mode other than echo."""
@@ -313,7 +313,7 @@ def _check_refuse_status(status: int) -> None:
     except ValueError:
         known = None
     if known is None or not 200 <= status <= 599:
-        raise ValueError(f"refuse_status must be a known HTTP status from 200 to 599, not {status!r}")
+        raise InvalidConfigError("refuse_status", status, "must be a known HTTP status from 200 to 599")
 
 
 def _encode(payload: str | bytes) -> bytes:
@@ -654,7 +654,7 @@ class EchoServer:
             config: What the server does; ``None`` for the defaults.
 
         Raises:
-            ValueError: A setting is invalid (the message names it).
+            InvalidConfigError: A setting is invalid (it names the field).
         """
         if isinstance(subprotocols, str):
             raise TypeError("subprotocols must be a sequence of names, not a str")
@@ -771,7 +771,7 @@ class EchoServer:
             if there was no such client.
 
         Raises:
-            ValueError: The code may not be sent (RFC 6455 section 7.4) or
+            InvalidCloseError: The code may not be sent (RFC 6455 section 7.4) or
                 the reason is over 123 UTF-8 bytes.
             RuntimeError: The server is not running.
         """

@@ -9,7 +9,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from wsconsole.cli import COMMANDS_HELP, CommandError, run_command
+from wsconsole.cli import COMMANDS_HELP, run_command
+from wsconsole.errors import InvalidCommandError
 from wsconsole.server import EchoServer, ServerEvent, ServerEventKind
 
 K = ServerEventKind
@@ -55,7 +56,7 @@ def test_help_and_empty_lines(server):
     ],
 )
 def test_bad_commands_say_why(server, line, message):
-    with pytest.raises(CommandError, match=message):
+    with pytest.raises(InvalidCommandError, match=message):
         run_command(line, server)
 
 

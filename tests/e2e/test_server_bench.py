@@ -14,7 +14,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from wsconsole.errors import InvalidCloseError
+from wsconsole.errors import InvalidCloseError, InvalidConfigError
 from wsconsole.peer import Closed, ReadyState, WebSocketPeer
 from wsconsole.server import EchoServer, ServerConfig, ServerEvent, ServerEventKind, ServerMode
 
@@ -177,8 +177,9 @@ def open_peer(peer: WebSocketPeer, url: str) -> None:
     ],
 )
 def test_invalid_config_is_refused_naming_the_field(fields, named):
-    with pytest.raises(ValueError, match=named):
+    with pytest.raises(InvalidConfigError, match=named) as caught:
         ServerConfig(**fields)
+    assert caught.value.field.startswith(named)
 
 
 def test_positional_subprotocols_and_max_packet_bytes_override_the_config():
