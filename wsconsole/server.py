@@ -676,6 +676,7 @@ class EchoServer:
         self._port = 0
         self._tls_in_use = False
         self._exposed = False
+        self._handshake_timeout_s = config.handshake_timeout_s  # the one in use once started
 
         # Set while the thread runs; used from other threads only through
         # loop.call_soon_threadsafe.
@@ -1099,7 +1100,7 @@ class EchoServer:
             kind,
             remote_address=address,
             status=status,
-            message=f"handshake from {address} refused with HTTP {status}: {why}",
+            message=f"HTTP {status} to {address}: {why}",
         )
         return connection.respond(status, body)
 
@@ -1115,7 +1116,9 @@ class EchoServer:
             why = f"already {len(self._admitted)} clients, the most allowed (max_clients)"
             return self._refuse(connection, 503, f"Too many clients: {why}.\n", why, ServerEventKind.LIMIT)
         if config.refuse_status is not None:
-            return self._refuse(connection, config.refuse_status, config.refuse_body, "refused on purpose")
+            return self._refuse(
+                connection, config.refuse_status, config.refuse_body, "every handshake is refused (refuse_status)"
+            )
         if config.allowed_origins:
             origin = headers.get("Origin")
             if origin not in config.allowed_origins:
@@ -1265,7 +1268,7 @@ class EchoServer:
                 cause = str(exc.__cause__) or type(exc.__cause__).__name__
                 text = f"{text} ({cause})"
         if timed_out:
-            timeout_s = getattr(self, "_handshake_timeout_s", OPEN_TIMEOUT_S)
+            timeout_s = self._handshake_timeout_s
             self._emit(
                 ServerEventKind.LIMIT,
                 remote_address=address,

@@ -208,7 +208,7 @@ def test_refuse_flag_refuses_handshakes(start_serve):
             pass
     assert caught.value.response.status_code == 503
     assert caught.value.response.body == b"come back later"
-    assert "refused: handshake from 127.0.0.1:" in serve.wait_for_line("refused")
+    assert "refused: HTTP 503 to 127.0.0.1:" in serve.wait_for_line("refused:")
 
 
 def test_tls_makes_a_certificate_and_prints_its_ca(start_serve, tmp_path):

@@ -260,7 +260,8 @@ def test_refuse_handshake_with_chosen_status_and_body(bench, events):
     assert refused.response.status_code == 418
     assert refused.response.body == b"short and stout"
     event = wait_for(events, K.REFUSED)[-1]
-    assert event.status == 418 and event.describe().startswith("refused: handshake from 127.0.0.1:")
+    assert event.status == 418 and event.describe().startswith("refused: HTTP 418 to 127.0.0.1:")
+    assert event.message.endswith(": every handshake is refused (refuse_status)")
 
 
 def test_origin_check(bench, events):
