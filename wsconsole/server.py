@@ -26,6 +26,7 @@ import binascii
 import concurrent.futures
 import dataclasses
 import enum
+import hmac
 import http
 import ipaddress
 import itertools
@@ -593,6 +594,13 @@ def _basic_credentials(headers: Headers) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
+def _same_credentials(given: tuple[str, str], expected: tuple[str, str]) -> bool:
+    """Compares credentials in constant time, so timing tells nothing."""
+    user_ok = hmac.compare_digest(given[0].encode("utf-8"), expected[0].encode("utf-8"))
+    password_ok = hmac.compare_digest(given[1].encode("utf-8"), expected[1].encode("utf-8"))
+    return user_ok and password_ok
+
+
 def _sized_payload(size: int, text: bool) -> str | bytes:
     """A recognisable payload of exactly ``size`` bytes: 0-9 repeated (text)
     or bytes 0-255 repeated (binary)."""
@@ -1132,7 +1140,7 @@ class EchoServer:
                 return self._refuse(connection, 403, f"Forbidden: {why}.\n", why)
         if config.basic_auth is not None:
             credentials = _basic_credentials(headers)
-            if credentials != config.basic_auth:
+            if credentials is None or not _same_credentials(credentials, config.basic_auth):
                 why = "no basic credentials" if credentials is None else f"wrong credentials for user {credentials[0]!r}"
                 response = self._refuse(connection, 401, f"Unauthorized: {why}.\n", why)
                 # RFC 7617 section 2: the challenge the client answers.

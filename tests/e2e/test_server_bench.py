@@ -317,6 +317,19 @@ def test_max_clients_refuses_one_more_with_503(bench, events):
         assert client.recv(timeout=WAIT_S) == "back"
 
 
+def test_max_packet_bytes_set_live_applies_to_new_clients(bench, events):
+    server = bench()
+    server.set_config(ServerConfig(max_packet_bytes=10))
+    with connect(server.url) as client:
+        client.send(b"x" * 10)
+        assert client.recv(timeout=WAIT_S) == b"x" * 10
+        client.send(b"x" * 11)
+        with pytest.raises(ConnectionClosed) as caught:
+            client.recv(timeout=WAIT_S)
+    assert caught.value.rcvd.code == 1009
+    assert wait_for(events, K.LIMIT)[-1].code == 1009
+
+
 def test_handshake_timeout_drops_a_silent_tcp_client(bench, events):
     server = bench(handshake_timeout_s=0.2)
     with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT_S) as sock:
