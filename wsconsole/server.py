@@ -567,9 +567,12 @@ def _is_loopback(address: Any) -> bool:
     """Whether a bound socket address accepts connections from this machine only."""
     host = address[0] if isinstance(address, tuple) else address
     try:
-        return ipaddress.ip_address(str(host).split("%", 1)[0]).is_loopback
+        ip = ipaddress.ip_address(str(host).split("%", 1)[0])
     except ValueError:
         return False
+    # ::ffff:127.0.0.1 is loopback too, but only Python 3.13 says so.
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
 
 
 def _offered_subprotocols(headers: Headers) -> list[str]:

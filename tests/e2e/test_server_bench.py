@@ -579,6 +579,8 @@ def test_client_info_counts_packets_and_keeps_request_headers(bench, events):
         (("127.0.0.1", 9080), True),
         (("127.5.0.1", 9080), True),
         (("::1", 9080, 0, 0), True),
+        (("::ffff:127.0.0.1", 9080, 0, 0), True),
+        (("::ffff:10.0.0.1", 9080, 0, 0), False),
         (("0.0.0.0", 9080), False),
         (("::", 9080, 0, 0), False),
         (("192.168.1.20", 9080), False),
