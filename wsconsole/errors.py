@@ -10,7 +10,9 @@ so callers can show ``str(exc)`` to a user as it is::
     ├── InvalidOptionsError(ValueError)   connection options that do not validate
     ├── NotOpenError(RuntimeError)        sending when the peer is not OPEN
     ├── SendError(RuntimeError)           the transport failed while sending
-    └── ServerError(RuntimeError)         the echo server could not start
+    ├── ServerError(RuntimeError)         the echo server could not start
+    ├── InvalidConfigError(ValueError)    a server setting out of range
+    └── InvalidCommandError(ValueError)   a `serve --commands` line that cannot run
 
 The ``ValueError`` and ``RuntimeError`` bases let callers that know only the
 builtin exceptions catch them too.
@@ -122,3 +124,33 @@ class SendError(WsConsoleError, RuntimeError):
     def __init__(self, cause: str) -> None:
         self.cause = cause
         super().__init__(f"could not send: {cause}")
+
+
+class InvalidConfigError(WsConsoleError, ValueError):
+    """A server setting (a ``ServerConfig`` field) that cannot be used.
+
+    Attributes:
+        field: The field's name, e.g. ``"max_clients"``.
+        value: The value as given.
+        problem: What is wrong with it.
+    """
+
+    def __init__(self, field: str, value: object, problem: str) -> None:
+        self.field = field
+        self.value = value
+        self.problem = problem
+        super().__init__(f"invalid {field} {value!r}: {problem}")
+
+
+class InvalidCommandError(WsConsoleError, ValueError):
+    """A command typed to ``wsconsole serve --commands`` that cannot run.
+
+    Attributes:
+        command: The line as typed, without its line end.
+        problem: What is wrong with it.
+    """
+
+    def __init__(self, command: str, problem: str) -> None:
+        self.command = command
+        self.problem = problem
+        super().__init__(problem)

@@ -1,10 +1,18 @@
-"""The embedded echo server: every packet a client sends comes back to it.
+"""The embedded server: echo, broadcast, silent or canned reply, with faults on demand.
 
 :class:`EchoServer` runs the ``websockets`` asyncio server on its own event
 loop in one daemon thread named ``wsconsole-echo-server``; all clients share
 that thread.  It reports what happens as :class:`ServerEvent` objects, handed
 to an ``on_event`` callback on the server thread, in the spirit of Godot's
 ``WebSocketServer`` signals.
+
+What it does is set by a :class:`ServerConfig` (a frozen dataclass shared by
+the window and ``wsconsole serve``): the reply mode, the subprotocols, the
+limits, the faults to inject into every connection and the checks made on
+the opening handshake.  One-off faults and per-client actions (close, drop,
+send, ping, invalid UTF-8) are methods that any thread may call; they run on
+the server's loop and each is reported as an event, so cause and effect show
+side by side.
 
 This module imports no Qt.  A GUI that wants the events on its own thread
 must forward them (for instance through a queue or a queued signal).
@@ -13,30 +21,50 @@ must forward them (for instance through a queue or a queued signal).
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import concurrent.futures
+import dataclasses
 import enum
+import hmac
+import http
+import ipaddress
 import itertools
 import logging
 import os
 import socket
+import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed, PayloadTooBig
 from websockets.frames import Frame, Opcode
+from websockets.http11 import Request, Response
 from websockets.protocol import State
 
-from wsconsole.closecodes import NO_CLOSE_FRAME, CloseCode
-from wsconsole.errors import ServerError
+from wsconsole.closecodes import (
+    MAX_REASON_BYTES,
+    NO_CLOSE_FRAME,
+    CloseCode,
+    sendable_problem,
+    validate_close,
+)
+from wsconsole.errors import InvalidConfigError, ServerError
 
 __all__ = [
     "ClientInfo",
     "EchoServer",
+    "ServerConfig",
     "ServerEvent",
     "ServerEventKind",
+    "ServerMode",
+    "TlsFiles",
 ]
 
 THREAD_NAME = "wsconsole-echo-server"
@@ -47,7 +75,14 @@ dropping the TCP connection.  Short, so that stop() finishes well within its
 default timeout even when a client being debugged does not answer."""
 
 OPEN_TIMEOUT_S = 10.0
-"""How long a client may take to finish the opening handshake."""
+"""The default for :attr:`ServerConfig.handshake_timeout_s`."""
+
+DEFAULT_MAX_PACKET_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_CLIENTS = 1024
+
+INVALID_UTF8_PAYLOAD = b"invalid UTF-8: \xc3\x28 \xff"
+"""What :meth:`EchoServer.send_invalid_utf8` puts in a text frame: an
+unfinished two-byte sequence and a byte that never occurs in UTF-8."""
 
 _STOP_REASON = "server stopping"
 
@@ -62,6 +97,230 @@ _ws_log = logging.getLogger(__name__ + ".websockets")
 _ws_log.addHandler(logging.NullHandler())
 
 
+class ServerMode(enum.Enum):
+    """What the server answers to a packet."""
+
+    ECHO = "echo"
+    """Send it back to its sender, with the same type."""
+    BROADCAST = "broadcast"
+    """Send it to every connected client, the sender included (the chat
+    server of Godot's WebSocket tutorial)."""
+    SILENT = "silent"
+    """Answer nothing; the packet is only reported."""
+    CANNED = "canned"
+    """Answer with :attr:`ServerConfig.canned_reply`."""
+
+
+@dataclass(frozen=True, slots=True)
+class TlsFiles:
+    """A certificate chain and its private key, both PEM files, for wss://.
+
+    Attributes:
+        cert_path: The server certificate (optionally followed by its chain).
+        key_path: Its private key, unencrypted.
+    """
+
+    cert_path: Path
+    key_path: Path
+
+
+def _positive(name: str, value: float | None, *, allow_zero: bool = False) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidConfigError(name, value, "not a number")
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = "0 or more" if allow_zero else "more than 0"
+        raise InvalidConfigError(name, value, f"must be {bound}")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Everything the embedded server can be told to do; no Qt, no threads.
+
+    Frozen: change it with ``dataclasses.replace`` and hand the new one to
+    :meth:`EchoServer.set_config`.  Fields marked *at start* are read when
+    the server starts; the rest take effect at once (per packet) or, where
+    they are about a connection (*per connection*), for clients that connect
+    afterwards.
+
+    Attributes:
+        mode: What to answer to each packet.
+        canned_reply: CANNED mode: the answer; ``str`` is sent as text,
+            ``bytes`` as binary.
+        subprotocols: The subprotocols accepted, most preferred first; the
+            first one the client also offers is selected (per connection).
+        require_subprotocol: Refuse, with HTTP 400 and a body saying why, a
+            client offering none of ``subprotocols``.  Otherwise such a client
+            is accepted without a subprotocol.
+        max_packet_bytes: The largest packet accepted, in bytes; a bigger one
+            closes the connection with 1009 (per connection).  ``None``: no
+            limit.
+        max_clients: How many clients may be connected at once; one more is
+            refused with HTTP 503.  ``None``: no limit.
+        handshake_timeout_s: How long a client may take from opening TCP to
+            finishing the opening handshake (and TLS) before being dropped,
+            in seconds (at start).
+        idle_timeout_s: Close with 1001 a client that sends no packet for this
+            long, in seconds; ``None``: never.
+        reply_delay_ms: Wait this long before each reply, in milliseconds.
+            Packets from the same client stay in order.
+        fragment_bytes: Send each reply as frames of at most this many
+            payload bytes (RFC 6455 section 5.4); ``None``: one frame.
+        ping_interval_s: Send every client a ping this often, in seconds;
+            ``None``: never (per connection).
+        answer_pings: ``False`` to leave the client's pings unanswered
+            (RFC 6455 section 5.5.2 says an endpoint MUST answer).
+        invalid_utf8_replies: Replace every reply with a text frame that is
+            not valid UTF-8, which the client must fail with 1007
+            (RFC 6455 section 8.1).
+        close_after_packets: Close a client after answering this many of its
+            packets; ``None``: never.
+        close_after_s: Close a client this many seconds after it connected;
+            ``None``: never (per connection).
+        close_code: The close code of those automatic closes.
+        close_reason: Their reason.
+        close_by_dropping: Drop the TCP connection instead (no close frame).
+        send_on_connect_bytes: Send every new client a binary packet of this
+            many bytes; ``None``: nothing.
+        refuse_status: Refuse every opening handshake with this HTTP status;
+            ``None``: accept.
+        refuse_body: The body of that refusal.
+        allowed_origins: Accept only handshakes whose ``Origin`` header is one
+            of these (exactly); empty: any origin, or none.
+        required_headers: ``(name, value)`` pairs every handshake must carry;
+            an empty value means any value.  Missing or wrong: HTTP 403.
+        basic_auth: ``(user, password)`` that every handshake must present
+            with HTTP Basic authentication (RFC 7617); else HTTP 401.
+        tls: A certificate and key to serve ``wss://`` with (at start);
+            ``None``: plain ``ws://``.
+    """
+
+    mode: ServerMode = ServerMode.ECHO
+    canned_reply: str | bytes = ""
+    subprotocols: tuple[str, ...] = ()
+    require_subprotocol: bool = False
+    max_packet_bytes: int | None = DEFAULT_MAX_PACKET_BYTES
+    max_clients: int | None = DEFAULT_MAX_CLIENTS
+    handshake_timeout_s: float = OPEN_TIMEOUT_S
+    idle_timeout_s: float | None = None
+    reply_delay_ms: int = 0
+    fragment_bytes: int | None = None
+    ping_interval_s: float | None = None
+    answer_pings: bool = True
+    invalid_utf8_replies: bool = False
+    close_after_packets: int | None = None
+    close_after_s: float | None = None
+    close_code: int = CloseCode.NORMAL_CLOSURE
+    close_reason: str = ""
+    close_by_dropping: bool = False
+    send_on_connect_bytes: int | None = None
+    refuse_status: int | None = None
+    refuse_body: str = ""
+    allowed_origins: tuple[str, ...] = ()
+    required_headers: tuple[tuple[str, str], ...] = ()
+    basic_auth: tuple[str, str] | None = None
+    tls: TlsFiles | None = None
+
+    def __post_init__(self) -> None:
+        """Checks every field; raises InvalidConfigError naming the bad one."""
+        if not isinstance(self.mode, ServerMode):
+            raise InvalidConfigError("mode", self.mode, "not a ServerMode")
+        if not isinstance(self.canned_reply, (str, bytes)):
+            raise InvalidConfigError("canned_reply", self.canned_reply, "must be str (text) or bytes (binary)")
+        for name in ("subprotocols", "allowed_origins", "required_headers"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                raise InvalidConfigError(name, value, "must be a sequence, not a str")
+            object.__setattr__(self, name, tuple(value))
+        self._check_subprotocols()
+        if self.require_subprotocol and not self.subprotocols:
+            raise InvalidConfigError("require_subprotocol", True, "needs at least one subprotocol")
+        for name in ("max_packet_bytes", "max_clients", "fragment_bytes", "close_after_packets"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise InvalidConfigError(name, value, "must be a whole number of 1 or more, or None")
+        _positive("handshake_timeout_s", self.handshake_timeout_s)
+        _positive("idle_timeout_s", self.idle_timeout_s)
+        _positive("ping_interval_s", self.ping_interval_s)
+        _positive("close_after_s", self.close_after_s)
+        _positive("reply_delay_ms", self.reply_delay_ms, allow_zero=True)
+        _positive("send_on_connect_bytes", self.send_on_connect_bytes, allow_zero=True)
+        problem = sendable_problem(self.close_code)
+        if problem:
+            raise InvalidConfigError("close_code", self.close_code, problem)
+        if len(self.close_reason.encode("utf-8")) > MAX_REASON_BYTES:
+            raise InvalidConfigError("close_reason", self.close_reason, f"longer than {MAX_REASON_BYTES} UTF-8 bytes")
+        if self.refuse_status is not None:
+            _check_refuse_status(self.refuse_status)
+        for pair in self.required_headers:
+            if len(pair) != 2 or not pair[0]:
+                raise InvalidConfigError("required_headers", pair, "needs (name, value) pairs")
+        if self.basic_auth is not None:
+            if len(self.basic_auth) != 2 or ":" in self.basic_auth[0]:
+                raise InvalidConfigError("basic_auth", self.basic_auth, "must be (user, password), with no ':' in the user")
+            object.__setattr__(self, "basic_auth", tuple(self.basic_auth))
+
+    def _check_subprotocols(self) -> None:
+        for name in self.subprotocols:
+            # RFC 6455 section 4.1: a subprotocol is an HTTP token.
+            if not name or any(c in _NOT_TOKEN or not 33 <= ord(c) <= 126 for c in name):
+                raise InvalidConfigError("subprotocols", name, "a subprotocol must be an HTTP token (RFC 6455 section 4.1)")
+
+    def describe_faults(self) -> list[str]:
+        """Returns one phrase per active fault or mode other than echo."""
+        phrases = []
+        if self.mode is ServerMode.CANNED:
+            kind = "text" if isinstance(self.canned_reply, str) else "binary"
+            phrases.append(f"canned reply ({kind}, {len(_encode(self.canned_reply))} B)")
+        elif self.mode is not ServerMode.ECHO:
+            phrases.append(f"{self.mode.value} mode")
+        if self.reply_delay_ms:
+            phrases.append(f"replies delayed {self.reply_delay_ms} ms")
+        if self.fragment_bytes is not None:
+            phrases.append(f"replies in frames of {self.fragment_bytes} B")
+        if self.ping_interval_s is not None:
+            phrases.append(f"ping every {self.ping_interval_s:g} s")
+        if not self.answer_pings:
+            phrases.append("pings not answered")
+        if self.invalid_utf8_replies:
+            phrases.append("replies are invalid UTF-8")
+        how = "drop" if self.close_by_dropping else f"close with {_describe_close(self.close_code, self.close_reason)}"
+        if self.close_after_packets is not None:
+            phrases.append(f"{how} after {self.close_after_packets} packets")
+        if self.close_after_s is not None:
+            phrases.append(f"{how} after {self.close_after_s:g} s")
+        if self.send_on_connect_bytes is not None:
+            phrases.append(f"send {self.send_on_connect_bytes} B on connect")
+        if self.refuse_status is not None:
+            phrases.append(f"refuse every handshake with HTTP {self.refuse_status}")
+        if self.allowed_origins:
+            phrases.append("only Origin " + ", ".join(self.allowed_origins))
+        for name, value in self.required_headers:
+            phrases.append(f"require header {name}" + (f": {value}" if value else ""))
+        if self.basic_auth is not None:
+            phrases.append(f"require basic auth as {self.basic_auth[0]}")
+        if self.require_subprotocol:
+            phrases.append("require one of: " + ", ".join(self.subprotocols))
+        return phrases
+
+
+_NOT_TOKEN = set('()<>@,;:\\"/[]?={} \t')
+
+
+def _check_refuse_status(status: int) -> None:
+    try:
+        known = http.HTTPStatus(status)
+    except ValueError:
+        known = None
+    if known is None or not 200 <= status <= 599:
+        raise InvalidConfigError("refuse_status", status, "must be a known HTTP status from 200 to 599")
+
+
+def _encode(payload: str | bytes) -> bytes:
+    return payload.encode("utf-8") if isinstance(payload, str) else payload
+
+
 class ServerEventKind(enum.Enum):
     """What a :class:`ServerEvent` reports."""
 
@@ -72,11 +331,21 @@ class ServerEventKind(enum.Enum):
     DISCONNECTED = "disconnected"
     ERROR = "error"
     STOPPED = "stopped"
+    REFUSED = "refused"
+    """An opening handshake refused with an HTTP status (``status``)."""
+    LIMIT = "limit"
+    """A limit was hit: packet size, clients, handshake or idle timeout."""
+    FAULT = "fault"
+    """A fault or action was injected, or the configuration changed."""
+    SENT = "sent"
+    """A packet sent on demand (not a reply)."""
+    WARNING = "warning"
+    """Something the user should know, e.g. listening beyond loopback."""
 
 
 @dataclass(frozen=True, slots=True)
 class ServerEvent:
-    """One thing that happened on the echo server.
+    """One thing that happened on the server.
 
     Attributes:
         kind: What happened.
@@ -86,18 +355,20 @@ class ServerEvent:
             ``"[::1]:53012"``; ``""`` for server-wide events.
         protocol: The selected subprotocol, ``""`` if none.
         offered_protocols: The subprotocols the client offered (CONNECTED).
-        is_text: PACKET only: ``True`` for text, ``False`` for binary;
+        is_text: PACKET, SENT: ``True`` for text, ``False`` for binary;
             ``None`` for other kinds.
-        size: PACKET only: payload size in bytes (UTF-8 bytes for text).
+        size: PACKET, SENT: payload size in bytes (UTF-8 bytes for text).
         code: CLOSE_REQUESTED: the code the client sent (1005 if its close
             frame had none).  DISCONNECTED: the code received, or -1 if no
-            close frame came.  ERROR about a client: the close code the
-            server sent, if it closed the connection.  ``None`` otherwise.
+            close frame came.  ERROR, LIMIT, FAULT about a client: the close
+            code the server sent, if it closed the connection.  ``None``
+            otherwise.
         reason: CLOSE_REQUESTED / DISCONNECTED: the reason received.
         clean: DISCONNECTED only: ``True`` iff the closing handshake
             completed (a close frame was both sent and received).
-        message: ERROR: what went wrong.  STARTED: the URL.  Free text
-            otherwise.
+        message: ERROR, REFUSED, LIMIT, FAULT, WARNING: what happened.
+            STARTED: the URL.  Free text otherwise.
+        status: REFUSED, and LIMIT for max clients: the HTTP status sent.
     """
 
     kind: ServerEventKind
@@ -112,6 +383,7 @@ class ServerEvent:
     reason: str = ""
     clean: bool | None = None
     message: str = ""
+    status: int | None = None
 
     def describe(self) -> str:
         """Returns one human-readable line, e.g. ``"#1 packet text 11 B"``."""
@@ -130,9 +402,9 @@ class ServerEvent:
             else:
                 negotiated = "no protocol"
             return f"{who}connected from {self.remote_address}, {negotiated}"
-        if kind is ServerEventKind.PACKET:
+        if kind in (ServerEventKind.PACKET, ServerEventKind.SENT):
             packet_type = "text" if self.is_text else "binary"
-            return f"{who}packet {packet_type} {self.size} B"
+            return f"{who}{kind.value} {packet_type} {self.size} B"
         if kind is ServerEventKind.CLOSE_REQUESTED:
             return f"{who}close requested: {_describe_close(self.code, self.reason)}"
         if kind is ServerEventKind.DISCONNECTED:
@@ -140,8 +412,17 @@ class ServerEvent:
             if self.code is None or self.code == NO_CLOSE_FRAME:
                 return f"{who}disconnected, {how} (no close frame)"
             return f"{who}disconnected, {how} ({self.code})"
-        # ERROR, and any kind added later.
+        # ERROR, REFUSED, LIMIT, FAULT, WARNING, and any kind added later.
         return f"{who}{kind.value}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        """Returns the event as a JSON-ready dict: every field, plus ``text``
+        (what :meth:`describe` says) and ``kind`` as its string value."""
+        data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        data["kind"] = self.kind.value
+        data["offered_protocols"] = list(self.offered_protocols)
+        data["text"] = self.describe()
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,12 +434,71 @@ class ClientInfo:
         remote_address: Its address, ``"127.0.0.1:53012"``.
         protocol: The selected subprotocol, ``""`` if none.
         connected_at_s: ``time.time()`` when the opening handshake completed.
+        packets_received: Packets received from it.
+        bytes_received: Their payload bytes.
+        packets_sent: Packets sent to it (replies and on-demand packets).
+        bytes_sent: Their payload bytes.
+        request_headers: The headers of its opening handshake request, in
+            order, as ``(name, value)`` pairs.
     """
 
     client_id: int
     remote_address: str
     protocol: str
     connected_at_s: float
+    packets_received: int = 0
+    bytes_received: int = 0
+    packets_sent: int = 0
+    bytes_sent: int = 0
+    request_headers: tuple[tuple[str, str], ...] = ()
+
+
+class _Client:
+    """A connected client's live state; read and written on the server thread,
+    except that :meth:`info` may be called from any thread (it reads ints)."""
+
+    def __init__(
+        self,
+        client_id: int,
+        connection: ServerConnection,
+        address: str,
+        protocol: str,
+        headers: tuple[tuple[str, str], ...],
+    ) -> None:
+        self.client_id = client_id
+        self.connection = connection
+        self.address = address
+        self.protocol = protocol
+        self.headers = headers
+        self.connected_at_s = time.time()
+        self.packets_received = 0
+        self.bytes_received = 0
+        self.packets_sent = 0
+        self.bytes_sent = 0
+        # Held while a packet's frames are written, so that a fragmented
+        # reply is never interleaved with another data frame (RFC 6455
+        # section 5.4: control frames only).
+        self.send_lock = asyncio.Lock()
+        self.tasks: set[asyncio.Task[Any]] = set()
+        # Set when the server closes or drops this client on purpose, so the
+        # end is not also reported as an error.
+        self.ended_on_purpose = False
+
+    def info(self) -> ClientInfo:
+        return ClientInfo(
+            self.client_id,
+            self.address,
+            self.protocol,
+            self.connected_at_s,
+            self.packets_received,
+            self.bytes_received,
+            self.packets_sent,
+            self.bytes_sent,
+            self.headers,
+        )
+
+    def common(self) -> dict[str, Any]:
+        return {"client_id": self.client_id, "remote_address": self.address, "protocol": self.protocol}
 
 
 def _escape(text: str) -> str:
@@ -217,29 +557,89 @@ def _describe_os_error(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+
+def _check_close(code: int, reason: str) -> None:
+    """Raises InvalidCloseError (a ValueError) for a close we may not send."""
+    validate_close(code, reason)
+
+
+def _is_loopback(address: Any) -> bool:
+    """Whether a bound socket address accepts connections from this machine only."""
+    host = address[0] if isinstance(address, tuple) else address
+    try:
+        ip = ipaddress.ip_address(str(host).split("%", 1)[0])
+    except ValueError:
+        return False
+    # ::ffff:127.0.0.1 is loopback too, but only Python 3.13 says so.
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
+def _offered_subprotocols(headers: Headers) -> list[str]:
+    """The subprotocols in every Sec-WebSocket-Protocol header, in order."""
+    offered = []
+    for value in headers.get_all("Sec-WebSocket-Protocol"):
+        offered.extend(item.strip() for item in value.split(",") if item.strip())
+    return offered
+
+
+def _basic_credentials(headers: Headers) -> tuple[str, str] | None:
+    """The (user, password) of an ``Authorization: Basic`` header (RFC 7617)."""
+    value = headers.get("Authorization", "")
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, sep, password = decoded.partition(":")
+    return (user, password) if sep else None
+
+
+def _same_credentials(given: tuple[str, str], expected: tuple[str, str]) -> bool:
+    """Compares credentials in constant time, so timing tells nothing."""
+    user_ok = hmac.compare_digest(given[0].encode("utf-8"), expected[0].encode("utf-8"))
+    password_ok = hmac.compare_digest(given[1].encode("utf-8"), expected[1].encode("utf-8"))
+    return user_ok and password_ok
+
+
+def _sized_payload(size: int, text: bool) -> str | bytes:
+    """A recognisable payload of exactly ``size`` bytes: 0-9 repeated (text)
+    or bytes 0-255 repeated (binary)."""
+    if text:
+        return ("0123456789" * (size // 10 + 1))[:size]
+    return (bytes(range(256)) * (size // 256 + 1))[:size]
+
+
 class EchoServer:
-    """A WebSocket echo server running on its own daemon thread.
+    """A WebSocket server for testing clients, running on its own daemon thread.
 
-    Every packet a client sends is reported as a PACKET event, then sent
-    back with the same type (text as text, binary as binary).
+    By default every packet a client sends is reported as a PACKET event,
+    then sent back with the same type (text as text, binary as binary);
+    :class:`ServerConfig` changes that.
 
-    Thread use: :meth:`start`, :meth:`stop`, :meth:`clients` and the
-    properties may be called from any thread; ``on_event`` is called on the
-    server thread and must not block for long, since it holds up every
-    client.  Calling :meth:`stop` from ``on_event`` only asks the server to
-    stop and returns at once.
+    Thread use: :meth:`start`, :meth:`stop`, :meth:`clients`,
+    :meth:`set_config`, the client actions (:meth:`close_client`,
+    :meth:`drop_client`, :meth:`send_to`...) and the properties may be called
+    from any thread; the actions run on the server thread and return a
+    ``concurrent.futures.Future`` that the caller may wait on or ignore.
+    ``on_event`` is called on the server thread and must not block for long,
+    since it holds up every client.  Calling :meth:`stop` from ``on_event``
+    only asks the server to stop and returns at once.
 
     Choices made for a debugging server:
 
-    * Keepalive pings are off (``ping_interval=None``), so a client paused
-      in a debugger is not dropped for missing a pong.
+    * websockets' keepalive pings are off, so a client paused in a debugger
+      is not dropped for missing a pong (``ping_interval_s`` sends pings
+      without ever timing out).
     * Compression (permessage-deflate) is off, so what the client sees on
       the wire is what it sent.
     * A client offering none of the server's subprotocols is accepted
-      without one, instead of being refused.
+      without one, unless ``require_subprotocol`` is set.
     """
 
-    DEFAULT_MAX_PACKET_BYTES = 64 * 1024 * 1024
+    DEFAULT_MAX_PACKET_BYTES = DEFAULT_MAX_PACKET_BYTES
 
     def __init__(
         self,
@@ -248,7 +648,8 @@ class EchoServer:
         subprotocols: Iterable[str] = (),
         *,
         on_event: Callable[[ServerEvent], None] | None = None,
-        max_packet_bytes: int | None = DEFAULT_MAX_PACKET_BYTES,
+        max_packet_bytes: int | None | object = ...,
+        config: ServerConfig | None = None,
     ) -> None:
         """Prepares a server; nothing listens until :meth:`start`.
 
@@ -256,25 +657,37 @@ class EchoServer:
             host: The address to listen on.
             port: The port to listen on; 0 picks a free one (see :attr:`port`).
             subprotocols: The subprotocols the server speaks, most preferred
-                first.
+                first; when not empty, replaces ``config.subprotocols``.
             on_event: Called on the server thread with every event; ``None``
                 for no callback.  Exceptions it raises are logged and ignored.
-            max_packet_bytes: The largest packet accepted, in bytes; a bigger
-                one closes the connection with 1009.  ``None`` for no limit.
+            max_packet_bytes: When given, replaces
+                ``config.max_packet_bytes`` (``None``: no limit).
+            config: What the server does; ``None`` for the defaults.
+
+        Raises:
+            InvalidConfigError: A setting is invalid (it names the field).
         """
         if isinstance(subprotocols, str):
             raise TypeError("subprotocols must be a sequence of names, not a str")
+        config = ServerConfig() if config is None else config
+        subprotocols = tuple(subprotocols)
+        if subprotocols:
+            config = dataclasses.replace(config, subprotocols=subprotocols)
+        if max_packet_bytes is not ...:
+            config = dataclasses.replace(config, max_packet_bytes=max_packet_bytes)
         self._host = host
         self._requested_port = port
-        self._subprotocols: tuple[str, ...] = tuple(subprotocols)
+        self._config = config  # replaced whole, never mutated: safe to read anywhere
         self._on_event = on_event
-        self._max_packet_bytes = max_packet_bytes
 
         self._lifecycle_lock = threading.Lock()  # serialises start() and stop()
         self._clients_lock = threading.Lock()
-        self._clients: dict[int, ClientInfo] = {}
+        self._clients: dict[int, _Client] = {}
         self._ids = itertools.count(1)
         self._port = 0
+        self._tls_in_use = False
+        self._exposed = False
+        self._handshake_timeout_s = config.handshake_timeout_s  # the one in use once started
 
         # Set while the thread runs; used from other threads only through
         # loop.call_soon_threadsafe.
@@ -286,6 +699,8 @@ class EchoServer:
         self._startup_error: BaseException | None = None
         # Every TCP connection, handshake done or not; server thread only.
         self._connections: set[ServerConnection] = set()
+        # Connections whose handshake was admitted (counted for max_clients).
+        self._admitted: set[ServerConnection] = set()
 
     # -- properties ---------------------------------------------------------
 
@@ -305,8 +720,22 @@ class EchoServer:
 
     @property
     def url(self) -> str:
-        """The URL clients connect to, e.g. ``"ws://127.0.0.1:9080/"``."""
-        return f"ws://{_format_host(self._host)}:{self._port}/"
+        """The URL clients connect to, e.g. ``"ws://127.0.0.1:9080/"``
+        (``wss://`` when serving TLS)."""
+        tls = self._tls_in_use if self.is_running else self._config.tls is not None
+        scheme = "wss" if tls else "ws"
+        return f"{scheme}://{_format_host(self._host)}:{self._port}/"
+
+    @property
+    def config(self) -> ServerConfig:
+        """The configuration in force."""
+        return self._config
+
+    @property
+    def exposed_to_network(self) -> bool:
+        """Whether the server listens on an address other hosts can reach
+        (anything but loopback); ``False`` when not running."""
+        return self._exposed and self.is_running
 
     @property
     def is_running(self) -> bool:
@@ -320,7 +749,85 @@ class EchoServer:
         Any thread may call this.
         """
         with self._clients_lock:
-            return [self._clients[key] for key in sorted(self._clients)]
+            return [self._clients[key].info() for key in sorted(self._clients)]
+
+    def client(self, client_id: int) -> ClientInfo | None:
+        """Returns a snapshot of one client, ``None`` if it is not connected.
+
+        Any thread may call this.
+        """
+        with self._clients_lock:
+            state = self._clients.get(client_id)
+            return None if state is None else state.info()
+
+    # -- configuration and actions (any thread) ---------------------------------
+
+    def set_config(self, config: ServerConfig) -> None:
+        """Replaces the configuration; reported as a FAULT event listing what changed.
+
+        Fields read at start (``handshake_timeout_s``, ``tls``) apply at the
+        next start; per-connection ones to clients connecting afterwards,
+        except ``ping_interval_s``, which restarts every client's pings.
+        Any thread may call this.
+        """
+        if not isinstance(config, ServerConfig):
+            raise TypeError("config must be a ServerConfig")
+        old, self._config = self._config, config
+        self._call_soon(lambda: self._config_changed(old, config))
+
+    def close_client(self, client_id: int, code: int = 1000, reason: str = "") -> concurrent.futures.Future[bool]:
+        """Closes one client with a close frame carrying code and reason.
+
+        Returns:
+            A future: ``True`` once the closing handshake is over, ``False``
+            if there was no such client.
+
+        Raises:
+            InvalidCloseError: The code may not be sent (RFC 6455 section 7.4) or
+                the reason is over 123 UTF-8 bytes.
+            RuntimeError: The server is not running.
+        """
+        _check_close(code, reason)
+        return self._submit(self._close_one(client_id, code, reason, "on request"))
+
+    def close_all(self, code: int = 1000, reason: str = "") -> concurrent.futures.Future[bool]:
+        """Closes every connected client with code and reason; see :meth:`close_client`."""
+        _check_close(code, reason)
+        return self._submit(self._close_every(code, reason))
+
+    def drop_client(self, client_id: int) -> concurrent.futures.Future[bool]:
+        """Drops one client's TCP connection without a close frame (the
+        client should report 1006 / -1).  The future says whether it existed."""
+        return self._submit(self._drop_one(client_id, "on request"))
+
+    def send_to(self, client_id: int, data: str | bytes) -> concurrent.futures.Future[bool]:
+        """Sends one packet to one client: ``str`` as text, ``bytes`` as binary.
+
+        The current ``fragment_bytes`` applies; the reply delay does not.
+        The future says whether the client existed.
+        """
+        if not isinstance(data, (str, bytes)):
+            raise TypeError("data must be str (text) or bytes (binary)")
+        return self._submit(self._send_on_demand(client_id, data))
+
+    def send_sized(self, client_id: int, size: int, *, text: bool = False) -> concurrent.futures.Future[bool]:
+        """Sends a packet of exactly ``size`` bytes to one client (digits for
+        text, bytes 0-255 repeated for binary)."""
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise ValueError(f"size must be a whole number of bytes, 0 or more, not {size!r}")
+        return self._submit(self._send_on_demand(client_id, _sized_payload(size, text)))
+
+    def send_invalid_utf8(self, client_id: int) -> concurrent.futures.Future[bool]:
+        """Sends one client a text frame that is not valid UTF-8; the client
+        should close with 1007 (RFC 6455 section 8.1)."""
+        return self._submit(self._send_invalid(client_id))
+
+    def ping_client(self, client_id: int, payload: bytes = b"") -> concurrent.futures.Future[bool]:
+        """Sends one client a ping (at most 125 bytes of payload, RFC 6455
+        section 5.5); its pong is reported as a FAULT event."""
+        if len(payload) > 125:
+            raise ValueError("a ping carries at most 125 bytes (RFC 6455 section 5.5)")
+        return self._submit(self._ping_one(client_id, payload))
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -426,6 +933,18 @@ class EchoServer:
         except RuntimeError:
             pass  # The loop already closed: the thread is ending anyway.
 
+    def _submit(self, coroutine: Coroutine[Any, Any, bool]) -> concurrent.futures.Future[bool]:
+        """Runs coroutine on the server loop; raises RuntimeError if not running."""
+        loop = self._loop
+        if loop is None or not self.is_running:
+            coroutine.close()
+            raise RuntimeError("the echo server is not running")
+        try:
+            return asyncio.run_coroutine_threadsafe(coroutine, loop)
+        except RuntimeError:  # the loop closed in between
+            coroutine.close()
+            raise RuntimeError("the echo server is not running") from None
+
     # -- server thread ------------------------------------------------------
 
     def _run(self, ready: threading.Event) -> None:
@@ -446,31 +965,60 @@ class EchoServer:
         finally:
             ready.set()
 
+    def _ssl_context(self, tls: TlsFiles) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            context.load_cert_chain(tls.cert_path, tls.key_path)
+        except (OSError, ssl.SSLError) as exc:
+            detail = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+            raise _TlsLoadError(
+                f"cannot load certificate {tls.cert_path} with key {tls.key_path}: {detail}"
+            ) from exc
+        return context
+
     async def _main(self, ready: threading.Event) -> None:
         self._main_task = asyncio.current_task()
         self._stop_event = asyncio.Event()
+        config = self._config
+        extra: dict[str, Any] = {}
         try:
+            if config.tls is not None:
+                extra["ssl"] = self._ssl_context(config.tls)
             server = await serve(
                 self._handle,
                 self._host,
                 self._requested_port,
                 select_subprotocol=self._select_subprotocol,
+                process_request=self._process_request,
                 compression=None,
-                open_timeout=OPEN_TIMEOUT_S,
+                open_timeout=config.handshake_timeout_s,
                 ping_interval=None,
                 close_timeout=CLOSE_TIMEOUT_S,
-                max_size=self._max_packet_bytes,
+                max_size=config.max_packet_bytes,
                 logger=_ws_log,
                 create_connection=self._connection_class(),
+                **extra,
             )
-        except Exception as exc:  # OSError, gaierror, OverflowError (port range)
+        except Exception as exc:  # OSError, gaierror, OverflowError (port range), TLS files
             self._startup_error = exc
             ready.set()
             return
+        self._handshake_timeout_s = config.handshake_timeout_s
+        self._tls_in_use = config.tls is not None
         sockets = server.sockets
         self._port = sockets[0].getsockname()[1] if sockets else self._requested_port
+        self._exposed = any(not _is_loopback(sock.getsockname()) for sock in sockets)
         ready.set()
         self._emit(ServerEventKind.STARTED, message=self.url)
+        if self._exposed:
+            addresses = ", ".join(_format_address(sock.getsockname()) for sock in sockets)
+            self._emit(
+                ServerEventKind.WARNING,
+                message=f"listening on {addresses}: others on the network can connect",
+            )
+        faults = config.describe_faults()
+        if faults:
+            self._emit(ServerEventKind.FAULT, message="active: " + "; ".join(faults))
 
         await self._stop_event.wait()
         self._stopping = True
@@ -478,9 +1026,9 @@ class EchoServer:
         # refuses handshakes still in progress with HTTP 503.
         server.close(code=CloseCode.GOING_AWAY, reason=_STOP_REASON)
         # Connections still in the opening handshake would hold the stop for
-        # up to OPEN_TIMEOUT_S waiting for a request (asyncio.Server.close
-        # leaves accepted connections alone before Python 3.12); they would
-        # only be refused with 503 anyway.
+        # up to the handshake timeout waiting for a request
+        # (asyncio.Server.close leaves accepted connections alone before
+        # Python 3.12); they would only be refused with 503 anyway.
         for connection in list(self._connections):
             if connection.protocol.state is State.CONNECTING:
                 connection.transport.abort()
@@ -521,6 +1069,98 @@ class EchoServer:
         except Exception:
             _log.exception("on_event raised on %s; ignored", kind.name)
 
+    def _config_changed(self, old: ServerConfig, new: ServerConfig) -> None:
+        changes = [
+            f"{field.name} {getattr(old, field.name)!r} -> {getattr(new, field.name)!r}"
+            for field in dataclasses.fields(ServerConfig)
+            if getattr(old, field.name) != getattr(new, field.name)
+        ]
+        if not changes:
+            return
+        self._emit(ServerEventKind.FAULT, message="configuration changed: " + "; ".join(changes))
+        if old.ping_interval_s != new.ping_interval_s:
+            for client in self._client_list():
+                for task in [t for t in client.tasks if t.get_name() == "ping"]:
+                    task.cancel()
+                if new.ping_interval_s is not None:
+                    self._spawn(client, self._ping_every(client, new.ping_interval_s), "ping")
+
+    def _client_list(self) -> list[_Client]:
+        with self._clients_lock:
+            return list(self._clients.values())
+
+    def _spawn(self, client: _Client, coroutine: Coroutine[Any, Any, None], name: str) -> None:
+        """Runs a task for a client; it is cancelled when the client leaves."""
+        assert self._loop is not None
+        task = self._loop.create_task(coroutine, name=name)
+        client.tasks.add(task)
+        task.add_done_callback(client.tasks.discard)
+
+    # -- opening handshake ------------------------------------------------------
+
+    def _refuse(
+        self,
+        connection: ServerConnection,
+        status: int,
+        body: str,
+        why: str,
+        kind: ServerEventKind = ServerEventKind.REFUSED,
+    ) -> Response:
+        address = _format_address(connection.remote_address)
+        self._emit(
+            kind,
+            remote_address=address,
+            status=status,
+            message=f"HTTP {status} to {address}: {why}",
+        )
+        return connection.respond(status, body)
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Checks a handshake against the limits and the configured rules.
+
+        Order: max clients (503), forced refusal, Origin (403), required
+        headers (403), basic auth (401), required subprotocol (400).
+        """
+        config = self._config
+        headers = request.headers
+        if config.max_clients is not None and len(self._admitted) >= config.max_clients:
+            why = f"already {len(self._admitted)} clients, the most allowed (max_clients)"
+            return self._refuse(connection, 503, f"Too many clients: {why}.\n", why, ServerEventKind.LIMIT)
+        if config.refuse_status is not None:
+            return self._refuse(
+                connection, config.refuse_status, config.refuse_body, "every handshake is refused (refuse_status)"
+            )
+        if config.allowed_origins:
+            origin = headers.get("Origin")
+            if origin not in config.allowed_origins:
+                shown = "no Origin header" if origin is None else f"Origin {origin!r}"
+                why = f"{shown} not allowed; allowed: {', '.join(config.allowed_origins)}"
+                return self._refuse(connection, 403, f"Forbidden: {why}.\n", why)
+        for name, value in config.required_headers:
+            got = headers.get_all(name)
+            if not got or (value and value not in got):
+                why = f"missing header {name}" if not got else f"header {name} does not have the required value"
+                return self._refuse(connection, 403, f"Forbidden: {why}.\n", why)
+        if config.basic_auth is not None:
+            credentials = _basic_credentials(headers)
+            if credentials is None or not _same_credentials(credentials, config.basic_auth):
+                why = "no basic credentials" if credentials is None else f"wrong credentials for user {credentials[0]!r}"
+                response = self._refuse(connection, 401, f"Unauthorized: {why}.\n", why)
+                # RFC 7617 section 2: the challenge the client answers.
+                response.headers["WWW-Authenticate"] = 'Basic realm="wsconsole", charset="UTF-8"'
+                return response
+        if config.require_subprotocol:
+            offered = _offered_subprotocols(headers)
+            if not any(name in offered for name in config.subprotocols):
+                shown = ", ".join(offered) if offered else "none"
+                why = (
+                    f"no accepted subprotocol offered (offered: {shown}; "
+                    f"this server requires one of: {', '.join(config.subprotocols)})"
+                )
+                return self._refuse(connection, 400, f"Bad Request: {why}.\n", why)
+        self._admitted.add(connection)
+        return None
+
     def _select_subprotocol(
         self, connection: ServerConnection, offered: Sequence[str]
     ) -> str | None:
@@ -529,10 +1169,11 @@ class EchoServer:
         Replaces websockets' default, which refuses with HTTP 400 a client
         that offers none of ours.  RFC 6455 section 4.2.2 lets the server
         answer without a Sec-WebSocket-Protocol header instead; the client
-        then decides whether to go on.
+        then decides whether to go on.  (``require_subprotocol`` refuses
+        earlier, in :meth:`_process_request`, with a body saying why.)
         """
         connection.offered_protocols = tuple(offered)  # type: ignore[attr-defined]
-        for name in self._subprotocols:
+        for name in self._config.subprotocols:
             if name in offered:
                 return name
         return None
@@ -542,14 +1183,39 @@ class EchoServer:
 
         It adds what websockets' hooks do not give: failed opening
         handshakes (websockets drops those without calling the handler), a
-        register of every TCP connection, and a deadline for a client that
-        never closes its TCP connection after the closing handshake.
+        register of every TCP connection, a deadline for a client that
+        never closes its TCP connection after the closing handshake, the
+        live packet size limit and unanswered pings.
         """
         echo = self
 
         class EchoConnection(ServerConnection):
             offered_protocols: tuple[str, ...] = ()
+            client_id: int | None = None
             _close_timer: asyncio.TimerHandle | None = None
+
+            def __init__(self, protocol: Any, *args: Any, **kwargs: Any) -> None:
+                super().__init__(protocol, *args, **kwargs)
+                # serve() fixes max_size when the server starts; setting it
+                # per connection lets set_config() change it for new clients.
+                protocol.max_message_size = echo._config.max_packet_bytes
+                # websockets' sans-I/O protocol answers a ping inside
+                # recv_frame() with no hook to stop it; its send_frame() is
+                # wrapped on this instance to swallow those pongs on demand.
+                send_frame = protocol.send_frame
+
+                def filtered_send_frame(frame: Frame) -> None:
+                    if frame.opcode is Opcode.PONG and not echo._config.answer_pings:
+                        echo._emit(
+                            ServerEventKind.FAULT,
+                            client_id=self.client_id,
+                            remote_address=_format_address(self.remote_address),
+                            message=f"ping ({len(frame.data)} B) left unanswered",
+                        )
+                        return
+                    send_frame(frame)
+
+                protocol.send_frame = filtered_send_frame
 
             async def handshake(self, *args: Any, **kwargs: Any) -> None:
                 try:
@@ -563,6 +1229,8 @@ class EchoServer:
                     # escape handshake() instead of setting handshake_exc.
                     echo._report_failed_handshake(self, exc)
                     raise
+                # Our own refusals (process_request) leave handshake_exc
+                # unset; they were reported when made.
                 if self.protocol.handshake_exc is not None:
                     echo._report_failed_handshake(self, self.protocol.handshake_exc)
 
@@ -573,6 +1241,7 @@ class EchoServer:
             def connection_lost(self, exc: Exception | None) -> None:
                 super().connection_lost(exc)
                 echo._connections.discard(self)
+                echo._admitted.discard(self)
                 if self._close_timer is not None:
                     self._close_timer.cancel()
 
@@ -610,66 +1279,314 @@ class EchoServer:
                 cause = str(exc.__cause__) or type(exc.__cause__).__name__
                 text = f"{text} ({cause})"
         if timed_out:
-            text = f"not complete within {OPEN_TIMEOUT_S:g} s: {text}"
+            timeout_s = self._handshake_timeout_s
+            self._emit(
+                ServerEventKind.LIMIT,
+                remote_address=address,
+                message=(
+                    f"handshake from {address} not complete within {timeout_s:g} s "
+                    f"(handshake_timeout_s), dropped: {text}"
+                ),
+            )
+            return
         self._emit(
             ServerEventKind.ERROR,
             remote_address=address,
             message=f"opening handshake from {address} failed: {text}",
         )
 
+    # -- serving a client -------------------------------------------------------
+
     async def _handle(self, connection: ServerConnection) -> None:
         """Serves one client from the end of its handshake until it is gone."""
         client_id = next(self._ids)
+        connection.client_id = client_id  # type: ignore[attr-defined]
         address = _format_address(connection.remote_address)
         protocol = connection.subprotocol or ""
-        info = ClientInfo(client_id, address, protocol, time.time())
+        request = connection.request
+        headers = tuple(request.headers.raw_items()) if request is not None else ()
+        client = _Client(client_id, connection, address, protocol, headers)
         with self._clients_lock:
-            self._clients[client_id] = info
+            self._clients[client_id] = client
+        config = self._config
         try:
             self._emit(
                 ServerEventKind.CONNECTED,
-                client_id=client_id,
-                remote_address=address,
-                protocol=protocol,
                 offered_protocols=getattr(connection, "offered_protocols", ()),
+                **client.common(),
             )
-            try:
-                async for packet in connection:
-                    is_text = isinstance(packet, str)
-                    size = len(packet.encode("utf-8")) if is_text else len(packet)
-                    self._emit(
-                        ServerEventKind.PACKET,
-                        client_id=client_id,
-                        remote_address=address,
-                        protocol=protocol,
-                        is_text=is_text,
-                        size=size,
-                    )
-                    await connection.send(packet)
-            except ConnectionClosed:
-                # A close the client did not finish, a protocol error, or the
-                # connection closing while an echo was being sent: all are
-                # reported below from the close frames themselves.
-                pass
+            if config.ping_interval_s is not None:
+                self._spawn(client, self._ping_every(client, config.ping_interval_s), "ping")
+            if config.close_after_s is not None:
+                self._spawn(client, self._end_after(client, config), "close-after")
+            if config.send_on_connect_bytes is not None:
+                payload = _sized_payload(config.send_on_connect_bytes, text=False)
+                self._emit(
+                    ServerEventKind.FAULT,
+                    message=f"sending {len(payload)} B on connect",
+                    **client.common(),
+                )
+                await self._send(client, payload, config, report=True)
+            await self._serve_packets(client)
             # Let the closing handshake finish so close_sent / close_rcvd and
             # the TCP state are final before reporting them.
+            await connection.wait_closed()
+        except ConnectionClosed:
             await connection.wait_closed()
         finally:
             with self._clients_lock:
                 self._clients.pop(client_id, None)
-        self._report_close(client_id, address, protocol, connection)
+            for task in list(client.tasks):
+                task.cancel()
+        self._report_close(client)
 
-    def _report_close(
-        self, client_id: int, address: str, protocol: str, connection: ServerConnection
+    async def _serve_packets(self, client: _Client) -> None:
+        """Receives and answers packets until the connection closes."""
+        connection = client.connection
+        while True:
+            idle_timeout_s = self._config.idle_timeout_s
+            try:
+                if idle_timeout_s is None:
+                    packet = await connection.recv()
+                else:
+                    # Cancelling recv() loses nothing (websockets documents it).
+                    async with asyncio.timeout(idle_timeout_s):
+                        packet = await connection.recv()
+            except TimeoutError:
+                reason = f"idle for {idle_timeout_s:g} s"
+                client.ended_on_purpose = True
+                self._emit(
+                    ServerEventKind.LIMIT,
+                    code=CloseCode.GOING_AWAY,
+                    message=f"no packet for {idle_timeout_s:g} s (idle_timeout_s), closing with 1001",
+                    **client.common(),
+                )
+                await connection.close(CloseCode.GOING_AWAY, reason)
+                return
+            except ConnectionClosed:
+                # A close the client did not finish, a protocol error, or the
+                # connection closing while a reply was being sent: all are
+                # reported from the close frames themselves.
+                return
+            is_text = isinstance(packet, str)
+            size = len(packet.encode("utf-8")) if is_text else len(packet)
+            client.packets_received += 1
+            client.bytes_received += size
+            self._emit(ServerEventKind.PACKET, is_text=is_text, size=size, **client.common())
+            config = self._config
+            try:
+                await self._reply(client, packet, config)
+            except ConnectionClosed:
+                return
+            if (
+                config.close_after_packets is not None
+                and client.packets_received >= config.close_after_packets
+            ):
+                await self._end(client, config, f"after {config.close_after_packets} packets")
+                return
+
+    async def _reply(self, client: _Client, packet: str | bytes, config: ServerConfig) -> None:
+        mode = config.mode
+        if mode is ServerMode.SILENT:
+            return
+        if config.reply_delay_ms:
+            # The handler reads this client's next packet only after the
+            # reply, so delayed replies keep their order.
+            await asyncio.sleep(config.reply_delay_ms / 1000)
+        if mode is ServerMode.BROADCAST:
+            for other in self._client_list():
+                try:
+                    await self._send(other, packet, config)
+                except ConnectionClosed:
+                    if other is client:
+                        raise
+            return
+        payload = config.canned_reply if mode is ServerMode.CANNED else packet
+        await self._send(client, payload, config)
+
+    async def _send(
+        self,
+        client: _Client,
+        payload: str | bytes,
+        config: ServerConfig,
+        *,
+        report: bool = False,
+        invalid_utf8: bool = False,
     ) -> None:
-        state = connection.protocol
+        """Sends one packet to a client, applying the configured frame faults.
+
+        Raises:
+            ConnectionClosed: The client's connection is closed.
+        """
+        if invalid_utf8 or config.invalid_utf8_replies:
+            data, is_text = INVALID_UTF8_PAYLOAD, True
+        else:
+            is_text = isinstance(payload, str)
+            data = _encode(payload)
+        fragment = config.fragment_bytes
+        # Counted before the write: the client may read the packet before
+        # this coroutine resumes, and a caller that saw it arrive must see
+        # it counted.  Taken back if the connection closed first.
+        client.packets_sent += 1
+        client.bytes_sent += len(data)
+        try:
+            await self._write(client, data, is_text, fragment)
+        except BaseException:
+            client.packets_sent -= 1
+            client.bytes_sent -= len(data)
+            raise
+        if report:
+            self._emit(ServerEventKind.SENT, is_text=is_text, size=len(data), **client.common())
+
+    async def _write(self, client: _Client, data: bytes, is_text: bool, fragment: int | None) -> None:
+        connection = client.connection
+        async with client.send_lock:
+            if fragment is not None and len(data) > fragment:
+                # websockets' own fragmentation (send() of an iterable) ends
+                # with an extra empty frame; writing the frames ourselves
+                # gives exactly fragment-byte frames.  All are queued inside
+                # one send_context, so nothing can come between them.
+                protocol = connection.protocol
+                async with connection.send_context():
+                    for start in range(0, len(data), fragment):
+                        chunk = data[start : start + fragment]
+                        fin = start + fragment >= len(data)
+                        if start == 0:
+                            (protocol.send_text if is_text else protocol.send_binary)(chunk, fin=fin)
+                        else:
+                            protocol.send_continuation(chunk, fin=fin)
+            else:
+                await connection.send(data, text=is_text)
+
+    async def _ping_every(self, client: _Client, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            await self._ping(client, b"", "every " + f"{interval_s:g} s")
+
+    async def _ping(self, client: _Client, payload: bytes, why: str) -> None:
+        try:
+            sent_s = time.perf_counter()
+            pong = await client.connection.ping(payload)
+        except ConnectionClosed:
+            return
+        self._emit(ServerEventKind.FAULT, message=f"ping sent ({why})", **client.common())
+
+        async def wait_pong() -> None:
+            try:
+                await pong
+            except ConnectionClosed:
+                return
+            took_ms = (time.perf_counter() - sent_s) * 1000
+            self._emit(ServerEventKind.FAULT, message=f"pong received after {took_ms:.1f} ms", **client.common())
+
+        self._spawn(client, wait_pong(), "pong")
+
+    async def _end_after(self, client: _Client, config: ServerConfig) -> None:
+        assert config.close_after_s is not None
+        await asyncio.sleep(config.close_after_s)
+        await self._end(client, config, f"after {config.close_after_s:g} s")
+
+    async def _end(self, client: _Client, config: ServerConfig, why: str) -> None:
+        """The automatic close: a close frame, or a drop if so configured."""
+        if config.close_by_dropping:
+            self._drop(client, f"auto-close {why}")
+        else:
+            await self._close(client, config.close_code, config.close_reason, f"auto-close {why}")
+
+    async def _close(self, client: _Client, code: int, reason: str, why: str) -> None:
+        connection = client.connection
+        if connection.protocol.state is not State.OPEN:
+            return
+        client.ended_on_purpose = True
+        self._emit(
+            ServerEventKind.FAULT,
+            code=code,
+            message=f"closing with {_describe_close(code, reason)} ({why})",
+            **client.common(),
+        )
+        await connection.close(code, reason)
+
+    def _drop(self, client: _Client, why: str) -> None:
+        client.ended_on_purpose = True
+        self._emit(
+            ServerEventKind.FAULT,
+            message=f"dropping the TCP connection without a close frame ({why})",
+            **client.common(),
+        )
+        client.connection.transport.abort()
+
+    def _lookup(self, client_id: int, action: str) -> _Client | None:
+        with self._clients_lock:
+            client = self._clients.get(client_id)
+        if client is None:
+            self._emit(ServerEventKind.ERROR, message=f"cannot {action} #{client_id}: no such client")
+        return client
+
+    async def _close_one(self, client_id: int, code: int, reason: str, why: str) -> bool:
+        client = self._lookup(client_id, "close")
+        if client is None:
+            return False
+        await self._close(client, code, reason, why)
+        await client.connection.wait_closed()
+        return True
+
+    async def _close_every(self, code: int, reason: str) -> bool:
+        clients = self._client_list()
+        self._emit(ServerEventKind.FAULT, message=f"closing all {len(clients)} clients")
+        await asyncio.gather(
+            *(self._close(client, code, reason, "close all") for client in clients),
+            return_exceptions=True,
+        )
+        return True
+
+    async def _drop_one(self, client_id: int, why: str) -> bool:
+        client = self._lookup(client_id, "drop")
+        if client is None:
+            return False
+        self._drop(client, why)
+        return True
+
+    async def _send_on_demand(self, client_id: int, payload: str | bytes) -> bool:
+        client = self._lookup(client_id, "send to")
+        if client is None:
+            return False
+        try:
+            await self._send(client, payload, self._config, report=True)
+        except ConnectionClosed:
+            return False
+        return True
+
+    async def _send_invalid(self, client_id: int) -> bool:
+        client = self._lookup(client_id, "send invalid UTF-8 to")
+        if client is None:
+            return False
+        self._emit(
+            ServerEventKind.FAULT,
+            message=f"sending a text frame of invalid UTF-8 ({len(INVALID_UTF8_PAYLOAD)} B)",
+            **client.common(),
+        )
+        try:
+            await self._send(client, "", self._config, invalid_utf8=True)
+        except ConnectionClosed:
+            return False
+        return True
+
+    async def _ping_one(self, client_id: int, payload: bytes) -> bool:
+        client = self._lookup(client_id, "ping")
+        if client is None:
+            return False
+        await self._ping(client, payload, "on request")
+        return True
+
+    def _report_close(self, client: _Client) -> None:
+        state = client.connection.protocol
         received = state.close_rcvd
         sent = state.close_sent
-        common = {"client_id": client_id, "remote_address": address, "protocol": protocol}
+        common = client.common()
 
-        # close_rcvd_then_sent is False when we sent first (stop(), or an
-        # error websockets detected); the client's close frame is then an
-        # answer, not a request.
+        # close_rcvd_then_sent is False when we sent first (stop(), a close
+        # on request, or an error websockets detected); the client's close
+        # frame is then an answer, not a request.
         if received is not None and state.close_rcvd_then_sent is not False:
             self._emit(
                 ServerEventKind.CLOSE_REQUESTED,
@@ -677,17 +1594,26 @@ class EchoServer:
                 reason=received.reason,
                 **common,
             )
-        elif sent is not None and not self._stopping:
+        elif sent is not None and not self._stopping and not client.ended_on_purpose:
             # websockets closed the connection itself: RFC 6455 section
             # 7.1.7 "fail the WebSocket connection" after a protocol error,
             # invalid UTF-8 (1007) or a packet over max_size (1009).
-            detail = str(state.parser_exc) if state.parser_exc is not None else sent.reason
-            self._emit(
-                ServerEventKind.ERROR,
-                code=sent.code,
-                message=f"closed with {sent.code}: {detail}" if detail else f"closed with {sent.code}",
-                **common,
-            )
+            exc = state.parser_exc
+            if isinstance(exc, PayloadTooBig):
+                self._emit(
+                    ServerEventKind.LIMIT,
+                    code=sent.code,
+                    message=f"{exc} (max_packet_bytes), closed with {sent.code}",
+                    **common,
+                )
+            else:
+                detail = str(exc) if exc is not None else sent.reason
+                self._emit(
+                    ServerEventKind.ERROR,
+                    code=sent.code,
+                    message=f"closed with {sent.code}: {detail}" if detail else f"closed with {sent.code}",
+                    **common,
+                )
         self._emit(
             ServerEventKind.DISCONNECTED,
             code=received.code if received is not None else NO_CLOSE_FRAME,
@@ -695,3 +1621,7 @@ class EchoServer:
             clean=received is not None and sent is not None,
             **common,
         )
+
+
+class _TlsLoadError(Exception):
+    """A certificate or key that could not be loaded (becomes a ServerError)."""

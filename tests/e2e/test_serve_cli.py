@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
+import ssl
 import re
 import signal
 import socket
@@ -13,7 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,15 +27,16 @@ EVENT_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d\d\d (.*)$")
 class Serve:
     """A running ``wsconsole serve`` with its stdout lines in a queue."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, env_extra: dict[str, str] | None = None, stdin_pipe: bool = False) -> None:
         env = dict(os.environ)
         env.pop("NO_COLOR", None)  # so that only the pipe keeps colour off
+        env.update(env_extra or {})
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "wsconsole", "serve", *args],
             cwd=ROOT,
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -80,7 +83,7 @@ class Serve:
             self.process.kill()
         self.process.wait(WAIT_S)
         self._reader.join(WAIT_S)
-        for stream in (self.process.stdout, self.process.stderr):
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
 
@@ -89,8 +92,8 @@ class Serve:
 def start_serve():
     started: list[Serve] = []
 
-    def start(*args: str) -> Serve:
-        serve = Serve(*args)
+    def start(*args: str, env_extra: dict[str, str] | None = None, stdin_pipe: bool = False) -> Serve:
+        serve = Serve(*args, env_extra=env_extra, stdin_pipe=stdin_pipe)
         started.append(serve)
         return serve
 
@@ -156,3 +159,109 @@ def test_port_zero_is_accepted_and_bad_port_is_a_usage_error(start_serve):
     stderr = bad.stderr_now()
     assert "wsconsole: error:" in stderr
     assert "70000" in stderr
+
+
+def json_events(serve: Serve, until_kind: str) -> list[dict]:
+    """Reads JSON lines up to and including the first of the given kind."""
+    seen = []
+    while True:
+        seen.append(json.loads(serve.next_line()))
+        if seen[-1]["kind"] == until_kind:
+            return seen
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name == "nt", reason="needs POSIX SIGTERM")
+def test_json_prints_one_object_per_event(start_serve):
+    serve = start_serve("--port", "0", "--json", "--close-after-packets", "1", "--close-code", "4003")
+    started = json.loads(serve.next_line())
+    assert started["kind"] == "started"
+    url = started["message"]
+    assert re.match(r"^ws://127\.0\.0\.1:\d+/$", url)
+    assert json.loads(serve.next_line())["text"] == "fault: active: close with 4003 after 1 packets"
+
+    with connect(url) as client:
+        client.send("only one")
+        assert client.recv(timeout=WAIT_S) == "only one"
+        with pytest.raises(ConnectionClosed) as caught:
+            client.recv(timeout=WAIT_S)
+    assert caught.value.rcvd.code == 4003
+    seen = json_events(serve, "disconnected")
+    assert [e["kind"] for e in seen] == ["connected", "packet", "fault", "disconnected"]
+    packet = seen[1]
+    assert (packet["client_id"], packet["is_text"], packet["size"]) == (1, True, 8)
+    assert seen[2]["code"] == 4003
+    assert (seen[3]["code"], seen[3]["clean"]) == (4003, True)
+
+    serve.process.send_signal(signal.SIGTERM)
+    assert serve.process.wait(WAIT_S) == 0
+    stopped = json.loads(serve.next_line())
+    assert (stopped["kind"], stopped["stop_cause"]) == ("stopped", "SIGTERM")
+    assert serve.lines.get(timeout=WAIT_S) is None  # nothing but JSON
+
+
+def test_refuse_flag_refuses_handshakes(start_serve):
+    serve = start_serve("--port", "0", "--refuse", "503", "--refuse-body", "come back later")
+    port = serve.port()
+    assert "refuse every handshake with HTTP 503" in serve.next_line()
+    with pytest.raises(InvalidStatus) as caught:
+        with connect(f"ws://127.0.0.1:{port}/", open_timeout=WAIT_S):
+            pass
+    assert caught.value.response.status_code == 503
+    assert caught.value.response.body == b"come back later"
+    assert "refused: HTTP 503 to 127.0.0.1:" in serve.wait_for_line("refused:")
+
+
+def test_tls_makes_a_certificate_and_prints_its_ca(start_serve, tmp_path):
+    serve = start_serve("--port", "0", "--tls", env_extra={"WSCONSOLE_DATA_DIR": str(tmp_path)})
+    listening = serve.next_line()
+    match = re.match(r"^Listening on wss://127\.0\.0\.1:(\d+)/$", listening)
+    assert match, listening
+    ca_line = serve.next_line()
+    ca_path = tmp_path / "certs" / "ca.pem"
+    assert ca_line == f"CA certificate (verify the server with it): {ca_path}"
+    context = ssl.create_default_context(cafile=str(ca_path))
+    with connect(f"wss://localhost:{match.group(1)}/", ssl=context, open_timeout=WAIT_S) as client:
+        client.send("over TLS")
+        assert client.recv(timeout=WAIT_S) == "over TLS"
+
+
+def test_serve_with_tls_flags_loads_no_qt():
+    code = (
+        "import sys; from wsconsole.cli import build_parser, serve_config;"
+        "serve_config(build_parser().parse_args(['serve', '--tls', '--mode', 'broadcast']));"
+        "import wsconsole.certs;"
+        "sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=WAIT_S * 3)
+    assert result.returncode == 0
+
+
+def test_commands_on_stdin_act_on_clients(start_serve):
+    serve = start_serve("--port", "0", "--commands", stdin_pipe=True)
+    port = serve.port()
+
+    def command(line: str) -> None:
+        assert serve.process.stdin is not None
+        serve.process.stdin.write(line + "\n")
+        serve.process.stdin.flush()
+
+    with connect(f"ws://127.0.0.1:{port}/") as client:
+        serve.wait_for_line("#1 connected")
+        command("send 1 hello there")
+        assert client.recv(timeout=WAIT_S) == "hello there"
+        assert serve.wait_for_line("#1 sent").endswith("#1 sent text 11 B")
+        command("sendhex 1 de ad")
+        assert client.recv(timeout=WAIT_S) == b"\xde\xad"
+        command("clients")
+        listing = serve.wait_for_line("#1 127.0.0.1:")
+        assert "out 2 packets 13 B" in listing
+        command("no-such-command")
+        command("close 1 4000 all done")
+        with pytest.raises(ConnectionClosed) as caught:
+            client.recv(timeout=WAIT_S)
+    assert (caught.value.rcvd.code, caught.value.rcvd.reason) == (4000, "all done")
+    assert 'fault: closing with 4000 "all done" (on request)' in serve.wait_for_line("closing with")
+    serve.wait_for_line("#1 disconnected, clean (4000)")
+    serve.process.kill()
+    serve.process.wait(WAIT_S)
+    assert "wsconsole: error: unknown command 'no-such-command'" in serve.stderr_now()

@@ -132,8 +132,11 @@ def test_packet_over_max_packet_bytes_closes_with_1009(make_server, events):
             client.recv(timeout=WAIT_S)
     assert caught.value.rcvd is not None and caught.value.rcvd.code == 1009
     seen = wait_for(events, K.DISCONNECTED)
-    errors = [e for e in seen if e.kind is K.ERROR]
-    assert len(errors) == 1 and errors[0].code == 1009 and errors[0].client_id == 1
+    # A limit hit, not an error: reported as LIMIT, naming the setting.
+    limits = [e for e in seen if e.kind is K.LIMIT]
+    assert len(limits) == 1 and limits[0].code == 1009 and limits[0].client_id == 1
+    assert "max_packet_bytes" in limits[0].message
+    assert not [e for e in seen if e.kind is K.ERROR]
     assert not [e for e in seen if e.kind is K.CLOSE_REQUESTED]
 
 

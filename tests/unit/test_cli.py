@@ -12,7 +12,7 @@ import pytest
 
 from wsconsole import __version__, cli
 from wsconsole.cli import ExitStatus, build_parser, format_event, main, use_colour
-from wsconsole.server import ServerEvent, ServerEventKind
+from wsconsole.server import ServerConfig, ServerEvent, ServerEventKind
 
 
 class FakeTty(io.StringIO):
@@ -80,9 +80,14 @@ def test_serve_arguments():
 
 def test_serve_dispatch(monkeypatch, gui_calls):
     calls = []
-    monkeypatch.setattr(cli, "run_serve", lambda *a: calls.append(a) or 0)
+    monkeypatch.setattr(cli, "run_serve", lambda *a, **k: calls.append((a, k)) or 0)
     assert main(["serve", "--host", "::1", "--port", "0", "--protocol", "x"]) == 0
-    assert calls == [("::1", 0, ("x",))]
+    assert calls == [
+        (
+            ("::1", 0, ("x",)),
+            {"config": ServerConfig(subprotocols=("x",)), "json_output": False, "ca_path": None, "commands": None},
+        )
+    ]
     assert gui_calls == []
 
 

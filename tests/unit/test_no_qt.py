@@ -8,6 +8,7 @@ import sys
 CORE_MODULES = (
     "wsconsole.peer",
     "wsconsole.server",
+    "wsconsole.certs",
     "wsconsole.cli",
     "wsconsole.log",
     "wsconsole.payload",
