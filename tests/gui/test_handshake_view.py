@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from http import HTTPStatus
@@ -125,8 +126,11 @@ def test_shows_a_404_with_its_body(qtbot, window, servers) -> None:
     # The body follows the headers after a blank line, as on the wire.
     blank = answer.index("")
     assert answer[blank + 1 : blank + 3] == ["no such room: lobby", "ask for /chat"]
-    assert "404" in summary.text() and summary.text().startswith("Failed:")
+    # The status and the body's first line, where servers say why.
+    assert summary.text().startswith("Refused: HTTP/1.1 404 Not Found — no such room: lobby")
     assert "#b42318" in summary.styleSheet()  # shown as a failure
+    tabs = window.findChild(QTabWidget, "detailsTabs")
+    assert tabs.tabText(tabs.indexOf(window.handshake_view)) == "Handshake · 404"
 
     # A new attempt replaces it: the inspector always shows the latest one.
     good = servers()
@@ -134,3 +138,19 @@ def test_shows_a_404_with_its_body(qtbot, window, servers) -> None:
     qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=WAIT_MS)
     assert text_of(window, "handshakeResponseView").splitlines()[0] == "HTTP/1.1 101 Switching Protocols"
     assert summary.text().startswith("101 Switching Protocols")
+    assert tabs.tabText(tabs.indexOf(window.handshake_view)) == "Handshake"
+
+
+def test_shows_an_attempt_that_sent_nothing(qtbot, window) -> None:
+    with socket.socket() as listener:  # a port nobody listens on once this is closed
+        listener.bind(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+    connect(qtbot, window, f"ws://127.0.0.1:{port}/")
+    qtbot.waitUntil(lambda: window.driver.peer.error is not None and state_text(window) == "CLOSED", timeout=WAIT_MS)
+    summary = window.findChild(QLabel, "handshakeSummaryLabel").text()
+    assert summary.startswith(f"Failed: {window.driver.peer.error}")
+    assert "refused" in summary
+    assert text_of(window, "handshakeRequestView") == "(no request was sent)"
+    assert text_of(window, "handshakeResponseView") == ""
+    tabs = window.findChild(QTabWidget, "detailsTabs")
+    assert tabs.tabText(tabs.indexOf(window.handshake_view)) == "Handshake · failed"

@@ -64,10 +64,27 @@ def response_text(record: HandshakeRecord) -> str:
     return "\n".join(lines)
 
 
+SUMMARY_BODY_CHARS = 120
+"""A refusal's summary quotes at most this much of the first line of its body."""
+
+
+def _first_body_line(record: HandshakeRecord) -> str:
+    for line in record.body_start.decode("utf-8", "replace").splitlines():
+        if line.strip():
+            line = escape_control(line.strip())
+            return line if len(line) <= SUMMARY_BODY_CHARS else line[: SUMMARY_BODY_CHARS - 1] + "…"
+    return ""
+
+
 def summary_text(record: HandshakeRecord) -> str:
     """One or two lines: the outcome, where it went, the subprotocol and the durations."""
     code = record.status_code
-    if record.error:
+    if code is not None and code != 101:
+        # The status says it all, and servers often explain why in the body's first line.
+        outcome = f"Refused: {record.status_line}"
+        if record.body_start:
+            outcome += f" — {_first_body_line(record)}"
+    elif record.error:
         outcome = f"Failed: {record.error}"
     elif code == 101:
         outcome = "101 Switching Protocols"
@@ -139,7 +156,24 @@ class HandshakeView(QWidget):
         failed = record.error is not None or (record.status_code not in (None, 101))
         self.summary_label.setStyleSheet(FAILED_STYLE if failed else OK_STYLE if record.status_code == 101 else "")
         self.request_view.setPlainText(request_text(record))
-        self.response_view.setPlainText(response_text(record))
+        text = response_text(record)
+        self.response_view.setPlainText(text)
+        if record.body_start and record.status_line:
+            # The pane is short: bring the body, the part that explains a refusal, into view.
+            cursor = self.response_view.textCursor()
+            cursor.setPosition(text.index("\n\n") + 2)
+            self.response_view.setTextCursor(cursor)
+            self.response_view.centerCursor()
+
+    @property
+    def outcome(self) -> str:
+        """A word or two for a tab title: "" with no record or a 101, else the status code or "failed"."""
+        record = self._record
+        if record is None or (record.status_code == 101 and record.error is None):
+            return ""
+        if record.status_code is not None and record.status_code != 101:
+            return str(record.status_code)
+        return "failed" if record.error else ""
 
     def copy(self) -> None:
         """Puts the shown record's ``to_text()`` on the clipboard."""

@@ -332,6 +332,8 @@ class MainWindow(QMainWindow):
             # The reader thread fills the record while CONNECTING; shown once it has left.
             in_progress = event.new == ReadyState.CONNECTING
             self.handshake_view.show_record(None if in_progress else self.driver.peer.handshake)
+            outcome = self.handshake_view.outcome
+            self.details_tabs.setTabText(1, f"Handshake · {outcome}" if outcome else "Handshake")
         self.connection_bar.set_state(event.new, event.time_s)
         self.composer.set_connected(event.new == ReadyState.OPEN)
         self.close_panel.set_open(event.new == ReadyState.OPEN)
