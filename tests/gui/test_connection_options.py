@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
 from wsconsole.log import EntryKind
+from wsconsole.options import ConnectOptions
 from wsconsole.ui.log_model import ENTRY_ROLE
 
 WAIT_MS = 10000
@@ -94,8 +95,40 @@ def add_header(qtbot, win, name: str, value: str) -> None:
     table.item(row, 1).setText(value)
 
 
+def test_the_form_holds_every_field(window, tmp_path) -> None:
+    pem = tmp_path / "x.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\n")
+    every = ConnectOptions(
+        headers=[("X-A", "1, 2"), ("X-A", "3"), ("X-Empty", "")],
+        subprotocols=["v2.chat", "v1.chat"],
+        origin="https://example.test",
+        cookies="a=1; b=2",
+        basic_auth=("user", "p:ss word"),
+        verify_tls=False,
+        insecure=True,
+        ca_file=str(pem),
+        client_cert=str(pem),
+        client_key=str(pem),
+        proxy="socks5://u:p@127.0.0.1:1080",
+        use_env_proxy=True,
+        timeout_s=2.5,
+        close_timeout_s=1.5,
+        max_packet_bytes=65536,
+    )
+    form = window.options_form
+    form.set_options(every)
+    assert form.options() == every
+    assert form.problems() == {}
+    for other in (
+        ConnectOptions(),
+        ConnectOptions(origin="", bearer_token="t0ken"),
+    ):
+        form.set_options(other)
+        assert form.options() == other
+
+
 def test_headers_origin_cookies_and_auth_from_the_form_reach_the_server(qtbot, window, servers) -> None:
-    server = servers()
+    server = servers(subprotocols=["v1"])
     assert window.options_form.visibleRegion().isEmpty()
     click(qtbot, window, "optionsButton")
     qtbot.waitUntil(lambda: not window.options_form.visibleRegion().isEmpty(), timeout=WAIT_MS)
@@ -106,6 +139,7 @@ def test_headers_origin_cookies_and_auth_from_the_form_reach_the_server(qtbot, w
     qtbot.keyClicks(window.findChild(QLineEdit, "cookiesEdit"), "session=42; theme=dark")
     window.findChild(QComboBox, "authModeCombo").setCurrentIndex(2)  # bearer
     qtbot.keyClicks(window.findChild(QLineEdit, "bearerTokenEdit"), "t0ken")
+    qtbot.keyClicks(window.findChild(QLineEdit, "subprotocolsEdit"), "v2, v1")
 
     connect(qtbot, window, server.url)
     qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=WAIT_MS)
@@ -115,6 +149,8 @@ def test_headers_origin_cookies_and_auth_from_the_form_reach_the_server(qtbot, w
     assert headers["Origin"] == "https://example.test"
     assert headers["Cookie"] == "session=42; theme=dark"
     assert headers["Authorization"] == "Bearer t0ken"
+    assert headers["Sec-WebSocket-Protocol"] == "v2, v1"  # offered in the order typed
+    assert window.driver.peer.selected_protocol == "v1"
 
 
 def test_origin_none_sends_no_origin_header(qtbot, window, servers) -> None:
