@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableView
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableView
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
@@ -110,3 +110,13 @@ def test_auto_pong_off_leaves_the_servers_ping_unanswered(qtbot, window) -> None
         server.shutdown()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_the_ping_interval_from_the_options_pings_on_its_own(qtbot, window) -> None:
+    window.findChild(QDoubleSpinBox, "pingIntervalSpin").setValue(0.1)
+    click(qtbot, window, "connectButton")
+    qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=WAIT_MS)
+    rtt = window.findChild(QLabel, "rttLabel")
+    # Nobody presses Ping: the peer's automatic ping is answered by the echo server.
+    qtbot.waitUntil(lambda: rtt.text().startswith("RTT "), timeout=WAIT_MS)
+    assert window.driver.peer.ping_interval_s == 0.1
