@@ -198,7 +198,9 @@ class MainWindow(QMainWindow):
         self.connection_bar.ping_requested.connect(self.ping)
         self.options_form.tls_unverified_changed.connect(self.connection_bar.set_insecure)
         self.options_form.auto_pong_changed.connect(lambda on: setattr(self.driver.peer, "auto_pong", on))
-        self.options_form.ping_interval_changed.connect(lambda s: setattr(self.driver.peer, "ping_interval_s", s or None))
+        self.options_form.ping_interval_changed.connect(
+            lambda seconds: setattr(self.driver.peer, "ping_interval_s", seconds or None)
+        )
         self.driver.pong_received.connect(self._on_pong)
         self.driver.ping_received.connect(self._on_ping_received)
 
@@ -333,7 +335,8 @@ class MainWindow(QMainWindow):
             in_progress = event.new == ReadyState.CONNECTING
             self.handshake_view.show_record(None if in_progress else self.driver.peer.handshake)
             outcome = self.handshake_view.outcome
-            self.details_tabs.setTabText(1, f"Handshake · {outcome}" if outcome else "Handshake")
+            tab = self.details_tabs.indexOf(self.handshake_view)
+            self.details_tabs.setTabText(tab, f"Handshake · {outcome}" if outcome else "Handshake")
         self.connection_bar.set_state(event.new, event.time_s)
         self.composer.set_connected(event.new == ReadyState.OPEN)
         self.close_panel.set_open(event.new == ReadyState.OPEN)

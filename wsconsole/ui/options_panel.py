@@ -254,7 +254,9 @@ class ConnectOptionsForm(QWidget):
         self.proxy_edit.setToolTip("HTTP CONNECT or SOCKS5; empty for a direct connection")
         form.addRow("URL", self.proxy_edit)
         form.addRow(self.problem_labels["proxy"])
-        self.env_proxy_check = QCheckBox("Use the system proxy (environment) when none is set", objectName="envProxyCheck")
+        self.env_proxy_check = QCheckBox(
+            "Use the system proxy (environment) when none is set", objectName="envProxyCheck"
+        )
         self.env_proxy_check.toggled.connect(self._on_changed)
         form.addRow(self.env_proxy_check)
         return group
@@ -353,7 +355,9 @@ class ConnectOptionsForm(QWidget):
             subprotocols=[p.strip() for p in self.subprotocols_edit.text().split(",") if p.strip()],
             origin={ORIGIN_DEFAULT: None, ORIGIN_NONE: ""}.get(origin_mode, self.origin_edit.text()),
             cookies=self.cookies_edit.text(),
-            basic_auth=(self.basic_user_edit.text(), self.basic_password_edit.text()) if auth_mode == AUTH_BASIC else None,
+            basic_auth=(
+                (self.basic_user_edit.text(), self.basic_password_edit.text()) if auth_mode == AUTH_BASIC else None
+            ),
             bearer_token=self.bearer_edit.text() if auth_mode == AUTH_BEARER else "",
             verify_tls=self.verify_check.isChecked(),
             insecure=self.insecure_check.isChecked(),
@@ -461,10 +465,11 @@ class ConnectOptionsForm(QWidget):
     def _on_changed(self, *_args: object) -> None:
         if self._loading:
             return
-        self.insecure_check.setStyleSheet(PROBLEM_STYLE + " font-weight: bold;" if self.insecure_check.isChecked() else "")
+        insecure = self.insecure_check.isChecked()
+        self.insecure_check.setStyleSheet(PROBLEM_STYLE + " font-weight: bold;" if insecure else "")
         # A ticked "don't verify" wins (ConnectOptions.tls_verified), so the verify box shows it is moot.
-        self.verify_check.setEnabled(not self.insecure_check.isChecked())
-        unverified = not (self.verify_check.isChecked() and not self.insecure_check.isChecked())
+        self.verify_check.setEnabled(not insecure)
+        unverified = insecure or not self.verify_check.isChecked()
         if unverified != self._tls_unverified:
             self._tls_unverified = unverified
             self.tls_unverified_changed.emit(unverified)
@@ -504,6 +509,8 @@ class ConnectOptionsForm(QWidget):
         self._on_changed()
 
     def _browse(self, edit: QLineEdit, title: str) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, title, edit.text(), "PEM files (*.pem *.crt *.key);;All files (*)")
+        path, _filter = QFileDialog.getOpenFileName(
+            self, title, edit.text(), "PEM files (*.pem *.crt *.key);;All files (*)"
+        )
         if path:
             edit.setText(path)
