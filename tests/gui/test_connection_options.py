@@ -95,7 +95,7 @@ def add_header(qtbot, win, name: str, value: str) -> None:
     table.item(row, 1).setText(value)
 
 
-def test_the_form_holds_every_field(window, tmp_path) -> None:
+def test_the_form_holds_every_field(qtbot, window, tmp_path) -> None:
     pem = tmp_path / "x.pem"
     pem.write_text("-----BEGIN CERTIFICATE-----\n")
     every = ConnectOptions(
@@ -119,12 +119,13 @@ def test_the_form_holds_every_field(window, tmp_path) -> None:
     form.set_options(every)
     assert form.options() == every
     assert form.problems() == {}
-    for other in (
-        ConnectOptions(),
-        ConnectOptions(origin="", bearer_token="t0ken"),
-    ):
-        form.set_options(other)
-        assert form.options() == other
+    assert window.findChild(QLabel, "insecureBadge").isVisible()
+    qtbot.mouseClick(window.findChild(QPushButton, "resetOptionsButton"), Qt.MouseButton.LeftButton)
+    assert form.options() == ConnectOptions()
+    assert not window.findChild(QLabel, "insecureBadge").isVisible()
+    other = ConnectOptions(origin="", bearer_token="t0ken")
+    form.set_options(other)
+    assert form.options() == other
 
 
 def test_headers_origin_cookies_and_auth_from_the_form_reach_the_server(qtbot, window, servers) -> None:
