@@ -1,7 +1,10 @@
 """Drives the real window through a short session and saves a screenshot.
 
 Run under a display (``make screenshot`` uses xvfb-run):
-    python scripts/screenshot.py resources/screenshot.png
+    python scripts/screenshot.py resources/screenshot.png [options.png]
+
+With a second path, the session goes on with the connection options dock
+and the handshake inspector shown, and saves a second picture there.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ STEP_MS = 200
 
 def main() -> int:
     out = sys.argv[1] if len(sys.argv) > 1 else "resources/screenshot.png"
+    out_options = sys.argv[2] if len(sys.argv) > 2 else None
     app = QApplication(sys.argv[:1])
     app.setApplicationName("wsconsole")
     app.setWindowIcon(app_icon())
@@ -44,8 +48,27 @@ def main() -> int:
         lambda: window.connection_bar.connect_button.click(),
         lambda: send('{"type": "chat", "text": "hello again"}'),
         lambda: window.log_view.selectRow(5),
-        lambda: (window.grab().save(out), print(f"saved {out}"), app.quit()),
+        lambda: (window.grab().save(out), print(f"saved {out}")),
     ]
+    if out_options:
+        form = window.options_form
+        steps += [
+            lambda: window.connection_bar.connect_button.click(),
+            lambda: (
+                form.add_header("X-Trace", "a, b"),
+                form.add_header("X-Trace", "c"),
+                form.ping_payload_edit.setText("hello"),
+                form.origin_combo.setCurrentIndex(2),
+                form.origin_edit.setText("https://example.test"),
+                form.insecure_check.setChecked(True),
+                window.show_options(),
+            ),
+            lambda: window.connection_bar.connect_button.click(),
+            lambda: window.connection_bar.ping_button.click(),
+            lambda: window.details_tabs.setCurrentWidget(window.handshake_view),
+            lambda: (window.grab().save(out_options), print(f"saved {out_options}")),
+        ]
+    steps.append(app.quit)
 
     def tick(i=[0]) -> None:
         if i[0] < len(steps):

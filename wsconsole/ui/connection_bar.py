@@ -1,4 +1,4 @@
-"""The address bar: ready-state badge, URL, connect/disconnect button."""
+"""The address bar: ready-state badge, URL, connect/disconnect, options, ping, the insecure-TLS badge."""
 
 from __future__ import annotations
 
@@ -24,10 +24,14 @@ class ConnectionBar(QWidget):
     Signals:
         connect_requested(str): the URL as typed.
         disconnect_requested(): close the open connection (or cancel connecting).
+        options_requested(): show the connection options.
+        ping_requested(): send a ping (its payload is set in the connection options).
     """
 
     connect_requested = Signal(str)
     disconnect_requested = Signal()
+    options_requested = Signal()
+    ping_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,12 +56,40 @@ class ConnectionBar(QWidget):
         self.since_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.since_label.setToolTip("When the ready state last changed")
 
+        # Shown while certificate checks are off: an easy switch to forget.
+        self.insecure_badge = QLabel("⚠ INSECURE", objectName="insecureBadge")
+        self.insecure_badge.setStyleSheet(
+            "QLabel#insecureBadge { background: #b42318; color: #ffffff; border-radius: 10px;"
+            " padding: 4px 10px; font-weight: bold; }"
+        )
+        self.insecure_badge.setToolTip(
+            "TLS not verified: certificate and host name checks are off for wss:// (Connection options, TLS)"
+        )
+        self.insecure_badge.setAccessibleName("Warning: TLS certificates are not verified")
+        self.insecure_badge.hide()
+
+        self.options_button = QPushButton("Options…", objectName="optionsButton")
+        self.options_button.setToolTip("Headers, Origin, auth, TLS, proxy, timeouts: used on the next connect")
+        self.options_button.clicked.connect(self.options_requested)
+
+        self.ping_button = QPushButton("Ping", objectName="pingButton")
+        self.ping_button.setToolTip(
+            "Send a ping (payload in Connection options); the pong's round-trip time shows in the status bar"
+        )
+        self.ping_button.clicked.connect(self._on_ping)
+        # Sized to their text: the URL field gets the rest of the bar.
+        for button in (self.options_button, self.ping_button):
+            button.setFixedWidth(self.fontMetrics().horizontalAdvance(button.text()) + 28)
+
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.state_label)
+        layout.addWidget(self.insecure_badge)
         layout.addWidget(self.url_edit, 1)
         layout.addWidget(self.connect_button)
         layout.addWidget(self.since_label)
+        layout.addWidget(self.options_button)
+        layout.addWidget(self.ping_button)
         self.set_state(ReadyState.CLOSED, None)
 
     @property
@@ -66,6 +98,10 @@ class ConnectionBar(QWidget):
 
     def set_url(self, url: str) -> None:
         self.url_edit.setText(url)
+
+    def set_insecure(self, insecure: bool) -> None:
+        """Shows or hides the warning that certificate checks are off."""
+        self.insecure_badge.setVisible(insecure)
 
     def set_state(self, state: ReadyState, time_s: float | None) -> None:
         """Shows ``state``, entered at ``time_s`` (epoch s; None: not yet known)."""
@@ -86,9 +122,14 @@ class ConnectionBar(QWidget):
         self.connect_button.setToolTip(
             "Close the connection with 1000 (normal closure)" if busy else "Connect to the URL (Enter)"
         )
+        self.ping_button.setEnabled(state == ReadyState.OPEN)
 
     def _on_button(self) -> None:
         if self._state in (ReadyState.OPEN, ReadyState.CONNECTING):
             self.disconnect_requested.emit()
         elif self._state == ReadyState.CLOSED:
             self.connect_requested.emit(self.url)
+
+    def _on_ping(self) -> None:
+        if self._state == ReadyState.OPEN:
+            self.ping_requested.emit()

@@ -10,7 +10,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from wsconsole.peer import Closed, ErrorOccurred, ReadyState, StateChanged, WebSocketPeer
+from wsconsole.peer import Closed, ErrorOccurred, PingReceived, PongReceived, ReadyState, StateChanged, WebSocketPeer
 
 POLL_INTERVAL_MS = 10
 """How often the peer is polled while a connection is not CLOSED."""
@@ -28,6 +28,8 @@ class PeerDriver(QObject):
         packet_sent(float, object): ``(time_s, data)`` after a packet went out.
         error_occurred(ErrorOccurred): what went wrong, for people.
         closed(Closed): the connection ended, with its close code and reason.
+        pong_received(PongReceived): a pong arrived, with its round-trip time.
+        ping_received(PingReceived): a ping arrived (answered unless auto-pong is off).
 
     Events and packets are emitted in the order they happened.
     """
@@ -37,6 +39,8 @@ class PeerDriver(QObject):
     packet_sent = Signal(float, object)
     error_occurred = Signal(object)
     closed = Signal(object)
+    pong_received = Signal(object)
+    ping_received = Signal(object)
 
     def __init__(self, peer: WebSocketPeer | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -128,3 +132,7 @@ class PeerDriver(QObject):
             self.error_occurred.emit(event)
         elif isinstance(event, Closed):
             self.closed.emit(event)
+        elif isinstance(event, PongReceived):
+            self.pong_received.emit(event)
+        elif isinstance(event, PingReceived):
+            self.ping_received.emit(event)

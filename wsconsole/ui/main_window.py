@@ -13,20 +13,22 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from wsconsole import __version__
-from wsconsole.errors import InvalidCloseError, NotOpenError, SendError, ServerError
+from wsconsole.errors import InvalidCloseError, InvalidOptionsError, NotOpenError, SendError, ServerError
 from wsconsole.log import Direction, EntryKind, MessageLog, packet_entry
 from wsconsole.payload import format_size
-from wsconsole.peer import Closed, ErrorOccurred, ReadyState, StateChanged
+from wsconsole.peer import Closed, ErrorOccurred, PingReceived, PongReceived, ReadyState, StateChanged
 from wsconsole.ui.close_panel import ClosePanel
 from wsconsole.ui.composer import Composer
 from wsconsole.ui.connection_bar import ConnectionBar
 from wsconsole.ui.driver import POLL_INTERVAL_MS, PeerDriver
 from wsconsole.ui.entry_details import EntryDetails
+from wsconsole.ui.handshake_view import HandshakeView
 from wsconsole.ui.log_model import (
     CONTENT_COLUMN,
     DIR_COLUMN,
@@ -36,6 +38,7 @@ from wsconsole.ui.log_model import (
     TYPE_COLUMN,
     LogTableModel,
 )
+from wsconsole.ui.options_panel import ConnectOptionsForm
 from wsconsole.ui.server_driver import DEFAULT_PORT, ServerDriver
 from wsconsole.ui.server_panel import ServerPanel
 
@@ -72,6 +75,8 @@ class MainWindow(QMainWindow):
         self.driver = PeerDriver(parent=self)
         self.server_driver = ServerDriver(parent=self)
 
+        self._pongs = 0
+        self._pings_received = self._pings_unanswered = 0
         self._build_widgets()
         self._build_actions()
         self._wire()
@@ -119,7 +124,11 @@ class MainWindow(QMainWindow):
 
         log_splitter = QSplitter(Qt.Orientation.Vertical, objectName="logSplitter")
         log_splitter.addWidget(self.log_view)
-        log_splitter.addWidget(self.details)
+        self.handshake_view = HandshakeView()
+        self.details_tabs = QTabWidget(objectName="detailsTabs")
+        self.details_tabs.addTab(self.details, "Entry")
+        self.details_tabs.addTab(self.handshake_view, "Handshake")
+        log_splitter.addWidget(self.details_tabs)
         log_splitter.setStretchFactor(0, 3)
         log_splitter.setStretchFactor(1, 1)
         log_splitter.setChildrenCollapsible(False)
@@ -140,10 +149,19 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.server_dock)
         self.resizeDocks([self.server_dock], [380], Qt.Orientation.Horizontal)
 
+        self.options_form = ConnectOptionsForm()
+        self.options_dock = QDockWidget("Connection options", self, objectName="optionsDock")
+        self.options_dock.setWidget(self.options_form)
+        self.tabifyDockWidget(self.server_dock, self.options_dock)
+        self.server_dock.raise_()
+
         self.counters_label = QLabel(objectName="countersLabel")
         self.poll_label = QLabel(f"poll {POLL_INTERVAL_MS} ms", objectName="pollLabel")
         self.poll_label.setToolTip("How often the connection is polled while it is not CLOSED")
         self.statusBar().addWidget(self.counters_label, 1)
+        self.rtt_label = QLabel(objectName="rttLabel")
+        self.rtt_label.setToolTip("Round-trip time of the latest pong, and the median of this connection's")
+        self.statusBar().addPermanentWidget(self.rtt_label)
         self.statusBar().addPermanentWidget(self.poll_label)
         self._update_counters()
 
@@ -162,6 +180,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.clear_action)
         view_menu.addSeparator()
         view_menu.addAction(self.server_dock.toggleViewAction())
+        view_menu.addAction(self.options_dock.toggleViewAction())
         for action in (focus_url, self.clear_action):
             self.addAction(action)
 
@@ -175,6 +194,15 @@ class MainWindow(QMainWindow):
         self.connection_bar.disconnect_requested.connect(self.disconnect)
         self.composer.send_requested.connect(self.send)
         self.close_panel.close_requested.connect(self.close_connection)
+        self.connection_bar.options_requested.connect(self.show_options)
+        self.connection_bar.ping_requested.connect(self.ping)
+        self.options_form.tls_unverified_changed.connect(self.connection_bar.set_insecure)
+        self.options_form.auto_pong_changed.connect(lambda on: setattr(self.driver.peer, "auto_pong", on))
+        self.options_form.ping_interval_changed.connect(
+            lambda seconds: setattr(self.driver.peer, "ping_interval_s", seconds or None)
+        )
+        self.driver.pong_received.connect(self._on_pong)
+        self.driver.ping_received.connect(self._on_ping_received)
 
         self.driver.state_changed.connect(self._on_state_changed)
         self.driver.packets_received.connect(self._on_packets_received)
@@ -212,11 +240,37 @@ class MainWindow(QMainWindow):
         """Connects to ``url``; a malformed URL becomes an error entry and the state stays CLOSED."""
         if self.driver.ready_state != ReadyState.CLOSED:
             return
+        # Refused before any connection is tried: the problems show under their fields.
+        problems = self.options_form.problems()
+        if problems:
+            self.log.add_event(EntryKind.ERROR, f"cannot connect: {InvalidOptionsError(problems)}")
+            self.show_options()
+            self.connection_bar.set_state(ReadyState.CLOSED, None)
+            return
+        self.driver.peer.auto_pong = self.options_form.auto_pong
+        self.driver.peer.ping_interval_s = self.options_form.ping_interval_s or None
+        self._pongs = 0
+        self._pings_received = self._pings_unanswered = 0
         try:
-            self.driver.connect_to_url(url)
+            self.driver.connect_to_url(url, options=self.options_form.options())
         except ValueError as exc:
             self.log.add_event(EntryKind.ERROR, f"cannot connect: {exc}")
             self.connection_bar.set_state(ReadyState.CLOSED, None)
+        self._update_rtt()
+
+    def show_options(self) -> None:
+        """Shows and raises the connection options dock."""
+        self.options_dock.show()
+        self.options_dock.raise_()
+
+    def ping(self, payload: str | None = None) -> None:
+        """Sends a ping with ``payload`` (UTF-8; None: the one in the options); failures become error entries."""
+        if payload is None:
+            payload = self.options_form.ping_payload
+        try:
+            self.driver.peer.ping(payload)
+        except (ValueError, NotOpenError, SendError) as exc:
+            self.log.add_event(EntryKind.ERROR, f"cannot ping: {exc}")
 
     def disconnect(self) -> None:
         """Closes with 1000 (normal closure), or cancels a connection attempt."""
@@ -276,6 +330,13 @@ class MainWindow(QMainWindow):
             protocol = self.driver.peer.selected_protocol
             text += f"  (subprotocol {protocol})" if protocol else "  (no subprotocol)"
         self.log.add_event(EntryKind.STATE, text, event.time_s)
+        if event.old == ReadyState.CONNECTING or event.new == ReadyState.CONNECTING:
+            # The reader thread fills the record while CONNECTING; shown once it has left.
+            in_progress = event.new == ReadyState.CONNECTING
+            self.handshake_view.show_record(None if in_progress else self.driver.peer.handshake)
+            outcome = self.handshake_view.outcome
+            tab = self.details_tabs.indexOf(self.handshake_view)
+            self.details_tabs.setTabText(tab, f"Handshake · {outcome}" if outcome else "Handshake")
         self.connection_bar.set_state(event.new, event.time_s)
         self.composer.set_connected(event.new == ReadyState.OPEN)
         self.close_panel.set_open(event.new == ReadyState.OPEN)
@@ -293,7 +354,28 @@ class MainWindow(QMainWindow):
         self.log.add_event(EntryKind.CLOSE, event.describe(), event.time_s)
         self.close_panel.show_closed(event)
 
+    def _on_pong(self, event: PongReceived) -> None:
+        self._pongs += 1
+        self._update_rtt()
+
+    def _on_ping_received(self, event: PingReceived) -> None:
+        self._pings_received += 1
+        self._pings_unanswered += not event.answered
+        self._update_rtt()
+
     # -- views -----------------------------------------------------------------
+
+    def _update_rtt(self) -> None:
+        peer = self.driver.peer
+        parts = []
+        if peer.latest_rtt_s is not None:
+            parts.append(f"RTT {peer.latest_rtt_s * 1000:.1f} ms (median {peer.median_rtt_s * 1000:.1f} ms)")
+        elif self._pongs:
+            parts.append(f"{self._pongs} unsolicited pong{'s' if self._pongs != 1 else ''}")
+        if self._pings_received:
+            unanswered = f", {self._pings_unanswered} not answered" if self._pings_unanswered else ""
+            parts.append(f"pings received {self._pings_received}{unanswered}")
+        self.rtt_label.setText("    ".join(parts))
 
     def _on_rows_inserted(self) -> None:
         if self._follow_log:
