@@ -67,3 +67,58 @@ def test_hundred_thousand_entries_in_a_view(qtbot):
     assert model.rowCount() == 100_000
     assert model.index(99_999, CONTENT_COLUMN).data() == "packet 99-999"
     assert log.counters.received_packets == 100_000
+
+
+def test_model_passes_qtmodeltester_while_the_bounded_log_drops(qtmodeltester):
+    log = MessageLog(max_entries=50)  # drop chunk: 1
+    model = LogTableModel(log)
+    qtmodeltester.check(model, force_py=True)
+    log.extend(packet_entry(Direction.RECEIVED, f"a{i}") for i in range(50))
+    log.add_packet(Direction.SENT, "one over")  # drops 1
+    log.extend(packet_entry(Direction.RECEIVED, f"b{i}") for i in range(20))  # drops 20
+    log.extend(packet_entry(Direction.RECEIVED, f"c{i}") for i in range(80))  # longer than the cap
+    log.max_entries = 10
+    log.add_control(EntryKind.PING, Direction.RECEIVED, b"\x01")
+    qtmodeltester.check(model, force_py=True)
+    assert model.rowCount() == 10
+    assert model.index(9, DIR_COLUMN).data(Qt.ItemDataRole.ToolTipRole) == "ping received"
+    assert model.index(9, TYPE_COLUMN).data() == "ping"
+    assert model.index(9, CONTENT_COLUMN).data() == "01"
+
+
+def test_dropped_entries_leave_as_one_removal_per_chunk(qtbot):
+    log = MessageLog(max_entries=1_000)  # drop chunk: 10
+    model = LogTableModel(log)
+    removals: list[tuple[int, int]] = []
+    inserts: list[tuple[int, int]] = []
+    model.rowsRemoved.connect(lambda _parent, first, last: removals.append((first, last)))
+    model.rowsInserted.connect(lambda _parent, first, last: inserts.append((first, last)))
+    log.extend(packet_entry(Direction.RECEIVED, f"p{i}") for i in range(1_000))
+    for i in range(25):
+        log.add_packet(Direction.SENT, f"s{i}")
+    assert removals == [(0, 9), (0, 9), (0, 9)]
+    assert model.rowCount() == len(log) == 995
+    assert model.index(0, CONTENT_COLUMN).data() == "p30"
+    assert model.index(994, CONTENT_COLUMN).data() == "s24"
+    assert inserts[0] == (0, 999) and inserts[-1] == (994, 994)
+
+
+def test_a_capped_view_keeps_its_selection_on_surviving_rows(qtbot):
+    from PySide6.QtCore import QItemSelectionModel
+    from PySide6.QtWidgets import QTableView
+
+    log = MessageLog(max_entries=200)  # drop chunk: 2
+    model = LogTableModel(log)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.show()
+    log.extend(packet_entry(Direction.RECEIVED, f"p{i}") for i in range(200))
+    view.selectionModel().setCurrentIndex(
+        model.index(150, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    )
+    log.extend(packet_entry(Direction.RECEIVED, f"q{i}") for i in range(40))
+    current = view.selectionModel().currentIndex()
+    # The selected entry moved up by the 40 dropped rows and is still the one selected.
+    assert current.row() == 110
+    assert current.siblingAtColumn(CONTENT_COLUMN).data() == "p150"

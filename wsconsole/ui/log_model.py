@@ -1,7 +1,8 @@
 """A QAbstractTableModel over the Qt-free MessageLog.
 
-The model copies nothing: ``data()`` reads the entry in place, and new
-entries arrive as one ``beginInsertRows`` per batch, so 100,000 rows and a
+The model copies nothing: ``data()`` reads the entry in place, new entries
+arrive as one ``beginInsertRows`` per batch and entries the bounded log
+drops leave as one ``beginRemoveRows`` per chunk, so 100,000 rows and a
 flood of packets stay cheap.
 """
 
@@ -26,6 +27,12 @@ TIME_COLUMN, DIR_COLUMN, TYPE_COLUMN, SIZE_COLUMN, CONTENT_COLUMN = range(len(CO
 _GLYPHS = {
     Direction.SENT: ("↑", "sent"),
     Direction.RECEIVED: ("↓", "received"),
+}
+_CONTROL_GLYPHS = {
+    (EntryKind.PING, Direction.SENT): ("⇡", "ping sent"),
+    (EntryKind.PING, Direction.RECEIVED): ("⇣", "ping received"),
+    (EntryKind.PONG, Direction.SENT): ("⇡", "pong sent"),
+    (EntryKind.PONG, Direction.RECEIVED): ("⇣", "pong received"),
 }
 _EVENT_GLYPHS = {
     EntryKind.STATE: ("•", "state change"),
@@ -59,6 +66,8 @@ class LogTableModel(QAbstractTableModel):
         self._fixed_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         log.on_about_to_append(self._about_to_append)
         log.on_appended(self._appended)
+        log.on_about_to_drop(self._about_to_drop)
+        log.on_dropped(self._dropped)
         log.on_about_to_clear(self.beginResetModel)
         log.on_cleared(self.endResetModel)
 
@@ -67,6 +76,12 @@ class LogTableModel(QAbstractTableModel):
 
     def _appended(self, first: int, last: int) -> None:
         self.endInsertRows()
+
+    def _about_to_drop(self, count: int) -> None:
+        self.beginRemoveRows(QModelIndex(), 0, count - 1)
+
+    def _dropped(self, count: int) -> None:
+        self.endRemoveRows()
 
     # -- QAbstractItemModel --------------------------------------------------
 
@@ -95,12 +110,12 @@ class LogTableModel(QAbstractTableModel):
         if role == ENTRY_ROLE:
             return entry
         if role == Qt.ItemDataRole.ForegroundRole and column in (DIR_COLUMN, TYPE_COLUMN):
-            key = entry.direction if entry.is_packet else entry.kind
+            key = entry.kind if entry.direction is Direction.LOCAL else entry.direction
             return _COLOURS.get(key)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == DIR_COLUMN:
                 return self._glyph(entry)[1]
-            if column == CONTENT_COLUMN and not entry.is_packet:
+            if column == CONTENT_COLUMN and entry.direction is Direction.LOCAL:
                 return entry.data
             if column == SIZE_COLUMN and entry.size is not None:
                 return format_size(entry.size)
@@ -111,7 +126,7 @@ class LogTableModel(QAbstractTableModel):
             if column == DIR_COLUMN:
                 return int(Qt.AlignmentFlag.AlignCenter)
             return None
-        if role == Qt.ItemDataRole.FontRole and column in (TIME_COLUMN, CONTENT_COLUMN) and entry.is_packet:
+        if role == Qt.ItemDataRole.FontRole and column in (TIME_COLUMN, CONTENT_COLUMN) and entry.direction is not Direction.LOCAL:
             return self._fixed_font
         if role == Qt.ItemDataRole.FontRole and entry.kind in (EntryKind.ERROR, EntryKind.CLOSE):
             font = QFont()
@@ -123,7 +138,9 @@ class LogTableModel(QAbstractTableModel):
     def _glyph(entry: Entry) -> tuple[str, str]:
         if entry.is_packet:
             return _GLYPHS[entry.direction]
-        return _EVENT_GLYPHS[entry.kind]
+        if entry.direction is Direction.LOCAL:
+            return _EVENT_GLYPHS[entry.kind]
+        return _CONTROL_GLYPHS[entry.kind, entry.direction]
 
     def _display(self, entry: Entry, column: int) -> str | None:
         if column == TIME_COLUMN:
