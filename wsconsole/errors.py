@@ -7,6 +7,7 @@ so callers can show ``str(exc)`` to a user as it is::
     ├── InvalidUrlError(ValueError)       a URL that is not ws:// or wss://
     ├── InvalidCloseError(ValueError)     a close code or reason we may not send
     ├── InvalidHexError(ValueError)       hex input that is not whole bytes
+    ├── DecodeError(ValueError)           a payload that is not valid in the format it was decoded as
     ├── NotOpenError(RuntimeError)        sending when the peer is not OPEN
     ├── SendError(RuntimeError)           the transport failed while sending
     └── ServerError(RuntimeError)         the echo server could not start
@@ -108,3 +109,21 @@ class SendError(WsConsoleError, RuntimeError):
     def __init__(self, cause: str) -> None:
         self.cause = cause
         super().__init__(f"could not send: {cause}")
+
+
+class DecodeError(WsConsoleError, ValueError):
+    """A payload that is not valid in the format a decoder read it as.
+
+    The decoders in ``wsconsole.decoders`` raise nothing else on bad input.
+
+    Attributes:
+        format: The format's name (``"MessagePack"``, ``"CBOR"``, ``"base64"``...).
+        offset: Index of the byte (for base64, of the character) where it went wrong.
+        reason: What is wrong there.
+    """
+
+    def __init__(self, format: str, offset: int, reason: str) -> None:  # noqa: A002 - the format's name
+        self.format = format
+        self.offset = offset
+        self.reason = reason
+        super().__init__(f"not valid {format}: {reason} at offset {offset}")
