@@ -7,10 +7,12 @@ default does not filter.
 
 Built to stay interactive at 1,000,000 entries: direction and kind are
 decided at C speed from the log's code bytes (one ``bytes.translate`` and
-``itertools.compress``), text entries and binary entries are then handled
-as two homogeneous lists so the per-entry work left (size, text, regex) is
-one comprehension each, and the cheaper criteria run first so the costly
-ones see fewer entries.  A regular expression costs what its pattern costs
+``itertools.compress``); text and binary entries are then handled as two
+homogeneous lists; size is one comprehension over the log's compact size
+column, and text and regex are
+chains of C-level iterators (``map`` over bound methods, ``compress``), so
+no Python bytecode runs per entry there.  The cheaper criteria run first so the
+costly ones see fewer entries.  A regular expression costs what its pattern costs
 per entry; nothing here can bound a pattern that backtracks badly.
 
 Bad criteria never raise: :func:`check` (and every :class:`FilterResult`)
@@ -21,9 +23,10 @@ left out while the others still apply.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, repeat
+from operator import attrgetter, contains
 
 from wsconsole.log import (
     BYTES_KINDS,
@@ -167,7 +170,7 @@ def _code_tables(kinds: frozenset[EntryKind], directions: frozenset[Direction]) 
 
 def filter_log(log: MessageLog, flt: LogFilter, start: int = 0, stop: int | None = None) -> FilterResult:
     """Indices of the entries of ``log`` from ``start`` to ``stop`` (exclusive) that ``flt`` keeps."""
-    return filter_entries(log.entries, flt, codes=log.codes, start=start, stop=stop)
+    return filter_entries(log.entries, flt, codes=log.codes, sizes=log.sizes, start=start, stop=stop)
 
 
 def filter_entries(
@@ -175,6 +178,7 @@ def filter_entries(
     flt: LogFilter,
     *,
     codes: bytes | bytearray | None = None,
+    sizes: Sequence[int] | None = None,
     start: int = 0,
     stop: int | None = None,
 ) -> FilterResult:
@@ -184,6 +188,7 @@ def filter_entries(
         entries: The entries, oldest first.
         flt: The criteria.
         codes: One code byte per entry (:attr:`MessageLog.codes`); None computes them.
+        sizes: Each entry's size (:attr:`MessageLog.sizes`); None reads the entries.
         start: First index looked at.
         stop: Index after the last one looked at; None for the end.
     """
@@ -209,49 +214,69 @@ def filter_entries(
     directions = frozenset(Direction) if flt.directions is None else frozenset(flt.directions)
     str_table, bytes_table = _code_tables(kinds, directions)
     positions = range(start, stop)
-    str_indices: list[int] = list(compress(positions, window.translate(str_table)))
-    bytes_indices: list[int] = list(compress(positions, window.translate(bytes_table)))
-
-    # Per-entry criteria, cheapest first, each over a list of one payload type.
-    if min_size is not None or max_size is not None:
-        lo = 0 if min_size is None else min_size
-        str_indices = _by_size(entries, str_indices, lo, max_size)
-        bytes_indices = _by_size(entries, bytes_indices, lo, max_size)
-    if flt.text:
-        str_indices = _containing(entries, str_indices, flt.text, flt.match_case)
-        bytes_indices = _containing(entries, bytes_indices, flt.text.encode("utf-8", "surrogatepass"), flt.match_case)
-    if flt.regex and "regex" not in bad_fields:
-        pattern = compile_regex(flt.regex, flt.match_case)
-        assert isinstance(pattern, re.Pattern)
-        str_indices = _searching(entries, str_indices, pattern)
-        bytes_pattern = _bytes_regex(flt.regex, flt.match_case)
-        bytes_indices = _searching(entries, bytes_indices, bytes_pattern) if bytes_pattern else []
-
-    if not bytes_indices:
-        indices = str_indices
-    elif not str_indices:
-        indices = bytes_indices
+    regex = flt.regex if flt.regex and "regex" not in bad_fields else ""
+    if flt.text or regex:
+        # Text and regex need the payload's type: handle str and bytes entries apart.
+        groups = [
+            (list(compress(positions, window.translate(str_table))), False),
+            (list(compress(positions, window.translate(bytes_table))), True),
+        ]
     else:
-        # Two ascending runs: timsort merges them in linear time.
-        indices = str_indices + bytes_indices
-        indices.sort()
+        either = bytes(a | b for a, b in zip(str_table, bytes_table))
+        groups = [(list(compress(positions, window.translate(either))), False)]
+
+    # Per-entry criteria, cheapest first, each a chain of C-level iterators
+    # (map, compress, bound methods) so no Python bytecode runs per entry.
+    results = []
+    for indices, is_bytes in groups:
+        if indices and (min_size is not None or max_size is not None):
+            # A comprehension: measured faster here than map(range.__contains__, ...).
+            indices = _by_size(entries if sizes is None else None, sizes, indices, 0 if min_size is None else min_size, max_size)
+        if indices and flt.text:
+            needle = flt.text.encode("utf-8", "surrogatepass") if is_bytes else flt.text
+            indices = _containing(entries, indices, needle, flt.match_case)
+        if indices and regex:
+            pattern = _bytes_regex(regex, flt.match_case) if is_bytes else compile_regex(regex, flt.match_case)
+            if pattern is None:
+                indices = []
+            else:
+                assert isinstance(pattern, re.Pattern)
+                indices = list(compress(indices, map(pattern.search, _field(entries, indices, _get_data))))
+        results.append(indices)
+
+    indices = results[0] if len(results) == 1 else results[0] + results[1]
+    if len(results) == 2 and results[0] and results[1]:
+        indices.sort()  # two ascending runs: timsort merges them in linear time
     return FilterResult(indices, tuple(problems))
 
 
-def _by_size(entries: Sequence[Entry], indices: list[int], lo: int, hi: int | None) -> list[int]:
+_get_data = attrgetter("data")
+_get_size = attrgetter("size")
+
+
+def _field(entries: Sequence[Entry], indices: list[int], getter: attrgetter) -> Iterator:
+    return map(getter, map(entries.__getitem__, indices))
+
+
+def _by_size(
+    entries: Sequence[Entry] | None, sizes: Sequence[int] | None, indices: list[int], lo: int, hi: int | None
+) -> list[int]:
+    if sizes is not None:
+        # The compact size column: no entry object is touched (far fewer cache misses).
+        if hi is None:
+            return [i for i in indices if sizes[i] >= lo]
+        return [i for i in indices if lo <= sizes[i] <= hi]
+    assert entries is not None
     if hi is None:
         return [i for i in indices if entries[i].size >= lo]
     return [i for i in indices if lo <= entries[i].size <= hi]
 
 
-def _containing(entries: Sequence[Entry], indices: list[int], needle, match_case: bool) -> list[int]:
-    if match_case or needle.lower() == needle.upper():
-        # No letters in the needle: case cannot matter, and `in` alone is much faster.
-        return [i for i in indices if needle in entries[i].data]
-    needle = needle.lower()
-    return [i for i in indices if needle in entries[i].data.lower()]
-
-
-def _searching(entries: Sequence[Entry], indices: list[int], pattern: re.Pattern) -> list[int]:
-    search = pattern.search
-    return [i for i in indices if search(entries[i].data) is not None]
+def _containing(entries: Sequence[Entry], indices: list[int], needle: str | bytes, match_case: bool) -> list[int]:
+    datas = _field(entries, indices, _get_data)
+    if not (match_case or needle.lower() == needle.upper()):
+        # Letters in the needle and case does not matter: compare lower-cased.
+        # (Without letters case cannot matter, and skipping lower() halves the work.)
+        needle = needle.lower()
+        datas = map(type(needle).lower, datas)
+    return list(compress(indices, map(contains, datas, repeat(needle))))

@@ -9,8 +9,9 @@ traffic counters count everything, dropped entries included, and say how
 many were dropped.
 
 Beside the entries the log keeps one byte per entry (:attr:`MessageLog.codes`:
-kind and direction) so that filters (``wsconsole.filters``) can select by
-kind and direction at C speed.  Not thread-safe: call it from one thread
+kind and direction) and four (:attr:`MessageLog.sizes`) so that filters
+(``wsconsole.filters``) can select by kind and direction at C speed and by
+size without touching the entry objects.  Not thread-safe: call it from one thread
 (the GUI thread in the window).
 """
 
@@ -18,8 +19,11 @@ from __future__ import annotations
 
 import enum
 import time
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter
 
 from wsconsole import payload
 
@@ -134,6 +138,7 @@ class MessageLog:
     def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         self._entries: list[Entry] = []
         self._codes = bytearray()
+        self._sizes = array("I")
         self._max_entries = _checked_max_entries(max_entries)
         self._first_number = 0
         self.counters = Counters()
@@ -162,6 +167,11 @@ class MessageLog:
     def codes(self) -> bytearray:
         """One code byte per kept entry (see :func:`entry_code`); read it, never change it."""
         return self._codes
+
+    @property
+    def sizes(self) -> array:
+        """Each kept entry's size in bytes (0 for entries without one), compact for filters; read only."""
+        return self._sizes
 
     @property
     def first_number(self) -> int:
@@ -229,21 +239,22 @@ class MessageLog:
         batch = entries if isinstance(entries, list) else list(entries)
         if not batch:
             return
+        # Codes and counters through C-level iterators: no bytecode per entry.
+        codes = bytes(map(_CODES.__getitem__, map(_kind_and_direction, batch)))
         counters = self.counters
-        for entry in batch:
-            if entry.kind in PACKET_KINDS:
-                if entry.direction is Direction.SENT:
-                    counters.sent_packets += 1
-                    counters.sent_bytes += entry.size
-                elif entry.direction is Direction.RECEIVED:
-                    counters.received_packets += 1
-                    counters.received_bytes += entry.size
+        sent = codes.translate(_SENT_PACKET)
+        received = codes.translate(_RECEIVED_PACKET)
+        counters.sent_packets += sent.count(1)
+        counters.received_packets += received.count(1)
+        counters.sent_bytes += sum(map(_size, compress(batch, sent)))
+        counters.received_bytes += sum(map(_size, compress(batch, received)))
         cap = self._max_entries
         if len(batch) > cap:
             if self._entries:
                 self._drop(len(self._entries))
             skipped = len(batch) - cap
             batch = batch[skipped:]
+            codes = codes[skipped:]
             self._first_number += skipped
             counters.dropped_entries += skipped
         else:
@@ -256,7 +267,9 @@ class MessageLog:
         for listener in self._about_to_listeners:
             listener(first, last)
         self._entries.extend(batch)
-        self._codes.extend([_CODES[entry.kind, entry.direction] for entry in batch])
+        self._codes += codes
+        # Sizes beyond 4 GiB - 1 are clamped: no packet this tool handles is that large.
+        self._sizes.extend([min(entry.size or 0, 0xFFFFFFFF) for entry in batch])
         for listener in self._append_listeners:
             listener(first, last)
 
@@ -266,6 +279,7 @@ class MessageLog:
         # One slice deletion: a memmove of the remaining pointers, not count pops.
         del self._entries[:count]
         del self._codes[:count]
+        del self._sizes[:count]
         self._first_number += count
         self.counters.dropped_entries += count
         for listener in self._drop_listeners:
@@ -297,6 +311,7 @@ class MessageLog:
             listener()
         self._entries.clear()
         self._codes.clear()
+        del self._sizes[:]
         self._first_number = 0
         self.counters = Counters()
         for listener in self._clear_listeners:
@@ -304,6 +319,15 @@ class MessageLog:
 
 
 _CODES = {(kind, direction): entry_code(kind, direction) for kind in EntryKind for direction in Direction}
+_kind_and_direction = attrgetter("kind", "direction")
+_size = attrgetter("size")
+# Translation tables: code byte -> 1 for a text or binary packet going that way, else 0.
+_SENT_PACKET = bytes(
+    int(any(code == entry_code(kind, Direction.SENT) for kind in PACKET_KINDS)) for code in range(256)
+)
+_RECEIVED_PACKET = bytes(
+    int(any(code == entry_code(kind, Direction.RECEIVED) for kind in PACKET_KINDS)) for code in range(256)
+)
 
 
 def _checked_max_entries(value: int) -> int:

@@ -234,7 +234,7 @@ def test_lowering_the_cap_drops_at_once_and_raising_it_keeps_more() -> None:
     log.max_entries = 30
     assert drops == [70]
     assert [entry.data for entry in log][:2] == ["70", "71"]
-    assert len(log) == len(log.codes) == 30
+    assert len(log) == len(log.codes) == len(log.sizes) == 30
     log.max_entries = 2_000_000
     log.extend(packet_entry(Direction.SENT, "y") for _ in range(1_000))
     assert len(log) == 1_030 and drops == [70]
@@ -275,3 +275,15 @@ def test_clear_restarts_numbering_and_dropped_count() -> None:
 def test_entries_keep_no_per_instance_dict() -> None:
     entry = packet_entry(Direction.SENT, "x")
     assert not hasattr(entry, "__dict__")
+
+
+def test_sizes_follow_the_entries_through_drops_and_clear() -> None:
+    log = MessageLog(max_entries=3)
+    log.add_event(EntryKind.STATE, "OPEN")
+    log.add_packet(Direction.SENT, "héllo")
+    log.add_packet(Direction.RECEIVED, b"12")
+    log.add_control(EntryKind.PING, Direction.SENT, b"abc")
+    assert list(log.sizes) == [6, 2, 3]
+    assert list(log.sizes) == [entry.size for entry in log]
+    log.clear()
+    assert len(log.sizes) == 0
