@@ -9,10 +9,12 @@ flood of packets stay cheap.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 
+from wsconsole.filters import FilterProblem, LogFilter, filter_log
 from wsconsole.log import Direction, Entry, EntryKind, MessageLog
 from wsconsole.payload import format_size
 
@@ -68,8 +70,14 @@ class LogTableModel(QAbstractTableModel):
         log.on_appended(self._appended)
         log.on_about_to_drop(self._about_to_drop)
         log.on_dropped(self._dropped)
-        log.on_about_to_clear(self.beginResetModel)
-        log.on_cleared(self.endResetModel)
+        log.on_about_to_clear(self._about_to_clear)
+        log.on_cleared(self._cleared)
+
+    def _about_to_clear(self) -> None:
+        self.beginResetModel()
+
+    def _cleared(self) -> None:
+        self.endResetModel()
 
     def _about_to_append(self, first: int, last: int) -> None:
         self.beginInsertRows(QModelIndex(), first, last)
@@ -100,10 +108,13 @@ class LogTableModel(QAbstractTableModel):
     def entry(self, row: int) -> Entry:
         return self.log[row]
 
+    def _entry_or_none(self, row: int) -> Entry | None:
+        return self.log[row] if 0 <= row < len(self.log) else None
+
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self.log):
+        entry = self._entry_or_none(index.row()) if index.isValid() else None
+        if entry is None:
             return None
-        entry = self.log[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(entry, column)
@@ -154,3 +165,90 @@ class LogTableModel(QAbstractTableModel):
         if column == CONTENT_COLUMN:
             return entry.preview
         return None
+
+
+class FilteredLogModel(LogTableModel):
+    """The entries of a log that a :class:`~wsconsole.filters.LogFilter` keeps, with the same columns.
+
+    Rows follow the log: new entries are filtered as they arrive (one
+    ``beginInsertRows`` per batch, only for the matches), entries the
+    bounded log drops leave as one ``beginRemoveRows``, and
+    :meth:`set_filter` refilters everything in one reset.  Rows are kept as
+    the entries' serial numbers (:attr:`MessageLog.first_number` + index),
+    which a drop does not change.  GUI thread only.
+    """
+
+    def __init__(self, log: MessageLog, flt: LogFilter | None = None, parent=None) -> None:
+        self._filter = flt or LogFilter()
+        self._serials: list[int] = []
+        self.problems: tuple[FilterProblem, ...] = ()
+        """What was wrong with the current filter (those criteria are left out)."""
+        super().__init__(log, parent)
+        self._refilter()
+
+    @property
+    def filter(self) -> LogFilter:
+        return self._filter
+
+    def set_filter(self, flt: LogFilter) -> tuple[FilterProblem, ...]:
+        """Shows only what ``flt`` keeps; returns its problems (also in :attr:`problems`)."""
+        self.beginResetModel()
+        self._filter = flt
+        self._refilter()
+        self.endResetModel()
+        return self.problems
+
+    def log_row(self, row: int) -> int:
+        """The log index of this model's ``row``."""
+        return self._serials[row] - self.log.first_number
+
+    def _refilter(self) -> None:
+        result = filter_log(self.log, self._filter)
+        first = self.log.first_number
+        self._serials = [first + i for i in result.indices]
+        self.problems = result.problems
+
+    # The log's listeners: only matching entries become rows.
+
+    def _about_to_append(self, first: int, last: int) -> None:
+        pass
+
+    def _appended(self, first: int, last: int) -> None:
+        found = filter_log(self.log, self._filter, start=first, stop=last + 1).indices
+        if not found:
+            return
+        base = self.log.first_number
+        row = len(self._serials)
+        self.beginInsertRows(QModelIndex(), row, row + len(found) - 1)
+        self._serials.extend(base + i for i in found)
+        self.endInsertRows()
+
+    def _about_to_drop(self, count: int) -> None:
+        # Remove our rows while their entries still exist, so a view asking
+        # for them during the removal gets real data.
+        gone = bisect_left(self._serials, self.log.first_number + count)
+        if gone:
+            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
+            del self._serials[:gone]
+            self.endRemoveRows()
+
+    def _dropped(self, count: int) -> None:
+        pass
+
+    def _cleared(self) -> None:
+        self._serials = []
+        self.endResetModel()
+
+    # -- QAbstractItemModel --------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._serials)
+
+    def entry(self, row: int) -> Entry:
+        return self.log[self.log_row(row)]
+
+    def _entry_or_none(self, row: int) -> Entry | None:
+        if not 0 <= row < len(self._serials):
+            return None
+        index = self._serials[row] - self.log.first_number
+        return self.log[index] if 0 <= index < len(self.log) else None
