@@ -141,3 +141,85 @@ def test_filters_follow_a_bounded_log() -> None:
     found = filter_log(log, LogFilter(directions=frozenset({Direction.RECEIVED}), text="n2"))
     expected = [i for i, entry in enumerate(log) if entry.direction is Direction.RECEIVED and "n2" in entry.data]
     assert found.indices == expected and expected
+
+
+# -- any filter, any log: never raises, and agrees with the obvious per-entry loop ----------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from wsconsole.filters import compile_regex as _compile  # noqa: E402
+from wsconsole.log import Entry, control_entry  # noqa: E402
+
+_alphabet = st.sampled_from("aAbB1 é€\n\\.*+?()[]{}|^$")
+_entries = st.lists(
+    st.one_of(
+        st.builds(lambda d, t: packet_entry(d, t, 1.0), st.sampled_from([Direction.SENT, Direction.RECEIVED]), st.text(_alphabet, max_size=6)),
+        st.builds(lambda d, b: packet_entry(d, b, 1.0), st.sampled_from([Direction.SENT, Direction.RECEIVED]), st.binary(max_size=6)),
+        st.builds(lambda k, d, b: control_entry(k, d, b, 1.0), st.sampled_from([EntryKind.PING, EntryKind.PONG]),
+                  st.sampled_from([Direction.SENT, Direction.RECEIVED]), st.binary(max_size=4)),
+        st.builds(lambda k, t: Entry(1.0, k, Direction.LOCAL, t), st.sampled_from([EntryKind.STATE, EntryKind.ERROR, EntryKind.CLOSE]),
+                  st.text(_alphabet, max_size=6)),
+    ),
+    max_size=30,
+)
+_filters = st.builds(
+    LogFilter,
+    directions=st.none() | st.frozensets(st.sampled_from(list(Direction))),
+    kinds=st.none() | st.frozensets(st.sampled_from(list(EntryKind))),
+    text=st.text(_alphabet, max_size=3),
+    match_case=st.booleans(),
+    regex=st.text(_alphabet, max_size=4),
+    min_size=st.none() | st.integers(-2, 8),
+    max_size=st.none() | st.integers(-2, 8),
+)
+
+
+def _naive(entries: list[Entry], flt: LogFilter, problems) -> list[int]:
+    bad = {p.field for p in problems}
+    sizes_ok = not bad & {"min_size", "max_size"}
+    pattern = _compile(flt.regex, flt.match_case) if flt.regex and "regex" not in bad else None
+    out = []
+    for i, e in enumerate(entries):
+        if flt.directions is not None and e.direction not in flt.directions:
+            continue
+        if flt.kinds is not None and e.kind not in flt.kinds:
+            continue
+        if sizes_ok and (flt.min_size is not None or flt.max_size is not None):
+            if e.size is None:
+                continue
+            if flt.min_size is not None and e.size < flt.min_size:
+                continue
+            if flt.max_size is not None and e.size > flt.max_size:
+                continue
+        data = e.data
+        if flt.text:
+            needle = flt.text if isinstance(data, str) else flt.text.encode("utf-8", "surrogatepass")
+            if not flt.match_case:
+                needle, data = needle.lower(), data.lower()
+            if needle not in data:
+                continue
+        if pattern is not None:
+            if isinstance(e.data, bytes):
+                import re
+
+                try:
+                    bytes_pattern = re.compile(flt.regex.encode(), 0 if flt.match_case else re.IGNORECASE)
+                except re.error:
+                    continue
+                if not bytes_pattern.search(e.data):
+                    continue
+            elif not pattern.search(e.data):
+                continue
+        out.append(i)
+    return out
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(_entries, _filters, st.integers(1, 40))
+def test_any_filter_on_any_log_agrees_with_a_plain_loop(entries, flt, cap) -> None:
+    log = MessageLog(max_entries=cap)
+    log.extend(entries)
+    result = filter_log(log, flt)
+    assert result.problems == check(flt)
+    assert result.indices == _naive(list(log), flt, result.problems)
