@@ -25,7 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import compress, repeat
+from bisect import bisect_right
+from itertools import accumulate, compress, repeat
 from operator import attrgetter, contains
 
 from wsconsole.log import (
@@ -272,11 +273,56 @@ def _by_size(
     return [i for i in indices if lo <= entries[i].size <= hi]
 
 
+SEARCH_CHUNK = 32_768
+"""Entries joined into one haystack at a time by a text search (bounds the memory it borrows)."""
+
+
 def _containing(entries: Sequence[Entry], indices: list[int], needle: str | bytes, match_case: bool) -> list[int]:
-    datas = _field(entries, indices, _get_data)
-    if not (match_case or needle.lower() == needle.upper()):
+    fold = not (match_case or needle.lower() == needle.upper())
+    if fold:
         # Letters in the needle and case does not matter: compare lower-cased.
         # (Without letters case cannot matter, and skipping lower() halves the work.)
         needle = needle.lower()
+    separator = "\0" if isinstance(needle, str) else b"\0"
+    found: list[int] = []
+    for first in range(0, len(indices), SEARCH_CHUNK):
+        chunk = indices[first : first + SEARCH_CHUNK]
+        datas = list(_field(entries, chunk, _get_data))
+        if separator in needle:
+            found += _containing_each(chunk, datas, needle, fold)
+        else:
+            found += _containing_joined(chunk, datas, needle, fold, separator)
+    return found
+
+
+def _containing_each(indices: list[int], datas: list, needle, fold: bool) -> list[int]:
+    if fold:
         datas = map(type(needle).lower, datas)
     return list(compress(indices, map(contains, datas, repeat(needle))))
+
+
+def _containing_joined(indices: list[int], datas: list, needle, fold: bool, separator) -> list[int]:
+    # One C-level scan of the entries joined by a separator the needle does not
+    # contain (so no match spans two entries), instead of a scan per entry:
+    # searches are mostly for something rare, and then this is several times faster.
+    haystack = separator.join(datas)
+    if fold:
+        lowered = haystack.lower()
+        if len(lowered) != len(haystack):  # a few characters lower-case to two: offsets would shift
+            return _containing_each(indices, datas, needle, fold)
+        haystack = lowered
+    position = haystack.find(needle)
+    if position == -1:
+        return []
+    # starts[k]: where entry k begins in the haystack.
+    starts = list(accumulate(map((1).__add__, map(len, datas)), initial=0))
+    most = len(datas) // 4
+    found = []
+    find = haystack.find
+    while position != -1:
+        if len(found) > most:
+            return _containing_each(indices, datas, needle, fold)  # a common needle: per entry is cheaper
+        k = bisect_right(starts, position) - 1
+        found.append(indices[k])
+        position = find(needle, starts[k + 1]) if k + 1 < len(datas) else -1
+    return found

@@ -223,3 +223,25 @@ def test_any_filter_on_any_log_agrees_with_a_plain_loop(entries, flt, cap) -> No
     result = filter_log(log, flt)
     assert result.problems == check(flt)
     assert result.indices == _naive(list(log), flt, result.problems)
+
+
+def test_text_search_over_many_chunks_finds_rare_and_common_needles() -> None:
+    from wsconsole.filters import SEARCH_CHUNK
+
+    log = MessageLog(max_entries=SEARCH_CHUNK * 2 + 100)
+    log.extend(
+        packet_entry(Direction.RECEIVED, f"n{i} {'NEEDLE' if i % 997 == 0 else 'hay'}" if i % 2 else f"n{i}".encode() + b"\0x")
+        for i in range(SEARCH_CHUNK * 2 + 50)
+    )
+    for text, match_case in (("needle", False), ("NEEDLE", True), ("needle", True), ("hay", False), ("\0x", False), ("n1", False)):
+        expected = []
+        for i, entry in enumerate(log):
+            needle = text if isinstance(entry.data, str) else text.encode()
+            data = entry.data
+            if not match_case:
+                needle, data = needle.lower(), data.lower()
+            if needle in data:
+                expected.append(i)
+        # Only the lower-case needle matched case-sensitively is nowhere.
+        assert bool(expected) == ((text, match_case) != ("needle", True)), text
+        assert filter_log(log, LogFilter(text=text, match_case=match_case)).indices == expected, text
