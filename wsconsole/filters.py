@@ -226,13 +226,14 @@ def filter_entries(
         either = bytes(a | b for a, b in zip(str_table, bytes_table))
         groups = [(list(compress(positions, window.translate(either))), False)]
 
-    # Per-entry criteria, cheapest first, each a chain of C-level iterators
-    # (map, compress, bound methods) so no Python bytecode runs per entry.
+    # Per-entry criteria, cheapest first: size over the compact size column,
+    # then text and regex as chains of C-level iterators (map, compress).
     results = []
     for indices, is_bytes in groups:
         if indices and (min_size is not None or max_size is not None):
             # A comprehension: measured faster here than map(range.__contains__, ...).
-            indices = _by_size(entries if sizes is None else None, sizes, indices, 0 if min_size is None else min_size, max_size)
+            lo = 0 if min_size is None else min_size
+            indices = _by_size(entries, sizes, indices, lo, max_size)
         if indices and flt.text:
             needle = flt.text.encode("utf-8", "surrogatepass") if is_bytes else flt.text
             indices = _containing(entries, indices, needle, flt.match_case)
@@ -252,7 +253,6 @@ def filter_entries(
 
 
 _get_data = attrgetter("data")
-_get_size = attrgetter("size")
 
 
 def _field(entries: Sequence[Entry], indices: list[int], getter: attrgetter) -> Iterator:
@@ -260,14 +260,13 @@ def _field(entries: Sequence[Entry], indices: list[int], getter: attrgetter) -> 
 
 
 def _by_size(
-    entries: Sequence[Entry] | None, sizes: Sequence[int] | None, indices: list[int], lo: int, hi: int | None
+    entries: Sequence[Entry], sizes: Sequence[int] | None, indices: list[int], lo: int, hi: int | None
 ) -> list[int]:
     if sizes is not None:
         # The compact size column: no entry object is touched (far fewer cache misses).
         if hi is None:
             return [i for i in indices if sizes[i] >= lo]
         return [i for i in indices if lo <= sizes[i] <= hi]
-    assert entries is not None
     if hi is None:
         return [i for i in indices if entries[i].size >= lo]
     return [i for i in indices if lo <= entries[i].size <= hi]
@@ -311,17 +310,17 @@ def _containing_joined(indices: list[int], datas: list, needle, fold: bool, sepa
         if len(lowered) != len(haystack):  # a few characters lower-case to two: offsets would shift
             return _containing_each(indices, datas, needle, fold)
         haystack = lowered
-    position = haystack.find(needle)
-    if position == -1:
+    hits = haystack.count(needle)  # one more C scan, to choose the cheaper way on
+    if hits == 0:
         return []
+    if hits * 8 > len(datas):
+        return _containing_each(indices, datas, needle, fold)  # a common needle: per entry is cheaper
     # starts[k]: where entry k begins in the haystack.
     starts = list(accumulate(map((1).__add__, map(len, datas)), initial=0))
-    most = len(datas) // 4
     found = []
     find = haystack.find
+    position = find(needle)
     while position != -1:
-        if len(found) > most:
-            return _containing_each(indices, datas, needle, fold)  # a common needle: per entry is cheaper
         k = bisect_right(starts, position) - 1
         found.append(indices[k])
         position = find(needle, starts[k + 1]) if k + 1 < len(datas) else -1
