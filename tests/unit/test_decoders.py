@@ -408,3 +408,21 @@ def test_damaged_godot_variants_raise_only_decode_error(parts, data) -> None:
                 decode_godot(candidate, version)
             except DecodeError:
                 pass
+
+
+def test_a_caller_deep_in_its_stack_still_gets_decode_error() -> None:
+    import sys
+
+    depth = 0
+    frame = sys._getframe()
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 60)  # room for ~20 levels, not the 100 below
+    try:
+        with pytest.raises(DecodeError) as info:
+            decode_msgpack(b"\x91" * 100 + b"\x00")
+    finally:
+        sys.setrecursionlimit(limit)
+    assert "nested too deep to follow" in info.value.reason
