@@ -17,6 +17,8 @@ How values come out:
 - Godot types with no Python counterpart become :class:`GodotValue`
   (``GodotValue("Vector2", (1.0, 2.0))``).
 
+:func:`tree_text` renders any decoded value as indented lines for a view.
+
 Written from the specifications (msgpack.org's spec, RFC 8949 for CBOR,
 Godot's "Binary serialization API" page) rather than wrapping the msgpack
 and cbor2 packages, so that no third-party exception can leak out and no
@@ -749,3 +751,63 @@ DECODERS = {
 }
 """Every decoder by the name a view shows, in the order to offer them."""
 
+
+
+def tree_text(value: Any, *, indent: int = 2, max_bytes: int = 32) -> str:
+    """A decoded value as indented lines a person can read, one item per line.
+
+    Maps show ``key: value``, arrays ``[index] value``; scalars are written
+    as Python would (``'text'``, ``1.5``, ``None``); bytes as spaced hex (the
+    first ``max_bytes``, then how many more).  Depth is bounded by how the
+    value was decoded, so this never recurses deeper than :data:`MAX_DEPTH`.
+    """
+    lines: list[str] = []
+    _tree_lines(value, 0, "", lines, indent, max_bytes)
+    return "\n".join(lines)
+
+
+def _scalar_text(value: Any, max_bytes: int) -> str | None:
+    if isinstance(value, (bytes, bytearray)):
+        head = bytes(value[:max_bytes]).hex(" ")
+        more = f" … ({len(value) - max_bytes:,} more bytes)" if len(value) > max_bytes else ""
+        return f"bytes[{len(value)}] {head}{more}".rstrip()
+    if isinstance(value, Timestamp):
+        return f"timestamp {value.seconds}.{value.nanoseconds:09d} s"
+    if isinstance(value, Ext):
+        return f"ext {value.code}: " + _scalar_text(value.data, max_bytes)
+    if isinstance(value, Simple):
+        return f"simple({value.value})"
+    if isinstance(value, GodotValue) and not isinstance(value.value, (dict, list)):
+        inner = value.value
+        if isinstance(inner, tuple):
+            return f"{value.type}({', '.join(repr(x) for x in inner)})"
+        return f"{value.type}({'' if inner is None else repr(inner)})"
+    if isinstance(value, (dict, list, Tagged, GodotValue)):
+        return None
+    return repr(value)
+
+
+def _tree_lines(value: Any, depth: int, label: str, lines: list[str], indent: int, max_bytes: int) -> None:
+    pad = " " * (indent * depth)
+    scalar = _scalar_text(value, max_bytes)
+    if scalar is not None:
+        lines.append(f"{pad}{label}{scalar}")
+        return
+    if isinstance(value, Tagged):
+        lines.append(f"{pad}{label}tag {value.tag}:")
+        _tree_lines(value.value, depth + 1, "", lines, indent, max_bytes)
+        return
+    if isinstance(value, GodotValue):
+        lines.append(f"{pad}{label}{value.type}:")
+        _tree_lines(value.value, depth + 1, "", lines, indent, max_bytes)
+        return
+    if isinstance(value, dict):
+        items = [(repr(k), v) for k, v in value.items()]
+    elif isinstance(value, Pairs):
+        items = [(_scalar_text(k, max_bytes) or repr(k), v) for k, v in value]
+    else:
+        items = [(f"[{i}]", v) for i, v in enumerate(value)]
+    kind = "map" if isinstance(value, (dict, Pairs)) else "array"
+    lines.append(f"{pad}{label}{kind} of {len(items)}" + (":" if items else ""))
+    for key, item in items:
+        _tree_lines(item, depth + 1, f"{key}: " if kind == "map" else f"{key} ", lines, indent, max_bytes)

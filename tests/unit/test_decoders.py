@@ -426,3 +426,36 @@ def test_a_caller_deep_in_its_stack_still_gets_decode_error() -> None:
     finally:
         sys.setrecursionlimit(limit)
     assert "nested too deep to follow" in info.value.reason
+
+
+def test_tree_text_shows_a_decoded_value_one_item_per_line() -> None:
+    from wsconsole.decoders import tree_text
+
+    value = decode_msgpack(msgpack.packb({"name": "Zoë", "pos": [1, 2.5], "blob": b"\x00\xff", "none": None}))
+    assert tree_text(value) == "\n".join(
+        [
+            "map of 4:",
+            "  'name': 'Zoë'",
+            "  'pos': array of 2:",
+            "    [0] 1",
+            "    [1] 2.5",
+            "  'blob': bytes[2] 00 ff",
+            "  'none': None",
+        ]
+    )
+    godot = decode_godot4(le("I", 28) + le("I", 2) + le("Iff", 5, 1.0, 2.0) + le("II", 27, 0))
+    assert tree_text(godot) == "array of 2:\n  [0] Vector2(1.0, 2.0)\n  [1] map of 0"
+    assert tree_text(decode_cbor(bytes.fromhex("c074323031332d30332d32315432303a30343a30305a"))) == (
+        "tag 0:\n  '2013-03-21T20:04:00Z'"
+    )
+    assert tree_text(b"x" * 40, max_bytes=2) == "bytes[40] 78 78 … (38 more bytes)"
+    assert tree_text(Pairs([([1], True)])) == "map of 1:\n  [1]: True"
+
+
+@FUZZ
+@given(msgpack_values)
+def test_tree_text_renders_anything_a_decoder_returns(value) -> None:
+    from wsconsole.decoders import tree_text
+
+    text = tree_text(decode_cbor(cbor2.dumps(value)))
+    assert isinstance(text, str) and text
