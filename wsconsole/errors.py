@@ -8,6 +8,8 @@ so callers can show ``str(exc)`` to a user as it is::
     ├── InvalidCloseError(ValueError)     a close code or reason we may not send
     ├── InvalidHexError(ValueError)       hex input that is not whole bytes
     ├── InvalidOptionsError(ValueError)   connection options that do not validate
+    ├── DecodeError(ValueError)           a payload that is not valid in the format it was decoded as
+    ├── CaptureError                      a capture file (NDJSON, HAR) that cannot be read or written
     ├── NotOpenError(RuntimeError)        sending when the peer is not OPEN
     ├── SendError(RuntimeError)           the transport failed while sending
     ├── ServerError(RuntimeError)         the echo server could not start
@@ -154,3 +156,38 @@ class InvalidCommandError(WsConsoleError, ValueError):
         self.command = command
         self.problem = problem
         super().__init__(problem)
+
+
+class DecodeError(WsConsoleError, ValueError):
+    """A payload that is not valid in the format a decoder read it as.
+
+    The decoders in ``wsconsole.decoders`` raise nothing else on bad input.
+
+    Attributes:
+        format: The format's name (``"MessagePack"``, ``"CBOR"``, ``"base64"``...).
+        offset: Index of the byte (for base64, of the character) where it went wrong.
+        reason: What is wrong there.
+    """
+
+    def __init__(self, format: str, offset: int, reason: str) -> None:  # noqa: A002 - the format's name
+        self.format = format
+        self.offset = offset
+        self.reason = reason
+        super().__init__(f"not valid {format}: {reason} at offset {offset}")
+
+
+class CaptureError(WsConsoleError):
+    """A capture file (NDJSON or HAR) that cannot be read or written.
+
+    Attributes:
+        path: The file, as given.
+        line: For NDJSON, the 1-based line at fault; else None.
+        problem: What is wrong, in a few words.
+    """
+
+    def __init__(self, path: str, problem: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = f"{path}, line {line}" if line is not None else path
+        super().__init__(f"{where}: {problem}")

@@ -1,18 +1,29 @@
 """The message log: every packet, state change, close and error, in order.
 
-An *entry* is one row of the log.  The log is a plain append-only list with
-listeners, so a Qt model can adapt it without copying (see
-``wsconsole.ui.log_model``).  It also keeps the traffic counters shown in
-the status bar.  Not thread-safe: call it from one thread (the GUI thread in
-the window).
+An *entry* is one row of the log.  The log is a plain list with listeners,
+so a Qt model can adapt it without copying (see ``wsconsole.ui.log_model``).
+It keeps at most :attr:`MessageLog.max_entries` entries: when full, the
+oldest are dropped in chunks (:attr:`MessageLog.drop_chunk`), so a view
+removes rows in a few large batches rather than one row per packet.  The
+traffic counters count everything, dropped entries included, and say how
+many were dropped.
+
+Beside the entries the log keeps one byte per entry (:attr:`MessageLog.codes`:
+kind and direction) and four (:attr:`MessageLog.sizes`) so that filters
+(``wsconsole.filters``) can select by kind and direction at C speed and by
+size without touching the entry objects.  Not thread-safe: call it from one thread
+(the GUI thread in the window).
 """
 
 from __future__ import annotations
 
 import enum
 import time
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter
 
 from wsconsole import payload
 
@@ -34,9 +45,33 @@ class EntryKind(enum.Enum):
 
     TEXT = "text"
     BINARY = "binary"
+    PING = "ping"
+    PONG = "pong"
     STATE = "state"
     CLOSE = "close"
     ERROR = "error"
+
+
+# The per-entry code byte: kind in the low 3 bits, direction in the next 2.
+# Filters build 256-entry translation tables over these codes.
+KIND_CODES = {kind: i for i, kind in enumerate(EntryKind)}
+DIRECTION_CODES = {Direction.SENT: 0, Direction.RECEIVED: 1, Direction.LOCAL: 2}
+DIRECTION_SHIFT = 3
+
+
+def entry_code(kind: EntryKind, direction: Direction) -> int:
+    """The code byte of an entry of ``kind`` going ``direction`` (see :attr:`MessageLog.codes`)."""
+    return KIND_CODES[kind] | (DIRECTION_CODES[direction] << DIRECTION_SHIFT)
+
+
+PACKET_KINDS = frozenset((EntryKind.TEXT, EntryKind.BINARY))
+"""Kinds that are whole messages (counted as packets)."""
+
+BYTES_KINDS = frozenset((EntryKind.BINARY, EntryKind.PING, EntryKind.PONG))
+"""Kinds whose ``data`` is ``bytes``; every other kind holds ``str``."""
+
+DEFAULT_MAX_ENTRIES = 100_000
+"""Entries a new log keeps before it drops the oldest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +82,9 @@ class Entry:
         time_s: Wall-clock time, seconds since the epoch.
         kind: What it records.
         direction: Which way it went (LOCAL for state, close and error entries).
-        data: The packet (``str`` text, ``bytes`` binary), or for other kinds
-            the full text of the event.
-        size: Payload size in bytes for packets; None for other kinds.
+        data: The packet (``str`` text, ``bytes`` binary), the payload of a
+            ping or pong (``bytes``), or for other kinds the full text of the event.
+        size: Payload size in bytes for packets, pings and pongs; None for other kinds.
     """
 
     time_s: float
@@ -60,7 +95,7 @@ class Entry:
 
     @property
     def is_packet(self) -> bool:
-        return self.kind in (EntryKind.TEXT, EntryKind.BINARY)
+        return self.kind in PACKET_KINDS
 
     @property
     def preview(self) -> str:
@@ -70,28 +105,49 @@ class Entry:
 
 @dataclass(slots=True)
 class Counters:
-    """Packets and bytes each way since the log was created or cleared."""
+    """Packets and bytes each way since the log was created or cleared.
+
+    Dropped entries stay counted; ``dropped_entries`` says how many of all
+    the entries ever added (of any kind) are no longer kept.
+    """
 
     sent_packets: int = 0
     sent_bytes: int = 0
     received_packets: int = 0
     received_bytes: int = 0
+    dropped_entries: int = 0
 
 
 AppendListener = Callable[[int, int], None]
 """Called as ``listener(first, last)`` with the indices of new entries, after they are added."""
 
 
-class MessageLog:
-    """An append-only list of entries with traffic counters."""
+DropListener = Callable[[int], None]
+"""Called as ``listener(count)``: the ``count`` oldest entries (indices 0 to count - 1) go or went."""
 
-    def __init__(self) -> None:
+
+class MessageLog:
+    """A list of entries with traffic counters, keeping at most ``max_entries``.
+
+    Args:
+        max_entries: How many entries to keep (at least 1); when adding would
+            pass it, the oldest entries are dropped, in chunks of
+            :attr:`drop_chunk`, before the new ones are added.
+    """
+
+    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         self._entries: list[Entry] = []
+        self._codes = bytearray()
+        self._sizes = array("I")
+        self._max_entries = _checked_max_entries(max_entries)
+        self._first_number = 0
         self.counters = Counters()
         self._append_listeners: list[AppendListener] = []
         self._about_to_clear_listeners: list[Callable[[], None]] = []
         self._clear_listeners: list[Callable[[], None]] = []
         self._about_to_listeners: list[Callable[[int, int], None]] = []
+        self._about_to_drop_listeners: list[DropListener] = []
+        self._drop_listeners: list[DropListener] = []
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -102,6 +158,48 @@ class MessageLog:
     def __iter__(self):
         return iter(self._entries)
 
+    @property
+    def entries(self) -> list[Entry]:
+        """The kept entries, oldest first; read it, never change it."""
+        return self._entries
+
+    @property
+    def codes(self) -> bytearray:
+        """One code byte per kept entry (see :func:`entry_code`); read it, never change it."""
+        return self._codes
+
+    @property
+    def sizes(self) -> array:
+        """Each kept entry's size in bytes (0 for entries without one), compact for filters; read only."""
+        return self._sizes
+
+    @property
+    def first_number(self) -> int:
+        """The serial number of the entry at index 0: entries ever added before it.
+
+        An entry's serial number (``first_number + index``) never changes while
+        it is kept, so filtered views can tell which of their rows were dropped.
+        :meth:`clear` starts numbering again from 0.
+        """
+        return self._first_number
+
+    @property
+    def max_entries(self) -> int:
+        """How many entries are kept; setting it lower drops the oldest at once."""
+        return self._max_entries
+
+    @max_entries.setter
+    def max_entries(self, value: int) -> None:
+        self._max_entries = _checked_max_entries(value)
+        excess = len(self._entries) - self._max_entries
+        if excess > 0:
+            self._drop(excess)
+
+    @property
+    def drop_chunk(self) -> int:
+        """How many entries are dropped at least at a time when the log is full (1% of the cap)."""
+        return max(1, self._max_entries // 100)
+
     # -- listeners -----------------------------------------------------------
 
     def on_about_to_append(self, listener: Callable[[int, int], None]) -> None:
@@ -111,6 +209,14 @@ class MessageLog:
     def on_appended(self, listener: AppendListener) -> None:
         """Registers ``listener(first, last)``, called after entries are added."""
         self._append_listeners.append(listener)
+
+    def on_about_to_drop(self, listener: DropListener) -> None:
+        """Registers ``listener(count)``, called before the ``count`` oldest entries are dropped."""
+        self._about_to_drop_listeners.append(listener)
+
+    def on_dropped(self, listener: DropListener) -> None:
+        """Registers ``listener(count)``, called after the ``count`` oldest entries were dropped."""
+        self._drop_listeners.append(listener)
 
     def on_about_to_clear(self, listener: Callable[[], None]) -> None:
         """Registers ``listener()``, called before :meth:`clear` removes the entries."""
@@ -123,26 +229,61 @@ class MessageLog:
     # -- adding --------------------------------------------------------------
 
     def extend(self, entries: Iterable[Entry]) -> None:
-        """Adds entries at the end, updating counters; listeners hear once per call."""
-        batch = list(entries)
+        """Adds entries at the end, updating counters; listeners hear once per call.
+
+        If the log would then hold more than :attr:`max_entries`, the oldest
+        entries are dropped first (drop listeners hear once), then the new
+        ones are added (append listeners hear once).  A batch longer than
+        the cap is counted whole but only its newest ``max_entries`` are kept.
+        """
+        batch = entries if isinstance(entries, list) else list(entries)
         if not batch:
             return
+        # Codes and counters through C-level iterators: no bytecode per entry.
+        codes = bytes(map(_CODES.__getitem__, map(_kind_and_direction, batch)))
+        counters = self.counters
+        sent = codes.translate(_SENT_PACKET)
+        received = codes.translate(_RECEIVED_PACKET)
+        counters.sent_packets += sent.count(1)
+        counters.received_packets += received.count(1)
+        counters.sent_bytes += sum(map(_size, compress(batch, sent)))
+        counters.received_bytes += sum(map(_size, compress(batch, received)))
+        cap = self._max_entries
+        if len(batch) > cap:
+            if self._entries:
+                self._drop(len(self._entries))
+            skipped = len(batch) - cap
+            batch = batch[skipped:]
+            codes = codes[skipped:]
+            self._first_number += skipped
+            counters.dropped_entries += skipped
+        else:
+            excess = len(self._entries) + len(batch) - cap
+            if excess > 0:
+                # Round up to a whole chunk: the next appends then fit without a drop.
+                self._drop(min(len(self._entries), max(excess, self.drop_chunk)))
         first = len(self._entries)
         last = first + len(batch) - 1
         for listener in self._about_to_listeners:
             listener(first, last)
-        counters = self.counters
-        for entry in batch:
-            if entry.size is not None:
-                if entry.direction is Direction.SENT:
-                    counters.sent_packets += 1
-                    counters.sent_bytes += entry.size
-                elif entry.direction is Direction.RECEIVED:
-                    counters.received_packets += 1
-                    counters.received_bytes += entry.size
         self._entries.extend(batch)
+        self._codes += codes
+        # Sizes beyond 4 GiB - 1 are clamped: no packet this tool handles is that large.
+        self._sizes.extend([min(entry.size or 0, 0xFFFFFFFF) for entry in batch])
         for listener in self._append_listeners:
             listener(first, last)
+
+    def _drop(self, count: int) -> None:
+        for listener in self._about_to_drop_listeners:
+            listener(count)
+        # One slice deletion: a memmove of the remaining pointers, not count pops.
+        del self._entries[:count]
+        del self._codes[:count]
+        del self._sizes[:count]
+        self._first_number += count
+        self.counters.dropped_entries += count
+        for listener in self._drop_listeners:
+            listener(count)
 
     def add_packet(self, direction: Direction, data: str | bytes, time_s: float | None = None) -> Entry:
         """Adds a sent or received packet and returns its entry."""
@@ -156,14 +297,43 @@ class MessageLog:
         self.extend((entry,))
         return entry
 
+    def add_control(
+        self, kind: EntryKind, direction: Direction, data: bytes = b"", time_s: float | None = None
+    ) -> Entry:
+        """Adds a ping or pong (``kind``) with its payload and returns its entry."""
+        entry = control_entry(kind, direction, data, time_s)
+        self.extend((entry,))
+        return entry
+
     def clear(self) -> None:
         """Removes every entry and resets the counters."""
         for listener in self._about_to_clear_listeners:
             listener()
         self._entries.clear()
+        self._codes.clear()
+        del self._sizes[:]
+        self._first_number = 0
         self.counters = Counters()
         for listener in self._clear_listeners:
             listener()
+
+
+_CODES = {(kind, direction): entry_code(kind, direction) for kind in EntryKind for direction in Direction}
+_kind_and_direction = attrgetter("kind", "direction")
+_size = attrgetter("size")
+# Translation tables: code byte -> 1 for a text or binary packet going that way, else 0.
+_SENT_PACKET = bytes(
+    int(any(code == entry_code(kind, Direction.SENT) for kind in PACKET_KINDS)) for code in range(256)
+)
+_RECEIVED_PACKET = bytes(
+    int(any(code == entry_code(kind, Direction.RECEIVED) for kind in PACKET_KINDS)) for code in range(256)
+)
+
+
+def _checked_max_entries(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"max_entries must be a whole number of at least 1, not {value!r}")
+    return value
 
 
 def packet_entry(direction: Direction, data: str | bytes, time_s: float | None = None) -> Entry:
@@ -172,3 +342,12 @@ def packet_entry(direction: Direction, data: str | bytes, time_s: float | None =
     return Entry(
         time.time() if time_s is None else time_s, kind, direction, data, payload.byte_size(data)
     )
+
+
+def control_entry(
+    kind: EntryKind, direction: Direction, data: bytes = b"", time_s: float | None = None
+) -> Entry:
+    """Builds the entry of a ping or pong frame (RFC 6455 section 5.5.2-5.5.3) with its payload."""
+    if kind not in (EntryKind.PING, EntryKind.PONG):
+        raise ValueError(f"a control entry is a ping or a pong, not {kind.value}")
+    return Entry(time.time() if time_s is None else time_s, kind, direction, bytes(data), len(data))

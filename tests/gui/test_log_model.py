@@ -67,3 +67,149 @@ def test_hundred_thousand_entries_in_a_view(qtbot):
     assert model.rowCount() == 100_000
     assert model.index(99_999, CONTENT_COLUMN).data() == "packet 99-999"
     assert log.counters.received_packets == 100_000
+
+
+def test_model_passes_qtmodeltester_while_the_bounded_log_drops(qtmodeltester):
+    log = MessageLog(max_entries=50)  # drop chunk: 1
+    model = LogTableModel(log)
+    qtmodeltester.check(model, force_py=True)
+    log.extend(packet_entry(Direction.RECEIVED, f"a{i}") for i in range(50))
+    log.add_packet(Direction.SENT, "one over")  # drops 1
+    log.extend(packet_entry(Direction.RECEIVED, f"b{i}") for i in range(20))  # drops 20
+    log.extend(packet_entry(Direction.RECEIVED, f"c{i}") for i in range(80))  # longer than the cap
+    log.max_entries = 10
+    log.add_control(EntryKind.PING, Direction.RECEIVED, b"\x01")
+    qtmodeltester.check(model, force_py=True)
+    assert model.rowCount() == 10
+    assert model.index(9, DIR_COLUMN).data(Qt.ItemDataRole.ToolTipRole) == "ping received"
+    assert model.index(9, TYPE_COLUMN).data() == "ping"
+    assert model.index(9, CONTENT_COLUMN).data() == "01"
+
+
+def test_dropped_entries_leave_as_one_removal_per_chunk(qtbot):
+    log = MessageLog(max_entries=1_000)  # drop chunk: 10
+    model = LogTableModel(log)
+    removals: list[tuple[int, int]] = []
+    inserts: list[tuple[int, int]] = []
+    model.rowsRemoved.connect(lambda _parent, first, last: removals.append((first, last)))
+    model.rowsInserted.connect(lambda _parent, first, last: inserts.append((first, last)))
+    log.extend(packet_entry(Direction.RECEIVED, f"p{i}") for i in range(1_000))
+    for i in range(25):
+        log.add_packet(Direction.SENT, f"s{i}")
+    assert removals == [(0, 9), (0, 9), (0, 9)]
+    assert model.rowCount() == len(log) == 995
+    assert model.index(0, CONTENT_COLUMN).data() == "p30"
+    assert model.index(994, CONTENT_COLUMN).data() == "s24"
+    assert inserts[0] == (0, 999) and inserts[-1] == (994, 994)
+
+
+def test_a_capped_view_keeps_its_selection_on_surviving_rows(qtbot):
+    from PySide6.QtCore import QItemSelectionModel
+    from PySide6.QtWidgets import QTableView
+
+    log = MessageLog(max_entries=200)  # drop chunk: 2
+    model = LogTableModel(log)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.show()
+    log.extend(packet_entry(Direction.RECEIVED, f"p{i}") for i in range(200))
+    view.selectionModel().setCurrentIndex(
+        model.index(150, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    )
+    log.extend(packet_entry(Direction.RECEIVED, f"q{i}") for i in range(40))
+    current = view.selectionModel().currentIndex()
+    # The selected entry moved up by the 40 dropped rows and is still the one selected.
+    assert current.row() == 110
+    assert current.siblingAtColumn(CONTENT_COLUMN).data() == "p150"
+
+
+# -- the filtered model ------------------------------------------------------------
+
+
+def test_filtered_model_passes_qtmodeltester_through_appends_drops_and_refilters(qtmodeltester):
+    from wsconsole.filters import LogFilter
+    from wsconsole.ui.log_model import FilteredLogModel
+
+    log = MessageLog(max_entries=100)  # drop chunk: 1
+    model = FilteredLogModel(log, LogFilter(directions=frozenset({Direction.RECEIVED})))
+    qtmodeltester.check(model, force_py=True)
+    log.extend(packet_entry(Direction.SENT if i % 2 else Direction.RECEIVED, f"a{i}") for i in range(100))
+    log.extend(packet_entry(Direction.RECEIVED, f"b{i}") for i in range(30))  # drops 30
+    model.set_filter(LogFilter(text="b1"))
+    log.extend(packet_entry(Direction.RECEIVED, f"c{i}") for i in range(250))  # longer than the cap
+    model.set_filter(LogFilter(regex="("))
+    log.clear()
+    log.add_packet(Direction.SENT, "after clear")
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_filtered_model_shows_only_matches_and_follows_the_log(qtbot):
+    from wsconsole.filters import LogFilter
+    from wsconsole.ui.log_model import FilteredLogModel
+
+    log = MessageLog(max_entries=1_000)  # drop chunk: 10
+    log.extend(packet_entry(Direction.SENT, f"s{i}") for i in range(10))
+    model = FilteredLogModel(log, LogFilter(directions=frozenset({Direction.RECEIVED}), text="ok"))
+    inserts: list[tuple[int, int]] = []
+    removals: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserts.append((first, last)))
+    model.rowsRemoved.connect(lambda _p, first, last: removals.append((first, last)))
+    assert model.rowCount() == 0
+
+    log.extend(packet_entry(Direction.RECEIVED, "ok" if i % 3 == 0 else "no") for i in range(990))
+    assert inserts == [(0, 329)]  # only the 330 matches, in one batch
+    assert model.rowCount() == 330
+    assert model.index(0, CONTENT_COLUMN).data() == "ok"
+    assert model.log_row(0) == 10
+
+    log.add_packet(Direction.SENT, "ok but sent")  # no match: no signal
+    assert inserts == [(0, 329)]
+    # The log was full: the 10 "s" entries went, no row of ours did.
+    assert removals == []
+    # 991 + 20 is 11 over: 11 go (at least a chunk), received 0-10, of which 4 matched.
+    log.extend(packet_entry(Direction.RECEIVED, "ok") for _ in range(20))
+    assert removals == [(0, 3)]
+    assert inserts[-1] == (326, 345)
+    assert model.rowCount() == 346
+    assert all(model.entry(row).data == "ok" for row in range(model.rowCount()))
+    assert [model.log_row(row) for row in range(3)] == [
+        i for i, entry in enumerate(log) if entry.direction is Direction.RECEIVED and entry.data == "ok"
+    ][:3]
+
+
+def test_filtered_model_reports_problems_and_keeps_the_other_criteria(qtbot):
+    from wsconsole.filters import LogFilter
+    from wsconsole.ui.log_model import FilteredLogModel
+
+    log = filled_log()
+    model = FilteredLogModel(log)
+    assert model.rowCount() == 5
+    resets = []
+    model.modelReset.connect(lambda: resets.append(True))
+    problems = model.set_filter(LogFilter(regex="[", kinds=frozenset({EntryKind.ERROR, EntryKind.CLOSE})))
+    assert resets == [True]
+    assert [p.field for p in problems] == ["regex"] and model.problems == problems
+    assert [model.index(row, TYPE_COLUMN).data() for row in range(model.rowCount())] == ["error", "close"]
+    assert model.filter.regex == "["
+
+
+def test_filtered_model_in_a_view_keeps_up_with_a_flood(qtbot):
+    from PySide6.QtWidgets import QTableView
+
+    from wsconsole.filters import LogFilter
+    from wsconsole.ui.log_model import FilteredLogModel
+
+    log = MessageLog(max_entries=20_000)
+    model = FilteredLogModel(log, LogFilter(text="7"))
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.show()
+    for chunk in range(25):  # 25,000 entries through a 20,000 cap
+        log.extend(packet_entry(Direction.RECEIVED, f"{chunk}-{i}") for i in range(1_000))
+        view.scrollToBottom()
+    expected = [entry.data for entry in log if "7" in entry.data]
+    assert model.rowCount() == len(expected)
+    assert model.index(model.rowCount() - 1, CONTENT_COLUMN).data() == expected[-1]
+    assert model.index(0, CONTENT_COLUMN).data() == expected[0]

@@ -1,17 +1,20 @@
 """A QAbstractTableModel over the Qt-free MessageLog.
 
-The model copies nothing: ``data()`` reads the entry in place, and new
-entries arrive as one ``beginInsertRows`` per batch, so 100,000 rows and a
+The model copies nothing: ``data()`` reads the entry in place, new entries
+arrive as one ``beginInsertRows`` per batch and entries the bounded log
+drops leave as one ``beginRemoveRows`` per chunk, so 100,000 rows and a
 flood of packets stay cheap.
 """
 
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 
+from wsconsole.filters import FilterProblem, LogFilter, filter_log
 from wsconsole.log import Direction, Entry, EntryKind, MessageLog
 from wsconsole.payload import format_size
 
@@ -26,6 +29,12 @@ TIME_COLUMN, DIR_COLUMN, TYPE_COLUMN, SIZE_COLUMN, CONTENT_COLUMN = range(len(CO
 _GLYPHS = {
     Direction.SENT: ("↑", "sent"),
     Direction.RECEIVED: ("↓", "received"),
+}
+_CONTROL_GLYPHS = {
+    (EntryKind.PING, Direction.SENT): ("⇡", "ping sent"),
+    (EntryKind.PING, Direction.RECEIVED): ("⇣", "ping received"),
+    (EntryKind.PONG, Direction.SENT): ("⇡", "pong sent"),
+    (EntryKind.PONG, Direction.RECEIVED): ("⇣", "pong received"),
 }
 _EVENT_GLYPHS = {
     EntryKind.STATE: ("•", "state change"),
@@ -59,14 +68,28 @@ class LogTableModel(QAbstractTableModel):
         self._fixed_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         log.on_about_to_append(self._about_to_append)
         log.on_appended(self._appended)
-        log.on_about_to_clear(self.beginResetModel)
-        log.on_cleared(self.endResetModel)
+        log.on_about_to_drop(self._about_to_drop)
+        log.on_dropped(self._dropped)
+        log.on_about_to_clear(self._about_to_clear)
+        log.on_cleared(self._cleared)
+
+    def _about_to_clear(self) -> None:
+        self.beginResetModel()
+
+    def _cleared(self) -> None:
+        self.endResetModel()
 
     def _about_to_append(self, first: int, last: int) -> None:
         self.beginInsertRows(QModelIndex(), first, last)
 
     def _appended(self, first: int, last: int) -> None:
         self.endInsertRows()
+
+    def _about_to_drop(self, count: int) -> None:
+        self.beginRemoveRows(QModelIndex(), 0, count - 1)
+
+    def _dropped(self, count: int) -> None:
+        self.endRemoveRows()
 
     # -- QAbstractItemModel --------------------------------------------------
 
@@ -85,22 +108,25 @@ class LogTableModel(QAbstractTableModel):
     def entry(self, row: int) -> Entry:
         return self.log[row]
 
+    def _entry_or_none(self, row: int) -> Entry | None:
+        return self.log[row] if 0 <= row < len(self.log) else None
+
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self.log):
+        entry = self._entry_or_none(index.row()) if index.isValid() else None
+        if entry is None:
             return None
-        entry = self.log[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(entry, column)
         if role == ENTRY_ROLE:
             return entry
         if role == Qt.ItemDataRole.ForegroundRole and column in (DIR_COLUMN, TYPE_COLUMN):
-            key = entry.direction if entry.is_packet else entry.kind
+            key = entry.kind if entry.direction is Direction.LOCAL else entry.direction
             return _COLOURS.get(key)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == DIR_COLUMN:
                 return self._glyph(entry)[1]
-            if column == CONTENT_COLUMN and not entry.is_packet:
+            if column == CONTENT_COLUMN and entry.direction is Direction.LOCAL:
                 return entry.data
             if column == SIZE_COLUMN and entry.size is not None:
                 return format_size(entry.size)
@@ -111,7 +137,7 @@ class LogTableModel(QAbstractTableModel):
             if column == DIR_COLUMN:
                 return int(Qt.AlignmentFlag.AlignCenter)
             return None
-        if role == Qt.ItemDataRole.FontRole and column in (TIME_COLUMN, CONTENT_COLUMN) and entry.is_packet:
+        if role == Qt.ItemDataRole.FontRole and column in (TIME_COLUMN, CONTENT_COLUMN) and entry.direction is not Direction.LOCAL:
             return self._fixed_font
         if role == Qt.ItemDataRole.FontRole and entry.kind in (EntryKind.ERROR, EntryKind.CLOSE):
             font = QFont()
@@ -123,7 +149,9 @@ class LogTableModel(QAbstractTableModel):
     def _glyph(entry: Entry) -> tuple[str, str]:
         if entry.is_packet:
             return _GLYPHS[entry.direction]
-        return _EVENT_GLYPHS[entry.kind]
+        if entry.direction is Direction.LOCAL:
+            return _EVENT_GLYPHS[entry.kind]
+        return _CONTROL_GLYPHS[entry.kind, entry.direction]
 
     def _display(self, entry: Entry, column: int) -> str | None:
         if column == TIME_COLUMN:
@@ -137,3 +165,90 @@ class LogTableModel(QAbstractTableModel):
         if column == CONTENT_COLUMN:
             return entry.preview
         return None
+
+
+class FilteredLogModel(LogTableModel):
+    """The entries of a log that a :class:`~wsconsole.filters.LogFilter` keeps, with the same columns.
+
+    Rows follow the log: new entries are filtered as they arrive (one
+    ``beginInsertRows`` per batch, only for the matches), entries the
+    bounded log drops leave as one ``beginRemoveRows``, and
+    :meth:`set_filter` refilters everything in one reset.  Rows are kept as
+    the entries' serial numbers (:attr:`MessageLog.first_number` + index),
+    which a drop does not change.  GUI thread only.
+    """
+
+    def __init__(self, log: MessageLog, flt: LogFilter | None = None, parent=None) -> None:
+        self._filter = flt or LogFilter()
+        self._serials: list[int] = []
+        self.problems: tuple[FilterProblem, ...] = ()
+        """What was wrong with the current filter (those criteria are left out)."""
+        super().__init__(log, parent)
+        self._refilter()
+
+    @property
+    def filter(self) -> LogFilter:
+        return self._filter
+
+    def set_filter(self, flt: LogFilter) -> tuple[FilterProblem, ...]:
+        """Shows only what ``flt`` keeps; returns its problems (also in :attr:`problems`)."""
+        self.beginResetModel()
+        self._filter = flt
+        self._refilter()
+        self.endResetModel()
+        return self.problems
+
+    def log_row(self, row: int) -> int:
+        """The log index of this model's ``row``."""
+        return self._serials[row] - self.log.first_number
+
+    def _refilter(self) -> None:
+        result = filter_log(self.log, self._filter)
+        first = self.log.first_number
+        self._serials = [first + i for i in result.indices]
+        self.problems = result.problems
+
+    # The log's listeners: only matching entries become rows.
+
+    def _about_to_append(self, first: int, last: int) -> None:
+        pass
+
+    def _appended(self, first: int, last: int) -> None:
+        found = filter_log(self.log, self._filter, start=first, stop=last + 1).indices
+        if not found:
+            return
+        base = self.log.first_number
+        row = len(self._serials)
+        self.beginInsertRows(QModelIndex(), row, row + len(found) - 1)
+        self._serials.extend(base + i for i in found)
+        self.endInsertRows()
+
+    def _about_to_drop(self, count: int) -> None:
+        # Remove our rows while their entries still exist, so a view asking
+        # for them during the removal gets real data.
+        gone = bisect_left(self._serials, self.log.first_number + count)
+        if gone:
+            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
+            del self._serials[:gone]
+            self.endRemoveRows()
+
+    def _dropped(self, count: int) -> None:
+        pass
+
+    def _cleared(self) -> None:
+        self._serials = []
+        self.endResetModel()
+
+    # -- QAbstractItemModel --------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._serials)
+
+    def entry(self, row: int) -> Entry:
+        return self.log[self.log_row(row)]
+
+    def _entry_or_none(self, row: int) -> Entry | None:
+        if not 0 <= row < len(self._serials):
+            return None
+        index = self._serials[row] - self.log.first_number
+        return self.log[index] if 0 <= index < len(self.log) else None

@@ -212,6 +212,7 @@ class MainWindow(QMainWindow):
 
         self.log_model.rowsInserted.connect(self._on_rows_inserted)
         self.log_model.modelReset.connect(self._schedule_counters)
+        self.log_model.rowsRemoved.connect(self._schedule_counters)
         scroll_bar = self.log_view.verticalScrollBar()
         scroll_bar.valueChanged.connect(
             lambda value: setattr(self, "_follow_log", value >= scroll_bar.maximum())
@@ -392,6 +393,7 @@ class MainWindow(QMainWindow):
             f"sent {c.sent_packets:,} packets / {format_size(c.sent_bytes)}    "
             f"received {c.received_packets:,} packets / {format_size(c.received_bytes)}    "
             f"{len(self.log):,} log entries"
+            + (f" ({c.dropped_entries:,} oldest dropped)" if c.dropped_entries else "")
         )
 
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:

@@ -1,0 +1,362 @@
+"""Export and import of the log: NDJSON (lossless) and HAR (what Chrome DevTools writes).
+
+NDJSON: one JSON object per entry, one per line::
+
+    {"time": 1764120000.125, "direction": "sent", "kind": "text", "size": 5, "text": "hello"}
+    {"time": 1764120000.25, "direction": "received", "kind": "binary", "size": 3, "base64": "AAH/"}
+    {"time": 1764120001.0, "direction": "local", "kind": "close", "text": "1000 NORMAL_CLOSURE ..."}
+
+``time`` is seconds since the epoch (JSON keeps every bit of a float),
+``text`` holds str data and ``base64`` bytes data, so reading a file back
+gives entries equal to the ones written.  ``size`` is for other tools; it
+is recomputed on import.
+
+HAR: one entry per connection, its packets in ``_webSocketMessages`` as
+Chrome DevTools writes them: ``type`` ``"send"``/``"receive"``, ``time`` in
+seconds since the epoch, ``opcode`` 1 (text) or 2 (binary, ``data`` in
+base64), ``data``.  HAR has no place for state changes, errors, closes,
+pings or pongs, so only text and binary packets are exported; use NDJSON
+to keep everything.
+
+Every write is atomic: the file is written under a temporary name in the
+same directory, flushed to disk (``fsync``) and renamed over the target
+(``os.replace``), so a crash, an exception or a full disk leaves either the
+old file or the whole new one, never a truncated file behind a success.
+Every failure raises :class:`~wsconsole.errors.CaptureError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from wsconsole import __version__
+from wsconsole.errors import CaptureError
+from wsconsole.log import BYTES_KINDS, Direction, Entry, EntryKind
+from wsconsole.payload import byte_size
+
+_DIRECTION_NAMES = {Direction.SENT: "sent", Direction.RECEIVED: "received", Direction.LOCAL: "local"}
+_DIRECTIONS = {name: direction for direction, name in _DIRECTION_NAMES.items()}
+_KINDS = {kind.value: kind for kind in EntryKind}
+_SIZED_KINDS = (EntryKind.TEXT, EntryKind.BINARY, EntryKind.PING, EntryKind.PONG)
+
+
+# -- atomic writing ------------------------------------------------------------------
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[IO[str]], None]) -> None:
+    """Calls ``write(file)`` on a temporary file, then puts it in place of ``path`` at once.
+
+    The temporary file lives in the same directory (a rename across file
+    systems would not be atomic) and is removed if anything fails.
+
+    Raises:
+        CaptureError: The file could not be written; ``path`` is untouched.
+    """
+    target = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(target))
+    try:
+        fd, temp_path = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise CaptureError(target, f"cannot write here: {exc.strerror or exc}") from exc
+    try:
+        with open(fd, "w", encoding="utf-8", newline="\n") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp_path, target)
+    except BaseException as exc:
+        try:
+            os.unlink(temp_path)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise CaptureError(target, f"cannot write: {exc.strerror or exc}") from exc
+        raise
+    _sync_directory(directory)
+
+
+def _sync_directory(directory: str) -> None:
+    # Makes the rename itself durable on POSIX; Windows cannot open a directory
+    # and commits renames with the file system's own journal.
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# -- NDJSON ----------------------------------------------------------------------------
+
+
+def entry_to_json(entry: Entry) -> dict[str, Any]:
+    """The NDJSON object of one entry."""
+    obj: dict[str, Any] = {
+        "time": entry.time_s,
+        "direction": _DIRECTION_NAMES[entry.direction],
+        "kind": entry.kind.value,
+    }
+    if entry.size is not None:
+        obj["size"] = entry.size
+    if isinstance(entry.data, bytes):
+        obj["base64"] = base64.b64encode(entry.data).decode("ascii")
+    else:
+        obj["text"] = entry.data
+    return obj
+
+
+def entry_from_json(obj: Any) -> Entry:
+    """Builds an entry from its NDJSON object.
+
+    Raises:
+        ValueError: The object is not an entry; the message says why.
+    """
+    if not isinstance(obj, dict):
+        raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+    time_s = obj.get("time")
+    if isinstance(time_s, bool) or not isinstance(time_s, (int, float)):
+        raise ValueError(f"'time' must be a number of seconds, not {time_s!r}")
+    direction = _DIRECTIONS.get(obj.get("direction"))
+    if direction is None:
+        raise ValueError(f"'direction' must be one of {', '.join(_DIRECTIONS)}, not {obj.get('direction')!r}")
+    kind = _KINDS.get(obj.get("kind"))
+    if kind is None:
+        raise ValueError(f"'kind' must be one of {', '.join(_KINDS)}, not {obj.get('kind')!r}")
+    if (direction is Direction.LOCAL) != (kind in (EntryKind.STATE, EntryKind.CLOSE, EntryKind.ERROR)):
+        raise ValueError(f"a {kind.value} entry cannot have direction {_DIRECTION_NAMES[direction]!r}")
+    if kind in BYTES_KINDS:
+        encoded = obj.get("base64")
+        if not isinstance(encoded, str):
+            raise ValueError(f"a {kind.value} entry needs its payload as a 'base64' string")
+        try:
+            data: str | bytes = base64.b64decode(encoded, validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"'base64' is not valid base64: {exc}") from None
+    else:
+        data = obj.get("text")
+        if not isinstance(data, str):
+            raise ValueError(f"a {kind.value} entry needs a 'text' string")
+    size = byte_size(data) if kind in _SIZED_KINDS else None
+    return Entry(float(time_s), kind, direction, data, size)
+
+
+def write_ndjson(path: str | os.PathLike, entries: Iterable[Entry]) -> int:
+    """Writes ``entries`` to ``path`` as NDJSON, atomically; returns how many were written.
+
+    Raises:
+        CaptureError: The file could not be written; ``path`` is untouched.
+    """
+    count = 0
+
+    def write(file: IO[str]) -> None:
+        nonlocal count
+        dumps = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": ")).encode
+        for entry in entries:
+            # ensure_ascii: a lone surrogate in text (possible in a str, not on
+            # the wire) survives as \\udXXX instead of failing to encode.
+            file.write(dumps(entry_to_json(entry)))
+            file.write("\n")
+            count += 1
+
+    write_atomically(path, write)
+    return count
+
+
+def read_ndjson(path: str | os.PathLike) -> list[Entry]:
+    """Reads the entries of an NDJSON file; blank lines are skipped.
+
+    Raises:
+        CaptureError: The file cannot be read, or a line is not an entry
+            (the error names the line and what is wrong with it).
+    """
+    target = os.fspath(path)
+    entries = []
+    try:
+        with open(target, encoding="utf-8") as file:
+            for number, line in enumerate(file, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    entries.append(entry_from_json(json.loads(line)))
+                except ValueError as exc:  # json.JSONDecodeError is a ValueError
+                    raise CaptureError(target, str(exc), number) from None
+    except OSError as exc:
+        raise CaptureError(target, f"cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CaptureError(target, f"not UTF-8 text (byte {exc.start} of a read block)") from None
+    return entries
+
+
+# -- HAR -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HarConnection:
+    """The WebSocket packets of one HAR entry.
+
+    Attributes:
+        url: The URL the connection was made to.
+        entries: Its packets as log entries, in the file's order.
+    """
+
+    url: str
+    entries: list[Entry]
+
+
+def _iso_time(time_s: float) -> str:
+    moment = datetime.datetime.fromtimestamp(time_s, datetime.timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def har_message(entry: Entry) -> dict[str, Any] | None:
+    """The ``_webSocketMessages`` item of a packet entry, or None for anything HAR cannot hold."""
+    if entry.kind not in (EntryKind.TEXT, EntryKind.BINARY) or entry.direction is Direction.LOCAL:
+        return None
+    binary = isinstance(entry.data, bytes)
+    return {
+        "type": "send" if entry.direction is Direction.SENT else "receive",
+        "time": entry.time_s,
+        "opcode": 2 if binary else 1,  # RFC 6455 section 5.2: 0x1 text, 0x2 binary
+        "data": base64.b64encode(entry.data).decode("ascii") if binary else entry.data,
+    }
+
+
+def write_har(path: str | os.PathLike, entries: Iterable[Entry], url: str, *, subprotocol: str = "") -> int:
+    """Writes the packets of ``entries`` as one HAR WebSocket entry for ``url``, atomically.
+
+    Args:
+        path: The file to write.
+        entries: Log entries; only text and binary packets are written.
+        url: The ws:// or wss:// URL the packets went over.
+        subprotocol: The negotiated subprotocol, recorded as the response's
+            ``Sec-WebSocket-Protocol`` header when not empty.
+
+    Returns:
+        How many packets were written.
+
+    Raises:
+        CaptureError: The file could not be written; ``path`` is untouched.
+    """
+    messages = [message for message in map(har_message, entries) if message is not None]
+    started_s = messages[0]["time"] if messages else datetime.datetime.now(datetime.timezone.utc).timestamp()
+    response_headers = [{"name": "Upgrade", "value": "websocket"}, {"name": "Connection", "value": "Upgrade"}]
+    if subprotocol:
+        response_headers.append({"name": "Sec-WebSocket-Protocol", "value": subprotocol})
+    har = {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "wsconsole", "version": __version__},
+            "pages": [],
+            "entries": [
+                {
+                    "_resourceType": "websocket",
+                    "startedDateTime": _iso_time(started_s),
+                    "time": 0,
+                    "request": {
+                        "method": "GET",
+                        "url": url,
+                        "httpVersion": "HTTP/1.1",
+                        "cookies": [],
+                        "headers": [],
+                        "queryString": [],
+                        "headersSize": -1,
+                        "bodySize": 0,
+                    },
+                    "response": {
+                        "status": 101,
+                        "statusText": "Switching Protocols",
+                        "httpVersion": "HTTP/1.1",
+                        "cookies": [],
+                        "headers": response_headers,
+                        "content": {"size": 0, "mimeType": "x-unknown"},
+                        "redirectURL": "",
+                        "headersSize": -1,
+                        "bodySize": 0,
+                    },
+                    "cache": {},
+                    "timings": {"send": 0, "wait": 0, "receive": 0},
+                    "_webSocketMessages": messages,
+                }
+            ],
+        }
+    }
+    write_atomically(path, lambda file: json.dump(har, file, indent=2, ensure_ascii=True))
+    return len(messages)
+
+
+def _har_entry(message: Any, where: str) -> Entry:
+    if not isinstance(message, dict):
+        raise ValueError(f"{where} is not an object")
+    kind_name = message.get("type")
+    if kind_name not in ("send", "receive"):
+        raise ValueError(f"{where}: 'type' must be 'send' or 'receive', not {kind_name!r}")
+    time_s = message.get("time")
+    if isinstance(time_s, bool) or not isinstance(time_s, (int, float)):
+        raise ValueError(f"{where}: 'time' must be a number of seconds, not {time_s!r}")
+    data = message.get("data", "")
+    if not isinstance(data, str):
+        raise ValueError(f"{where}: 'data' must be a string")
+    opcode = message.get("opcode")
+    direction = Direction.SENT if kind_name == "send" else Direction.RECEIVED
+    if opcode == 1:
+        return Entry(float(time_s), EntryKind.TEXT, direction, data, byte_size(data))
+    if opcode == 2:
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"{where}: binary 'data' is not valid base64: {exc}") from None
+        return Entry(float(time_s), EntryKind.BINARY, direction, raw, len(raw))
+    raise ValueError(f"{where}: 'opcode' must be 1 (text) or 2 (binary), not {opcode!r}")
+
+
+def read_har(path: str | os.PathLike) -> list[HarConnection]:
+    """Reads the WebSocket connections of a HAR file (Chrome DevTools' or ours).
+
+    HAR entries without ``_webSocketMessages`` (ordinary HTTP requests) are skipped.
+
+    Raises:
+        CaptureError: The file cannot be read, is not a HAR, or a message is malformed.
+    """
+    target = os.fspath(path)
+    try:
+        with open(target, encoding="utf-8-sig") as file:  # -sig: some tools write a BOM
+            har = json.load(file)
+    except OSError as exc:
+        raise CaptureError(target, f"cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError:
+        raise CaptureError(target, "not UTF-8 text") from None
+    except ValueError as exc:
+        raise CaptureError(target, f"not JSON: {exc}") from None
+    log = har.get("log") if isinstance(har, dict) else None
+    har_entries = log.get("entries") if isinstance(log, dict) else None
+    if not isinstance(har_entries, list):
+        raise CaptureError(target, "not a HAR file: no log.entries list")
+    connections = []
+    for number, har_entry in enumerate(har_entries):
+        if not isinstance(har_entry, dict) or "_webSocketMessages" not in har_entry:
+            continue
+        messages = har_entry["_webSocketMessages"]
+        request = har_entry.get("request")
+        url = request.get("url", "") if isinstance(request, dict) else ""
+        if not isinstance(messages, list):
+            raise CaptureError(target, f"entry {number}: _webSocketMessages is not a list")
+        try:
+            entries = [_har_entry(message, f"entry {number}, message {i}") for i, message in enumerate(messages)]
+        except ValueError as exc:
+            raise CaptureError(target, str(exc)) from None
+        connections.append(HarConnection(str(url), entries))
+    return connections
