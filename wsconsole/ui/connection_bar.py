@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from wsconsole.peer import ReadyState
 from wsconsole.ui.log_model import format_time
@@ -81,6 +81,17 @@ class ConnectionBar(QWidget):
         for button in (self.options_button, self.ping_button):
             button.setFixedWidth(self.fontMetrics().horizontalAdvance(button.text()) + 28)
 
+        self.reconnect_check = QCheckBox("Reconnect", objectName="reconnectCheck")
+        self.reconnect_check.setAccessibleName("Reconnect automatically after an unexpected close")
+        # The countdown of a pending automatic reconnect; hidden when none is pending.
+        self.reconnect_label = QLabel(objectName="reconnectLabel")
+        self.reconnect_label.setStyleSheet(
+            "QLabel#reconnectLabel { background: #e0a100; color: #1f1f1f; border-radius: 10px;"
+            " padding: 4px 10px; }"
+        )
+        self.reconnect_label.setAccessibleName("Automatic reconnect")
+        self.reconnect_label.hide()
+
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.state_label)
@@ -88,6 +99,8 @@ class ConnectionBar(QWidget):
         layout.addWidget(self.url_edit, 1)
         layout.addWidget(self.connect_button)
         layout.addWidget(self.since_label)
+        layout.addWidget(self.reconnect_label)
+        layout.addWidget(self.reconnect_check)
         layout.addWidget(self.options_button)
         layout.addWidget(self.ping_button)
         self.set_state(ReadyState.CLOSED, None)
@@ -102,6 +115,11 @@ class ConnectionBar(QWidget):
     def set_insecure(self, insecure: bool) -> None:
         """Shows or hides the warning that certificate checks are off."""
         self.insecure_badge.setVisible(insecure)
+
+    def set_reconnect_status(self, text: str) -> None:
+        """Shows a pending reconnect's countdown (e.g. "reconnecting in 3 s, attempt 2/5"); "" hides it."""
+        self.reconnect_label.setText(text)
+        self.reconnect_label.setVisible(bool(text))
 
     def set_state(self, state: ReadyState, time_s: float | None) -> None:
         """Shows ``state``, entered at ``time_s`` (epoch s; None: not yet known)."""
