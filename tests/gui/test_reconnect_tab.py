@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtGui import QAction
 
 from wsconsole.peer import ReadyState
 from wsconsole.reconnect import ReconnectPolicy
@@ -62,11 +62,11 @@ def drop_newest(qtbot, server):
 def test_reconnect_is_off_by_default(qtbot, window, server):
     tab = window.current_tab
     assert not tab.reconnect_enabled
-    assert not window.findChild(QCheckBox, "reconnectCheck").isChecked()
+    assert not window.findChild(QAction, "reconnectAction").isChecked()
     connect(qtbot, tab, server.url)
     drop_newest(qtbot, server)
     qtbot.waitUntil(lambda: tab.ready_state == ReadyState.CLOSED, timeout=WAIT_MS)
-    assert not tab.is_reconnecting and not tab.connection_bar.reconnect_label.isVisible()
+    assert not tab.is_reconnecting and not tab.connection_bar.reconnect_banner.isVisible()
 
 
 def test_reconnects_after_the_server_drops_the_client_with_a_countdown(qtbot, window, server):
@@ -77,16 +77,18 @@ def test_reconnects_after_the_server_drops_the_client_with_a_countdown(qtbot, wi
     connect(qtbot, tab, server.url)
     drop_newest(qtbot, server)
     qtbot.waitUntil(lambda: tab.is_reconnecting, timeout=WAIT_MS)
-    assert tab.connection_bar.reconnect_label.isVisibleTo(tab)
+    assert tab.connection_bar.reconnect_banner.isVisibleTo(tab)
     assert tab.connection_bar.reconnect_label.text() in ("reconnecting in 1 s, attempt 1/3", "reconnecting, attempt 1/3")
     qtbot.waitUntil(lambda: len(server.connected) == 2, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: tab.ready_state == ReadyState.OPEN, timeout=WAIT_MS)
     countdown = [text for text in shown if text]
     assert countdown[0] == "reconnecting in 1 s, attempt 1/3"
     assert "reconnecting, attempt 1/3" in countdown  # while the attempt ran
-    assert shown[-1] == "" and not tab.connection_bar.reconnect_label.isVisibleTo(tab)
+    assert shown[-1] == "" and not tab.connection_bar.reconnect_banner.isVisibleTo(tab)
     assert not tab.is_reconnecting
-    assert any(text.startswith("reconnecting in 0.5 s (attempt 1/3)") for text in log_texts(tab))
+    texts = log_texts(tab)
+    scheduled = texts.index("reconnecting in 0.5 s (attempt 1/3)")
+    assert texts[scheduled - 1].startswith("-1 (no close frame)")  # after the close it follows
     # A second loss starts again from the first delay: the success reset the count.
     shown.clear()
     drop_newest(qtbot, server)
@@ -107,7 +109,7 @@ def test_gives_up_after_max_attempts_when_the_server_is_gone(qtbot, window, serv
     numbers = [text.rsplit(" ", 1)[1] for text in attempts]
     assert numbers == sorted(numbers) and set(numbers) == {"1/3", "2/3", "3/3"}
     assert sum("refused" in text for text in log_texts(tab)) == 3
-    assert not tab.connection_bar.reconnect_label.isVisibleTo(tab)
+    assert not tab.connection_bar.reconnect_banner.isVisibleTo(tab)
 
 
 def test_manual_actions_cancel_a_pending_reconnect(qtbot, window, server):
@@ -131,7 +133,7 @@ def test_manual_actions_cancel_a_pending_reconnect(qtbot, window, server):
     url_edit.setFocus()
     qtbot.keyClick(url_edit, Qt.Key.Key_End)
     qtbot.keyClicks(url_edit, "x")
-    assert not tab.is_reconnecting and not tab.connection_bar.reconnect_label.isVisibleTo(tab)
+    assert not tab.is_reconnecting and not tab.connection_bar.reconnect_banner.isVisibleTo(tab)
     assert "reconnect cancelled: the URL was edited" in log_texts(tab)
     assert tab.ready_state == ReadyState.CLOSED
 
@@ -145,7 +147,7 @@ def test_manual_actions_cancel_a_pending_reconnect(qtbot, window, server):
     connect(qtbot, tab, server.url)
     drop_newest(qtbot, server)
     qtbot.waitUntil(lambda: tab.is_reconnecting, timeout=WAIT_MS)
-    tab.connection_bar.reconnect_check.click()
+    tab.connection_bar.reconnect_action.trigger()
     assert not tab.is_reconnecting and tab.reconnect_status == ""
 
 
@@ -158,3 +160,33 @@ def test_closing_a_tab_during_the_countdown_stops_it(qtbot, window, server):
     qtbot.waitUntil(lambda: tab.is_reconnecting, timeout=WAIT_MS)
     window.close_tab(window.tabs.indexOf(tab))
     assert window.tabs.count() == 1 and not tab.is_reconnecting
+
+
+def test_the_banner_cancel_button_stops_a_pending_reconnect(qtbot, window, server):
+    tab = window.current_tab
+    tab.set_reconnect_policy(ReconnectPolicy(initial_delay_s=30.0))
+    tab.set_reconnect_enabled(True)
+    connect(qtbot, tab, server.url)
+    drop_newest(qtbot, server)
+    qtbot.waitUntil(lambda: tab.connection_bar.reconnect_banner.isVisibleTo(tab), timeout=WAIT_MS)
+    qtbot.mouseClick(tab.connection_bar.reconnect_cancel_button, Qt.MouseButton.LeftButton)
+    assert not tab.is_reconnecting and not tab.connection_bar.reconnect_banner.isVisibleTo(tab)
+    assert "reconnect cancelled" in log_texts(tab)
+
+
+def test_backoff_typed_in_the_menu_is_the_tabs_policy(qtbot, window):
+    tab = window.current_tab
+    bar = tab.connection_bar
+    assert tab.reconnect_policy == ReconnectPolicy()  # the defaults until edited
+    bar.initial_delay_spin.setValue(0.5)
+    bar.factor_spin.setValue(3.0)
+    bar.max_delay_spin.setValue(0.2)  # below the first wait: taken as the first wait
+    bar.max_attempts_spin.setValue(7)
+    assert tab.reconnect_policy == ReconnectPolicy(initial_delay_s=0.5, factor=3.0, max_delay_s=0.5, max_attempts=7)
+    assert "at most 7 attempts" in bar.reconnect_button.toolTip() and "off" in bar.reconnect_button.toolTip()
+    bar.reconnect_action.trigger()
+    assert tab.reconnect_enabled and bar.reconnect_button.text().startswith("↻")
+    # A duplicate gets the same switch and backoff, shown in its own menu.
+    copy = window.duplicate_tab(0)
+    assert copy.reconnect_enabled and copy.reconnect_policy == tab.reconnect_policy
+    assert copy.connection_bar.max_attempts_spin.value() == 7

@@ -119,7 +119,6 @@ class ConnectionTab(QWidget):
         self._build_widgets()
         self._wire()
         self.connection_bar.set_url(url)
-        self.connection_bar.reconnect_check.setToolTip(self._reconnect_tooltip())
         self._update_counters()
 
     # -- construction --------------------------------------------------------
@@ -181,7 +180,9 @@ class ConnectionTab(QWidget):
         bar.disconnect_requested.connect(self._on_disconnect_clicked)
         bar.url_edit.textEdited.connect(self._on_url_edited)
         bar.url_edit.textChanged.connect(lambda _text: self._emit_title())
-        bar.reconnect_check.toggled.connect(self._on_reconnect_toggled)
+        bar.reconnect_toggled.connect(self._on_reconnect_toggled)
+        bar.reconnect_policy_edited.connect(self._on_policy_edited)
+        bar.reconnect_cancel_requested.connect(self._on_cancel_clicked)
         self.composer.send_requested.connect(self.send)
         self.close_panel.close_requested.connect(self._on_close_clicked)
         bar.options_requested.connect(self.options_requested)
@@ -241,11 +242,11 @@ class ConnectionTab(QWidget):
 
     @property
     def reconnect_enabled(self) -> bool:
-        return self.connection_bar.reconnect_check.isChecked()
+        return self.connection_bar.reconnect_enabled
 
     def set_reconnect_enabled(self, on: bool) -> None:
         """Turns automatic reconnect on or off (off cancels a pending attempt)."""
-        self.connection_bar.reconnect_check.setChecked(on)
+        self.connection_bar.reconnect_action.setChecked(on)
 
     @property
     def reconnect_policy(self) -> ReconnectPolicy:
@@ -255,7 +256,7 @@ class ConnectionTab(QWidget):
         """Sets the backoff; a pending attempt is cancelled (the next loss uses the new one)."""
         self.cancel_reconnect()
         self._reconnect = ReconnectSchedule(policy)
-        self.connection_bar.reconnect_check.setToolTip(self._reconnect_tooltip())
+        self.connection_bar.set_reconnect_policy(policy)
 
     @property
     def reconnect_status(self) -> str:
@@ -405,17 +406,20 @@ class ConnectionTab(QWidget):
         if not on:
             self.cancel_reconnect()
 
-    def _reconnect_tooltip(self) -> str:
-        p = self._reconnect.policy
-        return (
-            "After a close you did not ask for, connect again: first after "
-            f"{p.initial_delay_s:g} s, each wait ×{p.factor:g} up to {p.max_delay_s:g} s, "
-            f"at most {p.max_attempts} attempts. Connect, Disconnect or editing the URL cancels it."
-        )
+    def _on_policy_edited(self, policy: ReconnectPolicy) -> None:
+        self.cancel_reconnect()
+        self._reconnect = ReconnectSchedule(policy)
+
+    def _on_cancel_clicked(self) -> None:
+        if self._reconnect.is_active:
+            self.cancel_reconnect()
+            self.log.add_event(EntryKind.STATE, "reconnect cancelled")
 
     # -- reconnect -------------------------------------------------------------
 
     def _after_closed(self, old: ReadyState) -> None:
+        if self.driver.ready_state != ReadyState.CLOSED:
+            return  # connected again meanwhile
         if self._user_closed or not self.reconnect_enabled:
             self.cancel_reconnect()
             return
@@ -469,7 +473,8 @@ class ConnectionTab(QWidget):
             self._reconnect.succeeded()
             self.cancel_reconnect()
         elif event.new == ReadyState.CLOSED:
-            self._after_closed(event.old)
+            # After this tick's remaining events, so the close entry comes before "reconnecting in".
+            QTimer.singleShot(0, self, lambda old=event.old: self._after_closed(old))
         self.state_changed.emit(event)
 
     def _on_packets_received(self, batch: list) -> None:
