@@ -133,7 +133,7 @@ def test_closing_an_open_tab_sends_going_away(qtbot, window):
     assert window.tabs.count() == 1 and window.current_tab is first
     qtbot.waitUntil(lambda: 'close requested: 1001 "going away"' in server_log(window), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: clients.rowCount() == 0, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: not window._closing_drivers, timeout=WAIT_MS)  # its handshake finished
+    qtbot.waitUntil(lambda: not window.closing_drivers, timeout=WAIT_MS)  # its handshake finished
 
 
 def test_closing_the_last_tab_leaves_one_empty_tab(qtbot, window):

@@ -172,6 +172,11 @@ class MainWindow(QMainWindow):
         """The tab shown (there is always one)."""
         return self.tabs.currentWidget()
 
+    @property
+    def closing_drivers(self) -> tuple[PeerDriver, ...]:
+        """Drivers of closed tabs whose closing handshake has not finished yet."""
+        return tuple(self._closing_drivers)
+
     def tab(self, index: int) -> ConnectionTab:
         return self.tabs.widget(index)
 
