@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from wsconsole import __version__
 from wsconsole.errors import ServerError
 from wsconsole.peer import ReadyState
+# The two constants lived here before tabs; still importable from here.
 from wsconsole.ui.connection_tab import CONFIRM_CLEAR_ENTRIES, COUNTERS_REFRESH_MS, ConnectionTab  # noqa: F401
 from wsconsole.ui.driver import POLL_INTERVAL_MS, PeerDriver
 from wsconsole.ui.server_driver import DEFAULT_PORT, ServerDriver
