@@ -39,8 +39,13 @@ def open_tab(qtbot, tab) -> None:
     qtbot.waitUntil(lambda: tab.ready_state == ReadyState.OPEN, timeout=WAIT_MS)
 
 
-def server_log(window) -> str:
-    return window.server_panel.events_view.toPlainText()
+def close_requests(window) -> list:
+    """(code, reason) of every close frame the embedded server receives from now on."""
+    seen: list = []
+    window.server_driver.events_received.connect(
+        lambda events: seen.extend((e.code, e.reason) for e in events if e.kind is ServerEventKind.CLOSE_REQUESTED)
+    )
+    return seen
 
 
 def test_find_child_still_finds_the_first_tabs_widgets(qtbot, window):
@@ -126,25 +131,27 @@ def test_duplicate_copies_url_and_options_but_does_not_connect(qtbot, window):
 def test_closing_an_open_tab_sends_going_away(qtbot, window):
     first = window.current_tab
     second = window.new_tab()
+    closes = close_requests(window)
     open_tab(qtbot, second)
     clients = window.findChild(QTableView, "serverClientsView").model()
     qtbot.waitUntil(lambda: clients.rowCount() == 1, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.count() == 1 and window.current_tab is first
-    qtbot.waitUntil(lambda: 'close requested: 1001 "going away"' in server_log(window), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: closes == [(1001, "going away")], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: clients.rowCount() == 0, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not window.closing_drivers, timeout=WAIT_MS)  # its handshake finished
 
 
 def test_closing_the_last_tab_leaves_one_empty_tab(qtbot, window):
     first = window.current_tab
+    closes = close_requests(window)
     open_tab(qtbot, first)
     window.tabs.tabCloseRequested.emit(0)
     assert window.tabs.count() == 1
     fresh = window.current_tab
     assert fresh is not first and fresh.ready_state == ReadyState.CLOSED
     assert window.findChild(QLineEdit, "urlEdit") is fresh.connection_bar.url_edit
-    qtbot.waitUntil(lambda: 'close requested: 1001 "going away"' in server_log(window), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: closes == [(1001, "going away")], timeout=WAIT_MS)
 
 
 def test_ctrl_t_adds_a_tab_with_the_server_url(qtbot, window):
