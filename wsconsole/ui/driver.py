@@ -2,21 +2,35 @@
 
 All of it runs on the GUI thread.  The peer's reader thread never touches a
 Qt object: it queues what it sees, and this driver picks that up on a tick.
+
+Wake-ups: a peer that offers ``wakeup_socket`` (a socket that becomes
+readable when the reader thread has queued something, and that ``poll()``
+drains) is watched with a QSocketNotifier, so news is handled as soon as it
+arrives instead of on the next tick, and the timer slows to a heartbeat that
+only enforces the connect and close timeouts.  A QSocketNotifier on a socket
+works on Windows as well as on Unix.  A peer without it is polled every
+POLL_INTERVAL_MS, as before.
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 from wsconsole.peer import Closed, ErrorOccurred, ReadyState, StateChanged, WebSocketPeer
 
 POLL_INTERVAL_MS = 10
 """How often the peer is polled while a connection is not CLOSED."""
 
+HEARTBEAT_INTERVAL_MS = 100
+"""How often the peer is polled when it wakes the driver itself (deadlines only)."""
+
 MAX_PACKETS_PER_TICK = 2000
 """Packets taken per tick: a flood is spread over ticks instead of freezing the window."""
+
+WAKEUP_SOCKET_ATTRIBUTE = "wakeup_socket"
+"""The peer attribute the driver looks for (see the module docstring)."""
 
 
 class PeerDriver(QObject):
@@ -46,6 +60,16 @@ class PeerDriver(QObject):
         self._timer.setObjectName("peerPollTimer")
         self._timer.setInterval(POLL_INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
+        # Packets left after a tick (a flood) are taken on the next pass of
+        # the event loop rather than a whole interval later: paints and
+        # input still run in between, but the queue does not wait idle.
+        self._more = QTimer(self)
+        self._more.setObjectName("peerBacklogTimer")
+        self._more.setSingleShot(True)
+        self._more.setInterval(0)
+        self._more.timeout.connect(self._tick)
+        self._notifier: QSocketNotifier | None = None
+        self._watch_wakeups()
 
     @property
     def ready_state(self) -> ReadyState:
@@ -54,6 +78,20 @@ class PeerDriver(QObject):
     @property
     def is_polling(self) -> bool:
         return self._timer.isActive()
+
+    @property
+    def wakes_on_data(self) -> bool:
+        """True if the peer wakes this driver when data arrives (the timer is only a heartbeat)."""
+        return self._notifier is not None
+
+    def _watch_wakeups(self) -> None:
+        sock = getattr(self.peer, WAKEUP_SOCKET_ATTRIBUTE, None)
+        if sock is None:
+            return
+        self._notifier = QSocketNotifier(sock.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.setObjectName("peerWakeupNotifier")
+        self._notifier.activated.connect(self._tick)
+        self._timer.setInterval(HEARTBEAT_INTERVAL_MS)
 
     def connect_to_url(self, url: str, **options) -> None:
         """Starts connecting; raises ValueError for a malformed URL (nothing else changes then)."""
@@ -79,6 +117,9 @@ class PeerDriver(QObject):
             except Exception:  # noqa: BLE001 - shutting down anyway
                 pass
         self._timer.stop()
+        self._more.stop()
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
 
     def _tick(self) -> None:
         # A timer slot must never raise into Qt: anything unexpected becomes
@@ -87,8 +128,11 @@ class PeerDriver(QObject):
             self._poll_once()
         except Exception as exc:  # noqa: BLE001
             self.error_occurred.emit(ErrorOccurred(f"internal error while polling: {exc!r}", time.time()))
-        if self.peer.ready_state == ReadyState.CLOSED and not self._pending and not self.peer.available_packet_count:
+        backlog = self.peer.available_packet_count
+        if self.peer.ready_state == ReadyState.CLOSED and not self._pending and not backlog:
             self._timer.stop()
+        elif backlog and not self._more.isActive():
+            self._more.start()
 
     def _poll_once(self) -> None:
         peer = self.peer
