@@ -75,12 +75,12 @@ def fmt(value) -> str:
 
 def print_table(rows: list[dict], header: str) -> None:
     print(header)
-    cols = ("benchmark", "ours", "reference", "unit", "ratio", "goal", "met")
+    cols = ("benchmark", "ours", "reference", "unit", "ratio", "goal", "met", "runs")
     table = [cols]
     for r in rows:
         met = {True: "yes", False: "NO", None: "-"}[r.get("met")]
         table.append((r["name"], fmt(r["ours"]), fmt(r["reference"]), r["unit"], fmt(r["ratio"]),
-                      r["goal"], met))
+                      r["goal"], met, str(r.get("runs", ""))))
     widths = [max(len(line[i]) for line in table) for i in range(len(cols))]
     for i, line in enumerate(table):
         print("  ".join(cell.ljust(w) if j in (0, 3, 5) else cell.rjust(w)
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     cores = os.cpu_count()
     header = (f"wsconsole benchmarks, {date}, {cores} cores, Python {platform.python_version()}, "
-              f"median of {runs} run(s){' (quick)' if args.quick else ''}")
+              f"each figure the median of the runs column{' (quick: 1 run)' if args.quick else ''}")
     print_table(rows, header)
     for name, failure in failures.items():
         print(f"FAILED {name}: {failure}")
