@@ -1,4 +1,5 @@
-"""PeerDriver's wake-up path: a peer offering ``wakeup_socket`` is polled when data arrives.
+"""PeerDriver's wake-up path (a peer offering ``wakeup_socket`` is polled when data
+arrives) and its batches (sized to a time budget per tick).
 
 Today's WebSocketPeer has no such hook, so the driver must keep its 10 ms
 timer (the first test).  The hook itself belongs in wsconsole/peer.py; here
@@ -11,13 +12,21 @@ stopped in those tests: only the socket notifier can deliver the echoes.
 from __future__ import annotations
 
 import socket
+import time
 from collections import deque
 
 import pytest
 
 from wsconsole.peer import ReadyState, WebSocketPeer
 from wsconsole.server import EchoServer
-from wsconsole.ui.driver import HEARTBEAT_INTERVAL_MS, MAX_PACKETS_PER_TICK, POLL_INTERVAL_MS, PeerDriver
+from wsconsole.ui.driver import (
+    HEARTBEAT_INTERVAL_MS,
+    MAX_PACKETS_PER_TICK,
+    MIN_PACKETS_PER_TICK,
+    POLL_INTERVAL_MS,
+    TICK_BUDGET_S,
+    PeerDriver,
+)
 
 
 class _WakingInbox(deque):
@@ -135,3 +144,31 @@ def test_a_flood_larger_than_a_tick_is_taken_without_the_timer(qtbot, server, wa
         driver.send(f"p{i}")
     qtbot.waitUntil(lambda: len(received) == count, timeout=20000)
     assert [d for _, d in received] == [f"p{i}" for i in range(count)]
+
+
+def test_slow_receivers_shrink_the_batch_and_lose_nothing(qtbot, server):
+    """A receiver that needs at least 20 ms a batch makes later ticks take fewer packets.
+
+    Not a timing assertion: the sleep sets a floor under each tick's cost, and
+    with it the ceiling TICK_BUDGET_S puts on the batches that follow.
+    """
+    driver = PeerDriver()
+    batches: list[list] = []
+
+    def slow_receiver(batch: list) -> None:
+        batches.append(batch)
+        time.sleep(0.020)  # a receiver doing 20 ms of work, not a wait for anything
+
+    driver.packets_received.connect(slow_receiver)
+    _open(qtbot, driver, server.url)
+    count = 5000
+    for i in range(count):
+        driver.send(f"p{i}")
+    qtbot.waitUntil(lambda: sum(map(len, batches)) == count, timeout=30000)
+    assert [d for batch in batches for _, d in batch] == [f"p{i}" for i in range(count)]
+    first_adapting = next(i for i, b in enumerate(batches) if len(b) >= MIN_PACKETS_PER_TICK)
+    ceiling = int(TICK_BUDGET_S / (0.020 / MAX_PACKETS_PER_TICK))  # per packet >= 20 ms / 2000
+    assert all(len(b) <= ceiling for b in batches[first_adapting + 1:])
+    driver.close()
+    qtbot.waitUntil(lambda: not driver.is_polling, timeout=5000)
+    driver.deleteLater()

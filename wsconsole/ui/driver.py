@@ -27,7 +27,13 @@ HEARTBEAT_INTERVAL_MS = 100
 """How often the peer is polled when it wakes the driver itself (deadlines only)."""
 
 MAX_PACKETS_PER_TICK = 2000
-"""Packets taken per tick: a flood is spread over ticks instead of freezing the window."""
+"""Most packets taken per tick: a flood is spread over ticks instead of freezing the window."""
+
+MIN_PACKETS_PER_TICK = 50
+"""Fewest packets taken per tick while a backlog remains, however slow the receivers are."""
+
+TICK_BUDGET_S = 0.008
+"""Time a tick aims to take, receivers of the signals included: the batch size adapts to it."""
 
 WAKEUP_SOCKET_ATTRIBUTE = "wakeup_socket"
 """The peer attribute the driver looks for (see the module docstring)."""
@@ -69,6 +75,7 @@ class PeerDriver(QObject):
         self._more.setInterval(0)
         self._more.timeout.connect(self._tick)
         self._notifier: QSocketNotifier | None = None
+        self._batch = MAX_PACKETS_PER_TICK  # packets per tick, adapted to TICK_BUDGET_S
         self._watch_wakeups()
 
     @property
@@ -124,20 +131,30 @@ class PeerDriver(QObject):
     def _tick(self) -> None:
         # A timer slot must never raise into Qt: anything unexpected becomes
         # an error event, and polling stops if the peer is CLOSED.
+        start_s = time.perf_counter()
         try:
-            self._poll_once()
+            taken = self._poll_once()
         except Exception as exc:  # noqa: BLE001
+            taken = 0
             self.error_occurred.emit(ErrorOccurred(f"internal error while polling: {exc!r}", time.time()))
+        if taken >= MIN_PACKETS_PER_TICK:
+            # What a packet costs (our slots and the log's listeners alike)
+            # decides how many the next tick takes, so a tick stays near the
+            # budget on a slow machine or with a big log instead of stalling
+            # the event loop for tens of milliseconds.
+            per_packet_s = max(time.perf_counter() - start_s, 1e-6) / taken
+            self._batch = int(min(MAX_PACKETS_PER_TICK, max(MIN_PACKETS_PER_TICK, TICK_BUDGET_S / per_packet_s)))
         backlog = self.peer.available_packet_count
         if self.peer.ready_state == ReadyState.CLOSED and not self._pending and not backlog:
             self._timer.stop()
         elif backlog and not self._more.isActive():
             self._more.start()
 
-    def _poll_once(self) -> None:
+    def _poll_once(self) -> int:
+        """Polls, emits what happened; returns the number of packets emitted."""
         peer = self.peer
         self._pending.extend(peer.poll())
-        count = min(peer.available_packet_count, MAX_PACKETS_PER_TICK)
+        count = min(peer.available_packet_count, self._batch)
         packets = []
         for _ in range(count):
             data = peer.get_packet()
@@ -151,6 +168,7 @@ class PeerDriver(QObject):
             events = [e for e in self._pending if e.time_s < cutoff]
             self._pending = [e for e in self._pending if e.time_s >= cutoff]
         self._emit_in_order(events, packets)
+        return count
 
     def _emit_in_order(self, events: list, packets: list) -> None:
         i = 0
