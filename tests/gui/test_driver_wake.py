@@ -1,5 +1,5 @@
 """PeerDriver's wake-up path (a peer offering ``wakeup_socket`` is polled when data
-arrives) and its batches (sized to a time budget per tick).
+arrives), its polling cadence without one, and its batches (sized to a time budget).
 
 Today's WebSocketPeer has no such hook, so the driver must keep its 10 ms
 timer (the first test).  The hook itself belongs in wsconsole/peer.py; here
@@ -20,7 +20,9 @@ import pytest
 from wsconsole.peer import ReadyState, WebSocketPeer
 from wsconsole.server import EchoServer
 from wsconsole.ui.driver import (
+    FOLLOW_UP_INTERVAL_MS,
     HEARTBEAT_INTERVAL_MS,
+    IDLE_INTERVAL_MS,
     MAX_PACKETS_PER_TICK,
     MIN_PACKETS_PER_TICK,
     POLL_INTERVAL_MS,
@@ -170,5 +172,22 @@ def test_slow_receivers_shrink_the_batch_and_lose_nothing(qtbot, server):
     ceiling = int(TICK_BUDGET_S / (0.020 / MAX_PACKETS_PER_TICK))  # per packet >= 20 ms / 2000
     assert all(len(b) <= ceiling for b in batches[first_adapting + 1:])
     driver.close()
+    qtbot.waitUntil(lambda: not driver.is_polling, timeout=5000)
+    driver.deleteLater()
+
+
+def test_a_quiet_connection_is_polled_slowly_and_a_send_speeds_it_up(qtbot, server):
+    driver = PeerDriver()
+    driver.idle_after_s = 0.05
+    received = []
+    driver.packets_received.connect(received.extend)
+    _open(qtbot, driver, server.url)
+    qtbot.waitUntil(lambda: driver.poll_interval_ms == IDLE_INTERVAL_MS, timeout=5000)
+    driver.send("wake up")
+    assert driver.poll_interval_ms == FOLLOW_UP_INTERVAL_MS
+    qtbot.waitUntil(lambda: [d for _, d in received] == ["wake up"], timeout=5000)
+    qtbot.waitUntil(lambda: driver.poll_interval_ms == IDLE_INTERVAL_MS, timeout=5000)
+    driver.close()
+    assert driver.poll_interval_ms != IDLE_INTERVAL_MS  # CLOSING is not idle: the close deadline is watched
     qtbot.waitUntil(lambda: not driver.is_polling, timeout=5000)
     driver.deleteLater()

@@ -8,8 +8,15 @@ readable when the reader thread has queued something, and that ``poll()``
 drains) is watched with a QSocketNotifier, so news is handled as soon as it
 arrives instead of on the next tick, and the timer slows to a heartbeat that
 only enforces the connect and close timeouts.  A QSocketNotifier on a socket
-works on Windows as well as on Unix.  A peer without it is polled every
-POLL_INTERVAL_MS, as before.
+works on Windows as well as on Unix.
+
+A peer without it is polled on a cadence that follows the traffic: every
+FOLLOW_UP_INTERVAL_MS for a moment after a send (an answer is likely, and
+its latency is what a user measures), every POLL_INTERVAL_MS while packets
+flow or the state is moving, and every IDLE_INTERVAL_MS once an open
+connection has been quiet for ``idle_after_s``, so an idle window costs
+next to nothing.  Unsolicited news after a quiet spell waits at most
+IDLE_INTERVAL_MS.
 """
 
 from __future__ import annotations
@@ -25,6 +32,18 @@ POLL_INTERVAL_MS = 10
 
 HEARTBEAT_INTERVAL_MS = 100
 """How often the peer is polled when it wakes the driver itself (deadlines only)."""
+
+FOLLOW_UP_INTERVAL_MS = 1
+"""How often a peer without wake-ups is polled just after a send."""
+
+FOLLOW_UP_S = 0.05
+"""How long after a send the follow-up cadence lasts."""
+
+IDLE_INTERVAL_MS = 100
+"""How often a peer without wake-ups is polled once an open connection is quiet."""
+
+DEFAULT_IDLE_AFTER_S = 1.0
+"""Quiet time after which an open connection is polled every IDLE_INTERVAL_MS."""
 
 MAX_PACKETS_PER_TICK = 2000
 """Most packets taken per tick: a flood is spread over ticks instead of freezing the window."""
@@ -76,6 +95,9 @@ class PeerDriver(QObject):
         self._more.timeout.connect(self._tick)
         self._notifier: QSocketNotifier | None = None
         self._batch = MAX_PACKETS_PER_TICK  # packets per tick, adapted to TICK_BUDGET_S
+        self.idle_after_s = DEFAULT_IDLE_AFTER_S
+        self._last_activity_s = time.monotonic()  # last packet, event or send
+        self._follow_up_until_s = 0.0
         self._watch_wakeups()
 
     @property
@@ -100,16 +122,40 @@ class PeerDriver(QObject):
         self._notifier.activated.connect(self._tick)
         self._timer.setInterval(HEARTBEAT_INTERVAL_MS)
 
+    @property
+    def poll_interval_ms(self) -> int:
+        """The poll timer's current interval (see the module docstring for the cadence)."""
+        return self._timer.interval()
+
     def connect_to_url(self, url: str, **options) -> None:
         """Starts connecting; raises ValueError for a malformed URL (nothing else changes then)."""
         self.peer.connect_to_url(url, **options)
+        self._last_activity_s = time.monotonic()
         self._tick()  # report CONNECTING at once
         self._timer.start()
 
     def send(self, data: str | bytes) -> None:
         """Sends one packet and signals ``packet_sent``; raises the peer's errors."""
         self.peer.send(data)
+        now = time.monotonic()
+        self._last_activity_s = now
+        self._follow_up_until_s = now + FOLLOW_UP_S
+        self._set_interval(now)
         self.packet_sent.emit(time.time(), data)
+
+    def _set_interval(self, now_s: float) -> None:
+        if self._notifier is not None:
+            interval = HEARTBEAT_INTERVAL_MS
+        elif now_s < self._follow_up_until_s:
+            interval = FOLLOW_UP_INTERVAL_MS
+        elif self.peer.ready_state == ReadyState.OPEN and now_s - self._last_activity_s >= self.idle_after_s:
+            interval = IDLE_INTERVAL_MS
+        else:
+            interval = POLL_INTERVAL_MS
+        if interval != self._timer.interval():
+            # setInterval restarts an active timer: only on a change, so a
+            # busy connection does not keep pushing its next tick back.
+            self._timer.setInterval(interval)
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Starts the closing handshake; raises InvalidCloseError for a code we may not send."""
@@ -145,6 +191,7 @@ class PeerDriver(QObject):
             per_packet_s = max(time.perf_counter() - start_s, 1e-6) / taken
             self._batch = int(min(MAX_PACKETS_PER_TICK, max(MIN_PACKETS_PER_TICK, TICK_BUDGET_S / per_packet_s)))
         backlog = self.peer.available_packet_count
+        self._set_interval(time.monotonic())
         if self.peer.ready_state == ReadyState.CLOSED and not self._pending and not backlog:
             self._timer.stop()
         elif backlog and not self._more.isActive():
@@ -153,8 +200,11 @@ class PeerDriver(QObject):
     def _poll_once(self) -> int:
         """Polls, emits what happened; returns the number of packets emitted."""
         peer = self.peer
-        self._pending.extend(peer.poll())
+        news = peer.poll()
+        self._pending.extend(news)
         count = min(peer.available_packet_count, self._batch)
+        if news or count:
+            self._last_activity_s = time.monotonic()
         packets = []
         for _ in range(count):
             data = peer.get_packet()
