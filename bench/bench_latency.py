@@ -12,7 +12,7 @@ Each is measured three ways: the window shown (offscreen) with today's
 peer, polled on the driver's adaptive timer (1 ms just after a send, 10 ms
 while traffic flows, 100 ms once quiet); the same with the peer wake-up hook prototyped in
 bench/_wakeable_peer.py (the driver then polls when data arrives and keeps
-a 100 ms heartbeat); and with the window hidden, which leaves out painting.
+a 100 ms heartbeat); and with the window hidden, which leaves out painting, both ways.
 """
 
 from __future__ import annotations
@@ -142,6 +142,7 @@ def run(quick: bool = False) -> list[dict]:
     for shown, wake, label in (
         (True, False, "window shown, adaptive poll timer (today's peer)"),
         (True, True, "window shown, peer wake-up prototype"),
+        (False, False, "window hidden, adaptive poll timer (today's peer)"),
         (False, True, "window hidden, peer wake-up prototype"),
     ):
         r = measure(app, count, idle_s, n, shown=shown, wake=wake)
