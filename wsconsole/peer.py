@@ -969,6 +969,17 @@ class _Connection:
             opcode = frame.opcode
             if close_received:
                 continue  # section 5.5.1: nothing may follow a close frame; ignore it
+            if opcode >= ABNF.OPCODE_CLOSE and (len(frame.data) > 125 or not frame.fin):
+                # Section 5.5: control frames carry at most 125 bytes and are
+                # never fragmented.  websocket-client checks the length of
+                # close frames only, so a 126-byte ping would be answered
+                # (Autobahn case 2.5).
+                self._fail(
+                    CloseCode.PROTOCOL_ERROR,
+                    f"protocol error from the peer: a control frame (opcode {opcode:#x}) "
+                    + ("of more than 125 bytes" if len(frame.data) > 125 else "that is fragmented"),
+                )
+                return
             if opcode in (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY):
                 if fragmented_opcode is not None:
                     self._fail(
