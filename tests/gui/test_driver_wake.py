@@ -1,19 +1,15 @@
-"""PeerDriver's wake-up path (a peer offering ``wakeup_socket`` is polled when data
-arrives), its polling cadence without one, and its batches (sized to a time budget).
+"""PeerDriver's wake-up path (WebSocketPeer's ``wakeup_socket`` gets the peer polled
+when data arrives), its polling cadence without one, and its batches (sized to a
+time budget).
 
-Today's WebSocketPeer has no such hook, so the driver must keep its 10 ms
-timer (the first test).  The hook itself belongs in wsconsole/peer.py; here
-a test-only subclass provides it (the reader thread's inbox writes one byte
-to a socketpair, poll() drains it) so the driver side is proven against a
-real peer, a real embedded server and the real Qt event loop.  The timer is
-stopped in those tests: only the socket notifier can deliver the echoes.
+The waking tests stop the driver's timer: only the socket notifier can deliver
+the echoes then.  A peer without the hook (a subclass hiding it, as a third-party
+peer would lack it) must still be polled on the timer.
 """
 
 from __future__ import annotations
 
-import socket
 import time
-from collections import deque
 
 import pytest
 
@@ -31,59 +27,10 @@ from wsconsole.ui.driver import (
 )
 
 
-class _WakingInbox(deque):
-    def append(self, item) -> None:  # reader thread
-        super().append(item)
-        self.wake()
+class TimerOnlyPeer(WebSocketPeer):
+    """WebSocketPeer with the wake-up hook hidden."""
 
-
-class WakingPeer(WebSocketPeer):
-    """WebSocketPeer plus the wake-up hook the driver looks for."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.wakeup_socket, self._writer = socket.socketpair()
-        self.wakeup_socket.setblocking(False)
-        self._writer.setblocking(False)
-        self._pending = False
-
-    def _wake(self) -> None:
-        if not self._pending:
-            self._pending = True
-            try:
-                self._writer.send(b"\0")
-            except OSError:
-                pass
-
-    # WebSocketPeer stores each new connection in _conn before starting its
-    # reader thread; giving it a waking inbox there leaves no window for a race.
-    @property
-    def _conn(self):
-        return self.__dict__.get("_conn_value")
-
-    @_conn.setter
-    def _conn(self, conn) -> None:
-        if conn is not None and not isinstance(conn.inbox, _WakingInbox):
-            inbox = _WakingInbox(conn.inbox)
-            inbox.wake = self._wake
-            conn.inbox = inbox
-        self.__dict__["_conn_value"] = conn
-
-    def poll(self):
-        # Drain, then re-arm: re-arming first would let the reader's byte be
-        # drained while its wake-up still counts as pending, and the next
-        # packet would wait for no one (a lost wake-up).
-        try:
-            while self.wakeup_socket.recv(4096):
-                pass
-        except BlockingIOError:
-            pass
-        self._pending = False
-        return super().poll()
-
-    def dispose(self) -> None:
-        self.wakeup_socket.close()
-        self._writer.close()
+    wakeup_socket = None
 
 
 @pytest.fixture
@@ -94,11 +41,12 @@ def server():
 
 @pytest.fixture
 def waking_driver(qtbot):
-    peer = WakingPeer()
+    peer = WebSocketPeer()
     driver = PeerDriver(peer)
     yield driver
+    wakeup_socket = peer.wakeup_socket
     driver.shutdown()
-    peer.dispose()
+    assert wakeup_socket.fileno() == -1  # shutdown() disposed of it
     driver.deleteLater()
 
 
@@ -107,8 +55,8 @@ def _open(qtbot, driver: PeerDriver, url: str) -> None:
     qtbot.waitUntil(lambda: driver.ready_state == ReadyState.OPEN, timeout=5000)
 
 
-def test_todays_peer_is_polled_on_the_timer(qtbot, server):
-    driver = PeerDriver()
+def test_a_peer_without_the_hook_is_polled_on_the_timer(qtbot, server):
+    driver = PeerDriver(TimerOnlyPeer())
     assert not driver.wakes_on_data
     received = []
     driver.packets_received.connect(received.extend)
@@ -154,7 +102,7 @@ def test_slow_receivers_shrink_the_batch_and_lose_nothing(qtbot, server):
     Not a timing assertion: the sleep sets a floor under each tick's cost, and
     with it the ceiling TICK_BUDGET_S puts on the batches that follow.
     """
-    driver = PeerDriver()
+    driver = PeerDriver(TimerOnlyPeer())
     batches: list[list] = []
 
     def slow_receiver(batch: list) -> None:
@@ -177,7 +125,7 @@ def test_slow_receivers_shrink_the_batch_and_lose_nothing(qtbot, server):
 
 
 def test_a_quiet_connection_is_polled_slowly_and_a_send_speeds_it_up(qtbot, server):
-    driver = PeerDriver()
+    driver = PeerDriver(TimerOnlyPeer())
     driver.idle_after_s = 0.05
     received = []
     driver.packets_received.connect(received.extend)

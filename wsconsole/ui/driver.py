@@ -177,6 +177,11 @@ class PeerDriver(QObject):
         self._more.stop()
         if self._notifier is not None:
             self._notifier.setEnabled(False)
+            self._notifier.deleteLater()
+            self._notifier = None
+        dispose = getattr(self.peer, "dispose", None)
+        if dispose is not None:
+            dispose()  # after the notifier lets go of the wake-up socket
 
     def _tick(self) -> None:
         # A timer slot must never raise into Qt: anything unexpected becomes
