@@ -8,11 +8,9 @@
    connection for a few seconds, as % of one core, against the same window
    with no connection (the server's drain timer and Qt's own wake-ups).
 
-Each is measured three ways: the window shown (offscreen) with today's
-peer, polled on the driver's adaptive timer (1 ms just after a send, 10 ms
-while traffic flows, 100 ms once quiet); the same with the peer wake-up hook prototyped in
-bench/_wakeable_peer.py (the driver then polls when data arrives and keeps
-a 100 ms heartbeat); and with the window hidden, which leaves out painting, both ways.
+Each is measured with the window shown (offscreen) and hidden (which leaves
+out painting). The peer wakes the driver through its wake-up socket when data
+arrives; the driver's timer is a 100 ms heartbeat for the timeouts.
 """
 
 from __future__ import annotations
@@ -29,7 +27,6 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from _common import row, runs  # noqa: E402
-from _wakeable_peer import WakeablePeer  # noqa: E402
 from wsconsole.server import EchoServer  # noqa: E402
 from wsconsole.peer import ReadyState  # noqa: E402
 from wsconsole.ui.main_window import MainWindow  # noqa: E402
@@ -98,13 +95,9 @@ def idle_cpu_percent(app: QApplication, seconds: float) -> float:
     return 100.0 * (time.process_time() - cpu0) / (time.perf_counter() - wall0)
 
 
-def measure(app: QApplication, count: int, idle_s: float, n: int, *, shown: bool, wake: bool) -> dict:
+def measure(app: QApplication, count: int, idle_s: float, n: int, *, shown: bool) -> dict:
     """One window: idle CPU unconnected and connected, then round trips."""
     window = MainWindow(embedded_server=True, server_port=0)
-    if wake:
-        # The prototype of the peer hook the driver looks for (bench/_wakeable_peer.py).
-        window.driver.peer = WakeablePeer()
-        window.driver._watch_wakeups()
     if shown:
         window.show()
     url = window.server_driver.url
@@ -126,8 +119,6 @@ def measure(app: QApplication, count: int, idle_s: float, n: int, *, shown: bool
     finally:
         window.close()
         window.server_driver.stop()
-        if wake:
-            window.driver.peer.dispose()
     return result
 
 
@@ -139,13 +130,8 @@ def run(quick: bool = False) -> list[dict]:
     with EchoServer(port=0) as server:
         ref = statistics.median(plain_round_trips(server.url, count)) * 1000
     rows = []
-    for shown, wake, label in (
-        (True, False, "window shown, adaptive poll timer (today's peer)"),
-        (True, True, "window shown, peer wake-up prototype"),
-        (False, False, "window hidden, adaptive poll timer (today's peer)"),
-        (False, True, "window hidden, peer wake-up prototype"),
-    ):
-        r = measure(app, count, idle_s, n, shown=shown, wake=wake)
+    for shown, label in ((True, "window shown"), (False, "window hidden")):
+        r = measure(app, count, idle_s, n, shown=shown)
         rows.append(row(f"latency send -> echo in the log model, {label}", r["latency_ms"], ref, "ms",
                         goal="median < 1 ms", met=r["latency_ms"] < 1.0,
                         reference_name="websocket-client send()+recv() round trip, same embedded server",
