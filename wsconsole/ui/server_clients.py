@@ -173,6 +173,9 @@ class ClientPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._client_id: int | None = None
+        # The client whose log is shown: stays after it disconnects, so the
+        # lines telling how it ended still arrive.
+        self._shown_id: int | None = None
         self._logs: dict[int, deque[str]] = {}
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
@@ -269,7 +272,7 @@ class ClientPage(QWidget):
 
     def show_client(self, info: ClientInfo | None) -> None:
         """Shows a client's headers and log; ``None`` clears the page."""
-        self._client_id = None if info is None else info.client_id
+        self._client_id = self._shown_id = None if info is None else info.client_id
         self._enable_actions(info is not None)
         if info is None:
             self.title_label.setText("Select a client above")
@@ -297,7 +300,7 @@ class ClientPage(QWidget):
             if log is None:
                 log = self._logs[event.client_id] = deque(maxlen=MAX_CLIENT_LOG_LINES)
             log.append(line)
-            if event.client_id == self._client_id:
+            if event.client_id == self._shown_id:
                 shown.append(line)
             if event.kind is ServerEventKind.DISCONNECTED:
                 # Its row goes too; a page showing it keeps the lines.

@@ -143,7 +143,10 @@ class ModePage(QWidget):
             try:
                 canned = parse_hex(canned)
             except InvalidHexError as exc:
-                raise InvalidConfigError("canned_reply", self.canned_edit.text(), f"invalid hex: {exc}") from exc
+                if self.mode is not ServerMode.CANNED:
+                    canned = config.canned_reply  # unused in this mode: no reason to refuse
+                else:
+                    raise InvalidConfigError("canned_reply", self.canned_edit.text(), f"invalid hex: {exc}") from exc
         return dataclasses.replace(
             config,
             mode=self.mode,

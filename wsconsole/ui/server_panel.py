@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -87,6 +87,7 @@ class ServerPanel(QWidget):
         self._running = False
         self._url = ""
         self._driver: ServerDriver | None = None
+        self._syncing = False
         self._config = ServerConfig()
 
         self.status_label = QLabel(objectName="serverStatusLabel")
@@ -305,11 +306,19 @@ class ServerPanel(QWidget):
 
     def show_clients(self, snapshot: list[ClientInfo]) -> None:
         """Shows a snapshot of the connected clients (ordered by id)."""
-        self.clients_model.sync(snapshot)
-        shown = self.client_page.client_id
-        if shown is not None and self.clients_model.row_of(shown) < 0:
-            # Its row is gone; its page stays, to read how it ended.
-            self.client_page.mark_gone()
+        # While rows go, the view moves the selection to a neighbour; that is
+        # not the user choosing another client, so it is ignored.
+        self._syncing = True
+        try:
+            self.clients_model.sync(snapshot)
+            shown = self.client_page.client_id
+            if shown is not None and self.clients_model.row_of(shown) < 0:
+                self.clients_view.clearSelection()
+                self.clients_view.setCurrentIndex(QModelIndex())
+                # Its row is gone; its page stays, to read how it ended.
+                self.client_page.mark_gone()
+        finally:
+            self._syncing = False
 
     def _log_line(self, text: str) -> None:
         self.events_view.appendPlainText(f"{format_time(time.time())}  {text}")
@@ -325,6 +334,8 @@ class ServerPanel(QWidget):
             self.start_requested.emit(self.port_spin.value())
 
     def _on_client_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        if self._syncing:
+            return
         rows = self.clients_view.selectionModel().selectedRows()
         info = rows[0].data(CLIENT_ROLE) if rows else None
         if info is None or info.client_id != self.client_page.client_id:
