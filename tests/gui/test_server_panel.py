@@ -261,3 +261,173 @@ def test_close_all_with_code_and_reason(qtbot, window, peers):
         qtbot.waitUntil(lambda p=peer: polled(p, lambda: p.ready_state is ReadyState.CLOSED), timeout=WAIT_MS)
         assert (peer.close_code, peer.close_reason) == (1012, "restart")
     wait_rows(qtbot, window, 0)
+
+
+# -- faults ----------------------------------------------------------------------
+
+
+def test_auto_close_after_packets_with_code_and_reason(qtbot, window, peers):
+    faults = window.server_panel.faults_page
+    faults.code_spin.setValue(4002)
+    faults.reason_edit.setText("two is enough")
+    faults.reason_edit.editingFinished.emit()
+    faults.after_packets_spin.setValue(2)
+    qtbot.waitUntil(lambda: "close_after_packets None -> 2" in server_log(window), timeout=WAIT_MS)
+
+    peer = open_peer(qtbot, window, peers)
+    peer.send("one")
+    peer.send("two")
+    qtbot.waitUntil(lambda: polled(peer, lambda: peer.ready_state is ReadyState.CLOSED), timeout=WAIT_MS)
+    assert [peer.get_packet() for _ in range(peer.available_packet_count)] == ["one", "two"]
+    assert (peer.close_code, peer.close_reason) == (4002, "two is enough")
+    qtbot.waitUntil(lambda: "(auto-close after 2 packets)" in server_log(window), timeout=WAIT_MS)
+
+
+def test_auto_drop_after_seconds_is_seen_as_minus_one(qtbot, window, peers):
+    faults = window.server_panel.faults_page
+    faults.drop_check.setChecked(True)
+    faults.after_seconds_spin.setValue(0.2)
+    assert window.server_driver.server.config.close_after_s == pytest.approx(0.2)
+    peer = open_peer(qtbot, window, peers)
+    qtbot.waitUntil(lambda: polled(peer, lambda: peer.ready_state is ReadyState.CLOSED), timeout=WAIT_MS)
+    assert peer.close_code == -1
+    qtbot.waitUntil(lambda: "without a close frame (auto-close after 0.2 s)" in server_log(window), timeout=WAIT_MS)
+
+
+def test_fragments_delay_and_faults_are_logged(qtbot, window, ws_clients):
+    faults = window.server_panel.faults_page
+    faults.fragment_spin.setValue(4)
+    faults.delay_spin.setValue(30)
+    qtbot.waitUntil(
+        lambda: "fragment_bytes None -> 4" in server_log(window) and "reply_delay_ms 0 -> 30" in server_log(window),
+        timeout=WAIT_MS,
+    )
+    client = ws_clients(window.server_driver.url)
+    client.send("0123456789")
+    assert list(client.recv_streaming()) == ["0123", "4567", "89"]  # one frame each
+
+    faults.no_pong_check.setChecked(True)
+    pong = client.ping()
+    qtbot.waitUntil(lambda: "B) left unanswered" in server_log(window), timeout=WAIT_MS)
+    assert not pong.is_set()
+
+
+def test_per_client_bytes_and_invalid_utf8(qtbot, window, ws_clients, peers):
+    client = ws_clients(window.server_driver.url)
+    wait_rows(qtbot, window, 1)
+    select(qtbot, window, row_ids(window)[0])
+    page = window.server_panel.client_page
+    page.size_spin.setValue(3000)
+    page.sized_button.click()
+    packet = client.recv(timeout=WAIT_S)
+    assert isinstance(packet, bytes) and len(packet) == 3000
+
+    peer = open_peer(qtbot, window, peers)
+    wait_rows(qtbot, window, 2)
+    peer_id = row_ids(window)[1]
+    select(qtbot, window, peer_id)
+    page.invalid_button.click()
+    # RFC 6455 section 8.1: the client must fail the connection with 1007.
+    qtbot.waitUntil(lambda: polled(peer, lambda: peer.ready_state is ReadyState.CLOSED), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: f"#{peer_id} close requested: 1007" in page.log_view.toPlainText(), timeout=WAIT_MS)
+
+
+# -- handshake checks and subprotocols --------------------------------------------------
+
+
+def refused_status(url: str, **kwargs) -> tuple[int, bytes]:
+    with pytest.raises(InvalidStatus) as caught:
+        with connect(url, open_timeout=WAIT_S, **kwargs):
+            pass
+    return caught.value.response.status_code, caught.value.response.body
+
+
+def test_refuse_status_and_body(qtbot, window, ws_clients):
+    page = window.server_panel.handshake_page
+    page.refuse_body_edit.setText("down for maintenance")
+    page.refuse_body_edit.editingFinished.emit()
+    page.refuse_spin.setValue(503)
+    assert refused_status(window.server_driver.url) == (503, b"down for maintenance")
+    qtbot.waitUntil(lambda: "refused: HTTP 503 to 127.0.0.1:" in server_log(window), timeout=WAIT_MS)
+
+    page.refuse_spin.setValue(150)  # not a status a server may refuse with
+    assert "refuse_status" in window.server_panel.problem_label.text()
+    assert window.server_driver.server.config.refuse_status == 503
+    page.refuse_spin.setValue(0)
+    assert window.server_panel.problem_label.isHidden()
+    ws_clients(window.server_driver.url).close()
+
+
+def test_origin_header_and_basic_auth_checks(qtbot, window, ws_clients):
+    page = window.server_panel.handshake_page
+    url = window.server_driver.url
+    page.origin_edit.setText("https://ok.example")
+    page.origin_edit.editingFinished.emit()
+    assert refused_status(url, origin="https://evil.example")[0] == 403
+    ws_clients(url, origin="https://ok.example").close()
+
+    page.origin_edit.clear()
+    page.origin_edit.editingFinished.emit()
+    page.header_edit.setText("X-Token: s3cret")
+    page.header_edit.editingFinished.emit()
+    assert refused_status(url, additional_headers={"X-Token": "wrong"})[0] == 403
+    ws_clients(url, additional_headers={"X-Token": "s3cret"}).close()
+
+    page.header_edit.clear()
+    page.header_edit.editingFinished.emit()
+    page.auth_edit.setText("alice:pa ss")
+    page.auth_edit.editingFinished.emit()
+    assert refused_status(url)[0] == 401
+    ws_clients(url.replace("ws://", "ws://alice:pa%20ss@")).close()
+    page.auth_edit.setText("no colon")
+    page.auth_edit.editingFinished.emit()
+    assert "basic_auth" in window.server_panel.problem_label.text()
+
+
+def test_required_subprotocol_refuses_with_400(qtbot, window, ws_clients):
+    mode_page = window.server_panel.mode_page
+    mode_page.protocols_edit.setText("chat.v2")
+    mode_page.protocols_edit.editingFinished.emit()
+    mode_page.require_check.setChecked(True)
+    status, body = refused_status(window.server_driver.url, subprotocols=["other"])
+    assert status == 400 and b"requires one of: chat.v2" in body
+    client = ws_clients(window.server_driver.url, subprotocols=["chat.v2"])
+    assert client.subprotocol == "chat.v2"
+
+
+def test_settings_made_while_stopped_apply_at_start(qtbot, window, ws_clients):
+    window.server_panel.toggle_button.click()  # stop
+    assert not window.server_driver.is_running
+    window.server_panel.mode_page.set_mode(ServerMode.CANNED)
+    window.server_panel.mode_page.canned_edit.setText("canned")
+    window.server_panel.mode_page.canned_edit.editingFinished.emit()
+    assert "settings for the next start: canned reply (text, 6 B)" in server_log(window)
+    window.server_panel.toggle_button.click()  # start again
+    assert window.server_driver.is_running
+    client = ws_clients(window.server_driver.url)
+    client.send("hi")
+    assert client.recv(timeout=WAIT_S) == "canned"
+
+
+# -- wss ---------------------------------------------------------------------------
+
+
+def test_wss_switch_restarts_with_the_local_certificate(qtbot, window, ws_clients, tmp_path, monkeypatch):
+    monkeypatch.setenv("WSCONSOLE_DATA_DIR", str(tmp_path))
+    panel = window.server_panel
+    panel.tls_check.setChecked(True)
+    url = window.server_driver.url
+    assert url.startswith("wss://127.0.0.1:")
+    assert panel.url_label.text() == url
+    ca_path = tmp_path / "certs" / "ca.pem"
+    assert ca_path.is_file() and str(ca_path) in panel.ca_label.text()
+    assert panel.ca_label.isVisibleTo(panel)
+    context = ssl.create_default_context(cafile=str(ca_path))
+    client = ws_clients(url, ssl=context)
+    client.send("over TLS")
+    assert client.recv(timeout=WAIT_S) == "over TLS"
+    assert not panel.warning_label.isVisibleTo(panel)  # loopback only
+
+    panel.tls_check.setChecked(False)
+    assert window.server_driver.url.startswith("ws://")
+    assert not panel.ca_label.isVisibleTo(panel)
