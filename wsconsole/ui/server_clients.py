@@ -289,13 +289,20 @@ class ClientPage(QWidget):
         for widget in (self.send_button, self.sized_button, self.ping_button, self.invalid_button, self.drop_button):
             widget.setEnabled(enabled)
 
-    def add_events(self, events: list[ServerEvent]) -> None:
-        """Files each client's events in its own log; shows the selected one's."""
+    def add_events(self, events: list[ServerEvent], lines: list[str] | None = None) -> None:
+        """Files each client's events in its own log; shows the selected one's.
+
+        Args:
+            events: A batch of server events, oldest first.
+            lines: The events as already formatted for the server log, one
+                per event; ``None`` to format them here.
+        """
+        if lines is None:
+            lines = [f"{format_time(e.time_s)}  {e.describe()}" for e in events]
         shown = []
-        for event in events:
+        for event, line in zip(events, lines):
             if event.client_id is None:
                 continue
-            line = f"{format_time(event.time_s)}  {event.describe()}"
             log = self._logs.get(event.client_id)
             if log is None:
                 log = self._logs[event.client_id] = deque(maxlen=MAX_CLIENT_LOG_LINES)

@@ -226,7 +226,7 @@ class FaultsPage(QWidget):
         form.addRow("Ping every", pings)
         form.addRow("Close after", after)
         form.addRow("…with", with_row)
-        form.addRow("On connect", self.on_connect_spin)
+        form.addRow("Send on connect", self.on_connect_spin)
         self.setLayout(form)
 
     def apply_to(self, config: ServerConfig) -> ServerConfig:

@@ -19,7 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from wsconsole.errors import InvalidCloseError, ServerError
-from wsconsole.server import ClientInfo, EchoServer, ServerConfig, ServerEvent, ServerEventKind
+from wsconsole.server import ClientInfo, EchoServer, ServerConfig, ServerEvent, ServerEventKind, TlsFiles
 
 DEFAULT_PORT = 9080
 DRAIN_INTERVAL_MS = 50
@@ -135,12 +135,15 @@ class ServerDriver(QObject):
         if self.server is not None and self.is_running:
             self.server.set_config(config)
 
-    def use_tls(self, ca_path: Path | None, tls) -> None:
+    def use_tls(self, ca_path: Path | None, tls: TlsFiles | None) -> None:
         """Sets the certificate (``None``: plain ws://) and restarts a running server.
 
         Args:
             ca_path: The CA file that verifies ``tls``, to show the user.
-            tls: A ``TlsFiles``, or ``None``.
+            tls: The certificate and key, or ``None``.
+
+        Raises:
+            ServerError: The server could not listen again.
         """
         self.ca_path = ca_path if tls is not None else None
         self.config = dataclasses.replace(self.config, tls=tls)

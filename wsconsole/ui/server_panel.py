@@ -300,9 +300,9 @@ class ServerPanel(QWidget):
 
     def add_events(self, events: list[ServerEvent]) -> None:
         """Appends a batch of server events to the log and to each client's own log."""
-        lines = "\n".join(f"{format_time(e.time_s)}  {e.describe()}" for e in events)
-        self.events_view.appendPlainText(lines)
-        self.client_page.add_events(events)
+        lines = [f"{format_time(e.time_s)}  {e.describe()}" for e in events]
+        self.events_view.appendPlainText("\n".join(lines))
+        self.client_page.add_events(events, lines)
 
     def show_clients(self, snapshot: list[ClientInfo]) -> None:
         """Shows a snapshot of the connected clients (ordered by id)."""
@@ -319,6 +319,7 @@ class ServerPanel(QWidget):
                 self.client_page.mark_gone()
         finally:
             self._syncing = False
+        self.tabs.setTabText(0, f"Clients ({len(snapshot)})" if snapshot else "Clients")
 
     def _log_line(self, text: str) -> None:
         self.events_view.appendPlainText(f"{format_time(time.time())}  {text}")
