@@ -431,3 +431,22 @@ def test_wss_switch_restarts_with_the_local_certificate(qtbot, window, ws_client
     panel.tls_check.setChecked(False)
     assert window.server_driver.url.startswith("ws://")
     assert not panel.ca_label.isVisibleTo(panel)
+
+
+def test_limits_max_clients_and_max_packet(qtbot, window, ws_clients, peers):
+    page = window.server_panel.handshake_page
+    page.max_clients_spin.setValue(1)
+    page.max_packet_spin.setValue(10)
+    config = window.server_driver.server.config
+    assert (config.max_clients, config.max_packet_bytes) == (1, 10)
+    peer = open_peer(qtbot, window, peers)
+    wait_rows(qtbot, window, 1)
+    status, body = refused_status(window.server_driver.url)
+    assert status == 503 and b"max_clients" in body
+
+    peer.send("0123456789!")  # 11 bytes: one more than allowed
+    qtbot.waitUntil(lambda: polled(peer, lambda: peer.ready_state is ReadyState.CLOSED), timeout=WAIT_MS)
+    assert peer.close_code == 1009
+    qtbot.waitUntil(lambda: "(max_packet_bytes), closed with 1009" in server_log(window), timeout=WAIT_MS)
+    page.max_clients_spin.setValue(0)
+    assert window.server_driver.server.config.max_clients is None

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from wsconsole.closecodes import CloseCode, describe
 from wsconsole.errors import InvalidConfigError, InvalidHexError
 from wsconsole.payload import parse_hex
-from wsconsole.server import ServerConfig, ServerMode
+from wsconsole.server import DEFAULT_MAX_CLIENTS, DEFAULT_MAX_PACKET_BYTES, OPEN_TIMEOUT_S, ServerConfig, ServerMode
 
 MODE_LABELS = {
     ServerMode.ECHO: "Echo: each packet back to its sender",
@@ -253,7 +253,8 @@ class FaultsPage(QWidget):
 
 
 class HandshakePage(QWidget):
-    """Checks on the opening handshake: refuse, Origin, header, basic auth."""
+    """Checks on the opening handshake (refuse, Origin, header, basic auth)
+    and the limits (packet size, clients, idle and handshake timeouts)."""
 
     edited = Signal()
 
@@ -268,7 +269,25 @@ class HandshakePage(QWidget):
         self.header_edit.setPlaceholderText("Name: value (empty value: any)")
         self.auth_edit = QLineEdit(objectName="serverBasicAuthEdit")
         self.auth_edit.setPlaceholderText("user:password (HTTP 401 otherwise)")
-        self.refuse_spin.valueChanged.connect(self.edited)
+        self.max_packet_spin = _spin(
+            "serverMaxPacketSpin", 2**31 - 1, " B", "The largest packet accepted; a bigger one closes with 1009"
+        )
+        self.max_packet_spin.setSpecialValueText("no limit")
+        self.max_packet_spin.setValue(DEFAULT_MAX_PACKET_BYTES)
+        self.max_clients_spin = _spin(
+            "serverMaxClientsSpin", 1_000_000, "", "How many clients at once; one more is refused with HTTP 503"
+        )
+        self.max_clients_spin.setSpecialValueText("no limit")
+        self.max_clients_spin.setValue(DEFAULT_MAX_CLIENTS)
+        self.idle_spin = _double_spin("serverIdleTimeoutSpin", "Close with 1001 a client that sends nothing for this long")
+        self.handshake_timeout_spin = _double_spin(
+            "serverHandshakeTimeoutSpin",
+            "How long a client may take to finish the opening handshake; applies at the next start",
+        )
+        self.handshake_timeout_spin.setMinimum(0.1)
+        self.handshake_timeout_spin.setValue(OPEN_TIMEOUT_S)
+        for spin in (self.refuse_spin, self.max_packet_spin, self.max_clients_spin, self.idle_spin, self.handshake_timeout_spin):
+            spin.valueChanged.connect(self.edited)
         for edit in (self.refuse_body_edit, self.origin_edit, self.header_edit, self.auth_edit):
             edit.editingFinished.connect(self.edited)
 
@@ -280,6 +299,13 @@ class HandshakePage(QWidget):
         form.addRow("Origin", self.origin_edit)
         form.addRow("Header", self.header_edit)
         form.addRow("Basic auth", self.auth_edit)
+        limits = QLabel("Limits")
+        limits.setStyleSheet("font-weight: bold; margin-top: 6px;")
+        form.addRow(limits)
+        form.addRow("Max packet", self.max_packet_spin)
+        form.addRow("Max clients", self.max_clients_spin)
+        form.addRow("Idle timeout", self.idle_spin)
+        form.addRow("Handshake in", self.handshake_timeout_spin)
         self.setLayout(form)
 
     def apply_to(self, config: ServerConfig) -> ServerConfig:
@@ -309,4 +335,8 @@ class HandshakePage(QWidget):
             allowed_origins=_names(self.origin_edit.text()),
             required_headers=required,
             basic_auth=auth,
+            max_packet_bytes=self.max_packet_spin.value() or None,
+            max_clients=self.max_clients_spin.value() or None,
+            idle_timeout_s=self.idle_spin.value() or None,
+            handshake_timeout_s=self.handshake_timeout_spin.value(),
         )

@@ -191,7 +191,7 @@ class ServerPanel(QWidget):
         self.tabs.addTab(clients_split, "Clients")
         self.tabs.addTab(_scrolled(self.mode_page), "Mode")
         self.tabs.addTab(_scrolled(self.faults_page), "Faults")
-        self.tabs.addTab(_scrolled(self.handshake_page), "Handshake")
+        self.tabs.addTab(_scrolled(self.handshake_page), "Handshake && limits")
 
         self.events_view = QPlainTextEdit(objectName="serverEventLog")
         self.events_view.setReadOnly(True)
