@@ -266,6 +266,11 @@ class ClientPage(QWidget):
         self.show_client(None)
 
     @property
+    def shown_id(self) -> int | None:
+        """The client whose log is shown, connected or gone; ``None`` if none."""
+        return self._shown_id
+
+    @property
     def client_id(self) -> int | None:
         """The client shown; ``None`` if none is selected."""
         return self._client_id

@@ -320,6 +320,9 @@ class ServerPanel(QWidget):
         finally:
             self._syncing = False
         self.tabs.setTabText(0, f"Clients ({len(snapshot)})" if snapshot else "Clients")
+        if snapshot and self.client_page.shown_id is None:
+            # Nothing to read yet: show the first client rather than an empty page.
+            self.clients_view.selectRow(0)
 
     def _log_line(self, text: str) -> None:
         self.events_view.appendPlainText(f"{format_time(time.time())}  {text}")
