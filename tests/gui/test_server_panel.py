@@ -19,6 +19,7 @@ from websockets.sync.client import connect
 from wsconsole.peer import ReadyState, WebSocketPeer
 from wsconsole.server import ServerMode
 from wsconsole.ui.server_clients import RECEIVED_COLUMN, SENT_COLUMN
+from wsconsole.ui.server_panel import client_url
 
 WAIT_MS = 5000
 WAIT_S = WAIT_MS / 1000
@@ -451,3 +452,9 @@ def test_limits_max_clients_and_max_packet(qtbot, window, ws_clients, peers):
     qtbot.waitUntil(lambda: "(max_packet_bytes), closed with 1009" in server_log(window), timeout=WAIT_MS)
     page.max_clients_spin.setValue(0)
     assert window.server_driver.server.config.max_clients is None
+
+
+def test_use_button_gives_a_connectable_url():
+    assert client_url("ws://0.0.0.0:9080/") == "ws://127.0.0.1:9080/"
+    assert client_url("wss://[::]:9080/") == "wss://[::1]:9080/"
+    assert client_url("ws://192.168.1.5:9080/") == "ws://192.168.1.5:9080/"

@@ -55,6 +55,15 @@ MAX_EVENT_LINES = 20000
 HOST_CHOICES = ("127.0.0.1", "::1", "localhost", "0.0.0.0")
 
 
+def client_url(url: str) -> str:
+    """The URL a client on this machine uses: a wildcard address (listen on
+    every interface) is not one to connect to everywhere (Windows refuses
+    0.0.0.0), so it becomes loopback."""
+    for wildcard, loopback in (("//0.0.0.0:", "//127.0.0.1:"), ("//[::]:", "//[::1]:")):
+        url = url.replace(wildcard, loopback, 1)
+    return url
+
+
 def _scrolled(widget: QWidget) -> QScrollArea:
     area = QScrollArea()
     area.setWidget(widget)
@@ -94,8 +103,8 @@ class ServerPanel(QWidget):
         self.url_label = QLabel(objectName="serverUrlLabel")
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.use_button = QPushButton("Use", objectName="serverUseUrlButton")
-        self.use_button.setToolTip("Put the server's URL in the address bar")
-        self.use_button.clicked.connect(lambda: self.use_url_requested.emit(self._url))
+        self.use_button.setToolTip("Put the server's URL in the address bar (loopback for a wildcard address)")
+        self.use_button.clicked.connect(lambda: self.use_url_requested.emit(client_url(self._url)))
 
         self.host_combo = QComboBox(objectName="serverHostCombo")
         self.host_combo.setEditable(True)
