@@ -1,132 +1,133 @@
-"""Benchmarks for wsconsole 0.1, each beside a reference measured in the same run.
+"""Runs every benchmark and prints one table; also writes it as JSON.
 
-    python bench/run.py            # or: make bench
+    python bench/run.py                      # or: make bench
+    python bench/run.py --quick              # a fast smoke run (1 run each, small counts)
+    python bench/run.py --json results.json  # also write the rows as JSON
+    python bench/run.py --only receive       # modules whose name contains "receive"
 
-1. Log model: 100,000 packets appended in batches of 1,000 to LogTableModel
-   shown in a QTableView, against a QStandardItemModel holding the same rows
-   (the usual widget-free alternative).
-2. Echo round trip: N packets sent through the QTimer-driven peer to the
-   embedded echo server until every echo is an entry in the log, against a
-   plain websocket-client send/recv loop doing the same against the same
-   server.
-Figures are medians of several runs; the ratio column is ours / reference.
+Each ``bench/bench_*.py`` module exposes ``run(quick=False) -> list[dict]``;
+each dict has ``name``, ``ours``, ``reference``, ``unit``, ``ratio`` (ours /
+reference), ``goal`` (text) and ``met`` (True, False or None when the goal is
+not a yes/no).  Every reference is measured in the same run, on 127.0.0.1;
+figures are medians of ``bench/_common.py``'s RUNS runs (1 with --quick).
+
+Each module runs in its own child process, so that one benchmark's Qt
+application, threads and garbage do not weigh on the next.
 """
 
 from __future__ import annotations
 
+import argparse
+import datetime
+import json
 import os
-import statistics
+import platform
+import subprocess
 import sys
-import time
+import tempfile
+from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
 
-import websocket  # noqa: E402
-from PySide6.QtGui import QStandardItem, QStandardItemModel  # noqa: E402
-from PySide6.QtWidgets import QApplication, QTableView  # noqa: E402
+from _common import RUNS, python_env  # noqa: E402
 
-from wsconsole.log import Direction, MessageLog, packet_entry  # noqa: E402
-from wsconsole.payload import preview  # noqa: E402
-from wsconsole.server import EchoServer  # noqa: E402
-from wsconsole.ui.driver import PeerDriver  # noqa: E402
-from wsconsole.ui.log_model import LogTableModel, format_time  # noqa: E402
-
-RUNS = 3
-LOG_ROWS = 100_000
-BATCH = 1_000
-ECHO_PACKETS = 10_000
+_CHILD = """
+import json, sys
+sys.path.insert(0, {bench!r})
+module = __import__({name!r})
+rows = module.run(quick={quick!r})
+with open({out!r}, "w") as f:
+    json.dump(rows, f)
+"""
 
 
-def bench_log_model(app: QApplication) -> float:
-    log = MessageLog()
-    view = QTableView()
-    view.setModel(LogTableModel(log))
-    view.show()
-    start = time.perf_counter()
-    for b in range(LOG_ROWS // BATCH):
-        log.extend(packet_entry(Direction.RECEIVED, f"packet {b}-{i} " + "x" * 80) for i in range(BATCH))
-        view.scrollToBottom()
-        app.processEvents()
-    elapsed = time.perf_counter() - start
-    view.close()
-    return elapsed
+def discover() -> list[str]:
+    return sorted(p.stem for p in BENCH_DIR.glob("bench_*.py"))
 
 
-def bench_standard_model(app: QApplication) -> float:
-    model = QStandardItemModel(0, 5)
-    view = QTableView()
-    view.setModel(model)
-    view.show()
-    start = time.perf_counter()
-    now = time.time()
-    for b in range(LOG_ROWS // BATCH):
-        for i in range(BATCH):
-            text = f"packet {b}-{i} " + "x" * 80
-            model.appendRow(
-                [QStandardItem(format_time(now)), QStandardItem("↓"), QStandardItem("text"),
-                 QStandardItem(f"{len(text)} B"), QStandardItem(preview(text))]
-            )
-        view.scrollToBottom()
-        app.processEvents()
-    elapsed = time.perf_counter() - start
-    view.close()
-    return elapsed
+def run_module(name: str, quick: bool) -> tuple[list[dict], str]:
+    """Runs one module in a child Python; returns its rows and any failure text."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "rows.json")
+        code = _CHILD.format(bench=str(BENCH_DIR), name=name, quick=quick, out=out)
+        proc = subprocess.run([sys.executable, "-c", code], env=python_env(), cwd=BENCH_DIR.parent,
+                              capture_output=True, text=True)
+        if proc.returncode != 0 or not os.path.exists(out):
+            return [], (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+        with open(out) as f:
+            return json.load(f), ""
 
 
-def bench_driver_echo(app: QApplication, url: str) -> float:
-    log = MessageLog()
-    driver = PeerDriver()
-    driver.packets_received.connect(
-        lambda batch: log.extend(packet_entry(Direction.RECEIVED, d, t) for t, d in batch)
-    )
-    driver.connect_to_url(url)
-    while driver.ready_state != 1:
-        app.processEvents()
-    payload = "y" * 100
-    start = time.perf_counter()
-    for _ in range(ECHO_PACKETS):
-        driver.send(payload)
-    while log.counters.received_packets < ECHO_PACKETS:
-        app.processEvents()
-    elapsed = time.perf_counter() - start
-    driver.close()
-    while driver.ready_state != 3:
-        app.processEvents()
-    return elapsed
+def fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        if value == 0:
+            return "0"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        if abs(value) >= 10:
+            return f"{value:.1f}"
+        return f"{value:.3g}"
+    return str(value)
 
 
-def bench_plain_echo(url: str) -> float:
-    ws = websocket.create_connection(url)
-    payload = "y" * 100
-    start = time.perf_counter()
-    for _ in range(ECHO_PACKETS):
-        ws.send(payload)
-    for _ in range(ECHO_PACKETS):
-        ws.recv()
-    elapsed = time.perf_counter() - start
-    ws.close()
-    return elapsed
+def print_table(rows: list[dict], header: str) -> None:
+    print(header)
+    cols = ("benchmark", "ours", "reference", "unit", "ratio", "goal", "met", "runs")
+    table = [cols]
+    for r in rows:
+        met = {True: "yes", False: "NO", None: "-"}[r.get("met")]
+        table.append((r["name"], fmt(r["ours"]), fmt(r["reference"]), r["unit"], fmt(r["ratio"]),
+                      r["goal"], met, str(r.get("runs", ""))))
+    widths = [max(len(line[i]) for line in table) for i in range(len(cols))]
+    for i, line in enumerate(table):
+        print("  ".join(cell.ljust(w) if j in (0, 3, 5) else cell.rjust(w)
+                        for j, (cell, w) in enumerate(zip(line, widths))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    refs = [(r["name"], r.get("reference_name")) for r in rows if r.get("reference_name")]
+    if refs:
+        print("\nreferences:")
+        for name, ref in refs:
+            print(f"  {name}: {ref}")
+    notes = [(r["name"], r["note"]) for r in rows if r.get("note")]
+    for name, note in notes:
+        print(f"  note, {name}: {note}")
 
 
-def median_of(fn, *args) -> float:
-    return statistics.median(fn(*args) for _ in range(RUNS))
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one small run of each, for a smoke test")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    parser.add_argument("--only", metavar="TEXT", help="run only modules whose name contains TEXT")
+    args = parser.parse_args(argv)
 
-
-def main() -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    rows = []
-    ours = median_of(bench_log_model, app)
-    ref = median_of(bench_standard_model, app)
-    rows.append((f"log: {LOG_ROWS:,} rows into a shown table", ours, "QStandardItemModel", ref))
-    with EchoServer(port=0) as server:
-        ours = median_of(bench_driver_echo, app, server.url)
-        ref = median_of(bench_plain_echo, server.url)
-    rows.append((f"echo: {ECHO_PACKETS:,} x 100 B via QTimer driver to the log", ours, "websocket-client loop", ref))
-    print(f"wsconsole benchmarks ({os.cpu_count()} cores, median of {RUNS})")
-    print(f"{'benchmark':52} {'ours s':>8}  {'reference':24} {'ref s':>8} {'ratio':>6}")
-    for name, ours, ref_name, ref in rows:
-        print(f"{name:52} {ours:8.3f}  {ref_name:24} {ref:8.3f} {ours / ref:6.2f}")
-    return 0
+    names = [n for n in discover() if not args.only or args.only in n]
+    rows: list[dict] = []
+    failures: dict[str, str] = {}
+    for name in names:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        module_rows, failure = run_module(name, args.quick)
+        for r in module_rows:
+            r["module"] = name
+        rows.extend(module_rows)
+        if failure:
+            failures[name] = failure
+    runs = 1 if args.quick else RUNS
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    cores = os.cpu_count()
+    header = (f"wsconsole benchmarks, {date}, {cores} cores, Python {platform.python_version()}, "
+              f"each figure the median of the runs column{' (quick: 1 run)' if args.quick else ''}")
+    print_table(rows, header)
+    for name, failure in failures.items():
+        print(f"FAILED {name}: {failure}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"date": date, "cores": cores, "python": platform.python_version(),
+                       "quick": args.quick, "runs": runs, "rows": rows, "failures": failures}, f, indent=2)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ pretty JSON, hex dump), and the parser of the composer's hex input.
 from __future__ import annotations
 
 import json
+import re
 import string
 
 from wsconsole.errors import InvalidHexError
@@ -27,9 +28,24 @@ _ESCAPES = {
 }
 
 
+# Regular expressions, not a loop over characters: the log view calls
+# preview() for every visible row on every repaint.
+_INVISIBLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+_INVISIBLE_OR_BACKSLASH_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\\]")
+_INVISIBLE_NOT_LINE_BREAK_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
 def _is_invisible(ch: str) -> bool:
+    return _INVISIBLE_RE.match(ch) is not None
+
+
+def _escape_match(match: re.Match[str]) -> str:
+    ch = match.group()
+    escaped = _ESCAPES.get(ch)
+    if escaped is not None:
+        return escaped
     code = ord(ch)
-    return code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029, 0xFEFF)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def escape_control(text: str, *, escape_backslash: bool = False) -> str:
@@ -39,20 +55,10 @@ def escape_control(text: str, *, escape_backslash: bool = False) -> str:
         text: Any text.
         escape_backslash: Also double backslashes, so the result is unambiguous.
     """
-    if not any(_is_invisible(ch) or (escape_backslash and ch == "\\") for ch in text):
+    pattern = _INVISIBLE_OR_BACKSLASH_RE if escape_backslash else _INVISIBLE_RE
+    if pattern.search(text) is None:
         return text
-    out = []
-    for ch in text:
-        if ch == "\\" and not escape_backslash:
-            out.append(ch)
-        elif ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif _is_invisible(ch):
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return pattern.sub(_escape_match, text)
 
 
 def preview(data: str | bytes, max_chars: int = PREVIEW_CHARS) -> str:
@@ -169,7 +175,7 @@ def parse_hex(text: str) -> bytes:
 
 def show_invisible(text: str) -> str:
     """Escapes control characters but keeps line breaks and tabs, for multi-line views."""
-    if not any(_is_invisible(ch) and ch not in "\n\t" for ch in text):
+    if _INVISIBLE_NOT_LINE_BREAK_RE.search(text) is None:
         return text
     return "\n".join(
         "\t".join(escape_control(part) for part in line.split("\t")) for line in text.split("\n")

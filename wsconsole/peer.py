@@ -604,6 +604,62 @@ class _AbortableWebSocket(websocket.WebSocket):
                 pass
 
 
+class _Wakeup:
+    """A socket pair that tells an event loop the reader thread queued something.
+
+    At most one byte is in flight: the reader thread writes only when no
+    wake-up is pending since the last :meth:`drain`, so a flood costs one
+    write per ``poll()``, not one per packet.  ``socket.socketpair()`` works
+    on Windows too (Python emulates it over loopback TCP).
+    """
+
+    def __init__(self) -> None:
+        self.read_socket, self._write_socket = socket.socketpair()
+        self.read_socket.setblocking(False)
+        self._write_socket.setblocking(False)
+        self._pending = False
+
+    def wake(self) -> None:
+        """Any thread: makes ``read_socket`` readable unless it already is."""
+        if self._pending:
+            return
+        self._pending = True
+        try:
+            self._write_socket.send(b"\0")
+        except OSError:
+            pass  # closed by dispose(); a full buffer cannot happen with one byte in flight
+
+    def drain(self) -> None:
+        """Owner thread: empties ``read_socket``, then re-arms :meth:`wake`.
+
+        In that order: re-arming first would let a wake-up that comes in
+        between be drained while it still counted as pending, and the news
+        behind it would wait for the next heartbeat.
+        """
+        try:
+            while self.read_socket.recv(4096):
+                pass
+        except OSError:  # BlockingIOError once empty
+            pass
+        self._pending = False
+
+    def close(self) -> None:
+        self.read_socket.close()
+        self._write_socket.close()
+
+
+class _Inbox(deque):
+    """The reader thread's queue to ``poll()``; each append wakes ``wakeup`` if set."""
+
+    wakeup: _Wakeup | None = None
+
+    def append(self, item: tuple) -> None:
+        super().append(item)
+        wakeup = self.wakeup
+        if wakeup is not None:
+            wakeup.wake()
+
+
 class _Connection:
     """One connection attempt and its reader thread.
 
@@ -643,7 +699,7 @@ class _Connection:
         self.auto_pong = auto_pong  # read by the reader for each ping; a bool store is atomic
         self.record = HandshakeRecord(url=url, started_s=time.time())
         self.ws = _AbortableWebSocket(enable_multithread=True)
-        self.inbox: deque[tuple] = deque()
+        self.inbox = _Inbox()
         self.abandoned = False
         self._raw_sock: socket.socket | None = None
         self._close_lock = threading.Lock()
@@ -969,6 +1025,17 @@ class _Connection:
             opcode = frame.opcode
             if close_received:
                 continue  # section 5.5.1: nothing may follow a close frame; ignore it
+            if opcode >= ABNF.OPCODE_CLOSE and (len(frame.data) > 125 or not frame.fin):
+                # Section 5.5: control frames carry at most 125 bytes and are
+                # never fragmented.  websocket-client checks the length of
+                # close frames only, so a 126-byte ping would be answered
+                # (Autobahn case 2.5).
+                self._fail(
+                    CloseCode.PROTOCOL_ERROR,
+                    f"protocol error from the peer: a control frame (opcode {opcode:#x}) "
+                    + ("of more than 125 bytes" if len(frame.data) > 125 else "that is fragmented"),
+                )
+                return
             if opcode in (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY):
                 if fragmented_opcode is not None:
                     self._fail(
@@ -1107,8 +1174,36 @@ class WebSocketPeer:
         self._connect_deadline = 0.0
         self._close_deadline = 0.0
         self._url = ""
+        self._wakeup: _Wakeup | None = None
 
     # -- properties ----------------------------------------------------------
+
+    @property
+    def wakeup_socket(self) -> socket.socket:
+        """A socket that becomes readable when :meth:`poll` has news to take.
+
+        For an event loop's readiness watcher (``QSocketNotifier``,
+        ``selectors``), so the owner polls when something arrives instead of
+        on a fast timer; ``poll()`` drains it.  Keep polling on a slow timer
+        as well: the connect and close timeouts advance only in ``poll()``.
+        Made on first access (two file descriptors), closed by
+        :meth:`dispose`.  Owner thread only.
+        """
+        if self._wakeup is None:
+            self._wakeup = _Wakeup()
+            if self._conn is not None:
+                self._conn.inbox.wakeup = self._wakeup
+                self._wakeup.wake()  # news may already be waiting
+        return self._wakeup.read_socket
+
+    def dispose(self) -> None:
+        """Closes :attr:`wakeup_socket`, if it was made; the peer itself stays usable."""
+        wakeup, self._wakeup = self._wakeup, None
+        if wakeup is None:
+            return
+        if self._conn is not None:
+            self._conn.inbox.wakeup = None
+        wakeup.close()
 
     @property
     def ready_state(self) -> ReadyState:
@@ -1240,6 +1335,7 @@ class WebSocketPeer:
         self._conn = _Connection(
             text, host, port, secure, offered, header_lines, timeout_s, close_timeout_s, options, self._auto_pong
         )
+        self._conn.inbox.wakeup = self._wakeup
         self._connect_deadline = time.monotonic() + timeout_s
         self._set_state(ReadyState.CONNECTING)
         self._conn.thread.start()
@@ -1361,6 +1457,8 @@ class WebSocketPeer:
             errors and the final :class:`Closed`.  Received packets go to the
             packet queue instead.
         """
+        if self._wakeup is not None:
+            self._wakeup.drain()
         conn = self._conn
         if conn is not None:
             inbox = conn.inbox

@@ -476,8 +476,13 @@ def test_server_answering_200_with_html(peer, raw_server, poll_until) -> None:
         bytes([0x88, 0x01, 0x03]),  # a close body of one byte
         bytes([0x80, 0x01]) + b"x",  # a continuation with nothing to continue
         bytes([0x01, 0x01]) + b"a" + bytes([0x81, 0x01]) + b"b",  # new message inside a fragmented one
+        bytes([0x89, 0x7E, 0x00, 0x7E]) + b"p" * 126,  # a ping over 125 bytes (Autobahn 2.5)
+        bytes([0x09, 0x01]) + b"p",  # a fragmented ping
     ],
-    ids=["reserved-opcode", "rsv1", "close-1005", "close-999", "close-1-byte", "lone-cont", "nested-message"],
+    ids=[
+        "reserved-opcode", "rsv1", "close-1005", "close-999", "close-1-byte", "lone-cont", "nested-message",
+        "ping-126-bytes", "fragmented-ping",
+    ],
 )
 def test_protocol_violation_fails_the_connection_with_1002(peer, raw_server, poll_until, frame: bytes) -> None:
     def violate(conn: RawConnection):

@@ -86,11 +86,16 @@ class RawClient:
         head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
         assert head.startswith(b"HTTP/1.1 101 "), head
 
-    def send_frame(self, opcode: int, payload: bytes) -> None:
+    def send_frame(self, opcode: int, payload: bytes, *, fin: bool = True) -> None:
+        self.sock.sendall(self.frame(opcode, payload, fin=fin))
+
+    @staticmethod
+    def frame(opcode: int, payload: bytes, *, fin: bool = True) -> bytes:
+        """One masked frame, as a client must send it (RFC 6455 section 5.3)."""
         mask = os.urandom(4)
         assert len(payload) < 126
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(struct.pack("!BB", 0x80 | opcode, 0x80 | len(payload)) + mask + masked)
+        return struct.pack("!BB", (0x80 if fin else 0) | opcode, 0x80 | len(payload)) + mask + masked
 
     def _read(self, size: int) -> bytes:
         while len(self.buffer) < size:
@@ -472,6 +477,37 @@ def test_fragmented_echo_reassembles_in_a_library_client(bench):
     with connect(server.url) as client:
         client.send("héllo wörld")
         assert client.recv(timeout=WAIT_S) == "héllo wörld"
+
+
+def test_message_of_5000_fragments_is_echoed_whole(bench, raw_client):
+    # websockets' own recv() caps a message at 4096 fragments (Autobahn 9.3, 9.4).
+    server = bench()
+    client = raw_client(server.port)
+    frames = [RawClient.frame(0x1, b"a", fin=False)]
+    frames += [RawClient.frame(0x0, b"b", fin=False) for _ in range(4998)]
+    frames.append(RawClient.frame(0x0, b"c"))
+    client.sock.sendall(b"".join(frames))
+    assert client.read_frame() == (True, 0x1, b"a" + b"b" * 4998 + b"c")
+
+
+def test_empty_text_and_binary_packets_keep_their_type(bench, raw_client):
+    server = bench()
+    client = raw_client(server.port)
+    client.send_frame(0x1, b"")
+    client.send_frame(0x2, b"")
+    assert [client.read_frame(), client.read_frame()] == [(True, 0x1, b""), (True, 0x2, b"")]
+
+
+def test_close_between_fragments_is_answered_cleanly(bench, raw_client, events):
+    # RFC 6455 section 5.4: a control frame may come between fragments; a close
+    # there abandons the message.  websockets alone answers 1002 (Autobahn 7.1.5).
+    server = bench()
+    client = raw_client(server.port)
+    client.send_frame(0x1, b"fragment", fin=False)
+    client.send_frame(0x8, struct.pack("!H", 1000))
+    assert client.read_frame() == (True, 0x8, struct.pack("!H", 1000))
+    disconnected = wait_for(events, K.DISCONNECTED)[-1]
+    assert disconnected.clean is True
 
 
 def test_ping_every_interval(bench, raw_client, events):

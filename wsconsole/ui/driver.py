@@ -2,21 +2,60 @@
 
 All of it runs on the GUI thread.  The peer's reader thread never touches a
 Qt object: it queues what it sees, and this driver picks that up on a tick.
+
+Wake-ups: a peer that offers ``wakeup_socket`` (a socket that becomes
+readable when the reader thread has queued something, and that ``poll()``
+drains) is watched with a QSocketNotifier, so news is handled as soon as it
+arrives instead of on the next tick, and the timer slows to a heartbeat that
+only enforces the connect and close timeouts.  A QSocketNotifier on a socket
+works on Windows as well as on Unix.
+
+A peer without it is polled on a cadence that follows the traffic: every
+FOLLOW_UP_INTERVAL_MS for a moment after a send (an answer is likely, and
+its latency is what a user measures), every POLL_INTERVAL_MS while packets
+flow or the state is moving, and every IDLE_INTERVAL_MS once an open
+connection has been quiet for ``idle_after_s``, so an idle window costs
+next to nothing.  Unsolicited news after a quiet spell waits at most
+IDLE_INTERVAL_MS.
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 from wsconsole.peer import Closed, ErrorOccurred, PingReceived, PongReceived, ReadyState, StateChanged, WebSocketPeer
 
 POLL_INTERVAL_MS = 10
 """How often the peer is polled while a connection is not CLOSED."""
 
+HEARTBEAT_INTERVAL_MS = 100
+"""How often the peer is polled when it wakes the driver itself (deadlines only)."""
+
+FOLLOW_UP_INTERVAL_MS = 1
+"""How often a peer without wake-ups is polled just after a send."""
+
+FOLLOW_UP_S = 0.05
+"""How long after a send the follow-up cadence lasts."""
+
+IDLE_INTERVAL_MS = 100
+"""How often a peer without wake-ups is polled once an open connection is quiet."""
+
+DEFAULT_IDLE_AFTER_S = 1.0
+"""Quiet time after which an open connection is polled every IDLE_INTERVAL_MS."""
+
 MAX_PACKETS_PER_TICK = 2000
-"""Packets taken per tick: a flood is spread over ticks instead of freezing the window."""
+"""Most packets taken per tick: a flood is spread over ticks instead of freezing the window."""
+
+MIN_PACKETS_PER_TICK = 50
+"""Fewest packets taken per tick while a backlog remains, however slow the receivers are."""
+
+TICK_BUDGET_S = 0.008
+"""Time a tick aims to take, receivers of the signals included: the batch size adapts to it."""
+
+WAKEUP_SOCKET_ATTRIBUTE = "wakeup_socket"
+"""The peer attribute the driver looks for (see the module docstring)."""
 
 
 class PeerDriver(QObject):
@@ -50,6 +89,20 @@ class PeerDriver(QObject):
         self._timer.setObjectName("peerPollTimer")
         self._timer.setInterval(POLL_INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
+        # Packets left after a tick (a flood) are taken on the next pass of
+        # the event loop rather than a whole interval later: paints and
+        # input still run in between, but the queue does not wait idle.
+        self._more = QTimer(self)
+        self._more.setObjectName("peerBacklogTimer")
+        self._more.setSingleShot(True)
+        self._more.setInterval(0)
+        self._more.timeout.connect(self._tick)
+        self._notifier: QSocketNotifier | None = None
+        self._batch = MAX_PACKETS_PER_TICK  # packets per tick, adapted to TICK_BUDGET_S
+        self.idle_after_s = DEFAULT_IDLE_AFTER_S
+        self._last_activity_s = time.monotonic()  # last packet, event or send
+        self._follow_up_until_s = 0.0
+        self._watch_wakeups()
 
     @property
     def ready_state(self) -> ReadyState:
@@ -59,16 +112,54 @@ class PeerDriver(QObject):
     def is_polling(self) -> bool:
         return self._timer.isActive()
 
+    @property
+    def wakes_on_data(self) -> bool:
+        """True if the peer wakes this driver when data arrives (the timer is only a heartbeat)."""
+        return self._notifier is not None
+
+    def _watch_wakeups(self) -> None:
+        sock = getattr(self.peer, WAKEUP_SOCKET_ATTRIBUTE, None)
+        if sock is None:
+            return
+        self._notifier = QSocketNotifier(sock.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.setObjectName("peerWakeupNotifier")
+        self._notifier.activated.connect(self._tick)
+        self._timer.setInterval(HEARTBEAT_INTERVAL_MS)
+
+    @property
+    def poll_interval_ms(self) -> int:
+        """The poll timer's current interval (see the module docstring for the cadence)."""
+        return self._timer.interval()
+
     def connect_to_url(self, url: str, **options) -> None:
         """Starts connecting; raises ValueError for a malformed URL (nothing else changes then)."""
         self.peer.connect_to_url(url, **options)
+        self._last_activity_s = time.monotonic()
         self._tick()  # report CONNECTING at once
         self._timer.start()
 
     def send(self, data: str | bytes) -> None:
         """Sends one packet and signals ``packet_sent``; raises the peer's errors."""
         self.peer.send(data)
+        now = time.monotonic()
+        self._last_activity_s = now
+        self._follow_up_until_s = now + FOLLOW_UP_S
+        self._set_interval(now)
         self.packet_sent.emit(time.time(), data)
+
+    def _set_interval(self, now_s: float) -> None:
+        if self._notifier is not None:
+            interval = HEARTBEAT_INTERVAL_MS
+        elif now_s < self._follow_up_until_s:
+            interval = FOLLOW_UP_INTERVAL_MS
+        elif self.peer.ready_state == ReadyState.OPEN and now_s - self._last_activity_s >= self.idle_after_s:
+            interval = IDLE_INTERVAL_MS
+        else:
+            interval = POLL_INTERVAL_MS
+        if interval != self._timer.interval():
+            # setInterval restarts an active timer: only on a change, so a
+            # busy connection does not keep pushing its next tick back.
+            self._timer.setInterval(interval)
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Starts the closing handshake; raises InvalidCloseError for a code we may not send."""
@@ -83,21 +174,46 @@ class PeerDriver(QObject):
             except Exception:  # noqa: BLE001 - shutting down anyway
                 pass
         self._timer.stop()
+        self._more.stop()
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+            self._notifier.deleteLater()
+            self._notifier = None
+        dispose = getattr(self.peer, "dispose", None)
+        if dispose is not None:
+            dispose()  # after the notifier lets go of the wake-up socket
 
     def _tick(self) -> None:
         # A timer slot must never raise into Qt: anything unexpected becomes
         # an error event, and polling stops if the peer is CLOSED.
+        start_s = time.perf_counter()
         try:
-            self._poll_once()
+            taken = self._poll_once()
         except Exception as exc:  # noqa: BLE001
+            taken = 0
             self.error_occurred.emit(ErrorOccurred(f"internal error while polling: {exc!r}", time.time()))
-        if self.peer.ready_state == ReadyState.CLOSED and not self._pending and not self.peer.available_packet_count:
+        if taken >= MIN_PACKETS_PER_TICK:
+            # What a packet costs (our slots and the log's listeners alike)
+            # decides how many the next tick takes, so a tick stays near the
+            # budget on a slow machine or with a big log instead of stalling
+            # the event loop for tens of milliseconds.
+            per_packet_s = max(time.perf_counter() - start_s, 1e-6) / taken
+            self._batch = int(min(MAX_PACKETS_PER_TICK, max(MIN_PACKETS_PER_TICK, TICK_BUDGET_S / per_packet_s)))
+        backlog = self.peer.available_packet_count
+        self._set_interval(time.monotonic())
+        if self.peer.ready_state == ReadyState.CLOSED and not self._pending and not backlog:
             self._timer.stop()
+        elif backlog and not self._more.isActive():
+            self._more.start()
 
-    def _poll_once(self) -> None:
+    def _poll_once(self) -> int:
+        """Polls, emits what happened; returns the number of packets emitted."""
         peer = self.peer
-        self._pending.extend(peer.poll())
-        count = min(peer.available_packet_count, MAX_PACKETS_PER_TICK)
+        news = peer.poll()
+        self._pending.extend(news)
+        count = min(peer.available_packet_count, self._batch)
+        if news or count:
+            self._last_activity_s = time.monotonic()
         packets = []
         for _ in range(count):
             data = peer.get_packet()
@@ -111,6 +227,7 @@ class PeerDriver(QObject):
             events = [e for e in self._pending if e.time_s < cutoff]
             self._pending = [e for e in self._pending if e.time_s >= cutoff]
         self._emit_in_order(events, packets)
+        return count
 
     def _emit_in_order(self, events: list, packets: list) -> None:
         i = 0

@@ -155,16 +155,7 @@ class MainWindow(QMainWindow):
         self.server_panel.start_requested.connect(lambda port: self._start_server(port, fallback=False))
         self.server_panel.stop_requested.connect(self.server_driver.stop)
         self.server_panel.use_url_requested.connect(lambda url: self.current_tab.connection_bar.set_url(url))
-        self.server_driver.events_received.connect(self.server_panel.add_events)
-        self.server_driver.client_connected.connect(self.server_panel.clients_model.add)
-        self.server_driver.client_disconnected.connect(
-            lambda event: self.server_panel.clients_model.remove(event.client_id)
-        )
-        self.server_driver.running_changed.connect(
-            lambda running: self.server_panel.set_running(
-                running, self.server_driver.url, self.server_driver.port
-            )
-        )
+        self.server_panel.bind(self.server_driver)
 
     # -- tabs ------------------------------------------------------------------
 

@@ -1,152 +1,270 @@
-"""The embedded server panel: URL, start/stop, port, clients and the server's event log."""
+"""The embedded server panel: a test bench for clients.
+
+Top: the URL, start/stop, host, port and a wss switch, with a warning when
+the server is reachable from the network.  Tabs: the clients (one row each,
+with counters; the selected one's actions, request headers and own log),
+the reply mode and subprotocols, the injected faults and the handshake
+checks.  Bottom: the server's event log, where every change and fault shows
+up beside its effect.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+import time
+
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
+    QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from wsconsole.server import ServerEvent
+from wsconsole.errors import InvalidConfigError, ServerError
+from wsconsole.server import ClientInfo, ServerConfig, ServerEvent
 from wsconsole.ui.log_model import format_time
+from wsconsole.ui.server_clients import (
+    ADDRESS_COLUMN,
+    CLIENT_ROLE,
+    ID_COLUMN,
+    PROTOCOL_COLUMN,
+    RECEIVED_COLUMN,
+    SENT_COLUMN,
+    SINCE_COLUMN,
+    ClientPage,
+    ClientsModel,
+)
+from wsconsole.ui.server_config import FaultsPage, HandshakePage, ModePage
+from wsconsole.ui.server_driver import ServerDriver
 
 MAX_EVENT_LINES = 20000
 """Lines kept in the server's event view; older lines scroll away."""
 
+HOST_CHOICES = ("127.0.0.1", "::1", "localhost", "0.0.0.0")
 
-class ClientsModel(QAbstractTableModel):
-    """One row per connected client: id, remote address, subprotocol, since."""
 
-    HEADERS = ("Id", "Address", "Protocol", "Since")
+def client_url(url: str) -> str:
+    """The URL a client on this machine uses: a wildcard address (listen on
+    every interface) is not one to connect to everywhere (Windows refuses
+    0.0.0.0), so it becomes loopback."""
+    for wildcard, loopback in (("//0.0.0.0:", "//127.0.0.1:"), ("//[::]:", "//[::1]:")):
+        url = url.replace(wildcard, loopback, 1)
+    return url
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[ServerEvent] = []
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(self.HEADERS):
-                return self.HEADERS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole or index.row() >= len(self._rows):
-            return None
-        event = self._rows[index.row()]
-        return (
-            f"#{event.client_id}",
-            event.remote_address,
-            event.protocol or "—",
-            format_time(event.time_s),
-        )[index.column()]
-
-    def add(self, event: ServerEvent) -> None:
-        row = len(self._rows)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.append(event)
-        self.endInsertRows()
-
-    def remove(self, client_id: int) -> None:
-        for row, event in enumerate(self._rows):
-            if event.client_id == client_id:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self._rows[row]
-                self.endRemoveRows()
-                return
-
-    def clear(self) -> None:
-        self.beginResetModel()
-        self._rows.clear()
-        self.endResetModel()
+def _scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
 
 
 class ServerPanel(QWidget):
-    """Shows the embedded server and emits the user's start/stop intents.
+    """Shows the embedded server and emits the user's intents.
+
+    :meth:`bind` connects it to a :class:`ServerDriver`: then configuration
+    changes, per-client actions and the wss switch go straight to the
+    driver, and the driver's facts come back to the views.
 
     Signals:
         start_requested(int): the port to listen on (0: any free port).
         stop_requested().
         use_url_requested(str): put the server's URL in the address bar.
+        config_requested(object): a valid ServerConfig to apply.
     """
 
     start_requested = Signal(int)
     stop_requested = Signal()
     use_url_requested = Signal(str)
+    config_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._running = False
         self._url = ""
+        self._driver: ServerDriver | None = None
+        self._syncing = False
+        self._config = ServerConfig()
+
         self.status_label = QLabel(objectName="serverStatusLabel")
         self.url_label = QLabel(objectName="serverUrlLabel")
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.use_button = QPushButton("Use", objectName="serverUseUrlButton")
-        self.use_button.setToolTip("Put the server's URL in the address bar")
-        self.use_button.clicked.connect(lambda: self.use_url_requested.emit(self._url))
+        self.use_button.setToolTip("Put the server's URL in the address bar (loopback for a wildcard address)")
+        self.use_button.clicked.connect(lambda: self.use_url_requested.emit(client_url(self._url)))
 
+        self.host_combo = QComboBox(objectName="serverHostCombo")
+        self.host_combo.setEditable(True)
+        self.host_combo.addItems(HOST_CHOICES)
+        self.host_combo.setToolTip("Address to listen on; anything but loopback lets others on the network connect")
+        self.host_combo.setMinimumContentsLength(9)
         self.port_spin = QSpinBox(objectName="serverPortSpin")
         self.port_spin.setRange(0, 65535)
         self.port_spin.setSpecialValueText("any free")
         self.port_spin.setToolTip("Port to listen on (0: any free port)")
+        self.tls_check = QCheckBox("wss", objectName="serverTlsCheck")
+        self.tls_check.setToolTip(
+            "Serve wss:// with a certificate for localhost signed by a local CA made on first use; "
+            "the server restarts"
+        )
+        self.tls_check.toggled.connect(self._on_tls_toggled)
         self.toggle_button = QPushButton(objectName="serverToggleButton")
         self.toggle_button.clicked.connect(self._on_toggle)
 
+        self.warning_label = QLabel(objectName="serverExposedWarning")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet(
+            "color: #7a4b00; background: #fff3cd; border: 1px solid #e0b84c; padding: 3px;"
+        )
+        self.warning_label.hide()
+        self.ca_label = QLabel(objectName="serverCaLabel")
+        self.ca_label.setWordWrap(True)
+        self.ca_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.ca_label.hide()
+        self.problem_label = QLabel(objectName="serverConfigProblem")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet("color: #d64541;")
+        self.problem_label.hide()
+
+        # -- clients tab
         self.clients_model = ClientsModel(self)
         self.clients_view = QTableView(objectName="serverClientsView")
         self.clients_view.setModel(self.clients_model)
         self.clients_view.verticalHeader().hide()
         self.clients_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.clients_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.clients_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.clients_view.setWordWrap(False)
+        self.clients_view.setShowGrid(False)
+        self.clients_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         # Widths from the font, not ResizeToContents: in a narrow dock the
         # content-sized columns and a stretched one squeezed each other and
         # cut either the address or the time.  The address takes the rest.
         header = self.clients_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(ADDRESS_COLUMN, QHeaderView.ResizeMode.Stretch)
         metrics = self.clients_view.fontMetrics()
-        padding = 3 * metrics.averageCharWidth()
-        for column, sample in ((0, "#0000"), (2, "Protocol"), (3, "00:00:00.000")):
+        padding = 2 * metrics.averageCharWidth()
+        for column, sample in (
+            (ID_COLUMN, "#000"),
+            (PROTOCOL_COLUMN, "Protocol"),
+            (SINCE_COLUMN, "00:00:00"),
+            (RECEIVED_COLUMN, "999 · 99.9 KiB"),
+            (SENT_COLUMN, "999 · 99.9 KiB"),
+        ):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + padding)
-        self.clients_view.setMinimumHeight(90)
+        header.setMinimumSectionSize(metrics.horizontalAdvance("#00") + padding)
+        # The dock may not get narrower than a typical row, so no cell of a
+        # loopback client is elided and no column is pushed out of sight.
+        address_px = metrics.horizontalAdvance("127.0.0.1:65535") + padding
+        scroll_bar_px = self.clients_view.style().pixelMetric(self.clients_view.style().PixelMetric.PM_ScrollBarExtent)
+        self.clients_view.setMinimumWidth(
+            sum(header.sectionSize(c) for c in range(ClientsModel.COLUMN_COUNT) if c != ADDRESS_COLUMN)
+            + address_px
+            + scroll_bar_px
+            + 2 * self.clients_view.frameWidth()
+        )
+        self.clients_view.setMinimumHeight(70)
+        self.clients_view.selectionModel().selectionChanged.connect(self._on_client_selected)
+        self.client_page = ClientPage()
+
+        clients_split = QSplitter(Qt.Orientation.Vertical, objectName="serverClientsSplitter")
+        clients_split.addWidget(self.clients_view)
+        clients_split.addWidget(self.client_page)
+        clients_split.setStretchFactor(0, 1)
+        clients_split.setStretchFactor(1, 2)
+        clients_split.setChildrenCollapsible(False)
+
+        # -- settings tabs
+        self.mode_page = ModePage()
+        self.faults_page = FaultsPage()
+        self.handshake_page = HandshakePage()
+        for page in (self.mode_page, self.faults_page, self.handshake_page):
+            page.edited.connect(self.apply_settings)
+
+        self.tabs = QTabWidget(objectName="serverTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(clients_split, "Clients")
+        self.tabs.addTab(_scrolled(self.mode_page), "Mode")
+        self.tabs.addTab(_scrolled(self.faults_page), "Faults")
+        self.tabs.addTab(_scrolled(self.handshake_page), "Handshake && limits")
 
         self.events_view = QPlainTextEdit(objectName="serverEventLog")
         self.events_view.setReadOnly(True)
         self.events_view.setMaximumBlockCount(MAX_EVENT_LINES)
         self.events_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.events_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        events_box = QWidget()
+        events_layout = QVBoxLayout(events_box)
+        events_layout.setContentsMargins(0, 0, 0, 0)
+        events_layout.setSpacing(2)
+        events_layout.addWidget(QLabel("Server events"))
+        events_layout.addWidget(self.events_view, 1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical, objectName="serverSplitter")
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(events_box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([420, 260])  # scaled to the dock's height; the log gets a fair share
 
         url_row = QHBoxLayout()
+        url_row.addWidget(self.status_label)
         url_row.addWidget(self.url_label, 1)
         url_row.addWidget(self.use_button)
         control_row = QHBoxLayout()
-        control_row.addWidget(self.status_label, 1)
-        control_row.addWidget(QLabel("Port"))
+        control_row.addWidget(self.host_combo, 1)
+        control_row.addWidget(QLabel(":"))
         control_row.addWidget(self.port_spin)
+        control_row.addWidget(self.tls_check)
         control_row.addWidget(self.toggle_button)
         layout = QVBoxLayout(self)
+        layout.setSpacing(4)
         layout.addLayout(url_row)
         layout.addLayout(control_row)
-        layout.addWidget(QLabel("Clients"))
-        layout.addWidget(self.clients_view, 1)
-        layout.addWidget(QLabel("Server events"))
-        layout.addWidget(self.events_view, 2)
+        layout.addWidget(self.warning_label)
+        layout.addWidget(self.ca_label)
+        layout.addWidget(self.problem_label)
+        layout.addWidget(splitter, 1)
         self.set_running(False, "")
+
+    # -- binding ---------------------------------------------------------------
+
+    def bind(self, driver: ServerDriver) -> None:
+        """Connects the panel to a driver, both ways; call once."""
+        self._driver = driver
+        self._config = driver.config
+        driver.events_received.connect(self.add_events)
+        driver.clients_refreshed.connect(self.show_clients)
+        driver.running_changed.connect(lambda running: self.set_running(running, driver.url, driver.port))
+        driver.problem_occurred.connect(lambda text: self._log_line(f"cannot: {text}"))
+        self.config_requested.connect(driver.set_config)
+        page = self.client_page
+        page.send_requested.connect(driver.send_to)
+        page.send_sized_requested.connect(driver.send_sized)
+        page.invalid_utf8_requested.connect(driver.send_invalid_utf8)
+        page.ping_requested.connect(driver.ping_client)
+        page.drop_requested.connect(driver.drop_client)
+        page.close_requested.connect(driver.close_client)
+        page.close_all_requested.connect(driver.close_all)
+        if driver.is_running:
+            self.set_running(True, driver.url, driver.port)
+
+    # -- facts -----------------------------------------------------------------
 
     def set_running(self, running: bool, url: str, port: int = 0) -> None:
         """Shows whether the server listens, on which URL and port."""
@@ -155,27 +273,148 @@ class ServerPanel(QWidget):
             self.port_spin.setValue(port)
         self._url = url
         if running:
-            self.status_label.setText("● running, echoing packets")
-            self.status_label.setStyleSheet("color: #2e9a4f; font-weight: bold;")
+            self.client_page.forget_clients()  # ids count from 1 again
             self.url_label.setText(url)
             self.toggle_button.setText("Stop")
             self.toggle_button.setToolTip("Stop the server; clients get close 1001 (going away)")
         else:
-            self.status_label.setText("○ stopped")
-            self.status_label.setStyleSheet("color: #8a8f98; font-weight: bold;")
             self.url_label.setText("not listening")
             self.toggle_button.setText("Start")
-            self.toggle_button.setToolTip("Start the echo server on 127.0.0.1")
-            self.clients_model.clear()
+            self.toggle_button.setToolTip("Start the server")
+            self.show_clients([])
+        self._show_status()
         self.use_button.setEnabled(running)
         self.port_spin.setEnabled(not running)
+        self.host_combo.setEnabled(not running)
+        exposed = running and self._driver is not None and self._driver.exposed_to_network
+        self.warning_label.setText(
+            f"⚠ Listening on {self._driver.host if self._driver else ''}: others on the network can connect."
+            if exposed
+            else ""
+        )
+        self.warning_label.setVisible(exposed)
+        ca_path = self._driver.ca_path if self._driver is not None else None
+        self.ca_label.setText(f"CA file (verify wss with it): {ca_path}" if ca_path else "")
+        self.ca_label.setVisible(ca_path is not None)
+
+    def _show_status(self) -> None:
+        if self._running:
+            self.status_label.setText(f"● {self._config.mode.value}")
+            self.status_label.setToolTip("Running; faults: " + ("; ".join(self._config.describe_faults()) or "none"))
+            self.status_label.setStyleSheet("color: #2e9a4f; font-weight: bold;")
+        else:
+            self.status_label.setText("○ stopped")
+            self.status_label.setToolTip("")
+            self.status_label.setStyleSheet("color: #8a8f98; font-weight: bold;")
 
     def add_events(self, events: list[ServerEvent]) -> None:
-        lines = "\n".join(f"{format_time(e.time_s)}  {e.describe()}" for e in events)
-        self.events_view.appendPlainText(lines)
+        """Appends a batch of server events to the log and to each client's own log."""
+        lines = [f"{format_time(e.time_s)}  {e.describe()}" for e in events]
+        self.events_view.appendPlainText("\n".join(lines))
+        self.client_page.add_events(events, lines)
+
+    def show_clients(self, snapshot: list[ClientInfo]) -> None:
+        """Shows a snapshot of the connected clients (ordered by id)."""
+        # While rows go, the view moves the selection to a neighbour; that is
+        # not the user choosing another client, so it is ignored.
+        self._syncing = True
+        try:
+            self.clients_model.sync(snapshot)
+            shown = self.client_page.client_id
+            if shown is not None and self.clients_model.row_of(shown) < 0:
+                self.clients_view.clearSelection()
+                self.clients_view.setCurrentIndex(QModelIndex())
+                # Its row is gone; its page stays, to read how it ended.
+                self.client_page.mark_gone()
+        finally:
+            self._syncing = False
+        self.tabs.setTabText(0, f"Clients ({len(snapshot)})" if snapshot else "Clients")
+        if snapshot and self.client_page.shown_id is None:
+            # Nothing to read yet: show the first client rather than an empty page.
+            self.clients_view.selectRow(0)
+
+    def _log_line(self, text: str) -> None:
+        self.events_view.appendPlainText(f"{format_time(time.time())}  {text}")
+
+    # -- intents -----------------------------------------------------------------
 
     def _on_toggle(self) -> None:
         if self._running:
             self.stop_requested.emit()
         else:
+            if self._driver is not None:
+                self._driver.host = self.host_combo.currentText().strip() or "127.0.0.1"
             self.start_requested.emit(self.port_spin.value())
+
+    def _on_client_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        if self._syncing:
+            return
+        rows = self.clients_view.selectionModel().selectedRows()
+        info = rows[0].data(CLIENT_ROLE) if rows else None
+        if info is None or info.client_id != self.client_page.client_id:
+            self.client_page.show_client(info)
+
+    def select_client(self, client_id: int) -> bool:
+        """Selects a client's row; returns whether it is listed."""
+        row = self.clients_model.row_of(client_id)
+        if row >= 0:
+            self.clients_view.selectRow(row)
+        return row >= 0
+
+    def settings(self) -> ServerConfig:
+        """The configuration the forms describe, on top of the one in force.
+
+        Raises:
+            InvalidConfigError: A setting is invalid; it names the field.
+        """
+        config = self._config
+        for page in (self.mode_page, self.faults_page, self.handshake_page):
+            config = page.apply_to(config)
+        return config
+
+    def apply_settings(self) -> bool:
+        """Applies the forms' configuration; shows the problem instead if one is invalid."""
+        try:
+            config = self.settings()
+        except InvalidConfigError as exc:
+            self.problem_label.setText(f"Not applied: {exc}")
+            self.problem_label.show()
+            return False
+        self.problem_label.clear()
+        self.problem_label.hide()
+        if config == self._config:
+            return True
+        self._config = config
+        if not self._running:
+            faults = "; ".join(config.describe_faults()) or "echo, no faults"
+            self._log_line(f"settings for the next start: {faults}")
+        self.config_requested.emit(config)
+        self._show_status()
+        return True
+
+    def _on_tls_toggled(self, on: bool) -> None:
+        driver = self._driver
+        if driver is None:
+            return
+        tls = ca_path = None
+        if on:
+            # Imported here: cryptography takes a while to load, and only wss needs it.
+            from wsconsole.certs import ensure_local_certificate
+
+            try:
+                local = ensure_local_certificate()
+            except OSError as exc:
+                self._log_line(f"cannot make the localhost certificate: {exc}")
+                self.tls_check.blockSignals(True)
+                self.tls_check.setChecked(False)
+                self.tls_check.blockSignals(False)
+                return
+            tls, ca_path = local.tls_files(), local.ca_path
+            if local.created:
+                self._log_line(f"made a certificate for localhost, signed by the CA in {ca_path}")
+        try:
+            driver.use_tls(ca_path, tls)
+        except ServerError as exc:
+            self._log_line(f"cannot restart: {exc}")
+        self._config = driver.config
+        self.set_running(driver.is_running, driver.url, driver.port)

@@ -1,0 +1,70 @@
+"""Helper servers for the benchmarks, each run in its own process.
+
+    python bench/_servers.py flood        # websockets: sends N x 100 B text packets on /N
+    python bench/_servers.py echo-plain   # websockets: the plainest echo server
+    python bench/_servers.py echo-ours    # wsconsole's EchoServer, events drained as the GUI does
+
+Prints the port on the first line of stdout, serves on 127.0.0.1 until stdin ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from collections import deque
+
+PACKET = "x" * 100
+
+
+async def flood_handler(ws) -> None:
+    # The path says how many packets: /200000.  Each send() only queues
+    # bytes on the transport until the buffer is full, so this runs as fast
+    # as websockets frames.
+    count = int(ws.request.path.strip("/") or "0")
+    for _ in range(count):
+        await ws.send(PACKET)
+    await ws.wait_closed()
+
+
+async def echo_handler(ws) -> None:
+    async for message in ws:
+        await ws.send(message)
+
+
+async def serve_websockets(handler) -> None:
+    from websockets.asyncio.server import serve
+
+    stop = asyncio.get_running_loop().create_future()
+    loop = asyncio.get_running_loop()
+    threading.Thread(target=lambda: (sys.stdin.read(), loop.call_soon_threadsafe(stop.set_result, None)),
+                     daemon=True).start()
+    async with serve(handler, "127.0.0.1", 0, compression=None, ping_interval=None, max_size=None) as server:
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await stop
+
+
+def serve_ours() -> None:
+    from wsconsole.server import EchoServer
+
+    # The window's ServerDriver receives every event through a deque drained
+    # on a timer; appending is the cost on the server thread.
+    events: deque = deque(maxlen=10_000)
+    with EchoServer(port=0, on_event=events.append) as server:
+        print(server.port, flush=True)
+        sys.stdin.read()
+
+
+def main(kind: str) -> None:
+    if kind == "flood":
+        asyncio.run(serve_websockets(flood_handler))
+    elif kind == "echo-plain":
+        asyncio.run(serve_websockets(echo_handler))
+    elif kind == "echo-ours":
+        serve_ours()
+    else:
+        raise SystemExit(f"unknown server {kind!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

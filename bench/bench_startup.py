@@ -1,0 +1,74 @@
+"""Start-up: from process start to the main window shown with the embedded
+echo server listening, against a bare PySide6 script that shows an empty
+QMainWindow.  Both are child processes (offscreen); the clock runs from just
+before the process is spawned until it prints that its window was shown
+(after the first pass of the event loop, so the show has been processed).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from _common import median_of, python_env, row, runs
+
+OURS = """
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from wsconsole.ui.app import app_icon
+from wsconsole.ui.main_window import MainWindow
+app = QApplication([])
+app.setWindowIcon(app_icon())
+window = MainWindow(server_port=0)
+window.show()
+assert window.server_driver.is_running
+def shown():
+    print("shown", window.server_driver.url, flush=True)
+    window.close()
+    window.server_driver.stop()
+    app.quit()
+QTimer.singleShot(0, shown)
+app.exec()
+"""
+
+BARE = """
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.show()
+def shown():
+    print("shown", flush=True)
+    app.quit()
+QTimer.singleShot(0, shown)
+app.exec()
+"""
+
+
+def startup(code: str) -> float:
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=python_env(), text=True)
+    line = proc.stdout.readline()
+    elapsed = time.perf_counter() - start
+    proc.communicate(timeout=30)
+    if not line.startswith("shown"):
+        raise RuntimeError(f"the child did not show its window (exit status {proc.returncode})")
+    return elapsed
+
+
+def run(quick: bool = False) -> list[dict]:
+    n = runs(quick)
+    startup(BARE)  # warm the file cache for both
+    startup(OURS)
+    ours = median_of(n, startup, OURS)
+    ref = median_of(n, startup, BARE)
+    return [row("start-up: process start to window shown, server listening", ours, ref, "s",
+                goal="<= 1.3 x bare QMainWindow", met=ours <= 1.3 * ref,
+                reference_name="bare PySide6 script showing an empty QMainWindow", runs=n)]
+
+
+if __name__ == "__main__":
+    for r in run("--quick" in sys.argv):
+        print(r)

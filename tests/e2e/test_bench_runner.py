@@ -1,0 +1,35 @@
+"""The benchmark runner works end to end: one small module, a table, a JSON file.
+
+Speed is not asserted here (bench/ is for that); this only checks that
+``bench/run.py --quick`` finds the modules, runs one against a real server
+and writes rows with every key the README promises.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYS = {"name", "ours", "reference", "unit", "ratio", "goal", "met"}
+
+
+def test_quick_run_of_one_module_prints_a_table_and_writes_json(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--only", "receive", "--json", str(out)],
+        capture_output=True, text=True, timeout=50, cwd=ROOT, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "WebSocketPeer + poll()" in proc.stdout
+    result = json.loads(out.read_text())
+    assert result["quick"] is True and result["runs"] == 1 and result["cores"] == os.cpu_count()
+    assert not result["failures"]
+    (row,) = result["rows"]
+    assert KEYS <= row.keys()
+    assert row["ours"] > 0 and row["reference"] > 0
+    assert abs(row["ratio"] - row["ours"] / row["reference"]) < 1e-9
+    assert isinstance(row["met"], bool)
