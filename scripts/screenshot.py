@@ -37,6 +37,11 @@ def main() -> int:
         composer.request_send()
 
     steps = [
+        # A second connection in its own tab, then back to the first for the session.
+        lambda: (window.new_tab(), window.rename_tab(1, "second client")),
+        lambda: window.connection_bar.connect_button.click(),
+        lambda: window.send("hello from the second tab"),
+        lambda: window.tabs.setCurrentIndex(0),
         lambda: window.connection_bar.connect_button.click(),
         lambda: send('{"type": "move", "x": 12, "y": -3, "player": "p1"}'),
         lambda: send("Test packet"),

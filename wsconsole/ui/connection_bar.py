@@ -1,11 +1,27 @@
-"""The address bar: ready-state badge, URL, connect/disconnect, options, ping, the insecure-TLS badge."""
+"""The address bar: ready-state badge, URL, connect/disconnect, options, ping, the insecure-TLS badge,
+and the automatic reconnect switch, backoff and countdown."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    QWidgetAction,
+)
 
 from wsconsole.peer import ReadyState
+from wsconsole.reconnect import ReconnectPolicy
 from wsconsole.ui.log_model import format_time
 
 # Background and text colour per state; the state's name is always shown
@@ -26,12 +42,18 @@ class ConnectionBar(QWidget):
         disconnect_requested(): close the open connection (or cancel connecting).
         options_requested(): show the connection options.
         ping_requested(): send a ping (its payload is set in the connection options).
+        reconnect_toggled(bool): automatic reconnect switched on or off.
+        reconnect_policy_edited(object): the backoff was edited (a ``ReconnectPolicy``).
+        reconnect_cancel_requested(): the user cancelled a pending reconnect.
     """
 
     connect_requested = Signal(str)
     disconnect_requested = Signal()
     options_requested = Signal()
     ping_requested = Signal()
+    reconnect_toggled = Signal(bool)
+    reconnect_policy_edited = Signal(object)
+    reconnect_cancel_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,16 +103,133 @@ class ConnectionBar(QWidget):
         for button in (self.options_button, self.ping_button):
             button.setFixedWidth(self.fontMetrics().horizontalAdvance(button.text()) + 28)
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self._build_reconnect()
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        layout = row
         layout.addWidget(self.state_label)
         layout.addWidget(self.insecure_badge)
         layout.addWidget(self.url_edit, 1)
         layout.addWidget(self.connect_button)
+        layout.addWidget(self.reconnect_button)
         layout.addWidget(self.since_label)
         layout.addWidget(self.options_button)
         layout.addWidget(self.ping_button)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(4)
+        outer.addLayout(row)
+        outer.addWidget(self.reconnect_banner)
         self.set_state(ReadyState.CLOSED, None)
+
+    def _build_reconnect(self) -> None:
+        # A small menu beside Connect (like the close codes' ▾): the switch and the backoff,
+        # so the URL field keeps its width at 1280 px even with the INSECURE badge shown.
+        self.reconnect_button = QToolButton(objectName="reconnectMenuButton")
+        self.reconnect_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.reconnect_button.setAccessibleName("Automatic reconnect")
+        self.reconnect_button.setStyleSheet("QToolButton#reconnectMenuButton::menu-indicator { image: none; }")
+        self.reconnect_button.setFixedWidth(self.fontMetrics().horizontalAdvance("↻ ▾") + 18)
+        menu = QMenu(self.reconnect_button)
+        self.reconnect_action = QAction("Reconnect automatically", menu, checkable=True)
+        self.reconnect_action.setObjectName("reconnectAction")
+        self.reconnect_action.toggled.connect(self._on_reconnect_toggled)
+        menu.addAction(self.reconnect_action)
+        menu.addSection("Backoff")
+
+        form_widget = QWidget(objectName="reconnectPolicyForm")
+        form = QFormLayout(form_widget)
+        form.setContentsMargins(12, 4, 12, 8)
+        self.initial_delay_spin = QDoubleSpinBox(objectName="reconnectInitialDelaySpin")
+        self.initial_delay_spin.setRange(0.1, 3600.0)
+        self.initial_delay_spin.setDecimals(1)
+        self.initial_delay_spin.setSuffix(" s")
+        self.factor_spin = QDoubleSpinBox(objectName="reconnectFactorSpin")
+        self.factor_spin.setRange(1.0, 10.0)
+        self.factor_spin.setDecimals(1)
+        self.factor_spin.setPrefix("× ")
+        self.max_delay_spin = QDoubleSpinBox(objectName="reconnectMaxDelaySpin")
+        self.max_delay_spin.setRange(0.1, 86400.0)
+        self.max_delay_spin.setDecimals(1)
+        self.max_delay_spin.setSuffix(" s")
+        self.max_attempts_spin = QSpinBox(objectName="reconnectMaxAttemptsSpin")
+        self.max_attempts_spin.setRange(1, 1000)
+        form.addRow("First wait", self.initial_delay_spin)
+        form.addRow("Each wait", self.factor_spin)
+        form.addRow("Longest wait", self.max_delay_spin)
+        form.addRow("Attempts", self.max_attempts_spin)
+        for spin in (self.initial_delay_spin, self.factor_spin, self.max_delay_spin, self.max_attempts_spin):
+            spin.valueChanged.connect(self._on_policy_edited)
+        policy_action = QWidgetAction(menu)
+        policy_action.setDefaultWidget(form_widget)
+        menu.addAction(policy_action)
+        self.reconnect_button.setMenu(menu)
+
+        # Shown under the bar only while a reconnect is pending.
+        self.reconnect_banner = QWidget(objectName="reconnectBanner")
+        self.reconnect_banner.setStyleSheet(
+            "QWidget#reconnectBanner { background: #fdf3d0; border: 1px solid #e0a100; border-radius: 4px; }"
+        )
+        self.reconnect_label = QLabel(objectName="reconnectLabel")
+        self.reconnect_label.setAccessibleName("Automatic reconnect countdown")
+        self.reconnect_cancel_button = QPushButton("Cancel", objectName="reconnectCancelButton")
+        self.reconnect_cancel_button.setToolTip("Stop reconnecting (Connect, Disconnect or editing the URL do too)")
+        self.reconnect_cancel_button.clicked.connect(self.reconnect_cancel_requested)
+        banner = QHBoxLayout(self.reconnect_banner)
+        banner.setContentsMargins(8, 2, 2, 2)
+        banner.addWidget(QLabel("↻"))
+        banner.addWidget(self.reconnect_label, 1)
+        banner.addWidget(self.reconnect_cancel_button)
+        self.reconnect_banner.hide()
+        self.set_reconnect_policy(ReconnectPolicy())
+        self._on_reconnect_toggled(False)
+
+    @property
+    def reconnect_enabled(self) -> bool:
+        return self.reconnect_action.isChecked()
+
+    def set_reconnect_policy(self, policy: ReconnectPolicy) -> None:
+        """Shows ``policy`` in the backoff fields (without emitting ``reconnect_policy_edited``)."""
+        spins = (self.initial_delay_spin, self.factor_spin, self.max_delay_spin, self.max_attempts_spin)
+        for spin in spins:
+            spin.blockSignals(True)
+        self.initial_delay_spin.setValue(policy.initial_delay_s)
+        self.factor_spin.setValue(policy.factor)
+        self.max_delay_spin.setValue(policy.max_delay_s)
+        self.max_attempts_spin.setValue(policy.max_attempts)
+        for spin in spins:
+            spin.blockSignals(False)
+        self._update_reconnect_tooltip()
+
+    def reconnect_policy(self) -> ReconnectPolicy:
+        """The backoff as typed; a longest wait below the first is taken as the first."""
+        initial = self.initial_delay_spin.value()
+        return ReconnectPolicy(
+            initial_delay_s=initial,
+            factor=self.factor_spin.value(),
+            max_delay_s=max(initial, self.max_delay_spin.value()),
+            max_attempts=self.max_attempts_spin.value(),
+        )
+
+    def _on_policy_edited(self, *_args: object) -> None:
+        self._update_reconnect_tooltip()
+        self.reconnect_policy_edited.emit(self.reconnect_policy())
+
+    def _on_reconnect_toggled(self, on: bool) -> None:
+        # The state shows on the button itself, not only inside the menu.
+        self.reconnect_button.setText("↻ ▾" if on else "▾")
+        self._update_reconnect_tooltip()
+        self.reconnect_toggled.emit(on)
+
+    def _update_reconnect_tooltip(self) -> None:
+        p = self.reconnect_policy()
+        state = "on" if self.reconnect_action.isChecked() else "off"
+        self.reconnect_button.setToolTip(
+            f"Automatic reconnect: {state}. After a close you did not ask for, connect again: first after "
+            f"{p.initial_delay_s:g} s, each wait ×{p.factor:g} up to {p.max_delay_s:g} s, at most "
+            f"{p.max_attempts} attempts. Connect, Disconnect or editing the URL cancels a pending one."
+        )
 
     @property
     def url(self) -> str:
@@ -102,6 +241,11 @@ class ConnectionBar(QWidget):
     def set_insecure(self, insecure: bool) -> None:
         """Shows or hides the warning that certificate checks are off."""
         self.insecure_badge.setVisible(insecure)
+
+    def set_reconnect_status(self, text: str) -> None:
+        """Shows a pending reconnect's countdown (e.g. "reconnecting in 3 s, attempt 2/5"); "" hides it."""
+        self.reconnect_label.setText(text)
+        self.reconnect_banner.setVisible(bool(text))
 
     def set_state(self, state: ReadyState, time_s: float | None) -> None:
         """Shows ``state``, entered at ``time_s`` (epoch s; None: not yet known)."""

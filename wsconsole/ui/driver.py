@@ -166,11 +166,11 @@ class PeerDriver(QObject):
         self.peer.close(code, reason)
         self._tick()
 
-    def shutdown(self) -> None:
-        """Stops polling; a live connection is closed with 1001 (going away) without waiting."""
+    def shutdown(self, reason: str = "") -> None:
+        """Stops polling; a live connection is closed with 1001 (going away) and ``reason`` without waiting."""
         if self.peer.ready_state in (ReadyState.OPEN, ReadyState.CONNECTING):
             try:
-                self.peer.close(1001, "")
+                self.peer.close(1001, reason)
             except Exception:  # noqa: BLE001 - shutting down anyway
                 pass
         self._timer.stop()

@@ -1,0 +1,542 @@
+"""One connection in the window: its peer driver, address bar, log, details, composer, close panel,
+options and counters, and its automatic reconnect.
+
+The main window holds several of these in a QTabWidget and shares the embedded server between them.
+Everything here runs on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wsconsole.closecodes import CloseCode
+from wsconsole.errors import InvalidCloseError, InvalidOptionsError, NotOpenError, SendError
+from wsconsole.log import Direction, EntryKind, MessageLog, packet_entry
+from wsconsole.payload import format_size
+from wsconsole.peer import Closed, ErrorOccurred, PingReceived, PongReceived, ReadyState, StateChanged
+from wsconsole.reconnect import ReconnectPolicy, ReconnectSchedule
+from wsconsole.ui.close_panel import ClosePanel
+from wsconsole.ui.composer import Composer
+from wsconsole.ui.connection_bar import ConnectionBar
+from wsconsole.ui.driver import PeerDriver
+from wsconsole.ui.entry_details import EntryDetails
+from wsconsole.ui.handshake_view import HandshakeView
+from wsconsole.ui.log_model import (
+    CONTENT_COLUMN,
+    DIR_COLUMN,
+    ENTRY_ROLE,
+    SIZE_COLUMN,
+    TIME_COLUMN,
+    TYPE_COLUMN,
+    LogTableModel,
+)
+from wsconsole.ui.options_panel import ConnectOptionsForm
+
+COUNTERS_REFRESH_MS = 100
+"""The counters are refreshed at most this often during a flood."""
+
+CONFIRM_CLEAR_ENTRIES = 1000
+"""Clearing a log longer than this asks first."""
+
+RECONNECT_TICK_MS = 100
+"""How often the reconnect countdown is refreshed while an attempt is waited for."""
+
+GOING_AWAY_REASON = "going away"
+"""The reason sent with 1001 when a tab or the window closes an open connection."""
+
+NEW_TAB_NAME = "new connection"
+"""A tab's name while it has neither a URL nor a name given by the user."""
+
+
+def default_tab_name(url: str) -> str:
+    """``host:port`` of ``url`` (the scheme's default port when none is given), or the URL as typed."""
+    url = url.strip()
+    if not url:
+        return NEW_TAB_NAME
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return url
+    if not host:
+        return url
+    if port is None:
+        port = {"ws": 80, "wss": 443}.get(parts.scheme.lower())
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port}" if port is not None else host
+
+
+class ConnectionTab(QWidget):
+    """One connection and everything shown about it.
+
+    Args:
+        url: Put in the address bar (not connected).
+
+    Signals:
+        title_changed(str): the tab's name changed (the user's, or the URL's host:port).
+        counters_changed(str): the packet and byte counters, as the status bar shows them.
+        rtt_changed(str): the ping round-trip times and pings received, for the status bar.
+        options_requested(): show this tab's connection options.
+        state_changed(object): the ready state moved (a ``StateChanged``).
+    """
+
+    title_changed = Signal(str)
+    counters_changed = Signal(str)
+    rtt_changed = Signal(str)
+    options_requested = Signal()
+    state_changed = Signal(object)
+
+    def __init__(self, url: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connectionTab")
+        self.log = MessageLog()
+        self.driver = PeerDriver(parent=self)
+        self._custom_title = ""
+        self._pongs = 0
+        self._pings_received = self._pings_unanswered = 0
+        self.counters_text = ""
+        self.rtt_text = ""
+        # Reconnect: the schedule decides, this timer only ticks the countdown.
+        self._reconnect = ReconnectSchedule()
+        self._user_closed = False  # the current connection ended because the user asked
+        self._reconnect_timer = QTimer(self, interval=RECONNECT_TICK_MS)
+        self._reconnect_timer.setObjectName("reconnectTimer")
+        self._reconnect_timer.timeout.connect(self._on_reconnect_tick)
+
+        self._build_widgets()
+        self._wire()
+        self.connection_bar.set_url(url)
+        self._update_counters()
+
+    # -- construction --------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.connection_bar = ConnectionBar()
+        self.log_model = LogTableModel(self.log, self)
+
+        self.log_view = QTableView(objectName="messageLog")
+        self.log_view.setModel(self.log_model)
+        self.log_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.log_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.log_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.log_view.setWordWrap(False)
+        self.log_view.setAlternatingRowColors(True)
+        self.log_view.setShowGrid(False)
+        self.log_view.setAccessibleName("Message log")
+        vertical = self.log_view.verticalHeader()
+        vertical.hide()
+        # Fixed row heights: the view never measures 100,000 rows.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.log_view.horizontalHeader()
+        header.setStretchLastSection(True)
+        metrics = self.fontMetrics()
+        header.resizeSection(TIME_COLUMN, metrics.horizontalAdvance("00:00:00.000") + 24)
+        header.resizeSection(DIR_COLUMN, metrics.horizontalAdvance("Dir") + 24)
+        header.resizeSection(TYPE_COLUMN, metrics.horizontalAdvance("binary") + 28)
+        header.resizeSection(SIZE_COLUMN, metrics.horizontalAdvance("1,048,576 B") + 20)
+        self._follow_log = True
+
+        self.details = EntryDetails()
+        self.composer = Composer()
+        self.close_panel = ClosePanel()
+        # Shown in the window's options dock (which reparents it); owned by this tab.
+        self.options_form = ConnectOptionsForm()
+
+        log_splitter = QSplitter(Qt.Orientation.Vertical, objectName="logSplitter")
+        log_splitter.addWidget(self.log_view)
+        self.handshake_view = HandshakeView()
+        self.details_tabs = QTabWidget(objectName="detailsTabs")
+        self.details_tabs.addTab(self.details, "Entry")
+        self.details_tabs.addTab(self.handshake_view, "Handshake")
+        log_splitter.addWidget(self.details_tabs)
+        log_splitter.setStretchFactor(0, 3)
+        log_splitter.setStretchFactor(1, 1)
+        log_splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addWidget(self.connection_bar)
+        layout.addWidget(log_splitter, 1)
+        layout.addWidget(self.composer)
+        layout.addWidget(self.close_panel)
+
+    def _wire(self) -> None:
+        bar = self.connection_bar
+        bar.connect_requested.connect(self._on_connect_clicked)
+        bar.disconnect_requested.connect(self._on_disconnect_clicked)
+        bar.url_edit.textEdited.connect(self._on_url_edited)
+        bar.url_edit.textChanged.connect(lambda _text: self._emit_title())
+        bar.reconnect_toggled.connect(self._on_reconnect_toggled)
+        bar.reconnect_policy_edited.connect(self._on_policy_edited)
+        bar.reconnect_cancel_requested.connect(self._on_cancel_clicked)
+        self.composer.send_requested.connect(self.send)
+        self.close_panel.close_requested.connect(self._on_close_clicked)
+        bar.options_requested.connect(self.options_requested)
+        bar.ping_requested.connect(self.ping)
+        self.options_form.tls_unverified_changed.connect(bar.set_insecure)
+        self.options_form.auto_pong_changed.connect(lambda on: setattr(self.driver.peer, "auto_pong", on))
+        self.options_form.ping_interval_changed.connect(
+            lambda seconds: setattr(self.driver.peer, "ping_interval_s", seconds or None)
+        )
+        self._wire_driver()
+
+        self.log_model.rowsInserted.connect(self._on_rows_inserted)
+        self.log_model.modelReset.connect(self._schedule_counters)
+        self.log_model.rowsRemoved.connect(self._schedule_counters)
+        scroll_bar = self.log_view.verticalScrollBar()
+        scroll_bar.valueChanged.connect(
+            lambda value: setattr(self, "_follow_log", value >= scroll_bar.maximum())
+        )
+        self.log_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self._counters_timer = QTimer(self, singleShot=True, interval=COUNTERS_REFRESH_MS)
+        self._counters_timer.timeout.connect(self._update_counters)
+
+    def _wire_driver(self) -> None:
+        driver = self.driver
+        driver.pong_received.connect(self._on_pong)
+        driver.ping_received.connect(self._on_ping_received)
+        driver.state_changed.connect(self._on_state_changed)
+        driver.packets_received.connect(self._on_packets_received)
+        driver.packet_sent.connect(self._on_packet_sent)
+        driver.error_occurred.connect(self._on_error)
+        driver.closed.connect(self._on_closed)
+
+    # -- name ------------------------------------------------------------------
+
+    @property
+    def title(self) -> str:
+        """The name the user gave, else the URL's ``host:port``."""
+        return self._custom_title or default_tab_name(self.connection_bar.url)
+
+    @property
+    def has_custom_title(self) -> bool:
+        return bool(self._custom_title)
+
+    def set_title(self, name: str) -> None:
+        """Names the tab; an empty (or blank) name goes back to the URL's ``host:port``."""
+        self._custom_title = name.strip()
+        self._emit_title()
+
+    def _emit_title(self) -> None:
+        self.title_changed.emit(self.title)
+
+    # -- state -----------------------------------------------------------------
+
+    @property
+    def ready_state(self) -> ReadyState:
+        return self.driver.ready_state
+
+    @property
+    def reconnect_enabled(self) -> bool:
+        return self.connection_bar.reconnect_enabled
+
+    def set_reconnect_enabled(self, on: bool) -> None:
+        """Turns automatic reconnect on or off (off cancels a pending attempt)."""
+        self.connection_bar.reconnect_action.setChecked(on)
+
+    @property
+    def reconnect_policy(self) -> ReconnectPolicy:
+        return self._reconnect.policy
+
+    def set_reconnect_policy(self, policy: ReconnectPolicy) -> None:
+        """Sets the backoff; a pending attempt is cancelled (the next loss uses the new one)."""
+        self.cancel_reconnect()
+        self._reconnect = ReconnectSchedule(policy)
+        self.connection_bar.set_reconnect_policy(policy)
+
+    @property
+    def reconnect_status(self) -> str:
+        """The countdown as shown on the connection bar; "" when no reconnect is pending."""
+        return self._reconnect.status_text(time.monotonic())
+
+    @property
+    def is_reconnecting(self) -> bool:
+        """True from a lost connection until reconnected, cancelled or given up."""
+        return self._reconnect.is_active
+
+    # -- intents -------------------------------------------------------------
+
+    def connect_to(self, url: str) -> None:
+        """Connects to ``url``; a malformed URL becomes an error entry and the state stays CLOSED."""
+        if self.driver.ready_state != ReadyState.CLOSED:
+            return
+        # Refused before any connection is tried: the problems show under their fields.
+        problems = self.options_form.problems()
+        if problems:
+            self.log.add_event(EntryKind.ERROR, f"cannot connect: {InvalidOptionsError(problems)}")
+            self.options_requested.emit()
+            self.connection_bar.set_state(ReadyState.CLOSED, None)
+            return
+        self._user_closed = False
+        self.driver.peer.auto_pong = self.options_form.auto_pong
+        self.driver.peer.ping_interval_s = self.options_form.ping_interval_s or None
+        self._pongs = 0
+        self._pings_received = self._pings_unanswered = 0
+        try:
+            self.driver.connect_to_url(url, options=self.options_form.options())
+        except ValueError as exc:
+            self.log.add_event(EntryKind.ERROR, f"cannot connect: {exc}")
+            self.connection_bar.set_state(ReadyState.CLOSED, None)
+            self.cancel_reconnect()  # the URL will not get better by waiting
+        self._update_rtt()
+
+    def ping(self, payload: str | None = None) -> None:
+        """Sends a ping with ``payload`` (UTF-8; None: the one in the options); failures become error entries."""
+        if payload is None:
+            payload = self.options_form.ping_payload
+        try:
+            self.driver.peer.ping(payload)
+        except (ValueError, NotOpenError, SendError) as exc:
+            self.log.add_event(EntryKind.ERROR, f"cannot ping: {exc}")
+
+    def disconnect(self) -> None:
+        """Closes with 1000 (normal closure), or cancels a connection attempt; no reconnect follows."""
+        self.cancel_reconnect()
+        self._user_closed = True
+        self.driver.close(1000, "")
+
+    def send(self, data: str | bytes) -> None:
+        """Sends one packet; failures become an error entry and a hint under the composer."""
+        try:
+            self.driver.send(data)
+        except (NotOpenError, SendError) as exc:
+            self.composer.show_problem(str(exc))
+            self.log.add_event(EntryKind.ERROR, str(exc))
+
+    def close_connection(self, code: int, reason: str) -> None:
+        """Starts the closing handshake with ``code`` and ``reason``; no reconnect follows."""
+        self.cancel_reconnect()
+        self._user_closed = True
+        try:
+            self.driver.close(code, reason)
+        except InvalidCloseError as exc:  # the panel validates first; this is a safety net
+            self.log.add_event(EntryKind.ERROR, f"cannot close: {exc}")
+
+    def close_going_away(self) -> bool:
+        """Sends 1001 "going away" if a connection is open (cancels an attempt); stops reconnecting.
+
+        Returns:
+            True if the connection still needs polling to finish its closing handshake.
+        """
+        self.cancel_reconnect()
+        self._user_closed = True
+        if self.driver.ready_state in (ReadyState.OPEN, ReadyState.CONNECTING):
+            self.driver.close(CloseCode.GOING_AWAY, GOING_AWAY_REASON)
+        return self.driver.ready_state != ReadyState.CLOSED
+
+    def shutdown(self) -> None:
+        """Closes a live connection with 1001 without waiting and stops every timer (the window is closing)."""
+        self.cancel_reconnect()
+        self._user_closed = True
+        self.driver.shutdown(GOING_AWAY_REASON)
+        self._counters_timer.stop()
+
+    def cancel_reconnect(self) -> None:
+        """Forgets a pending automatic reconnect (any manual action does this)."""
+        self._reconnect.cancel()
+        self._reconnect_timer.stop()
+        self.connection_bar.set_reconnect_status("")
+
+    def clear_log(self) -> None:
+        """Clears the log, asking first when it is long."""
+        if len(self.log) > CONFIRM_CLEAR_ENTRIES:
+            answer = QMessageBox.question(
+                self, "Clear the log?", f"Remove all {len(self.log):,} entries from the log?"
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.log.clear()
+        self.details.show_entry(None)
+
+    def focus_url(self) -> None:
+        self.connection_bar.url_edit.setFocus()
+        self.connection_bar.url_edit.selectAll()
+
+    def detach_driver(self) -> PeerDriver:
+        """Hands the driver over (to finish a closing handshake after this tab is gone); signals cut.
+
+        The tab gets a fresh idle driver, so its own shutdown() leaves the handed-over one polling.
+        """
+        driver = self.driver
+        for signal in (
+            driver.pong_received,
+            driver.ping_received,
+            driver.state_changed,
+            driver.packets_received,
+            driver.packet_sent,
+            driver.error_occurred,
+            driver.closed,
+        ):
+            signal.disconnect()
+        self.driver = PeerDriver(parent=self)
+        return driver
+
+    # -- manual actions cancel a pending reconnect ---------------------------------
+
+    def _on_connect_clicked(self, url: str) -> None:
+        self.cancel_reconnect()
+        self.connect_to(url)
+
+    def _on_disconnect_clicked(self) -> None:
+        self.disconnect()
+
+    def _on_close_clicked(self, code: int, reason: str) -> None:
+        self.close_connection(code, reason)
+
+    def _on_url_edited(self, _text: str) -> None:
+        if self._reconnect.is_active:
+            self.cancel_reconnect()
+            self.log.add_event(EntryKind.STATE, "reconnect cancelled: the URL was edited")
+
+    def _on_reconnect_toggled(self, on: bool) -> None:
+        if not on:
+            self.cancel_reconnect()
+
+    def _on_policy_edited(self, policy: ReconnectPolicy) -> None:
+        self.cancel_reconnect()
+        self._reconnect = ReconnectSchedule(policy)
+
+    def _on_cancel_clicked(self) -> None:
+        if self._reconnect.is_active:
+            self.cancel_reconnect()
+            self.log.add_event(EntryKind.STATE, "reconnect cancelled")
+
+    # -- reconnect -------------------------------------------------------------
+
+    def _after_closed(self, old: ReadyState) -> None:
+        if self.driver.ready_state != ReadyState.CLOSED:
+            return  # connected again meanwhile
+        if self._user_closed or not self.reconnect_enabled:
+            self.cancel_reconnect()
+            return
+        # A connection that never opened is only retried while reconnecting already.
+        if old == ReadyState.CONNECTING and not self._reconnect.is_active:
+            return
+        delay_s = self._reconnect.schedule_next(time.monotonic())
+        if delay_s is None:
+            self.cancel_reconnect()
+            self.log.add_event(
+                EntryKind.ERROR, f"reconnect gave up after {self._reconnect.policy.max_attempts} attempts"
+            )
+            return
+        self.log.add_event(
+            EntryKind.STATE,
+            f"reconnecting in {delay_s:g} s (attempt {self._reconnect.attempt}/{self._reconnect.policy.max_attempts})",
+        )
+        self._on_reconnect_tick()
+        self._reconnect_timer.start()
+
+    def _on_reconnect_tick(self) -> None:
+        now = time.monotonic()
+        due = self._reconnect.take_due(now)
+        self.connection_bar.set_reconnect_status(self._reconnect.status_text(now))
+        if not self._reconnect.is_waiting:
+            self._reconnect_timer.stop()
+        if due:
+            self.connect_to(self.connection_bar.url)
+
+    # -- facts from the driver -------------------------------------------------
+
+    def _on_state_changed(self, event: StateChanged) -> None:
+        text = f"{event.old.name} → {event.new.name}"
+        if event.new == ReadyState.CONNECTING:
+            text += f"  {self.driver.peer.url}"
+        elif event.new == ReadyState.OPEN:
+            protocol = self.driver.peer.selected_protocol
+            text += f"  (subprotocol {protocol})" if protocol else "  (no subprotocol)"
+        self.log.add_event(EntryKind.STATE, text, event.time_s)
+        if event.old == ReadyState.CONNECTING or event.new == ReadyState.CONNECTING:
+            # The reader thread fills the record while CONNECTING; shown once it has left.
+            in_progress = event.new == ReadyState.CONNECTING
+            self.handshake_view.show_record(None if in_progress else self.driver.peer.handshake)
+            outcome = self.handshake_view.outcome
+            tab = self.details_tabs.indexOf(self.handshake_view)
+            self.details_tabs.setTabText(tab, f"Handshake · {outcome}" if outcome else "Handshake")
+        self.connection_bar.set_state(event.new, event.time_s)
+        self.composer.set_connected(event.new == ReadyState.OPEN)
+        self.close_panel.set_open(event.new == ReadyState.OPEN)
+        if event.new == ReadyState.OPEN:
+            self._reconnect.succeeded()
+            self.cancel_reconnect()
+        elif event.new == ReadyState.CLOSED:
+            # After this tick's remaining events, so the close entry comes before "reconnecting in".
+            QTimer.singleShot(0, self, lambda old=event.old: self._after_closed(old))
+        self.state_changed.emit(event)
+
+    def _on_packets_received(self, batch: list) -> None:
+        self.log.extend(packet_entry(Direction.RECEIVED, data, time_s) for time_s, data in batch)
+
+    def _on_packet_sent(self, time_s: float, data: str | bytes) -> None:
+        self.log.add_packet(Direction.SENT, data, time_s)
+
+    def _on_error(self, event: ErrorOccurred) -> None:
+        self.log.add_event(EntryKind.ERROR, event.message, event.time_s)
+
+    def _on_closed(self, event: Closed) -> None:
+        self.log.add_event(EntryKind.CLOSE, event.describe(), event.time_s)
+        self.close_panel.show_closed(event)
+
+    def _on_pong(self, event: PongReceived) -> None:
+        self._pongs += 1
+        self._update_rtt()
+
+    def _on_ping_received(self, event: PingReceived) -> None:
+        self._pings_received += 1
+        self._pings_unanswered += not event.answered
+        self._update_rtt()
+
+    # -- views -----------------------------------------------------------------
+
+    def _update_rtt(self) -> None:
+        peer = self.driver.peer
+        parts = []
+        if peer.latest_rtt_s is not None:
+            parts.append(f"RTT {peer.latest_rtt_s * 1000:.1f} ms (median {peer.median_rtt_s * 1000:.1f} ms)")
+        elif self._pongs:
+            parts.append(f"{self._pongs} unsolicited pong{'s' if self._pongs != 1 else ''}")
+        if self._pings_received:
+            unanswered = f", {self._pings_unanswered} not answered" if self._pings_unanswered else ""
+            parts.append(f"pings received {self._pings_received}{unanswered}")
+        self.rtt_text = "    ".join(parts)
+        self.rtt_changed.emit(self.rtt_text)
+
+    def _on_rows_inserted(self) -> None:
+        if self._follow_log:
+            self.log_view.scrollToBottom()
+        self._schedule_counters()
+
+    def _schedule_counters(self) -> None:
+        if not self._counters_timer.isActive():
+            self._counters_timer.start()
+
+    def _update_counters(self) -> None:
+        c = self.log.counters
+        self.counters_text = (
+            f"sent {c.sent_packets:,} packets / {format_size(c.sent_bytes)}    "
+            f"received {c.received_packets:,} packets / {format_size(c.received_bytes)}    "
+            f"{len(self.log):,} log entries"
+            + (f" ({c.dropped_entries:,} oldest dropped)" if c.dropped_entries else "")
+        )
+        self.counters_changed.emit(self.counters_text)
+
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        index = self.log_view.currentIndex()
+        rows = self.log_view.selectionModel().selectedRows()
+        if rows:
+            index = rows[-1] if not index.isValid() else index
+        entry = self.log_model.data(index.siblingAtColumn(CONTENT_COLUMN), ENTRY_ROLE) if index.isValid() else None
+        self.details.show_entry(entry)
