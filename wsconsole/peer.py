@@ -1447,7 +1447,10 @@ class WebSocketPeer:
         self._initiator = Initiator.LOCAL
         conn.send_close(int(code), encoded)
         self._close_deadline = time.monotonic() + conn.close_timeout_s
-        self._set_state(ReadyState.CLOSING)
+        # Stamped with the time before the send: the reader thread may stamp
+        # the peer's answer before this line runs, and the log must not show
+        # CLOSING -> CLOSED ahead of OPEN -> CLOSING.
+        self._set_state(ReadyState.CLOSING, now)
 
     def poll(self) -> list[PeerEvent]:
         """Moves the connection forward; never blocks.

@@ -140,12 +140,13 @@ class PeerDriver(QObject):
 
     def send(self, data: str | bytes) -> None:
         """Sends one packet and signals ``packet_sent``; raises the peer's errors."""
+        sent_s = time.time()  # before the send: the echo may be stamped before send() returns
         self.peer.send(data)
         now = time.monotonic()
         self._last_activity_s = now
         self._follow_up_until_s = now + FOLLOW_UP_S
         self._set_interval(now)
-        self.packet_sent.emit(time.time(), data)
+        self.packet_sent.emit(sent_s, data)
 
     def _set_interval(self, now_s: float) -> None:
         if self._notifier is not None:
