@@ -19,6 +19,7 @@ CORE_MODULES = (
     "wsconsole.errors",
     "wsconsole.options",
     "wsconsole.terminal",
+    "wsconsole.profiles",
 )
 
 SCRIPT = f"""
