@@ -357,9 +357,9 @@ def _containing_folded(
     is None, each index ``i`` from ``start`` with ``mask[i - start]`` set.
     Block by block: a block with no hit in its blob costs one ``find``; rare
     hits are mapped back to entries through the blob's start offsets; where
-    most candidates hold the needle, each is lower-cased and tested, as
-    without a cache (mapping every hit back would cost more).  Blocks that are not cached (the
-    newest, incomplete one; big payloads) are searched as without a cache.
+    most candidates hold the needle, each is lower-cased and tested (mapping
+    every hit back would cost more).  Blocks that are not cached (the newest,
+    incomplete one; big payloads) are searched as without a cache.
     """
     entries = log.entries
     separator = b"\0" if is_bytes else "\0"
@@ -409,7 +409,8 @@ def _containing_folded(
 
 def _each_folded(entries: Sequence[Entry], chunk: list[int], needle: str | bytes) -> list[int]:
     """The entries of ``chunk`` whose lower-cased data holds ``needle`` (lower case already)."""
-    return list(compress(chunk, map(contains, map(type(needle).lower, _field(entries, chunk, _get_data)), repeat(needle))))
+    lowered = map(type(needle).lower, _field(entries, chunk, _get_data))
+    return list(compress(chunk, map(contains, lowered, repeat(needle))))
 
 
 def _blocks(size: int, first_number: int, candidates: list[int] | None, mask: bytes | None, start: int) -> Iterator:
