@@ -209,6 +209,11 @@ class ProfileStore:
 
     Nothing is read until :meth:`load` and nothing written until :meth:`save`.
 
+    Args:
+        directory: Where ``profiles.json`` lives; None for :func:`config_dir`.
+        recent_urls_max: How many recent URLs to keep (at least 1).
+        environ: The environment for :func:`config_dir`; None for ``os.environ``.
+
     Attributes:
         path: The profiles file.
         problems: What :meth:`load` found wrong, for the user to read; empty
@@ -223,11 +228,6 @@ class ProfileStore:
         recent_urls_max: int = RECENT_URLS_MAX,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        """Args:
-        directory: Where ``profiles.json`` lives; None for :func:`config_dir`.
-        recent_urls_max: How many recent URLs to keep (at least 1).
-        environ: The environment for :func:`config_dir`; None for ``os.environ``.
-        """
         if recent_urls_max < 1:
             raise ValueError(f"recent_urls_max must be at least 1, not {recent_urls_max}")
         base = Path(directory) if directory is not None else config_dir(environ)
@@ -309,7 +309,8 @@ class ProfileStore:
             self._set_aside(f"cannot read {self.path}: {exc.strerror or exc}")
             return self.problems
         try:
-            document = json.loads(raw.decode("utf-8"))
+            # utf-8-sig: a file saved by a Windows editor may start with a BOM.
+            document = json.loads(raw.decode("utf-8-sig"))
         except UnicodeDecodeError as exc:
             self._set_aside(f"{self.path} is not UTF-8 text (byte {exc.start + 1})")
             return self.problems

@@ -243,6 +243,14 @@ def test_a_directory_in_place_of_the_file_is_reported_not_raised(tmp_path: Path)
     assert store.names() == []
 
 
+def test_a_hand_edited_file_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    document = {"format": 1, "profiles": [{"name": "édité", "url": "ws://127.0.0.1:1/"}]}
+    (tmp_path / PROFILES_FILE_NAME).write_bytes(b"\xef\xbb\xbf" + json.dumps(document, ensure_ascii=False).encode("utf-8") + b"\r\n")
+    store = ProfileStore(tmp_path)
+    assert store.load() == []
+    assert store.names() == ["édité"]
+
+
 def test_bad_profiles_are_skipped_and_the_rest_loaded(tmp_path: Path) -> None:
     document = {
         "format": 1,
