@@ -10,6 +10,7 @@ so callers can show ``str(exc)`` to a user as it is::
     ├── InvalidOptionsError(ValueError)   connection options that do not validate
     ├── DecodeError(ValueError)           a payload that is not valid in the format it was decoded as
     ├── CaptureError                      a capture file (NDJSON, HAR) that cannot be read or written
+    ├── ProfileStoreError                 the saved connection profiles cannot be written
     ├── NotOpenError(RuntimeError)        sending when the peer is not OPEN
     ├── SendError(RuntimeError)           the transport failed while sending
     ├── ServerError(RuntimeError)         the echo server could not start
@@ -191,3 +192,17 @@ class CaptureError(WsConsoleError):
         self.problem = problem
         where = f"{path}, line {line}" if line is not None else path
         super().__init__(f"{where}: {problem}")
+
+
+class ProfileStoreError(WsConsoleError):
+    """The saved connection profiles cannot be written.
+
+    Attributes:
+        path: The profiles file.
+        problem: What went wrong, in a few words.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"cannot save connection profiles to {path}: {problem}")

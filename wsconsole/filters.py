@@ -11,7 +11,11 @@ decided at C speed from the log's code bytes (one ``bytes.translate`` and
 homogeneous lists; size is one comprehension over the log's compact size
 column, and text and regex are
 chains of C-level iterators (``map`` over bound methods, ``compress``), so
-no Python bytecode runs per entry there.  The cheaper criteria run first so the
+no Python bytecode runs per entry there.  A case-blind text search on a
+:class:`MessageLog` scans the log's cached lower-cased blocks
+(:meth:`MessageLog.folded_text`, built by the first search over them) with
+one ``find`` per block and maps the rare hits back to entries, so it no
+longer lower-cases every payload each time.  The cheaper criteria run first so the
 costly ones see fewer entries.  A regular expression costs what its pattern costs
 per entry; nothing here can bound a pattern that backtracks badly.
 
@@ -25,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from itertools import accumulate, compress, repeat
 from operator import attrgetter, contains
 
@@ -170,8 +174,12 @@ def _code_tables(kinds: frozenset[EntryKind], directions: frozenset[Direction]) 
 
 
 def filter_log(log: MessageLog, flt: LogFilter, start: int = 0, stop: int | None = None) -> FilterResult:
-    """Indices of the entries of ``log`` from ``start`` to ``stop`` (exclusive) that ``flt`` keeps."""
-    return filter_entries(log.entries, flt, codes=log.codes, sizes=log.sizes, start=start, stop=stop)
+    """Indices of the entries of ``log`` from ``start`` to ``stop`` (exclusive) that ``flt`` keeps.
+
+    A case-blind text search uses (and builds, block by block) the log's
+    cache of lower-cased payloads (:meth:`MessageLog.folded_text`).
+    """
+    return filter_entries(log.entries, flt, codes=log.codes, sizes=log.sizes, start=start, stop=stop, log=log)
 
 
 def filter_entries(
@@ -182,6 +190,7 @@ def filter_entries(
     sizes: Sequence[int] | None = None,
     start: int = 0,
     stop: int | None = None,
+    log: MessageLog | None = None,
 ) -> FilterResult:
     """Indices of ``entries[start:stop]`` that ``flt`` keeps, ascending; never raises on a bad filter.
 
@@ -192,6 +201,7 @@ def filter_entries(
         sizes: Each entry's size (:attr:`MessageLog.sizes`); None reads the entries.
         start: First index looked at.
         stop: Index after the last one looked at; None for the end.
+        log: The log ``entries`` are, for its search cache; None searches without.
     """
     count = len(entries)
     stop = count if stop is None else max(0, min(stop, count))
@@ -218,25 +228,31 @@ def filter_entries(
     regex = flt.regex if flt.regex and "regex" not in bad_fields else ""
     if flt.text or regex:
         # Text and regex need the payload's type: handle str and bytes entries apart.
-        groups = [
-            (list(compress(positions, window.translate(str_table))), False),
-            (list(compress(positions, window.translate(bytes_table))), True),
-        ]
+        groups = [(window.translate(str_table), False), (window.translate(bytes_table), True)]
     else:
-        either = bytes(a | b for a, b in zip(str_table, bytes_table))
-        groups = [(list(compress(positions, window.translate(either))), False)]
+        groups = [(window.translate(bytes(a | b for a, b in zip(str_table, bytes_table))), False)]
+    sized = min_size is not None or max_size is not None
 
     # Per-entry criteria, cheapest first: size over the compact size column,
     # then text and regex as chains of C-level iterators (map, compress).
     results = []
-    for indices, is_bytes in groups:
-        if indices and (min_size is not None or max_size is not None):
-            # A comprehension: measured faster here than map(range.__contains__, ...).
-            lo = 0 if min_size is None else min_size
-            indices = _by_size(entries, sizes, indices, lo, max_size)
-        if indices and flt.text:
-            needle = flt.text.encode("utf-8", "surrogatepass") if is_bytes else flt.text
-            indices = _containing(entries, indices, needle, flt.match_case)
+    for mask, is_bytes in groups:
+        needle = flt.text.encode("utf-8", "surrogatepass") if is_bytes and flt.text else flt.text
+        # A case-blind needle with letters and a log: its cache of lower-cased text.
+        folded = log is not None and bool(needle) and not flt.match_case and needle.lower() != needle.upper()
+        if folded and not sized:
+            # Straight from the kind/direction mask: no list of every candidate index.
+            indices = _containing_folded(log, needle, is_bytes, None, mask, start)
+        else:
+            indices = list(compress(positions, mask))
+            if indices and sized:
+                # A comprehension: measured faster here than map(range.__contains__, ...).
+                lo = 0 if min_size is None else min_size
+                indices = _by_size(entries, sizes, indices, lo, max_size)
+            if indices and folded:
+                indices = _containing_folded(log, needle, is_bytes, indices, None, start)
+            elif indices and needle:
+                indices = _containing(entries, indices, needle, flt.match_case)
         if indices and regex:
             pattern = _bytes_regex(regex, flt.match_case) if is_bytes else compile_regex(regex, flt.match_case)
             if pattern is None:
@@ -325,3 +341,108 @@ def _containing_joined(indices: list[int], datas: list, needle, fold: bool, sepa
         found.append(indices[k])
         position = find(needle, starts[k + 1]) if k + 1 < len(datas) else -1
     return found
+
+
+def _containing_folded(
+    log: MessageLog,
+    needle: str | bytes,
+    is_bytes: bool,
+    candidates: list[int] | None,
+    mask: bytes | None,
+    start: int,
+) -> list[int]:
+    """``_containing`` for a case-blind needle with letters, through the log's cached folded text.
+
+    The entries searched are ``candidates`` (ascending indices) or, when it
+    is None, each index ``i`` from ``start`` with ``mask[i - start]`` set.
+    Block by block: a block with no hit in its blob costs one ``find``; rare
+    hits are mapped back to entries through the blob's start offsets; where
+    most candidates hold the needle, each is lower-cased and tested (mapping
+    every hit back would cost more).  Blocks that are not cached (the newest,
+    incomplete one; big payloads) are searched as without a cache.
+    """
+    entries = log.entries
+    separator = b"\0" if is_bytes else "\0"
+    if separator in needle:
+        chosen = candidates if candidates is not None else list(compress(range(start, start + len(mask)), mask))
+        return _containing(entries, chosen, needle, False)
+    original, needle = needle, needle.lower()
+    size = log.search_block
+    first_number = log.first_number
+    found: list[int] = []
+    for block, block_start, count, chunk_of, is_candidate in _blocks(size, first_number, candidates, mask, start):
+        # Building a block's text costs about one search of it; only worth it
+        # for a search over much of the block, not a filter of a new batch.
+        folded = log.folded_text(block, is_bytes, build=count * 4 >= size)
+        if folded is None:
+            found += _containing(entries, chunk_of(), original, False)
+            continue
+        blob = folded.blob
+        # Most of a block's candidates hold a common needle: lower-casing each
+        # is cheaper than mapping every hit back.  A count over a sixteenth of
+        # the blob tells, for a sixteenth of a scan.
+        sample = blob.count(needle, 0, len(blob) >> 4)
+        if sample * 16 * 2 > len(folded.offsets):  # about half the block's entries or more
+            found += _each_folded(entries, chunk_of(), needle)
+            continue
+        find = blob.find
+        hit = find(needle)
+        if hit == -1:
+            continue
+        starts, offsets = folded.starts, folded.offsets
+        last = len(offsets) - 1
+        block_found = []
+        while hit != -1:
+            k = bisect_right(starts, hit) - 1
+            index = block_start + offsets[k]
+            if is_candidate(index):
+                block_found.append(index)
+                if len(block_found) * 2 > count:
+                    break  # the sample misjudged it: common after all
+            hit = find(needle, starts[k + 1]) if k < last else -1
+        else:
+            found += block_found
+            continue
+        found += _each_folded(entries, chunk_of(), needle)
+    return found
+
+
+def _each_folded(entries: Sequence[Entry], chunk: list[int], needle: str | bytes) -> list[int]:
+    """The entries of ``chunk`` whose lower-cased data holds ``needle`` (lower case already)."""
+    lowered = map(type(needle).lower, _field(entries, chunk, _get_data))
+    return list(compress(chunk, map(contains, lowered, repeat(needle))))
+
+
+def _blocks(size: int, first_number: int, candidates: list[int] | None, mask: bytes | None, start: int) -> Iterator:
+    """For each search block holding candidates: ``(block, its first index, candidate count,
+    chunk_of() -> the candidates in it, is_candidate(index) -> bool)``."""
+    if candidates is None:
+        assert mask is not None
+        stop = start + len(mask)
+        for block in range((first_number + start) // size, (first_number + stop - 1) // size + 1 if stop > start else 0):
+            block_start = block * size - first_number
+            lo, hi = max(start, block_start), min(stop, block_start + size)
+            count = mask.count(1, lo - start, hi - start)
+            if count:
+
+                def chunk_of(lo: int = lo, hi: int = hi) -> list[int]:
+                    return list(compress(range(lo, hi), mask[lo - start : hi - start]))
+
+                def is_candidate(index: int, lo: int = lo, hi: int = hi) -> bool:
+                    return lo <= index < hi and mask[index - start] == 1
+
+                yield block, block_start, count, chunk_of, is_candidate
+        return
+    position, total = 0, len(candidates)
+    while position < total:
+        block = (first_number + candidates[position]) // size
+        block_start = block * size - first_number
+        end = bisect_left(candidates, block_start + size, position)
+        chunk = candidates[position:end]
+        position = end
+
+        def is_member(index: int, chunk: list[int] = chunk) -> bool:
+            j = bisect_left(chunk, index)
+            return j < len(chunk) and chunk[j] == index
+
+        yield block, block_start, len(chunk), (lambda chunk=chunk: chunk), is_member

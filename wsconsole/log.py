@@ -11,8 +11,13 @@ many were dropped.
 Beside the entries the log keeps one byte per entry (:attr:`MessageLog.codes`:
 kind and direction) and four (:attr:`MessageLog.sizes`) so that filters
 (``wsconsole.filters``) can select by kind and direction at C speed and by
-size without touching the entry objects.  Not thread-safe: call it from one thread
-(the GUI thread in the window).
+size without touching the entry objects.  For case-blind text search it
+also keeps, built on first use, each block of :attr:`MessageLog.search_block`
+entries' payloads lower-cased and joined into one string (and one ``bytes``)
+(:meth:`MessageLog.folded_text`), so a search is a C-level scan of a few
+hundred blobs rather than a ``lower()`` per entry; a block's cache goes when
+all its entries are dropped, and all of it on :meth:`MessageLog.clear`.
+Not thread-safe: call it from one thread (the GUI thread in the window).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import compress
+from itertools import accumulate, compress
 from operator import attrgetter
 
 from wsconsole import payload
@@ -73,6 +78,13 @@ BYTES_KINDS = frozenset((EntryKind.BINARY, EntryKind.PING, EntryKind.PONG))
 DEFAULT_MAX_ENTRIES = 100_000
 """Entries a new log keeps before it drops the oldest."""
 
+SEARCH_BLOCK_ENTRIES = 4096
+"""Entries per block of the text search cache (see :meth:`MessageLog.folded_text`)."""
+
+SEARCH_BLOCK_MAX_BYTES = 1 << 20
+"""A block whose payloads of one type pass this many bytes is not cached: its
+entries are searched one by one each time, so big packets are not held twice."""
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -118,6 +130,25 @@ class Counters:
     dropped_entries: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class FoldedText:
+    """One block's payloads of one type (``str`` or ``bytes``), lower-cased and joined.
+
+    Attributes:
+        blob: The payloads' ``lower()`` joined by a NUL, in log order; a
+            needle without NUL found at position ``p`` lies in entry
+            ``k = bisect_right(starts, p) - 1``.
+        starts: Where each payload starts in ``blob``, plus one last value
+            (``len(blob) + 1``), so entry ``k`` is ``blob[starts[k]:starts[k + 1] - 1]``.
+        offsets: Each payload's entry's place in its block (serial number
+            minus the block's first), ascending.
+    """
+
+    blob: str | bytes
+    starts: array
+    offsets: array
+
+
 AppendListener = Callable[[int, int], None]
 """Called as ``listener(first, last)`` with the indices of new entries, after they are added."""
 
@@ -135,7 +166,12 @@ class MessageLog:
             :attr:`drop_chunk`, before the new ones are added.
     """
 
-    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES, *, search_block: int = SEARCH_BLOCK_ENTRIES) -> None:
+        if isinstance(search_block, bool) or not isinstance(search_block, int) or search_block < 1:
+            raise ValueError(f"search_block must be a whole number of at least 1, not {search_block!r}")
+        self._search_block = search_block
+        # (block, is_bytes) -> FoldedText, or None for a block searched entry by entry.
+        self._folded: dict[tuple[int, bool], FoldedText | None] = {}
         self._entries: list[Entry] = []
         self._codes = bytearray()
         self._sizes = array("I")
@@ -182,6 +218,65 @@ class MessageLog:
         :meth:`clear` starts numbering again from 0.
         """
         return self._first_number
+
+    @property
+    def search_block(self) -> int:
+        """Entries per block of the text search cache; block ``b`` holds serial numbers ``b * search_block`` on."""
+        return self._search_block
+
+    def folded_text(self, block: int, is_bytes: bool, build: bool = True) -> FoldedText | None:
+        """The lower-cased, joined payloads of block ``block``'s entries of one type, cached.
+
+        ``str`` payloads (text packets, state changes, closes, errors) for
+        ``is_bytes`` False; ``bytes`` (binary packets, pings, pongs) for True.
+        Entries of the block already dropped are left out.  Entries never
+        change, so a block's text stays right until the block is dropped.
+
+        Args:
+            block: Block number: serial number // :attr:`search_block`.
+            is_bytes: Which payloads.
+            build: Build it if it is not cached yet; False only looks.
+
+        Returns:
+            None when the block is not complete yet (the newest entries),
+            not kept, not built (``build`` False), or not cacheable: its
+            payloads pass :data:`SEARCH_BLOCK_MAX_BYTES`, or lower-casing
+            changed their length (a few characters lower-case to two), so
+            offsets would not map back.  Search those entries one by one.
+        """
+        key = (block, is_bytes)
+        if key in self._folded:
+            return self._folded[key]
+        size = self._search_block
+        first_serial = max(block * size, self._first_number)
+        end_serial = (block + 1) * size
+        if not build or block < 0 or end_serial > self._first_number + len(self._entries) or first_serial >= end_serial:
+            return None
+        lo = first_serial - self._first_number
+        entries = self._entries[lo : end_serial - self._first_number]
+        mask = self._codes[lo : end_serial - self._first_number].translate(_BYTES_DATA if is_bytes else _STR_DATA)
+        datas = [entry.data for entry in compress(entries, mask)]
+        folded: FoldedText | None = None
+        lengths = list(map(len, datas))
+        if sum(lengths) <= SEARCH_BLOCK_MAX_BYTES:
+            joined = (b"\0" if is_bytes else "\0").join(datas)
+            blob = joined.lower()
+            if len(blob) == len(joined):
+                starts = list(accumulate(map((1).__add__, lengths), initial=0))
+                base = first_serial - block * size
+                folded = FoldedText(
+                    blob,
+                    array("I", starts),
+                    array("I", compress(range(base, base + len(entries)), mask)),
+                )
+        self._folded[key] = folded
+        return folded
+
+    def _forget_folded(self) -> None:
+        """Drops the search cache of blocks whose entries are all gone."""
+        first_kept_block = self._first_number // self._search_block
+        for key in [key for key in self._folded if key[0] < first_kept_block]:
+            del self._folded[key]
 
     @property
     def max_entries(self) -> int:
@@ -257,6 +352,7 @@ class MessageLog:
             codes = codes[skipped:]
             self._first_number += skipped
             counters.dropped_entries += skipped
+            self._forget_folded()
         else:
             excess = len(self._entries) + len(batch) - cap
             if excess > 0:
@@ -282,6 +378,7 @@ class MessageLog:
         del self._sizes[:count]
         self._first_number += count
         self.counters.dropped_entries += count
+        self._forget_folded()
         for listener in self._drop_listeners:
             listener(count)
 
@@ -313,6 +410,7 @@ class MessageLog:
         self._codes.clear()
         del self._sizes[:]
         self._first_number = 0
+        self._folded.clear()  # serial numbers start again from 0
         self.counters = Counters()
         for listener in self._clear_listeners:
             listener()
@@ -327,6 +425,14 @@ _SENT_PACKET = bytes(
 )
 _RECEIVED_PACKET = bytes(
     int(any(code == entry_code(kind, Direction.RECEIVED) for kind in PACKET_KINDS)) for code in range(256)
+)
+
+
+# Code byte -> 1 if the entry's data is bytes (resp. str), else 0.
+_BYTES_DATA = bytes(int(any(code == entry_code(kind, d) for kind in BYTES_KINDS for d in Direction)) for code in range(256))
+_STR_DATA = bytes(
+    int(any(code == entry_code(kind, d) for kind in EntryKind if kind not in BYTES_KINDS for d in Direction))
+    for code in range(256)
 )
 
 

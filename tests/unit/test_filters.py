@@ -245,3 +245,94 @@ def test_text_search_over_many_chunks_finds_rare_and_common_needles() -> None:
         # Only the lower-case needle matched case-sensitively is nowhere.
         assert bool(expected) == ((text, match_case) != ("needle", True)), text
         assert filter_log(log, LogFilter(text=text, match_case=match_case)).indices == expected, text
+
+
+# -- the search cache of lower-cased blocks ------------------------------------------------
+
+# Letters whose lower case is longer (İ), context-dependent (Σ), NUL (the blobs' separator).
+_folding_alphabet = st.sampled_from("aAbBΣσςİi\0 é")
+_folding_entries = st.lists(
+    st.one_of(
+        st.builds(lambda d, t: packet_entry(d, t, 1.0), st.sampled_from([Direction.SENT, Direction.RECEIVED]), st.text(_folding_alphabet, max_size=5)),
+        st.builds(lambda d, b: packet_entry(d, b, 1.0), st.sampled_from([Direction.SENT, Direction.RECEIVED]), st.binary(max_size=5)),
+        st.builds(lambda d, b: packet_entry(d, b, 1.0), st.sampled_from([Direction.SENT, Direction.RECEIVED]),
+                  st.text(_folding_alphabet, max_size=5).map(lambda t: t.encode("utf-8", "surrogatepass"))),
+        st.builds(lambda k, t: Entry(1.0, k, Direction.LOCAL, t), st.sampled_from([EntryKind.STATE, EntryKind.ERROR]),
+                  st.text(_folding_alphabet, max_size=5)),
+    ),
+    max_size=25,
+)
+_log_changes = st.lists(
+    st.one_of(
+        _folding_entries.map(lambda entries: ("extend", entries)),
+        st.integers(1, 40).map(lambda cap: ("cap", cap)),
+        st.just(("clear", None)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+_text_filters = st.builds(
+    LogFilter,
+    directions=st.none() | st.frozensets(st.sampled_from(list(Direction))),
+    kinds=st.none() | st.frozensets(st.sampled_from(list(EntryKind))),
+    text=st.text(_folding_alphabet, min_size=1, max_size=3),
+    match_case=st.booleans(),
+    min_size=st.none() | st.integers(0, 4),
+)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(_log_changes, _text_filters, st.integers(1, 6), st.integers(1, 40), st.integers(0, 30), st.integers(0, 30))
+def test_text_search_through_the_cache_agrees_with_a_plain_loop_as_the_log_changes(changes, flt, block, cap, start, stop) -> None:
+    log = MessageLog(max_entries=cap, search_block=block)
+    for change, value in changes:
+        if change == "extend":
+            log.extend(value)
+        elif change == "cap":
+            log.max_entries = value
+        else:
+            log.clear()
+        # Searched after every change: cached blocks must follow drops and clears.
+        result = filter_log(log, flt)
+        assert result.indices == _naive(list(log), flt, result.problems)
+        sliced = filter_log(log, flt, start=start, stop=stop).indices
+        assert sliced == [i for i in result.indices if start <= i < min(stop, len(log))]
+
+
+def test_the_cache_is_built_on_search_and_forgotten_with_its_entries() -> None:
+    log = MessageLog(max_entries=40, search_block=10)
+    log.extend(packet_entry(Direction.RECEIVED, f"Entry {i}" if i % 2 else f"ENTRY {i}".encode(), 1.0) for i in range(25))
+    assert log.folded_text(0, False, build=False) is None  # nothing built before a search
+    assert filter_log(log, LogFilter(text="entry 1")).indices == [1, 10] + list(range(11, 20))
+    text = log.folded_text(0, False, build=False)
+    assert text is not None and text.blob == "\0".join(f"entry {i}" for i in range(1, 10, 2))
+    assert list(text.offsets) == [1, 3, 5, 7, 9]
+    assert log.folded_text(1, True, build=False).blob == b"\0".join(f"entry {i}".encode() for i in range(10, 20, 2))
+    assert log.folded_text(2, False) is None  # entries 20-24: the block is not complete
+    log.extend(packet_entry(Direction.RECEIVED, f"Entry {i}", 1.0) for i in range(25, 45))  # drops 0-4, then more
+    assert log.first_number > 0
+    assert filter_log(log, LogFilter(text="ENTRY 1")).indices == [n - log.first_number for n in range(10, 20) if n >= log.first_number]
+    log.max_entries = 5  # drops blocks 0-3 whole
+    assert log.folded_text(0, False, build=False) is None and log.folded_text(1, True, build=False) is None
+    log.clear()
+    assert all(log.folded_text(b, t, build=False) is None for b in range(5) for t in (False, True))
+    log.max_entries = 40
+    log.extend(packet_entry(Direction.SENT, "renumbered from 0", 1.0) for _ in range(10))
+    assert filter_log(log, LogFilter(text="RENUMBERED")).indices == list(range(10))
+    assert log.folded_text(0, False, build=False).blob.startswith("renumbered from 0\0")
+
+
+def test_big_payloads_are_searched_without_being_cached() -> None:
+    from wsconsole.log import SEARCH_BLOCK_MAX_BYTES
+
+    log = MessageLog(search_block=4)
+    big = "x" * (SEARCH_BLOCK_MAX_BYTES // 2)
+    log.extend(packet_entry(Direction.SENT, big + ("Needle" if i == 2 else ""), 1.0) for i in range(4))
+    assert filter_log(log, LogFilter(text="needle")).indices == [2]
+    assert log.folded_text(0, False) is None
+
+
+def test_search_block_must_be_positive() -> None:
+    for bad in (0, -1, True, 2.5):
+        with pytest.raises(ValueError, match="search_block"):
+            MessageLog(search_block=bad)

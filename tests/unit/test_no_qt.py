@@ -20,6 +20,7 @@ CORE_MODULES = (
     "wsconsole.options",
     "wsconsole.terminal",
     "wsconsole.reconnect",
+    "wsconsole.profiles",
 )
 
 SCRIPT = f"""

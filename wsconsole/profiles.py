@@ -1,0 +1,434 @@
+"""Saved connection profiles and recent URLs, kept in one JSON file.
+
+A :class:`Profile` is a name, a URL, :class:`~wsconsole.options.ConnectOptions`
+and reconnect settings.  :class:`ProfileStore` loads and saves every profile
+and a most-recent-first list of URLs as ``profiles.json`` in the user's config
+directory (:func:`config_dir`)::
+
+    {"format": 1, "profiles": [{"name": ..., "url": ..., "options": {...},
+     "reconnect": {...}, "save_secrets": false}], "recent_urls": [...]}
+
+- Saving is atomic: a temporary file in the same directory, flushed to disk,
+  then renamed over the old one, so a crash leaves the old file or the new
+  one, never a truncated mix.
+- Loading never raises.  A file that cannot be read or parsed is renamed
+  ``profiles.json.corrupt-<UTC time>`` (kept for the user, not overwritten)
+  and reported in :attr:`ProfileStore.problems`; the store starts empty.
+  Keys this version does not know (a newer wsconsole wrote them) are ignored.
+- Passwords and tokens (:data:`SECRET_HEADERS`, basic auth's password, the
+  bearer token, cookies, a proxy's or URL's password) are written only for a
+  profile whose ``save_secrets`` is True; recent URLs never keep a password.
+
+No Qt, no threads.  A store is not thread-safe: use it from one thread (the
+GUI's).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from wsconsole.errors import ProfileStoreError
+from wsconsole.options import ConnectOptions
+
+__all__ = [
+    "CONFIG_DIR_ENV",
+    "FORMAT_VERSION",
+    "PROFILES_FILE_NAME",
+    "RECENT_URLS_MAX",
+    "SECRET_HEADERS",
+    "Profile",
+    "ProfileStore",
+    "config_dir",
+]
+
+APP_DIR_NAME = "wsconsole"
+CONFIG_DIR_ENV = "WSCONSOLE_CONFIG_DIR"
+"""Environment variable naming the config directory, overriding the platform's."""
+PROFILES_FILE_NAME = "profiles.json"
+FORMAT_VERSION = 1
+"""The ``format`` written; a file with a higher one is read as far as it is understood."""
+RECENT_URLS_MAX = 20
+"""How many recent URLs are kept by default."""
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+"""Extra headers (lower case) whose values are secrets."""
+
+
+def config_dir(
+    environ: Mapping[str, str] | None = None,
+    platform: str | None = None,
+    home: Path | None = None,
+) -> Path:
+    """Returns wsconsole's per-user config directory (it may not exist yet).
+
+    ``$WSCONSOLE_CONFIG_DIR`` if set; else ``%APPDATA%\\wsconsole`` on Windows
+    (the roaming profile: settings follow the user), ``~/Library/Application
+    Support/wsconsole`` on macOS, and ``$XDG_CONFIG_HOME/wsconsole`` or
+    ``~/.config/wsconsole`` elsewhere (a relative ``XDG_CONFIG_HOME`` is
+    ignored, as the XDG Base Directory specification says).
+
+    Args:
+        environ: The environment; ``None`` for ``os.environ``.
+        platform: ``sys.platform`` value; ``None`` for this one.
+        home: The home directory; ``None`` for ``Path.home()``.
+    """
+    env = os.environ if environ is None else environ
+    override = env.get(CONFIG_DIR_ENV)
+    if override:
+        return Path(override)
+    platform = sys.platform if platform is None else platform
+    home = Path.home() if home is None else home
+    if platform == "win32":
+        roaming = env.get("APPDATA")
+        base = Path(roaming) if roaming else home / "AppData" / "Roaming"
+    elif platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        xdg = env.get("XDG_CONFIG_HOME")
+        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".config"
+    return base / APP_DIR_NAME
+
+
+def url_without_password(url: str) -> str:
+    """``url`` with the password of its ``user:password@`` part removed; other URLs unchanged."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.netloc.rpartition("@")[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+
+
+@dataclass(slots=True)
+class Profile:
+    """A saved connection: where to, with what, and how to reconnect.
+
+    Attributes:
+        name: Unique in a store; shown to the user.
+        url: The ws:// or wss:// URL.
+        options: Everything else the attempt is given.
+        reconnect: Reconnect settings (attempts, backoff...), kept as given:
+            JSON-safe values only; empty for none.
+        save_secrets: Write passwords and tokens to disk with this profile.
+            False (the default): they are left out and must be typed again.
+    """
+
+    name: str
+    url: str
+    options: ConnectOptions = field(default_factory=ConnectOptions)
+    reconnect: dict[str, Any] = field(default_factory=dict)
+    save_secrets: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-safe dict saved; without secrets unless ``save_secrets``."""
+        options = self.options if self.save_secrets else _without_secrets(self.options)
+        return {
+            "name": self.name,
+            "url": self.url if self.save_secrets else url_without_password(self.url),
+            "options": options.to_dict(),
+            "reconnect": dict(self.reconnect),
+            "save_secrets": self.save_secrets,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> tuple[Profile | None, list[str]]:
+        """Reads :meth:`to_dict` output.
+
+        Returns:
+            ``(profile, problems)``: ``profile`` is None when there is no
+            usable name or URL; a field of the wrong type is reported and
+            left at its default.  Unknown keys are ignored.
+        """
+        if not isinstance(data, Mapping):
+            return None, [f"a profile must be an object, not {_json_type(data)}"]
+        name, url = data.get("name"), data.get("url")
+        if not isinstance(name, str) or not name.strip():
+            return None, ["a profile has no name"]
+        if not isinstance(url, str):
+            return None, [f"profile {name!r} has no URL"]
+        problems: list[str] = []
+        options = ConnectOptions()
+        if "options" in data:
+            options, option_problems = ConnectOptions.from_dict(data["options"])
+            problems += [
+                f"profile {name!r}: {message}" for messages in option_problems.values() for message in messages
+            ]
+        reconnect: dict[str, Any] = {}
+        raw_reconnect = data.get("reconnect", {})
+        if isinstance(raw_reconnect, Mapping):
+            reconnect = dict(raw_reconnect)
+        else:
+            problems.append(f"profile {name!r}: reconnect must be an object, not {_json_type(raw_reconnect)}")
+        save_secrets = data.get("save_secrets", False)
+        if not isinstance(save_secrets, bool):
+            problems.append(f"profile {name!r}: save_secrets must be true or false, not {_json_type(save_secrets)}")
+            save_secrets = False
+        return cls(name, url, options, reconnect, save_secrets), problems
+
+
+def _without_secrets(options: ConnectOptions) -> ConnectOptions:
+    """A copy of ``options`` with passwords, tokens and cookies emptied."""
+    copy = dataclasses.replace(options)
+    copy.headers = [(name, value) for name, value in options.headers if name.lower() not in SECRET_HEADERS]
+    if options.basic_auth is not None:
+        copy.basic_auth = (options.basic_auth[0], "")
+    copy.bearer_token = ""
+    copy.cookies = ""
+    copy.proxy = url_without_password(options.proxy)
+    return copy
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+class ProfileStore:
+    """Every saved profile and the recent URLs, loaded from and saved to one file.
+
+    Nothing is read until :meth:`load` and nothing written until :meth:`save`.
+
+    Args:
+        directory: Where ``profiles.json`` lives; None for :func:`config_dir`.
+        recent_urls_max: How many recent URLs to keep (at least 1).
+        environ: The environment for :func:`config_dir`; None for ``os.environ``.
+
+    Attributes:
+        path: The profiles file.
+        problems: What :meth:`load` found wrong, for the user to read; empty
+            when all was well.
+        kept_aside: Where :meth:`load` moved an unreadable file, None if it did not.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        recent_urls_max: int = RECENT_URLS_MAX,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        if recent_urls_max < 1:
+            raise ValueError(f"recent_urls_max must be at least 1, not {recent_urls_max}")
+        base = Path(directory) if directory is not None else config_dir(environ)
+        self.path: Path = base / PROFILES_FILE_NAME
+        self.recent_urls_max = recent_urls_max
+        self.problems: list[str] = []
+        self.kept_aside: Path | None = None
+        self._profiles: dict[str, Profile] = {}
+        self._recent_urls: list[str] = []
+        self._save_refused = ""  # why save() would destroy a file we could not read, "" when it would not
+
+    # -- profiles -------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        """Profile names, in the order they were first added."""
+        return list(self._profiles)
+
+    def profiles(self) -> list[Profile]:
+        """Every profile, in the order of :meth:`names`."""
+        return list(self._profiles.values())
+
+    def get(self, name: str) -> Profile | None:
+        """The profile called ``name``, None if there is none."""
+        return self._profiles.get(name)
+
+    def put(self, profile: Profile) -> None:
+        """Adds ``profile``, replacing the one with the same name (keeping its place)."""
+        if not profile.name.strip():
+            raise ValueError("a profile needs a name")
+        self._profiles[profile.name] = profile
+
+    def remove(self, name: str) -> bool:
+        """Removes the profile called ``name``; returns False if there was none."""
+        return self._profiles.pop(name, None) is not None
+
+    # -- recent URLs ----------------------------------------------------------
+
+    @property
+    def recent_urls(self) -> list[str]:
+        """URLs connected to, most recent first, each once (a copy)."""
+        return list(self._recent_urls)
+
+    def add_recent_url(self, url: str) -> None:
+        """Puts ``url`` first in the recent URLs (moving it if already there).
+
+        Surrounding spaces are dropped, an empty URL is ignored and a
+        ``user:password@`` part loses its password; the oldest URLs past
+        ``recent_urls_max`` are forgotten.
+        """
+        url = url_without_password(url.strip())
+        if not url:
+            return
+        self._recent_urls = [url] + [known for known in self._recent_urls if known != url]
+        del self._recent_urls[self.recent_urls_max :]
+
+    def clear_recent_urls(self) -> None:
+        """Forgets every recent URL."""
+        self._recent_urls = []
+
+    # -- disk -----------------------------------------------------------------
+
+    def load(self) -> list[str]:
+        """Replaces what the store holds with the file's content; never raises.
+
+        A missing file is an empty store.  A file that cannot be read or is
+        not a profiles file is renamed ``*.corrupt-<UTC time>`` and the
+        store starts empty; a single bad profile is skipped.
+
+        Returns:
+            :attr:`problems`: what was wrong, empty when nothing was.
+        """
+        self._profiles, self._recent_urls = {}, []
+        self.problems, self.kept_aside, self._save_refused = [], None, ""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return self.problems
+        except OSError as exc:
+            self._set_aside(f"cannot read {self.path}: {exc.strerror or exc}")
+            return self.problems
+        try:
+            # utf-8-sig: a file saved by a Windows editor may start with a BOM.
+            document = json.loads(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            self._set_aside(f"{self.path} is not UTF-8 text (byte {exc.start + 1})")
+            return self.problems
+        except (json.JSONDecodeError, RecursionError) as exc:
+            detail = f"line {exc.lineno}, column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            self._set_aside(f"{self.path} is not valid JSON ({detail})")
+            return self.problems
+        if not isinstance(document, dict):
+            self._set_aside(f"{self.path} holds {_json_type(document)}, not a profiles object")
+            return self.problems
+        version = document.get("format")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            self._set_aside(f"{self.path} has no valid format version (found {version!r})")
+            return self.problems
+        # A newer version's file is read as far as this one understands it.
+        raw_profiles = document.get("profiles", [])
+        if not isinstance(raw_profiles, list):
+            self.problems.append(f"profiles must be a list, not {_json_type(raw_profiles)}; none were loaded")
+            raw_profiles = []
+        for index, item in enumerate(raw_profiles):
+            profile, problems = Profile.from_dict(item)
+            self.problems += problems
+            if profile is None:
+                self.problems.append(f"profile {index + 1} in {self.path} was skipped")
+                continue
+            if profile.name in self._profiles:
+                self.problems.append(f"profile {profile.name!r} appears twice; the later one was kept")
+            self._profiles[profile.name] = profile
+        raw_urls = document.get("recent_urls", [])
+        if isinstance(raw_urls, list):
+            for url in reversed(raw_urls):
+                if isinstance(url, str):
+                    self.add_recent_url(url)
+        else:
+            self.problems.append(f"recent_urls must be a list, not {_json_type(raw_urls)}; none were loaded")
+        return self.problems
+
+    def save(self) -> None:
+        """Writes every profile and the recent URLs, atomically.
+
+        Raises:
+            ProfileStoreError: The file could not be written; the one on
+                disk is untouched and no temporary file is left behind.
+        """
+        if self._save_refused:
+            raise ProfileStoreError(str(self.path), self._save_refused)
+        document = {
+            "format": FORMAT_VERSION,
+            "profiles": [profile.to_dict() for profile in self._profiles.values()],
+            "recent_urls": list(self._recent_urls),
+        }
+        try:
+            text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        except (TypeError, ValueError) as exc:
+            # A reconnect setting that is not JSON (a set, NaN...).
+            raise ProfileStoreError(str(self.path), f"a profile holds a value JSON cannot carry: {exc}") from exc
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ProfileStoreError(str(self.path), f"cannot create its directory: {exc.strerror or exc}") from exc
+        _write_atomically(self.path, text.encode("utf-8"))
+
+    def _set_aside(self, problem: str) -> None:
+        """Renames the unreadable file out of the way so the next save does not destroy it."""
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        counter = 1
+        while target.exists():
+            counter += 1
+            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
+        try:
+            os.replace(self.path, target)
+        except OSError as exc:
+            self._save_refused = f"it could not be read and could not be moved aside ({exc.strerror or exc})"
+            self.problems.append(f"{problem}; it could not be moved aside ({exc.strerror or exc}), so it will not be overwritten")
+            return
+        self.kept_aside = target
+        self.problems.append(f"{problem}; it was kept as {target.name} and no profiles were loaded")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Writes ``data`` to a temporary file beside ``path``, flushes it to disk, renames it over ``path``.
+
+    The rename (``os.replace``) is atomic on POSIX and Windows file systems,
+    so readers see the old file or the new one; the temporary file is removed
+    if anything fails.
+
+    Raises:
+        ProfileStoreError: Nothing was replaced.
+    """
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ProfileStoreError(str(path), f"cannot create a file in {path.parent}: {exc.strerror or exc}") from exc
+    try:
+        with open(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp_name, path)
+    except BaseException as exc:
+        try:
+            os.unlink(temp_name)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise ProfileStoreError(str(path), exc.strerror or str(exc)) from exc
+        raise
+    if os.name == "posix":
+        # Makes the rename itself durable; Windows cannot open a directory
+        # and its file systems journal renames themselves.
+        try:
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(dir_fd)
+        except OSError:
+            pass
+        finally:
+            os.close(dir_fd)
