@@ -217,6 +217,9 @@ def test_rename_and_delete_from_the_profiles_dialog(qtbot, windows, config_dir, 
     listing.item(0).setText("first")
     assert win.profile_store.names() == ["first", "two"]
     assert ProfileStore(config_dir).load() == []
+    listing.setCurrentRow(0)
+    dialog.open_button.click()
+    assert win.current_tab.title == "first" and win.current_tab.connection_bar.url == "ws://127.0.0.1:9/one"
 
     monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Yes)
     listing.setCurrentRow(1)
