@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QLineEdit, QListWidget, QMessageBox
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
@@ -263,3 +264,26 @@ def test_a_save_failure_is_shown_not_raised(qtbot, windows, tmp_path, monkeypatc
     errors = [e.data for e in tab.log if e.kind is EntryKind.ERROR]
     assert sum("recent URLs" in text for text in errors) == 1  # shown once, not per connection
     assert win.profile_store.recent_urls == [recording_server.url]
+
+
+def test_choosing_a_recent_url_with_the_keyboard_connects_to_it(qtbot, windows, recording_server):
+    win = windows()
+    win.add_recent_url(recording_server.url)
+    win.add_recent_url("ws://127.0.0.1:9/other")
+    edit = win.findChild(QLineEdit, "urlEdit")
+    # QLineEdit hears its completer only while it has the focus.
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=WAIT_MS)
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus, timeout=WAIT_MS)
+    qtbot.keyClicks(edit, str(recording_server.url.rsplit(":", 1)[1].strip("/")))
+    popup = edit.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=WAIT_MS)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    assert edit.text() == recording_server.url
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    tab = win.current_tab
+    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.OPEN, timeout=WAIT_MS)
+    assert len(recording_server.requests) == 1
+    tab.disconnect()
+    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.CLOSED, timeout=WAIT_MS)
