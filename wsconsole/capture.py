@@ -30,14 +30,14 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import io
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from wsconsole import __version__
+from wsconsole import __version__, userfiles
 from wsconsole.errors import CaptureError
 from wsconsole.log import BYTES_KINDS, Direction, Entry, EntryKind
 from wsconsole.payload import byte_size
@@ -52,52 +52,27 @@ _SIZED_KINDS = (EntryKind.TEXT, EntryKind.BINARY, EntryKind.PING, EntryKind.PONG
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[IO[str]], None]) -> None:
-    """Calls ``write(file)`` on a temporary file, then puts it in place of ``path`` at once.
+    """Calls ``write(file)`` on a UTF-8 text file that replaces ``path`` whole or not at all.
 
-    The temporary file lives in the same directory (a rename across file
-    systems would not be atomic) and is removed if anything fails.
+    See :func:`wsconsole.userfiles.write_atomically`.
 
     Raises:
         CaptureError: The file could not be written; ``path`` is untouched.
     """
     target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
+
+    def write_text(binary: IO[bytes]) -> None:
+        text = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
+        write(text)
+        text.flush()
+        text.detach()  # leaves the binary file open for the caller to sync
+
     try:
-        fd, temp_path = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
+        userfiles.write_atomically(target, write_text, mode=0o644)
+    except userfiles.TemporaryFileError as exc:
         raise CaptureError(target, f"cannot write here: {exc.strerror or exc}") from exc
-    try:
-        with open(fd, "w", encoding="utf-8", newline="\n") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_path, target)
-    except BaseException as exc:
-        try:
-            os.unlink(temp_path)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise CaptureError(target, f"cannot write: {exc.strerror or exc}") from exc
-        raise
-    _sync_directory(directory)
-
-
-def _sync_directory(directory: str) -> None:
-    # Makes the rename itself durable on POSIX; Windows cannot open a directory
-    # and commits renames with the file system's own journal.
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    except OSError as exc:
+        raise CaptureError(target, f"cannot write: {exc.strerror or exc}") from exc
 
 
 # -- NDJSON ----------------------------------------------------------------------------

@@ -25,9 +25,6 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import os
-import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +35,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from wsconsole import userfiles
 from wsconsole.server import TlsFiles
 
 __all__ = ["DATA_DIR_ENV", "LocalCertificate", "data_dir", "ensure_local_certificate"]
@@ -45,7 +43,7 @@ __all__ = ["DATA_DIR_ENV", "LocalCertificate", "data_dir", "ensure_local_certifi
 DATA_DIR_ENV = "WSCONSOLE_DATA_DIR"
 """Environment variable naming the data directory, overriding the platform's."""
 
-APP_DIR_NAME = "wsconsole"
+APP_DIR_NAME = userfiles.APP_DIR_NAME
 CA_VALID_DAYS = 3650
 LEAF_VALID_DAYS = 397  # the most a browser accepts for a TLS server certificate
 RENEW_BEFORE_DAYS = 30
@@ -76,21 +74,7 @@ def data_dir(
         platform: ``sys.platform`` value; ``None`` for this one.
         home: The home directory; ``None`` for ``Path.home()``.
     """
-    env = os.environ if environ is None else environ
-    override = env.get(DATA_DIR_ENV)
-    if override:
-        return Path(override)
-    platform = sys.platform if platform is None else platform
-    home = Path.home() if home is None else home
-    if platform == "win32":
-        local = env.get("LOCALAPPDATA")
-        base = Path(local) if local else home / "AppData" / "Local"
-    elif platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        xdg = env.get("XDG_DATA_HOME")
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
-    return base / APP_DIR_NAME
+    return userfiles.user_dir("data", DATA_DIR_ENV, environ, platform, home)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,17 +284,4 @@ def _write(path: Path, data: bytes, *, private: bool = False) -> None:
     ``private``: readable by the owner only (0600); Windows ignores the mode
     and relies on the per-user data directory's permissions instead.
     """
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        # mkstemp already creates the file 0600; public files get 0644.
-        if not private:
-            os.chmod(temp_name, 0o644)
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        os.replace(temp_name, path)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except OSError:
-            pass
-        raise
+    userfiles.write_atomically(path, lambda file: file.write(data), mode=0o600 if private else 0o644)

@@ -28,8 +28,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from wsconsole import userfiles
 from wsconsole.errors import ProfileStoreError
 from wsconsole.options import ConnectOptions
 
@@ -51,7 +50,7 @@ __all__ = [
     "config_dir",
 ]
 
-APP_DIR_NAME = "wsconsole"
+APP_DIR_NAME = userfiles.APP_DIR_NAME
 CONFIG_DIR_ENV = "WSCONSOLE_CONFIG_DIR"
 """Environment variable naming the config directory, overriding the platform's."""
 PROFILES_FILE_NAME = "profiles.json"
@@ -81,21 +80,7 @@ def config_dir(
         platform: ``sys.platform`` value; ``None`` for this one.
         home: The home directory; ``None`` for ``Path.home()``.
     """
-    env = os.environ if environ is None else environ
-    override = env.get(CONFIG_DIR_ENV)
-    if override:
-        return Path(override)
-    platform = sys.platform if platform is None else platform
-    home = Path.home() if home is None else home
-    if platform == "win32":
-        roaming = env.get("APPDATA")
-        base = Path(roaming) if roaming else home / "AppData" / "Roaming"
-    elif platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        xdg = env.get("XDG_CONFIG_HOME")
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".config"
-    return base / APP_DIR_NAME
+    return userfiles.user_dir("config", CONFIG_DIR_ENV, environ, platform, home)
 
 
 def url_without_password(url: str) -> str:
@@ -392,43 +377,14 @@ class ProfileStore:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Writes ``data`` to a temporary file beside ``path``, flushes it to disk, renames it over ``path``.
-
-    The rename (``os.replace``) is atomic on POSIX and Windows file systems,
-    so readers see the old file or the new one; the temporary file is removed
-    if anything fails.
+    """Replaces ``path`` with ``data`` whole or not at all (see :mod:`wsconsole.userfiles`).
 
     Raises:
         ProfileStoreError: Nothing was replaced.
     """
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
+        userfiles.write_atomically(path, lambda file: file.write(data), mode=0o600)
+    except userfiles.TemporaryFileError as exc:
         raise ProfileStoreError(str(path), f"cannot create a file in {path.parent}: {exc.strerror or exc}") from exc
-    try:
-        with open(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_name, path)
-    except BaseException as exc:
-        try:
-            os.unlink(temp_name)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise ProfileStoreError(str(path), exc.strerror or str(exc)) from exc
-        raise
-    if os.name == "posix":
-        # Makes the rename itself durable; Windows cannot open a directory
-        # and its file systems journal renames themselves.
-        try:
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-        finally:
-            os.close(dir_fd)
+    except OSError as exc:
+        raise ProfileStoreError(str(path), exc.strerror or str(exc)) from exc

@@ -21,6 +21,7 @@ CORE_MODULES = (
     "wsconsole.terminal",
     "wsconsole.reconnect",
     "wsconsole.profiles",
+    "wsconsole.userfiles",
 )
 
 SCRIPT = f"""

@@ -59,6 +59,19 @@ def format_time(time_s: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(seconds)) + f".{millis:03d}"
 
 
+_ANSWERED_ROLES = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.FontRole,
+        ENTRY_ROLE,
+    )
+)
+
+
 class LogTableModel(QAbstractTableModel):
     """One row per log entry: time, direction, type, size and content preview."""
 
@@ -112,6 +125,10 @@ class LogTableModel(QAbstractTableModel):
         return self.log[row] if 0 <= row < len(self.log) else None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        # A view asks each visible cell for about seven roles on every
+        # repaint; the ones this model never answers go back at once.
+        if role not in _ANSWERED_ROLES:
+            return None
         entry = self._entry_or_none(index.row()) if index.isValid() else None
         if entry is None:
             return None

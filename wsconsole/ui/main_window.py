@@ -24,7 +24,7 @@ from wsconsole.peer import ReadyState, StateChanged
 from wsconsole.profiles import Profile, ProfileStore
 # The two constants lived here before tabs; still importable from here.
 from wsconsole.ui.connection_tab import CONFIRM_CLEAR_ENTRIES, COUNTERS_REFRESH_MS, ConnectionTab  # noqa: F401
-from wsconsole.ui.driver import POLL_INTERVAL_MS, PeerDriver
+from wsconsole.ui.driver import HEARTBEAT_INTERVAL_MS, PeerDriver
 from wsconsole.ui.profiles_ui import (
     ProfilesDialog,
     SaveProfileDialog,
@@ -116,8 +116,13 @@ class MainWindow(QMainWindow):
         self.server_dock.raise_()
 
         self.counters_label = QLabel(objectName="countersLabel")
-        self.poll_label = QLabel(f"poll {POLL_INTERVAL_MS} ms", objectName="pollLabel")
-        self.poll_label.setToolTip("How often a connection is polled while it is not CLOSED")
+        # Every tab's peer wakes its driver when data arrives (see driver.py),
+        # so there is no poll interval to show, only how news reaches the window.
+        self.poll_label = QLabel("polled on arrival", objectName="pollLabel")
+        self.poll_label.setToolTip(
+            "Each connection is polled as soon as its reader thread has news, "
+            f"with a {HEARTBEAT_INTERVAL_MS} ms heartbeat for the connect and close timeouts"
+        )
         self.statusBar().addWidget(self.counters_label, 1)
         self.rtt_label = QLabel(objectName="rttLabel")
         self.rtt_label.setToolTip("Round-trip time of the latest pong, and the median of this connection's")

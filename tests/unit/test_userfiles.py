@@ -1,0 +1,53 @@
+"""Atomic writes shared by profiles, certificates and exported logs."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+import pytest
+
+from wsconsole.userfiles import TemporaryFileError, user_dir, write_atomically
+
+
+def test_replaces_the_file_whole(tmp_path) -> None:
+    target = tmp_path / "file.json"
+    target.write_bytes(b"old")
+    write_atomically(target, lambda file: file.write(b"new content"))
+    assert target.read_bytes() == b"new content"
+    assert os.listdir(tmp_path) == ["file.json"]  # no temporary file left
+
+
+def test_a_failing_writer_leaves_the_old_file_and_no_temporary(tmp_path) -> None:
+    target = tmp_path / "file.json"
+    target.write_bytes(b"old")
+
+    def half_then_fail(file) -> None:
+        file.write(b"half of it")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        write_atomically(target, half_then_fail)
+    assert target.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["file.json"]
+
+
+def test_a_missing_directory_is_a_temporary_file_error(tmp_path) -> None:
+    with pytest.raises(TemporaryFileError):
+        write_atomically(tmp_path / "missing" / "file.json", lambda file: file.write(b"x"))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows ignores POSIX permission bits")
+def test_mode_is_applied(tmp_path) -> None:
+    write_atomically(tmp_path / "key.pem", lambda file: file.write(b"secret"), mode=0o600)
+    write_atomically(tmp_path / "cert.pem", lambda file: file.write(b"public"), mode=0o644)
+    assert stat.S_IMODE((tmp_path / "key.pem").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "cert.pem").stat().st_mode) == 0o644
+
+
+def test_config_roams_and_data_stays_on_windows(tmp_path) -> None:
+    env = {"APPDATA": str(tmp_path / "Roaming"), "LOCALAPPDATA": str(tmp_path / "Local")}
+    assert user_dir("config", "X_OVERRIDE", env, "win32", tmp_path) == tmp_path / "Roaming" / "wsconsole"
+    assert user_dir("data", "X_OVERRIDE", env, "win32", tmp_path) == tmp_path / "Local" / "wsconsole"
+    assert user_dir("data", "X_OVERRIDE", {**env, "X_OVERRIDE": str(tmp_path / "o")}, "win32", tmp_path) == tmp_path / "o"

@@ -1,0 +1,125 @@
+"""wsconsole's per-user directories, and files written whole or not at all.
+
+Qt-free.  Profiles (config), the local certificates (data) and exported logs
+all go through here, so every file wsconsole writes is replaced atomically:
+readers see the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+APP_DIR_NAME = "wsconsole"
+
+
+class TemporaryFileError(OSError):
+    """The temporary file beside the target could not be created: the
+    directory is missing, read-only or full.  Nothing was written."""
+
+
+def user_dir(
+    kind: Literal["config", "data"],
+    override_env: str,
+    environ: Mapping[str, str] | None = None,
+    platform: str | None = None,
+    home: Path | None = None,
+) -> Path:
+    """Returns wsconsole's per-user config or data directory (it may not exist yet).
+
+    ``$override_env`` if set; else on Windows ``%APPDATA%`` (config, roams
+    with the user) or ``%LOCALAPPDATA%`` (data, stays on the machine), on
+    macOS ``~/Library/Application Support``, elsewhere ``$XDG_CONFIG_HOME``
+    or ``$XDG_DATA_HOME`` with the XDG Base Directory defaults (a relative
+    value is ignored, as the specification says); ``wsconsole`` below it.
+
+    Args:
+        kind: ``"config"`` or ``"data"``.
+        override_env: The environment variable that overrides it (tests use it).
+        environ: The environment; ``None`` for ``os.environ``.
+        platform: A ``sys.platform`` value; ``None`` for this one.
+        home: The home directory; ``None`` for ``Path.home()``.
+    """
+    env = os.environ if environ is None else environ
+    override = env.get(override_env)
+    if override:
+        return Path(override)
+    platform = sys.platform if platform is None else platform
+    home = Path.home() if home is None else home
+    if platform == "win32":
+        variable, fallback = ("APPDATA", "Roaming") if kind == "config" else ("LOCALAPPDATA", "Local")
+        value = env.get(variable)
+        base = Path(value) if value else home / "AppData" / fallback
+    elif platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        variable, fallback_parts = (
+            ("XDG_CONFIG_HOME", (".config",)) if kind == "config" else ("XDG_DATA_HOME", (".local", "share"))
+        )
+        value = env.get(variable)
+        base = Path(value) if value and Path(value).is_absolute() else home.joinpath(*fallback_parts)
+    return base / APP_DIR_NAME
+
+
+def write_atomically(
+    path: str | os.PathLike[str], write: Callable[[BinaryIO], None], *, mode: int | None = None
+) -> None:
+    """Calls ``write(file)`` on a temporary file beside ``path``, syncs it, renames it over ``path``.
+
+    Beside, because a rename across file systems would not be atomic;
+    ``os.replace`` is atomic on POSIX and Windows file systems.  The
+    temporary file is removed if anything fails, ``write`` raising included.
+
+    Args:
+        path: The file to create or replace.
+        write: Writes the whole content to the binary file it is given.
+        mode: Permission bits for the new file (``0o600`` for a private
+            key); ``None`` for mkstemp's 0600.  Windows ignores them and
+            relies on the per-user directory's permissions.
+
+    Raises:
+        TemporaryFileError: No temporary file could be made; nothing written.
+        OSError: Writing or renaming failed; ``path`` is untouched.
+    """
+    target = Path(path)
+    directory = target.absolute().parent
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise TemporaryFileError(exc.errno, exc.strerror, str(directory)) from exc
+    try:
+        if mode is not None:
+            os.chmod(temp_name, mode)
+        with open(fd, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp_name, target)
+    except BaseException:
+        try:
+            os.unlink(temp_name)
+        except OSError:
+            pass
+        raise
+    _sync_directory(directory)
+
+
+def _sync_directory(directory: Path) -> None:
+    # Makes the rename itself durable on POSIX; Windows cannot open a
+    # directory, and its file systems journal renames themselves.
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
