@@ -9,11 +9,14 @@ and the handshake inspector shown, and saves a second picture there.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from wsconsole.profiles import CONFIG_DIR_ENV
 from wsconsole.ui.app import app_icon
 from wsconsole.ui.main_window import MainWindow
 
@@ -89,4 +92,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # The session's recent URLs go to a throwaway config directory, never the user's profiles.
+    with tempfile.TemporaryDirectory(prefix="wsconsole-screenshot-") as config:
+        os.environ.setdefault(CONFIG_DIR_ENV, config)
+        sys.exit(main())

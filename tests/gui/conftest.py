@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from wsconsole.profiles import CONFIG_DIR_ENV
 from wsconsole.ui.main_window import MainWindow
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path, monkeypatch):
+    """Every GUI test gets its own config directory: the user's profiles and recent URLs are never touched."""
+    directory = tmp_path / "config"
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(directory))
+    return directory
 
 
 @pytest.fixture

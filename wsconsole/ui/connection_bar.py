@@ -3,9 +3,10 @@ and the automatic reconnect switch, backoff and countdown."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCompleter,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSpinBox,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -69,6 +71,7 @@ class ConnectionBar(QWidget):
         self.url_edit.setClearButtonEnabled(True)
         self.url_edit.setAccessibleName("WebSocket URL")
         self.url_edit.returnPressed.connect(self._on_button)
+        self._build_recent()
 
         self.connect_button = QPushButton("Connect", objectName="connectButton")
         self.connect_button.setMinimumWidth(110)
@@ -122,6 +125,39 @@ class ConnectionBar(QWidget):
         outer.addLayout(row)
         outer.addWidget(self.reconnect_banner)
         self.set_state(ReadyState.CLOSED, None)
+
+    def _build_recent(self) -> None:
+        # Recent URLs: suggested while typing (any part of the URL matches), and all of them
+        # from the arrow at the field's end.  The model is the window's, shared by every tab.
+        self.recent_completer = QCompleter(self)
+        self.recent_completer.setObjectName("recentUrlCompleter")
+        self.recent_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.recent_completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.recent_completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.recent_completer.setMaxVisibleItems(12)
+        self.url_edit.setCompleter(self.recent_completer)
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowDown)
+        self.recent_action = self.url_edit.addAction(icon, QLineEdit.ActionPosition.TrailingPosition)
+        self.recent_action.setObjectName("recentUrlsAction")
+        self.recent_action.setToolTip("Recent URLs")
+        self.recent_action.triggered.connect(self.show_recent_urls)
+        self.recent_action.setVisible(False)
+
+    def set_recent_model(self, model: QAbstractItemModel) -> None:
+        """Suggests the URLs in ``model`` (one column of text, most recent first) in the URL field."""
+        self.recent_completer.setModel(model)
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
+            signal.connect(self._update_recent_action)
+        self._update_recent_action()
+
+    def show_recent_urls(self) -> None:
+        """Pops up every recent URL under the field; choosing one puts it in the field."""
+        self.recent_completer.setCompletionPrefix("")
+        self.recent_completer.complete()
+
+    def _update_recent_action(self, *_args: object) -> None:
+        model = self.recent_completer.model()
+        self.recent_action.setVisible(model is not None and model.rowCount() > 0)
 
     def _build_reconnect(self) -> None:
         # A small menu beside Connect (like the close codes' ▾): the switch and the backoff,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QStringListModel, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -18,11 +18,20 @@ from PySide6.QtWidgets import (
 )
 
 from wsconsole import __version__
-from wsconsole.errors import ServerError
-from wsconsole.peer import ReadyState
+from wsconsole.errors import ProfileStoreError, ServerError
+from wsconsole.log import EntryKind
+from wsconsole.peer import ReadyState, StateChanged
+from wsconsole.profiles import Profile, ProfileStore
 # The two constants lived here before tabs; still importable from here.
 from wsconsole.ui.connection_tab import CONFIRM_CLEAR_ENTRIES, COUNTERS_REFRESH_MS, ConnectionTab  # noqa: F401
 from wsconsole.ui.driver import HEARTBEAT_INTERVAL_MS, PeerDriver
+from wsconsole.ui.profiles_ui import (
+    ProfilesDialog,
+    SaveProfileDialog,
+    as_saved,
+    read_reconnect_settings,
+    reconnect_settings,
+)
 from wsconsole.ui.server_driver import DEFAULT_PORT, ServerDriver
 from wsconsole.ui.server_panel import ServerPanel
 
@@ -39,6 +48,8 @@ class MainWindow(QMainWindow):
             in the address bar instead.
         embedded_server: Start the echo server beside the client.
         server_port: Port for the embedded server; if taken, a free one is used.
+        profile_store: Saved profiles and recent URLs, used as it is (load it
+            first); None loads the user's (``WSCONSOLE_CONFIG_DIR`` overrides where).
     """
 
     def __init__(
@@ -47,6 +58,7 @@ class MainWindow(QMainWindow):
         *,
         embedded_server: bool = True,
         server_port: int = DEFAULT_PORT,
+        profile_store: ProfileStore | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -60,10 +72,12 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_actions()
         self._wire()
+        self._init_profiles(profile_store)
 
         if embedded_server:
             self._start_server(server_port, fallback=True)
         tab = self.new_tab()
+        self._report_profile_problems(tab)
         if url is not None:
             tab.connection_bar.set_url(url)
             tab.connect_to(url)
@@ -264,6 +278,7 @@ class MainWindow(QMainWindow):
         tab.counters_changed.connect(lambda text, t=tab: t is self.current_tab and self.counters_label.setText(text))
         tab.rtt_changed.connect(lambda text, t=tab: t is self.current_tab and self.rtt_label.setText(text))
         tab.options_requested.connect(lambda t=tab: t is self.current_tab and self.show_options())
+        self._attach_profiles(tab)
         index = self.tabs.addTab(tab, tab.title)
         self.tabs.setTabToolTip(index, tab.connection_bar.url)
         self.tabs.setCurrentIndex(index)
@@ -422,6 +437,219 @@ class MainWindow(QMainWindow):
             "About wsconsole",
             f"wsconsole {__version__}\nA WebSocket debugging console with an embedded echo server.",
         )
+
+    # -- profiles and recent URLs ------------------------------------------------------
+
+    def _init_profiles(self, store: ProfileStore | None) -> None:
+        self.profile_store = store if store is not None else ProfileStore()
+        if store is None:
+            self.profile_store.load()  # never raises; problems are reported once the first tab exists
+        self._recent_save_failure_shown = False
+        self._profiles_dialog: ProfilesDialog | None = None
+        # Shared by every tab's URL completer.
+        self.recent_urls_model = QStringListModel(self.profile_store.recent_urls, self)
+
+        self.save_profile_action = QAction("&Save connection as profile…", self)
+        self.save_profile_action.setObjectName("saveProfileAction")
+        self.save_profile_action.triggered.connect(self.show_save_profile_dialog)
+        self.open_profile_menu = QMenu("&Open profile", self, objectName="openProfileMenu")
+        self.open_profile_menu.aboutToShow.connect(self._fill_open_profile_menu)
+        self.manage_profiles_action = QAction("&Manage profiles…", self)
+        self.manage_profiles_action.setObjectName("manageProfilesAction")
+        self.manage_profiles_action.triggered.connect(self.show_profiles_dialog)
+        # Inserted after "Close tab", in their own group, without touching the rest of the File menu.
+        file_menu = next(
+            action.menu() for action in self.menuBar().actions()
+            if action.menu() is not None and self.close_tab_action in action.menu().actions()
+        )
+        actions = file_menu.actions()
+        position = actions.index(self.close_tab_action) + 1
+        before = actions[position] if position < len(actions) else None
+        file_menu.insertSeparator(before)
+        file_menu.insertAction(before, self.save_profile_action)
+        file_menu.insertMenu(before, self.open_profile_menu)
+        file_menu.insertAction(before, self.manage_profiles_action)
+        self._fill_open_profile_menu()
+
+    def _attach_profiles(self, tab: ConnectionTab) -> None:
+        tab.connection_bar.set_recent_model(self.recent_urls_model)
+        tab.state_changed.connect(lambda event, t=tab: self._on_tab_state(t, event))
+
+    def _report_profile_problems(self, tab: ConnectionTab) -> None:
+        """Says once, without a modal box, what was wrong with the profiles file."""
+        store = self.profile_store
+        for problem in store.problems:
+            tab.log.add_event(EntryKind.ERROR, f"connection profiles: {problem}")
+        if store.kept_aside is not None:
+            self.statusBar().showMessage(
+                f"The connection profiles file could not be read; it was kept as {store.kept_aside} (see the log)",
+                30000,
+            )
+        elif store.problems:
+            self.statusBar().showMessage(f"Connection profiles: {store.problems[0]} (see the log)", 30000)
+
+    def _on_tab_state(self, tab: ConnectionTab, event: StateChanged) -> None:
+        # A URL joins the recent list once a connection to it opened: typos and dead hosts stay out.
+        if event.new == ReadyState.OPEN:
+            self.add_recent_url(tab.driver.peer.url)
+
+    def add_recent_url(self, url: str) -> None:
+        """Puts ``url`` first in the recent URLs (without a password) and saves at once."""
+        self.profile_store.add_recent_url(url)
+        self.recent_urls_model.setStringList(self.profile_store.recent_urls)
+        try:
+            self.profile_store.save()
+        except ProfileStoreError as exc:
+            if not self._recent_save_failure_shown:  # not once per connection
+                self._recent_save_failure_shown = True
+                self._show_store_error(exc, "recent URLs are kept for this session only")
+
+    def _show_store_error(self, exc: ProfileStoreError, consequence: str) -> None:
+        message = f"{exc}; {consequence}"
+        self.current_tab.log.add_event(EntryKind.ERROR, message)
+        self.statusBar().showMessage(message, 30000)
+
+    def profile_from_tab(self, tab: ConnectionTab, name: str, *, save_secrets: bool = False) -> Profile:
+        """What ``tab`` would be saved as: its URL, options and reconnect settings."""
+        return Profile(
+            name=name.strip(),
+            url=tab.connection_bar.url,
+            options=tab.options_form.options(),
+            reconnect=reconnect_settings(tab.reconnect_enabled, tab.reconnect_policy),
+            save_secrets=save_secrets,
+        )
+
+    def save_profile(self, name: str, *, save_secrets: bool = False, tab: ConnectionTab | None = None) -> bool:
+        """Saves ``tab`` (None: the current one) as profile ``name``, replacing one of that name.
+
+        Passwords and tokens are written only with ``save_secrets``.  A write failure is shown in
+        the status bar and the log (the profile is kept for this session).
+
+        Returns:
+            True if it is on disk.
+        """
+        tab = tab if tab is not None else self.current_tab
+        if not name.strip():
+            return False
+        profile = as_saved(self.profile_from_tab(tab, name, save_secrets=save_secrets))
+        self.profile_store.put(profile)
+        self._fill_open_profile_menu()
+        try:
+            self.profile_store.save()
+        except ProfileStoreError as exc:
+            self._show_store_error(exc, f'profile "{profile.name}" is kept for this session only')
+            return False
+        self.statusBar().showMessage(f'Saved profile "{profile.name}" to {self.profile_store.path}', 10000)
+        return True
+
+    def open_profile(self, name: str) -> ConnectionTab | None:
+        """Opens profile ``name`` in the current tab if it is unused, else in a new tab; None if there is none.
+
+        Unused: closed, nothing in its log and not renamed.  The tab takes the profile's name.
+        """
+        profile = self.profile_store.get(name)
+        if profile is None:
+            return None
+        current = self.current_tab
+        unused = (
+            current is not None
+            and current.ready_state == ReadyState.CLOSED
+            and len(current.log) == 0
+            and not current.has_custom_title
+            and not current.is_reconnecting
+        )
+        tab = current if unused else self.new_tab(profile.url)
+        tab.connection_bar.set_url(profile.url)
+        tab.options_form.set_options(profile.options)
+        enabled, policy, problems = read_reconnect_settings(profile.reconnect)
+        tab.set_reconnect_policy(policy)
+        tab.set_reconnect_enabled(enabled)
+        tab.set_title(profile.name)
+        for problem in problems:
+            tab.log.add_event(EntryKind.ERROR, f'profile "{profile.name}": {problem}')
+        note = "" if profile.save_secrets else " (saved without passwords and tokens)"
+        tab.log.add_event(EntryKind.STATE, f'profile "{profile.name}" opened{note}')
+        return tab
+
+    def rename_profile(self, old: str, new: str) -> bool:
+        """Renames profile ``old`` to ``new`` in place; refused (False) if ``new`` is empty or taken."""
+        new = new.strip()
+        profile = self.profile_store.get(old)
+        if profile is None or not new or (new != old and self.profile_store.get(new) is not None):
+            return False
+        profiles = self.profile_store.profiles()
+        for each in profiles:
+            self.profile_store.remove(each.name)
+        for each in profiles:
+            if each.name == old:
+                each.name = new
+            self.profile_store.put(each)
+        self._save_profiles(f'profile "{new}" is renamed for this session only')
+        return True
+
+    def delete_profile(self, name: str) -> bool:
+        """Deletes profile ``name``; False if there was none."""
+        if not self.profile_store.remove(name):
+            return False
+        self._save_profiles(f'profile "{name}" is deleted for this session only')
+        return True
+
+    def _save_profiles(self, consequence: str) -> None:
+        self._fill_open_profile_menu()
+        try:
+            self.profile_store.save()
+        except ProfileStoreError as exc:
+            self._show_store_error(exc, consequence)
+
+    def show_save_profile_dialog(self) -> SaveProfileDialog:
+        """Asks for a name and saves the current tab as a profile (window-modal, returns at once)."""
+        tab = self.current_tab
+        dialog = SaveProfileDialog(self.profile_store, tab.title, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.save_profile(dialog.name, save_secrets=dialog.save_secrets, tab=tab))
+        dialog.open()
+        return dialog
+
+    def show_profiles_dialog(self) -> ProfilesDialog:
+        """Shows the profiles list (open, rename, delete); not modal."""
+        if self._profiles_dialog is None:
+            dialog = ProfilesDialog(self.profile_store, self)
+            dialog.open_requested.connect(self.open_profile)
+            dialog.rename_requested.connect(self._on_rename_requested)
+            dialog.delete_requested.connect(self._on_delete_requested)
+            self._profiles_dialog = dialog
+        self._profiles_dialog.refresh()
+        self._profiles_dialog.show_problem("")
+        self._profiles_dialog.show()
+        self._profiles_dialog.raise_()
+        return self._profiles_dialog
+
+    def _on_rename_requested(self, old: str, new: str) -> None:
+        dialog = self._profiles_dialog
+        if self.rename_profile(old, new):
+            dialog.show_problem("")
+            dialog.refresh(select=new.strip())
+        else:
+            why = "a profile needs a name" if not new.strip() else f'a profile called "{new.strip()}" already exists'
+            dialog.show_problem(f"Cannot rename: {why}.")
+            dialog.refresh(select=old)
+
+    def _on_delete_requested(self, name: str) -> None:
+        answer = QMessageBox.question(self._profiles_dialog, "Delete profile?", f'Delete the profile "{name}"?')
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete_profile(name)
+            self._profiles_dialog.refresh()
+
+    def _fill_open_profile_menu(self) -> None:
+        menu = self.open_profile_menu
+        menu.clear()
+        for name in self.profile_store.names():
+            action = menu.addAction(name)
+            action.setToolTip(self.profile_store.get(name).url)
+            action.triggered.connect(lambda _checked=False, n=name: self.open_profile(n))
+        if not self.profile_store.names():
+            menu.addAction("(no saved profiles)").setEnabled(False)
+        menu.setToolTipsVisible(True)
 
     # -- lifetime ----------------------------------------------------------------
 
