@@ -8,12 +8,15 @@ the traffic it is measured against.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +24,13 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 HOST = "127.0.0.1"
+
+# A window under measurement saves recent URLs and may make certificates: in a
+# throwaway directory (inherited by the subprocesses), never the user's own.
+for _variable in ("WSCONSOLE_CONFIG_DIR", "WSCONSOLE_DATA_DIR"):
+    if not os.environ.get(_variable):
+        os.environ[_variable] = tempfile.mkdtemp(prefix="wsconsole-bench-")
+        atexit.register(shutil.rmtree, os.environ[_variable], ignore_errors=True)
 
 RUNS = 5
 """Runs per figure; each figure is the median."""
