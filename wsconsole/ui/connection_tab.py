@@ -110,6 +110,7 @@ class ConnectionTab(QWidget):
         self.log = MessageLog()
         self.driver = PeerDriver(parent=self)
         self._custom_title = ""
+        self._read_only = False
         self._pongs = 0
         self._pings_received = self._pings_unanswered = 0
         self.counters_text = ""
@@ -302,8 +303,11 @@ class ConnectionTab(QWidget):
     # -- intents -------------------------------------------------------------
 
     def connect_to(self, url: str) -> None:
-        """Connects to ``url``; a malformed URL becomes an error entry and the state stays CLOSED."""
-        if self.driver.ready_state != ReadyState.CLOSED:
+        """Connects to ``url``; a malformed URL becomes an error entry and the state stays CLOSED.
+
+        Does nothing in a read-only tab (an imported capture).
+        """
+        if self.driver.ready_state != ReadyState.CLOSED or self._read_only:
             return
         # Refused before any connection is tried: the problems show under their fields.
         problems = self.options_form.problems()
@@ -397,6 +401,21 @@ class ConnectionTab(QWidget):
         self.details.show_entry(None)
         self._new_while_paused = 0
         self.filter_bar.set_new_while_paused(0)
+
+    @property
+    def read_only(self) -> bool:
+        """True for a tab showing an imported capture: no connection, nothing to send."""
+        return self._read_only
+
+    def show_imported(self, entries: list[Entry], name: str) -> None:
+        """Makes this a read-only tab showing ``entries`` (from a capture file) under the name ``name``."""
+        self._read_only = True
+        self.connection_bar.setEnabled(False)
+        self.composer.hide()
+        self.close_panel.hide()
+        self.log.extend(entries)
+        self.set_title(name)
+        self.setToolTip(f"Imported from {name}, read-only")
 
     def focus_url(self) -> None:
         self.connection_bar.url_edit.setFocus()
