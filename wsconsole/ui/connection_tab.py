@@ -593,6 +593,7 @@ class ConnectionTab(QWidget):
     def set_filter(self, flt: LogFilter) -> None:
         """Shows only the entries ``flt`` keeps; bad criteria are flagged on the filter bar."""
         problems = self.log_model.set_filter(flt)
+        self._selection_note = ""  # the reset cleared the selection
         self.filter_bar.show_problems(problems)
         self._update_counters()
 
@@ -623,6 +624,8 @@ class ConnectionTab(QWidget):
             self.log_view.scrollToBottom()
 
     def _on_log_appended(self, first: int, last: int) -> None:
+        # Also when the filter hides them all (no rowsInserted): the count's total moved.
+        self._schedule_counters()
         if self._paused:
             self._new_while_paused += last - first + 1
             self.filter_bar.set_new_while_paused(self._new_while_paused)
@@ -656,6 +659,7 @@ class ConnectionTab(QWidget):
         menu.addSeparator()
         menu.addAction("Clear log", self.clear_log)
         menu.exec(self.log_view.viewport().mapToGlobal(pos))
+        self.copy_entry_action.setEnabled(True)  # Ctrl+C checks the selection itself
 
     def _schedule_counters(self) -> None:
         if not self._counters_timer.isActive():
