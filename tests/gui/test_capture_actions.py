@@ -50,7 +50,8 @@ def test_har_export_of_the_shown_entries_round_trips(qtbot, window, tmp_path) ->
     assert capture_actions.export_log(window, path, shown_only=True) == len(PACKETS)
     (imported,) = capture_actions.import_capture(window, path)
     packets = list(imported.log)
-    assert [(e.direction, e.kind, e.data) for e in packets] == [(e.direction, e.kind, e.data) for e in shown if e.is_packet]
+    expected = [(e.direction, e.kind, e.data) for e in shown if e.is_packet]
+    assert [(e.direction, e.kind, e.data) for e in packets] == expected
     assert imported.connection_bar.url == window.server_driver.url
 
 

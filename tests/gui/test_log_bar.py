@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QTableView, QToolButton
 
 from wsconsole.log import Direction, EntryKind
 from wsconsole.peer import ReadyState
+from wsconsole.ui.connection_tab import format_interval
 from wsconsole.ui.log_model import CONTENT_COLUMN, ENTRY_ROLE
 
 WAIT_MS = 5000
@@ -137,9 +138,13 @@ def test_copy_and_time_between_two_selected(qtbot, window) -> None:
     last = model.rowCount() - 1
     assert model.entry(last).data == b"\xff\x00"
     selection = view.selectionModel()
-    selection.select(model.index(last - 1, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
-    selection.select(model.index(last, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
-    assert tab.selection_note.startswith("Δ ") and tab.selection_note in count_text(window)
+    rows_flag = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    selection.select(model.index(last - 1, 0), rows_flag)
+    assert tab.selection_note == ""  # one entry: nothing to measure
+    selection.select(model.index(last, 0), rows_flag)
+    gap_s = model.entry(last).time_s - model.entry(last - 1).time_s
+    assert tab.selection_note == f"Δ {format_interval(gap_s)} between the selected"
+    assert tab.selection_note in count_text(window)
 
     tab.copy_payloads()
     payloads = QGuiApplication.clipboard().text().split("\n")
@@ -148,3 +153,9 @@ def test_copy_and_time_between_two_selected(qtbot, window) -> None:
     qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     lines = QGuiApplication.clipboard().text().split("\n")
     assert len(lines) == 2 and lines[-1].split("\t")[1:] == ["received", "binary", "2 B", "ff 00"]
+
+
+def test_format_interval_picks_a_readable_unit() -> None:
+    assert format_interval(0.000_812) == "812 µs"
+    assert format_interval(0.012_345) == "12.345 ms"
+    assert format_interval(3.21) == "3.210 s"

@@ -113,7 +113,6 @@ def export_dialog(window, *, shown_only: bool = False) -> int | None:
 
 def import_dialog(window) -> list:
     """Asks for an NDJSON or HAR file and opens it read-only in new tabs."""
-    path, _chosen = QFileDialog.getOpenFileName(
-        window, "Import a capture", "", ";;".join((f"Captures (*.ndjson *.jsonl *.har)", NDJSON_FILTER, HAR_FILTER, ANY_FILTER))
-    )
+    filters = ";;".join(("Captures (*.ndjson *.jsonl *.har)", NDJSON_FILTER, HAR_FILTER, ANY_FILTER))
+    path, _chosen = QFileDialog.getOpenFileName(window, "Import a capture", "", filters)
     return import_capture(window, path) if path else []

@@ -558,7 +558,9 @@ class ConnectionTab(QWidget):
         self._add_control(EntryKind.PING, Direction.RECEIVED, event.payload, event.time_s, note)
         self._update_rtt()
 
-    def _add_control(self, kind: EntryKind, direction: Direction, payload: bytes, time_s: float | None, note: str) -> None:
+    def _add_control(
+        self, kind: EntryKind, direction: Direction, payload: bytes, time_s: float | None, note: str
+    ) -> None:
         # The note (RTT, answered) is not part of the entry: the model shows it beside the preview.
         notes = self.log_model.notes
         if len(notes) >= 4096:  # forget the notes of entries the bounded log dropped
@@ -640,7 +642,8 @@ class ConnectionTab(QWidget):
         lines = []
         for entry in self.selected_entries():
             size = f"{entry.size} B" if entry.size is not None else ""
-            lines.append("\t".join((format_time(entry.time_s), entry.direction.name.lower(), entry.kind.value, size, _payload_text(entry))))
+            fields = (format_time(entry.time_s), entry.direction.name.lower(), entry.kind.value, size)
+            lines.append("\t".join((*fields, _payload_text(entry))))
         if lines:
             QGuiApplication.clipboard().setText("\n".join(lines))
 

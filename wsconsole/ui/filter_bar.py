@@ -86,7 +86,9 @@ class FilterBar(QWidget):
         self.paused_label = QLabel(objectName="pausedLabel")
         self.paused_label.setStyleSheet("color: #d08a1e; font-weight: bold;")
         self.paused_label.hide()
-        self.pause_button = self._toggle("Pause", "pauseScrollButton", "Stop following new entries (they are still logged)")
+        self.pause_button = self._toggle(
+            "Pause", "pauseScrollButton", "Stop following new entries (they are still logged)"
+        )
         self.pause_button.toggled.connect(self._on_pause_toggled)
 
         layout = QHBoxLayout(self)
