@@ -171,6 +171,7 @@ class ConnectionTab(QWidget):
         log_layout.setSpacing(4)
         log_layout.addWidget(self.filter_bar)
         log_layout.addWidget(self.log_view, 1)
+        log_layout.addWidget(self.filter_bar.footer)
         log_splitter.addWidget(log_area)
         self.handshake_view = HandshakeView()
         self.details_tabs = QTabWidget(objectName="detailsTabs")

@@ -44,7 +44,7 @@ _PROBLEM_STYLE = "border: 1px solid #d64541;"
 
 
 class FilterBar(QWidget):
-    """Direction, kind, search (text or regex), size range; pause and the shown count.
+    """Direction, kind, search (text or regex), size range; and, in :attr:`footer`, pause and the shown count.
 
     Signals:
         filter_changed(object): the user changed a criterion (a ``LogFilter``).
@@ -83,6 +83,9 @@ class FilterBar(QWidget):
         self.min_size_spin = self._size_spin("filterMinSizeSpin", "min B", "Smallest payload shown, in bytes")
         self.max_size_spin = self._size_spin("filterMaxSizeSpin", "max B", "Largest payload shown, in bytes")
         self.count_label = QLabel(objectName="filterCountLabel")
+        # A set minimum (below the text's width) lets the label shrink, clipped, when the
+        # tab is narrow, instead of widening the window; the whole text is in its tooltip.
+        self.count_label.setMinimumWidth(self.count_label.fontMetrics().horizontalAdvance("9,999 of 99,999 shown"))
         self.paused_label = QLabel(objectName="pausedLabel")
         self.paused_label.setStyleSheet("color: #d08a1e; font-weight: bold;")
         self.paused_label.hide()
@@ -99,10 +102,14 @@ class FilterBar(QWidget):
         layout.addWidget(self.search_edit, 1)
         for widget in (self.regex_button, self.case_button, self.min_size_spin, QLabel("–"), self.max_size_spin):
             layout.addWidget(widget)
-        layout.addSpacing(6)
-        layout.addWidget(self.count_label)
-        layout.addWidget(self.paused_label)
-        layout.addWidget(self.pause_button)
+        # The count and pause go in a footer under the log (placed by the tab): beside the
+        # filters they would widen the window past 1280 px with a long count.
+        self.footer = QWidget(objectName="logFooter")
+        footer = QHBoxLayout(self.footer)
+        footer.setContentsMargins(0, 0, 0, 0)
+        footer.addWidget(self.count_label, 1)
+        footer.addWidget(self.paused_label)
+        footer.addWidget(self.pause_button)
 
         self._delay = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
         self._delay.timeout.connect(self._changed)
