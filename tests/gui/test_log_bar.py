@@ -115,8 +115,13 @@ def test_pause_keeps_counting_and_resume_follows(qtbot, window) -> None:
     open_and_echo(qtbot, window, [])
     tab = window.current_tab
     pause = window.findChild(QToolButton, "pauseScrollButton")
+    for i in range(200):  # enough rows to scroll
+        window.log.add_event(EntryKind.STATE, f"filler {i}")
+    scroll = tab.log_view.verticalScrollBar()
+    qtbot.waitUntil(lambda: scroll.maximum() > 0 and scroll.value() == scroll.maximum(), timeout=WAIT_MS)
     qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)
     assert tab.paused
+    where = scroll.value()
     before = len(window.log)
     for i in range(3):
         window.send(f"while paused {i}")
@@ -125,9 +130,12 @@ def test_pause_keeps_counting_and_resume_follows(qtbot, window) -> None:
     assert tab.new_while_paused == 6
     assert label.isVisible() and label.text() == "paused, 6 new"
     assert len(rows(window)) == len(window.log)  # logged all the same
+    qtbot.waitUntil(lambda: scroll.maximum() > where, timeout=WAIT_MS)
+    assert scroll.value() == where  # not followed
 
     qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)
     assert not tab.paused and not label.isVisible() and tab.new_while_paused == 0
+    qtbot.waitUntil(lambda: scroll.value() == scroll.maximum(), timeout=WAIT_MS)
 
 
 def test_copy_and_time_between_two_selected(qtbot, window) -> None:
