@@ -10,9 +10,11 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QMenu,
     QHeaderView,
     QMessageBox,
     QSplitter,
@@ -24,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from wsconsole.closecodes import CloseCode
 from wsconsole.errors import InvalidCloseError, InvalidOptionsError, NotOpenError, SendError
-from wsconsole.log import Direction, EntryKind, MessageLog, packet_entry
+from wsconsole.filters import LogFilter
+from wsconsole.log import Direction, Entry, EntryKind, MessageLog, packet_entry
 from wsconsole.payload import format_size
 from wsconsole.peer import Closed, ErrorOccurred, PingReceived, PongReceived, ReadyState, StateChanged
 from wsconsole.reconnect import ReconnectPolicy, ReconnectSchedule
@@ -33,6 +36,7 @@ from wsconsole.ui.composer import Composer
 from wsconsole.ui.connection_bar import ConnectionBar
 from wsconsole.ui.driver import PeerDriver
 from wsconsole.ui.entry_details import EntryDetails
+from wsconsole.ui.filter_bar import FilterBar
 from wsconsole.ui.handshake_view import HandshakeView
 from wsconsole.ui.log_model import (
     CONTENT_COLUMN,
@@ -41,7 +45,8 @@ from wsconsole.ui.log_model import (
     SIZE_COLUMN,
     TIME_COLUMN,
     TYPE_COLUMN,
-    LogTableModel,
+    FilteredLogModel,
+    format_time,
 )
 from wsconsole.ui.options_panel import ConnectOptionsForm
 
@@ -105,6 +110,7 @@ class ConnectionTab(QWidget):
         self.log = MessageLog()
         self.driver = PeerDriver(parent=self)
         self._custom_title = ""
+        self._read_only = False
         self._pongs = 0
         self._pings_received = self._pings_unanswered = 0
         self.counters_text = ""
@@ -125,7 +131,9 @@ class ConnectionTab(QWidget):
 
     def _build_widgets(self) -> None:
         self.connection_bar = ConnectionBar()
-        self.log_model = LogTableModel(self.log, self)
+        # Unfiltered it shows one row per log entry, like LogTableModel.
+        self.log_model = FilteredLogModel(self.log, parent=self)
+        self.filter_bar = FilterBar()
 
         self.log_view = QTableView(objectName="messageLog")
         self.log_view.setModel(self.log_model)
@@ -157,7 +165,14 @@ class ConnectionTab(QWidget):
         self.options_form = ConnectOptionsForm()
 
         log_splitter = QSplitter(Qt.Orientation.Vertical, objectName="logSplitter")
-        log_splitter.addWidget(self.log_view)
+        log_area = QWidget(objectName="logArea")
+        log_layout = QVBoxLayout(log_area)
+        log_layout.setContentsMargins(0, 0, 0, 0)
+        log_layout.setSpacing(4)
+        log_layout.addWidget(self.filter_bar)
+        log_layout.addWidget(self.log_view, 1)
+        log_layout.addWidget(self.filter_bar.footer)
+        log_splitter.addWidget(log_area)
         self.handshake_view = HandshakeView()
         self.details_tabs = QTabWidget(objectName="detailsTabs")
         self.details_tabs.addTab(self.details, "Entry")
@@ -202,8 +217,26 @@ class ConnectionTab(QWidget):
             lambda value: setattr(self, "_follow_log", value >= scroll_bar.maximum())
         )
         self.log_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self._wire_log_actions()
         self._counters_timer = QTimer(self, singleShot=True, interval=COUNTERS_REFRESH_MS)
         self._counters_timer.timeout.connect(self._update_counters)
+
+    def _wire_log_actions(self) -> None:
+        self._paused = False
+        self._new_while_paused = 0
+        self._selection_note = ""
+        self.filter_bar.filter_changed.connect(self.set_filter)
+        self.filter_bar.pause_toggled.connect(self.set_paused)
+        # Counted from the log itself: entries a filter hides are new entries too.
+        self.log.on_appended(self._on_log_appended)
+        self.copy_entry_action = QAction("Copy entry", self, shortcut=QKeySequence.StandardKey.Copy)
+        self.copy_entry_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.copy_entry_action.triggered.connect(self.copy_entries)
+        self.copy_payload_action = QAction("Copy payload", self)
+        self.copy_payload_action.triggered.connect(self.copy_payloads)
+        self.log_view.addAction(self.copy_entry_action)
+        self.log_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.log_view.customContextMenuRequested.connect(self._log_menu)
 
     def _wire_driver(self) -> None:
         driver = self.driver
@@ -271,8 +304,11 @@ class ConnectionTab(QWidget):
     # -- intents -------------------------------------------------------------
 
     def connect_to(self, url: str) -> None:
-        """Connects to ``url``; a malformed URL becomes an error entry and the state stays CLOSED."""
-        if self.driver.ready_state != ReadyState.CLOSED:
+        """Connects to ``url``; a malformed URL becomes an error entry and the state stays CLOSED.
+
+        Does nothing in a read-only tab (an imported capture).
+        """
+        if self.driver.ready_state != ReadyState.CLOSED or self._read_only:
             return
         # Refused before any connection is tried: the problems show under their fields.
         problems = self.options_form.problems()
@@ -302,6 +338,8 @@ class ConnectionTab(QWidget):
             self.driver.peer.ping(payload)
         except (ValueError, NotOpenError, SendError) as exc:
             self.log.add_event(EntryKind.ERROR, f"cannot ping: {exc}")
+            return
+        self.log.add_control(EntryKind.PING, Direction.SENT, payload.encode("utf-8", "surrogatepass"))
 
     def disconnect(self) -> None:
         """Closes with 1000 (normal closure), or cancels a connection attempt; no reconnect follows."""
@@ -360,7 +398,25 @@ class ConnectionTab(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.log.clear()
+        self.log_model.notes.clear()
         self.details.show_entry(None)
+        self._new_while_paused = 0
+        self.filter_bar.set_new_while_paused(0)
+
+    @property
+    def read_only(self) -> bool:
+        """True for a tab showing an imported capture: no connection, nothing to send."""
+        return self._read_only
+
+    def show_imported(self, entries: list[Entry], name: str) -> None:
+        """Makes this a read-only tab showing ``entries`` (from a capture file) under the name ``name``."""
+        self._read_only = True
+        self.connection_bar.setEnabled(False)
+        self.composer.hide()
+        self.close_panel.hide()
+        self.log.extend(entries)
+        self.set_title(name)
+        self.setToolTip(f"Imported from {name}, read-only")
 
     def focus_url(self) -> None:
         self.connection_bar.url_edit.setFocus()
@@ -492,12 +548,28 @@ class ConnectionTab(QWidget):
 
     def _on_pong(self, event: PongReceived) -> None:
         self._pongs += 1
+        note = f"RTT {event.rtt_s * 1000:.1f} ms" if event.rtt_s is not None else "unsolicited"
+        self._add_control(EntryKind.PONG, Direction.RECEIVED, event.payload, event.time_s, note)
         self._update_rtt()
 
     def _on_ping_received(self, event: PingReceived) -> None:
         self._pings_received += 1
         self._pings_unanswered += not event.answered
+        note = "answered" if event.answered else "not answered"
+        self._add_control(EntryKind.PING, Direction.RECEIVED, event.payload, event.time_s, note)
         self._update_rtt()
+
+    def _add_control(
+        self, kind: EntryKind, direction: Direction, payload: bytes, time_s: float | None, note: str
+    ) -> None:
+        # The note (RTT, answered) is not part of the entry: the model shows it beside the preview.
+        notes = self.log_model.notes
+        if len(notes) >= 4096:  # forget the notes of entries the bounded log dropped
+            first = self.log.first_number
+            for old in [key for key in notes if key < first]:
+                del notes[old]
+        notes[self.log.first_number + len(self.log)] = note
+        self.log.add_control(kind, direction, payload, time_s)
 
     # -- views -----------------------------------------------------------------
 
@@ -515,9 +587,83 @@ class ConnectionTab(QWidget):
         self.rtt_changed.emit(self.rtt_text)
 
     def _on_rows_inserted(self) -> None:
-        if self._follow_log:
+        if self._follow_log and not self._paused:
             self.log_view.scrollToBottom()
         self._schedule_counters()
+
+    # -- log actions -----------------------------------------------------------
+
+    def set_filter(self, flt: LogFilter) -> None:
+        """Shows only the entries ``flt`` keeps; bad criteria are flagged on the filter bar."""
+        problems = self.log_model.set_filter(flt)
+        self._selection_note = ""  # the reset cleared the selection
+        self.filter_bar.show_problems(problems)
+        self._update_counters()
+
+    @property
+    def selection_note(self) -> str:
+        """The time between two selected entries (as the count line shows it), "" unless two are selected."""
+        return self._selection_note
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def new_while_paused(self) -> int:
+        """Entries added to the log since auto-scroll was paused (0 while following)."""
+        return self._new_while_paused
+
+    def set_paused(self, paused: bool) -> None:
+        """Pauses (or resumes) following new entries; they are still logged and counted."""
+        if self.filter_bar.pause_button.isChecked() != paused:
+            self.filter_bar.pause_button.setChecked(paused)  # comes back here through the signal
+            return
+        self._paused = paused
+        self._new_while_paused = 0
+        self.filter_bar.set_new_while_paused(0)
+        if not paused:
+            self._follow_log = True
+            self.log_view.scrollToBottom()
+
+    def _on_log_appended(self, first: int, last: int) -> None:
+        # Also when the filter hides them all (no rowsInserted): the count's total moved.
+        self._schedule_counters()
+        if self._paused:
+            self._new_while_paused += last - first + 1
+            self.filter_bar.set_new_while_paused(self._new_while_paused)
+
+    def selected_entries(self) -> list[Entry]:
+        """The selected entries, oldest first."""
+        rows = sorted(index.row() for index in self.log_view.selectionModel().selectedRows())
+        return [self.log_model.entry(row) for row in rows if 0 <= row < self.log_model.rowCount()]
+
+    def copy_entries(self) -> None:
+        """Copies the selected entries, one line each: time, direction, kind, size and payload."""
+        lines = []
+        for entry in self.selected_entries():
+            size = f"{entry.size} B" if entry.size is not None else ""
+            fields = (format_time(entry.time_s), entry.direction.name.lower(), entry.kind.value, size)
+            lines.append("\t".join((*fields, _payload_text(entry))))
+        if lines:
+            QGuiApplication.clipboard().setText("\n".join(lines))
+
+    def copy_payloads(self) -> None:
+        """Copies the selected entries' payloads (text as is, binary as hex), one per line."""
+        entries = self.selected_entries()
+        if entries:
+            QGuiApplication.clipboard().setText("\n".join(_payload_text(entry) for entry in entries))
+
+    def _log_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        has_selection = bool(self.log_view.selectionModel().selectedRows())
+        for action in (self.copy_entry_action, self.copy_payload_action):
+            action.setEnabled(has_selection)
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction("Clear log", self.clear_log)
+        menu.exec(self.log_view.viewport().mapToGlobal(pos))
+        self.copy_entry_action.setEnabled(True)  # Ctrl+C checks the selection itself
 
     def _schedule_counters(self) -> None:
         if not self._counters_timer.isActive():
@@ -532,6 +678,7 @@ class ConnectionTab(QWidget):
             + (f" ({c.dropped_entries:,} oldest dropped)" if c.dropped_entries else "")
         )
         self.counters_changed.emit(self.counters_text)
+        self.filter_bar.set_counts(self.log_model.rowCount(), len(self.log), self._selection_note)
 
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         index = self.log_view.currentIndex()
@@ -540,3 +687,22 @@ class ConnectionTab(QWidget):
             index = rows[-1] if not index.isValid() else index
         entry = self.log_model.data(index.siblingAtColumn(CONTENT_COLUMN), ENTRY_ROLE) if index.isValid() else None
         self.details.show_entry(entry)
+        selected = self.selected_entries() if len(rows) == 2 else []
+        self._selection_note = ""
+        if len(selected) == 2:
+            self._selection_note = f"Δ {format_interval(selected[1].time_s - selected[0].time_s)} between the selected"
+        self._update_counters()
+
+
+def format_interval(seconds: float) -> str:
+    """A time between two entries: ``"812 µs"``, ``"12.345 ms"``, ``"3.210 s"``."""
+    if abs(seconds) < 0.001:
+        return f"{seconds * 1_000_000:.0f} µs"
+    if abs(seconds) < 1:
+        return f"{seconds * 1000:.3f} ms"
+    return f"{seconds:.3f} s"
+
+
+def _payload_text(entry: Entry) -> str:
+    data = entry.data
+    return data.hex(" ") if isinstance(data, bytes) else data

@@ -78,6 +78,9 @@ class LogTableModel(QAbstractTableModel):
     def __init__(self, log: MessageLog, parent=None) -> None:
         super().__init__(parent)
         self.log = log
+        self.notes: dict[int, str] = {}
+        """A few words shown after an entry's preview (a pong's RTT), by the entry's serial number
+        (:attr:`MessageLog.first_number` + index).  Kept by whoever adds them; cleared with the log."""
         self._fixed_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         log.on_about_to_append(self._about_to_append)
         log.on_appended(self._appended)
@@ -121,6 +124,10 @@ class LogTableModel(QAbstractTableModel):
     def entry(self, row: int) -> Entry:
         return self.log[row]
 
+    def serial(self, row: int) -> int:
+        """The serial number of the entry in ``row``."""
+        return self.log.first_number + row
+
     def _entry_or_none(self, row: int) -> Entry | None:
         return self.log[row] if 0 <= row < len(self.log) else None
 
@@ -134,6 +141,10 @@ class LogTableModel(QAbstractTableModel):
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
+            if column == CONTENT_COLUMN and self.notes:
+                note = self.notes.get(self.serial(index.row()))
+                if note:
+                    return f"{entry.preview}  ({note})" if entry.data else note
             return self._display(entry, column)
         if role == ENTRY_ROLE:
             return entry
@@ -263,6 +274,9 @@ class FilteredLogModel(LogTableModel):
 
     def entry(self, row: int) -> Entry:
         return self.log[self.log_row(row)]
+
+    def serial(self, row: int) -> int:
+        return self._serials[row]
 
     def _entry_or_none(self, row: int) -> Entry | None:
         if not 0 <= row < len(self._serials):

@@ -144,6 +144,18 @@ class MainWindow(QMainWindow):
         for action in (self.new_tab_action, self.duplicate_tab_action, self.rename_tab_action, self.close_tab_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        # Export/import (issue 4): the logic is in capture_actions, callable with a path from tests.
+        from wsconsole.ui import capture_actions
+
+        self.export_log_action = QAction("&Export log…", self)
+        self.export_log_action.triggered.connect(lambda: capture_actions.export_dialog(self))
+        self.export_shown_action = QAction("Export &shown entries…", self)
+        self.export_shown_action.triggered.connect(lambda: capture_actions.export_dialog(self, shown_only=True))
+        self.import_capture_action = QAction("&Import HAR/NDJSON…", self)
+        self.import_capture_action.triggered.connect(lambda: capture_actions.import_dialog(self))
+        for action in (self.export_log_action, self.export_shown_action, self.import_capture_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
         file_menu.addAction(quit_action)
 
         view_menu = self.menuBar().addMenu("&View")

@@ -1,0 +1,225 @@
+"""The bar above a tab's message log: filters, the shown count and pause.
+
+The bar only builds a :class:`~wsconsole.filters.LogFilter` from its fields
+and emits it; the tab gives it to its ``FilteredLogModel``.  Problems the
+model reports (an invalid regular expression, an empty size range) come
+back through :meth:`FilterBar.show_problems` and are flagged on the field at
+fault, never raised.  GUI thread only.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+from wsconsole.filters import FilterProblem, LogFilter
+from wsconsole.log import Direction, EntryKind
+
+FILTER_DELAY_MS = 150
+"""Typing in the search field refilters this long after the last key (not on every key)."""
+
+KIND_CHOICES = (
+    ("text", (EntryKind.TEXT,)),
+    ("binary", (EntryKind.BINARY,)),
+    ("ping/pong", (EntryKind.PING, EntryKind.PONG)),
+    ("state", (EntryKind.STATE,)),
+    ("error", (EntryKind.ERROR,)),
+    ("close", (EntryKind.CLOSE,)),
+)
+"""The kinds offered, by the name the menu shows."""
+
+MAX_SIZE_FIELD = 2**31 - 1
+"""The size fields' largest value, in bytes (QSpinBox holds an int)."""
+
+_PROBLEM_STYLE = "border: 1px solid #d64541;"
+
+
+class FilterBar(QWidget):
+    """Direction, kind, search (text or regex), size range; and, in :attr:`footer`, pause and the shown count.
+
+    Signals:
+        filter_changed(object): the user changed a criterion (a ``LogFilter``).
+        pause_toggled(bool): auto-scroll paused (True) or resumed.
+    """
+
+    filter_changed = Signal(object)
+    pause_toggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("filterBar")
+        self.sent_button = self._toggle("↑ sent", "filterSentButton", "Show sent entries only (with received: both)")
+        self.received_button = self._toggle(
+            "↓ received", "filterReceivedButton", "Show received entries only (with sent: both)"
+        )
+        self.kind_button = QToolButton(objectName="filterKindButton", text="All kinds")
+        self.kind_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.kind_button.setToolTip("Which kinds of entry to show")
+        menu = QMenu(self.kind_button)
+        self.kind_actions: dict[str, QAction] = {}
+        for name, _kinds in KIND_CHOICES:
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.toggled.connect(lambda _on: self._changed())
+            self.kind_actions[name] = action
+        self.kind_button.setMenu(menu)
+
+        self.search_edit = QLineEdit(objectName="filterSearchEdit", placeholderText="Search the log")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setAccessibleName("Search the log")
+        self.search_edit.setMinimumWidth(self.search_edit.fontMetrics().horizontalAdvance("Search the l"))
+        self.regex_button = self._toggle(".*", "filterRegexButton", "Search with a regular expression (Python syntax)")
+        self.case_button = self._toggle("Aa", "filterCaseButton", "Match case")
+        self.min_size_spin = self._size_spin("filterMinSizeSpin", "min B", "Smallest payload shown, in bytes")
+        self.max_size_spin = self._size_spin("filterMaxSizeSpin", "max B", "Largest payload shown, in bytes")
+        self.count_label = QLabel(objectName="filterCountLabel")
+        # A set minimum (below the text's width) lets the label shrink, clipped, when the
+        # tab is narrow, instead of widening the window; the whole text is in its tooltip.
+        self.count_label.setMinimumWidth(self.count_label.fontMetrics().horizontalAdvance("9,999 of 99,999 shown"))
+        self.paused_label = QLabel(objectName="pausedLabel")
+        self.paused_label.setStyleSheet("color: #d08a1e; font-weight: bold;")
+        self.paused_label.hide()
+        self.pause_button = self._toggle(
+            "Pause", "pauseScrollButton", "Stop following new entries (they are still logged)"
+        )
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        for widget in (self.sent_button, self.received_button, self.kind_button):
+            layout.addWidget(widget)
+        layout.addWidget(self.search_edit, 1)
+        for widget in (self.regex_button, self.case_button, self.min_size_spin, QLabel("–"), self.max_size_spin):
+            layout.addWidget(widget)
+        # The count and pause go in a footer under the log (placed by the tab): beside the
+        # filters they would widen the window past 1280 px with a long count.
+        self.footer = QWidget(objectName="logFooter")
+        footer = QHBoxLayout(self.footer)
+        footer.setContentsMargins(0, 0, 0, 0)
+        footer.addWidget(self.count_label, 1)
+        footer.addWidget(self.paused_label)
+        footer.addWidget(self.pause_button)
+
+        self._delay = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
+        self._delay.timeout.connect(self._changed)
+        self.search_edit.textChanged.connect(lambda _text: self._delay.start())
+        for button in (self.sent_button, self.received_button, self.regex_button, self.case_button):
+            button.toggled.connect(lambda _on: self._changed())
+        for spin in (self.min_size_spin, self.max_size_spin):
+            spin.valueChanged.connect(lambda _value: self._delay.start())
+
+    def _toggle(self, text: str, name: str, tip: str) -> QToolButton:
+        button = QToolButton(objectName=name, text=text, checkable=True)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        return button
+
+    def _size_spin(self, name: str, special: str, tip: str) -> QSpinBox:
+        # -1 is "no bound", shown as the special text.
+        spin = QSpinBox(objectName=name, minimum=-1, maximum=MAX_SIZE_FIELD, value=-1)
+        spin.setSpecialValueText(special)
+        spin.setToolTip(tip)
+        spin.setAccessibleName(tip)
+        spin.setGroupSeparatorShown(True)
+        # Room for a few megabytes; larger values still fit, scrolled.  Without this the
+        # spin boxes take the width the search field needs.
+        spin.setFixedWidth(spin.fontMetrics().horizontalAdvance("99,999") + 34)
+        return spin
+
+    # -- the filter ------------------------------------------------------------
+
+    def current_filter(self) -> LogFilter:
+        """The criteria as the fields stand now."""
+        directions = set()
+        if self.sent_button.isChecked():
+            directions.add(Direction.SENT)
+        if self.received_button.isChecked():
+            directions.add(Direction.RECEIVED)
+        kinds: set[EntryKind] | None = set()
+        for name, choice in KIND_CHOICES:
+            if self.kind_actions[name].isChecked():
+                kinds.update(choice)
+        if len(kinds) == len(EntryKind):
+            kinds = None
+        text = self.search_edit.text()
+        regex = self.regex_button.isChecked()
+        return LogFilter(
+            directions=frozenset(directions) or None,
+            kinds=None if kinds is None else frozenset(kinds),
+            text="" if regex else text,
+            regex=text if regex else "",
+            match_case=self.case_button.isChecked(),
+            min_size=None if self.min_size_spin.value() < 0 else self.min_size_spin.value(),
+            max_size=None if self.max_size_spin.value() < 0 else self.max_size_spin.value(),
+        )
+
+    def apply_now(self) -> None:
+        """Emits the filter at once instead of after the typing delay."""
+        self._delay.stop()
+        self._changed()
+
+    def _changed(self) -> None:
+        self._delay.stop()
+        checked = [name for name, _k in KIND_CHOICES if self.kind_actions[name].isChecked()]
+        if len(checked) == len(KIND_CHOICES):
+            self.kind_button.setText("All kinds")
+        elif len(checked) == 1:
+            self.kind_button.setText(checked[0])
+        else:
+            self.kind_button.setText(f"{len(checked)} kinds")
+        self.filter_changed.emit(self.current_filter())
+
+    def show_problems(self, problems: tuple[FilterProblem, ...]) -> None:
+        """Flags the fields at fault (red border, the problem as tooltip); an empty tuple clears."""
+        by_field = {problem.field: problem for problem in problems}
+        regex = by_field.get("regex")
+        self.search_edit.setStyleSheet(_PROBLEM_STYLE if regex else "")
+        self.search_edit.setToolTip(f"Invalid regular expression: {regex}" if regex else "")
+        for name, spin in (("min_size", self.min_size_spin), ("max_size", self.max_size_spin)):
+            problem = by_field.get(name)
+            spin.setStyleSheet(_PROBLEM_STYLE if problem else "")
+            spin.setToolTip(str(problem) if problem else "")
+        # Short, for the count line (the whole message is in the field's tooltip).
+        short = []
+        if regex:
+            where = f" at character {regex.position + 1}" if regex.position is not None else ""
+            short.append(f"bad regex{where}")
+        if "min_size" in by_field or "max_size" in by_field:
+            short.append("bad size range")
+        self.problem_text = ", ".join(short)
+
+    problem_text = ""
+    """The current problems in words ("" when none)."""
+
+    # -- count and pause -------------------------------------------------------
+
+    def set_counts(self, shown: int, total: int, extra: str = "") -> None:
+        """Shows "N of M shown" and ``extra`` after it."""
+        text = f"{shown:,} of {total:,} shown"
+        if self.problem_text:
+            text += "  ·  " + self.problem_text
+        if extra:
+            text += "  ·  " + extra
+        self.count_label.setText(text)
+        self.count_label.setToolTip(text)
+
+    def set_new_while_paused(self, count: int) -> None:
+        """Updates the "paused, N new" indicator (hidden while not paused)."""
+        self.paused_label.setText(f"paused, {count:,} new")
+        self.paused_label.setVisible(self.pause_button.isChecked())
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.set_new_while_paused(0)
+        self.pause_toggled.emit(paused)
