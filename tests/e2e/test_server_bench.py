@@ -490,6 +490,45 @@ def test_message_of_5000_fragments_is_echoed_whole(bench, raw_client):
     assert client.read_frame() == (True, 0x1, b"a" + b"b" * 4998 + b"c")
 
 
+def test_text_split_inside_a_character_is_echoed_whole_and_counted_in_bytes(bench, raw_client, events):
+    server = bench()
+    client = raw_client(server.port)
+    data = "héllo €".encode()  # é is 2 bytes, € 3
+    inside_euro = data.index(b"\xe2") + 1
+    client.send_frame(0x1, data[:2], fin=False)  # "h" and half of "é"
+    client.send_frame(0x0, data[2:inside_euro], fin=False)
+    client.send_frame(0x0, data[inside_euro:])
+    assert client.read_frame() == (True, 0x1, data)
+    packet = wait_for(events, K.PACKET)[-1]
+    assert (packet.is_text, packet.size) == (True, len(data))
+    assert server.client(1).bytes_received == len(data)
+
+
+@pytest.mark.parametrize(
+    "frames",
+    [
+        [(0x1, b"bad \xc3\x28", True)],
+        # The first fragment of a message never finished: failed as it arrives.
+        [(0x1, b"bad \xff", False)],
+        [(0x1, b"good ", False), (0x0, b"\xed\xa0\x80", False)],  # a surrogate
+    ],
+    ids=["one frame", "first fragment", "later fragment"],
+)
+def test_invalid_utf8_from_a_client_fails_the_connection_with_1007(bench, raw_client, events, frames):
+    # RFC 6455 section 8.1: invalid UTF-8 in a text message fails the connection.
+    server = bench()
+    client = raw_client(server.port)
+    for opcode, payload, fin in frames:
+        client.send_frame(opcode, payload, fin=fin)
+    fin, opcode, payload = client.read_frame()
+    assert (opcode, payload[:2]) == (0x8, struct.pack("!H", 1007))
+    client.close()  # so the server need not wait out its close timeout
+    seen = wait_for(events, K.ERROR)
+    assert seen[-1].code == 1007 and seen[-1].client_id == 1
+    assert not [event for event in seen if event.kind is K.PACKET]
+    assert server.client(1) is None or server.client(1).packets_received == 0
+
+
 def test_empty_text_and_binary_packets_keep_their_type(bench, raw_client):
     server = bench()
     client = raw_client(server.port)
