@@ -12,6 +12,7 @@ import ssl
 import time
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTableView
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
@@ -433,6 +434,20 @@ def test_wss_switch_restarts_with_the_local_certificate(qtbot, window, ws_client
     panel.tls_check.setChecked(False)
     assert window.server_driver.url.startswith("ws://")
     assert not panel.ca_label.isVisibleTo(panel)
+
+
+def test_use_on_wss_gives_the_tab_the_url_and_the_ca_so_verify_works(qtbot, window, tmp_path, monkeypatch):
+    monkeypatch.setenv("WSCONSOLE_DATA_DIR", str(tmp_path))
+    panel = window.server_panel
+    panel.tls_check.setChecked(True)
+    qtbot.mouseClick(panel.use_button, Qt.MouseButton.LeftButton)
+    tab = window.current_tab
+    assert tab.connection_bar.url_edit.text() == window.server_driver.url
+    assert tab.options_form.ca_file_edit.text() == str(tmp_path / "certs" / "ca.pem")
+    assert tab.options_form.options().tls_verified  # verify stays on: the CA makes it work
+    window.connect_to(window.server_driver.url)
+    qtbot.waitUntil(lambda: tab.driver.ready_state is ReadyState.OPEN, timeout=WAIT_MS)
+    assert tab.driver.peer.handshake.tls_version  # really over TLS
 
 
 def test_limits_max_clients_and_max_packet(qtbot, window, ws_clients, peers):

@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         self.server_panel.start_requested.connect(lambda port: self._start_server(port, fallback=False))
         self.server_panel.stop_requested.connect(self.server_driver.stop)
         self.server_panel.use_url_requested.connect(lambda url: self.current_tab.connection_bar.set_url(url))
+        self.server_panel.use_ca_requested.connect(lambda path: self.current_tab.options_form.ca_file_edit.setText(path))
         self.server_panel.bind(self.server_driver)
 
     # -- tabs ------------------------------------------------------------------

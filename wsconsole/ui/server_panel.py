@@ -83,12 +83,16 @@ class ServerPanel(QWidget):
         start_requested(int): the port to listen on (0: any free port).
         stop_requested().
         use_url_requested(str): put the server's URL in the address bar.
+        use_ca_requested(str): trust this CA file on the current connection
+            (sent with ``use_url_requested`` while the server runs wss with
+            its generated certificate, so "verify" works in one click).
         config_requested(object): a valid ServerConfig to apply.
     """
 
     start_requested = Signal(int)
     stop_requested = Signal()
     use_url_requested = Signal(str)
+    use_ca_requested = Signal(str)
     config_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -104,7 +108,7 @@ class ServerPanel(QWidget):
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.use_button = QPushButton("Use", objectName="serverUseUrlButton")
         self.use_button.setToolTip("Put the server's URL in the address bar (loopback for a wildcard address)")
-        self.use_button.clicked.connect(lambda: self.use_url_requested.emit(client_url(self._url)))
+        self.use_button.clicked.connect(self._on_use)
 
         self.host_combo = QComboBox(objectName="serverHostCombo")
         self.host_combo.setEditable(True)
@@ -296,6 +300,12 @@ class ServerPanel(QWidget):
         ca_path = self._driver.ca_path if self._driver is not None else None
         self.ca_label.setText(f"CA file (verify wss with it): {ca_path}" if ca_path else "")
         self.ca_label.setVisible(ca_path is not None)
+
+    def _on_use(self) -> None:
+        ca_path = self._driver.ca_path if self._driver is not None else None
+        if ca_path:
+            self.use_ca_requested.emit(str(ca_path))
+        self.use_url_requested.emit(client_url(self._url))
 
     def _show_status(self) -> None:
         if self._running:
