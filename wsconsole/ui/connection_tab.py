@@ -53,6 +53,13 @@ from wsconsole.ui.options_panel import ConnectOptionsForm
 COUNTERS_REFRESH_MS = 100
 """The counters are refreshed at most this often during a flood."""
 
+LOG_REPAINT_INTERVAL_MS = 16
+"""New log rows reach the screen at most this often (about 60 times a second).
+
+Painting the visible rows takes several milliseconds; painted on every
+insert, the paint that shows a sent packet delayed the handling of its echo,
+which had already arrived (issue 6's latency with the window shown)."""
+
 CONFIRM_CLEAR_ENTRIES = 1000
 """Clearing a log longer than this asks first."""
 
@@ -220,6 +227,9 @@ class ConnectionTab(QWidget):
         self._wire_log_actions()
         self._counters_timer = QTimer(self, singleShot=True, interval=COUNTERS_REFRESH_MS)
         self._counters_timer.timeout.connect(self._update_counters)
+        self._repaint_timer = QTimer(self, singleShot=True, interval=LOG_REPAINT_INTERVAL_MS)
+        self._repaint_timer.setObjectName("logRepaintTimer")
+        self._repaint_timer.timeout.connect(self._show_new_rows)
 
     def _wire_log_actions(self) -> None:
         self._paused = False
@@ -587,9 +597,17 @@ class ConnectionTab(QWidget):
         self.rtt_changed.emit(self.rtt_text)
 
     def _on_rows_inserted(self) -> None:
+        # The model has the rows at once; the screen gets them with the next
+        # paced repaint, together with whatever else arrives until then.
+        if not self._repaint_timer.isActive():
+            self.log_view.viewport().setUpdatesEnabled(False)
+            self._repaint_timer.start()
+        self._schedule_counters()
+
+    def _show_new_rows(self) -> None:
+        self.log_view.viewport().setUpdatesEnabled(True)  # repaints once
         if self._follow_log and not self._paused:
             self.log_view.scrollToBottom()
-        self._schedule_counters()
 
     # -- log actions -----------------------------------------------------------
 
