@@ -1,8 +1,15 @@
-"""Fixtures for GUI tests: a main window with its own embedded server on a free port."""
+"""Fixtures for GUI tests: a main window with its own embedded server on a free port, and
+third-party (``websockets``) echo servers that record each request's headers."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import ServerConnection, serve
 
 from wsconsole.profiles import CONFIG_DIR_ENV
 from wsconsole.ui.main_window import MainWindow
@@ -27,3 +34,53 @@ def window(qtbot):
     assert not win.server_driver.is_running
     assert not win.driver.is_polling
 
+
+
+class RecordingServer:
+    """A ``websockets`` echo server on 127.0.0.1 port 0, in a thread, keeping each request's headers.
+
+    Args:
+        answer: Called as websockets' ``process_request``; may refuse a request by returning a response.
+        serve_kwargs: For ``websockets.sync.server.serve`` (``ssl`` makes the URL wss://).
+    """
+
+    def __init__(self, answer: Callable[[ServerConnection, Any], Any] | None = None, **serve_kwargs: Any) -> None:
+        self.requests: list = []
+
+        def process_request(connection: ServerConnection, request: Any) -> Any:
+            self.requests.append(request.headers)
+            return answer(connection, request) if answer is not None else None
+
+        def echo(connection: ServerConnection) -> None:
+            try:
+                for message in connection:
+                    connection.send(message)
+            except ConnectionClosed:
+                pass
+
+        self.server = serve(echo, "127.0.0.1", 0, process_request=process_request, **serve_kwargs)
+        self.port = self.server.socket.getsockname()[1]
+        scheme = "wss" if "ssl" in serve_kwargs else "ws"
+        self.url = f"{scheme}://127.0.0.1:{self.port}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="test-ws-server", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(10)
+        assert not self.thread.is_alive()
+
+
+@pytest.fixture
+def servers() -> Iterator[Callable[..., RecordingServer]]:
+    """Factory: ``servers(answer=None, **serve_kwargs)`` starts a RecordingServer; all stopped in teardown."""
+    started: list[RecordingServer] = []
+
+    def start(*args: Any, **kwargs: Any) -> RecordingServer:
+        server = RecordingServer(*args, **kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

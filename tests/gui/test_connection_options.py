@@ -7,65 +7,17 @@ keeps every request's headers so the test sees what arrived.
 from __future__ import annotations
 
 import ssl
-import threading
-from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 import trustme
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QTableView, QTableWidget
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import ServerConnection, serve
 
 from wsconsole.log import EntryKind
 from wsconsole.options import ConnectOptions
 from wsconsole.ui.log_model import ENTRY_ROLE
 
 WAIT_MS = 10000
-
-
-class RecordingServer:
-    """A websockets echo server in a thread that keeps each request's headers."""
-
-    def __init__(self, **serve_kwargs: Any) -> None:
-        self.requests: list = []
-
-        def process_request(connection: ServerConnection, request: Any) -> None:
-            self.requests.append(request.headers)
-
-        def echo(connection: ServerConnection) -> None:
-            try:
-                for message in connection:
-                    connection.send(message)
-            except ConnectionClosed:
-                pass
-
-        self.server = serve(echo, "127.0.0.1", 0, process_request=process_request, **serve_kwargs)
-        self.port = self.server.socket.getsockname()[1]
-        scheme = "wss" if "ssl" in serve_kwargs else "ws"
-        self.url = f"{scheme}://127.0.0.1:{self.port}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="test-ws-server", daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join(10)
-        assert not self.thread.is_alive()
-
-
-@pytest.fixture
-def servers() -> Iterator[Callable[..., RecordingServer]]:
-    started: list[RecordingServer] = []
-
-    def start(**serve_kwargs: Any) -> RecordingServer:
-        server = RecordingServer(**serve_kwargs)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
 
 
 def entries(win) -> list:

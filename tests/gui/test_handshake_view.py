@@ -3,62 +3,15 @@
 from __future__ import annotations
 
 import socket
-import threading
-from collections.abc import Callable, Iterator
 from http import HTTPStatus
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTabWidget
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import ServerConnection, serve
+from websockets.sync.server import ServerConnection
 
 WAIT_MS = 10000
-
-
-class Server:
-    """A websockets echo server in a thread; ``answer`` may refuse a request with a response."""
-
-    def __init__(self, answer: Callable[[ServerConnection, Any], Any] | None = None, **serve_kwargs: Any) -> None:
-        self.requests: list = []
-
-        def process_request(connection: ServerConnection, request: Any) -> Any:
-            self.requests.append(request.headers)
-            return answer(connection, request) if answer is not None else None
-
-        def echo(connection: ServerConnection) -> None:
-            try:
-                for message in connection:
-                    connection.send(message)
-            except ConnectionClosed:
-                pass
-
-        self.server = serve(echo, "127.0.0.1", 0, process_request=process_request, **serve_kwargs)
-        self.port = self.server.socket.getsockname()[1]
-        self.url = f"ws://127.0.0.1:{self.port}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="test-ws-server", daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join(10)
-        assert not self.thread.is_alive()
-
-
-@pytest.fixture
-def servers() -> Iterator[Callable[..., Server]]:
-    started: list[Server] = []
-
-    def start(*args: Any, **kwargs: Any) -> Server:
-        server = Server(*args, **kwargs)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
 
 
 def state_text(win) -> str:

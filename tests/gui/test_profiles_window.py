@@ -8,15 +8,11 @@ MainWindow on the same directory.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QLineEdit, QListWidget, QMessageBox
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import ServerConnection, serve
 
 from wsconsole.log import EntryKind
 from wsconsole.options import ConnectOptions
@@ -28,38 +24,9 @@ from wsconsole.ui.main_window import MainWindow
 WAIT_MS = 10000
 
 
-class RecordingServer:
-    """A websockets echo server in a thread that keeps each request's headers."""
-
-    def __init__(self) -> None:
-        self.requests: list = []
-
-        def process_request(connection: ServerConnection, request: Any) -> None:
-            self.requests.append(request.headers)
-
-        def echo(connection: ServerConnection) -> None:
-            try:
-                for message in connection:
-                    connection.send(message)
-            except ConnectionClosed:
-                pass
-
-        self.server = serve(echo, "127.0.0.1", 0, process_request=process_request)
-        self.url = f"ws://127.0.0.1:{self.server.socket.getsockname()[1]}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="test-ws-server", daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join(10)
-        assert not self.thread.is_alive()
-
-
 @pytest.fixture
-def recording_server() -> Iterator[RecordingServer]:
-    server = RecordingServer()
-    yield server
-    server.stop()
+def recording_server(servers):
+    return servers()
 
 
 @pytest.fixture
