@@ -14,7 +14,7 @@ import struct
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import trustme
@@ -27,7 +27,10 @@ from wsconsole.errors import InvalidOptionsError
 from wsconsole.options import ConnectOptions
 from wsconsole.peer import ErrorOccurred, PingReceived, PongReceived, ReadyState, WebSocketPeer
 
-from conftest import WAIT_S, RawConnection  # noqa: E402 - tests/e2e is on sys.path (rootdir-relative conftest)
+if TYPE_CHECKING:
+    from conftest import RawConnection  # tests/conftest.py; annotations only
+
+WAIT_S = 10.0
 
 OPCODE_TEXT, OPCODE_BINARY, OPCODE_CONT, OPCODE_PING, OPCODE_PONG = 0x1, 0x2, 0x0, 0x9, 0xA
 

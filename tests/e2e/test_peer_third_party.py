@@ -15,7 +15,7 @@ from websockets.sync.server import ServerConnection
 from wsconsole.peer import Closed, ErrorOccurred, Initiator, ReadyState, StateChanged, WebSocketPeer
 
 if TYPE_CHECKING:
-    from conftest import RawConnection  # tests/e2e/conftest.py; annotations only
+    from conftest import RawConnection  # tests/conftest.py; annotations only
 
 OPCODE_CONT, OPCODE_TEXT, OPCODE_BINARY = 0x0, 0x1, 0x2
 OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG = 0x8, 0x9, 0xA

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import enum
-import hashlib
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import websocket
@@ -25,8 +22,6 @@ from wsconsole.peer import (
     WebSocketPeer,
     parse_ws_url,
 )
-
-WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 def poll_until(peer: WebSocketPeer, predicate: Callable[[], bool], timeout_s: float = 5.0) -> list:
@@ -172,107 +167,6 @@ def test_close_when_closed_does_nothing() -> None:
 # -- raw socket server ------------------------------------------------------------
 
 
-class RawServer:
-    """A listening socket on 127.0.0.1:0; each connection runs ``handler(sock)`` in a thread."""
-
-    def __init__(self, handler: Callable[[socket.socket], None]) -> None:
-        self.handler = handler
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.05)
-        self.port = self.listener.getsockname()[1]
-        self.url = f"ws://127.0.0.1:{self.port}/"
-        self.stop = threading.Event()
-        self.sockets: list[socket.socket] = []
-        self.threads: list[threading.Thread] = []
-        self.accept_thread = threading.Thread(target=self._accept, name="test-raw-accept", daemon=True)
-        self.accept_thread.start()
-
-    def _accept(self) -> None:
-        while not self.stop.is_set():
-            try:
-                sock, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            sock.settimeout(None)
-            self.sockets.append(sock)
-            thread = threading.Thread(target=self._serve, args=(sock,), name="test-raw-conn", daemon=True)
-            self.threads.append(thread)
-            thread.start()
-
-    def _serve(self, sock: socket.socket) -> None:
-        try:
-            self.handler(sock)
-        except OSError:
-            pass  # the client or the teardown dropped the connection
-
-    def close(self) -> None:
-        self.stop.set()
-        self.accept_thread.join(5)
-        self.listener.close()
-        for sock in self.sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)  # wakes a recv() blocked in a handler
-            except OSError:
-                pass
-        for thread in self.threads:
-            thread.join(5)
-            assert not thread.is_alive()
-        for sock in self.sockets:
-            sock.close()
-        assert not self.accept_thread.is_alive()
-
-
-@pytest.fixture
-def raw_server() -> Iterator[Callable[[Callable[[socket.socket], None]], RawServer]]:
-    servers: list[RawServer] = []
-
-    def start(handler: Callable[[socket.socket], None]) -> RawServer:
-        server = RawServer(handler)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
-
-
-def read_http_request(sock: socket.socket) -> dict[str, str]:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            raise ConnectionError("client left during the handshake")
-        data += chunk
-    lines = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return headers
-
-
-def accept_handshake(sock: socket.socket) -> None:
-    """Reads the client's opening handshake and answers 101 by hand."""
-    headers = read_http_request(sock)
-    key = headers["sec-websocket-key"]
-    accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
-    sock.sendall(
-        (
-            "HTTP/1.1 101 Switching Protocols\r\n"
-            "Upgrade: websocket\r\n"
-            "Connection: Upgrade\r\n"
-            f"Sec-WebSocket-Accept: {accept}\r\n\r\n"
-        ).encode()
-    )
-
-
-def wait_for_eof(sock: socket.socket) -> None:
-    while sock.recv(4096):
-        pass
-
-
 def reader_threads() -> set[threading.Thread]:
     return {t for t in threading.enumerate() if t.name == READER_THREAD_NAME}
 
@@ -281,9 +175,9 @@ def reader_threads() -> set[threading.Thread]:
 
 
 def test_send_when_connecting_names_the_state_and_close_cancels(raw_server) -> None:
-    def never_answer(sock: socket.socket) -> None:
-        read_http_request(sock)
-        wait_for_eof(sock)
+    def never_answer(conn) -> None:
+        conn.read_request()
+        conn.wait_for_eof()
 
     server = raw_server(never_answer)
     peer = WebSocketPeer()
@@ -319,12 +213,12 @@ def test_send_when_connecting_names_the_state_and_close_cancels(raw_server) -> N
 def test_poll_does_not_block_while_the_server_stalls_mid_frame(raw_server) -> None:
     stalled = threading.Event()
 
-    def stall_mid_frame(sock: socket.socket) -> None:
-        accept_handshake(sock)
+    def stall_mid_frame(conn) -> None:
+        conn.handshake()
         # The first 2 bytes of a text frame whose 16-bit length never comes.
-        sock.sendall(b"\x81\x7e")
+        conn.send_raw(b"\x81\x7e")
         stalled.set()
-        wait_for_eof(sock)
+        conn.wait_for_eof()
 
     server = raw_server(stall_mid_frame)
     peer = WebSocketPeer(close_timeout_s=0.5)
