@@ -625,36 +625,6 @@ def _isolate_cookie_jar() -> None:
             websocket._handshake.CookieJar = _ReaderBlindCookieJar(current)
 
 
-class _AbortableWebSocket(websocket.WebSocket):
-    """websocket-client's WebSocket, with a socket that can be shut down as soon as it exists.
-
-    ``WebSocket.connect()`` assigns ``self.sock`` after the TCP connect and
-    before the HTTP handshake, then blocks reading the response for up to
-    the connect timeout.  An ``abort()`` that came before the assignment
-    found no socket to shut down, so cancelling an attempt left the reader
-    thread and its TCP connection hanging until the timeout.  Here the
-    assignment itself shuts the new socket down once the attempt is
-    abandoned.  ``abort()`` sets ``abandoned`` before it reads ``sock`` and
-    this setter stores ``sock`` before it reads ``abandoned``, so one of the
-    two always sees the other.
-    """
-
-    abandoned = False
-
-    @property
-    def sock(self) -> socket.socket | None:
-        return self.__dict__.get("_abortable_sock")
-
-    @sock.setter
-    def sock(self, value: socket.socket | None) -> None:
-        self.__dict__["_abortable_sock"] = value
-        if value is not None and self.abandoned:
-            try:
-                value.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
 class _Wakeup:
     """A socket pair that tells an event loop the reader thread queued something.
 
@@ -749,7 +719,7 @@ class _Connection:
         self.max_packet_bytes = options.max_packet_bytes
         self.auto_pong = auto_pong  # read by the reader for each ping; a bool store is atomic
         self.record = HandshakeRecord(url=url, started_s=time.time())
-        self.ws = _AbortableWebSocket(enable_multithread=True)
+        self.ws = websocket.WebSocket(enable_multithread=True)
         self.inbox = _Inbox()
         self.abandoned = False
         self._raw_sock: socket.socket | None = None
@@ -782,7 +752,6 @@ class _Connection:
         thread on every platform; close() alone does not on Linux.
         """
         self.abandoned = True
-        self.ws.abandoned = True  # shuts down a socket connect() creates from now on
         for sock in (self.ws.sock, self._raw_sock):
             if sock is None:
                 continue
