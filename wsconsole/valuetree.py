@@ -191,8 +191,15 @@ def index_path(path: str, index: int) -> str:
     return f"{path}[{index}]"
 
 
+KEY_CHARS = 60
+"""A key that is not a string (decoded maps) is shown as its JSON up to this long, else summed up."""
+
+
 def _key_text(key: Any) -> str:
-    return key if isinstance(key, str) else _summary(key)
+    if isinstance(key, str):
+        return key
+    text = copy_text(key)
+    return text if len(text) <= KEY_CHARS else _summary(key)
 
 
 def child_items(item: TreeItem, start: int = 0, count: int = CHILD_CHUNK) -> list[TreeItem]:

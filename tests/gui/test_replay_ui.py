@@ -160,6 +160,19 @@ def test_stop_sends_no_more_and_the_url_defaults_to_the_embedded_server(qtbot, w
     assert controller.tab.ready_state == ReadyState.OPEN
 
 
+def test_closing_the_tab_mid_replay_ends_it_quietly(qtbot, window, tmp_path) -> None:
+    (source,) = capture_actions.import_capture(window, long_gap_capture(tmp_path))
+    controller = start_replay(window, source, ReplaySettings(window.server_driver.url, ReplayTiming.ORIGINAL))
+    qtbot.waitUntil(lambda: controller.sent == 1, timeout=WAIT_MS)
+    outcomes = []
+    controller.finished.connect(outcomes.append)
+    tabs = window.tabs.count()
+    window.close_tab(window.tabs.indexOf(controller.tab))  # 1001 going away, the tab deleted later
+    assert window.tabs.count() == tabs - 1
+    assert outcomes == ["Replay stopped: the connection closed after 1 of 2 packets"]
+    qtbot.waitUntil(lambda: not window.closing_drivers, timeout=WAIT_MS)
+
+
 def test_a_bad_url_or_a_tab_that_is_not_a_capture_is_refused_with_a_reason(qtbot, window) -> None:
     assert replay_dialog(window, window.current_tab) is None
     qtbot.waitUntil(lambda: any("imported capture" in b.text() for b in window.findChildren(QMessageBox)), timeout=WAIT_MS)

@@ -7,6 +7,8 @@ import json
 import cbor2
 import msgpack
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wsconsole.decoders import UNDEFINED, GodotValue, Pairs, Tagged, decode_cbor, decode_msgpack
 from wsconsole.valuetree import (
@@ -118,7 +120,9 @@ def test_decoded_values_show_their_own_types() -> None:
     assert obj.type_name == "Object" and [c.key for c in child_items(obj)] == ["class", "properties"]
     pairs = item_for(Pairs([([1, 2], "a")]))
     (pair,) = child_items(pairs)
-    assert (pairs.type_name, pair.key, pair.path) == ("map", "[2 items]", "$[[1, 2]]")
+    assert (pairs.type_name, pair.key, pair.path) == ("map", "[1, 2]", "$[[1, 2]]")
+    (long_key,) = child_items(item_for(Pairs([(list(range(100)), "a")])))
+    assert long_key.key == "[100 items]"
     assert item_for(UNDEFINED).type_name == "undefined"
 
 
@@ -132,3 +136,48 @@ def test_parse_json_says_where_and_why() -> None:
 @pytest.mark.parametrize(("text", "expected"), [("{}", True), ("  [1", True), ('"a"', False), ("", False), ("42", False)])
 def test_looks_like_json(text: str, expected: bool) -> None:
     assert looks_like_json(text) is expected
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+def resolve(root, path: str):
+    """Follows a JSONPath as valuetree writes it (``.name``, ``['any key']``, ``[2]``), by hand."""
+    value, i = root, 1
+    while i < len(path):
+        if path[i] == ".":
+            end = i + 1
+            while end < len(path) and path[end] not in ".[":
+                end += 1
+            value, i = value[path[i + 1 : end]], end
+        elif path.startswith("['", i):
+            key, end = [], i + 2
+            while path[end] != "'":
+                if path[end] == "\\":
+                    end += 1
+                key.append(path[end])
+                end += 1
+            value, i = value["".join(key)], end + 2
+        else:
+            end = path.index("]", i)
+            value, i = value[int(path[i + 1 : end])], end + 1
+    return value
+
+
+@settings(max_examples=150, deadline=None)
+@given(JSON_VALUES)
+def test_every_path_leads_back_to_its_value(value) -> None:
+    pending = [item_for(value)]
+    seen = 0
+    while pending:
+        item = pending.pop()
+        seen += 1
+        assert resolve(value, item.path) is item.value
+        children = child_items(item, 0, item.child_count)
+        assert len(children) == item.child_count
+        pending.extend(children)
+    assert json.loads(copy_text(value)) == value if not isinstance(value, str) else copy_text(value) == value
