@@ -75,16 +75,20 @@ class ValueTreeModel(QAbstractItemModel):
 
     def set_value(self, value: Any) -> None:
         """Shows ``value`` as the one top row ``$``; its children are made when it is expanded."""
-        self.beginResetModel()
-        self._root = _Node(None, None, 0)
-        self._root.children = [_Node(item_for(value), self._root, 0)]
-        self.endResetModel()
+        self._reset([item_for(value)])
 
     def clear(self) -> None:
+        self._reset([])
+
+    def _reset(self, top: list[TreeItem]) -> None:
+        # The old nodes stay referenced until the reset is over: an index holds a bare
+        # pointer to its node (createIndex keeps no reference), and views may still ask.
+        old_root = self._root
         self.beginResetModel()
         self._root = _Node(None, None, 0)
-        self._root.children = []
+        self._root.children = [_Node(item, self._root, row) for row, item in enumerate(top)]
         self.endResetModel()
+        del old_root
 
     def item(self, index: QModelIndex) -> TreeItem | None:
         """The node at ``index``; None for a "… N more" row or an invalid index."""
@@ -172,8 +176,9 @@ class ValueTreeModel(QAbstractItemModel):
             self.dataChanged.emit(more, more.siblingAtColumn(VALUE_COLUMN))
         elif has_more_row:
             self.beginRemoveRows(parent, node.loaded, node.loaded)
-            node.children.pop()
+            removed = node.children.pop()  # alive until the views have let go of its index
             self.endRemoveRows()
+            del removed
         return len(new_items)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
