@@ -177,6 +177,12 @@ def test_a_bad_url_or_a_tab_that_is_not_a_capture_is_refused_with_a_reason(qtbot
     assert replay_dialog(window, window.current_tab) is None
     qtbot.waitUntil(lambda: any("imported capture" in b.text() for b in window.findChildren(QMessageBox)), timeout=WAIT_MS)
     source = import_har(window)
+    window.replay_capture_action.trigger()  # File > Replay capture… on the imported tab
+    dialog = window.findChild(QDialog, "replayDialog")
+    assert dialog.isVisible() and dialog.url_edit.text() == "ws://127.0.0.1:8000/game"
+    dialog.url_edit.clear()
+    assert not dialog.start_button.isEnabled() and dialog.summary_label.text() == "Give the URL to connect to."
+    dialog.reject()
     controller = start_replay(window, source, ReplaySettings("http://127.0.0.1:1/"))
     assert controller.outcome == "Replay stopped: could not connect (see the log)"
     assert any("cannot connect" in e.data for e in controller.tab.log)
