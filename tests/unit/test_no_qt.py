@@ -14,6 +14,8 @@ CORE_MODULES = (
     "wsconsole.filters",
     "wsconsole.decoders",
     "wsconsole.capture",
+    "wsconsole.replay",
+    "wsconsole.valuetree",
     "wsconsole.payload",
     "wsconsole.closecodes",
     "wsconsole.errors",

@@ -94,6 +94,9 @@ def import_capture(window, path: str | os.PathLike) -> list:
         tab = window.new_tab(url)
         title = name if len(connections) == 1 else f"{name} #{number}"
         tab.show_imported(entries, title)
+        from wsconsole.ui.replay_ui import add_replay_button  # replay_ui imports this module
+
+        add_replay_button(window, tab)
         tabs.append(tab)
     return tabs
 

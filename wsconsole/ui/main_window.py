@@ -154,6 +154,11 @@ class MainWindow(QMainWindow):
         self.import_capture_action.triggered.connect(lambda: capture_actions.import_dialog(self))
         for action in (self.export_log_action, self.export_shown_action, self.import_capture_action):
             file_menu.addAction(action)
+        from wsconsole.ui import replay_ui
+
+        self.replay_capture_action = QAction("&Replay capture…", self, objectName="replayCaptureAction")
+        self.replay_capture_action.triggered.connect(lambda: replay_ui.replay_dialog(self))
+        file_menu.addAction(self.replay_capture_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
 

@@ -1,0 +1,96 @@
+"""The replay schedule: which packets, at which offsets, walked against a made-up clock."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from wsconsole.capture import read_har
+from wsconsole.log import Direction, Entry, EntryKind, packet_entry
+from wsconsole.replay import ReplayRun, ReplayStep, ReplayTiming, replay_entries, replay_schedule
+
+HAR = Path(__file__).parent / "data" / "chrome_websocket.har"
+
+T0 = 1_764_120_000.0
+CAPTURE = [
+    Entry(T0 - 1, EntryKind.STATE, Direction.LOCAL, "CONNECTING → OPEN"),
+    packet_entry(Direction.SENT, "hello", T0),
+    packet_entry(Direction.RECEIVED, "hello back", T0 + 0.25),
+    Entry(T0 + 0.3, EntryKind.PING, Direction.SENT, b"p", 1),
+    packet_entry(Direction.SENT, b"\x00\x01\xff", T0 + 0.5),
+    packet_entry(Direction.RECEIVED, b"\xfe", T0 + 1.0),
+    packet_entry(Direction.SENT, "", T0 + 2.0),
+    Entry(T0 + 3, EntryKind.CLOSE, Direction.LOCAL, "1000 NORMAL_CLOSURE"),
+]
+
+
+def test_fast_sends_the_sent_packets_at_once_text_as_text_binary_as_binary() -> None:
+    steps = replay_schedule(CAPTURE)
+    assert steps == [ReplayStep(0.0, "hello"), ReplayStep(0.0, b"\x00\x01\xff"), ReplayStep(0.0, "")]
+    assert [type(step.data) for step in steps] == [str, bytes, str]
+
+
+def test_original_timing_keeps_the_gaps_between_sent_packets() -> None:
+    steps = replay_schedule(CAPTURE, ReplayTiming.ORIGINAL)
+    assert steps == [ReplayStep(0.0, "hello"), ReplayStep(0.5, b"\x00\x01\xff"), ReplayStep(2.0, "")]
+
+
+def test_a_speed_factor_divides_the_gaps() -> None:
+    assert [s.offset_s for s in replay_schedule(CAPTURE, ReplayTiming.ORIGINAL, speed=2.0)] == [0.0, 0.25, 1.0]
+    assert [s.offset_s for s in replay_schedule(CAPTURE, ReplayTiming.ORIGINAL, speed=0.5)] == [0.0, 1.0, 4.0]
+    # FAST ignores it.
+    assert [s.offset_s for s in replay_schedule(CAPTURE, ReplayTiming.FAST, speed=4.0)] == [0.0, 0.0, 0.0]
+
+
+def test_received_packets_are_included_on_request() -> None:
+    steps = replay_schedule(CAPTURE, ReplayTiming.ORIGINAL, include_received=True)
+    assert steps == [
+        ReplayStep(0.0, "hello"),
+        ReplayStep(0.25, "hello back"),
+        ReplayStep(0.5, b"\x00\x01\xff"),
+        ReplayStep(1.0, b"\xfe"),
+        ReplayStep(2.0, ""),
+    ]
+    assert [e.data for e in replay_entries(CAPTURE, include_received=True)] == [s.data for s in steps]
+
+
+def test_offsets_never_go_back_when_the_capture_clock_did() -> None:
+    entries = [
+        packet_entry(Direction.SENT, "a", T0 + 1.0),
+        packet_entry(Direction.SENT, "b", T0 + 0.5),  # captured "before" the one ahead of it
+        packet_entry(Direction.SENT, "c", T0 + 3.0),
+    ]
+    assert [s.offset_s for s in replay_schedule(entries, ReplayTiming.ORIGINAL)] == [0.0, 0.0, 2.0]
+
+
+def test_nothing_to_send_and_bad_speeds() -> None:
+    assert replay_schedule([], ReplayTiming.ORIGINAL) == []
+    assert replay_schedule(CAPTURE[:1], ReplayTiming.ORIGINAL) == []
+    for speed in (0, -1.0, math.inf, math.nan, True, "2"):
+        with pytest.raises(ValueError, match="speed"):
+            replay_schedule(CAPTURE, ReplayTiming.ORIGINAL, speed=speed)
+
+
+def test_a_chrome_har_replays_its_sent_packets_with_their_gaps() -> None:
+    (connection,) = read_har(HAR)
+    steps = replay_schedule(connection.entries, ReplayTiming.ORIGINAL)
+    assert [s.data for s in steps] == ['{"op":"join","name":"Zoë"}', b""]
+    assert steps[0].offset_s == 0.0 and steps[1].offset_s == pytest.approx(1763633703 - 1763633702.412345)
+
+
+def test_a_run_hands_out_what_is_due_measured_from_its_start() -> None:
+    steps = [ReplayStep(0.0, "a"), ReplayStep(0.0, "b"), ReplayStep(1.5, "c"), ReplayStep(4.0, "d")]
+    run = ReplayRun(steps, start_s=100.0)
+    assert (run.total, run.sent, run.done) == (4, 0, False)
+    assert run.take_due(100.0, limit=1) == [ReplayStep(0.0, "a")]
+    assert run.wait_s(100.0) == 0.0
+    assert run.take_due(100.0) == [ReplayStep(0.0, "b")]
+    assert run.wait_s(100.5) == 1.0
+    # A late timer does not push the rest back: "d" is due 4 s after the start, not after "c".
+    assert run.take_due(103.0) == [ReplayStep(1.5, "c")]
+    assert run.wait_s(103.0) == 1.0
+    assert run.take_due(103.99) == []
+    assert run.take_due(110.0) == [ReplayStep(4.0, "d")]
+    assert run.done and run.sent == 4 and run.wait_s(110.0) is None and run.take_due(200.0) == []
