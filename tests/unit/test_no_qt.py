@@ -22,6 +22,7 @@ CORE_MODULES = (
     "wsconsole.reconnect",
     "wsconsole.profiles",
     "wsconsole.userfiles",
+    "wsconsole.sequences",
 )
 
 SCRIPT = f"""
