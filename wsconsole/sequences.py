@@ -412,8 +412,16 @@ class RepeatRunner:
         if self.state is RunState.RUNNING:
             self.state = RunState.STOPPED
 
-    def fail(self, message: str) -> None:
-        """Stops because of ``message`` (the connection closed, a send failed)."""
+    def fail(self, message: str, *, unsent: int = 0) -> None:
+        """Stops because of ``message`` (the connection closed, a send failed).
+
+        Args:
+            unsent: How many of the packets the last :meth:`advance` returned
+                could not be sent; they are taken off the count.
+        """
+        if self.state in (RunState.RUNNING, RunState.FINISHED) and unsent:
+            self.sent -= min(unsent, self.sent)
+            self.state = RunState.RUNNING  # the last send failed: it did not finish after all
         if self.state is RunState.RUNNING:
             self.state = RunState.FAILED
             self.message = message
@@ -463,6 +471,7 @@ class SequenceRunner:
         self.sent = 0
         self.matched = 0
         self._step_start_s = 0.0
+        self._out_steps: list[tuple[int, int]] = []
 
     @property
     def loops(self) -> int:
@@ -506,6 +515,7 @@ class SequenceRunner:
             call again at once, see :attr:`next_due_s`, for the rest).
         """
         out: list[str | bytes] = []
+        self._out_steps = []  # (step index, loop) of each packet in ``out``
         pending = list(received)
         budget = MAX_STEPS_PER_ADVANCE
         while self.state is RunState.RUNNING and budget > 0:
@@ -516,6 +526,7 @@ class SequenceRunner:
                 if len(out) >= MAX_SENDS_PER_ADVANCE:
                     break
                 out.append(self._payloads[index])
+                self._out_steps.append((index, self.loop))
                 self.sent += 1
                 pending.clear()  # they arrived before this send
                 self._next_step(self._step_start_s)
@@ -566,9 +577,20 @@ class SequenceRunner:
             self.state = RunState.STOPPED
             self.message = f"stopped at step {self.step_index + 1}{self._loop_note()}"
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str, *, unsent: int = 0) -> None:
         """Stops because of ``message`` (the connection closed, a send failed); the
-        step it stopped at is added."""
+        step it stopped at is added.
+
+        Args:
+            unsent: How many of the packets the last :meth:`advance` returned
+                could not be sent; they are taken off the count.
+        """
+        if unsent and self.state in (RunState.RUNNING, RunState.FINISHED):
+            self.sent -= min(unsent, self.sent)
+            self.state = RunState.RUNNING  # the last send failed: it did not finish after all
+            if unsent <= len(self._out_steps):
+                # Stopped where the failed send was, not where the run had got to.
+                self.step_index, self.loop = self._out_steps[-unsent]
         if self.state is RunState.RUNNING:
             self.state = RunState.FAILED
             self.message = f"{message} (at step {self.step_index + 1}{self._loop_note()})"

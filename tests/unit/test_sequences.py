@@ -251,6 +251,27 @@ def test_stop_and_fail_say_where() -> None:
     assert runner.message == "the connection closed (at step 2, in loop 1)"
 
 
+def test_sends_that_failed_are_not_counted() -> None:
+    runner = SequenceRunner(Sequence("s", [Step(SEND, "a"), Step(SEND, "b")], loops=1))
+    runner.start(0.0)
+    assert runner.advance(0.0) == ["a", "b"]
+    assert runner.state is RunState.FINISHED
+    runner.fail("cannot send: the connection is CLOSING, not OPEN", unsent=1)  # "b" failed
+    assert runner.state is RunState.FAILED and runner.sent == 1
+    assert runner.status_text() == "stopped: cannot send: the connection is CLOSING, not OPEN (at step 2); 1 sent, 0 matched"
+    runner = SequenceRunner(Sequence("s", [Step(SEND, "a"), Step(SEND, "b"), Step(WAIT, ms=10)], loops=5))
+    runner.start(0.0)
+    assert runner.advance(0.0) == ["a", "b"]
+    assert runner.advance(0.01) == ["a", "b"]  # loop 2
+    runner.fail("could not send: broken pipe", unsent=2)
+    assert runner.message == "could not send: broken pipe (at step 1, in loop 2)" and runner.sent == 2
+    repeat = RepeatRunner("x", interval_ms=10, count=3)
+    repeat.start(0.0)
+    assert len(repeat.advance(1.0)) == 3 and repeat.state is RunState.FINISHED
+    repeat.fail("the connection closed", unsent=2)
+    assert repeat.status_text() == "sent 1 of 3, stopped: the connection closed"
+
+
 def test_a_long_burst_is_bounded_per_advance() -> None:
     runner = SequenceRunner(Sequence("s", [Step(SEND, "x")], loops=2500))
     runner.start(0.0)

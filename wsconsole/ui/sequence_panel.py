@@ -77,6 +77,10 @@ _PLACEHOLDERS = {
 }
 
 
+def _closed_message(state: ReadyState) -> str:
+    return "the connection closed" if state == ReadyState.CLOSED else f"the connection is {state.name.lower()}"
+
+
 def _spin(name: str, minimum: int, maximum: int, value: int) -> QSpinBox:
     # Range first, then the value: a value set before its maximum would be clamped.
     spin = QSpinBox(objectName=name)
@@ -515,18 +519,23 @@ class SequencePanel(QWidget):
         self._after_run()
 
     def _send_all(self, run: RepeatRunner | SequenceRunner, packets: list) -> None:
-        for data in packets:
+        for index, data in enumerate(packets):
+            state = self._tab.driver.peer.ready_state
+            if state != ReadyState.OPEN:
+                # The peer has moved on but the driver has not signalled it yet (it holds
+                # events back behind packets still being delivered): no send to fail.
+                run.fail(_closed_message(state), unsent=len(packets) - index)
+                return
             try:
                 self._tab.driver.send(data)
             except (NotOpenError, SendError) as exc:
-                run.fail(str(exc))
+                run.fail(str(exc), unsent=len(packets) - index)
                 self._tab.log.add_event(EntryKind.ERROR, str(exc))
                 return
 
     def _on_state_changed(self, event) -> None:
         if event.new != ReadyState.OPEN:
-            what = "the connection closed" if event.new == ReadyState.CLOSED else f"the connection is {event.new.name}"
-            self.stop_all(what)
+            self.stop_all(_closed_message(event.new))
 
     def _after_run(self) -> None:
         """Reschedules the timer for the earliest due time and refreshes the view."""
