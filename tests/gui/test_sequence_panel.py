@@ -106,6 +106,8 @@ def test_a_wait_for_that_never_matches_times_out_and_says_so(qtbot, window) -> N
     assert panel.steps_table.item(1, 0).text() == "2"
     assert packets(tab, Direction.SENT) == ["hello"]
     assert panel.run_button.isEnabled()
+    errors = [e.data for e in tab.log if e.kind is EntryKind.ERROR]
+    assert errors == ["sequence stopped: step 2 (wait for text 'never') timed out after 300 ms; 1 sent, 0 matched"]
 
 
 def test_the_connection_closing_mid_run_stops_both_runs(qtbot, window) -> None:

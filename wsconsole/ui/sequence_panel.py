@@ -151,6 +151,7 @@ class SequencePanel(QWidget):
         self.repeat: RepeatRunner | None = None
         self.runner: SequenceRunner | None = None
         self._problems: list[StepProblem] = []
+        self._repeat_failure_logged = self._runner_failure_logged = False
         # One single-shot timer, set to the earliest due time of the two runners.
         self._timer = QTimer(self, singleShot=True, objectName="sequenceTimer")
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -444,6 +445,7 @@ class SequencePanel(QWidget):
             self._show_repeat(f"not started: the connection is {self._tab.ready_state.name}, not OPEN")
             return False
         self.repeat = RepeatRunner(payload, self.repeat_interval_spin.value(), count)
+        self._repeat_failure_logged = False
         self.repeat.start(time.monotonic())
         self._on_timer()
         return True
@@ -462,6 +464,7 @@ class SequencePanel(QWidget):
             self._set_status(f"not started: the connection is {self._tab.ready_state.name}, not OPEN")
             return False
         self.runner = SequenceRunner(self.sequence())
+        self._runner_failure_logged = False
         self.runner.start(time.monotonic())
         self._on_timer()
         return True
@@ -547,8 +550,16 @@ class SequencePanel(QWidget):
             self._timer.stop()
         if self.repeat is not None:
             self._show_repeat(self.repeat.status_text())
+            if self.repeat.state is RunState.FAILED and not self._repeat_failure_logged:
+                self._repeat_failure_logged = True
+                self._tab.log.add_event(EntryKind.ERROR, f"repeat stopped: {self.repeat.status_text()}")
         if self.runner is not None:
             self._set_status(self.runner.status_text())
+            if self.runner.state is RunState.FAILED and not self._runner_failure_logged:
+                # In the log too, beside the packets it waited for: where people look first.
+                self._runner_failure_logged = True
+                name = f" {self.runner.sequence.name!r}" if self.runner.sequence.name else ""
+                self._tab.log.add_event(EntryKind.ERROR, f"sequence{name} {self.runner.status_text()}")
         self._show_running_step()
         self._update_buttons()
 
