@@ -405,13 +405,13 @@ class SequencePanel(QWidget):
         """Saves the edited sequence under the name typed; the status line says what happened."""
         sequence = self.sequence()
         if not sequence.name:
-            self._set_status("type a name to save the sequence under")
+            self._set_status("type a name to save the sequence under", problem=True)
             return False
         if self._library is None:
             return False
         error = self._library.save(sequence)
         self.name_combo.setEditText(sequence.name)
-        self._set_status(error or f"saved {sequence.name!r}")
+        self._set_status(error or f"saved {sequence.name!r}", problem=bool(error))
         return not error
 
     def load_sequence(self, name: str) -> bool:
@@ -430,7 +430,7 @@ class SequencePanel(QWidget):
         if self._library is None or not name:
             return False
         error = self._library.delete(name)
-        self._set_status(error or f"deleted {name!r}")
+        self._set_status(error or f"deleted {name!r}", problem=bool(error))
         return not error
 
     # -- running ------------------------------------------------------------------
@@ -442,7 +442,7 @@ class SequencePanel(QWidget):
             return False
         count = self.repeat_count_spin.value() or None
         if self._tab.ready_state != ReadyState.OPEN:
-            self._show_repeat(f"not started: the connection is {self._tab.ready_state.name}, not OPEN")
+            self._show_repeat(f"not started: the connection is {self._tab.ready_state.name}, not OPEN", problem=True)
             return False
         self.repeat = RepeatRunner(payload, self.repeat_interval_spin.value(), count)
         self._repeat_failure_logged = False
@@ -458,10 +458,10 @@ class SequencePanel(QWidget):
     def run_sequence(self) -> bool:
         """Runs the edited sequence; refused (with a message) if it has problems or the connection is not OPEN."""
         if self._validate():
-            self._set_status("cannot run: fix the steps first")
+            self._set_status("cannot run: fix the steps first", problem=True)
             return False
         if self._tab.ready_state != ReadyState.OPEN:
-            self._set_status(f"not started: the connection is {self._tab.ready_state.name}, not OPEN")
+            self._set_status(f"not started: the connection is {self._tab.ready_state.name}, not OPEN", problem=True)
             return False
         self.runner = SequenceRunner(self.sequence())
         self._runner_failure_logged = False
@@ -573,13 +573,15 @@ class SequencePanel(QWidget):
 
     # -- the view ---------------------------------------------------------------
 
-    def _show_repeat(self, text: str) -> None:
+    def _show_repeat(self, text: str, *, problem: bool = False) -> None:
+        failed = self.repeat is not None and self.repeat.state is RunState.FAILED and text == self.repeat.status_text()
+        self.repeat_status_label.setStyleSheet(PROBLEM_STYLE if failed or problem else "")
         self.repeat_status_label.setText(text)
         self.repeat_changed.emit(text)
 
-    def _set_status(self, text: str) -> None:
+    def _set_status(self, text: str, *, problem: bool = False) -> None:
         failed = self.runner is not None and self.runner.state is RunState.FAILED and text == self.runner.status_text()
-        self.status_label.setStyleSheet(PROBLEM_STYLE if failed else "")
+        self.status_label.setStyleSheet(PROBLEM_STYLE if failed or problem else "")
         self.status_label.setText(text)
         self.sequence_changed.emit(text)
 
