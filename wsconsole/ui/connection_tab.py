@@ -49,6 +49,7 @@ from wsconsole.ui.log_model import (
     format_time,
 )
 from wsconsole.ui.options_panel import ConnectOptionsForm
+from wsconsole.ui.sequence_panel import SequencePanel
 
 COUNTERS_REFRESH_MS = 100
 """The counters are refreshed at most this often during a flood."""
@@ -131,6 +132,10 @@ class ConnectionTab(QWidget):
 
         self._build_widgets()
         self._wire()
+        # Scheduled sends and sequences on this connection, shown in the window's Sequences dock
+        # (which reparents it); owned by this tab.  Made after _wire: its slots run after the
+        # tab's, so a packet is logged before a sequence answers it.
+        self.sequence_panel = SequencePanel(self)
         self.connection_bar.set_url(url)
         self._update_counters()
 
@@ -390,6 +395,7 @@ class ConnectionTab(QWidget):
         """Closes a live connection with 1001 without waiting and stops every timer (the window is closing)."""
         self.cancel_reconnect()
         self._user_closed = True
+        self.sequence_panel.stop_all()
         self.driver.shutdown(GOING_AWAY_REASON)
         self._counters_timer.stop()
 
@@ -424,6 +430,7 @@ class ConnectionTab(QWidget):
         self.connection_bar.setEnabled(False)
         self.composer.hide()
         self.close_panel.hide()
+        self.sequence_panel.setEnabled(False)
         self.log.extend(entries)
         self.set_title(name)
         self.setToolTip(f"Imported from {name}, read-only")

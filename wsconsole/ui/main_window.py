@@ -21,6 +21,7 @@ from wsconsole.errors import ProfileStoreError, ServerError
 from wsconsole.log import EntryKind
 from wsconsole.peer import ReadyState, StateChanged
 from wsconsole.profiles import Profile, ProfileStore
+from wsconsole.sequences import SequenceStore
 # The two constants lived here before tabs; still importable from here.
 from wsconsole.ui.connection_tab import CONFIRM_CLEAR_ENTRIES, COUNTERS_REFRESH_MS, ConnectionTab  # noqa: F401
 from wsconsole.ui.driver import HEARTBEAT_INTERVAL_MS, PeerDriver
@@ -33,6 +34,7 @@ from wsconsole.ui.profiles_ui import (
 )
 from wsconsole.ui.server_driver import DEFAULT_PORT, ServerDriver
 from wsconsole.ui.server_panel import ServerPanel
+from wsconsole.ui.sequence_panel import SequenceLibrary
 
 
 class MainWindow(QMainWindow):
@@ -72,11 +74,13 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._wire()
         self._init_profiles(profile_store)
+        self._init_sequences()
 
         if embedded_server:
             self._start_server(server_port, fallback=True)
         tab = self.new_tab()
         self._report_profile_problems(tab)
+        self._report_sequence_problems(tab)
         if url is not None:
             tab.connection_bar.set_url(url)
             tab.connect_to(url)
@@ -112,6 +116,12 @@ class MainWindow(QMainWindow):
         self.options_dock = QDockWidget("Connection options", self, objectName="optionsDock")
         self.options_dock.setWidget(self.options_stack)
         self.tabifyDockWidget(self.server_dock, self.options_dock)
+        # Scheduled sends and sequences: each tab has its own panel (its runs go on in the
+        # background); the dock shows the current tab's.
+        self.sequences_stack = QStackedWidget(objectName="sequencesStack")
+        self.sequences_dock = QDockWidget("Sequences", self, objectName="sequencesDock")
+        self.sequences_dock.setWidget(self.sequences_stack)
+        self.tabifyDockWidget(self.options_dock, self.sequences_dock)
         self.server_dock.raise_()
 
         self.counters_label = QLabel(objectName="countersLabel")
@@ -172,6 +182,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.server_dock.toggleViewAction())
         view_menu.addAction(self.options_dock.toggleViewAction())
+        view_menu.addAction(self.sequences_dock.toggleViewAction())
         for action in (focus_url, self.clear_action, self.new_tab_action, self.close_tab_action):
             self.addAction(action)
 
@@ -283,14 +294,17 @@ class MainWindow(QMainWindow):
             self.new_tab()
         self.tabs.removeTab(self.tabs.indexOf(tab))
         self.options_stack.removeWidget(tab.options_form)
+        self.sequences_stack.removeWidget(tab.sequence_panel)
         tab.shutdown()
         # Unparented at once, so findChild never meets a closed tab waiting for deletion.
-        for widget in (tab.options_form, tab):
+        for widget in (tab.options_form, tab.sequence_panel, tab):
             widget.setParent(None)
             widget.deleteLater()
 
     def _add_tab(self, tab: ConnectionTab) -> None:
         self.options_stack.addWidget(tab.options_form)
+        self.sequences_stack.addWidget(tab.sequence_panel)
+        tab.sequence_panel.set_library(self.sequence_library)
         tab.title_changed.connect(lambda title, t=tab: self._on_title_changed(t, title))
         tab.counters_changed.connect(lambda text, t=tab: t is self.current_tab and self.counters_label.setText(text))
         tab.rtt_changed.connect(lambda text, t=tab: t is self.current_tab and self.rtt_label.setText(text))
@@ -315,6 +329,7 @@ class MainWindow(QMainWindow):
         if tab is None:
             return
         self.options_stack.setCurrentWidget(tab.options_form)
+        self.sequences_stack.setCurrentWidget(tab.sequence_panel)
         self.counters_label.setText(tab.counters_text)
         self.rtt_label.setText(tab.rtt_text)
         self._update_title()
@@ -667,6 +682,26 @@ class MainWindow(QMainWindow):
         if not self.profile_store.names():
             menu.addAction("(no saved profiles)").setEnabled(False)
         menu.setToolTipsVisible(True)
+
+    # -- saved sequences ------------------------------------------------------------
+
+    def _init_sequences(self) -> None:
+        store = SequenceStore()  # WSCONSOLE_CONFIG_DIR, like the profiles
+        store.load()  # never raises; problems are reported once the first tab exists
+        self.sequence_library = SequenceLibrary(store, self)
+
+    def show_sequences(self) -> None:
+        """Shows and raises the Sequences dock (the current tab's panel)."""
+        self.sequences_dock.show()
+        self.sequences_dock.raise_()
+
+    def _report_sequence_problems(self, tab: ConnectionTab) -> None:
+        """Says once, without a modal box, what was wrong with the sequences file."""
+        store = self.sequence_library.store
+        for problem in store.problems:
+            tab.log.add_event(EntryKind.ERROR, f"saved sequences: {problem}")
+        if store.problems:
+            self.statusBar().showMessage(f"Saved sequences: {store.problems[0]} (see the log)", 30000)
 
     # -- lifetime ----------------------------------------------------------------
 
