@@ -1343,7 +1343,9 @@ class SendJob:
                 # must not block the owner's thread inside send().
                 _, writable, _ = select.select([], [sock], [], 0)
             except (OSError, ValueError):
-                writable = [sock]  # a closed socket: send() below reports it
+                # A closed socket (send() below reports it), or a descriptor
+                # over select()'s FD_SETSIZE: send without asking, as send() does.
+                writable = [sock]
             if not writable:
                 return
             want = min(self.fragment_bytes, self.total_bytes - self.sent_bytes)
