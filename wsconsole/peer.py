@@ -1720,6 +1720,10 @@ class WebSocketPeer:
         # the peer's answer before this line runs, and the log must not show
         # CLOSING -> CLOSED ahead of OPEN -> CLOSING.
         self._set_state(ReadyState.CLOSING, now)
+        if self._send_job is not None:
+            # No data frame may follow our close frame (RFC 6455 section 5.5.1):
+            # the job ends now, its file closed, rather than at the next poll().
+            self._send_job._advance(0)
 
     def poll(self) -> list[PeerEvent]:
         """Moves the connection forward; never blocks.

@@ -140,8 +140,8 @@ def test_close_mid_message_fails_the_job_and_sends_no_more(peer, ws_server, poll
     job = peer.start_send(bytes(20_000), fragment_bytes=1_000)
     peer.poll()
     peer.close(4000, "bye")
+    assert job.state is SendJobState.FAILED and peer.send_job is None  # at once, not at the next poll
     events = poll_until(peer, lambda: peer.ready_state == ReadyState.CLOSED)
-    assert job.state is SendJobState.FAILED
     assert job.sent_bytes == 1_000
     assert "closed after 1,000 of 20,000 bytes" in job.error
     assert [event.job for event in ended(events)] == [job]
