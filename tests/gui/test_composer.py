@@ -102,6 +102,25 @@ def test_file_mode_checks_utf8_size_and_limit(composer, tmp_path) -> None:
     assert composer.hint_label.text().startswith("Cannot read gone:")
 
 
+def test_a_big_file_is_checked_as_utf8_without_freezing(qtbot, composer, tmp_path) -> None:
+    path = tmp_path / "big.txt"
+    body = "ünïcödé ✓\n".encode() * 300_000  # 4.2 MB: checked a chunk per pass of the event loop
+    path.write_bytes(body + b"\xc3(" + b"tail")
+    composer.set_file(path, as_text=True)
+    assert composer.hint_label.text().startswith("Checking that big.txt is UTF-8 text…")
+    assert not composer.send_button.isEnabled()
+    qtbot.waitUntil(lambda: not composer.hint_label.text().startswith("Checking"), timeout=10000)
+    assert composer.hint_label.text() == f"big.txt is not valid UTF-8 at byte {len(body):,} (send it as binary instead)"
+    assert not composer.send_button.isEnabled()
+    path.write_bytes(body)  # fixed: checked again (size and time changed)
+    composer.set_file(path, as_text=True)
+    qtbot.waitUntil(lambda: not composer.hint_label.text().startswith("Checking"), timeout=10000)
+    assert composer.hint_label.text().startswith(f"file, {len(body):,} bytes as text")
+    assert composer.send_button.isEnabled()
+    composer.findChild(QComboBox, "composerFileKindCombo").setCurrentText("as binary")
+    assert composer.send_button.isEnabled()
+
+
 # -- sending through the embedded server ---------------------------------------------
 
 
@@ -210,9 +229,28 @@ def test_sending_is_refused_while_a_file_goes_out(qtbot, window, tmp_path) -> No
     qtbot.waitUntil(lambda: window.composer.job is not None and window.composer.job.mid_message, timeout=5000)
     assert not window.composer.send_content("text", "in between")
     assert window.composer.hint_label.text() == "A file is being sent: wait for it or cancel it."
+    window.composer.set_content("text", "loaded from the library")  # would hide the progress: refused
+    assert window.composer.mode == "file" and window.composer.progress_bar.isVisible()
+    assert "wait for it or cancel it" in window.composer.hint_label.text()
     qtbot.waitUntil(lambda: len(packets(window)) == 2, timeout=20000)
     assert all(isinstance(data, bytes) for _, data in packets(window))
 
 
 def test_library_name_box_exists(window) -> None:
     assert window.findChild(QLineEdit, "librarySaveNameEdit") is not None
+
+
+def test_closing_the_tab_mid_file_ends_the_job_with_going_away(qtbot, window, tmp_path) -> None:
+    open_window(qtbot, window)
+    path = tmp_path / "f.bin"
+    path.write_bytes(bytes(4 * 1024 * 1024))
+    window.driver.peer.send_bytes_per_poll = 64 * 1024
+    window.composer.set_file(path)
+    window.composer.request_send()
+    qtbot.waitUntil(lambda: window.composer.job is not None and window.composer.job.mid_message, timeout=5000)
+    job = window.composer.job
+    window.current_tab.close_going_away()
+    assert job.finished and "connection closed after" in job.error
+    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.CLOSED, timeout=5000)
+    qtbot.waitUntil(lambda: window.composer.job is None, timeout=5000)
+    assert "1001" in window.findChild(QLabel, "closeStatusLabel").text()

@@ -17,7 +17,7 @@ import codecs
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QKeyEvent, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -55,7 +55,9 @@ anyway; the peer reads it a fragment at a time while sending."""
 FILE_FRAGMENT_BYTES = 64 * 1024
 """Bytes per frame of a file sent in fragments."""
 
-_UTF8_CHECK_CHUNK_BYTES = 1024 * 1024
+UTF8_CHECK_CHUNK_BYTES = 512 * 1024
+"""Bytes of a file checked as UTF-8 per pass of the event loop (a few milliseconds each),
+so checking a big file never freezes the window; a file this small is checked at once."""
 
 _PLACEHOLDERS = {
     TEXT_MODE: "Type a packet; Ctrl+Enter sends, Up/Down recall sent ones",
@@ -94,26 +96,51 @@ def packet_from(mode: str, payload: str) -> str | bytes:
     raise ValueError(f"unknown mode {mode!r}")
 
 
-def utf8_problem(path: str | os.PathLike[str], limit_bytes: int | None = None) -> str | None:
-    """None if the file is UTF-8 text, else where it is not; read a chunk at a time.
+class Utf8Scan:
+    """Checks a file as UTF-8 a chunk at a time (:meth:`step`), so a GUI can spread the work.
 
-    Raises:
-        OSError: The file cannot be read.
+    Attributes:
+        key: ``(path, mtime, size)`` of the file when the scan started.
+        offset: Bytes checked so far.
+        problem: Where the file is not UTF-8, for people; None while scanning or when it is.
+        done: True once the whole file was checked or a problem found.
     """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    with open(path, "rb") as file:
-        while True:
-            chunk = file.read(_UTF8_CHECK_CHUNK_BYTES)
-            try:
-                decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as exc:
-                return f"not valid UTF-8 at byte {offset + exc.start:,} (send it as binary instead)"
-            if not chunk:
-                return None
-            offset += len(chunk)
-            if limit_bytes is not None and offset > limit_bytes:
-                return None  # the size check refuses it anyway
+
+    def __init__(self, path: str, key: tuple[str, float, int]) -> None:
+        self.key = key
+        self.offset = 0
+        self.problem: str | None = None
+        self.done = False
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by step() or close()
+
+    def step(self, chunk_bytes: int = UTF8_CHECK_CHUNK_BYTES) -> bool:
+        """Checks the next chunk; returns :attr:`done`.
+
+        Raises:
+            OSError: The file could not be read (the scan is closed).
+        """
+        if self.done:
+            return True
+        try:
+            chunk = self._file.read(chunk_bytes)
+        except OSError:
+            self.close()
+            raise
+        try:
+            self._decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            self.problem = f"not valid UTF-8 at byte {self.offset + exc.start:,} (send it as binary instead)"
+            self.close()
+            return True
+        self.offset += len(chunk)
+        if not chunk:
+            self.close()
+        return self.done
+
+    def close(self) -> None:
+        self.done = True
+        self._file.close()
 
 
 class Composer(QWidget):
@@ -139,6 +166,10 @@ class Composer(QWidget):
         self._file_size = 0
         self._file_problem = "No file chosen: press Choose file…"
         self._utf8_checked: tuple[str, float, int, str | None] | None = None  # path, mtime, size, problem
+        self._utf8_scan: Utf8Scan | None = None  # a big file's check in progress
+        self._utf8_timer = QTimer(self, interval=0, objectName="composerUtf8CheckTimer")
+        self._utf8_timer.timeout.connect(self._continue_utf8_scan)
+        self._pending = False  # the hint says what is being checked: not a problem, not sendable yet
         # How the last file send ended, kept in the hint until the input changes
         # (the state change that follows a stop must not wipe it): (text, is_problem).
         self._notice: tuple[str, bool] | None = None
@@ -255,7 +286,13 @@ class Composer(QWidget):
         self.mode_combo.setCurrentText(HEX_MODE if on else TEXT_MODE)
 
     def set_content(self, mode: str, payload: str) -> None:
-        """Puts a payload typed in ``mode`` (not "file") into the editor, as the user could undo."""
+        """Puts a payload typed in ``mode`` (not "file") into the editor, as the user could undo.
+
+        Refused (with the reason in the hint) while a file is being sent: its progress stays in view.
+        """
+        if self._job is not None:
+            self.show_problem("A file is being sent: wait for it or cancel it before loading another message.")
+            return
         self.set_mode(mode)
         cursor = self.message_edit.textCursor()
         cursor.beginEditBlock()
@@ -348,8 +385,11 @@ class Composer(QWidget):
         return None
 
     def _validate(self) -> None:
+        self._pending = False
         problem = self._problem()
-        if problem is not None:
+        if problem is not None and self._pending:
+            self._show_hint(problem)
+        elif problem is not None:
             self.show_problem(problem)
         elif self._notice is not None:
             text, is_problem = self._notice
@@ -380,12 +420,55 @@ class Composer(QWidget):
     def set_file(self, path: str | os.PathLike[str], *, as_text: bool | None = None) -> None:
         """Chooses the file to send (file mode) and checks it; ``as_text`` sets how it is sent."""
         self._file_path = os.fspath(path)
+        self._stop_utf8_scan()
         self._utf8_checked = None
         self._notice = None
         if as_text is not None:
             self.file_kind_combo.setCurrentText(FILE_AS_TEXT if as_text else FILE_AS_BINARY)
         self.set_mode("file")
         self._validate()
+
+    def _start_utf8_scan(self, path: str, key: tuple[str, float, int]) -> None:
+        """Checks small files at once; big ones a chunk per pass of the event loop."""
+        self._stop_utf8_scan()
+        try:
+            scan = Utf8Scan(path, key)
+            if key[2] <= UTF8_CHECK_CHUNK_BYTES:
+                scan.step(key[2] + 1)
+                scan.step()
+        except OSError as exc:
+            self._utf8_checked = (*key, f"unreadable: {exc.strerror or exc}")
+            return
+        if scan.done:
+            self._utf8_checked = (*key, scan.problem)
+            return
+        self._utf8_scan = scan
+        self._utf8_timer.start()
+
+    def _continue_utf8_scan(self) -> None:
+        scan = self._utf8_scan
+        if scan is None:
+            self._utf8_timer.stop()
+            return
+        try:
+            done = scan.step()
+        except OSError as exc:
+            self._utf8_checked = (*scan.key, f"unreadable: {exc.strerror or exc}")
+            done = True
+        else:
+            if done:
+                self._utf8_checked = (*scan.key, scan.problem)
+        if done:
+            self._utf8_scan = None
+            self._utf8_timer.stop()
+        if self.mode == "file" and self.file_as_text:
+            self._validate()
+
+    def _stop_utf8_scan(self) -> None:
+        if self._utf8_scan is not None:
+            self._utf8_scan.close()
+            self._utf8_scan = None
+        self._utf8_timer.stop()
 
     @property
     def file_as_text(self) -> bool:
@@ -421,12 +504,15 @@ class Composer(QWidget):
         if self.file_as_text:
             key = (path, info.st_mtime, size)
             if self._utf8_checked is None or self._utf8_checked[:3] != key:
-                try:
-                    problem = utf8_problem(path, self.max_file_bytes)
-                except OSError as exc:
-                    problem = f"cannot read it: {exc.strerror or exc}"
-                self._utf8_checked = (*key, problem)
-            if self._utf8_checked[3] is not None:
+                scan = self._utf8_scan
+                if scan is None or scan.key != key:
+                    self._start_utf8_scan(path, key)
+                    scan = self._utf8_scan
+                if scan is not None and not scan.done:
+                    self._pending = True
+                    percent = 100 * scan.offset // max(size, 1)
+                    return f"Checking that {name} is UTF-8 text… {percent} %"
+            if self._utf8_checked is not None and self._utf8_checked[3] is not None:
                 return f"{name} is {self._utf8_checked[3]}"
         kind = "text" if self.file_as_text else "binary"
         self._show_hint(f"file, {size:,} bytes as {kind} in fragments of {format_size(FILE_FRAGMENT_BYTES)}")
