@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableView, QTreeWidget
 
 from wsconsole.log import Direction, EntryKind
@@ -74,11 +74,26 @@ def test_up_and_down_walk_the_history_like_a_shell(qtbot, window, config_dir) ->
     key(qtbot, window, Qt.Key.Key_Down)  # past the newest: the draft comes back
     assert edit.toPlainText() == "my draft"
 
-    saved = ComposerHistory(config_dir)
-    assert saved.load() == []
-    assert [(e.mode, e.payload) for e in saved.entries] == [
-        ("text", "first"), ("hex", "de ad"), ("text", "two\nlines"), ("text", ""),
-    ]
+    def saved():
+        history = ComposerHistory(config_dir)
+        assert history.load() == []
+        return [(e.mode, e.payload) for e in history.entries]
+
+    # Written once for the burst, a moment after the last send.
+    qtbot.waitUntil(lambda: saved() == [("text", "first"), ("hex", "de ad"), ("text", "two\nlines"), ("text", "")], timeout=5000)
+
+
+def test_history_is_written_when_the_window_closes(qtbot, config_dir) -> None:
+    win = MainWindow(server_port=0)
+    qtbot.addWidget(win)
+    win.show()
+    open_window(qtbot, win)
+    send_typed(qtbot, win, "base64", "AAEC")
+    assert win.findChild(QTimer, "historySaveTimer").isActive()
+    win.close()
+    history = ComposerHistory(config_dir)
+    history.load()
+    assert [(e.mode, e.payload) for e in history.entries] == [("base64", "AAEC")]
 
 
 def test_history_is_there_in_the_next_run(qtbot, config_dir) -> None:
@@ -87,6 +102,7 @@ def test_history_is_there_in_the_next_run(qtbot, config_dir) -> None:
     history.save()
     win = MainWindow(server_port=0)
     qtbot.addWidget(win)
+    win.show()
     try:
         edit = win.findChild(QPlainTextEdit, "messageEdit")
         qtbot.keyClick(edit, Qt.Key.Key_Up)
@@ -186,3 +202,19 @@ def test_a_file_cannot_be_saved_as_a_message(qtbot, window, tmp_path) -> None:
     qtbot.mouseClick(window.findChild(QPushButton, "librarySaveButton"), Qt.MouseButton.LeftButton)
     assert "A file cannot be saved" in window.findChild(QLabel, "libraryStatusLabel").text()
     assert len(window.composer_extras.library) == 0
+
+
+def test_a_history_that_cannot_be_written_says_so(qtbot, config_dir) -> None:
+    config_dir.parent.mkdir(parents=True, exist_ok=True)
+    config_dir.write_text("a file where the config directory should be")
+    win = MainWindow(server_port=0)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        open_window(qtbot, win)
+        send_typed(qtbot, win, "text", "hello")
+        assert not win.composer_extras.save_history()
+        assert "History not saved: cannot save to" in win.findChild(QLabel, "libraryStatusLabel").text()
+        qtbot.waitUntil(lambda: (Direction.RECEIVED, "hello") in packets(win), timeout=5000)  # sending goes on
+    finally:
+        win.close()

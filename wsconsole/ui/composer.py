@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from wsconsole.decoders import decode_base64
-from wsconsole.errors import DecodeError, InvalidHexError, MessageStoreError
+from wsconsole.errors import DecodeError, InvalidHexError
 from wsconsole.messages import ComposerHistory
 from wsconsole.payload import byte_size, format_json, format_size, json_problem, line_and_column, parse_hex
 from wsconsole.peer import SendJob, SendJobEnded, SendJobState
@@ -629,14 +629,11 @@ class Composer(QWidget):
         self._history_index = None
 
     def _remember(self, mode: str, payload: str) -> None:
+        # Saved by the history's owner (ComposerExtras), a little later: an
+        # fsync'd write per packet would delay the echo a user is watching for.
         self._history_index = None
-        if self._history is None:
-            return
-        if self._history.add(mode, payload):
-            try:
-                self._history.save()
-            except MessageStoreError as exc:
-                self.show_problem(f"History not saved: {exc}")
+        if self._history is not None:
+            self._history.add(mode, payload)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.message_edit and event.type() == QEvent.Type.KeyPress:

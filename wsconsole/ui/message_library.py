@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,6 +43,9 @@ from wsconsole.ui.composer import MODE_LABELS
 if TYPE_CHECKING:
     from wsconsole.ui.connection_tab import ConnectionTab
     from wsconsole.ui.main_window import MainWindow
+
+HISTORY_SAVE_DELAY_MS = 1000
+"""The history is written this long after a send (and when the window closes), once for a burst."""
 
 SHORTCUT_COUNT = 9
 """The first this many messages shown are sent with Ctrl+1 .. Ctrl+9."""
@@ -275,14 +278,20 @@ class MessageLibraryPanel(QWidget):
         self.status_label.setStyleSheet("color: #d64541;" if problem else "")
 
 
-class ComposerExtras:
+class ComposerExtras(QObject):
     """The window's composer history and message library, shared by every tab.
 
     Made by :func:`install_message_library`; :meth:`attach` is called for each new tab.
+    The history is saved :data:`HISTORY_SAVE_DELAY_MS` after a send and when the window closes.
     """
 
     def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
         self.window = window
+        self._history_timer = QTimer(self, singleShot=True, interval=HISTORY_SAVE_DELAY_MS)
+        self._history_timer.setObjectName("historySaveTimer")
+        self._history_timer.timeout.connect(self.save_history)
+        window.installEventFilter(self)
         self.history = ComposerHistory()
         self.history.load()  # never raises; problems are reported on the first tab
         library = MessageLibrary()
@@ -321,6 +330,7 @@ class ComposerExtras:
     def attach(self, tab: ConnectionTab) -> None:
         """Gives a new tab's composer the shared history; the first tab's log hears of load problems."""
         tab.composer.set_history(self.history)
+        tab.composer.send_requested.connect(lambda _data: self._history_timer.start())
         if self._reported:
             return
         self._reported = True
@@ -331,6 +341,22 @@ class ComposerExtras:
         if problems:
             self.panel.show_status(problems[0], problem=True)
             self.window.statusBar().showMessage(f"Saved messages: {problems[0]} (see the log)", 30000)
+
+    def save_history(self) -> bool:
+        """Writes the history now; a failure is said in the panel and the status bar.  Returns success."""
+        self._history_timer.stop()
+        try:
+            self.history.save()
+        except MessageStoreError as exc:
+            self.panel.show_status(f"History not saved: {exc}", problem=True)
+            self.window.statusBar().showMessage(f"Composer history not saved: {exc}", 30000)
+            return False
+        return True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.window and event.type() == QEvent.Type.Close and self._history_timer.isActive():
+            self.save_history()
+        return super().eventFilter(watched, event)
 
     def _send(self, message: SavedMessage) -> None:
         composer = self.window.current_tab.composer
