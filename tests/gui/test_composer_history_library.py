@@ -164,7 +164,7 @@ def test_library_save_search_send_rename_delete(qtbot, window, config_dir) -> No
     window.findChild(QLineEdit, "libraryFilterEdit").clear()
     window.activateWindow()
     window.findChild(QLineEdit, "urlEdit").setFocus()
-    window.findChild(type(window.composer_extras.send_actions[0]), "sendSavedMessage1Action").trigger()
+    qtbot.keyClick(window.findChild(QLineEdit, "urlEdit"), Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: (Direction.RECEIVED, '{"op": "login"}') in packets(window), timeout=5000)
     assert not panel.send_shown(5)
     assert "No saved message 6" in window.findChild(QLabel, "libraryStatusLabel").text()
@@ -218,3 +218,35 @@ def test_a_history_that_cannot_be_written_says_so(qtbot, config_dir) -> None:
         qtbot.waitUntil(lambda: (Direction.RECEIVED, "hello") in packets(win), timeout=5000)  # sending goes on
     finally:
         win.close()
+
+
+def test_rename_by_editing_the_name_in_place(qtbot, window, config_dir) -> None:
+    panel = window.composer_extras.panel
+    panel.save_message(SavedMessage("old name", "text", "x"))
+    panel.save_message(SavedMessage("other", "text", "y"))
+    listing = window.findChild(QTreeWidget, "libraryList")
+    window.composer_extras.dock.show()
+    window.composer_extras.dock.raise_()
+    item = listing.topLevelItem(0)
+    listing.setCurrentItem(item)
+    listing.editItem(item, 1)
+    editor = listing.viewport().findChild(QLineEdit)
+    assert editor is not None
+    editor.selectAll()
+    qtbot.keyClicks(editor, "new name")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.composer_extras.library.names() == ["new name", "other"], timeout=5000)
+    assert listing.topLevelItem(0).text(1) == "new name"
+    assert listing.currentItem().text(1) == "new name"
+    reloaded = MessageLibrary(config_dir)
+    reloaded.load()
+    assert reloaded.names() == ["new name", "other"]
+
+    item = listing.topLevelItem(0)
+    listing.editItem(item, 1)
+    editor = listing.viewport().findChild(QLineEdit)
+    editor.selectAll()
+    qtbot.keyClicks(editor, "other")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "already exists" in window.findChild(QLabel, "libraryStatusLabel").text(), timeout=5000)
+    assert listing.topLevelItem(0).text(1) == "new name"  # put back

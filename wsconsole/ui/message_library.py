@@ -252,9 +252,9 @@ class MessageLibraryPanel(QWidget):
         old = item.data(NAME_COLUMN, _NAME_ROLE)
         new = item.text(NAME_COLUMN)
         if new != old:
-            # Not during the edit's own signal: refresh() rebuilds the items.
-            self.list.setCurrentItem(item)
-            self.rename(old, new)
+            # After the edit has finished: rename() refills the list, which
+            # must not delete the item whose setData() is still running.
+            QTimer.singleShot(0, self, lambda: self.rename(old, new))
 
     def delete_selected(self) -> None:
         message = self._selected()
