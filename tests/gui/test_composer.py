@@ -7,7 +7,7 @@ import os
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableView
+from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QPushButton, QTableView
 
 from wsconsole.log import Direction, EntryKind
 from wsconsole.peer import ReadyState
@@ -199,58 +199,88 @@ def test_cancel_before_the_first_fragment_sends_nothing_and_stays_open(qtbot, wi
     qtbot.waitUntil(lambda: (Direction.RECEIVED, "still open") in packets(window), timeout=5000)
 
 
-def test_stop_mid_message_closes_the_connection_saying_how_much_was_sent(qtbot, window, tmp_path) -> None:
-    open_window(qtbot, window)
-    path = tmp_path / "huge.bin"
-    path.write_bytes(bytes(8 * 1024 * 1024))
-    window.driver.peer.send_bytes_per_poll = 64 * 1024
+def once_mid_message(window, action):
+    """Calls ``action(job)`` from the first driver tick that leaves the file half sent.
+
+    From the tick itself, not a timed wait: a fast machine could send the
+    whole file between two looks.
+    """
+    done: list = []
+
+    def on_progress(job):
+        if job.mid_message and not done:
+            done.append(job)
+            action(job)
+
+    window.driver.send_job_progressed.connect(on_progress)
+    return done
+
+
+def start_file(window, tmp_path, size_bytes):
+    path = tmp_path / "f.bin"
+    path.write_bytes(bytes(size_bytes))
     window.composer.set_file(path)
     window.composer.request_send()
+    assert window.composer.job is not None
+
+
+def test_stop_mid_message_closes_the_connection_saying_how_much_was_sent(qtbot, window, tmp_path) -> None:
+    open_window(qtbot, window)
     cancel = window.findChild(QPushButton, "composerCancelButton")
-    qtbot.waitUntil(lambda: window.composer.job is not None and window.composer.job.mid_message, timeout=5000)
-    qtbot.waitUntil(lambda: cancel.text() == "Stop && close", timeout=5000)
-    assert "RFC 6455" in cancel.toolTip()
-    cancel.click()
+    seen: dict = {}
+
+    def stop(job):
+        seen["text"], seen["tip"] = cancel.text(), cancel.toolTip()
+        cancel.click()
+
+    stopped = once_mid_message(window, stop)
+    start_file(window, tmp_path, 4 * 1024 * 1024)
+    assert cancel.text() == "Cancel"
     qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.CLOSED, timeout=10000)
-    assert "cancelled after" in window.composer.hint_label.text()
+    assert seen["text"] == "Stop && close" and "RFC 6455" in seen["tip"]
+    job = stopped[0]
+    assert 0 < job.sent_bytes < job.total_bytes
+    assert f"cancelled after {job.sent_bytes:,} of 4,194,304 bytes" in window.composer.hint_label.text()
     assert packets(window) == []  # no packet completed either way
-    qtbot.waitUntil(lambda: "send cancelled after" in window.server_panel.events_view.toPlainText(), timeout=5000)
+    reason = f"send cancelled after {job.sent_bytes} of 4194304 bytes"
+    qtbot.waitUntil(lambda: reason in window.server_panel.events_view.toPlainText(), timeout=5000)
     close_status = window.findChild(QLabel, "closeStatusLabel").text()
     assert "1000" in close_status and "started by us" in close_status
 
 
 def test_sending_is_refused_while_a_file_goes_out(qtbot, window, tmp_path) -> None:
     open_window(qtbot, window)
-    path = tmp_path / "f.bin"
-    path.write_bytes(bytes(4 * 1024 * 1024))
-    window.driver.peer.send_bytes_per_poll = 64 * 1024
-    window.composer.set_file(path)
-    window.composer.request_send()
-    qtbot.waitUntil(lambda: window.composer.job is not None and window.composer.job.mid_message, timeout=5000)
-    assert not window.composer.send_content("text", "in between")
-    assert window.composer.hint_label.text() == "A file is being sent: wait for it or cancel it."
-    window.composer.set_content("text", "loaded from the library")  # would hide the progress: refused
-    assert window.composer.mode == "file" and window.composer.progress_bar.isVisible()
-    assert "wait for it or cancel it" in window.composer.hint_label.text()
+    refused: dict = {}
+
+    def try_others(job):
+        refused["sent"] = window.composer.send_content("text", "in between")
+        refused["hint"] = window.composer.hint_label.text()
+        window.composer.set_content("text", "loaded from the library")  # would hide the progress: refused
+        refused["mode"] = window.composer.mode
+        refused["progress shown"] = window.composer.progress_bar.isVisible()
+        refused["load hint"] = window.composer.hint_label.text()
+
+    once_mid_message(window, try_others)
+    start_file(window, tmp_path, 1024 * 1024)
     qtbot.waitUntil(lambda: len(packets(window)) == 2, timeout=20000)
-    assert all(isinstance(data, bytes) for _, data in packets(window))
-
-
-def test_library_name_box_exists(window) -> None:
-    assert window.findChild(QLineEdit, "librarySaveNameEdit") is not None
+    assert refused == {
+        "sent": False,
+        "hint": "A file is being sent: wait for it or cancel it.",
+        "mode": "file",
+        "progress shown": True,
+        "load hint": "A file is being sent: wait for it or cancel it before loading another message.",
+    }
+    assert packets(window) == [(Direction.SENT, bytes(1024 * 1024)), (Direction.RECEIVED, bytes(1024 * 1024))]
 
 
 def test_closing_the_tab_mid_file_ends_the_job_with_going_away(qtbot, window, tmp_path) -> None:
     open_window(qtbot, window)
-    path = tmp_path / "f.bin"
-    path.write_bytes(bytes(4 * 1024 * 1024))
-    window.driver.peer.send_bytes_per_poll = 64 * 1024
-    window.composer.set_file(path)
-    window.composer.request_send()
-    qtbot.waitUntil(lambda: window.composer.job is not None and window.composer.job.mid_message, timeout=5000)
-    job = window.composer.job
-    window.current_tab.close_going_away()
-    assert job.finished and "connection closed after" in job.error
+    ended: list = []
+    once_mid_message(window, lambda job: (window.current_tab.close_going_away(), ended.append(job.finished)))
+    start_file(window, tmp_path, 1024 * 1024)
     qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.CLOSED, timeout=5000)
+    assert ended == [True]  # at once, by close()
     qtbot.waitUntil(lambda: window.composer.job is None, timeout=5000)
+    assert "connection closed after" in window.composer.hint_label.text()
     assert "1001" in window.findChild(QLabel, "closeStatusLabel").text()
+    assert packets(window) == []
