@@ -11,6 +11,9 @@ so callers can show ``str(exc)`` to a user as it is::
     ├── DecodeError(ValueError)           a payload that is not valid in the format it was decoded as
     ├── CaptureError                      a capture file (NDJSON, HAR) that cannot be read or written
     ├── ProfileStoreError                 the saved connection profiles cannot be written
+    ├── MessageStoreError                 the composer's history or saved messages cannot be written
+    ├── InvalidFileError(ValueError)      a file the composer cannot send (too big, unreadable, not UTF-8)
+    ├── SendInProgressError(RuntimeError) sending while a fragmented message is half sent
     ├── NotOpenError(RuntimeError)        sending when the peer is not OPEN
     ├── SendError(RuntimeError)           the transport failed while sending
     ├── ServerError(RuntimeError)         the echo server could not start
@@ -206,3 +209,51 @@ class ProfileStoreError(WsConsoleError):
         self.path = path
         self.problem = problem
         super().__init__(f"cannot save connection profiles to {path}: {problem}")
+
+
+class MessageStoreError(WsConsoleError):
+    """The composer's history or saved messages cannot be written.
+
+    Attributes:
+        path: The file.
+        problem: What went wrong, in a few words.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"cannot save to {path}: {problem}")
+
+
+class InvalidFileError(WsConsoleError, ValueError):
+    """A file that cannot be sent as asked: unreadable, over the size limit, or not UTF-8 text.
+
+    Attributes:
+        path: The file, as given.
+        problem: Why it cannot be sent.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"cannot send {path}: {problem}")
+
+
+class SendInProgressError(WsConsoleError, RuntimeError):
+    """Sending while a fragmented message is half sent.
+
+    RFC 6455 section 5.4: the fragments of one message may not be
+    interleaved with another message's, so nothing else is sent until it ends.
+
+    Attributes:
+        sent_bytes: Bytes of the message in progress already sent.
+        total_bytes: Its size.
+    """
+
+    def __init__(self, sent_bytes: int, total_bytes: int) -> None:
+        self.sent_bytes = sent_bytes
+        self.total_bytes = total_bytes
+        super().__init__(
+            f"cannot send: a message is being sent in fragments ({sent_bytes:,} of {total_bytes:,} bytes); "
+            "wait for it or cancel it"
+        )

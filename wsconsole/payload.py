@@ -1,7 +1,8 @@
 """Formatting and parsing of packet contents, for people.
 
 Pure functions: previews for the log, the full views of an entry (text,
-pretty JSON, hex dump), and the parser of the composer's hex input.
+pretty JSON, hex dump), and the composer's input checks: hex, JSON (with
+the line and column of a mistake) and the position of a character.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import string
+from dataclasses import dataclass
 
 from wsconsole.errors import InvalidHexError
 
@@ -180,3 +182,81 @@ def show_invisible(text: str) -> str:
     return "\n".join(
         "\t".join(escape_control(part) for part in line.split("\t")) for line in text.split("\n")
     )
+
+
+def line_and_column(text: str, index: int) -> tuple[int, int]:
+    """The 1-based line and column of ``text[index]`` (``index`` may be ``len(text)``)."""
+    index = max(0, min(index, len(text)))
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return line, column
+
+
+@dataclass(frozen=True, slots=True)
+class JsonProblem:
+    """Why some text is not JSON, and where.
+
+    Attributes:
+        line: 1-based line of the mistake.
+        column: 1-based column (characters, not bytes).
+        message: What is wrong there.
+    """
+
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.message}"
+
+
+class _NotJsonConstant(ValueError):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(name)
+
+
+def _reject_constant(name: str) -> None:
+    # Python's json reads NaN, Infinity and -Infinity; RFC 8259 has no such values
+    # and a server's parser would refuse them.
+    raise _NotJsonConstant(name)
+
+
+def parse_json(text: str) -> object:
+    """Parses strict JSON (RFC 8259: no NaN or Infinity).
+
+    Raises:
+        ValueError: Not JSON; :func:`json_problem` says where and why.
+    """
+    return json.loads(text, parse_constant=_reject_constant)
+
+
+def json_problem(text: str) -> JsonProblem | None:
+    """None if ``text`` is one JSON value (RFC 8259), else where and why it is not."""
+    if not text.strip():
+        line, column = line_and_column(text, len(text))
+        return JsonProblem(line, column, "empty: type a JSON value")
+    try:
+        parse_json(text)
+    except _NotJsonConstant as exc:
+        line, column = line_and_column(text, max(text.find(exc.name), 0))
+        return JsonProblem(line, column, f"{exc.name} is not a JSON value")
+    except json.JSONDecodeError as exc:
+        return JsonProblem(exc.lineno, exc.colno, exc.msg)
+    except RecursionError:
+        return JsonProblem(1, 1, "nested too deeply")
+    return None
+
+
+def format_json(text: str, *, indent: int | None = 2) -> str:
+    """``text`` re-written as JSON: indented by ``indent`` spaces, or minified when None.
+
+    Keys keep their order and non-ASCII characters stay as they are.
+
+    Raises:
+        ValueError: ``text`` is not JSON (see :func:`json_problem`).
+    """
+    value = parse_json(text)
+    if indent is None:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False, indent=indent)

@@ -9,6 +9,10 @@ import pytest
 from wsconsole.errors import InvalidHexError, WsConsoleError
 from wsconsole.payload import (
     PREVIEW_BYTES,
+    JsonProblem,
+    format_json,
+    json_problem,
+    line_and_column,
     PREVIEW_CHARS,
     byte_size,
     escape_control,
@@ -229,3 +233,45 @@ def test_escape_control_can_escape_backslashes() -> None:
     assert escape_control("a\\b", escape_backslash=True) == "a\\\\b"
     # Unambiguous: a real backslash-x-0-0 differs from a NUL.
     assert escape_control("\\x00", escape_backslash=True) != escape_control("\x00", escape_backslash=True)
+
+
+# -- the composer's JSON checks ------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "index", "expected"),
+    [("", 0, (1, 1)), ("abc", 2, (1, 3)), ("ab\ncd", 3, (2, 1)), ("ab\ncd", 5, (2, 3)), ("a\n\nb", 3, (3, 1))],
+)
+def test_line_and_column(text, index, expected) -> None:
+    assert line_and_column(text, index) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": 1}', None),
+        ("  42 ", None),
+        ('{\n  "a": 1,\n  "b": }', JsonProblem(3, 8, "Expecting value")),
+        ('{"a": 1} x', JsonProblem(1, 10, "Extra data")),
+        ("", JsonProblem(1, 1, "empty: type a JSON value")),
+        ("\n  ", JsonProblem(2, 3, "empty: type a JSON value")),
+        ('[1,\n NaN]', JsonProblem(2, 2, "NaN is not a JSON value")),
+        ('{"x": -Infinity}', JsonProblem(1, 7, "-Infinity is not a JSON value")),
+    ],
+)
+def test_json_problem_says_line_and_column(text, expected) -> None:
+    assert json_problem(text) == expected
+
+
+def test_json_problem_str() -> None:
+    assert str(JsonProblem(2, 5, "Expecting ','")) == "line 2, column 5: Expecting ','"
+
+
+def test_format_json_pretty_and_minified_keep_order_and_unicode() -> None:
+    text = '{ "z": [1, 2, {"é": "✓"}], "a": null }'
+    assert format_json(text) == '{\n  "z": [\n    1,\n    2,\n    {\n      "é": "✓"\n    }\n  ],\n  "a": null\n}'
+    assert format_json(text, indent=None) == '{"z":[1,2,{"é":"✓"}],"a":null}'
+    assert json.loads(format_json(text, indent=None)) == json.loads(text)
+    with pytest.raises(ValueError):
+        format_json("{")
+    with pytest.raises(ValueError):
+        format_json("NaN")

@@ -25,14 +25,30 @@ from PySide6.QtWidgets import (
 )
 
 from wsconsole.closecodes import CloseCode
-from wsconsole.errors import InvalidCloseError, InvalidOptionsError, NotOpenError, SendError
+from wsconsole.errors import (
+    InvalidCloseError,
+    InvalidFileError,
+    InvalidOptionsError,
+    NotOpenError,
+    SendError,
+    SendInProgressError,
+)
 from wsconsole.filters import LogFilter
 from wsconsole.log import Direction, Entry, EntryKind, MessageLog, packet_entry
 from wsconsole.payload import format_size
-from wsconsole.peer import Closed, ErrorOccurred, PingReceived, PongReceived, ReadyState, StateChanged
+from wsconsole.peer import (
+    Closed,
+    ErrorOccurred,
+    PingReceived,
+    PongReceived,
+    ReadyState,
+    SendJobEnded,
+    SendJobState,
+    StateChanged,
+)
 from wsconsole.reconnect import ReconnectPolicy, ReconnectSchedule
 from wsconsole.ui.close_panel import ClosePanel
-from wsconsole.ui.composer import Composer
+from wsconsole.ui.composer import FILE_FRAGMENT_BYTES, Composer
 from wsconsole.ui.connection_bar import ConnectionBar
 from wsconsole.ui.driver import PeerDriver
 from wsconsole.ui.entry_details import EntryDetails
@@ -211,6 +227,7 @@ class ConnectionTab(QWidget):
         bar.reconnect_policy_edited.connect(self._on_policy_edited)
         bar.reconnect_cancel_requested.connect(self._on_cancel_clicked)
         self.composer.send_requested.connect(self.send)
+        self.composer.file_send_requested.connect(self.send_file)
         self.close_panel.close_requested.connect(self._on_close_clicked)
         bar.options_requested.connect(self.options_requested)
         bar.ping_requested.connect(self.ping)
@@ -262,6 +279,8 @@ class ConnectionTab(QWidget):
         driver.packet_sent.connect(self._on_packet_sent)
         driver.error_occurred.connect(self._on_error)
         driver.closed.connect(self._on_closed)
+        driver.send_job_progressed.connect(self.composer.show_progress)
+        driver.send_job_ended.connect(self._on_send_job_ended)
 
     # -- name ------------------------------------------------------------------
 
@@ -337,8 +356,10 @@ class ConnectionTab(QWidget):
         self.driver.peer.ping_interval_s = self.options_form.ping_interval_s or None
         self._pongs = 0
         self._pings_received = self._pings_unanswered = 0
+        options = self.options_form.options()
+        self.composer.set_connection_limit(options.max_packet_bytes)
         try:
-            self.driver.connect_to_url(url, options=self.options_form.options())
+            self.driver.connect_to_url(url, options=options)
         except ValueError as exc:
             self.log.add_event(EntryKind.ERROR, f"cannot connect: {exc}")
             self.connection_bar.set_state(ReadyState.CLOSED, None)
@@ -366,9 +387,30 @@ class ConnectionTab(QWidget):
         """Sends one packet; failures become an error entry and a hint under the composer."""
         try:
             self.driver.send(data)
-        except (NotOpenError, SendError) as exc:
+        except (NotOpenError, SendError, SendInProgressError) as exc:
             self.composer.show_problem(str(exc))
             self.log.add_event(EntryKind.ERROR, str(exc))
+
+    def send_file(self, path: str, as_text: bool = False) -> None:
+        """Starts sending a file as one packet in fragments; the composer shows its progress.
+
+        Refusals (too big, unreadable, busy) become an error entry and a hint under the composer.
+        """
+        try:
+            job = self.driver.send_file(
+                path, text=as_text, fragment_bytes=FILE_FRAGMENT_BYTES, max_bytes=self.composer.max_file_bytes
+            )
+        except (NotOpenError, SendInProgressError, InvalidFileError) as exc:
+            self.composer.show_problem(str(exc))
+            self.log.add_event(EntryKind.ERROR, str(exc))
+            return
+        self.composer.track_job(job)
+
+    def _on_send_job_ended(self, event: SendJobEnded) -> None:
+        # A DONE job was logged as a sent packet (driver.packet_sent); anything else says why here.
+        if event.job.state is not SendJobState.DONE:
+            self.log.add_event(EntryKind.ERROR, f"file not sent: {event.job.describe()}", event.time_s)
+        self.composer.job_ended(event)
 
     def close_connection(self, code: int, reason: str) -> None:
         """Starts the closing handshake with ``code`` and ``reason``; no reconnect follows."""
@@ -453,6 +495,8 @@ class ConnectionTab(QWidget):
             driver.packet_sent,
             driver.error_occurred,
             driver.closed,
+            driver.send_job_progressed,
+            driver.send_job_ended,
         ):
             signal.disconnect()
         self.driver = PeerDriver(parent=self)

@@ -25,7 +25,18 @@ import time
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
-from wsconsole.peer import Closed, ErrorOccurred, PingReceived, PongReceived, ReadyState, StateChanged, WebSocketPeer
+from wsconsole.peer import (
+    Closed,
+    ErrorOccurred,
+    PingReceived,
+    PongReceived,
+    ReadyState,
+    SendJob,
+    SendJobEnded,
+    SendJobState,
+    StateChanged,
+    WebSocketPeer,
+)
 
 POLL_INTERVAL_MS = 10
 """How often the peer is polled while a connection is not CLOSED."""
@@ -69,6 +80,9 @@ class PeerDriver(QObject):
         closed(Closed): the connection ended, with its close code and reason.
         pong_received(PongReceived): a pong arrived, with its round-trip time.
         ping_received(PingReceived): a ping arrived (answered unless auto-pong is off).
+        send_job_progressed(SendJob): a fragmented send advanced (read ``sent_bytes``).
+        send_job_ended(SendJobEnded): a fragmented send ended; a DONE one was
+            also signalled as ``packet_sent`` (with the payload, if kept).
 
     Events and packets are emitted in the order they happened.
     """
@@ -80,6 +94,8 @@ class PeerDriver(QObject):
     closed = Signal(object)
     pong_received = Signal(object)
     ping_received = Signal(object)
+    send_job_progressed = Signal(object)
+    send_job_ended = Signal(object)
 
     def __init__(self, peer: WebSocketPeer | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +118,7 @@ class PeerDriver(QObject):
         self.idle_after_s = DEFAULT_IDLE_AFTER_S
         self._last_activity_s = time.monotonic()  # last packet, event or send
         self._follow_up_until_s = 0.0
+        self._job_sent_bytes = -1  # the send job's sent_bytes at the last tick
         self._watch_wakeups()
 
     @property
@@ -148,8 +165,26 @@ class PeerDriver(QObject):
         self._set_interval(now)
         self.packet_sent.emit(sent_s, data)
 
+    def start_send(self, data: str | bytes, **kwargs) -> SendJob:
+        """Starts a fragmented send (``WebSocketPeer.start_send``); raises the peer's errors."""
+        return self._started(self.peer.start_send(data, **kwargs))
+
+    def send_file(self, path, **kwargs) -> SendJob:
+        """Starts sending a file (``WebSocketPeer.send_file``); raises the peer's errors."""
+        return self._started(self.peer.send_file(path, **kwargs))
+
+    def _started(self, job: SendJob) -> SendJob:
+        # A job advances only in poll(): tick now and keep ticking (see _tick).
+        self._last_activity_s = time.monotonic()
+        self._more.start()
+        return job
+
     def _set_interval(self, now_s: float) -> None:
-        if self._notifier is not None:
+        if getattr(self.peer, "send_job", None) is not None:
+            # A job moves only when polled; the zero timer in _tick drives it
+            # while the socket takes data, this one while it is full.
+            interval = FOLLOW_UP_INTERVAL_MS
+        elif self._notifier is not None:
             interval = HEARTBEAT_INTERVAL_MS
         elif now_s < self._follow_up_until_s:
             interval = FOLLOW_UP_INTERVAL_MS
@@ -201,6 +236,14 @@ class PeerDriver(QObject):
             per_packet_s = max(time.perf_counter() - start_s, 1e-6) / taken
             self._batch = int(min(MAX_PACKETS_PER_TICK, max(MIN_PACKETS_PER_TICK, TICK_BUDGET_S / per_packet_s)))
         backlog = self.peer.available_packet_count
+        job = getattr(self.peer, "send_job", None)
+        if job is not None:
+            self.send_job_progressed.emit(job)
+            if job.sent_bytes != self._job_sent_bytes:
+                backlog = backlog or 1  # progress: poll again on the next pass of the event loop
+            self._job_sent_bytes = job.sent_bytes
+        else:
+            self._job_sent_bytes = -1
         self._set_interval(time.monotonic())
         if self.peer.ready_state == ReadyState.CLOSED and not self._pending and not backlog:
             self._timer.stop()
@@ -254,3 +297,8 @@ class PeerDriver(QObject):
             self.pong_received.emit(event)
         elif isinstance(event, PingReceived):
             self.ping_received.emit(event)
+        elif isinstance(event, SendJobEnded):
+            job = event.job
+            if job.state is SendJobState.DONE and job.payload is not None:
+                self.packet_sent.emit(job.started_s or event.time_s, job.payload)
+            self.send_job_ended.emit(event)

@@ -25,6 +25,7 @@ from wsconsole.sequences import SequenceStore
 # The two constants lived here before tabs; still importable from here.
 from wsconsole.ui.connection_tab import CONFIRM_CLEAR_ENTRIES, COUNTERS_REFRESH_MS, ConnectionTab  # noqa: F401
 from wsconsole.ui.driver import HEARTBEAT_INTERVAL_MS, PeerDriver
+from wsconsole.ui.message_library import install_message_library
 from wsconsole.ui.profiles_ui import (
     ProfilesDialog,
     SaveProfileDialog,
@@ -75,6 +76,8 @@ class MainWindow(QMainWindow):
         self._wire()
         self._init_profiles(profile_store)
         self._init_sequences()
+        # Saved messages dock, Ctrl+1..9 and the composers' shared history (issue 4).
+        self.composer_extras = install_message_library(self)
 
         if embedded_server:
             self._start_server(server_port, fallback=True)
@@ -310,6 +313,7 @@ class MainWindow(QMainWindow):
         tab.rtt_changed.connect(lambda text, t=tab: t is self.current_tab and self.rtt_label.setText(text))
         tab.options_requested.connect(lambda t=tab: t is self.current_tab and self.show_options())
         self._attach_profiles(tab)
+        self.composer_extras.attach(tab)
         index = self.tabs.addTab(tab, tab.title)
         self.tabs.setTabToolTip(index, tab.connection_bar.url)
         self.tabs.setCurrentIndex(index)
