@@ -12,7 +12,16 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
 from wsconsole.profiles import CONFIG_DIR_ENV
+from wsconsole.ui import gc_guard
 from wsconsole.ui.main_window import MainWindow
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gc_on_gui_thread(qapp):
+    """Cyclic GC only on the GUI thread, as in the app, for tests that build widgets without a window."""
+    collector = gc_guard.install(qapp)
+    yield collector
+    collector.stop()
 
 
 @pytest.fixture(autouse=True)

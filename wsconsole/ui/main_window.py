@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QPoint, QStringListModel, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QLabel,
     QLineEdit,
@@ -24,6 +25,7 @@ from wsconsole.profiles import Profile, ProfileStore
 from wsconsole.sequences import SequenceStore
 # The two constants lived here before tabs; still importable from here.
 from wsconsole.ui.connection_tab import CONFIRM_CLEAR_ENTRIES, COUNTERS_REFRESH_MS, ConnectionTab  # noqa: F401
+from wsconsole.ui import gc_guard
 from wsconsole.ui.driver import HEARTBEAT_INTERVAL_MS, PeerDriver
 from wsconsole.ui.message_library import install_message_library
 from wsconsole.ui.profiles_ui import (
@@ -63,6 +65,8 @@ class MainWindow(QMainWindow):
         profile_store: ProfileStore | None = None,
     ) -> None:
         super().__init__()
+        # The server and reader threads must never run the cycle collector over widgets.
+        gc_guard.install(QApplication.instance())
         self.setObjectName("mainWindow")
         self.setWindowTitle("wsconsole")
         self.resize(1280, 800)
