@@ -11,14 +11,13 @@ import importlib.util
 import io
 import json
 import os
-import queue
 import signal
 import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -26,6 +25,9 @@ from websockets.sync.server import ServerConnection
 
 from wsconsole.cli import ExitStatus, main
 from wsconsole.server import EchoServer
+
+if TYPE_CHECKING:
+    from conftest import CliProcess  # tests/e2e/conftest.py; annotations only
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 15.0
@@ -189,88 +191,23 @@ def test_usage_errors_exit_2(monkeypatch, capsys, argv: list[str], words: tuple[
 # -- as a real subprocess ---------------------------------------------------------------------------
 
 
-class Connect:
-    """A running ``python -m wsconsole connect`` with its stdout lines in a queue."""
-
-    def __init__(self, *args: str) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "wsconsole", "connect", *args],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, name="test-connect-stdout", daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def wait_for_line(self, text: str) -> list[str]:
-        """Reads lines until one equals text; returns them all."""
-        seen = []
-        while True:
-            line = self.lines.get(timeout=WAIT_S)
-            assert line is not None, f"output ended before {text!r}: {seen!r}"
-            seen.append(line)
-            if line == text:
-                return seen
-
-    def send_line(self, line: str) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(line + "\n")
-        self.process.stdin.flush()
-
-    def finish(self) -> tuple[int, str]:
-        status = self.process.wait(WAIT_S)
-        self._reader.join(WAIT_S)
-        assert self.process.stderr is not None
-        return status, self.process.stderr.read()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(WAIT_S)
-        self._reader.join(WAIT_S)
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
-
-
 @pytest.fixture
-def start_connect() -> Iterator:
-    started: list[Connect] = []
-
-    def start(*args: str) -> Connect:
-        client = Connect(*args)
-        started.append(client)
-        return client
-
-    yield start
-    for client in started:
-        client.stop()
+def start_connect(start_cli) -> Callable[..., CliProcess]:
+    """Starts ``python -m wsconsole connect ARGS...`` (tests/e2e/conftest.py's ``start_cli``)."""
+    return lambda *args: start_cli("connect", *args)
 
 
 def test_subprocess_reads_a_pipe_as_it_comes(echo_server, start_connect) -> None:
     client = start_connect(echo_server.url)
-    client.wait_for_line(f"* connected to {echo_server.url}")
+    client.lines_until(f"* connected to {echo_server.url}")
     # Each line goes out as soon as it is written: its echo comes back while
     # stdin is still open.
     client.send_line("one")
-    assert client.wait_for_line("< one") == ["> one", "< one"]
+    assert client.lines_until("< one") == ["> one", "< one"]
     client.send_line("/binary 0a0b")
-    client.wait_for_line("< [binary 2 B] 0a 0b")
+    client.lines_until("< [binary 2 B] 0a 0b")
     client.process.stdin.close()
-    client.wait_for_line("* closed: 1000 NORMAL_CLOSURE (normal closure), started by us, clean")
+    client.lines_until("* closed: 1000 NORMAL_CLOSURE (normal closure), started by us, clean")
     status, err = client.finish()
     assert status == 0, err
 
@@ -286,10 +223,10 @@ def test_subprocess_close_with_4000_exits_3(echo_server, start_connect) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT cannot be sent to a child console process")
 def test_subprocess_ctrl_c_exits_130(echo_server, start_connect) -> None:
     client = start_connect(echo_server.url)
-    client.wait_for_line(f"* connected to {echo_server.url}")
+    client.lines_until(f"* connected to {echo_server.url}")
     client.process.send_signal(signal.SIGINT)
-    status, _err = client.finish()
-    assert status == 130
+    status, err = client.finish()
+    assert status == 130, err
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
