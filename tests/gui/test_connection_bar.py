@@ -1,0 +1,56 @@
+"""The connection bar's layout: the URL field gets the room, at the window's default size too."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
+
+from wsconsole.peer import ReadyState
+from wsconsole.ui.connection_bar import URL_MIN_SHARE, ConnectionBar
+
+WAIT_MS = 10000
+
+
+def share(bar: ConnectionBar) -> float:
+    return bar.findChild(QLineEdit, "urlEdit").width() / bar.width()
+
+
+def test_the_url_field_gets_a_fair_share_of_the_bar_beside_the_server_dock(qtbot, window) -> None:
+    # The window's default size with the server dock open: the narrowest the bar usually gets.
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.width() == 1280, timeout=WAIT_MS)
+    bar = window.connection_bar
+    assert window.server_dock.isVisible()
+    window.connection_bar.set_state(ReadyState.OPEN, 1_700_000_000.0)
+    QApplication.processEvents()
+    assert share(bar) >= 0.4, (bar.width(), bar.url_edit.width())
+
+    # The INSECURE badge is loud, and still leaves the URL readable.
+    window.options_form.insecure_check.setChecked(True)
+    badge = window.findChild(QLabel, "insecureBadge")
+    qtbot.waitUntil(badge.isVisible, timeout=WAIT_MS)
+    QApplication.processEvents()
+    assert share(bar) >= 0.25, (bar.width(), bar.url_edit.width())
+
+
+def test_the_since_time_gives_way_to_the_url_on_a_narrow_bar(qtbot) -> None:
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    bar = ConnectionBar(holder)
+    holder.show()
+    bar.set_state(ReadyState.OPEN, 1_700_000_000.0)
+    since = bar.findChild(QLabel, "stateSinceLabel")
+    assert since.text().startswith("since ")
+
+    bar.resize(1400, bar.sizeHint().height())
+    qtbot.waitUntil(since.isVisible, timeout=WAIT_MS)
+    # The layout is redone on the next event loop pass.
+    qtbot.waitUntil(lambda: share(bar) >= URL_MIN_SHARE, timeout=WAIT_MS)
+
+    bar.resize(700, bar.sizeHint().height())
+    qtbot.waitUntil(lambda: not since.isVisible(), timeout=WAIT_MS)
+    # The time is still there, on the state badge.
+    assert since.text() in bar.findChild(QLabel, "readyStateLabel").toolTip()
+    qtbot.waitUntil(lambda: share(bar) > 0.4, timeout=WAIT_MS)
+
+    bar.resize(1400, bar.sizeHint().height())
+    qtbot.waitUntil(since.isVisible, timeout=WAIT_MS)
