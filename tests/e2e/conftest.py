@@ -7,6 +7,7 @@
 * ``poll_until``: polls a WebSocketPeer until a condition holds, with a deadline.
 * ``start_cli``: runs ``python -m wsconsole ...`` as a real subprocess
   (:class:`CliProcess`), its output read as it comes; killed in teardown.
+  ``popen_foreground``: ``subprocess.Popen`` with SIGINT not ignored, for the rest.
 
 Every server, thread and socket is stopped or closed in teardown.
 """
@@ -295,6 +296,17 @@ def _sigint_not_ignored() -> Iterator[None]:
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+
+
+@pytest.fixture
+def popen_foreground() -> Callable[..., subprocess.Popen]:
+    """``subprocess.Popen`` as a terminal starts a foreground command: SIGINT at its default."""
+
+    def start(*args: Any, **kwargs: Any) -> subprocess.Popen:
+        with _sigint_not_ignored():
+            return subprocess.Popen(*args, **kwargs)
+
+    return start
 
 
 @pytest.fixture

@@ -229,52 +229,112 @@ def test_subprocess_ctrl_c_exits_130(echo_server, start_connect) -> None:
     assert status == 130, err
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
-@pytest.mark.skipif(importlib.util.find_spec("readline") is None, reason="this Python has no readline")
-def test_subprocess_on_a_terminal_has_line_history(echo_server) -> None:
-    import pty
-    import select
-    import time
+class PtyConnect:
+    """``python -m wsconsole connect URL`` on a pseudo-terminal, as typed at a shell."""
 
-    master, slave = pty.openpty()
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wsconsole", "connect", echo_server.url],
-        cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
-    )
-    os.close(slave)
-    output = b""
+    def __init__(self, popen_foreground, url: str) -> None:
+        import pty
+        import termios
 
-    def read_until(text: bytes, count: int = 1) -> None:
-        nonlocal output
+        self.master, slave = pty.openpty()
+        self.initial_lflag = termios.tcgetattr(self.master)[3]
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        self.process = popen_foreground(
+            [sys.executable, "-m", "wsconsole", "connect", url],
+            cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+        )
+        os.close(slave)
+        self.output = b""
+
+    def read_until(self, text: bytes, count: int = 1) -> None:
+        import select
+        import time
+
         deadline = time.monotonic() + WAIT_S
-        while output.count(text) < count:
-            assert time.monotonic() < deadline, f"no {text!r} (x{count}) in {output!r}"
-            ready, _, _ = select.select([master], [], [], 0.1)
+        while self.output.count(text) < count:
+            assert time.monotonic() < deadline, f"no {text!r} (x{count}) in {self.output!r}"
+            ready, _, _ = select.select([self.master], [], [], 0.1)
             if ready:
                 try:
-                    output += os.read(master, 4096)
+                    self.output += os.read(self.master, 4096)
                 except OSError:  # EIO: the child closed the terminal
                     return
 
-    try:
-        read_until(b"* connected to")
-        os.write(master, b"hello tty\n")
-        read_until(b"< hello tty")
-        # Up arrow recalls the last line from readline's history.
-        os.write(master, b"\x1b[A\n")
-        read_until(b"< hello tty", count=2)
-        os.write(master, b"\x04")  # Ctrl-D: end of input, close with 1000
-        read_until(b"* closed: 1000")
-        assert process.wait(WAIT_S) == 0
-        # On a terminal the typed line is already on screen: no "> " echo of it.
-        assert b"> hello tty" not in output
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(WAIT_S)
-        os.close(master)
+    def type(self, keys: bytes) -> None:
+        os.write(self.master, keys)
+
+    def echo_and_line_mode(self) -> int:
+        """The terminal's ECHO and ICANON flags now."""
+        import termios
+
+        return termios.tcgetattr(self.master)[3] & (termios.ECHO | termios.ICANON)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(WAIT_S)
+        os.close(self.master)
+
+
+def needs_a_pty(test: Callable) -> Callable:
+    """Skips ``test`` without a POSIX pseudo-terminal or readline."""
+    test = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")(test)
+    return pytest.mark.skipif(importlib.util.find_spec("readline") is None, reason="this Python has no readline")(test)
+
+
+@pytest.fixture
+def pty_connect(popen_foreground) -> Iterator[Callable[[str], PtyConnect]]:
+    started: list[PtyConnect] = []
+
+    def start(url: str) -> PtyConnect:
+        started.append(PtyConnect(popen_foreground, url))
+        return started[-1]
+
+    yield start
+    for terminal in started:
+        terminal.stop()
+
+
+@needs_a_pty
+def test_subprocess_on_a_terminal_has_line_history(echo_server, pty_connect) -> None:
+    terminal = pty_connect(echo_server.url)
+    terminal.read_until(b"* connected to")
+    terminal.type(b"hello tty\n")
+    terminal.read_until(b"< hello tty")
+    # Up arrow recalls the last line from readline's history.
+    terminal.type(b"\x1b[A\n")
+    terminal.read_until(b"< hello tty", count=2)
+    terminal.type(b"\x04")  # Ctrl-D: end of input, close with 1000
+    terminal.read_until(b"* closed: 1000")
+    assert terminal.process.wait(WAIT_S) == 0
+    # On a terminal the typed line is already on screen: no "> " echo of it.
+    assert b"> hello tty" not in terminal.output
+
+
+@needs_a_pty
+@pytest.mark.parametrize("ending", ["close", "ctrl-c"])
+def test_subprocess_on_a_terminal_gives_the_terminal_back_as_it_was(echo_server, pty_connect, ending: str) -> None:
+    import termios
+
+    # The session ends while readline waits for a line, with echo and line mode off.
+    terminal = pty_connect(echo_server.url)
+    before = terminal.initial_lflag & (termios.ECHO | termios.ICANON)
+    assert before  # a fresh pseudo-terminal echoes and edits lines
+    terminal.read_until(b"* connected to")
+    if ending == "close":
+        terminal.type(b"/close 4000 bye\n")
+        terminal.read_until(b'* closed: 4000 (private use) "bye", started by us, clean')
+        assert terminal.process.wait(WAIT_S) == ExitStatus.UNCLEAN_CLOSE
+    else:
+        terminal.type(b"half a line")
+        terminal.read_until(b"half a line")
+        terminal.process.send_signal(signal.SIGINT)
+        assert terminal.process.wait(WAIT_S) == ExitStatus.INTERRUPTED
+        terminal.read_until(b"* closed: 1001 GOING_AWAY (going away), started by us, clean")
+        # On a line of its own, not after what was being typed.
+        assert b"half a line\r\n* closed: 1001" in terminal.output
+    assert terminal.echo_and_line_mode() == before
 
 
 def test_wss_needs_the_ca_or_insecure(monkeypatch, capsys, ws_server, tmp_path: Path) -> None:
