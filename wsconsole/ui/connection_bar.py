@@ -303,7 +303,7 @@ class ConnectionBar(QWidget):
         self._fit_since()
 
     def _fit_since(self) -> None:
-        """Shows the "since" time only if the URL field keeps URL_MIN_SHARE of the bar with it.
+        """Shows the "since" time only if there is one and the URL field keeps URL_MIN_SHARE of the bar with it.
 
         Decided from the bar's width and the other widgets' fixed widths, never from the URL
         field's current width, so showing or hiding it cannot flip the decision back.
@@ -323,7 +323,8 @@ class ConnectionBar(QWidget):
         )
         taken += spacing * len(others)
         with_since = taken + self.since_label.sizeHint().width() + spacing
-        fits = not self.since_label.text() or width - with_since >= URL_MIN_SHARE * width
+        # Empty (no state change yet), it would only add a gap.
+        fits = bool(self.since_label.text()) and width - with_since >= URL_MIN_SHARE * width
         if self.since_label.isHidden() == fits:
             self.since_label.setVisible(fits)
 
