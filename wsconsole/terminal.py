@@ -474,8 +474,9 @@ def run_connect(
                 except queue.Empty:
                     pass
     except KeyboardInterrupt:
-        if typed_on_terminal and mode == "text":
-            out.write("\n")  # past what was being typed
+        if typed_on_terminal:
+            # Past what was being typed, on the stream the close line goes to.
+            (out if mode == "text" else err).write("\n")
         _close_after_interrupt(session)
         return ExitStatus.INTERRUPTED
     finally:
