@@ -1,9 +1,9 @@
 """Saved connection profiles and recent URLs, kept in one JSON file.
 
 A :class:`Profile` is a name, a URL, :class:`~wsconsole.options.ConnectOptions`,
-reconnect settings and :class:`PingSettings`.  :class:`ProfileStore` loads and saves every profile
-and a most-recent-first list of URLs as ``profiles.json`` in the user's config
-directory (:func:`config_dir`)::
+reconnect settings and :class:`PingSettings`.  :class:`ProfileStore` loads and
+saves every profile and a most-recent-first list of URLs as ``profiles.json``
+in the user's config directory (:func:`config_dir`)::
 
     {"format": 1, "profiles": [{"name": ..., "url": ..., "options": {...},
      "reconnect": {...}, "pings": {...}, "save_secrets": false}], "recent_urls": [...]}
@@ -46,10 +46,10 @@ from wsconsole.options import ConnectOptions
 __all__ = [
     "CONFIG_DIR_ENV",
     "FORMAT_VERSION",
-    "PingSettings",
     "PROFILES_FILE_NAME",
     "RECENT_URLS_MAX",
     "SECRET_HEADERS",
+    "PingSettings",
     "Profile",
     "ProfileStore",
     "config_dir",
