@@ -346,7 +346,7 @@ class _Session:
             if isinstance(event, StateChanged) and event.new is ReadyState.OPEN:
                 protocol = f" (subprotocol {peer.selected_protocol})" if peer.selected_protocol else ""
                 self.printer.info(f"connected to {peer.url}{protocol}", "open", url=peer.url,
-                                  subprotocol=peer.selected_protocol)
+                                  subprotocol=peer.selected_protocol or None)
             elif isinstance(event, PongReceived):
                 rtt = f" in {event.rtt_s * 1000:.1f} ms" if event.rtt_s is not None else " (unsolicited)"
                 self.printer.info(f"pong {escape_control(event.payload.decode('utf-8', 'replace'))!r}{rtt}", "pong",

@@ -88,6 +88,7 @@ def test_json_output(monkeypatch, capsys, ws_server) -> None:
     events = [json.loads(line) for line in out.splitlines()]
     kinds = [event["event"] for event in events]
     assert kinds == ["open", "sent", "sent", "received", "received", "closed"]
+    assert events[0]["url"] == server.url and events[0]["subprotocol"] is None  # none selected: null, not ""
     assert events[1] == {**events[1], "type": "binary", "data_base64": base64.b64encode(b"\x00\xff").decode()}
     assert events[4]["data"] == "last"
     assert (events[-1]["code"], events[-1]["reason"], events[-1]["clean"]) == (1000, "done", True)
