@@ -120,8 +120,8 @@ class ConnectOptionsForm(QWidget):
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextFormat(Qt.TextFormat.PlainText)
         reset = QPushButton("Reset", objectName="resetOptionsButton")
-        reset.setToolTip("Put every option back to its default")
-        reset.clicked.connect(lambda: self.set_options(ConnectOptions()))
+        reset.setToolTip("Put every option back to its default, the ping settings too")
+        reset.clicked.connect(self.reset)
         top = QHBoxLayout()
         top.setContentsMargins(6, 6, 6, 0)
         top.addWidget(self.summary_label, 1)
@@ -425,6 +425,11 @@ class ConnectOptionsForm(QWidget):
     def ping_payload(self) -> str:
         """The Ping button's payload, "" for none."""
         return self.ping_payload_edit.text()
+
+    def reset(self) -> None:
+        """Puts every field back to its default: the options and the ping settings."""
+        self.set_options(ConnectOptions())
+        self.set_ping_settings(PingSettings())
 
     def ping_settings(self) -> PingSettings:
         """Auto-pong, the automatic ping interval and the payload, as a profile keeps them."""
