@@ -1,12 +1,15 @@
 """Saved connection profiles and recent URLs, kept in one JSON file.
 
-A :class:`Profile` is a name, a URL, :class:`~wsconsole.options.ConnectOptions`
-and reconnect settings.  :class:`ProfileStore` loads and saves every profile
-and a most-recent-first list of URLs as ``profiles.json`` in the user's config
-directory (:func:`config_dir`)::
+A :class:`Profile` is a name, a URL, :class:`~wsconsole.options.ConnectOptions`,
+reconnect settings and :class:`PingSettings`.  :class:`ProfileStore` loads and
+saves every profile and a most-recent-first list of URLs as ``profiles.json``
+in the user's config directory (:func:`config_dir`)::
 
     {"format": 1, "profiles": [{"name": ..., "url": ..., "options": {...},
-     "reconnect": {...}, "save_secrets": false}], "recent_urls": [...]}
+     "reconnect": {...}, "pings": {...}, "save_secrets": false}], "recent_urls": [...]}
+
+A key missing from a profile (``pings`` in files written before it existed)
+reads as its default.
 
 - Saving is atomic: a temporary file in the same directory, flushed to disk,
   then renamed over the old one, so a crash leaves the old file or the new
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import time
 from collections.abc import Mapping
@@ -45,6 +49,7 @@ __all__ = [
     "PROFILES_FILE_NAME",
     "RECENT_URLS_MAX",
     "SECRET_HEADERS",
+    "PingSettings",
     "Profile",
     "ProfileStore",
     "config_dir",
@@ -96,6 +101,54 @@ def url_without_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
 
 
+@dataclass(frozen=True, slots=True)
+class PingSettings:
+    """A connection's ping settings: the peer's, not part of :class:`ConnectOptions`.
+
+    Attributes:
+        auto_pong: Answer the server's pings (RFC 6455 section 5.5.2); False
+            leaves them unanswered, to watch a server's idle timeout.
+        interval_s: Seconds between automatic pings; 0 for none.
+        payload: What the Ping button sends, as UTF-8; "" for nothing.
+    """
+
+    auto_pong: bool = True
+    interval_s: float = 0.0
+    payload: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"auto_pong": self.auto_pong, "interval_s": self.interval_s, "payload": self.payload}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> tuple[PingSettings, list[str]]:
+        """Reads :meth:`to_dict` output; never raises.
+
+        Returns:
+            ``(settings, problems)``: a missing value is its default, a bad one
+            is reported and its default used.  Unknown keys are ignored.
+        """
+        default = cls()
+        if not isinstance(data, Mapping):
+            return default, [f"pings must be an object, not {_json_type(data)}"]
+        problems: list[str] = []
+        auto_pong = data.get("auto_pong", default.auto_pong)
+        if not isinstance(auto_pong, bool):
+            problems.append(f"auto_pong must be true or false, not {_json_type(auto_pong)}")
+            auto_pong = default.auto_pong
+        interval_s = data.get("interval_s", default.interval_s)
+        if isinstance(interval_s, bool) or not isinstance(interval_s, (int, float)):
+            problems.append(f"the ping interval must be a number of seconds, not {_json_type(interval_s)}")
+            interval_s = default.interval_s
+        elif not (math.isfinite(interval_s) and interval_s >= 0):
+            problems.append(f"the ping interval must be 0 (off) or more seconds, not {interval_s!r}")
+            interval_s = default.interval_s
+        payload = data.get("payload", default.payload)
+        if not isinstance(payload, str):
+            problems.append(f"the ping payload must be text, not {_json_type(payload)}")
+            payload = default.payload
+        return cls(auto_pong, float(interval_s), payload), problems
+
+
 @dataclass(slots=True)
 class Profile:
     """A saved connection: where to, with what, and how to reconnect.
@@ -108,6 +161,7 @@ class Profile:
             JSON-safe values only; empty for none.
         save_secrets: Write passwords and tokens to disk with this profile.
             False (the default): they are left out and must be typed again.
+        pings: Auto-pong, the automatic ping interval and the ping payload.
     """
 
     name: str
@@ -115,6 +169,7 @@ class Profile:
     options: ConnectOptions = field(default_factory=ConnectOptions)
     reconnect: dict[str, Any] = field(default_factory=dict)
     save_secrets: bool = False
+    pings: PingSettings = field(default_factory=PingSettings)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-safe dict saved; without secrets unless ``save_secrets``."""
@@ -124,6 +179,7 @@ class Profile:
             "url": self.url if self.save_secrets else url_without_password(self.url),
             "options": options.to_dict(),
             "reconnect": dict(self.reconnect),
+            "pings": self.pings.to_dict(),
             "save_secrets": self.save_secrets,
         }
 
@@ -160,7 +216,9 @@ class Profile:
         if not isinstance(save_secrets, bool):
             problems.append(f"profile {name!r}: save_secrets must be true or false, not {_json_type(save_secrets)}")
             save_secrets = False
-        return cls(name, url, options, reconnect, save_secrets), problems
+        pings, ping_problems = PingSettings.from_dict(data.get("pings", {}))
+        problems += [f"profile {name!r}: {message}" for message in ping_problems]
+        return cls(name, url, options, reconnect, save_secrets, pings), problems
 
 
 def _without_secrets(options: ConnectOptions) -> ConnectOptions:

@@ -237,6 +237,33 @@ def _start_stdin_reader(stdin: TextIO, lines: queue.Queue) -> threading.Thread:
     return thread
 
 
+def _save_terminal(stream: TextIO) -> Callable[[], None]:
+    """Saves the settings of the terminal ``stream`` reads; returns what puts them back.
+
+    readline switches the terminal to its own mode (no echo, no line
+    buffering) while a line is being typed, and puts it back when the line is
+    done.  The session mostly ends while the stdin thread waits in readline
+    (the server closed, /close, Ctrl-C), and a daemon thread is never
+    unwound, so without this the shell got a terminal that echoes nothing.
+    Without termios (Windows) or a terminal, it does nothing.
+    """
+    try:
+        import termios
+
+        fd = stream.fileno()
+        saved = termios.tcgetattr(fd)
+    except (ImportError, AttributeError, OSError, ValueError):
+        return lambda: None
+
+    def restore() -> None:
+        try:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        except (OSError, termios.error):
+            pass  # the terminal is gone (hung up): nothing to repair
+
+    return restore
+
+
 def _isatty(stream: TextIO) -> bool:
     try:
         return bool(stream.isatty())
@@ -319,7 +346,7 @@ class _Session:
             if isinstance(event, StateChanged) and event.new is ReadyState.OPEN:
                 protocol = f" (subprotocol {peer.selected_protocol})" if peer.selected_protocol else ""
                 self.printer.info(f"connected to {peer.url}{protocol}", "open", url=peer.url,
-                                  subprotocol=peer.selected_protocol)
+                                  subprotocol=peer.selected_protocol or None)
             elif isinstance(event, PongReceived):
                 rtt = f" in {event.rtt_s * 1000:.1f} ms" if event.rtt_s is not None else " (unsolicited)"
                 self.printer.info(f"pong {escape_control(event.payload.decode('utf-8', 'replace'))!r}{rtt}", "pong",
@@ -402,6 +429,7 @@ def run_connect(
     if options.insecure and peer.url.lower().startswith("wss:"):
         printer.stderr_line("wsconsole: warning: --insecure: the server's certificate will not be checked")
     typed_on_terminal = stdin is sys.stdin and _isatty(stdin)
+    restore_terminal = _save_terminal(stdin) if typed_on_terminal else (lambda: None)
     session = _Session(peer, printer, echo_typed=not typed_on_terminal)
     lines: queue.Queue = queue.Queue()
     pending: deque = deque()  # lines read but not yet acted on (they wait for OPEN)
@@ -446,9 +474,13 @@ def run_connect(
                 except queue.Empty:
                     pass
     except KeyboardInterrupt:
-        _close_after_interrupt(peer)
+        if typed_on_terminal:
+            # Past what was being typed, on the stream the close line goes to.
+            (out if mode == "text" else err).write("\n")
+        _close_after_interrupt(session)
         return ExitStatus.INTERRUPTED
     finally:
+        restore_terminal()
         if stdin_ended:
             # It has put its last item and is returning; a thread still
             # blocked on a terminal is a daemon and ends with the process.
@@ -456,16 +488,22 @@ def run_connect(
     return int(session.exit_status)
 
 
-def _close_after_interrupt(peer: WebSocketPeer) -> None:
-    """After Ctrl-C: a 1001 close (going away), waited for briefly, so the server sees a clean end."""
+def _close_after_interrupt(session: _Session) -> None:
+    """After Ctrl-C: a 1001 close (going away), waited for briefly, so the server sees a clean end.
+
+    The close is printed like any other; the exit status stays 130 whatever it was.
+    """
+    peer = session.peer
     try:
         if peer.ready_state is ReadyState.OPEN:
             peer.close(CloseCode.GOING_AWAY)
         else:
             peer.close()
         deadline = time.monotonic() + CLOSE_AFTER_INTERRUPT_S
-        while peer.ready_state is not ReadyState.CLOSED and time.monotonic() < deadline:
-            peer.poll()
+        while time.monotonic() < deadline:
+            session.handle_events()
+            if peer.ready_state is ReadyState.CLOSED:
+                break
             time.sleep(POLL_INTERVAL_S)
     except KeyboardInterrupt:
         pass

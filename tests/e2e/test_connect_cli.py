@@ -11,14 +11,12 @@ import importlib.util
 import io
 import json
 import os
-import queue
 import signal
 import socket
-import subprocess
 import sys
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -26,6 +24,9 @@ from websockets.sync.server import ServerConnection
 
 from wsconsole.cli import ExitStatus, main
 from wsconsole.server import EchoServer
+
+if TYPE_CHECKING:
+    from conftest import CliProcess  # tests/e2e/conftest.py; annotations only
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 15.0
@@ -87,6 +88,7 @@ def test_json_output(monkeypatch, capsys, ws_server) -> None:
     events = [json.loads(line) for line in out.splitlines()]
     kinds = [event["event"] for event in events]
     assert kinds == ["open", "sent", "sent", "received", "received", "closed"]
+    assert events[0]["url"] == server.url and events[0]["subprotocol"] is None  # none selected: null, not ""
     assert events[1] == {**events[1], "type": "binary", "data_base64": base64.b64encode(b"\x00\xff").decode()}
     assert events[4]["data"] == "last"
     assert (events[-1]["code"], events[-1]["reason"], events[-1]["clean"]) == (1000, "done", True)
@@ -189,88 +191,23 @@ def test_usage_errors_exit_2(monkeypatch, capsys, argv: list[str], words: tuple[
 # -- as a real subprocess ---------------------------------------------------------------------------
 
 
-class Connect:
-    """A running ``python -m wsconsole connect`` with its stdout lines in a queue."""
-
-    def __init__(self, *args: str) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "wsconsole", "connect", *args],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, name="test-connect-stdout", daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def wait_for_line(self, text: str) -> list[str]:
-        """Reads lines until one equals text; returns them all."""
-        seen = []
-        while True:
-            line = self.lines.get(timeout=WAIT_S)
-            assert line is not None, f"output ended before {text!r}: {seen!r}"
-            seen.append(line)
-            if line == text:
-                return seen
-
-    def send_line(self, line: str) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(line + "\n")
-        self.process.stdin.flush()
-
-    def finish(self) -> tuple[int, str]:
-        status = self.process.wait(WAIT_S)
-        self._reader.join(WAIT_S)
-        assert self.process.stderr is not None
-        return status, self.process.stderr.read()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(WAIT_S)
-        self._reader.join(WAIT_S)
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
-
-
 @pytest.fixture
-def start_connect() -> Iterator:
-    started: list[Connect] = []
-
-    def start(*args: str) -> Connect:
-        client = Connect(*args)
-        started.append(client)
-        return client
-
-    yield start
-    for client in started:
-        client.stop()
+def start_connect(start_cli) -> Callable[..., CliProcess]:
+    """Starts ``python -m wsconsole connect ARGS...`` (tests/e2e/conftest.py's ``start_cli``)."""
+    return lambda *args: start_cli("connect", *args)
 
 
 def test_subprocess_reads_a_pipe_as_it_comes(echo_server, start_connect) -> None:
     client = start_connect(echo_server.url)
-    client.wait_for_line(f"* connected to {echo_server.url}")
+    client.lines_until(f"* connected to {echo_server.url}")
     # Each line goes out as soon as it is written: its echo comes back while
     # stdin is still open.
     client.send_line("one")
-    assert client.wait_for_line("< one") == ["> one", "< one"]
+    assert client.lines_until("< one") == ["> one", "< one"]
     client.send_line("/binary 0a0b")
-    client.wait_for_line("< [binary 2 B] 0a 0b")
+    client.lines_until("< [binary 2 B] 0a 0b")
     client.process.stdin.close()
-    client.wait_for_line("* closed: 1000 NORMAL_CLOSURE (normal closure), started by us, clean")
+    client.lines_until("* closed: 1000 NORMAL_CLOSURE (normal closure), started by us, clean")
     status, err = client.finish()
     assert status == 0, err
 
@@ -286,58 +223,118 @@ def test_subprocess_close_with_4000_exits_3(echo_server, start_connect) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT cannot be sent to a child console process")
 def test_subprocess_ctrl_c_exits_130(echo_server, start_connect) -> None:
     client = start_connect(echo_server.url)
-    client.wait_for_line(f"* connected to {echo_server.url}")
+    client.lines_until(f"* connected to {echo_server.url}")
     client.process.send_signal(signal.SIGINT)
-    status, _err = client.finish()
-    assert status == 130
+    status, err = client.finish()
+    assert status == 130, err
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
-@pytest.mark.skipif(importlib.util.find_spec("readline") is None, reason="this Python has no readline")
-def test_subprocess_on_a_terminal_has_line_history(echo_server) -> None:
-    import pty
-    import select
-    import time
+class PtyConnect:
+    """``python -m wsconsole connect URL`` on a pseudo-terminal, as typed at a shell."""
 
-    master, slave = pty.openpty()
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wsconsole", "connect", echo_server.url],
-        cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
-    )
-    os.close(slave)
-    output = b""
+    def __init__(self, popen_foreground, url: str) -> None:
+        import pty
+        import termios
 
-    def read_until(text: bytes, count: int = 1) -> None:
-        nonlocal output
+        self.master, slave = pty.openpty()
+        self.initial_lflag = termios.tcgetattr(self.master)[3]
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        self.process = popen_foreground(
+            [sys.executable, "-m", "wsconsole", "connect", url],
+            cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+        )
+        os.close(slave)
+        self.output = b""
+
+    def read_until(self, text: bytes, count: int = 1) -> None:
+        import select
+        import time
+
         deadline = time.monotonic() + WAIT_S
-        while output.count(text) < count:
-            assert time.monotonic() < deadline, f"no {text!r} (x{count}) in {output!r}"
-            ready, _, _ = select.select([master], [], [], 0.1)
+        while self.output.count(text) < count:
+            assert time.monotonic() < deadline, f"no {text!r} (x{count}) in {self.output!r}"
+            ready, _, _ = select.select([self.master], [], [], 0.1)
             if ready:
                 try:
-                    output += os.read(master, 4096)
+                    self.output += os.read(self.master, 4096)
                 except OSError:  # EIO: the child closed the terminal
                     return
 
-    try:
-        read_until(b"* connected to")
-        os.write(master, b"hello tty\n")
-        read_until(b"< hello tty")
-        # Up arrow recalls the last line from readline's history.
-        os.write(master, b"\x1b[A\n")
-        read_until(b"< hello tty", count=2)
-        os.write(master, b"\x04")  # Ctrl-D: end of input, close with 1000
-        read_until(b"* closed: 1000")
-        assert process.wait(WAIT_S) == 0
-        # On a terminal the typed line is already on screen: no "> " echo of it.
-        assert b"> hello tty" not in output
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(WAIT_S)
-        os.close(master)
+    def type(self, keys: bytes) -> None:
+        os.write(self.master, keys)
+
+    def echo_and_line_mode(self) -> int:
+        """The terminal's ECHO and ICANON flags now."""
+        import termios
+
+        return termios.tcgetattr(self.master)[3] & (termios.ECHO | termios.ICANON)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(WAIT_S)
+        os.close(self.master)
+
+
+def needs_a_pty(test: Callable) -> Callable:
+    """Skips ``test`` without a POSIX pseudo-terminal or readline."""
+    test = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")(test)
+    return pytest.mark.skipif(importlib.util.find_spec("readline") is None, reason="this Python has no readline")(test)
+
+
+@pytest.fixture
+def pty_connect(popen_foreground) -> Iterator[Callable[[str], PtyConnect]]:
+    started: list[PtyConnect] = []
+
+    def start(url: str) -> PtyConnect:
+        started.append(PtyConnect(popen_foreground, url))
+        return started[-1]
+
+    yield start
+    for terminal in started:
+        terminal.stop()
+
+
+@needs_a_pty
+def test_subprocess_on_a_terminal_has_line_history(echo_server, pty_connect) -> None:
+    terminal = pty_connect(echo_server.url)
+    terminal.read_until(b"* connected to")
+    terminal.type(b"hello tty\n")
+    terminal.read_until(b"< hello tty")
+    # Up arrow recalls the last line from readline's history.
+    terminal.type(b"\x1b[A\n")
+    terminal.read_until(b"< hello tty", count=2)
+    terminal.type(b"\x04")  # Ctrl-D: end of input, close with 1000
+    terminal.read_until(b"* closed: 1000")
+    assert terminal.process.wait(WAIT_S) == 0
+    # On a terminal the typed line is already on screen: no "> " echo of it.
+    assert b"> hello tty" not in terminal.output
+
+
+@needs_a_pty
+@pytest.mark.parametrize("ending", ["close", "ctrl-c"])
+def test_subprocess_on_a_terminal_gives_the_terminal_back_as_it_was(echo_server, pty_connect, ending: str) -> None:
+    import termios
+
+    # The session ends while readline waits for a line, with echo and line mode off.
+    terminal = pty_connect(echo_server.url)
+    before = terminal.initial_lflag & (termios.ECHO | termios.ICANON)
+    assert before  # a fresh pseudo-terminal echoes and edits lines
+    terminal.read_until(b"* connected to")
+    if ending == "close":
+        terminal.type(b"/close 4000 bye\n")
+        terminal.read_until(b'* closed: 4000 (private use) "bye", started by us, clean')
+        assert terminal.process.wait(WAIT_S) == ExitStatus.UNCLEAN_CLOSE
+    else:
+        terminal.type(b"half a line")
+        terminal.read_until(b"half a line")
+        terminal.process.send_signal(signal.SIGINT)
+        assert terminal.process.wait(WAIT_S) == ExitStatus.INTERRUPTED
+        terminal.read_until(b"* closed: 1001 GOING_AWAY (going away), started by us, clean")
+        # On a line of its own, not after what was being typed.
+        assert b"half a line\r\n* closed: 1001" in terminal.output
+    assert terminal.echo_and_line_mode() == before
 
 
 def test_wss_needs_the_ca_or_insecure(monkeypatch, capsys, ws_server, tmp_path: Path) -> None:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import ssl
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
-import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
+
+if TYPE_CHECKING:
+    from conftest import CliProcess  # tests/e2e/conftest.py; annotations only
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 15.0
@@ -24,88 +27,29 @@ LISTENING = re.compile(r"^Listening on ws://127\.0\.0\.1:(\d+)/$")
 EVENT_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d\d\d (.*)$")
 
 
-class Serve:
-    """A running ``wsconsole serve`` with its stdout lines in a queue."""
-
-    def __init__(self, *args: str, env_extra: dict[str, str] | None = None, stdin_pipe: bool = False) -> None:
-        env = dict(os.environ)
-        env.pop("NO_COLOR", None)  # so that only the pipe keeps colour off
-        env.update(env_extra or {})
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "wsconsole", "serve", *args],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.raw_stdout: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.raw_stdout.append(line)
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)  # end of output
-
-    def next_line(self) -> str:
-        line = self.lines.get(timeout=WAIT_S)
-        assert line is not None, f"output ended; stderr: {self.stderr_now()}"
-        return line
-
-    def wait_for_line(self, pattern: str) -> str:
-        """Returns the first line containing pattern."""
-        while True:
-            line = self.next_line()
-            if pattern in line:
-                return line
-
-    def port(self) -> int:
-        line = self.next_line()
-        match = LISTENING.match(line)
-        assert match, line
-        return int(match.group(1))
-
-    def stderr_now(self) -> str:
-        if self.process.poll() is None:
-            return "(still running)"
-        assert self.process.stderr is not None
-        return self.process.stderr.read()
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(WAIT_S)
-        self._reader.join(WAIT_S)
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
+def listening_port(serve: CliProcess) -> int:
+    """Reads the first line, ``Listening on ws://127.0.0.1:PORT/``; returns PORT."""
+    line = serve.next_line()
+    match = LISTENING.match(line)
+    assert match, line
+    return int(match.group(1))
 
 
 @pytest.fixture
-def start_serve():
-    started: list[Serve] = []
+def start_serve(start_cli) -> Callable[..., CliProcess]:
+    """Starts ``python -m wsconsole serve ARGS...`` (tests/e2e/conftest.py's ``start_cli``); stdin is
+    /dev/null unless ``stdin_pipe``."""
 
-    def start(*args: str, env_extra: dict[str, str] | None = None, stdin_pipe: bool = False) -> Serve:
-        serve = Serve(*args, env_extra=env_extra, stdin_pipe=stdin_pipe)
-        started.append(serve)
-        return serve
+    def start(*args: str, env_extra: dict[str, str] | None = None, stdin_pipe: bool = False) -> CliProcess:
+        return start_cli("serve", *args, env_extra=env_extra, stdin_pipe=stdin_pipe)
 
-    yield start
-    for serve in started:
-        serve.close()
+    return start
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name == "nt", reason="needs POSIX SIGTERM")
 def test_serve_echoes_logs_and_stops_on_sigterm(start_serve):
     serve = start_serve("--port", "0", "--protocol", "chat")
-    port = serve.port()
+    port = listening_port(serve)
     assert port != 0
 
     with connect(f"ws://127.0.0.1:{port}/", subprotocols=["chat"]) as client:
@@ -152,7 +96,7 @@ def test_port_in_use_exits_1_with_error(start_serve):
 
 def test_port_zero_is_accepted_and_bad_port_is_a_usage_error(start_serve):
     serve = start_serve("--port", "0")
-    assert serve.port() != 0
+    assert listening_port(serve) != 0
 
     bad = start_serve("--port", "70000")
     assert bad.process.wait(WAIT_S) == 2
@@ -161,7 +105,7 @@ def test_port_zero_is_accepted_and_bad_port_is_a_usage_error(start_serve):
     assert "70000" in stderr
 
 
-def json_events(serve: Serve, until_kind: str) -> list[dict]:
+def json_events(serve: CliProcess, until_kind: str) -> list[dict]:
     """Reads JSON lines up to and including the first of the given kind."""
     seen = []
     while True:
@@ -201,7 +145,7 @@ def test_json_prints_one_object_per_event(start_serve):
 
 def test_refuse_flag_refuses_handshakes(start_serve):
     serve = start_serve("--port", "0", "--refuse", "503", "--refuse-body", "come back later")
-    port = serve.port()
+    port = listening_port(serve)
     assert "refuse every handshake with HTTP 503" in serve.next_line()
     with pytest.raises(InvalidStatus) as caught:
         with connect(f"ws://127.0.0.1:{port}/", open_timeout=WAIT_S):
@@ -238,7 +182,7 @@ def test_serve_with_tls_flags_loads_no_qt():
 
 def test_commands_on_stdin_act_on_clients(start_serve):
     serve = start_serve("--port", "0", "--commands", stdin_pipe=True)
-    port = serve.port()
+    port = listening_port(serve)
 
     def command(line: str) -> None:
         assert serve.process.stdin is not None

@@ -8,16 +8,19 @@ MainWindow on the same directory.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QLineEdit, QListWidget, QMessageBox
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import ServerConnection, serve
 
 from wsconsole.log import EntryKind
 from wsconsole.options import ConnectOptions
 from wsconsole.peer import ReadyState
-from wsconsole.profiles import PROFILES_FILE_NAME, ProfileStore
+from wsconsole.profiles import PROFILES_FILE_NAME, PingSettings, ProfileStore
 from wsconsole.reconnect import ReconnectPolicy
 from wsconsole.ui.main_window import MainWindow
 
@@ -252,5 +255,67 @@ def test_choosing_a_recent_url_with_the_keyboard_connects_to_it(qtbot, windows, 
     tab = win.current_tab
     qtbot.waitUntil(lambda: tab.ready_state == ReadyState.OPEN, timeout=WAIT_MS)
     assert len(recording_server.requests) == 1
+    tab.disconnect()
+    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.CLOSED, timeout=WAIT_MS)
+
+
+@pytest.fixture
+def pinging_server() -> Iterator:
+    """A ``websockets`` server that pings each client once, then echoes; ``waiters`` holds each ping's
+    pong waiter (set when the pong came)."""
+    waiters: list[threading.Event] = []
+
+    def ping_then_echo(connection: ServerConnection) -> None:
+        waiters.append(connection.ping(b"are you there"))
+        try:
+            for message in connection:
+                connection.send(message)
+        except ConnectionClosed:
+            pass
+
+    server = serve(ping_then_echo, "127.0.0.1", 0)
+    server.url = f"ws://127.0.0.1:{server.socket.getsockname()[1]}/"
+    server.waiters = waiters
+    thread = threading.Thread(target=server.serve_forever, name="test-ws-server", daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_ping_settings_survive_a_restart_and_reach_the_connection(qtbot, windows, pinging_server, config_dir):
+    first = windows()
+    form = first.current_tab.options_form
+    form.findChild(QCheckBox, "autoPongCheck").setChecked(False)
+    form.ping_interval_spin.setValue(0.1)
+    form.findChild(QLineEdit, "pingPayloadEdit").setText("mine")
+    first.connection_bar.set_url(pinging_server.url)
+    assert first.save_profile("quiet")
+    saved = json.loads((config_dir / PROFILES_FILE_NAME).read_text(encoding="utf-8"))["profiles"][0]
+    assert saved["pings"] == {"auto_pong": False, "interval_s": 0.1, "payload": "mine"}
+    first.close()
+
+    second = windows()
+    tab = second.open_profile("quiet")
+    assert tab.options_form.ping_settings() == PingSettings(auto_pong=False, interval_s=0.1, payload="mine")
+    copy = second.duplicate_tab(second.tabs.indexOf(tab))
+    assert copy.options_form.ping_settings() == tab.options_form.ping_settings()
+
+    tab.connect_to(tab.connection_bar.url)
+    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.OPEN, timeout=WAIT_MS)
+    # Auto-pong off: the server's ping stays unanswered.  The interval: pings go out unasked
+    # and the server's pongs give a round-trip time.
+    qtbot.waitUntil(lambda: "pings received 1, 1 not answered" in tab.rtt_text, timeout=WAIT_MS)
+
+    def pongs() -> int:
+        return sum(entry.kind is EntryKind.PONG for entry in tab.log)
+
+    # The server reads frames in order: once it has answered a ping we sent after its own, a
+    # pong from us would have been seen.
+    before = pongs()
+    qtbot.waitUntil(lambda: pongs() > before, timeout=WAIT_MS)
+    assert tab.rtt_text.startswith("RTT ")
+    assert not pinging_server.waiters[0].is_set()
     tab.disconnect()
     qtbot.waitUntil(lambda: tab.ready_state == ReadyState.CLOSED, timeout=WAIT_MS)

@@ -15,6 +15,7 @@ from wsconsole.profiles import (
     CONFIG_DIR_ENV,
     FORMAT_VERSION,
     PROFILES_FILE_NAME,
+    PingSettings,
     Profile,
     ProfileStore,
     config_dir,
@@ -357,3 +358,47 @@ def test_save_creates_the_directory(tmp_path: Path) -> None:
     store.add_recent_url("ws://127.0.0.1:9080/")
     store.save()
     assert (tmp_path / "a" / "b" / PROFILES_FILE_NAME).is_file()
+
+
+# -- ping settings ------------------------------------------------------------------
+
+
+def test_ping_settings_survive_a_save_and_load(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    pings = PingSettings(auto_pong=False, interval_s=2.5, payload="héllo")
+    store.put(Profile("quiet", "ws://127.0.0.1:1/", pings=pings))
+    store.put(Profile("plain", "ws://127.0.0.1:2/"))
+    store.save()
+    saved = json.loads((tmp_path / PROFILES_FILE_NAME).read_text(encoding="utf-8"))["profiles"]
+    assert saved[0]["pings"] == {"auto_pong": False, "interval_s": 2.5, "payload": "héllo"}
+    again = ProfileStore(tmp_path)
+    assert again.load() == []
+    assert again.get("quiet").pings == pings
+    assert again.get("plain").pings == PingSettings(auto_pong=True, interval_s=0.0, payload="")
+
+
+def test_a_profile_written_before_ping_settings_existed_gets_the_defaults(tmp_path: Path) -> None:
+    document = {"format": 1, "profiles": [{"name": "old", "url": "ws://127.0.0.1:1/", "options": {}, "reconnect": {}, "save_secrets": False}]}
+    (tmp_path / PROFILES_FILE_NAME).write_text(json.dumps(document), encoding="utf-8")
+    store = ProfileStore(tmp_path)
+    assert store.load() == []
+    assert store.get("old").pings == PingSettings()
+
+
+@pytest.mark.parametrize(
+    ("pings", "expected", "words"),
+    [
+        ([1], PingSettings(), "pings must be an object"),
+        ({"auto_pong": "no"}, PingSettings(), "auto_pong must be true or false"),
+        ({"auto_pong": False, "interval_s": -1}, PingSettings(auto_pong=False), "0 (off) or more seconds"),
+        ({"interval_s": True, "payload": "p"}, PingSettings(payload="p"), "a number of seconds"),
+        ({"interval_s": 3, "payload": 7, "future": 1}, PingSettings(interval_s=3.0), "payload must be text"),
+    ],
+)
+def test_bad_ping_settings_are_reported_and_the_rest_kept(tmp_path: Path, pings, expected: PingSettings, words: str) -> None:
+    document = {"format": 1, "profiles": [{"name": "odd", "url": "ws://127.0.0.1:1/", "pings": pings}]}
+    (tmp_path / PROFILES_FILE_NAME).write_text(json.dumps(document), encoding="utf-8")
+    store = ProfileStore(tmp_path)
+    problems = store.load()
+    assert len(problems) == 1 and "profile 'odd'" in problems[0] and words in problems[0], problems
+    assert store.get("odd").pings == expected

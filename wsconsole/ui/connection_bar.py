@@ -4,7 +4,7 @@ and the automatic reconnect switch, backoff and countdown."""
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QCompleter,
     QDoubleSpinBox,
@@ -35,6 +35,15 @@ STATE_COLOURS = {
     ReadyState.CLOSING: ("#e0a100", "#1f1f1f"),
 }
 
+URL_MIN_SHARE = 0.5
+"""The "since" time is shown only while the URL field keeps at least this share of the bar.
+
+The URL is what users read most; on a narrow bar (a 1280 px window beside a dock) the time
+goes to the state badge's tooltip instead (every state change is in the log with its time)."""
+
+BUTTON_PADDING_PX = 28
+"""Room around a button's text (frame and margins), so buttons are sized to their text."""
+
 
 class ConnectionBar(QWidget):
     """Shows the ready state and emits the user's connect/disconnect intents.
@@ -63,18 +72,28 @@ class ConnectionBar(QWidget):
 
         self.state_label = QLabel(objectName="readyStateLabel")
         self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.state_label.setMinimumWidth(110)
+        # As wide as the widest state name (bold, in its padding), so the bar does not jump.
+        bold = QFont(self.font())
+        bold.setBold(True)
+        widest = max(QFontMetrics(bold).horizontalAdvance(state.name) for state in ReadyState)
+        self.state_label.setFixedWidth(widest + 2 * 12 + 8)
         self.state_label.setAccessibleName("Ready state")
 
         self.url_edit = QLineEdit(objectName="urlEdit")
         self.url_edit.setPlaceholderText("ws://host:port/path  or  wss://…")
         self.url_edit.setClearButtonEnabled(True)
         self.url_edit.setAccessibleName("WebSocket URL")
+        # It takes every pixel the fixed-width widgets leave (stretch 1), but never vanishes.
+        self.url_edit.setMinimumWidth(self.fontMetrics().horizontalAdvance("ws://host:port/") + 48)
         self.url_edit.returnPressed.connect(self._on_button)
         self._build_recent()
 
         self.connect_button = QPushButton("Connect", objectName="connectButton")
-        self.connect_button.setMinimumWidth(110)
+        # Fits its longest text ("Disconnect"), so it keeps its width as the state changes.
+        self.connect_button.setFixedWidth(
+            max(self.fontMetrics().horizontalAdvance(text) for text in ("Connect", "Disconnect", "Cancel"))
+            + BUTTON_PADDING_PX
+        )
         self.connect_button.clicked.connect(self._on_button)
 
         self.since_label = QLabel(objectName="stateSinceLabel")
@@ -104,13 +123,13 @@ class ConnectionBar(QWidget):
         self.ping_button.clicked.connect(self._on_ping)
         # Sized to their text: the URL field gets the rest of the bar.
         for button in (self.options_button, self.ping_button):
-            button.setFixedWidth(self.fontMetrics().horizontalAdvance(button.text()) + 28)
+            button.setFixedWidth(self.fontMetrics().horizontalAdvance(button.text()) + BUTTON_PADDING_PX)
 
         self._build_reconnect()
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        layout = row
+        self._row = layout = row
         layout.addWidget(self.state_label)
         layout.addWidget(self.insecure_badge)
         layout.addWidget(self.url_edit, 1)
@@ -277,6 +296,37 @@ class ConnectionBar(QWidget):
     def set_insecure(self, insecure: bool) -> None:
         """Shows or hides the warning that certificate checks are off."""
         self.insecure_badge.setVisible(insecure)
+        self._fit_since()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_since()
+
+    def _fit_since(self) -> None:
+        """Shows the "since" time only if there is one and the URL field keeps URL_MIN_SHARE of the bar with it.
+
+        Decided from the bar's width and the other widgets' fixed widths, never from the URL
+        field's current width, so showing or hiding it cannot flip the decision back.
+        """
+        width = self.width()
+        spacing = max(self._row.spacing(), 0)
+        others = [
+            widget
+            for widget in (self.state_label, self.insecure_badge, self.connect_button, self.reconnect_button,
+                           self.options_button, self.ping_button)
+            if not widget.isHidden()
+        ]
+        # Fixed-width widgets take exactly that; the badge its size hint.
+        taken = sum(
+            widget.maximumWidth() if widget.minimumWidth() == widget.maximumWidth() else widget.sizeHint().width()
+            for widget in others
+        )
+        taken += spacing * len(others)
+        with_since = taken + self.since_label.sizeHint().width() + spacing
+        # Empty (no state change yet), it would only add a gap.
+        fits = bool(self.since_label.text()) and width - with_since >= URL_MIN_SHARE * width
+        if self.since_label.isHidden() == fits:
+            self.since_label.setVisible(fits)
 
     def set_reconnect_status(self, text: str) -> None:
         """Shows a pending reconnect's countdown (e.g. "reconnecting in 3 s, attempt 2/5"); "" hides it."""
@@ -292,8 +342,10 @@ class ConnectionBar(QWidget):
             f"QLabel#readyStateLabel {{ background: {background}; color: {foreground};"
             " border-radius: 10px; padding: 4px 12px; font-weight: bold; }"
         )
-        self.state_label.setToolTip(f"Ready state: {state.name}")
-        self.since_label.setText(f"since {format_time(time_s)}" if time_s is not None else "")
+        since = f"since {format_time(time_s)}" if time_s is not None else ""
+        self.state_label.setToolTip(f"Ready state: {state.name} {since}".rstrip())
+        self.since_label.setText(since)
+        self._fit_since()
         busy = state in (ReadyState.OPEN, ReadyState.CONNECTING)
         self.connect_button.setText(
             {ReadyState.OPEN: "Disconnect", ReadyState.CONNECTING: "Cancel"}.get(state, "Connect")

@@ -246,12 +246,13 @@ class MainWindow(QMainWindow):
         return tab
 
     def duplicate_tab(self, index: int) -> ConnectionTab | None:
-        """A new tab with the same URL, options and reconnect settings as tab ``index``, not connected."""
+        """A new tab with the same URL, options, ping and reconnect settings as tab ``index``, not connected."""
         source = self.tab(index)
         if source is None:
             return None
         tab = ConnectionTab(source.connection_bar.url)
         tab.options_form.set_options(source.options_form.options())
+        tab.options_form.set_ping_settings(source.options_form.ping_settings())
         tab.set_reconnect_policy(source.reconnect_policy)
         tab.set_reconnect_enabled(source.reconnect_enabled)
         if source.has_custom_title:
@@ -550,13 +551,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 30000)
 
     def profile_from_tab(self, tab: ConnectionTab, name: str, *, save_secrets: bool = False) -> Profile:
-        """What ``tab`` would be saved as: its URL, options and reconnect settings."""
+        """What ``tab`` would be saved as: its URL, options, ping and reconnect settings."""
         return Profile(
             name=name.strip(),
             url=tab.connection_bar.url,
             options=tab.options_form.options(),
             reconnect=reconnect_settings(tab.reconnect_enabled, tab.reconnect_policy),
             save_secrets=save_secrets,
+            pings=tab.options_form.ping_settings(),
         )
 
     def save_profile(self, name: str, *, save_secrets: bool = False, tab: ConnectionTab | None = None) -> bool:
@@ -601,6 +603,7 @@ class MainWindow(QMainWindow):
         tab = current if unused else self.new_tab(profile.url)
         tab.connection_bar.set_url(profile.url)
         tab.options_form.set_options(profile.options)
+        tab.options_form.set_ping_settings(profile.pings)
         enabled, policy, problems = read_reconnect_settings(profile.reconnect)
         tab.set_reconnect_policy(policy)
         tab.set_reconnect_enabled(enabled)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from wsconsole.options import ConnectOptions
 from wsconsole.peer import MAX_CONTROL_PAYLOAD_BYTES
+from wsconsole.profiles import PingSettings
 
 PROBLEM_STYLE = "color: #b42318;"
 
@@ -119,8 +120,8 @@ class ConnectOptionsForm(QWidget):
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextFormat(Qt.TextFormat.PlainText)
         reset = QPushButton("Reset", objectName="resetOptionsButton")
-        reset.setToolTip("Put every option back to its default")
-        reset.clicked.connect(lambda: self.set_options(ConnectOptions()))
+        reset.setToolTip("Put every option back to its default, the ping settings too")
+        reset.clicked.connect(self.reset)
         top = QHBoxLayout()
         top.setContentsMargins(6, 6, 6, 0)
         top.addWidget(self.summary_label, 1)
@@ -424,6 +425,22 @@ class ConnectOptionsForm(QWidget):
     def ping_payload(self) -> str:
         """The Ping button's payload, "" for none."""
         return self.ping_payload_edit.text()
+
+    def reset(self) -> None:
+        """Puts every field back to its default: the options and the ping settings."""
+        self.set_options(ConnectOptions())
+        self.set_ping_settings(PingSettings())
+
+    def ping_settings(self) -> PingSettings:
+        """Auto-pong, the automatic ping interval and the payload, as a profile keeps them."""
+        return PingSettings(self.auto_pong, self.ping_interval_s, self.ping_payload)
+
+    def set_ping_settings(self, settings: PingSettings) -> None:
+        """Shows ``settings``; ``auto_pong_changed`` and ``ping_interval_changed`` fire for what moved,
+        so an open connection takes them at once."""
+        self.auto_pong_check.setChecked(settings.auto_pong)
+        self.ping_interval_spin.setValue(min(settings.interval_s, self.ping_interval_spin.maximum()))
+        self.ping_payload_edit.setText(settings.payload)
 
     def _on_ping_payload(self, text: str) -> None:
         size = len(text.encode("utf-8", "surrogatepass"))
