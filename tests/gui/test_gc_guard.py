@@ -22,10 +22,10 @@ class _Cycle:
         self.seen.append(threading.current_thread().name)
 
 
-def _allocate_containers(count: int) -> None:
-    # Enough tracked allocations to cross generation 0's threshold many times.
-    junk = [[index] for index in range(count)]
-    del junk
+def _allocate_containers(count: int, keep: list) -> None:
+    # Enough tracked allocations, kept alive, to cross generation 0's threshold
+    # many times (the collector counts allocations net of deallocations).
+    keep.extend([index] for index in range(count))
 
 
 def test_guard_is_on_while_a_window_lives(window):
@@ -36,12 +36,14 @@ def test_guard_is_on_while_a_window_lives(window):
 def test_a_worker_thread_allocating_never_collects_widgets(qtbot, gc_on_gui_thread):
     seen: list[str] = []
     _Cycle(seen)
-    worker = threading.Thread(target=_allocate_containers, args=(200_000,), name="allocator")
+    kept: list = []
+    worker = threading.Thread(target=_allocate_containers, args=(200_000, kept), name="allocator")
     worker.start()
     worker.join()
     assert seen == []  # the worker crossed the thresholds, yet collected nothing
     qtbot.waitUntil(lambda: seen != [], timeout=5000)
     assert seen == [threading.main_thread().name]
+    kept.clear()
 
 
 def test_full_collections_are_rationed(gc_on_gui_thread, monkeypatch):
