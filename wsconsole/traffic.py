@@ -333,3 +333,66 @@ class StateTimeline:
             spans.popleft()
         while self._markers and self._markers[0].time_s < cutoff:
             self._markers.popleft()
+
+
+
+def visible_range(now_s: float, window_s: float, bucket_s: float) -> tuple[float, float]:
+    """The stretch of time a chart of ``window_s`` seconds shows at ``now_s``: ``(start_s, end_s)``.
+
+    It ends where the bucket holding ``now_s`` ends, so the picture moves a
+    whole bucket at a time (and is only repainted then, or when data comes).
+    """
+    end_s = (math.floor(now_s / bucket_s) + 1) * bucket_s
+    return end_s - window_s, end_s
+
+# -- numbers for the chart's axes and legend -------------------------------------
+
+
+def nice_ceiling(value: float, binary: bool = False) -> float:
+    """The axis top for ``value``: the smallest 1, 2 or 5 times a power of ten at or above it (at least 1).
+
+    With ``binary`` (bytes), in the largest of B, KiB, MiB, GiB that keeps it under 1024,
+    and 1024 of a unit becomes 1 of the next: 700 KiB gives 1 MiB, not 1000 KiB.
+    """
+    if not value > 1:
+        return 1.0
+    scale = 1.0
+    if binary:
+        while value / scale >= 1024 and scale < 1024**3:
+            scale *= 1024
+    scaled = value / scale
+    power = 10 ** math.floor(math.log10(scaled))
+    for step in (1, 2, 5, 10):
+        top = step * power
+        if top >= scaled * (1 - 1e-12):
+            break
+    if binary and top >= 1000 and scale < 1024**3:
+        return 1024 * scale
+    return top * scale
+
+
+def _short(number: float) -> str:
+    """``12``, ``1.5``, ``2`` (not ``2.0``): at most one decimal, none below 10 when whole."""
+    if number >= 10:
+        return f"{number:.0f}"
+    return f"{number:.1f}".removesuffix(".0")
+
+
+def format_packet_rate(per_s: float) -> str:
+    """Packets per second for people: ``"0/s"``, ``"12/s"``, ``"1.2k/s"``, ``"3M/s"``."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if per_s >= limit:
+            return f"{_short(per_s / limit)}{suffix}/s"
+    return f"{_short(per_s)}/s"
+
+
+def format_byte_rate(per_s: float) -> str:
+    """Bytes per second for people, in the units the log's sizes use: ``"512 B/s"``, ``"1.5 KiB/s"``, ``"3.4 MiB/s"``."""
+    value = float(per_s)
+    if value < 1024:
+        return f"{_short(value)} B/s"
+    for unit in ("KiB", "MiB", "GiB"):
+        value /= 1024
+        if round(value, 1) < 1024 or unit == "GiB":
+            return f"{_short(value)} {unit}/s"
+    raise AssertionError("unreachable")

@@ -207,3 +207,26 @@ def test_a_flapping_connection_keeps_at_most_max_spans() -> None:
         timeline.record_close(1000, "", True, T0 + i)
     assert len(timeline.spans()) == 10 and len(timeline.markers()) == 10
     assert timeline.spans()[-1] == StateSpan(ReadyState.OPEN, T0 + 999, None)
+
+
+def test_axis_tops_are_round_numbers() -> None:
+    from wsconsole.traffic import nice_ceiling
+
+    assert [nice_ceiling(v) for v in (0, 0.5, 1, 1.1, 2, 3, 7, 10, 11, 240, 999, 1001)] == [
+        1, 1, 1, 2, 2, 5, 10, 10, 20, 500, 1000, 2000,
+    ]
+    assert nice_ceiling(100, binary=True) == 100
+    assert nice_ceiling(1500, binary=True) == 2 * 1024
+    assert nice_ceiling(700 * 1024, binary=True) == 1024 * 1024  # 1 MiB, not 1000 KiB
+    assert nice_ceiling(3.4 * 1024 * 1024, binary=True) == 5 * 1024 * 1024
+
+
+def test_rates_read_as_people_write_them() -> None:
+    from wsconsole.traffic import format_byte_rate, format_packet_rate
+
+    assert [format_packet_rate(v) for v in (0, 1, 2.5, 12, 999, 1000, 1234, 56_789, 3_400_000)] == [
+        "0/s", "1/s", "2.5/s", "12/s", "999/s", "1k/s", "1.2k/s", "57k/s", "3.4M/s",
+    ]
+    assert [format_byte_rate(v) for v in (0, 512, 1024, 1536, 20 * 1024, 3.4 * 1024**2, 5 * 1024**3)] == [
+        "0 B/s", "512 B/s", "1 KiB/s", "1.5 KiB/s", "20 KiB/s", "3.4 MiB/s", "5 GiB/s",
+    ]
