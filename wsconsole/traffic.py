@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from itertools import compress, islice
+from itertools import compress
 from operator import attrgetter
 
 from wsconsole import closecodes
@@ -153,12 +153,13 @@ class TrafficHistory:
         received_count = received.count(1)
         if not sent_count and not received_count:
             return  # events, pings and pongs only
-        entries = log.entries
         if first == last:
-            entry = entries[first]
+            entry = log.entries[first]
             self.add(entry.direction, entry.size or 0, entry.time_s)
             return
-        times = list(map(_time_s, islice(entries, first, stop)))
+        # A slice, not islice: islice would walk the whole log up to ``first`` on every batch.
+        batch = log.entries[first:stop]
+        times = list(map(_time_s, batch))
         lo, hi = min(times), max(times)
         number = self.bucket_number(lo)
         if number == self.bucket_number(hi):
@@ -168,7 +169,7 @@ class TrafficHistory:
             self.add(Direction.RECEIVED, sum(compress(sizes, received)), lo, received_count)
             return
         # Across a bucket boundary (about once a second in a flood): entry by entry.
-        for entry in compress(islice(entries, first, stop), bytes(map(int.__or__, sent, received))):
+        for entry in compress(batch, bytes(map(int.__or__, sent, received))):
             self.add(entry.direction, entry.size or 0, entry.time_s)
 
     def buckets(self, now_s: float) -> list[Bucket]:
@@ -194,6 +195,25 @@ class TrafficHistory:
             else:
                 out.append(Bucket(number * width))
         return out
+
+    def series(self, now_s: float, bytes_: bool = False) -> tuple[list[int], list[int]]:
+        """The window's ``(sent, received)`` packet counts per bucket (byte counts with ``bytes_``), oldest first.
+
+        What :meth:`buckets` holds, without building a :class:`Bucket` per slot: a chart asks on every paint.
+        """
+        end = self.bucket_number(now_s)
+        numbers = self._numbers
+        sent_values, received_values = (
+            (self._sent_bytes, self._received_bytes) if bytes_ else (self._sent_packets, self._received_packets)
+        )
+        sent: list[int] = []
+        received: list[int] = []
+        for number in range(end - self.slots + 1, end + 1):
+            slot = number % self.slots
+            live = numbers[slot] == number
+            sent.append(sent_values[slot] if live else 0)
+            received.append(received_values[slot] if live else 0)
+        return sent, received
 
     def totals(self, now_s: float) -> Bucket:
         """Everything counted in the window ending with the bucket of ``now_s``, summed."""

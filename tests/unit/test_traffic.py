@@ -230,3 +230,13 @@ def test_rates_read_as_people_write_them() -> None:
     assert [format_byte_rate(v) for v in (0, 512, 1024, 1536, 20 * 1024, 3.4 * 1024**2, 5 * 1024**3)] == [
         "0 B/s", "512 B/s", "1 KiB/s", "1.5 KiB/s", "20 KiB/s", "3.4 MiB/s", "5 GiB/s",
     ]
+
+
+def test_series_gives_the_buckets_counts_each_way() -> None:
+    history = TrafficHistory(window_s=4, bucket_s=1)
+    history.add(Direction.SENT, 10, T0 + 1.5)
+    history.add(Direction.RECEIVED, 30, T0 + 1.7, packets=3)
+    history.add(Direction.RECEIVED, 5, T0 + 3.1)
+    assert history.series(T0 + 3.2) == ([0, 1, 0, 0], [0, 3, 0, 1])
+    assert history.series(T0 + 3.2, bytes_=True) == ([0, 10, 0, 0], [0, 30, 0, 5])
+    assert history.series(T0 + 5) == ([0, 0, 0, 0], [0, 1, 0, 0])

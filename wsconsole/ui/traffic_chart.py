@@ -36,7 +36,7 @@ from wsconsole.traffic import (
 )
 from wsconsole.ui.state_timeline import StateTimelineView
 
-REFRESH_INTERVAL_MS = 250
+REFRESH_INTERVAL_MS = 500
 """How often the panel looks for news to paint (it paints only when there is some)."""
 
 CHART_HEIGHT_PX = 88
@@ -106,20 +106,21 @@ class TrafficChart(QWidget):
 
     def series(self) -> list[tuple[float, float]]:
         """Per bucket, ``(sent, received)`` in the chart's unit per second."""
-        per_s = 1.0 / self.history.bucket_s
-        if self.quantity is Metric.PACKETS:
-            return [(b.sent_packets * per_s, b.received_packets * per_s) for b in self.buckets()]
-        return [(b.sent_bytes * per_s, b.received_bytes * per_s) for b in self.buckets()]
+        sent, received = self.history.series(self.clock(), bytes_=self.quantity is Metric.BYTES)
+        bucket_s = self.history.bucket_s
+        if bucket_s != 1:
+            return [(s / bucket_s, r / bucket_s) for s, r in zip(sent, received)]
+        return list(zip(sent, received))
 
-    def latest_rates(self) -> tuple[float, float]:
+    def latest_rates(self, series: list[tuple[float, float]] | None = None) -> tuple[float, float]:
         """``(sent, received)`` per second over the last whole bucket."""
-        series = self.series()
+        series = self.series() if series is None else series
         return series[-2] if len(series) >= 2 else series[-1]
 
     def axis_top(self, series: list[tuple[float, float]] | None = None) -> float:
         """The value at the top (and bottom) of the axis: a round number above every bar."""
         series = self.series() if series is None else series
-        peak = max((max(sent, received) for sent, received in series), default=0.0)
+        peak = max(max(map(max, series), default=0), 0)
         return nice_ceiling(peak, binary=self.quantity is Metric.BYTES)
 
     def x_labels(self) -> list[str]:
@@ -131,10 +132,10 @@ class TrafficChart(QWidget):
             labels.append("now" if ago == 0 else f"−{ago:g} s")
         return labels
 
-    def plot_rect(self) -> QRectF:
-        """Where the bars go, in widget pixels."""
+    def plot_rect(self, top: float | None = None) -> QRectF:
+        """Where the bars go, in widget pixels, with ``top`` (default: :meth:`axis_top`) labelling the axis."""
         metrics = QFontMetrics(self.font())
-        top = self.axis_top()
+        top = self.axis_top() if top is None else top
         label_width = metrics.horizontalAdvance(f"↑ {self.quantity.format(top)}") + 8
         line = metrics.height()
         return QRectF(label_width, line + 4, self.width() - label_width - 6, self.height() - 2 * line - 8)
@@ -149,7 +150,7 @@ class TrafficChart(QWidget):
         faint = palette.color(QPalette.ColorRole.Mid)
         metrics = QFontMetrics(self.font())
         line = metrics.height()
-        plot = self.plot_rect()
+        plot = self.plot_rect(top)
         mid = plot.center().y()
         half = plot.height() / 2
 
@@ -164,7 +165,7 @@ class TrafficChart(QWidget):
         title_width = QFontMetrics(title_font).horizontalAdvance(self.quantity.value)
         painter.setFont(self.font())
         # The log's arrows: ↑ sent, ↓ received, each with the last whole second's rate.
-        sent_rate, received_rate = self.latest_rates()
+        sent_rate, received_rate = self.latest_rates(series)
         legend = [
             (RECEIVED_COLOUR, f"↓ {self.quantity.format(received_rate)}"),
             (SENT_COLOUR, f"↑ {self.quantity.format(sent_rate)}"),
@@ -200,17 +201,24 @@ class TrafficChart(QWidget):
             left = min(max(plot.left(), tick - width / 2), plot.right() - width)
             painter.drawText(QRectF(left, plot.bottom() + 3, width, line), Qt.AlignmentFlag.AlignLeft, text)
 
-        # The bars: one per bucket, sent up from the zero line, received down.
+        # The bars: one per bucket, sent up from the zero line, received down; one draw call each way.
         bar = plot.width() / max(1, len(series))
+        width = max(1.0, bar - 0.5)
         scale = (half - 1) / top
+        sent_bars, received_bars = [], []
         for i, (sent, received) in enumerate(series):
-            left = plot.left() + i * bar
-            if sent:
-                height = max(1.0, sent * scale)
-                painter.fillRect(QRectF(left, mid - height, max(1.0, bar - 0.5), height), SENT_COLOUR)
-            if received:
-                height = max(1.0, received * scale)
-                painter.fillRect(QRectF(left, mid + 1, max(1.0, bar - 0.5), height), RECEIVED_COLOUR)
+            if sent or received:
+                left = plot.left() + i * bar
+                if sent:
+                    height = max(1.0, sent * scale)
+                    sent_bars.append(QRectF(left, mid - height, width, height))
+                if received:
+                    received_bars.append(QRectF(left, mid + 1, width, max(1.0, received * scale)))
+        painter.setPen(Qt.PenStyle.NoPen)
+        for colour, bars in ((SENT_COLOUR, sent_bars), (RECEIVED_COLOUR, received_bars)):
+            if bars:
+                painter.setBrush(colour)
+                painter.drawRects(bars)
         painter.end()
 
 
