@@ -131,6 +131,10 @@ class TrafficHistory:
             self._received_bytes[slot] += size_bytes
         self.version += 1
 
+    def has_data(self, bucket: int) -> bool:
+        """Whether anything was counted in the window ending with bucket number ``bucket``."""
+        return self._newest is not None and bucket - self.slots < self._newest
+
     def clear(self) -> None:
         """Forgets everything counted."""
         self._numbers = [-1] * self.slots

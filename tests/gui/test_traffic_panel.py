@@ -64,6 +64,16 @@ def test_the_chart_counts_every_packet_sent_and_echoed(qtbot, window):
     panel.refresh()
     assert has_colour(chart, SENT_COLOUR) and has_colour(chart, RECEIVED_COLOUR)
     assert chart.x_labels() == ["−120 s", "−90 s", "−60 s", "−30 s", "now"]
+    # Hovering a bar tells that second's rates; the leftmost second had none.  (The clock is
+    # held still, so the bars do not move between asking where one is and hovering it.)
+    still_s = time.time()
+    chart.clock = lambda: still_s
+    plot = chart.plot_rect()
+    busy = next(i for i, (sent, _r) in enumerate(chart.series()) if sent)
+    x = plot.left() + (busy + 0.5) * plot.width() / len(chart.series())
+    assert f"↑ sent {chart.series()[busy][0]:g}/s" in chart.tooltip_at(x)
+    assert chart.tooltip_at(plot.left() + 1).endswith("↑ sent 0/s, ↓ received 0/s")
+    assert chart.tooltip_at(plot.left() - 2) == ""
 
 
 def test_the_timeline_shows_the_states_and_a_close_marker(qtbot, window):

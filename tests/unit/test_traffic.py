@@ -240,3 +240,14 @@ def test_series_gives_the_buckets_counts_each_way() -> None:
     assert history.series(T0 + 3.2) == ([0, 1, 0, 0], [0, 3, 0, 1])
     assert history.series(T0 + 3.2, bytes_=True) == ([0, 10, 0, 0], [0, 30, 0, 5])
     assert history.series(T0 + 5) == ([0, 0, 0, 0], [0, 1, 0, 0])
+
+
+def test_has_data_says_whether_the_window_holds_anything() -> None:
+    history = TrafficHistory(window_s=5, bucket_s=1)
+    now = history.bucket_number(T0)
+    assert not history.has_data(now)
+    history.add(Direction.SENT, 1, T0)
+    assert history.has_data(now) and history.has_data(now + 4)
+    assert not history.has_data(now + 5)  # slid out of the window
+    history.clear()
+    assert not history.has_data(now)

@@ -1,8 +1,8 @@
 """The ready-state strip: CONNECTING, OPEN, CLOSING, CLOSED over the chart's window, with close markers.
 
 Each span is filled with the colour of the connection bar's state label and
-named when it is wide enough; each close is a badge with its code (outlined
-red when unclean).  Hovering a badge tells its code, name, reason and whether
+named when it is wide enough; each close is a line with a badge just left of it
+carrying its code (red when unclean).  Hovering a badge tells its code, name, reason and whether
 it was clean; hovering a span tells when it began and how long it lasted.
 Painted from a :class:`~wsconsole.traffic.StateTimeline`; repainted by the
 traffic panel's timer, never per event.  GUI thread only.
@@ -127,7 +127,10 @@ class StateTimelineView(QWidget):
     def _badge_rect(self, marker: CloseMarker, x: float) -> QRectF:
         metrics = QFontMetrics(self.font())
         width = metrics.horizontalAdvance(str(marker.code)) + 8
-        return QRectF(x - width / 2, 2, width, self.height() - 4)
+        # Left of the close, over what came before it, so the states after it (the newest, at the
+        # right edge) stay in sight; right of it when there is no room on the left.
+        left = x - width if x - width >= self.left_margin else min(x, self.width() - 1 - width)
+        return QRectF(left, 2, width, self.height() - 4)
 
     # -- Qt --------------------------------------------------------------------------
 
@@ -168,6 +171,7 @@ class StateTimelineView(QWidget):
             colour = CLEAN_MARKER_COLOUR if marker.clean else UNCLEAN_MARKER_COLOUR
             badge = self._badge_rect(marker, x)
             painter.setPen(QPen(colour, 2))
+            painter.drawLine(x, 0, x, self.height())
             painter.setBrush(QColor("#ffffff"))
             painter.drawRoundedRect(badge, 4, 4)
             painter.setPen(colour)

@@ -20,9 +20,9 @@ import enum
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from wsconsole.log import MessageLog
 from wsconsole.peer import Closed, StateChanged
@@ -34,6 +34,7 @@ from wsconsole.traffic import (
     format_packet_rate,
     nice_ceiling,
 )
+from wsconsole.ui.log_model import format_time
 from wsconsole.ui.state_timeline import StateTimelineView
 
 REFRESH_INTERVAL_MS = 500
@@ -140,6 +141,25 @@ class TrafficChart(QWidget):
         line = metrics.height()
         return QRectF(label_width, line + 4, self.width() - label_width - 6, self.height() - 2 * line - 8)
 
+    def tooltip_at(self, x: float) -> str:
+        """The bucket under ``x`` (pixels) in words: when it starts and the rates each way; "" outside the bars."""
+        series = self.series()
+        plot = self.plot_rect(self.axis_top(series))
+        if not plot.left() <= x < plot.right():
+            return ""
+        index = min(len(series) - 1, int((x - plot.left()) / plot.width() * len(series)))
+        start_s = self.buckets()[index].start_s
+        sent, received = series[index]
+        fmt = self.quantity.format
+        return f"{format_time(start_s)}: ↑ sent {fmt(sent)}, ↓ received {fmt(received)}"
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(event.pos().x())
+            QToolTip.showText(event.globalPos(), text or self.toolTip(), self)
+            return True
+        return super().event(event)
+
     # -- painting --------------------------------------------------------------
 
     def paintEvent(self, _event) -> None:
@@ -225,6 +245,8 @@ class TrafficChart(QWidget):
 class TrafficPanel(QWidget):
     """The fold toggle beside the ready-state strip, and under them the two charts.
 
+    Clearing the log leaves them as they are: they picture the connection, not the log.
+
     Attributes:
         history: Packets and bytes per second, fed by :meth:`follow`.
         timeline: The ready-state spans and close markers, fed by
@@ -304,20 +326,21 @@ class TrafficPanel(QWidget):
         self._painted = None
 
     def refresh(self) -> None:
-        """Repaints what changed since the last time: new data, a state, or the next second."""
-        key = (
-            self.history.version,
-            self.timeline.version,
-            self.history.bucket_number(self.clock()),
-            self.expanded,
-        )
-        if key == self._painted:
-            return
-        self._painted = key
-        if self.expanded:
+        """Repaints what changed since the last time: new data, a state, or the next second.
+
+        A picture with nothing that moves (no traffic in the window, no state
+        yet) is not repainted as the seconds pass, so an idle tab costs nothing.
+        """
+        bucket = self.history.bucket_number(self.clock())
+        charts_key = (self.history.version, bucket if self.history.has_data(bucket) else None, self.expanded)
+        timeline_key = (self.timeline.version, bucket if self.timeline.state is not None else None)
+        painted_charts, painted_timeline = self._painted or (None, None)
+        if self.expanded and charts_key != painted_charts:
             self.packet_chart.update()
             self.byte_chart.update()
-        self.timeline_view.update()
+        if timeline_key != painted_timeline:
+            self.timeline_view.update()
+        self._painted = (charts_key, timeline_key)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
