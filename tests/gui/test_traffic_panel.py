@@ -187,3 +187,26 @@ def test_folding_and_background_tabs_stop_painting(qtbot, window):
     qtbot.waitUntil(lambda: not panel.isVisible(), timeout=5000)
     assert not panel.refresh_timer.isActive()
     assert window.current_tab.traffic_panel.refresh_timer.isActive()
+
+
+def test_new_packets_are_drawn_when_the_panel_refreshes_not_per_packet_or_repaint(qtbot, window):
+    tab = open_tab(qtbot, window)
+    panel = tab.traffic_panel
+    panel.refresh_timer.stop()
+    chart = panel.packet_chart
+    still_s = time.time()
+    chart.clock = panel.clock = lambda: still_s  # no second boundary passes during the test
+    chart.repaint()
+    drawn = chart.pictures_drawn
+    for i in range(50):
+        tab.send(f"packet {i}")
+    qtbot.waitUntil(lambda: tab.log.counters.received_packets == 50, timeout=5000)
+    for _ in range(5):
+        chart.repaint()  # Qt repainting for its own reasons: the picture is copied, not drawn
+    assert chart.pictures_drawn == drawn
+    panel.refresh()
+    chart.repaint()
+    assert chart.pictures_drawn == drawn + 1
+    panel.refresh()  # nothing new: nothing drawn
+    chart.repaint()
+    assert chart.pictures_drawn == drawn + 1

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from wsconsole.traffic import DEFAULT_BUCKET_S, CloseMarker, StateSpan, StateTimeline, visible_range
@@ -38,7 +38,65 @@ def format_duration(seconds: float) -> str:
     return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
 
 
-class StateTimelineView(QWidget):
+class PictureWidget(QWidget):
+    """A widget that paints a picture once per :meth:`picture_key` and shows it from a pixmap after.
+
+    Qt repaints a widget for many reasons besides its own ``update()`` (the
+    log beside it scrolling, a label changing size): during a flood that was
+    a dozen repaints a second, each drawing the whole chart again.  Only a new
+    key draws; other repaints copy the pixmap.  New data alone does not make a
+    new key: the owner calls :meth:`redraw` when it wants it shown (the traffic
+    panel, at most twice a second), so a flood cannot make it draw more often.
+    Subclasses implement :meth:`picture_key` and :meth:`render_picture`.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._picture: QPixmap | None = None
+        self._picture_key: object = None
+        self.pictures_drawn = 0
+        """How many times the picture was drawn (not copied): for tests and benchmarks."""
+        self.frame = 0
+        """Goes up with each :meth:`redraw`; part of every picture's key."""
+
+    def redraw(self) -> None:
+        """Draws the picture again on the next paint (its data changed)."""
+        self.frame += 1
+        self.update()
+
+    def picture_key(self) -> object:
+        """What the picture depends on besides the size; the picture is drawn again when it changes."""
+        raise NotImplementedError
+
+    def render_picture(self, painter: QPainter) -> None:
+        """Draws the picture (the pixmap starts transparent)."""
+        raise NotImplementedError
+
+    def changeEvent(self, event: QEvent) -> None:
+        # A new palette or font changes the picture without changing its key.
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._picture = None
+        super().changeEvent(event)
+
+    def paintEvent(self, _event) -> None:
+        ratio = self.devicePixelRatioF()
+        key = (self.picture_key(), self.width(), self.height(), ratio)
+        if self._picture is None or key != self._picture_key:
+            picture = QPixmap(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(picture)
+            painter.setFont(self.font())
+            self.render_picture(painter)
+            painter.end()
+            self._picture, self._picture_key = picture, key
+            self.pictures_drawn += 1
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._picture)
+        painter.end()
+
+
+class StateTimelineView(PictureWidget):
     """A strip of the ready states over the last ``timeline.window_s`` seconds.
 
     Args:
@@ -145,8 +203,11 @@ class StateTimelineView(QWidget):
             return True
         return super().event(event)
 
-    def paintEvent(self, _event) -> None:
-        painter = QPainter(self)
+    def picture_key(self) -> object:
+        # The spans move with the clock a whole bucket at a time (see visible_range).
+        return self.frame, self.visible_range()
+
+    def render_picture(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         palette = self.palette()
         strip = QRectF(self.left_margin, 0, self.width() - self.left_margin - 1, self.height() - 1)
@@ -176,5 +237,4 @@ class StateTimelineView(QWidget):
             painter.drawRoundedRect(badge, 4, 4)
             painter.setPen(colour)
             painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, str(marker.code))
-        painter.end()
 

@@ -35,7 +35,7 @@ from wsconsole.traffic import (
     nice_ceiling,
 )
 from wsconsole.ui.log_model import format_time
-from wsconsole.ui.state_timeline import StateTimelineView
+from wsconsole.ui.state_timeline import PictureWidget, StateTimelineView
 
 REFRESH_INTERVAL_MS = 500
 """How often the panel looks for news to paint (it paints only when there is some)."""
@@ -61,7 +61,7 @@ class Metric(enum.Enum):
         return format_packet_rate(per_s) if self is Metric.PACKETS else format_byte_rate(per_s)
 
 
-class TrafficChart(QWidget):
+class TrafficChart(PictureWidget):
     """One rate over the history's window: sent above the zero line, received below.
 
     Args:
@@ -162,7 +162,10 @@ class TrafficChart(QWidget):
 
     # -- painting --------------------------------------------------------------
 
-    def paintEvent(self, _event) -> None:
+    def picture_key(self) -> object:
+        return self.frame, self.history.bucket_number(self.clock())
+
+    def render_picture(self, painter: QPainter) -> None:
         series = self.series()
         top = self.axis_top(series)
         palette = self.palette()
@@ -174,7 +177,6 @@ class TrafficChart(QWidget):
         mid = plot.center().y()
         half = plot.height() / 2
 
-        painter = QPainter(self)
         painter.fillRect(plot, palette.color(QPalette.ColorRole.Base))
         # The title, then the legend with the latest second's rates.
         painter.setPen(text_colour)
@@ -239,7 +241,6 @@ class TrafficChart(QWidget):
             if bars:
                 painter.setBrush(colour)
                 painter.drawRects(bars)
-        painter.end()
 
 
 class TrafficPanel(QWidget):
@@ -336,10 +337,10 @@ class TrafficPanel(QWidget):
         timeline_key = (self.timeline.version, bucket if self.timeline.state is not None else None)
         painted_charts, painted_timeline = self._painted or (None, None)
         if self.expanded and charts_key != painted_charts:
-            self.packet_chart.update()
-            self.byte_chart.update()
+            self.packet_chart.redraw()
+            self.byte_chart.redraw()
         if timeline_key != painted_timeline:
-            self.timeline_view.update()
+            self.timeline_view.redraw()
         self._painted = (charts_key, timeline_key)
 
     def showEvent(self, event) -> None:
