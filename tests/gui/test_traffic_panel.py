@@ -64,6 +64,10 @@ def test_the_chart_counts_every_packet_sent_and_echoed(qtbot, window):
     panel.refresh()
     assert has_colour(chart, SENT_COLOUR) and has_colour(chart, RECEIVED_COLOUR)
     assert chart.x_labels() == ["−120 s", "−90 s", "−60 s", "−30 s", "now"]
+    sent_rate, received_rate = chart.latest_rates()
+    assert chart.legend() == [
+        (SENT_COLOUR, f"↑ sent {sent_rate:g}/s"), (RECEIVED_COLOUR, f"↓ received {received_rate:g}/s"),
+    ]
     # Hovering a bar tells that second's rates; the leftmost second had none.  (The clock is
     # held still, so the bars do not move between asking where one is and hovering it.)
     still_s = time.time()

@@ -118,6 +118,15 @@ class TrafficChart(PictureWidget):
         series = self.series() if series is None else series
         return series[-2] if len(series) >= 2 else series[-1]
 
+    def legend(self, series: list[tuple[float, float]] | None = None, words: bool = True) -> list[tuple[QColor, str]]:
+        """The legend's entries, sent first: colour and text (``"↑ sent 12/s"``, or ``"↑ 12/s"`` without words)."""
+        sent, received = self.latest_rates(series)
+        fmt = self.quantity.format
+        return [
+            (SENT_COLOUR, f"↑ sent {fmt(sent)}" if words else f"↑ {fmt(sent)}"),
+            (RECEIVED_COLOUR, f"↓ received {fmt(received)}" if words else f"↓ {fmt(received)}"),
+        ]
+
     def axis_top(self, series: list[tuple[float, float]] | None = None) -> float:
         """The value at the top (and bottom) of the axis: a round number above every bar."""
         series = self.series() if series is None else series
@@ -186,17 +195,17 @@ class TrafficChart(PictureWidget):
         painter.drawText(QRectF(plot.left(), 0, plot.width(), line + 2), Qt.AlignmentFlag.AlignLeft, self.quantity.value)
         title_width = QFontMetrics(title_font).horizontalAdvance(self.quantity.value)
         painter.setFont(self.font())
-        # The log's arrows: ↑ sent, ↓ received, each with the last whole second's rate.
-        sent_rate, received_rate = self.latest_rates(series)
-        legend = [
-            (RECEIVED_COLOUR, f"↓ {self.quantity.format(received_rate)}"),
-            (SENT_COLOUR, f"↑ {self.quantity.format(sent_rate)}"),
-        ]
+        # The legend, with the last whole second's rates: in words when they fit, else the
+        # log's arrows alone (↑ sent, ↓ received; the tooltip says it in words).
+        room = plot.width() - title_width - 8
+        legend = self.legend(series)
+        if sum(metrics.horizontalAdvance(text) + 22 for _c, text in legend) > room:
+            legend = self.legend(series, words=False)
         x = plot.right()
-        for colour, text in legend:  # right to left
+        for colour, text in reversed(legend):  # right to left
             width = metrics.horizontalAdvance(text)
             if x - width - 14 < plot.left() + title_width + 8:
-                break  # too narrow: the tooltip says it too
+                break  # narrower still: the tooltip says it
             x -= width
             painter.setPen(text_colour)
             painter.drawText(QRectF(x, 0, width, line + 2), Qt.AlignmentFlag.AlignLeft, text)
