@@ -66,6 +66,7 @@ from wsconsole.ui.log_model import (
 )
 from wsconsole.ui.options_panel import ConnectOptionsForm
 from wsconsole.ui.sequence_panel import SequencePanel
+from wsconsole.ui.traffic_chart import TrafficPanel
 
 COUNTERS_REFRESH_MS = 100
 """The counters are refreshed at most this often during a flood."""
@@ -197,6 +198,10 @@ class ConnectionTab(QWidget):
         log_layout = QVBoxLayout(log_area)
         log_layout.setContentsMargins(0, 0, 0, 0)
         log_layout.setSpacing(4)
+        # Packets/s, bytes/s and the ready-state strip, foldable to one line above the log.
+        self.traffic_panel = TrafficPanel()
+        self.traffic_panel.follow(self.log)
+        log_layout.addWidget(self.traffic_panel)
         log_layout.addWidget(self.filter_bar)
         log_layout.addWidget(self.log_view, 1)
         log_layout.addWidget(self.filter_bar.footer)
@@ -237,6 +242,7 @@ class ConnectionTab(QWidget):
             lambda seconds: setattr(self.driver.peer, "ping_interval_s", seconds or None)
         )
         self._wire_driver()
+        self._wire_traffic()
 
         self.log_model.rowsInserted.connect(self._on_rows_inserted)
         self.log_model.modelReset.connect(self._schedule_counters)
@@ -281,6 +287,15 @@ class ConnectionTab(QWidget):
         driver.closed.connect(self._on_closed)
         driver.send_job_progressed.connect(self.composer.show_progress)
         driver.send_job_ended.connect(self._on_send_job_ended)
+
+    def _wire_traffic(self) -> None:
+        # The chart counts from the log itself (TrafficPanel.follow); states and closes come from here.
+        self.driver.state_changed.connect(self.traffic_panel.record_state)
+        self.driver.closed.connect(self.traffic_panel.record_close)
+        self.driver.state_changed.connect(
+            lambda event: event.new == ReadyState.OPEN and self.log_model.note_open(event.time_s)
+        )
+        self.filter_bar.time_mode_changed.connect(self.log_model.set_time_mode)
 
     # -- name ------------------------------------------------------------------
 
@@ -473,6 +488,7 @@ class ConnectionTab(QWidget):
         self.composer.hide()
         self.close_panel.hide()
         self.sequence_panel.setEnabled(False)
+        self.traffic_panel.hide()  # a capture has no live traffic
         self.log.extend(entries)
         self.set_title(name)
         self.setToolTip(f"Imported from {name}, read-only")

@@ -10,7 +10,7 @@ fault, never raised.  GUI thread only.
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from wsconsole.filters import FilterProblem, LogFilter
 from wsconsole.log import Direction, EntryKind
+from wsconsole.ui.log_model import TimeMode
 
 FILTER_DELAY_MS = 150
 """Typing in the search field refilters this long after the last key (not on every key)."""
@@ -37,6 +38,13 @@ KIND_CHOICES = (
 )
 """The kinds offered, by the name the menu shows."""
 
+TIME_MODE_CHOICES = (
+    (TimeMode.ABSOLUTE, "absolute", "Wall-clock time, to the millisecond"),
+    (TimeMode.SINCE_FIRST, "since first", "Seconds since the first entry of the log"),
+    (TimeMode.SINCE_OPEN, "since open", "Seconds since the entry's connection opened"),
+)
+"""The Time column's modes: the mode, its short name on the button, what it shows."""
+
 MAX_SIZE_FIELD = 2**31 - 1
 """The size fields' largest value, in bytes (QSpinBox holds an int)."""
 
@@ -49,10 +57,12 @@ class FilterBar(QWidget):
     Signals:
         filter_changed(object): the user changed a criterion (a ``LogFilter``).
         pause_toggled(bool): auto-scroll paused (True) or resumed.
+        time_mode_changed(object): the Time column should show a ``TimeMode``.
     """
 
     filter_changed = Signal(object)
     pause_toggled = Signal(bool)
+    time_mode_changed = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -108,6 +118,7 @@ class FilterBar(QWidget):
         footer = QHBoxLayout(self.footer)
         footer.setContentsMargins(0, 0, 0, 0)
         footer.addWidget(self.count_label, 1)
+        footer.addWidget(self._time_mode_button())
         footer.addWidget(self.paused_label)
         footer.addWidget(self.pause_button)
 
@@ -118,6 +129,40 @@ class FilterBar(QWidget):
             button.toggled.connect(lambda _on: self._changed())
         for spin in (self.min_size_spin, self.max_size_spin):
             spin.valueChanged.connect(lambda _value: self._delay.start())
+
+    def _time_mode_button(self) -> QToolButton:
+        self.time_mode_button = QToolButton(objectName="timeModeButton", text="Time: absolute")
+        self.time_mode_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.time_mode_button.setToolTip("What the Time column shows: wall-clock time, or seconds since an entry")
+        self.time_mode_button.setAccessibleName("Time column")
+        menu = QMenu(self.time_mode_button)
+        group = QActionGroup(menu)
+        self.time_mode_actions: dict[TimeMode, QAction] = {}
+        for mode, name, tip in TIME_MODE_CHOICES:
+            action = menu.addAction(f"{name}: {tip.lower()}")
+            action.setCheckable(True)
+            action.setChecked(mode is TimeMode.ABSOLUTE)
+            action.setActionGroup(group)
+            action.triggered.connect(lambda _on=False, mode=mode: self.set_time_mode(mode))
+            self.time_mode_actions[mode] = action
+        self.time_mode_button.setMenu(menu)
+        # As wide as its longest text, with room for the menu arrow: the text changes with the mode.
+        self.time_mode_button.setMinimumWidth(
+            max(self.time_mode_button.fontMetrics().horizontalAdvance(f"Time: {name}") for _m, name, _t in TIME_MODE_CHOICES)
+            + 28
+        )
+        return self.time_mode_button
+
+    @property
+    def time_mode(self) -> TimeMode:
+        return next(mode for mode, action in self.time_mode_actions.items() if action.isChecked())
+
+    def set_time_mode(self, mode: TimeMode) -> None:
+        """Chooses what the Time column shows and emits ``time_mode_changed``."""
+        self.time_mode_actions[mode].setChecked(True)
+        name = next(name for choice, name, _tip in TIME_MODE_CHOICES if choice is mode)
+        self.time_mode_button.setText(f"Time: {name}")
+        self.time_mode_changed.emit(mode)
 
     def _toggle(self, text: str, name: str, tip: str) -> QToolButton:
         button = QToolButton(objectName=name, text=text, checkable=True)

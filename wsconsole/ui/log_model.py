@@ -8,8 +8,9 @@ flood of packets stay cheap.
 
 from __future__ import annotations
 
+import enum
 import time
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase
@@ -59,6 +60,20 @@ def format_time(time_s: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(seconds)) + f".{millis:03d}"
 
 
+class TimeMode(enum.Enum):
+    """What the Time column shows."""
+
+    ABSOLUTE = "wall clock"
+    SINCE_FIRST = "since the first entry"
+    SINCE_OPEN = "since its connection opened"
+
+
+def format_relative(seconds: float) -> str:
+    """A time relative to an origin: ``"+12.345 s"``, ``"−0.004 s"``."""
+    sign = "−" if seconds < 0 else "+"
+    return f"{sign}{abs(seconds):.3f} s"
+
+
 _ANSWERED_ROLES = frozenset(
     int(role)
     for role in (
@@ -82,12 +97,65 @@ class LogTableModel(QAbstractTableModel):
         """A few words shown after an entry's preview (a pong's RTT), by the entry's serial number
         (:attr:`MessageLog.first_number` + index).  Kept by whoever adds them; cleared with the log."""
         self._fixed_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.time_mode = TimeMode.ABSOLUTE
+        self.open_times_s: list[float] = []
+        """When each connection of this log opened (epoch s, ascending): SINCE_OPEN's origins."""
+        self.first_time_s: float | None = log[0].time_s if len(log) else None
+        """The time of the first entry added since the log was made or cleared: SINCE_FIRST's origin."""
+        log.on_appended(self._note_first_time)
+        log.on_cleared(self._forget_first_time)
         log.on_about_to_append(self._about_to_append)
         log.on_appended(self._appended)
         log.on_about_to_drop(self._about_to_drop)
         log.on_dropped(self._dropped)
         log.on_about_to_clear(self._about_to_clear)
         log.on_cleared(self._cleared)
+
+    def _note_first_time(self, first: int, _last: int) -> None:
+        if self.first_time_s is None:
+            self.first_time_s = self.log[first].time_s
+
+    def _forget_first_time(self) -> None:
+        self.first_time_s = None
+
+    def set_time_mode(self, mode: TimeMode) -> None:
+        """Shows the Time column as wall-clock time or relative (see :class:`TimeMode`)."""
+        self.time_mode = TimeMode(mode)
+        self._time_changed()
+
+    def note_open(self, time_s: float) -> None:
+        """A connection opened at ``time_s``: entries from then on count from it in SINCE_OPEN."""
+        if self.open_times_s and time_s < self.open_times_s[-1]:
+            self.open_times_s.insert(bisect_right(self.open_times_s, time_s), time_s)
+        else:
+            self.open_times_s.append(time_s)
+        if self.time_mode is TimeMode.SINCE_OPEN:
+            self._time_changed()
+
+    def _time_changed(self) -> None:
+        rows = self.rowCount()
+        if rows:
+            self.dataChanged.emit(self.index(0, TIME_COLUMN), self.index(rows - 1, TIME_COLUMN))
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, TIME_COLUMN, TIME_COLUMN)
+
+    def time_origin(self, time_s: float) -> float | None:
+        """The time an entry stamped ``time_s`` is shown relative to; None: shown as wall-clock time.
+
+        SINCE_OPEN counts from the latest open at or before ``time_s`` (entries
+        before the first open, from that one: negative); until a connection has
+        opened, entries show wall-clock time.
+        """
+        mode = self.time_mode
+        if mode is TimeMode.SINCE_FIRST:
+            return self.first_time_s
+        if mode is TimeMode.SINCE_OPEN and self.open_times_s:
+            return self.open_times_s[max(0, bisect_right(self.open_times_s, time_s) - 1)]
+        return None
+
+    def format_entry_time(self, time_s: float) -> str:
+        """The Time column's text for an entry stamped ``time_s``, in the current mode."""
+        origin = self.time_origin(time_s)
+        return format_time(time_s) if origin is None else format_relative(time_s - origin)
 
     def _about_to_clear(self) -> None:
         self.beginResetModel()
@@ -119,6 +187,8 @@ class LogTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             if 0 <= section < len(COLUMNS):
                 return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section == TIME_COLUMN:
+            return f"Time: {self.time_mode.value}"
         return None
 
     def entry(self, row: int) -> Entry:
@@ -152,6 +222,8 @@ class LogTableModel(QAbstractTableModel):
             key = entry.kind if entry.direction is Direction.LOCAL else entry.direction
             return _COLOURS.get(key)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == TIME_COLUMN and self.time_mode is not TimeMode.ABSOLUTE:
+                return format_time(entry.time_s)
             if column == DIR_COLUMN:
                 return self._glyph(entry)[1]
             if column == CONTENT_COLUMN and entry.direction is Direction.LOCAL:
@@ -183,7 +255,9 @@ class LogTableModel(QAbstractTableModel):
 
     def _display(self, entry: Entry, column: int) -> str | None:
         if column == TIME_COLUMN:
-            return format_time(entry.time_s)
+            if self.time_mode is TimeMode.ABSOLUTE:
+                return format_time(entry.time_s)
+            return self.format_entry_time(entry.time_s)
         if column == DIR_COLUMN:
             return self._glyph(entry)[0]
         if column == TYPE_COLUMN:

@@ -1,0 +1,216 @@
+"""The traffic chart, the ready-state strip and the Time column's modes, against the real embedded server."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QToolButton, QWidget
+
+from wsconsole.log import EntryKind
+from wsconsole.peer import ReadyState
+from wsconsole.ui.log_model import TIME_COLUMN, TimeMode, format_relative, format_time
+from wsconsole.ui.traffic_chart import RECEIVED_COLOUR, SENT_COLOUR, TrafficChart, TrafficPanel
+
+
+def open_tab(qtbot, window):
+    tab = window.current_tab
+    tab.connect_to(window.server_driver.url)
+    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.OPEN, timeout=5000)
+    return tab
+
+
+def has_colour(widget: QWidget, colour: QColor) -> bool:
+    image = widget.grab().toImage()
+    wanted = colour.rgb()
+    return any(
+        image.pixel(x, y) == wanted for x in range(0, image.width()) for y in range(0, image.height(), 2)
+    )
+
+
+def test_object_names(window):
+    tab = window.current_tab
+    assert window.findChild(TrafficPanel, "trafficPanel") is tab.traffic_panel
+    assert window.findChild(QToolButton, "trafficToggleButton") is tab.traffic_panel.toggle_button
+    assert window.findChild(TrafficChart, "packetRateChart") is tab.traffic_panel.packet_chart
+    assert window.findChild(TrafficChart, "byteRateChart") is tab.traffic_panel.byte_chart
+    assert window.findChild(QWidget, "stateTimeline") is tab.traffic_panel.timeline_view
+    assert window.findChild(QToolButton, "timeModeButton") is tab.filter_bar.time_mode_button
+
+
+def test_the_chart_counts_every_packet_sent_and_echoed(qtbot, window):
+    tab = open_tab(qtbot, window)
+    panel = tab.traffic_panel
+    assert panel.packet_chart.shown_totals().sent_packets == 0
+    payloads = [f"packet {i}" for i in range(40)] + [bytes(range(i)) for i in range(1, 21)]
+    for data in payloads:
+        tab.send(data)
+    count = len(payloads)
+    size = sum(len(p.encode()) if isinstance(p, str) else len(p) for p in payloads)
+    chart = panel.packet_chart
+    qtbot.waitUntil(lambda: chart.shown_totals().received_packets == count, timeout=5000)
+    totals = chart.shown_totals()
+    assert (totals.sent_packets, totals.sent_bytes, totals.received_packets, totals.received_bytes) == (
+        count, size, count, size,
+    )
+    # What each chart plots adds up to the same (one bucket per second, so rates are counts).
+    assert sum(s for s, _r in chart.series()) == count and sum(r for _s, r in chart.series()) == count
+    assert sum(s for s, _r in panel.byte_chart.series()) == size
+    assert chart.axis_top() >= max(max(pair) for pair in chart.series())
+    # The chart agrees with the log's counters, and paints bars each way.
+    counters = tab.log.counters
+    assert (counters.sent_packets, counters.received_packets) == (count, count)
+    panel.refresh()
+    assert has_colour(chart, SENT_COLOUR) and has_colour(chart, RECEIVED_COLOUR)
+    assert chart.x_labels() == ["−120 s", "−90 s", "−60 s", "−30 s", "now"]
+    sent_rate, received_rate = chart.latest_rates()
+    assert chart.legend() == [
+        (SENT_COLOUR, f"↑ sent {sent_rate:g}/s"), (RECEIVED_COLOUR, f"↓ received {received_rate:g}/s"),
+    ]
+    # Hovering a bar tells that second's rates; the leftmost second had none.  (The clock is
+    # held still, so the bars do not move between asking where one is and hovering it.)
+    still_s = time.time()
+    chart.clock = lambda: still_s
+    plot = chart.plot_rect()
+    busy = next(i for i, (sent, _r) in enumerate(chart.series()) if sent)
+    x = plot.left() + (busy + 0.5) * plot.width() / len(chart.series())
+    assert f"↑ sent {chart.series()[busy][0]:g}/s" in chart.tooltip_at(x)
+    assert chart.tooltip_at(plot.left() + 1).endswith("↑ sent 0/s, ↓ received 0/s")
+    assert chart.tooltip_at(plot.left() - 2) == ""
+
+
+def test_the_timeline_shows_the_states_and_a_close_marker(qtbot, window):
+    tab = open_tab(qtbot, window)
+    view = tab.traffic_panel.timeline_view
+    tab.close_connection(1000, "bye")
+    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.CLOSED, timeout=5000)
+    timeline = tab.traffic_panel.timeline
+    qtbot.waitUntil(lambda: len(timeline.markers()) == 1, timeout=5000)
+    spans = timeline.spans()
+    assert [s.state for s in spans] == [ReadyState.CONNECTING, ReadyState.OPEN, ReadyState.CLOSING, ReadyState.CLOSED]
+    assert all(a.end_s == b.start_s for a, b in zip(spans, spans[1:]))
+    assert spans[-1].end_s is None
+    [marker] = timeline.markers()
+    assert (marker.code, marker.reason, marker.clean) == (1000, "bye", True)
+    # The strip shows them, and hovering the marker tells code, name and cleanliness.
+    [(shown, x)] = view.visible_markers()
+    assert shown is marker and view.left_margin <= x <= view.width()
+    assert view.marker_at(x) is marker
+    tip = view.tooltip_at(x)
+    assert "1000 NORMAL_CLOSURE (normal closure) 'bye'" in tip and "clean" in tip and "unclean" not in tip
+    assert [span.state for span, _l, _r in view.visible_spans()][-1] == ReadyState.CLOSED
+    # Half a minute on, the CLOSED span is wide and painted as the state label colours it.
+    later_s = time.time() + 30
+    view.clock = lambda: later_s
+    [*_, (closed, left, right)] = view.visible_spans()
+    assert closed.state is ReadyState.CLOSED and right - left > 20
+    assert view.tooltip_at((left + right) / 2).startswith("CLOSED from ")
+    assert has_colour(view, QColor("#6b7280"))
+
+
+def test_an_unclean_close_is_marked_so(qtbot, window):
+    tab = open_tab(qtbot, window)
+    server = window.server_driver.server
+    qtbot.waitUntil(lambda: len(server.clients()) == 1, timeout=5000)
+    [client] = server.clients()
+    server.drop_client(client.client_id).result(5)
+    timeline = tab.traffic_panel.timeline
+    qtbot.waitUntil(lambda: len(timeline.markers()) == 1, timeout=5000)
+    [marker] = timeline.markers()
+    assert (marker.code, marker.clean) == (-1, False)
+    view = tab.traffic_panel.timeline_view
+    [(_marker, x)] = view.visible_markers()
+    assert "-1 (no close frame)" in view.tooltip_at(x) and "unclean" in view.tooltip_at(x)
+
+
+def test_the_time_column_shows_wall_clock_or_relative_times(qtbot, window):
+    tab = open_tab(qtbot, window)
+    tab.send("one")
+    tab.send("two")
+    qtbot.waitUntil(lambda: tab.log.counters.received_packets == 2, timeout=5000)
+    model = tab.log_model
+    rows = range(model.rowCount())
+    entries = [model.entry(row) for row in rows]
+
+    def shown() -> list[str]:
+        return [model.index(row, TIME_COLUMN).data() for row in rows]
+
+    assert shown() == [format_time(e.time_s) for e in entries]
+    bar = tab.filter_bar
+    bar.time_mode_actions[TimeMode.SINCE_FIRST].trigger()
+    assert bar.time_mode_button.text() == "Time: since first"
+    assert shown()[0] == "+0.000 s"
+    assert shown() == [format_relative(e.time_s - entries[0].time_s) for e in entries]
+    # The wall-clock time is still one hover away.
+    assert model.index(1, TIME_COLUMN).data(Qt.ItemDataRole.ToolTipRole) == format_time(entries[1].time_s)
+
+    bar.time_mode_actions[TimeMode.SINCE_OPEN].trigger()
+    opened = next(e for e in entries if e.kind is EntryKind.STATE and "→ OPEN" in e.data)
+    assert shown() == [format_relative(e.time_s - opened.time_s) for e in entries]
+    assert shown()[entries.index(opened)] == "+0.000 s"
+    packet_row = next(i for i, e in enumerate(entries) if e.data == "one")
+    assert shown()[packet_row].startswith("+")
+
+    bar.time_mode_actions[TimeMode.ABSOLUTE].trigger()
+    assert shown() == [format_time(e.time_s) for e in entries]
+
+    # The time between two selected entries is still shown.
+    tab.log_view.selectRow(0)
+    tab.log_view.selectionModel().select(
+        model.index(packet_row, 0), tab.log_view.selectionModel().SelectionFlag.Select
+        | tab.log_view.selectionModel().SelectionFlag.Rows
+    )
+    assert tab.selection_note.startswith("Δ ")
+
+
+def test_since_open_counts_from_each_connections_own_open(qtbot, window):
+    tab = open_tab(qtbot, window)
+    tab.close_connection(1000, "")
+    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.CLOSED, timeout=5000)
+    tab.connect_to(window.server_driver.url)
+    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.OPEN, timeout=5000)
+    model = tab.log_model
+    model.set_time_mode(TimeMode.SINCE_OPEN)
+    opens = [model.entry(r) for r in range(model.rowCount()) if "→ OPEN" in str(model.entry(r).data)]
+    assert len(opens) == 2 and model.open_times_s == [e.time_s for e in opens]
+    for entry in opens:
+        row = [model.entry(r) for r in range(model.rowCount())].index(entry)
+        assert model.index(row, TIME_COLUMN).data() == "+0.000 s"
+
+
+def test_folding_and_background_tabs_stop_painting(qtbot, window):
+    first = window.current_tab
+    panel = first.traffic_panel
+    assert panel.refresh_timer.isActive() and panel.charts.isVisible()
+    qtbot.mouseClick(panel.toggle_button, Qt.MouseButton.LeftButton)
+    assert not panel.expanded and not panel.charts.isVisible() and panel.timeline_view.isVisible()
+    panel.set_expanded(True)
+    assert panel.charts.isVisible()
+    window.new_tab()
+    qtbot.waitUntil(lambda: not panel.isVisible(), timeout=5000)
+    assert not panel.refresh_timer.isActive()
+    assert window.current_tab.traffic_panel.refresh_timer.isActive()
+
+
+def test_new_packets_are_drawn_when_the_panel_refreshes_not_per_packet_or_repaint(qtbot, window):
+    tab = open_tab(qtbot, window)
+    panel = tab.traffic_panel
+    panel.refresh_timer.stop()
+    chart = panel.packet_chart
+    still_s = time.time()
+    chart.clock = panel.clock = lambda: still_s  # no second boundary passes during the test
+    chart.repaint()
+    drawn = chart.pictures_drawn
+    for i in range(50):
+        tab.send(f"packet {i}")
+    qtbot.waitUntil(lambda: tab.log.counters.received_packets == 50, timeout=5000)
+    for _ in range(5):
+        chart.repaint()  # Qt repainting for its own reasons: the picture is copied, not drawn
+    assert chart.pictures_drawn == drawn
+    panel.refresh()
+    chart.repaint()
+    assert chart.pictures_drawn == drawn + 1
+    panel.refresh()  # nothing new: nothing drawn
+    chart.repaint()
+    assert chart.pictures_drawn == drawn + 1
