@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         self.server_panel = ServerPanel()
-        self.server_dock = QDockWidget("Embedded echo server", self, objectName="serverDock")
+        self.server_dock = QDockWidget("Echo server", self, objectName="serverDock")
         self.server_dock.setWidget(self.server_panel)
         self.server_dock.setMinimumWidth(340)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.server_dock)
@@ -120,7 +120,7 @@ class MainWindow(QMainWindow):
 
         # Each tab has its own options form; the dock shows the current tab's.
         self.options_stack = QStackedWidget(objectName="optionsStack")
-        self.options_dock = QDockWidget("Connection options", self, objectName="optionsDock")
+        self.options_dock = QDockWidget("Options", self, objectName="optionsDock")
         self.options_dock.setWidget(self.options_stack)
         self.tabifyDockWidget(self.server_dock, self.options_dock)
         # Scheduled sends and sequences: each tab has its own panel (its runs go on in the
@@ -187,9 +187,15 @@ class MainWindow(QMainWindow):
         view_menu.addAction(focus_url)
         view_menu.addAction(self.clear_action)
         view_menu.addSeparator()
-        view_menu.addAction(self.server_dock.toggleViewAction())
-        view_menu.addAction(self.options_dock.toggleViewAction())
-        view_menu.addAction(self.sequences_dock.toggleViewAction())
+        # The docks' titles are short so that four tabbed docks show them whole;
+        # the menu has room for the full names.
+        for dock, text in (
+            (self.server_dock, "Embedded &echo server"),
+            (self.options_dock, "Connection &options"),
+            (self.sequences_dock, "Se&quences"),
+        ):
+            dock.toggleViewAction().setText(text)
+            view_menu.addAction(dock.toggleViewAction())
         for action in (focus_url, self.clear_action, self.new_tab_action, self.close_tab_action):
             self.addAction(action)
 

@@ -297,7 +297,7 @@ class ComposerExtras(QObject):
         library = MessageLibrary()
         library.load()
         self.panel = MessageLibraryPanel(library)
-        self.dock = QDockWidget("Saved messages", window, objectName="messageLibraryDock")
+        self.dock = QDockWidget("Messages", window, objectName="messageLibraryDock")
         self.dock.setWidget(self.panel)
         window.tabifyDockWidget(window.server_dock, self.dock)
         window.server_dock.raise_()
