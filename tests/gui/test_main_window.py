@@ -71,8 +71,8 @@ def test_send_echo_and_close_with_code_and_reason(qtbot, window):
     received = [e for e in entries(window) if e.direction is Direction.RECEIVED][0]
     assert received.kind is EntryKind.TEXT and received.size == len("Test packet")
     qtbot.waitUntil(
-        lambda: "sent 1 packets / 11 B" in window.counters_label.text()
-        and "received 1 packets / 11 B" in window.counters_label.text(),
+        lambda: "sent 1 packet / 11 B" in window.counters_label.text()
+        and "received 1 packet / 11 B" in window.counters_label.text(),
         timeout=2000,
     )
 

@@ -757,9 +757,9 @@ class ConnectionTab(QWidget):
     def _update_counters(self) -> None:
         c = self.log.counters
         self.counters_text = (
-            f"sent {c.sent_packets:,} packets / {format_size(c.sent_bytes)}    "
-            f"received {c.received_packets:,} packets / {format_size(c.received_bytes)}    "
-            f"{len(self.log):,} log entries"
+            f"sent {_count(c.sent_packets, 'packet')} / {format_size(c.sent_bytes)}    "
+            f"received {_count(c.received_packets, 'packet')} / {format_size(c.received_bytes)}    "
+            f"{_count(len(self.log), 'log entry', 'log entries')}"
             + (f" ({c.dropped_entries:,} oldest dropped)" if c.dropped_entries else "")
         )
         self.counters_changed.emit(self.counters_text)
@@ -777,6 +777,11 @@ class ConnectionTab(QWidget):
         if len(selected) == 2:
             self._selection_note = f"Δ {format_interval(selected[1].time_s - selected[0].time_s)} between the selected"
         self._update_counters()
+
+
+def _count(number: int, singular: str, plural: str | None = None) -> str:
+    """``"1 packet"``, ``"1,024 packets"``."""
+    return f"{number:,} {singular if number == 1 else plural or singular + 's'}"
 
 
 def format_interval(seconds: float) -> str:
