@@ -625,6 +625,20 @@ def _describe_close(code: int | None, reason: str) -> str:
     return text
 
 
+def _connectable_host(host: str) -> str:
+    """Returns the host a client on this machine connects to for a server
+    listening on ``host``: loopback for a wildcard address."""
+    stripped = host.strip("[]")
+    if stripped in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    try:
+        if ipaddress.ip_address(stripped).is_unspecified:  # "::", "0:0::0"...
+            return "::1"
+    except ValueError:
+        pass  # a name
+    return host
+
+
 def _format_host(host: str) -> str:
     """Returns the host as it goes into a URL or address (IPv6 in brackets)."""
     return f"[{host}]" if ":" in host else host
@@ -818,10 +832,16 @@ class EchoServer:
     @property
     def url(self) -> str:
         """The URL clients connect to, e.g. ``"ws://127.0.0.1:9080/"``
-        (``wss://`` when serving TLS)."""
+        (``wss://`` when serving TLS).
+
+        A wildcard host (``0.0.0.0``, ``::``, ``""``: every interface) is
+        not an address to connect to (Windows refuses 0.0.0.0), so the URL
+        names loopback of the same family: ``127.0.0.1`` or ``[::1]``.
+        :attr:`exposed_to_network` still says others can connect.
+        """
         tls = self._tls_in_use if self.is_running else self._config.tls is not None
         scheme = "wss" if tls else "ws"
-        return f"{scheme}://{_format_host(self._host)}:{self._port}/"
+        return f"{scheme}://{_format_host(_connectable_host(self._host))}:{self._port}/"
 
     @property
     def config(self) -> ServerConfig:
