@@ -32,7 +32,7 @@ the first event after a quiet spell is handled at once."""
 BACKLOG_INTERVAL_MS = 5
 """The wait before the next batch when a batch left events behind, so that
 the GUI's own events get in between."""
-MAX_EVENTS_PER_TICK = 10_000
+MAX_EVENTS_PER_TICK = 4_000
 """The most events one batch takes (the panel sums up packets, so a batch
 costs well under a microsecond per packet)."""
 CLIENTS_REFRESH_MS = 250
