@@ -1324,6 +1324,7 @@ class EchoServer:
             offered_protocols: tuple[str, ...] = ()
             client_id: int | None = None
             _close_timer: asyncio.TimerHandle | None = None
+            _reading_paused_for_writes = False
 
             def __init__(self, protocol: Any, *args: Any, **kwargs: Any) -> None:
                 super().__init__(protocol, *args, **kwargs)
@@ -1411,6 +1412,24 @@ class EchoServer:
                     self.send_data()
                 except Exception as exc:
                     self.set_connection_exc(exc)
+                    return
+                if self.paused:
+                    # The transport's buffer is full of replies the client
+                    # has not read: read no more until it drains, as the
+                    # handler would by waiting in send().  Again if reading
+                    # was resumed meanwhile (the assembler resumes it when
+                    # its queue empties); pausing twice is harmless.
+                    self._reading_paused_for_writes = True
+                    self.transport.pause_reading()
+
+            def resume_writing(self) -> None:
+                super().resume_writing()
+                if self._reading_paused_for_writes:
+                    self._reading_paused_for_writes = False
+                    # Unless the frame assembler paused reading itself (its
+                    # queue is full) and will resume it when it empties.
+                    if not getattr(self.recv_messages, "paused", False):
+                        self.transport.resume_reading()
 
             def connection_lost(self, exc: Exception | None) -> None:
                 super().connection_lost(exc)
@@ -1522,18 +1541,19 @@ class EchoServer:
         send() and a write per packet; this costs a frame queued on the
         protocol, and one write per chunk of data received (benchmark 4).
         Declines (the frame then goes the usual way) unless the server only
-        echoes, the connection is open with nothing else being sent, the
-        transport is not asking us to wait (so a client that does not read
-        still holds up its own packets) and a text frame is valid UTF-8 (the
-        handler then fails the connection with 1007).  Server thread only.
+        echoes, the connection is open with nothing else being sent and a
+        text frame is valid UTF-8 (the handler then fails the connection
+        with 1007).  A client that does not read its echoes still holds up
+        its own packets: once the replies fill the transport's buffer, the
+        connection stops reading until they drain (see data_received()).
+        Server thread only.
         """
         if not self._plain_echo():
             return False
         connection = client.connection
         protocol = connection.protocol
         if (
-            connection.paused
-            or protocol.state is not State.OPEN
+            protocol.state is not State.OPEN
             or protocol.expect_continuation_frame
             or getattr(connection, "send_in_progress", None) is not None
         ):
