@@ -605,13 +605,17 @@ class ConnectionTab(QWidget):
     def _on_rows_inserted(self) -> None:
         # The model has the rows at once; the screen gets them with the next
         # paced repaint, together with whatever else arrives until then.
+        # The whole view waits, its scroll bars too: each new row changes
+        # their range, and a scroll bar repainted on its own repainted the
+        # window's widgets behind it, once per round trip (latency bench:
+        # 315 window paints for 300 echoes; 36 with the view held).
         if not self._repaint_timer.isActive():
-            self.log_view.viewport().setUpdatesEnabled(False)
+            self.log_view.setUpdatesEnabled(False)
             self._repaint_timer.start()
         self._schedule_counters()
 
     def _show_new_rows(self) -> None:
-        self.log_view.viewport().setUpdatesEnabled(True)  # repaints once
+        self.log_view.setUpdatesEnabled(True)  # repaints once
         if self._follow_log and not self._paused:
             self.log_view.scrollToBottom()
 
