@@ -81,6 +81,22 @@ class _Wakeup:
         self._write_socket.close()
 
 
+class _Inbox(deque):
+    """The server thread's queue to the driver; each append wakes ``wakeup`` if set.
+
+    A plain Python object, so that the server thread, which calls
+    :meth:`append` for every event, never touches the driver (a QObject).
+    """
+
+    wakeup: _Wakeup | None = None
+
+    def append(self, event: ServerEvent) -> None:
+        super().append(event)
+        wakeup = self.wakeup
+        if wakeup is not None:
+            wakeup.wake()
+
+
 class ServerDriver(QObject):
     """Owns the embedded EchoServer and relays its events to the GUI thread.
 
@@ -113,7 +129,7 @@ class ServerDriver(QObject):
         self.config = ServerConfig()
         self.ca_path: Path | None = None
         """The CA that verifies the generated certificate, while TLS uses it."""
-        self._inbox: deque[ServerEvent] = deque()
+        self._inbox = _Inbox()
         self._wakeup: _Wakeup | None = None
         self._notifier: QSocketNotifier | None = None
         self._last_drain_s = float("-inf")
@@ -168,19 +184,12 @@ class ServerDriver(QObject):
         self._refresh_clients()
 
     def _start_on(self, port: int) -> None:
-        server = EchoServer(self.host, port, on_event=self._on_server_event, config=self.config)
+        server = EchoServer(self.host, port, on_event=self._inbox.append, config=self.config)
         server.start()
         self.server = server
 
-    def _on_server_event(self, event: ServerEvent) -> None:
-        """Server thread: queues the event and wakes the GUI thread if need be."""
-        self._inbox.append(event)
-        wakeup = self._wakeup
-        if wakeup is not None:
-            wakeup.wake()
-
     def _watch_wakeups(self) -> None:
-        self._wakeup = _Wakeup()
+        self._wakeup = self._inbox.wakeup = _Wakeup()
         self._notifier = QSocketNotifier(self._wakeup.read_socket.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.setObjectName("serverWakeupNotifier")
         self._notifier.activated.connect(self._on_wake)
@@ -192,6 +201,7 @@ class ServerDriver(QObject):
             self._notifier.deleteLater()
             self._notifier = None
         if self._wakeup is not None:
+            self._inbox.wakeup = None
             self._wakeup.close()
             self._wakeup = None
 
