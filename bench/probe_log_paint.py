@@ -1,6 +1,10 @@
 """Paint-time probe of the log view: CPU time of the GUI thread per repaint.
 
-    .venv/bin/python bench/probe_log_paint.py [--profile]
+    .venv/bin/python bench/probe_log_paint.py [--profile] [--no-elide] [--fixed] [--nogrid]
+
+``--profile`` adds cProfile's figures; the others try view settings (no
+text eliding; fixed 20-pixel rows; no grid and no word wrap, as the
+window's log view has).
 
 A shown QTableView (1000 x 600, offscreen) on LogTableModel over a log of
 100,000 received text packets, scrolled to the bottom as during a flood;
