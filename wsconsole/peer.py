@@ -38,7 +38,6 @@ import statistics
 import struct
 import threading
 import time
-import urllib.request
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -391,6 +390,10 @@ def _env_proxy(host: str, secure: bool) -> ProxyAddress | None:
     Raises:
         _StepFailed: The environment's proxy URL is malformed.
     """
+    # Imported here: urllib.request brings http.client and the email
+    # package, a tenth of the window's start-up, for an option rarely on.
+    import urllib.request
+
     if urllib.request.proxy_bypass(host):
         return None
     proxies = urllib.request.getproxies()

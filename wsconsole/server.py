@@ -27,6 +27,7 @@ import codecs
 import concurrent.futures
 import dataclasses
 import enum
+import functools
 import hmac
 import http
 import ipaddress
@@ -541,6 +542,23 @@ class _WholeMessageAssembler(Assembler):
     message_bytes = 0
     """The payload size of the latest packet get() returned, in bytes."""
 
+    echo_inline: Callable[[Frame], bool] | None = None
+    """Set while the client's handler serves packets: offered each whole
+    data frame that arrives while the handler is parked waiting for the
+    next packet; returns whether it answered the frame itself."""
+
+    def put(self, frame: Frame) -> None:
+        # Called from the connection's data_received(), once per data frame.
+        # Only when the queue is empty and the handler is parked in get()
+        # may a frame skip the queue: anything queued or being answered
+        # must go first, so replies keep the packets' order.
+        echo_inline = self.echo_inline
+        if echo_inline is not None and frame.fin and not self.frames.queue and not self.closed:
+            waiter = self.frames.get_waiter
+            if waiter is not None and not waiter.done() and echo_inline(frame):
+                return
+        super().put(frame)
+
     async def get(self, decode: bool | None = None) -> str | bytes:
         if self.get_in_progress:
             raise ConcurrencyError("get() is already running")
@@ -605,6 +623,20 @@ def _describe_close(code: int | None, reason: str) -> str:
     if reason:
         text += f' "{_escape(reason)}"'
     return text
+
+
+def _connectable_host(host: str) -> str:
+    """Returns the host a client on this machine connects to for a server
+    listening on ``host``: loopback for a wildcard address."""
+    stripped = host.strip("[]")
+    if stripped in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    try:
+        if ipaddress.ip_address(stripped).is_unspecified:  # "::", "0:0::0"...
+            return "::1"
+    except ValueError:
+        pass  # a name
+    return host
 
 
 def _format_host(host: str) -> str:
@@ -765,6 +797,8 @@ class EchoServer:
         self._tls_in_use = False
         self._exposed = False
         self._handshake_timeout_s = config.handshake_timeout_s  # the one in use once started
+        self._plain_echo_config: ServerConfig | None = None  # server thread only
+        self._plain_echo_now = False
 
         # Set while the thread runs; used from other threads only through
         # loop.call_soon_threadsafe.
@@ -798,10 +832,16 @@ class EchoServer:
     @property
     def url(self) -> str:
         """The URL clients connect to, e.g. ``"ws://127.0.0.1:9080/"``
-        (``wss://`` when serving TLS)."""
+        (``wss://`` when serving TLS).
+
+        A wildcard host (``0.0.0.0``, ``::``, ``""``: every interface) is
+        not an address to connect to (Windows refuses 0.0.0.0), so the URL
+        names loopback of the same family: ``127.0.0.1`` or ``[::1]``.
+        :attr:`exposed_to_network` still says others can connect.
+        """
         tls = self._tls_in_use if self.is_running else self._config.tls is not None
         scheme = "wss" if tls else "ws"
-        return f"{scheme}://{_format_host(self._host)}:{self._port}/"
+        return f"{scheme}://{_format_host(_connectable_host(self._host))}:{self._port}/"
 
     @property
     def config(self) -> ServerConfig:
@@ -1284,6 +1324,7 @@ class EchoServer:
             offered_protocols: tuple[str, ...] = ()
             client_id: int | None = None
             _close_timer: asyncio.TimerHandle | None = None
+            _reading_paused_for_writes = False
 
             def __init__(self, protocol: Any, *args: Any, **kwargs: Any) -> None:
                 super().__init__(protocol, *args, **kwargs)
@@ -1361,6 +1402,34 @@ class EchoServer:
                 # (flow control callbacks included) is kept as it is.
                 if type(getattr(self, "recv_messages", None)) is Assembler:
                     self.recv_messages.__class__ = _WholeMessageAssembler
+
+            def data_received(self, data: bytes) -> None:
+                super().data_received(data)
+                # websockets writes what the protocol queued before it hands
+                # the frames on; replies queued by echo_inline() while it
+                # handed them on are written here, all in one write.
+                try:
+                    self.send_data()
+                except Exception as exc:
+                    self.set_connection_exc(exc)
+                    return
+                if self.paused:
+                    # The transport's buffer is full of replies the client
+                    # has not read: read no more until it drains, as the
+                    # handler would by waiting in send().  Again if reading
+                    # was resumed meanwhile (the assembler resumes it when
+                    # its queue empties); pausing twice is harmless.
+                    self._reading_paused_for_writes = True
+                    self.transport.pause_reading()
+
+            def resume_writing(self) -> None:
+                super().resume_writing()
+                if self._reading_paused_for_writes:
+                    self._reading_paused_for_writes = False
+                    # Unless the frame assembler paused reading itself (its
+                    # queue is full) and will resume it when it empties.
+                    if not getattr(self.recv_messages, "paused", False):
+                        self.transport.resume_reading()
 
             def connection_lost(self, exc: Exception | None) -> None:
                 super().connection_lost(exc)
@@ -1447,8 +1516,88 @@ class EchoServer:
                 task.cancel()
         self._report_close(client)
 
+    def _plain_echo(self) -> bool:
+        """Whether the configuration in force only echoes each packet back
+        at once (the default): nothing to wait for, count or time."""
+        config = self._config
+        if config is not self._plain_echo_config:
+            self._plain_echo_config = config
+            self._plain_echo_now = (
+                config.mode is ServerMode.ECHO
+                and not config.reply_delay_ms
+                and config.fragment_bytes is None
+                and not config.invalid_utf8_replies
+                and config.close_after_packets is None
+                and config.idle_timeout_s is None
+            )
+        return self._plain_echo_now
+
+    def _echo_inline(self, client: _Client, frame: Frame) -> bool:
+        """Echoes a whole data frame from data_received(), without waking
+        the client's handler, when that gives the same result as the
+        handler would.
+
+        The handler costs a task wake-up, a coroutine per recv() and per
+        send() and a write per packet; this costs a frame queued on the
+        protocol, and one write per chunk of data received (benchmark 4).
+        Declines (the frame then goes the usual way) unless the server only
+        echoes, the connection is open with nothing else being sent and a
+        text frame is valid UTF-8 (the handler then fails the connection
+        with 1007).  A client that does not read its echoes still holds up
+        its own packets: once the replies fill the transport's buffer, the
+        connection stops reading until they drain (see data_received()).
+        Server thread only.
+        """
+        if not self._plain_echo():
+            return False
+        connection = client.connection
+        protocol = connection.protocol
+        if (
+            protocol.state is not State.OPEN
+            or protocol.expect_continuation_frame
+            or getattr(connection, "send_in_progress", None) is not None
+        ):
+            return False
+        data = frame.data
+        opcode = frame.opcode
+        if opcode is Opcode.TEXT:
+            try:
+                data.decode()
+            except UnicodeDecodeError:
+                return False
+            is_text = True
+        elif opcode is Opcode.BINARY:
+            is_text = False
+        else:
+            return False
+        size = len(data)
+        client.packets_received += 1
+        client.bytes_received += size
+        self._emit_packet(client, is_text, size)
+        client.packets_sent += 1
+        client.bytes_sent += size
+        if is_text:
+            protocol.send_text(data)
+        else:
+            protocol.send_binary(data)
+        return True
+
     async def _serve_packets(self, client: _Client) -> None:
         """Receives and answers packets until the connection closes."""
+        connection = client.connection
+        assembler = connection.recv_messages
+        if not isinstance(assembler, _WholeMessageAssembler):
+            await self._serve_queued_packets(client)
+            return
+        assembler.echo_inline = functools.partial(self._echo_inline, client)
+        try:
+            await self._serve_queued_packets(client)
+        finally:
+            assembler.echo_inline = None
+
+    async def _serve_queued_packets(self, client: _Client) -> None:
+        """Receives and answers packets until the connection closes, but
+        those _echo_inline() answered."""
         connection = client.connection
         while True:
             idle_timeout_s = self._config.idle_timeout_s

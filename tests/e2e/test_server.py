@@ -478,6 +478,17 @@ def test_ipv6_host_is_bracketed_in_url():
     assert EchoServer("::1", 0).url == "ws://[::1]:0/"
 
 
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [("0.0.0.0", "ws://127.0.0.1:0/"), ("", "ws://127.0.0.1:0/"), ("::", "ws://[::1]:0/"), ("localhost", "ws://localhost:0/")],
+)
+def test_url_of_a_wildcard_host_is_one_to_connect_to(host, url):
+    # Listening on every interface; a client on this machine connects through loopback.
+    server = EchoServer(host, 0)
+    assert server.url == url
+    assert server.host == host
+
+
 def test_server_module_loads_no_qt():
     import subprocess
 

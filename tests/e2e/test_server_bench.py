@@ -8,6 +8,7 @@ import os
 import queue
 import socket
 import struct
+import threading
 import time
 
 import pytest
@@ -676,3 +677,86 @@ def test_loopback_server_is_not_exposed(bench, events):
     assert not server.exposed_to_network
     server.stop()
     assert K.WARNING not in [events.get_nowait().kind for _ in range(events.qsize())]
+
+
+def test_pipelined_mixed_packets_echo_in_order_each_reported(bench, raw_client, events):
+    # One write holding whole text and binary frames, a fragmented message
+    # with a ping inside, a ping, then invalid UTF-8: echoes come back in
+    # the packets' order whichever way the server answers each one (at once
+    # from the frames just read, or through the client's handler), every
+    # packet is a PACKET event and counted, and the bad one still fails the
+    # connection with 1007 after the replies to everything before it.
+    server = bench()
+    client = raw_client(server.port)
+    wait_for(events, K.CONNECTED)
+    expected: list[tuple[int, bytes]] = []
+    blob = b""
+    for index in range(300):
+        if index == 150:
+            blob += client.frame(0x1, b"frag-", fin=False)
+            blob += client.frame(0x9, b"ping inside")
+            blob += client.frame(0x0, b"mented", fin=True)
+            expected.append((0x1, b"frag-mented"))
+        elif index == 200:
+            blob += client.frame(0x9, b"p")
+        opcode = 0x1 if index % 3 else 0x2
+        payload = f"packet {index} \u00e9".encode()
+        blob += client.frame(opcode, payload)
+        expected.append((opcode, payload))
+    blob += client.frame(0x1, b"bad \xc3\x28")
+    client.sock.sendall(blob)
+
+    echoes = []
+    pongs = []
+    while True:
+        fin, opcode, payload = client.read_frame()
+        assert fin
+        if opcode == 0xA:
+            pongs.append(payload)
+        elif opcode == 0x8:
+            break
+        else:
+            echoes.append((opcode, payload))
+    assert echoes == expected
+    assert pongs == [b"ping inside", b"p"]
+    assert payload[:2] == struct.pack("!H", 1007)
+    client.close()
+    seen = wait_for(events, K.DISCONNECTED)
+    packets = [event for event in seen if event.kind is K.PACKET]
+    assert [(event.is_text, event.size) for event in packets] == [
+        (opcode == 0x1, len(payload)) for opcode, payload in expected
+    ]
+    assert all(event.client_id == 1 for event in packets)
+
+
+def test_a_client_that_does_not_read_its_echoes_is_not_read_either(bench, raw_client, events):
+    # Echoes answered at once from the frames read must not pile up in the
+    # server's memory: once the transport's buffer is full, the server
+    # stops reading that client until it reads; then every echo arrives,
+    # in order.  32 MB each way, more than loopback's socket buffers hold.
+    server = bench()
+    client = raw_client(server.port)
+    wait_for(events, K.CONNECTED)
+    total = 32_000
+    payloads = [f"{index:06d}".encode() * 166 + b"...." for index in range(total)]  # 1,000 B each
+    # Masked with a zero key (RFC 6455 section 5.3 allows any key), so the
+    # payload goes as it is; the echo is the same payload, unmasked.
+    sent = b"".join(struct.pack("!BBH", 0x81, 0x80 | 126, len(p)) + b"\0\0\0\0" + p for p in payloads)
+    expected = b"".join(struct.pack("!BBH", 0x81, 126, len(p)) + p for p in payloads)
+    sender = threading.Thread(target=client.sock.sendall, args=(sent,), name="unread-sender")
+    sender.start()
+    connection = next(iter(server._connections))
+    deadline = time.monotonic() + WAIT_S
+    while not connection._reading_paused_for_writes:
+        assert time.monotonic() < deadline, "the server kept reading a client that does not read"
+        time.sleep(0.01)
+    assert connection.transport.get_write_buffer_size() < 4 * 1024 * 1024
+    assert server.client(1).packets_received < total
+    received = bytearray(client.buffer)
+    while len(received) < len(expected):
+        chunk = client.sock.recv(1 << 20)
+        assert chunk, f"closed after {len(received)} of {len(expected)} bytes"
+        received += chunk
+    assert received == expected
+    sender.join(WAIT_S)
+    assert server.client(1).packets_received == total

@@ -139,3 +139,20 @@ def test_a_quiet_connection_is_polled_slowly_and_a_send_speeds_it_up(qtbot, serv
     assert driver.poll_interval_ms != IDLE_INTERVAL_MS  # CLOSING is not idle: the close deadline is watched
     qtbot.waitUntil(lambda: not driver.is_polling, timeout=5000)
     driver.deleteLater()
+
+
+@pytest.mark.parametrize("before_s", [0.005, 0.0001])
+def test_a_driver_lowers_the_gil_switch_interval_and_never_raises_it(qtbot, before_s):
+    # The GUI thread must get the GIL back quickly from the peer's reader thread.
+    import sys
+
+    from wsconsole.ui.driver import GIL_SWITCH_INTERVAL_S, PeerDriver
+
+    saved = sys.getswitchinterval()
+    sys.setswitchinterval(before_s)
+    try:
+        driver = PeerDriver()
+        assert sys.getswitchinterval() == pytest.approx(min(before_s, GIL_SWITCH_INTERVAL_S))
+        driver.shutdown()
+    finally:
+        sys.setswitchinterval(saved)

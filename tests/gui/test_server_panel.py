@@ -12,7 +12,7 @@ import ssl
 import time
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QTableView
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
@@ -473,3 +473,81 @@ def test_use_button_gives_a_connectable_url():
     assert client_url("ws://0.0.0.0:9080/") == "ws://127.0.0.1:9080/"
     assert client_url("wss://[::]:9080/") == "wss://[::1]:9080/"
     assert client_url("ws://192.168.1.5:9080/") == "ws://192.168.1.5:9080/"
+
+
+def test_a_packet_flood_is_summed_up_per_client_and_every_packet_counted(qtbot, window, ws_clients):
+    # 2,000 packets sent as fast as the client can: the server's log gets a
+    # line per client per batch instead of one per packet, and the lines
+    # still account for every packet.  Packets echo in order meanwhile.
+    client = ws_clients(window.server_driver.url)
+    total = 2000
+    for index in range(total):
+        client.send(f"flood {index:04d}")
+    assert [client.recv(timeout=WAIT_S) for _ in range(total)][-1] == f"flood {total - 1:04d}"
+    qtbot.waitUntil(lambda: window.server_panel.clients_model.rowCount() == 1, timeout=WAIT_MS)
+    client_id = row_ids(window)[0]
+
+    def counted() -> tuple[int, int]:
+        packets = lines = 0
+        for line in server_log(window).splitlines():
+            if f"#{client_id} packet text 10 B" in line:
+                packets, lines = packets + 1, lines + 1
+            elif f"#{client_id} " in line and " packets: " in line:
+                summed = line.split(f"#{client_id} ", 1)[1]
+                count = int(summed.split(" packets: ")[0].replace(",", ""))
+                assert summed == f"{count:,} packets: {count:,} text, 0 binary, {count * 10:,} B"
+                packets, lines = packets + count, lines + 1
+        return packets, lines
+
+    qtbot.waitUntil(lambda: counted()[0] == total, timeout=WAIT_MS)
+    assert counted()[1] < total
+    # The table's counters follow the last packets of the burst too.
+    qtbot.waitUntil(
+        lambda: window.server_panel.clients_model.data(
+            window.server_panel.clients_model.index(0, RECEIVED_COLUMN)
+        ).startswith(f"{total:,}"),
+        timeout=WAIT_MS,
+    )
+
+
+def test_event_lines_keep_other_events_in_order_between_packet_runs():
+    from wsconsole.server import ServerEvent, ServerEventKind as K
+    from wsconsole.ui.server_clients import PACKET_LINES_PER_CLIENT, event_lines
+
+    def packet(client_id: int, is_text: bool, size: int) -> ServerEvent:
+        return ServerEvent(K.PACKET, 0.0, client_id, "127.0.0.1:1", "", (), is_text, size)
+
+    many = PACKET_LINES_PER_CLIENT + 1
+    events = (
+        [ServerEvent(K.CONNECTED, 0.0, client_id=1, remote_address="127.0.0.1:1")]
+        + [packet(1, True, 5)] * many
+        + [packet(2, False, 3)] * PACKET_LINES_PER_CLIENT
+        + [packet(1, False, 7)]
+        + [ServerEvent(K.CLOSE_REQUESTED, 0.0, client_id=1, code=1000)]
+        + [packet(2, True, 1)]
+        + [ServerEvent(K.DISCONNECTED, 0.0, client_id=1, code=1000, clean=True)]
+    )
+    lines = [(client_id, gone, text.split("  ", 1)[1]) for client_id, gone, text in event_lines(events)]
+    assert lines == [
+        (1, False, "#1 connected from 127.0.0.1:1, no protocol"),
+        (1, False, f"#1 {many + 1:,} packets: {many:,} text, 1 binary, {many * 5 + 7:,} B"),
+        *[(2, False, "#2 packet binary 3 B")] * PACKET_LINES_PER_CLIENT,
+        (1, False, "#1 close requested: 1000"),
+        (2, False, "#2 packet text 1 B"),
+        (1, True, "#1 disconnected, clean (1000)"),
+    ]
+
+
+def test_an_idle_server_wakes_the_panel_instead_of_polling(qtbot, window, ws_clients):
+    driver = window.server_driver
+    qtbot.waitUntil(lambda: "listening on" in server_log(window), timeout=WAIT_MS)
+    drain_timer = driver.findChild(QTimer, "serverDrainTimer")
+    refresh_timer = driver.findChild(QTimer, "serverRefreshTimer")
+    qtbot.waitUntil(lambda: not drain_timer.isActive() and not refresh_timer.isActive(), timeout=WAIT_MS)
+    # Quiet: nothing ticks.  A client connecting wakes the driver at once.
+    client = ws_clients(driver.url)
+    qtbot.waitUntil(lambda: "connected from" in server_log(window), timeout=WAIT_MS)
+    client.send("hello")
+    assert client.recv(timeout=WAIT_S) == "hello"
+    qtbot.waitUntil(lambda: "packet text 5 B" in server_log(window), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not drain_timer.isActive() and not refresh_timer.isActive(), timeout=WAIT_MS)

@@ -68,15 +68,21 @@ from wsconsole.ui.options_panel import ConnectOptionsForm
 from wsconsole.ui.sequence_panel import SequencePanel
 from wsconsole.ui.traffic_chart import TrafficPanel
 
-COUNTERS_REFRESH_MS = 100
-"""The counters are refreshed at most this often during a flood."""
+COUNTERS_REFRESH_MS = 250
+"""The counters are refreshed at most this often during a flood (as the
+server's client table is): each refresh may lay out and repaint the status
+bar, time the echo of a packet in flight waits for."""
 
-LOG_REPAINT_INTERVAL_MS = 16
-"""New log rows reach the screen at most this often (about 60 times a second).
+LOG_REPAINT_INTERVAL_MS = 50
+"""New log rows reach the screen at most this often (20 times a second).
 
-Painting the visible rows takes several milliseconds; painted on every
-insert, the paint that shows a sent packet delayed the handling of its echo,
-which had already arrived (issue 6's latency with the window shown)."""
+Painting the visible rows takes 10-15 ms of CPU (bench/probe_log_paint.py:
+about 700 data() calls and Qt's text drawing); painted on every insert, the
+paint that shows a sent packet delayed the handling of its echo, which had
+already arrived (issue 6's latency with the window shown).  At 16 ms the
+GUI thread painted most of the time while packets flowed; at 50 ms a paint
+delays fewer round trips (the median fell from 1.7-4.9 ms to 1.4-1.5 ms in
+back-to-back runs on a busy machine)."""
 
 CONFIRM_CLEAR_ENTRIES = 1000
 """Clearing a log longer than this asks first."""
@@ -666,13 +672,17 @@ class ConnectionTab(QWidget):
     def _on_rows_inserted(self) -> None:
         # The model has the rows at once; the screen gets them with the next
         # paced repaint, together with whatever else arrives until then.
+        # The whole view waits, its scroll bars too: each new row changes
+        # their range, and a scroll bar repainted on its own repainted the
+        # window's widgets behind it, once per round trip (latency bench:
+        # 315 window paints for 300 echoes; 36 with the view held).
         if not self._repaint_timer.isActive():
-            self.log_view.viewport().setUpdatesEnabled(False)
+            self.log_view.setUpdatesEnabled(False)
             self._repaint_timer.start()
         self._schedule_counters()
 
     def _show_new_rows(self) -> None:
-        self.log_view.viewport().setUpdatesEnabled(True)  # repaints once
+        self.log_view.setUpdatesEnabled(True)  # repaints once
         if self._follow_log and not self._paused:
             self.log_view.scrollToBottom()
 

@@ -21,6 +21,7 @@ IDLE_INTERVAL_MS.
 
 from __future__ import annotations
 
+import sys
 import time
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
@@ -68,6 +69,17 @@ TICK_BUDGET_S = 0.008
 WAKEUP_SOCKET_ATTRIBUTE = "wakeup_socket"
 """The peer attribute the driver looks for (see the module docstring)."""
 
+GIL_SWITCH_INTERVAL_S = 0.0005
+"""The longest the GUI thread waits for the GIL while another thread runs
+Python (``sys.setswitchinterval``; Python's default is 5 ms).
+
+During a flood the peer's reader thread parses frames in websocket-client's
+Python without pause, and a repaint of the log makes about 700 ``data()``
+calls, each taking the GIL back: with 5 ms waits a 15 ms repaint took up to
+210 ms.  At 0.5 ms the worst repaint was 113-117 ms and the worst stall of a
+10 ms timer 131-148 ms instead of 223-230 ms (an event-by-event timing of
+benchmark 2, back to back), the flood itself no slower."""
+
 
 class PeerDriver(QObject):
     """Owns a WebSocketPeer and the QTimer that polls it.
@@ -99,6 +111,10 @@ class PeerDriver(QObject):
 
     def __init__(self, peer: WebSocketPeer | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
+            # Process-wide, and only ever lowered: the GUI thread is the one
+            # that must not wait for the reader threads.
+            sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         self.peer = peer if peer is not None else WebSocketPeer()
         self._pending: list = []  # events held back behind packets not yet taken
         self._timer = QTimer(self)

@@ -40,6 +40,65 @@ MAX_CLIENT_LOG_LINES = 2000
 ID_COLUMN, ADDRESS_COLUMN, PROTOCOL_COLUMN, SINCE_COLUMN, RECEIVED_COLUMN, SENT_COLUMN = range(6)
 
 
+PACKET_LINES_PER_CLIENT = 3
+"""Packets from one client in a row of packets shown a line each; more are
+summed up in one line, so a flood costs the window a line per client per
+batch, not one per packet."""
+
+EventLine = tuple[int | None, bool, str]
+"""A line of the server's log: the client it is about (``None``: the
+server's own), whether the client has gone with it, and the text."""
+
+
+def event_lines(events: list[ServerEvent]) -> list[EventLine]:
+    """Formats a batch of server events, oldest first, into log lines.
+
+    Every event is a line of its own, but packets: each run of PACKET
+    events (between two other events) gives, per client, a line per packet
+    if it sent at most PACKET_LINES_PER_CLIENT of them, else one line that
+    sums them up (``#3 1,234 packets: 1,234 text, 0 binary, 123,400 B``),
+    stamped with the time of the first.  GUI thread or any.
+    """
+    lines: list[EventLine] = []
+    run: dict[int | None, list] = {}  # client id -> [first events, count, text count, bytes]
+    packet_kind = ServerEventKind.PACKET
+    disconnected = ServerEventKind.DISCONNECTED
+    keep = PACKET_LINES_PER_CLIENT
+
+    def flush() -> None:
+        for client_id, (first, count, texts, size) in run.items():
+            if count <= keep:
+                lines.extend((client_id, False, f"{format_time(e.time_s)}  {e.describe()}") for e in first)
+            else:
+                lines.append((
+                    client_id,
+                    False,
+                    f"{format_time(first[0].time_s)}  #{client_id} {count:,} packets: "
+                    f"{texts:,} text, {count - texts:,} binary, {size:,} B",
+                ))
+        run.clear()
+
+    for event in events:
+        if event.kind is packet_kind:
+            totals = run.get(event.client_id)
+            if totals is None:
+                run[event.client_id] = [[event], 1, 1 if event.is_text else 0, event.size]
+                continue
+            totals[1] += 1
+            if event.is_text:
+                totals[2] += 1
+            totals[3] += event.size
+            if totals[1] <= keep:
+                totals[0].append(event)
+            continue
+        if run:
+            flush()
+        lines.append((event.client_id, event.kind is disconnected, f"{format_time(event.time_s)}  {event.describe()}"))
+    if run:
+        flush()
+    return lines
+
+
 def _traffic(packets: int, size_bytes: int) -> str:
     return f"{packets:,} · {format_size(size_bytes)}"
 
@@ -294,29 +353,30 @@ class ClientPage(QWidget):
         for widget in (self.send_button, self.sized_button, self.ping_button, self.invalid_button, self.drop_button):
             widget.setEnabled(enabled)
 
-    def add_events(self, events: list[ServerEvent], lines: list[str] | None = None) -> None:
+    def add_events(self, events: list[ServerEvent]) -> None:
         """Files each client's events in its own log; shows the selected one's.
 
         Args:
             events: A batch of server events, oldest first.
-            lines: The events as already formatted for the server log, one
-                per event; ``None`` to format them here.
         """
-        if lines is None:
-            lines = [f"{format_time(e.time_s)}  {e.describe()}" for e in events]
+        self.add_lines(event_lines(events))
+
+    def add_lines(self, lines: list[EventLine]) -> None:
+        """Files lines made by :func:`event_lines` in their clients' logs."""
         shown = []
-        for event, line in zip(events, lines):
-            if event.client_id is None:
+        logs = self._logs
+        for client_id, gone, line in lines:
+            if client_id is None:
                 continue
-            log = self._logs.get(event.client_id)
+            log = logs.get(client_id)
             if log is None:
-                log = self._logs[event.client_id] = deque(maxlen=MAX_CLIENT_LOG_LINES)
+                log = logs[client_id] = deque(maxlen=MAX_CLIENT_LOG_LINES)
             log.append(line)
-            if event.client_id == self._shown_id:
+            if client_id == self._shown_id:
                 shown.append(line)
-            if event.kind is ServerEventKind.DISCONNECTED:
+            if gone:
                 # Its row goes too; a page showing it keeps the lines.
-                del self._logs[event.client_id]
+                del logs[client_id]
         if shown:
             self.log_view.appendPlainText("\n".join(shown))
 

@@ -1,31 +1,100 @@
 """The Qt driver of the embedded EchoServer.
 
 The server runs on its own thread and reports events through a callback;
-the callback only appends to a deque (no Qt object is touched off the GUI
-thread), and a QTimer here drains it in bounded batches and emits signals.
-The same timer takes a snapshot of the connected clients (their packet and
-byte counters) every CLIENTS_REFRESH_MS, so a flood of packets costs the
-window one table update per refresh, never one per packet.
+the callback only appends to a deque and, when the GUI has not been told
+yet, writes one byte to a wake-up socket pair (no Qt object is touched off
+the GUI thread).  A QSocketNotifier on the other end starts a single-shot
+timer that drains the deque in bounded batches, at most once every
+DRAIN_INTERVAL_MS, and emits signals; an idle server costs the GUI nothing.
+After a batch the connected clients' counters are snapshot, at most every
+CLIENTS_REFRESH_MS, so a flood of packets costs the window one table update
+per refresh, never one per packet.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import socket
 import time
 from collections import deque
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 from wsconsole.errors import InvalidCloseError, ServerError
 from wsconsole.server import ClientInfo, EchoServer, ServerConfig, ServerEvent, ServerEventKind, TlsFiles
 
 DEFAULT_PORT = 9080
 DRAIN_INTERVAL_MS = 50
-MAX_EVENTS_PER_TICK = 5000
+"""The shortest time between two batches: a flood is taken in batches, while
+the first event after a quiet spell is handled at once."""
+BACKLOG_INTERVAL_MS = 5
+"""The wait before the next batch when a batch left events behind, so that
+the GUI's own events get in between."""
+MAX_EVENTS_PER_TICK = 4_000
+"""The most events one batch takes (the panel sums up packets, so a batch
+costs well under a microsecond per packet)."""
 CLIENTS_REFRESH_MS = 250
-"""How often the client list's counters are refreshed while the server runs."""
+"""How often the client list's counters are refreshed while events come."""
+
+
+class _Wakeup:
+    """A socket pair through which the server thread wakes the GUI thread.
+
+    At most one byte is in flight: the server thread writes only when no
+    wake-up is pending since the last :meth:`rearm`, so a flood costs one
+    write per batch, not one per event.  ``socket.socketpair()`` works on
+    Windows too (Python emulates it over loopback TCP).
+    """
+
+    def __init__(self) -> None:
+        self.read_socket, self._write_socket = socket.socketpair()
+        self.read_socket.setblocking(False)
+        self._write_socket.setblocking(False)
+        self._pending = False
+
+    def wake(self) -> None:
+        """Any thread: makes ``read_socket`` readable unless a wake-up is pending."""
+        if self._pending:
+            return
+        self._pending = True
+        try:
+            self._write_socket.send(b"\0")
+        except OSError:
+            pass  # closed by close(); a full buffer cannot happen with one byte in flight
+
+    def empty(self) -> None:
+        """GUI thread: reads what is in ``read_socket`` (still pending)."""
+        try:
+            while self.read_socket.recv(4096):
+                pass
+        except OSError:  # BlockingIOError once empty
+            pass
+
+    def rearm(self) -> None:
+        """GUI thread, before taking events: the next event wakes again."""
+        self._pending = False
+
+    def close(self) -> None:
+        self.read_socket.close()
+        self._write_socket.close()
+
+
+class _Inbox(deque):
+    """The server thread's queue to the driver; each append wakes ``wakeup`` if set.
+
+    A plain Python object, so that the server thread, which calls
+    :meth:`append` for every event, never touches the driver (a QObject).
+    """
+
+    wakeup: _Wakeup | None = None
+
+    def append(self, event: ServerEvent) -> None:
+        super().append(event)
+        wakeup = self.wakeup
+        if wakeup is not None:
+            wakeup.wake()
 
 
 class ServerDriver(QObject):
@@ -38,8 +107,9 @@ class ServerDriver(QObject):
         events_received(list): a batch of ServerEvent, oldest first.
         client_connected(ServerEvent), client_disconnected(ServerEvent).
         clients_refreshed(list): a snapshot of the connected clients
-            (ClientInfo, ordered by id), after connects and disconnects and
-            every CLIENTS_REFRESH_MS while running.
+            (ClientInfo, ordered by id), at start, after connects and
+            disconnects, and at most every CLIENTS_REFRESH_MS while other
+            events come (the counters change only with them).
         running_changed(bool): started or stopped.
         problem_occurred(str): an action could not even be asked of the
             server (not running, invalid close); nothing was sent.
@@ -59,12 +129,19 @@ class ServerDriver(QObject):
         self.config = ServerConfig()
         self.ca_path: Path | None = None
         """The CA that verifies the generated certificate, while TLS uses it."""
-        self._inbox: deque[ServerEvent] = deque()
+        self._inbox = _Inbox()
+        self._wakeup: _Wakeup | None = None
+        self._notifier: QSocketNotifier | None = None
+        self._last_drain_s = float("-inf")
         self._last_refresh_s = 0.0
         self._timer = QTimer(self)
         self._timer.setObjectName("serverDrainTimer")
-        self._timer.setInterval(DRAIN_INTERVAL_MS)
+        self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._drain)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setObjectName("serverRefreshTimer")
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.timeout.connect(self._refresh_clients)
 
     @property
     def is_running(self) -> bool:
@@ -91,13 +168,18 @@ class ServerDriver(QObject):
         """
         if self.is_running:
             return
+        self._watch_wakeups()
         try:
-            self._start_on(port)
+            try:
+                self._start_on(port)
+            except ServerError:
+                if not fallback_to_free_port or port == 0:
+                    raise
+                self._start_on(0)
         except ServerError:
-            if not fallback_to_free_port or port == 0:
-                raise
-            self._start_on(0)
-        self._timer.start()
+            self._drain_all()  # what a failed start reported
+            self._unwatch_wakeups()
+            raise
         self.running_changed.emit(True)
         self._refresh_clients()
 
@@ -106,14 +188,41 @@ class ServerDriver(QObject):
         server.start()
         self.server = server
 
+    def _watch_wakeups(self) -> None:
+        self._wakeup = self._inbox.wakeup = _Wakeup()
+        self._notifier = QSocketNotifier(self._wakeup.read_socket.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.setObjectName("serverWakeupNotifier")
+        self._notifier.activated.connect(self._on_wake)
+
+    def _unwatch_wakeups(self) -> None:
+        """Once the server thread has ended: nothing can wake us any more."""
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+            self._notifier.deleteLater()
+            self._notifier = None
+        if self._wakeup is not None:
+            self._inbox.wakeup = None
+            self._wakeup.close()
+            self._wakeup = None
+
+    def _on_wake(self) -> None:
+        if self._wakeup is not None:
+            self._wakeup.empty()
+        if self._timer.isActive():
+            return  # a batch is due anyway
+        wait_s = self._last_drain_s + DRAIN_INTERVAL_MS / 1000 - time.monotonic()
+        self._timer.start(round(max(0.0, wait_s) * 1000))
+
     def stop(self) -> None:
         """Stops the server; clients get close 1001.  Remaining events are still delivered."""
         if self.server is None:
             return
         server, self.server = self.server, None
         server.stop()
-        self._drain()
+        self._unwatch_wakeups()
         self._timer.stop()
+        self._refresh_timer.stop()
+        self._drain_all()
         self.running_changed.emit(False)
         self.clients_refreshed.emit([])
 
@@ -192,25 +301,46 @@ class ServerDriver(QObject):
 
     # -- the timer ------------------------------------------------------------
 
-    def _drain(self) -> None:
-        batch = []
+    def _drain_all(self) -> None:
+        while self._inbox:
+            self._drain(refresh=False)
+
+    def _drain(self, refresh: bool = True) -> None:
+        """Takes one batch of events and emits it."""
+        self._last_drain_s = time.monotonic()
+        if self._wakeup is not None:
+            self._wakeup.rearm()  # before taking: an event from now on wakes us again
         inbox = self._inbox
-        while inbox and len(batch) < MAX_EVENTS_PER_TICK:
-            batch.append(inbox.popleft())
+        count = min(len(inbox), MAX_EVENTS_PER_TICK)
+        popleft = inbox.popleft
+        batch = [popleft() for _ in range(count)]
+        if inbox and self._wakeup is not None:
+            self._timer.start(BACKLOG_INTERVAL_MS)
+        if not batch:
+            return
         membership_changed = False
+        packet = ServerEventKind.PACKET
         for event in batch:
-            if event.kind is ServerEventKind.CONNECTED:
+            kind = event.kind
+            if kind is packet:
+                continue
+            if kind is ServerEventKind.CONNECTED:
                 membership_changed = True
                 self.client_connected.emit(event)
-            elif event.kind is ServerEventKind.DISCONNECTED:
+            elif kind is ServerEventKind.DISCONNECTED:
                 membership_changed = True
                 self.client_disconnected.emit(event)
-        if batch:
-            self.events_received.emit(batch)
-        now_s = time.monotonic()
-        if membership_changed or now_s - self._last_refresh_s >= CLIENTS_REFRESH_MS / 1000:
+        self.events_received.emit(batch)
+        if not refresh or not self.is_running:
+            return
+        due_s = self._last_refresh_s + CLIENTS_REFRESH_MS / 1000 - time.monotonic()
+        if membership_changed or due_s <= 0:
             self._refresh_clients()
+        elif not self._refresh_timer.isActive():
+            # The counters of the last packets of a burst show too.
+            self._refresh_timer.start(max(1, round(due_s * 1000)))
 
     def _refresh_clients(self) -> None:
+        self._refresh_timer.stop()
         self._last_refresh_s = time.monotonic()
         self.clients_refreshed.emit(self.clients())

@@ -45,6 +45,7 @@ from wsconsole.ui.server_clients import (
     SINCE_COLUMN,
     ClientPage,
     ClientsModel,
+    event_lines,
 )
 from wsconsole.ui.server_config import FaultsPage, HandshakePage, ModePage
 from wsconsole.ui.server_driver import ServerDriver
@@ -318,10 +319,11 @@ class ServerPanel(QWidget):
             self.status_label.setStyleSheet("color: #8a8f98; font-weight: bold;")
 
     def add_events(self, events: list[ServerEvent]) -> None:
-        """Appends a batch of server events to the log and to each client's own log."""
-        lines = [f"{format_time(e.time_s)}  {e.describe()}" for e in events]
-        self.events_view.appendPlainText("\n".join(lines))
-        self.client_page.add_events(events, lines)
+        """Appends a batch of server events to the log and to each client's own
+        log, packet floods summed up per client (see :func:`event_lines`)."""
+        lines = event_lines(events)
+        self.events_view.appendPlainText("\n".join(line for _, _, line in lines))
+        self.client_page.add_lines(lines)
 
     def show_clients(self, snapshot: list[ClientInfo]) -> None:
         """Shows a snapshot of the connected clients (ordered by id)."""

@@ -1,0 +1,85 @@
+"""Paint-time probe of the log view: CPU time of the GUI thread per repaint.
+
+    .venv/bin/python bench/probe_log_paint.py [--profile] [--no-elide] [--fixed] [--nogrid]
+
+``--profile`` adds cProfile's figures; the others try view settings (no
+text eliding; fixed 20-pixel rows; no grid and no word wrap, as the
+window's log view has).
+
+A shown QTableView (1000 x 600, offscreen) on LogTableModel over a log of
+100,000 received text packets, scrolled to the bottom as during a flood;
+each repaint is forced with ``viewport().repaint()`` and timed with
+``time.thread_time()`` (this thread's CPU time, so other processes on a
+busy machine do not count), with the number of ``data()`` calls.  Not in
+``make bench``: a probe to find where a repaint's time goes.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication, QTableView  # noqa: E402
+
+from wsconsole.log import Direction, MessageLog, packet_entry  # noqa: E402
+from wsconsole.ui.log_model import LogTableModel  # noqa: E402
+
+ROWS = 100_000
+REPAINTS = 200
+
+
+def main(profile: bool) -> None:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    log = MessageLog()
+    log.extend(packet_entry(Direction.RECEIVED, f"packet {i} " + "x" * 90) for i in range(ROWS))
+    model = LogTableModel(log)
+    calls = [0]
+    data = model.data
+
+    def counted(index, role=0):
+        calls[0] += 1
+        return data(index, role)
+
+    model.data = counted  # an instance attribute: what PySide's virtual call finds
+    view = QTableView()
+    view.setModel(model)
+    view.verticalHeader().hide()
+    if "--no-elide" in sys.argv:
+        from PySide6.QtCore import Qt
+        view.setTextElideMode(Qt.TextElideMode.ElideNone)
+    if "--fixed" in sys.argv:
+        from PySide6.QtWidgets import QHeaderView
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        view.verticalHeader().setDefaultSectionSize(20)
+    if "--nogrid" in sys.argv:
+        view.setShowGrid(False)
+        view.setWordWrap(False)
+    view.resize(1000, 600)
+    view.show()
+    view.scrollToBottom()
+    app.processEvents()
+    times = []
+    profiler = cProfile.Profile() if profile else None
+    for _ in range(REPAINTS):
+        calls[0] = 0
+        if profiler:
+            profiler.enable()
+        start = time.thread_time()
+        view.viewport().repaint()
+        times.append(time.thread_time() - start)
+        if profiler:
+            profiler.disable()
+    print(f"repaint: median {statistics.median(times) * 1000:.2f} ms CPU, "
+          f"max {max(times) * 1000:.2f} ms, {calls[0]} data() calls each")
+    if profiler:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
+
+
+if __name__ == "__main__":
+    main("--profile" in sys.argv)
