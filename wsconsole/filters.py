@@ -27,6 +27,7 @@ left out while the others still apply.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from bisect import bisect_left, bisect_right
@@ -118,10 +119,19 @@ class FilterResult:
 # -- checking --------------------------------------------------------------------
 
 
+def _compile(pattern: str | bytes, flags: int) -> re.Pattern:
+    # sre warns (FutureWarning) about patterns such as "[[" whose meaning a
+    # later Python may change; today they compile and match, and a warning
+    # printed to stderr helps nobody in a window, so it is silenced here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return re.compile(pattern, flags)
+
+
 def compile_regex(pattern: str, match_case: bool = False) -> re.Pattern[str] | FilterProblem:
     """Compiles ``pattern``, or says where and why it is not a valid regular expression."""
     try:
-        return re.compile(pattern, 0 if match_case else re.IGNORECASE)
+        return _compile(pattern, 0 if match_case else re.IGNORECASE)
     except re.error as exc:
         return FilterProblem("regex", exc.msg, exc.pos)
     except (OverflowError, RecursionError, ValueError) as exc:
@@ -131,7 +141,7 @@ def compile_regex(pattern: str, match_case: bool = False) -> re.Pattern[str] | F
 
 def _bytes_regex(pattern: str, match_case: bool) -> re.Pattern[bytes] | None:
     try:
-        return re.compile(pattern.encode("utf-8", "surrogatepass"), 0 if match_case else re.IGNORECASE)
+        return _compile(pattern.encode("utf-8", "surrogatepass"), 0 if match_case else re.IGNORECASE)
     except (re.error, OverflowError, RecursionError, ValueError, UnicodeError):
         return None  # e.g. a pattern using \N{...}; binary payloads then never match
 

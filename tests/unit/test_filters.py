@@ -336,3 +336,11 @@ def test_search_block_must_be_positive() -> None:
     for bad in (0, -1, True, 2.5):
         with pytest.raises(ValueError, match="search_block"):
             MessageLog(search_block=bad)
+
+
+def test_a_pattern_python_warns_about_compiles_without_a_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert compile_regex("[[a]").search("x[a") is not None
