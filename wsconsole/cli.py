@@ -10,7 +10,11 @@
     wsconsole connect URL [...]     a terminal client (see wsconsole.terminal)
 
 This module imports no Qt; the window's module is imported only when the
-window is asked for.
+window is asked for.  Nor does it import :mod:`wsconsole.server` (and with it
+``websockets`` and asyncio, about 110 ms) until ``serve`` or the window needs
+it: ``wsconsole connect`` builds only its own flags (see :func:`build_parser`).
+The server's names that used to be imported here (``EchoServer``,
+``ServerConfig``...) are still importable from this module, loaded on first use.
 """
 
 from __future__ import annotations
@@ -27,20 +31,27 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from wsconsole import __version__
 from wsconsole.closecodes import sendable_problem
 from wsconsole.errors import InvalidCommandError, InvalidHexError, ServerError
 from wsconsole.payload import parse_hex
-from wsconsole.server import (
-    EchoServer,
-    ServerConfig,
-    ServerEvent,
-    ServerEventKind,
-    ServerMode,
-    TlsFiles,
-)
+
+if TYPE_CHECKING:
+    from wsconsole.server import EchoServer, ServerConfig, ServerEvent
+
+_SERVER_NAMES = frozenset({"EchoServer", "ServerConfig", "ServerEvent", "ServerEventKind", "ServerMode", "TlsFiles"})
+
+
+def __getattr__(name: str) -> Any:
+    """``from wsconsole.cli import ServerConfig`` and the like still work, importing the server then."""
+    if name in _SERVER_NAMES:
+        from wsconsole import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 PROG = "wsconsole"
 DEFAULT_SERVE_PORT = 9080
@@ -65,19 +76,19 @@ class ExitStatus(enum.IntEnum):
 
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
-_KIND_COLOURS = {
-    ServerEventKind.STARTED: "\x1b[32m",  # green
-    ServerEventKind.CONNECTED: "\x1b[32m",  # green
-    ServerEventKind.PACKET: "\x1b[36m",  # cyan
-    ServerEventKind.CLOSE_REQUESTED: "\x1b[33m",  # yellow
-    ServerEventKind.DISCONNECTED: "\x1b[33m",  # yellow
-    ServerEventKind.ERROR: "\x1b[31m",  # red
-    ServerEventKind.STOPPED: "\x1b[35m",  # magenta
-    ServerEventKind.REFUSED: "\x1b[31m",  # red
-    ServerEventKind.LIMIT: "\x1b[91m",  # bright red
-    ServerEventKind.FAULT: "\x1b[95m",  # bright magenta
-    ServerEventKind.SENT: "\x1b[34m",  # blue
-    ServerEventKind.WARNING: "\x1b[1;33m",  # bold yellow
+_KIND_COLOURS = {  # by ServerEventKind value: the server is not imported until serve runs
+    "started": "\x1b[32m",  # green
+    "connected": "\x1b[32m",  # green
+    "packet": "\x1b[36m",  # cyan
+    "close_requested": "\x1b[33m",  # yellow
+    "disconnected": "\x1b[33m",  # yellow
+    "error": "\x1b[31m",  # red
+    "stopped": "\x1b[35m",  # magenta
+    "refused": "\x1b[31m",  # red
+    "limit": "\x1b[91m",  # bright red
+    "fault": "\x1b[95m",  # bright magenta
+    "sent": "\x1b[34m",  # blue
+    "warning": "\x1b[1;33m",  # bold yellow
 }
 
 
@@ -120,7 +131,7 @@ def format_event(event: ServerEvent, colour: bool) -> str:
     text = event.describe()
     if not colour:
         return f"{stamp} {text}"
-    return f"{_DIM}{stamp}{_RESET} {_KIND_COLOURS.get(event.kind, '')}{text}{_RESET}"
+    return f"{_DIM}{stamp}{_RESET} {_KIND_COLOURS.get(event.kind.value, '')}{text}{_RESET}"
 
 
 # -- arguments ------------------------------------------------------------------
@@ -174,6 +185,8 @@ def _close_code(text: str) -> int:
 
 
 def _http_status(text: str) -> int:
+    from wsconsole.server import ServerConfig
+
     try:
         value = int(text, 10)
         ServerConfig(refuse_status=value)
@@ -217,8 +230,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ExitStatus.USAGE, f"{PROG}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Returns the argument parser; ``prog`` is always ``wsconsole``."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Returns the argument parser; ``prog`` is always ``wsconsole``.
+
+    Args:
+        command: The subcommand about to be parsed, if known: only it gets
+            its flags, so ``connect`` never imports the server (``serve``'s
+            flags need its ServerConfig) and ``serve`` never imports the
+            client.  None builds every subcommand's flags.
+    """
     parser = _Parser(
         prog=PROG,
         description="A WebSocket debugging console with an embedded echo server.",
@@ -246,17 +266,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a subprotocol to accept; repeat for more, most preferred first",
     )
-    _add_serve_bench_arguments(serve)
-
-    from wsconsole import terminal  # here: terminal imports this module
+    if command in (None, "serve"):
+        _add_serve_bench_arguments(serve)
 
     connect = commands.add_parser("connect", help="a terminal WebSocket client, for shells and scripts")
-    terminal.add_arguments(connect)
+    if command in (None, "connect"):
+        from wsconsole import terminal  # here: terminal imports this module
+
+        terminal.add_arguments(connect)
     return parser
 
 
 def _add_serve_bench_arguments(serve: argparse.ArgumentParser) -> None:
     """The flags of ``serve`` that set its ServerConfig (issue 5)."""
+    from wsconsole.server import ServerConfig, ServerMode  # here: connect never loads the server
+
     _DEFAULTS = ServerConfig()
     serve.add_argument(
         "--require-protocol",
@@ -365,6 +389,8 @@ def serve_config(args: argparse.Namespace) -> ServerConfig:
     Raises:
         ValueError: The flags do not make a valid configuration.
     """
+    from wsconsole.server import ServerConfig, ServerMode
+
     mode = ServerMode(args.mode) if args.mode else ServerMode.ECHO
     reply: str | bytes = ""
     if args.reply is not None or args.reply_hex is not None:
@@ -613,6 +639,8 @@ def run_serve(
         commands: Where to read commands from, one per line (see
             :data:`COMMANDS_HELP`), on a daemon thread; ``None`` for none.
     """
+    from wsconsole.server import EchoServer, ServerEventKind
+
     stream = sys.stdout if out is None else out
     if json_output:
         colour = False
@@ -719,6 +747,8 @@ def run_serve_command(parser: argparse.ArgumentParser, args: argparse.Namespace)
         return ExitStatus.USAGE
     ca_path = None
     if args.cert is not None:
+        from wsconsole.server import TlsFiles
+
         config = dataclasses.replace(config, tls=TlsFiles(args.cert, args.key))
     elif args.tls:
         # Imported here: cryptography takes a while to load, and only --tls needs it.
@@ -750,7 +780,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ``sys.argv[1:]``.
     """
     args_list = _normalise(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    # Only the subcommand asked for gets its flags built (and their imports made).
+    parser = build_parser(args_list[0] if args_list and args_list[0] in _COMMANDS else None)
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:

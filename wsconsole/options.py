@@ -26,6 +26,18 @@ PROXY_SCHEMES = ("http", "socks5", "socks5h")
 proxy resolves the host name; plain ``socks5`` does too, as most clients of
 a debugging proxy expect the name to reach it)."""
 
+DEFAULT_MAX_PACKET_BYTES = 64 * 1024 * 1024
+"""Largest incoming packet a connection accepts unless told otherwise: 64 MiB.
+
+Without a limit a server could make the peer hold a whole 4 GiB message in
+memory (the reader assembles each message before queueing it).  64 MiB is
+what the composer caps files at, so whatever the console sends, an echo of
+it still fits; it is far above what real applications exchange in one
+message, and low enough that a runaway message fails with 1009 instead of
+exhausting memory.  ``max_packet_bytes=None`` (0 in the form, in
+``wsconsole connect --max-size`` and in saved profiles) asks for no limit.
+"""
+
 # RFC 9110 section 5.6.2: token = 1*tchar.
 _TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
@@ -141,8 +153,9 @@ class ConnectOptions:
         timeout_s: Bound on DNS, TCP connect, proxy, TLS and the HTTP handshake together, seconds.
         close_timeout_s: How long to wait for the peer's close frame after
             ours before dropping TCP (close code -1), seconds; None for the peer's own.
-        max_packet_bytes: Largest incoming packet accepted; a larger one
-            fails the connection with 1009 (RFC 6455 section 7.4.1).  None: unlimited.
+        max_packet_bytes: Largest incoming packet accepted, bytes; a larger
+            one fails the connection with 1009 (RFC 6455 section 7.4.1).
+            :data:`DEFAULT_MAX_PACKET_BYTES` (64 MiB) by default; None: no limit.
     """
 
     headers: list[tuple[str, str]] = field(default_factory=list)
@@ -160,7 +173,7 @@ class ConnectOptions:
     use_env_proxy: bool = False
     timeout_s: float = 10.0
     close_timeout_s: float | None = None
-    max_packet_bytes: int | None = None
+    max_packet_bytes: int | None = DEFAULT_MAX_PACKET_BYTES
 
     # -- helpers ------------------------------------------------------------
 
@@ -312,7 +325,12 @@ class ConnectOptions:
     # -- persistence ----------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe dict (lists, not tuples) that :meth:`from_dict` reads back."""
+        """A JSON-safe dict (lists, not tuples) that :meth:`from_dict` reads back.
+
+        No packet limit is written as ``max_packet_bytes: 0``: ``null`` is
+        what versions whose default was "no limit" wrote for the default,
+        so it reads back as :data:`DEFAULT_MAX_PACKET_BYTES`.
+        """
         data: dict[str, Any] = {}
         for spec in dataclasses.fields(self):
             value = getattr(self, spec.name)
@@ -322,6 +340,8 @@ class ConnectOptions:
                 value = list(value)
             elif isinstance(value, list):
                 value = list(value)
+            elif spec.name == "max_packet_bytes" and value is None:
+                value = 0  # no limit; see the docstring
             data[spec.name] = value
         return data
 
@@ -331,6 +351,11 @@ class ConnectOptions:
 
         Unknown keys are ignored (profiles from a newer version still load);
         a value of the wrong type is reported and left at its default.
+        ``max_packet_bytes``: 0 is no limit; ``null`` or a missing key is the
+        default (:data:`DEFAULT_MAX_PACKET_BYTES`): older versions wrote
+        ``null`` for their default, no limit, whether or not anyone chose
+        it, and a profile saved before there was a default should not keep
+        a server able to exhaust memory.
 
         Returns:
             ``(options, problems)``: problems per field, as in :meth:`validate`
@@ -388,10 +413,12 @@ class ConnectOptions:
                 else:
                     bad(name, "null or a number" if optional else "a number")
             elif name == "max_packet_bytes":
-                if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-                    options.max_packet_bytes = value
+                if value is None:
+                    options.max_packet_bytes = DEFAULT_MAX_PACKET_BYTES
+                elif isinstance(value, int) and not isinstance(value, bool):
+                    options.max_packet_bytes = value or None
                 else:
-                    bad(name, "null or a whole number")
+                    bad(name, "null or a whole number (0 for no limit)")
             # anything else: a key from another version, ignored
         return options, problems
 

@@ -110,6 +110,10 @@ class Closed:
         clean: True iff the closing handshake completed (close frames both ways).
         sent_code: The code we sent, or None if we sent no close frame.
         time_s: When it ended, epoch seconds.
+        failure: Why we failed the connection (RFC 6455 section 7.1.7: a
+            message over the limit, a protocol error, invalid UTF-8), None
+            if we did not.  ``code`` is then -1 and ``clean`` False: we sent
+            ``sent_code`` and dropped TCP without reading an answer.
     """
 
     code: int
@@ -118,9 +122,21 @@ class Closed:
     clean: bool
     sent_code: int | None
     time_s: float
+    failure: str | None = None
 
     def describe(self) -> str:
-        """One line for people: code, name, escaped reason, initiator, cleanliness."""
+        """One line for people: code, name, escaped reason, initiator, cleanliness.
+
+        A connection we failed says so, with the code we sent and why,
+        instead of "-1 (no close frame) ... unclean", which reads as if the
+        peer had vanished.
+        """
+        if self.failure is not None:
+            sent = f" with {describe(self.sent_code)}" if self.sent_code is not None else ""
+            return (
+                f"we failed the connection{sent}: {escape_control(self.failure, escape_backslash=True)}; "
+                "TCP closed without waiting for an answer (RFC 6455 section 7.1.7)"
+            )
         text = describe(self.code)
         if self.reason:
             text += f' "{escape_control(self.reason, escape_backslash=True)}"'
@@ -160,7 +176,25 @@ class PingReceived:
     time_s: float
 
 
-PeerEvent = StateChanged | ErrorOccurred | Closed | PongReceived | PingReceived
+@dataclass(frozen=True, slots=True)
+class PingSent:
+    """We sent a ping: from :meth:`WebSocketPeer.ping`, or automatically from :meth:`WebSocketPeer.poll`.
+
+    Reported by the next ``poll()`` either way, so a log shows every ping
+    that went out, not just the pongs that came back.
+
+    Attributes:
+        payload: Its application data (at most 125 bytes).
+        automatic: True for a ping sent every ``ping_interval_s``.
+        time_s: When it was sent, epoch seconds.
+    """
+
+    payload: bytes
+    automatic: bool
+    time_s: float
+
+
+PeerEvent = StateChanged | ErrorOccurred | Closed | PongReceived | PingReceived | PingSent
 """What :meth:`WebSocketPeer.poll` reports, besides the packets it queues."""
 
 MAX_CONTROL_PAYLOAD_BYTES = 125  # RFC 6455 section 5.5
@@ -1018,12 +1052,22 @@ class _Connection:
             )
         return ""
 
-    def _fail(self, code: int, message: str) -> None:
-        """Fails the connection (RFC 6455 section 7.1.7): close frame with ``code``, then drop."""
+    def _fail(self, code: int, why: str) -> None:
+        """Fails the connection (RFC 6455 section 7.1.7): close frame with ``code``, then drop.
+
+        Dropping TCP at once, rather than waiting for the server's answering
+        close frame as a normal close does, is what section 7.1.7 asks: an
+        endpoint failing the connection "MUST NOT continue to attempt to
+        process data (including a responding Close frame)".  It also saves
+        reading the rest of a refused message: the answer to a 1009 sent in
+        the middle of a 100 MB frame comes only after the last byte of it.
+        So the close is reported as ours, with the code sent and ``why``
+        (:attr:`Closed.failure`), never as a peer that vanished.
+        """
         # Send first: once "failed" is in the inbox, poll() may abort() the
         # socket at any moment, and a close frame sent after that is lost.
-        self.send_close(code, b"")
-        self.inbox.append(("failed", time.time(), message, code))
+        sent = self.send_close(code, b"")
+        self.inbox.append(("failed", time.time(), why, code if sent else None))
 
     def _read_frames(self) -> None:
         fragments: list[bytes] = []
@@ -1043,8 +1087,7 @@ class _Connection:
                         self._fail(
                             CloseCode.MESSAGE_TOO_BIG,
                             f"the peer sent a packet of {'at least ' if buffered or opcode == ABNF.OPCODE_CONT else ''}"
-                            f"{buffered + length} bytes, over the {self.max_packet_bytes}-byte limit: "
-                            "failed the connection with 1009 (message too big)",
+                            f"{buffered + length} bytes, over the {self.max_packet_bytes}-byte limit",
                         )
                         return
                 frame = self.ws.recv_frame()
@@ -1441,6 +1484,7 @@ class WebSocketPeer:
         self._selected_protocol = ""
         self._handshake_headers: dict[str, str] = {}
         self._error: str | None = None
+        self._failure: str | None = None  # why we failed the connection, if we did
         self._initiator = Initiator.NONE
         self._connect_deadline = 0.0
         self._close_deadline = 0.0
@@ -1600,6 +1644,7 @@ class WebSocketPeer:
         self._selected_protocol = ""
         self._handshake_headers = {}
         self._error = None
+        self._failure = None
         self._initiator = Initiator.NONE
         self._url = text
         self._pending_pings.clear()
@@ -1642,7 +1687,7 @@ class WebSocketPeer:
             raise SendError(str(exc) or type(exc).__name__) from exc
 
     def ping(self, payload: bytes | str = b"") -> None:
-        """Sends a ping; its pong comes back from :meth:`poll` as :class:`PongReceived` with the RTT.
+        """Sends a ping; the next :meth:`poll` reports it (:class:`PingSent`) and its pong (:class:`PongReceived`, with the RTT).
 
         Args:
             payload: At most 125 bytes (RFC 6455 section 5.5); str is sent as UTF-8.
@@ -1652,6 +1697,9 @@ class WebSocketPeer:
             NotOpenError: (a RuntimeError) the connection is not OPEN.
             SendError: (a RuntimeError) the transport failed; poll() will report the drop.
         """
+        self._send_ping(payload, automatic=False)
+
+    def _send_ping(self, payload: bytes | str, *, automatic: bool) -> None:
         data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
         if len(data) > MAX_CONTROL_PAYLOAD_BYTES:
             raise ValueError(
@@ -1660,6 +1708,7 @@ class WebSocketPeer:
         conn = self._conn
         if self._state != ReadyState.OPEN or conn is None:
             raise NotOpenError(self._state.name)
+        sent_s = time.time()
         sent_at = time.monotonic()
         try:
             conn.ws.send(data, ABNF.OPCODE_PING)
@@ -1668,6 +1717,9 @@ class WebSocketPeer:
             conn.inbox.append(("ended", time.time(), f"the connection failed while sending: {exc}"))
             raise SendError(str(exc) or type(exc).__name__) from exc
         self._pending_pings.append((data, sent_at))
+        # Queued before any pong can be taken from the inbox, so the ping
+        # always comes first among the events.
+        self._events.append(PingSent(data, automatic, sent_s))
 
     def send_text(self, text: str) -> None:
         """Sends ``text`` as a text frame; see :meth:`send`."""
@@ -1770,7 +1822,7 @@ class WebSocketPeer:
         self._auto_ping_count += 1
         try:
             # A payload of its own per ping, so each pong finds its ping.
-            self.ping(f"wsconsole {self._auto_ping_count}")
+            self._send_ping(f"wsconsole {self._auto_ping_count}", automatic=True)
         except (SendError, NotOpenError):
             pass  # the drop is reported by the next poll()
 
@@ -1821,8 +1873,13 @@ class WebSocketPeer:
                 self._close_deadline = time.monotonic() + conn.close_timeout_s
                 self._set_state(ReadyState.CLOSING, now)
         elif kind == "failed":
-            # We failed the connection for a protocol violation: not clean.
-            self._error = message[2]
+            # We failed the connection (RFC 6455 section 7.1.7): not clean,
+            # and reported as such by _finish() through Closed.failure.
+            why, code = message[2], message[3]
+            if code is None:
+                why += " (our own close frame had already gone out)"
+            self._failure = why
+            self._error = f"{why}: failed the connection with {describe(code)}" if code is not None else why
             self._initiator = Initiator.LOCAL
             self._events.append(ErrorOccurred(self._error, now))
             conn.abort()
@@ -1863,7 +1920,7 @@ class WebSocketPeer:
         self._set_state(ReadyState.CLOSED, now)
         if was_open:
             self._events.append(
-                Closed(self._close_code, self._close_reason, initiator, clean, sent_code, now)
+                Closed(self._close_code, self._close_reason, initiator, clean, sent_code, now, self._failure)
             )
 
     # -- sending in fragments -------------------------------------------------

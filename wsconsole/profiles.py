@@ -9,7 +9,9 @@ in the user's config directory (:func:`config_dir`)::
      "reconnect": {...}, "pings": {...}, "save_secrets": false}], "recent_urls": [...]}
 
 A key missing from a profile (``pings`` in files written before it existed)
-reads as its default.
+reads as its default.  So does an options' ``max_packet_bytes`` of ``null``,
+which 0.1 wrote for its default of no limit: such a profile gets the 64 MiB
+default (see :meth:`ConnectOptions.from_dict`); no limit is saved as 0.
 
 - Saving is atomic: a temporary file in the same directory, flushed to disk,
   then renamed over the old one, so a crash leaves the old file or the new

@@ -10,7 +10,8 @@ Output, one line per event:
 
 * ``< text`` received, ``> text`` sent; binary as ``[binary N B] de ad ...``;
   control characters escaped (``\\n``, ``\\x00``) so each packet is one line.
-* ``* ...`` connection events (open, pings, pongs, close).
+* ``* ...`` connection events (open, pings sent, by ``/ping`` or
+  ``--ping-interval``, pings received, pongs, close).
 * ``--raw``: only received payloads on stdout (text as received, binary as
   hex), everything else on stderr.
 * ``--json``: one JSON object per event on stdout, binary payloads in base64.
@@ -37,12 +38,13 @@ from typing import Any, TextIO
 from wsconsole.cli import ExitStatus
 from wsconsole.closecodes import CloseCode, describe
 from wsconsole.errors import InvalidCloseError, InvalidHexError, InvalidOptionsError, InvalidUrlError, WsConsoleError
-from wsconsole.options import ConnectOptions
+from wsconsole.options import DEFAULT_MAX_PACKET_BYTES, ConnectOptions
 from wsconsole.payload import escape_control, parse_hex
 from wsconsole.peer import (
     Closed,
     ErrorOccurred,
     PingReceived,
+    PingSent,
     PongReceived,
     ReadyState,
     StateChanged,
@@ -88,6 +90,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="bound on connecting and the handshake (default: %(default)g)",
     )
     parser.add_argument(
+        "--max-size", type=_byte_count, default=DEFAULT_MAX_PACKET_BYTES, metavar="BYTES",
+        help="largest packet accepted; a bigger one closes with 1009; 0 for no limit "
+        f"(default: {DEFAULT_MAX_PACKET_BYTES} = 64 MiB)",
+    )
+    parser.add_argument(
         "-t", "--text", dest="texts", action="append", default=[], metavar="MSG",
         help="send MSG once connected; repeat for more (before stdin's lines)",
     )
@@ -109,6 +116,16 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}") from None
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be 0 or more")
+    return value
+
+
+def _byte_count(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}: a whole number of bytes") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}: must be 0 (no limit) or more")
     return value
 
 
@@ -134,6 +151,7 @@ def options_from_args(args: argparse.Namespace) -> ConnectOptions:
         client_key=args.key,
         proxy=args.proxy,
         timeout_s=args.timeout,  # 0 is refused by validate(), as a usage error
+        max_packet_bytes=args.max_size or None,
     )
 
 
@@ -310,12 +328,9 @@ class _Session:
                 self.printer.error(f"no ping sent: the connection is {self.peer.ready_state.name}")
                 return
             try:
-                self.peer.ping(payload)
+                self.peer.ping(payload)  # printed from the next poll()'s PingSent, as --ping-interval's are
             except (ValueError, WsConsoleError) as exc:
                 self.printer.error(str(exc))
-                return
-            self.printer.info(f"ping {escape_control(rest)!r} sent" if rest else "ping sent", "ping_sent",
-                              payload_base64=base64.b64encode(payload).decode("ascii"))
         elif command == "close":
             code_text, _, reason = rest.partition(" ")
             try:
@@ -352,6 +367,11 @@ class _Session:
                 self.printer.info(f"pong {escape_control(event.payload.decode('utf-8', 'replace'))!r}{rtt}", "pong",
                                   payload_base64=base64.b64encode(event.payload).decode("ascii"),
                                   rtt_ms=None if event.rtt_s is None else round(event.rtt_s * 1000, 3))
+            elif isinstance(event, PingSent):
+                what = "automatic ping" if event.automatic else "ping"
+                payload = f" {escape_control(event.payload.decode('utf-8', 'replace'))!r}" if event.payload else ""
+                self.printer.info(f"{what}{payload} sent", "ping_sent", automatic=event.automatic,
+                                  payload_base64=base64.b64encode(event.payload).decode("ascii"))
             elif isinstance(event, PingReceived):
                 answered = "answered" if event.answered else "not answered"
                 self.printer.info(f"ping {escape_control(event.payload.decode('utf-8', 'replace'))!r} received, {answered}",
@@ -373,11 +393,16 @@ class _Session:
 
     def closed(self, event: Closed) -> None:
         self.printer.info(f"closed: {event.describe()}", "closed", code=event.code, reason=event.reason,
-                          clean=event.clean, initiator=event.initiator.name.lower(), sent_code=event.sent_code)
+                          clean=event.clean, initiator=event.initiator.name.lower(), sent_code=event.sent_code,
+                          failure=event.failure)
         if event.clean and event.code in CLEAN_CLOSE_CODES:
             self.exit_status = ExitStatus.OK
             return
         self.exit_status = ExitStatus.UNCLEAN_CLOSE
+        if event.failure is not None:
+            # We ended it (1009, 1002, 1007): say so, not "-1 ... unclean".
+            self.printer.stderr_line(f"wsconsole: {event.describe()}")
+            return
         reason = f" {escape_control(event.reason)!r}" if event.reason else ""
         why = f": {self.peer.error}" if self.peer.error else ""
         cleanliness = "clean" if event.clean else "unclean"

@@ -362,3 +362,77 @@ def test_wss_needs_the_ca_or_insecure(monkeypatch, capsys, ws_server, tmp_path: 
     assert status == ExitStatus.OK, err
     assert "< last" in out
     assert "warning: --insecure" in err
+
+
+@pytest.mark.parametrize("limit", [1000, 0], ids=["--max-size 1000", "--max-size 0 (no limit)"])
+def test_max_size_refuses_a_bigger_packet_with_1009_or_takes_it(monkeypatch, capsys, raw_server, limit: int) -> None:
+    def send_1001_bytes(conn):
+        conn.handshake()
+        conn.send_frame(0x2, b"\xee" * 1001)
+        if limit == 0:
+            conn.send_frame(0x8, b"\x03\xe8")  # 1000
+        return conn.read_close_frame()
+
+    server = raw_server(send_1001_bytes)
+    status, out, err = run_main(monkeypatch, capsys, ["connect", server.url, "--max-size", str(limit), "-w", "30"])
+    if limit:
+        assert status == ExitStatus.UNCLEAN_CLOSE
+        assert server.result() == (1009, b"")
+        assert "< [binary" not in out
+        assert err.strip().endswith(
+            "wsconsole: we failed the connection with 1009 MESSAGE_TOO_BIG (message too big): the peer sent a "
+            "packet of 1001 bytes, over the 1000-byte limit; TCP closed without waiting for an answer "
+            "(RFC 6455 section 7.1.7)"
+        ), err
+        assert "-1" not in err
+    else:
+        assert status == ExitStatus.OK, err
+        assert server.result() == (1000, b"")
+        assert f"< [binary 1001 B] {'ee ' * 1000}ee" in out
+
+
+def test_max_size_defaults_to_64_mib_and_refuses_a_negative_size(monkeypatch, capsys) -> None:
+    from wsconsole.cli import build_parser
+    from wsconsole.options import DEFAULT_MAX_PACKET_BYTES
+    from wsconsole.terminal import options_from_args
+
+    args = build_parser().parse_args(["connect", "ws://127.0.0.1:1/"])
+    assert options_from_args(args).max_packet_bytes == DEFAULT_MAX_PACKET_BYTES
+    status, _out, err = run_main(monkeypatch, capsys, ["connect", "ws://127.0.0.1:1/", "--max-size", "-5"])
+    assert status == ExitStatus.USAGE and "must be 0 (no limit) or more" in err
+
+
+def test_every_ping_sent_is_printed_automatic_or_typed(monkeypatch, capsys, raw_server) -> None:
+    def pong_until_an_automatic_ping(conn):
+        conn.handshake()
+        seen = []
+        while b"wsconsole 1" not in seen or b"abc" not in seen:
+            frame = conn.read_frame()
+            if frame is None:
+                return seen
+            _fin, opcode, payload = frame
+            if opcode == 0x9:
+                seen.append(payload)
+                conn.send_frame(0xA, payload)
+        conn.send_frame(0x8, b"\x03\xe8")
+        conn.read_close_frame()
+        return seen
+
+    server = raw_server(pong_until_an_automatic_ping)
+    argv = ["connect", server.url, "--json", "--ping-interval", "0.05", "-w", "30"]
+    status, out, err = run_main(monkeypatch, capsys, argv, "/ping abc\n")
+    assert status == ExitStatus.OK, err
+    events = [json.loads(line) for line in out.splitlines()]
+    sent = [(e["automatic"], base64.b64decode(e["payload_base64"])) for e in events if e["event"] == "ping_sent"]
+    assert (False, b"abc") in sent and (True, b"wsconsole 1") in sent
+    assert len(sent) == len(set(sent))  # each once
+    server_seen = server.result()
+    # What the server got, in order (pings may still go out after it stopped counting).
+    assert [payload for _automatic, payload in sent][: len(server_seen)] == server_seen
+    pongs = [base64.b64decode(e["payload_base64"]) for e in events if e["event"] == "pong"]
+    assert set(pongs) <= {payload for _automatic, payload in sent}
+
+    server = raw_server(pong_until_an_automatic_ping)
+    status, out, err = run_main(monkeypatch, capsys, argv[:2] + argv[3:], "/ping abc\n")
+    assert status == ExitStatus.OK, err
+    assert "* ping 'abc' sent" in out.splitlines() and "* automatic ping 'wsconsole 1' sent" in out.splitlines()

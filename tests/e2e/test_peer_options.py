@@ -25,7 +25,7 @@ from websockets.sync.server import ServerConnection
 from wsconsole.closecodes import CloseCode
 from wsconsole.errors import InvalidOptionsError
 from wsconsole.options import ConnectOptions
-from wsconsole.peer import ErrorOccurred, PingReceived, PongReceived, ReadyState, WebSocketPeer
+from wsconsole.peer import ErrorOccurred, PingReceived, PingSent, PongReceived, ReadyState, WebSocketPeer
 
 if TYPE_CHECKING:
     from conftest import RawConnection  # tests/conftest.py; annotations only
@@ -471,6 +471,10 @@ def test_ping_pong_round_trip(peer, ws_server, poll_until, echo_handler) -> None
     events = poll_until(peer, lambda: peer.median_rtt_s is not None and len(peer._rtts_s) == 2)
     pongs = [e for e in events if isinstance(e, PongReceived)]
     assert [p.payload for p in pongs] == [b"first", b"second"]
+    # Each ping is reported as sent, before its pong.
+    control = [e for e in events if isinstance(e, (PingSent, PongReceived))]
+    assert [(type(e), e.payload) for e in control[:2]] == [(PingSent, b"first"), (PingSent, b"second")]
+    assert not any(e.automatic for e in control[:2])
     assert all(p.rtt_s is not None and p.rtt_s >= 0 for p in pongs)
     assert peer.latest_rtt_s == pongs[-1].rtt_s
     with pytest.raises(ValueError, match="125 bytes"):
@@ -484,6 +488,13 @@ def test_automatic_pings(peer, ws_server, poll_until, echo_handler) -> None:
     events = poll_until(peer, lambda: len(peer._rtts_s) >= 3)
     pongs = [e for e in events if isinstance(e, PongReceived)]
     assert len({p.payload for p in pongs}) == len(pongs)  # one payload per ping
+    # Every automatic ping is reported as sent, once, before the pong that answers it.
+    sent = [e for e in events if isinstance(e, PingSent)]
+    assert all(e.automatic for e in sent)
+    assert [e.payload for e in sent] == [f"wsconsole {n}".encode() for n in range(1, len(sent) + 1)]
+    order = [e.payload for e in events if isinstance(e, (PingSent, PongReceived))]
+    for pong in pongs:
+        assert order.index(pong.payload) < len(order) - 1 - order[::-1].index(pong.payload)
     assert all(p.rtt_s is not None for p in pongs)
     assert peer.median_rtt_s is not None
 

@@ -385,6 +385,12 @@ def test_invalid_utf8_text_fails_the_connection_with_1007(peer, raw_server, poll
     assert closed.clean is False
     assert closed.initiator is Initiator.LOCAL
     assert closed.sent_code == 1007
+    # Said as ours, with the code sent and why, not as "-1 ... unclean".
+    assert closed.failure == "the peer sent invalid UTF-8 in a text packet (byte 4)"
+    assert closed.describe().startswith(
+        "we failed the connection with 1007 INVALID_FRAME_PAYLOAD_DATA (invalid frame payload data): "
+        "the peer sent invalid UTF-8 in a text packet (byte 4); TCP closed without waiting"
+    )
     # The server received our close frame with 1007 before the TCP connection ended.
     assert server.result() == (1007, b"")
 
@@ -499,4 +505,6 @@ def test_protocol_violation_fails_the_connection_with_1002(peer, raw_server, pol
     assert closed.clean is False
     assert closed.initiator is Initiator.LOCAL
     assert closed.sent_code == 1002
+    assert closed.failure == peer.error.removesuffix(": failed the connection with 1002 PROTOCOL_ERROR (protocol error)")
+    assert closed.describe().startswith(f"we failed the connection with 1002 PROTOCOL_ERROR (protocol error): {closed.failure}")
     assert server.result() == (1002, b"")

@@ -11,10 +11,10 @@ import ssl
 import pytest
 import trustme
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QTableView, QTableWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QSpinBox, QTableView, QTableWidget
 
 from wsconsole.log import EntryKind
-from wsconsole.options import ConnectOptions
+from wsconsole.options import DEFAULT_MAX_PACKET_BYTES, ConnectOptions
 from wsconsole.profiles import PingSettings
 from wsconsole.ui.log_model import ENTRY_ROLE
 
@@ -82,6 +82,35 @@ def test_the_form_holds_every_field(qtbot, window, tmp_path) -> None:
     other = ConnectOptions(origin="", bearer_token="t0ken")
     form.set_options(other)
     assert form.options() == other
+
+
+def test_the_packet_limit_defaults_to_64_mib_and_0_is_no_limit(qtbot, window) -> None:
+    form = window.options_form
+    spin = window.findChild(QSpinBox, "maxPacketSpin")
+    assert spin.value() == DEFAULT_MAX_PACKET_BYTES == 64 * 1024 * 1024
+    assert form.options().max_packet_bytes == DEFAULT_MAX_PACKET_BYTES
+    spin.setValue(0)
+    assert spin.text() == "no limit"
+    assert form.options().max_packet_bytes is None and form.problems() == {}
+    form.set_options(ConnectOptions(max_packet_bytes=None))
+    assert spin.value() == 0
+    qtbot.mouseClick(window.findChild(QPushButton, "resetOptionsButton"), Qt.MouseButton.LeftButton)
+    assert spin.value() == DEFAULT_MAX_PACKET_BYTES
+
+
+def test_an_echo_over_the_forms_limit_closes_with_1009_said_as_ours(qtbot, window) -> None:
+    window.findChild(QSpinBox, "maxPacketSpin").setValue(1000)
+    click(qtbot, window, "connectButton")  # the embedded echo server
+    qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=WAIT_MS)
+    window.current_tab.driver.send("x" * 1001)  # echoed back: one byte over the limit
+    qtbot.waitUntil(lambda: state_text(window) == "CLOSED", timeout=WAIT_MS)
+    closes = [e.data for e in entries(window) if e.kind is EntryKind.CLOSE]
+    assert closes == [
+        "we failed the connection with 1009 MESSAGE_TOO_BIG (message too big): the peer sent a packet of 1001 "
+        "bytes, over the 1000-byte limit; TCP closed without waiting for an answer (RFC 6455 section 7.1.7)"
+    ]
+    status = window.findChild(QLabel, "closeStatusLabel")
+    assert status.text().startswith("Last close: we failed the connection with 1009")
 
 
 def test_headers_origin_cookies_and_auth_from_the_form_reach_the_server(qtbot, window, servers) -> None:

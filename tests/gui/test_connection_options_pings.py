@@ -12,7 +12,7 @@ from websockets.sync.server import ServerConnection, serve
 
 from wsconsole.log import Direction, EntryKind
 from wsconsole.peer import MAX_CONTROL_PAYLOAD_BYTES
-from wsconsole.ui.log_model import ENTRY_ROLE
+from wsconsole.ui.log_model import CONTENT_COLUMN, ENTRY_ROLE
 
 WAIT_MS = 10000
 
@@ -119,3 +119,17 @@ def test_the_ping_interval_from_the_options_pings_on_its_own(qtbot, window) -> N
     # Nobody presses Ping: the peer's automatic ping is answered by the echo server.
     qtbot.waitUntil(lambda: rtt.text().startswith("RTT "), timeout=WAIT_MS)
     assert window.driver.peer.ping_interval_s == 0.1
+    # Each automatic ping is an entry of its own, marked automatic, before its pong.
+    model = window.log_model
+    qtbot.waitUntil(lambda: sum(e.kind is EntryKind.PONG for e in entries(window)) >= 2, timeout=WAIT_MS)
+    rows = [
+        (model.entry(r).kind, model.entry(r).direction, model.entry(r).data, model.index(r, CONTENT_COLUMN).data())
+        for r in range(model.rowCount())
+        if model.entry(r).kind in (EntryKind.PING, EntryKind.PONG)
+    ]
+    pings = [row for row in rows if row[0] is EntryKind.PING]
+    assert [row[1:3] for row in pings] == [(Direction.SENT, f"wsconsole {n}".encode()) for n in range(1, len(pings) + 1)]
+    assert all(row[3].endswith("  (automatic)") for row in pings), pings
+    for index, (kind, _direction, payload, _text) in enumerate(rows):
+        if kind is EntryKind.PONG:  # after the ping it answers
+            assert (EntryKind.PING, Direction.SENT, payload) in [row[:3] for row in rows[:index]]

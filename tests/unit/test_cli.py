@@ -165,3 +165,32 @@ def test_format_event_colour_and_plain():
     assert "\x1b" not in plain
     coloured = format_event(event, colour=True)
     assert "\x1b[" in coloured and "#1 packet text 11 B" in coloured
+
+
+def test_connect_loads_neither_the_server_nor_websockets_nor_qt():
+    # In a fresh interpreter; `connect --help` builds connect's flags and stops.
+    code = (
+        "import contextlib, io, sys\n"
+        "import wsconsole.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    status = wsconsole.cli.main(['connect', '--help'])\n"
+        "assert status == 0 and '--max-size' in out.getvalue(), out.getvalue()\n"
+        "wsconsole.cli.build_parser('connect').parse_args(['connect', 'ws://127.0.0.1:1/', '--json'])\n"
+        "loaded = [m for m in sys.modules if m == 'wsconsole.server' or m.split('.')[0] in ('websockets', 'PySide6')]\n"
+        "print(' '.join(sorted(loaded)))\n"
+        "assert 'wsconsole.peer' in sys.modules  # the client itself is needed, and loaded\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, timeout=30, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"connect loaded {result.stdout.strip()}"
+
+
+def test_serve_names_are_still_importable_from_cli_and_serve_gets_its_flags():
+    from wsconsole import cli, server
+
+    assert cli.ServerConfig is server.ServerConfig and cli.EchoServer is server.EchoServer
+    with pytest.raises(AttributeError):
+        cli.NoSuchName  # noqa: B018
+    args = build_parser("serve").parse_args(["serve", "--max-packet-bytes", "10", "--mode", "silent"])
+    assert (args.max_packet_bytes, args.mode) == (10, "silent")

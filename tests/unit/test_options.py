@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wsconsole.options import ConnectOptions, parse_proxy_url
+from wsconsole.options import DEFAULT_MAX_PACKET_BYTES, ConnectOptions, parse_proxy_url
 
 
 def test_defaults_are_valid_and_verify_tls() -> None:
@@ -15,7 +15,7 @@ def test_defaults_are_valid_and_verify_tls() -> None:
     assert options.validate() == {}
     assert options.tls_verified
     assert options.use_env_proxy is False
-    assert options.max_packet_bytes is None
+    assert options.max_packet_bytes == DEFAULT_MAX_PACKET_BYTES == 64 * 1024 * 1024
     assert options.request_headers() == []
 
 
@@ -117,6 +117,23 @@ def test_round_trip_through_json(tmp_path: Path) -> None:
     loaded, problems = ConnectOptions.from_dict(json.loads(json.dumps(options.to_dict())))
     assert problems == {}
     assert loaded == options
+
+
+def test_no_packet_limit_is_saved_as_0_and_an_old_null_loads_as_the_default() -> None:
+    unlimited = ConnectOptions(max_packet_bytes=None)
+    assert unlimited.validate() == {}
+    saved = json.loads(json.dumps(unlimited.to_dict()))
+    assert saved["max_packet_bytes"] == 0
+    loaded, problems = ConnectOptions.from_dict(saved)
+    assert problems == {} and loaded.max_packet_bytes is None
+    # Older versions wrote null for their default (no limit) and some none at all:
+    # both get today's default, not an unbounded reader.
+    for old in ({"max_packet_bytes": None, "timeout_s": 3.0}, {"timeout_s": 3.0}):
+        loaded, problems = ConnectOptions.from_dict(old)
+        assert problems == {} and loaded.max_packet_bytes == DEFAULT_MAX_PACKET_BYTES
+    assert ConnectOptions.from_dict({"max_packet_bytes": "big"})[1] == {
+        "max_packet_bytes": ["max_packet_bytes must be null or a whole number (0 for no limit), not str"]
+    }
 
 
 def test_from_dict_ignores_unknown_keys_and_reports_bad_types() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from wsconsole import profiles as profiles_module
 from wsconsole.errors import ProfileStoreError
-from wsconsole.options import ConnectOptions
+from wsconsole.options import DEFAULT_MAX_PACKET_BYTES, ConnectOptions
 from wsconsole.profiles import (
     CONFIG_DIR_ENV,
     FORMAT_VERSION,
@@ -402,3 +402,26 @@ def test_bad_ping_settings_are_reported_and_the_rest_kept(tmp_path: Path, pings,
     problems = store.load()
     assert len(problems) == 1 and "profile 'odd'" in problems[0] and words in problems[0], problems
     assert store.get("odd").pings == expected
+
+
+def test_an_old_profile_gets_the_packet_limit_default_and_no_limit_survives(tmp_path: Path) -> None:
+    # Written by 0.1, whose default was no limit (null), and by a version without the field.
+    old = {
+        "format": 1,
+        "profiles": [
+            {"name": "null", "url": "ws://127.0.0.1:1/", "options": {"max_packet_bytes": None}},
+            {"name": "missing", "url": "ws://127.0.0.1:1/", "options": {"timeout_s": 4.0}},
+        ],
+    }
+    (tmp_path / PROFILES_FILE_NAME).write_text(json.dumps(old), encoding="utf-8")
+    store = ProfileStore(tmp_path)
+    assert store.load() == []
+    assert store.get("null").options.max_packet_bytes == DEFAULT_MAX_PACKET_BYTES
+    assert store.get("missing").options.max_packet_bytes == DEFAULT_MAX_PACKET_BYTES
+
+    store.put(Profile("unlimited", "ws://127.0.0.1:1/", ConnectOptions(max_packet_bytes=None)))
+    store.save()
+    again = ProfileStore(tmp_path)
+    assert again.load() == []
+    assert again.get("unlimited").options.max_packet_bytes is None
+    assert again.get("null").options.max_packet_bytes == DEFAULT_MAX_PACKET_BYTES

@@ -40,6 +40,7 @@ from wsconsole.peer import (
     Closed,
     ErrorOccurred,
     PingReceived,
+    PingSent,
     PongReceived,
     ReadyState,
     SendJobEnded,
@@ -286,6 +287,7 @@ class ConnectionTab(QWidget):
         driver = self.driver
         driver.pong_received.connect(self._on_pong)
         driver.ping_received.connect(self._on_ping_received)
+        driver.ping_sent.connect(self._on_ping_sent)
         driver.state_changed.connect(self._on_state_changed)
         driver.packets_received.connect(self._on_packets_received)
         driver.packet_sent.connect(self._on_packet_sent)
@@ -392,11 +394,9 @@ class ConnectionTab(QWidget):
         if payload is None:
             payload = self.options_form.ping_payload
         try:
-            self.driver.peer.ping(payload)
+            self.driver.ping(payload)  # logged by _on_ping_sent, as the automatic ones are
         except (ValueError, NotOpenError, SendError) as exc:
             self.log.add_event(EntryKind.ERROR, f"cannot ping: {exc}")
-            return
-        self.log.add_control(EntryKind.PING, Direction.SENT, payload.encode("utf-8", "surrogatepass"))
 
     def disconnect(self) -> None:
         """Closes with 1000 (normal closure), or cancels a connection attempt; no reconnect follows."""
@@ -512,6 +512,7 @@ class ConnectionTab(QWidget):
         for signal in (
             driver.pong_received,
             driver.ping_received,
+            driver.ping_sent,
             driver.state_changed,
             driver.packets_received,
             driver.packet_sent,
@@ -641,6 +642,12 @@ class ConnectionTab(QWidget):
         note = "answered" if event.answered else "not answered"
         self._add_control(EntryKind.PING, Direction.RECEIVED, event.payload, event.time_s, note)
         self._update_rtt()
+
+    def _on_ping_sent(self, event: PingSent) -> None:
+        if event.automatic:  # one per interval: an entry each, marked so, like a pong's RTT
+            self._add_control(EntryKind.PING, Direction.SENT, event.payload, event.time_s, "automatic")
+        else:
+            self.log.add_control(EntryKind.PING, Direction.SENT, event.payload, event.time_s)
 
     def _add_control(
         self, kind: EntryKind, direction: Direction, payload: bytes, time_s: float | None, note: str

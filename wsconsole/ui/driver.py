@@ -30,6 +30,7 @@ from wsconsole.peer import (
     Closed,
     ErrorOccurred,
     PingReceived,
+    PingSent,
     PongReceived,
     ReadyState,
     SendJob,
@@ -92,6 +93,8 @@ class PeerDriver(QObject):
         closed(Closed): the connection ended, with its close code and reason.
         pong_received(PongReceived): a pong arrived, with its round-trip time.
         ping_received(PingReceived): a ping arrived (answered unless auto-pong is off).
+        ping_sent(PingSent): a ping went out, by :meth:`ping` or automatically
+            (every ``peer.ping_interval_s``, from the peer's poll()).
         send_job_progressed(SendJob): a fragmented send advanced (read ``sent_bytes``).
         send_job_ended(SendJobEnded): a fragmented send ended; a DONE one was
             also signalled as ``packet_sent`` (with the payload, if kept).
@@ -106,6 +109,7 @@ class PeerDriver(QObject):
     closed = Signal(object)
     pong_received = Signal(object)
     ping_received = Signal(object)
+    ping_sent = Signal(object)
     send_job_progressed = Signal(object)
     send_job_ended = Signal(object)
 
@@ -180,6 +184,12 @@ class PeerDriver(QObject):
         self._follow_up_until_s = now + FOLLOW_UP_S
         self._set_interval(now)
         self.packet_sent.emit(sent_s, data)
+
+    def ping(self, payload: bytes | str = b"") -> None:
+        """Sends a ping (``WebSocketPeer.ping``) and signals ``ping_sent`` at once; raises the peer's errors."""
+        self.peer.ping(payload)
+        self._last_activity_s = time.monotonic()
+        self._tick()  # the peer reports the ping from poll(), like an automatic one
 
     def start_send(self, data: str | bytes, **kwargs) -> SendJob:
         """Starts a fragmented send (``WebSocketPeer.start_send``); raises the peer's errors."""
@@ -313,6 +323,8 @@ class PeerDriver(QObject):
             self.pong_received.emit(event)
         elif isinstance(event, PingReceived):
             self.ping_received.emit(event)
+        elif isinstance(event, PingSent):
+            self.ping_sent.emit(event)
         elif isinstance(event, SendJobEnded):
             job = event.job
             if job.state is SendJobState.DONE and job.payload is not None:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.options import ConnectOptions
+from wsconsole.options import DEFAULT_MAX_PACKET_BYTES, ConnectOptions
 from wsconsole.peer import MAX_CONTROL_PAYLOAD_BYTES
 from wsconsole.profiles import PingSettings
 
@@ -285,9 +285,13 @@ class ConnectOptionsForm(QWidget):
         self.max_packet_spin = QSpinBox(objectName="maxPacketSpin")
         self.max_packet_spin.setRange(0, MAX_PACKET_LIMIT_BYTES)
         self.max_packet_spin.setSuffix(" B")
-        self.max_packet_spin.setSpecialValueText("unlimited")
+        self.max_packet_spin.setSpecialValueText("no limit")
         self.max_packet_spin.setGroupSeparatorShown(True)
-        self.max_packet_spin.setToolTip("A larger incoming packet closes the connection with 1009 (message too big)")
+        self.max_packet_spin.setToolTip(
+            "A larger incoming packet closes the connection with 1009 (message too big). "
+            f"Default {DEFAULT_MAX_PACKET_BYTES:,} B (64 MiB, the composer's file cap); "
+            "0 for no limit, which lets a server fill memory with one message"
+        )
         self.max_packet_spin.valueChanged.connect(self._on_changed)
         form.addRow("Max packet size", self.max_packet_spin)
         form.addRow(self.problem_labels["max_packet_bytes"])
