@@ -9,6 +9,8 @@ path (its import order matters: see app.py).
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import statistics
 import subprocess
 import sys
@@ -64,6 +66,7 @@ def _env() -> dict:
 
 
 _PYCACHE_DIR = tempfile.mkdtemp(prefix="wsconsole-bench-pycache-")
+atexit.register(shutil.rmtree, _PYCACHE_DIR, ignore_errors=True)
 
 
 _cpu_s: dict[str, list[float]] = {}
