@@ -40,6 +40,18 @@ from wsconsole.ui.server_panel import ServerPanel
 from wsconsole.ui.sequence_panel import SequenceLibrary
 
 
+def _capture_actions():
+    from wsconsole.ui import capture_actions
+
+    return capture_actions
+
+
+def _replay_ui():
+    from wsconsole.ui import replay_ui
+
+    return replay_ui
+
+
 class MainWindow(QMainWindow):
     """The wsconsole window: one tab per connection beside the shared embedded server.
 
@@ -161,20 +173,17 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
         file_menu.addSeparator()
         # Export/import (issue 4): the logic is in capture_actions, callable with a path from tests.
-        from wsconsole.ui import capture_actions
-
+        # It and replay_ui are imported on first use, not at start (issue 6, start-up).
         self.export_log_action = QAction("&Export log…", self)
-        self.export_log_action.triggered.connect(lambda: capture_actions.export_dialog(self))
+        self.export_log_action.triggered.connect(lambda: _capture_actions().export_dialog(self))
         self.export_shown_action = QAction("Export &shown entries…", self)
-        self.export_shown_action.triggered.connect(lambda: capture_actions.export_dialog(self, shown_only=True))
+        self.export_shown_action.triggered.connect(lambda: _capture_actions().export_dialog(self, shown_only=True))
         self.import_capture_action = QAction("&Import HAR/NDJSON…", self)
-        self.import_capture_action.triggered.connect(lambda: capture_actions.import_dialog(self))
+        self.import_capture_action.triggered.connect(lambda: _capture_actions().import_dialog(self))
         for action in (self.export_log_action, self.export_shown_action, self.import_capture_action):
             file_menu.addAction(action)
-        from wsconsole.ui import replay_ui
-
         self.replay_capture_action = QAction("&Replay capture…", self, objectName="replayCaptureAction")
-        self.replay_capture_action.triggered.connect(lambda: replay_ui.replay_dialog(self))
+        self.replay_capture_action.triggered.connect(lambda: _replay_ui().replay_dialog(self))
         file_menu.addAction(self.replay_capture_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
