@@ -325,3 +325,11 @@ def test_handshake_record_text() -> None:
     )
     assert HandshakeRecord(url="ws://h/").status_code is None
     assert "# no request was sent" in HandshakeRecord(url="ws://h/").to_text()
+
+
+def test_median_rtt_is_the_middle_value_or_the_mean_of_the_two_middle_ones() -> None:
+    peer = WebSocketPeer()
+    peer._rtts_s.extend([0.030, 0.010, 0.020])
+    assert peer.median_rtt_s == 0.020
+    peer._rtts_s.append(0.040)
+    assert peer.median_rtt_s == pytest.approx(0.025)
