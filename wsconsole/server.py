@@ -165,7 +165,8 @@ class ServerConfig:
             finishing the opening handshake (and TLS) before being dropped,
             in seconds (at start).
         idle_timeout_s: Close with 1001 a client that sends no packet for this
-            long, in seconds; ``None``: never.
+            long, in seconds; ``None``: never.  Switched on while clients are
+            connected, it counts from then.
         reply_delay_ms: Wait this long before each reply, in milliseconds.
             Packets from the same client stay in order.
         fragment_bytes: Send each reply as frames of at most this many
@@ -478,6 +479,9 @@ class _Client:
         self.bytes_received = 0
         self.packets_sent = 0
         self.bytes_sent = 0
+        # time.monotonic() of the latest packet received (or of the
+        # connection), for the idle timeout's watch.
+        self.last_packet_s = time.monotonic()
         # Held while a packet's frames are written, so that a fragmented
         # reply is never interleaved with another data frame (RFC 6455
         # section 5.4: control frames only).
@@ -574,7 +578,7 @@ class _WholeMessageAssembler(Assembler):
             # Fragmented (RFC 6455 section 5.4): text is decoded fragment by
             # fragment, so invalid UTF-8 fails the connection as soon as it
             # arrives (section 8.1), not once the message is whole.  A
-            # cancellation (idle timeout) abandons the fragments read so
+            # cancellation (the server stopping) abandons the fragments read so
             # far; the connection is closed right after.
             decoder = _Utf8Decoder() if decode else None
             size = 0
@@ -1215,6 +1219,16 @@ class EchoServer:
                     task.cancel()
                 if new.ping_interval_s is not None:
                     self._spawn(client, self._ping_every(client, new.ping_interval_s), "ping")
+        if old.idle_timeout_s != new.idle_timeout_s:
+            # Watched by a task of its own, not by a timeout on the
+            # handler's recv(): that would miss the packets echoed from
+            # data_received() and would only change with the next packet.
+            now_s = time.monotonic()
+            for client in self._client_list():
+                for task in [t for t in client.tasks if t.get_name() == "idle"]:
+                    task.cancel()
+                if new.idle_timeout_s is not None:
+                    self._spawn(client, self._watch_idle(client, new.idle_timeout_s, now_s), "idle")
 
     def _client_list(self) -> list[_Client]:
         with self._clients_lock:
@@ -1495,6 +1509,8 @@ class EchoServer:
                 self._spawn(client, self._ping_every(client, config.ping_interval_s), "ping")
             if config.close_after_s is not None:
                 self._spawn(client, self._end_after(client, config), "close-after")
+            if config.idle_timeout_s is not None:
+                self._spawn(client, self._watch_idle(client, config.idle_timeout_s, client.last_packet_s), "idle")
             if config.send_on_connect_bytes is not None:
                 payload = _sized_payload(config.send_on_connect_bytes, text=False)
                 self._emit(
@@ -1528,7 +1544,6 @@ class EchoServer:
                 and config.fragment_bytes is None
                 and not config.invalid_utf8_replies
                 and config.close_after_packets is None
-                and config.idle_timeout_s is None
             )
         return self._plain_echo_now
 
@@ -1573,6 +1588,7 @@ class EchoServer:
         size = len(data)
         client.packets_received += 1
         client.bytes_received += size
+        client.last_packet_s = time.monotonic()
         self._emit_packet(client, is_text, size)
         client.packets_sent += 1
         client.bytes_sent += size
@@ -1600,26 +1616,8 @@ class EchoServer:
         those _echo_inline() answered."""
         connection = client.connection
         while True:
-            idle_timeout_s = self._config.idle_timeout_s
             try:
-                if idle_timeout_s is None:
-                    packet, size = await _recv_packet(connection)
-                else:
-                    # Cancelled mid-message the stream is left unusable, but
-                    # the connection is closed right after anyway.
-                    async with asyncio.timeout(idle_timeout_s):
-                        packet, size = await _recv_packet(connection)
-            except TimeoutError:
-                reason = f"idle for {idle_timeout_s:g} s"
-                client.ended_on_purpose = True
-                self._emit(
-                    ServerEventKind.LIMIT,
-                    code=CloseCode.GOING_AWAY,
-                    message=f"no packet for {idle_timeout_s:g} s (idle_timeout_s), closing with 1001",
-                    **client.common(),
-                )
-                await connection.close(CloseCode.GOING_AWAY, reason)
-                return
+                packet, size = await _recv_packet(connection)
             except ConnectionClosed:
                 # A close the client did not finish, a protocol error, or the
                 # connection closing while a reply was being sent: all are
@@ -1628,6 +1626,7 @@ class EchoServer:
             is_text = isinstance(packet, str)
             client.packets_received += 1
             client.bytes_received += size
+            client.last_packet_s = time.monotonic()
             self._emit_packet(client, is_text, size)
             config = self._config
             try:
@@ -1756,6 +1755,27 @@ class EchoServer:
             self._emit(ServerEventKind.FAULT, message=f"pong received after {took_ms:.1f} ms", **client.common())
 
         self._spawn(client, wait_pong(), "pong")
+
+    async def _watch_idle(self, client: _Client, idle_timeout_s: float, since_s: float) -> None:
+        """Closes the client with 1001 once it has sent no whole packet for
+        idle_timeout_s, counted from since_s (``time.monotonic()``) at the
+        earliest.  A packet still arriving in fragments does not count."""
+        while True:
+            wait_s = max(since_s, client.last_packet_s) + idle_timeout_s - time.monotonic()
+            if wait_s <= 0:
+                break
+            await asyncio.sleep(wait_s)
+        connection = client.connection
+        if connection.protocol.state is not State.OPEN:
+            return
+        client.ended_on_purpose = True
+        self._emit(
+            ServerEventKind.LIMIT,
+            code=CloseCode.GOING_AWAY,
+            message=f"no packet for {idle_timeout_s:g} s (idle_timeout_s), closing with 1001",
+            **client.common(),
+        )
+        await connection.close(CloseCode.GOING_AWAY, f"idle for {idle_timeout_s:g} s")
 
     async def _end_after(self, client: _Client, config: ServerConfig) -> None:
         assert config.close_after_s is not None
