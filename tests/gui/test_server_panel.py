@@ -551,3 +551,41 @@ def test_an_idle_server_wakes_the_panel_instead_of_polling(qtbot, window, ws_cli
     assert client.recv(timeout=WAIT_S) == "hello"
     qtbot.waitUntil(lambda: "packet text 5 B" in server_log(window), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not drain_timer.isActive() and not refresh_timer.isActive(), timeout=WAIT_MS)
+
+
+def test_the_event_log_follows_new_lines_until_scrolled_up(qtbot, window):
+    # Lines that wrap in the narrow dock are laid out after they are
+    # appended; the log stopped a few lines short of its newest one for
+    # good once such a batch made it overflow.
+    from wsconsole.server import ServerEvent, ServerEventKind as K
+
+    window.resize(1280, 800)
+    panel = window.server_panel
+    bar = panel.events_view.verticalScrollBar()
+    now_s = time.time()
+
+    def add_two(index: int) -> None:
+        panel.add_events([
+            ServerEvent(K.FAULT, now_s, message=f"configuration changed: fragment_bytes None -> {index}"),
+            ServerEvent(K.FAULT, now_s, message=f"configuration changed: reply_delay_ms 0 -> {index}00"),
+        ])
+
+    view = panel.events_view
+
+    def newest_line_shown() -> bool:
+        last = view.document().lastBlock()
+        bottom = view.blockBoundingGeometry(last).translated(view.contentOffset()).bottom()
+        return bottom <= view.viewport().height() + 1
+
+    for index in range(40):
+        add_two(index)
+        qtbot.waitUntil(newest_line_shown, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum() > 0, timeout=WAIT_MS)
+    bar.setValue(0)  # the user scrolls up to read: new lines leave the view where it is
+    add_two(40)
+    qtbot.waitUntil(lambda: "-> 4000" in panel.events_view.toPlainText(), timeout=WAIT_MS)
+    assert bar.value() == 0 < bar.maximum()
+    bar.setValue(bar.maximum())  # back at the bottom: following again
+    add_two(41)
+    qtbot.waitUntil(newest_line_shown, timeout=WAIT_MS)
+    assert panel.events_view.toPlainText().endswith("reply_delay_ms 0 -> 4100")

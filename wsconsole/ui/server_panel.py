@@ -46,6 +46,7 @@ from wsconsole.ui.server_clients import (
     ClientPage,
     ClientsModel,
     event_lines,
+    follow_bottom,
 )
 from wsconsole.ui.server_config import FaultsPage, HandshakePage, ModePage
 from wsconsole.ui.server_driver import ServerDriver
@@ -212,6 +213,7 @@ class ServerPanel(QWidget):
         self.events_view.setMaximumBlockCount(MAX_EVENT_LINES)
         self.events_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.events_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        follow_bottom(self.events_view)
         events_box = QWidget()
         events_layout = QVBoxLayout(events_box)
         events_layout.setContentsMargins(0, 0, 0, 0)
