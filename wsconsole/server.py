@@ -671,6 +671,24 @@ def _describe_os_error(exc: BaseException) -> str:
 
 
 
+def _shown_setting(name: str, value: Any) -> str:
+    """A ServerConfig field's value as the event log shows it: ``off`` for
+    None, lists without Python's brackets, basic auth without its password."""
+    if value is None:
+        return "off"
+    if name == "basic_auth":
+        return f"{value[0]}:***"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, TlsFiles):
+        return str(value.cert_path)
+    if isinstance(value, tuple):
+        if not value:
+            return "none"
+        return ", ".join(f"{item[0]}: {item[1]}" if isinstance(item, tuple) else repr(item) for item in value)
+    return repr(value)
+
+
 def _check_close(code: int, reason: str) -> None:
     """Raises InvalidCloseError (a ValueError) for a close we may not send."""
     validate_close(code, reason)
@@ -1206,7 +1224,8 @@ class EchoServer:
 
     def _config_changed(self, old: ServerConfig, new: ServerConfig) -> None:
         changes = [
-            f"{field.name} {getattr(old, field.name)!r} -> {getattr(new, field.name)!r}"
+            f"{field.name} {_shown_setting(field.name, getattr(old, field.name))}"
+            f" -> {_shown_setting(field.name, getattr(new, field.name))}"
             for field in dataclasses.fields(ServerConfig)
             if getattr(old, field.name) != getattr(new, field.name)
         ]
@@ -1269,7 +1288,8 @@ class EchoServer:
         config = self._config
         headers = request.headers
         if config.max_clients is not None and len(self._admitted) >= config.max_clients:
-            why = f"already {len(self._admitted)} clients, the most allowed (max_clients)"
+            count = len(self._admitted)
+            why = f"already {count} client{'' if count == 1 else 's'}, the most allowed (max_clients)"
             return self._refuse(connection, 503, f"Too many clients: {why}.\n", why, ServerEventKind.LIMIT)
         if config.refuse_status is not None:
             return self._refuse(

@@ -309,14 +309,21 @@ def test_basic_auth(bench):
 # -- limits ---------------------------------------------------------------------------------
 
 
+def test_one_client_the_most_allowed_is_said_in_the_singular(bench, events):
+    server = bench(max_clients=1)
+    with connect(server.url):
+        assert refusal(server.url).response.body == b"Too many clients: already 1 client, the most allowed (max_clients).\n"
+
+
 def test_max_clients_refuses_one_more_with_503(bench, events):
     server = bench(max_clients=2)
     with connect(server.url), connect(server.url):
         refused = refusal(server.url)
         assert refused.response.status_code == 503
-        assert b"max_clients" in refused.response.body
+        assert refused.response.body == b"Too many clients: already 2 clients, the most allowed (max_clients).\n"
         limit = wait_for(events, K.LIMIT)[-1]
         assert limit.status == 503
+        assert limit.message.endswith(": already 2 clients, the most allowed (max_clients)")
     # Room again once they left.
     wait_for(events, K.DISCONNECTED, lambda e: e.client_id == 2)
     with connect(server.url) as client:
@@ -916,3 +923,15 @@ def test_idle_timeout_counts_packets_echoed_by_the_fast_path(bench, events):
         with pytest.raises(ConnectionClosed) as caught:
             client.recv(timeout=WAIT_S)
     assert caught.value.rcvd.code == 1001
+
+
+def test_a_configuration_change_is_one_readable_line_without_the_password(bench, events):
+    server = bench()
+    server.set_config(
+        ServerConfig(fragment_bytes=4, subprotocols=("chat.v2", "chat.v1"), basic_auth=("ann", "s3cret"))
+    )
+    message = wait_for(events, K.FAULT, lambda e: "configuration changed" in e.message)[-1].message
+    assert message == (
+        "configuration changed: subprotocols none -> 'chat.v2', 'chat.v1'; "
+        "fragment_bytes off -> 4; basic_auth off -> ann:***"
+    )
