@@ -172,7 +172,7 @@ class ServerConfig:
         fragment_bytes: Send each reply as frames of at most this many
             payload bytes (RFC 6455 section 5.4); ``None``: one frame.
         ping_interval_s: Send every client a ping this often, in seconds;
-            ``None``: never (per connection).
+            ``None``: never (restarted for every client when changed).
         answer_pings: ``False`` to leave the client's pings unanswered
             (RFC 6455 section 5.5.2 says an endpoint MUST answer).
         invalid_utf8_replies: Replace every reply with a text frame that is
@@ -181,7 +181,8 @@ class ServerConfig:
         close_after_packets: Close a client after answering this many of its
             packets; ``None``: never.
         close_after_s: Close a client this many seconds after it connected;
-            ``None``: never (per connection).
+            ``None``: never.  Switched on while clients are connected, it
+            ends at once those connected for longer.
         close_code: The close code of those automatic closes.
         close_reason: Their reason.
         close_by_dropping: Drop the TCP connection instead (no close frame).
@@ -906,7 +907,8 @@ class EchoServer:
 
         Fields read at start (``handshake_timeout_s``, ``tls``) apply at the
         next start; per-connection ones to clients connecting afterwards,
-        except ``ping_interval_s``, which restarts every client's pings.
+        except ``ping_interval_s`` (every client's pings restart),
+        ``idle_timeout_s`` and ``close_after_s`` (both watch every client).
         Any thread may call this.
         """
         if not isinstance(config, ServerConfig):
@@ -1238,6 +1240,15 @@ class EchoServer:
                     task.cancel()
                 if new.ping_interval_s is not None:
                     self._spawn(client, self._ping_every(client, new.ping_interval_s), "ping")
+        close_fields = ("close_after_s", "close_code", "close_reason", "close_by_dropping")
+        if any(getattr(old, name) != getattr(new, name) for name in close_fields) and (
+            old.close_after_s is not None or new.close_after_s is not None
+        ):
+            for client in self._client_list():
+                for task in [t for t in client.tasks if t.get_name() == "close-after"]:
+                    task.cancel()
+                if new.close_after_s is not None:
+                    self._spawn(client, self._end_after(client, new), "close-after")
         if old.idle_timeout_s != new.idle_timeout_s:
             # Watched by a task of its own, not by a timeout on the
             # handler's recv(): that would miss the packets echoed from
@@ -1798,8 +1809,10 @@ class EchoServer:
         await connection.close(CloseCode.GOING_AWAY, f"idle for {idle_timeout_s:g} s")
 
     async def _end_after(self, client: _Client, config: ServerConfig) -> None:
+        """Ends the client close_after_s after it connected (at once if that
+        is past: switched on while it was connected)."""
         assert config.close_after_s is not None
-        await asyncio.sleep(config.close_after_s)
+        await asyncio.sleep(max(0.0, client.connected_at_s + config.close_after_s - time.time()))
         await self._end(client, config, f"after {config.close_after_s:g} s")
 
     async def _end(self, client: _Client, config: ServerConfig, why: str) -> None:

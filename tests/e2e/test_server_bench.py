@@ -935,3 +935,22 @@ def test_a_configuration_change_is_one_readable_line_without_the_password(bench,
         "configuration changed: subprotocols none -> 'chat.v2', 'chat.v1'; "
         "fragment_bytes off -> 4; basic_auth off -> ann:***"
     )
+
+
+def test_close_after_seconds_switched_on_ends_a_connected_client(bench, events):
+    server = bench()
+    with connect(server.url) as client:
+        _echo_round_trip(client)
+        _switch(server, events, close_after_s=0.2, close_code=4002, close_reason="time is up")
+        with pytest.raises(ConnectionClosed) as caught:
+            client.recv(timeout=WAIT_S)
+    assert (caught.value.rcvd.code, caught.value.rcvd.reason) == (4002, "time is up")
+
+
+def test_close_after_seconds_switched_off_spares_a_connected_client(bench, events):
+    server = bench(close_after_s=0.6, ping_interval_s=0.2)
+    with connect(server.url) as client:
+        _switch(server, events, close_after_s=None)
+        for _ in range(5):  # the server's pings as the clock, past the old deadline
+            wait_for(events, K.FAULT, lambda e: "ping sent" in e.message)
+        _echo_round_trip(client, "still here")
