@@ -287,7 +287,11 @@ def _add_serve_bench_arguments(serve: argparse.ArgumentParser) -> None:
         action="store_true",
         help="refuse (HTTP 400) a client offering none of the --protocol names",
     )
-    serve.add_argument("--json", action="store_true", help="print one JSON object per server event")
+    serve.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per server event (every packet its own, floods included)",
+    )
     serve.add_argument(
         "--commands",
         action="store_true",

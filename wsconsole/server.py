@@ -165,13 +165,14 @@ class ServerConfig:
             finishing the opening handshake (and TLS) before being dropped,
             in seconds (at start).
         idle_timeout_s: Close with 1001 a client that sends no packet for this
-            long, in seconds; ``None``: never.
+            long, in seconds; ``None``: never.  Switched on while clients are
+            connected, it counts from then.
         reply_delay_ms: Wait this long before each reply, in milliseconds.
             Packets from the same client stay in order.
         fragment_bytes: Send each reply as frames of at most this many
             payload bytes (RFC 6455 section 5.4); ``None``: one frame.
         ping_interval_s: Send every client a ping this often, in seconds;
-            ``None``: never (per connection).
+            ``None``: never (restarted for every client when changed).
         answer_pings: ``False`` to leave the client's pings unanswered
             (RFC 6455 section 5.5.2 says an endpoint MUST answer).
         invalid_utf8_replies: Replace every reply with a text frame that is
@@ -180,7 +181,8 @@ class ServerConfig:
         close_after_packets: Close a client after answering this many of its
             packets; ``None``: never.
         close_after_s: Close a client this many seconds after it connected;
-            ``None``: never (per connection).
+            ``None``: never.  Switched on while clients are connected, it
+            ends at once those connected for longer.
         close_code: The close code of those automatic closes.
         close_reason: Their reason.
         close_by_dropping: Drop the TCP connection instead (no close frame).
@@ -478,6 +480,9 @@ class _Client:
         self.bytes_received = 0
         self.packets_sent = 0
         self.bytes_sent = 0
+        # time.monotonic() of the latest packet received (or of the
+        # connection), for the idle timeout's watch.
+        self.last_packet_s = time.monotonic()
         # Held while a packet's frames are written, so that a fragmented
         # reply is never interleaved with another data frame (RFC 6455
         # section 5.4: control frames only).
@@ -574,7 +579,7 @@ class _WholeMessageAssembler(Assembler):
             # Fragmented (RFC 6455 section 5.4): text is decoded fragment by
             # fragment, so invalid UTF-8 fails the connection as soon as it
             # arrives (section 8.1), not once the message is whole.  A
-            # cancellation (idle timeout) abandons the fragments read so
+            # cancellation (the server stopping) abandons the fragments read so
             # far; the connection is closed right after.
             decoder = _Utf8Decoder() if decode else None
             size = 0
@@ -665,6 +670,24 @@ def _describe_os_error(exc: BaseException) -> str:
             return text
     return str(exc) or type(exc).__name__
 
+
+
+def _shown_setting(name: str, value: Any) -> str:
+    """A ServerConfig field's value as the event log shows it: ``off`` for
+    None, lists without Python's brackets, basic auth without its password."""
+    if value is None:
+        return "off"
+    if name == "basic_auth":
+        return f"{value[0]}:***"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, TlsFiles):
+        return str(value.cert_path)
+    if isinstance(value, tuple):
+        if not value:
+            return "none"
+        return ", ".join(f"{item[0]}: {item[1]}" if isinstance(item, tuple) else repr(item) for item in value)
+    return repr(value)
 
 
 def _check_close(code: int, reason: str) -> None:
@@ -884,7 +907,8 @@ class EchoServer:
 
         Fields read at start (``handshake_timeout_s``, ``tls``) apply at the
         next start; per-connection ones to clients connecting afterwards,
-        except ``ping_interval_s``, which restarts every client's pings.
+        except ``ping_interval_s`` (every client's pings restart),
+        ``idle_timeout_s`` and ``close_after_s`` (both watch every client).
         Any thread may call this.
         """
         if not isinstance(config, ServerConfig):
@@ -1202,7 +1226,8 @@ class EchoServer:
 
     def _config_changed(self, old: ServerConfig, new: ServerConfig) -> None:
         changes = [
-            f"{field.name} {getattr(old, field.name)!r} -> {getattr(new, field.name)!r}"
+            f"{field.name} {_shown_setting(field.name, getattr(old, field.name))}"
+            f" -> {_shown_setting(field.name, getattr(new, field.name))}"
             for field in dataclasses.fields(ServerConfig)
             if getattr(old, field.name) != getattr(new, field.name)
         ]
@@ -1215,6 +1240,25 @@ class EchoServer:
                     task.cancel()
                 if new.ping_interval_s is not None:
                     self._spawn(client, self._ping_every(client, new.ping_interval_s), "ping")
+        close_fields = ("close_after_s", "close_code", "close_reason", "close_by_dropping")
+        if any(getattr(old, name) != getattr(new, name) for name in close_fields) and (
+            old.close_after_s is not None or new.close_after_s is not None
+        ):
+            for client in self._client_list():
+                for task in [t for t in client.tasks if t.get_name() == "close-after"]:
+                    task.cancel()
+                if new.close_after_s is not None:
+                    self._spawn(client, self._end_after(client, new), "close-after")
+        if old.idle_timeout_s != new.idle_timeout_s:
+            # Watched by a task of its own, not by a timeout on the
+            # handler's recv(): that would miss the packets echoed from
+            # data_received() and would only change with the next packet.
+            now_s = time.monotonic()
+            for client in self._client_list():
+                for task in [t for t in client.tasks if t.get_name() == "idle"]:
+                    task.cancel()
+                if new.idle_timeout_s is not None:
+                    self._spawn(client, self._watch_idle(client, new.idle_timeout_s, now_s), "idle")
 
     def _client_list(self) -> list[_Client]:
         with self._clients_lock:
@@ -1255,7 +1299,8 @@ class EchoServer:
         config = self._config
         headers = request.headers
         if config.max_clients is not None and len(self._admitted) >= config.max_clients:
-            why = f"already {len(self._admitted)} clients, the most allowed (max_clients)"
+            count = len(self._admitted)
+            why = f"already {count} client{'' if count == 1 else 's'}, the most allowed (max_clients)"
             return self._refuse(connection, 503, f"Too many clients: {why}.\n", why, ServerEventKind.LIMIT)
         if config.refuse_status is not None:
             return self._refuse(
@@ -1495,6 +1540,8 @@ class EchoServer:
                 self._spawn(client, self._ping_every(client, config.ping_interval_s), "ping")
             if config.close_after_s is not None:
                 self._spawn(client, self._end_after(client, config), "close-after")
+            if config.idle_timeout_s is not None:
+                self._spawn(client, self._watch_idle(client, config.idle_timeout_s, client.last_packet_s), "idle")
             if config.send_on_connect_bytes is not None:
                 payload = _sized_payload(config.send_on_connect_bytes, text=False)
                 self._emit(
@@ -1528,7 +1575,6 @@ class EchoServer:
                 and config.fragment_bytes is None
                 and not config.invalid_utf8_replies
                 and config.close_after_packets is None
-                and config.idle_timeout_s is None
             )
         return self._plain_echo_now
 
@@ -1573,6 +1619,7 @@ class EchoServer:
         size = len(data)
         client.packets_received += 1
         client.bytes_received += size
+        client.last_packet_s = time.monotonic()
         self._emit_packet(client, is_text, size)
         client.packets_sent += 1
         client.bytes_sent += size
@@ -1600,26 +1647,8 @@ class EchoServer:
         those _echo_inline() answered."""
         connection = client.connection
         while True:
-            idle_timeout_s = self._config.idle_timeout_s
             try:
-                if idle_timeout_s is None:
-                    packet, size = await _recv_packet(connection)
-                else:
-                    # Cancelled mid-message the stream is left unusable, but
-                    # the connection is closed right after anyway.
-                    async with asyncio.timeout(idle_timeout_s):
-                        packet, size = await _recv_packet(connection)
-            except TimeoutError:
-                reason = f"idle for {idle_timeout_s:g} s"
-                client.ended_on_purpose = True
-                self._emit(
-                    ServerEventKind.LIMIT,
-                    code=CloseCode.GOING_AWAY,
-                    message=f"no packet for {idle_timeout_s:g} s (idle_timeout_s), closing with 1001",
-                    **client.common(),
-                )
-                await connection.close(CloseCode.GOING_AWAY, reason)
-                return
+                packet, size = await _recv_packet(connection)
             except ConnectionClosed:
                 # A close the client did not finish, a protocol error, or the
                 # connection closing while a reply was being sent: all are
@@ -1628,6 +1657,7 @@ class EchoServer:
             is_text = isinstance(packet, str)
             client.packets_received += 1
             client.bytes_received += size
+            client.last_packet_s = time.monotonic()
             self._emit_packet(client, is_text, size)
             config = self._config
             try:
@@ -1757,9 +1787,32 @@ class EchoServer:
 
         self._spawn(client, wait_pong(), "pong")
 
+    async def _watch_idle(self, client: _Client, idle_timeout_s: float, since_s: float) -> None:
+        """Closes the client with 1001 once it has sent no whole packet for
+        idle_timeout_s, counted from since_s (``time.monotonic()``) at the
+        earliest.  A packet still arriving in fragments does not count."""
+        while True:
+            wait_s = max(since_s, client.last_packet_s) + idle_timeout_s - time.monotonic()
+            if wait_s <= 0:
+                break
+            await asyncio.sleep(wait_s)
+        connection = client.connection
+        if connection.protocol.state is not State.OPEN:
+            return
+        client.ended_on_purpose = True
+        self._emit(
+            ServerEventKind.LIMIT,
+            code=CloseCode.GOING_AWAY,
+            message=f"no packet for {idle_timeout_s:g} s (idle_timeout_s), closing with 1001",
+            **client.common(),
+        )
+        await connection.close(CloseCode.GOING_AWAY, f"idle for {idle_timeout_s:g} s")
+
     async def _end_after(self, client: _Client, config: ServerConfig) -> None:
+        """Ends the client close_after_s after it connected (at once if that
+        is past: switched on while it was connected)."""
         assert config.close_after_s is not None
-        await asyncio.sleep(config.close_after_s)
+        await asyncio.sleep(max(0.0, client.connected_at_s + config.close_after_s - time.time()))
         await self._end(client, config, f"after {config.close_after_s:g} s")
 
     async def _end(self, client: _Client, config: ServerConfig, why: str) -> None:

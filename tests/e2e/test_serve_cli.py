@@ -143,6 +143,24 @@ def test_json_prints_one_object_per_event(start_serve):
     assert serve.lines.get(timeout=WAIT_S) is None  # nothing but JSON
 
 
+def test_json_prints_every_packet_of_a_flood_as_its_own_object(start_serve):
+    # The window sums a flood up in a line per client; --json never does:
+    # a script counting PACKET objects gets one per packet.
+    serve = start_serve("--port", "0", "--json")
+    url = json.loads(serve.next_line())["message"]
+    total = 2000
+    with connect(url) as client:
+        for index in range(total):
+            client.send(b"%04d" % index if index % 2 else f"{index:04d}")
+        for _ in range(total):
+            client.recv(timeout=WAIT_S)
+    seen = json_events(serve, "disconnected")
+    packets = [e for e in seen if e["kind"] == "packet"]
+    assert len(packets) == total
+    assert [p["is_text"] for p in packets] == [index % 2 == 0 for index in range(total)]
+    assert all(p["size"] == 4 and p["text"].endswith(" 4 B") for p in packets)
+
+
 def test_refuse_flag_refuses_handshakes(start_serve):
     serve = start_serve("--port", "0", "--refuse", "503", "--refuse-body", "come back later")
     port = listening_port(serve)

@@ -4,6 +4,7 @@ per-client actions, observed by real clients on 127.0.0.1."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import queue
 import socket
@@ -308,14 +309,21 @@ def test_basic_auth(bench):
 # -- limits ---------------------------------------------------------------------------------
 
 
+def test_one_client_the_most_allowed_is_said_in_the_singular(bench, events):
+    server = bench(max_clients=1)
+    with connect(server.url):
+        assert refusal(server.url).response.body == b"Too many clients: already 1 client, the most allowed (max_clients).\n"
+
+
 def test_max_clients_refuses_one_more_with_503(bench, events):
     server = bench(max_clients=2)
     with connect(server.url), connect(server.url):
         refused = refusal(server.url)
         assert refused.response.status_code == 503
-        assert b"max_clients" in refused.response.body
+        assert refused.response.body == b"Too many clients: already 2 clients, the most allowed (max_clients).\n"
         limit = wait_for(events, K.LIMIT)[-1]
         assert limit.status == 503
+        assert limit.message.endswith(": already 2 clients, the most allowed (max_clients)")
     # Room again once they left.
     wait_for(events, K.DISCONNECTED, lambda e: e.client_id == 2)
     with connect(server.url) as client:
@@ -760,3 +768,189 @@ def test_a_client_that_does_not_read_its_echoes_is_not_read_either(bench, raw_cl
     assert received == expected
     sender.join(WAIT_S)
     assert server.client(1).packets_received == total
+
+
+# -- faults switched on while a client is connected -------------------------------------------
+# The server answers plain echoes from data_received() (its fast path) and
+# decides per configuration whether it may: each test first has an echo
+# answered that way, then switches a mode or fault on with set_config() and
+# checks that the same, still connected, client sees its effect.
+
+
+def _switch(server: EchoServer, events, **fields) -> None:
+    """Applies fields to the running server; returns once it reported the change."""
+    server.set_config(dataclasses.replace(server.config, **fields))
+    first = next(iter(fields))
+    wait_for(events, K.FAULT, lambda e: e.message.startswith("configuration changed") and first in e.message)
+
+
+def _echo_round_trip(client, text: str = "plain") -> None:
+    client.send(text)
+    assert client.recv(timeout=WAIT_S) == text
+
+
+def test_broadcast_switched_on_reaches_the_other_connected_client(bench, events):
+    server = bench()
+    with connect(server.url) as first, connect(server.url) as second:
+        wait_for(events, K.CONNECTED, lambda e: e.client_id == 2)
+        _echo_round_trip(first)
+        _switch(server, events, mode=ServerMode.BROADCAST)
+        first.send("to all")
+        assert second.recv(timeout=WAIT_S) == "to all"
+        assert first.recv(timeout=WAIT_S) == "to all"
+
+
+def test_silent_switched_on_answers_nothing(bench, events):
+    server = bench()
+    with connect(server.url) as client:
+        _echo_round_trip(client)
+        _switch(server, events, mode=ServerMode.SILENT)
+        client.send("unanswered")
+        wait_for(events, K.PACKET)
+        server.send_to(1, "marker").result(WAIT_S)
+        # Had the packet been echoed, the echo would have come first.
+        assert client.recv(timeout=WAIT_S) == "marker"
+
+
+def test_canned_reply_switched_on(bench, events):
+    server = bench()
+    with connect(server.url) as client:
+        _echo_round_trip(client)
+        _switch(server, events, mode=ServerMode.CANNED, canned_reply=b"\x01canned")
+        client.send("question")
+        assert client.recv(timeout=WAIT_S) == b"\x01canned"
+
+
+def test_reply_delay_switched_on(bench, events):
+    server = bench()
+    with connect(server.url) as client:
+        _echo_round_trip(client)
+        _switch(server, events, reply_delay_ms=800)
+        client.send("late")
+        wait_for(events, K.PACKET)
+        server.send_to(1, "overtaker").result(WAIT_S)
+        assert client.recv(timeout=WAIT_S) == "overtaker"
+        assert client.recv(timeout=WAIT_S) == "late"
+
+
+def test_fragments_switched_on(bench, raw_client, events):
+    server = bench()
+    client = raw_client(server.port)
+    client.send_frame(0x1, b"abcdefghij")
+    assert client.read_frame() == (True, 0x1, b"abcdefghij")
+    _switch(server, events, fragment_bytes=4)
+    client.send_frame(0x2, b"abcdefghij")
+    assert [client.read_frame() for _ in range(3)] == [
+        (False, 0x2, b"abcd"),
+        (False, 0x0, b"efgh"),
+        (True, 0x0, b"ij"),
+    ]
+
+
+def test_invalid_utf8_replies_switched_on(bench, events):
+    server = bench()
+    with connect(server.url) as client:
+        _echo_round_trip(client)
+        _switch(server, events, invalid_utf8_replies=True)
+        client.send("fine")
+        with pytest.raises(ConnectionClosed) as caught:
+            client.recv(timeout=WAIT_S)
+    assert caught.value.sent.code == 1007
+    assert wait_for(events, K.CLOSE_REQUESTED)[-1].code == 1007
+
+
+def test_close_after_packets_switched_on(bench, events):
+    server = bench()
+    with connect(server.url) as client:
+        _echo_round_trip(client)
+        _switch(server, events, close_after_packets=2, close_code=4001, close_reason="enough")
+        _echo_round_trip(client, "second")
+        with pytest.raises(ConnectionClosed) as caught:
+            client.recv(timeout=WAIT_S)
+    assert (caught.value.rcvd.code, caught.value.rcvd.reason) == (4001, "enough")
+
+
+def test_drop_after_packets_switched_on(bench, events, peer):
+    server = bench()
+    open_peer(peer, server.url)
+    peer.send("plain")
+    poll_until(peer, lambda: peer.available_packet_count == 1)
+    _switch(server, events, close_after_packets=2, close_by_dropping=True)
+    peer.send("last words")
+    poll_until(peer, lambda: peer.ready_state is ReadyState.CLOSED)
+    assert peer.close_code == -1
+
+
+def test_pings_switched_on(bench, raw_client, events):
+    server = bench()
+    client = raw_client(server.port)
+    client.send_frame(0x1, b"t")
+    assert client.read_frame() == (True, 0x1, b"t")
+    _switch(server, events, ping_interval_s=0.05)
+    assert client.read_frame()[:2] == (True, 0x9)
+
+
+def test_idle_timeout_switched_on_closes_an_idle_connected_client(bench, events):
+    server = bench()
+    with connect(server.url) as client:
+        _echo_round_trip(client)
+        _switch(server, events, idle_timeout_s=0.3)
+        with pytest.raises(ConnectionClosed) as caught:
+            client.recv(timeout=WAIT_S)
+    assert caught.value.rcvd.code == 1001 and caught.value.rcvd.reason == "idle for 0.3 s"
+
+
+def test_idle_timeout_switched_off_spares_the_client(bench, events):
+    server = bench(idle_timeout_s=0.5)
+    with connect(server.url) as client:
+        _switch(server, events, idle_timeout_s=None, ping_interval_s=0.2)
+        # The server's pings are the clock: after five of them the old
+        # timeout is long past, and the client was never closed.
+        for _ in range(5):
+            wait_for(events, K.FAULT, lambda e: "ping sent" in e.message)
+        _echo_round_trip(client, "still here")
+    assert not [e for e in wait_for(events, K.DISCONNECTED) if e.kind is K.LIMIT]
+
+
+def test_idle_timeout_counts_packets_echoed_by_the_fast_path(bench, events):
+    # Packets answered from data_received() never reach the handler; they
+    # still keep the client from being idle.
+    server = bench(idle_timeout_s=0.4, ping_interval_s=0.1)
+    with connect(server.url) as client:
+        for _ in range(8):  # about 0.8 s of the server's time, a packet every ping
+            wait_for(events, K.FAULT, lambda e: "ping sent" in e.message)
+            _echo_round_trip(client)
+        with pytest.raises(ConnectionClosed) as caught:
+            client.recv(timeout=WAIT_S)
+    assert caught.value.rcvd.code == 1001
+
+
+def test_a_configuration_change_is_one_readable_line_without_the_password(bench, events):
+    server = bench()
+    server.set_config(
+        ServerConfig(fragment_bytes=4, subprotocols=("chat.v2", "chat.v1"), basic_auth=("ann", "s3cret"))
+    )
+    message = wait_for(events, K.FAULT, lambda e: "configuration changed" in e.message)[-1].message
+    assert message == (
+        "configuration changed: subprotocols none -> 'chat.v2', 'chat.v1'; "
+        "fragment_bytes off -> 4; basic_auth off -> ann:***"
+    )
+
+
+def test_close_after_seconds_switched_on_ends_a_connected_client(bench, events):
+    server = bench()
+    with connect(server.url) as client:
+        _echo_round_trip(client)
+        _switch(server, events, close_after_s=0.2, close_code=4002, close_reason="time is up")
+        with pytest.raises(ConnectionClosed) as caught:
+            client.recv(timeout=WAIT_S)
+    assert (caught.value.rcvd.code, caught.value.rcvd.reason) == (4002, "time is up")
+
+
+def test_close_after_seconds_switched_off_spares_a_connected_client(bench, events):
+    server = bench(close_after_s=0.6, ping_interval_s=0.2)
+    with connect(server.url) as client:
+        _switch(server, events, close_after_s=None)
+        for _ in range(5):  # the server's pings as the clock, past the old deadline
+            wait_for(events, K.FAULT, lambda e: "ping sent" in e.message)
+        _echo_round_trip(client, "still here")

@@ -171,7 +171,7 @@ def test_send_to_one_client_only(qtbot, window, ws_clients):
 def test_broadcast_mode_reaches_every_client(qtbot, window, ws_clients):
     mode_page = window.server_panel.mode_page
     mode_page.set_mode(ServerMode.BROADCAST)
-    qtbot.waitUntil(lambda: "mode <ServerMode.ECHO: 'echo'> -> <ServerMode.BROADCAST" in server_log(window), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "mode echo -> broadcast" in server_log(window), timeout=WAIT_MS)
     assert window.server_driver.server.config.mode is ServerMode.BROADCAST
     assert window.findChild(QLabel, "serverStatusLabel").text() == "● broadcast"
 
@@ -275,7 +275,7 @@ def test_auto_close_after_packets_with_code_and_reason(qtbot, window, peers):
     faults.reason_edit.setText("two is enough")
     faults.reason_edit.editingFinished.emit()
     faults.after_packets_spin.setValue(2)
-    qtbot.waitUntil(lambda: "close_after_packets None -> 2" in server_log(window), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "close_after_packets off -> 2" in server_log(window), timeout=WAIT_MS)
 
     peer = open_peer(qtbot, window, peers)
     peer.send("one")
@@ -302,7 +302,7 @@ def test_fragments_delay_and_faults_are_logged(qtbot, window, ws_clients):
     faults.fragment_spin.setValue(4)
     faults.delay_spin.setValue(30)
     qtbot.waitUntil(
-        lambda: "fragment_bytes None -> 4" in server_log(window) and "reply_delay_ms 0 -> 30" in server_log(window),
+        lambda: "fragment_bytes off -> 4" in server_log(window) and "reply_delay_ms 0 -> 30" in server_log(window),
         timeout=WAIT_MS,
     )
     client = ws_clients(window.server_driver.url)
@@ -436,6 +436,42 @@ def test_wss_switch_restarts_with_the_local_certificate(qtbot, window, ws_client
     assert not panel.ca_label.isVisibleTo(panel)
 
 
+def test_wss_with_a_certificate_and_key_chosen_by_the_user(qtbot, window, ws_clients, tmp_path, monkeypatch):
+    from wsconsole.certs import ensure_local_certificate
+
+    # The user's own pair: made here by the same code, kept under other names.
+    monkeypatch.setenv("WSCONSOLE_DATA_DIR", str(tmp_path / "made"))
+    made = ensure_local_certificate()
+    own_cert, own_key = tmp_path / "own-cert.pem", tmp_path / "own-key.pem"
+    own_cert.write_bytes(made.cert_path.read_bytes())
+    own_key.write_bytes(made.key_path.read_bytes())
+    monkeypatch.setenv("WSCONSOLE_DATA_DIR", str(tmp_path / "generated"))
+    panel = window.server_panel
+    assert not panel.tls_files_row.isVisibleTo(panel)
+    panel.tls_check.setChecked(True)
+    assert panel.tls_files_row.isVisibleTo(panel)
+
+    panel.cert_edit.setText(str(own_cert))
+    panel.cert_edit.editingFinished.emit()
+    assert "both the certificate and its private key" in panel.problem_label.text()
+    assert panel.problem_label.isVisibleTo(panel)
+    panel.key_edit.setText(str(own_key))
+    panel.key_edit.editingFinished.emit()
+    assert not panel.problem_label.isVisibleTo(panel)
+    assert window.server_driver.config.tls.cert_path == own_cert
+    assert not panel.ca_label.isVisibleTo(panel)  # no CA of ours to offer for the user's certificate
+    url = window.server_driver.url
+    assert url.startswith("wss://")
+    client = ws_clients(url, ssl=ssl.create_default_context(cafile=str(made.ca_path)))
+    client.send("own certificate")
+    assert client.recv(timeout=WAIT_S) == "own certificate"
+
+    panel.key_edit.setText(str(tmp_path / "missing-key.pem"))
+    panel.key_edit.editingFinished.emit()
+    assert "missing-key.pem" in server_log(window).splitlines()[-1]  # why it could not restart
+    assert not window.server_driver.is_running
+
+
 def test_use_on_wss_gives_the_tab_the_url_and_the_ca_so_verify_works(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.setenv("WSCONSOLE_DATA_DIR", str(tmp_path))
     panel = window.server_panel
@@ -551,3 +587,41 @@ def test_an_idle_server_wakes_the_panel_instead_of_polling(qtbot, window, ws_cli
     assert client.recv(timeout=WAIT_S) == "hello"
     qtbot.waitUntil(lambda: "packet text 5 B" in server_log(window), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not drain_timer.isActive() and not refresh_timer.isActive(), timeout=WAIT_MS)
+
+
+def test_the_event_log_follows_new_lines_until_scrolled_up(qtbot, window):
+    # Lines that wrap in the narrow dock are laid out after they are
+    # appended; the log stopped a few lines short of its newest one for
+    # good once such a batch made it overflow.
+    from wsconsole.server import ServerEvent, ServerEventKind as K
+
+    window.resize(1280, 800)
+    panel = window.server_panel
+    bar = panel.events_view.verticalScrollBar()
+    now_s = time.time()
+
+    def add_two(index: int) -> None:
+        panel.add_events([
+            ServerEvent(K.FAULT, now_s, message=f"configuration changed: fragment_bytes off -> {index}"),
+            ServerEvent(K.FAULT, now_s, message=f"configuration changed: reply_delay_ms 0 -> {index}00"),
+        ])
+
+    view = panel.events_view
+
+    def newest_line_shown() -> bool:
+        last = view.document().lastBlock()
+        bottom = view.blockBoundingGeometry(last).translated(view.contentOffset()).bottom()
+        return bottom <= view.viewport().height() + 1
+
+    for index in range(40):
+        add_two(index)
+        qtbot.waitUntil(newest_line_shown, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum() > 0, timeout=WAIT_MS)
+    bar.setValue(0)  # the user scrolls up to read: new lines leave the view where it is
+    add_two(40)
+    qtbot.waitUntil(lambda: "-> 4000" in panel.events_view.toPlainText(), timeout=WAIT_MS)
+    assert bar.value() == 0 < bar.maximum()
+    bar.setValue(bar.maximum())  # back at the bottom: following again
+    add_two(41)
+    qtbot.waitUntil(newest_line_shown, timeout=WAIT_MS)
+    assert panel.events_view.toPlainText().endswith("reply_delay_ms 0 -> 4100")

@@ -99,6 +99,29 @@ def event_lines(events: list[ServerEvent]) -> list[EventLine]:
     return lines
 
 
+def follow_bottom(view: QPlainTextEdit) -> None:
+    """Keeps a read-only log view scrolled to its newest line while the user
+    has not scrolled up; scrolling back to the bottom follows again.
+
+    QPlainTextEdit's own following (in appendPlainText) misses lines whose
+    wrapping is laid out after the append: its scroll bar counts wrapped
+    lines, its maximum grows later and the view stayed a few lines short of
+    the bottom, for good, after a batch of long lines.
+    """
+    bar = view.verticalScrollBar()
+    following = [True]
+
+    def on_value(value: int) -> None:
+        following[0] = value >= bar.maximum()
+
+    def on_range(_minimum: int, maximum: int) -> None:
+        if following[0]:
+            bar.setValue(maximum)
+
+    bar.valueChanged.connect(on_value)
+    bar.rangeChanged.connect(on_range)
+
+
 def _traffic(packets: int, size_bytes: int) -> str:
     return f"{packets:,} · {format_size(size_bytes)}"
 
@@ -293,6 +316,7 @@ class ClientPage(QWidget):
         self.log_view.setReadOnly(True)
         self.log_view.setFont(fixed)
         self.log_view.setMaximumBlockCount(MAX_CLIENT_LOG_LINES)
+        follow_bottom(self.log_view)
         self.tabs = QTabWidget(objectName="serverClientTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.log_view, "Client log")

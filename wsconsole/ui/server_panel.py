@@ -11,6 +11,7 @@ up beside its effect.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFontDatabase
@@ -18,9 +19,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -33,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from wsconsole.errors import InvalidConfigError, ServerError
-from wsconsole.server import ClientInfo, ServerConfig, ServerEvent
+from wsconsole.server import ClientInfo, ServerConfig, ServerEvent, TlsFiles
 from wsconsole.ui.log_model import format_time
 from wsconsole.ui.server_clients import (
     ADDRESS_COLUMN,
@@ -46,6 +49,7 @@ from wsconsole.ui.server_clients import (
     ClientPage,
     ClientsModel,
     event_lines,
+    follow_bottom,
 )
 from wsconsole.ui.server_config import FaultsPage, HandshakePage, ModePage
 from wsconsole.ui.server_driver import ServerDriver
@@ -126,6 +130,25 @@ class ServerPanel(QWidget):
             "the server restarts"
         )
         self.tls_check.toggled.connect(self._on_tls_toggled)
+        # wss with the user's own certificate instead of the generated one;
+        # shown while the wss switch is on.
+        self.cert_edit = QLineEdit(objectName="serverCertEdit")
+        self.cert_edit.setPlaceholderText("certificate (PEM); empty: the generated one")
+        self.key_edit = QLineEdit(objectName="serverKeyEdit")
+        self.key_edit.setPlaceholderText("its private key (PEM)")
+        self.tls_files_row = QWidget(objectName="serverTlsFilesRow")
+        files_layout = QHBoxLayout(self.tls_files_row)
+        files_layout.setContentsMargins(0, 0, 0, 0)
+        for edit, what in ((self.cert_edit, "certificate"), (self.key_edit, "private key")):
+            edit.setToolTip(f"The {what} to serve wss:// with; leave both empty for the generated localhost one")
+            edit.editingFinished.connect(self._apply_tls)
+            browse = QPushButton("…", objectName=f"{edit.objectName()}Browse")
+            browse.setToolTip(f"Choose the {what} file")
+            browse.setMaximumWidth(browse.fontMetrics().horizontalAdvance("…") + 16)
+            browse.clicked.connect(lambda _checked=False, e=edit, w=what: self._browse(e, w))
+            files_layout.addWidget(edit, 1)
+            files_layout.addWidget(browse)
+        self.tls_files_row.hide()
         self.toggle_button = QPushButton(objectName="serverToggleButton")
         self.toggle_button.clicked.connect(self._on_toggle)
 
@@ -212,6 +235,7 @@ class ServerPanel(QWidget):
         self.events_view.setMaximumBlockCount(MAX_EVENT_LINES)
         self.events_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.events_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        follow_bottom(self.events_view)
         events_box = QWidget()
         events_layout = QVBoxLayout(events_box)
         events_layout.setContentsMargins(0, 0, 0, 0)
@@ -241,6 +265,7 @@ class ServerPanel(QWidget):
         layout.setSpacing(4)
         layout.addLayout(url_row)
         layout.addLayout(control_row)
+        layout.addWidget(self.tls_files_row)
         layout.addWidget(self.warning_label)
         layout.addWidget(self.ca_label)
         layout.addWidget(self.problem_label)
@@ -404,26 +429,51 @@ class ServerPanel(QWidget):
         self._show_status()
         return True
 
+    def _browse(self, edit: QLineEdit, what: str) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, f"Choose the {what}", edit.text(), "PEM files (*.pem *.crt *.key);;All files (*)")
+        if path:
+            edit.setText(path)
+            self._apply_tls()
+
     def _on_tls_toggled(self, on: bool) -> None:
+        self.tls_files_row.setVisible(on)
+        self._apply_tls()
+
+    def _apply_tls(self) -> None:
+        """Serves wss:// with the user's certificate and key if both are
+        given, else with the generated localhost one; plain ws:// while the
+        switch is off.  Restarts a running server when that changes."""
         driver = self._driver
         if driver is None:
             return
         tls = ca_path = None
-        if on:
-            # Imported here: cryptography takes a while to load, and only wss needs it.
-            from wsconsole.certs import ensure_local_certificate
-
-            try:
-                local = ensure_local_certificate()
-            except OSError as exc:
-                self._log_line(f"cannot make the localhost certificate: {exc}")
-                self.tls_check.blockSignals(True)
-                self.tls_check.setChecked(False)
-                self.tls_check.blockSignals(False)
+        if self.tls_check.isChecked():
+            cert, key = self.cert_edit.text().strip(), self.key_edit.text().strip()
+            if bool(cert) != bool(key):
+                self.problem_label.setText("wss: give both the certificate and its private key (or neither).")
+                self.problem_label.show()
                 return
-            tls, ca_path = local.tls_files(), local.ca_path
-            if local.created:
-                self._log_line(f"made a certificate for localhost, signed by the CA in {ca_path}")
+            if cert:
+                tls = TlsFiles(Path(cert), Path(key))
+            else:
+                # Imported here: cryptography takes a while to load, and only wss needs it.
+                from wsconsole.certs import ensure_local_certificate
+
+                try:
+                    local = ensure_local_certificate()
+                except OSError as exc:
+                    self._log_line(f"cannot make the localhost certificate: {exc}")
+                    self.tls_check.blockSignals(True)
+                    self.tls_check.setChecked(False)
+                    self.tls_check.blockSignals(False)
+                    self.tls_files_row.hide()
+                    return
+                tls, ca_path = local.tls_files(), local.ca_path
+                if local.created:
+                    self._log_line(f"made a certificate for localhost, signed by the CA in {ca_path}")
+        self.problem_label.hide()
+        if tls == driver.config.tls and driver.is_running:
+            return
         try:
             driver.use_tls(ca_path, tls)
         except ServerError as exc:
