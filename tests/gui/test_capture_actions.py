@@ -40,6 +40,7 @@ def test_ndjson_export_then_import_gives_back_every_entry(qtbot, window, tmp_pat
 
 
 def test_har_export_of_the_shown_entries_round_trips(qtbot, window, tmp_path) -> None:
+    window.current_tab.options_form.add_header("X-Team", "blue, red")
     fill(qtbot, window)
     tab = window.current_tab
     tab.filter_bar.received_button.setChecked(True)
@@ -53,6 +54,9 @@ def test_har_export_of_the_shown_entries_round_trips(qtbot, window, tmp_path) ->
     expected = [(e.direction, e.kind, e.data) for e in shown if e.is_packet]
     assert [(e.direction, e.kind, e.data) for e in packets] == expected
     assert imported.connection_bar.url == window.server_driver.url
+    # The handshake request as sent is kept, and a replay offers what makes sense again.
+    assert ("X-Team", "blue, red") in imported.capture_handshake.headers
+    assert "Sec-WebSocket-Key" in imported.capture_handshake.skipped
 
 
 def test_failures_are_shown_not_raised(qtbot, window, tmp_path) -> None:
