@@ -282,3 +282,18 @@ def test_the_fold_is_remembered_between_runs(qtbot, tmp_path, monkeypatch):
     assert third.expanded
     assert (tmp_path / "config" / "ui.ini").is_file()
 
+
+def test_since_open_before_any_open_says_it_shows_clock_times(qtbot, window):
+    tab = window.current_tab
+    tab.log.add_event(EntryKind.STATE, "a note before any connection")
+    bar = tab.filter_bar
+    bar.time_mode_actions[TimeMode.SINCE_OPEN].trigger()
+    assert bar.time_mode_button.text() == "Time: clock (no open yet)"
+    assert "no connection of this log has opened yet" in bar.time_mode_button.toolTip()
+    entry = tab.log_model.entry(0)
+    assert tab.log_model.index(0, TIME_COLUMN).data() == format_time(entry.time_s)  # what the button says
+    open_tab(qtbot, window)
+    assert bar.time_mode_button.text() == "Time: since open"
+    assert tab.log_model.index(0, TIME_COLUMN).data().startswith("−")  # before the open: negative
+    bar.time_mode_actions[TimeMode.ABSOLUTE].trigger()
+    assert bar.time_mode_button.text() == "Time: absolute"

@@ -302,6 +302,13 @@ class ConnectionTab(QWidget):
             lambda event: event.new == ReadyState.OPEN and self.log_model.note_open(event.time_s)
         )
         self.filter_bar.time_mode_changed.connect(self.log_model.set_time_mode)
+        self.filter_bar.max_entries_requested.connect(self.set_max_entries)
+        self.filter_bar.set_max_entries(self.log.max_entries)
+        # "Since open" before any open shows clock times: the Time button says so until one opens.
+        self.filter_bar.has_opened = lambda: bool(self.log_model.open_times_s)
+        self.driver.state_changed.connect(
+            lambda event: event.new == ReadyState.OPEN and self.filter_bar.update_time_label()
+        )
 
     # -- name ------------------------------------------------------------------
 
@@ -481,6 +488,12 @@ class ConnectionTab(QWidget):
         self.details.show_entry(None)
         self._new_while_paused = 0
         self.filter_bar.set_new_while_paused(0)
+
+    def set_max_entries(self, count: int) -> None:
+        """Keeps at most ``count`` entries in this tab's log (fewer drops the oldest at once)."""
+        self.log.max_entries = count
+        self.filter_bar.set_max_entries(self.log.max_entries)
+        self._update_counters()  # the dropped count, at once
 
     @property
     def read_only(self) -> bool:
