@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QMessageBox
 from wsconsole.log import Direction, EntryKind
 from wsconsole.peer import ReadyState
 from wsconsole.ui import capture_actions
+from wsconsole.ui.log_model import TIME_COLUMN, TimeMode
 
 WAIT_MS = 5000
 PACKETS = ["hello", b"\x00\x01\xfe\xff", '{"a": 1}', "ünïcödé"]
@@ -35,6 +36,11 @@ def test_ndjson_export_then_import_gives_back_every_entry(qtbot, window, tmp_pat
     assert list(tab.log) == original  # binary, text, state and close entries alike
     assert [tab.log_model.entry(row) for row in range(tab.log_model.rowCount())] == original
     assert not tab.composer.isVisible() and not tab.connection_bar.isEnabled()
+    # "Since open" counts from the capture's own open, not from a connection of this run.
+    tab.filter_bar.time_mode_actions[TimeMode.SINCE_OPEN].trigger()
+    assert tab.filter_bar.time_mode_button.text() == "Time: since open"
+    opened = next(row for row, e in enumerate(original) if e.kind is EntryKind.STATE and "→ OPEN" in e.data)
+    assert tab.log_model.index(opened, TIME_COLUMN).data() == "+0.000 s"
     window.connect_to(window.server_driver.url)  # read-only: stays a capture
     assert tab.ready_state == ReadyState.CLOSED and list(tab.log) == original
 

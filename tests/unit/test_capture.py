@@ -204,3 +204,24 @@ def test_an_existing_file_is_replaced_whole(tmp_path: Path) -> None:
     write_ndjson(path, log)
     assert read_ndjson(path) == list(log)
     assert leftovers(tmp_path) == []
+
+
+def test_har_headers_written_oddly_cost_a_header_not_the_import(tmp_path: Path) -> None:
+    path = tmp_path / "odd.har"
+    har = {
+        "log": {
+            "entries": [
+                {
+                    "request": {"url": "ws://127.0.0.1:1/", "headers": [{"name": "X-Ok", "value": "1"}, {"name": 5}, "junk"]},
+                    "response": {"headers": "not a list"},
+                    "_webSocketMessages": [{"type": "send", "time": 1, "opcode": 1, "data": "hi"}],
+                },
+                {"request": "not an object", "_webSocketMessages": []},
+            ]
+        }
+    }
+    path.write_text(json.dumps(har), encoding="utf-8")
+    first, second = read_har(path)
+    assert first.request_headers == [("X-Ok", "1")] and first.subprotocol == ""
+    assert [e.data for e in first.entries] == ["hi"]
+    assert (second.url, second.request_headers, second.entries) == ("", [], [])

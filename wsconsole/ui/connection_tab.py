@@ -509,6 +509,11 @@ class ConnectionTab(QWidget):
         self.sequence_panel.setEnabled(False)
         self.traffic_panel.hide()  # a capture has no live traffic
         self.log.extend(entries)
+        # "Since open" counts from the capture's own opens (its "→ OPEN" state entries).
+        for entry in entries:
+            if entry.kind is EntryKind.STATE and isinstance(entry.data, str) and "→ OPEN" in entry.data:
+                self.log_model.note_open(entry.time_s)
+        self.filter_bar.update_time_label()
         self.set_title(name)
         self.setToolTip(f"Imported from {name}, read-only")
 
