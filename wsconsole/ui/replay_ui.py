@@ -194,9 +194,10 @@ class ReplayDialog(QDialog):
         form.addRow("Origin", self.origin_edit)
         form.addRow("Cookies", self.cookies_edit)
         form.addRow("Headers", self.headers_edit)
-        form.addRow("", self.handshake_note)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        # Under the form, not a form row: QFormLayout gives a wrapped label the height of a narrow one.
+        layout.addWidget(self.handshake_note)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.buttons)
@@ -211,7 +212,7 @@ class ReplayDialog(QDialog):
             self.headers_edit.textChanged,
         ):
             signal.connect(lambda *_args: self._update())
-        self.resize(640, self.sizeHint().height())
+        self.resize(640, self.heightForWidth(640) if self.hasHeightForWidth() else self.sizeHint().height())
         self._update()
 
     def handshake(self) -> ReplayHandshake:
