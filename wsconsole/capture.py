@@ -34,7 +34,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from wsconsole import __version__, userfiles
@@ -186,10 +186,15 @@ class HarConnection:
     Attributes:
         url: The URL the connection was made to.
         entries: Its packets as log entries, in the file's order.
+        request_headers: The handshake request's headers as recorded, (name, value) in order.
+        subprotocol: The subprotocol the server selected (the response's
+            Sec-WebSocket-Protocol), "" for none or not recorded.
     """
 
     url: str
     entries: list[Entry]
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    subprotocol: str = ""
 
 
 def _iso_time(time_s: float) -> str:
@@ -210,7 +215,14 @@ def har_message(entry: Entry) -> dict[str, Any] | None:
     }
 
 
-def write_har(path: str | os.PathLike, entries: Iterable[Entry], url: str, *, subprotocol: str = "") -> int:
+def write_har(
+    path: str | os.PathLike,
+    entries: Iterable[Entry],
+    url: str,
+    *,
+    subprotocol: str = "",
+    request_headers: Iterable[tuple[str, str]] = (),
+) -> int:
     """Writes the packets of ``entries`` as one HAR WebSocket entry for ``url``, atomically.
 
     Args:
@@ -219,6 +231,8 @@ def write_har(path: str | os.PathLike, entries: Iterable[Entry], url: str, *, su
         url: The ws:// or wss:// URL the packets went over.
         subprotocol: The negotiated subprotocol, recorded as the response's
             ``Sec-WebSocket-Protocol`` header when not empty.
+        request_headers: The handshake request's headers as sent, (name,
+            value) in order, recorded as Chrome records them (a replay offers them again).
 
     Returns:
         How many packets were written.
@@ -246,7 +260,7 @@ def write_har(path: str | os.PathLike, entries: Iterable[Entry], url: str, *, su
                         "url": url,
                         "httpVersion": "HTTP/1.1",
                         "cookies": [],
-                        "headers": [],
+                        "headers": [{"name": name, "value": value} for name, value in request_headers],
                         "queryString": [],
                         "headersSize": -1,
                         "bodySize": 0,
@@ -298,6 +312,22 @@ def _har_entry(message: Any, where: str) -> Entry:
     raise ValueError(f"{where}: 'opcode' must be 1 (text) or 2 (binary), not {opcode!r}")
 
 
+def _har_headers(message: Any) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a HAR request's or response's ``headers``; malformed items are skipped.
+
+    Headers only feed a replay's defaults, shown to the user before use, so a
+    tool that writes them oddly costs a header, never the whole import.
+    """
+    headers = message.get("headers") if isinstance(message, dict) else None
+    if not isinstance(headers, list):
+        return []
+    return [
+        (item["name"], item["value"])
+        for item in headers
+        if isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("value"), str)
+    ]
+
+
 def read_har(path: str | os.PathLike) -> list[HarConnection]:
     """Reads the WebSocket connections of a HAR file (Chrome DevTools' or ours).
 
@@ -333,5 +363,7 @@ def read_har(path: str | os.PathLike) -> list[HarConnection]:
             entries = [_har_entry(message, f"entry {number}, message {i}") for i, message in enumerate(messages)]
         except ValueError as exc:
             raise CaptureError(target, str(exc)) from None
-        connections.append(HarConnection(str(url), entries))
+        response = har_entry.get("response")
+        protocols = [value for name, value in _har_headers(response) if name.lower() == "sec-websocket-protocol"]
+        connections.append(HarConnection(str(url), entries, _har_headers(request), protocols[0] if protocols else ""))
     return connections

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from wsconsole.log import Direction, Entry
+from wsconsole.log import Direction, Entry, EntryKind
 
 
 class ReplayTiming(enum.Enum):
@@ -128,3 +129,96 @@ class ReplayRun:
         if self.done:
             return None
         return max(0.0, self.start_s + self.steps[self.sent].offset_s - now_s)
+
+
+# Request headers a replay does not copy: the handshake makes them anew for every
+# attempt (RFC 6455 section 4.1: Sec-WebSocket-Key is random, Version is 13,
+# Host comes from the URL), the transport sets them, or wsconsole cannot honour
+# them (it offers no extension: a permessage-deflate offer the server accepted
+# would fail the connection).  Sec-WebSocket-Protocol, Origin and Cookie are not
+# lost: they become the subprotocols, Origin and cookies of the replay.
+_NOT_REPLAYED = frozenset(
+    {
+        "host",
+        "connection",
+        "upgrade",
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "sec-websocket-extensions",
+        "sec-websocket-protocol",
+        "origin",
+        "cookie",
+        "content-length",
+        "transfer-encoding",
+        "accept-encoding",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+    }
+)
+
+_SUBPROTOCOL_IN_STATE = re.compile(r"→ OPEN\s+\(subprotocol (.+)\)$")
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayHandshake:
+    """What a replay's connection offers, taken from the captured handshake.
+
+    Attributes:
+        subprotocols: Offered in this order (the captured request's
+            Sec-WebSocket-Protocol, or the one the server selected when only that is known).
+        origin: The captured Origin header, None for none recorded (the replay then sends the default).
+        cookies: The captured Cookie header's value, "" for none.
+        headers: The other request headers worth sending again, in order.
+        skipped: The names of the captured headers left out (the handshake makes them anew).
+    """
+
+    subprotocols: tuple[str, ...] = ()
+    origin: str | None = None
+    cookies: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    skipped: tuple[str, ...] = field(default=())
+
+
+def replay_handshake(
+    request_headers: Iterable[tuple[str, str]] = (), selected_subprotocol: str = ""
+) -> ReplayHandshake:
+    """The handshake a replay offers, from a capture's request headers and selected subprotocol.
+
+    Args:
+        request_headers: The captured request's headers, (name, value) in order;
+            HTTP/2 pseudo-headers (``:authority``) and headers the handshake
+            makes anew are left out (named in ``skipped``).
+        selected_subprotocol: The subprotocol the server selected, "" for none or unknown.
+    """
+    offered: list[str] = []
+    origin: str | None = None
+    cookies: list[str] = []
+    headers: list[tuple[str, str]] = []
+    skipped: list[str] = []
+    for name, value in request_headers:
+        lower = name.lower()
+        if lower == "sec-websocket-protocol":
+            # RFC 6455 section 4.1: a comma-separated list, most preferred first; may repeat.
+            offered.extend(p.strip() for p in value.split(",") if p.strip() and p.strip() not in offered)
+        elif lower == "origin":
+            origin = value
+        elif lower == "cookie":
+            cookies.append(value)
+        elif lower.startswith(":") or lower in _NOT_REPLAYED:
+            skipped.append(name)
+        else:
+            headers.append((name, value))
+    if not offered and selected_subprotocol:
+        offered = [selected_subprotocol]
+    return ReplayHandshake(tuple(offered), origin, "; ".join(cookies), tuple(headers), tuple(skipped))
+
+
+def subprotocol_from_entries(entries: Iterable[Entry]) -> str:
+    """The subprotocol a capture's connection selected, from its "→ OPEN (subprotocol x)" state entry ("" if none)."""
+    for entry in entries:
+        if entry.kind is EntryKind.STATE and isinstance(entry.data, str):
+            match = _SUBPROTOCOL_IN_STATE.search(entry.data)
+            if match:
+                return match.group(1)
+    return ""

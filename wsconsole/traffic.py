@@ -87,6 +87,8 @@ class TrafficHistory:
         """Goes up with every change: a view repaints only when it moved."""
         self.late_packets = 0
         """Packets that came stamped before the window (a wall clock set back): not counted."""
+        self.first_time_s: float | None = None
+        """When the first packet counted (since the last :meth:`clear`) crossed the wire; None before."""
 
     @property
     def window_s(self) -> float:
@@ -123,6 +125,8 @@ class TrafficHistory:
         if slot is None:
             self.late_packets += packets
             return
+        if self.first_time_s is None or time_s < self.first_time_s:
+            self.first_time_s = time_s
         if direction is Direction.SENT:
             self._sent_packets[slot] += packets
             self._sent_bytes[slot] += size_bytes
@@ -139,6 +143,7 @@ class TrafficHistory:
         """Forgets everything counted."""
         self._numbers = [-1] * self.slots
         self._newest = None
+        self.first_time_s = None
         self.version += 1
 
     def follow(self, log: MessageLog) -> None:
@@ -299,6 +304,8 @@ class StateTimeline:
         self._markers: deque[CloseMarker] = deque(maxlen=max_spans)
         self.version = 0
         """Goes up with every change."""
+        self.first_time_s: float | None = None
+        """When the first span recorded (since the last :meth:`clear` or :meth:`restart`) began; None before."""
 
     @property
     def state(self) -> ReadyState | None:
@@ -318,6 +325,8 @@ class StateTimeline:
             time_s = max(time_s, current.start_s)
             self._spans[-1] = StateSpan(current.state, current.start_s, time_s)
         self._spans.append(StateSpan(ReadyState(state), time_s))
+        if self.first_time_s is None:
+            self.first_time_s = time_s
         self._prune(time_s)
         self.version += 1
 
@@ -335,7 +344,19 @@ class StateTimeline:
         """Forgets every span and marker."""
         self._spans.clear()
         self._markers.clear()
+        self.first_time_s = None
         self.version += 1
+
+    def restart(self, time_s: float) -> None:
+        """Forgets the past but not the present: only the current state is kept, as if entered at ``time_s``.
+
+        What clearing the log does to the strip: the connection is still in its
+        state, so the strip does not claim "not connected yet" while it is OPEN.
+        """
+        state = self.state
+        self.clear()
+        if state is not None:
+            self.record_state(state, time_s)
 
     def spans(self, since_s: float | None = None) -> list[StateSpan]:
         """The spans, oldest first; with ``since_s``, only those still going on at or after it."""
@@ -358,6 +379,51 @@ class StateTimeline:
         while self._markers and self._markers[0].time_s < cutoff:
             self._markers.popleft()
 
+
+
+ZOOM_STEPS_S = (10.0, 30.0, 60.0)
+"""The shorter windows a young connection is shown in before the whole one (round numbers for the axis)."""
+
+
+def shown_window_s(first_s: float | None, now_s: float, window_s: float, bucket_s: float = DEFAULT_BUCKET_S) -> float:
+    """How many seconds a chart shows: the smallest zoom step holding everything since ``first_s``, at most ``window_s``.
+
+    A connection a few seconds old fills a 10 s chart instead of a sliver of a
+    two-minute one; the window grows (10, 30, 60 s, then ``window_s``) as it ages.
+
+    Args:
+        first_s: The first activity shown (a packet or a state), None for none yet (the whole window).
+        now_s: The time now; the window ends with the bucket holding it (see :func:`visible_range`).
+        window_s: The largest window (what is kept).
+        bucket_s: The chart's bucket.
+    """
+    if first_s is None:
+        return window_s
+    end_s = (math.floor(now_s / bucket_s) + 1) * bucket_s
+    elapsed_s = end_s - math.floor(first_s / bucket_s) * bucket_s
+    for step_s in ZOOM_STEPS_S:
+        if step_s < window_s and elapsed_s <= step_s:
+            return step_s
+    return window_s
+
+
+AXIS_TICKS = 4
+"""Intervals on a time axis: −120 s, −90 s, −60 s, −30 s, now for two minutes."""
+
+
+def time_axis_labels(window_s: float) -> list[str]:
+    """The labels of a time axis ``window_s`` long, left to right: ``["−120 s", "−90 s", ..., "now"]``."""
+    labels = []
+    for i in range(AXIS_TICKS + 1):
+        ago = window_s * (AXIS_TICKS - i) / AXIS_TICKS
+        labels.append("now" if ago == 0 else f"−{ago:g} s")
+    return labels
+
+
+def earliest(*times_s: float | None) -> float | None:
+    """The earliest of ``times_s`` that are not None; None if all are."""
+    known = [t for t in times_s if t is not None]
+    return min(known) if known else None
 
 
 def visible_range(now_s: float, window_s: float, bucket_s: float) -> tuple[float, float]:

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QMessageBox
 from wsconsole.log import Direction, EntryKind
 from wsconsole.peer import ReadyState
 from wsconsole.ui import capture_actions
+from wsconsole.ui.log_model import TIME_COLUMN, TimeMode
 
 WAIT_MS = 5000
 PACKETS = ["hello", b"\x00\x01\xfe\xff", '{"a": 1}', "ünïcödé"]
@@ -35,11 +36,17 @@ def test_ndjson_export_then_import_gives_back_every_entry(qtbot, window, tmp_pat
     assert list(tab.log) == original  # binary, text, state and close entries alike
     assert [tab.log_model.entry(row) for row in range(tab.log_model.rowCount())] == original
     assert not tab.composer.isVisible() and not tab.connection_bar.isEnabled()
+    # "Since open" counts from the capture's own open, not from a connection of this run.
+    tab.filter_bar.time_mode_actions[TimeMode.SINCE_OPEN].trigger()
+    assert tab.filter_bar.time_mode_button.text() == "Time: since open"
+    opened = next(row for row, e in enumerate(original) if e.kind is EntryKind.STATE and "→ OPEN" in e.data)
+    assert tab.log_model.index(opened, TIME_COLUMN).data() == "+0.000 s"
     window.connect_to(window.server_driver.url)  # read-only: stays a capture
     assert tab.ready_state == ReadyState.CLOSED and list(tab.log) == original
 
 
 def test_har_export_of_the_shown_entries_round_trips(qtbot, window, tmp_path) -> None:
+    window.current_tab.options_form.add_header("X-Team", "blue, red")
     fill(qtbot, window)
     tab = window.current_tab
     tab.filter_bar.received_button.setChecked(True)
@@ -53,6 +60,9 @@ def test_har_export_of_the_shown_entries_round_trips(qtbot, window, tmp_path) ->
     expected = [(e.direction, e.kind, e.data) for e in shown if e.is_packet]
     assert [(e.direction, e.kind, e.data) for e in packets] == expected
     assert imported.connection_bar.url == window.server_driver.url
+    # The handshake request as sent is kept, and a replay offers what makes sense again.
+    assert ("X-Team", "blue, red") in imported.capture_handshake.headers
+    assert "Sec-WebSocket-Key" in imported.capture_handshake.skipped
 
 
 def test_failures_are_shown_not_raised(qtbot, window, tmp_path) -> None:

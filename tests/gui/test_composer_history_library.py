@@ -88,8 +88,11 @@ def test_history_is_written_when_the_window_closes(qtbot, config_dir) -> None:
     qtbot.addWidget(win)
     win.show()
     open_window(qtbot, win)
+    # Far off, so the close (not the timer, which a loaded machine may let fire first) writes it.
+    win.findChild(QTimer, "historySaveTimer").setInterval(60_000)
     send_typed(qtbot, win, "base64", "AAEC")
-    assert win.findChild(QTimer, "historySaveTimer").isActive()
+    timer = win.findChild(QTimer, "historySaveTimer")
+    qtbot.waitUntil(timer.isActive, timeout=5000)  # the send is noted, its write still pending
     win.close()
     history = ComposerHistory(config_dir)
     history.load()

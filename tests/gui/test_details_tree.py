@@ -167,3 +167,18 @@ def test_a_big_json_packet_is_cut_in_the_text_view_and_whole_in_the_tree(qtbot, 
     assert items.child_count == 40_000
     view.tree.expand(view.tree.currentIndex())
     assert view.model.rowCount(view.tree.currentIndex()) == CHILD_CHUNK + 1  # a chunk, then "… N more"
+
+
+def test_the_tree_keeps_four_rows_in_sight_at_1280x800_and_the_log_too(qtbot, window) -> None:
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    echo(qtbot, window, json.dumps(GAME))
+    window.details.tree_check.setChecked(True)
+    tree = window.findChild(QTreeView, "valueTree")
+    qtbot.waitUntil(lambda: tree.isVisible(), timeout=WAIT_MS)
+    row = tree.sizeHintForRow(0)
+    qtbot.waitUntil(lambda: tree.viewport().height() >= 4 * row, timeout=WAIT_MS)
+    assert window.log_view.height() >= 4 * window.log_view.verticalHeader().defaultSectionSize()
+    window.details.tree_check.setChecked(False)
+    assert tree.minimumHeight() == 0  # hidden, the tree asks for nothing

@@ -167,3 +167,20 @@ def test_format_interval_picks_a_readable_unit() -> None:
     assert format_interval(0.000_812) == "812 µs"
     assert format_interval(0.012_345) == "12.345 ms"
     assert format_interval(3.21) == "3.210 s"
+
+
+def test_the_keep_menu_sets_the_logs_cap_and_the_counters_say_what_was_dropped(qtbot, window):
+    tab = window.current_tab
+    bar = tab.filter_bar
+    assert bar.keep_button.text() == "Keep: 100k" and bar.keep_actions[100_000].isChecked()
+    assert tab.log.max_entries == 100_000
+    for i in range(12_000):
+        tab.log.add_event(EntryKind.STATE, f"note {i}")
+    bar.keep_actions[10_000].trigger()
+    assert tab.log.max_entries == 10_000 and len(tab.log) == 10_000
+    assert tab.log_model.rowCount() == 10_000
+    assert bar.keep_button.text() == "Keep: 10k" and "newest 10,000 entries" in bar.keep_button.toolTip()
+    assert "(2,000 oldest dropped)" in tab.counters_text
+    bar.keep_actions[5_000_000].trigger()
+    assert tab.log.max_entries == 5_000_000 and bar.keep_button.text() == "Keep: 5M"
+    assert len(tab.log) == 10_000  # raising the cap brings nothing back

@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
 from wsconsole.capture import write_ndjson
-from wsconsole.log import Direction, packet_entry
+from wsconsole.log import Direction, Entry, EntryKind, packet_entry
 from wsconsole.peer import ReadyState
 from wsconsole.replay import ReplayTiming
 from wsconsole.ui import capture_actions
@@ -30,12 +30,17 @@ class Recorder:
 
     Args:
         close_after: Close the connection (1000) after this many packets; None never.
+        subprotocols: The ones it accepts (None: it selects none).
     """
 
-    def __init__(self, close_after: int | None = None) -> None:
+    def __init__(self, close_after: int | None = None, subprotocols: list[str] | None = None) -> None:
         self.received: list[str | bytes] = []
+        self.requests: list = []  # each connection's handshake request headers
+        self.protocols: list = []  # the subprotocol each connection selected
 
         def handler(connection: ServerConnection) -> None:
+            self.requests.append(connection.request.headers)
+            self.protocols.append(connection.subprotocol)
             try:
                 for message in connection:
                     self.received.append(message)
@@ -46,7 +51,7 @@ class Recorder:
             except ConnectionClosed:
                 pass
 
-        self.server = serve(handler, "127.0.0.1", 0)
+        self.server = serve(handler, "127.0.0.1", 0, subprotocols=subprotocols)
         self.url = f"ws://127.0.0.1:{self.server.socket.getsockname()[1]}/"
         self.thread = threading.Thread(target=self.server.serve_forever, name="test-replay-server", daemon=True)
         self.thread.start()
@@ -62,8 +67,8 @@ def recorder() -> Iterator:
     """Factory: ``recorder(close_after=None)`` starts a Recorder; all stopped in teardown."""
     started: list[Recorder] = []
 
-    def start(close_after: int | None = None) -> Recorder:
-        server = Recorder(close_after)
+    def start(close_after: int | None = None, subprotocols: list[str] | None = None) -> Recorder:
+        server = Recorder(close_after, subprotocols)
         started.append(server)
         return server
 
@@ -78,7 +83,8 @@ def import_har(window):
 
 
 def test_a_chrome_har_replays_its_sent_packets_as_fast_as_possible(qtbot, window, recorder) -> None:
-    server = recorder()
+    # The Chrome capture offered game.v2, game.v1: a server speaking neither would (rightly) fail the replay.
+    server = recorder(subprotocols=["game.v1"])
     source = import_har(window)
     assert source.findChild(QLabel, "importedLabel").text().endswith("4 packets, 2 of them sent by the client")
     qtbot.mouseClick(source.findChild(QPushButton, "replayCaptureButton"), Qt.MouseButton.LeftButton)
@@ -87,6 +93,21 @@ def test_a_chrome_har_replays_its_sent_packets_as_fast_as_possible(qtbot, window
     assert dialog.url_edit.text() == "ws://127.0.0.1:8000/game"  # the capture's own URL first
     assert dialog.fast_button.isChecked() and not dialog.speed_spin.isEnabled()
     assert dialog.summary_label.text() == "2 packets (1 text, 1 binary) back to back"
+    # The capture's handshake, what makes sense to send again, shown and editable.
+    assert dialog.subprotocols_edit.text() == "game.v2, game.v1"
+    assert dialog.origin_edit.text() == "http://127.0.0.1:8000"
+    assert dialog.cookies_edit.text() == "session=abc123"
+    assert dialog.headers_edit.toPlainText().splitlines()[0] == "Pragma: no-cache"
+    assert "Sec-WebSocket-Key" not in dialog.headers_edit.toPlainText()
+    assert "Sec-WebSocket-Key" in dialog.handshake_note.text()
+    dialog.headers_edit.appendPlainText("not a header")
+    assert not dialog.start_button.isEnabled()
+    assert dialog.problem_label.text() == "header line 5: expected 'Name: value'"
+    dialog.headers_edit.appendPlainText("Upgrade: h2c")
+    assert "Upgrade is set by the handshake itself" in dialog.problem_label.text()
+    lines = dialog.headers_edit.toPlainText().splitlines()[:-2] + ["X-Replay: yes"]
+    dialog.headers_edit.setPlainText("\n".join(lines))
+    assert dialog.start_button.isEnabled() and dialog.problem_label.isHidden()
     dialog.url_edit.setText(server.url)
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
 
@@ -98,6 +119,13 @@ def test_a_chrome_har_replays_its_sent_packets_as_fast_as_possible(qtbot, window
     assert tab.findChild(QLabel, "replayProgressLabel").text() == "Replayed all 2 packets"
     qtbot.waitUntil(lambda: len(server.received) == len(HAR_SENT), timeout=WAIT_MS)
     assert server.received == HAR_SENT  # text as text, the empty binary packet as binary
+    (request,) = server.requests
+    assert request["Sec-WebSocket-Protocol"] == "game.v2, game.v1" and server.protocols == ["game.v1"]
+    assert request["Origin"] == "http://127.0.0.1:8000" and request["Cookie"] == "session=abc123"
+    assert request["User-Agent"].startswith("Mozilla/5.0") and request["X-Replay"] == "yes"
+    assert request["Sec-WebSocket-Key"] != "dGhlIHNhbXBsZSBub25jZQ=="  # made anew
+    assert "Sec-WebSocket-Extensions" not in request
+    assert tab.options_form.options().subprotocols == ["game.v2", "game.v1"]  # the tab's Options… say so
 
     def received_in_tab() -> list:
         return [e.data for e in tab.log if e.is_packet and e.direction is Direction.RECEIVED]
@@ -109,7 +137,7 @@ def test_a_chrome_har_replays_its_sent_packets_as_fast_as_possible(qtbot, window
 
 
 def test_original_timing_with_a_speed_factor_and_received_packets_too(qtbot, window, recorder) -> None:
-    server = recorder()
+    server = recorder(subprotocols=["game.v2"])
     source = import_har(window)
     dialog = replay_dialog(window, source)
     dialog.url_edit.setText(server.url)
@@ -117,7 +145,9 @@ def test_original_timing_with_a_speed_factor_and_received_packets_too(qtbot, win
     assert dialog.speed_spin.isEnabled()
     dialog.speed_spin.setValue(4.0)
     dialog.include_received_check.setChecked(True)
-    assert dialog.settings() == ReplaySettings(server.url, ReplayTiming.ORIGINAL, 4.0, True)
+    settings = dialog.settings()
+    assert settings == ReplaySettings(server.url, ReplayTiming.ORIGINAL, 4.0, True, settings.handshake)
+    assert settings.handshake.subprotocols == ("game.v2", "game.v1")
     assert [step.data for step in dialog.steps()] == HAR_ALL
     assert dialog.summary_label.text() == "4 packets (2 text, 2 binary) over 0.147 s"
     dialog.accept()
@@ -188,3 +218,26 @@ def test_a_bad_url_or_a_tab_that_is_not_a_capture_is_refused_with_a_reason(qtbot
     assert any("cannot connect" in e.data for e in controller.tab.log)
     for box in window.findChildren(QMessageBox):
         box.close()
+
+
+def test_an_ndjson_capture_replays_with_the_subprotocol_its_open_entry_names(qtbot, window, recorder, tmp_path) -> None:
+    server = recorder(subprotocols=["chat.v1"])
+    path = tmp_path / "chat.ndjson"
+    write_ndjson(
+        path,
+        [
+            Entry(999.0, EntryKind.STATE, Direction.LOCAL, "CONNECTING → OPEN  (subprotocol chat.v1)"),
+            packet_entry(Direction.SENT, "hi", 1000.0),
+        ],
+    )
+    (source,) = capture_actions.import_capture(window, path)
+    dialog = replay_dialog(window, source)
+    assert dialog.subprotocols_edit.text() == "chat.v1" and dialog.headers_edit.toPlainText() == ""
+    assert dialog.handshake_note.text() == "Taken from the capture's handshake."
+    dialog.url_edit.setText(server.url)
+    dialog.accept()
+    controller = window.current_tab.findChild(ReplayController)
+    qtbot.waitUntil(lambda: not controller.running, timeout=WAIT_MS)
+    assert controller.outcome == "Replayed 1 packet"
+    qtbot.waitUntil(lambda: server.received == ["hi"], timeout=WAIT_MS)
+    assert server.protocols == ["chat.v1"]

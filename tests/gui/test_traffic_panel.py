@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QToolButton, QWidget
 from wsconsole.log import EntryKind
 from wsconsole.peer import ReadyState
 from wsconsole.ui.log_model import TIME_COLUMN, TimeMode, format_relative, format_time
+from wsconsole.traffic import time_axis_labels
 from wsconsole.ui.traffic_chart import RECEIVED_COLOUR, SENT_COLOUR, TrafficChart, TrafficPanel
 
 
@@ -63,7 +64,11 @@ def test_the_chart_counts_every_packet_sent_and_echoed(qtbot, window):
     assert (counters.sent_packets, counters.received_packets) == (count, count)
     panel.refresh()
     assert has_colour(chart, SENT_COLOUR) and has_colour(chart, RECEIVED_COLOUR)
-    assert chart.x_labels() == ["−120 s", "−90 s", "−60 s", "−30 s", "now"]
+    # A young connection fills a short window (10 s, or 30 s on a slow machine), and the
+    # strip above shows the same stretch of time, with the same labels.
+    assert chart.window_s() in (10.0, 30.0)
+    assert chart.x_labels() == time_axis_labels(chart.window_s()) == panel.timeline_view.x_labels()
+    assert chart.x_labels()[-1] == "now" and len(chart.series()) == chart.window_s()
     sent_rate, received_rate = chart.latest_rates()
     assert chart.legend() == [
         (SENT_COLOUR, f"↑ sent {sent_rate:g}/s"), (RECEIVED_COLOUR, f"↓ received {received_rate:g}/s"),
@@ -214,3 +219,81 @@ def test_new_packets_are_drawn_when_the_panel_refreshes_not_per_packet_or_repain
     panel.refresh()  # nothing new: nothing drawn
     chart.repaint()
     assert chart.pictures_drawn == drawn + 1
+
+
+def test_the_window_grows_from_the_first_activity_to_two_minutes(qtbot, window):
+    tab = open_tab(qtbot, window)
+    panel = tab.traffic_panel
+    tab.send("hello")
+    qtbot.waitUntil(lambda: tab.log.counters.received_packets == 1, timeout=5000)
+    first_s = panel.first_activity_s()
+    assert first_s == panel.timeline.spans()[0].start_s  # the CONNECTING span came before the packet
+    views = (panel.packet_chart, panel.byte_chart, panel.timeline_view)
+    for age_s, window_s in ((3, 10.0), (25, 30.0), (50, 60.0), (100, 120.0), (1000, 120.0)):
+        later_s = first_s + age_s
+        for view in (panel, *views):
+            view.clock = lambda later_s=later_s: later_s
+        assert [view.window_s() for view in views] == [window_s] * 3
+        assert panel.timeline_view.x_labels()[0] == f"−{window_s:g} s"
+        start_s, end_s = panel.timeline_view.visible_range()
+        assert end_s - start_s == window_s
+    # Five seconds in, the OPEN span fills most of the strip, not a sliver of two minutes.
+    for view in (panel, *views):
+        view.clock = lambda: first_s + 5
+    spans = panel.timeline_view.visible_spans()
+    open_left, open_right = next((left, right) for span, left, right in spans if span.state is ReadyState.OPEN)
+    assert open_right - open_left > panel.timeline_view.width() * 0.35
+    assert panel.packet_chart.shown_totals().sent_packets == 1
+
+
+def test_clearing_the_log_starts_the_chart_again_like_the_counters(qtbot, window):
+    tab = open_tab(qtbot, window)
+    panel = tab.traffic_panel
+    for i in range(5):
+        tab.send(f"p{i}")
+    qtbot.waitUntil(lambda: panel.packet_chart.shown_totals().received_packets == 5, timeout=5000)
+    tab.clear_log()
+    assert tab.log.counters.sent_packets == 0
+    totals = panel.packet_chart.shown_totals()
+    assert (totals.sent_packets, totals.received_packets) == (0, 0)
+    # The connection is still open: the strip keeps that state, from the clear.
+    [span] = panel.timeline.spans()
+    assert span.state is ReadyState.OPEN and span.end_s is None and panel.timeline.markers() == []
+    assert "Clearing the log starts it again" in panel.packet_chart.toolTip()
+    tab.send("after")
+    qtbot.waitUntil(lambda: panel.packet_chart.shown_totals().received_packets == 1, timeout=5000)
+    assert tab.log.counters.received_packets == 1
+
+
+def test_the_fold_is_remembered_between_runs(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("WSCONSOLE_CONFIG_DIR", str(tmp_path / "config"))
+    first = TrafficPanel()
+    qtbot.addWidget(first)
+    assert first.expanded
+    qtbot.mouseClick(first.toggle_button, Qt.MouseButton.LeftButton)
+    assert not first.expanded
+    second = TrafficPanel()  # the next run, or a new tab
+    qtbot.addWidget(second)
+    assert not second.expanded and second.charts.isHidden()
+    assert second.toggle_button.arrowType() == Qt.ArrowType.RightArrow
+    second.set_expanded(True)
+    third = TrafficPanel()
+    qtbot.addWidget(third)
+    assert third.expanded
+    assert (tmp_path / "config" / "ui.ini").is_file()
+
+
+def test_since_open_before_any_open_says_it_shows_clock_times(qtbot, window):
+    tab = window.current_tab
+    tab.log.add_event(EntryKind.STATE, "a note before any connection")
+    bar = tab.filter_bar
+    bar.time_mode_actions[TimeMode.SINCE_OPEN].trigger()
+    assert bar.time_mode_button.text() == "Time: clock (no open yet)"
+    assert "no connection of this log has opened yet" in bar.time_mode_button.toolTip()
+    entry = tab.log_model.entry(0)
+    assert tab.log_model.index(0, TIME_COLUMN).data() == format_time(entry.time_s)  # what the button says
+    open_tab(qtbot, window)
+    assert bar.time_mode_button.text() == "Time: since open"
+    assert tab.log_model.index(0, TIME_COLUMN).data().startswith("−")  # before the open: negative
+    bar.time_mode_actions[TimeMode.ABSOLUTE].trigger()
+    assert bar.time_mode_button.text() == "Time: absolute"

@@ -91,7 +91,8 @@ def test_reading_a_missing_or_non_utf8_file_is_a_capture_error(tmp_path: Path) -
 def test_har_follows_what_chrome_writes_and_round_trips_packets(tmp_path: Path) -> None:
     log = session()
     path = tmp_path / "log.har"
-    assert write_har(path, log, "ws://127.0.0.1:9080/", subprotocol="chat") == 5
+    request = [("Host", "127.0.0.1:9080"), ("Sec-WebSocket-Protocol", "chat"), ("X-Trace", "a, b")]
+    assert write_har(path, log, "ws://127.0.0.1:9080/", subprotocol="chat", request_headers=request) == 5
     har = json.loads(path.read_text(encoding="utf-8"))
     (entry,) = har["log"]["entries"]
     assert har["log"]["version"] == "1.2"
@@ -107,6 +108,7 @@ def test_har_follows_what_chrome_writes_and_round_trips_packets(tmp_path: Path) 
 
     (connection,) = read_har(path)
     assert connection.url == "ws://127.0.0.1:9080/"
+    assert connection.request_headers == request and connection.subprotocol == "chat"
     # Only packets fit in a HAR; they come back exactly.
     assert connection.entries == [entry for entry in log if entry.is_packet]
 
@@ -114,6 +116,9 @@ def test_har_follows_what_chrome_writes_and_round_trips_packets(tmp_path: Path) 
 def test_import_a_har_saved_by_chrome_devtools() -> None:
     (connection,) = read_har(CHROME_HAR)  # the page's own HTTP entry is skipped
     assert connection.url == "ws://127.0.0.1:8000/game"
+    assert connection.subprotocol == "game.v2"
+    assert ("Sec-WebSocket-Protocol", "game.v2, game.v1") in connection.request_headers
+    assert connection.request_headers[0] == ("Host", "127.0.0.1:8000") and len(connection.request_headers) == 14
     entries = connection.entries
     assert [(e.direction, e.kind) for e in entries] == [
         (Direction.SENT, EntryKind.TEXT),
@@ -199,3 +204,24 @@ def test_an_existing_file_is_replaced_whole(tmp_path: Path) -> None:
     write_ndjson(path, log)
     assert read_ndjson(path) == list(log)
     assert leftovers(tmp_path) == []
+
+
+def test_har_headers_written_oddly_cost_a_header_not_the_import(tmp_path: Path) -> None:
+    path = tmp_path / "odd.har"
+    har = {
+        "log": {
+            "entries": [
+                {
+                    "request": {"url": "ws://127.0.0.1:1/", "headers": [{"name": "X-Ok", "value": "1"}, {"name": 5}, "junk"]},
+                    "response": {"headers": "not a list"},
+                    "_webSocketMessages": [{"type": "send", "time": 1, "opcode": 1, "data": "hi"}],
+                },
+                {"request": "not an object", "_webSocketMessages": []},
+            ]
+        }
+    }
+    path.write_text(json.dumps(har), encoding="utf-8")
+    first, second = read_har(path)
+    assert first.request_headers == [("X-Ok", "1")] and first.subprotocol == ""
+    assert [e.data for e in first.entries] == ["hi"]
+    assert (second.url, second.request_headers, second.entries) == ("", [], [])

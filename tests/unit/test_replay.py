@@ -8,8 +8,18 @@ from pathlib import Path
 import pytest
 
 from wsconsole.capture import read_har
-from wsconsole.log import Direction, Entry, EntryKind, packet_entry
-from wsconsole.replay import ReplayRun, ReplayStep, ReplayTiming, replay_entries, replay_schedule
+from wsconsole.log import Direction, Entry, EntryKind, MessageLog, packet_entry
+from wsconsole.options import ConnectOptions
+from wsconsole.replay import (
+    ReplayHandshake,
+    ReplayRun,
+    ReplayStep,
+    ReplayTiming,
+    replay_entries,
+    replay_handshake,
+    replay_schedule,
+    subprotocol_from_entries,
+)
 
 HAR = Path(__file__).parent / "data" / "chrome_websocket.har"
 
@@ -94,3 +104,56 @@ def test_a_run_hands_out_what_is_due_measured_from_its_start() -> None:
     assert run.take_due(103.99) == []
     assert run.take_due(110.0) == [ReplayStep(4.0, "d")]
     assert run.done and run.sent == 4 and run.wait_s(110.0) is None and run.take_due(200.0) == []
+
+
+def test_a_chrome_har_replays_its_handshake_without_what_the_handshake_makes_anew() -> None:
+    (connection,) = read_har(HAR)
+    assert connection.subprotocol == "game.v2"
+    handshake = replay_handshake(connection.request_headers, connection.subprotocol)
+    # The offer as the browser made it, most preferred first (not only the one selected).
+    assert handshake.subprotocols == ("game.v2", "game.v1")
+    assert handshake.origin == "http://127.0.0.1:8000"
+    assert handshake.cookies == "session=abc123"
+    assert [name for name, _value in handshake.headers] == [
+        "Pragma",
+        "Cache-Control",
+        "User-Agent",
+        "Accept-Language",
+    ]
+    assert set(handshake.skipped) == {
+        "Host",
+        "Connection",
+        "Upgrade",
+        "Sec-WebSocket-Version",
+        "Accept-Encoding",
+        "Sec-WebSocket-Key",
+        "Sec-WebSocket-Extensions",
+    }
+    # What is kept passes the connection options' own checks.
+    options = ConnectOptions(
+        headers=list(handshake.headers),
+        subprotocols=list(handshake.subprotocols),
+        origin=handshake.origin,
+        cookies=handshake.cookies,
+    )
+    assert options.validate() == {}
+
+
+def test_a_replay_handshake_from_the_selected_subprotocol_alone_and_from_nothing() -> None:
+    assert replay_handshake((), "chat") == ReplayHandshake(subprotocols=("chat",))
+    assert replay_handshake() == ReplayHandshake()
+    headers = [(":authority", "x"), ("Sec-WebSocket-Protocol", "a, b"), ("sec-websocket-protocol", "b,c"), ("Cookie", "a=1"), ("Cookie", "b=2")]
+    handshake = replay_handshake(headers, "zzz")
+    assert handshake.subprotocols == ("a", "b", "c")  # the offer wins over the selection; no repeats
+    assert handshake.cookies == "a=1; b=2" and handshake.skipped == (":authority",)
+
+
+def test_the_subprotocol_of_an_ndjson_capture_comes_from_its_open_entry() -> None:
+    log = MessageLog()
+    log.add_event(EntryKind.STATE, "CLOSED → CONNECTING  ws://127.0.0.1:9080/", T0)
+    assert subprotocol_from_entries(log) == ""
+    log.add_event(EntryKind.STATE, "CONNECTING → OPEN  (subprotocol chat.v1)", T0 + 1)
+    assert subprotocol_from_entries(log) == "chat.v1"
+    other = MessageLog()
+    other.add_event(EntryKind.STATE, "CONNECTING → OPEN  (no subprotocol)", T0)
+    assert subprotocol_from_entries(other) == ""

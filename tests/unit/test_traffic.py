@@ -10,7 +10,15 @@ import pytest
 
 from wsconsole.log import Direction, EntryKind, MessageLog, packet_entry
 from wsconsole.peer import Initiator, ReadyState
-from wsconsole.traffic import Bucket, StateSpan, StateTimeline, TrafficHistory
+from wsconsole.traffic import (
+    Bucket,
+    StateSpan,
+    StateTimeline,
+    TrafficHistory,
+    earliest,
+    shown_window_s,
+    time_axis_labels,
+)
 
 T0 = 1_700_000_000.0  # a whole second, so bucket edges are easy to name
 
@@ -251,3 +259,37 @@ def test_has_data_says_whether_the_window_holds_anything() -> None:
     assert not history.has_data(now + 5)  # slid out of the window
     history.clear()
     assert not history.has_data(now)
+
+
+def test_the_shown_window_grows_in_round_steps_from_the_first_activity() -> None:
+    first_s = 1000.2
+    assert shown_window_s(None, 5000.0, 120.0) == 120.0
+    assert shown_window_s(first_s, first_s, 120.0) == 10.0
+    assert shown_window_s(first_s, first_s + 8.5, 120.0) == 10.0  # buckets 1000..1009
+    assert shown_window_s(first_s, first_s + 9.9, 120.0) == 30.0
+    assert shown_window_s(first_s, first_s + 45, 120.0) == 60.0
+    assert shown_window_s(first_s, first_s + 61, 120.0) == 120.0
+    assert shown_window_s(first_s, first_s + 10_000, 120.0) == 120.0
+    assert shown_window_s(first_s, first_s + 20, 20.0) == 20.0  # never wider than what is kept
+    assert time_axis_labels(10) == ["−10 s", "−7.5 s", "−5 s", "−2.5 s", "now"]
+    assert earliest(None, 3.0, 2.0) == 2.0 and earliest(None, None) is None
+
+
+def test_first_times_and_a_restart_that_keeps_the_current_state() -> None:
+    history = TrafficHistory(window_s=10, bucket_s=1)
+    assert history.first_time_s is None
+    history.add(Direction.SENT, 3, 105.5)
+    history.add(Direction.RECEIVED, 3, 104.0)
+    assert history.first_time_s == 104.0
+    history.clear()
+    assert history.first_time_s is None
+    timeline = StateTimeline(window_s=60)
+    timeline.restart(1.0)
+    assert timeline.spans() == [] and timeline.first_time_s is None
+    timeline.record_state(ReadyState.CONNECTING, 10.0)
+    timeline.record_state(ReadyState.OPEN, 11.0)
+    timeline.record_close(1000, "", True, 12.0)
+    assert timeline.first_time_s == 10.0
+    timeline.restart(20.0)
+    assert timeline.spans() == [StateSpan(ReadyState.OPEN, 20.0)] and timeline.markers() == []
+    assert timeline.first_time_s == 20.0

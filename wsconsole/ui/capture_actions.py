@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from wsconsole.capture import read_har, read_ndjson, write_har, write_ndjson
 from wsconsole.errors import CaptureError
 from wsconsole.log import EntryKind
+from wsconsole.replay import replay_handshake, subprotocol_from_entries
 
 NDJSON_FILTER = "NDJSON, lossless (*.ndjson *.jsonl)"
 HAR_FILTER = "HAR, as Chrome DevTools writes (*.har)"
@@ -57,7 +58,11 @@ def export_log(window, path: str | os.PathLike, *, shown_only: bool = False) -> 
     try:
         if is_har(path):
             protocol = tab.driver.peer.selected_protocol or ""
-            return write_har(path, entries, tab.connection_bar.url, subprotocol=protocol)
+            record = tab.driver.peer.handshake
+            request_headers = record.request_headers if record is not None else []
+            return write_har(
+                path, entries, tab.connection_bar.url, subprotocol=protocol, request_headers=request_headers
+            )
         return write_ndjson(path, entries)
     except (CaptureError, OSError) as exc:
         message = f"cannot export the log: {exc}"
@@ -76,9 +81,13 @@ def import_capture(window, path: str | os.PathLike) -> list:
     name = os.path.basename(os.fspath(path))
     try:
         if is_har(path):
-            connections = [(c.url, c.entries) for c in read_har(path)]
+            connections = [
+                (c.url, c.entries, replay_handshake(c.request_headers, c.subprotocol)) for c in read_har(path)
+            ]
         else:
-            connections = [("", read_ndjson(path))]
+            entries = read_ndjson(path)
+            # NDJSON keeps no headers; the subprotocol is in its "→ OPEN" state entry.
+            connections = [("", entries, replay_handshake((), subprotocol_from_entries(entries)))]
     except (CaptureError, OSError) as exc:
         message = f"cannot import: {exc}"
         window.current_tab.log.add_event(EntryKind.ERROR, message)
@@ -90,8 +99,9 @@ def import_capture(window, path: str | os.PathLike) -> list:
         show_error(window, "Nothing to import", message)
         return []
     tabs = []
-    for number, (url, entries) in enumerate(connections, 1):
+    for number, (url, entries, handshake) in enumerate(connections, 1):
         tab = window.new_tab(url)
+        tab.capture_handshake = handshake  # what a replay of it offers (replay_ui reads it)
         title = name if len(connections) == 1 else f"{name} #{number}"
         tab.show_imported(entries, title)
         from wsconsole.ui.replay_ui import add_replay_button  # replay_ui imports this module

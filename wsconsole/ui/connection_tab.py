@@ -304,6 +304,13 @@ class ConnectionTab(QWidget):
             lambda event: event.new == ReadyState.OPEN and self.log_model.note_open(event.time_s)
         )
         self.filter_bar.time_mode_changed.connect(self.log_model.set_time_mode)
+        self.filter_bar.max_entries_requested.connect(self.set_max_entries)
+        self.filter_bar.set_max_entries(self.log.max_entries)
+        # "Since open" before any open shows clock times: the Time button says so until one opens.
+        self.filter_bar.has_opened = lambda: bool(self.log_model.open_times_s)
+        self.driver.state_changed.connect(
+            lambda event: event.new == ReadyState.OPEN and self.filter_bar.update_time_label()
+        )
 
     # -- name ------------------------------------------------------------------
 
@@ -482,6 +489,12 @@ class ConnectionTab(QWidget):
         self._new_while_paused = 0
         self.filter_bar.set_new_while_paused(0)
 
+    def set_max_entries(self, count: int) -> None:
+        """Keeps at most ``count`` entries in this tab's log (fewer drops the oldest at once)."""
+        self.log.max_entries = count
+        self.filter_bar.set_max_entries(self.log.max_entries)
+        self._update_counters()  # the dropped count, at once
+
     @property
     def read_only(self) -> bool:
         """True for a tab showing an imported capture: no connection, nothing to send."""
@@ -496,6 +509,11 @@ class ConnectionTab(QWidget):
         self.sequence_panel.setEnabled(False)
         self.traffic_panel.hide()  # a capture has no live traffic
         self.log.extend(entries)
+        # "Since open" counts from the capture's own opens (its "→ OPEN" state entries).
+        for entry in entries:
+            if entry.kind is EntryKind.STATE and isinstance(entry.data, str) and "→ OPEN" in entry.data:
+                self.log_model.note_open(entry.time_s)
+        self.filter_bar.update_time_label()
         self.set_title(name)
         self.setToolTip(f"Imported from {name}, read-only")
 

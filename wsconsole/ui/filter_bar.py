@@ -9,6 +9,8 @@ fault, never raised.  GUI thread only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (
@@ -45,6 +47,21 @@ TIME_MODE_CHOICES = (
 )
 """The Time column's modes: the mode, its short name on the button, what it shows."""
 
+KEEP_CHOICES = (10_000, 100_000, 1_000_000, 5_000_000)
+"""How many entries the log may keep, as the Keep menu offers (100,000 by default; about 250 B each)."""
+
+
+def _short_count(count: int) -> str:
+    """``"100k"``, ``"1M"``, ``"2.5M"``, ``"999"``."""
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:g}M"
+    if count >= 1_000:
+        return f"{count / 1_000:g}k"
+    return str(count)
+
+
+TIME_MODE_TOOLTIP = "What the Time column shows: wall-clock time, or seconds since an entry"
+
 MAX_SIZE_FIELD = 2**31 - 1
 """The size fields' largest value, in bytes (QSpinBox holds an int)."""
 
@@ -58,11 +75,13 @@ class FilterBar(QWidget):
         filter_changed(object): the user changed a criterion (a ``LogFilter``).
         pause_toggled(bool): auto-scroll paused (True) or resumed.
         time_mode_changed(object): the Time column should show a ``TimeMode``.
+        max_entries_requested(int): the user chose how many entries the log keeps.
     """
 
     filter_changed = Signal(object)
     pause_toggled = Signal(bool)
     time_mode_changed = Signal(object)
+    max_entries_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +138,7 @@ class FilterBar(QWidget):
         footer.setContentsMargins(0, 0, 0, 0)
         footer.addWidget(self.count_label, 1)
         footer.addWidget(self._time_mode_button())
+        footer.addWidget(self._keep_button())
         footer.addWidget(self.paused_label)
         footer.addWidget(self.pause_button)
 
@@ -133,7 +153,9 @@ class FilterBar(QWidget):
     def _time_mode_button(self) -> QToolButton:
         self.time_mode_button = QToolButton(objectName="timeModeButton", text="Time: absolute")
         self.time_mode_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.time_mode_button.setToolTip("What the Time column shows: wall-clock time, or seconds since an entry")
+        self.time_mode_button.setToolTip(TIME_MODE_TOOLTIP)
+        self.has_opened: Callable[[], bool] = lambda: True
+        """Whether a connection of the log has opened yet (the tab sets it): "since open" needs one."""
         self.time_mode_button.setAccessibleName("Time column")
         menu = QMenu(self.time_mode_button)
         group = QActionGroup(menu)
@@ -153,6 +175,31 @@ class FilterBar(QWidget):
         )
         return self.time_mode_button
 
+    def _keep_button(self) -> QToolButton:
+        self.keep_button = QToolButton(objectName="logKeepButton")
+        self.keep_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.keep_button.setAccessibleName("Entries kept")
+        menu = QMenu(self.keep_button)
+        self.keep_actions: dict[int, QAction] = {}
+        for count in KEEP_CHOICES:
+            action = menu.addAction(f"keep the newest {count:,} entries")
+            action.setCheckable(True)
+            action.triggered.connect(lambda _on=False, count=count: self.max_entries_requested.emit(count))
+            self.keep_actions[count] = action
+        self.keep_button.setMenu(menu)
+        self.set_max_entries(KEEP_CHOICES[1])
+        return self.keep_button
+
+    def set_max_entries(self, count: int) -> None:
+        """Shows how many entries the log keeps (the tab calls it once the log took the new cap)."""
+        for choice, action in self.keep_actions.items():
+            action.setChecked(choice == count)
+        self.keep_button.setText(f"Keep: {_short_count(count)}")
+        self.keep_button.setToolTip(
+            f"The log keeps the newest {count:,} entries; older ones are dropped (1% at a time) and "
+            "counted in the status bar. The counters count everything."
+        )
+
     @property
     def time_mode(self) -> TimeMode:
         return next(mode for mode, action in self.time_mode_actions.items() if action.isChecked())
@@ -160,9 +207,24 @@ class FilterBar(QWidget):
     def set_time_mode(self, mode: TimeMode) -> None:
         """Chooses what the Time column shows and emits ``time_mode_changed``."""
         self.time_mode_actions[mode].setChecked(True)
-        name = next(name for choice, name, _tip in TIME_MODE_CHOICES if choice is mode)
-        self.time_mode_button.setText(f"Time: {name}")
+        self.update_time_label()
         self.time_mode_changed.emit(mode)
+
+    def update_time_label(self) -> None:
+        """Names the Time column's mode on its button; says so when "since open" has no open to count from.
+
+        Until a connection of the log has opened, "since open" shows clock times
+        (there is no origin yet): the button says "clock (no open yet)" rather
+        than let a clock time pass for a relative one.  The tab calls this when one opens.
+        """
+        mode = self.time_mode
+        name = next(name for choice, name, _tip in TIME_MODE_CHOICES if choice is mode)
+        tip = TIME_MODE_TOOLTIP
+        if mode is TimeMode.SINCE_OPEN and not self.has_opened():
+            name = "clock (no open yet)"
+            tip = "Since open is chosen, but no connection of this log has opened yet: clock times until one does"
+        self.time_mode_button.setText(f"Time: {name}")
+        self.time_mode_button.setToolTip(tip)
 
     def _toggle(self, text: str, name: str, tip: str) -> QToolButton:
         button = QToolButton(objectName=name, text=text, checkable=True)

@@ -15,7 +15,7 @@ from collections import deque
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QFont, QFontDatabase, QGuiApplication, QKeySequence
+from PySide6.QtGui import QFontMetrics, QAction, QFont, QFontDatabase, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -40,6 +40,10 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 
 EXPAND_ALL_MAX_ROWS = 10_000
 """Expand all stops before showing more rows than this (a big document would take seconds)."""
+
+
+TREE_MIN_ROWS = 4
+"""Rows the tree keeps in sight while shown (the splitter takes them from the log)."""
 
 
 class _Node:
@@ -348,6 +352,18 @@ class ValueTreeView(QWidget):
                 if found is not None:
                     return found
         return None
+
+    def showEvent(self, event) -> None:
+        # At least four rows in sight while the tree is shown: at 1280x800 the details pane
+        # under the log left it two.  Only while shown: the stack's minimum is its largest
+        # page's, and the text views need no more than they had, so the log keeps its room.
+        rows = QFontMetrics(self.tree.font()).lineSpacing() + 4
+        self.tree.setMinimumHeight(self.tree.header().sizeHint().height() + TREE_MIN_ROWS * rows + 4)
+        super().showEvent(event)
+
+    def hideEvent(self, event) -> None:
+        self.tree.setMinimumHeight(0)
+        super().hideEvent(event)
 
     def expand_all(self) -> int:
         """Expands every node, breadth first, until :data:`EXPAND_ALL_MAX_ROWS` rows are shown.

@@ -11,6 +11,7 @@ closes mid-replay stops it, and the bar and the log say so.  GUI thread only.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -37,7 +39,15 @@ from PySide6.QtWidgets import (
 from wsconsole.errors import NotOpenError, SendError
 from wsconsole.log import EntryKind
 from wsconsole.peer import ReadyState
-from wsconsole.replay import ReplayRun, ReplayStep, ReplayTiming, replay_entries, replay_schedule
+from wsconsole.options import ConnectOptions
+from wsconsole.replay import (
+    ReplayHandshake,
+    ReplayRun,
+    ReplayStep,
+    ReplayTiming,
+    replay_entries,
+    replay_schedule,
+)
 from wsconsole.ui.capture_actions import show_error
 
 MAX_PACKETS_PER_TICK = 200
@@ -62,6 +72,28 @@ class ReplaySettings:
     timing: ReplayTiming = ReplayTiming.FAST
     speed: float = 1.0
     include_received: bool = False
+    handshake: ReplayHandshake = ReplayHandshake()
+    """What the replay's connection offers: the capture's subprotocols, Origin,
+    cookies and other request headers, as the dialog shows them."""
+
+
+def format_headers(headers) -> str:
+    """``Name: value`` lines, the way the dialog shows and edits request headers."""
+    return "\n".join(f"{name}: {value}" for name, value in headers)
+
+
+def parse_headers(text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """The ``Name: value`` lines of ``text`` (blank lines skipped), and a problem per line without a colon."""
+    headers, problems = [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        name, colon, value = line.partition(":")
+        if not colon or not name.strip():
+            problems.append(f"header line {number}: expected 'Name: value'")
+            continue
+        headers.append((name.strip(), value.strip()))
+    return headers, problems
 
 
 def default_replay_url(window, tab) -> str:
@@ -89,10 +121,14 @@ class ReplayDialog(QDialog):
     Args:
         entries: The imported tab's log entries.
         url: The URL offered first.
+        handshake: The capture's handshake, offered first (None: nothing recorded).
     """
 
-    def __init__(self, entries, url: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, entries, url: str, parent: QWidget | None = None, handshake: ReplayHandshake | None = None
+    ) -> None:
         super().__init__(parent)
+        handshake = handshake or ReplayHandshake()
         self.setObjectName("replayDialog")
         self.setWindowTitle("Replay capture")
         self._entries = list(entries)
@@ -114,6 +150,27 @@ class ReplayDialog(QDialog):
         self.include_received_check = QCheckBox(
             "Also send the packets the client received", objectName="replayIncludeReceivedCheck"
         )
+        # The capture's handshake, editable: a server that checks the subprotocol,
+        # Origin, a cookie or a token refuses a replay without them.
+        self.subprotocols_edit = QLineEdit(", ".join(handshake.subprotocols), objectName="replaySubprotocolsEdit")
+        self.subprotocols_edit.setPlaceholderText("none  (comma-separated, most preferred first)")
+        self.origin_edit = QLineEdit(handshake.origin or "", objectName="replayOriginEdit")
+        self.origin_edit.setPlaceholderText("default (from the URL)")
+        self.cookies_edit = QLineEdit(handshake.cookies, objectName="replayCookiesEdit")
+        self.cookies_edit.setPlaceholderText("none")
+        self.headers_edit = QPlainTextEdit(format_headers(handshake.headers), objectName="replayHeadersEdit")
+        self.headers_edit.setPlaceholderText("Name: value, one a line")
+        self.headers_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.headers_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 5 + 12)
+        self.headers_edit.setToolTip("Extra request headers sent with the replay's handshake, one 'Name: value' a line")
+        recorded = bool(handshake.subprotocols or handshake.origin or handshake.cookies or handshake.headers)
+        source = "Taken from the capture's handshake." if recorded else "The capture recorded no handshake headers."
+        if handshake.skipped:
+            source += " Left out (made anew by every handshake): " + ", ".join(handshake.skipped) + "."
+        self.handshake_note = QLabel(source, objectName="replayHandshakeNote", wordWrap=True)
+        self.handshake_note.setStyleSheet("color: palette(placeholder-text);")
+        self.problem_label = QLabel(objectName="replayProblemLabel", wordWrap=True)
+        self.problem_label.setStyleSheet("color: #c62828;")
         self.summary_label = QLabel(objectName="replaySummaryLabel")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self
@@ -133,8 +190,15 @@ class ReplayDialog(QDialog):
         form.addRow("Connect to", self.url_edit)
         form.addRow("Timing", timing)
         form.addRow("Packets", self.include_received_check)
+        form.addRow("Subprotocols", self.subprotocols_edit)
+        form.addRow("Origin", self.origin_edit)
+        form.addRow("Cookies", self.cookies_edit)
+        form.addRow("Headers", self.headers_edit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        # Under the form, not a form row: QFormLayout gives a wrapped label the height of a narrow one.
+        layout.addWidget(self.handshake_note)
+        layout.addWidget(self.problem_label)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.buttons)
         for signal in (
@@ -142,15 +206,37 @@ class ReplayDialog(QDialog):
             self.fast_button.toggled,
             self.speed_spin.valueChanged,
             self.include_received_check.toggled,
+            self.subprotocols_edit.textChanged,
+            self.origin_edit.textChanged,
+            self.cookies_edit.textChanged,
+            self.headers_edit.textChanged,
         ):
             signal.connect(lambda *_args: self._update())
-        self.resize(520, self.sizeHint().height())
+        self.resize(640, self.heightForWidth(640) if self.hasHeightForWidth() else self.sizeHint().height())
         self._update()
+
+    def handshake(self) -> ReplayHandshake:
+        """The handshake as the fields hold it now (lines without a colon left out: see :meth:`problems`)."""
+        headers, _problems = parse_headers(self.headers_edit.toPlainText())
+        protocols = tuple(p.strip() for p in self.subprotocols_edit.text().split(",") if p.strip())
+        origin = self.origin_edit.text().strip() or None
+        return ReplayHandshake(protocols, origin, self.cookies_edit.text().strip(), tuple(headers))
+
+    def problems(self) -> list[str]:
+        """What is wrong with the handshake fields, as the connection options would say it."""
+        _headers, problems = parse_headers(self.headers_edit.toPlainText())
+        for messages in connect_options(ConnectOptions(), self.handshake()).validate().values():
+            problems.extend(messages)
+        return problems
 
     def settings(self) -> ReplaySettings:
         timing = ReplayTiming.ORIGINAL if self.original_button.isChecked() else ReplayTiming.FAST
         return ReplaySettings(
-            self.url_edit.text().strip(), timing, self.speed_spin.value(), self.include_received_check.isChecked()
+            self.url_edit.text().strip(),
+            timing,
+            self.speed_spin.value(),
+            self.include_received_check.isChecked(),
+            self.handshake(),
         )
 
     def steps(self) -> list[ReplayStep]:
@@ -163,7 +249,10 @@ class ReplayDialog(QDialog):
         steps = self.steps()
         url = self.url_edit.text().strip()
         self.summary_label.setText(_describe(steps) if url else "Give the URL to connect to.")
-        self.start_button.setEnabled(bool(steps) and bool(url))
+        problems = self.problems()
+        self.problem_label.setText("\n".join(problems))
+        self.problem_label.setVisible(bool(problems))
+        self.start_button.setEnabled(bool(steps) and bool(url) and not problems)
 
 
 class ReplayBar(QFrame):
@@ -279,7 +368,8 @@ class ReplayController(QObject):
             self._sent += 1
         self._show_progress()
         if run.done:
-            self._finish(f"Replayed all {self.total:,} packets", EntryKind.STATE)
+            done = "Replayed 1 packet" if self.total == 1 else f"Replayed all {self.total:,} packets"
+            self._finish(done, EntryKind.STATE)
             return
         wait_s = run.wait_s(time.monotonic())
         self._timer.start(math.ceil(wait_s * 1000))
@@ -297,6 +387,17 @@ class ReplayController(QObject):
         self.bar.stop_button.setEnabled(False)
         self.tab.log.add_event(kind, outcome.replace("Replay", "replay", 1))
         self.finished.emit(outcome)
+
+
+def connect_options(base: ConnectOptions, handshake: ReplayHandshake) -> ConnectOptions:
+    """``base`` with the replay's subprotocols, Origin, cookies and headers in place of its own."""
+    return dataclasses.replace(
+        base,
+        headers=list(handshake.headers),
+        subprotocols=list(handshake.subprotocols),
+        origin=handshake.origin,
+        cookies=handshake.cookies,
+    )
 
 
 def _description(settings: ReplaySettings) -> str:
@@ -321,6 +422,8 @@ def start_replay(window, source, settings: ReplaySettings) -> ReplayController |
         return None
     tab = window.new_tab(settings.url)
     tab.set_title(f"replay of {source.title}")
+    # The new tab's options (shown in its Options… dock) carry the capture's handshake.
+    tab.options_form.set_options(connect_options(tab.options_form.options(), settings.handshake))
     bar = ReplayBar(tab)
     # Under the connection bar, above the log: the tab's own layout, not a new seam in ConnectionTab.
     tab.layout().insertWidget(1, bar)
@@ -339,7 +442,8 @@ def replay_dialog(window, tab=None) -> ReplayDialog | None:
     if not tab.read_only:
         show_error(window, "Replay", "Replay works on an imported capture: open one with File > Import HAR/NDJSON… first.")
         return None
-    dialog = ReplayDialog(tab.log, default_replay_url(window, tab), window)
+    handshake = getattr(tab, "capture_handshake", None)  # set by capture_actions.import_capture
+    dialog = ReplayDialog(tab.log, default_replay_url(window, tab), window, handshake)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.accepted.connect(lambda: start_replay(window, tab, dialog.settings()))
     dialog.open()

@@ -17,7 +17,16 @@ from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from wsconsole.traffic import DEFAULT_BUCKET_S, CloseMarker, StateSpan, StateTimeline, visible_range
+from wsconsole.traffic import (
+    AXIS_TICKS,
+    DEFAULT_BUCKET_S,
+    CloseMarker,
+    StateSpan,
+    StateTimeline,
+    shown_window_s,
+    time_axis_labels,
+    visible_range,
+)
 from wsconsole.ui.connection_bar import STATE_COLOURS
 from wsconsole.ui.log_model import format_time
 
@@ -120,19 +129,35 @@ class StateTimelineView(PictureWidget):
         self.clock = clock
         self.left_margin = 0
         """Pixels left of the strip (the traffic panel aligns it with a chart's plot)."""
+        self.first_activity_s: Callable[[], float | None] = lambda: timeline.first_time_s
+        """When the first thing shown happened (the panel adds the packets); the window grows from it."""
         self.setAccessibleName("Ready state timeline")
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(QFontMetrics(self.font()).height() + 8)
+        # The strip, then its own time axis under it: it is as wide as both charts
+        # together, so it cannot share either chart's axis.
+        self.setFixedHeight(self.bar_height() + QFontMetrics(self.font()).height() + 3)
+
+    def bar_height(self) -> int:
+        """The coloured strip's height in pixels; the time axis' labels go under it."""
+        return QFontMetrics(self.font()).height() + 6
 
     def sizeHint(self) -> QSize:
         return QSize(400, self.height())
 
     # -- geometry ------------------------------------------------------------------
 
+    def window_s(self) -> float:
+        """The seconds shown now: 10, 30, 60 while the connection is young, then the whole window."""
+        return shown_window_s(self.first_activity_s(), self.clock(), self.timeline.window_s, self.bucket_s)
+
     def visible_range(self) -> tuple[float, float]:
         """The stretch of time shown: ``(start_s, end_s)``."""
-        return visible_range(self.clock(), self.timeline.window_s, self.bucket_s)
+        return visible_range(self.clock(), self.window_s(), self.bucket_s)
+
+    def x_labels(self) -> list[str]:
+        """The time axis under the strip, left to right: ``["−10 s", "−7.5 s", ..., "now"]``."""
+        return time_axis_labels(self.window_s())
 
     def _x(self, time_s: float, start_s: float, end_s: float) -> float:
         left, width = self.left_margin, max(1, self.width() - self.left_margin - 1)
@@ -188,7 +213,7 @@ class StateTimelineView(PictureWidget):
         # Left of the close, over what came before it, so the states after it (the newest, at the
         # right edge) stay in sight; right of it when there is no room on the left.
         left = x - width if x - width >= self.left_margin else min(x, self.width() - 1 - width)
-        return QRectF(left, 2, width, self.height() - 4)
+        return QRectF(left, 2, width, self.bar_height() - 4)
 
     # -- Qt --------------------------------------------------------------------------
 
@@ -205,12 +230,13 @@ class StateTimelineView(PictureWidget):
 
     def picture_key(self) -> object:
         # The spans move with the clock a whole bucket at a time (see visible_range).
-        return self.frame, self.visible_range()
+        return self.frame, self.visible_range(), self.font().key()
 
     def render_picture(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         palette = self.palette()
-        strip = QRectF(self.left_margin, 0, self.width() - self.left_margin - 1, self.height() - 1)
+        bar_height = self.bar_height()
+        strip = QRectF(self.left_margin, 0, self.width() - self.left_margin - 1, bar_height - 1)
         painter.fillRect(strip, palette.color(QPalette.ColorRole.AlternateBase))
         metrics = QFontMetrics(self.font())
         spans = self.visible_spans()
@@ -219,7 +245,7 @@ class StateTimelineView(PictureWidget):
             painter.drawText(strip, Qt.AlignmentFlag.AlignCenter, "ready state over time: not connected yet")
         for span, left, right in spans:
             background, foreground = STATE_COLOURS[span.state]
-            rect = QRectF(left, 1, max(1.0, right - left), self.height() - 2)
+            rect = QRectF(left, 1, max(1.0, right - left), bar_height - 2)
             painter.fillRect(rect, QColor(background))
             name = span.state.name
             if rect.width() >= metrics.horizontalAdvance(name) + 8:
@@ -227,12 +253,22 @@ class StateTimelineView(PictureWidget):
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, name)
         painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid)))
         painter.drawRect(strip)
+        # The time axis: the same ticks as the charts' (−10 s … now while young, −120 s … now after).
+        line = metrics.height()
+        for i, text in enumerate(self.x_labels()):
+            tick = strip.left() + strip.width() * i / AXIS_TICKS
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
+            painter.drawLine(tick, bar_height - 1, tick, bar_height + 2)
+            painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+            width = metrics.horizontalAdvance(text)
+            left = min(max(strip.left(), tick - width / 2), strip.right() - width)
+            painter.drawText(QRectF(left, bar_height + 1, width, line), Qt.AlignmentFlag.AlignLeft, text)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for marker, x in self.visible_markers():
             colour = CLEAN_MARKER_COLOUR if marker.clean else UNCLEAN_MARKER_COLOUR
             badge = self._badge_rect(marker, x)
             painter.setPen(QPen(colour, 2))
-            painter.drawLine(x, 0, x, self.height())
+            painter.drawLine(x, 0, x, bar_height)
             painter.setBrush(QColor("#ffffff"))
             painter.drawRoundedRect(badge, 4, 4)
             painter.setPen(colour)

@@ -20,19 +20,24 @@ import enum
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QRectF, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from wsconsole.log import MessageLog
+from wsconsole.profiles import config_dir
 from wsconsole.peer import Closed, StateChanged
 from wsconsole.traffic import (
+    AXIS_TICKS,
     Bucket,
     StateTimeline,
     TrafficHistory,
     format_byte_rate,
     format_packet_rate,
+    earliest,
     nice_ceiling,
+    shown_window_s,
+    time_axis_labels,
 )
 from wsconsole.ui.log_model import format_time
 from wsconsole.ui.state_timeline import PictureWidget, StateTimelineView
@@ -47,7 +52,7 @@ CHART_HEIGHT_PX = 88
 SENT_COLOUR = QColor("#2f7fd8")
 RECEIVED_COLOUR = QColor("#2e9a4f")
 
-X_TICKS = 4
+X_TICKS = AXIS_TICKS
 """Intervals on the time axis: -120 s, -90 s, -60 s, -30 s, now for two minutes."""
 
 
@@ -81,10 +86,13 @@ class TrafficChart(PictureWidget):
         self.history = history
         self.quantity = quantity
         self.clock = clock
+        self.first_activity_s: Callable[[], float | None] = lambda: history.first_time_s
+        """When the first thing shown happened (the panel adds the states); the window grows from it."""
         self.setAccessibleName(f"Traffic chart, {quantity.value} sent and received")
         self.setToolTip(
-            f"{quantity.value} per second over the last {history.window_s:g} s: "
-            "↑ sent (blue) above the line, ↓ received (green) below"
+            f"{quantity.value} per second over the last {history.window_s:g} s (a younger connection "
+            "over 10, 30 or 60 s): ↑ sent (blue) above the line, ↓ received (green) below. "
+            "Clearing the log starts it again, as it does the counters."
         )
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(CHART_HEIGHT_PX)
@@ -97,17 +105,33 @@ class TrafficChart(PictureWidget):
 
     # -- what is plotted -------------------------------------------------------
 
+    def window_s(self) -> float:
+        """The seconds shown now: 10, 30, 60 while the connection is young, then the whole history."""
+        return shown_window_s(self.first_activity_s(), self.clock(), self.history.window_s, self.history.bucket_s)
+
+    def _shown_count(self) -> int:
+        return max(1, min(self.history.slots, round(self.window_s() / self.history.bucket_s)))
+
     def buckets(self) -> list[Bucket]:
         """The buckets plotted, oldest first (the last one still filling)."""
-        return self.history.buckets(self.clock())
+        return self.history.buckets(self.clock())[-self._shown_count() :]
 
     def shown_totals(self) -> Bucket:
         """Everything the chart's window holds, summed."""
-        return self.history.totals(self.clock())
+        buckets = self.buckets()
+        return Bucket(
+            buckets[0].start_s,
+            sum(b.sent_packets for b in buckets),
+            sum(b.sent_bytes for b in buckets),
+            sum(b.received_packets for b in buckets),
+            sum(b.received_bytes for b in buckets),
+        )
 
     def series(self) -> list[tuple[float, float]]:
         """Per bucket, ``(sent, received)`` in the chart's unit per second."""
         sent, received = self.history.series(self.clock(), bytes_=self.quantity is Metric.BYTES)
+        count = self._shown_count()
+        sent, received = sent[-count:], received[-count:]
         bucket_s = self.history.bucket_s
         if bucket_s != 1:
             return [(s / bucket_s, r / bucket_s) for s, r in zip(sent, received)]
@@ -134,13 +158,8 @@ class TrafficChart(PictureWidget):
         return nice_ceiling(peak, binary=self.quantity is Metric.BYTES)
 
     def x_labels(self) -> list[str]:
-        """The time axis' labels, left to right: ``["−120 s", ..., "now"]``."""
-        window = self.history.window_s
-        labels = []
-        for i in range(X_TICKS + 1):
-            ago = window * (X_TICKS - i) / X_TICKS
-            labels.append("now" if ago == 0 else f"−{ago:g} s")
-        return labels
+        """The time axis' labels, left to right: ``["−120 s", ..., "now"]`` (``"−10 s"`` first while young)."""
+        return time_axis_labels(self.window_s())
 
     def plot_rect(self, top: float | None = None) -> QRectF:
         """Where the bars go, in widget pixels, with ``top`` (default: :meth:`axis_top`) labelling the axis."""
@@ -172,7 +191,7 @@ class TrafficChart(PictureWidget):
     # -- painting --------------------------------------------------------------
 
     def picture_key(self) -> object:
-        return self.frame, self.history.bucket_number(self.clock())
+        return self.frame, self.history.bucket_number(self.clock()), self.window_s()
 
     def render_picture(self, painter: QPainter) -> None:
         series = self.series()
@@ -252,10 +271,27 @@ class TrafficChart(PictureWidget):
                 painter.drawRects(bars)
 
 
+UI_SETTINGS_FILE = "ui.ini"
+"""Small window preferences (the traffic panel's fold), in the config directory beside the profiles."""
+
+EXPANDED_KEY = "traffic/expanded"
+
+
+def ui_settings() -> QSettings:
+    """The window preferences file in the user's config directory (``WSCONSOLE_CONFIG_DIR`` in tests).
+
+    An explicit INI file, not QSettings' platform default (the registry on
+    Windows): it lives where the profiles do and a test's directory isolates it.
+    """
+    return QSettings(str(config_dir() / UI_SETTINGS_FILE), QSettings.Format.IniFormat)
+
+
 class TrafficPanel(QWidget):
     """The fold toggle beside the ready-state strip, and under them the two charts.
 
-    Clearing the log leaves them as they are: they picture the connection, not the log.
+    Clearing the log starts them again, as it does the log's counters: the
+    charts count from the clear, and the strip keeps only the current state.
+    Whether the charts are folded is remembered between runs (:data:`UI_SETTINGS_FILE`).
 
     Attributes:
         history: Packets and bytes per second, fed by :meth:`follow`.
@@ -270,6 +306,7 @@ class TrafficPanel(QWidget):
         self.history = TrafficHistory()
         self.timeline = StateTimeline(window_s=self.history.window_s)
 
+        expanded = ui_settings().value(EXPANDED_KEY, True, type=bool)
         self.toggle_button = QToolButton(objectName="trafficToggleButton", checkable=True, checked=True)
         self.toggle_button.setAutoRaise(True)
         self.toggle_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -284,6 +321,9 @@ class TrafficPanel(QWidget):
         self.byte_chart = TrafficChart(self.history, Metric.BYTES, clock)
         self.byte_chart.setObjectName("byteRateChart")
         self.timeline_view = StateTimelineView(self.timeline, self.history.bucket_s, clock)
+        # Charts and strip show the same stretch of time, growing from the first packet or state.
+        for view in (self.packet_chart, self.byte_chart, self.timeline_view):
+            view.first_activity_s = self.first_activity_s
 
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
@@ -300,6 +340,9 @@ class TrafficPanel(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.charts)
         self.toggle_button.toggled.connect(self.set_expanded)
+        self.toggle_button.toggled.connect(self._remember_expanded)
+        if not expanded:
+            self.set_expanded(False)
 
         self._painted: tuple | None = None
         self.refresh_timer = QTimer(self, interval=REFRESH_INTERVAL_MS)
@@ -309,8 +352,21 @@ class TrafficPanel(QWidget):
     # -- feeding -----------------------------------------------------------------
 
     def follow(self, log: MessageLog) -> None:
-        """Counts the packets ``log`` gets from now on."""
+        """Counts the packets ``log`` gets from now on, and starts again when it is cleared."""
         self.history.follow(log)
+        log.on_cleared(self.restart)
+
+    def restart(self) -> None:
+        """Forgets the traffic counted and the past states (the log was cleared); the current state stays."""
+        self.history.clear()
+        self.timeline.restart(self.clock())
+        self._painted = None
+        if self.isVisible():
+            self.refresh()
+
+    def first_activity_s(self) -> float | None:
+        """When the first packet or state shown happened (epoch s), None before any."""
+        return earliest(self.history.first_time_s, self.timeline.first_time_s)
 
     def record_state(self, event: StateChanged) -> None:
         """A driver's ``state_changed``: starts a span."""
@@ -335,15 +391,23 @@ class TrafficPanel(QWidget):
         self.charts.setVisible(on)
         self._painted = None
 
+    def _remember_expanded(self, on: bool) -> None:
+        settings = ui_settings()
+        settings.setValue(EXPANDED_KEY, on)
+        settings.sync()  # a failed write only means the next run starts unfolded
+
     def refresh(self) -> None:
         """Repaints what changed since the last time: new data, a state, or the next second.
 
         A picture with nothing that moves (no traffic in the window, no state
         yet) is not repainted as the seconds pass, so an idle tab costs nothing.
         """
-        bucket = self.history.bucket_number(self.clock())
-        charts_key = (self.history.version, bucket if self.history.has_data(bucket) else None, self.expanded)
-        timeline_key = (self.timeline.version, bucket if self.timeline.state is not None else None)
+        now_s = self.clock()
+        bucket = self.history.bucket_number(now_s)
+        # The shown window grows (10, 30, 60, 120 s) as the connection ages, idle or not.
+        window = shown_window_s(self.first_activity_s(), now_s, self.history.window_s, self.history.bucket_s)
+        charts_key = (self.history.version, bucket if self.history.has_data(bucket) else None, self.expanded, window)
+        timeline_key = (self.timeline.version, bucket if self.timeline.state is not None else None, window)
         painted_charts, painted_timeline = self._painted or (None, None)
         if self.expanded and charts_key != painted_charts:
             self.packet_chart.redraw()
