@@ -75,6 +75,7 @@ def run(quick: bool = False) -> list[dict]:
         ref = median_of(n, plain_receive, server.url, count)
     counted = min(r[0] for r in results)
     worst_gap_ms = max(r[1] for r in results) * 1000
+    each_ms = ", ".join(f"{r[1] * 1000:.0f}" for r in results)
     return [
         row(f"flood {count:,} x 100 B: time until all are in the window's log", ours, ref, "s",
             goal="<= 1.5 x plain loop", met=ours <= 1.5 * ref,
@@ -82,7 +83,7 @@ def run(quick: bool = False) -> list[dict]:
         row(f"flood {count:,}: packets counted in the log (worst run)", counted, count, "packets",
             goal="all counted", met=counted == count, runs=n),
         row(f"flood {count:,}: largest gap between 10 ms timer ticks (worst run)", worst_gap_ms, TICK_MS, "ms",
-            goal="<= 50 ms", met=worst_gap_ms <= 50, runs=n),
+            goal="<= 50 ms", met=worst_gap_ms <= 50, runs=n, note=f"each run: {each_ms} ms"),
     ]
 
 
