@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from wsconsole.ui import gc_guard
 
@@ -63,7 +63,13 @@ def _force_full_pass(collector, monkeypatch) -> None:
         assert collector.collect_due() == 2
 
 
+def _no_thaw_pending(collector, monkeypatch) -> None:
+    # An earlier test's closed window asked for one; this test counts passes itself.
+    monkeypatch.setattr(collector, "_thaw_due_s", None)
+
+
 def test_a_full_pass_freezes_what_survived_so_later_passes_skip_it(gc_on_gui_thread, monkeypatch):
+    _no_thaw_pending(gc_on_gui_thread, monkeypatch)
     seen: list[str] = []
     cycle = _Cycle(seen)
     _force_full_pass(gc_on_gui_thread, monkeypatch)
@@ -78,6 +84,7 @@ def test_a_full_pass_freezes_what_survived_so_later_passes_skip_it(gc_on_gui_thr
 
 
 def test_closing_a_tab_frees_its_frozen_cycles_on_the_gui_thread(qtbot, window, gc_on_gui_thread, monkeypatch):
+    _no_thaw_pending(gc_on_gui_thread, monkeypatch)
     window.new_tab()
     tab = window.tab(1)
     seen: list[str] = []
@@ -95,6 +102,7 @@ def test_closing_a_tab_frees_its_frozen_cycles_on_the_gui_thread(qtbot, window, 
 
 
 def test_clearing_the_log_asks_for_a_thaw(qtbot, window, gc_on_gui_thread, monkeypatch):
+    _no_thaw_pending(gc_on_gui_thread, monkeypatch)
     seen: list[str] = []
     _Cycle(seen)
     _force_full_pass(gc_on_gui_thread, monkeypatch)  # collected before it could be frozen
@@ -120,3 +128,14 @@ def test_stopping_the_guard_unfreezes_everything(qapp, monkeypatch):
     assert gc.get_freeze_count() == 0
     monkeypatch.undo()
     assert gc_guard.install(qapp).is_running  # the session's guard is back on
+
+
+def test_the_guard_looks_often_only_while_objects_are_being_made(gc_on_gui_thread, monkeypatch):
+    _no_thaw_pending(gc_on_gui_thread, monkeypatch)
+    timer = gc_on_gui_thread.findChild(QTimer, "gcTimer")
+    monkeypatch.setattr(gc, "get_count", lambda: (10_000, 0, 0))
+    assert gc_on_gui_thread.collect_due() == 0
+    assert timer.interval() == gc_guard.GC_CHECK_INTERVAL_MS
+    monkeypatch.setattr(gc, "get_count", lambda: (0, 0, 0))
+    assert gc_on_gui_thread.collect_due() == -1
+    assert timer.interval() == gc_guard.IDLE_CHECK_INTERVAL_MS

@@ -16,8 +16,9 @@ guard's ticks) generation 1 passes up to 100 ms, stalls of the whole window.
 So after each pass of generation 1 or 2 the guard *freezes* what survived
 (``gc.freeze()``: moved to the permanent generation, which later passes
 skip), and the next such pass walks only what survived since; and it ticks
-every ``GC_CHECK_INTERVAL_MS`` (50 ms), so a pass has at most that long's
-allocations to walk.  Frozen objects are still freed by reference counting
+every ``GC_CHECK_INTERVAL_MS`` (50 ms) while objects are being made
+(``IDLE_CHECK_INTERVAL_MS`` once a tick found nothing due), so a pass has
+about that long's allocations to walk.  Frozen objects are still freed by reference counting
 the moment nothing refers to them (a log entry the bounded log drops goes at
 once).  What a freeze costs: a *cycle* among frozen objects that becomes
 garbage later (a closed tab's widgets and the slots they connect, a finished
@@ -43,7 +44,9 @@ import time
 from PySide6.QtCore import QObject, QTimer
 
 GC_CHECK_INTERVAL_MS = 50
-"""How often the guard looks at the thresholds: bounds what one pass walks."""
+"""How often the guard looks at the thresholds while objects are being made: bounds what one pass walks."""
+IDLE_CHECK_INTERVAL_MS = 250
+"""How often it looks once a look found nothing to collect (an idle window wakes up less)."""
 FULL_COLLECTION_SHARE = 0.01
 """Full collections may take at most this share of the wall-clock time."""
 THAW_DELAY_S = 0.5
@@ -61,7 +64,7 @@ class GuiThreadCollector(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._timer = QTimer(self, interval=GC_CHECK_INTERVAL_MS)
+        self._timer = QTimer(self, interval=IDLE_CHECK_INTERVAL_MS)
         self._timer.setObjectName("gcTimer")
         self._timer.timeout.connect(self.collect_due)
         self._was_enabled = False
@@ -124,11 +127,13 @@ class GuiThreadCollector(QObject):
             self.thaw()
             return 2
         if count0 <= threshold0:
+            self._timer.setInterval(IDLE_CHECK_INTERVAL_MS)
             # Idle: now and then, let cycles among frozen objects go.
             if time.monotonic() - self._last_thaw_s >= THAW_INTERVAL_S and gc.get_freeze_count():
                 self.thaw()
                 return 2
             return -1
+        self._timer.setInterval(GC_CHECK_INTERVAL_MS)
         generation = 0
         if count1 > threshold1:
             generation = 1
