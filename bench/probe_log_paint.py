@@ -1,11 +1,15 @@
 """Paint-time probe of the log view: CPU time of the GUI thread per repaint.
 
     .venv/bin/python bench/probe_log_paint.py [--profile] [--no-elide] [--fixed] [--nogrid]
+        [--busy-thread [--switch-interval-ms=0.5]] [--held]
 
 ``--profile`` adds cProfile's figures; ``--busy-thread`` runs a thread
 spinning in Python meanwhile (as the peer's reader does during a flood, with
 the driver's 0.5 ms GIL switch interval) and adds the wall-clock time per
-repaint, which then includes each call into Python waiting for the GIL; the others try view settings (no
+repaint, which then includes each call into Python waiting for the GIL
+(``--switch-interval-ms`` sets the interval); ``--held`` paints through a
+Python ``paintEvent`` that calls the base class (PySide releases the GIL
+around that call, so it does not keep the GIL for the paint); the others try view settings (no
 text eliding; fixed 20-pixel rows; no grid and no word wrap, as the
 window's log view has).
 
@@ -61,6 +65,11 @@ def main(profile: bool) -> None:
     if "multiData" in type(model).__dict__:
         model.multiData = counted_multi
     view = QTableView()
+    if "--held" in sys.argv:
+        class HeldView(QTableView):
+            def paintEvent(self, event):
+                super().paintEvent(event)
+        view = HeldView()
     view.setModel(model)
     view.verticalHeader().hide()
     if "--no-elide" in sys.argv:
@@ -85,7 +94,8 @@ def main(profile: bool) -> None:
 
     spinner = None
     if "--busy-thread" in sys.argv:
-        sys.setswitchinterval(0.0005)
+        switch_ms = [float(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--switch-interval-ms=")]
+        sys.setswitchinterval((switch_ms or [0.5])[-1] / 1000)
         spinner = threading.Thread(target=busy, name="busy")
         spinner.start()
     walls = []
