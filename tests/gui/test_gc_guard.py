@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -139,3 +140,16 @@ def test_the_guard_looks_often_only_while_objects_are_being_made(gc_on_gui_threa
     monkeypatch.setattr(gc, "get_count", lambda: (0, 0, 0))
     assert gc_on_gui_thread.collect_due() == -1
     assert timer.interval() == gc_guard.IDLE_CHECK_INTERVAL_MS
+
+
+def test_a_thaw_waits_for_a_tick_with_little_allocated(gc_on_gui_thread, monkeypatch):
+    _no_thaw_pending(gc_on_gui_thread, monkeypatch)
+    gc_on_gui_thread.thaw_soon()
+    monkeypatch.setattr(gc_on_gui_thread, "_thaw_due_s", time.monotonic())  # due now
+    thaws = gc_on_gui_thread.thaws
+    monkeypatch.setattr(gc, "get_count", lambda: (10_000, 0, 0))  # objects pouring in
+    assert gc_on_gui_thread.collect_due() == 0
+    assert gc_on_gui_thread.thaws == thaws
+    monkeypatch.setattr(gc, "get_count", lambda: (0, 0, 0))  # quiet
+    assert gc_on_gui_thread.collect_due() == 2
+    assert gc_on_gui_thread.thaws == thaws + 1

@@ -26,7 +26,8 @@ connection's objects, anything that lived past a generation 1 pass) is not
 collected until the next *thaw*: ``gc.unfreeze()`` and one full pass over
 everything, then a freeze again.  The guard thaws ``THAW_DELAY_S`` after
 :func:`thaw_soon` (called when a tab closes or a log is cleared: when such
-cycles appear) and by itself when the process is idle and the last thaw is
+cycles appear), at the first idle tick from then (at most ``THAW_MAX_WAIT_S``
+later: a thaw during another tab's flood was a 270 ms stall), and by itself when the process is idle and the last thaw is
 ``THAW_INTERVAL_S`` old; so cyclic garbage waits at most until then, and
 memory held by it grows only while traffic never pauses.  A thaw walks the
 whole heap, a long pass, at a moment the user chose or while nothing flows.
@@ -52,6 +53,8 @@ FULL_COLLECTION_SHARE = 0.01
 THAW_DELAY_S = 0.5
 """A thaw asked for runs this long (s) after the request: time for the event loop to let go
 of what it still held (deferred deletes, queued signals), so it is garbage by then."""
+THAW_MAX_WAIT_S = 60.0
+"""A thaw asked for waits for an idle tick (s) at most this long."""
 THAW_INTERVAL_S = 300.0
 """An idle process thaws and collects everything at most this often (s) unless asked sooner."""
 
@@ -123,9 +126,13 @@ class GuiThreadCollector(QObject):
         """
         threshold0, threshold1, threshold2 = gc.get_threshold()
         count0, count1, count2 = gc.get_count()
-        if self._thaw_due_s is not None and time.monotonic() >= self._thaw_due_s:
-            self.thaw()
-            return 2
+        now_s = time.monotonic()
+        if self._thaw_due_s is not None and now_s >= self._thaw_due_s:
+            # A thaw walks the whole heap: not while objects are pouring in
+            # (another tab's flood), unless it has waited THAW_MAX_WAIT_S.
+            if count0 <= threshold0 or now_s >= self._thaw_due_s + THAW_MAX_WAIT_S:
+                self.thaw()
+                return 2
         if count0 <= threshold0:
             self._timer.setInterval(IDLE_CHECK_INTERVAL_MS)
             # Idle: now and then, let cycles among frozen objects go.
