@@ -9,28 +9,29 @@ server thread "Garbage-collecting" inside asyncio.  So while the guard runs,
 the automatic collector is off and a timer on the GUI thread collects by the
 same thresholds instead.
 
-Older generations' passes walk every tracked object they hold, and every
-log entry is one: over a growing log a full pass took up to 176 ms during a
-flood, and with the automatic collector off (so nothing ran between the
-guard's ticks) generation 1 passes up to 100 ms, stalls of the whole window.
-So after each pass of generation 1 or 2 the guard *freezes* what survived
-(``gc.freeze()``: moved to the permanent generation, which later passes
-skip), and the next such pass walks only what survived since; and it ticks
-every ``GC_CHECK_INTERVAL_MS`` (50 ms) while objects are being made
+Older generations' passes walk every tracked object they hold, and every log
+entry is one: over a growing log a full pass took up to 176 ms during a flood,
+and with the automatic collector off (so nothing ran between the guard's
+ticks) generation 1 passes up to 100 ms, stalls of the whole window.  So after
+each pass of generation 1 or 2 the guard *freezes* what survived
+(``gc.freeze()``: moved to the permanent generation, which later passes skip),
+and the next such pass walks only what survived since; and it ticks every
+``GC_CHECK_INTERVAL_MS`` (50 ms) while objects are being made
 (``IDLE_CHECK_INTERVAL_MS`` once a tick found nothing due), so a pass has
-about that long's allocations to walk.  Frozen objects are still freed by reference counting
-the moment nothing refers to them (a log entry the bounded log drops goes at
-once).  What a freeze costs: a *cycle* among frozen objects that becomes
-garbage later (a closed tab's widgets and the slots they connect, a finished
-connection's objects, anything that lived past a generation 1 pass) is not
-collected until the next *thaw*: ``gc.unfreeze()`` and one full pass over
-everything, then a freeze again.  The guard thaws ``THAW_DELAY_S`` after
+about that long's allocations to walk.  Frozen objects are still freed by
+reference counting the moment nothing refers to them (a log entry the bounded
+log drops goes at once).  What a freeze costs: a *cycle* among frozen objects
+that becomes garbage later (a closed tab's widgets and the slots they connect,
+a finished connection's objects, anything that lived past a generation 1 pass)
+is not collected until the next *thaw*: ``gc.unfreeze()`` and one full pass
+over everything, then a freeze again.  The guard thaws ``THAW_DELAY_S`` after
 :func:`thaw_soon` (called when a tab closes or a log is cleared: when such
 cycles appear), at the first idle tick from then (at most ``THAW_MAX_WAIT_S``
-later: a thaw during another tab's flood was a 270 ms stall), and by itself when the process is idle and the last thaw is
-``THAW_INTERVAL_S`` old; so cyclic garbage waits at most until then, and
-memory held by it grows only while traffic never pauses.  A thaw walks the
-whole heap, a long pass, at a moment the user chose or while nothing flows.
+later: a thaw during another tab's flood was a 270 ms stall), and by itself
+when the process is idle and the last thaw is ``THAW_INTERVAL_S`` old; so
+cyclic garbage waits at most until then, and memory held by it grows only
+while traffic never pauses.  A thaw walks the whole heap, a long pass, at a
+moment the user chose or while nothing flows.
 
 Full passes are also rationed to ``FULL_COLLECTION_SHARE`` of the time, the
 guard's stand-in for CPython's own rule of deferring them until enough new
