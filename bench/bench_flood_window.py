@@ -26,6 +26,25 @@ from wsconsole.ui.main_window import MainWindow  # noqa: E402
 PACKETS = 200_000
 QUICK_PACKETS = 10_000
 TICK_MS = 10
+STALL_S = 0.050
+"""The goal: no gap between ticks longer than this."""
+IDLE_S = 3.0
+"""How long the window is watched idle after each flood (the machine's own stalls)."""
+
+
+def idle_tick_gaps(seconds: float) -> list[float]:
+    """Gaps (s) between ticks of a 10 ms timer over ``seconds`` of the running event loop."""
+    ticks: list[float] = []
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(TICK_MS)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    return [b - a for a, b in zip(ticks, ticks[1:])]
 
 
 def window_flood(app: QApplication, url: str, count: int, results: list) -> float:
@@ -56,8 +75,16 @@ def window_flood(app: QApplication, url: str, count: int, results: list) -> floa
     elapsed = ends[0] - start
     timer.stop()
     received = window.log.counters.received_packets
-    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    results.append((received, max(gaps) if gaps else float("inf")))
+    gaps = sorted(b - a for a, b in zip(ticks, ticks[1:]))
+    # The machine's own stalls, for comparison: the same window, the flood over.
+    idle_gaps = sorted(idle_tick_gaps(IDLE_S))
+    results.append((
+        received,
+        gaps[-1] if gaps else float("inf"),
+        sum(gap > STALL_S for gap in gaps),
+        gaps[int(len(gaps) * 0.99)] if gaps else float("inf"),
+        idle_gaps[-1] if idle_gaps else float("inf"),
+    ))
     window.close()
     window.driver.shutdown()
     window.deleteLater()
@@ -75,6 +102,10 @@ def run(quick: bool = False) -> list[dict]:
         ref = median_of(n, plain_receive, server.url, count)
     counted = min(r[0] for r in results)
     worst_gap_ms = max(r[1] for r in results) * 1000
+    each_ms = ", ".join(f"{r[1] * 1000:.0f}" for r in results)
+    over = ", ".join(str(r[2]) for r in results)
+    p99_ms = ", ".join(f"{r[3] * 1000:.0f}" for r in results)
+    idle_ms = ", ".join(f"{r[4] * 1000:.0f}" for r in results)
     return [
         row(f"flood {count:,} x 100 B: time until all are in the window's log", ours, ref, "s",
             goal="<= 1.5 x plain loop", met=ours <= 1.5 * ref,
@@ -82,7 +113,8 @@ def run(quick: bool = False) -> list[dict]:
         row(f"flood {count:,}: packets counted in the log (worst run)", counted, count, "packets",
             goal="all counted", met=counted == count, runs=n),
         row(f"flood {count:,}: largest gap between 10 ms timer ticks (worst run)", worst_gap_ms, TICK_MS, "ms",
-            goal="<= 50 ms", met=worst_gap_ms <= 50, runs=n),
+            goal="<= 50 ms", met=worst_gap_ms <= 50, runs=n, note=f"each run: {each_ms} ms; gaps over 50 ms: {over}; "
+            f"99th percentile: {p99_ms} ms; the idle window's worst gap after each: {idle_ms} ms"),
     ]
 
 

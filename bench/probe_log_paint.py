@@ -1,8 +1,15 @@
 """Paint-time probe of the log view: CPU time of the GUI thread per repaint.
 
     .venv/bin/python bench/probe_log_paint.py [--profile] [--no-elide] [--fixed] [--nogrid]
+        [--busy-thread [--switch-interval-ms=0.5]] [--held]
 
-``--profile`` adds cProfile's figures; the others try view settings (no
+``--profile`` adds cProfile's figures; ``--busy-thread`` runs a thread
+spinning in Python meanwhile (as the peer's reader does during a flood, with
+the driver's 0.5 ms GIL switch interval) and adds the wall-clock time per
+repaint, which then includes each call into Python waiting for the GIL
+(``--switch-interval-ms`` sets the interval); ``--held`` paints through a
+Python ``paintEvent`` that calls the base class (PySide releases the GIL
+around that call, so it does not keep the GIL for the paint); the others try view settings (no
 text eliding; fixed 20-pixel rows; no grid and no word wrap, as the
 window's log view has).
 
@@ -21,6 +28,7 @@ import os
 import pstats
 import statistics
 import sys
+import threading
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -41,13 +49,27 @@ def main(profile: bool) -> None:
     model = LogTableModel(log)
     calls = [0]
     data = model.data
+    multi_data = getattr(model, "multiData", None)
 
     def counted(index, role=0):
         calls[0] += 1
         return data(index, role)
 
-    model.data = counted  # an instance attribute: what PySide's virtual call finds
+    def counted_multi(index, span):
+        calls[0] += 1
+        return multi_data(index, span)
+
+    # Instance attributes: what PySide's virtual call finds.  Either override
+    # is one call from C++ into Python.
+    model.data = counted
+    if "multiData" in type(model).__dict__:
+        model.multiData = counted_multi
     view = QTableView()
+    if "--held" in sys.argv:
+        class HeldView(QTableView):
+            def paintEvent(self, event):
+                super().paintEvent(event)
+        view = HeldView()
     view.setModel(model)
     view.verticalHeader().hide()
     if "--no-elide" in sys.argv:
@@ -64,6 +86,19 @@ def main(profile: bool) -> None:
     view.show()
     view.scrollToBottom()
     app.processEvents()
+    stop = []
+
+    def busy() -> None:
+        while not stop:
+            sum(range(100))
+
+    spinner = None
+    if "--busy-thread" in sys.argv:
+        switch_ms = [float(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--switch-interval-ms=")]
+        sys.setswitchinterval((switch_ms or [0.5])[-1] / 1000)
+        spinner = threading.Thread(target=busy, name="busy")
+        spinner.start()
+    walls = []
     times = []
     profiler = cProfile.Profile() if profile else None
     for _ in range(REPAINTS):
@@ -71,12 +106,19 @@ def main(profile: bool) -> None:
         if profiler:
             profiler.enable()
         start = time.thread_time()
+        wall_start = time.perf_counter()
         view.viewport().repaint()
+        walls.append(time.perf_counter() - wall_start)
         times.append(time.thread_time() - start)
         if profiler:
             profiler.disable()
     print(f"repaint: median {statistics.median(times) * 1000:.2f} ms CPU, "
-          f"max {max(times) * 1000:.2f} ms, {calls[0]} data() calls each")
+          f"max {max(times) * 1000:.2f} ms, {calls[0]} calls into Python (data() or multiData()) each")
+    if spinner:
+        stop.append(True)
+        spinner.join()
+        print(f"wall clock with a busy thread: median {statistics.median(walls) * 1000:.2f} ms, "
+              f"max {max(walls) * 1000:.2f} ms")
     if profiler:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from wsconsole.ui import gc_guard
 
@@ -53,3 +54,102 @@ def test_full_collections_are_rationed(gc_on_gui_thread, monkeypatch):
     monkeypatch.setattr(gc_on_gui_thread, "_next_full_s", 0.0)
     assert gc_on_gui_thread.collect_due() == 2
     assert gc_on_gui_thread.collect_due() == 1
+
+
+def _force_full_pass(collector, monkeypatch) -> None:
+    # Every threshold crossed and the ration allowing it: a full pass, then a freeze.
+    with monkeypatch.context() as patch:
+        patch.setattr(gc, "get_count", lambda: (10_000, 10_000, 10_000))
+        patch.setattr(collector, "_next_full_s", 0.0)
+        assert collector.collect_due() == 2
+
+
+def _no_thaw_pending(collector, monkeypatch) -> None:
+    # An earlier test's closed window asked for one; this test counts passes itself.
+    monkeypatch.setattr(collector, "_thaw_due_s", None)
+
+
+def test_a_full_pass_freezes_what_survived_so_later_passes_skip_it(gc_on_gui_thread, monkeypatch):
+    _no_thaw_pending(gc_on_gui_thread, monkeypatch)
+    seen: list[str] = []
+    cycle = _Cycle(seen)
+    _force_full_pass(gc_on_gui_thread, monkeypatch)
+    assert gc.get_freeze_count() > 0
+    del cycle  # garbage now, but frozen: passes skip it until a thaw
+    _force_full_pass(gc_on_gui_thread, monkeypatch)
+    assert seen == []
+    thaws = gc_on_gui_thread.thaws
+    gc_on_gui_thread.thaw()
+    assert gc_on_gui_thread.thaws == thaws + 1
+    assert seen == [threading.main_thread().name]
+
+
+def test_closing_a_tab_frees_its_frozen_cycles_on_the_gui_thread(qtbot, window, gc_on_gui_thread, monkeypatch):
+    _no_thaw_pending(gc_on_gui_thread, monkeypatch)
+    window.new_tab()
+    tab = window.tab(1)
+    seen: list[str] = []
+    cycle = _Cycle(seen)
+    cycle.tab = tab  # the tab's widgets are part of the cycle
+    tab.cycle = cycle
+    del cycle
+    _force_full_pass(gc_on_gui_thread, monkeypatch)  # the tab and its cycle are frozen
+    window.close_tab(1)
+    del tab
+    _force_full_pass(gc_on_gui_thread, monkeypatch)
+    assert seen == []  # a plain pass skips the frozen cycle; the tab asked for a thaw
+    qtbot.waitUntil(lambda: seen != [], timeout=5000)
+    assert seen == [threading.main_thread().name]
+
+
+def test_clearing_the_log_asks_for_a_thaw(qtbot, window, gc_on_gui_thread, monkeypatch):
+    _no_thaw_pending(gc_on_gui_thread, monkeypatch)
+    seen: list[str] = []
+    _Cycle(seen)
+    _force_full_pass(gc_on_gui_thread, monkeypatch)  # collected before it could be frozen
+    assert seen == [threading.main_thread().name]
+    seen.clear()
+    cycle = _Cycle(seen)
+    _force_full_pass(gc_on_gui_thread, monkeypatch)
+    del cycle
+    thaws = gc_on_gui_thread.thaws
+    window.tab(0).clear_log()
+    qtbot.waitUntil(lambda: gc_on_gui_thread.thaws > thaws, timeout=5000)
+    assert seen == [threading.main_thread().name]
+
+
+def test_stopping_the_guard_unfreezes_everything(qapp, monkeypatch):
+    collector = gc_guard.GuiThreadCollector()
+    monkeypatch.setattr(gc_guard, "_collector", collector)
+    running = gc_guard.install(qapp)
+    assert running is collector
+    _force_full_pass(collector, monkeypatch)
+    assert gc.get_freeze_count() > 0
+    collector.stop()
+    assert gc.get_freeze_count() == 0
+    monkeypatch.undo()
+    assert gc_guard.install(qapp).is_running  # the session's guard is back on
+
+
+def test_the_guard_looks_often_only_while_objects_are_being_made(gc_on_gui_thread, monkeypatch):
+    _no_thaw_pending(gc_on_gui_thread, monkeypatch)
+    timer = gc_on_gui_thread.findChild(QTimer, "gcTimer")
+    monkeypatch.setattr(gc, "get_count", lambda: (10_000, 0, 0))
+    assert gc_on_gui_thread.collect_due() == 0
+    assert timer.interval() == gc_guard.GC_CHECK_INTERVAL_MS
+    monkeypatch.setattr(gc, "get_count", lambda: (0, 0, 0))
+    assert gc_on_gui_thread.collect_due() == -1
+    assert timer.interval() == gc_guard.IDLE_CHECK_INTERVAL_MS
+
+
+def test_a_thaw_waits_for_a_tick_with_little_allocated(gc_on_gui_thread, monkeypatch):
+    _no_thaw_pending(gc_on_gui_thread, monkeypatch)
+    gc_on_gui_thread.thaw_soon()
+    monkeypatch.setattr(gc_on_gui_thread, "_thaw_due_s", time.monotonic())  # due now
+    thaws = gc_on_gui_thread.thaws
+    monkeypatch.setattr(gc, "get_count", lambda: (10_000, 0, 0))  # objects pouring in
+    assert gc_on_gui_thread.collect_due() == 0
+    assert gc_on_gui_thread.thaws == thaws
+    monkeypatch.setattr(gc, "get_count", lambda: (0, 0, 0))  # quiet
+    assert gc_on_gui_thread.collect_due() == 2
+    assert gc_on_gui_thread.thaws == thaws + 1

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan, Qt
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
+from wsconsole.filters import LogFilter
 from wsconsole.log import Direction, EntryKind, MessageLog, packet_entry
-from wsconsole.ui.log_model import CONTENT_COLUMN, DIR_COLUMN, ENTRY_ROLE, SIZE_COLUMN, TYPE_COLUMN, LogTableModel
+from wsconsole.ui.log_model import (
+    CONTENT_COLUMN,
+    DIR_COLUMN,
+    ENTRY_ROLE,
+    SIZE_COLUMN,
+    TYPE_COLUMN,
+    FilteredLogModel,
+    LogTableModel,
+    TimeMode,
+)
 
 
 def filled_log() -> MessageLog:
@@ -213,3 +224,92 @@ def test_filtered_model_in_a_view_keeps_up_with_a_flood(qtbot):
     assert model.rowCount() == len(expected)
     assert model.index(model.rowCount() - 1, CONTENT_COLUMN).data() == expected[-1]
     assert model.index(0, CONTENT_COLUMN).data() == expected[0]
+
+
+_PAINT_ROLES = (
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.DecorationRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.FontRole,
+    Qt.ItemDataRole.TextAlignmentRole,
+    Qt.ItemDataRole.BackgroundRole,
+    Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.CheckStateRole,
+    ENTRY_ROLE,
+)
+
+
+def _multi_data(model, row: int, column: int) -> dict:
+    # One span per role, as PySide builds them; the model fills what it answers.
+    answers = {}
+    for role in _PAINT_ROLES:
+        item = QModelRoleData(int(role))
+        model.multiData(model.index(row, column), QModelRoleDataSpan(item))
+        answers[int(role)] = item.data()
+    return answers
+
+
+def _data(model, row: int, column: int) -> dict:
+    return {int(role): model.data(model.index(row, column), int(role)) for role in _PAINT_ROLES}
+
+
+def _assert_multi_data_matches_data(model) -> None:
+    assert model.rowCount() > 0
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            assert _multi_data(model, row, column) == _data(model, row, column), (row, column)
+
+
+def test_multi_data_gives_what_data_gives_in_every_mode_with_notes_and_after_changes():
+    log = filled_log()
+    log.add_control(EntryKind.PING, Direction.RECEIVED, b"hi", 6.0)
+    model = LogTableModel(log)
+    _assert_multi_data_matches_data(model)  # fills the row cache
+    model.notes[log.first_number + 1] = "RTT 1.2 ms"
+    model.set_time_mode(TimeMode.SINCE_FIRST)
+    _assert_multi_data_matches_data(model)
+    model.note_open(2.5)
+    model.set_time_mode(TimeMode.SINCE_OPEN)
+    _assert_multi_data_matches_data(model)
+    model.set_time_mode(TimeMode.ABSOLUTE)
+    _assert_multi_data_matches_data(model)
+    # Cleared and refilled: the new entries, not cached cells of the old ones.
+    log.clear()
+    model.notes.clear()
+    log.add_packet(Direction.RECEIVED, "after the clear", 7.0)
+    log.add_event(EntryKind.ERROR, "boom", 8.0)
+    _assert_multi_data_matches_data(model)
+    assert _multi_data(model, 0, CONTENT_COLUMN)[int(Qt.ItemDataRole.DisplayRole)] == "after the clear"
+
+
+def test_filtered_multi_data_follows_refilters_and_drops():
+    log = MessageLog(max_entries=200)
+    for i in range(150):
+        log.add_packet(Direction.RECEIVED if i % 2 else Direction.SENT, f"packet {i}", float(i))
+    model = FilteredLogModel(log)
+    _assert_multi_data_matches_data(model)
+    model.set_filter(LogFilter(text="packet 1"))
+    _assert_multi_data_matches_data(model)
+    for i in range(150, 300):
+        log.add_packet(Direction.RECEIVED, f"packet {i}", float(i))
+    _assert_multi_data_matches_data(model)
+
+
+def test_a_delegate_paints_the_cells_from_one_call_each(qtbot):
+    # What a view's delegate reads for a cell (QStyledItemDelegate asks all
+    # its roles through multiData) is what data() says.
+    log = filled_log()
+    model = LogTableModel(log)
+    calls = []
+    multi_data = model.multiData
+    model.multiData = lambda index, span: (calls.append(index.column()), multi_data(index, span))[1]
+    delegate = QStyledItemDelegate()
+    option = QStyleOptionViewItem()
+    delegate.initStyleOption(option, model.index(1, SIZE_COLUMN))
+    assert option.text == "6 B"
+    assert int(option.displayAlignment) == int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    option = QStyleOptionViewItem()
+    delegate.initStyleOption(option, model.index(3, TYPE_COLUMN))
+    assert option.text == "error"
+    assert option.font.bold()
+    assert calls == [SIZE_COLUMN, TYPE_COLUMN]

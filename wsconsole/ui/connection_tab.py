@@ -48,6 +48,7 @@ from wsconsole.peer import (
     StateChanged,
 )
 from wsconsole.reconnect import ReconnectPolicy, ReconnectSchedule
+from wsconsole.ui import gc_guard
 from wsconsole.ui.close_panel import ClosePanel
 from wsconsole.ui.composer import FILE_FRAGMENT_BYTES, Composer
 from wsconsole.ui.connection_bar import ConnectionBar
@@ -468,6 +469,8 @@ class ConnectionTab(QWidget):
         self.sequence_panel.stop_all()
         self.driver.shutdown(GOING_AWAY_REASON)
         self._counters_timer.stop()
+        # The tab's widgets and slots are cycles the GC guard may have frozen.
+        gc_guard.thaw_soon()
 
     def cancel_reconnect(self) -> None:
         """Forgets a pending automatic reconnect (any manual action does this)."""
@@ -485,6 +488,7 @@ class ConnectionTab(QWidget):
                 return
         self.log.clear()
         self.log_model.notes.clear()
+        gc_guard.thaw_soon()  # the cleared entries' cycles, if any, wait in the frozen generation
         self.details.show_entry(None)
         self._new_while_paused = 0
         self.filter_bar.set_new_while_paused(0)

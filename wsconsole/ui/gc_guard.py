@@ -1,4 +1,4 @@
-"""Cyclic garbage collection on the GUI thread only.
+"""Cyclic garbage collection on the GUI thread only, and full passes that stay short.
 
 CPython runs its cycle collector in whichever thread happens to allocate when
 a generation's threshold is crossed: here that may be the embedded server's
@@ -9,10 +9,33 @@ server thread "Garbage-collecting" inside asyncio.  So while the guard runs,
 the automatic collector is off and a timer on the GUI thread collects by the
 same thresholds instead.
 
-Full (generation 2) collections walk every tracked object, and a log holding
-a million entries makes that take a while; CPython itself defers them until
-enough new long-lived objects piled up.  The guard's stand-in for that rule
-is to keep full collections under ``FULL_COLLECTION_SHARE`` of the time.
+Older generations' passes walk every tracked object they hold, and every log
+entry is one: over a growing log a full pass took up to 176 ms during a flood,
+and with the automatic collector off (so nothing ran between the guard's
+ticks) generation 1 passes up to 100 ms, stalls of the whole window.  So after
+each pass of generation 1 or 2 the guard *freezes* what survived
+(``gc.freeze()``: moved to the permanent generation, which later passes skip),
+and the next such pass walks only what survived since; and it ticks every
+``GC_CHECK_INTERVAL_MS`` (50 ms) while objects are being made
+(``IDLE_CHECK_INTERVAL_MS`` once a tick found nothing due), so a pass has
+about that long's allocations to walk.  Frozen objects are still freed by
+reference counting the moment nothing refers to them (a log entry the bounded
+log drops goes at once).  What a freeze costs: a *cycle* among frozen objects
+that becomes garbage later (a closed tab's widgets and the slots they connect,
+a finished connection's objects, anything that lived past a generation 1 pass)
+is not collected until the next *thaw*: ``gc.unfreeze()`` and one full pass
+over everything, then a freeze again.  The guard thaws ``THAW_DELAY_S`` after
+:func:`thaw_soon` (called when a tab closes or a log is cleared: when such
+cycles appear), at the first idle tick from then (at most ``THAW_MAX_WAIT_S``
+later: a thaw during another tab's flood was a 270 ms stall), and by itself
+when the process is idle and the last thaw is ``THAW_INTERVAL_S`` old; so
+cyclic garbage waits at most until then, and memory held by it grows only
+while traffic never pauses.  A thaw walks the whole heap, a long pass, at a
+moment the user chose or while nothing flows.
+
+Full passes are also rationed to ``FULL_COLLECTION_SHARE`` of the time, the
+guard's stand-in for CPython's own rule of deferring them until enough new
+long-lived objects piled up.
 """
 
 from __future__ import annotations
@@ -22,9 +45,19 @@ import time
 
 from PySide6.QtCore import QObject, QTimer
 
-GC_CHECK_INTERVAL_MS = 250
+GC_CHECK_INTERVAL_MS = 50
+"""How often the guard looks at the thresholds while objects are being made: bounds what one pass walks."""
+IDLE_CHECK_INTERVAL_MS = 250
+"""How often it looks once a look found nothing to collect (an idle window wakes up less)."""
 FULL_COLLECTION_SHARE = 0.01
 """Full collections may take at most this share of the wall-clock time."""
+THAW_DELAY_S = 0.5
+"""A thaw asked for runs this long (s) after the request: time for the event loop to let go
+of what it still held (deferred deletes, queued signals), so it is garbage by then."""
+THAW_MAX_WAIT_S = 60.0
+"""A thaw asked for waits for an idle tick (s) at most this long."""
+THAW_INTERVAL_S = 300.0
+"""An idle process thaws and collects everything at most this often (s) unless asked sooner."""
 
 
 class GuiThreadCollector(QObject):
@@ -35,13 +68,17 @@ class GuiThreadCollector(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._timer = QTimer(self, interval=GC_CHECK_INTERVAL_MS)
+        self._timer = QTimer(self, interval=IDLE_CHECK_INTERVAL_MS)
         self._timer.setObjectName("gcTimer")
         self._timer.timeout.connect(self.collect_due)
         self._was_enabled = False
         self._next_full_s = 0.0
+        self._thaw_due_s: float | None = None
+        self._last_thaw_s = time.monotonic()
         self.collections = [0, 0, 0]
-        """How many collections of each generation the guard ran."""
+        """How many collections of each generation the guard ran (thaws count as generation 2)."""
+        self.thaws = 0
+        """How many times the guard unfroze everything and collected it."""
 
     @property
     def is_running(self) -> bool:
@@ -55,23 +92,56 @@ class GuiThreadCollector(QObject):
         self._timer.start()
 
     def stop(self) -> None:
-        """Stops the timer and gives the collector back as it was before ``start()``."""
+        """Stops the timer and gives the collector back as it was before ``start()``, nothing frozen."""
         if not self._timer.isActive():
             return
         self._timer.stop()
+        gc.unfreeze()
         if self._was_enabled:
             gc.enable()
 
+    def thaw_soon(self) -> None:
+        """Asks for a thaw (unfreeze, collect everything, freeze again) ``THAW_DELAY_S`` from now.
+
+        Call when cycles among long-lived objects may have just become garbage
+        (a tab closed, a log cleared).  GUI thread only.
+        """
+        if self._thaw_due_s is None:
+            self._thaw_due_s = time.monotonic() + THAW_DELAY_S
+
+    def thaw(self) -> None:
+        """Unfreezes everything, collects all generations and freezes what survived."""
+        self._thaw_due_s = None
+        self._last_thaw_s = time.monotonic()
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self.collections[2] += 1
+        self.thaws += 1
+
     def collect_due(self) -> int:
-        """Collects the oldest generation whose threshold is crossed.
+        """Thaws if asked, else collects the oldest generation whose threshold is crossed.
 
         Returns:
-            The generation collected, or -1 if none was due.
+            The generation collected (2 for a thaw), or -1 if none was due.
         """
         threshold0, threshold1, threshold2 = gc.get_threshold()
         count0, count1, count2 = gc.get_count()
+        now_s = time.monotonic()
+        if self._thaw_due_s is not None and now_s >= self._thaw_due_s:
+            # A thaw walks the whole heap: not while objects are pouring in
+            # (another tab's flood), unless it has waited THAW_MAX_WAIT_S.
+            if count0 <= threshold0 or now_s >= self._thaw_due_s + THAW_MAX_WAIT_S:
+                self.thaw()
+                return 2
         if count0 <= threshold0:
+            self._timer.setInterval(IDLE_CHECK_INTERVAL_MS)
+            # Idle: now and then, let cycles among frozen objects go.
+            if time.monotonic() - self._last_thaw_s >= THAW_INTERVAL_S and gc.get_freeze_count():
+                self.thaw()
+                return 2
             return -1
+        self._timer.setInterval(GC_CHECK_INTERVAL_MS)
         generation = 0
         if count1 > threshold1:
             generation = 1
@@ -79,6 +149,9 @@ class GuiThreadCollector(QObject):
                 generation = 2
         started_s = time.monotonic()
         gc.collect(generation)
+        if generation:
+            # Later passes walk only what is allocated from now on.
+            gc.freeze()
         if generation == 2:
             took_s = time.monotonic() - started_s
             self._next_full_s = started_s + took_s / FULL_COLLECTION_SHARE
@@ -99,3 +172,12 @@ def install(app: QObject) -> GuiThreadCollector:
         _collector = GuiThreadCollector(app)
     _collector.start()
     return _collector
+
+
+def thaw_soon() -> None:
+    """Asks the running collector for a thaw at its next tick (see the module docstring); GUI thread only.
+
+    Does nothing when no collector was installed (the automatic collector sees everything).
+    """
+    if _collector is not None and _collector.is_running:
+        _collector.thaw_soon()

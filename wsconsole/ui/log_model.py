@@ -12,7 +12,7 @@ import enum
 import time
 from bisect import bisect_left, bisect_right
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QModelRoleDataSpan, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 
 from wsconsole.filters import FilterProblem, LogFilter, filter_log
@@ -86,6 +86,17 @@ _ANSWERED_ROLES = frozenset(
     )
 )
 
+_DISPLAY_ROLE = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND_ROLE = int(Qt.ItemDataRole.ForegroundRole)
+_FONT_ROLE = int(Qt.ItemDataRole.FontRole)
+_ALIGNMENT_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
+_ALIGNMENTS = {
+    SIZE_COLUMN: int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+    DIR_COLUMN: int(Qt.AlignmentFlag.AlignCenter),
+}
+ROW_CACHE_ROWS = 2048
+"""Rows whose cells :meth:`LogTableModel.multiData` keeps ready (a screenful is a few dozen)."""
+
 
 class LogTableModel(QAbstractTableModel):
     """One row per log entry: time, direction, type, size and content preview."""
@@ -97,6 +108,13 @@ class LogTableModel(QAbstractTableModel):
         """A few words shown after an entry's preview (a pong's RTT), by the entry's serial number
         (:attr:`MessageLog.first_number` + index).  Kept by whoever adds them; cleared with the log."""
         self._fixed_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        bold = QFont()
+        bold.setBold(True)
+        # Fonts per column: packets and control frames; errors and closes.
+        fixed = self._fixed_font
+        self._packet_fonts = (fixed, None, None, None, fixed)
+        self._event_fonts = (QFont(), QFont(), bold, QFont(), QFont())
+        self._row_cache: dict[int, tuple] = {}
         self.time_mode = TimeMode.ABSOLUTE
         self.open_times_s: list[float] = []
         """When each connection of this log opened (epoch s, ascending): SINCE_OPEN's origins."""
@@ -133,6 +151,7 @@ class LogTableModel(QAbstractTableModel):
             self._time_changed()
 
     def _time_changed(self) -> None:
+        self._row_cache.clear()
         rows = self.rowCount()
         if rows:
             self.dataChanged.emit(self.index(0, TIME_COLUMN), self.index(rows - 1, TIME_COLUMN))
@@ -158,6 +177,7 @@ class LogTableModel(QAbstractTableModel):
         return format_time(time_s) if origin is None else format_relative(time_s - origin)
 
     def _about_to_clear(self) -> None:
+        self._row_cache.clear()
         self.beginResetModel()
 
     def _cleared(self) -> None:
@@ -244,6 +264,86 @@ class LogTableModel(QAbstractTableModel):
             font.setBold(column == TYPE_COLUMN)
             return font
         return None
+
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, span: QModelRoleDataSpan) -> None:
+        """Fills all the roles a delegate asks for one cell in one call.
+
+        A view's delegate asks each cell for seven roles per repaint; Qt's
+        default ``multiData`` calls ``data()`` once per role, each a call from
+        C++ into Python that must win the GIL back from the peer's reader
+        thread (during a flood, up to a switch interval each: a repaint took
+        up to 183 ms that way).  Here it is one call per cell, answered from
+        the row's cells made once (:meth:`_row_cells`).  Gives what ``data()``
+        gives for every role; GUI thread only.
+        """
+        if not index.isValid():
+            return
+        row = index.row()
+        cells = self._row_cells(row)
+        if cells is None:
+            return
+        column = index.column()
+        texts, foreground, fonts = cells
+        for item in span:
+            role = item.role()
+            if role == _DISPLAY_ROLE:
+                text = texts[column]
+                if column == CONTENT_COLUMN and self.notes:
+                    text = self.data(index, role)
+                elif column == TIME_COLUMN and self.time_mode is not TimeMode.ABSOLUTE:
+                    text = self.data(index, role)
+                item.setData(text)
+            elif role == _FOREGROUND_ROLE:
+                if foreground is not None and (column == DIR_COLUMN or column == TYPE_COLUMN):
+                    item.setData(foreground)
+            elif role == _FONT_ROLE:
+                font = fonts[column] if fonts is not None else None
+                if font is not None:
+                    item.setData(font)
+            elif role == _ALIGNMENT_ROLE:
+                alignment = _ALIGNMENTS.get(column)
+                if alignment is not None:
+                    item.setData(alignment)
+            elif role in _ANSWERED_ROLES:
+                value = self.data(index, role)
+                if value is not None:
+                    item.setData(value)
+
+    def _row_cells(self, row: int) -> tuple | None:
+        """The display texts, foreground colour and fonts of ``row``'s entry, made once per entry.
+
+        Kept by serial number for the last :data:`ROW_CACHE_ROWS` rows asked;
+        the Time text is the wall-clock one (relative times and notes are
+        looked up per call).
+        """
+        serial = self.serial(row) if 0 <= row < self.rowCount() else None
+        if serial is None:
+            return None
+        cells = self._row_cache.get(serial)
+        if cells is not None:
+            return cells
+        entry = self._entry_or_none(row)
+        if entry is None:
+            return None
+        texts = (
+            format_time(entry.time_s),
+            self._glyph(entry)[0],
+            entry.kind.value,
+            f"{entry.size:,} B" if entry.size is not None else "",
+            entry.preview,
+        )
+        local = entry.direction is Direction.LOCAL
+        foreground = _COLOURS.get(entry.kind if local else entry.direction)
+        if not local:
+            fonts = self._packet_fonts
+        elif entry.kind in (EntryKind.ERROR, EntryKind.CLOSE):
+            fonts = self._event_fonts
+        else:
+            fonts = None
+        if len(self._row_cache) >= ROW_CACHE_ROWS:
+            self._row_cache.clear()
+        cells = self._row_cache[serial] = (texts, foreground, fonts)
+        return cells
 
     @staticmethod
     def _glyph(entry: Entry) -> tuple[str, str]:
