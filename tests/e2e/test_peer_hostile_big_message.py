@@ -179,3 +179,31 @@ def test_no_limit_accepts_a_packet_over_the_default(raw_server, poll_until) -> N
     finally:
         peer.close()
     assert server.result() == (CloseCode.NORMAL_CLOSURE, b"")
+
+
+def test_a_message_of_65536_fragments_arrives_whole_under_the_default_limit(raw_server, poll_until) -> None:
+    # Autobahn 9.3.1: 4 MiB in 64-byte fragments.  The limit's running total
+    # must cost O(1) a fragment: summing the fragments per frame took the
+    # peer past Autobahn's 100 s (and past this test's timeout).
+    fragment = b"\x07" * 64
+    count = 65_536
+
+    def server_side(conn) -> tuple:
+        conn.handshake()
+        conn.send_frame(OPCODE_BINARY, fragment, fin=False)
+        for _ in range(count - 2):
+            conn.send_frame(OPCODE_CONT, fragment, fin=False)
+        conn.send_frame(OPCODE_CONT, fragment, fin=True)
+        return conn.read_close_frame()
+
+    server = raw_server(server_side)
+    peer = WebSocketPeer()
+    try:
+        peer.connect_to_url(server.url)
+        poll_until(peer, lambda: peer.available_packet_count == 1, timeout_s=45)
+        assert peer.get_packet() == fragment * count
+        peer.close(1000, "got it")
+        poll_until(peer, lambda: peer.ready_state is ReadyState.CLOSED)
+    finally:
+        peer.close()
+    assert server.result() == (CloseCode.NORMAL_CLOSURE, b"got it")
