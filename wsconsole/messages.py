@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,30 +79,16 @@ class SavedMessage:
     payload: str
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
 def _item(data: Any, what: str, *, named: bool) -> tuple[dict[str, str] | None, str]:
     """Checks one saved item; returns ``(fields, "")`` or ``(None, problem)``."""
     if not isinstance(data, Mapping):
-        return None, f"{what} must be an object, not {_json_type(data)}"
+        return None, f"{what} must be an object, not {userfiles.json_type(data)}"
     fields = {}
     keys = ("name", "mode", "payload") if named else ("mode", "payload")
     for key in keys:
         value = data.get(key)
         if not isinstance(value, str):
-            return None, f"{what} has no {key} (found {_json_type(value)})"
+            return None, f"{what} has no {key} (found {userfiles.json_type(value)})"
         fields[key] = value
     if named and not fields["name"].strip():
         return None, f"{what} has an empty name"
@@ -153,7 +138,7 @@ class _JsonStore:
             return []
         items = document.get(self.list_key, [])
         if not isinstance(items, list):
-            self.problems.append(f"{self.list_key} in {self.path} must be a list, not {_json_type(items)}; none were loaded")
+            self.problems.append(f"{self.list_key} in {self.path} must be a list, not {userfiles.json_type(items)}; none were loaded")
             return []
         return items
 
@@ -170,14 +155,8 @@ class _JsonStore:
 
     def _set_aside(self, problem: str) -> None:
         """Renames the unreadable file out of the way, so the next save does not destroy it."""
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        counter = 1
-        while target.exists():
-            counter += 1
-            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
         try:
-            os.replace(self.path, target)
+            target = userfiles.set_aside(self.path)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             self._save_refused = f"it could not be read and could not be moved aside ({reason})"

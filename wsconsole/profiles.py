@@ -34,7 +34,6 @@ import dataclasses
 import json
 import math
 import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,22 +130,22 @@ class PingSettings:
         """
         default = cls()
         if not isinstance(data, Mapping):
-            return default, [f"pings must be an object, not {_json_type(data)}"]
+            return default, [f"pings must be an object, not {userfiles.json_type(data)}"]
         problems: list[str] = []
         auto_pong = data.get("auto_pong", default.auto_pong)
         if not isinstance(auto_pong, bool):
-            problems.append(f"auto_pong must be true or false, not {_json_type(auto_pong)}")
+            problems.append(f"auto_pong must be true or false, not {userfiles.json_type(auto_pong)}")
             auto_pong = default.auto_pong
         interval_s = data.get("interval_s", default.interval_s)
         if isinstance(interval_s, bool) or not isinstance(interval_s, (int, float)):
-            problems.append(f"the ping interval must be a number of seconds, not {_json_type(interval_s)}")
+            problems.append(f"the ping interval must be a number of seconds, not {userfiles.json_type(interval_s)}")
             interval_s = default.interval_s
         elif not (math.isfinite(interval_s) and interval_s >= 0):
             problems.append(f"the ping interval must be 0 (off) or more seconds, not {interval_s!r}")
             interval_s = default.interval_s
         payload = data.get("payload", default.payload)
         if not isinstance(payload, str):
-            problems.append(f"the ping payload must be text, not {_json_type(payload)}")
+            problems.append(f"the ping payload must be text, not {userfiles.json_type(payload)}")
             payload = default.payload
         return cls(auto_pong, float(interval_s), payload), problems
 
@@ -195,7 +194,7 @@ class Profile:
             left at its default.  Unknown keys are ignored.
         """
         if not isinstance(data, Mapping):
-            return None, [f"a profile must be an object, not {_json_type(data)}"]
+            return None, [f"a profile must be an object, not {userfiles.json_type(data)}"]
         name, url = data.get("name"), data.get("url")
         if not isinstance(name, str) or not name.strip():
             return None, ["a profile has no name"]
@@ -213,10 +212,10 @@ class Profile:
         if isinstance(raw_reconnect, Mapping):
             reconnect = dict(raw_reconnect)
         else:
-            problems.append(f"profile {name!r}: reconnect must be an object, not {_json_type(raw_reconnect)}")
+            problems.append(f"profile {name!r}: reconnect must be an object, not {userfiles.json_type(raw_reconnect)}")
         save_secrets = data.get("save_secrets", False)
         if not isinstance(save_secrets, bool):
-            problems.append(f"profile {name!r}: save_secrets must be true or false, not {_json_type(save_secrets)}")
+            problems.append(f"profile {name!r}: save_secrets must be true or false, not {userfiles.json_type(save_secrets)}")
             save_secrets = False
         pings, ping_problems = PingSettings.from_dict(data.get("pings", {}))
         problems += [f"profile {name!r}: {message}" for message in ping_problems]
@@ -233,20 +232,6 @@ def _without_secrets(options: ConnectOptions) -> ConnectOptions:
     copy.cookies = ""
     copy.proxy = url_without_password(options.proxy)
     return copy
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
 
 
 class ProfileStore:
@@ -364,7 +349,7 @@ class ProfileStore:
             self._set_aside(f"{self.path} is not valid JSON ({detail})")
             return self.problems
         if not isinstance(document, dict):
-            self._set_aside(f"{self.path} holds {_json_type(document)}, not a profiles object")
+            self._set_aside(f"{self.path} holds {userfiles.json_type(document)}, not a profiles object")
             return self.problems
         version = document.get("format")
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
@@ -373,7 +358,7 @@ class ProfileStore:
         # A newer version's file is read as far as this one understands it.
         raw_profiles = document.get("profiles", [])
         if not isinstance(raw_profiles, list):
-            self.problems.append(f"profiles must be a list, not {_json_type(raw_profiles)}; none were loaded")
+            self.problems.append(f"profiles must be a list, not {userfiles.json_type(raw_profiles)}; none were loaded")
             raw_profiles = []
         for index, item in enumerate(raw_profiles):
             profile, problems = Profile.from_dict(item)
@@ -390,7 +375,7 @@ class ProfileStore:
                 if isinstance(url, str):
                     self.add_recent_url(url)
         else:
-            self.problems.append(f"recent_urls must be a list, not {_json_type(raw_urls)}; none were loaded")
+            self.problems.append(f"recent_urls must be a list, not {userfiles.json_type(raw_urls)}; none were loaded")
         return self.problems
 
     def save(self) -> None:
@@ -420,14 +405,8 @@ class ProfileStore:
 
     def _set_aside(self, problem: str) -> None:
         """Renames the unreadable file out of the way so the next save does not destroy it."""
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        counter = 1
-        while target.exists():
-            counter += 1
-            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
         try:
-            os.replace(self.path, target)
+            target = userfiles.set_aside(self.path)
         except OSError as exc:
             self._save_refused = f"it could not be read and could not be moved aside ({exc.strerror or exc})"
             self.problems.append(f"{problem}; it could not be moved aside ({exc.strerror or exc}), so it will not be overwritten")

@@ -29,7 +29,6 @@ import enum
 import json
 import os
 import re
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,7 +198,7 @@ class Step:
             ValueError: Not a step (unknown kind, wrong field types); says why.
         """
         if not isinstance(data, Mapping):
-            raise ValueError(f"a step must be an object, not {_json_type(data)}")
+            raise ValueError(f"a step must be an object, not {userfiles.json_type(data)}")
         try:
             kind = StepKind(data.get("kind"))
         except ValueError:
@@ -207,9 +206,9 @@ class Step:
         text = data.get("text", "")
         ms = data.get("ms", DEFAULT_TIMEOUT_MS if kind.waits_for_packet else 0)
         if not isinstance(text, str):
-            raise ValueError(f"a step's text must be text, not {_json_type(text)}")
+            raise ValueError(f"a step's text must be text, not {userfiles.json_type(text)}")
         if isinstance(ms, bool) or not isinstance(ms, int):
-            raise ValueError(f"a step's ms must be a whole number, not {_json_type(ms)}")
+            raise ValueError(f"a step's ms must be a whole number, not {userfiles.json_type(ms)}")
         return cls(kind, text, ms)
 
 
@@ -302,7 +301,7 @@ class Sequence:
             ValueError: Not a sequence, or a step that is not one; says which and why.
         """
         if not isinstance(data, Mapping):
-            raise ValueError(f"a sequence must be an object, not {_json_type(data)}")
+            raise ValueError(f"a sequence must be an object, not {userfiles.json_type(data)}")
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
             raise ValueError("a sequence has no name")
@@ -311,7 +310,7 @@ class Sequence:
             raise ValueError(f"sequence {name!r}: loops must be a whole number, not {loops!r}")
         raw_steps = data.get("steps", [])
         if not isinstance(raw_steps, list):
-            raise ValueError(f"sequence {name!r}: steps must be a list, not {_json_type(raw_steps)}")
+            raise ValueError(f"sequence {name!r}: steps must be a list, not {userfiles.json_type(raw_steps)}")
         steps = []
         for index, raw in enumerate(raw_steps):
             try:
@@ -613,20 +612,6 @@ class SequenceRunner:
 # -- saving ----------------------------------------------------------------------
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
 class SequenceStore:
     """Named sequences, loaded from and saved to ``sequences.json``::
 
@@ -713,7 +698,7 @@ class SequenceStore:
             return self.problems
         raw_sequences = document.get("sequences", [])
         if not isinstance(raw_sequences, list):
-            self._set_aside(f"{self.path}: sequences must be a list, not {_json_type(raw_sequences)}")
+            self._set_aside(f"{self.path}: sequences must be a list, not {userfiles.json_type(raw_sequences)}")
             return self.problems
         for index, raw in enumerate(raw_sequences):
             try:
@@ -742,14 +727,8 @@ class SequenceStore:
 
     def _set_aside(self, problem: str) -> None:
         # Renamed rather than overwritten: the next save must not destroy what the user may want back.
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        counter = 1
-        while target.exists():
-            counter += 1
-            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
         try:
-            os.replace(self.path, target)
+            target = userfiles.set_aside(self.path)
         except OSError as exc:
             self._save_refused = f"it could not be read and could not be moved aside ({exc.strerror or exc})"
             self.problems.append(f"{problem}; it could not be moved aside, so it will not be overwritten")

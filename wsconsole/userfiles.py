@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 
 APP_DIR_NAME = "wsconsole"
 
@@ -123,3 +124,40 @@ def _sync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def set_aside(path: Path) -> Path:
+    """Renames an unreadable file to ``<name>.corrupt-<UTC time>[-n]`` beside it.
+
+    Renamed rather than overwritten, so the next save cannot destroy what the
+    user may want back; an existing name is never replaced.
+
+    Returns:
+        Where the file now is.
+
+    Raises:
+        OSError: It could not be renamed; it is where it was.
+    """
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+    os.replace(path, target)
+    return target
+
+
+def json_type(value: Any) -> str:
+    """What a JSON value is, in words for a message: ``"a list"``, ``"true or false"``..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

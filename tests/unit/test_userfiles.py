@@ -51,3 +51,25 @@ def test_config_roams_and_data_stays_on_windows(tmp_path) -> None:
     assert user_dir("config", "X_OVERRIDE", env, "win32", tmp_path) == tmp_path / "Roaming" / "wsconsole"
     assert user_dir("data", "X_OVERRIDE", env, "win32", tmp_path) == tmp_path / "Local" / "wsconsole"
     assert user_dir("data", "X_OVERRIDE", {**env, "X_OVERRIDE": str(tmp_path / "o")}, "win32", tmp_path) == tmp_path / "o"
+
+
+def test_set_aside_never_replaces_an_earlier_copy(tmp_path) -> None:
+    from wsconsole.userfiles import set_aside
+
+    kept = []
+    for text in ("first", "second"):
+        path = tmp_path / "store.json"
+        path.write_text(text)
+        kept.append(set_aside(path))
+        assert not path.exists()
+    assert kept[0] != kept[1]
+    assert [p.read_text() for p in kept] == ["first", "second"]
+    assert all(p.name.startswith("store.json.corrupt-") for p in kept)
+
+
+def test_json_type_names_values_for_messages() -> None:
+    from wsconsole.userfiles import json_type
+
+    assert [json_type(v) for v in (None, True, 3, 2.5, "x", [], {})] == [
+        "null", "true or false", "a number", "a number", "text", "a list", "dict"
+    ]
