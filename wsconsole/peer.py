@@ -58,6 +58,7 @@ from wsconsole.errors import (
 )
 from wsconsole.options import ConnectOptions, ProxyAddress, parse_proxy_url
 from wsconsole.payload import escape_control
+from wsconsole.wakeup import Wakeup, WakingQueue
 
 DEFAULT_CONNECT_TIMEOUT_S = 10.0
 DEFAULT_CLOSE_TIMEOUT_S = 5.0
@@ -674,62 +675,6 @@ def _isolate_cookie_jar() -> None:
             websocket._handshake.CookieJar = _ReaderBlindCookieJar(current)
 
 
-class _Wakeup:
-    """A socket pair that tells an event loop the reader thread queued something.
-
-    At most one byte is in flight: the reader thread writes only when no
-    wake-up is pending since the last :meth:`drain`, so a flood costs one
-    write per ``poll()``, not one per packet.  ``socket.socketpair()`` works
-    on Windows too (Python emulates it over loopback TCP).
-    """
-
-    def __init__(self) -> None:
-        self.read_socket, self._write_socket = socket.socketpair()
-        self.read_socket.setblocking(False)
-        self._write_socket.setblocking(False)
-        self._pending = False
-
-    def wake(self) -> None:
-        """Any thread: makes ``read_socket`` readable unless it already is."""
-        if self._pending:
-            return
-        self._pending = True
-        try:
-            self._write_socket.send(b"\0")
-        except OSError:
-            pass  # closed by dispose(); a full buffer cannot happen with one byte in flight
-
-    def drain(self) -> None:
-        """Owner thread: empties ``read_socket``, then re-arms :meth:`wake`.
-
-        In that order: re-arming first would let a wake-up that comes in
-        between be drained while it still counted as pending, and the news
-        behind it would wait for the next heartbeat.
-        """
-        try:
-            while self.read_socket.recv(4096):
-                pass
-        except OSError:  # BlockingIOError once empty
-            pass
-        self._pending = False
-
-    def close(self) -> None:
-        self.read_socket.close()
-        self._write_socket.close()
-
-
-class _Inbox(deque):
-    """The reader thread's queue to ``poll()``; each append wakes ``wakeup`` if set."""
-
-    wakeup: _Wakeup | None = None
-
-    def append(self, item: tuple) -> None:
-        super().append(item)
-        wakeup = self.wakeup
-        if wakeup is not None:
-            wakeup.wake()
-
-
 class _Connection:
     """One connection attempt and its reader thread.
 
@@ -769,7 +714,7 @@ class _Connection:
         self.auto_pong = auto_pong  # read by the reader for each ping; a bool store is atomic
         self.record = HandshakeRecord(url=url, started_s=time.time())
         self.ws = websocket.WebSocket(enable_multithread=True)
-        self.inbox = _Inbox()
+        self.inbox = WakingQueue()
         self.abandoned = False
         self._raw_sock: socket.socket | None = None
         self._close_lock = threading.Lock()
@@ -1493,7 +1438,7 @@ class WebSocketPeer:
         self._connect_deadline = 0.0
         self._close_deadline = 0.0
         self._url = ""
-        self._wakeup: _Wakeup | None = None
+        self._wakeup: Wakeup | None = None
         self._send_job: SendJob | None = None  # the fragmented message going out, if any
 
     # -- properties ----------------------------------------------------------
@@ -1510,7 +1455,7 @@ class WebSocketPeer:
         :meth:`dispose`.  Owner thread only.
         """
         if self._wakeup is None:
-            self._wakeup = _Wakeup()
+            self._wakeup = Wakeup()
             if self._conn is not None:
                 self._conn.inbox.wakeup = self._wakeup
                 self._wakeup.wake()  # news may already be waiting

@@ -24,6 +24,7 @@ CORE_MODULES = (
     "wsconsole.reconnect",
     "wsconsole.profiles",
     "wsconsole.userfiles",
+    "wsconsole.wakeup",
     "wsconsole.sequences",
 )
 

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import socket
 import time
-from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 from wsconsole.errors import InvalidCloseError, ServerError
-from wsconsole.server import ClientInfo, EchoServer, ServerConfig, ServerEvent, ServerEventKind, TlsFiles
+from wsconsole.server import ClientInfo, EchoServer, ServerConfig, ServerEventKind, TlsFiles
+from wsconsole.wakeup import Wakeup, WakingQueue
 
 DEFAULT_PORT = 9080
 DRAIN_INTERVAL_MS = 50
@@ -37,64 +36,6 @@ MAX_EVENTS_PER_TICK = 4_000
 costs well under a microsecond per packet)."""
 CLIENTS_REFRESH_MS = 250
 """How often the client list's counters are refreshed while events come."""
-
-
-class _Wakeup:
-    """A socket pair through which the server thread wakes the GUI thread.
-
-    At most one byte is in flight: the server thread writes only when no
-    wake-up is pending since the last :meth:`rearm`, so a flood costs one
-    write per batch, not one per event.  ``socket.socketpair()`` works on
-    Windows too (Python emulates it over loopback TCP).
-    """
-
-    def __init__(self) -> None:
-        self.read_socket, self._write_socket = socket.socketpair()
-        self.read_socket.setblocking(False)
-        self._write_socket.setblocking(False)
-        self._pending = False
-
-    def wake(self) -> None:
-        """Any thread: makes ``read_socket`` readable unless a wake-up is pending."""
-        if self._pending:
-            return
-        self._pending = True
-        try:
-            self._write_socket.send(b"\0")
-        except OSError:
-            pass  # closed by close(); a full buffer cannot happen with one byte in flight
-
-    def empty(self) -> None:
-        """GUI thread: reads what is in ``read_socket`` (still pending)."""
-        try:
-            while self.read_socket.recv(4096):
-                pass
-        except OSError:  # BlockingIOError once empty
-            pass
-
-    def rearm(self) -> None:
-        """GUI thread, before taking events: the next event wakes again."""
-        self._pending = False
-
-    def close(self) -> None:
-        self.read_socket.close()
-        self._write_socket.close()
-
-
-class _Inbox(deque):
-    """The server thread's queue to the driver; each append wakes ``wakeup`` if set.
-
-    A plain Python object, so that the server thread, which calls
-    :meth:`append` for every event, never touches the driver (a QObject).
-    """
-
-    wakeup: _Wakeup | None = None
-
-    def append(self, event: ServerEvent) -> None:
-        super().append(event)
-        wakeup = self.wakeup
-        if wakeup is not None:
-            wakeup.wake()
 
 
 class ServerDriver(QObject):
@@ -129,8 +70,8 @@ class ServerDriver(QObject):
         self.config = ServerConfig()
         self.ca_path: Path | None = None
         """The CA that verifies the generated certificate, while TLS uses it."""
-        self._inbox = _Inbox()
-        self._wakeup: _Wakeup | None = None
+        self._inbox = WakingQueue()
+        self._wakeup: Wakeup | None = None
         self._notifier: QSocketNotifier | None = None
         self._last_drain_s = float("-inf")
         self._last_refresh_s = 0.0
@@ -189,7 +130,7 @@ class ServerDriver(QObject):
         self.server = server
 
     def _watch_wakeups(self) -> None:
-        self._wakeup = self._inbox.wakeup = _Wakeup()
+        self._wakeup = self._inbox.wakeup = Wakeup()
         self._notifier = QSocketNotifier(self._wakeup.read_socket.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.setObjectName("serverWakeupNotifier")
         self._notifier.activated.connect(self._on_wake)
