@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan, Qt
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from wsconsole.filters import LogFilter
 from wsconsole.log import Direction, EntryKind, MessageLog, packet_entry
@@ -313,3 +314,29 @@ def test_a_delegate_paints_the_cells_from_one_call_each(qtbot):
     assert option.text == "error"
     assert option.font.bold()
     assert calls == [SIZE_COLUMN, TYPE_COLUMN]
+
+
+def test_a_cell_shows_none_of_the_previous_cells_roles(qtbot):
+    # The delegate reuses one span of roles from cell to cell (seen in the
+    # window: every column took the Size column's right alignment and the
+    # row's colour). Each cell, painted after every other cell of its row and
+    # of the row before, reads exactly what data() says, defaults included.
+    log = filled_log()
+    model = LogTableModel(log)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    delegate = view.itemDelegate()
+    default_alignment = int(QStyleOptionViewItem().displayAlignment)
+    default_text = QColor(view.palette().color(view.palette().ColorRole.Text))
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            option = QStyleOptionViewItem()
+            delegate.initStyleOption(option, index)
+            alignment = model.data(index, Qt.ItemDataRole.TextAlignmentRole)
+            expected_alignment = int(alignment) if alignment is not None else default_alignment
+            assert int(option.displayAlignment) == expected_alignment, (row, column)
+            colour = model.data(index, Qt.ItemDataRole.ForegroundRole)
+            expected_colour = QColor(colour) if colour is not None else default_text
+            assert option.palette.color(option.palette.ColorRole.Text) == expected_colour, (row, column)

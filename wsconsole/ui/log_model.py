@@ -285,6 +285,10 @@ class LogTableModel(QAbstractTableModel):
         column = index.column()
         texts, foreground, fonts = cells
         for item in span:
+            # The delegate hands the same span from cell to cell: a role this
+            # cell has no value for must be cleared, or it keeps the previous
+            # cell's (the Size column's alignment, a row's colour on its time).
+            item.clearData()
             role = item.role()
             if role == _DISPLAY_ROLE:
                 text = texts[column]
