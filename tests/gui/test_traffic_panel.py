@@ -297,3 +297,16 @@ def test_since_open_before_any_open_says_it_shows_clock_times(qtbot, window):
     assert tab.log_model.index(0, TIME_COLUMN).data().startswith("−")  # before the open: negative
     bar.time_mode_actions[TimeMode.ABSOLUTE].trigger()
     assert bar.time_mode_button.text() == "Time: absolute"
+
+
+def test_a_state_name_steps_aside_from_a_close_badge():
+    from PySide6.QtCore import QRectF
+
+    from wsconsole.ui.state_timeline import _widest_free_part
+
+    # A span from 100 to 300 px with a badge at 150-190 (its marker at 190):
+    # the name goes right of it, where there is more room.
+    assert _widest_free_part(100, 300, [(QRectF(150, 2, 40, 10), 190)]) == (191, 300)
+    # A badge outside the span leaves it whole; two badges leave the widest gap.
+    assert _widest_free_part(100, 300, [(QRectF(320, 2, 40, 10), 360)]) == (100, 300)
+    assert _widest_free_part(0, 300, [(QRectF(40, 2, 20, 10), 60), (QRectF(200, 2, 20, 10), 220)]) == (61, 200)

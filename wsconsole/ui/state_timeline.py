@@ -243,14 +243,19 @@ class StateTimelineView(PictureWidget):
         if not spans:
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(strip, Qt.AlignmentFlag.AlignCenter, "ready state over time: not connected yet")
+        badges = [(self._badge_rect(marker, x), x) for marker, x in self.visible_markers()]
         for span, left, right in spans:
             background, foreground = STATE_COLOURS[span.state]
             rect = QRectF(left, 1, max(1.0, right - left), bar_height - 2)
             painter.fillRect(rect, QColor(background))
             name = span.state.name
-            if rect.width() >= metrics.horizontalAdvance(name) + 8:
+            # The name goes in the widest part of the span no close badge covers.
+            free_left, free_right = _widest_free_part(left, right, badges)
+            if free_right - free_left >= metrics.horizontalAdvance(name) + 8:
                 painter.setPen(QColor(foreground))
-                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, name)
+                painter.drawText(
+                    QRectF(free_left, 1, free_right - free_left, bar_height - 2), Qt.AlignmentFlag.AlignCenter, name
+                )
         painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid)))
         painter.drawRect(strip)
         # The time axis: the same ticks as the charts' (−10 s … now while young, −120 s … now after).
@@ -274,3 +279,16 @@ class StateTimelineView(PictureWidget):
             painter.setPen(colour)
             painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, str(marker.code))
 
+
+def _widest_free_part(left: float, right: float, badges: list[tuple[QRectF, float]]) -> tuple[float, float]:
+    """The widest stretch of ``[left, right]`` that no badge (nor its marker line) covers, in pixels."""
+    parts = [(left, right)]
+    for badge, x in badges:
+        start, end = min(badge.left(), x - 1), max(badge.right(), x + 1)
+        parts = [
+            piece
+            for part_left, part_right in parts
+            for piece in ((part_left, min(part_right, start)), (max(part_left, end), part_right))
+            if piece[1] > piece[0]
+        ]
+    return max(parts, key=lambda part: part[1] - part[0], default=(left, left))
