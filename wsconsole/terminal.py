@@ -328,9 +328,13 @@ class _Session:
                 self.printer.error(f"no ping sent: the connection is {self.peer.ready_state.name}")
                 return
             try:
-                self.peer.ping(payload)  # printed from the next poll()'s PingSent, as --ping-interval's are
+                self.peer.ping(payload)
             except (ValueError, WsConsoleError) as exc:
                 self.printer.error(str(exc))
+            else:
+                # Printed from poll()'s PingSent, as --ping-interval's are; polled
+                # now so the line comes in the order typed, before the next send.
+                self.handle_events()
         elif command == "close":
             code_text, _, reason = rest.partition(" ")
             try:

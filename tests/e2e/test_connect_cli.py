@@ -75,6 +75,9 @@ def test_lines_texts_and_slash_commands(monkeypatch, capsys, ws_server) -> None:
     assert sent == ["> first", "> hello\\x01", "> [binary 4 B] de ad be ef", "> /slashed", "> last"]
     assert received == ["< first", "< hello\\x01", "< [binary 4 B] de ad be ef", "< /slashed", "< last"]
     assert any(line.startswith("* pong 'abc' in ") and line.endswith(" ms") for line in lines)
+    # What was sent reads in the order typed: the ping between the binary and "//slashed".
+    mine = [line for line in lines if line.startswith("> ") or line.startswith("* ping ")]
+    assert mine[2:5] == ["> [binary 4 B] de ad be ef", "* ping 'abc' sent", "> /slashed"]
     assert lines[-1] == '* closed: 1000 NORMAL_CLOSURE (normal closure) "done", started by the peer, clean'
     assert "unknown command /bogus" in err
 
