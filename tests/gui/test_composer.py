@@ -26,7 +26,7 @@ def packets(win):
 
 def open_window(qtbot, win):
     qtbot.mouseClick(win.findChild(QPushButton, "connectButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: win.driver.ready_state == ReadyState.OPEN, timeout=5000)
+    qtbot.waitUntil(lambda: win.driver.ready_state == ReadyState.OPEN, timeout=10_000)
 
 
 def hint(win) -> str:
@@ -130,7 +130,7 @@ def test_json_and_base64_go_through_the_echo_server(qtbot, window) -> None:
     edit = window.findChild(QPlainTextEdit, "messageEdit")
     edit.setPlainText('{"op": "hi"}')
     qtbot.mouseClick(window.findChild(QPushButton, "sendButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(packets(window)) == 2, timeout=5000)  # the echo first: the order is then known
+    qtbot.waitUntil(lambda: len(packets(window)) == 2, timeout=10_000)  # the echo first: the order is then known
     window.composer.set_mode("base64")
     edit.setPlainText("3q2+7w==")
     qtbot.mouseClick(window.findChild(QPushButton, "sendButton"), Qt.MouseButton.LeftButton)
@@ -140,7 +140,7 @@ def test_json_and_base64_go_through_the_echo_server(qtbot, window) -> None:
         (Direction.SENT, b"\xde\xad\xbe\xef"),
         (Direction.RECEIVED, b"\xde\xad\xbe\xef"),
     ]
-    qtbot.waitUntil(lambda: packets(window) == expected, timeout=5000)
+    qtbot.waitUntil(lambda: packets(window) == expected, timeout=10_000)
     kinds = [e.kind for e in entries(window) if e.is_packet]
     assert kinds == [EntryKind.TEXT, EntryKind.TEXT, EntryKind.BINARY, EntryKind.BINARY]
 
@@ -187,7 +187,7 @@ def test_cancel_before_the_first_fragment_sends_nothing_and_stays_open(qtbot, wi
     cancel = window.findChild(QPushButton, "composerCancelButton")
     assert cancel.text() == "Cancel" and window.composer.job is not None
     cancel.click()  # before the driver's next tick: nothing went out
-    qtbot.waitUntil(lambda: window.composer.job is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.composer.job is None, timeout=10_000)
     assert "Not sent: cancelled before anything was sent" == window.composer.hint_label.text()
     errors = [e.data for e in entries(window) if e.kind is EntryKind.ERROR]
     assert errors and "cancelled before anything was sent" in errors[-1]
@@ -196,7 +196,7 @@ def test_cancel_before_the_first_fragment_sends_nothing_and_stays_open(qtbot, wi
     window.composer.set_mode("text")
     window.findChild(QPlainTextEdit, "messageEdit").setPlainText("still open")
     window.composer.request_send()
-    qtbot.waitUntil(lambda: (Direction.RECEIVED, "still open") in packets(window), timeout=5000)
+    qtbot.waitUntil(lambda: (Direction.RECEIVED, "still open") in packets(window), timeout=10_000)
 
 
 def once_mid_message(window, action):
@@ -243,7 +243,7 @@ def test_stop_mid_message_closes_the_connection_saying_how_much_was_sent(qtbot, 
     assert f"cancelled after {job.sent_bytes:,} of 4,194,304 bytes" in window.composer.hint_label.text()
     assert packets(window) == []  # no packet completed either way
     reason = f"send cancelled after {job.sent_bytes} of 4194304 bytes"
-    qtbot.waitUntil(lambda: reason in window.server_panel.events_view.toPlainText(), timeout=5000)
+    qtbot.waitUntil(lambda: reason in window.server_panel.events_view.toPlainText(), timeout=10_000)
     close_status = window.findChild(QLabel, "closeStatusLabel").text()
     assert "1000" in close_status and "started by us" in close_status
 
@@ -278,9 +278,9 @@ def test_closing_the_tab_mid_file_ends_the_job_with_going_away(qtbot, window, tm
     ended: list = []
     once_mid_message(window, lambda job: (window.current_tab.close_going_away(), ended.append(job.finished)))
     start_file(window, tmp_path, 1024 * 1024)
-    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.CLOSED, timeout=5000)
+    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.CLOSED, timeout=10_000)
     assert ended == [True]  # at once, by close()
-    qtbot.waitUntil(lambda: window.composer.job is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.composer.job is None, timeout=10_000)
     assert "connection closed after" in window.composer.hint_label.text()
     assert "1001" in window.findChild(QLabel, "closeStatusLabel").text()
     assert packets(window) == []

@@ -23,7 +23,7 @@ def packets(win):
 
 def open_window(qtbot, win):
     qtbot.mouseClick(win.findChild(QPushButton, "connectButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: win.driver.ready_state == ReadyState.OPEN, timeout=5000)
+    qtbot.waitUntil(lambda: win.driver.ready_state == ReadyState.OPEN, timeout=10_000)
 
 
 def send_typed(qtbot, win, mode, text):
@@ -44,11 +44,11 @@ def test_up_and_down_walk_the_history_like_a_shell(qtbot, window, config_dir) ->
     send_typed(qtbot, window, "hex", "de ad")
     send_typed(qtbot, window, "text", "two\nlines")
     send_typed(qtbot, window, "text", "two\nlines")  # the same again: kept once
-    qtbot.waitUntil(lambda: len(packets(window)) == 8, timeout=5000)
+    qtbot.waitUntil(lambda: len(packets(window)) == 8, timeout=10_000)
     edit = window.findChild(QPlainTextEdit, "messageEdit")
     composer = window.composer
     send_typed(qtbot, window, "text", "")  # an empty text packet is a packet too
-    qtbot.waitUntil(lambda: len(packets(window)) == 10, timeout=5000)
+    qtbot.waitUntil(lambda: len(packets(window)) == 10, timeout=10_000)
     edit.setPlainText("my draft")
 
     edit.moveCursor(edit.textCursor().MoveOperation.Start)
@@ -80,7 +80,7 @@ def test_up_and_down_walk_the_history_like_a_shell(qtbot, window, config_dir) ->
         return [(e.mode, e.payload) for e in history.entries]
 
     # Written once for the burst, a moment after the last send.
-    qtbot.waitUntil(lambda: saved() == [("text", "first"), ("hex", "de ad"), ("text", "two\nlines"), ("text", "")], timeout=5000)
+    qtbot.waitUntil(lambda: saved() == [("text", "first"), ("hex", "de ad"), ("text", "two\nlines"), ("text", "")], timeout=10_000)
 
 
 def test_history_is_written_when_the_window_closes(qtbot, config_dir) -> None:
@@ -92,7 +92,7 @@ def test_history_is_written_when_the_window_closes(qtbot, config_dir) -> None:
     win.findChild(QTimer, "historySaveTimer").setInterval(60_000)
     send_typed(qtbot, win, "base64", "AAEC")
     timer = win.findChild(QTimer, "historySaveTimer")
-    qtbot.waitUntil(timer.isActive, timeout=5000)  # the send is noted, its write still pending
+    qtbot.waitUntil(timer.isActive, timeout=10_000)  # the send is noted, its write still pending
     win.close()
     history = ComposerHistory(config_dir)
     history.load()
@@ -160,7 +160,7 @@ def test_library_save_search_send_rename_delete(qtbot, window, config_dir) -> No
     rect = listing.visualItemRect(item)
     rect.setWidth(listing.header().sectionSize(SEND_COLUMN))
     qtbot.mouseClick(listing.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: packets(window) == [(Direction.SENT, b"\x01\x02"), (Direction.RECEIVED, b"\x01\x02")], timeout=5000)
+    qtbot.waitUntil(lambda: packets(window) == [(Direction.SENT, b"\x01\x02"), (Direction.RECEIVED, b"\x01\x02")], timeout=10_000)
     assert window.findChild(QPlainTextEdit, "messageEdit").toPlainText() == "still typing"
 
     # Ctrl+1 sends the first one shown, from anywhere in the window.
@@ -168,7 +168,7 @@ def test_library_save_search_send_rename_delete(qtbot, window, config_dir) -> No
     window.activateWindow()
     window.findChild(QLineEdit, "urlEdit").setFocus()
     qtbot.keyClick(window.findChild(QLineEdit, "urlEdit"), Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: (Direction.RECEIVED, '{"op": "login"}') in packets(window), timeout=5000)
+    qtbot.waitUntil(lambda: (Direction.RECEIVED, '{"op": "login"}') in packets(window), timeout=10_000)
     assert not panel.send_shown(5)
     assert "No saved message 6" in window.findChild(QLabel, "libraryStatusLabel").text()
 
@@ -218,7 +218,7 @@ def test_a_history_that_cannot_be_written_says_so(qtbot, config_dir) -> None:
         send_typed(qtbot, win, "text", "hello")
         assert not win.composer_extras.save_history()
         assert "History not saved: cannot save to" in win.findChild(QLabel, "libraryStatusLabel").text()
-        qtbot.waitUntil(lambda: (Direction.RECEIVED, "hello") in packets(win), timeout=5000)  # sending goes on
+        qtbot.waitUntil(lambda: (Direction.RECEIVED, "hello") in packets(win), timeout=10_000)  # sending goes on
     finally:
         win.close()
 
@@ -238,7 +238,7 @@ def test_rename_by_editing_the_name_in_place(qtbot, window, config_dir) -> None:
     editor.selectAll()
     qtbot.keyClicks(editor, "new name")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.composer_extras.library.names() == ["new name", "other"], timeout=5000)
+    qtbot.waitUntil(lambda: window.composer_extras.library.names() == ["new name", "other"], timeout=10_000)
     assert listing.topLevelItem(0).text(1) == "new name"
     assert listing.currentItem().text(1) == "new name"
     reloaded = MessageLibrary(config_dir)
@@ -251,5 +251,5 @@ def test_rename_by_editing_the_name_in_place(qtbot, window, config_dir) -> None:
     editor.selectAll()
     qtbot.keyClicks(editor, "other")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "already exists" in window.findChild(QLabel, "libraryStatusLabel").text(), timeout=5000)
+    qtbot.waitUntil(lambda: "already exists" in window.findChild(QLabel, "libraryStatusLabel").text(), timeout=10_000)
     assert listing.topLevelItem(0).text(1) == "new name"  # put back

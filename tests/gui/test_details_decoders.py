@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QPlainTextEdit, QRadioButton
 from wsconsole.log import Direction
 from wsconsole.peer import ReadyState
 
-WAIT_MS = 5000
+WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted
 
 
 def echo(qtbot, window, data) -> int:

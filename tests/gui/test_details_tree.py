@@ -14,7 +14,7 @@ from wsconsole.peer import ReadyState
 from wsconsole.ui.json_tree import EXPAND_ALL_MAX_ROWS, ITEM_ROLE, KEY_COLUMN, VALUE_COLUMN
 from wsconsole.valuetree import CHILD_CHUNK
 
-WAIT_MS = 5000
+WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted
 GAME = {"room": "lobby", "players": [{"name": "Ann"}, {"name": "Bo"}, {"name": "Zoë", "tags": ["a", "b"]}]}
 
 

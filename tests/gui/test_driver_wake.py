@@ -52,7 +52,7 @@ def waking_driver(qtbot):
 
 def _open(qtbot, driver: PeerDriver, url: str) -> None:
     driver.connect_to_url(url)
-    qtbot.waitUntil(lambda: driver.ready_state == ReadyState.OPEN, timeout=5000)
+    qtbot.waitUntil(lambda: driver.ready_state == ReadyState.OPEN, timeout=10_000)
 
 
 def test_a_peer_without_the_hook_is_polled_on_the_timer(qtbot, server):
@@ -63,9 +63,9 @@ def test_a_peer_without_the_hook_is_polled_on_the_timer(qtbot, server):
     _open(qtbot, driver, server.url)
     assert driver._timer.interval() == POLL_INTERVAL_MS
     driver.send("hello")
-    qtbot.waitUntil(lambda: [d for _, d in received] == ["hello"], timeout=5000)
+    qtbot.waitUntil(lambda: [d for _, d in received] == ["hello"], timeout=10_000)
     driver.close()
-    qtbot.waitUntil(lambda: not driver.is_polling, timeout=5000)
+    qtbot.waitUntil(lambda: not driver.is_polling, timeout=10_000)
     driver.deleteLater()
 
 
@@ -79,7 +79,7 @@ def test_a_waking_peer_is_polled_when_data_arrives(qtbot, server, waking_driver)
     driver._timer.stop()  # only the wake-up socket can deliver now
     driver.send("one")
     driver.send(b"\x00two")
-    qtbot.waitUntil(lambda: len(received) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(received) == 2, timeout=10_000)
     assert [d for _, d in received] == ["one", b"\x00two"]
 
 
@@ -120,7 +120,7 @@ def test_slow_receivers_shrink_the_batch_and_lose_nothing(qtbot, server):
     ceiling = int(TICK_BUDGET_S / (0.020 / MAX_PACKETS_PER_TICK))  # per packet >= 20 ms / 2000
     assert all(len(b) <= ceiling for b in batches[first_adapting + 1:])
     driver.close()
-    qtbot.waitUntil(lambda: not driver.is_polling, timeout=5000)
+    qtbot.waitUntil(lambda: not driver.is_polling, timeout=10_000)
     driver.deleteLater()
 
 
@@ -130,14 +130,14 @@ def test_a_quiet_connection_is_polled_slowly_and_a_send_speeds_it_up(qtbot, serv
     received = []
     driver.packets_received.connect(received.extend)
     _open(qtbot, driver, server.url)
-    qtbot.waitUntil(lambda: driver.poll_interval_ms == IDLE_INTERVAL_MS, timeout=5000)
+    qtbot.waitUntil(lambda: driver.poll_interval_ms == IDLE_INTERVAL_MS, timeout=10_000)
     driver.send("wake up")
     assert driver.poll_interval_ms == FOLLOW_UP_INTERVAL_MS
-    qtbot.waitUntil(lambda: [d for _, d in received] == ["wake up"], timeout=5000)
-    qtbot.waitUntil(lambda: driver.poll_interval_ms == IDLE_INTERVAL_MS, timeout=5000)
+    qtbot.waitUntil(lambda: [d for _, d in received] == ["wake up"], timeout=10_000)
+    qtbot.waitUntil(lambda: driver.poll_interval_ms == IDLE_INTERVAL_MS, timeout=10_000)
     driver.close()
     assert driver.poll_interval_ms != IDLE_INTERVAL_MS  # CLOSING is not idle: the close deadline is watched
-    qtbot.waitUntil(lambda: not driver.is_polling, timeout=5000)
+    qtbot.waitUntil(lambda: not driver.is_polling, timeout=10_000)
     driver.deleteLater()
 
 

@@ -42,7 +42,7 @@ def test_a_worker_thread_allocating_never_collects_widgets(qtbot, gc_on_gui_thre
     worker.start()
     worker.join()
     assert seen == []  # the worker crossed the thresholds, yet collected nothing
-    qtbot.waitUntil(lambda: seen != [], timeout=5000)
+    qtbot.waitUntil(lambda: seen != [], timeout=10_000)
     assert seen == [threading.main_thread().name]
     kept.clear()
 
@@ -98,7 +98,7 @@ def test_closing_a_tab_frees_its_frozen_cycles_on_the_gui_thread(qtbot, window, 
     del tab
     _force_full_pass(gc_on_gui_thread, monkeypatch)
     assert seen == []  # a plain pass skips the frozen cycle; the tab asked for a thaw
-    qtbot.waitUntil(lambda: seen != [], timeout=5000)
+    qtbot.waitUntil(lambda: seen != [], timeout=10_000)
     assert seen == [threading.main_thread().name]
 
 
@@ -114,7 +114,7 @@ def test_clearing_the_log_asks_for_a_thaw(qtbot, window, gc_on_gui_thread, monke
     del cycle
     thaws = gc_on_gui_thread.thaws
     window.tab(0).clear_log()
-    qtbot.waitUntil(lambda: gc_on_gui_thread.thaws > thaws, timeout=5000)
+    qtbot.waitUntil(lambda: gc_on_gui_thread.thaws > thaws, timeout=10_000)
     assert seen == [threading.main_thread().name]
 
 

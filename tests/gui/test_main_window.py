@@ -55,9 +55,9 @@ def test_url_field_holds_the_embedded_server_address(window):
 
 def test_send_echo_and_close_with_code_and_reason(qtbot, window):
     connect(qtbot, window)
-    qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=5000)
+    qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=10_000)
     clients = window.findChild(QTableView, "serverClientsView").model()
-    qtbot.waitUntil(lambda: clients.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: clients.rowCount() == 1, timeout=10_000)
 
     edit = window.findChild(QPlainTextEdit, "messageEdit")
     edit.setPlainText("Test packet")
@@ -67,7 +67,7 @@ def test_send_echo_and_close_with_code_and_reason(qtbot, window):
         packets = [(e.direction, e.data) for e in entries(window) if e.is_packet]
         return packets == [(Direction.SENT, "Test packet"), (Direction.RECEIVED, "Test packet")]
 
-    qtbot.waitUntil(echoed, timeout=5000)
+    qtbot.waitUntil(echoed, timeout=10_000)
     received = [e for e in entries(window) if e.direction is Direction.RECEIVED][0]
     assert received.kind is EntryKind.TEXT and received.size == len("Test packet")
     qtbot.waitUntil(
@@ -79,7 +79,7 @@ def test_send_echo_and_close_with_code_and_reason(qtbot, window):
     window.findChild(QSpinBox, "closeCodeSpin").setValue(4000)
     window.findChild(QLineEdit, "closeReasonEdit").setText("done")
     qtbot.mouseClick(window.findChild(QPushButton, "closeButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: state_text(window) == "CLOSED", timeout=5000)
+    qtbot.waitUntil(lambda: state_text(window) == "CLOSED", timeout=10_000)
 
     status = window.findChild(QLabel, "closeStatusLabel").text()
     assert "4000" in status and '"done"' in status and "clean" in status and "unclean" not in status
@@ -87,7 +87,7 @@ def test_send_echo_and_close_with_code_and_reason(qtbot, window):
     kinds = [e.kind for e in entries(window)]
     assert EntryKind.CLOSE in kinds
     # The server saw our close code and reason, and the client left its list.
-    qtbot.waitUntil(lambda: clients.rowCount() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: clients.rowCount() == 0, timeout=10_000)
     server_log = window.server_panel.events_view.toPlainText()
     assert 'close requested: 4000 "done"' in server_log
     states = [e.data.split("  ")[0] for e in entries(window) if e.kind is EntryKind.STATE]
@@ -96,19 +96,19 @@ def test_send_echo_and_close_with_code_and_reason(qtbot, window):
 
 def test_binary_packet_from_hex_is_echoed_as_binary(qtbot, window):
     connect(qtbot, window)
-    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=5000)
+    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=10_000)
     window.composer.set_hex_mode(True)
     window.findChild(QPlainTextEdit, "messageEdit").setPlainText("de ad be ef 00")
     qtbot.mouseClick(window.findChild(QPushButton, "sendButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: [e.data for e in entries(window) if e.direction is Direction.RECEIVED] == [b"\xde\xad\xbe\xef\x00"],
-        timeout=5000,
+        timeout=10_000,
     )
 
 
 def test_invalid_hex_is_refused_with_a_message(qtbot, window):
     connect(qtbot, window)
-    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=5000)
+    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=10_000)
     window.composer.set_hex_mode(True)
     window.findChild(QPlainTextEdit, "messageEdit").setPlainText("de ad zz")
     assert not window.findChild(QPushButton, "sendButton").isEnabled()
@@ -122,20 +122,20 @@ def test_invalid_hex_is_refused_with_a_message(qtbot, window):
 
 def test_ctrl_enter_sends(qtbot, window):
     connect(qtbot, window)
-    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=5000)
+    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=10_000)
     edit = window.findChild(QPlainTextEdit, "messageEdit")
     edit.setPlainText("by keyboard")
     edit.setFocus()
     qtbot.keyClick(edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(
         lambda: [e.data for e in entries(window) if e.direction is Direction.RECEIVED] == ["by keyboard"],
-        timeout=5000,
+        timeout=10_000,
     )
 
 
 def test_forbidden_close_code_is_refused_with_the_reason_why(qtbot, window):
     connect(qtbot, window)
-    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=5000)
+    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=10_000)
     window.findChild(QSpinBox, "closeCodeSpin").setValue(1005)
     assert not window.findChild(QPushButton, "closeButton").isEnabled()
     assert "7.4.1" in window.close_panel.hint_label.text()
@@ -154,7 +154,7 @@ def test_malformed_url_gives_an_error_entry_and_stays_usable(qtbot, window):
     assert state_text(window) == "CLOSED"
     # Still usable: connecting to the real server works afterwards.
     connect(qtbot, window, window.server_driver.url)
-    qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=5000)
+    qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=10_000)
 
 
 def test_refused_connection_gives_an_error_entry_and_closed_state(qtbot, window):
@@ -162,19 +162,19 @@ def test_refused_connection_gives_an_error_entry_and_closed_state(qtbot, window)
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     connect(qtbot, window, f"ws://127.0.0.1:{port}/")
-    qtbot.waitUntil(lambda: any(e.kind is EntryKind.ERROR for e in entries(window)), timeout=5000)
-    qtbot.waitUntil(lambda: state_text(window) == "CLOSED", timeout=5000)
+    qtbot.waitUntil(lambda: any(e.kind is EntryKind.ERROR for e in entries(window)), timeout=10_000)
+    qtbot.waitUntil(lambda: state_text(window) == "CLOSED", timeout=10_000)
     error = [e for e in entries(window) if e.kind is EntryKind.ERROR][0]
     assert "refused" in error.data
     connect(qtbot, window, window.server_driver.url)
-    qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=5000)
+    qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=10_000)
 
 
 def test_server_closing_gives_going_away_and_clean_close(qtbot, window):
     connect(qtbot, window)
-    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=5000)
+    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=10_000)
     window.server_panel.toggle_button.click()  # stop the server
-    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.CLOSED, timeout=5000)
+    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.CLOSED, timeout=10_000)
     status = window.findChild(QLabel, "closeStatusLabel").text()
     assert "1001" in status and "started by the peer" in status and ", clean" in status
     assert window.server_panel.url_label.text() == "not listening"
@@ -182,10 +182,10 @@ def test_server_closing_gives_going_away_and_clean_close(qtbot, window):
 
 def test_selecting_an_entry_shows_the_whole_payload(qtbot, window):
     connect(qtbot, window)
-    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=5000)
+    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=10_000)
     window.driver.send('{"type": "move", "x": 12}')
     window.driver.send(b"Hi\x00")
-    qtbot.waitUntil(lambda: len([e for e in entries(window) if e.is_packet]) == 4, timeout=5000)
+    qtbot.waitUntil(lambda: len([e for e in entries(window) if e.is_packet]) == 4, timeout=10_000)
     view = window.findChild(QTableView, "messageLog")
     rows = {i: e for i, e in enumerate(entries(window)) if e.direction is Direction.RECEIVED}
     json_row, binary_row = sorted(rows)
@@ -204,7 +204,7 @@ def test_client_row_fits_its_columns_in_the_default_dock(qtbot, window):
     qtbot.waitExposed(window)
     connect(qtbot, window)
     view = window.findChild(QTableView, "serverClientsView")
-    qtbot.waitUntil(lambda: view.model().rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: view.model().rowCount() == 1, timeout=10_000)
     header = view.horizontalHeader()
     metrics = view.fontMetrics()
     for column in range(view.model().columnCount()):

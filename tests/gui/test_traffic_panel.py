@@ -18,7 +18,7 @@ from wsconsole.ui.traffic_chart import RECEIVED_COLOUR, SENT_COLOUR, TrafficChar
 def open_tab(qtbot, window):
     tab = window.current_tab
     tab.connect_to(window.server_driver.url)
-    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.OPEN, timeout=5000)
+    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.OPEN, timeout=10_000)
     return tab
 
 
@@ -50,7 +50,7 @@ def test_the_chart_counts_every_packet_sent_and_echoed(qtbot, window):
     count = len(payloads)
     size = sum(len(p.encode()) if isinstance(p, str) else len(p) for p in payloads)
     chart = panel.packet_chart
-    qtbot.waitUntil(lambda: chart.shown_totals().received_packets == count, timeout=5000)
+    qtbot.waitUntil(lambda: chart.shown_totals().received_packets == count, timeout=10_000)
     totals = chart.shown_totals()
     assert (totals.sent_packets, totals.sent_bytes, totals.received_packets, totals.received_bytes) == (
         count, size, count, size,
@@ -89,9 +89,9 @@ def test_the_timeline_shows_the_states_and_a_close_marker(qtbot, window):
     tab = open_tab(qtbot, window)
     view = tab.traffic_panel.timeline_view
     tab.close_connection(1000, "bye")
-    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.CLOSED, timeout=5000)
+    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.CLOSED, timeout=10_000)
     timeline = tab.traffic_panel.timeline
-    qtbot.waitUntil(lambda: len(timeline.markers()) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(timeline.markers()) == 1, timeout=10_000)
     spans = timeline.spans()
     assert [s.state for s in spans] == [ReadyState.CONNECTING, ReadyState.OPEN, ReadyState.CLOSING, ReadyState.CLOSED]
     assert all(a.end_s == b.start_s for a, b in zip(spans, spans[1:]))
@@ -117,11 +117,11 @@ def test_the_timeline_shows_the_states_and_a_close_marker(qtbot, window):
 def test_an_unclean_close_is_marked_so(qtbot, window):
     tab = open_tab(qtbot, window)
     server = window.server_driver.server
-    qtbot.waitUntil(lambda: len(server.clients()) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(server.clients()) == 1, timeout=10_000)
     [client] = server.clients()
     server.drop_client(client.client_id).result(5)
     timeline = tab.traffic_panel.timeline
-    qtbot.waitUntil(lambda: len(timeline.markers()) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(timeline.markers()) == 1, timeout=10_000)
     [marker] = timeline.markers()
     assert (marker.code, marker.clean) == (-1, False)
     view = tab.traffic_panel.timeline_view
@@ -133,7 +133,7 @@ def test_the_time_column_shows_wall_clock_or_relative_times(qtbot, window):
     tab = open_tab(qtbot, window)
     tab.send("one")
     tab.send("two")
-    qtbot.waitUntil(lambda: tab.log.counters.received_packets == 2, timeout=5000)
+    qtbot.waitUntil(lambda: tab.log.counters.received_packets == 2, timeout=10_000)
     model = tab.log_model
     rows = range(model.rowCount())
     entries = [model.entry(row) for row in rows]
@@ -172,9 +172,9 @@ def test_the_time_column_shows_wall_clock_or_relative_times(qtbot, window):
 def test_since_open_counts_from_each_connections_own_open(qtbot, window):
     tab = open_tab(qtbot, window)
     tab.close_connection(1000, "")
-    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.CLOSED, timeout=5000)
+    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.CLOSED, timeout=10_000)
     tab.connect_to(window.server_driver.url)
-    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.OPEN, timeout=5000)
+    qtbot.waitUntil(lambda: tab.ready_state == ReadyState.OPEN, timeout=10_000)
     model = tab.log_model
     model.set_time_mode(TimeMode.SINCE_OPEN)
     opens = [model.entry(r) for r in range(model.rowCount()) if "→ OPEN" in str(model.entry(r).data)]
@@ -193,7 +193,7 @@ def test_folding_and_background_tabs_stop_painting(qtbot, window):
     panel.set_expanded(True)
     assert panel.charts.isVisible()
     window.new_tab()
-    qtbot.waitUntil(lambda: not panel.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not panel.isVisible(), timeout=10_000)
     assert not panel.refresh_timer.isActive()
     assert window.current_tab.traffic_panel.refresh_timer.isActive()
 
@@ -209,7 +209,7 @@ def test_new_packets_are_drawn_when_the_panel_refreshes_not_per_packet_or_repain
     drawn = chart.pictures_drawn
     for i in range(50):
         tab.send(f"packet {i}")
-    qtbot.waitUntil(lambda: tab.log.counters.received_packets == 50, timeout=5000)
+    qtbot.waitUntil(lambda: tab.log.counters.received_packets == 50, timeout=10_000)
     for _ in range(5):
         chart.repaint()  # Qt repainting for its own reasons: the picture is copied, not drawn
     assert chart.pictures_drawn == drawn
@@ -225,7 +225,7 @@ def test_the_window_grows_from_the_first_activity_to_two_minutes(qtbot, window):
     tab = open_tab(qtbot, window)
     panel = tab.traffic_panel
     tab.send("hello")
-    qtbot.waitUntil(lambda: tab.log.counters.received_packets == 1, timeout=5000)
+    qtbot.waitUntil(lambda: tab.log.counters.received_packets == 1, timeout=10_000)
     first_s = panel.first_activity_s()
     assert first_s == panel.timeline.spans()[0].start_s  # the CONNECTING span came before the packet
     views = (panel.packet_chart, panel.byte_chart, panel.timeline_view)
@@ -251,7 +251,7 @@ def test_clearing_the_log_starts_the_chart_again_like_the_counters(qtbot, window
     panel = tab.traffic_panel
     for i in range(5):
         tab.send(f"p{i}")
-    qtbot.waitUntil(lambda: panel.packet_chart.shown_totals().received_packets == 5, timeout=5000)
+    qtbot.waitUntil(lambda: panel.packet_chart.shown_totals().received_packets == 5, timeout=10_000)
     tab.clear_log()
     assert tab.log.counters.sent_packets == 0
     totals = panel.packet_chart.shown_totals()
@@ -261,7 +261,7 @@ def test_clearing_the_log_starts_the_chart_again_like_the_counters(qtbot, window
     assert span.state is ReadyState.OPEN and span.end_s is None and panel.timeline.markers() == []
     assert "Clearing the log starts it again" in panel.packet_chart.toolTip()
     tab.send("after")
-    qtbot.waitUntil(lambda: panel.packet_chart.shown_totals().received_packets == 1, timeout=5000)
+    qtbot.waitUntil(lambda: panel.packet_chart.shown_totals().received_packets == 1, timeout=10_000)
     assert tab.log.counters.received_packets == 1
 
 
