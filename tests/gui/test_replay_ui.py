@@ -241,3 +241,20 @@ def test_an_ndjson_capture_replays_with_the_subprotocol_its_open_entry_names(qtb
     assert controller.outcome == "Replayed 1 packet"
     qtbot.waitUntil(lambda: server.received == ["hi"], timeout=WAIT_MS)
     assert server.protocols == ["chat.v1"]
+
+
+def test_an_ndjson_capture_offers_the_url_its_log_connected_to(qtbot, window, tmp_path) -> None:
+    # NDJSON has no URL field; the state entries of the log it was saved from name it.
+    path = tmp_path / "game.ndjson"
+    write_ndjson(
+        path,
+        [
+            Entry(998.0, EntryKind.STATE, Direction.LOCAL, "CLOSED → CONNECTING  ws://10.0.0.1:1/old"),
+            Entry(999.0, EntryKind.STATE, Direction.LOCAL, "CLOSED → CONNECTING  wss://game.example:8443/play"),
+            packet_entry(Direction.SENT, "hi", 1000.0),
+        ],
+    )
+    (source,) = capture_actions.import_capture(window, path)
+    dialog = replay_dialog(window, source)
+    assert dialog.url_edit.text() == "wss://game.example:8443/play"
+    dialog.reject()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import time
 from dataclasses import dataclass
 
@@ -98,10 +99,27 @@ def parse_headers(text: str) -> tuple[list[tuple[str, str]], list[str]]:
 
 def default_replay_url(window, tab) -> str:
     """The capture's URL if it has one (HAR does), else the embedded server's ("" if it is stopped)."""
-    url = tab.connection_bar.url.strip()
+    url = tab.connection_bar.url.strip() or _recorded_url(tab.log)
     if url:
         return url
     return window.server_driver.url if window.server_driver.is_running else ""
+
+
+_CONNECTING_TO = re.compile(r"→ CONNECTING\s+(wss?://\S+)")
+
+
+def _recorded_url(log) -> str:
+    """The URL of the last connection attempt a capture's state entries name ("" if none).
+
+    An NDJSON capture has no URL field, but the log it was saved from says
+    where each attempt went ("CLOSED → CONNECTING  ws://host:port/").
+    """
+    for entry in reversed(list(log)):
+        if entry.kind is EntryKind.STATE and isinstance(entry.data, str):
+            found = _CONNECTING_TO.search(entry.data)
+            if found:
+                return found.group(1)
+    return ""
 
 
 def _describe(steps: list[ReplayStep]) -> str:
