@@ -115,22 +115,11 @@ class _JsonStore:
         """The file's item list; [] with :attr:`problems` set when there is none to read."""
         self.problems, self.kept_aside, self._save_refused = [], None, ""
         try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+            document = userfiles.read_json(self.path)
+        except userfiles.UnreadableFileError as exc:
+            self._set_aside(exc.problem)
             return []
-        except OSError as exc:
-            self._set_aside(f"cannot read {self.path}: {exc.strerror or exc}")
-            return []
-        try:
-            document = json.loads(raw.decode("utf-8-sig"))  # a Windows editor may add a BOM
-        except UnicodeDecodeError as exc:
-            self._set_aside(f"{self.path} is not UTF-8 text (byte {exc.start + 1})")
-            return []
-        except json.JSONDecodeError as exc:
-            self._set_aside(f"{self.path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
-            return []
-        except RecursionError:
-            self._set_aside(f"{self.path} is not valid JSON (nested too deeply)")
+        if document is userfiles.NO_FILE:
             return []
         version = document.get("format") if isinstance(document, dict) else None
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:

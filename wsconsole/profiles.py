@@ -332,21 +332,11 @@ class ProfileStore:
         self._profiles, self._recent_urls = {}, []
         self.problems, self.kept_aside, self._save_refused = [], None, ""
         try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+            document = userfiles.read_json(self.path)
+        except userfiles.UnreadableFileError as exc:
+            self._set_aside(exc.problem)
             return self.problems
-        except OSError as exc:
-            self._set_aside(f"cannot read {self.path}: {exc.strerror or exc}")
-            return self.problems
-        try:
-            # utf-8-sig: a file saved by a Windows editor may start with a BOM.
-            document = json.loads(raw.decode("utf-8-sig"))
-        except UnicodeDecodeError as exc:
-            self._set_aside(f"{self.path} is not UTF-8 text (byte {exc.start + 1})")
-            return self.problems
-        except (json.JSONDecodeError, RecursionError) as exc:
-            detail = f"line {exc.lineno}, column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            self._set_aside(f"{self.path} is not valid JSON ({detail})")
+        if document is userfiles.NO_FILE:
             return self.problems
         if not isinstance(document, dict):
             self._set_aside(f"{self.path} holds {userfiles.json_type(document)}, not a profiles object")

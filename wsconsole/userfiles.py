@@ -7,6 +7,7 @@ readers see the old file or the new one, never half of one.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -161,3 +162,45 @@ def json_type(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return type(value).__name__
+
+
+NO_FILE: Any = object()
+"""What :func:`read_json` returns when there is no file (a file may hold ``null``)."""
+
+
+class UnreadableFileError(Exception):
+    """A store's file exists but cannot be read as JSON; ``problem`` says why, for people."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(problem)
+        self.path = path
+        self.problem = problem
+
+
+def read_json(path: Path) -> Any:
+    """Reads a JSON document written by a person's editor or by us.
+
+    A UTF-8 byte order mark is allowed (a Windows editor may add one).
+
+    Returns:
+        The document, or :data:`NO_FILE` when there is no file.
+
+    Raises:
+        UnreadableFileError: It cannot be read, is not UTF-8, or is not JSON.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return NO_FILE
+    except OSError as exc:
+        raise UnreadableFileError(path, f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(path, f"{path} is not UTF-8 text (byte {exc.start + 1})") from exc
+    except json.JSONDecodeError as exc:
+        raise UnreadableFileError(
+            path, f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from exc
+    except RecursionError as exc:
+        raise UnreadableFileError(path, f"{path} is not valid JSON (nested too deeply)") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 
@@ -73,3 +74,22 @@ def test_json_type_names_values_for_messages() -> None:
     assert [json_type(v) for v in (None, True, 3, 2.5, "x", [], {})] == [
         "null", "true or false", "a number", "a number", "text", "a list", "dict"
     ]
+
+
+def test_read_json_tells_a_missing_file_from_null_and_says_what_is_wrong(tmp_path) -> None:
+    from wsconsole.userfiles import NO_FILE, UnreadableFileError, read_json
+
+    path = tmp_path / "store.json"
+    assert read_json(path) is NO_FILE
+    path.write_bytes(b"null")
+    assert read_json(path) is None
+    path.write_bytes(b'\xef\xbb\xbf{"format": 1}')  # a BOM from a Windows editor
+    assert read_json(path) == {"format": 1}
+    for content, problem in (
+        (b'{"format": 1,\n  oops}', "is not valid JSON (line 2, column 3"),
+        (b'{"a": "\xff"}', "is not UTF-8 text (byte 8)"),
+        (b"[" * 100_000, "nested too deeply"),
+    ):
+        path.write_bytes(content)
+        with pytest.raises(UnreadableFileError, match=re.escape(problem)):
+            read_json(path)
