@@ -41,7 +41,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import websocket
 import websocket._handshake
@@ -555,6 +555,15 @@ def parse_ws_url(url: str) -> tuple[str, str, int, bool]:
     if not 1 <= port <= 65535:
         raise InvalidUrlError(url, f"bad port {port}: a port is a number from 1 to 65535")
     return text, parts.hostname, port, scheme == "wss"
+
+
+def _url_basic_auth(url: str) -> str | None:
+    """``Basic ...`` for the user info of ``url`` (percent-decoded), None when it has none."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return None
+    credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
 
 
 def _header_lines(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> list[str]:
@@ -1590,6 +1599,12 @@ class WebSocketPeer:
             raise ValueError(f"timeout_s must be positive, not {timeout_s}")
         offered = list(subprotocols) or list(options.subprotocols)
         header_lines = _header_lines(options.request_headers()) + _header_lines(headers)
+        url_auth = _url_basic_auth(text)
+        if url_auth is not None and not any(line.lower().startswith("authorization:") for line in header_lines):
+            # RFC 6455's ws-URI has no user info, yet people paste ws://user:pw@host as they
+            # would in curl: send it as basic auth (RFC 7617) rather than drop it silently.
+            # Explicit auth options or an Authorization header win.
+            header_lines.append(f"Authorization: {url_auth}")
         close_timeout_s = self.close_timeout_s if options.close_timeout_s is None else options.close_timeout_s
         if self._conn is not None:
             self._conn.abort()

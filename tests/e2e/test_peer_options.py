@@ -115,6 +115,23 @@ def test_basic_auth_accepted(peer, ws_server, poll_until, echo_handler) -> None:
     assert peer.handshake.status_code == 101
 
 
+def test_user_info_in_the_url_is_sent_as_basic_auth(peer, ws_server, poll_until, echo_handler) -> None:
+    server = ws_server(echo_handler, process_request=require_basic_auth("alice", "s3cret:!"))
+    url = server.url.replace("ws://", "ws://alice:s3cret%3A%21@")
+    open_peer(peer, url, poll_until)
+    echo_once(peer, poll_until)
+    assert dict(peer.handshake.request_headers)["Host"] == f"127.0.0.1:{server.port}"
+
+
+def test_explicit_basic_auth_wins_over_the_url(peer, ws_server, poll_until, echo_handler) -> None:
+    server = ws_server(echo_handler, process_request=require_basic_auth("alice", "s3cret"))
+    url = server.url.replace("ws://", "ws://mallory:guess@")
+    open_peer(peer, url, poll_until, options=ConnectOptions(basic_auth=("alice", "s3cret")))
+    assert [value for name, value in peer.handshake.request_headers if name == "Authorization"] == [
+        "Basic " + base64.b64encode(b"alice:s3cret").decode()
+    ]
+
+
 def test_basic_auth_refused_shows_the_401_and_its_body(peer, ws_server, poll_until, echo_handler) -> None:
     server = ws_server(echo_handler, process_request=require_basic_auth("alice", "s3cret"))
     fail_peer(peer, server.url, poll_until, options=ConnectOptions(basic_auth=("alice", "wrong")))
