@@ -144,15 +144,9 @@ class _JsonStore:
 
     def _set_aside(self, problem: str) -> None:
         """Renames the unreadable file out of the way, so the next save does not destroy it."""
-        try:
-            target = userfiles.set_aside(self.path)
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            self._save_refused = f"it could not be read and could not be moved aside ({reason})"
-            self.problems.append(f"{problem}; it could not be moved aside ({reason}), so it will not be overwritten")
-            return
-        self.kept_aside = target
-        self.problems.append(f"{problem}; it was kept as {target.name} and the {self.what} starts empty")
+        kept = userfiles.keep_aside(self.path, problem, f"the {self.what} starts empty")
+        self.kept_aside, self._save_refused = kept.path, kept.save_refused
+        self.problems.append(kept.problem)
 
 
 class ComposerHistory(_JsonStore):

@@ -395,14 +395,9 @@ class ProfileStore:
 
     def _set_aside(self, problem: str) -> None:
         """Renames the unreadable file out of the way so the next save does not destroy it."""
-        try:
-            target = userfiles.set_aside(self.path)
-        except OSError as exc:
-            self._save_refused = f"it could not be read and could not be moved aside ({exc.strerror or exc})"
-            self.problems.append(f"{problem}; it could not be moved aside ({exc.strerror or exc}), so it will not be overwritten")
-            return
-        self.kept_aside = target
-        self.problems.append(f"{problem}; it was kept as {target.name} and no profiles were loaded")
+        kept = userfiles.keep_aside(self.path, problem, "no profiles were loaded")
+        self.kept_aside, self._save_refused = kept.path, kept.save_refused
+        self.problems.append(kept.problem)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

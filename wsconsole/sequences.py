@@ -716,12 +716,7 @@ class SequenceStore:
 
     def _set_aside(self, problem: str) -> None:
         # Renamed rather than overwritten: the next save must not destroy what the user may want back.
-        try:
-            target = userfiles.set_aside(self.path)
-        except OSError as exc:
-            self._save_refused = f"it could not be read and could not be moved aside ({exc.strerror or exc})"
-            self.problems.append(f"{problem}; it could not be moved aside, so it will not be overwritten")
-            return
-        self.kept_aside = target
-        self.problems.append(f"{problem}; it was kept as {target.name} and no sequences were loaded")
+        kept = userfiles.keep_aside(self.path, problem, "no sequences were loaded")
+        self.kept_aside, self._save_refused = kept.path, kept.save_refused
+        self.problems.append(kept.problem)
 

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -147,6 +148,41 @@ def set_aside(path: Path) -> Path:
         target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
     os.replace(path, target)
     return target
+
+
+@dataclass(frozen=True)
+class KeptAside:
+    """What became of a store's unreadable file (see :func:`keep_aside`).
+
+    Attributes:
+        path: Where the file now is; None if it could not be moved.
+        problem: The whole story, for people.
+        save_refused: Why the store must not save over it ("" once it was moved).
+    """
+
+    path: Path | None
+    problem: str
+    save_refused: str
+
+
+def keep_aside(path: Path, problem: str, consequence: str) -> KeptAside:
+    """Moves a store's unreadable file aside (:func:`set_aside`) and says so.
+
+    Args:
+        path: The file.
+        problem: What is wrong with it ("... is not valid JSON (line 3, ...)").
+        consequence: What the store does instead ("no profiles were loaded").
+    """
+    try:
+        target = set_aside(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return KeptAside(
+            None,
+            f"{problem}; it could not be moved aside ({reason}), so it will not be overwritten",
+            f"it could not be read and could not be moved aside ({reason})",
+        )
+    return KeptAside(target, f"{problem}; it was kept as {target.name} and {consequence}", "")
 
 
 def json_type(value: Any) -> str:
