@@ -11,6 +11,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
+from wsconsole.log import Direction
+from wsconsole.peer import ReadyState
 from wsconsole.profiles import CONFIG_DIR_ENV
 from wsconsole.ui import gc_guard
 from wsconsole.ui.main_window import MainWindow
@@ -43,6 +45,32 @@ def window(qtbot):
     assert not win.server_driver.is_running
     assert not win.driver.is_polling
 
+
+
+@pytest.fixture
+def echo_row(qtbot) -> Callable[[MainWindow, Any], int]:
+    """``echo_row(window, data)``: sends ``data`` through the window's embedded echo server
+    (connecting first if needed) and returns the log row of its echo."""
+    wait_ms = 10_000  # a real event on a shared, busy machine; no timing is asserted
+
+    def echo(window: MainWindow, data: Any) -> int:
+        if window.driver.ready_state != ReadyState.OPEN:
+            window.connect_to(window.server_driver.url)
+            qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=wait_ms)
+        window.send(data)
+        model = window.log_model
+
+        def echoed() -> int | None:
+            for row in range(model.rowCount() - 1, -1, -1):
+                entry = model.entry(row)
+                if entry.direction is Direction.RECEIVED and entry.data == data:
+                    return row
+            return None
+
+        qtbot.waitUntil(lambda: echoed() is not None, timeout=wait_ms)
+        return echoed()
+
+    return echo
 
 
 class RecordingServer:

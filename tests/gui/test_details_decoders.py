@@ -6,34 +6,11 @@ import msgpack
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QPlainTextEdit, QRadioButton
 
-from wsconsole.log import Direction
-from wsconsole.peer import ReadyState
-
-WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted
 
 
-def echo(qtbot, window, data) -> int:
-    """Sends ``data`` to the echo server and returns the log row of the echo."""
-    if window.driver.ready_state != ReadyState.OPEN:
-        window.connect_to(window.server_driver.url)
-        qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=WAIT_MS)
-    window.send(data)
-    model = window.log_model
-
-    def echoed() -> int | None:
-        for row in range(model.rowCount() - 1, -1, -1):
-            entry = model.entry(row)
-            if entry.direction is Direction.RECEIVED and entry.data == data:
-                return row
-        return None
-
-    qtbot.waitUntil(lambda: echoed() is not None, timeout=WAIT_MS)
-    return echoed()
-
-
-def test_a_messagepack_packet_decodes_and_a_bad_one_says_where(qtbot, window) -> None:
+def test_a_messagepack_packet_decodes_and_a_bad_one_says_where(qtbot, window, echo_row) -> None:
     packet = msgpack.packb({"type": "move", "x": 12, "pos": [1.5, -3], "blob": b"\x00\xff"})
-    row = echo(qtbot, window, packet)
+    row = echo_row(window, packet)
     window.log_view.selectRow(row)
     details = window.details
     assert details.current_view == "Hex"  # binary: raw first
@@ -46,7 +23,7 @@ def test_a_messagepack_packet_decodes_and_a_bad_one_says_where(qtbot, window) ->
     assert "'type': 'move'" in text and "'x': 12" in text and "1.5" in text and "-3" in text and "00 ff" in text
 
     # The next packet keeps the decoder; cut short, it says where and why.
-    bad_row = echo(qtbot, window, packet[:-3])
+    bad_row = echo_row(window, packet[:-3])
     window.log_view.selectRow(bad_row)
     assert details.current_view == "MessagePack"
     text = window.findChild(QPlainTextEdit, "detailsView").toPlainText()
@@ -56,8 +33,8 @@ def test_a_messagepack_packet_decodes_and_a_bad_one_says_where(qtbot, window) ->
     assert window.findChild(QPlainTextEdit, "detailsView").toPlainText().startswith("00000000")
 
 
-def test_base64_text_decodes_to_bytes(qtbot, window) -> None:
-    row = echo(qtbot, window, "AAH/")
+def test_base64_text_decodes_to_bytes(qtbot, window, echo_row) -> None:
+    row = echo_row(window, "AAH/")
     window.log_view.selectRow(row)
     window.details.show_view("Base64")
     text = window.findChild(QPlainTextEdit, "detailsView").toPlainText()

@@ -10,31 +10,11 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QPushButton, QRadioButton, QTreeView
 
 from wsconsole.log import Direction
-from wsconsole.peer import ReadyState
 from wsconsole.ui.json_tree import EXPAND_ALL_MAX_ROWS, ITEM_ROLE, KEY_COLUMN, VALUE_COLUMN
 from wsconsole.valuetree import CHILD_CHUNK
 
 WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted
 GAME = {"room": "lobby", "players": [{"name": "Ann"}, {"name": "Bo"}, {"name": "Zoë", "tags": ["a", "b"]}]}
-
-
-def echo(qtbot, window, data) -> None:
-    """Sends ``data`` through the echo server and selects the echo in the log."""
-    if window.driver.ready_state != ReadyState.OPEN:
-        window.connect_to(window.server_driver.url)
-        qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=WAIT_MS)
-    window.send(data)
-    model = window.log_model
-
-    def echoed() -> int | None:
-        for row in range(model.rowCount() - 1, -1, -1):
-            entry = model.entry(row)
-            if entry.direction is Direction.RECEIVED and entry.data == data:
-                return row
-        return None
-
-    qtbot.waitUntil(lambda: echoed() is not None, timeout=WAIT_MS)
-    window.log_view.selectRow(echoed())
 
 
 def shown_rows(tree: QTreeView) -> list[tuple[str, str, str]]:
@@ -55,8 +35,8 @@ def shown_rows(tree: QTreeView) -> list[tuple[str, str, str]]:
     return rows
 
 
-def test_nested_json_shows_as_a_tree_and_copies_a_path(qtbot, window) -> None:
-    echo(qtbot, window, json.dumps(GAME))
+def test_nested_json_shows_as_a_tree_and_copies_a_path(qtbot, window, echo_row) -> None:
+    window.log_view.selectRow(echo_row(window, json.dumps(GAME)))
     details = window.details
     assert details.current_view == "JSON" and not details.tree_shown  # the pretty text, as before
     qtbot.mouseClick(window.findChild(QCheckBox, "detailsTreeCheck"), Qt.MouseButton.LeftButton)
@@ -89,10 +69,10 @@ def test_nested_json_shows_as_a_tree_and_copies_a_path(qtbot, window) -> None:
     assert not details.tree_shown and details.text_view.toPlainText() == json.dumps(GAME, indent=2, ensure_ascii=False)
 
 
-def test_a_long_array_shows_a_chunk_then_n_more(qtbot, window) -> None:
+def test_a_long_array_shows_a_chunk_then_n_more(qtbot, window, echo_row) -> None:
     window.details.tree_check.setChecked(True)  # stays ticked for the next entry
     big = list(range(CHILD_CHUNK + 20))
-    echo(qtbot, window, json.dumps(big))
+    window.log_view.selectRow(echo_row(window, json.dumps(big)))
     tree = window.findChild(QTreeView, "valueTree")
     model = tree.model()
     top = model.index(0, 0)
@@ -105,10 +85,10 @@ def test_a_long_array_shows_a_chunk_then_n_more(qtbot, window) -> None:
     assert model.index(CHILD_CHUNK + 19, KEY_COLUMN, top).data() == f"[{CHILD_CHUNK + 19}]"
 
 
-def test_expand_all_stops_at_its_budget_and_says_so(qtbot, window) -> None:
+def test_expand_all_stops_at_its_budget_and_says_so(qtbot, window, echo_row) -> None:
     window.details.tree_check.setChecked(True)
     wide = [list(range(50)) for _ in range(CHILD_CHUNK)]  # all open would be 25,501 rows
-    echo(qtbot, window, json.dumps(wide))
+    window.log_view.selectRow(echo_row(window, json.dumps(wide)))
     view = window.details.value_tree
     view.expand_all()
     rows = len(shown_rows(view.tree))
@@ -116,9 +96,9 @@ def test_expand_all_stops_at_its_budget_and_says_so(qtbot, window) -> None:
     assert view.note_label.isVisible() and "stopped at" in view.note_label.text()
 
 
-def test_invalid_json_says_where_and_the_raw_text_is_one_click_away(qtbot, window) -> None:
+def test_invalid_json_says_where_and_the_raw_text_is_one_click_away(qtbot, window, echo_row) -> None:
     bad = '{"room": "lobby",\n "players": [1, 2,]}'
-    echo(qtbot, window, bad)
+    window.log_view.selectRow(echo_row(window, bad))
     details = window.details
     assert details.current_view == "Text"  # not JSON: the raw text first
     json_button = window.findChild(QRadioButton, "detailsJSONButton")
@@ -131,9 +111,9 @@ def test_invalid_json_says_where_and_the_raw_text_is_one_click_away(qtbot, windo
     assert window.findChild(QPlainTextEdit, "detailsView").toPlainText() == bad
 
 
-def test_a_decoded_messagepack_packet_shows_as_a_tree(qtbot, window) -> None:
+def test_a_decoded_messagepack_packet_shows_as_a_tree(qtbot, window, echo_row) -> None:
     packet = msgpack.packb({"type": "move", "pos": [1.5, -3], "blob": b"\x00\xff"})
-    echo(qtbot, window, packet)
+    window.log_view.selectRow(echo_row(window, packet))
     details = window.details
     details.show_view("MessagePack")
     assert "'type': 'move'" in details.text_view.toPlainText()  # the text view, as before
@@ -169,11 +149,11 @@ def test_a_big_json_packet_is_cut_in_the_text_view_and_whole_in_the_tree(qtbot, 
     assert view.model.rowCount(view.tree.currentIndex()) == CHILD_CHUNK + 1  # a chunk, then "… N more"
 
 
-def test_the_tree_keeps_four_rows_in_sight_at_1280x800_and_the_log_too(qtbot, window) -> None:
+def test_the_tree_keeps_four_rows_in_sight_at_1280x800_and_the_log_too(qtbot, window, echo_row) -> None:
     window.resize(1280, 800)
     window.show()
     qtbot.waitExposed(window)
-    echo(qtbot, window, json.dumps(GAME))
+    window.log_view.selectRow(echo_row(window, json.dumps(GAME)))
     window.details.tree_check.setChecked(True)
     tree = window.findChild(QTreeView, "valueTree")
     qtbot.waitUntil(lambda: tree.isVisible(), timeout=WAIT_MS)
