@@ -7,7 +7,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QPlainTextEdit, QRadioButton
 
 
-
 def test_a_messagepack_packet_decodes_and_a_bad_one_says_where(qtbot, window, echo_row) -> None:
     packet = msgpack.packb({"type": "move", "x": 12, "pos": [1.5, -3], "blob": b"\x00\xff"})
     row = echo_row(window, packet)
