@@ -12,6 +12,7 @@ so callers can show ``str(exc)`` to a user as it is::
     ├── CaptureError                      a capture file (NDJSON, HAR) that cannot be read or written
     ├── ProfileStoreError                 the saved connection profiles cannot be written
     ├── MessageStoreError                 the composer's history or saved messages cannot be written
+    ├── SequenceStoreError                the saved sequences cannot be written
     ├── InvalidFileError(ValueError)      a file the composer cannot send (too big, unreadable, not UTF-8)
     ├── SendInProgressError(RuntimeError) sending while a fragmented message is half sent
     ├── NotOpenError(RuntimeError)        sending when the peer is not OPEN
@@ -209,6 +210,20 @@ class ProfileStoreError(WsConsoleError):
         self.path = path
         self.problem = problem
         super().__init__(f"cannot save connection profiles to {path}: {problem}")
+
+
+class SequenceStoreError(WsConsoleError):
+    """The saved sequences cannot be written.
+
+    Attributes:
+        path: The sequences file.
+        problem: What went wrong, in a few words.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"cannot save sequences to {path}: {problem}")
 
 
 class MessageStoreError(WsConsoleError):

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from wsconsole import userfiles
-from wsconsole.errors import InvalidHexError, WsConsoleError
+from wsconsole.errors import InvalidHexError, SequenceStoreError
 from wsconsole.payload import parse_hex
 
 __all__ = [
@@ -65,20 +65,6 @@ MAX_SENDS_PER_ADVANCE = 1000
 and a loop of sends with no wait cannot freeze its owner."""
 MAX_STEPS_PER_ADVANCE = 10_000
 """Most steps one ``advance`` goes through (zero-length waits cost nothing else)."""
-
-
-class SequenceStoreError(WsConsoleError):
-    """The saved sequences cannot be written.
-
-    Attributes:
-        path: The sequences file.
-        problem: What went wrong, in a few words.
-    """
-
-    def __init__(self, path: str, problem: str) -> None:
-        self.path = path
-        self.problem = problem
-        super().__init__(f"cannot save sequences to {path}: {problem}")
 
 
 # -- steps -----------------------------------------------------------------------
