@@ -226,14 +226,7 @@ class TrafficHistory:
 
     def totals(self, now_s: float) -> Bucket:
         """Everything counted in the window ending with the bucket of ``now_s``, summed."""
-        buckets = self.buckets(now_s)
-        return Bucket(
-            buckets[0].start_s,
-            sum(b.sent_packets for b in buckets),
-            sum(b.sent_bytes for b in buckets),
-            sum(b.received_packets for b in buckets),
-            sum(b.received_bytes for b in buckets),
-        )
+        return summed(self.buckets(now_s))
 
 
 _time_s = attrgetter("time_s")
@@ -383,6 +376,17 @@ class StateTimeline:
 
 ZOOM_STEPS_S = (10.0, 30.0, 60.0)
 """The shorter windows a young connection is shown in before the whole one (round numbers for the axis)."""
+
+
+def summed(buckets: list[Bucket]) -> Bucket:
+    """One bucket holding the counts of ``buckets`` (at least one), starting with the first."""
+    return Bucket(
+        buckets[0].start_s,
+        sum(b.sent_packets for b in buckets),
+        sum(b.sent_bytes for b in buckets),
+        sum(b.received_packets for b in buckets),
+        sum(b.received_bytes for b in buckets),
+    )
 
 
 def shown_window_s(first_s: float | None, now_s: float, window_s: float, bucket_s: float = DEFAULT_BUCKET_S) -> float:

@@ -36,6 +36,7 @@ from wsconsole.traffic import (
     format_packet_rate,
     earliest,
     nice_ceiling,
+    summed,
     shown_window_s,
     time_axis_labels,
 )
@@ -118,14 +119,7 @@ class TrafficChart(PictureWidget):
 
     def shown_totals(self) -> Bucket:
         """Everything the chart's window holds, summed."""
-        buckets = self.buckets()
-        return Bucket(
-            buckets[0].start_s,
-            sum(b.sent_packets for b in buckets),
-            sum(b.sent_bytes for b in buckets),
-            sum(b.received_packets for b in buckets),
-            sum(b.received_bytes for b in buckets),
-        )
+        return summed(self.buckets())
 
     def series(self) -> list[tuple[float, float]]:
         """Per bucket, ``(sent, received)`` in the chart's unit per second."""
