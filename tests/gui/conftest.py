@@ -74,24 +74,40 @@ def echo_row(qtbot) -> Callable[[MainWindow, Any], int]:
 
 
 class RecordingServer:
-    """A ``websockets`` echo server on 127.0.0.1 port 0, in a thread, keeping each request's headers.
+    """A ``websockets`` echo server on 127.0.0.1 port 0, in a thread, keeping each request's
+    headers, each connection's selected subprotocol and every packet it receives.
 
     Args:
         answer: Called as websockets' ``process_request``; may refuse a request by returning a response.
-        serve_kwargs: For ``websockets.sync.server.serve`` (``ssl`` makes the URL wss://).
+        close_after: Close a connection (1000) after this many packets in all; None never.
+        serve_kwargs: For ``websockets.sync.server.serve`` (``ssl`` makes the URL wss://;
+            ``subprotocols`` the ones it accepts).
     """
 
-    def __init__(self, answer: Callable[[ServerConnection, Any], Any] | None = None, **serve_kwargs: Any) -> None:
-        self.requests: list = []
+    def __init__(
+        self,
+        answer: Callable[[ServerConnection, Any], Any] | None = None,
+        *,
+        close_after: int | None = None,
+        **serve_kwargs: Any,
+    ) -> None:
+        self.requests: list = []  # each handshake request's headers
+        self.protocols: list = []  # the subprotocol each connection selected
+        self.received: list[str | bytes] = []
 
         def process_request(connection: ServerConnection, request: Any) -> Any:
             self.requests.append(request.headers)
             return answer(connection, request) if answer is not None else None
 
         def echo(connection: ServerConnection) -> None:
+            self.protocols.append(connection.subprotocol)
             try:
                 for message in connection:
+                    self.received.append(message)
                     connection.send(message)
+                    if close_after is not None and len(self.received) >= close_after:
+                        connection.close(1000, "enough")
+                        return
             except ConnectionClosed:
                 pass
 

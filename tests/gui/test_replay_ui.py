@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QPushButton
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import ServerConnection, serve
 
 from wsconsole.capture import write_ndjson
 from wsconsole.log import Direction, Entry, EntryKind, packet_entry
@@ -25,66 +20,14 @@ HAR_SENT = ['{"op":"join","name":"Zoë"}', b""]
 HAR_ALL = ['{"op":"join","name":"Zoë"}', "welcome Zoë", b"\x02\x00\x00\x00\x2a\x00\x00\x00", b""]
 
 
-class Recorder:
-    """A ``websockets`` server on 127.0.0.1 port 0 that keeps every packet it receives and echoes it.
-
-    Args:
-        close_after: Close the connection (1000) after this many packets; None never.
-        subprotocols: The ones it accepts (None: it selects none).
-    """
-
-    def __init__(self, close_after: int | None = None, subprotocols: list[str] | None = None) -> None:
-        self.received: list[str | bytes] = []
-        self.requests: list = []  # each connection's handshake request headers
-        self.protocols: list = []  # the subprotocol each connection selected
-
-        def handler(connection: ServerConnection) -> None:
-            self.requests.append(connection.request.headers)
-            self.protocols.append(connection.subprotocol)
-            try:
-                for message in connection:
-                    self.received.append(message)
-                    connection.send(message)
-                    if close_after is not None and len(self.received) >= close_after:
-                        connection.close(1000, "enough")
-                        return
-            except ConnectionClosed:
-                pass
-
-        self.server = serve(handler, "127.0.0.1", 0, subprotocols=subprotocols)
-        self.url = f"ws://127.0.0.1:{self.server.socket.getsockname()[1]}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="test-replay-server", daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join(10)
-        assert not self.thread.is_alive()
-
-
-@pytest.fixture
-def recorder() -> Iterator:
-    """Factory: ``recorder(close_after=None)`` starts a Recorder; all stopped in teardown."""
-    started: list[Recorder] = []
-
-    def start(close_after: int | None = None, subprotocols: list[str] | None = None) -> Recorder:
-        server = Recorder(close_after, subprotocols)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
 def import_har(window):
     (tab,) = capture_actions.import_capture(window, HAR)
     return tab
 
 
-def test_a_chrome_har_replays_its_sent_packets_as_fast_as_possible(qtbot, window, recorder) -> None:
+def test_a_chrome_har_replays_its_sent_packets_as_fast_as_possible(qtbot, window, servers) -> None:
     # The Chrome capture offered game.v2, game.v1: a server speaking neither would (rightly) fail the replay.
-    server = recorder(subprotocols=["game.v1"])
+    server = servers(subprotocols=["game.v1"])
     source = import_har(window)
     assert source.findChild(QLabel, "importedLabel").text().endswith("4 packets, 2 of them sent by the client")
     qtbot.mouseClick(source.findChild(QPushButton, "replayCaptureButton"), Qt.MouseButton.LeftButton)
@@ -136,8 +79,8 @@ def test_a_chrome_har_replays_its_sent_packets_as_fast_as_possible(qtbot, window
     assert list(source.log)[0].data == HAR_ALL[0] and source.read_only  # the capture is untouched
 
 
-def test_original_timing_with_a_speed_factor_and_received_packets_too(qtbot, window, recorder) -> None:
-    server = recorder(subprotocols=["game.v2"])
+def test_original_timing_with_a_speed_factor_and_received_packets_too(qtbot, window, servers) -> None:
+    server = servers(subprotocols=["game.v2"])
     source = import_har(window)
     dialog = replay_dialog(window, source)
     dialog.url_edit.setText(server.url)
@@ -166,8 +109,8 @@ def long_gap_capture(tmp_path) -> Path:
     return path
 
 
-def test_a_connection_closed_mid_replay_stops_it_and_says_so(qtbot, window, recorder, tmp_path) -> None:
-    server = recorder(close_after=1)
+def test_a_connection_closed_mid_replay_stops_it_and_says_so(qtbot, window, servers, tmp_path) -> None:
+    server = servers(close_after=1)
     (source,) = capture_actions.import_capture(window, long_gap_capture(tmp_path))
     controller = start_replay(window, source, ReplaySettings(server.url, ReplayTiming.ORIGINAL))
     qtbot.waitUntil(lambda: not controller.running, timeout=WAIT_MS)
@@ -220,8 +163,8 @@ def test_a_bad_url_or_a_tab_that_is_not_a_capture_is_refused_with_a_reason(qtbot
         box.close()
 
 
-def test_an_ndjson_capture_replays_with_the_subprotocol_its_open_entry_names(qtbot, window, recorder, tmp_path) -> None:
-    server = recorder(subprotocols=["chat.v1"])
+def test_an_ndjson_capture_replays_with_the_subprotocol_its_open_entry_names(qtbot, window, servers, tmp_path) -> None:
+    server = servers(subprotocols=["chat.v1"])
     path = tmp_path / "chat.ndjson"
     write_ndjson(
         path,
