@@ -142,7 +142,7 @@ def test_the_guard_looks_often_only_while_objects_are_being_made(gc_on_gui_threa
     assert timer.interval() == gc_guard.IDLE_CHECK_INTERVAL_MS
 
 
-def test_a_thaw_waits_for_a_tick_with_little_allocated(gc_on_gui_thread, monkeypatch):
+def test_a_thaw_waits_for_quiet_that_lasts(gc_on_gui_thread, monkeypatch):
     _no_thaw_pending(gc_on_gui_thread, monkeypatch)
     gc_on_gui_thread.thaw_soon()
     monkeypatch.setattr(gc_on_gui_thread, "_thaw_due_s", time.monotonic())  # due now
@@ -150,6 +150,22 @@ def test_a_thaw_waits_for_a_tick_with_little_allocated(gc_on_gui_thread, monkeyp
     monkeypatch.setattr(gc, "get_count", lambda: (10_000, 0, 0))  # objects pouring in
     assert gc_on_gui_thread.collect_due() == 0
     assert gc_on_gui_thread.thaws == thaws
-    monkeypatch.setattr(gc, "get_count", lambda: (0, 0, 0))  # quiet
+    monkeypatch.setattr(gc, "get_count", lambda: (0, 0, 0))  # a lull (a connection opening)
+    assert gc_on_gui_thread.collect_due() == -1
+    assert gc_on_gui_thread.thaws == thaws
+    # The lull has lasted THAW_QUIET_S: now the whole heap may be walked.
+    monkeypatch.setattr(gc_on_gui_thread, "_quiet_since_s", time.monotonic() - gc_guard.THAW_QUIET_S)
     assert gc_on_gui_thread.collect_due() == 2
     assert gc_on_gui_thread.thaws == thaws + 1
+
+
+def test_objects_pouring_in_end_the_quiet(gc_on_gui_thread, monkeypatch):
+    _no_thaw_pending(gc_on_gui_thread, monkeypatch)
+    monkeypatch.setattr(gc_on_gui_thread, "_quiet_since_s", time.monotonic() - 10 * gc_guard.THAW_QUIET_S)
+    monkeypatch.setattr(gc, "get_count", lambda: (10_000, 0, 0))
+    gc_on_gui_thread.collect_due()
+    monkeypatch.setattr(gc_on_gui_thread, "_thaw_due_s", time.monotonic())  # due now
+    monkeypatch.setattr(gc, "get_count", lambda: (0, 0, 0))
+    thaws = gc_on_gui_thread.thaws
+    assert gc_on_gui_thread.collect_due() == -1  # quiet again, but only just
+    assert gc_on_gui_thread.thaws == thaws

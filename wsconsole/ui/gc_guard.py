@@ -26,9 +26,12 @@ a finished connection's objects, anything that lived past a generation 1 pass)
 is not collected until the next *thaw*: ``gc.unfreeze()`` and one full pass
 over everything, then a freeze again.  The guard thaws ``THAW_DELAY_S`` after
 :func:`thaw_soon` (called when a tab closes or a log is cleared: when such
-cycles appear), at the first idle tick from then (at most ``THAW_MAX_WAIT_S``
-later: a thaw during another tab's flood was a 270 ms stall), and by itself
-when the process is idle and the last thaw is ``THAW_INTERVAL_S`` old; so
+cycles appear), once the process has been quiet (ticks with little allocated)
+for ``THAW_QUIET_S`` from then (at most ``THAW_MAX_WAIT_S`` later: a thaw
+during another tab's flood was a 270 ms stall, and one quiet tick was not
+enough: the lull while a new connection opens let a 90-100 ms thaw land at
+the start of its flood), and by itself when the process is quiet and the
+last thaw is ``THAW_INTERVAL_S`` old; so
 cyclic garbage waits at most until then, and memory held by it grows only
 while traffic never pauses.  A thaw walks the whole heap, a long pass, at a
 moment the user chose or while nothing flows.
@@ -54,8 +57,10 @@ FULL_COLLECTION_SHARE = 0.01
 THAW_DELAY_S = 0.5
 """A thaw asked for runs this long (s) after the request: time for the event loop to let go
 of what it still held (deferred deletes, queued signals), so it is garbage by then."""
+THAW_QUIET_S = 1.0
+"""How long (s) the process must have allocated little, tick after tick, before a thaw runs."""
 THAW_MAX_WAIT_S = 60.0
-"""A thaw asked for waits for an idle tick (s) at most this long."""
+"""A thaw asked for waits for quiet (s) at most this long."""
 THAW_INTERVAL_S = 300.0
 """An idle process thaws and collects everything at most this often (s) unless asked sooner."""
 
@@ -75,6 +80,7 @@ class GuiThreadCollector(QObject):
         self._next_full_s = 0.0
         self._thaw_due_s: float | None = None
         self._last_thaw_s = time.monotonic()
+        self._quiet_since_s: float | None = None  # start of the current run of quiet ticks
         self.collections = [0, 0, 0]
         """How many collections of each generation the guard ran (thaws count as generation 2)."""
         self.thaws = 0
@@ -128,16 +134,22 @@ class GuiThreadCollector(QObject):
         threshold0, threshold1, threshold2 = gc.get_threshold()
         count0, count1, count2 = gc.get_count()
         now_s = time.monotonic()
+        quiet = count0 <= threshold0
+        if not quiet:
+            self._quiet_since_s = None
+        elif self._quiet_since_s is None:
+            self._quiet_since_s = now_s
+        # A thaw walks the whole heap: not while objects are pouring in
+        # (another tab's flood), unless it has waited THAW_MAX_WAIT_S.
+        quiet_long_enough = quiet and now_s - self._quiet_since_s >= THAW_QUIET_S
         if self._thaw_due_s is not None and now_s >= self._thaw_due_s:
-            # A thaw walks the whole heap: not while objects are pouring in
-            # (another tab's flood), unless it has waited THAW_MAX_WAIT_S.
-            if count0 <= threshold0 or now_s >= self._thaw_due_s + THAW_MAX_WAIT_S:
+            if quiet_long_enough or now_s >= self._thaw_due_s + THAW_MAX_WAIT_S:
                 self.thaw()
                 return 2
-        if count0 <= threshold0:
+        if quiet:
             self._timer.setInterval(IDLE_CHECK_INTERVAL_MS)
             # Idle: now and then, let cycles among frozen objects go.
-            if time.monotonic() - self._last_thaw_s >= THAW_INTERVAL_S and gc.get_freeze_count():
+            if quiet_long_enough and now_s - self._last_thaw_s >= THAW_INTERVAL_S and gc.get_freeze_count():
                 self.thaw()
                 return 2
             return -1
