@@ -17,6 +17,7 @@ so callers can show ``str(exc)`` to a user as it is::
     ├── SendInProgressError(RuntimeError) sending while a fragmented message is half sent
     ├── NotOpenError(RuntimeError)        sending when the peer is not OPEN
     ├── SendError(RuntimeError)           the transport failed while sending
+    ├── FrameError                        a frame from the peer that breaks RFC 6455 (fails the connection)
     ├── ServerError(RuntimeError)         the echo server could not start
     ├── InvalidConfigError(ValueError)    a server setting out of range
     └── InvalidCommandError(ValueError)   a `serve --commands` line that cannot run
@@ -272,3 +273,18 @@ class SendInProgressError(WsConsoleError, RuntimeError):
             f"cannot send: a message is being sent in fragments ({sent_bytes:,} of {total_bytes:,} bytes); "
             "wait for it or cancel it"
         )
+
+
+class FrameError(WsConsoleError):
+    """A frame from the peer that breaks a rule of RFC 6455: the connection fails.
+
+    Attributes:
+        close_code: The code to fail the connection with (section 7.1.7):
+            1002 for a protocol error, 1007 for invalid UTF-8.
+        problem: What the frame was, in a few words.
+    """
+
+    def __init__(self, close_code: int, problem: str) -> None:
+        self.close_code = int(close_code)
+        self.problem = problem
+        super().__init__(f"the peer sent {problem}")

@@ -11,12 +11,15 @@ never blocks: it moves what the reader queued into the packet queue and the
 ready state, and enforces the connect and close timeouts.  This is what lets
 a GUI timer drive the peer without ever freezing.
 
-websocket-client does the handshake and the framing.  Its
-``recv_data_frame()`` is not used, because it answers every close frame with
+websocket-client does the handshake and frames what we send.  What the
+server sends is parsed by :class:`wsconsole.frames.FrameParser` from large
+``recv()`` calls: websocket-client's ``recv_frame()`` costs about 20 us of
+Python per small frame, and during a flood that time, spent holding the GIL
+on the reader thread, is what the window waited for.  Its
+``recv_data_frame()`` would not do either: it answers every close frame with
 a fresh 1000 close, even one that answers our own close (two close frames on
 the wire) and instead of echoing the peer's code (RFC 6455 section 5.5.1).
-We read single frames with ``recv_frame()`` and do reassembly, ping replies,
-UTF-8 checks and the closing handshake here.
+Reassembly, ping replies, UTF-8 checks and the closing handshake are here.
 
 Threads: every public method is for the owner's thread (the GUI thread in
 the window); only the reader thread touches the socket's receive side.
@@ -49,12 +52,21 @@ from websocket import ABNF
 
 from wsconsole.closecodes import NO_CLOSE_FRAME, CloseCode, describe, validate_close
 from wsconsole.errors import (
+    FrameError,
     InvalidFileError,
     InvalidOptionsError,
     InvalidUrlError,
     NotOpenError,
     SendError,
     SendInProgressError,
+)
+from wsconsole.frames import (
+    OPCODE_BINARY,
+    OPCODE_CONTINUATION,
+    OPCODE_PING,
+    OPCODE_PONG,
+    OPCODE_TEXT,
+    FrameParser,
 )
 from wsconsole.options import ConnectOptions, ProxyAddress, parse_proxy_url
 from wsconsole.payload import escape_control
@@ -975,7 +987,7 @@ class _Connection:
             self._close_socket()
 
     def _describe_read_error(self, exc: BaseException) -> str:
-        if isinstance(exc, websocket.WebSocketConnectionClosedException):
+        if isinstance(exc, (websocket.WebSocketConnectionClosedException, ssl.SSLEOFError, ssl.SSLZeroReturnError)):
             return "the connection was lost without a close frame"
         if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
             return "the connection was reset by the peer without a close frame"
@@ -1023,144 +1035,143 @@ class _Connection:
         self.inbox.append(("failed", time.time(), why, code if sent else None))
 
     def _read_frames(self) -> None:
+        # Frames are parsed by our FrameParser from large recv() calls, not
+        # by websocket-client's recv_frame() (see wsconsole/frames.py: the
+        # Python time per frame is what stalled the window during a flood).
+        sock = self.ws.sock
+        parser = FrameParser()
         fragments: list[bytes] = []
         # Kept beside the list: summing it per frame made a message of 65,536
         # fragments quadratic (Autobahn 9.3.1 timed out after 100 s).
         fragments_bytes = 0
         fragmented_opcode: int | None = None
         close_received = False
+        max_packet_bytes = self.max_packet_bytes
+        inbox = self.inbox
         while True:
             try:
-                if self.max_packet_bytes is not None and not close_received:
-                    length, opcode = self._peek_frame_length()
-                    buffered = fragments_bytes if opcode == ABNF.OPCODE_CONT else 0
-                    if opcode in (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY, ABNF.OPCODE_CONT) and (
-                        buffered + length > self.max_packet_bytes
-                    ):
-                        # Section 7.4.1: 1009 says a message is too big to
-                        # process.  Decided from the frame header, so the
-                        # oversized payload is never read into memory.
-                        self._fail(
-                            CloseCode.MESSAGE_TOO_BIG,
-                            f"the peer sent a packet of {'at least ' if buffered or opcode == ABNF.OPCODE_CONT else ''}"
-                            f"{buffered + length} bytes, over the {self.max_packet_bytes}-byte limit",
-                        )
-                        return
-                frame = self.ws.recv_frame()
-            except websocket.WebSocketProtocolException as exc:
-                # websocket-client validates each frame: reserved bits,
-                # unknown opcodes, bad close frames (sections 5.2, 5.5.1).
-                self._fail(CloseCode.PROTOCOL_ERROR, f"protocol error from the peer: {exc}")
+                for fin, opcode, payload in parser.frames():
+                    if close_received:
+                        continue  # section 5.5.1: nothing may follow a close frame; ignore it
+                    if opcode == OPCODE_TEXT or opcode == OPCODE_BINARY:
+                        if fragmented_opcode is not None:
+                            self._fail(
+                                CloseCode.PROTOCOL_ERROR,
+                                "protocol error from the peer: a new message began inside a fragmented one",
+                            )
+                            return
+                        if max_packet_bytes is not None and len(payload) > max_packet_bytes:
+                            self._fail_too_big(len(payload), partial=False)
+                            return
+                        if fin:
+                            if opcode == OPCODE_TEXT:
+                                try:
+                                    text = payload.decode("utf-8")
+                                except UnicodeDecodeError as exc:
+                                    self._fail_invalid_utf8(exc)
+                                    return
+                                inbox.append(("packet", time.time(), text))
+                            else:
+                                inbox.append(("packet", time.time(), payload))
+                        else:
+                            fragmented_opcode = opcode
+                            fragments = [payload]
+                            fragments_bytes = len(payload)
+                    elif opcode == OPCODE_CONTINUATION:
+                        if fragmented_opcode is None:
+                            self._fail(
+                                CloseCode.PROTOCOL_ERROR,
+                                "protocol error from the peer: a continuation frame with no message to continue",
+                            )
+                            return
+                        fragments.append(payload)
+                        fragments_bytes += len(payload)
+                        if max_packet_bytes is not None and fragments_bytes > max_packet_bytes:
+                            self._fail_too_big(fragments_bytes, partial=True)
+                            return
+                        if fin:
+                            data = b"".join(fragments)
+                            opcode, fragmented_opcode, fragments, fragments_bytes = fragmented_opcode, None, [], 0
+                            if not self._deliver(opcode, data):
+                                return
+                    elif opcode == OPCODE_PING:
+                        # Section 5.5.2: answer with a pong carrying the same data,
+                        # unless we already sent a close frame (section 5.5.1) or the
+                        # owner turned auto_pong off to test the server's idle timeout.
+                        answered = False
+                        if self.close_sent_code is None and self.auto_pong:
+                            try:
+                                self.ws.pong(payload)
+                                answered = True
+                            except (OSError, websocket.WebSocketException):
+                                pass
+                        inbox.append(("ping", time.time(), payload, answered))
+                    elif opcode == OPCODE_PONG:
+                        inbox.append(("pong", time.time(), payload, time.monotonic()))
+                    else:  # OPCODE_CLOSE, its body checked by the parser
+                        close_received = True
+                        if len(payload) >= 2:
+                            code = int.from_bytes(payload[:2], "big")
+                            reason = payload[2:].decode("utf-8")
+                        else:
+                            code, reason = int(CloseCode.NO_STATUS_RCVD), ""
+                        inbox.append(("close_received", time.time(), code, reason))
+                        # Section 5.5.1: answer a close frame with one of our own,
+                        # echoing the code; a close without a code gets an empty one.
+                        self.send_close(None if len(payload) < 2 else code, b"")
+                        # Section 7.1.1: the server closes TCP first; do not wait forever.
+                        sock.settimeout(self.close_timeout_s)
+                if max_packet_bytes is not None and not close_received:
+                    header = parser.pending_header()
+                    if header is not None and header[1] in (OPCODE_TEXT, OPCODE_BINARY, OPCODE_CONTINUATION):
+                        buffered = fragments_bytes if header[1] == OPCODE_CONTINUATION else 0
+                        if buffered + header[2] > max_packet_bytes:
+                            # Decided from the frame header, so the oversized
+                            # payload is never read into memory.
+                            self._fail_too_big(buffered + header[2], partial=bool(buffered) or not header[0])
+                            return
+                data = sock.recv(parser.wanted_bytes())
+            except FrameError as exc:
+                # Section 7.1.7: a frame that breaks the protocol fails the connection.
+                why = str(exc) if exc.close_code != CloseCode.PROTOCOL_ERROR else f"protocol error from the peer: {exc.problem}"
+                self._fail(exc.close_code, why)
                 return
-            except (
-                websocket.WebSocketConnectionClosedException,
-                websocket.WebSocketTimeoutException,
-                TimeoutError,
-            ):
+            except (TimeoutError, ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionResetError):
                 if close_received:
                     return  # the server closed TCP after the closing handshake: section 7.1.1
                 raise
-            opcode = frame.opcode
-            if close_received:
-                continue  # section 5.5.1: nothing may follow a close frame; ignore it
-            if opcode >= ABNF.OPCODE_CLOSE and (len(frame.data) > 125 or not frame.fin):
-                # Section 5.5: control frames carry at most 125 bytes and are
-                # never fragmented.  websocket-client checks the length of
-                # close frames only, so a 126-byte ping would be answered
-                # (Autobahn case 2.5).
-                self._fail(
-                    CloseCode.PROTOCOL_ERROR,
-                    f"protocol error from the peer: a control frame (opcode {opcode:#x}) "
-                    + ("of more than 125 bytes" if len(frame.data) > 125 else "that is fragmented"),
-                )
-                return
-            if opcode in (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY):
-                if fragmented_opcode is not None:
-                    self._fail(
-                        CloseCode.PROTOCOL_ERROR,
-                        "protocol error from the peer: a new message began inside a fragmented one",
-                    )
-                    return
-                if frame.fin:
-                    if not self._deliver(opcode, frame.data):
-                        return
-                else:
-                    fragmented_opcode = opcode
-                    fragments = [frame.data]
-                    fragments_bytes = len(frame.data)
-            elif opcode == ABNF.OPCODE_CONT:
-                if fragmented_opcode is None:
-                    self._fail(
-                        CloseCode.PROTOCOL_ERROR,
-                        "protocol error from the peer: a continuation frame with no message to continue",
-                    )
-                    return
-                fragments.append(frame.data)
-                fragments_bytes += len(frame.data)
-                if frame.fin:
-                    data = b"".join(fragments)
-                    opcode, fragmented_opcode, fragments, fragments_bytes = fragmented_opcode, None, [], 0
-                    if not self._deliver(opcode, data):
-                        return
-            elif opcode == ABNF.OPCODE_PING:
-                # Section 5.5.2: answer with a pong carrying the same data,
-                # unless we already sent a close frame (section 5.5.1) or the
-                # owner turned auto_pong off to test the server's idle timeout.
-                answered = False
-                if self.close_sent_code is None and self.auto_pong:
-                    try:
-                        self.ws.pong(frame.data)
-                        answered = True
-                    except (OSError, websocket.WebSocketException):
-                        pass
-                self.inbox.append(("ping", time.time(), bytes(frame.data), answered))
-            elif opcode == ABNF.OPCODE_PONG:
-                self.inbox.append(("pong", time.time(), bytes(frame.data), time.monotonic()))
-            elif opcode == ABNF.OPCODE_CLOSE:
-                close_received = True
-                data = frame.data
-                if len(data) >= 2:
-                    code = struct.unpack("!H", data[:2])[0]
-                    reason = data[2:].decode("utf-8", "replace")  # validated by recv_frame
-                else:
-                    code, reason = int(CloseCode.NO_STATUS_RCVD), ""
-                self.inbox.append(("close_received", time.time(), code, reason))
-                # Section 5.5.1: answer a close frame with one of our own,
-                # echoing the code; a close without a code gets an empty one.
-                self.send_close(None if len(data) < 2 else code, b"")
-                # Section 7.1.1: the server closes TCP first; do not wait forever.
-                if self.ws.sock is not None:
-                    self.ws.sock.settimeout(self.close_timeout_s)
+            if not data:
+                if close_received:
+                    return  # section 7.1.1: the server closed TCP after the closing handshake
+                raise websocket.WebSocketConnectionClosedException("the peer closed TCP")
+            parser.feed(data)
+
+    def _fail_too_big(self, size: int, *, partial: bool) -> None:
+        # Section 7.4.1: 1009 says a message is too big to process.
+        self._fail(
+            CloseCode.MESSAGE_TOO_BIG,
+            f"the peer sent a packet of {'at least ' if partial else ''}{size} bytes, "
+            f"over the {self.max_packet_bytes}-byte limit",
+        )
+
+    def _fail_invalid_utf8(self, exc: UnicodeDecodeError) -> None:
+        # Section 8.1: invalid UTF-8 in a text message fails the connection with 1007.
+        self._fail(
+            CloseCode.INVALID_FRAME_PAYLOAD_DATA,
+            f"the peer sent invalid UTF-8 in a text packet (byte {exc.start})",
+        )
 
     def _deliver(self, opcode: int, data: bytes) -> bool:
-        if opcode == ABNF.OPCODE_TEXT:
+        if opcode == OPCODE_TEXT:
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as exc:
-                # Section 8.1: invalid UTF-8 in a text message fails the connection with 1007.
-                self._fail(
-                    CloseCode.INVALID_FRAME_PAYLOAD_DATA,
-                    f"the peer sent invalid UTF-8 in a text packet (byte {exc.start})",
-                )
+                self._fail_invalid_utf8(exc)
                 return False
             self.inbox.append(("packet", time.time(), text))
         else:
-            self.inbox.append(("packet", time.time(), bytes(data)))
+            self.inbox.append(("packet", time.time(), data))
         return True
-
-    def _peek_frame_length(self) -> tuple[int, int]:
-        """Reads the next frame's header only; returns (payload length, opcode).
-
-        websocket-client's frame buffer keeps a header it has read and goes
-        on from there in the next ``recv_frame()``.
-        """
-        buffer = self.ws.frame_buffer
-        with buffer.lock:
-            if buffer.needs_header():
-                buffer.recv_header()
-            if buffer.needs_length():
-                buffer.recv_length()
-            return int(buffer.length or 0), int(buffer.header[4])
 
     def _close_socket(self) -> None:
         for sock in (self.ws.sock, self._raw_sock):

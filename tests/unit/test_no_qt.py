@@ -7,6 +7,7 @@ import sys
 
 CORE_MODULES = (
     "wsconsole.peer",
+    "wsconsole.frames",
     "wsconsole.server",
     "wsconsole.certs",
     "wsconsole.cli",
