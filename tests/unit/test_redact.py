@@ -150,7 +150,12 @@ def test_redact_header_value(name, value, expected):
 
 def test_redact_headers_keeps_order_and_repeats():
     headers = [("Host", "h"), ("Authorization", "Basic eA=="), ("X-A", "1"), ("Authorization", "Bearer t")]
-    assert redact_headers(headers) == [("Host", "h"), ("Authorization", "Basic ***"), ("X-A", "1"), ("Authorization", "Bearer ***")]
+    assert redact_headers(headers) == [
+        ("Host", "h"),
+        ("Authorization", "Basic ***"),
+        ("X-A", "1"),
+        ("Authorization", "Bearer ***"),
+    ]
 
 
 @pytest.mark.parametrize(
