@@ -18,6 +18,12 @@ base64), ``data``.  HAR has no place for state changes, errors, closes,
 pings or pongs, so only text and binary packets are exported; use NDJSON
 to keep everything.
 
+Neither format holds a password: a URL's ``user:password@`` is written
+``user:***@`` (in HAR's request URL and in the text of state, close and
+error entries) and HAR's ``Authorization`` and ``Proxy-Authorization``
+request headers as ``Basic ***`` (:mod:`wsconsole.options`' redaction
+helpers), unless :func:`write_har` is asked to reveal them.
+
 Every write is atomic: the file is written under a temporary name in the
 same directory, flushed to disk (``fsync``) and renamed over the target
 (``os.replace``), so a crash, an exception or a full disk leaves either the
@@ -40,6 +46,7 @@ from typing import IO, Any
 from wsconsole import __version__, userfiles
 from wsconsole.errors import CaptureError
 from wsconsole.log import BYTES_KINDS, Direction, Entry, EntryKind
+from wsconsole.options import redact_headers, redact_url, redact_urls_in_text
 from wsconsole.payload import byte_size
 
 _DIRECTION_NAMES = {Direction.SENT: "sent", Direction.RECEIVED: "received", Direction.LOCAL: "local"}
@@ -141,9 +148,14 @@ def write_ndjson(path: str | os.PathLike, entries: Iterable[Entry]) -> int:
         nonlocal count
         dumps = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": ")).encode
         for entry in entries:
+            obj = entry_to_json(entry)
+            if entry.direction is Direction.LOCAL and "@" in obj["text"]:
+                # Our own text (a state entry names the URL connected to): never a
+                # password in a file, whatever made the entry.  Packets are kept as they are.
+                obj["text"] = redact_urls_in_text(obj["text"])
             # ensure_ascii: a lone surrogate in text (possible in a str, not on
             # the wire) survives as \\udXXX instead of failing to encode.
-            file.write(dumps(entry_to_json(entry)))
+            file.write(dumps(obj))
             file.write("\n")
             count += 1
 
@@ -222,6 +234,7 @@ def write_har(
     *,
     subprotocol: str = "",
     request_headers: Iterable[tuple[str, str]] = (),
+    reveal_secrets: bool = False,
 ) -> int:
     """Writes the packets of ``entries`` as one HAR WebSocket entry for ``url``, atomically.
 
@@ -233,6 +246,9 @@ def write_har(
             ``Sec-WebSocket-Protocol`` header when not empty.
         request_headers: The handshake request's headers as sent, (name,
             value) in order, recorded as Chrome records them (a replay offers them again).
+        reveal_secrets: Write the URL's password and the Authorization and
+            Proxy-Authorization values as they are; False writes ``user:***@``
+            and ``Basic ***`` (a HAR is shared: bug reports, tickets).
 
     Returns:
         How many packets were written.
@@ -241,6 +257,9 @@ def write_har(
         CaptureError: The file could not be written; ``path`` is untouched.
     """
     messages = [message for message in map(har_message, entries) if message is not None]
+    if not reveal_secrets:
+        url = redact_url(url)
+        request_headers = redact_headers(request_headers)
     started_s = messages[0]["time"] if messages else datetime.datetime.now(datetime.timezone.utc).timestamp()
     response_headers = [{"name": "Upgrade", "value": "websocket"}, {"name": "Connection", "value": "Upgrade"}]
     if subprotocol:

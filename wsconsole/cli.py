@@ -207,7 +207,8 @@ def _header(text: str) -> tuple[str, str]:
 def _credentials(text: str) -> tuple[str, str]:
     user, sep, password = text.partition(":")
     if not sep or not user:
-        raise argparse.ArgumentTypeError(f"invalid credentials {text!r}: write them as USER:PASSWORD")
+        # Not echoed: what was given may be the password alone (":s3cret").
+        raise argparse.ArgumentTypeError("invalid credentials: write them as USER:PASSWORD, the user not empty")
     return user, password
 
 

@@ -31,6 +31,7 @@ from itertools import accumulate, compress
 from operator import attrgetter
 
 from wsconsole import payload
+from wsconsole.options import redact_urls_in_text
 
 
 class Direction(enum.Enum):
@@ -389,7 +390,12 @@ class MessageLog:
         return entry
 
     def add_event(self, kind: EntryKind, text: str, time_s: float | None = None) -> Entry:
-        """Adds a state change, close or error with its text and returns its entry."""
+        """Adds a state change, close or error with its text and returns its entry.
+
+        A ``scheme://user:password@`` in ``text`` is kept as ``user:***@``: the log
+        is shown, copied and exported, and the connection has the password already.
+        """
+        text = redact_urls_in_text(text)
         entry = Entry(time.time() if time_s is None else time_s, kind, Direction.LOCAL, text)
         self.extend((entry,))
         return entry

@@ -16,7 +16,8 @@ import base64
 import dataclasses
 import math
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -37,6 +38,116 @@ message, and low enough that a runaway message fails with 1009 instead of
 exhausting memory.  ``max_packet_bytes=None`` (0 in the form, in
 ``wsconsole connect --max-size`` and in saved profiles) asks for no limit.
 """
+
+# -- secrets shown as *** ----------------------------------------------------------------
+#
+# A URL's ``user:password@`` is sent (as basic auth, or to a proxy), so the
+# peer and the options keep it whole; everything that shows or writes a URL or
+# the handshake's headers for people (log entries, titles, the handshake
+# inspector, exports, the terminal's lines and errors) passes it through these.
+
+REDACTED = "***"
+"""What a hidden password or credential shows as."""
+
+AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
+"""Request headers (lower case) whose credentials :func:`redact_header_value` hides."""
+
+_SCHEME_AND_SLASHES = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:/+")
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#]*")
+
+
+def _password_span(url: str) -> tuple[int, int, int] | None:
+    """Where ``url``'s ``user:password@`` is: ``(user start, password start, index of the @)``.
+
+    None when the URL has no password part.
+
+    Found as urllib.parse.urlsplit (and so websocket-client and the peer)
+    finds it: the authority ends at the first ``/``, ``?`` or ``#`` after
+    ``//`` (RFC 3986 section 3.2), its user info before the *last* ``@``
+    there (a raw ``@`` in a password), the password after the first ``:`` of
+    the user info.  Works on text urlsplit refuses (an unbalanced IPv6
+    bracket, whitespace) and on a URL missing its ``//`` or scheme, as typed.
+    """
+    marker = url.find("://")
+    if marker >= 0:
+        start = marker + 3
+    else:
+        scheme = _SCHEME_AND_SLASHES.match(url)
+        start = scheme.end() if scheme else 0
+    end = len(url)
+    for stop in "/?#":
+        found = url.find(stop, start)
+        if found >= 0:
+            end = min(end, found)
+    at = url.rfind("@", start, end)
+    if at < 0:
+        return None
+    colon = url.find(":", start, at)
+    return None if colon < 0 else (start, colon + 1, at)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the password of its ``user:password@`` shown as ``***``, for display and export.
+
+    ``ws://alice:s3cret@host:8765/chat`` gives ``ws://alice:***@host:8765/chat``:
+    the user name, host, path and query are kept as written (percent-encoding
+    included).  A URL with no password, or an empty one (``alice:@``: nothing
+    to hide), comes back unchanged; so does an ``@`` in the path or query.
+    Never raises; any text is accepted.
+    """
+    span = _password_span(url)
+    if span is None or span[1] == span[2]:
+        return url
+    return url[: span[1]] + REDACTED + url[span[2] :]
+
+
+def redact_urls_in_text(text: str) -> str:
+    """``text`` with the password of every ``scheme://user:password@host`` in it shown as ``***``.
+
+    For text that quotes URLs (log entries, error messages); a URL ends at
+    whitespace here, so for a whole URL use :func:`redact_url`.
+    """
+    if "@" not in text or "://" not in text:
+        return text
+    return _URL_IN_TEXT.sub(lambda found: redact_url(found.group(0)), text)
+
+
+def redact_message(message: str, url: str) -> str:
+    """``message`` (an error's, say) with ``url``'s password hidden wherever it quotes ``url``.
+
+    Replaces ``url`` as given, its ``repr`` and its ``user:password@`` part
+    (an error may quote only the host part), then any other URL with a password.
+    """
+    hidden = redact_url(url)
+    if hidden != url:
+        span = _password_span(url)
+        assert span is not None  # redact_url changed it
+        user_start, password_start, at = span
+        userinfo = url[user_start : at + 1]
+        hidden_userinfo = url[user_start:password_start] + REDACTED + "@"
+        for shown, shown_hidden in ((repr(url), repr(hidden)), (url, hidden), (userinfo, hidden_userinfo)):
+            message = message.replace(shown, shown_hidden)
+    return redact_urls_in_text(message)
+
+
+def redact_header_value(name: str, value: str) -> str:
+    """``value`` of header ``name`` with its credentials shown as ``***``.
+
+    ``Authorization`` and ``Proxy-Authorization`` (RFC 9110 section 11.6:
+    ``auth-scheme [ credentials ]``) keep their scheme: ``Basic ***``,
+    ``Bearer ***``; a value of one word is all credentials (``***``).  Other
+    headers, and an empty value, come back unchanged.
+    """
+    if name.strip().lower() not in AUTH_HEADERS or not value.strip():
+        return value
+    scheme, space, credentials = value.strip().partition(" ")
+    return f"{scheme} {REDACTED}" if space and credentials.strip() else REDACTED
+
+
+def redact_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``(name, value)`` pairs, in order, with :func:`redact_header_value` applied to each."""
+    return [(name, redact_header_value(name, value)) for name, value in headers]
+
 
 # RFC 9110 section 5.6.2: token = 1*tchar.
 _TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -97,31 +208,32 @@ def parse_proxy_url(url: str) -> ProxyAddress:
             host, no port...).
     """
     text = url.strip()
+    shown = redact_url(url)  # messages are shown and logged: never the password
     if "://" not in text:
-        raise ValueError(f"proxy URL {url!r} has no scheme: start it with http:// or socks5://")
+        raise ValueError(f"proxy URL {shown!r} has no scheme: start it with http:// or socks5://")
     try:
         parts = urlsplit(text)
     except ValueError as exc:
-        raise ValueError(f"proxy URL {url!r}: {exc}") from None
+        raise ValueError(f"proxy URL {shown!r}: {redact_message(str(exc), text)}") from None
     try:
         port = parts.port
     except ValueError:
         raw = parts.netloc.rsplit(":", 1)[-1]
-        raise ValueError(f"proxy URL {url!r}: bad port {raw!r}: a port is a number from 1 to 65535") from None
+        raise ValueError(f"proxy URL {shown!r}: bad port {raw!r}: a port is a number from 1 to 65535") from None
     scheme = parts.scheme.lower()
     if scheme not in PROXY_SCHEMES:
         raise ValueError(
-            f"proxy URL {url!r}: scheme {parts.scheme!r} is not one of "
+            f"proxy URL {shown!r}: scheme {parts.scheme!r} is not one of "
             + ", ".join(f"{name}://" for name in PROXY_SCHEMES)
         )
     if not parts.hostname:
-        raise ValueError(f"proxy URL {url!r} has no host")
+        raise ValueError(f"proxy URL {shown!r} has no host")
     if port is None:
-        raise ValueError(f"proxy URL {url!r} has no port: add one, e.g. {scheme}://{parts.hostname}:8080")
+        raise ValueError(f"proxy URL {shown!r} has no port: add one, e.g. {scheme}://{parts.hostname}:8080")
     if not 1 <= port <= 65535:
-        raise ValueError(f"proxy URL {url!r}: port {port} is not from 1 to 65535")
+        raise ValueError(f"proxy URL {shown!r}: port {port} is not from 1 to 65535")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"proxy URL {url!r} has a path; a proxy URL is scheme://host:port")
+        raise ValueError(f"proxy URL {shown!r} has a path; a proxy URL is scheme://host:port")
     user = unquote(parts.username) if parts.username is not None else None
     password = unquote(parts.password) if parts.password is not None else None
     return ProxyAddress(scheme, parts.hostname, port, user, password)

@@ -38,7 +38,14 @@ from typing import Any, TextIO
 from wsconsole.cli import ExitStatus
 from wsconsole.closecodes import CloseCode, describe
 from wsconsole.errors import InvalidCloseError, InvalidHexError, InvalidOptionsError, InvalidUrlError, WsConsoleError
-from wsconsole.options import DEFAULT_MAX_PACKET_BYTES, ConnectOptions
+from wsconsole.options import (
+    DEFAULT_MAX_PACKET_BYTES,
+    ConnectOptions,
+    redact_header_value,
+    redact_message,
+    redact_url,
+    redact_urls_in_text,
+)
 from wsconsole.payload import escape_control, parse_hex
 from wsconsole.peer import (
     Closed,
@@ -139,7 +146,9 @@ def options_from_args(args: argparse.Namespace) -> ConnectOptions:
     for line in args.headers:
         name, colon, value = line.partition(":")
         if not colon:
-            raise ValueError(f"--header {line!r} is not 'Name: value'")
+            # "Authorization Bearer t" (colon forgotten) is shown as "Authorization ***".
+            shown = redact_header_value(line.split()[0], line) if line.split() else line
+            raise ValueError(f"--header {shown!r} is not 'Name: value'")
         headers.append((name.strip(), value.strip()))
     return ConnectOptions(
         headers=headers,
@@ -364,7 +373,8 @@ class _Session:
         for event in peer.poll():
             if isinstance(event, StateChanged) and event.new is ReadyState.OPEN:
                 protocol = f" (subprotocol {peer.selected_protocol})" if peer.selected_protocol else ""
-                self.printer.info(f"connected to {peer.url}{protocol}", "open", url=peer.url,
+                url = redact_url(peer.url)  # ws://user:***@host: a terminal's output is logged and shared
+                self.printer.info(f"connected to {url}{protocol}", "open", url=url,
                                   subprotocol=peer.selected_protocol or None)
             elif isinstance(event, PongReceived):
                 rtt = f" in {event.rtt_s * 1000:.1f} ms" if event.rtt_s is not None else " (unsolicited)"
@@ -383,7 +393,8 @@ class _Session:
                                   answered=event.answered)
             elif isinstance(event, ErrorOccurred):
                 if self.printer.mode == "json":
-                    self.printer.info(event.message, "error", message=event.message)
+                    message = redact_urls_in_text(event.message)
+                    self.printer.info(message, "error", message=message)
             elif isinstance(event, Closed):
                 self.closed(event)
             while peer.available_packet_count:
@@ -392,7 +403,7 @@ class _Session:
             self.printer.packet("<", peer.get_packet())
         if peer.ready_state is ReadyState.CLOSED and self.exit_status is None:
             # Closed without ever opening: the attempt failed.
-            self.printer.stderr_line(f"wsconsole: error: {peer.error or 'the connection failed'}")
+            self.printer.stderr_line(f"wsconsole: error: {redact_urls_in_text(peer.error or 'the connection failed')}")
             self.exit_status = ExitStatus.ERROR
 
     def closed(self, event: Closed) -> None:
@@ -408,7 +419,7 @@ class _Session:
             self.printer.stderr_line(f"wsconsole: {event.describe()}")
             return
         reason = f" {escape_control(event.reason)!r}" if event.reason else ""
-        why = f": {self.peer.error}" if self.peer.error else ""
+        why = f": {redact_urls_in_text(self.peer.error)}" if self.peer.error else ""
         cleanliness = "clean" if event.clean else "unclean"
         self.printer.stderr_line(
             f"wsconsole: closed with {describe(event.code)}{reason}, {cleanliness}{why}"
@@ -452,7 +463,7 @@ def run_connect(
                 printer.stderr_line(f"wsconsole: error: {message}")
         return ExitStatus.USAGE
     except InvalidUrlError as exc:
-        printer.stderr_line(f"wsconsole: error: {exc}")
+        printer.stderr_line(f"wsconsole: error: {redact_message(str(exc), args.url)}")
         return ExitStatus.USAGE
 
     if options.insecure and peer.url.lower().startswith("wss:"):

@@ -35,6 +35,7 @@ from wsconsole.errors import (
 )
 from wsconsole.filters import LogFilter
 from wsconsole.log import Direction, Entry, EntryKind, MessageLog, packet_entry
+from wsconsole.options import redact_message, redact_url
 from wsconsole.payload import format_size
 from wsconsole.peer import (
     Closed,
@@ -100,7 +101,8 @@ NEW_TAB_NAME = "new connection"
 
 
 def default_tab_name(url: str) -> str:
-    """``host:port`` of ``url`` (the scheme's default port when none is given), or the URL as typed."""
+    """``host:port`` of ``url`` (the scheme's default port when none is given), or the URL as typed
+    (its password hidden: the name shows in the tab and the window title)."""
     url = url.strip()
     if not url:
         return NEW_TAB_NAME
@@ -108,9 +110,9 @@ def default_tab_name(url: str) -> str:
         parts = urlsplit(url)
         host, port = parts.hostname, parts.port
     except ValueError:
-        return url
+        return redact_url(url)
     if not host:
-        return url
+        return redact_url(url)
     if port is None:
         port = {"ws": 80, "wss": 443}.get(parts.scheme.lower())
     host = f"[{host}]" if ":" in host else host
@@ -392,7 +394,8 @@ class ConnectionTab(QWidget):
         try:
             self.driver.connect_to_url(url, options=options)
         except ValueError as exc:
-            self.log.add_event(EntryKind.ERROR, f"cannot connect: {exc}")
+            # InvalidUrlError quotes the URL as given: the log shows it without its password.
+            self.log.add_event(EntryKind.ERROR, f"cannot connect: {redact_message(str(exc), url)}")
             self.connection_bar.set_state(ReadyState.CLOSED, None)
             self.cancel_reconnect()  # the URL will not get better by waiting
         self._update_rtt()
@@ -616,7 +619,8 @@ class ConnectionTab(QWidget):
     def _on_state_changed(self, event: StateChanged) -> None:
         text = f"{event.old.name} → {event.new.name}"
         if event.new == ReadyState.CONNECTING:
-            text += f"  {self.driver.peer.url}"
+            # The password of ws://user:password@host stays in the URL field, never in the log.
+            text += f"  {redact_url(self.driver.peer.url)}"
         elif event.new == ReadyState.OPEN:
             protocol = self.driver.peer.selected_protocol
             text += f"  (subprotocol {protocol})" if protocol else "  (no subprotocol)"

@@ -6,13 +6,20 @@ headers, the start of a refusal's body, the selected subprotocol and the
 DNS/TCP/proxy/TLS/HTTP durations.  "Copy" puts ``to_text()`` on the
 clipboard.  GUI thread only; give it a record only once the peer has left
 CONNECTING (the reader thread fills it in until then).
+
+Credentials are hidden unless "Show credentials" is ticked: the
+``Authorization`` and ``Proxy-Authorization`` values show as ``Basic ***``
+and a URL's password as ``***``, on screen and in what "Copy" copies.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -22,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wsconsole.options import redact_headers, redact_url, redact_urls_in_text
 from wsconsole.payload import escape_control
 from wsconsole.peer import HandshakeRecord
 
@@ -44,11 +52,28 @@ def _pane(title: str, name: str) -> tuple[QWidget, QPlainTextEdit]:
     return box, view
 
 
-def request_text(record: HandshakeRecord) -> str:
-    """The request as sent: request line and headers, one per line."""
+def redacted_record(record: HandshakeRecord) -> HandshakeRecord:
+    """A copy of ``record`` with its credentials shown as ``***`` (URL password, auth headers)."""
+    return dataclasses.replace(
+        record,
+        url=redact_url(record.url),
+        proxy=redact_url(record.proxy),
+        request_headers=redact_headers(record.request_headers),
+        error=None if record.error is None else redact_urls_in_text(record.error),
+    )
+
+
+def request_text(record: HandshakeRecord, *, reveal_secrets: bool = False) -> str:
+    """The request as sent: request line and headers, one per line.
+
+    Args:
+        reveal_secrets: Show the Authorization and Proxy-Authorization values
+            as sent; False shows their scheme and ``***``.
+    """
     if not record.request_line:
         return "(no request was sent)"
-    return "\n".join([record.request_line, *(f"{name}: {value}" for name, value in record.request_headers)])
+    headers = record.request_headers if reveal_secrets else redact_headers(record.request_headers)
+    return "\n".join([record.request_line, *(f"{name}: {value}" for name, value in headers)])
 
 
 def response_text(record: HandshakeRecord) -> str:
@@ -85,7 +110,7 @@ def summary_text(record: HandshakeRecord) -> str:
         if record.body_start:
             outcome += f" — {_first_body_line(record)}"
     elif record.error:
-        outcome = f"Failed: {record.error}"
+        outcome = f"Failed: {redact_urls_in_text(record.error)}"
     elif code == 101:
         outcome = "101 Switching Protocols"
     elif record.status_line:
@@ -121,8 +146,15 @@ class HandshakeView(QWidget):
         self.copy_button = QPushButton("Copy", objectName="copyHandshakeButton")
         self.copy_button.setToolTip("Copy the whole exchange as text")
         self.copy_button.clicked.connect(self.copy)
+        self.reveal_check = QCheckBox("Show credentials", objectName="revealCredentialsCheck")
+        self.reveal_check.setToolTip(
+            "Show the Authorization and Proxy-Authorization values and the URL's password as sent, "
+            "here and in what Copy copies (hidden as *** otherwise)"
+        )
+        self.reveal_check.toggled.connect(lambda _on: self.show_record(self._record))
         top = QHBoxLayout()
         top.addWidget(self.summary_label, 1)
+        top.addWidget(self.reveal_check, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
 
         request_box, self.request_view = _pane("Request sent", "handshakeRequestView")
@@ -155,7 +187,7 @@ class HandshakeView(QWidget):
         self.summary_label.setText(summary_text(record))
         failed = record.error is not None or (record.status_code not in (None, 101))
         self.summary_label.setStyleSheet(FAILED_STYLE if failed else OK_STYLE if record.status_code == 101 else "")
-        self.request_view.setPlainText(request_text(record))
+        self.request_view.setPlainText(request_text(record, reveal_secrets=self.reveal_check.isChecked()))
         text = response_text(record)
         self.response_view.setPlainText(text)
         if record.body_start and record.status_line:
@@ -176,6 +208,7 @@ class HandshakeView(QWidget):
         return "failed" if record.error else ""
 
     def copy(self) -> None:
-        """Puts the shown record's ``to_text()`` on the clipboard."""
+        """Puts the shown record's ``to_text()`` on the clipboard, credentials hidden unless shown."""
         if self._record is not None:
-            QGuiApplication.clipboard().setText(self._record.to_text())
+            record = self._record if self.reveal_check.isChecked() else redacted_record(self._record)
+            QGuiApplication.clipboard().setText(record.to_text())
