@@ -101,6 +101,23 @@ def redact_url(url: str) -> str:
     return url[: span[1]] + REDACTED + url[span[2] :]
 
 
+def strip_url_password(url: str) -> str:
+    """``url`` without the password of its ``user:password@`` (``ws://alice@host/``); never raises.
+
+    Found as :func:`redact_url` finds it, so URLs urlsplit refuses lose it too.
+    """
+    span = _password_span(url)
+    if span is None:
+        return url
+    return url[: span[1] - 1] + url[span[2] :]
+
+
+def password_is_hidden(url: str) -> bool:
+    """Whether ``url``'s password is the ``***`` :func:`redact_url` puts there (an exported capture's)."""
+    span = _password_span(url)
+    return span is not None and url[span[1] : span[2]] == REDACTED
+
+
 def redact_urls_in_text(text: str) -> str:
     """``text`` with the password of every ``scheme://user:password@host`` in it shown as ``***``.
 

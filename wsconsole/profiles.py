@@ -38,11 +38,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from wsconsole import userfiles
 from wsconsole.errors import ProfileStoreError
-from wsconsole.options import ConnectOptions
+from wsconsole.options import ConnectOptions, strip_url_password
 
 __all__ = [
     "CONFIG_DIR_ENV",
@@ -90,16 +89,12 @@ def config_dir(
 
 
 def url_without_password(url: str) -> str:
-    """``url`` with the password of its ``user:password@`` part removed; other URLs unchanged."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    user = parts.netloc.rpartition("@")[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+    """``url`` with the password of its ``user:password@`` part removed; other URLs unchanged.
+
+    Also for text urlsplit refuses (``ws://ann:pw@[::1/`` as typed): a profile
+    saved without secrets must not keep one because the URL was malformed.
+    """
+    return strip_url_password(url)
 
 
 @dataclass(frozen=True, slots=True)

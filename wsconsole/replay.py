@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from wsconsole.log import Direction, Entry, EntryKind
+from wsconsole.options import REDACTED
 
 
 class ReplayTiming(enum.Enum):
@@ -206,6 +207,10 @@ def replay_handshake(
         elif lower == "cookie":
             cookies.append(value)
         elif lower.startswith(":") or lower in _NOT_REPLAYED:
+            skipped.append(name)
+        elif lower in ("authorization", "proxy-authorization") and value.endswith(REDACTED):
+            # Hidden when the capture was exported ("Basic ***"): replaying it
+            # would only send the stars; the user types the credentials again.
             skipped.append(name)
         else:
             headers.append((name, value))

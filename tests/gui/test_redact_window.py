@@ -14,7 +14,7 @@ import json
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableView
 
 from wsconsole.log import EntryKind
 from wsconsole.peer import ReadyState
@@ -146,11 +146,29 @@ def test_a_refused_url_names_itself_without_its_password(qtbot, window, typed, w
     assert window.findChild(QLineEdit, "urlEdit").text() == typed
 
 
-# Known leak outside this branch's files: MainWindow._add_tab and _on_title_changed set the
-# tab's tooltip to tab.connection_bar.url as typed (main_window.py). strict: the fix there
-# (redact_url around it) makes this pass, and then the marker must go.
-@pytest.mark.xfail(strict=True, reason="main_window.py sets the tab tooltip to the raw URL")
 def test_the_tab_tooltip_hides_the_password(qtbot, window) -> None:
     window.findChild(QLineEdit, "urlEdit").setText(f"ws://{USER}:{PASSWORD}@127.0.0.1:9/")
     assert "alice:***@" in window.tabs.tabToolTip(window.tabs.currentIndex())
     assert PASSWORD not in window.tabs.tabToolTip(window.tabs.currentIndex())
+
+
+def test_the_server_dock_shows_a_clients_authorization_hidden(qtbot, auth_window) -> None:
+    window = auth_window
+    connect_typed(qtbot, window, url_with(window, PASSWORD))
+    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=WAIT_MS)
+    view = window.findChild(QTableView, "serverClientsView")
+    qtbot.waitUntil(lambda: view.model().rowCount() == 1, timeout=WAIT_MS)
+    view.selectRow(0)
+    headers = window.findChild(QPlainTextEdit, "serverClientHeaders").toPlainText()
+    assert "Authorization: Basic ***" in headers.splitlines()
+    assert not any(secret in headers for secret in SECRETS)
+
+
+def test_saved_profile_urls_show_without_their_password(qtbot, window) -> None:
+    window.findChild(QLineEdit, "urlEdit").setText(f"ws://{USER}:{PASSWORD}@127.0.0.1:9/")
+    window.save_profile("with secrets", save_secrets=True)
+    assert PASSWORD in window.profile_store.get("with secrets").url  # kept, as asked
+    window._fill_open_profile_menu()
+    tips = [action.toolTip() for action in window.open_profile_menu.actions()]
+    assert f"ws://{USER}:***@127.0.0.1:9/" in tips
+    assert not any(PASSWORD in tip for tip in tips)

@@ -15,6 +15,7 @@ from wsconsole.profiles import (
     CONFIG_DIR_ENV,
     FORMAT_VERSION,
     PROFILES_FILE_NAME,
+    url_without_password,
     PingSettings,
     Profile,
     ProfileStore,
@@ -425,3 +426,16 @@ def test_an_old_profile_gets_the_packet_limit_default_and_no_limit_survives(tmp_
     assert again.load() == []
     assert again.get("unlimited").options.max_packet_bytes is None
     assert again.get("null").options.max_packet_bytes == DEFAULT_MAX_PACKET_BYTES
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("ws://ann:pa55@[::1/", "ws://ann@[::1/"),  # urlsplit refuses it: an unbalanced bracket
+        ("ann:pa55@host:1/", "ann@host:1/"),  # no scheme yet, as typed
+        ("ws://ann:p@ss@host/x?y=a@b", "ws://ann@host/x?y=a@b"),
+        ("ws://host/a:b@c", "ws://host/a:b@c"),
+    ],
+)
+def test_a_url_loses_its_password_even_when_malformed(typed: str, kept: str) -> None:
+    assert url_without_password(typed) == kept

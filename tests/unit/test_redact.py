@@ -11,11 +11,13 @@ from wsconsole.options import (
     REDACTED,
     ConnectOptions,
     parse_proxy_url,
+    password_is_hidden,
     redact_header_value,
     redact_headers,
     redact_message,
     redact_url,
     redact_urls_in_text,
+    strip_url_password,
 )
 from wsconsole.peer import parse_ws_url
 
@@ -181,3 +183,12 @@ def test_proxy_url_errors_hide_the_password(proxy):
 def test_proxy_url_still_parsed_with_its_password():
     address = parse_proxy_url("http://bob:hunter%32@127.0.0.1:3128")
     assert (address.user, address.password) == ("bob", "hunter2")
+
+
+def test_a_hidden_password_is_known_and_can_be_left_out() -> None:
+    shown = redact_url("ws://alice:s3cret@host:1/chat")
+    assert password_is_hidden(shown)
+    assert not password_is_hidden("ws://alice:s3cret@host:1/chat")
+    assert not password_is_hidden("ws://host/a:***@b")  # in the path, not a password
+    assert strip_url_password(shown) == "ws://alice@host:1/chat"
+    assert strip_url_password("ws://host/") == "ws://host/"

@@ -157,3 +157,11 @@ def test_the_subprotocol_of_an_ndjson_capture_comes_from_its_open_entry() -> Non
     other = MessageLog()
     other.add_event(EntryKind.STATE, "CONNECTING → OPEN  (no subprotocol)", T0)
     assert subprotocol_from_entries(other) == ""
+
+
+def test_credentials_hidden_by_an_export_are_not_replayed() -> None:
+    handshake = replay_handshake(
+        [("Authorization", "Basic ***"), ("Proxy-Authorization", "***"), ("X-Token", "***"), ("Authorization", "Bearer t")]
+    )
+    assert handshake.skipped == ("Authorization", "Proxy-Authorization")
+    assert handshake.headers == (("X-Token", "***"), ("Authorization", "Bearer t"))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from wsconsole.capture import read_har, read_ndjson, write_har, write_ndjson
 from wsconsole.errors import CaptureError
 from wsconsole.log import EntryKind
+from wsconsole.options import password_is_hidden, strip_url_password
 from wsconsole.replay import replay_handshake, subprotocol_from_entries
 
 NDJSON_FILTER = "NDJSON, lossless (*.ndjson *.jsonl)"
@@ -100,7 +101,8 @@ def import_capture(window, path: str | os.PathLike) -> list:
         return []
     tabs = []
     for number, (url, entries, handshake) in enumerate(connections, 1):
-        tab = window.new_tab(url)
+        # An exported capture hides a URL's password as "***": offer the URL without it.
+        tab = window.new_tab(strip_url_password(url) if password_is_hidden(url) else url)
         tab.capture_handshake = handshake  # what a replay of it offers (replay_ui reads it)
         title = name if len(connections) == 1 else f"{name} #{number}"
         tab.show_imported(entries, title)

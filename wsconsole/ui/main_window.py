@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from wsconsole import __version__
 from wsconsole.errors import ProfileStoreError, ServerError
 from wsconsole.log import EntryKind
+from wsconsole.options import redact_url
 from wsconsole.peer import ReadyState, StateChanged
 from wsconsole.profiles import Profile, ProfileStore
 from wsconsole.sequences import SequenceStore
@@ -335,7 +336,7 @@ class MainWindow(QMainWindow):
         self._attach_profiles(tab)
         self.composer_extras.attach(tab)
         index = self.tabs.addTab(tab, tab.title)
-        self.tabs.setTabToolTip(index, tab.connection_bar.url)
+        self.tabs.setTabToolTip(index, redact_url(tab.connection_bar.url))
         self.tabs.setCurrentIndex(index)
         self._on_current_changed(index)
 
@@ -344,7 +345,7 @@ class MainWindow(QMainWindow):
         if index < 0:
             return
         self.tabs.setTabText(index, title)
-        self.tabs.setTabToolTip(index, tab.connection_bar.url)
+        self.tabs.setTabToolTip(index, redact_url(tab.connection_bar.url))
         if tab is self.current_tab:
             self._update_title()
 
@@ -703,7 +704,7 @@ class MainWindow(QMainWindow):
         menu.clear()
         for name in self.profile_store.names():
             action = menu.addAction(name)
-            action.setToolTip(self.profile_store.get(name).url)
+            action.setToolTip(redact_url(self.profile_store.get(name).url))
             action.triggered.connect(lambda _checked=False, n=name: self.open_profile(n))
         if not self.profile_store.names():
             menu.addAction("(no saved profiles)").setEnabled(False)

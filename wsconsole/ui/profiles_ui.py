@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wsconsole.options import redact_url
 from wsconsole.profiles import Profile, ProfileStore
 from wsconsole.reconnect import ReconnectPolicy
 
@@ -209,7 +210,7 @@ class ProfilesDialog(QDialog):
             for profile in self._store.profiles():
                 item = QListWidgetItem(profile.name)
                 item.setData(Qt.ItemDataRole.UserRole, profile.name)
-                item.setToolTip(profile.url)
+                item.setToolTip(redact_url(profile.url))
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
                 self.list.addItem(item)
                 if profile.name == select:
@@ -227,7 +228,7 @@ class ProfilesDialog(QDialog):
         item = self.list.currentItem()
         has = item is not None
         profile = self._store.get(item.data(Qt.ItemDataRole.UserRole)) if has else None
-        self.url_label.setText(profile.url if profile is not None else "")
+        self.url_label.setText(redact_url(profile.url) if profile is not None else "")
         for button in (self.open_button, self.rename_button, self.delete_button):
             button.setEnabled(has)
 

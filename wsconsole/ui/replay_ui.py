@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from wsconsole.errors import NotOpenError, SendError
 from wsconsole.log import EntryKind
 from wsconsole.peer import ReadyState
-from wsconsole.options import ConnectOptions
+from wsconsole.options import ConnectOptions, redact_url
 from wsconsole.replay import (
     ReplayHandshake,
     ReplayRun,
@@ -347,7 +347,7 @@ class ReplayController(QObject):
 
     def start(self, url: str) -> None:
         """Connects the tab to ``url``; the first packet goes once the connection is open."""
-        self.bar.label.setText(f"Connecting to {url} to replay {self.total:,} packets…")
+        self.bar.label.setText(f"Connecting to {redact_url(url)} to replay {self.total:,} packets…")
         self.tab.log.add_event(EntryKind.STATE, f"replay: {self.total:,} packets to {url}, {self.description}")
         self.tab.connect_to(url)
         if self.tab.ready_state == ReadyState.CLOSED:  # refused at once: a malformed URL, bad options

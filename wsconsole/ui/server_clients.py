@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from wsconsole.closecodes import MAX_REASON_BYTES, CloseCode, describe, validate_close
 from wsconsole.errors import InvalidCloseError, InvalidHexError
+from wsconsole.options import redact_headers
 from wsconsole.payload import format_size, parse_hex
 from wsconsole.server import ClientInfo, ServerEvent, ServerEventKind
 from wsconsole.ui.log_model import format_time
@@ -368,7 +369,9 @@ class ClientPage(QWidget):
             self.log_view.clear()
         else:
             self.title_label.setText(f"Client #{info.client_id}  {info.remote_address}")
-            self.headers_view.setPlainText("\n".join(f"{name}: {value}" for name, value in info.request_headers))
+            self.headers_view.setPlainText(
+                "\n".join(f"{name}: {value}" for name, value in redact_headers(info.request_headers))
+            )
             self.log_view.setPlainText("\n".join(self._logs.get(info.client_id, ())))
             self.log_view.verticalScrollBar().setValue(self.log_view.verticalScrollBar().maximum())
         self._validate_close()
