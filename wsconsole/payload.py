@@ -79,7 +79,10 @@ def preview(data: str | bytes, max_chars: int = PREVIEW_CHARS) -> str:
 
 def byte_size(data: str | bytes) -> int:
     """Size of a packet on the wire, in bytes (UTF-8 for text)."""
-    return len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+    if isinstance(data, bytes):
+        return len(data)
+    # str.isascii() reads a flag CPython keeps: no copy for the common case.
+    return len(data) if data.isascii() else len(data.encode("utf-8", "surrogatepass"))
 
 
 def format_size(size_bytes: int) -> str:

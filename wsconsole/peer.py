@@ -1720,6 +1720,20 @@ class WebSocketPeer:
             raise IndexError("no packet available") from None
         return data
 
+    def take_packets(self, max_count: int) -> list[tuple[float, str | bytes]]:
+        """Takes up to ``max_count`` of the oldest received packets at once, as ``(time_s, data)``.
+
+        The batch form of :meth:`get_packet` and :attr:`last_packet_time_s`
+        (which then tells the last one's time), for a driver that hands
+        packets on in batches: a flood costs one call per batch, not per packet.
+        """
+        packets = self._packets
+        popleft = packets.popleft
+        taken = [popleft() for _ in range(min(max_count, len(packets)))]
+        if taken:
+            self._packet_time_s = taken[-1][0]
+        return taken
+
     @property
     def last_packet_time_s(self) -> float:
         """When the reader thread received the packet last returned by :meth:`get_packet` (epoch s)."""
@@ -1778,8 +1792,14 @@ class WebSocketPeer:
         conn = self._conn
         if conn is not None:
             inbox = conn.inbox
+            append_packet = self._packets.append
             while inbox and conn is self._conn:
-                self._handle(conn, inbox.popleft())
+                message = inbox.popleft()
+                # Packets, nearly all of a flood, skip _handle's dispatch.
+                if message[0] == "packet" and self._state is not ReadyState.CLOSED:
+                    append_packet((message[1], message[2]))
+                else:
+                    self._handle(conn, message)
             self._check_deadlines(conn)
             self._auto_ping()
         if self._send_job is not None:

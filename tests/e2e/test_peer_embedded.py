@@ -183,3 +183,19 @@ def test_third_party_client_against_echo_server(start_server, events) -> None:
     disconnected = next_event(events, K.DISCONNECTED)
     assert disconnected.clean is True
     assert disconnected.code == 1000
+
+
+def test_take_packets_hands_over_a_batch_in_order_with_its_times(peer, start_server, poll_until) -> None:
+    server = start_server()
+    peer.connect_to_url(server.url)
+    poll_until(peer, lambda: peer.ready_state is ReadyState.OPEN)
+    for number in range(5):
+        peer.send_text(f"p{number}")
+    poll_until(peer, lambda: peer.available_packet_count == 5)
+    first = peer.take_packets(3)
+    rest = peer.take_packets(10)
+    assert [data for _t, data in first + rest] == ["p0", "p1", "p2", "p3", "p4"]
+    times = [time_s for time_s, _data in first + rest]
+    assert times == sorted(times)
+    assert peer.last_packet_time_s == times[-1]
+    assert peer.take_packets(10) == [] and peer.available_packet_count == 0

@@ -13,6 +13,7 @@ from wsconsole.log import (
     MessageLog,
     control_entry,
     entry_code,
+    packet_entries,
     packet_entry,
 )
 
@@ -287,3 +288,10 @@ def test_sizes_follow_the_entries_through_drops_and_clear() -> None:
     assert list(log.sizes) == [entry.size for entry in log]
     log.clear()
     assert len(log.sizes) == 0
+
+
+def test_packet_entries_are_the_entries_packet_entry_makes_one_by_one() -> None:
+    batch = [(1.0, "ascii"), (2.0, "é ✓"), (3.0, b"\x00\xff"), (4.0, "lone \ud800 surrogate"), (5.0, "")]
+    assert packet_entries(Direction.RECEIVED, batch) == [
+        packet_entry(Direction.RECEIVED, data, time_s) for time_s, data in batch
+    ]

@@ -34,7 +34,7 @@ from wsconsole.errors import (
     SendInProgressError,
 )
 from wsconsole.filters import LogFilter
-from wsconsole.log import Direction, Entry, EntryKind, MessageLog, packet_entry
+from wsconsole.log import Direction, Entry, EntryKind, MessageLog, packet_entries
 from wsconsole.options import redact_message, redact_url
 from wsconsole.payload import format_size
 from wsconsole.peer import (
@@ -644,7 +644,7 @@ class ConnectionTab(QWidget):
         self.state_changed.emit(event)
 
     def _on_packets_received(self, batch: list) -> None:
-        self.log.extend(packet_entry(Direction.RECEIVED, data, time_s) for time_s, data in batch)
+        self.log.extend(packet_entries(Direction.RECEIVED, batch))
 
     def _on_packet_sent(self, time_s: float, data: str | bytes) -> None:
         self.log.add_packet(Direction.SENT, data, time_s)

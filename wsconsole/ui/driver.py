@@ -284,10 +284,7 @@ class PeerDriver(QObject):
         count = min(peer.available_packet_count, self._batch)
         if news or count:
             self._last_activity_s = time.monotonic()
-        packets = []
-        for _ in range(count):
-            data = peer.get_packet()
-            packets.append((peer.last_packet_time_s, data))
+        packets = peer.take_packets(count)
         # Events after the newest packet taken wait while packets remain,
         # so a close never shows up in the log before the packets it followed.
         cutoff = peer.peek_packet_time_s()
