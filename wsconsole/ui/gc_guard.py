@@ -30,7 +30,8 @@ cycles appear), once the process has been quiet (ticks with little allocated)
 for ``THAW_QUIET_S`` from then (at most ``THAW_MAX_WAIT_S`` later: a thaw
 during another tab's flood was a 270 ms stall, and one quiet tick was not
 enough: the lull while a new connection opens let a 90-100 ms thaw land at
-the start of its flood), and by itself when the process is quiet and the
+the start of its flood, and on a loaded machine a flood's sender can pause
+for a second), and by itself when the process is quiet and the
 last thaw is ``THAW_INTERVAL_S`` old; so
 cyclic garbage waits at most until then, and memory held by it grows only
 while traffic never pauses.  A thaw walks the whole heap, a long pass, at a
@@ -57,7 +58,7 @@ FULL_COLLECTION_SHARE = 0.01
 THAW_DELAY_S = 0.5
 """A thaw asked for runs this long (s) after the request: time for the event loop to let go
 of what it still held (deferred deletes, queued signals), so it is garbage by then."""
-THAW_QUIET_S = 1.0
+THAW_QUIET_S = 2.0
 """How long (s) the process must have allocated little, tick after tick, before a thaw runs."""
 THAW_MAX_WAIT_S = 60.0
 """A thaw asked for waits for quiet (s) at most this long."""
