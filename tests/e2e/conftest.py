@@ -4,6 +4,7 @@
   give it, in a thread stopped in teardown.
 * ``raw_server`` (tests/conftest.py): a plain TCP server whose handler gets a
   ``RawConnection`` to misbehave with (hand-made handshakes and frames, stalls, drops).
+* ``events`` and ``echo_servers``: embedded ``EchoServer``s on port 0 reporting to one queue.
 * ``poll_until``: polls a WebSocketPeer until a condition holds, with a deadline.
 * ``start_cli``: runs ``python -m wsconsole ...`` as a real subprocess
   (:class:`CliProcess`), its output read as it comes; killed in teardown.
@@ -31,6 +32,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
 from wsconsole.peer import WebSocketPeer
+from wsconsole.server import EchoServer, ServerEvent
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 WAIT_S = 10.0
@@ -153,6 +155,31 @@ def peer() -> Iterator[WebSocketPeer]:
         conn.abort()
         conn.thread.join(WAIT_S)
         assert not conn.thread.is_alive(), "the peer's reader thread did not end"
+
+
+@pytest.fixture
+def events() -> queue.Queue[ServerEvent]:
+    """Where the ``echo_servers`` report (``ServerEvent``), for the test to read in order."""
+    return queue.Queue()
+
+
+@pytest.fixture
+def echo_servers(events: queue.Queue[ServerEvent]) -> Iterator[Callable[..., EchoServer]]:
+    """``start(**kwargs)``: an ``EchoServer`` on 127.0.0.1 port 0, started, reporting to ``events``
+    unless ``on_event`` is given; every one is stopped in teardown."""
+    servers: list[EchoServer] = []
+
+    def start(**kwargs) -> EchoServer:
+        kwargs.setdefault("on_event", events.put)
+        server = EchoServer("127.0.0.1", 0, **kwargs)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+        assert not server.is_running
 
 
 # -- the command line as a subprocess -------------------------------------------------------

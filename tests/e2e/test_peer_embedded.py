@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from websockets.sync.client import connect
@@ -17,26 +17,15 @@ WAIT_S = 10.0
 
 
 @pytest.fixture
-def events() -> queue.Queue[ServerEvent]:
-    return queue.Queue()
-
-
-@pytest.fixture
-def start_server(events: queue.Queue[ServerEvent]) -> Iterator[Callable[..., EchoServer]]:
-    """Starts EchoServers on 127.0.0.1 port 0 reporting to ``events``; stops them in teardown."""
-    servers: list[EchoServer] = []
+def start_server(echo_servers, events: queue.Queue[ServerEvent]) -> Callable[..., EchoServer]:
+    """Starts an EchoServer reporting to ``events`` and takes its STARTED event."""
 
     def start(**kwargs) -> EchoServer:
-        server = EchoServer("127.0.0.1", 0, on_event=events.put, **kwargs)
-        servers.append(server)
-        server.start()
+        server = echo_servers(**kwargs)
         assert next_event(events).kind is K.STARTED
         return server
 
-    yield start
-    for server in servers:
-        server.stop()
-        assert not server.is_running
+    return start
 
 
 def next_event(events: queue.Queue[ServerEvent], kind: ServerEventKind | None = None) -> ServerEvent:

@@ -28,25 +28,9 @@ WAIT_S = 10.0
 
 
 @pytest.fixture
-def events() -> queue.Queue[ServerEvent]:
-    return queue.Queue()
-
-
-@pytest.fixture
-def make_server(events):
-    """Starts EchoServers on 127.0.0.1 port 0 and stops them all afterwards."""
-    servers: list[EchoServer] = []
-
-    def make(**kwargs) -> EchoServer:
-        kwargs.setdefault("on_event", events.put)
-        server = EchoServer("127.0.0.1", 0, **kwargs)
-        servers.append(server)
-        server.start()
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
+def make_server(echo_servers):
+    """Starts EchoServers on 127.0.0.1 port 0 (conftest's ``echo_servers``)."""
+    return echo_servers
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import os
-import queue
 import socket
 import struct
 import threading
@@ -25,25 +24,9 @@ WAIT_S = 10.0
 
 
 @pytest.fixture
-def events() -> queue.Queue[ServerEvent]:
-    return queue.Queue()
-
-
-@pytest.fixture
-def bench(events):
-    """``bench(**config_fields)`` starts a server on 127.0.0.1 port 0 with that
-    ServerConfig; every server is stopped afterwards."""
-    servers: list[EchoServer] = []
-
-    def make(**fields) -> EchoServer:
-        server = EchoServer("127.0.0.1", 0, on_event=events.put, config=ServerConfig(**fields))
-        servers.append(server)
-        server.start()
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
+def bench(echo_servers):
+    """``bench(**config_fields)`` starts a server on 127.0.0.1 port 0 with that ServerConfig."""
+    return lambda **fields: echo_servers(config=ServerConfig(**fields))
 
 
 def wait_for(events, kind, predicate=lambda e: True) -> list[ServerEvent]:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTableView
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
@@ -32,6 +33,26 @@ def config_dir(tmp_path, monkeypatch):
     directory = tmp_path / "config"
     monkeypatch.setenv(CONFIG_DIR_ENV, str(directory))
     return directory
+
+
+@pytest.fixture
+def contract_names() -> tuple[list, list]:
+    """The objectNames outside scripts and acceptance tests look up: ``(in each tab, in the window)``,
+    as ``(widget class, objectName)`` pairs.  A contract: never rename them."""
+    in_tab = [
+        (QLineEdit, "urlEdit"),
+        (QPushButton, "connectButton"),
+        (QLabel, "readyStateLabel"),
+        (QPlainTextEdit, "messageEdit"),
+        (QPushButton, "sendButton"),
+        (QTableView, "messageLog"),
+        (QSpinBox, "closeCodeSpin"),
+        (QLineEdit, "closeReasonEdit"),
+        (QPushButton, "closeButton"),
+        (QLabel, "closeStatusLabel"),
+    ]
+    in_window = [(QLabel, "serverUrlLabel"), (QTableView, "serverClientsView")]
+    return in_tab, in_window
 
 
 @pytest.fixture

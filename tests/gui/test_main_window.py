@@ -27,21 +27,9 @@ def connect(qtbot, win, url=None):
     qtbot.mouseClick(win.findChild(QPushButton, "connectButton"), Qt.MouseButton.LeftButton)
 
 
-def test_contract_object_names_exist(window):
-    for cls, name in [
-        (QLineEdit, "urlEdit"),
-        (QPushButton, "connectButton"),
-        (QLabel, "readyStateLabel"),
-        (QPlainTextEdit, "messageEdit"),
-        (QPushButton, "sendButton"),
-        (QTableView, "messageLog"),
-        (QSpinBox, "closeCodeSpin"),
-        (QLineEdit, "closeReasonEdit"),
-        (QPushButton, "closeButton"),
-        (QLabel, "closeStatusLabel"),
-        (QLabel, "serverUrlLabel"),
-        (QTableView, "serverClientsView"),
-    ]:
+def test_contract_object_names_exist(window, contract_names):
+    tab_names, window_names = contract_names
+    for cls, name in [*tab_names, *window_names]:
         assert window.findChild(cls, name) is not None, name
 
 

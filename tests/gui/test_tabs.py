@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTableView, QToolButton
+from PySide6.QtWidgets import QLineEdit, QTableView, QToolButton
 
 from wsconsole.log import Direction
 from wsconsole.options import ConnectOptions
@@ -14,18 +14,6 @@ from wsconsole.ui.log_model import ENTRY_ROLE
 
 WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted
 
-CONTRACT_NAMES = [
-    (QLineEdit, "urlEdit"),
-    (QPushButton, "connectButton"),
-    (QLabel, "readyStateLabel"),
-    (QPlainTextEdit, "messageEdit"),
-    (QPushButton, "sendButton"),
-    (QTableView, "messageLog"),
-    (QSpinBox, "closeCodeSpin"),
-    (QLineEdit, "closeReasonEdit"),
-    (QPushButton, "closeButton"),
-    (QLabel, "closeStatusLabel"),
-]
 
 
 def received(tab) -> list:
@@ -48,15 +36,16 @@ def close_requests(window) -> list:
     return seen
 
 
-def test_find_child_still_finds_the_first_tabs_widgets(qtbot, window):
+def test_find_child_still_finds_the_first_tabs_widgets(qtbot, window, contract_names):
     first = window.current_tab
     window.new_tab_button.click()
     assert window.tabs.count() == 2 and window.current_tab is not first
-    for cls, name in CONTRACT_NAMES:
+    tab_names, window_names = contract_names
+    for cls, name in tab_names:
         found = window.findChild(cls, name)
         assert found is not None, name
         assert first.isAncestorOf(found), name  # the first tab's, not the new current one's
-    for cls, name in [(QLabel, "serverUrlLabel"), (QTableView, "serverClientsView")]:
+    for cls, name in window_names:
         assert window.findChild(cls, name) is not None, name
     # The window's attributes follow the current tab.
     assert window.driver is window.current_tab.driver is not first.driver
