@@ -1132,6 +1132,8 @@ class _Connection:
                             return
                 data = sock.recv(parser.wanted_bytes())
             except FrameError as exc:
+                if close_received:
+                    return  # section 5.5.1: after a close frame nothing is read, good or bad
                 # Section 7.1.7: a frame that breaks the protocol fails the connection.
                 why = str(exc) if exc.close_code != CloseCode.PROTOCOL_ERROR else f"protocol error from the peer: {exc.problem}"
                 self._fail(exc.close_code, why)

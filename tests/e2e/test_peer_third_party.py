@@ -484,10 +484,12 @@ def test_server_answering_200_with_html(peer, raw_server, poll_until) -> None:
         bytes([0x01, 0x01]) + b"a" + bytes([0x81, 0x01]) + b"b",  # new message inside a fragmented one
         bytes([0x89, 0x7E, 0x00, 0x7E]) + b"p" * 126,  # a ping over 125 bytes (Autobahn 2.5)
         bytes([0x09, 0x01]) + b"p",  # a fragmented ping
+        bytes([0x81, 0x81, 1, 2, 3, 4, ord("x") ^ 1]),  # a masked frame: RFC 6455 section 5.1
+        bytes([0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 1]),  # a 64-bit length with its top bit set
     ],
     ids=[
         "reserved-opcode", "rsv1", "close-1005", "close-999", "close-1-byte", "lone-cont", "nested-message",
-        "ping-126-bytes", "fragmented-ping",
+        "ping-126-bytes", "fragmented-ping", "masked", "length-top-bit",
     ],
 )
 def test_protocol_violation_fails_the_connection_with_1002(peer, raw_server, poll_until, frame: bytes) -> None:
@@ -508,3 +510,19 @@ def test_protocol_violation_fails_the_connection_with_1002(peer, raw_server, pol
     assert closed.failure == peer.error.removesuffix(": failed the connection with 1002 PROTOCOL_ERROR (protocol error)")
     assert closed.describe().startswith(f"we failed the connection with 1002 PROTOCOL_ERROR (protocol error): {closed.failure}")
     assert server.result() == (1002, b"")
+
+
+def test_what_follows_a_close_frame_is_ignored_even_if_malformed(peer, raw_server, poll_until) -> None:
+    def close_then_garbage(conn: RawConnection):
+        conn.handshake()
+        # RFC 6455 section 5.5.1: nothing after a close frame is data; a
+        # reserved opcode there must not turn a clean close into a failure.
+        conn.send_raw(bytes([0x88, 0x02]) + struct.pack("!H", 1000) + bytes([0x83, 0x00]))
+        return conn.read_close_frame()
+
+    server = raw_server(close_then_garbage)
+    peer.connect_to_url(server.url)
+    events = poll_until(peer, lambda: peer.ready_state is ReadyState.CLOSED)
+    closed = only_closed(events)
+    assert (closed.code, closed.initiator, closed.clean, peer.error) == (1000, Initiator.REMOTE, True, None)
+    assert server.result() == (1000, b"")
