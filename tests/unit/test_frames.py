@@ -113,3 +113,23 @@ def test_wanted_bytes_asks_for_the_rest_of_a_middling_frame() -> None:
     parser.feed(frame[1000:])
     assert [len(payload) for _fin, _opcode, payload in parser.frames()] == [300_000]
     assert parser.buffered_bytes == 0
+
+
+def test_a_big_frame_read_leaves_no_big_buffer_behind() -> None:
+    import tracemalloc
+
+    big = wire(Opcode.BINARY, bytes(8_000_000))
+    tracemalloc.start()
+    try:
+        parser = FrameParser()
+        for start in range(0, len(big), 1 << 20):
+            parser.feed(big[start : start + (1 << 20)])
+            for frame in parser.frames():
+                assert len(frame[2]) == 8_000_000
+        del frame
+        parser.feed(wire(Opcode.TEXT, b"next"))
+        assert list(parser.frames()) == [(True, 0x1, b"next")]
+        held, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < 1_000_000  # the 8 MB buffer went with the frame
