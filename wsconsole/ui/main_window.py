@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QStringListModel, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -66,7 +66,19 @@ class MainWindow(QMainWindow):
         server_port: Port for the embedded server; if taken, a free one is used.
         profile_store: Saved profiles and recent URLs, used as it is (load it
             first); None loads the user's (``WSCONSOLE_CONFIG_DIR`` overrides where).
+        finish_after_first_paint: Show sooner (``start_gui`` sets it): the
+            embedded server listens from the start but serves, and the rest
+            of the start is done, just after the window's first paint (at
+            once if it is not shown by the time the event loop runs); clients
+            that connect before wait in the backlog.  ``start_finished``
+            says when.  Without it all is done before the constructor returns.
+
+    Signals:
+        start_finished(): the start's deferred part is done (see
+            ``finish_after_first_paint``); ``is_start_finished`` says so too.
     """
+
+    start_finished = Signal()
 
     def __init__(
         self,
@@ -75,6 +87,7 @@ class MainWindow(QMainWindow):
         embedded_server: bool = True,
         server_port: int = DEFAULT_PORT,
         profile_store: ProfileStore | None = None,
+        finish_after_first_paint: bool = False,
     ) -> None:
         super().__init__()
         # The server and reader threads must never run the cycle collector over widgets.
@@ -95,14 +108,27 @@ class MainWindow(QMainWindow):
         # Saved messages dock, Ctrl+1..9 and the composers' shared history (issue 4).
         self.composer_extras = install_message_library(self)
 
+        self.is_start_finished = False
         if embedded_server:
-            self._start_server(server_port, fallback=True)
+            self._start_server(server_port, fallback=True, listen_only=finish_after_first_paint)
         tab = self.new_tab()
         self._report_profile_problems(tab)
         self._report_sequence_problems(tab)
         if url is not None:
             tab.connection_bar.set_url(url)
             tab.connect_to(url)
+        if finish_after_first_paint:
+            self._first_paint_watch = _AfterFirstPaint(self, self._finish_start)
+        else:
+            self._finish_start()
+
+    def _finish_start(self) -> None:
+        """What the start leaves until after the first paint (issue 6, start-up): serving."""
+        if self.is_start_finished:
+            return
+        self.is_start_finished = True
+        self.server_driver.serve_pending()
+        self.start_finished.emit()
 
     # -- construction --------------------------------------------------------
 
@@ -480,9 +506,9 @@ class MainWindow(QMainWindow):
         self.options_dock.show()
         self.options_dock.raise_()
 
-    def _start_server(self, port: int, *, fallback: bool) -> None:
+    def _start_server(self, port: int, *, fallback: bool, listen_only: bool = False) -> None:
         try:
-            self.server_driver.start(port, fallback_to_free_port=fallback)
+            self.server_driver.start(port, fallback_to_free_port=fallback, listen_only=listen_only)
         except ServerError as exc:
             self.server_panel.events_view.appendPlainText(f"cannot start: {exc}")
             self.server_panel.set_running(False, "")
@@ -740,3 +766,46 @@ class MainWindow(QMainWindow):
         self._closing_drivers.clear()
         self.server_driver.stop()
         super().closeEvent(event)
+
+
+FIRST_PAINT_WAIT_MS = 1000
+"""How long a shown window waits for its first paint before it finishes its
+start anyway (a platform that never paints a hidden or minimised window)."""
+
+
+class _AfterFirstPaint(QObject):
+    """Calls ``callback`` once, in the event loop's next turn after ``window``'s first paint.
+
+    A window not shown when the event loop first runs (a script or a test
+    driving it) gets the call then; one shown but not painted within
+    FIRST_PAINT_WAIT_MS gets it anyway.  GUI thread only.
+    """
+
+    def __init__(self, window: QMainWindow, callback) -> None:
+        super().__init__(window)
+        self._window = window
+        self._callback = callback
+        self._done = self._painted = False
+        window.installEventFilter(self)
+        QTimer.singleShot(0, self._if_not_shown)
+
+    def _if_not_shown(self) -> None:
+        if not self._window.isVisible():
+            self._call()
+        elif not self._done:
+            QTimer.singleShot(FIRST_PAINT_WAIT_MS, self._call)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self._window and event.type() == QEvent.Type.Paint and not self._painted:
+            # The paint is under way (the window first, then its children):
+            # the next turn of the event loop comes once it is on screen.
+            self._painted = True
+            QTimer.singleShot(0, self._call)
+        return False
+
+    def _call(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        self._window.removeEventFilter(self)
+        self._callback()

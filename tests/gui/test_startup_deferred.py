@@ -1,0 +1,91 @@
+"""The window's fast start (issue 6, start-up): with ``finish_after_first_paint`` (what
+``start_gui`` uses) the embedded server listens before the window shows and serves just after
+its first paint; a client that connected in between is served then."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+from PySide6.QtWidgets import QLineEdit
+from websockets.sync.client import connect
+
+from wsconsole.ui.main_window import MainWindow
+
+WAIT_MS = 10_000
+WAIT_S = WAIT_MS / 1000
+
+
+def test_the_server_listens_before_the_show_and_serves_a_waiting_client_after_the_first_paint(qtbot):
+    win = MainWindow(server_port=0, finish_after_first_paint=True)
+    qtbot.addWidget(win)
+    driver = win.server_driver
+    result: dict[str, object] = {}
+    client_thread = None
+    try:
+        # Before the event loop has run: listening (the URL is right everywhere), not serving.
+        assert driver.is_running and not driver.is_serving
+        assert not win.is_start_finished
+        assert driver.port != 0
+        assert win.findChild(QLineEdit, "urlEdit").text() == driver.url == f"ws://127.0.0.1:{driver.port}/"
+
+        def client() -> None:
+            try:
+                with connect(driver.url, open_timeout=WAIT_S) as ws:
+                    ws.send("before the paint")
+                    result["echo"] = ws.recv(timeout=WAIT_S)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                result["error"] = exc
+
+        client_thread = threading.Thread(target=client, name="test-early-client")
+        client_thread.start()
+        with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
+            win.show()
+        assert win.is_start_finished and driver.is_serving
+        qtbot.waitUntil(lambda: not client_thread.is_alive(), timeout=WAIT_MS)
+        assert result == {"echo": "before the paint"}
+    finally:
+        win.close()
+        if client_thread is not None:
+            client_thread.join(WAIT_S)
+    assert not driver.is_running
+
+
+def test_a_window_never_shown_finishes_its_start_when_the_event_loop_runs(qtbot):
+    win = MainWindow(server_port=0, finish_after_first_paint=True)
+    qtbot.addWidget(win)
+    try:
+        assert not win.server_driver.is_serving
+        with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
+            pass
+        assert win.server_driver.is_serving
+        with connect(win.server_driver.url, open_timeout=WAIT_S) as ws:
+            ws.send("hidden")
+            assert ws.recv(timeout=WAIT_S) == "hidden"
+    finally:
+        win.close()
+
+
+def test_without_the_option_everything_is_done_in_the_constructor(qtbot):
+    win = MainWindow(server_port=0)
+    qtbot.addWidget(win)
+    try:
+        assert win.is_start_finished and win.server_driver.is_serving
+    finally:
+        win.close()
+
+
+def test_a_taken_port_falls_back_to_a_free_one_before_the_show(qtbot):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        taken = blocker.getsockname()[1]
+        win = MainWindow(server_port=taken, finish_after_first_paint=True)
+        qtbot.addWidget(win)
+        try:
+            assert win.server_driver.is_running
+            assert win.server_driver.port not in (0, taken)
+            with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
+                win.show()
+        finally:
+            win.close()
