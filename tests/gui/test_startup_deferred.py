@@ -7,9 +7,10 @@ from __future__ import annotations
 import socket
 import threading
 
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QDockWidget, QLabel, QLineEdit, QWidget
 from websockets.sync.client import connect
 
+from wsconsole.options import ConnectOptions
 from wsconsole.ui.main_window import MainWindow
 
 WAIT_MS = 10_000
@@ -89,3 +90,45 @@ def test_a_taken_port_falls_back_to_a_free_one_before_the_show(qtbot):
                 win.show()
         finally:
             win.close()
+
+
+def test_the_hidden_dock_contents_are_made_after_the_first_paint_and_found_by_name(qtbot):
+    win = MainWindow(server_port=0, finish_after_first_paint=True)
+    qtbot.addWidget(win)
+    try:
+        # The docks themselves (their tabs show) are there from the start; what they hold is not.
+        for name in ("serverDock", "optionsDock", "sequencesDock", "messageLibraryDock"):
+            assert win.findChild(QDockWidget, name) is not None, name
+        assert win.findChild(QWidget, "connectOptionsForm") is None
+        assert win.findChild(QWidget, "sequencePanel") is None
+        with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
+            win.show()
+        tab = win.current_tab
+        assert win.findChild(QWidget, "connectOptionsForm") is tab.options_form
+        assert win.findChild(QWidget, "sequencePanel") is tab.sequence_panel
+        assert win.options_stack.currentWidget() is tab.options_form
+        assert win.sequences_stack.currentWidget() is tab.sequence_panel
+        # A tab added afterwards gets its own, at once.
+        second = win.new_tab()
+        assert win.options_stack.currentWidget() is second.options_form
+        assert win.sequences_stack.count() == 2
+        # The form made late is wired as before: "don't verify" shows the bar's badge.
+        win.tabs.setCurrentIndex(0)
+        win.show_options()
+        tab.options_form.set_options(ConnectOptions(insecure=True))
+        assert tab.connection_bar.findChild(QLabel, "insecureBadge").isVisible()
+    finally:
+        win.close()
+
+
+def test_options_asked_for_before_the_finish_are_made_on_the_spot(qtbot):
+    win = MainWindow(server_port=0, finish_after_first_paint=True)
+    qtbot.addWidget(win)
+    try:
+        form = win.options_form
+        assert form is win.current_tab.options_form
+        with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
+            pass
+        assert win.options_stack.currentWidget() is form
+    finally:
+        win.close()

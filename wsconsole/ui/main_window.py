@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         # Saved messages dock, Ctrl+1..9 and the composers' shared history (issue 4).
         self.composer_extras = install_message_library(self)
 
-        self.is_start_finished = False
+        self.is_start_finished = False  # before new_tab(): see _add_tab
         if embedded_server:
             self._start_server(server_port, fallback=True, listen_only=finish_after_first_paint)
         tab = self.new_tab()
@@ -123,11 +123,15 @@ class MainWindow(QMainWindow):
             self._finish_start()
 
     def _finish_start(self) -> None:
-        """What the start leaves until after the first paint (issue 6, start-up): serving."""
+        """What the start leaves until after the first paint (issue 6, start-up): serving, and the
+        tabs' options forms and sequences panels, hidden in their docks behind the server's."""
         if self.is_start_finished:
             return
         self.is_start_finished = True
         self.server_driver.serve_pending()
+        for tab in self.connection_tabs():
+            self._dock_tab_panels(tab)
+        self._on_current_changed(self.tabs.currentIndex())
         self.start_finished.emit()
 
     # -- construction --------------------------------------------------------
@@ -351,9 +355,8 @@ class MainWindow(QMainWindow):
             widget.deleteLater()
 
     def _add_tab(self, tab: ConnectionTab) -> None:
-        self.options_stack.addWidget(tab.options_form)
-        self.sequences_stack.addWidget(tab.sequence_panel)
-        tab.sequence_panel.set_library(self.sequence_library)
+        if self.is_start_finished:  # else _finish_start docks them, after the first paint
+            self._dock_tab_panels(tab)
         tab.title_changed.connect(lambda title, t=tab: self._on_title_changed(t, title))
         tab.counters_changed.connect(lambda text, t=tab: t is self.current_tab and self.counters_label.setText(text))
         tab.rtt_changed.connect(lambda text, t=tab: t is self.current_tab and self.rtt_label.setText(text))
@@ -374,12 +377,19 @@ class MainWindow(QMainWindow):
         if tab is self.current_tab:
             self._update_title()
 
+    def _dock_tab_panels(self, tab: ConnectionTab) -> None:
+        """Puts ``tab``'s options form and sequences panel in their docks (making them)."""
+        self.options_stack.addWidget(tab.options_form)
+        self.sequences_stack.addWidget(tab.sequence_panel)
+        tab.sequence_panel.set_library(self.sequence_library)
+
     def _on_current_changed(self, index: int) -> None:
         tab = self.tab(index)
         if tab is None:
             return
-        self.options_stack.setCurrentWidget(tab.options_form)
-        self.sequences_stack.setCurrentWidget(tab.sequence_panel)
+        if self.is_start_finished:
+            self.options_stack.setCurrentWidget(tab.options_form)
+            self.sequences_stack.setCurrentWidget(tab.sequence_panel)
         self.counters_label.setText(tab.counters_text)
         self.rtt_label.setText(tab.rtt_text)
         self._update_title()
