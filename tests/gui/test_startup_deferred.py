@@ -101,11 +101,15 @@ def test_the_hidden_dock_contents_are_made_after_the_first_paint_and_found_by_na
             assert win.findChild(QDockWidget, name) is not None, name
         assert win.findChild(QWidget, "connectOptionsForm") is None
         assert win.findChild(QWidget, "sequencePanel") is None
+        assert win.findChild(QWidget, "messageLibrary") is None
         with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
             win.show()
         tab = win.current_tab
         assert win.findChild(QWidget, "connectOptionsForm") is tab.options_form
         assert win.findChild(QWidget, "sequencePanel") is tab.sequence_panel
+        library = win.findChild(QWidget, "messageLibrary")
+        assert library is win.composer_extras.panel
+        assert win.findChild(QDockWidget, "messageLibraryDock").widget() is library
         assert win.options_stack.currentWidget() is tab.options_form
         assert win.sequences_stack.currentWidget() is tab.sequence_panel
         # A tab added afterwards gets its own, at once.
@@ -130,5 +134,18 @@ def test_options_asked_for_before_the_finish_are_made_on_the_spot(qtbot):
         with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
             pass
         assert win.options_stack.currentWidget() is form
+    finally:
+        win.close()
+
+
+def test_the_recent_urls_arrow_gets_the_style_icon_when_it_first_shows(qtbot):
+    win = MainWindow(server_port=0)
+    qtbot.addWidget(win)
+    try:
+        action = win.connection_bar.recent_action
+        assert not action.isVisible()  # no recent URL yet (its icon is asked of the style then)
+        win.add_recent_url(win.server_driver.url)
+        assert action.isVisible()
+        assert not action.icon().isNull()
     finally:
         win.close()

@@ -123,8 +123,9 @@ class MainWindow(QMainWindow):
             self._finish_start()
 
     def _finish_start(self) -> None:
-        """What the start leaves until after the first paint (issue 6, start-up): serving, and the
-        tabs' options forms and sequences panels, hidden in their docks behind the server's."""
+        """What the start leaves until after the first paint (issue 6, start-up): serving, and what
+        the docks behind the server's hold (tabs' options forms and sequences panels, the saved
+        messages' list)."""
         if self.is_start_finished:
             return
         self.is_start_finished = True
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
         for tab in self.connection_tabs():
             self._dock_tab_panels(tab)
         self._on_current_changed(self.tabs.currentIndex())
+        self.composer_extras.panel  # noqa: B018 - makes the saved messages' list, hidden in its dock
         self.start_finished.emit()
 
     # -- construction --------------------------------------------------------
