@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 
-from PySide6.QtWidgets import QDockWidget, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QLineEdit, QWidget
 from websockets.sync.client import connect
 
 from wsconsole.options import ConnectOptions
@@ -102,6 +102,7 @@ def test_the_hidden_dock_contents_are_made_after_the_first_paint_and_found_by_na
         assert win.findChild(QWidget, "connectOptionsForm") is None
         assert win.findChild(QWidget, "sequencePanel") is None
         assert win.findChild(QWidget, "messageLibrary") is None
+        assert win.findChild(QComboBox, "serverModeCombo") is None
         with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
             win.show()
         tab = win.current_tab
@@ -110,6 +111,7 @@ def test_the_hidden_dock_contents_are_made_after_the_first_paint_and_found_by_na
         library = win.findChild(QWidget, "messageLibrary")
         assert library is win.composer_extras.panel
         assert win.findChild(QDockWidget, "messageLibraryDock").widget() is library
+        assert win.findChild(QComboBox, "serverModeCombo") is win.server_panel.mode_page.mode_combo
         assert win.options_stack.currentWidget() is tab.options_form
         assert win.sequences_stack.currentWidget() is tab.sequence_panel
         # A tab added afterwards gets its own, at once.
@@ -149,3 +151,16 @@ def test_the_recent_urls_arrow_gets_the_style_icon_when_it_first_shows(qtbot):
         assert not action.icon().isNull()
     finally:
         win.close()
+
+
+def test_the_server_settings_pages_are_made_when_their_tab_is_first_chosen(qtbot):
+    from wsconsole.server import ServerConfig
+    from wsconsole.ui.server_panel import ServerPanel
+
+    panel = ServerPanel()
+    qtbot.addWidget(panel)
+    assert panel.findChild(QComboBox, "serverModeCombo") is None
+    assert panel.settings() == ServerConfig()  # nothing shown, nothing edited
+    panel.tabs.setCurrentIndex(2)  # Faults
+    assert panel.findChild(QComboBox, "serverModeCombo") is panel.mode_page.mode_combo
+    assert panel.tabs.widget(1).widget() is panel.mode_page

@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
     def _finish_start(self) -> None:
         """What the start leaves until after the first paint (issue 6, start-up): serving, and what
         the docks behind the server's hold (tabs' options forms and sequences panels, the saved
-        messages' list)."""
+        messages' list) and the server's settings pages behind its client list."""
         if self.is_start_finished:
             return
         self.is_start_finished = True
@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
             self._dock_tab_panels(tab)
         self._on_current_changed(self.tabs.currentIndex())
         self.composer_extras.panel  # noqa: B018 - makes the saved messages' list, hidden in its dock
+        self.server_panel.make_settings_pages()
         self.start_finished.emit()
 
     # -- construction --------------------------------------------------------
