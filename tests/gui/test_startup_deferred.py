@@ -7,6 +7,8 @@ from __future__ import annotations
 import socket
 import threading
 
+import shiboken6
+
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QLineEdit, QWidget
 from websockets.sync.client import connect
 
@@ -164,3 +166,13 @@ def test_the_server_settings_pages_are_made_when_their_tab_is_first_chosen(qtbot
     panel.tabs.setCurrentIndex(2)  # Faults
     assert panel.findChild(QComboBox, "serverModeCombo") is panel.mode_page.mode_combo
     assert panel.tabs.widget(1).widget() is panel.mode_page
+
+
+def test_a_window_deleted_before_the_event_loop_runs_leaves_no_call_behind(qtbot):
+    win = MainWindow(server_port=0, finish_after_first_paint=True)
+    driver = win.server_driver
+    win.close()  # stops the server that only listened
+    assert not driver.is_running
+    shiboken6.delete(win)
+    qtbot.wait(50)  # the event loop's turns where the start would have finished: nothing runs
+    assert not driver.is_running

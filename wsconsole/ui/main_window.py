@@ -800,20 +800,21 @@ class _AfterFirstPaint(QObject):
         self._callback = callback
         self._done = self._painted = False
         window.installEventFilter(self)
-        QTimer.singleShot(0, self._if_not_shown)
+        # With self as the context: a window deleted first cancels the calls.
+        QTimer.singleShot(0, self, self._if_not_shown)
 
     def _if_not_shown(self) -> None:
         if not self._window.isVisible():
             self._call()
         elif not self._done:
-            QTimer.singleShot(FIRST_PAINT_WAIT_MS, self._call)
+            QTimer.singleShot(FIRST_PAINT_WAIT_MS, self, self._call)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self._window and event.type() == QEvent.Type.Paint and not self._painted:
             # The paint is under way (the window first, then its children):
             # the next turn of the event loop comes once it is on screen.
             self._painted = True
-            QTimer.singleShot(0, self._call)
+            QTimer.singleShot(0, self, self._call)
         return False
 
     def _call(self) -> None:
