@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from wsconsole.closecodes import (
     MAX_REASON_BYTES,
     NO_CLOSE_FRAME,
@@ -725,7 +724,6 @@ def _describe_os_error(exc: BaseException) -> str:
         if not text.startswith("Unknown error"):
             return text
     return str(exc) or type(exc).__name__
-
 
 
 def _bind_listening(host: str, port: int) -> list[socket.socket]:
