@@ -21,6 +21,7 @@ LAZY_MODULES = (
     "wsconsole.replay",  # File > Replay capture…, on first use
     "wsconsole.ui.replay_ui",
     "urllib.request",  # environment proxies, looked up on connect
+    "wsconsole.ui.profiles_ui",  # the profile dialogs, on first use
 )
 
 
@@ -68,11 +69,13 @@ def test_the_probe_sees_them_once_used(tmp_path) -> None:
         "import wsconsole.certs, msgpack, cbor2\n"
         "main_window._capture_actions()\n"
         "main_window._replay_ui()\n"
+        "main_window._profiles_ui()\n"
         "print('LOADED', loaded())\n"
     )
     assert _run(script, tmp_path) == [
         "LOADED ['cbor2', 'cryptography', 'msgpack', 'wsconsole.capture', 'wsconsole.certs', "
-        "'wsconsole.replay', 'wsconsole.ui.capture_actions', 'wsconsole.ui.replay_ui']"
+        "'wsconsole.replay', 'wsconsole.ui.capture_actions', 'wsconsole.ui.profiles_ui', "
+        "'wsconsole.ui.replay_ui']"
     ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject, QPoint, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -28,16 +30,12 @@ from wsconsole.ui.connection_tab import CONFIRM_CLEAR_ENTRIES, COUNTERS_REFRESH_
 from wsconsole.ui import gc_guard
 from wsconsole.ui.driver import HEARTBEAT_INTERVAL_MS, PeerDriver
 from wsconsole.ui.message_library import install_message_library
-from wsconsole.ui.profiles_ui import (
-    ProfilesDialog,
-    SaveProfileDialog,
-    as_saved,
-    read_reconnect_settings,
-    reconnect_settings,
-)
 from wsconsole.ui.server_driver import DEFAULT_PORT, ServerDriver
 from wsconsole.ui.server_panel import ServerPanel
 from wsconsole.ui.sequence_panel import SequenceLibrary
+
+if TYPE_CHECKING:
+    from wsconsole.ui.profiles_ui import ProfilesDialog, SaveProfileDialog
 
 
 def _capture_actions():
@@ -50,6 +48,14 @@ def _replay_ui():
     from wsconsole.ui import replay_ui
 
     return replay_ui
+
+
+def _profiles_ui():
+    # The profile dialogs and helpers, on first use: only a user's action needs them, and
+    # importing them made PySide build nine enums of the dialogs' classes at start (issue 6).
+    from wsconsole.ui import profiles_ui
+
+    return profiles_ui
 
 
 class MainWindow(QMainWindow):
@@ -610,7 +616,7 @@ class MainWindow(QMainWindow):
             name=name.strip(),
             url=tab.connection_bar.url,
             options=tab.options_form.options(),
-            reconnect=reconnect_settings(tab.reconnect_enabled, tab.reconnect_policy),
+            reconnect=_profiles_ui().reconnect_settings(tab.reconnect_enabled, tab.reconnect_policy),
             save_secrets=save_secrets,
             pings=tab.options_form.ping_settings(),
         )
@@ -627,7 +633,7 @@ class MainWindow(QMainWindow):
         tab = tab if tab is not None else self.current_tab
         if not name.strip():
             return False
-        profile = as_saved(self.profile_from_tab(tab, name, save_secrets=save_secrets))
+        profile = _profiles_ui().as_saved(self.profile_from_tab(tab, name, save_secrets=save_secrets))
         self.profile_store.put(profile)
         self._fill_open_profile_menu()
         try:
@@ -658,7 +664,7 @@ class MainWindow(QMainWindow):
         tab.connection_bar.set_url(profile.url)
         tab.options_form.set_options(profile.options)
         tab.options_form.set_ping_settings(profile.pings)
-        enabled, policy, problems = read_reconnect_settings(profile.reconnect)
+        enabled, policy, problems = _profiles_ui().read_reconnect_settings(profile.reconnect)
         tab.set_reconnect_policy(policy)
         tab.set_reconnect_enabled(enabled)
         tab.set_title(profile.name)
@@ -701,7 +707,7 @@ class MainWindow(QMainWindow):
     def show_save_profile_dialog(self) -> SaveProfileDialog:
         """Asks for a name and saves the current tab as a profile (window-modal, returns at once)."""
         tab = self.current_tab
-        dialog = SaveProfileDialog(self.profile_store, tab.title, self)
+        dialog = _profiles_ui().SaveProfileDialog(self.profile_store, tab.title, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.save_profile(dialog.name, save_secrets=dialog.save_secrets, tab=tab))
         dialog.open()
@@ -710,7 +716,7 @@ class MainWindow(QMainWindow):
     def show_profiles_dialog(self) -> ProfilesDialog:
         """Shows the profiles list (open, rename, delete); not modal."""
         if self._profiles_dialog is None:
-            dialog = ProfilesDialog(self.profile_store, self)
+            dialog = _profiles_ui().ProfilesDialog(self.profile_store, self)
             dialog.open_requested.connect(self.open_profile)
             dialog.rename_requested.connect(self._on_rename_requested)
             dialog.delete_requested.connect(self._on_delete_requested)
