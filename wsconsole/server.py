@@ -20,7 +20,6 @@ must forward them (for instance through a queue or a queued signal).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import codecs
@@ -42,14 +41,6 @@ from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from websockets.asyncio.messages import Assembler
-from websockets.asyncio.server import ServerConnection, serve
-from websockets.datastructures import Headers
-from websockets.exceptions import ConcurrencyError, ConnectionClosed, PayloadTooBig
-from websockets.frames import Frame, Opcode
-from websockets.http11 import Request, Response
-from websockets.protocol import State
 
 from wsconsole.closecodes import (
     MAX_REASON_BYTES,
@@ -98,6 +89,67 @@ _log = logging.getLogger(__name__)
 # application configures logging.
 _ws_log = logging.getLogger(__name__ + ".websockets")
 _ws_log.addHandler(logging.NullHandler())
+
+LOOP_WAIT_S = 10.0
+"""How long an action or a configuration change asked just after start()
+waits for the server thread to have loaded the protocol stack."""
+
+LISTEN_BACKLOG = 100
+"""Connections the kernel queues before the server thread accepts them
+(asyncio's default): clients that connect between :meth:`EchoServer.start`
+and the moment the thread serves wait there."""
+
+# The protocol stack (asyncio and websockets, some 60-70 ms of CPU and about
+# 150 modules to import) is loaded by the server thread when it first serves,
+# not by importing this module: the window imports this module at start and
+# shows before the server thread serves (issue 6, start-up).  These names are
+# bound by _load_protocol_stack(), and only code on the server thread, which
+# runs after it, uses them.
+asyncio: Any = None
+Assembler: Any = None
+ServerConnection: Any = None
+serve: Any = None
+Headers: Any = None
+ConcurrencyError: Any = None
+ConnectionClosed: Any = None
+PayloadTooBig: Any = None
+Frame: Any = None
+Opcode: Any = None
+Request: Any = None
+Response: Any = None
+State: Any = None
+_WholeMessageAssembler: Any = None
+_stack_lock = threading.Lock()
+
+
+def _load_protocol_stack() -> None:
+    """Imports asyncio and websockets and binds their names here; any thread, idempotent."""
+    global asyncio, Assembler, ServerConnection, serve, Headers, ConcurrencyError, ConnectionClosed
+    global PayloadTooBig, Frame, Opcode, Request, Response, State, _WholeMessageAssembler
+    with _stack_lock:
+        if _WholeMessageAssembler is not None:
+            return
+        import asyncio as _asyncio
+
+        from websockets.asyncio.messages import Assembler as _Assembler
+        from websockets.asyncio.server import ServerConnection as _ServerConnection, serve as _serve
+        from websockets.datastructures import Headers as _Headers
+        from websockets.exceptions import ConcurrencyError as _ConcurrencyError
+        from websockets.exceptions import ConnectionClosed as _ConnectionClosed
+        from websockets.exceptions import PayloadTooBig as _PayloadTooBig
+        from websockets.frames import Frame as _Frame, Opcode as _Opcode
+        from websockets.http11 import Request as _Request, Response as _Response
+        from websockets.protocol import State as _State
+
+        asyncio, Assembler, ServerConnection, serve = _asyncio, _Assembler, _ServerConnection, _serve
+        Headers, ConcurrencyError, ConnectionClosed = _Headers, _ConcurrencyError, _ConnectionClosed
+        PayloadTooBig, Frame, Opcode, Request, Response, State = (
+            _PayloadTooBig, _Frame, _Opcode, _Request, _Response, _State
+        )
+        # Last: its being set says the rest is.
+        _WholeMessageAssembler = type(
+            "_WholeMessageAssembler", (_WholeMessageGet, _Assembler), {"__module__": __name__}
+        )
 
 
 class ServerMode(enum.Enum):
@@ -528,8 +580,11 @@ def _escape(text: str) -> str:
 _Utf8Decoder = codecs.getincrementaldecoder("utf-8")
 
 
-class _WholeMessageAssembler(Assembler):
+class _WholeMessageGet:
     """websockets' frame assembler with a :meth:`get` that has no fragment cap.
+
+    A mixin: ``_WholeMessageAssembler`` is it over websockets' ``Assembler``,
+    made by :func:`_load_protocol_stack`.
 
     websockets' own get() refuses a message of 4096 fragments or more with
     1009 "too many fragments" (``MAX_FRAGMENTS``), though RFC 6455 sets no
@@ -670,6 +725,52 @@ def _describe_os_error(exc: BaseException) -> str:
             return text
     return str(exc) or type(exc).__name__
 
+
+def _bind_listening(host: str, port: int) -> list[socket.socket]:
+    """Binds a listening TCP socket on each address ``host`` resolves to.
+
+    What asyncio's ``create_server`` does with a host and a port, done
+    before asyncio is loaded: ``""`` means every interface (IPv4 and IPv6),
+    SO_REUSEADDR is set except on Windows (where it would let another
+    process take the port), an IPv6 socket takes IPv6 only (its IPv4 twin
+    has its own socket), and with port 0 each socket gets its own free port.
+
+    Raises:
+        OSError: An address could not be bound (those bound are closed).
+        socket.gaierror: ``host`` does not resolve.
+        ValueError: ``port`` is not 0-65535 (getaddrinfo would wrap it).
+    """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(f"port must be 0-65535, not {port!r}")
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if literal is not None and not getattr(literal, "scope_id", None):
+        # An address as such needs no lookup (nor the idna codec getaddrinfo
+        # loads to encode a host name).
+        if literal.version == 4:
+            infos = [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port))]
+        else:
+            infos = [(socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port, 0, 0))]
+    else:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _name, address in dict.fromkeys(infos):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            if os.name != "nt" and hasattr(socket, "SO_REUSEADDR"):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6 and hasattr(socket, "IPV6_V6ONLY"):
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+            sock.listen(LISTEN_BACKLOG)
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
 def _shown_setting(name: str, value: Any) -> str:
@@ -823,6 +924,14 @@ class EchoServer:
         self._plain_echo_config: ServerConfig | None = None  # server thread only
         self._plain_echo_now = False
 
+        # Bound by listen() and not yet handed to the server thread.
+        self._listening: list[socket.socket] | None = None
+        self._listening_ssl: ssl.SSLContext | None = None
+        # Set by stop(); read by the server thread, which may still be loading
+        # the protocol stack when a stop comes.
+        self._stop_requested = threading.Event()
+        # Set by the server thread once its loop exists (or it ended without one).
+        self._loop_ready = threading.Event()
         # Set while the thread runs; used from other threads only through
         # loop.call_soon_threadsafe.
         self._thread: threading.Thread | None = None
@@ -830,7 +939,6 @@ class EchoServer:
         self._main_task: asyncio.Task[None] | None = None
         self._stop_event: asyncio.Event | None = None
         self._stopping = False  # read and written on the server thread only
-        self._startup_error: BaseException | None = None
         # Every TCP connection, handshake done or not; server thread only.
         self._connections: set[ServerConnection] = set()
         # Connections whose handshake was admitted (counted for max_clients).
@@ -879,7 +987,14 @@ class EchoServer:
 
     @property
     def is_running(self) -> bool:
-        """Whether the server thread is running (listening or stopping)."""
+        """Whether the server is listening (or stopping): from :meth:`listen`
+        or :meth:`start` until its thread has ended after :meth:`stop`."""
+        return self._listening is not None or self.is_serving
+
+    @property
+    def is_serving(self) -> bool:
+        """Whether the server thread runs: clients are served (or soon will
+        be, while the thread loads the protocol stack)."""
         thread = self._thread
         return thread is not None and thread.is_alive()
 
@@ -972,47 +1087,80 @@ class EchoServer:
 
     # -- lifecycle ----------------------------------------------------------
 
-    def start(self, timeout_s: float = 5.0) -> None:
-        """Starts listening; returns once the socket is bound.
+    def listen(self) -> None:
+        """Binds and listens now, on the caller's thread, without serving yet.
 
-        Any thread except the server thread may call this.
+        On return :attr:`port` and :attr:`url` are right and clients can
+        connect: they wait in the kernel's backlog (:data:`LISTEN_BACKLOG`)
+        until :meth:`start` serves them.  So a window can show with the
+        server listening before the protocol stack is loaded.  Doing nothing
+        if already listening; any thread except the server thread.
+
+        Raises:
+            ServerError: It could not listen (port in use, unknown host, bad
+                certificate files); nothing is left open.
+            RuntimeError: The server is already serving.
+        """
+        with self._lifecycle_lock:
+            self._listen_locked()
+
+    def start(self, timeout_s: float = 5.0) -> None:
+        """Starts serving; returns once the socket is bound.
+
+        Binds first unless :meth:`listen` did, then starts the server
+        thread, which loads the protocol stack and serves what waited in
+        the backlog.  Any thread except the server thread may call this.
 
         Args:
-            timeout_s: How long to wait for the server to listen, in seconds.
+            timeout_s: Kept for compatibility: binding happens on the
+                caller's thread and does not wait for the server thread.
 
         Raises:
             ServerError: It could not listen (port in use, unknown host,
-                timeout).  The thread has ended by then.
+                bad certificate files).  Nothing is left open.
             RuntimeError: The server is already running.
         """
+        del timeout_s
         with self._lifecycle_lock:
             if self._thread is not None:
                 if self._thread.is_alive():
                     raise RuntimeError("the echo server is already running")
                 self._forget_thread()  # it ended on its own after a failure
-            ready = threading.Event()
-            self._startup_error = None
+            self._listen_locked()
+            sockets, ssl_context = self._listening, self._listening_ssl
+            self._listening = self._listening_ssl = None
+            self._stop_requested.clear()
+            self._loop_ready = threading.Event()
             self._stopping = False
             thread = threading.Thread(
-                target=self._run, args=(ready,), name=THREAD_NAME, daemon=True
+                target=self._run, args=(sockets, ssl_context), name=THREAD_NAME, daemon=True
             )
             self._thread = thread
             thread.start()
 
-            if not ready.wait(timeout_s):
-                self._call_soon(self._cancel_main_task)
-                thread.join(timeout_s)
-                self._forget_thread()
-                raise ServerError(
-                    self._host, self._requested_port, f"not listening after {timeout_s} s"
-                )
-            error = self._startup_error
-            if error is not None:
-                thread.join(timeout_s)
-                self._forget_thread()
-                raise ServerError(
-                    self._host, self._requested_port, _describe_os_error(error)
-                ) from error
+    def _listen_locked(self) -> None:
+        """listen() with the lifecycle lock held."""
+        if self._listening is not None:
+            return
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("the echo server is already running")
+        config = self._config
+        host, port = self._host, self._requested_port
+        ssl_context = None
+        if config.tls is not None:
+            try:
+                ssl_context = self._ssl_context(config.tls)
+            except _TlsLoadError as exc:
+                raise ServerError(host, port, str(exc)) from exc
+        try:
+            sockets = _bind_listening(host, port)
+        except (OSError, OverflowError, ValueError) as exc:
+            raise ServerError(host, port, _describe_os_error(exc)) from exc
+        self._handshake_timeout_s = config.handshake_timeout_s
+        self._tls_in_use = ssl_context is not None
+        self._port = sockets[0].getsockname()[1]
+        self._exposed = any(not _is_loopback(sock.getsockname()) for sock in sockets)
+        self._listening, self._listening_ssl = sockets, ssl_context
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Closes every client with 1001 (going away), stops listening.
@@ -1034,9 +1182,16 @@ class EchoServer:
             self._request_stop()
             return
         with self._lifecycle_lock:
+            if self._listening is not None:  # listened, never served
+                for sock in self._listening:
+                    sock.close()
+                self._listening = self._listening_ssl = None
             thread = self._thread
             if thread is None:
                 return
+            # The flag covers a thread still loading the protocol stack (no
+            # loop yet); the call, one whose loop runs.
+            self._stop_requested.set()
             self._call_soon(self._request_stop)
             thread.join(timeout_s)
             if thread.is_alive():
@@ -1064,9 +1219,19 @@ class EchoServer:
         self._main_task = None
         self._stop_event = None
 
+    def _server_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The server's loop; while the thread is still loading the protocol
+        stack (just after start()), waits for it.  None when not serving."""
+        loop = self._loop
+        thread = self._thread
+        if loop is None and thread is not None and thread is not threading.current_thread():
+            self._loop_ready.wait(LOOP_WAIT_S)
+            loop = self._loop
+        return loop
+
     def _call_soon(self, callback: Callable[[], None]) -> None:
         """Runs callback on the server loop; does nothing if it has closed."""
-        loop = self._loop
+        loop = self._server_loop()
         if loop is None:
             return
         try:
@@ -1076,7 +1241,7 @@ class EchoServer:
 
     def _submit(self, coroutine: Coroutine[Any, Any, bool]) -> concurrent.futures.Future[bool]:
         """Runs coroutine on the server loop; raises RuntimeError if not running."""
-        loop = self._loop
+        loop = self._server_loop()
         if loop is None or not self.is_running:
             coroutine.close()
             raise RuntimeError("the echo server is not running")
@@ -1088,23 +1253,23 @@ class EchoServer:
 
     # -- server thread ------------------------------------------------------
 
-    def _run(self, ready: threading.Event) -> None:
-        """Body of the server thread."""
+    def _run(self, sockets: list[socket.socket], ssl_context: ssl.SSLContext | None) -> None:
+        """Body of the server thread: serves the sockets start() bound."""
         try:
+            _load_protocol_stack()
             with asyncio.Runner() as runner:
                 loop = runner.get_loop()
                 loop.set_exception_handler(self._on_loop_exception)
                 self._loop = loop
-                runner.run(self._main(ready))
-        except asyncio.CancelledError:
-            pass  # start() timed out and cancelled _main.
+                self._loop_ready.set()
+                runner.run(self._main(sockets, ssl_context))
         except BaseException as exc:  # noqa: BLE001 - must not escape a thread
-            if not ready.is_set():
-                self._startup_error = exc
-            else:
-                _log.exception("echo server thread failed")
+            _log.exception("echo server thread failed")
+            self._emit(ServerEventKind.ERROR, message=f"the server stopped: {exc!r}")
         finally:
-            ready.set()
+            self._loop_ready.set()  # no loop is coming: nobody waits for one
+            for sock in sockets:  # already closed by a clean stop; closing again does nothing
+                sock.close()
 
     def _ssl_context(self, tls: TlsFiles) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -1117,39 +1282,38 @@ class EchoServer:
             ) from exc
         return context
 
-    async def _main(self, ready: threading.Event) -> None:
+    async def _main(self, sockets: list[socket.socket], ssl_context: ssl.SSLContext | None) -> None:
         self._main_task = asyncio.current_task()
         self._stop_event = asyncio.Event()
+        if self._stop_requested.is_set():  # stop() came while the stack loaded
+            self._stop_event.set()
         config = self._config
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {} if ssl_context is None else {"ssl": ssl_context}
+        # One websockets server per socket (a host may resolve to several
+        # addresses); create_server takes over each bound, listening socket.
+        servers = []
         try:
-            if config.tls is not None:
-                extra["ssl"] = self._ssl_context(config.tls)
-            server = await serve(
-                self._handle,
-                self._host,
-                self._requested_port,
-                select_subprotocol=self._select_subprotocol,
-                process_request=self._process_request,
-                compression=None,
-                open_timeout=config.handshake_timeout_s,
-                ping_interval=None,
-                close_timeout=CLOSE_TIMEOUT_S,
-                max_size=config.max_packet_bytes,
-                logger=_ws_log,
-                create_connection=self._connection_class(),
-                **extra,
-            )
-        except Exception as exc:  # OSError, gaierror, OverflowError (port range), TLS files
-            self._startup_error = exc
-            ready.set()
+            for sock in sockets:
+                servers.append(await serve(
+                    self._handle,
+                    sock=sock,
+                    select_subprotocol=self._select_subprotocol,
+                    process_request=self._process_request,
+                    compression=None,
+                    open_timeout=self._handshake_timeout_s,
+                    ping_interval=None,
+                    close_timeout=CLOSE_TIMEOUT_S,
+                    max_size=config.max_packet_bytes,
+                    logger=_ws_log,
+                    create_connection=self._connection_class(),
+                    **extra,
+                ))
+        except Exception as exc:  # noqa: BLE001 - reported, and the thread ends
+            for server in servers:
+                server.close()
+                await server.wait_closed()
+            self._emit(ServerEventKind.ERROR, message=f"cannot serve: {_describe_os_error(exc)}")
             return
-        self._handshake_timeout_s = config.handshake_timeout_s
-        self._tls_in_use = config.tls is not None
-        sockets = server.sockets
-        self._port = sockets[0].getsockname()[1] if sockets else self._requested_port
-        self._exposed = any(not _is_loopback(sock.getsockname()) for sock in sockets)
-        ready.set()
         self._emit(ServerEventKind.STARTED, message=self.url)
         if self._exposed:
             addresses = ", ".join(_format_address(sock.getsockname()) for sock in sockets)
@@ -1165,7 +1329,8 @@ class EchoServer:
         self._stopping = True
         # websockets sends each OPEN client a close frame with this code and
         # refuses handshakes still in progress with HTTP 503.
-        server.close(code=CloseCode.GOING_AWAY, reason=_STOP_REASON)
+        for server in servers:
+            server.close(code=CloseCode.GOING_AWAY, reason=_STOP_REASON)
         # Connections still in the opening handshake would hold the stop for
         # up to the handshake timeout waiting for a request
         # (asyncio.Server.close leaves accepted connections alone before
@@ -1173,16 +1338,13 @@ class EchoServer:
         for connection in list(self._connections):
             if connection.protocol.state is State.CONNECTING:
                 connection.transport.abort()
-        await server.wait_closed()
+        for server in servers:
+            await server.wait_closed()
         self._emit(ServerEventKind.STOPPED)
 
     def _request_stop(self) -> None:
         if self._stop_event is not None:
             self._stop_event.set()
-
-    def _cancel_main_task(self) -> None:
-        if self._main_task is not None:
-            self._main_task.cancel()
 
     def _abort_connections(self) -> None:
         for connection in list(self._connections):

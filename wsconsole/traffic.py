@@ -230,13 +230,12 @@ class TrafficHistory:
 
 
 _time_s = attrgetter("time_s")
-# Code byte -> 1 for a text or binary packet going that way, else 0.
-_SENT_PACKET = bytes(
-    int(any(code == entry_code(kind, Direction.SENT) for kind in PACKET_KINDS)) for code in range(256)
-)
-_RECEIVED_PACKET = bytes(
-    int(any(code == entry_code(kind, Direction.RECEIVED) for kind in PACKET_KINDS)) for code in range(256)
-)
+# Code byte -> 1 for a text or binary packet going that way, else 0 (from the
+# set of codes: asking each code about each kind cost about 3 ms of every start).
+_SENT_CODES = {entry_code(kind, Direction.SENT) for kind in PACKET_KINDS}
+_RECEIVED_CODES = {entry_code(kind, Direction.RECEIVED) for kind in PACKET_KINDS}
+_SENT_PACKET = bytes(int(code in _SENT_CODES) for code in range(256))
+_RECEIVED_PACKET = bytes(int(code in _RECEIVED_CODES) for code in range(256))
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ LAZY_MODULES = (
     "wsconsole.replay",  # File > Replay capture…, on first use
     "wsconsole.ui.replay_ui",
     "urllib.request",  # environment proxies, looked up on connect
+    "wsconsole.ui.profiles_ui",  # the profile dialogs, on first use
 )
 
 
@@ -68,23 +69,28 @@ def test_the_probe_sees_them_once_used(tmp_path) -> None:
         "import wsconsole.certs, msgpack, cbor2\n"
         "main_window._capture_actions()\n"
         "main_window._replay_ui()\n"
+        "main_window._profiles_ui()\n"
         "print('LOADED', loaded())\n"
     )
     assert _run(script, tmp_path) == [
         "LOADED ['cbor2', 'cryptography', 'msgpack', 'wsconsole.capture', 'wsconsole.certs', "
-        "'wsconsole.replay', 'wsconsole.ui.capture_actions', 'wsconsole.ui.replay_ui']"
+        "'wsconsole.replay', 'wsconsole.ui.capture_actions', 'wsconsole.ui.profiles_ui', "
+        "'wsconsole.ui.replay_ui']"
     ]
 
 
 def test_the_app_imports_the_qt_free_modules_before_pyside6(tmp_path) -> None:
     # PySide6's __feature__ import hook reads the source of every module imported
-    # after PySide6 (see wsconsole/ui/app.py); these must come first.
+    # after PySide6 (see wsconsole/ui/app.py); these must come first.  asyncio and
+    # websockets are not imported at all: the server thread loads them when it
+    # first serves, after the window's first paint (test_server_early_listen.py).
     script = (
         "import wsconsole.ui.app\n"
         "order = list(sys.modules)\n"
         "first_qt = order.index('PySide6')\n"
-        "late = [m for m in ('asyncio', 'websockets', 'websocket', 'ssl', 'wsconsole.server', "
+        "late = [m for m in ('websocket', 'ssl', 'wsconsole.server', "
         "'wsconsole.peer', 'wsconsole.log') if order.index(m) > first_qt]\n"
-        "print('LOADED', late)\n"
+        "absent = [m for m in ('asyncio', 'websockets') if m in sys.modules]\n"
+        "print('LOADED', late, absent)\n"
     )
-    assert _run(script, tmp_path) == ["LOADED []"]
+    assert _run(script, tmp_path) == ["LOADED [] []"]

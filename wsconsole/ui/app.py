@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from importlib import resources
 
 # The Qt-free modules under the window are imported before PySide6 on purpose.
 # Once PySide6 is imported, its ``__feature__`` import hook
@@ -12,6 +12,7 @@ from importlib import resources
 # websockets, asyncio, websocket-client, ssl and wsconsole's own modules that
 # was about 200 files read at each start, some 50 ms of CPU (bench_startup.py).
 # Modules already imported when the hook is installed are never read.
+import wsconsole
 import wsconsole.decoders  # noqa: F401
 import wsconsole.filters  # noqa: F401
 import wsconsole.log  # noqa: F401
@@ -34,8 +35,11 @@ from wsconsole.ui.server_driver import DEFAULT_PORT  # noqa: E402
 
 def app_icon() -> QIcon:
     """The application icon shipped in ``wsconsole/resources``."""
-    path = resources.files("wsconsole") / "resources" / "icon.svg"
-    return QIcon(str(path))
+    # Beside the package's own files, not through importlib.resources: QIcon
+    # needs a file on disk anyway, and importlib.resources cost some 10 ms of
+    # every start to import (issue 6).
+    path = os.path.join(os.path.dirname(wsconsole.__file__), "resources", "icon.svg")
+    return QIcon(path)
 
 
 def start_gui(
@@ -45,6 +49,9 @@ def start_gui(
 
     GUI thread only.  On return the window is shown and, with ``embedded_server``,
     the echo server is listening (on ``server_port``, or a free port if it is taken).
+    The rest of the start (serving what connected meanwhile, the docks that start
+    hidden) follows the first paint, once the event loop runs: see MainWindow's
+    ``finish_after_first_paint`` and ``start_finished``.
 
     Returns:
         The application and its window.
@@ -54,7 +61,9 @@ def start_gui(
     app.setApplicationDisplayName("wsconsole")
     app.setDesktopFileName("wsconsole")
     app.setWindowIcon(app_icon())
-    window = MainWindow(url, embedded_server=embedded_server, server_port=server_port)
+    window = MainWindow(
+        url, embedded_server=embedded_server, server_port=server_port, finish_after_first_paint=True
+    )
     window.show()
     return app, window
 

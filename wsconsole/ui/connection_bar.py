@@ -4,7 +4,7 @@ and the automatic reconnect switch, backoff and countdown."""
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, Qt, Signal
-from PySide6.QtGui import QAction, QFont, QFontMetrics, QResizeEvent
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QIcon, QResizeEvent
 from PySide6.QtWidgets import (
     QCompleter,
     QDoubleSpinBox,
@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSpinBox,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -155,8 +154,10 @@ class ConnectionBar(QWidget):
         self.recent_completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.recent_completer.setMaxVisibleItems(12)
         self.url_edit.setCompleter(self.recent_completer)
-        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowDown)
-        self.recent_action = self.url_edit.addAction(icon, QLineEdit.ActionPosition.TrailingPosition)
+        # The style's arrow is set when the action first shows (_update_recent_action): asking
+        # the style for it made PySide build QStyle's eleven enums, some 12 ms of every start
+        # with no recent URL to show (issue 6, start-up).
+        self.recent_action = self.url_edit.addAction(QIcon(), QLineEdit.ActionPosition.TrailingPosition)
         self.recent_action.setObjectName("recentUrlsAction")
         self.recent_action.setToolTip("Recent URLs")
         self.recent_action.triggered.connect(self.show_recent_urls)
@@ -176,7 +177,12 @@ class ConnectionBar(QWidget):
 
     def _update_recent_action(self, *_args: object) -> None:
         model = self.recent_completer.model()
-        self.recent_action.setVisible(model is not None and model.rowCount() > 0)
+        shown = model is not None and model.rowCount() > 0
+        if shown and self.recent_action.icon().isNull():
+            from PySide6.QtWidgets import QStyle
+
+            self.recent_action.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowDown))
+        self.recent_action.setVisible(shown)
 
     def _build_reconnect(self) -> None:
         # A small menu beside Connect (like the close codes' ▾): the switch and the backoff,

@@ -8,6 +8,7 @@ Everything here runs on the GUI thread.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QItemSelection, QPoint, Qt, QTimer, Signal
@@ -67,9 +68,11 @@ from wsconsole.ui.log_model import (
     FilteredLogModel,
     format_time,
 )
-from wsconsole.ui.options_panel import ConnectOptionsForm
-from wsconsole.ui.sequence_panel import SequencePanel
 from wsconsole.ui.traffic_chart import TrafficPanel
+
+if TYPE_CHECKING:
+    from wsconsole.ui.options_panel import ConnectOptionsForm
+    from wsconsole.ui.sequence_panel import SequencePanel
 
 COUNTERS_REFRESH_MS = 250
 """The counters are refreshed at most this often during a flood (as the
@@ -160,9 +163,10 @@ class ConnectionTab(QWidget):
         self._build_widgets()
         self._wire()
         # Scheduled sends and sequences on this connection, shown in the window's Sequences dock
-        # (which reparents it); owned by this tab.  Made after _wire: its slots run after the
-        # tab's, so a packet is logged before a sequence answers it.
-        self.sequence_panel = SequencePanel(self)
+        # (which reparents it); owned by this tab.  Made after _wire (on first use, see
+        # sequence_panel): its slots run after the tab's, so a packet is logged before a
+        # sequence answers it.
+        self._sequence_panel: SequencePanel | None = None
         self.connection_bar.set_url(url)
         self._update_counters()
 
@@ -200,8 +204,9 @@ class ConnectionTab(QWidget):
         self.details = EntryDetails()
         self.composer = Composer()
         self.close_panel = ClosePanel()
-        # Shown in the window's options dock (which reparents it); owned by this tab.
-        self.options_form = ConnectOptionsForm()
+        # Shown in the window's options dock (which reparents it); owned by this tab; made on
+        # first use (see options_form).
+        self._options_form: ConnectOptionsForm | None = None
 
         log_splitter = QSplitter(Qt.Orientation.Vertical, objectName="logSplitter")
         log_area = QWidget(objectName="logArea")
@@ -246,11 +251,6 @@ class ConnectionTab(QWidget):
         self.close_panel.close_requested.connect(self._on_close_clicked)
         bar.options_requested.connect(self.options_requested)
         bar.ping_requested.connect(self.ping)
-        self.options_form.tls_unverified_changed.connect(bar.set_insecure)
-        self.options_form.auto_pong_changed.connect(lambda on: setattr(self.driver.peer, "auto_pong", on))
-        self.options_form.ping_interval_changed.connect(
-            lambda seconds: setattr(self.driver.peer, "ping_interval_s", seconds or None)
-        )
         self._wire_driver()
         self._wire_traffic()
 
@@ -314,6 +314,36 @@ class ConnectionTab(QWidget):
         self.driver.state_changed.connect(
             lambda event: event.new == ReadyState.OPEN and self.filter_bar.update_time_label()
         )
+
+    # -- the parts shown in the window's docks, made on first use -----------------
+    # Both start hidden behind the server's dock: a window shows sooner without them
+    # (issue 6, start-up), and the window asks for them right after its first paint.
+
+    @property
+    def options_form(self) -> ConnectOptionsForm:
+        """This tab's connection options (shown in the window's Options dock)."""
+        if self._options_form is None:
+            from wsconsole.ui.options_panel import ConnectOptionsForm
+
+            form = ConnectOptionsForm()
+            form.tls_unverified_changed.connect(self.connection_bar.set_insecure)
+            form.auto_pong_changed.connect(lambda on: setattr(self.driver.peer, "auto_pong", on))
+            form.ping_interval_changed.connect(
+                lambda seconds: setattr(self.driver.peer, "ping_interval_s", seconds or None)
+            )
+            self._options_form = form
+        return self._options_form
+
+    @property
+    def sequence_panel(self) -> SequencePanel:
+        """This tab's scheduled sends and sequences (shown in the window's Sequences dock)."""
+        if self._sequence_panel is None:
+            from wsconsole.ui.sequence_panel import SequencePanel
+
+            self._sequence_panel = SequencePanel(self)
+            if self._read_only:
+                self._sequence_panel.setEnabled(False)
+        return self._sequence_panel
 
     # -- name ------------------------------------------------------------------
 
@@ -469,7 +499,8 @@ class ConnectionTab(QWidget):
         """Closes a live connection with 1001 without waiting and stops every timer (the window is closing)."""
         self.cancel_reconnect()
         self._user_closed = True
-        self.sequence_panel.stop_all()
+        if self._sequence_panel is not None:  # never made, nothing runs
+            self._sequence_panel.stop_all()
         self.driver.shutdown(GOING_AWAY_REASON)
         self._counters_timer.stop()
         # The tab's widgets and slots are cycles the GC guard may have frozen.

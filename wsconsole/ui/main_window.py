@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QStringListModel, Qt
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QPoint, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -29,16 +31,12 @@ from wsconsole.ui.connection_tab import CONFIRM_CLEAR_ENTRIES, COUNTERS_REFRESH_
 from wsconsole.ui import gc_guard
 from wsconsole.ui.driver import HEARTBEAT_INTERVAL_MS, PeerDriver
 from wsconsole.ui.message_library import install_message_library
-from wsconsole.ui.profiles_ui import (
-    ProfilesDialog,
-    SaveProfileDialog,
-    as_saved,
-    read_reconnect_settings,
-    reconnect_settings,
-)
 from wsconsole.ui.server_driver import DEFAULT_PORT, ServerDriver
 from wsconsole.ui.server_panel import ServerPanel
 from wsconsole.ui.sequence_panel import SequenceLibrary
+
+if TYPE_CHECKING:
+    from wsconsole.ui.profiles_ui import ProfilesDialog, SaveProfileDialog
 
 
 def _capture_actions():
@@ -51,6 +49,14 @@ def _replay_ui():
     from wsconsole.ui import replay_ui
 
     return replay_ui
+
+
+def _profiles_ui():
+    # The profile dialogs and helpers, on first use: only a user's action needs them, and
+    # importing them made PySide build nine enums of the dialogs' classes at start (issue 6).
+    from wsconsole.ui import profiles_ui
+
+    return profiles_ui
 
 
 class MainWindow(QMainWindow):
@@ -67,7 +73,19 @@ class MainWindow(QMainWindow):
         server_port: Port for the embedded server; if taken, a free one is used.
         profile_store: Saved profiles and recent URLs, used as it is (load it
             first); None loads the user's (``WSCONSOLE_CONFIG_DIR`` overrides where).
+        finish_after_first_paint: Show sooner (``start_gui`` sets it): the
+            embedded server listens from the start but serves, and the rest
+            of the start is done, just after the window's first paint (at
+            once if it is not shown by the time the event loop runs); clients
+            that connect before wait in the backlog.  ``start_finished``
+            says when.  Without it all is done before the constructor returns.
+
+    Signals:
+        start_finished(): the start's deferred part is done (see
+            ``finish_after_first_paint``); ``is_start_finished`` says so too.
     """
+
+    start_finished = Signal()
 
     def __init__(
         self,
@@ -76,6 +94,7 @@ class MainWindow(QMainWindow):
         embedded_server: bool = True,
         server_port: int = DEFAULT_PORT,
         profile_store: ProfileStore | None = None,
+        finish_after_first_paint: bool = False,
     ) -> None:
         super().__init__()
         # The server and reader threads must never run the cycle collector over widgets.
@@ -96,14 +115,34 @@ class MainWindow(QMainWindow):
         # Saved messages dock, Ctrl+1..9 and the composers' shared history (issue 4).
         self.composer_extras = install_message_library(self)
 
+        self.is_start_finished = False  # before new_tab(): see _add_tab
         if embedded_server:
-            self._start_server(server_port, fallback=True)
+            self._start_server(server_port, fallback=True, listen_only=finish_after_first_paint)
         tab = self.new_tab()
         self._report_profile_problems(tab)
         self._report_sequence_problems(tab)
         if url is not None:
             tab.connection_bar.set_url(url)
             tab.connect_to(url)
+        if finish_after_first_paint:
+            self._first_paint_watch = _AfterFirstPaint(self, self._finish_start)
+        else:
+            self._finish_start()
+
+    def _finish_start(self) -> None:
+        """What the start leaves until after the first paint (issue 6, start-up): serving, and what
+        the docks behind the server's hold (tabs' options forms and sequences panels, the saved
+        messages' list) and the server's settings pages behind its client list."""
+        if self.is_start_finished:
+            return
+        self.is_start_finished = True
+        self.server_driver.serve_pending()
+        for tab in self.connection_tabs():
+            self._dock_tab_panels(tab)
+        self._on_current_changed(self.tabs.currentIndex())
+        self.composer_extras.panel  # noqa: B018 - makes the saved messages' list, hidden in its dock
+        self.server_panel.make_settings_pages()
+        self.start_finished.emit()
 
     # -- construction --------------------------------------------------------
 
@@ -326,9 +365,8 @@ class MainWindow(QMainWindow):
             widget.deleteLater()
 
     def _add_tab(self, tab: ConnectionTab) -> None:
-        self.options_stack.addWidget(tab.options_form)
-        self.sequences_stack.addWidget(tab.sequence_panel)
-        tab.sequence_panel.set_library(self.sequence_library)
+        if self.is_start_finished:  # else _finish_start docks them, after the first paint
+            self._dock_tab_panels(tab)
         tab.title_changed.connect(lambda title, t=tab: self._on_title_changed(t, title))
         tab.counters_changed.connect(lambda text, t=tab: t is self.current_tab and self.counters_label.setText(text))
         tab.rtt_changed.connect(lambda text, t=tab: t is self.current_tab and self.rtt_label.setText(text))
@@ -349,12 +387,19 @@ class MainWindow(QMainWindow):
         if tab is self.current_tab:
             self._update_title()
 
+    def _dock_tab_panels(self, tab: ConnectionTab) -> None:
+        """Puts ``tab``'s options form and sequences panel in their docks (making them)."""
+        self.options_stack.addWidget(tab.options_form)
+        self.sequences_stack.addWidget(tab.sequence_panel)
+        tab.sequence_panel.set_library(self.sequence_library)
+
     def _on_current_changed(self, index: int) -> None:
         tab = self.tab(index)
         if tab is None:
             return
-        self.options_stack.setCurrentWidget(tab.options_form)
-        self.sequences_stack.setCurrentWidget(tab.sequence_panel)
+        if self.is_start_finished:
+            self.options_stack.setCurrentWidget(tab.options_form)
+            self.sequences_stack.setCurrentWidget(tab.sequence_panel)
         self.counters_label.setText(tab.counters_text)
         self.rtt_label.setText(tab.rtt_text)
         self._update_title()
@@ -481,9 +526,9 @@ class MainWindow(QMainWindow):
         self.options_dock.show()
         self.options_dock.raise_()
 
-    def _start_server(self, port: int, *, fallback: bool) -> None:
+    def _start_server(self, port: int, *, fallback: bool, listen_only: bool = False) -> None:
         try:
-            self.server_driver.start(port, fallback_to_free_port=fallback)
+            self.server_driver.start(port, fallback_to_free_port=fallback, listen_only=listen_only)
         except ServerError as exc:
             self.server_panel.events_view.appendPlainText(f"cannot start: {exc}")
             self.server_panel.set_running(False, "")
@@ -572,7 +617,7 @@ class MainWindow(QMainWindow):
             name=name.strip(),
             url=tab.connection_bar.url,
             options=tab.options_form.options(),
-            reconnect=reconnect_settings(tab.reconnect_enabled, tab.reconnect_policy),
+            reconnect=_profiles_ui().reconnect_settings(tab.reconnect_enabled, tab.reconnect_policy),
             save_secrets=save_secrets,
             pings=tab.options_form.ping_settings(),
         )
@@ -589,7 +634,7 @@ class MainWindow(QMainWindow):
         tab = tab if tab is not None else self.current_tab
         if not name.strip():
             return False
-        profile = as_saved(self.profile_from_tab(tab, name, save_secrets=save_secrets))
+        profile = _profiles_ui().as_saved(self.profile_from_tab(tab, name, save_secrets=save_secrets))
         self.profile_store.put(profile)
         self._fill_open_profile_menu()
         try:
@@ -620,7 +665,7 @@ class MainWindow(QMainWindow):
         tab.connection_bar.set_url(profile.url)
         tab.options_form.set_options(profile.options)
         tab.options_form.set_ping_settings(profile.pings)
-        enabled, policy, problems = read_reconnect_settings(profile.reconnect)
+        enabled, policy, problems = _profiles_ui().read_reconnect_settings(profile.reconnect)
         tab.set_reconnect_policy(policy)
         tab.set_reconnect_enabled(enabled)
         tab.set_title(profile.name)
@@ -663,7 +708,7 @@ class MainWindow(QMainWindow):
     def show_save_profile_dialog(self) -> SaveProfileDialog:
         """Asks for a name and saves the current tab as a profile (window-modal, returns at once)."""
         tab = self.current_tab
-        dialog = SaveProfileDialog(self.profile_store, tab.title, self)
+        dialog = _profiles_ui().SaveProfileDialog(self.profile_store, tab.title, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.save_profile(dialog.name, save_secrets=dialog.save_secrets, tab=tab))
         dialog.open()
@@ -672,7 +717,7 @@ class MainWindow(QMainWindow):
     def show_profiles_dialog(self) -> ProfilesDialog:
         """Shows the profiles list (open, rename, delete); not modal."""
         if self._profiles_dialog is None:
-            dialog = ProfilesDialog(self.profile_store, self)
+            dialog = _profiles_ui().ProfilesDialog(self.profile_store, self)
             dialog.open_requested.connect(self.open_profile)
             dialog.rename_requested.connect(self._on_rename_requested)
             dialog.delete_requested.connect(self._on_delete_requested)
@@ -741,3 +786,47 @@ class MainWindow(QMainWindow):
         self._closing_drivers.clear()
         self.server_driver.stop()
         super().closeEvent(event)
+
+
+FIRST_PAINT_WAIT_MS = 1000
+"""How long a shown window waits for its first paint before it finishes its
+start anyway (a platform that never paints a hidden or minimised window)."""
+
+
+class _AfterFirstPaint(QObject):
+    """Calls ``callback`` once, in the event loop's next turn after ``window``'s first paint.
+
+    A window not shown when the event loop first runs (a script or a test
+    driving it) gets the call then; one shown but not painted within
+    FIRST_PAINT_WAIT_MS gets it anyway.  GUI thread only.
+    """
+
+    def __init__(self, window: QMainWindow, callback) -> None:
+        super().__init__(window)
+        self._window = window
+        self._callback = callback
+        self._done = self._painted = False
+        window.installEventFilter(self)
+        # With self as the context: a window deleted first cancels the calls.
+        QTimer.singleShot(0, self, self._if_not_shown)
+
+    def _if_not_shown(self) -> None:
+        if not self._window.isVisible():
+            self._call()
+        elif not self._done:
+            QTimer.singleShot(FIRST_PAINT_WAIT_MS, self, self._call)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self._window and event.type() == QEvent.Type.Paint and not self._painted:
+            # The paint is under way (the window first, then its children):
+            # the next turn of the event loop comes once it is on screen.
+            self._painted = True
+            QTimer.singleShot(0, self, self._call)
+        return False
+
+    def _call(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        self._window.removeEventFilter(self)
+        self._callback()

@@ -294,11 +294,12 @@ class ComposerExtras(QObject):
         window.installEventFilter(self)
         self.history = ComposerHistory()
         self.history.load()  # never raises; problems are reported on the first tab
-        library = MessageLibrary()
-        library.load()
-        self.panel = MessageLibraryPanel(library)
+        self._library = MessageLibrary()
+        self._library.load()
+        # The dock starts hidden behind the server's: its list is made on first use (see panel),
+        # which the window asks for right after its first paint (issue 6, start-up).
+        self._panel: MessageLibraryPanel | None = None
         self.dock = QDockWidget("Messages", window, objectName="messageLibraryDock")
-        self.dock.setWidget(self.panel)
         window.tabifyDockWidget(window.server_dock, self.dock)
         window.server_dock.raise_()
         self.toggle_action = self.dock.toggleViewAction()
@@ -318,14 +319,23 @@ class ComposerExtras(QObject):
             action.triggered.connect(lambda _checked=False, i=number - 1: self.panel.send_shown(i))
             window.addAction(action)
             self.send_actions.append(action)
-        self.panel.send_requested.connect(self._send)
-        self.panel.load_requested.connect(lambda m: self.window.current_tab.composer.set_content(m.mode, m.payload))
-        self.panel.save_requested.connect(self._save_current)
         self._reported = False
 
     @property
+    def panel(self) -> MessageLibraryPanel:
+        """The dock's list of saved messages (made, and put in the dock, on first use)."""
+        if self._panel is None:
+            panel = MessageLibraryPanel(self._library)
+            panel.send_requested.connect(self._send)
+            panel.load_requested.connect(lambda m: self.window.current_tab.composer.set_content(m.mode, m.payload))
+            panel.save_requested.connect(self._save_current)
+            self.dock.setWidget(panel)
+            self._panel = panel
+        return self._panel
+
+    @property
     def library(self) -> MessageLibrary:
-        return self.panel.library
+        return self._library
 
     def attach(self, tab: ConnectionTab) -> None:
         """Gives a new tab's composer the shared history; the first tab's log hears of load problems."""

@@ -101,8 +101,19 @@ class ServerDriver(QObject):
         """Whether the running server listens on a non-loopback address."""
         return self.server is not None and self.server.exposed_to_network
 
-    def start(self, port: int = DEFAULT_PORT, *, fallback_to_free_port: bool = True) -> None:
+    def start(
+        self, port: int = DEFAULT_PORT, *, fallback_to_free_port: bool = True, listen_only: bool = False
+    ) -> None:
         """Starts listening on ``port``; if it is taken, on a free port when allowed.
+
+        Args:
+            port: The port; 0 for a free one.
+            fallback_to_free_port: If ``port`` is taken, listen on a free one.
+            listen_only: Bind and listen now, but leave serving (and loading
+                the protocol stack, which takes longer than showing the
+                window) to :meth:`serve_pending`; clients that connect
+                meanwhile wait in the backlog.  The window does this until
+                its first paint.
 
         Raises:
             ServerError: The server could not listen.
@@ -112,11 +123,11 @@ class ServerDriver(QObject):
         self._watch_wakeups()
         try:
             try:
-                self._start_on(port)
+                self._start_on(port, listen_only)
             except ServerError:
                 if not fallback_to_free_port or port == 0:
                     raise
-                self._start_on(0)
+                self._start_on(0, listen_only)
         except ServerError:
             self._drain_all()  # what a failed start reported
             self._unwatch_wakeups()
@@ -124,10 +135,24 @@ class ServerDriver(QObject):
         self.running_changed.emit(True)
         self._refresh_clients()
 
-    def _start_on(self, port: int) -> None:
+    def _start_on(self, port: int, listen_only: bool) -> None:
         server = EchoServer(self.host, port, on_event=self._inbox.append, config=self.config)
-        server.start()
+        if listen_only:
+            server.listen()
+        else:
+            server.start()
         self.server = server
+
+    @property
+    def is_serving(self) -> bool:
+        """Whether the server thread serves (False while only listening, see :meth:`start`)."""
+        return self.server is not None and self.server.is_serving
+
+    def serve_pending(self) -> None:
+        """Serves a server that :meth:`start` left listening only; otherwise does nothing."""
+        server = self.server
+        if server is not None and server.is_running and not server.is_serving:
+            server.start()
 
     def _watch_wakeups(self) -> None:
         self._wakeup = self._inbox.wakeup = Wakeup()

@@ -69,9 +69,10 @@ def client_url(url: str) -> str:
     return url
 
 
-def _scrolled(widget: QWidget) -> QScrollArea:
+def _scrolled(widget: QWidget | None) -> QScrollArea:
     area = QScrollArea()
-    area.setWidget(widget)
+    if widget is not None:
+        area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     return area
@@ -198,7 +199,9 @@ class ServerPanel(QWidget):
         # The dock may not get narrower than a typical row, so no cell of a
         # loopback client is elided and no column is pushed out of sight.
         address_px = metrics.horizontalAdvance("127.0.0.1:65535") + padding
-        scroll_bar_px = self.clients_view.style().pixelMetric(self.clients_view.style().PixelMetric.PM_ScrollBarExtent)
+        # The scroll bar's own width (the style's PM_ScrollBarExtent) without asking the style:
+        # that made PySide build QStyle's eleven enums, some 12 ms of every start (issue 6).
+        scroll_bar_px = self.clients_view.verticalScrollBar().sizeHint().width()
         self.clients_view.setMinimumWidth(
             sum(header.sectionSize(c) for c in range(ClientsModel.COLUMN_COUNT) if c != ADDRESS_COLUMN)
             + address_px
@@ -216,19 +219,18 @@ class ServerPanel(QWidget):
         clients_split.setStretchFactor(1, 2)
         clients_split.setChildrenCollapsible(False)
 
-        # -- settings tabs
-        self.mode_page = ModePage()
-        self.faults_page = FaultsPage()
-        self.handshake_page = HandshakePage()
-        for page in (self.mode_page, self.faults_page, self.handshake_page):
-            page.edited.connect(self.apply_settings)
+        # -- settings tabs: they start hidden behind Clients, so their pages are made on first
+        # use (see make_settings_pages), which the window asks for right after its first paint
+        # (issue 6, start-up).
+        self._settings_pages: tuple[ModePage, FaultsPage, HandshakePage] | None = None
+        self._settings_areas = (_scrolled(None), _scrolled(None), _scrolled(None))
 
         self.tabs = QTabWidget(objectName="serverTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(clients_split, "Clients")
-        self.tabs.addTab(_scrolled(self.mode_page), "Mode")
-        self.tabs.addTab(_scrolled(self.faults_page), "Faults")
-        self.tabs.addTab(_scrolled(self.handshake_page), "Handshake && limits")
+        for area, title in zip(self._settings_areas, ("Mode", "Faults", "Handshake && limits")):
+            self.tabs.addTab(area, title)
+        self.tabs.currentChanged.connect(lambda index: index > 0 and self.make_settings_pages())
 
         self.events_view = QPlainTextEdit(objectName="serverEventLog")
         self.events_view.setReadOnly(True)
@@ -271,6 +273,32 @@ class ServerPanel(QWidget):
         layout.addWidget(self.problem_label)
         layout.addWidget(splitter, 1)
         self.set_running(False, "")
+
+    # -- the settings pages, made on first use ----------------------------------
+
+    def make_settings_pages(self) -> None:
+        """Makes the Mode, Faults and Handshake & limits pages, if not made yet."""
+        if self._settings_pages is not None:
+            return
+        self._settings_pages = (ModePage(), FaultsPage(), HandshakePage())
+        for area, page in zip(self._settings_areas, self._settings_pages):
+            page.edited.connect(self.apply_settings)
+            area.setWidget(page)
+
+    @property
+    def mode_page(self) -> ModePage:
+        self.make_settings_pages()
+        return self._settings_pages[0]
+
+    @property
+    def faults_page(self) -> FaultsPage:
+        self.make_settings_pages()
+        return self._settings_pages[1]
+
+    @property
+    def handshake_page(self) -> HandshakePage:
+        self.make_settings_pages()
+        return self._settings_pages[2]
 
     # -- binding ---------------------------------------------------------------
 
@@ -405,7 +433,9 @@ class ServerPanel(QWidget):
             InvalidConfigError: A setting is invalid; it names the field.
         """
         config = self._config
-        for page in (self.mode_page, self.faults_page, self.handshake_page):
+        if self._settings_pages is None:  # never shown: nothing was edited
+            return config
+        for page in self._settings_pages:
             config = page.apply_to(config)
         return config
 

@@ -1,0 +1,178 @@
+"""The window's fast start (issue 6, start-up): with ``finish_after_first_paint`` (what
+``start_gui`` uses) the embedded server listens before the window shows and serves just after
+its first paint; a client that connected in between is served then."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import shiboken6
+
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QLineEdit, QWidget
+from websockets.sync.client import connect
+
+from wsconsole.options import ConnectOptions
+from wsconsole.ui.main_window import MainWindow
+
+WAIT_MS = 10_000
+WAIT_S = WAIT_MS / 1000
+
+
+def test_the_server_listens_before_the_show_and_serves_a_waiting_client_after_the_first_paint(qtbot):
+    win = MainWindow(server_port=0, finish_after_first_paint=True)
+    qtbot.addWidget(win)
+    driver = win.server_driver
+    result: dict[str, object] = {}
+    client_thread = None
+    try:
+        # Before the event loop has run: listening (the URL is right everywhere), not serving.
+        assert driver.is_running and not driver.is_serving
+        assert not win.is_start_finished
+        assert driver.port != 0
+        assert win.findChild(QLineEdit, "urlEdit").text() == driver.url == f"ws://127.0.0.1:{driver.port}/"
+
+        def client() -> None:
+            try:
+                with connect(driver.url, open_timeout=WAIT_S) as ws:
+                    ws.send("before the paint")
+                    result["echo"] = ws.recv(timeout=WAIT_S)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                result["error"] = exc
+
+        client_thread = threading.Thread(target=client, name="test-early-client")
+        client_thread.start()
+        with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
+            win.show()
+        assert win.is_start_finished and driver.is_serving
+        qtbot.waitUntil(lambda: not client_thread.is_alive(), timeout=WAIT_MS)
+        assert result == {"echo": "before the paint"}
+    finally:
+        win.close()
+        if client_thread is not None:
+            client_thread.join(WAIT_S)
+    assert not driver.is_running
+
+
+def test_a_window_never_shown_finishes_its_start_when_the_event_loop_runs(qtbot):
+    win = MainWindow(server_port=0, finish_after_first_paint=True)
+    qtbot.addWidget(win)
+    try:
+        assert not win.server_driver.is_serving
+        with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
+            pass
+        assert win.server_driver.is_serving
+        with connect(win.server_driver.url, open_timeout=WAIT_S) as ws:
+            ws.send("hidden")
+            assert ws.recv(timeout=WAIT_S) == "hidden"
+    finally:
+        win.close()
+
+
+def test_without_the_option_everything_is_done_in_the_constructor(qtbot):
+    win = MainWindow(server_port=0)
+    qtbot.addWidget(win)
+    try:
+        assert win.is_start_finished and win.server_driver.is_serving
+    finally:
+        win.close()
+
+
+def test_a_taken_port_falls_back_to_a_free_one_before_the_show(qtbot):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        taken = blocker.getsockname()[1]
+        win = MainWindow(server_port=taken, finish_after_first_paint=True)
+        qtbot.addWidget(win)
+        try:
+            assert win.server_driver.is_running
+            assert win.server_driver.port not in (0, taken)
+            with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
+                win.show()
+        finally:
+            win.close()
+
+
+def test_the_hidden_dock_contents_are_made_after_the_first_paint_and_found_by_name(qtbot):
+    win = MainWindow(server_port=0, finish_after_first_paint=True)
+    qtbot.addWidget(win)
+    try:
+        # The docks themselves (their tabs show) are there from the start; what they hold is not.
+        for name in ("serverDock", "optionsDock", "sequencesDock", "messageLibraryDock"):
+            assert win.findChild(QDockWidget, name) is not None, name
+        assert win.findChild(QWidget, "connectOptionsForm") is None
+        assert win.findChild(QWidget, "sequencePanel") is None
+        assert win.findChild(QWidget, "messageLibrary") is None
+        assert win.findChild(QComboBox, "serverModeCombo") is None
+        with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
+            win.show()
+        tab = win.current_tab
+        assert win.findChild(QWidget, "connectOptionsForm") is tab.options_form
+        assert win.findChild(QWidget, "sequencePanel") is tab.sequence_panel
+        library = win.findChild(QWidget, "messageLibrary")
+        assert library is win.composer_extras.panel
+        assert win.findChild(QDockWidget, "messageLibraryDock").widget() is library
+        assert win.findChild(QComboBox, "serverModeCombo") is win.server_panel.mode_page.mode_combo
+        assert win.options_stack.currentWidget() is tab.options_form
+        assert win.sequences_stack.currentWidget() is tab.sequence_panel
+        # A tab added afterwards gets its own, at once.
+        second = win.new_tab()
+        assert win.options_stack.currentWidget() is second.options_form
+        assert win.sequences_stack.count() == 2
+        # The form made late is wired as before: "don't verify" shows the bar's badge.
+        win.tabs.setCurrentIndex(0)
+        win.show_options()
+        tab.options_form.set_options(ConnectOptions(insecure=True))
+        assert tab.connection_bar.findChild(QLabel, "insecureBadge").isVisible()
+    finally:
+        win.close()
+
+
+def test_options_asked_for_before_the_finish_are_made_on_the_spot(qtbot):
+    win = MainWindow(server_port=0, finish_after_first_paint=True)
+    qtbot.addWidget(win)
+    try:
+        form = win.options_form
+        assert form is win.current_tab.options_form
+        with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
+            pass
+        assert win.options_stack.currentWidget() is form
+    finally:
+        win.close()
+
+
+def test_the_recent_urls_arrow_gets_the_style_icon_when_it_first_shows(qtbot):
+    win = MainWindow(server_port=0)
+    qtbot.addWidget(win)
+    try:
+        action = win.connection_bar.recent_action
+        assert not action.isVisible()  # no recent URL yet (its icon is asked of the style then)
+        win.add_recent_url(win.server_driver.url)
+        assert action.isVisible()
+        assert not action.icon().isNull()
+    finally:
+        win.close()
+
+
+def test_the_server_settings_pages_are_made_when_their_tab_is_first_chosen(qtbot):
+    from wsconsole.server import ServerConfig
+    from wsconsole.ui.server_panel import ServerPanel
+
+    panel = ServerPanel()
+    qtbot.addWidget(panel)
+    assert panel.findChild(QComboBox, "serverModeCombo") is None
+    assert panel.settings() == ServerConfig()  # nothing shown, nothing edited
+    panel.tabs.setCurrentIndex(2)  # Faults
+    assert panel.findChild(QComboBox, "serverModeCombo") is panel.mode_page.mode_combo
+    assert panel.tabs.widget(1).widget() is panel.mode_page
+
+
+def test_a_window_deleted_before_the_event_loop_runs_leaves_no_call_behind(qtbot):
+    win = MainWindow(server_port=0, finish_after_first_paint=True)
+    driver = win.server_driver
+    win.close()  # stops the server that only listened
+    assert not driver.is_running
+    shiboken6.delete(win)
+    qtbot.wait(50)  # the event loop's turns where the start would have finished: nothing runs
+    assert not driver.is_running
