@@ -36,6 +36,8 @@ from wsconsole.filters import LogFilter, filter_log  # noqa: E402
 from wsconsole.log import Direction, Entry, EntryKind, MessageLog, packet_entry  # noqa: E402
 
 ENTRIES = 1_000_000
+QUICK_ENTRIES = 20_000
+"""Entries for a quick run (``--quick``): a smoke test of the code, not a figure."""
 PACKET_BYTES = 100
 BATCH = 1_000
 CAP = 100_000
@@ -214,17 +216,21 @@ def _row(name: str, ours: float, reference: float, unit: str, goal: str, met: bo
     }
 
 
-def run() -> list[dict]:
-    """Runs every benchmark; one dict per figure (see the module docstring)."""
+def run(quick: bool = False) -> list[dict]:
+    """Runs every benchmark; one dict per figure (see the module docstring).
+
+    ``quick`` (``bench/run.py --quick``) uses ``QUICK_ENTRIES`` instead of ``ENTRIES``.
+    """
+    entries = QUICK_ENTRIES if quick else ENTRIES
     rows = []
-    ours_b, reference_b = bench_memory(ENTRIES)
+    ours_b, reference_b = bench_memory(entries)
     rows.append(
         _row(
-            f"memory per entry, {ENTRIES:,} x {PACKET_BYTES} B packets (vs list of tuples)",
+            f"memory per entry, {entries:,} x {PACKET_BYTES} B packets (vs list of tuples)",
             ours_b, reference_b, "B", "no more than a plain tuple per entry", ours_b <= reference_b,
         )
     )
-    searched_b = bench_memory_searched(ENTRIES)
+    searched_b = bench_memory_searched(entries)
     rows.append(
         _row(
             "memory per entry after a case-blind search (search cache built, vs list of tuples)",
@@ -232,28 +238,28 @@ def run() -> list[dict]:
             searched_b - PACKET_BYTES < SEARCH_OVERHEAD_GOAL_B,
         )
     )
-    packets = _packets(ENTRIES)
+    packets = _packets(entries)
     ours_s, reference_s = bench_first_search(packets)
     rows.append(
         _row(
-            f"first case-blind search of {ENTRIES:,} for 'ping', building the cache (vs per-entry loop)",
+            f"first case-blind search of {entries:,} for 'ping', building the cache (vs per-entry loop)",
             ours_s, reference_s, "s", "no slower than the per-entry loop", ours_s <= reference_s,
         )
     )
     ours_s, reference_s = bench_capped_append(packets)
     rows.append(
         _row(
-            f"append {ENTRIES:,} in batches of {BATCH:,}, cap {CAP:,} (vs deque(maxlen))",
+            f"append {entries:,} in batches of {BATCH:,}, cap {CAP:,} (vs deque(maxlen))",
             ours_s, reference_s, "s", "within 1.5x of deque(maxlen)", ours_s <= 1.5 * reference_s,
         )
     )
-    log = _build_log(packets, ENTRIES)
+    log = _build_log(packets, entries)
     del packets
     gc.collect()
     for name, ours_s, reference_s, matches in bench_filters(log):
         rows.append(
             _row(
-                f"filter {ENTRIES:,}: {name} -> {matches:,} (vs per-entry loop)",
+                f"filter {entries:,}: {name} -> {matches:,} (vs per-entry loop)",
                 ours_s, reference_s, "s", f"under {FILTER_GOAL_S * 1000:.0f} ms", ours_s < FILTER_GOAL_S,
             )
         )

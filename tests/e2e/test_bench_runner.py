@@ -33,3 +33,17 @@ def test_quick_run_of_one_module_prints_a_table_and_writes_json(tmp_path):
     assert row["ours"] > 0 and row["reference"] > 0
     assert abs(row["ratio"] - row["ours"] / row["reference"]) < 1e-9
     assert isinstance(row["met"], bool)
+
+
+def test_every_benchmark_module_takes_the_runners_quick_flag():
+    # bench/run.py calls run(quick=...) on each; one module without the
+    # parameter made `make bench` fail after every other benchmark had run.
+    import ast
+
+    for path in sorted((ROOT / "bench").glob("bench_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        runs = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "run"]
+        assert runs, f"{path.name} has no run()"
+        arguments = runs[0].args
+        names = [a.arg for a in arguments.args + arguments.kwonlyargs]
+        assert "quick" in names, f"{path.name}: run() takes no quick"
