@@ -4,6 +4,7 @@
   give it, in a thread stopped in teardown.
 * ``raw_server`` (tests/conftest.py): a plain TCP server whose handler gets a
   ``RawConnection`` to misbehave with (hand-made handshakes and frames, stalls, drops).
+* ``run_main``: ``wsconsole.cli.main`` in this process with a given standard input.
 * ``events`` and ``echo_servers``: embedded ``EchoServer``s on port 0 reporting to one queue.
 * ``poll_until``: polls a WebSocketPeer until a condition holds, with a deadline.
 * ``start_cli``: runs ``python -m wsconsole ...`` as a real subprocess
@@ -15,6 +16,7 @@ Every server, thread and socket is stopped or closed in teardown.
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import signal
@@ -155,6 +157,21 @@ def peer() -> Iterator[WebSocketPeer]:
         conn.abort()
         conn.thread.join(WAIT_S)
         assert not conn.thread.is_alive(), "the peer's reader thread did not end"
+
+
+@pytest.fixture
+def run_main(monkeypatch, capsys) -> Callable[..., tuple[int, str, str]]:
+    """``run_main(argv, stdin_text="")``: ``wsconsole.cli.main(argv)`` in this process, with
+    ``stdin_text`` as its standard input; returns ``(exit status, stdout, stderr)``."""
+    from wsconsole.cli import main
+
+    def run(argv: list[str], stdin_text: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin_text))
+        status = main(argv)
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    return run
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import importlib.util
-import io
 import json
 import os
 import signal
@@ -22,7 +21,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
-from wsconsole.cli import ExitStatus, main
+from wsconsole.cli import ExitStatus
 from wsconsole.server import EchoServer
 
 if TYPE_CHECKING:
@@ -40,11 +39,6 @@ def echo_server() -> Iterator[EchoServer]:
     server.stop()
 
 
-def run_main(monkeypatch, capsys, argv: list[str], stdin_text: str = "") -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin_text))
-    status = main(argv)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def echo_until_last(connection: ServerConnection) -> None:
@@ -61,11 +55,11 @@ def echo_until_last(connection: ServerConnection) -> None:
 # -- through main(argv) --------------------------------------------------------------------------
 
 
-def test_lines_texts_and_slash_commands(monkeypatch, capsys, ws_server) -> None:
+def test_lines_texts_and_slash_commands(monkeypatch, capsys, ws_server, run_main) -> None:
     server = ws_server(echo_until_last)
     stdin = "hello\x01\n/binary de ad be ef\n/ping abc\n//slashed\n/bogus\nlast\n"
     status, out, err = run_main(
-        monkeypatch, capsys, ["connect", server.url, "--text", "first", "--wait", "30"], stdin
+        ["connect", server.url, "--text", "first", "--wait", "30"], stdin
     )
     assert status == ExitStatus.OK, err
     lines = out.splitlines()
@@ -82,10 +76,10 @@ def test_lines_texts_and_slash_commands(monkeypatch, capsys, ws_server) -> None:
     assert "unknown command /bogus" in err
 
 
-def test_json_output(monkeypatch, capsys, ws_server) -> None:
+def test_json_output(monkeypatch, capsys, ws_server, run_main) -> None:
     server = ws_server(echo_until_last)
     status, out, _err = run_main(
-        monkeypatch, capsys, ["connect", server.url, "--json", "--wait", "30"], "/binary 00ff\nlast\n"
+        ["connect", server.url, "--json", "--wait", "30"], "/binary 00ff\nlast\n"
     )
     assert status == ExitStatus.OK
     events = [json.loads(line) for line in out.splitlines()]
@@ -97,23 +91,23 @@ def test_json_output(monkeypatch, capsys, ws_server) -> None:
     assert (events[-1]["code"], events[-1]["reason"], events[-1]["clean"]) == (1000, "done", True)
 
 
-def test_raw_output_has_payloads_only(monkeypatch, capsys, ws_server) -> None:
+def test_raw_output_has_payloads_only(monkeypatch, capsys, ws_server, run_main) -> None:
     server = ws_server(echo_until_last)
     status, out, err = run_main(
-        monkeypatch, capsys, ["connect", server.url, "--raw", "--wait", "30"], "a\tb\n/binary 0102\nlast\n"
+        ["connect", server.url, "--raw", "--wait", "30"], "a\tb\n/binary 0102\nlast\n"
     )
     assert status == ExitStatus.OK
     assert out == "a\tb\n01 02\nlast\n"
     assert "* connected" in err and "* closed" in err
 
 
-def test_end_of_input_closes_with_1000(monkeypatch, capsys, echo_server) -> None:
-    status, out, err = run_main(monkeypatch, capsys, ["connect", echo_server.url], "")
+def test_end_of_input_closes_with_1000(monkeypatch, capsys, echo_server, run_main) -> None:
+    status, out, err = run_main(["connect", echo_server.url], "")
     assert status == ExitStatus.OK, err
     assert "* closed: 1000 NORMAL_CLOSURE (normal closure), started by us, clean" in out
 
 
-def test_headers_subprotocol_and_origin_reach_the_server(monkeypatch, capsys, ws_server) -> None:
+def test_headers_subprotocol_and_origin_reach_the_server(monkeypatch, capsys, ws_server, run_main) -> None:
     seen = []
 
     def process_request(connection, request):
@@ -121,7 +115,7 @@ def test_headers_subprotocol_and_origin_reach_the_server(monkeypatch, capsys, ws
 
     server = ws_server(echo_until_last, process_request=process_request, subprotocols=["chat"])
     argv = ["connect", server.url, "-H", "X-A: 1, 2", "--header", "X-A:3", "-s", "chat", "--origin", "", "-t", "last", "-w", "30"]
-    status, out, err = run_main(monkeypatch, capsys, argv)
+    status, out, err = run_main(argv)
     assert status == ExitStatus.OK, err
     assert seen[0].get_all("X-A") == ["1, 2", "3"]
     assert "Origin" not in seen[0]
@@ -129,34 +123,34 @@ def test_headers_subprotocol_and_origin_reach_the_server(monkeypatch, capsys, ws
 
 
 @pytest.mark.parametrize(("code", "reason"), [(4001, "go away"), (1011, "")])
-def test_other_close_codes_exit_3_and_say_why(monkeypatch, capsys, ws_server, code: int, reason: str) -> None:
+def test_other_close_codes_exit_3_and_say_why(monkeypatch, capsys, ws_server, code: int, reason: str, run_main) -> None:
     def closer(connection: ServerConnection) -> None:
         connection.recv()
         connection.close(code, reason)
 
     server = ws_server(closer)
-    status, _out, err = run_main(monkeypatch, capsys, ["connect", server.url, "-t", "x", "-w", "30"])
+    status, _out, err = run_main(["connect", server.url, "-t", "x", "-w", "30"])
     assert status == ExitStatus.UNCLEAN_CLOSE == 3
     assert f"closed with {code}" in err
     assert reason in err
 
 
-def test_connection_dropped_exits_3(monkeypatch, capsys, raw_server) -> None:
+def test_connection_dropped_exits_3(monkeypatch, capsys, raw_server, run_main) -> None:
     def drop(conn) -> None:
         conn.handshake()
         conn.sock.shutdown(socket.SHUT_RDWR)
 
     server = raw_server(drop)
-    status, _out, err = run_main(monkeypatch, capsys, ["connect", server.url, "-w", "30"])
+    status, _out, err = run_main(["connect", server.url, "-w", "30"])
     assert status == ExitStatus.UNCLEAN_CLOSE
     assert "-1" in err and "unclean" in err
 
 
-def test_refused_and_handshake_refused_exit_1(monkeypatch, capsys, raw_server) -> None:
+def test_refused_and_handshake_refused_exit_1(monkeypatch, capsys, raw_server, run_main) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    status, _out, err = run_main(monkeypatch, capsys, ["connect", f"ws://127.0.0.1:{port}/"])
+    status, _out, err = run_main(["connect", f"ws://127.0.0.1:{port}/"])
     assert status == ExitStatus.ERROR
     assert err.startswith("wsconsole: error: connection refused")
 
@@ -166,7 +160,7 @@ def test_refused_and_handshake_refused_exit_1(monkeypatch, capsys, raw_server) -
         conn.wait_for_eof()
 
     server = raw_server(forbid)
-    status, _out, err = run_main(monkeypatch, capsys, ["connect", server.url])
+    status, _out, err = run_main(["connect", server.url])
     assert status == ExitStatus.ERROR
     assert "403 Forbidden" in err and "nope" in err
 
@@ -183,8 +177,8 @@ def test_refused_and_handshake_refused_exit_1(monkeypatch, capsys, raw_server) -
         (["connect", "ws://127.0.0.1/", "--raw", "--json"], ("not allowed with",)),
     ],
 )
-def test_usage_errors_exit_2(monkeypatch, capsys, argv: list[str], words: tuple[str, ...]) -> None:
-    status, _out, err = run_main(monkeypatch, capsys, argv)
+def test_usage_errors_exit_2(monkeypatch, capsys, argv: list[str], words: tuple[str, ...], run_main) -> None:
+    status, _out, err = run_main(argv)
     assert status == ExitStatus.USAGE
     assert "wsconsole: error:" in err
     for word in words:
@@ -340,7 +334,7 @@ def test_subprocess_on_a_terminal_gives_the_terminal_back_as_it_was(echo_server,
     assert terminal.echo_and_line_mode() == before
 
 
-def test_wss_needs_the_ca_or_insecure(monkeypatch, capsys, ws_server, tmp_path: Path) -> None:
+def test_wss_needs_the_ca_or_insecure(monkeypatch, capsys, ws_server, tmp_path: Path, run_main) -> None:
     import ssl
 
     import trustme
@@ -353,22 +347,22 @@ def test_wss_needs_the_ca_or_insecure(monkeypatch, capsys, ws_server, tmp_path: 
     server = ws_server(echo_until_last, ssl=context)
     url = f"wss://127.0.0.1:{server.port}/"
 
-    status, _out, err = run_main(monkeypatch, capsys, ["connect", url, "-t", "last", "-w", "30"])
+    status, _out, err = run_main(["connect", url, "-t", "last", "-w", "30"])
     assert status == ExitStatus.ERROR
     assert "not trusted" in err
 
-    status, out, err = run_main(monkeypatch, capsys, ["connect", url, "--ca", str(ca_file), "-t", "last", "-w", "30"])
+    status, out, err = run_main(["connect", url, "--ca", str(ca_file), "-t", "last", "-w", "30"])
     assert status == ExitStatus.OK, err
     assert "< last" in out and "warning" not in err
 
-    status, out, err = run_main(monkeypatch, capsys, ["connect", url, "--insecure", "-t", "last", "-w", "30"])
+    status, out, err = run_main(["connect", url, "--insecure", "-t", "last", "-w", "30"])
     assert status == ExitStatus.OK, err
     assert "< last" in out
     assert "warning: --insecure" in err
 
 
 @pytest.mark.parametrize("limit", [1000, 0], ids=["--max-size 1000", "--max-size 0 (no limit)"])
-def test_max_size_refuses_a_bigger_packet_with_1009_or_takes_it(monkeypatch, capsys, raw_server, limit: int) -> None:
+def test_max_size_refuses_a_bigger_packet_with_1009_or_takes_it(monkeypatch, capsys, raw_server, limit: int, run_main) -> None:
     def send_1001_bytes(conn):
         conn.handshake()
         conn.send_frame(0x2, b"\xee" * 1001)
@@ -377,7 +371,7 @@ def test_max_size_refuses_a_bigger_packet_with_1009_or_takes_it(monkeypatch, cap
         return conn.read_close_frame()
 
     server = raw_server(send_1001_bytes)
-    status, out, err = run_main(monkeypatch, capsys, ["connect", server.url, "--max-size", str(limit), "-w", "30"])
+    status, out, err = run_main(["connect", server.url, "--max-size", str(limit), "-w", "30"])
     if limit:
         assert status == ExitStatus.UNCLEAN_CLOSE
         assert server.result() == (1009, b"")
@@ -394,18 +388,18 @@ def test_max_size_refuses_a_bigger_packet_with_1009_or_takes_it(monkeypatch, cap
         assert f"< [binary 1001 B] {'ee ' * 1000}ee" in out
 
 
-def test_max_size_defaults_to_64_mib_and_refuses_a_negative_size(monkeypatch, capsys) -> None:
+def test_max_size_defaults_to_64_mib_and_refuses_a_negative_size(monkeypatch, capsys, run_main) -> None:
     from wsconsole.cli import build_parser
     from wsconsole.options import DEFAULT_MAX_PACKET_BYTES
     from wsconsole.terminal import options_from_args
 
     args = build_parser().parse_args(["connect", "ws://127.0.0.1:1/"])
     assert options_from_args(args).max_packet_bytes == DEFAULT_MAX_PACKET_BYTES
-    status, _out, err = run_main(monkeypatch, capsys, ["connect", "ws://127.0.0.1:1/", "--max-size", "-5"])
+    status, _out, err = run_main(["connect", "ws://127.0.0.1:1/", "--max-size", "-5"])
     assert status == ExitStatus.USAGE and "must be 0 (no limit) or more" in err
 
 
-def test_every_ping_sent_is_printed_automatic_or_typed(monkeypatch, capsys, raw_server) -> None:
+def test_every_ping_sent_is_printed_automatic_or_typed(monkeypatch, capsys, raw_server, run_main) -> None:
     def pong_until_an_automatic_ping(conn):
         conn.handshake()
         seen = []
@@ -423,7 +417,7 @@ def test_every_ping_sent_is_printed_automatic_or_typed(monkeypatch, capsys, raw_
 
     server = raw_server(pong_until_an_automatic_ping)
     argv = ["connect", server.url, "--json", "--ping-interval", "0.05", "-w", "30"]
-    status, out, err = run_main(monkeypatch, capsys, argv, "/ping abc\n")
+    status, out, err = run_main(argv, "/ping abc\n")
     assert status == ExitStatus.OK, err
     events = [json.loads(line) for line in out.splitlines()]
     sent = [(e["automatic"], base64.b64decode(e["payload_base64"])) for e in events if e["event"] == "ping_sent"]
@@ -436,6 +430,6 @@ def test_every_ping_sent_is_printed_automatic_or_typed(monkeypatch, capsys, raw_
     assert set(pongs) <= {payload for _automatic, payload in sent}
 
     server = raw_server(pong_until_an_automatic_ping)
-    status, out, err = run_main(monkeypatch, capsys, argv[:2] + argv[3:], "/ping abc\n")
+    status, out, err = run_main(argv[:2] + argv[3:], "/ping abc\n")
     assert status == ExitStatus.OK, err
     assert "* ping 'abc' sent" in out.splitlines() and "* automatic ping 'wsconsole 1' sent" in out.splitlines()

@@ -7,14 +7,13 @@ password reached it; stdout and stderr are then searched for the password and it
 from __future__ import annotations
 
 import base64
-import io
 import json
 import sys
 from collections.abc import Iterator
 
 import pytest
 
-from wsconsole.cli import ExitStatus, main
+from wsconsole.cli import ExitStatus
 from wsconsole.server import EchoServer, ServerConfig
 
 USER, PASSWORD = "alice", "s3cret-Pw"
@@ -29,11 +28,6 @@ def auth_server() -> Iterator[EchoServer]:
     server.stop()
 
 
-def run_main(monkeypatch, capsys, argv: list[str], stdin_text: str = "") -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin_text))
-    status = main(argv)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def assert_hidden(*outputs: str) -> None:
@@ -43,11 +37,11 @@ def assert_hidden(*outputs: str) -> None:
 
 
 @pytest.mark.parametrize("json_mode", [False, True])
-def test_connects_with_the_password_and_prints_it_hidden(monkeypatch, capsys, auth_server, json_mode) -> None:
+def test_connects_with_the_password_and_prints_it_hidden(monkeypatch, capsys, auth_server, json_mode, run_main) -> None:
     url = f"ws://{USER}:{PASSWORD}@127.0.0.1:{auth_server.port}/room?who=a@b"
     shown = f"ws://{USER}:***@127.0.0.1:{auth_server.port}/room?who=a@b"
     argv = ["connect", url, *(["--json"] if json_mode else [])]
-    status, out, err = run_main(monkeypatch, capsys, argv)
+    status, out, err = run_main(argv)
     assert status == ExitStatus.OK, err  # opened (the server checked the password), closed with 1000
     if json_mode:
         opened = next(json.loads(line) for line in out.splitlines() if '"open"' in line)
@@ -57,9 +51,9 @@ def test_connects_with_the_password_and_prints_it_hidden(monkeypatch, capsys, au
     assert_hidden(out, err)
 
 
-def test_a_wrong_password_fails_without_showing_it(monkeypatch, capsys, auth_server) -> None:
+def test_a_wrong_password_fails_without_showing_it(monkeypatch, capsys, auth_server, run_main) -> None:
     url = f"ws://{USER}:wr0ng-Pw@127.0.0.1:{auth_server.port}/"
-    status, out, err = run_main(monkeypatch, capsys, ["connect", url, "--json"])
+    status, out, err = run_main(["connect", url, "--json"])
     assert status == ExitStatus.ERROR
     assert "401" in err
     assert "wr0ng-Pw" not in out + err
@@ -75,8 +69,8 @@ def test_a_wrong_password_fails_without_showing_it(monkeypatch, capsys, auth_ser
         ["serve", "--basic-auth", f":{PASSWORD}"],
     ],
 )
-def test_usage_errors_do_not_echo_the_secret(monkeypatch, capsys, argv) -> None:
-    status, out, err = run_main(monkeypatch, capsys, argv)
+def test_usage_errors_do_not_echo_the_secret(monkeypatch, capsys, argv, run_main) -> None:
+    status, out, err = run_main(argv)
     assert status == ExitStatus.USAGE
     assert "wsconsole: error:" in err
     assert_hidden(out, err)
