@@ -56,10 +56,10 @@ class ServerDriver(QObject):
             server (not running, invalid close); nothing was sent.
     """
 
-    events_received = Signal(list)
+    events_received = Signal(object)  # a list: see PeerDriver.packets_received
     client_connected = Signal(object)
     client_disconnected = Signal(object)
-    clients_refreshed = Signal(list)
+    clients_refreshed = Signal(object)  # a list
     running_changed = Signal(bool)
     problem_occurred = Signal(str)
 
