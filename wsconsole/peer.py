@@ -1061,7 +1061,7 @@ class _Connection:
                             )
                             return
                         if max_packet_bytes is not None and len(payload) > max_packet_bytes:
-                            self._fail_too_big(len(payload), partial=False)
+                            self._fail_too_big(len(payload), partial=not fin)
                             return
                         if fin:
                             if opcode == OPCODE_TEXT:
@@ -1087,7 +1087,7 @@ class _Connection:
                         fragments.append(payload)
                         fragments_bytes += len(payload)
                         if max_packet_bytes is not None and fragments_bytes > max_packet_bytes:
-                            self._fail_too_big(fragments_bytes, partial=True)
+                            self._fail_too_big(fragments_bytes, partial=not fin)
                             return
                         if fin:
                             data = b"".join(fragments)
