@@ -1087,7 +1087,7 @@ class _Connection:
                         fragments.append(payload)
                         fragments_bytes += len(payload)
                         if max_packet_bytes is not None and fragments_bytes > max_packet_bytes:
-                            self._fail_too_big(fragments_bytes, partial=not fin)
+                            self._fail_too_big(fragments_bytes, partial=True)
                             return
                         if fin:
                             data = b"".join(fragments)
@@ -1128,7 +1128,7 @@ class _Connection:
                         if buffered + header[2] > max_packet_bytes:
                             # Decided from the frame header, so the oversized
                             # payload is never read into memory.
-                            self._fail_too_big(buffered + header[2], partial=bool(buffered) or not header[0])
+                            self._fail_too_big(buffered + header[2], partial=header[1] == OPCODE_CONTINUATION or not header[0])
                             return
                 data = sock.recv(parser.wanted_bytes())
             except FrameError as exc:
@@ -1149,7 +1149,9 @@ class _Connection:
             parser.feed(data)
 
     def _fail_too_big(self, size: int, *, partial: bool) -> None:
-        # Section 7.4.1: 1009 says a message is too big to process.
+        # Section 7.4.1: 1009 says a message is too big to process.  "At
+        # least" for a fragmented message: refused at one fragment, however
+        # many were still to come.
         self._fail(
             CloseCode.MESSAGE_TOO_BIG,
             f"the peer sent a packet of {'at least ' if partial else ''}{size} bytes, "
