@@ -426,7 +426,7 @@ class FilteredLogModel(LogTableModel):
         base = self.log.first_number
         row = len(self._serials)
         self.beginInsertRows(QModelIndex(), row, row + len(found) - 1)
-        self._serials.extend(base + i for i in found)
+        self._serials.extend(map(base.__add__, found))  # no bytecode per row
         self.endInsertRows()
 
     def _about_to_drop(self, count: int) -> None:
