@@ -93,10 +93,13 @@ def test_history_is_written_when_the_window_closes(qtbot, config_dir) -> None:
     send_typed(qtbot, win, "base64", "AAEC")
     timer = win.findChild(QTimer, "historySaveTimer")
     qtbot.waitUntil(timer.isActive, timeout=10_000)  # the send is noted, its write still pending
+    noted = [(e.mode, e.payload) for e in win.composer_extras.history.entries]
+    assert noted == [("base64", "AAEC")], f"the send was not noted as sent: {noted}"
     win.close()
     history = ComposerHistory(config_dir)
     history.load()
-    assert [(e.mode, e.payload) for e in history.entries] == [("base64", "AAEC")]
+    written = [(e.mode, e.payload) for e in history.entries]
+    assert written == [("base64", "AAEC")], f"closing did not write it: {written}, problems {history.problems}"
 
 
 def test_history_is_there_in_the_next_run(qtbot, config_dir) -> None:
