@@ -64,8 +64,18 @@ MAX_PACKETS_PER_TICK = 2000
 MIN_PACKETS_PER_TICK = 50
 """Fewest packets taken per tick while a backlog remains, however slow the receivers are."""
 
-TICK_BUDGET_S = 0.008
-"""Time a tick aims to take, receivers of the signals included: the batch size adapts to it."""
+TICK_BUDGET_S = 0.004
+"""Time a tick aims to take, receivers of the signals included: the batch size adapts to it.
+
+With :data:`BACKLOG_INTERVAL_MS`, measured on benchmark 2 (a 200,000-packet
+flood into the window) on a quiet 2-core machine, six floods each, alternated:
+8 ms and a 0 ms backlog timer gave worst gaps of a 10 ms timer of 36-83 ms
+(0-3 over 50 ms a flood); 4 ms and 1 ms gave 29-44 ms (none over 50), the
+flood no slower.  Shorter ticks let a repaint or another timer in sooner, and
+a GUI thread that sleeps a moment between ticks is scheduled promptly."""
+
+BACKLOG_INTERVAL_MS = 1
+"""Wait (ms) before the next tick while received packets remain (see TICK_BUDGET_S)."""
 
 WAKEUP_SOCKET_ATTRIBUTE = "wakeup_socket"
 """The peer attribute the driver looks for (see the module docstring)."""
@@ -74,12 +84,14 @@ GIL_SWITCH_INTERVAL_S = 0.0005
 """The longest the GUI thread waits for the GIL while another thread runs
 Python (``sys.setswitchinterval``; Python's default is 5 ms).
 
-During a flood the peer's reader thread parses frames in websocket-client's
-Python without pause, and a repaint of the log makes about 700 ``data()``
-calls, each taking the GIL back: with 5 ms waits a 15 ms repaint took up to
-210 ms.  At 0.5 ms the worst repaint was 113-117 ms and the worst stall of a
-10 ms timer 131-148 ms instead of 223-230 ms (an event-by-event timing of
-benchmark 2, back to back), the flood itself no slower."""
+When the peer's reader thread parsed frames in websocket-client's Python
+(before wsconsole/frames.py), it ran without pause during a flood, and a
+repaint of the log made about 700 ``data()`` calls, each taking the GIL
+back: with 5 ms waits a 15 ms repaint took up to 210 ms.  At 0.5 ms the
+worst repaint was 113-117 ms and the worst stall of a 10 ms timer 131-148 ms
+instead of 223-230 ms (an event-by-event timing of benchmark 2, back to
+back), the flood itself no slower.  Kept: the embedded server's thread still
+runs Python (websockets) while clients flood it."""
 
 
 class PeerDriver(QObject):
@@ -128,9 +140,10 @@ class PeerDriver(QObject):
         self._timer.setObjectName("peerPollTimer")
         self._timer.setInterval(POLL_INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
-        # Packets left after a tick (a flood) are taken on the next pass of
-        # the event loop rather than a whole interval later: paints and
-        # input still run in between, but the queue does not wait idle.
+        # Packets left after a tick (a flood) are taken BACKLOG_INTERVAL_MS
+        # later rather than a whole interval later: paints and input still
+        # run in between, but the queue does not wait idle.  A send job's
+        # next fragment goes on the next pass of the event loop (0 ms).
         self._more = QTimer(self)
         self._more.setObjectName("peerBacklogTimer")
         self._more.setSingleShot(True)
@@ -277,6 +290,7 @@ class PeerDriver(QObject):
         if self.peer.ready_state == ReadyState.CLOSED and not self._pending and not backlog:
             self._timer.stop()
         elif backlog and not self._more.isActive():
+            self._more.setInterval(BACKLOG_INTERVAL_MS if self.peer.available_packet_count else 0)
             self._more.start()
 
     def _poll_once(self) -> int:
