@@ -199,46 +199,37 @@ class CaptureError(WsConsoleError):
         super().__init__(f"{where}: {problem}")
 
 
-class ProfileStoreError(WsConsoleError):
-    """The saved connection profiles cannot be written.
+class _StoreWriteError(WsConsoleError):
+    """One of the user's stores (profiles, sequences, history, saved messages) cannot be written.
 
     Attributes:
-        path: The profiles file.
+        path: The store's file.
         problem: What went wrong, in a few words.
     """
+
+    saving = ""
+    """What the message says is being saved ("" for nothing)."""
 
     def __init__(self, path: str, problem: str) -> None:
         self.path = path
         self.problem = problem
-        super().__init__(f"cannot save connection profiles to {path}: {problem}")
+        super().__init__(f"cannot save {self.saving + ' ' if self.saving else ''}to {path}: {problem}")
 
 
-class SequenceStoreError(WsConsoleError):
-    """The saved sequences cannot be written.
+class ProfileStoreError(_StoreWriteError):
+    """The saved connection profiles cannot be written (``path``, ``problem``)."""
 
-    Attributes:
-        path: The sequences file.
-        problem: What went wrong, in a few words.
-    """
-
-    def __init__(self, path: str, problem: str) -> None:
-        self.path = path
-        self.problem = problem
-        super().__init__(f"cannot save sequences to {path}: {problem}")
+    saving = "connection profiles"
 
 
-class MessageStoreError(WsConsoleError):
-    """The composer's history or saved messages cannot be written.
+class SequenceStoreError(_StoreWriteError):
+    """The saved sequences cannot be written (``path``, ``problem``)."""
 
-    Attributes:
-        path: The file.
-        problem: What went wrong, in a few words.
-    """
+    saving = "sequences"
 
-    def __init__(self, path: str, problem: str) -> None:
-        self.path = path
-        self.problem = problem
-        super().__init__(f"cannot save to {path}: {problem}")
+
+class MessageStoreError(_StoreWriteError):
+    """The composer's history or saved messages cannot be written (``path``, ``problem``)."""
 
 
 class InvalidFileError(WsConsoleError, ValueError):
