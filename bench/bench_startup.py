@@ -56,17 +56,24 @@ assert window.server_driver.is_running
 def shown():
     print("shown", window.server_driver.port, flush=True)
 watch = FirstPaint(window, shown)  # after the window's own: its timer comes first
+done = set()
+def end_when_done():
+    # Both the start is finished and the parent's client has had its echo and gone.
+    if done == {"finished", "echoed"}:
+        window.close()
+        window.server_driver.stop()
+        app.quit()
 def finished():
     print("finished", flush=True)
+    done.add("finished")
+    end_when_done()
 if window.is_start_finished:
     finished()
 window.start_finished.connect(finished)
 def on_events(events):
-    # The parent's client has had its echo and gone: done.
     if any(event.kind is ServerEventKind.DISCONNECTED for event in events):
-        window.close()
-        window.server_driver.stop()
-        app.quit()
+        done.add("echoed")
+        end_when_done()
 window.server_driver.events_received.connect(on_events)
 app.exec()
 """

@@ -23,24 +23,24 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
-import concurrent.futures
 import dataclasses
 import enum
 import functools
-import hmac
-import http
 import ipaddress
 import itertools
 import logging
 import os
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import concurrent.futures
+    import ssl
 
 from wsconsole.closecodes import (
     MAX_REASON_BYTES,
@@ -366,6 +366,8 @@ _NOT_TOKEN = set('()<>@,;:\\"/[]?={} \t')
 
 
 def _check_refuse_status(status: int) -> None:
+    import http  # here, not at the top: every start imports this module (issue 6)
+
     try:
         known = http.HTTPStatus(status)
     except ValueError:
@@ -832,6 +834,8 @@ def _basic_credentials(headers: Headers) -> tuple[str, str] | None:
 
 def _same_credentials(given: tuple[str, str], expected: tuple[str, str]) -> bool:
     """Compares credentials in constant time, so timing tells nothing."""
+    import hmac  # here, not at the top: every start imports this module (issue 6)
+
     user_ok = hmac.compare_digest(given[0].encode("utf-8"), expected[0].encode("utf-8"))
     password_ok = hmac.compare_digest(given[1].encode("utf-8"), expected[1].encode("utf-8"))
     return user_ok and password_ok
@@ -1272,6 +1276,8 @@ class EchoServer:
                 sock.close()
 
     def _ssl_context(self, tls: TlsFiles) -> ssl.SSLContext:
+        import ssl  # only for wss, not at every start (issue 6)
+
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         try:
             context.load_cert_chain(tls.cert_path, tls.key_path)

@@ -176,3 +176,84 @@ def test_a_window_deleted_before_the_event_loop_runs_leaves_no_call_behind(qtbot
     shiboken6.delete(win)
     qtbot.wait(50)  # the event loop's turns where the start would have finished: nothing runs
     assert not driver.is_running
+
+
+# -- build_after_first_paint: what start_gui uses ------------------------------------------
+
+
+def test_the_frame_shows_first_and_the_contents_follow_the_first_paint(qtbot, contract_names):
+    win = MainWindow(server_port=0, build_after_first_paint=True)
+    qtbot.addWidget(win)
+    driver = win.server_driver
+    result: dict[str, object] = {}
+    client_thread = None
+    try:
+        # Before the event loop has run: the server listens and the frame says where.
+        assert driver.is_running and not driver.is_serving and driver.port != 0
+        assert not win.is_built and not win.is_start_finished
+        assert driver.url in win.findChild(QLabel, "startingLabel").text()
+        assert win.findChild(QLineEdit, "urlEdit") is None
+
+        def client() -> None:
+            try:
+                with connect(driver.url, open_timeout=WAIT_S) as ws:
+                    ws.send("before the contents")
+                    result["echo"] = ws.recv(timeout=WAIT_S)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                result["error"] = exc
+
+        client_thread = threading.Thread(target=client, name="test-early-client")
+        client_thread.start()
+        with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
+            win.show()
+        assert win.is_built and driver.is_serving
+        assert win.findChild(QLabel, "startingLabel") is None  # replaced, not hidden behind
+        tab_names, window_names = contract_names
+        for cls, name in tab_names + window_names:
+            assert win.findChild(cls, name) is not None, name
+        assert win.findChild(QLineEdit, "urlEdit").text() == driver.url
+        assert win.findChild(QLabel, "serverUrlLabel").text() == driver.url
+        qtbot.waitUntil(lambda: not client_thread.is_alive(), timeout=WAIT_MS)
+        assert result == {"echo": "before the contents"}
+    finally:
+        win.close()
+        if client_thread is not None:
+            client_thread.join(WAIT_S)
+    assert not driver.is_running
+
+
+def test_a_url_given_to_a_window_built_after_its_first_paint_is_connected_once_built(qtbot):
+    from wsconsole.log import Direction
+    from wsconsole.peer import ReadyState
+    from wsconsole.server import EchoServer
+
+    other = EchoServer(port=0)
+    other.start()
+    win = None
+    try:
+        win = MainWindow(other.url, server_port=0, build_after_first_paint=True)
+        qtbot.addWidget(win)
+        with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
+            win.show()
+        assert win.connection_bar.url == other.url
+        qtbot.waitUntil(lambda: win.driver.ready_state == ReadyState.OPEN, timeout=WAIT_MS)
+        win.send("after the build")
+        echoed = (Direction.RECEIVED, "after the build")
+        qtbot.waitUntil(lambda: echoed in [(e.direction, e.data) for e in win.log.entries], timeout=WAIT_MS)
+    finally:
+        if win is not None:
+            win.close()
+        other.stop()
+
+
+def test_a_window_closed_before_its_first_paint_builds_nothing(qtbot):
+    win = MainWindow(server_port=0, build_after_first_paint=True)
+    qtbot.addWidget(win)
+    driver = win.server_driver
+    win.show()
+    win.close()  # before the event loop ran: no paint yet
+    assert not driver.is_running
+    qtbot.wait(50)  # the turns where the build would have run: nothing is built
+    assert not win.is_built and not win.is_start_finished
+    assert win.findChild(QLineEdit, "urlEdit") is None
+    assert not driver.is_running

@@ -79,18 +79,38 @@ def test_the_probe_sees_them_once_used(tmp_path) -> None:
     ]
 
 
-def test_the_app_imports_the_qt_free_modules_before_pyside6(tmp_path) -> None:
-    # PySide6's __feature__ import hook reads the source of every module imported
-    # after PySide6 (see wsconsole/ui/app.py); these must come first.  asyncio and
-    # websockets are not imported at all: the server thread loads them when it
-    # first serves, after the window's first paint (test_server_early_listen.py).
+def test_the_app_imports_only_the_frame_and_the_server_before_the_first_paint(tmp_path) -> None:
+    # start_gui shows the window's frame first and builds its contents after the first paint
+    # (MainWindow's build_after_first_paint): importing the app loads the embedded server's
+    # module, before PySide6 (its __feature__ import hook reads the source of every module
+    # imported after it: see wsconsole/ui/app.py), and none of the contents' modules; not even
+    # PySide6's Qt namespace, whose enums take some 25 ms to build.  asyncio and websockets
+    # are loaded by the server thread when it first serves (test_server_early_listen.py).
     script = (
         "import wsconsole.ui.app\n"
+        "from PySide6 import QtCore\n"
         "order = list(sys.modules)\n"
-        "first_qt = order.index('PySide6')\n"
-        "late = [m for m in ('websocket', 'ssl', 'wsconsole.server', "
-        "'wsconsole.peer', 'wsconsole.log') if order.index(m) > first_qt]\n"
-        "absent = [m for m in ('asyncio', 'websockets') if m in sys.modules]\n"
-        "print('LOADED', late, absent)\n"
+        "late = [m for m in ('wsconsole.server',) if order.index(m) > order.index('PySide6')]\n"
+        "contents = ('websocket', 'ssl', 'asyncio', 'websockets', 'wsconsole.peer', 'wsconsole.log',\n"
+        "            'wsconsole.profiles', 'wsconsole.ui.connection_tab', 'wsconsole.ui.server_panel')\n"
+        "present = [m for m in contents if m in sys.modules]\n"
+        "print('LOADED', late, present, 'Qt' in vars(QtCore))\n"
     )
-    assert _run(script, tmp_path) == ["LOADED [] []"]
+    assert _run(script, tmp_path) == ["LOADED [] [] False"]
+
+
+def test_the_started_window_builds_its_contents_after_the_first_paint(tmp_path) -> None:
+    # The other side of the test above: the same start, once the event loop has run,
+    # has everything (and the probe sees modules that are there).
+    script = (
+        "from PySide6.QtCore import QTimer\n"
+        "from wsconsole.ui.app import start_gui\n"
+        "app, window = start_gui(server_port=0)\n"
+        "print('LOADED', window.is_built, 'wsconsole.peer' in sys.modules)\n"
+        "window.start_finished.connect(app.quit)\n"
+        "QTimer.singleShot(20_000, app.quit)\n"
+        "app.exec()\n"
+        "print('LOADED', window.is_built, window.is_start_finished, 'wsconsole.peer' in sys.modules)\n"
+        "window.close()\n"
+    )
+    assert _run(script, tmp_path) == ["LOADED False False", "LOADED True True True"]

@@ -5,26 +5,16 @@ from __future__ import annotations
 import os
 import sys
 
-# The Qt-free modules under the window are imported before PySide6 on purpose.
-# Once PySide6 is imported, its ``__feature__`` import hook
+# The window shows its frame first and builds its contents after the first
+# paint (MainWindow's ``build_after_first_paint``), so only what the frame
+# needs is imported here: Qt's widgets and the embedded server, which listens
+# before the window shows.  The server's Qt-free module comes before PySide6 on
+# purpose: once PySide6 is imported, its ``__feature__`` import hook
 # (shibokensupport/feature.py, ``feature_imported``) reads the whole source of
-# every module imported after it, to look for the string "PySide6": with
-# websockets, asyncio, websocket-client, ssl and wsconsole's own modules that
-# was about 200 files read at each start, some 50 ms of CPU (bench_startup.py).
-# Modules already imported when the hook is installed are never read.
+# every module imported after it, to look for the string "PySide6".  The
+# contents' modules pay that after the first paint.
 import wsconsole
-import wsconsole.decoders  # noqa: F401
-import wsconsole.filters  # noqa: F401
-import wsconsole.log  # noqa: F401
-import wsconsole.messages  # noqa: F401
-import wsconsole.options  # noqa: F401
-import wsconsole.peer  # noqa: F401
-import wsconsole.profiles  # noqa: F401
-import wsconsole.reconnect  # noqa: F401
-import wsconsole.sequences  # noqa: F401
 import wsconsole.server  # noqa: F401
-import wsconsole.traffic  # noqa: F401
-import wsconsole.valuetree  # noqa: F401
 
 from PySide6.QtGui import QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -47,11 +37,12 @@ def start_gui(
 ) -> tuple[QApplication, MainWindow]:
     """Makes the application and shows the window, without running the event loop.
 
-    GUI thread only.  On return the window is shown and, with ``embedded_server``,
-    the echo server is listening (on ``server_port``, or a free port if it is taken).
-    The rest of the start (serving what connected meanwhile, the docks that start
-    hidden) follows the first paint, once the event loop runs: see MainWindow's
-    ``finish_after_first_paint`` and ``start_finished``.
+    GUI thread only.  On return the window's frame is shown and, with
+    ``embedded_server``, the echo server is listening (on ``server_port``, or a
+    free port if it is taken).  The rest of the start (the window's contents,
+    connecting to ``url``, serving what connected meanwhile, the docks that
+    start hidden) follows the first paint, once the event loop runs: see
+    MainWindow's ``build_after_first_paint``, ``is_built`` and ``start_finished``.
 
     Returns:
         The application and its window.
@@ -62,7 +53,7 @@ def start_gui(
     app.setDesktopFileName("wsconsole")
     app.setWindowIcon(app_icon())
     window = MainWindow(
-        url, embedded_server=embedded_server, server_port=server_port, finish_after_first_paint=True
+        url, embedded_server=embedded_server, server_port=server_port, build_after_first_paint=True
     )
     window.show()
     return app, window

@@ -1,13 +1,23 @@
-"""The main window: a tab per connection, the shared embedded server, menus and the status bar."""
+"""The main window: a tab per connection, the shared embedded server, menus and the status bar.
+
+This module imports only what the window's frame needs (Qt's widgets and the
+embedded server's driver; not even PySide6's ``Qt`` namespace, whose enums
+PySide6 builds on first use, some 25 ms).  Everything its contents need, the peer and
+websocket-client, the log, the stores and every widget module, is imported
+where it is used, so that ``start_gui`` can show the frame first and build the
+contents after the first paint (issue 6, start-up): those imports were about
+half of every start.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QStringListModel, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QDockWidget,
     QLabel,
     QLineEdit,
@@ -17,26 +27,30 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTabWidget,
     QToolButton,
+    QWidget,
 )
 
 from wsconsole import __version__
 from wsconsole.errors import ProfileStoreError, ServerError
-from wsconsole.log import EntryKind
-from wsconsole.options import redact_url
-from wsconsole.peer import ReadyState, StateChanged
-from wsconsole.profiles import Profile, ProfileStore
-from wsconsole.sequences import SequenceStore
-# The two constants lived here before tabs; still importable from here.
-from wsconsole.ui.connection_tab import CONFIRM_CLEAR_ENTRIES, COUNTERS_REFRESH_MS, ConnectionTab  # noqa: F401
 from wsconsole.ui import gc_guard
-from wsconsole.ui.driver import HEARTBEAT_INTERVAL_MS, PeerDriver
-from wsconsole.ui.message_library import install_message_library
 from wsconsole.ui.server_driver import DEFAULT_PORT, ServerDriver
-from wsconsole.ui.server_panel import ServerPanel
-from wsconsole.ui.sequence_panel import SequenceLibrary
 
 if TYPE_CHECKING:
+    from wsconsole.peer import StateChanged
+    from wsconsole.profiles import Profile, ProfileStore
+    from wsconsole.ui.connection_tab import ConnectionTab
+    from wsconsole.ui.driver import PeerDriver
     from wsconsole.ui.profiles_ui import ProfilesDialog, SaveProfileDialog
+
+
+def __getattr__(name: str):
+    # The two constants lived here before tabs; still importable from here (PEP 562),
+    # without importing the tab's modules with this one.
+    if name in ("CONFIRM_CLEAR_ENTRIES", "COUNTERS_REFRESH_MS"):
+        from wsconsole.ui import connection_tab
+
+        return getattr(connection_tab, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _capture_actions():
@@ -73,12 +87,20 @@ class MainWindow(QMainWindow):
         server_port: Port for the embedded server; if taken, a free one is used.
         profile_store: Saved profiles and recent URLs, used as it is (load it
             first); None loads the user's (``WSCONSOLE_CONFIG_DIR`` overrides where).
-        finish_after_first_paint: Show sooner (``start_gui`` sets it): the
-            embedded server listens from the start but serves, and the rest
-            of the start is done, just after the window's first paint (at
-            once if it is not shown by the time the event loop runs); clients
-            that connect before wait in the backlog.  ``start_finished``
-            says when.  Without it all is done before the constructor returns.
+        finish_after_first_paint: Show sooner: the embedded server listens
+            from the start but serves, and the docks that start hidden are
+            filled, just after the window's first paint (at once if it is not
+            shown by the time the event loop runs); clients that connect
+            before wait in the backlog.  ``start_finished`` says when.
+            Without it (and ``build_after_first_paint``) all is done before
+            the constructor returns.
+        build_after_first_paint: Show sooner still (``start_gui`` sets it):
+            the constructor makes only the frame (title, menus, a "starting"
+            line) and starts the server listening; the contents (tabs, the
+            server's panel, the docks, the stores) are built just after the
+            first paint, and connecting to ``url`` with them; the rest as with
+            ``finish_after_first_paint``, which it implies.  Until
+            ``is_built``, only ``server_driver`` and the frame are there.
 
     Signals:
         start_finished(): the start's deferred part is done (see
@@ -95,6 +117,7 @@ class MainWindow(QMainWindow):
         server_port: int = DEFAULT_PORT,
         profile_store: ProfileStore | None = None,
         finish_after_first_paint: bool = False,
+        build_after_first_paint: bool = False,
     ) -> None:
         super().__init__()
         # The server and reader threads must never run the cycle collector over widgets.
@@ -107,6 +130,66 @@ class MainWindow(QMainWindow):
         # Drivers of closed tabs still finishing their closing handshake.
         self._closing_drivers: set[PeerDriver] = set()
         self._rename_editor: QLineEdit | None = None
+        self.is_built = False
+        self.is_start_finished = False  # before new_tab(): see _add_tab
+        self._closed_before_built = False
+        defer = finish_after_first_paint or build_after_first_paint
+        server_problem = None
+        if embedded_server:
+            server_problem = self._listen(server_port, listen_only=defer)
+        if build_after_first_paint:
+            self._show_starting(server_problem)
+            self._first_paint_watch = _AfterFirstPaint(
+                self, lambda: self._build_after_paint(url, profile_store, server_problem)
+            )
+            return
+        self._build(url, profile_store, server_problem)
+        if finish_after_first_paint:
+            self._first_paint_watch = _AfterFirstPaint(self, self._finish_start)
+        else:
+            self._finish_start()
+
+    def _show_starting(self, server_problem: str | None) -> None:
+        """The frame's first paint: where the tabs go, one line saying what is coming."""
+        if server_problem is not None:
+            server = f"Echo server: {server_problem}"
+        elif self.server_driver.is_running:
+            server = f"Echo server listening on {self.server_driver.url}"
+        else:
+            server = ""
+        # Centred by stretches around it, not by an alignment flag: see the module docstring.
+        placeholder = QWidget(objectName="startingPlaceholder")
+        rows = QBoxLayout(QBoxLayout.Direction.TopToBottom, placeholder)
+        columns = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        starting = QLabel(f"Starting wsconsole…\n{server}".strip(), objectName="startingLabel")
+        starting.setEnabled(False)  # the palette's muted text: a placeholder, not content
+        columns.addStretch(1)
+        columns.addWidget(starting)
+        columns.addStretch(1)
+        rows.addStretch(1)
+        rows.addLayout(columns)
+        rows.addStretch(1)
+        self.setCentralWidget(placeholder)
+        for title in ("&File", "&View", "&Help"):  # the bar keeps its height when filled
+            self.menuBar().addMenu(title)
+        self.statusBar()
+
+    def _build_after_paint(self, url: str | None, profile_store: ProfileStore | None,
+                           server_problem: str | None) -> None:
+        if self._closed_before_built:
+            return
+        # The server thread loads its protocol stack while this thread builds; what it
+        # reports waits for the next turn of the event loop, when the panel is there.
+        self.server_driver.serve_pending()
+        self.menuBar().clear()
+        self._build(url, profile_store, server_problem)
+        # The built window is painted before the hidden docks are filled.
+        self._first_paint_watch = _AfterFirstPaint(self, self._finish_start)
+
+    def _build(self, url: str | None, profile_store: ProfileStore | None, server_problem: str | None) -> None:
+        """Makes the window's contents (GUI thread, once)."""
+        from wsconsole.ui.message_library import install_message_library
+
         self._build_widgets()
         self._build_actions()
         self._wire()
@@ -114,20 +197,15 @@ class MainWindow(QMainWindow):
         self._init_sequences()
         # Saved messages dock, Ctrl+1..9 and the composers' shared history (issue 4).
         self.composer_extras = install_message_library(self)
-
-        self.is_start_finished = False  # before new_tab(): see _add_tab
-        if embedded_server:
-            self._start_server(server_port, fallback=True, listen_only=finish_after_first_paint)
+        if server_problem is not None:
+            self._show_server_problem(server_problem)
+        self.is_built = True
         tab = self.new_tab()
         self._report_profile_problems(tab)
         self._report_sequence_problems(tab)
         if url is not None:
             tab.connection_bar.set_url(url)
             tab.connect_to(url)
-        if finish_after_first_paint:
-            self._first_paint_watch = _AfterFirstPaint(self, self._finish_start)
-        else:
-            self._finish_start()
 
     def _finish_start(self) -> None:
         """What the start leaves until after the first paint (issue 6, start-up): serving, and what
@@ -147,6 +225,11 @@ class MainWindow(QMainWindow):
     # -- construction --------------------------------------------------------
 
     def _build_widgets(self) -> None:
+        from PySide6.QtCore import Qt
+
+        from wsconsole.ui.driver import HEARTBEAT_INTERVAL_MS
+        from wsconsole.ui.server_panel import ServerPanel
+
         self.tabs = QTabWidget(objectName="connectionTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.setTabsClosable(True)
@@ -292,6 +375,8 @@ class MainWindow(QMainWindow):
             url: Put in its address bar; None: the embedded server's URL if it is running.
             focus: Put the keyboard focus in the new address bar.
         """
+        from wsconsole.ui.connection_tab import ConnectionTab
+
         if url is None:
             url = self.server_driver.url if self.server_driver.is_running else ""
         tab = ConnectionTab(url)
@@ -302,6 +387,8 @@ class MainWindow(QMainWindow):
 
     def duplicate_tab(self, index: int) -> ConnectionTab | None:
         """A new tab with the same URL, options, ping and reconnect settings as tab ``index``, not connected."""
+        from wsconsole.ui.connection_tab import ConnectionTab
+
         source = self.tab(index)
         if source is None:
             return None
@@ -365,6 +452,8 @@ class MainWindow(QMainWindow):
             widget.deleteLater()
 
     def _add_tab(self, tab: ConnectionTab) -> None:
+        from wsconsole.options import redact_url
+
         if self.is_start_finished:  # else _finish_start docks them, after the first paint
             self._dock_tab_panels(tab)
         tab.title_changed.connect(lambda title, t=tab: self._on_title_changed(t, title))
@@ -379,6 +468,8 @@ class MainWindow(QMainWindow):
         self._on_current_changed(index)
 
     def _on_title_changed(self, tab: ConnectionTab, title: str) -> None:
+        from wsconsole.options import redact_url
+
         index = self.tabs.indexOf(tab)
         if index < 0:
             return
@@ -409,6 +500,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{tab.title} — wsconsole" if tab is not None else "wsconsole")
 
     def _on_closing_driver_state(self, driver: PeerDriver, event) -> None:
+        from wsconsole.peer import ReadyState
+
         if event.new == ReadyState.CLOSED:
             self._closing_drivers.discard(driver)
             driver.shutdown()
@@ -442,6 +535,8 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         editor = self._rename_editor
         if editor is not None and watched is editor:
+            from PySide6.QtCore import Qt  # see the module docstring
+
             if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
                 self._finish_rename(editor, keep=False)
                 return True
@@ -526,12 +621,27 @@ class MainWindow(QMainWindow):
         self.options_dock.show()
         self.options_dock.raise_()
 
-    def _start_server(self, port: int, *, fallback: bool, listen_only: bool = False) -> None:
+    def _listen(self, port: int, *, listen_only: bool) -> str | None:
+        """Starts the embedded server at construction, before the server panel may exist.
+
+        Returns:
+            Why it could not start, None if it did.
+        """
         try:
-            self.server_driver.start(port, fallback_to_free_port=fallback, listen_only=listen_only)
+            self.server_driver.start(port, fallback_to_free_port=True, listen_only=listen_only)
         except ServerError as exc:
-            self.server_panel.events_view.appendPlainText(f"cannot start: {exc}")
-            self.server_panel.set_running(False, "")
+            return str(exc)
+        return None
+
+    def _start_server(self, port: int, *, fallback: bool) -> None:
+        try:
+            self.server_driver.start(port, fallback_to_free_port=fallback)
+        except ServerError as exc:
+            self._show_server_problem(str(exc))
+
+    def _show_server_problem(self, problem: str) -> None:
+        self.server_panel.events_view.appendPlainText(f"cannot start: {problem}")
+        self.server_panel.set_running(False, "")
 
     def _about(self) -> None:
         QMessageBox.about(
@@ -543,6 +653,8 @@ class MainWindow(QMainWindow):
     # -- profiles and recent URLs ------------------------------------------------------
 
     def _init_profiles(self, store: ProfileStore | None) -> None:
+        from wsconsole.profiles import ProfileStore
+
         self.profile_store = store if store is not None else ProfileStore()
         if store is None:
             self.profile_store.load()  # never raises; problems are reported once the first tab exists
@@ -579,6 +691,8 @@ class MainWindow(QMainWindow):
 
     def _report_profile_problems(self, tab: ConnectionTab) -> None:
         """Says once, without a modal box, what was wrong with the profiles file."""
+        from wsconsole.log import EntryKind
+
         store = self.profile_store
         for problem in store.problems:
             tab.log.add_event(EntryKind.ERROR, f"connection profiles: {problem}")
@@ -591,6 +705,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Connection profiles: {store.problems[0]} (see the log)", 30000)
 
     def _on_tab_state(self, tab: ConnectionTab, event: StateChanged) -> None:
+        from wsconsole.peer import ReadyState
+
         # A URL joins the recent list once a connection to it opened: typos and dead hosts stay out.
         if event.new == ReadyState.OPEN:
             self.add_recent_url(tab.driver.peer.url)
@@ -607,12 +723,16 @@ class MainWindow(QMainWindow):
                 self._show_store_error(exc, "recent URLs are kept for this session only")
 
     def _show_store_error(self, exc: ProfileStoreError, consequence: str) -> None:
+        from wsconsole.log import EntryKind
+
         message = f"{exc}; {consequence}"
         self.current_tab.log.add_event(EntryKind.ERROR, message)
         self.statusBar().showMessage(message, 30000)
 
     def profile_from_tab(self, tab: ConnectionTab, name: str, *, save_secrets: bool = False) -> Profile:
         """What ``tab`` would be saved as: its URL, options, ping and reconnect settings."""
+        from wsconsole.profiles import Profile
+
         return Profile(
             name=name.strip(),
             url=tab.connection_bar.url,
@@ -650,6 +770,9 @@ class MainWindow(QMainWindow):
 
         Unused: closed, nothing in its log and not renamed.  The tab takes the profile's name.
         """
+        from wsconsole.log import EntryKind
+        from wsconsole.peer import ReadyState
+
         profile = self.profile_store.get(name)
         if profile is None:
             return None
@@ -707,6 +830,8 @@ class MainWindow(QMainWindow):
 
     def show_save_profile_dialog(self) -> SaveProfileDialog:
         """Asks for a name and saves the current tab as a profile (window-modal, returns at once)."""
+        from PySide6.QtCore import Qt
+
         tab = self.current_tab
         dialog = _profiles_ui().SaveProfileDialog(self.profile_store, tab.title, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -745,6 +870,8 @@ class MainWindow(QMainWindow):
             self._profiles_dialog.refresh()
 
     def _fill_open_profile_menu(self) -> None:
+        from wsconsole.options import redact_url
+
         menu = self.open_profile_menu
         menu.clear()
         for name in self.profile_store.names():
@@ -758,6 +885,9 @@ class MainWindow(QMainWindow):
     # -- saved sequences ------------------------------------------------------------
 
     def _init_sequences(self) -> None:
+        from wsconsole.sequences import SequenceStore
+        from wsconsole.ui.sequence_panel import SequenceLibrary
+
         store = SequenceStore()  # WSCONSOLE_CONFIG_DIR, like the profiles
         store.load()  # never raises; problems are reported once the first tab exists
         self.sequence_library = SequenceLibrary(store, self)
@@ -769,6 +899,8 @@ class MainWindow(QMainWindow):
 
     def _report_sequence_problems(self, tab: ConnectionTab) -> None:
         """Says once, without a modal box, what was wrong with the sequences file."""
+        from wsconsole.log import EntryKind
+
         store = self.sequence_library.store
         for problem in store.problems:
             tab.log.add_event(EntryKind.ERROR, f"saved sequences: {problem}")
@@ -778,6 +910,11 @@ class MainWindow(QMainWindow):
     # -- lifetime ----------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self.is_built:  # closed before its first paint: nothing to build any more
+            self._closed_before_built = True
+            self.server_driver.stop()
+            super().closeEvent(event)
+            return
         self._end_rename()
         for tab in self.connection_tabs():
             tab.shutdown()  # 1001 "going away" on every open socket

@@ -13,16 +13,19 @@ per refresh, never one per packet.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 from wsconsole.errors import InvalidCloseError, ServerError
 from wsconsole.server import ClientInfo, EchoServer, ServerConfig, ServerEventKind, TlsFiles
 from wsconsole.wakeup import Wakeup, WakingQueue
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 DEFAULT_PORT = 9080
 DRAIN_INTERVAL_MS = 50
