@@ -22,7 +22,6 @@ No Qt, no threads: use a store from one thread (the GUI's).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -97,7 +96,7 @@ def _item(data: Any, what: str, *, named: bool) -> tuple[dict[str, str] | None, 
     return fields, ""
 
 
-class _JsonStore:
+class _JsonStore(userfiles.JsonFileStore):
     """Loads and saves one ``{"format": 1, <key>: [...]}`` file; the subclasses hold the items."""
 
     file_name = ""
@@ -106,23 +105,19 @@ class _JsonStore:
 
     def __init__(self, directory: str | os.PathLike[str] | None, environ: Mapping[str, str] | None) -> None:
         base = Path(directory) if directory is not None else config_dir(environ)
-        self.path: Path = base / self.file_name
-        self.problems: list[str] = []
-        self.kept_aside: Path | None = None
-        self._save_refused = ""
+        super().__init__(
+            base / self.file_name,
+            nothing_loaded=f"the {self.what} starts empty",
+            write_error=MessageStoreError,
+            json_indent=1,
+        )
 
     def _read_items(self) -> list[Any]:
         """The file's item list; [] with :attr:`problems` set when there is none to read."""
-        self.problems, self.kept_aside, self._save_refused = [], None, ""
-        try:
-            document = userfiles.read_json(self.path)
-        except userfiles.UnreadableFileError as exc:
-            self._set_aside(exc.problem)
-            return []
+        document = self._read_document()
         if document is userfiles.NO_FILE:
             return []
-        version = document.get("format") if isinstance(document, dict) else None
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        if userfiles.format_version(document) is None:
             self._set_aside(f"{self.path} is not a wsconsole {self.what} file (no valid format version)")
             return []
         items = document.get(self.list_key, [])
@@ -132,21 +127,7 @@ class _JsonStore:
         return items
 
     def _write(self, items: list[dict[str, str]]) -> None:
-        if self._save_refused:
-            raise MessageStoreError(str(self.path), self._save_refused)
-        document = {"format": FORMAT_VERSION, self.list_key: items}
-        data = (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            userfiles.write_atomically(self.path, lambda file: file.write(data), mode=0o600)
-        except OSError as exc:
-            raise MessageStoreError(str(self.path), exc.strerror or str(exc)) from exc
-
-    def _set_aside(self, problem: str) -> None:
-        """Renames the unreadable file out of the way, so the next save does not destroy it."""
-        kept = userfiles.keep_aside(self.path, problem, f"the {self.what} starts empty")
-        self.kept_aside, self._save_refused = kept.path, kept.save_refused
-        self.problems.append(kept.problem)
+        self._write_document({"format": FORMAT_VERSION, self.list_key: items})
 
 
 class ComposerHistory(_JsonStore):

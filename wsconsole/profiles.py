@@ -229,7 +229,7 @@ def _without_secrets(options: ConnectOptions) -> ConnectOptions:
     return copy
 
 
-class ProfileStore:
+class ProfileStore(userfiles.JsonFileStore):
     """Every saved profile and the recent URLs, loaded from and saved to one file.
 
     Nothing is read until :meth:`load` and nothing written until :meth:`save`.
@@ -256,13 +256,15 @@ class ProfileStore:
         if recent_urls_max < 1:
             raise ValueError(f"recent_urls_max must be at least 1, not {recent_urls_max}")
         base = Path(directory) if directory is not None else config_dir(environ)
-        self.path: Path = base / PROFILES_FILE_NAME
+        super().__init__(
+            base / PROFILES_FILE_NAME,
+            nothing_loaded="no profiles were loaded",
+            write_error=ProfileStoreError,
+            name_failed_step=True,
+        )
         self.recent_urls_max = recent_urls_max
-        self.problems: list[str] = []
-        self.kept_aside: Path | None = None
         self._profiles: dict[str, Profile] = {}
         self._recent_urls: list[str] = []
-        self._save_refused = ""  # why save() would destroy a file we could not read, "" when it would not
 
     # -- profiles -------------------------------------------------------------
 
@@ -325,20 +327,14 @@ class ProfileStore:
             :attr:`problems`: what was wrong, empty when nothing was.
         """
         self._profiles, self._recent_urls = {}, []
-        self.problems, self.kept_aside, self._save_refused = [], None, ""
-        try:
-            document = userfiles.read_json(self.path)
-        except userfiles.UnreadableFileError as exc:
-            self._set_aside(exc.problem)
-            return self.problems
+        document = self._read_document()
         if document is userfiles.NO_FILE:
             return self.problems
         if not isinstance(document, dict):
             self._set_aside(f"{self.path} holds {userfiles.json_type(document)}, not a profiles object")
             return self.problems
-        version = document.get("format")
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            self._set_aside(f"{self.path} has no valid format version (found {version!r})")
+        if userfiles.format_version(document) is None:
+            self._set_aside(f"{self.path} has no valid format version (found {document.get('format')!r})")
             return self.problems
         # A newer version's file is read as far as this one understands it.
         raw_profiles = document.get("profiles", [])
@@ -370,40 +366,20 @@ class ProfileStore:
             ProfileStoreError: The file could not be written; the one on
                 disk is untouched and no temporary file is left behind.
         """
-        if self._save_refused:
-            raise ProfileStoreError(str(self.path), self._save_refused)
-        document = {
-            "format": FORMAT_VERSION,
-            "profiles": [profile.to_dict() for profile in self._profiles.values()],
-            "recent_urls": list(self._recent_urls),
-        }
+        self._write_document(
+            {
+                "format": FORMAT_VERSION,
+                "profiles": [profile.to_dict() for profile in self._profiles.values()],
+                "recent_urls": list(self._recent_urls),
+            }
+        )
+
+    def _encode_document(self, document: Any) -> bytes:
+        # Stricter than the other stores: NaN (which JSON has not) and values
+        # JSON cannot carry at all (a set in reconnect settings) are refused
+        # as a ProfileStoreError before anything is written.
         try:
             text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         except (TypeError, ValueError) as exc:
-            # A reconnect setting that is not JSON (a set, NaN...).
             raise ProfileStoreError(str(self.path), f"a profile holds a value JSON cannot carry: {exc}") from exc
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ProfileStoreError(str(self.path), f"cannot create its directory: {exc.strerror or exc}") from exc
-        _write_atomically(self.path, text.encode("utf-8"))
-
-    def _set_aside(self, problem: str) -> None:
-        """Renames the unreadable file out of the way so the next save does not destroy it."""
-        kept = userfiles.keep_aside(self.path, problem, "no profiles were loaded")
-        self.kept_aside, self._save_refused = kept.path, kept.save_refused
-        self.problems.append(kept.problem)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Replaces ``path`` with ``data`` whole or not at all (see :mod:`wsconsole.userfiles`).
-
-    Raises:
-        ProfileStoreError: Nothing was replaced.
-    """
-    try:
-        userfiles.write_atomically(path, lambda file: file.write(data), mode=0o600)
-    except userfiles.TemporaryFileError as exc:
-        raise ProfileStoreError(str(path), f"cannot create a file in {path.parent}: {exc.strerror or exc}") from exc
-    except OSError as exc:
-        raise ProfileStoreError(str(path), exc.strerror or str(exc)) from exc
+        return text.encode("utf-8")

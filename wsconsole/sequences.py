@@ -26,7 +26,6 @@ Not thread-safe: one owner thread (the GUI's) calls everything.
 from __future__ import annotations
 
 import enum
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -598,7 +597,7 @@ class SequenceRunner:
 # -- saving ----------------------------------------------------------------------
 
 
-class SequenceStore:
+class SequenceStore(userfiles.JsonFileStore):
     """Named sequences, loaded from and saved to ``sequences.json``::
 
         {"format": 1, "sequences": [{"name": ..., "loops": 1, "steps": [
@@ -621,11 +620,14 @@ class SequenceStore:
     def __init__(self, directory: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None) -> None:
         # The profiles' directory and variable, read here to keep this module free of profiles.py.
         base = Path(directory) if directory is not None else userfiles.user_dir("config", "WSCONSOLE_CONFIG_DIR", environ)
-        self.path: Path = base / SEQUENCES_FILE_NAME
-        self.problems: list[str] = []
-        self.kept_aside: Path | None = None
+        # The file keeps mkstemp's own permissions (file_mode=None), as it always has.
+        super().__init__(
+            base / SEQUENCES_FILE_NAME,
+            nothing_loaded="no sequences were loaded",
+            write_error=SequenceStoreError,
+            file_mode=None,
+        )
         self._sequences: dict[str, Sequence] = {}
-        self._save_refused = ""
 
     def names(self) -> list[str]:
         """Names in the order they were first saved."""
@@ -659,16 +661,10 @@ class SequenceStore:
             :attr:`problems`.
         """
         self._sequences = {}
-        self.problems, self.kept_aside, self._save_refused = [], None, ""
-        try:
-            document = userfiles.read_json(self.path)
-        except userfiles.UnreadableFileError as exc:
-            self._set_aside(exc.problem)
-            return self.problems
+        document = self._read_document()
         if document is userfiles.NO_FILE:
             return self.problems
-        version = document.get("format") if isinstance(document, dict) else None
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        if userfiles.format_version(document) is None:
             self._set_aside(f"{self.path} is not a sequences file (no valid format version)")
             return self.problems
         raw_sequences = document.get("sequences", [])
@@ -690,19 +686,4 @@ class SequenceStore:
         Raises:
             SequenceStoreError: Nothing was written; the old file is untouched.
         """
-        if self._save_refused:
-            raise SequenceStoreError(str(self.path), self._save_refused)
-        document = {"format": FORMAT_VERSION, "sequences": [s.to_dict() for s in self._sequences.values()]}
-        data = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            userfiles.write_atomically(self.path, lambda file: file.write(data))
-        except OSError as exc:
-            raise SequenceStoreError(str(self.path), exc.strerror or str(exc)) from exc
-
-    def _set_aside(self, problem: str) -> None:
-        # Renamed rather than overwritten: the next save must not destroy what the user may want back.
-        kept = userfiles.keep_aside(self.path, problem, "no sequences were loaded")
-        self.kept_aside, self._save_refused = kept.path, kept.save_refused
-        self.problems.append(kept.problem)
-
+        self._write_document({"format": FORMAT_VERSION, "sequences": [s.to_dict() for s in self._sequences.values()]})

@@ -3,6 +3,11 @@
 Qt-free.  Profiles (config), the local certificates (data) and exported logs
 all go through here, so every file wsconsole writes is replaced atomically:
 readers see the old file or the new one, never half of one.
+
+:class:`JsonFileStore` is what the user's JSON stores (profiles, sequences,
+the composer's history and saved messages) share: reading the file, keeping
+an unreadable one aside, and refusing to save over one that could not be
+kept aside.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -150,41 +154,6 @@ def set_aside(path: Path) -> Path:
     return target
 
 
-@dataclass(frozen=True)
-class KeptAside:
-    """What became of a store's unreadable file (see :func:`keep_aside`).
-
-    Attributes:
-        path: Where the file now is; None if it could not be moved.
-        problem: The whole story, for people.
-        save_refused: Why the store must not save over it ("" once it was moved).
-    """
-
-    path: Path | None
-    problem: str
-    save_refused: str
-
-
-def keep_aside(path: Path, problem: str, consequence: str) -> KeptAside:
-    """Moves a store's unreadable file aside (:func:`set_aside`) and says so.
-
-    Args:
-        path: The file.
-        problem: What is wrong with it ("... is not valid JSON (line 3, ...)").
-        consequence: What the store does instead ("no profiles were loaded").
-    """
-    try:
-        target = set_aside(path)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return KeptAside(
-            None,
-            f"{problem}; it could not be moved aside ({reason}), so it will not be overwritten",
-            f"it could not be read and could not be moved aside ({reason})",
-        )
-    return KeptAside(target, f"{problem}; it was kept as {target.name} and {consequence}", "")
-
-
 def json_type(value: Any) -> str:
     """What a JSON value is, in words for a message: ``"a list"``, ``"true or false"``..."""
     if value is None:
@@ -240,3 +209,130 @@ def read_json(path: Path) -> Any:
         ) from exc
     except RecursionError as exc:
         raise UnreadableFileError(path, f"{path} is not valid JSON (nested too deeply)") from exc
+
+
+def format_version(document: Any) -> int | None:
+    """A store document's ``format``: a whole number from 1; None if it is not an object or has none."""
+    version = document.get("format") if isinstance(document, dict) else None
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        return None
+    return version
+
+
+class JsonFileStore:
+    """Reading, setting aside and writing one JSON file: the part every store shares.
+
+    A subclass's ``load()`` begins with :meth:`_read_document`, judges the
+    document (calling :meth:`_set_aside` when it is not a file of its kind)
+    and reads its items; its ``save()`` builds a document and hands it to
+    :meth:`_write_document`.  Loading never raises: every problem is a line in
+    :attr:`problems`.  A file that could not be read is renamed aside
+    (:func:`set_aside`) so the next save cannot destroy it; if even that
+    fails, saving is refused until the next load.
+
+    Not thread-safe: one thread (the GUI's) calls everything.
+
+    Args:
+        path: The store's file.
+        nothing_loaded: What the store does instead of loading a file it set
+            aside, ending the problem ("no profiles were loaded").
+        write_error: Builds the exception a failed save raises from
+            ``(path, problem)``: the store's ``*StoreError``.
+        file_mode: Permission bits of the file written (see
+            :func:`write_atomically`); None for mkstemp's own (0600).
+        json_indent: Spaces per nesting level in the file written.
+        name_failed_step: A failed save's problem says which step failed
+            ("cannot create its directory: ...", "cannot create a file in
+            DIR: ..."); False for the system's reason alone.
+
+    Attributes:
+        path: The store's file.
+        problems: What the last load found wrong, for people; empty when all was well.
+        kept_aside: Where the last load moved an unreadable file; None if it did not.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        nothing_loaded: str,
+        write_error: Callable[[str, str], Exception],
+        file_mode: int | None = 0o600,
+        json_indent: int = 2,
+        name_failed_step: bool = False,
+    ) -> None:
+        self.path: Path = path
+        self.problems: list[str] = []
+        self.kept_aside: Path | None = None
+        self._nothing_loaded = nothing_loaded
+        self._write_error = write_error
+        self._file_mode = file_mode
+        self._json_indent = json_indent
+        self._name_failed_step = name_failed_step
+        self._save_refused = ""  # why a save would destroy a file we could not read; "" when it would not
+
+    def _read_document(self) -> Any:
+        """Starts a load: forgets the last one's problems and reads the file.
+
+        Returns:
+            The parsed JSON document, or :data:`NO_FILE` when there is none to
+            load: no file, or one that could not be read (it was set aside
+            and :attr:`problems` says why).
+        """
+        self.problems, self.kept_aside, self._save_refused = [], None, ""
+        try:
+            return read_json(self.path)
+        except UnreadableFileError as exc:
+            self._set_aside(exc.problem)
+            return NO_FILE
+
+    def _set_aside(self, problem: str) -> None:
+        """Renames the unreadable file out of the way and adds the whole story to :attr:`problems`.
+
+        Args:
+            problem: What is wrong with the file ("... is not valid JSON (line 3, ...)").
+        """
+        try:
+            self.kept_aside = set_aside(self.path)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self._save_refused = f"it could not be read and could not be moved aside ({reason})"
+            self.problems.append(f"{problem}; it could not be moved aside ({reason}), so it will not be overwritten")
+            return
+        self.problems.append(f"{problem}; it was kept as {self.kept_aside.name} and {self._nothing_loaded}")
+
+    def _encode_document(self, document: Any) -> bytes:
+        """The file's bytes: ``document`` as indented UTF-8 JSON and a newline.
+
+        Lone surrogates are written as they are (``surrogatepass``) rather
+        than refused.  A store with other rules overrides this.
+        """
+        text = json.dumps(document, indent=self._json_indent, ensure_ascii=False) + "\n"
+        return text.encode("utf-8", "surrogatepass")
+
+    def _write_document(self, document: Any) -> None:
+        """Writes ``document`` (:meth:`_encode_document`) atomically, creating the directory.
+
+        Raises:
+            Exception: What ``write_error`` builds: saving is refused (the
+                file could not be read nor moved aside) or failed; the file
+                on disk is untouched and no temporary file is left behind.
+        """
+        if self._save_refused:
+            raise self._write_error(str(self.path), self._save_refused)
+        data = self._encode_document(document)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._write_error(str(self.path), self._write_problem("cannot create its directory", exc)) from exc
+        try:
+            write_atomically(self.path, lambda file: file.write(data), mode=self._file_mode)
+        except TemporaryFileError as exc:
+            step = f"cannot create a file in {self.path.parent}"
+            raise self._write_error(str(self.path), self._write_problem(step, exc)) from exc
+        except OSError as exc:
+            raise self._write_error(str(self.path), exc.strerror or str(exc)) from exc
+
+    def _write_problem(self, step: str, exc: OSError) -> str:
+        reason = exc.strerror or str(exc)
+        return f"{step}: {reason}" if self._name_failed_step else reason
