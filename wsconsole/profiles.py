@@ -378,8 +378,9 @@ class ProfileStore(userfiles.JsonFileStore):
         # Stricter than the other stores: NaN (which JSON has not) and values
         # JSON cannot carry at all (a set in reconnect settings) are refused
         # as a ProfileStoreError before anything is written.
+        # A lone surrogate (text pasted from a broken UTF-16 source) cannot be
+        # UTF-8: UnicodeEncodeError is a ValueError, refused the same way.
         try:
-            text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+            return (json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
         except (TypeError, ValueError) as exc:
             raise ProfileStoreError(str(self.path), f"a profile holds a value JSON cannot carry: {exc}") from exc
-        return text.encode("utf-8")

@@ -354,6 +354,18 @@ def test_a_value_json_cannot_carry_is_refused_before_writing(tmp_path: Path) -> 
     assert os.listdir(tmp_path) == []
 
 
+def test_a_lone_surrogate_is_refused_before_writing_and_the_old_file_kept(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.put(Profile("fine", "ws://127.0.0.1:1/"))
+    store.save()
+    before = (tmp_path / PROFILES_FILE_NAME).read_bytes()
+    store.put(Profile("pasted \ud800", "ws://127.0.0.1:2/"))
+    with pytest.raises(ProfileStoreError, match="JSON cannot carry"):
+        store.save()
+    assert (tmp_path / PROFILES_FILE_NAME).read_bytes() == before
+    assert stray_files(tmp_path) == []
+
+
 def test_save_creates_the_directory(tmp_path: Path) -> None:
     store = ProfileStore(tmp_path / "a" / "b")
     store.add_recent_url("ws://127.0.0.1:9080/")
