@@ -20,9 +20,14 @@ to keep everything.
 
 Neither format holds a password: a URL's ``user:password@`` is written
 ``user:***@`` (in HAR's request URL and in the text of state, close and
-error entries) and HAR's ``Authorization`` and ``Proxy-Authorization``
-request headers as ``Basic ***`` (:mod:`wsconsole.options`' redaction
-helpers), unless :func:`write_har` is asked to reveal them.
+error entries), HAR's ``Authorization`` and ``Proxy-Authorization``
+request headers as ``Basic ***`` and its ``Cookie`` header as
+``session=***; theme=***`` (names kept; :mod:`wsconsole.options`' redaction
+helpers), unless :func:`write_har` is asked to reveal them.  This is what
+Chrome DevTools' default "Export HAR (sanitized)" leaves out; NDJSON keeps
+no headers at all.  HAR's ``cookies`` arrays are written empty (the Cookie
+header holds the same names), and the response headers written are the
+three a 101 needs, so no Set-Cookie either.
 
 Every write is atomic: the file is written under a temporary name in the
 same directory, flushed to disk (``fsync``) and renamed over the target
@@ -246,9 +251,10 @@ def write_har(
             ``Sec-WebSocket-Protocol`` header when not empty.
         request_headers: The handshake request's headers as sent, (name,
             value) in order, recorded as Chrome records them (a replay offers them again).
-        reveal_secrets: Write the URL's password and the Authorization and
-            Proxy-Authorization values as they are; False writes ``user:***@``
-            and ``Basic ***`` (a HAR is shared: bug reports, tickets).
+        reveal_secrets: Write the URL's password and the Authorization,
+            Proxy-Authorization and Cookie values as they are; False writes
+            ``user:***@``, ``Basic ***`` and ``session=***`` (a HAR is shared:
+            bug reports, tickets).
 
     Returns:
         How many packets were written.

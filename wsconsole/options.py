@@ -52,6 +52,14 @@ REDACTED = "***"
 AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
 """Request headers (lower case) whose credentials :func:`redact_header_value` hides."""
 
+COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
+"""Headers (lower case) whose cookie values :func:`redact_header_value` hides, names kept.
+
+A session cookie opens an account as a password does, so it is hidden
+wherever an Authorization value is (as Chrome DevTools' sanitized HAR export
+leaves Cookie and Set-Cookie out); the names stay, so a user reading a shared
+capture still sees which cookies went and came back."""
+
 _SCHEME_AND_SLASHES = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:/+")
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#]*")
 
@@ -147,15 +155,47 @@ def redact_message(message: str, url: str) -> str:
     return redact_urls_in_text(message)
 
 
+def _redact_cookie_pair(pair: str) -> str:
+    """``name=value`` as ``name=***`` (surrounding spaces dropped); a nameless value is all secret (``***``)."""
+    name, equals, value = pair.strip().partition("=")
+    if not equals:
+        # RFC 6265bis section 5.7: a cookie with an empty name is sent as its value alone.
+        return REDACTED if name else ""
+    return f"{name.strip()}={REDACTED}" if value.strip() else f"{name.strip()}="
+
+
+def redact_cookie_header(name: str, value: str) -> str:
+    """A ``Cookie`` or ``Set-Cookie`` value with each cookie's value shown as ``***`` and its name kept.
+
+    ``Cookie: session=abc; theme=dark`` gives ``session=***; theme=***``
+    (RFC 6265 section 4.2.1: pairs separated by ``;``).  ``Set-Cookie:
+    session=abc; Path=/; HttpOnly`` gives ``session=***; Path=/; HttpOnly``:
+    only its first pair is the cookie (section 4.1.1), the attributes after
+    it say where and how long it applies and hold nothing secret.  An empty
+    cookie value (``a=``) has nothing to hide and stays as it is.
+    """
+    if name.strip().lower() == "set-cookie":
+        pair, semicolon, attributes = value.partition(";")
+        return _redact_cookie_pair(pair) + semicolon + attributes
+    return "; ".join(shown for shown in map(_redact_cookie_pair, value.split(";")) if shown)
+
+
 def redact_header_value(name: str, value: str) -> str:
     """``value`` of header ``name`` with its credentials shown as ``***``.
 
     ``Authorization`` and ``Proxy-Authorization`` (RFC 9110 section 11.6:
     ``auth-scheme [ credentials ]``) keep their scheme: ``Basic ***``,
-    ``Bearer ***``; a value of one word is all credentials (``***``).  Other
-    headers, and an empty value, come back unchanged.
+    ``Bearer ***``; a value of one word is all credentials (``***``).
+    ``Cookie`` and ``Set-Cookie`` keep the cookies' names
+    (:func:`redact_cookie_header`).  Other headers, and an empty value, come
+    back unchanged.
     """
-    if name.strip().lower() not in AUTH_HEADERS or not value.strip():
+    lower = name.strip().lower()
+    if not value.strip():
+        return value
+    if lower in COOKIE_HEADERS:
+        return redact_cookie_header(lower, value)
+    if lower not in AUTH_HEADERS:
         return value
     scheme, space, credentials = value.strip().partition(" ")
     return f"{scheme} {REDACTED}" if space and credentials.strip() else REDACTED

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from wsconsole.log import Direction, Entry, EntryKind
-from wsconsole.options import REDACTED
+from wsconsole.options import AUTH_HEADERS, REDACTED
 
 
 class ReplayTiming(enum.Enum):
@@ -172,6 +172,11 @@ class ReplayHandshake:
         cookies: The captured Cookie header's value, "" for none.
         headers: The other request headers worth sending again, in order.
         skipped: The names of the captured headers left out (the handshake makes them anew).
+        hidden: The names of the captured headers left out because the export
+            hid their credentials (``Authorization: Basic ***``): sending the
+            stars would only fail; the user types the real ones in again.
+        hidden_cookies: The names of the captured cookies left out of
+            ``cookies`` for the same reason (``Cookie: session=***``), in order.
     """
 
     subprotocols: tuple[str, ...] = ()
@@ -179,6 +184,8 @@ class ReplayHandshake:
     cookies: str = ""
     headers: tuple[tuple[str, str], ...] = ()
     skipped: tuple[str, ...] = field(default=())
+    hidden: tuple[str, ...] = ()
+    hidden_cookies: tuple[str, ...] = ()
 
 
 def replay_handshake(
@@ -197,6 +204,8 @@ def replay_handshake(
     cookies: list[str] = []
     headers: list[tuple[str, str]] = []
     skipped: list[str] = []
+    hidden: list[str] = []
+    hidden_cookies: list[str] = []
     for name, value in request_headers:
         lower = name.lower()
         if lower == "sec-websocket-protocol":
@@ -205,18 +214,34 @@ def replay_handshake(
         elif lower == "origin":
             origin = value
         elif lower == "cookie":
-            cookies.append(value)
+            # RFC 6265 section 4.2.1: "name=value" pairs separated by ";".  One the
+            # export hid ("session=***", or "***" for a nameless one) is left out,
+            # the others kept: a server then sees which one is missing.
+            for pair in value.split(";"):
+                cookie, equals, cookie_value = pair.strip().partition("=")
+                if (cookie_value if equals else cookie).strip() == REDACTED:
+                    hidden_cookies.append(cookie.strip() if equals else "")
+                elif pair.strip():
+                    cookies.append(pair.strip())
         elif lower.startswith(":") or lower in _NOT_REPLAYED:
             skipped.append(name)
-        elif lower in ("authorization", "proxy-authorization") and value.endswith(REDACTED):
+        elif lower in AUTH_HEADERS and value.strip().endswith(REDACTED):
             # Hidden when the capture was exported ("Basic ***"): replaying it
             # would only send the stars; the user types the credentials again.
-            skipped.append(name)
+            hidden.append(name)
         else:
             headers.append((name, value))
     if not offered and selected_subprotocol:
         offered = [selected_subprotocol]
-    return ReplayHandshake(tuple(offered), origin, "; ".join(cookies), tuple(headers), tuple(skipped))
+    return ReplayHandshake(
+        tuple(offered),
+        origin,
+        "; ".join(cookies),
+        tuple(headers),
+        tuple(skipped),
+        tuple(hidden),
+        tuple(hidden_cookies),
+    )
 
 
 def subprotocol_from_entries(entries: Iterable[Entry]) -> str:

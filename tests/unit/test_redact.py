@@ -142,7 +142,17 @@ def test_redact_message_quoting_only_the_user_info():
         ("AUTHORIZATION", "Digest username=\"a\", response=\"x\"", "Digest ***"),
         ("Authorization", "s3cr3t-token", REDACTED),
         ("Authorization", "", ""),
-        ("Cookie", "session=abc", "session=abc"),
+        # Cookies are credentials too (a session cookie opens the account); their names stay.
+        ("Cookie", "session=abc", "session=***"),
+        ("cookie", "session=abc;theme=dark ;  lang=fr", "session=***; theme=***; lang=***"),
+        ("Cookie", "a=; b=2;", "a=; b=***"),  # an empty value hides nothing; a trailing ';' is dropped
+        ("Cookie", "nameless", REDACTED),  # RFC 6265bis: a cookie with no name is its value alone
+        ("Cookie", "tok=a=b==", "tok=***"),  # base64 in a value: the value starts at the first '='
+        ("Set-Cookie", "session=abc; Path=/; HttpOnly; SameSite=Lax", "session=***; Path=/; HttpOnly; SameSite=Lax"),
+        ("set-cookie", "id=42", "id=***"),
+        ("Set-Cookie", "gone=; Max-Age=0", "gone=; Max-Age=0"),
+        ("Cookie", "", ""),
+        ("X-Cookie-Note", "session=abc", "session=abc"),  # only the two cookie headers
         ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZQ=="),
     ],
 )

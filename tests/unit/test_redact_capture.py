@@ -1,4 +1,4 @@
-"""Exports and the log's own entries never hold a URL's password or an Authorization value."""
+"""Exports and the log's own entries never hold a URL's password, an Authorization value or a cookie's."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ HEADERS = [
     ("Host", "127.0.0.1:8765"),
     ("Authorization", f"Basic {TOKEN}"),
     ("Proxy-Authorization", "Bearer pr0xy-t0ken"),
+    ("Cookie", "session=s3ss-c00kie; theme=dark-m0de"),
     ("X-Trace", "1"),
 ]
+COOKIE_VALUES = ("s3ss-c00kie", "dark-m0de")
 
 
 def packets() -> list[Entry]:
@@ -31,7 +33,7 @@ def test_har_hides_the_url_password_and_the_auth_headers(tmp_path) -> None:
     path = tmp_path / "log.har"
     assert write_har(path, packets(), URL, request_headers=HEADERS) == 2
     data = path.read_bytes()
-    for secret in (PASSWORD, TOKEN, "pr0xy-t0ken"):
+    for secret in (PASSWORD, TOKEN, "pr0xy-t0ken", *COOKIE_VALUES):
         assert secret.encode() not in data
     (connection,) = read_har(path)
     assert connection.url == "ws://alice:***@127.0.0.1:8765/chat"
@@ -39,6 +41,7 @@ def test_har_hides_the_url_password_and_the_auth_headers(tmp_path) -> None:
         ("Host", "127.0.0.1:8765"),
         ("Authorization", "Basic ***"),
         ("Proxy-Authorization", "Bearer ***"),
+        ("Cookie", "session=***; theme=***"),  # which cookies went, not what they held
         ("X-Trace", "1"),
     ]
     assert [e.data for e in connection.entries] == ["hello", "hello"]
@@ -47,6 +50,9 @@ def test_har_hides_the_url_password_and_the_auth_headers(tmp_path) -> None:
 def test_har_reveals_them_when_asked(tmp_path) -> None:
     path = tmp_path / "log.har"
     write_har(path, packets(), URL, request_headers=HEADERS, reveal_secrets=True)
+    data = path.read_bytes()
+    for secret in (PASSWORD, TOKEN, "pr0xy-t0ken", *COOKIE_VALUES):
+        assert secret.encode() in data
     (connection,) = read_har(path)
     assert connection.url == URL and connection.request_headers == HEADERS
 

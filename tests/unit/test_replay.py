@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wsconsole.capture import read_har
+from wsconsole.capture import read_har, write_har
 from wsconsole.log import Direction, Entry, EntryKind, MessageLog, packet_entry
 from wsconsole.options import ConnectOptions
 from wsconsole.replay import (
@@ -163,5 +163,34 @@ def test_credentials_hidden_by_an_export_are_not_replayed() -> None:
     handshake = replay_handshake(
         [("Authorization", "Basic ***"), ("Proxy-Authorization", "***"), ("X-Token", "***"), ("Authorization", "Bearer t")]
     )
-    assert handshake.skipped == ("Authorization", "Proxy-Authorization")
+    # Named apart from the headers every handshake makes anew: the user has to type these in again.
+    assert handshake.hidden == ("Authorization", "Proxy-Authorization") and handshake.skipped == ()
     assert handshake.headers == (("X-Token", "***"), ("Authorization", "Bearer t"))
+
+
+def test_cookies_hidden_by_an_export_are_not_replayed_and_named() -> None:
+    handshake = replay_handshake([("Cookie", "session=***; theme=dark"), ("Cookie", "***; lang=***; a="), ("Host", "h")])
+    assert handshake.cookies == "theme=dark; a="  # the cookies the export did not hide still go
+    assert handshake.hidden_cookies == ("session", "", "lang")  # "": RFC 6265bis' nameless cookie
+    assert handshake.hidden == () and handshake.skipped == ("Host",)
+
+
+def test_an_exported_capture_replays_no_hidden_credential_and_every_other_header(tmp_path) -> None:
+    """Through the real writer and reader: what a sanitized HAR gives a replay, and what the full one does."""
+    headers = [
+        ("Cookie", "session=s3ss-42; theme=dark"),
+        ("Authorization", "Bearer t0ken"),
+        ("X-Trace", "7"),
+    ]
+    entries = [Entry(T0, EntryKind.TEXT, Direction.SENT, "hi", 2)]
+    sanitized, revealed = tmp_path / "sanitized.har", tmp_path / "revealed.har"
+    write_har(sanitized, entries, "ws://127.0.0.1:9/", request_headers=headers)
+    write_har(revealed, entries, "ws://127.0.0.1:9/", request_headers=headers, reveal_secrets=True)
+    (hidden,) = read_har(sanitized)
+    handshake = replay_handshake(hidden.request_headers)
+    assert (handshake.cookies, handshake.hidden_cookies, handshake.hidden) == ("", ("session", "theme"), ("Authorization",))
+    assert handshake.headers == (("X-Trace", "7"),)
+    (full,) = read_har(revealed)
+    handshake = replay_handshake(full.request_headers)
+    assert handshake.cookies == "session=s3ss-42; theme=dark" and handshake.hidden_cookies == ()
+    assert handshake.headers == (("Authorization", "Bearer t0ken"), ("X-Trace", "7"))

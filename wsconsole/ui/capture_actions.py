@@ -2,7 +2,14 @@
 
 :func:`export_log` and :func:`import_capture` take a path, so tests call them
 directly; :func:`export_dialog` and :func:`import_dialog` only ask for the
-path first.  Failures (a :class:`~wsconsole.errors.CaptureError`, any
+path first.
+
+Exports are sanitized unless asked otherwise, as Chrome DevTools' "Export
+HAR (sanitized)" is: a URL's password, the Authorization values and the
+cookies' values show as ``***``.  File > Export log with credentials…
+(:func:`export_dialog` with ``reveal_secrets=True``) writes them as they
+were, to a HAR only: NDJSON keeps no headers, and the log never holds a
+password, so an NDJSON file would be the same either way.  Failures (a :class:`~wsconsole.errors.CaptureError`, any
 ``OSError``, a full disk) become a message box and an error entry, never an
 exception.  GUI thread only.
 """
@@ -39,13 +46,17 @@ def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
     return box
 
 
-def export_log(window, path: str | os.PathLike, *, shown_only: bool = False) -> int | None:
+def export_log(
+    window, path: str | os.PathLike, *, shown_only: bool = False, reveal_secrets: bool = False
+) -> int | None:
     """Writes the current tab's log to ``path`` (HAR for ``.har``, else NDJSON), atomically.
 
     Args:
         window: The main window; its current tab is exported.
         path: The file to write; replaced only once it is complete.
         shown_only: Only the entries the log's filter shows (else all of them).
+        reveal_secrets: A HAR gets the URL's password and the Authorization
+            and Cookie values as sent (else ``***``); NDJSON holds none of them either way.
 
     Returns:
         How many entries (NDJSON) or messages (HAR) were written; None if it failed (shown to the user).
@@ -62,7 +73,12 @@ def export_log(window, path: str | os.PathLike, *, shown_only: bool = False) -> 
             record = tab.driver.peer.handshake
             request_headers = record.request_headers if record is not None else []
             return write_har(
-                path, entries, tab.connection_bar.url, subprotocol=protocol, request_headers=request_headers
+                path,
+                entries,
+                tab.connection_bar.url,
+                subprotocol=protocol,
+                request_headers=request_headers,
+                reveal_secrets=reveal_secrets,
             )
         return write_ndjson(path, entries)
     except (CaptureError, OSError) as exc:
@@ -113,17 +129,24 @@ def import_capture(window, path: str | os.PathLike) -> list:
     return tabs
 
 
-def export_dialog(window, *, shown_only: bool = False) -> int | None:
-    """Asks where to export the current tab's log, then exports it; None if cancelled or failed."""
-    caption = "Export the shown entries" if shown_only else "Export the log"
-    path, chosen = QFileDialog.getSaveFileName(
-        window, caption, "wsconsole-log.ndjson", ";;".join((NDJSON_FILTER, HAR_FILTER))
-    )
+def export_dialog(window, *, shown_only: bool = False, reveal_secrets: bool = False) -> int | None:
+    """Asks where to export the current tab's log, then exports it; None if cancelled or failed.
+
+    ``reveal_secrets``: a HAR with the credentials as sent (see :func:`export_log`);
+    the dialog then offers HAR only, named so that the file says what it holds.
+    """
+    if reveal_secrets:
+        caption = "Export the log with credentials (passwords, tokens, cookies)"
+        name, filters = "wsconsole-log-with-credentials.har", (HAR_FILTER,)
+    else:
+        caption = "Export the shown entries" if shown_only else "Export the log"
+        name, filters = "wsconsole-log.ndjson", (NDJSON_FILTER, HAR_FILTER)
+    path, chosen = QFileDialog.getSaveFileName(window, caption, name, ";;".join(filters))
     if not path:
         return None
-    if chosen == HAR_FILTER and not is_har(path):
+    if (chosen == HAR_FILTER or reveal_secrets) and not is_har(path):
         path += ".har"
-    return export_log(window, path, shown_only=shown_only)
+    return export_log(window, path, shown_only=shown_only, reveal_secrets=reveal_secrets)
 
 
 def import_dialog(window) -> list:

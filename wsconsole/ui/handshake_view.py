@@ -8,8 +8,11 @@ clipboard.  GUI thread only; give it a record only once the peer has left
 CONNECTING (the reader thread fills it in until then).
 
 Credentials are hidden unless "Show credentials" is ticked: the
-``Authorization`` and ``Proxy-Authorization`` values show as ``Basic ***``
-and a URL's password as ``***``, on screen and in what "Copy" copies.
+``Authorization`` and ``Proxy-Authorization`` values show as ``Basic ***``,
+the cookies of the request's ``Cookie`` and the answer's ``Set-Cookie`` as
+``session=***`` (names and Set-Cookie's attributes kept, so it stays clear
+which cookies went and came back) and a URL's password as ``***``, on
+screen and in what "Copy" copies.
 """
 
 from __future__ import annotations
@@ -53,12 +56,13 @@ def _pane(title: str, name: str) -> tuple[QWidget, QPlainTextEdit]:
 
 
 def redacted_record(record: HandshakeRecord) -> HandshakeRecord:
-    """A copy of ``record`` with its credentials shown as ``***`` (URL password, auth headers)."""
+    """A copy of ``record`` with its credentials shown as ``***`` (URL password, auth and cookie headers)."""
     return dataclasses.replace(
         record,
         url=redact_url(record.url),
         proxy=redact_url(record.proxy),
         request_headers=redact_headers(record.request_headers),
+        response_headers=redact_headers(record.response_headers),
         error=None if record.error is None else redact_urls_in_text(record.error),
     )
 
@@ -67,8 +71,8 @@ def request_text(record: HandshakeRecord, *, reveal_secrets: bool = False) -> st
     """The request as sent: request line and headers, one per line.
 
     Args:
-        reveal_secrets: Show the Authorization and Proxy-Authorization values
-            as sent; False shows their scheme and ``***``.
+        reveal_secrets: Show the Authorization, Proxy-Authorization and
+            Cookie values as sent; False shows ``Basic ***`` and ``session=***``.
     """
     if not record.request_line:
         return "(no request was sent)"
@@ -76,11 +80,16 @@ def request_text(record: HandshakeRecord, *, reveal_secrets: bool = False) -> st
     return "\n".join([record.request_line, *(f"{name}: {value}" for name, value in headers)])
 
 
-def response_text(record: HandshakeRecord) -> str:
-    """The answer as received: status line, headers, then the start of a body if any."""
+def response_text(record: HandshakeRecord, *, reveal_secrets: bool = False) -> str:
+    """The answer as received: status line, headers, then the start of a body if any.
+
+    Args:
+        reveal_secrets: Show Set-Cookie values as received; False shows ``session=***; Path=/``.
+    """
     if not record.status_line:
         return "(no answer was received)" if record.request_line else ""
-    lines = [record.status_line, *(f"{name}: {value}" for name, value in record.response_headers)]
+    headers = record.response_headers if reveal_secrets else redact_headers(record.response_headers)
+    lines = [record.status_line, *(f"{name}: {value}" for name, value in headers)]
     if record.body_start:
         body = record.body_start.decode("utf-8", "replace").replace("\r\n", "\n")
         lines.append("")
@@ -148,8 +157,9 @@ class HandshakeView(QWidget):
         self.copy_button.clicked.connect(self.copy)
         self.reveal_check = QCheckBox("Show credentials", objectName="revealCredentialsCheck")
         self.reveal_check.setToolTip(
-            "Show the Authorization and Proxy-Authorization values and the URL's password as sent, "
-            "here and in what Copy copies (hidden as *** otherwise)"
+            "Show the Authorization and Proxy-Authorization values, the cookies' values (Cookie, "
+            "Set-Cookie) and the URL's password as sent and received, here and in what Copy copies "
+            "(hidden as *** otherwise)"
         )
         self.reveal_check.toggled.connect(lambda _on: self.show_record(self._record))
         top = QHBoxLayout()
@@ -187,8 +197,9 @@ class HandshakeView(QWidget):
         self.summary_label.setText(summary_text(record))
         failed = record.error is not None or (record.status_code not in (None, 101))
         self.summary_label.setStyleSheet(FAILED_STYLE if failed else OK_STYLE if record.status_code == 101 else "")
-        self.request_view.setPlainText(request_text(record, reveal_secrets=self.reveal_check.isChecked()))
-        text = response_text(record)
+        reveal = self.reveal_check.isChecked()
+        self.request_view.setPlainText(request_text(record, reveal_secrets=reveal))
+        text = response_text(record, reveal_secrets=reveal)
         self.response_view.setPlainText(text)
         if record.body_start and record.status_line:
             # The pane is short: bring the body, the part that explains a refusal, into view.

@@ -298,6 +298,12 @@ class MainWindow(QMainWindow):
         self.import_capture_action.triggered.connect(lambda: _capture_actions().import_dialog(self))
         for action in (self.export_log_action, self.export_shown_action, self.import_capture_action):
             file_menu.addAction(action)
+        # Sanitized stays the default (as in Chrome DevTools); the full HAR is its own, plainly named choice.
+        self.export_secrets_action = QAction("Export log &with credentials (HAR)…", self)
+        self.export_secrets_action.setObjectName("exportWithCredentialsAction")
+        self.export_secrets_action.setStatusTip("A HAR holding the password, Authorization and cookies as sent")
+        self.export_secrets_action.triggered.connect(lambda: _capture_actions().export_dialog(self, reveal_secrets=True))
+        file_menu.insertAction(self.import_capture_action, self.export_secrets_action)
         self.replay_capture_action = QAction("&Replay capture…", self, objectName="replayCaptureAction")
         self.replay_capture_action.triggered.connect(lambda: _replay_ui().replay_dialog(self))
         file_menu.addAction(self.replay_capture_action)

@@ -97,6 +97,23 @@ def parse_headers(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     return headers, problems
 
 
+def hidden_note(handshake: ReplayHandshake) -> str:
+    """What a sanitized capture's replay leaves out, hidden by the export ("" when nothing was).
+
+    ``Not sent, hidden (***) when the capture was exported: Authorization,
+    cookie "session". Type the values in above to send them.``
+    """
+    cookies = (f'cookie "{name}"' if name else "a cookie without a name" for name in handshake.hidden_cookies)
+    names = [*handshake.hidden, *cookies]
+    if not names:
+        return ""
+    return (
+        "Not sent, hidden (***) when the capture was exported: "
+        + ", ".join(names)
+        + ". Type the values in above to send them."
+    )
+
+
 def default_replay_url(window, tab) -> str:
     """The capture's URL if it has one (HAR does), else the embedded server's ("" if it is stopped)."""
     url = tab.connection_bar.url.strip() or _recorded_url(tab.log)
@@ -187,6 +204,10 @@ class ReplayDialog(QDialog):
             source += " Left out (made anew by every handshake): " + ", ".join(handshake.skipped) + "."
         self.handshake_note = QLabel(source, objectName="replayHandshakeNote", wordWrap=True)
         self.handshake_note.setStyleSheet("color: palette(placeholder-text);")
+        # Not greyed like the note above: without these the server may well refuse the replay.
+        self.hidden_note = QLabel(hidden_note(handshake), objectName="replayHiddenNote", wordWrap=True)
+        self.hidden_note.setStyleSheet("color: #9a5b00;")
+        self.hidden_note.setVisible(bool(self.hidden_note.text()))
         self.problem_label = QLabel(objectName="replayProblemLabel", wordWrap=True)
         self.problem_label.setStyleSheet("color: #c62828;")
         self.summary_label = QLabel(objectName="replaySummaryLabel")
@@ -216,6 +237,7 @@ class ReplayDialog(QDialog):
         layout.addLayout(form)
         # Under the form, not a form row: QFormLayout gives a wrapped label the height of a narrow one.
         layout.addWidget(self.handshake_note)
+        layout.addWidget(self.hidden_note)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.buttons)

@@ -313,6 +313,9 @@ class ClientPage(QWidget):
         self.headers_view.setReadOnly(True)
         self.headers_view.setFont(fixed)
         self.headers_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.headers_view.setToolTip(
+            "Credentials show as ***: Authorization values and the cookies' values (their names are kept)"
+        )
         self.log_view = QPlainTextEdit(objectName="serverClientLog")
         self.log_view.setReadOnly(True)
         self.log_view.setFont(fixed)
