@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from wsconsole.filters import FilterProblem, LogFilter
 from wsconsole.log import Direction, EntryKind
+from wsconsole.ui.live_label import LiveLabel
 from wsconsole.ui.log_model import TimeMode
 
 FILTER_DELAY_MS = 150
@@ -111,13 +112,15 @@ class FilterBar(QWidget):
         self.case_button = self._toggle("Aa", "filterCaseButton", "Match case")
         self.min_size_spin = self._size_spin("filterMinSizeSpin", "min B", "Smallest payload shown, in bytes")
         self.max_size_spin = self._size_spin("filterMaxSizeSpin", "max B", "Largest payload shown, in bytes")
-        self.count_label = QLabel(objectName="filterCountLabel")
-        # A set minimum (below the text's width) lets the label shrink, clipped, when the
-        # tab is narrow, instead of widening the window; the whole text is in its tooltip.
-        self.count_label.setMinimumWidth(self.count_label.fontMetrics().horizontalAdvance("9,999 of 99,999 shown"))
-        self.paused_label = QLabel(objectName="pausedLabel")
+        # Both change several times a second in a flood: LiveLabel keeps that from re-laying
+        # out the window.  Its minimum (below the text's width) lets the count shrink, clipped,
+        # when the tab is narrow, instead of widening the window; the whole text is in its tooltip.
+        self.count_box = LiveLabel(object_name="filterCountLabel", min_width_text="9,999 of 99,999 shown")
+        self.count_label = self.count_box.label
+        self.paused_box = LiveLabel(object_name="pausedLabel", min_width_text="paused, 99 new")
+        self.paused_label = self.paused_box.label
         self.paused_label.setStyleSheet("color: #d08a1e; font-weight: bold;")
-        self.paused_label.hide()
+        self.paused_box.hide()
         self.pause_button = self._toggle(
             "Pause", "pauseScrollButton", "Stop following new entries (they are still logged)"
         )
@@ -136,10 +139,10 @@ class FilterBar(QWidget):
         self.footer = QWidget(objectName="logFooter")
         footer = QHBoxLayout(self.footer)
         footer.setContentsMargins(0, 0, 0, 0)
-        footer.addWidget(self.count_label, 1)
+        footer.addWidget(self.count_box, 1)
         footer.addWidget(self._time_mode_button())
         footer.addWidget(self._keep_button())
-        footer.addWidget(self.paused_label)
+        footer.addWidget(self.paused_box)
         footer.addWidget(self.pause_button)
 
         self._delay = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
@@ -318,13 +321,13 @@ class FilterBar(QWidget):
             text += "  ·  " + self.problem_text
         if extra:
             text += "  ·  " + extra
-        self.count_label.setText(text)
+        self.count_box.setText(text)
         self.count_label.setToolTip(text)
 
     def set_new_while_paused(self, count: int) -> None:
         """Updates the "paused, N new" indicator (hidden while not paused)."""
-        self.paused_label.setText(f"paused, {count:,} new")
-        self.paused_label.setVisible(self.pause_button.isChecked())
+        self.paused_box.setText(f"paused, {count:,} new")
+        self.paused_box.setVisible(self.pause_button.isChecked())
 
     def _on_pause_toggled(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")

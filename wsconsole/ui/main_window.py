@@ -219,6 +219,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QDockWidget, QStackedWidget, QTabWidget, QToolButton
 
         from wsconsole.ui.driver import HEARTBEAT_INTERVAL_MS
+        from wsconsole.ui.live_label import LiveLabel
         from wsconsole.ui.server_panel import ServerPanel
 
         self.tabs = QTabWidget(objectName="connectionTabs")
@@ -257,7 +258,9 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.options_dock, self.sequences_dock)
         self.server_dock.raise_()
 
-        self.counters_label = QLabel(objectName="countersLabel")
+        # Refreshed four times a second: see LiveLabel.
+        self.counters_box = LiveLabel(object_name="countersLabel", min_width_text="sent 0 packets / 0 B")
+        self.counters_label = self.counters_box.label
         # Every tab's peer wakes its driver when data arrives (see driver.py),
         # so there is no poll interval to show, only how news reaches the window.
         self.poll_label = QLabel("polled on arrival", objectName="pollLabel")
@@ -265,7 +268,7 @@ class MainWindow(QMainWindow):
             "Each connection is polled as soon as its reader thread has news, "
             f"with a {HEARTBEAT_INTERVAL_MS} ms heartbeat for the connect and close timeouts"
         )
-        self.statusBar().addWidget(self.counters_label, 1)
+        self.statusBar().addWidget(self.counters_box, 1)
         self.rtt_label = QLabel(objectName="rttLabel")
         self.rtt_label.setToolTip("Round-trip time of the latest pong, and the median of this connection's")
         self.statusBar().addPermanentWidget(self.rtt_label)
@@ -456,7 +459,7 @@ class MainWindow(QMainWindow):
         if self.is_start_finished:  # else _finish_start docks them, after the first paint
             self._dock_tab_panels(tab)
         tab.title_changed.connect(lambda title, t=tab: self._on_title_changed(t, title))
-        tab.counters_changed.connect(lambda text, t=tab: t is self.current_tab and self.counters_label.setText(text))
+        tab.counters_changed.connect(lambda text, t=tab: t is self.current_tab and self.counters_box.setText(text))
         tab.rtt_changed.connect(lambda text, t=tab: t is self.current_tab and self.rtt_label.setText(text))
         tab.options_requested.connect(lambda t=tab: t is self.current_tab and self.show_options())
         self._attach_profiles(tab)
@@ -490,7 +493,7 @@ class MainWindow(QMainWindow):
         if self.is_start_finished:
             self.options_stack.setCurrentWidget(tab.options_form)
             self.sequences_stack.setCurrentWidget(tab.sequence_panel)
-        self.counters_label.setText(tab.counters_text)
+        self.counters_box.setText(tab.counters_text)
         self.rtt_label.setText(tab.rtt_text)
         self._update_title()
 
