@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from bisect import bisect_left, bisect_right
 from itertools import accumulate, compress, repeat
-from operator import attrgetter, contains
+from operator import contains
 
 from wsconsole.log import (
     BYTES_KINDS,
@@ -242,6 +242,8 @@ def filter_entries(
     else:
         groups = [(window.translate(bytes(a | b for a, b in zip(str_table, bytes_table))), False)]
     sized = min_size is not None or max_size is not None
+    # Each entry's data: the log's column, or read from the entries (only if needed).
+    datas = log.data if log is not None else [entry.data for entry in entries] if flt.text or regex else []
 
     # Per-entry criteria, cheapest first: size over the compact size column,
     # then text and regex as chains of C-level iterators (map, compress).
@@ -262,27 +264,20 @@ def filter_entries(
             if indices and folded:
                 indices = _containing_folded(log, needle, is_bytes, indices, None, start)
             elif indices and needle:
-                indices = _containing(entries, indices, needle, flt.match_case)
+                indices = _containing(datas, indices, needle, flt.match_case)
         if indices and regex:
             pattern = _bytes_regex(regex, flt.match_case) if is_bytes else compile_regex(regex, flt.match_case)
             if pattern is None:
                 indices = []
             else:
                 assert isinstance(pattern, re.Pattern)
-                indices = list(compress(indices, map(pattern.search, _field(entries, indices, _get_data))))
+                indices = list(compress(indices, map(pattern.search, map(datas.__getitem__, indices))))
         results.append(indices)
 
     indices = results[0] if len(results) == 1 else results[0] + results[1]
     if len(results) == 2 and results[0] and results[1]:
         indices.sort()  # two ascending runs: timsort merges them in linear time
     return FilterResult(indices, tuple(problems))
-
-
-_get_data = attrgetter("data")
-
-
-def _field(entries: Sequence[Entry], indices: list[int], getter: attrgetter) -> Iterator:
-    return map(getter, map(entries.__getitem__, indices))
 
 
 def _by_size(
@@ -302,7 +297,8 @@ SEARCH_CHUNK = 32_768
 """Entries joined into one haystack at a time by a text search (bounds the memory it borrows)."""
 
 
-def _containing(entries: Sequence[Entry], indices: list[int], needle: str | bytes, match_case: bool) -> list[int]:
+def _containing(datas: Sequence[str | bytes], indices: list[int], needle: str | bytes, match_case: bool) -> list[int]:
+    """The indices of ``indices`` whose data (``datas[i]``) holds ``needle``."""
     fold = not (match_case or needle.lower() == needle.upper())
     if fold:
         # Letters in the needle and case does not matter: compare lower-cased.
@@ -312,11 +308,11 @@ def _containing(entries: Sequence[Entry], indices: list[int], needle: str | byte
     found: list[int] = []
     for first in range(0, len(indices), SEARCH_CHUNK):
         chunk = indices[first : first + SEARCH_CHUNK]
-        datas = list(_field(entries, chunk, _get_data))
+        chosen = list(map(datas.__getitem__, chunk))
         if separator in needle:
-            found += _containing_each(chunk, datas, needle, fold)
+            found += _containing_each(chunk, chosen, needle, fold)
         else:
-            found += _containing_joined(chunk, datas, needle, fold, separator)
+            found += _containing_joined(chunk, chosen, needle, fold, separator)
     return found
 
 
@@ -371,11 +367,11 @@ def _containing_folded(
     every hit back would cost more).  Blocks that are not cached (the newest,
     incomplete one; big payloads) are searched as without a cache.
     """
-    entries = log.entries
+    datas = log.data
     separator = b"\0" if is_bytes else "\0"
     if separator in needle:
         chosen = candidates if candidates is not None else list(compress(range(start, start + len(mask)), mask))
-        return _containing(entries, chosen, needle, False)
+        return _containing(datas, chosen, needle, False)
     original, needle = needle, needle.lower()
     size = log.search_block
     first_number = log.first_number
@@ -385,7 +381,7 @@ def _containing_folded(
         # for a search over much of the block, not a filter of a new batch.
         folded = log.folded_text(block, is_bytes, build=count * 4 >= size)
         if folded is None:
-            found += _containing(entries, chunk_of(), original, False)
+            found += _containing(datas, chunk_of(), original, False)
             continue
         blob = folded.blob
         # Most of a block's candidates hold a common needle: lower-casing each
@@ -393,7 +389,7 @@ def _containing_folded(
         # the blob tells, for a sixteenth of a scan.
         sample = blob.count(needle, 0, len(blob) >> 4)
         if sample * 16 * 2 > len(folded.offsets):  # about half the block's entries or more
-            found += _each_folded(entries, chunk_of(), needle)
+            found += _each_folded(datas, chunk_of(), needle)
             continue
         find = blob.find
         hit = find(needle)
@@ -413,13 +409,13 @@ def _containing_folded(
         else:
             found += block_found
             continue
-        found += _each_folded(entries, chunk_of(), needle)
+        found += _each_folded(datas, chunk_of(), needle)
     return found
 
 
-def _each_folded(entries: Sequence[Entry], chunk: list[int], needle: str | bytes) -> list[int]:
+def _each_folded(datas: Sequence[str | bytes], chunk: list[int], needle: str | bytes) -> list[int]:
     """The entries of ``chunk`` whose lower-cased data holds ``needle`` (lower case already)."""
-    lowered = map(type(needle).lower, _field(entries, chunk, _get_data))
+    lowered = map(type(needle).lower, map(datas.__getitem__, chunk))
     return list(compress(chunk, map(contains, lowered, repeat(needle))))
 
 

@@ -1,17 +1,25 @@
 """The message log: every packet, state change, close and error, in order.
 
-An *entry* is one row of the log.  The log is a plain list with listeners,
-so a Qt model can adapt it without copying (see ``wsconsole.ui.log_model``).
+An *entry* is one row of the log.  The log keeps its entries as columns, one
+compact array each of times, code bytes (kind and direction) and sizes, and a
+list of each entry's data, with listeners, so a Qt model can adapt it without
+copying (see ``wsconsole.ui.log_model``); :class:`Entry` objects are made when
+an entry is read.  Columns, not an object per entry: the cycle collector walks
+every object that can hold references, and a million entries were a million
+such objects, walked by every pass over the old generations (11-26 ms passes
+through a flood, 80-110 ms for a full one after it), where the columns are a
+few objects holding strings and bytes, which it never walks; they are smaller
+too.
 It keeps at most :attr:`MessageLog.max_entries` entries: when full, the
 oldest are dropped in chunks (:attr:`MessageLog.drop_chunk`), so a view
 removes rows in a few large batches rather than one row per packet.  The
 traffic counters count everything, dropped entries included, and say how
 many were dropped.
 
-Beside the entries the log keeps one byte per entry (:attr:`MessageLog.codes`:
-kind and direction) and four (:attr:`MessageLog.sizes`) so that filters
-(``wsconsole.filters``) can select by kind and direction at C speed and by
-size without touching the entry objects.  For case-blind text search it
+The columns (:attr:`MessageLog.codes`, one byte per entry: kind and direction;
+:attr:`MessageLog.sizes`, four; :attr:`MessageLog.times`; :attr:`MessageLog.data`)
+let filters (``wsconsole.filters``) select by kind and direction at C speed and by
+size and text without making entry objects.  For case-blind text search it
 also keeps, built on first use, each block of :attr:`MessageLog.search_block`
 entries' payloads lower-cased and joined into one string (and one ``bytes``)
 (:meth:`MessageLog.folded_text`), so a search is a C-level scan of a few
@@ -25,10 +33,10 @@ from __future__ import annotations
 import enum
 import time
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress
-from operator import attrgetter
+from operator import attrgetter, eq, itemgetter
 
 from wsconsole import payload
 from wsconsole.options import redact_urls_in_text
@@ -166,6 +174,41 @@ DropListener = Callable[[int], None]
 """Called as ``listener(count)``: the ``count`` oldest entries (indices 0 to count - 1) go or went."""
 
 
+class EntrySequence(Sequence):
+    """The entries of a :class:`MessageLog`, oldest first: read-only, each made from the columns when read.
+
+    Indexing, slicing, ``len()``, iteration and ``==`` with another sequence of
+    entries work as on a list; an entry read twice is two equal objects.
+    """
+
+    __slots__ = ("_log",)
+
+    def __init__(self, log: MessageLog) -> None:
+        self._log = log
+
+    def __len__(self) -> int:
+        return len(self._log.data)
+
+    def __getitem__(self, index):
+        log = self._log
+        if isinstance(index, slice):
+            return list(map(log.entry, range(*index.indices(len(log.data)))))
+        return log.entry(index)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return map(self._log.entry, range(len(self._log.data)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(map(eq, self, other))
+
+    __hash__ = None  # a view that changes: not hashable, like a list
+
+    def __repr__(self) -> str:
+        return f"<EntrySequence of {len(self)} entries>"
+
+
 class MessageLog:
     """A list of entries with traffic counters, keeping at most ``max_entries``.
 
@@ -181,9 +224,12 @@ class MessageLog:
         self._search_block = search_block
         # (block, is_bytes) -> FoldedText, or None for a block searched entry by entry.
         self._folded: dict[tuple[int, bool], FoldedText | None] = {}
-        self._entries: list[Entry] = []
+        # The columns, index for index (see the module docstring).
+        self._times = array("d")
         self._codes = bytearray()
         self._sizes = array("I")
+        self._data: list[str | bytes] = []
+        self._entries = EntrySequence(self)
         self._max_entries = _checked_max_entries(max_entries)
         self._first_number = 0
         self.counters = Counters()
@@ -195,18 +241,37 @@ class MessageLog:
         self._drop_listeners: list[DropListener] = []
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._data)
 
-    def __getitem__(self, index: int) -> Entry:
-        return self._entries[index]
+    def __getitem__(self, index):
+        return self._entries[index] if isinstance(index, slice) else self.entry(index)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Entry]:
         return iter(self._entries)
 
     @property
-    def entries(self) -> list[Entry]:
-        """The kept entries, oldest first; read it, never change it."""
+    def entries(self) -> EntrySequence:
+        """The kept entries, oldest first: a read-only sequence over the columns."""
         return self._entries
+
+    def entry(self, index: int) -> Entry:
+        """The entry at ``index`` (0 is the oldest kept; negative counts from the newest)."""
+        code = self._codes[index]
+        kind = _KIND_OF_CODE[code]
+        return Entry(
+            self._times[index], kind, _DIRECTION_OF_CODE[code], self._data[index],
+            self._sizes[index] if kind in _SIZED else None,
+        )
+
+    @property
+    def times(self) -> array:
+        """Each kept entry's ``time_s`` (an array of doubles); read it, never change it."""
+        return self._times
+
+    @property
+    def data(self) -> list[str | bytes]:
+        """Each kept entry's ``data``, oldest first; read it, never change it."""
+        return self._data
 
     @property
     def codes(self) -> bytearray:
@@ -215,7 +280,10 @@ class MessageLog:
 
     @property
     def sizes(self) -> array:
-        """Each kept entry's size in bytes (0 for entries without one), compact for filters; read only."""
+        """Each kept entry's size in bytes (0 for entries without one), compact for filters; read only.
+
+        Sizes are kept below 4 GiB (clamped): no packet this tool handles is that large.
+        """
         return self._sizes
 
     @property
@@ -259,12 +327,12 @@ class MessageLog:
         size = self._search_block
         first_serial = max(block * size, self._first_number)
         end_serial = (block + 1) * size
-        if not build or block < 0 or end_serial > self._first_number + len(self._entries) or first_serial >= end_serial:
+        if not build or block < 0 or end_serial > self._first_number + len(self._data) or first_serial >= end_serial:
             return None
         lo = first_serial - self._first_number
-        entries = self._entries[lo : end_serial - self._first_number]
-        mask = self._codes[lo : end_serial - self._first_number].translate(_BYTES_DATA if is_bytes else _STR_DATA)
-        datas = [entry.data for entry in compress(entries, mask)]
+        hi = end_serial - self._first_number
+        mask = self._codes[lo:hi].translate(_BYTES_DATA if is_bytes else _STR_DATA)
+        datas = list(compress(self._data[lo:hi], mask))
         folded: FoldedText | None = None
         lengths = list(map(len, datas))
         if sum(lengths) <= SEARCH_BLOCK_MAX_BYTES:
@@ -276,7 +344,7 @@ class MessageLog:
                 folded = FoldedText(
                     blob,
                     array("I", starts),
-                    array("I", compress(range(base, base + len(entries)), mask)),
+                    array("I", compress(range(base, base + hi - lo), mask)),
                 )
         self._folded[key] = folded
         return folded
@@ -295,7 +363,7 @@ class MessageLog:
     @max_entries.setter
     def max_entries(self, value: int) -> None:
         self._max_entries = _checked_max_entries(value)
-        excess = len(self._entries) - self._max_entries
+        excess = len(self._data) - self._max_entries
         if excess > 0:
             self._drop(excess)
 
@@ -343,51 +411,69 @@ class MessageLog:
         batch = entries if isinstance(entries, list) else list(entries)
         if not batch:
             return
-        # Codes and counters through C-level iterators: no bytecode per entry.
-        codes = bytes(map(_CODES.__getitem__, map(_kind_and_direction, batch)))
+        # Through C-level iterators: no bytecode per entry.
+        self._append(
+            list(map(_time_s, batch)),
+            bytes(map(_CODES.__getitem__, map(_kind_and_direction, batch))),
+            [size or 0 for size in map(_size, batch)],
+            list(map(_data, batch)),
+        )
+
+    def extend_packets(self, direction: Direction, packets: Sequence[tuple[float, str | bytes]]) -> None:
+        """Adds text (``str``) and binary (``bytes``) packets given as ``(time_s, data)``, as :meth:`extend`.
+
+        The same entries as :func:`packet_entries` would make, without an object per packet.
+        """
+        if not packets:
+            return
+        data = list(map(_second, packets))
+        codes = bytes(map(_is_bytes, data)).translate(_PACKET_CODES[direction])
+        self._append(list(map(_first, packets)), codes, list(map(_byte_size, data)), data)
+
+    def _append(self, times: list[float], codes: bytes, sizes: list[int], data: list[str | bytes]) -> None:
+        """Adds entries given as columns (see :meth:`extend`)."""
         counters = self.counters
         sent = codes.translate(_SENT_PACKET)
         received = codes.translate(_RECEIVED_PACKET)
         counters.sent_packets += sent.count(1)
         counters.received_packets += received.count(1)
-        counters.sent_bytes += sum(map(_size, compress(batch, sent)))
-        counters.received_bytes += sum(map(_size, compress(batch, received)))
+        counters.sent_bytes += sum(compress(sizes, sent))
+        counters.received_bytes += sum(compress(sizes, received))
         cap = self._max_entries
-        if len(batch) > cap:
-            if self._entries:
-                self._drop(len(self._entries))
-            skipped = len(batch) - cap
-            batch = batch[skipped:]
-            codes = codes[skipped:]
+        if len(data) > cap:
+            if self._data:
+                self._drop(len(self._data))
+            skipped = len(data) - cap
+            times, codes, sizes, data = times[skipped:], codes[skipped:], sizes[skipped:], data[skipped:]
             self._first_number += skipped
             counters.dropped_entries += skipped
             self._forget_folded()
         else:
-            excess = len(self._entries) + len(batch) - cap
+            excess = len(self._data) + len(data) - cap
             if excess > 0:
                 # Round up to a whole chunk: the next appends then fit without a drop.
-                self._drop(min(len(self._entries), max(excess, self.drop_chunk)))
-        first = len(self._entries)
-        last = first + len(batch) - 1
+                self._drop(min(len(self._data), max(excess, self.drop_chunk)))
+        first = len(self._data)
+        last = first + len(data) - 1
         for listener in self._about_to_listeners:
             listener(first, last)
-        self._entries.extend(batch)
+        self._times.extend(times)
         self._codes += codes
-        sizes = [size or 0 for size in map(_size, batch)]
         if max(sizes) > 0xFFFFFFFF:
-            # Clamped to 4 GiB - 1: no packet this tool handles is that large.
             sizes = [min(size, 0xFFFFFFFF) for size in sizes]
         self._sizes.extend(sizes)
+        self._data += data
         for listener in self._append_listeners:
             listener(first, last)
 
     def _drop(self, count: int) -> None:
         for listener in self._about_to_drop_listeners:
             listener(count)
-        # One slice deletion: a memmove of the remaining pointers, not count pops.
-        del self._entries[:count]
+        # One slice deletion per column: a memmove of what remains, not count pops.
+        del self._times[:count]
         del self._codes[:count]
         del self._sizes[:count]
+        del self._data[:count]
         self._first_number += count
         self.counters.dropped_entries += count
         self._forget_folded()
@@ -423,9 +509,10 @@ class MessageLog:
         """Removes every entry and resets the counters."""
         for listener in self._about_to_clear_listeners:
             listener()
-        self._entries.clear()
+        del self._times[:]
         self._codes.clear()
         del self._sizes[:]
+        self._data.clear()
         self._first_number = 0
         self._folded.clear()  # serial numbers start again from 0
         self.counters = Counters()
@@ -436,6 +523,28 @@ class MessageLog:
 _CODES = {(kind, direction): entry_code(kind, direction) for kind in EntryKind for direction in Direction}
 _kind_and_direction = attrgetter("kind", "direction")
 _size = attrgetter("size")
+_time_s = attrgetter("time_s")
+_data = attrgetter("data")
+_first = itemgetter(0)
+_second = itemgetter(1)
+_KIND_OF_CODE = {code: kind for (kind, _direction), code in _CODES.items()}
+_DIRECTION_OF_CODE = {code: direction for (_kind, direction), code in _CODES.items()}
+_SIZED = frozenset((EntryKind.TEXT, EntryKind.BINARY, EntryKind.PING, EntryKind.PONG))
+
+
+def _is_bytes(data: str | bytes) -> bool:
+    return isinstance(data, bytes)
+
+
+# Per direction, a translation table: 0 (str) -> a text packet's code byte, 1 (bytes) -> a binary one's.
+_PACKET_CODES = {
+    direction: bytes((_CODES[EntryKind.TEXT, direction], _CODES[EntryKind.BINARY, direction])) + bytes(254)
+    for direction in Direction
+}
+
+
+def _byte_size(data: str | bytes) -> int:
+    return len(data) if isinstance(data, bytes) or data.isascii() else payload.byte_size(data)
 def _code_table(codes: set[int]) -> bytes:
     """A translation table: code byte -> 1 if it is one of ``codes``, else 0.
 

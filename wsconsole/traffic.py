@@ -26,7 +26,6 @@ import math
 from collections import deque
 from dataclasses import dataclass
 from itertools import compress
-from operator import attrgetter
 
 from wsconsole import closecodes
 from wsconsole.log import PACKET_KINDS, Direction, MessageLog, entry_code
@@ -162,24 +161,22 @@ class TrafficHistory:
         received_count = received.count(1)
         if not sent_count and not received_count:
             return  # events, pings and pongs only
-        if first == last:
-            entry = log.entries[first]
-            self.add(entry.direction, entry.size or 0, entry.time_s)
-            return
-        # A slice, not islice: islice would walk the whole log up to ``first`` on every batch.
-        batch = log.entries[first:stop]
-        times = list(map(_time_s, batch))
+        # The log's columns, sliced: no entry object is made.
+        times = log.times[first:stop]
+        sizes = log.sizes[first:stop]
         lo, hi = min(times), max(times)
         number = self.bucket_number(lo)
         if number == self.bucket_number(hi):
             # One bucket (a poll's batch nearly always is): counted without a per-entry loop.
-            sizes = log.sizes[first:stop]
             self.add(Direction.SENT, sum(compress(sizes, sent)), lo, sent_count)
             self.add(Direction.RECEIVED, sum(compress(sizes, received)), lo, received_count)
             return
-        # Across a bucket boundary (about once a second in a flood): entry by entry.
-        for entry in compress(batch, bytes(map(int.__or__, sent, received))):
-            self.add(entry.direction, entry.size or 0, entry.time_s)
+        # Across a bucket boundary (about once a second in a flood): packet by packet, in order.
+        for is_sent, is_received, time_s, size in zip(sent, received, times, sizes):
+            if is_sent:
+                self.add(Direction.SENT, size, time_s)
+            elif is_received:
+                self.add(Direction.RECEIVED, size, time_s)
 
     def buckets(self, now_s: float) -> list[Bucket]:
         """The window's buckets, oldest first, the last one holding ``now_s`` (still filling).
@@ -229,7 +226,6 @@ class TrafficHistory:
         return summed(self.buckets(now_s))
 
 
-_time_s = attrgetter("time_s")
 # Code byte -> 1 for a text or binary packet going that way, else 0 (from the
 # set of codes: asking each code about each kind cost about 3 ms of every start).
 _SENT_CODES = {entry_code(kind, Direction.SENT) for kind in PACKET_KINDS}

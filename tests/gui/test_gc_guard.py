@@ -169,3 +169,31 @@ def test_objects_pouring_in_end_the_quiet(gc_on_gui_thread, monkeypatch):
     thaws = gc_on_gui_thread.thaws
     assert gc_on_gui_thread.collect_due() == -1  # quiet again, but only just
     assert gc_on_gui_thread.thaws == thaws
+
+
+def test_packets_flowing_end_the_quiet_though_few_objects_are_made(gc_on_gui_thread, monkeypatch):
+    # The log keeps packets as columns: a flood crosses no allocation threshold,
+    # so the drivers say it (note_traffic), or a thaw lands in the middle of it.
+    _no_thaw_pending(gc_on_gui_thread, monkeypatch)
+    monkeypatch.setattr(gc_on_gui_thread, "_quiet_since_s", time.monotonic() - 10 * gc_guard.THAW_QUIET_S)
+    monkeypatch.setattr(gc, "get_count", lambda: (0, 0, 0))  # nothing tracked is being made
+    gc_guard.note_traffic()
+    monkeypatch.setattr(gc_on_gui_thread, "_thaw_due_s", time.monotonic())  # due now
+    thaws = gc_on_gui_thread.thaws
+    assert gc_on_gui_thread.collect_due() == -1
+    assert gc_on_gui_thread.thaws == thaws
+    # Once the packets have stopped for THAW_QUIET_S, it thaws.
+    monkeypatch.setattr(gc_on_gui_thread, "_quiet_since_s", time.monotonic() - gc_guard.THAW_QUIET_S)
+    assert gc_on_gui_thread.collect_due() == 2
+    assert gc_on_gui_thread.thaws == thaws + 1
+
+
+def test_a_tab_receiving_packets_tells_the_collector(qtbot, window, gc_on_gui_thread, monkeypatch):
+    from wsconsole.peer import ReadyState
+
+    window.connect_to(window.server_driver.url)
+    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=10_000)
+    monkeypatch.setattr(gc_on_gui_thread, "_quiet_since_s", time.monotonic() - 10 * gc_guard.THAW_QUIET_S)
+    window.send("echo me")
+    qtbot.waitUntil(lambda: window.log.counters.received_packets == 1, timeout=10_000)
+    assert gc_on_gui_thread._quiet_since_s is None or gc_on_gui_thread._quiet_since_s > time.monotonic() - 5

@@ -49,7 +49,7 @@ def test_packet_entries_record_kind_direction_and_data(log: MessageLog) -> None:
     assert binary.direction is Direction.RECEIVED
     assert binary.data == b"\xff"
     assert text.is_packet and binary.is_packet
-    assert log[0] is text and log[1] is binary
+    assert log[0] == text and log[1] == binary  # values: made from the log's columns when read
     assert binary.preview == "ff"
     assert log.add_packet(Direction.SENT, "a\nb").preview == "a\\nb"
 

@@ -35,7 +35,7 @@ from wsconsole.errors import (
     SendInProgressError,
 )
 from wsconsole.filters import LogFilter
-from wsconsole.log import Direction, Entry, EntryKind, MessageLog, packet_entries
+from wsconsole.log import Direction, Entry, EntryKind, MessageLog
 from wsconsole.options import redact_message, redact_url
 from wsconsole.payload import format_size
 from wsconsole.peer import (
@@ -675,7 +675,8 @@ class ConnectionTab(QWidget):
         self.state_changed.emit(event)
 
     def _on_packets_received(self, batch: list) -> None:
-        self.log.extend(packet_entries(Direction.RECEIVED, batch))
+        self.log.extend_packets(Direction.RECEIVED, batch)
+        gc_guard.note_traffic()
 
     def _on_packet_sent(self, time_s: float, data: str | bytes) -> None:
         self.log.add_packet(Direction.SENT, data, time_s)

@@ -27,7 +27,8 @@ is not collected until the next *thaw*: ``gc.unfreeze()`` and one full pass
 over everything, then a freeze again.  The guard thaws ``THAW_DELAY_S`` after
 :func:`thaw_soon` (called when a tab closes or a log is cleared: when such
 cycles appear), once the process has been quiet (ticks with little allocated)
-for ``THAW_QUIET_S`` from then (at most ``THAW_MAX_WAIT_S`` later: a thaw
+for ``THAW_QUIET_S`` from then (no packets either, which the drivers tell it
+with :func:`note_traffic`; at most ``THAW_MAX_WAIT_S`` later: a thaw
 during another tab's flood was a 270 ms stall, and one quiet tick was not
 enough: the lull while a new connection opens let a 90-100 ms thaw land at
 the start of its flood, and on a loaded machine a flood's sender can pause
@@ -116,6 +117,10 @@ class GuiThreadCollector(QObject):
         if self._thaw_due_s is None:
             self._thaw_due_s = time.monotonic() + THAW_DELAY_S
 
+    def note_traffic(self) -> None:
+        """Says packets are flowing: the quiet a thaw waits for starts again from now.  GUI thread only."""
+        self._quiet_since_s = None
+
     def thaw(self) -> None:
         """Unfreezes everything, collects all generations and freezes what survived."""
         self._thaw_due_s = None
@@ -185,6 +190,18 @@ def install(app: QObject) -> GuiThreadCollector:
         _collector = GuiThreadCollector(app)
     _collector.start()
     return _collector
+
+
+def note_traffic() -> None:
+    """Tells the running collector that packets are flowing (see ``THAW_QUIET_S``); GUI thread only.
+
+    Allocation counts alone no longer tell a flood: the log keeps its entries as
+    columns, so a flood makes few objects the collector tracks, and a thaw (a
+    whole-heap pass, 60-80 ms) landed in the middle of one.  The drivers call this
+    for each batch they hand over.
+    """
+    if _collector is not None:
+        _collector.note_traffic()
 
 
 def thaw_soon() -> None:

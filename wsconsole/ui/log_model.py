@@ -131,7 +131,7 @@ class LogTableModel(QAbstractTableModel):
 
     def _note_first_time(self, first: int, _last: int) -> None:
         if self.first_time_s is None:
-            self.first_time_s = self.log[first].time_s
+            self.first_time_s = self.log.times[first]
 
     def _forget_first_time(self) -> None:
         self.first_time_s = None

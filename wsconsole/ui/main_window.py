@@ -210,6 +210,12 @@ class MainWindow(QMainWindow):
         self._on_current_changed(self.tabs.currentIndex())
         self.composer_extras.panel  # noqa: B018 - makes the saved messages' list, hidden in its dock
         self.server_panel.make_settings_pages()
+        # PySide6 builds a class's enums on their first use: QStyle's (566 members) took
+        # 25 ms, at the first connection's OPEN (the recent URLs' arrow icon), which is
+        # where a flood starts.  Here nothing flows yet.
+        from PySide6.QtWidgets import QStyle
+
+        QStyle.StandardPixmap  # noqa: B018
         self.start_finished.emit()
 
     # -- construction --------------------------------------------------------

@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 from wsconsole.errors import InvalidCloseError, ServerError
 from wsconsole.server import ClientInfo, EchoServer, ServerConfig, ServerEventKind, TlsFiles
+from wsconsole.ui import gc_guard
 from wsconsole.wakeup import Wakeup, WakingQueue
 
 if TYPE_CHECKING:
@@ -287,6 +288,7 @@ class ServerDriver(QObject):
             self._timer.start(BACKLOG_INTERVAL_MS)
         if not batch:
             return
+        gc_guard.note_traffic()
         membership_changed = False
         packet = ServerEventKind.PACKET
         for event in batch:
