@@ -257,3 +257,21 @@ def test_a_window_closed_before_its_first_paint_builds_nothing(qtbot):
     assert not win.is_built and not win.is_start_finished
     assert win.findChild(QLineEdit, "urlEdit") is None
     assert not driver.is_running
+
+
+def test_a_build_that_fails_says_so_in_the_window_and_the_window_still_closes(qtbot, monkeypatch, capsys):
+    def broken(self, *args):
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(MainWindow, "_build", broken)
+    win = MainWindow(server_port=0, build_after_first_paint=True)
+    qtbot.addWidget(win)
+    driver = win.server_driver
+    win.show()
+    qtbot.waitUntil(lambda: win.findChild(QLabel, "startFailedLabel") is not None, timeout=WAIT_MS)
+    text = win.findChild(QLabel, "startFailedLabel").text()
+    assert "could not build its window" in text and "RuntimeError: the disk is on fire" in text
+    assert "the disk is on fire" in capsys.readouterr().err  # the traceback, for a bug report
+    assert not win.is_built
+    win.close()
+    assert not driver.is_running

@@ -12,6 +12,7 @@ half of every start.
 
 from __future__ import annotations
 
+import traceback
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QTimer, Signal
@@ -172,9 +173,28 @@ class MainWindow(QMainWindow):
         # reports waits for the next turn of the event loop, when the panel is there.
         self.server_driver.serve_pending()
         self.menuBar().clear()
-        self._build(url, profile_store, server_problem)
+        try:
+            self._build(url, profile_store, server_problem)
+        except Exception as exc:  # noqa: BLE001 - from a timer: must not raise into Qt
+            # Said in the window, which would otherwise say "Starting…" for ever.
+            traceback.print_exc()
+            self._show_start_failure(exc)
+            return
         # The built window is painted before the hidden docks are filled.
         self._first_paint_watch = _AfterFirstPaint(self, self._finish_start)
+
+    def _show_start_failure(self, exc: Exception) -> None:
+        from PySide6.QtCore import Qt
+
+        failure = QLabel(
+            f"wsconsole could not build its window:\n{type(exc).__name__}: {exc}\n\n"
+            "The details are on the standard error output.",
+            objectName="startFailedLabel",
+        )
+        failure.setWordWrap(True)
+        failure.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        failure.setContentsMargins(24, 24, 24, 24)
+        self.setCentralWidget(failure)
 
     def _build(self, url: str | None, profile_store: ProfileStore | None, server_problem: str | None) -> None:
         """Makes the window's contents (GUI thread, once)."""
