@@ -191,7 +191,8 @@ def test_the_frame_shows_first_and_the_contents_follow_the_first_paint(qtbot, co
         # Before the event loop has run: the server listens and the frame says where.
         assert driver.is_running and not driver.is_serving and driver.port != 0
         assert not win.is_built and not win.is_start_finished
-        assert driver.url in win.findChild(QLabel, "startingLabel").text()
+        assert win.findChild(QLabel, "startingLabel").text() == "Starting wsconsole…"
+        assert win.findChild(QLabel, "startingServerLabel").text() == f"Echo server listening on {driver.url}"
         assert win.findChild(QLineEdit, "urlEdit") is None
 
         def client() -> None:
@@ -208,6 +209,7 @@ def test_the_frame_shows_first_and_the_contents_follow_the_first_paint(qtbot, co
             win.show()
         assert win.is_built and driver.is_serving
         assert win.findChild(QLabel, "startingLabel") is None  # replaced, not hidden behind
+        assert win.findChild(QLabel, "startingServerLabel") is None
         tab_names, window_names = contract_names
         for cls, name in tab_names + window_names:
             assert win.findChild(cls, name) is not None, name

@@ -147,17 +147,19 @@ class MainWindow(QMainWindow):
             server = f"Echo server listening on {self.server_driver.url}"
         else:
             server = ""
-        # Centred by stretches around it, not by an alignment flag: see the module docstring.
+        # Each line centred by stretches around it, not by an alignment flag: see the
+        # module docstring.  Muted (disabled) text: a placeholder, not content.
         placeholder = QWidget(objectName="startingPlaceholder")
         rows = QBoxLayout(QBoxLayout.Direction.TopToBottom, placeholder)
-        columns = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        starting = QLabel(f"Starting wsconsole…\n{server}".strip(), objectName="startingLabel")
-        starting.setEnabled(False)  # the palette's muted text: a placeholder, not content
-        columns.addStretch(1)
-        columns.addWidget(starting)
-        columns.addStretch(1)
         rows.addStretch(1)
-        rows.addLayout(columns)
+        for text, name in (("Starting wsconsole…", "startingLabel"), (server, "startingServerLabel")):
+            line = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+            label = QLabel(text, objectName=name)
+            label.setEnabled(False)
+            line.addStretch(1)
+            line.addWidget(label)
+            line.addStretch(1)
+            rows.addLayout(line)
         rows.addStretch(1)
         self.setCentralWidget(placeholder)
         for title in ("&File", "&View", "&Help"):  # the bar keeps its height when filled
