@@ -19,38 +19,56 @@ WAIT_MS = 10_000
 WAIT_S = WAIT_MS / 1000
 
 
+class EarlyClient:
+    """A websockets client, on a thread of its own, that connects at once and has ``text`` echoed.
+
+    For a server that only listens yet: the client waits in the backlog until it serves.
+    ``result`` ends as ``{"echo": ...}`` or ``{"error": exception}``.
+    """
+
+    def __init__(self, url: str, text: str) -> None:
+        self.result: dict[str, object] = {}
+        self._thread = threading.Thread(target=self._run, args=(url, text), name="test-early-client")
+        self._thread.start()
+
+    def _run(self, url: str, text: str) -> None:
+        try:
+            with connect(url, open_timeout=WAIT_S) as ws:
+                ws.send(text)
+                self.result["echo"] = ws.recv(timeout=WAIT_S)
+        except Exception as exc:  # noqa: BLE001 - reported through result
+            self.result["error"] = exc
+
+    @property
+    def is_done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def join(self) -> None:
+        self._thread.join(WAIT_S)
+
+
+
 def test_the_server_listens_before_the_show_and_serves_a_waiting_client_after_the_first_paint(qtbot):
     win = MainWindow(server_port=0, finish_after_first_paint=True)
     qtbot.addWidget(win)
     driver = win.server_driver
-    result: dict[str, object] = {}
-    client_thread = None
+    client = None
     try:
         # Before the event loop has run: listening (the URL is right everywhere), not serving.
         assert driver.is_running and not driver.is_serving
         assert not win.is_start_finished
         assert driver.port != 0
         assert win.findChild(QLineEdit, "urlEdit").text() == driver.url == f"ws://127.0.0.1:{driver.port}/"
-
-        def client() -> None:
-            try:
-                with connect(driver.url, open_timeout=WAIT_S) as ws:
-                    ws.send("before the paint")
-                    result["echo"] = ws.recv(timeout=WAIT_S)
-            except Exception as exc:  # noqa: BLE001 - reported below
-                result["error"] = exc
-
-        client_thread = threading.Thread(target=client, name="test-early-client")
-        client_thread.start()
+        client = EarlyClient(driver.url, "before the paint")
         with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
             win.show()
         assert win.is_start_finished and driver.is_serving
-        qtbot.waitUntil(lambda: not client_thread.is_alive(), timeout=WAIT_MS)
-        assert result == {"echo": "before the paint"}
+        qtbot.waitUntil(lambda: client.is_done, timeout=WAIT_MS)
+        assert client.result == {"echo": "before the paint"}
     finally:
         win.close()
-        if client_thread is not None:
-            client_thread.join(WAIT_S)
+        if client is not None:
+            client.join()
     assert not driver.is_running
 
 
@@ -185,8 +203,7 @@ def test_the_frame_shows_first_and_the_contents_follow_the_first_paint(qtbot, co
     win = MainWindow(server_port=0, build_after_first_paint=True)
     qtbot.addWidget(win)
     driver = win.server_driver
-    result: dict[str, object] = {}
-    client_thread = None
+    client = None
     try:
         # Before the event loop has run: the server listens and the frame says where.
         assert driver.is_running and not driver.is_serving and driver.port != 0
@@ -194,17 +211,7 @@ def test_the_frame_shows_first_and_the_contents_follow_the_first_paint(qtbot, co
         assert win.findChild(QLabel, "startingLabel").text() == "Starting wsconsole…"
         assert win.findChild(QLabel, "startingServerLabel").text() == f"Echo server listening on {driver.url}"
         assert win.findChild(QLineEdit, "urlEdit") is None
-
-        def client() -> None:
-            try:
-                with connect(driver.url, open_timeout=WAIT_S) as ws:
-                    ws.send("before the contents")
-                    result["echo"] = ws.recv(timeout=WAIT_S)
-            except Exception as exc:  # noqa: BLE001 - reported below
-                result["error"] = exc
-
-        client_thread = threading.Thread(target=client, name="test-early-client")
-        client_thread.start()
+        client = EarlyClient(driver.url, "before the contents")
         with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
             win.show()
         assert win.is_built and driver.is_serving
@@ -215,12 +222,12 @@ def test_the_frame_shows_first_and_the_contents_follow_the_first_paint(qtbot, co
             assert win.findChild(cls, name) is not None, name
         assert win.findChild(QLineEdit, "urlEdit").text() == driver.url
         assert win.findChild(QLabel, "serverUrlLabel").text() == driver.url
-        qtbot.waitUntil(lambda: not client_thread.is_alive(), timeout=WAIT_MS)
-        assert result == {"echo": "before the contents"}
+        qtbot.waitUntil(lambda: client.is_done, timeout=WAIT_MS)
+        assert client.result == {"echo": "before the contents"}
     finally:
         win.close()
-        if client_thread is not None:
-            client_thread.join(WAIT_S)
+        if client is not None:
+            client.join()
     assert not driver.is_running
 
 
