@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
             Without it (and ``build_after_first_paint``) all is done before
             the constructor returns.
         build_after_first_paint: Show sooner still (``start_gui`` sets it):
-            the constructor makes only the frame (title, menus, a "starting"
+            the constructor makes only the frame (its title and a "starting"
             line) and starts the server listening; the contents (tabs, the
             server's panel, the docks, the stores) are built just after the
             first paint, and connecting to ``url`` with them; the rest as with
@@ -162,10 +162,9 @@ class MainWindow(QMainWindow):
             rows.addLayout(line)
         rows.addStretch(1)
         self.setCentralWidget(placeholder)
-        for title in ("&File", "&View", "&Help"):  # the bar keeps its height when filled
-            self.menuBar().addMenu(title)
-        # No status bar yet: making one cost 7 ms (its size grip), an eighth of what the
-        # frame may take; it comes with the contents.
+        # No menus and no status bar yet: menus that do nothing for a moment would
+        # puzzle, and the two cost 3 ms and 7 ms (a status bar's size grip), much of
+        # what the frame may take (issue 6: 1.3 times a bare window's first paint).
 
     def _build_after_paint(self, url: str | None, profile_store: ProfileStore | None,
                            server_problem: str | None) -> None:
@@ -174,7 +173,6 @@ class MainWindow(QMainWindow):
         # The server thread loads its protocol stack while this thread builds; what it
         # reports waits for the next turn of the event loop, when the panel is there.
         self.server_driver.serve_pending()
-        self.menuBar().clear()
         try:
             self._build(url, profile_store, server_problem)
         except Exception as exc:  # noqa: BLE001 - from a timer: must not raise into Qt
