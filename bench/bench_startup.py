@@ -4,11 +4,12 @@ QMainWindow.  Both are child processes (offscreen); the clock runs from just
 before the process is spawned until it prints that its window was shown
 (in the event loop's first turn after the window's first paint).
 Ours goes through ``wsconsole.ui.app.start_gui``, the window's real start-up
-path (its import order matters: see app.py).  Its server listens from the
-start but loads its protocol stack and serves after the first paint, when the
-docks that start hidden are built too; so a second row times, from the same
-spawn, until a client here has had a first echo and the child says its start
-is finished.
+path (its import order matters: see app.py).  Its first paint is the window's
+frame, with the server listening; the server loads its protocol stack and
+serves, and the window's contents are built, after that paint; so a second
+row times, from the same spawn, until a client here has had a first echo and
+the child says its start is finished.  The two scripts run in pairs, and the
+ratio is the median of the pairs' ratios (see ``run``).
 """
 
 from __future__ import annotations
