@@ -208,15 +208,17 @@ def test_the_frame_shows_first_and_the_contents_follow_the_first_paint(qtbot, co
         # Before the event loop has run: the server listens and the frame says where.
         assert driver.is_running and not driver.is_serving and driver.port != 0
         assert not win.is_built and not win.is_start_finished
-        assert win.findChild(QLabel, "startingLabel").text() == "Starting wsconsole…"
-        assert win.findChild(QLabel, "startingServerLabel").text() == f"Echo server listening on {driver.url}"
+        skeleton = win.findChild(QWidget, "startingSkeleton")
+        assert skeleton is win.centralWidget()
+        assert skeleton.accessibleName() == "Starting wsconsole…"
+        assert skeleton.accessibleDescription() == f"Echo server listening on {driver.url}"
+        assert driver.url in skeleton.toolTip()
         assert win.findChild(QLineEdit, "urlEdit") is None
         client = EarlyClient(driver.url, "before the contents")
         with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
             win.show()
         assert win.is_built and driver.is_serving
-        assert win.findChild(QLabel, "startingLabel") is None  # replaced, not hidden behind
-        assert win.findChild(QLabel, "startingServerLabel") is None
+        assert win.findChild(QWidget, "startingSkeleton") is None  # replaced, not hidden behind
         tab_names, window_names = contract_names
         for cls, name in tab_names + window_names:
             assert win.findChild(cls, name) is not None, name
@@ -284,3 +286,37 @@ def test_a_build_that_fails_says_so_in_the_window_and_the_window_still_closes(qt
     assert not win.is_built
     win.close()
     assert not driver.is_running
+
+
+def test_start_gui_gives_the_application_its_icon_once_the_frame_is_painted(qtbot, qapp):
+    from PySide6.QtGui import QIcon
+
+    from wsconsole.ui.app import start_gui
+
+    qapp.setWindowIcon(QIcon())  # whatever an earlier test set
+    app, win = start_gui(server_port=0)
+    qtbot.addWidget(win)
+    try:
+        assert app is qapp and app.windowIcon().isNull()  # not before the first paint
+        with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
+            pass
+        assert not app.windowIcon().isNull()
+        assert app.windowIcon().availableSizes() or not app.windowIcon().pixmap(32, 32).isNull()
+    finally:
+        win.close()
+
+
+def test_the_skeleton_draws_blocks_where_the_parts_will_be(qtbot):
+    win = MainWindow(server_port=0, build_after_first_paint=True)
+    qtbot.addWidget(win)
+    try:
+        skeleton = win.findChild(QWidget, "startingSkeleton")
+        skeleton.resize(1280, 760)
+        image = skeleton.grab().toImage()
+        background = image.pixelColor(2, 2)  # a margin: no block there
+        # The log's block (left, a third of the way down) and the server events' block (right, low).
+        for x, y in ((300, 300), (1000, 650)):
+            assert image.pixelColor(x, y) != background, (x, y)
+        assert image.pixelColor(745, 300) == background  # the gap between the two panes
+    finally:
+        win.close()

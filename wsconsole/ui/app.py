@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 # The window shows its frame first and builds its contents after the first
 # paint (MainWindow's ``build_after_first_paint``), so only what the frame
@@ -16,15 +17,19 @@ import sys
 import wsconsole
 import wsconsole.server  # noqa: F401
 
-from PySide6.QtGui import QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from wsconsole.ui.main_window import MainWindow  # noqa: E402
 from wsconsole.ui.server_driver import DEFAULT_PORT  # noqa: E402
 
+if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
+
 
 def app_icon() -> QIcon:
     """The application icon shipped in ``wsconsole/resources``."""
+    from PySide6.QtGui import QIcon  # see start_gui
+
     # Beside the package's own files, not through importlib.resources: QIcon
     # needs a file on disk anyway, and importlib.resources cost some 10 ms of
     # every start to import (issue 6).
@@ -51,10 +56,12 @@ def start_gui(
     app.setApplicationName("wsconsole")
     app.setApplicationDisplayName("wsconsole")
     app.setDesktopFileName("wsconsole")
-    app.setWindowIcon(app_icon())
     window = MainWindow(
         url, embedded_server=embedded_server, server_port=server_port, build_after_first_paint=True
     )
+    # The icon once the frame is on screen: the QIcon type and the SVG cost some
+    # 5 ms, a tenth of what the frame may take (issue 6), and the title shows first.
+    window.frame_painted.connect(lambda: app.setWindowIcon(app_icon()))
     window.show()
     return app, window
 

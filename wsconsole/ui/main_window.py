@@ -16,7 +16,7 @@ import traceback
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMainWindow, QMenu, QWidget
 
 from wsconsole import __version__
 from wsconsole.errors import ProfileStoreError, ServerError
@@ -93,10 +93,13 @@ class MainWindow(QMainWindow):
             ``is_built``, only ``server_driver`` and the frame are there.
 
     Signals:
+        frame_painted(): with ``build_after_first_paint``, the frame's first
+            paint is done and the contents are about to be built.
         start_finished(): the start's deferred part is done (see
             ``finish_after_first_paint``); ``is_start_finished`` says so too.
     """
 
+    frame_painted = Signal()
     start_finished = Signal()
 
     def __init__(
@@ -140,28 +143,19 @@ class MainWindow(QMainWindow):
             self._finish_start()
 
     def _show_starting(self, server_problem: str | None) -> None:
-        """The frame's first paint: where the tabs go, one line saying what is coming."""
+        """The frame's first paint: the shapes of the parts to come, and what the server does."""
         if server_problem is not None:
             server = f"Echo server: {server_problem}"
         elif self.server_driver.is_running:
             server = f"Echo server listening on {self.server_driver.url}"
         else:
-            server = ""
-        # Each line centred by stretches around it, not by an alignment flag: see the
-        # module docstring.  Muted (disabled) text: a placeholder, not content.
-        placeholder = QWidget(objectName="startingPlaceholder")
-        rows = QBoxLayout(QBoxLayout.Direction.TopToBottom, placeholder)
-        rows.addStretch(1)
-        for text, name in (("Starting wsconsole…", "startingLabel"), (server, "startingServerLabel")):
-            line = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-            label = QLabel(text, objectName=name)
-            label.setEnabled(False)
-            line.addStretch(1)
-            line.addWidget(label)
-            line.addStretch(1)
-            rows.addLayout(line)
-        rows.addStretch(1)
-        self.setCentralWidget(placeholder)
+            server = "No embedded echo server"
+        skeleton = _StartingSkeleton(objectName="startingSkeleton")
+        # For screen readers and a pointer that rests on it; nothing is drawn as text.
+        skeleton.setAccessibleName("Starting wsconsole…")
+        skeleton.setAccessibleDescription(server)
+        skeleton.setToolTip(f"Starting wsconsole…\n{server}")
+        self.setCentralWidget(skeleton)
         # No menus and no status bar yet: menus that do nothing for a moment would
         # puzzle, and the two cost 3 ms and 7 ms (a status bar's size grip), much of
         # what the frame may take (issue 6: 1.3 times a bare window's first paint).
@@ -170,6 +164,7 @@ class MainWindow(QMainWindow):
                            server_problem: str | None) -> None:
         if self._closed_before_built:
             return
+        self.frame_painted.emit()
         # The server thread loads its protocol stack while this thread builds; what it
         # reports waits for the next turn of the event loop, when the panel is there.
         self.server_driver.serve_pending()
@@ -958,6 +953,51 @@ class MainWindow(QMainWindow):
         self._closing_drivers.clear()
         self.server_driver.stop()
         super().closeEvent(event)
+
+
+class _StartingSkeleton(QWidget):
+    """What the window shows until its contents are built: grey blocks where its parts will be.
+
+    A "skeleton screen": the eye finds the layout it is about to get, and the
+    swap is quiet.  Blocks, not words: the first text a process draws sets up
+    its fonts, some 20 ms, which was most of what the frame's first paint cost
+    beyond a bare window's (issue 6).  The blocks are child widgets filling
+    their background, which Qt paints without calling Python: the first
+    ``QPainter`` call from Python took 25-40 ms (PySide6 readies its overloads).
+    GUI thread only.
+    """
+
+    # (x, y, width, height) as fractions of the widget, left pane then the dock:
+    # the tab, the address bar, the traffic charts, the log, the entry's details,
+    # the composer and the close row; the server's address, clients, client log, events.
+    BLOCKS = (
+        (0.008, 0.012, 0.10, 0.030), (0.008, 0.060, 0.57, 0.030), (0.008, 0.110, 0.57, 0.140),
+        (0.008, 0.270, 0.57, 0.250), (0.008, 0.540, 0.57, 0.200), (0.008, 0.760, 0.57, 0.150),
+        (0.008, 0.925, 0.57, 0.030),
+        (0.594, 0.015, 0.40, 0.030), (0.594, 0.065, 0.40, 0.200), (0.594, 0.285, 0.40, 0.290),
+        (0.594, 0.595, 0.40, 0.360),
+    )
+
+    def __init__(self, *, objectName: str) -> None:  # noqa: N803 - Qt's keyword
+        super().__init__(objectName=objectName)
+        from PySide6.QtGui import QPalette
+
+        palette = self.palette()
+        shade = palette.color(QPalette.ColorRole.Mid)
+        shade.setAlpha(70)  # faint over the window's background, light or dark
+        palette.setColor(QPalette.ColorRole.Window, shade)
+        self._blocks = []
+        for _ in self.BLOCKS:
+            block = QWidget(self)
+            block.setPalette(palette)
+            block.setAutoFillBackground(True)
+            self._blocks.append(block)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        width, height = self.width(), self.height()
+        for block, (x, y, w, h) in zip(self._blocks, self.BLOCKS):
+            block.setGeometry(round(x * width), round(y * height), round(w * width), round(h * height))
+        super().resizeEvent(event)
 
 
 FIRST_PAINT_WAIT_MS = 1000
