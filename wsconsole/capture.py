@@ -50,14 +50,13 @@ from typing import IO, Any
 
 from wsconsole import __version__, userfiles
 from wsconsole.errors import CaptureError
-from wsconsole.log import BYTES_KINDS, Direction, Entry, EntryKind
+from wsconsole.log import BYTES_KINDS, SIZED_KINDS, Direction, Entry, EntryKind
 from wsconsole.options import redact_headers, redact_url, redact_urls_in_text
 from wsconsole.payload import byte_size
 
 _DIRECTION_NAMES = {Direction.SENT: "sent", Direction.RECEIVED: "received", Direction.LOCAL: "local"}
 _DIRECTIONS = {name: direction for direction, name in _DIRECTION_NAMES.items()}
 _KINDS = {kind.value: kind for kind in EntryKind}
-_SIZED_KINDS = (EntryKind.TEXT, EntryKind.BINARY, EntryKind.PING, EntryKind.PONG)
 
 
 # -- atomic writing ------------------------------------------------------------------
@@ -137,7 +136,7 @@ def entry_from_json(obj: Any) -> Entry:
         data = obj.get("text")
         if not isinstance(data, str):
             raise ValueError(f"a {kind.value} entry needs a 'text' string")
-    size = byte_size(data) if kind in _SIZED_KINDS else None
+    size = byte_size(data) if kind in SIZED_KINDS else None
     return Entry(float(time_s), kind, direction, data, size)
 
 

@@ -39,6 +39,7 @@ from wsconsole.log import (
     DIRECTION_CODES,
     DIRECTION_SHIFT,
     KIND_CODES,
+    SIZED_KINDS,
     Direction,
     Entry,
     EntryKind,
@@ -46,8 +47,7 @@ from wsconsole.log import (
     entry_code,
 )
 
-SIZED_KINDS = frozenset((EntryKind.TEXT, EntryKind.BINARY, EntryKind.PING, EntryKind.PONG))
-"""Kinds whose entries have a size; a size range leaves every other kind out."""
+# SIZED_KINDS (from the log, still importable from here): a size range leaves every other kind out.
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,6 +92,9 @@ PACKET_KINDS = frozenset((EntryKind.TEXT, EntryKind.BINARY))
 BYTES_KINDS = frozenset((EntryKind.BINARY, EntryKind.PING, EntryKind.PONG))
 """Kinds whose ``data`` is ``bytes``; every other kind holds ``str``."""
 
+SIZED_KINDS = frozenset((EntryKind.TEXT, EntryKind.BINARY, EntryKind.PING, EntryKind.PONG))
+"""Kinds whose entries have a size (their payload's, in bytes); the others' ``size`` is None."""
+
 DEFAULT_MAX_ENTRIES = 100_000
 """Entries a new log keeps before it drops the oldest."""
 
@@ -260,7 +263,7 @@ class MessageLog:
         kind = _KIND_OF_CODE[code]
         return Entry(
             self._times[index], kind, _DIRECTION_OF_CODE[code], self._data[index],
-            self._sizes[index] if kind in _SIZED else None,
+            self._sizes[index] if kind in SIZED_KINDS else None,
         )
 
     @property
@@ -529,7 +532,6 @@ _first = itemgetter(0)
 _second = itemgetter(1)
 _KIND_OF_CODE = {code: kind for (kind, _direction), code in _CODES.items()}
 _DIRECTION_OF_CODE = {code: direction for (_kind, direction), code in _CODES.items()}
-_SIZED = frozenset((EntryKind.TEXT, EntryKind.BINARY, EntryKind.PING, EntryKind.PONG))
 
 
 def _is_bytes(data: str | bytes) -> bool:
