@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         try:
             self._build(url, profile_store, server_problem)
         except Exception as exc:  # noqa: BLE001 - from a timer: must not raise into Qt
-            # Said in the window, which would otherwise say "Starting…" for ever.
+            # Said in the window, which would otherwise show its skeleton for ever.
             traceback.print_exc()
             self._show_start_failure(exc)
             return
