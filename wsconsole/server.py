@@ -26,10 +26,8 @@ import codecs
 import dataclasses
 import enum
 import functools
-import ipaddress
 import itertools
 import logging
-import os
 import socket
 import threading
 import time
@@ -50,6 +48,12 @@ from wsconsole.closecodes import (
     validate_close,
 )
 from wsconsole.errors import InvalidConfigError, ServerError
+from wsconsole.listening import (
+    ListeningSockets,
+    connectable_host as _connectable_host,
+    describe_os_error as _describe_os_error,
+    format_host as _format_host,
+)
 
 __all__ = [
     "ClientInfo",
@@ -93,11 +97,6 @@ _ws_log.addHandler(logging.NullHandler())
 LOOP_WAIT_S = 10.0
 """How long an action or a configuration change asked just after start()
 waits for the server thread to have loaded the protocol stack."""
-
-LISTEN_BACKLOG = 100
-"""Connections the kernel queues before the server thread accepts them
-(asyncio's default): clients that connect between :meth:`EchoServer.start`
-and the moment the thread serves wait there."""
 
 # The protocol stack (asyncio and websockets, some 60-70 ms of CPU and about
 # 150 modules to import) is loaded by the server thread when it first serves,
@@ -687,92 +686,11 @@ def _describe_close(code: int | None, reason: str) -> str:
     return text
 
 
-def _connectable_host(host: str) -> str:
-    """Returns the host a client on this machine connects to for a server
-    listening on ``host``: loopback for a wildcard address."""
-    stripped = host.strip("[]")
-    if stripped in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    try:
-        if ipaddress.ip_address(stripped).is_unspecified:  # "::", "0:0::0"...
-            return "::1"
-    except ValueError:
-        pass  # a name
-    return host
-
-
-def _format_host(host: str) -> str:
-    """Returns the host as it goes into a URL or address (IPv6 in brackets)."""
-    return f"[{host}]" if ":" in host else host
-
-
 def _format_address(address: Any) -> str:
     """Formats a socket address tuple as ``host:port``; ``""`` if unknown."""
     if isinstance(address, tuple) and len(address) >= 2:
         return f"{_format_host(str(address[0]))}:{address[1]}"
     return "" if address is None else str(address)
-
-
-def _describe_os_error(exc: BaseException) -> str:
-    """Returns the short cause of a failed bind, e.g. "Address already in use".
-
-    asyncio's create_server rewrites bind errors into a long message that
-    repeats the address; the errno says the same thing in fewer words.
-    """
-    if isinstance(exc, socket.gaierror):
-        return exc.strerror or str(exc)
-    if isinstance(exc, OSError) and isinstance(exc.errno, int) and exc.errno > 0:
-        text = os.strerror(exc.errno)
-        if not text.startswith("Unknown error"):
-            return text
-    return str(exc) or type(exc).__name__
-
-
-def _bind_listening(host: str, port: int) -> list[socket.socket]:
-    """Binds a listening TCP socket on each address ``host`` resolves to.
-
-    What asyncio's ``create_server`` does with a host and a port, done
-    before asyncio is loaded: ``""`` means every interface (IPv4 and IPv6),
-    SO_REUSEADDR is set except on Windows (where it would let another
-    process take the port), an IPv6 socket takes IPv6 only (its IPv4 twin
-    has its own socket), and with port 0 each socket gets its own free port.
-
-    Raises:
-        OSError: An address could not be bound (those bound are closed).
-        socket.gaierror: ``host`` does not resolve.
-        ValueError: ``port`` is not 0-65535 (getaddrinfo would wrap it).
-    """
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise ValueError(f"port must be 0-65535, not {port!r}")
-    try:
-        literal = ipaddress.ip_address(host)
-    except ValueError:
-        literal = None
-    if literal is not None and not getattr(literal, "scope_id", None):
-        # An address as such needs no lookup (nor the idna codec getaddrinfo
-        # loads to encode a host name).
-        if literal.version == 4:
-            infos = [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port))]
-        else:
-            infos = [(socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port, 0, 0))]
-    else:
-        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    sockets: list[socket.socket] = []
-    try:
-        for family, kind, proto, _name, address in dict.fromkeys(infos):
-            sock = socket.socket(family, kind, proto)
-            sockets.append(sock)
-            if os.name != "nt" and hasattr(socket, "SO_REUSEADDR"):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if family == socket.AF_INET6 and hasattr(socket, "IPV6_V6ONLY"):
-                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            sock.bind(address)
-            sock.listen(LISTEN_BACKLOG)
-    except BaseException:
-        for sock in sockets:
-            sock.close()
-        raise
-    return sockets
 
 
 def _shown_setting(name: str, value: Any) -> str:
@@ -796,18 +714,6 @@ def _shown_setting(name: str, value: Any) -> str:
 def _check_close(code: int, reason: str) -> None:
     """Raises InvalidCloseError (a ValueError) for a close we may not send."""
     validate_close(code, reason)
-
-
-def _is_loopback(address: Any) -> bool:
-    """Whether a bound socket address accepts connections from this machine only."""
-    host = address[0] if isinstance(address, tuple) else address
-    try:
-        ip = ipaddress.ip_address(str(host).split("%", 1)[0])
-    except ValueError:
-        return False
-    # ::ffff:127.0.0.1 is loopback too, but only Python 3.13 says so.
-    mapped = getattr(ip, "ipv4_mapped", None)
-    return (mapped or ip).is_loopback
 
 
 def _offered_subprotocols(headers: Headers) -> list[str]:
@@ -1095,7 +1001,7 @@ class EchoServer:
         """Binds and listens now, on the caller's thread, without serving yet.
 
         On return :attr:`port` and :attr:`url` are right and clients can
-        connect: they wait in the kernel's backlog (:data:`LISTEN_BACKLOG`)
+        connect: they wait in the kernel's backlog (:data:`wsconsole.listening.LISTEN_BACKLOG`)
         until :meth:`start` serves them.  So a window can show with the
         server listening before the protocol stack is loaded.  Doing nothing
         if already listening; any thread except the server thread.
@@ -1156,15 +1062,35 @@ class EchoServer:
                 ssl_context = self._ssl_context(config.tls)
             except _TlsLoadError as exc:
                 raise ServerError(host, port, str(exc)) from exc
-        try:
-            sockets = _bind_listening(host, port)
-        except (OSError, OverflowError, ValueError) as exc:
-            raise ServerError(host, port, _describe_os_error(exc)) from exc
-        self._handshake_timeout_s = config.handshake_timeout_s
+        self._take_listening(ListeningSockets(host, port), ssl_context)
+
+    def adopt(self, listening: ListeningSockets) -> None:
+        """Takes sockets bound beforehand, as if :meth:`listen` had bound them; :meth:`start` serves them.
+
+        So a window can listen before this module is even imported (issue 6,
+        start-up).  Any thread except the server thread.
+
+        Raises:
+            RuntimeError: The server is listening or serving already.
+            ValueError: The configuration asks for TLS (the sockets are plain),
+                or ``listening`` is on another host than this server's.
+        """
+        with self._lifecycle_lock:
+            if self._listening is not None or (self._thread is not None and self._thread.is_alive()):
+                raise RuntimeError("the echo server is already listening")
+            if self._config.tls is not None:
+                raise ValueError("sockets bound beforehand are plain: this server's configuration asks for TLS")
+            if listening.host != self._host:
+                raise ValueError(f"the sockets listen on {listening.host!r}, not on this server's {self._host!r}")
+            self._take_listening(listening, None)
+
+    def _take_listening(self, listening: ListeningSockets, ssl_context: ssl.SSLContext | None) -> None:
+        """Keeps bound sockets until start() hands them to the server thread (lifecycle lock held)."""
+        self._handshake_timeout_s = self._config.handshake_timeout_s
         self._tls_in_use = ssl_context is not None
-        self._port = sockets[0].getsockname()[1]
-        self._exposed = any(not _is_loopback(sock.getsockname()) for sock in sockets)
-        self._listening, self._listening_ssl = sockets, ssl_context
+        self._port = listening.port
+        self._exposed = listening.exposed_to_network
+        self._listening, self._listening_ssl = listening.sockets, ssl_context
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Closes every client with 1001 (going away), stops listening.

@@ -658,9 +658,9 @@ def test_which_bound_addresses_count_as_exposed(address, loopback):
     # The WARNING "others on the network can connect" is raised for any
     # bound address that is not loopback; binding one in a test would expose
     # the machine, so the decision is checked on its own.
-    from wsconsole.server import _is_loopback
+    from wsconsole.listening import is_loopback
 
-    assert _is_loopback(address) is loopback
+    assert is_loopback(address) is loopback
 
 
 def test_loopback_server_is_not_exposed(bench, events):

@@ -79,24 +79,40 @@ def test_the_probe_sees_them_once_used(tmp_path) -> None:
     ]
 
 
-def test_the_app_imports_only_the_frame_and_the_server_before_the_first_paint(tmp_path) -> None:
+def test_the_app_imports_only_the_frame_and_the_listening_sockets_before_the_first_paint(tmp_path) -> None:
     # start_gui shows the window's frame first and builds its contents after the first paint
-    # (MainWindow's build_after_first_paint): importing the app loads the embedded server's
-    # module, before PySide6 (its __feature__ import hook reads the source of every module
-    # imported after it: see wsconsole/ui/app.py), and none of the contents' modules; not even
-    # PySide6's Qt namespace, whose enums take some 25 ms to build.  asyncio and websockets
-    # are loaded by the server thread when it first serves (test_server_early_listen.py).
+    # (MainWindow's build_after_first_paint), with the embedded server listening through
+    # wsconsole.listening alone: importing the app loads that module, before PySide6 (its
+    # __feature__ import hook reads the source of every module imported after it: see
+    # wsconsole/ui/app.py), and none of the contents' modules, nor the server's own, nor even
+    # PySide6's Qt namespace, whose enums take some 25 ms to build.
     script = (
         "import wsconsole.ui.app\n"
         "from PySide6 import QtCore\n"
         "order = list(sys.modules)\n"
-        "late = [m for m in ('wsconsole.server',) if order.index(m) > order.index('PySide6')]\n"
-        "contents = ('websocket', 'ssl', 'asyncio', 'websockets', 'wsconsole.peer', 'wsconsole.log',\n"
-        "            'wsconsole.profiles', 'wsconsole.ui.connection_tab', 'wsconsole.ui.server_panel')\n"
+        "late = [m for m in ('wsconsole.listening',) if order.index(m) > order.index('PySide6')]\n"
+        "contents = ('wsconsole.server', 'websocket', 'ssl', 'asyncio', 'websockets', 'wsconsole.peer',\n"
+        "            'wsconsole.log', 'wsconsole.profiles', 'wsconsole.ui.connection_tab',\n"
+        "            'wsconsole.ui.server_panel', 'dataclasses')\n"
         "present = [m for m in contents if m in sys.modules]\n"
         "print('LOADED', late, present, 'Qt' in vars(QtCore))\n"
     )
     assert _run(script, tmp_path) == ["LOADED [] [] False"]
+
+
+def test_a_started_window_listens_before_its_first_paint_without_the_server_module(tmp_path) -> None:
+    script = (
+        "import socket\n"
+        "from wsconsole.ui.app import start_gui\n"
+        "app, window = start_gui(server_port=0)\n"
+        "driver = window.server_driver\n"
+        "with socket.create_connection(('127.0.0.1', driver.port), timeout=5):\n"
+        "    pass  # accepted by the kernel: listening\n"
+        "print('LOADED', driver.is_running, driver.url == f'ws://127.0.0.1:{driver.port}/',\n"
+        "      'wsconsole.server' in sys.modules)\n"
+        "window.close()\n"
+    )
+    assert _run(script, tmp_path) == ["LOADED True True False"]
 
 
 def test_the_started_window_builds_its_contents_after_the_first_paint(tmp_path) -> None:

@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING
 
 # The window shows its frame first and builds its contents after the first
 # paint (MainWindow's ``build_after_first_paint``), so only what the frame
-# needs is imported here: Qt's widgets and the embedded server, which listens
-# before the window shows.  The server's Qt-free module comes before PySide6 on
-# purpose: once PySide6 is imported, its ``__feature__`` import hook
+# needs is imported here: Qt's widgets and what binds the embedded server's
+# listening sockets before the window shows (wsconsole.listening; the server's
+# own module loads after the paint).  Those Qt-free modules come before
+# PySide6 on purpose: once PySide6 is imported, its ``__feature__`` import hook
 # (shibokensupport/feature.py, ``feature_imported``) reads the whole source of
 # every module imported after it, to look for the string "PySide6".  The
 # contents' modules pay that after the first paint.
 import wsconsole
-import wsconsole.server  # noqa: F401
+import wsconsole.listening  # noqa: F401
+import wsconsole.wakeup  # noqa: F401
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 

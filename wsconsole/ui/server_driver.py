@@ -13,7 +13,6 @@ per refresh, never one per packet.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,12 +20,19 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 from wsconsole.errors import InvalidCloseError, ServerError
-from wsconsole.server import ClientInfo, EchoServer, ServerConfig, ServerEventKind, TlsFiles
+from wsconsole.listening import ListeningSockets
 from wsconsole.ui import gc_guard
 from wsconsole.wakeup import Wakeup, WakingQueue
 
 if TYPE_CHECKING:
     import concurrent.futures
+
+    from wsconsole.server import ClientInfo, EchoServer, ServerConfig, TlsFiles
+
+# wsconsole.server (and its dataclasses, enums and the rest) is imported where it
+# is used, not here: the window's frame shows with the server listening through
+# ListeningSockets alone, and the server's module is loaded after the first paint
+# (issue 6, start-up: some 16 ms).
 
 DEFAULT_PORT = 9080
 DRAIN_INTERVAL_MS = 50
@@ -71,7 +77,9 @@ class ServerDriver(QObject):
         super().__init__(parent)
         self.host = host
         self.server: EchoServer | None = None
-        self.config = ServerConfig()
+        # Sockets that start(listen_only=True) bound, until serve_pending() hands them to a server.
+        self._early: ListeningSockets | None = None
+        self._config: ServerConfig | None = None  # the defaults, made on first use
         self.ca_path: Path | None = None
         """The CA that verifies the generated certificate, while TLS uses it."""
         self._inbox = WakingQueue()
@@ -89,20 +97,40 @@ class ServerDriver(QObject):
         self._refresh_timer.timeout.connect(self._refresh_clients)
 
     @property
+    def config(self) -> ServerConfig:
+        """The configuration, kept while stopped and used at the next start."""
+        if self._config is None:
+            from wsconsole.server import ServerConfig
+
+            self._config = ServerConfig()
+        return self._config
+
+    @config.setter
+    def config(self, config: ServerConfig) -> None:
+        self._config = config
+
+    @property
     def is_running(self) -> bool:
-        return self.server is not None and self.server.is_running
+        """Whether it listens (served or not yet)."""
+        return self._early is not None or (self.server is not None and self.server.is_running)
 
     @property
     def url(self) -> str:
+        if self._early is not None:
+            return self._early.url
         return self.server.url if self.is_running else ""
 
     @property
     def port(self) -> int:
+        if self._early is not None:
+            return self._early.port
         return self.server.port if self.is_running else 0
 
     @property
     def exposed_to_network(self) -> bool:
         """Whether the running server listens on a non-loopback address."""
+        if self._early is not None:
+            return self._early.exposed_to_network
         return self.server is not None and self.server.exposed_to_network
 
     def start(
@@ -140,6 +168,11 @@ class ServerDriver(QObject):
         self._refresh_clients()
 
     def _start_on(self, port: int, listen_only: bool) -> None:
+        if listen_only and (self._config is None or self._config.tls is None):
+            self._early = ListeningSockets(self.host, port)  # plain ws://: no certificate to load
+            return
+        from wsconsole.server import EchoServer
+
         server = EchoServer(self.host, port, on_event=self._inbox.append, config=self.config)
         if listen_only:
             server.listen()
@@ -154,6 +187,20 @@ class ServerDriver(QObject):
 
     def serve_pending(self) -> None:
         """Serves a server that :meth:`start` left listening only; otherwise does nothing."""
+        early, self._early = self._early, None
+        if early is not None:
+            from wsconsole.server import EchoServer
+
+            config = self.config
+            if config.tls is None:
+                server = EchoServer(self.host, early.requested_port, on_event=self._inbox.append, config=config)
+                server.adopt(early)
+            else:  # switched to TLS meanwhile: plain sockets cannot serve it; bind again
+                early.close()
+                server = EchoServer(self.host, early.port, on_event=self._inbox.append, config=config)
+            self.server = server
+            server.start()
+            return
         server = self.server
         if server is not None and server.is_running and not server.is_serving:
             server.start()
@@ -185,10 +232,14 @@ class ServerDriver(QObject):
 
     def stop(self) -> None:
         """Stops the server; clients get close 1001.  Remaining events are still delivered."""
-        if self.server is None:
+        if self.server is None and self._early is None:
             return
+        early, self._early = self._early, None
         server, self.server = self.server, None
-        server.stop()
+        if early is not None:
+            early.close()  # clients waiting in the backlog are refused
+        if server is not None:
+            server.stop()
         self._unwatch_wakeups()
         self._timer.stop()
         self._refresh_timer.stop()
@@ -225,6 +276,8 @@ class ServerDriver(QObject):
             ServerError: The server could not listen again.
         """
         self.ca_path = ca_path if tls is not None else None
+        import dataclasses
+
         self.config = dataclasses.replace(self.config, tls=tls)
         if self.is_running:
             self.restart()
@@ -288,6 +341,8 @@ class ServerDriver(QObject):
             self._timer.start(BACKLOG_INTERVAL_MS)
         if not batch:
             return
+        from wsconsole.server import ServerEventKind  # loaded by then: events come from a server
+
         gc_guard.note_traffic()
         membership_changed = False
         packet = ServerEventKind.PACKET
