@@ -51,7 +51,6 @@ class FirstPaint(QObject):
 
 OURS = FIRST_PAINT + """
 from wsconsole.ui.app import start_gui
-from wsconsole.server import ServerEventKind
 app, window = start_gui(server_port=0)
 assert window.server_driver.is_running
 def shown():
@@ -72,6 +71,9 @@ if window.is_start_finished:
     finished()
 window.start_finished.connect(finished)
 def on_events(events):
+    # Imported here: the window loads the server's module after its first paint,
+    # and this script must not load it before (it did: some 16 ms of ours).
+    from wsconsole.server import ServerEventKind
     if any(event.kind is ServerEventKind.DISCONNECTED for event in events):
         done.add("echoed")
         end_when_done()
