@@ -27,6 +27,9 @@ CORE_MODULES = (
     "wsconsole.userfiles",
     "wsconsole.wakeup",
     "wsconsole.sequences",
+    "wsconsole.listening",
+    "wsconsole.messages",
+    "wsconsole.traffic",
 )
 
 SCRIPT = f"""
