@@ -41,6 +41,15 @@ def format_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def server_url(host: str, port: int, *, tls: bool = False) -> str:
+    """The URL a client on this machine connects to for a server on ``host`` and ``port``.
+
+    A wildcard host is not an address to connect to (Windows refuses
+    0.0.0.0): the URL names loopback of the same family (:func:`connectable_host`).
+    """
+    return f"{'wss' if tls else 'ws'}://{format_host(connectable_host(host))}:{port}/"
+
+
 def describe_os_error(exc: BaseException) -> str:
     """Returns the short cause of a failed bind, e.g. "Address already in use".
 
@@ -143,8 +152,8 @@ class ListeningSockets:
 
     @property
     def url(self) -> str:
-        """The plain ``ws://`` URL a client on this machine connects to (see ``EchoServer.url``)."""
-        return f"ws://{format_host(connectable_host(self.host))}:{self.port}/"
+        """The plain ``ws://`` URL a client on this machine connects to (see :func:`server_url`)."""
+        return server_url(self.host, self.port)
 
     def close(self) -> None:
         """Closes the sockets: clients waiting in the backlog are refused.  Idempotent."""

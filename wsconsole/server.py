@@ -50,9 +50,9 @@ from wsconsole.closecodes import (
 from wsconsole.errors import InvalidConfigError, ServerError
 from wsconsole.listening import (
     ListeningSockets,
-    connectable_host as _connectable_host,
     describe_os_error as _describe_os_error,
     format_host as _format_host,
+    server_url,
 )
 
 __all__ = [
@@ -881,8 +881,7 @@ class EchoServer:
         :attr:`exposed_to_network` still says others can connect.
         """
         tls = self._tls_in_use if self.is_running else self._config.tls is not None
-        scheme = "wss" if tls else "ws"
-        return f"{scheme}://{_format_host(_connectable_host(self._host))}:{self._port}/"
+        return server_url(self._host, self._port, tls=tls)
 
     @property
     def config(self) -> ServerConfig:
