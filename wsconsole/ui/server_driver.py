@@ -171,9 +171,7 @@ class ServerDriver(QObject):
         if listen_only and (self._config is None or self._config.tls is None):
             self._early = ListeningSockets(self.host, port)  # plain ws://: no certificate to load
             return
-        from wsconsole.server import EchoServer
-
-        server = EchoServer(self.host, port, on_event=self._inbox.append, config=self.config)
+        server = self._new_server(port)
         if listen_only:
             server.listen()
         else:
@@ -189,21 +187,24 @@ class ServerDriver(QObject):
         """Serves a server that :meth:`start` left listening only; otherwise does nothing."""
         early, self._early = self._early, None
         if early is not None:
-            from wsconsole.server import EchoServer
-
-            config = self.config
-            if config.tls is None:
-                server = EchoServer(self.host, early.requested_port, on_event=self._inbox.append, config=config)
+            if self.config.tls is None:
+                server = self._new_server(early.requested_port)
                 server.adopt(early)
             else:  # switched to TLS meanwhile: plain sockets cannot serve it; bind again
                 early.close()
-                server = EchoServer(self.host, early.port, on_event=self._inbox.append, config=config)
+                server = self._new_server(early.port)
             self.server = server
             server.start()
             return
         server = self.server
         if server is not None and server.is_running and not server.is_serving:
             server.start()
+
+    def _new_server(self, port: int) -> EchoServer:
+        """An EchoServer on ``port`` with this driver's configuration, reporting to its inbox."""
+        from wsconsole.server import EchoServer  # see the note under the imports
+
+        return EchoServer(self.host, port, on_event=self._inbox.append, config=self.config)
 
     def _watch_wakeups(self) -> None:
         self._wakeup = self._inbox.wakeup = Wakeup()
@@ -275,9 +276,9 @@ class ServerDriver(QObject):
         Raises:
             ServerError: The server could not listen again.
         """
-        self.ca_path = ca_path if tls is not None else None
         import dataclasses
 
+        self.ca_path = ca_path if tls is not None else None
         self.config = dataclasses.replace(self.config, tls=tls)
         if self.is_running:
             self.restart()
