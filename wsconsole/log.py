@@ -431,7 +431,7 @@ class MessageLog:
             return
         data = list(map(_second, packets))
         codes = bytes(map(_is_bytes, data)).translate(_PACKET_CODES[direction])
-        self._append(list(map(_first, packets)), codes, list(map(_byte_size, data)), data)
+        self._append(list(map(_first, packets)), codes, list(map(payload.byte_size, data)), data)
 
     def _append(self, times: list[float], codes: bytes, sizes: list[int], data: list[str | bytes]) -> None:
         """Adds entries given as columns (see :meth:`extend`)."""
@@ -545,8 +545,6 @@ _PACKET_CODES = {
 }
 
 
-def _byte_size(data: str | bytes) -> int:
-    return len(data) if isinstance(data, bytes) or data.isascii() else payload.byte_size(data)
 def _code_table(codes: set[int]) -> bytes:
     """A translation table: code byte -> 1 if it is one of ``codes``, else 0.
 
@@ -583,13 +581,14 @@ def packet_entry(direction: Direction, data: str | bytes, time_s: float | None =
 def packet_entries(direction: Direction, packets: Iterable[tuple[float, str | bytes]]) -> list[Entry]:
     """The entries of packets given as ``(time_s, data)``, for one :meth:`MessageLog.extend` per batch.
 
-    The same entries as :func:`packet_entry` one by one, without a call per packet.
+    The same entries as :func:`packet_entry` makes one by one;
+    :meth:`MessageLog.extend_packets` adds them without making them.
     """
     text, binary = EntryKind.TEXT, EntryKind.BINARY
     return [
         Entry(time_s, binary, direction, data, len(data))
         if isinstance(data, bytes)
-        else Entry(time_s, text, direction, data, len(data) if data.isascii() else payload.byte_size(data))
+        else Entry(time_s, text, direction, data, payload.byte_size(data))
         for time_s, data in packets
     ]
 
