@@ -9,9 +9,11 @@ HAR (sanitized)" is: a URL's password, the Authorization values and the
 cookies' values show as ``***``.  File > Export log with credentials…
 (:func:`export_dialog` with ``reveal_secrets=True``) writes them as they
 were, to a HAR only: NDJSON keeps no headers, and the log never holds a
-password, so an NDJSON file would be the same either way.  Failures (a :class:`~wsconsole.errors.CaptureError`, any
-``OSError``, a full disk) become a message box and an error entry, never an
-exception.  GUI thread only.
+password, so an NDJSON file would be the same either way.
+
+Failures (a :class:`~wsconsole.errors.CaptureError`, any ``OSError``, a full
+disk) become a message box and an error entry, never an exception.  GUI
+thread only.
 """
 
 from __future__ import annotations

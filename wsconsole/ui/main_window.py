@@ -1,13 +1,13 @@
 """The main window: a tab per connection, the shared embedded server, menus and the status bar.
 
 This module imports only what the window's frame needs: the embedded server's
-driver and the few Qt classes the frame uses.  PySide6 builds each Qt type on
-its first use (the ``Qt`` namespace's enums some 25 ms, QKeySequence 3.5 ms,
-QMessageBox 2 ms...), so the others are imported where they are used too.  Everything its contents need, the peer and
-websocket-client, the log, the stores and every widget module, is imported
-where it is used, so that ``start_gui`` can show the frame first and build the
-contents after the first paint (issue 6, start-up): those imports were about
-half of every start.
+driver and the few Qt classes the frame uses.  Everything its contents need,
+the peer and websocket-client, the log, the stores, every widget module, is
+imported where it is used, so that ``start_gui`` can show the frame first and
+build the contents after the first paint (issue 6, start-up): those imports
+were about half of every start.  So are the Qt classes only the contents use:
+PySide6 builds each Qt type on its first use (the ``Qt`` namespace's enums
+some 25 ms, QKeySequence 3.5 ms, QMessageBox 2 ms...).
 """
 
 from __future__ import annotations
@@ -85,8 +85,8 @@ class MainWindow(QMainWindow):
             Without it (and ``build_after_first_paint``) all is done before
             the constructor returns.
         build_after_first_paint: Show sooner still (``start_gui`` sets it):
-            the constructor makes only the frame (its title and a "starting"
-            line) and starts the server listening; the contents (tabs, the
+            the constructor makes only the frame (its title and a skeleton
+            of the parts to come) and starts the server listening; the contents (tabs, the
             server's panel, the docks, the stores) are built just after the
             first paint, and connecting to ``url`` with them; the rest as with
             ``finish_after_first_paint``, which it implies.  Until
