@@ -45,7 +45,7 @@ async def serve_websockets(handler) -> None:
 
 
 def serve_ours() -> None:
-    from wsconsole.server import EchoServer
+    from wsconsole.server.echo import EchoServer
 
     # The window's ServerDriver receives every event through a deque drained
     # on a timer; appending is the cost on the server thread.

@@ -16,9 +16,9 @@ import websocket  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from _common import median_of, row, runs  # noqa: E402
-from wsconsole.log import Direction, MessageLog, packet_entry  # noqa: E402
-from wsconsole.server import EchoServer  # noqa: E402
-from wsconsole.ui.driver import PeerDriver  # noqa: E402
+from wsconsole.session.log import Direction, MessageLog, packet_entry  # noqa: E402
+from wsconsole.server.echo import EchoServer  # noqa: E402
+from wsconsole.ui.connection.driver import PeerDriver  # noqa: E402
 
 PACKETS = 10_000
 QUICK_PACKETS = 1_000

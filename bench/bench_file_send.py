@@ -24,7 +24,7 @@ import time
 import websocket
 
 from _common import ServerProcess, median_of, row, runs
-from wsconsole.peer import ReadyState, SendJobState, WebSocketPeer
+from wsconsole.client.peer import ReadyState, SendJobState, WebSocketPeer
 
 FILE_MIB = 32
 QUICK_FILE_MIB = 4

@@ -19,7 +19,7 @@ import time
 import websocket
 
 from _common import ServerProcess, median_of, row, runs
-from wsconsole.peer import ReadyState, WebSocketPeer
+from wsconsole.client.peer import ReadyState, WebSocketPeer
 
 PACKETS = 100_000
 QUICK_PACKETS = 5_000
@@ -79,7 +79,7 @@ def run(quick: bool = False) -> list[dict]:
 
 def profile(count: int = PACKETS) -> str:
     """Profiles both sides; the peer's reader thread is profiled from inside."""
-    import wsconsole.peer as peer_module
+    import wsconsole.client.peer as peer_module
 
     out = io.StringIO()
     reader_profile = cProfile.Profile()

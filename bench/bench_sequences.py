@@ -21,10 +21,10 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from _common import row, runs  # noqa: E402
-from wsconsole.log import Direction  # noqa: E402
-from wsconsole.peer import ReadyState  # noqa: E402
-from wsconsole.sequences import RunState  # noqa: E402
-from wsconsole.ui.main_window import MainWindow  # noqa: E402
+from wsconsole.session.log import Direction  # noqa: E402
+from wsconsole.client.peer import ReadyState  # noqa: E402
+from wsconsole.session.sequences import RunState  # noqa: E402
+from wsconsole.ui.window.main_window import MainWindow  # noqa: E402
 
 INTERVAL_MS = 10
 SENDS = 300

@@ -25,7 +25,7 @@ from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from _common import masked_text_frame, raw_connect, row, runs  # noqa: E402
-from wsconsole.ui.main_window import MainWindow  # noqa: E402
+from wsconsole.ui.window.main_window import MainWindow  # noqa: E402
 
 PACKETS = 200_000
 QUICK_PACKETS = 10_000

@@ -3,7 +3,7 @@ echo server listening, against a bare PySide6 script that shows an empty
 QMainWindow.  Both are child processes (offscreen); the clock runs from just
 before the process is spawned until it prints that its window was shown
 (in the event loop's first turn after the window's first paint).
-Ours goes through ``wsconsole.ui.app.start_gui``, the window's real start-up
+Ours goes through ``wsconsole.ui.window.app.start_gui``, the window's real start-up
 path (its import order matters: see app.py).  Its first paint is the window's
 frame, with the server listening; the server loads its protocol stack and
 serves, and the window's contents are built, after that paint; so a second
@@ -50,7 +50,7 @@ class FirstPaint(QObject):
 """
 
 OURS = FIRST_PAINT + """
-from wsconsole.ui.app import start_gui
+from wsconsole.ui.window.app import start_gui
 app, window = start_gui(server_port=0)
 assert window.server_driver.is_running
 def shown():
@@ -73,7 +73,7 @@ window.start_finished.connect(finished)
 def on_events(events):
     # Imported here: the window loads the server's module after its first paint,
     # and this script must not load it before (it did: some 16 ms of ours).
-    from wsconsole.server import ServerEventKind
+    from wsconsole.server.echo import ServerEventKind
     if any(event.kind is ServerEventKind.DISCONNECTED for event in events):
         done.add("echoed")
         end_when_done()

@@ -15,9 +15,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication, QPlainTextEdit  # noqa: E402
 
 from _common import median_of, row, runs  # noqa: E402
-from wsconsole.log import Direction, packet_entry  # noqa: E402
-from wsconsole.payload import pretty_json  # noqa: E402
-from wsconsole.ui.entry_details import EntryDetails  # noqa: E402
+from wsconsole.session.log import Direction, packet_entry  # noqa: E402
+from wsconsole.text.payload import pretty_json  # noqa: E402
+from wsconsole.ui.log.entry_details import EntryDetails  # noqa: E402
 
 PLAYERS = 120_000  # about 10.8 MB of JSON
 QUICK_PLAYERS = 5_000

@@ -35,8 +35,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication, QTableView  # noqa: E402
 
-from wsconsole.log import Direction, MessageLog, packet_entry  # noqa: E402
-from wsconsole.ui.log_model import LogTableModel  # noqa: E402
+from wsconsole.session.log import Direction, MessageLog, packet_entry  # noqa: E402
+from wsconsole.ui.log.model import LogTableModel  # noqa: E402
 
 ROWS = 100_000
 REPAINTS = 200

@@ -24,7 +24,7 @@ from websockets.asyncio.server import serve
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wsconsole.server import EchoServer  # noqa: E402
+from wsconsole.server.echo import EchoServer  # noqa: E402
 
 RUNS = 3
 CLIENTS = 1000

@@ -16,9 +16,9 @@ import tempfile
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from wsconsole.profiles import CONFIG_DIR_ENV
-from wsconsole.ui.app import app_icon
-from wsconsole.ui.main_window import MainWindow
+from wsconsole.storage.profiles import CONFIG_DIR_ENV
+from wsconsole.ui.window.app import app_icon
+from wsconsole.ui.window.main_window import MainWindow
 
 STEP_MS = 200
 

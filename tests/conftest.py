@@ -27,6 +27,8 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
+pytest_plugins = ["tests.support.fixtures"]
+
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 WAIT_S = 10.0
 

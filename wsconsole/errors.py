@@ -167,7 +167,7 @@ class InvalidCommandError(WsConsoleError, ValueError):
 class DecodeError(WsConsoleError, ValueError):
     """A payload that is not valid in the format a decoder read it as.
 
-    The decoders in ``wsconsole.decoders`` raise nothing else on bad input.
+    The decoders in ``wsconsole.text.decoders`` raise nothing else on bad input.
 
     Attributes:
         format: The format's name (``"MessagePack"``, ``"CBOR"``, ``"base64"``...).

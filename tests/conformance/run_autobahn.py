@@ -34,7 +34,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
 from wsconsole.errors import NotOpenError, SendError  # noqa: E402
-from wsconsole.peer import ReadyState, WebSocketPeer  # noqa: E402
+from wsconsole.client.peer import ReadyState, WebSocketPeer  # noqa: E402
 
 AGENT = "wsconsole"
 HOST = "127.0.0.1"

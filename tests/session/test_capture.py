@@ -1,0 +1,227 @@
+"""Export and import: NDJSON and HAR round trips, a Chrome HAR, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from wsconsole.session.capture import read_har, read_ndjson, write_atomically, write_har, write_ndjson
+from wsconsole.text.decoders import decode_godot4
+from wsconsole.errors import CaptureError
+from wsconsole.session.log import Direction, EntryKind, MessageLog
+
+CHROME_HAR = Path(__file__).parent / "data" / "chrome_websocket.har"
+
+
+def session() -> MessageLog:
+    log = MessageLog()
+    log.add_event(EntryKind.STATE, "CLOSED → CONNECTING  ws://127.0.0.1:9080/", 1764120000.0)
+    log.add_packet(Direction.SENT, "héllo\n\"quoted\"\t\x00", 1764120000.125)
+    log.add_packet(Direction.RECEIVED, bytes(range(256)), 1764120000.1 + 0.2)  # a float with a long repr
+    log.add_packet(Direction.SENT, "", 1764120001.0)
+    log.add_packet(Direction.RECEIVED, b"", 1764120001.5)
+    log.add_packet(Direction.RECEIVED, "\U0001f600 \ud800 lone surrogate", 1764120002.0)
+    log.add_control(EntryKind.PING, Direction.RECEIVED, b"\x01\x02", 1764120003.0)
+    log.add_control(EntryKind.PONG, Direction.SENT, b"\x01\x02", 1764120003.001)
+    log.add_event(EntryKind.ERROR, "connection reset", 1764120004.0)
+    log.add_event(EntryKind.CLOSE, '1000 NORMAL_CLOSURE (normal closure) "bye"', 1764120005.0)
+    return log
+
+
+def test_ndjson_round_trip_gives_the_same_entries(tmp_path: Path) -> None:
+    log = session()
+    path = tmp_path / "log.ndjson"
+    assert write_ndjson(path, log) == len(log)
+    assert read_ndjson(path) == list(log)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(log)
+    first_packet = json.loads(lines[1])
+    assert first_packet == {"time": 1764120000.125, "direction": "sent", "kind": "text", "size": 17, "text": "héllo\n\"quoted\"\t\x00"}
+    assert json.loads(lines[2])["base64"].startswith("AAECAwQF")
+    assert "size" not in json.loads(lines[0])
+
+
+def test_ndjson_exports_a_filtered_selection(tmp_path: Path) -> None:
+    log = session()
+    path = tmp_path / "sent.ndjson"
+    sent = [entry for entry in log if entry.direction is Direction.SENT]
+    assert write_ndjson(path, (entry for entry in sent)) == 3
+    assert read_ndjson(path) == sent
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("not json", "Expecting value"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"direction": "sent", "kind": "text", "text": "x"}', "'time' must be a number"),
+        ('{"time": 1, "direction": "up", "kind": "text", "text": "x"}', "'direction' must be one of"),
+        ('{"time": 1, "direction": "sent", "kind": "frame", "text": "x"}', "'kind' must be one of"),
+        ('{"time": 1, "direction": "local", "kind": "text", "text": "x"}', "cannot have direction 'local'"),
+        ('{"time": 1, "direction": "sent", "kind": "binary", "text": "x"}', "'base64' string"),
+        ('{"time": 1, "direction": "sent", "kind": "binary", "base64": "@@"}', "not valid base64"),
+        ('{"time": 1, "direction": "sent", "kind": "text", "text": 5}', "needs a 'text' string"),
+    ],
+)
+def test_ndjson_import_names_the_bad_line(tmp_path: Path, line: str, words: str) -> None:
+    path = tmp_path / "bad.ndjson"
+    good = '{"time": 1, "direction": "sent", "kind": "text", "text": "ok"}'
+    path.write_text(f"{good}\n\n{line}\n", encoding="utf-8")
+    with pytest.raises(CaptureError) as info:
+        read_ndjson(path)
+    assert info.value.line == 3
+    assert words in info.value.problem
+    assert str(info.value).startswith(f"{path}, line 3: ")
+
+
+def test_reading_a_missing_or_non_utf8_file_is_a_capture_error(tmp_path: Path) -> None:
+    with pytest.raises(CaptureError, match="cannot read"):
+        read_ndjson(tmp_path / "missing.ndjson")
+    with pytest.raises(CaptureError, match="cannot read"):
+        read_har(tmp_path / "missing.har")
+    binary = tmp_path / "binary.ndjson"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(CaptureError, match="not UTF-8"):
+        read_ndjson(binary)
+
+
+def test_har_follows_what_chrome_writes_and_round_trips_packets(tmp_path: Path) -> None:
+    log = session()
+    path = tmp_path / "log.har"
+    request = [("Host", "127.0.0.1:9080"), ("Sec-WebSocket-Protocol", "chat"), ("X-Trace", "a, b")]
+    assert write_har(path, log, "ws://127.0.0.1:9080/", subprotocol="chat", request_headers=request) == 5
+    har = json.loads(path.read_text(encoding="utf-8"))
+    (entry,) = har["log"]["entries"]
+    assert har["log"]["version"] == "1.2"
+    assert entry["_resourceType"] == "websocket"
+    assert entry["request"]["url"] == "ws://127.0.0.1:9080/"
+    assert entry["response"]["status"] == 101
+    assert {"name": "Sec-WebSocket-Protocol", "value": "chat"} in entry["response"]["headers"]
+    assert entry["startedDateTime"] == "2025-11-26T01:20:00.125Z"
+    messages = entry["_webSocketMessages"]
+    assert messages[0] == {"type": "send", "time": 1764120000.125, "opcode": 1, "data": "héllo\n\"quoted\"\t\x00"}
+    assert messages[1]["type"] == "receive" and messages[1]["opcode"] == 2
+    assert messages[1]["data"].startswith("AAECAwQF")
+
+    (connection,) = read_har(path)
+    assert connection.url == "ws://127.0.0.1:9080/"
+    assert connection.request_headers == request and connection.subprotocol == "chat"
+    # Only packets fit in a HAR; they come back exactly.
+    assert connection.entries == [entry for entry in log if entry.is_packet]
+
+
+def test_import_a_har_saved_by_chrome_devtools() -> None:
+    (connection,) = read_har(CHROME_HAR)  # the page's own HTTP entry is skipped
+    assert connection.url == "ws://127.0.0.1:8000/game"
+    assert connection.subprotocol == "game.v2"
+    assert ("Sec-WebSocket-Protocol", "game.v2, game.v1") in connection.request_headers
+    assert connection.request_headers[0] == ("Host", "127.0.0.1:8000") and len(connection.request_headers) == 14
+    entries = connection.entries
+    assert [(e.direction, e.kind) for e in entries] == [
+        (Direction.SENT, EntryKind.TEXT),
+        (Direction.RECEIVED, EntryKind.TEXT),
+        (Direction.RECEIVED, EntryKind.BINARY),
+        (Direction.SENT, EntryKind.BINARY),
+    ]
+    assert entries[0].data == '{"op":"join","name":"Zoë"}'
+    assert entries[0].time_s == 1763633702.412345
+    assert entries[1].size == 12  # UTF-8 bytes
+    assert decode_godot4(entries[2].data) == 42  # a Godot client's put_var(42)
+    assert entries[3].data == b"" and entries[3].time_s == 1763633703.0
+    log = MessageLog()
+    log.extend(entries)
+    assert log.counters.sent_packets == 2 and log.counters.received_bytes == 20
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("{", "not JSON"),
+        ('{"log": {}}', "no log.entries list"),
+        ('{"log": {"entries": [{"_webSocketMessages": 3}]}}', "is not a list"),
+        ('{"log": {"entries": [{"_webSocketMessages": [{"type": "ping", "time": 1, "opcode": 1, "data": ""}]}]}}', "'type' must be"),
+        ('{"log": {"entries": [{"_webSocketMessages": [{"type": "send", "time": "x", "opcode": 1, "data": ""}]}]}}', "'time' must be"),
+        ('{"log": {"entries": [{"_webSocketMessages": [{"type": "send", "time": 1, "opcode": 9, "data": ""}]}]}}', "'opcode' must be"),
+        ('{"log": {"entries": [{"_webSocketMessages": [{"type": "send", "time": 1, "opcode": 2, "data": "*"}]}]}}', "not valid base64"),
+    ],
+)
+def test_har_import_says_what_is_wrong(tmp_path: Path, content: str, words: str) -> None:
+    path = tmp_path / "bad.har"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(CaptureError) as info:
+        read_har(path)
+    assert words in info.value.problem
+
+
+# -- atomic writes ----------------------------------------------------------------------
+
+
+def leftovers(directory: Path) -> list[str]:
+    return sorted(name for name in os.listdir(directory) if name.endswith(".tmp"))
+
+
+def test_a_failure_while_writing_leaves_the_old_file_and_no_temp_file(tmp_path: Path) -> None:
+    path = tmp_path / "log.ndjson"
+    write_ndjson(path, session())
+    before = path.read_bytes()
+
+    def entries_then_crash():
+        yield from session()
+        raise RuntimeError("crashed halfway")
+
+    with pytest.raises(RuntimeError, match="crashed halfway"):
+        write_ndjson(path, entries_then_crash())
+    assert path.read_bytes() == before
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failure_before_the_first_write_leaves_no_file_at_all(tmp_path: Path) -> None:
+    path = tmp_path / "new.har"
+
+    def crash(file):
+        file.write("partial")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(CaptureError, match="No space left on device"):
+        write_atomically(path, crash)
+    assert not path.exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_writing_into_a_missing_directory_is_a_capture_error(tmp_path: Path) -> None:
+    with pytest.raises(CaptureError, match="cannot write here"):
+        write_ndjson(tmp_path / "no" / "such" / "dir.ndjson", session())
+
+
+def test_an_existing_file_is_replaced_whole(tmp_path: Path) -> None:
+    path = tmp_path / "log.ndjson"
+    path.write_text("old content that is longer than one entry\n" * 100, encoding="utf-8")
+    log = MessageLog()
+    log.add_packet(Direction.SENT, "new", 1.0)
+    write_ndjson(path, log)
+    assert read_ndjson(path) == list(log)
+    assert leftovers(tmp_path) == []
+
+
+def test_har_headers_written_oddly_cost_a_header_not_the_import(tmp_path: Path) -> None:
+    path = tmp_path / "odd.har"
+    har = {
+        "log": {
+            "entries": [
+                {
+                    "request": {"url": "ws://127.0.0.1:1/", "headers": [{"name": "X-Ok", "value": "1"}, {"name": 5}, "junk"]},
+                    "response": {"headers": "not a list"},
+                    "_webSocketMessages": [{"type": "send", "time": 1, "opcode": 1, "data": "hi"}],
+                },
+                {"request": "not an object", "_webSocketMessages": []},
+            ]
+        }
+    }
+    path.write_text(json.dumps(har), encoding="utf-8")
+    first, second = read_har(path)
+    assert first.request_headers == [("X-Ok", "1")] and first.subprotocol == ""
+    assert [e.data for e in first.entries] == ["hi"]
+    assert (second.url, second.request_headers, second.entries) == ("", [], [])

@@ -1,0 +1,180 @@
+"""The composer's history and library of saved messages: bounds, round trips, corrupt files."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from wsconsole.errors import MessageStoreError
+from wsconsole.storage.messages import (
+    HISTORY_FILE_NAME,
+    LIBRARY_FILE_NAME,
+    ComposerHistory,
+    HistoryEntry,
+    MessageLibrary,
+    SavedMessage,
+)
+
+# -- history ----------------------------------------------------------------------
+
+
+def test_history_is_bounded_and_skips_repeats_in_a_row(tmp_path) -> None:
+    history = ComposerHistory(tmp_path, max_entries=3)
+    assert history.add("text", "a")
+    assert not history.add("text", "a")  # the same packet again: kept once
+    assert history.add("hex", "a")  # same payload, other mode: a different packet
+    history.add("text", "b")
+    history.add("text", "a")  # not in a row: kept
+    assert history.entries == [HistoryEntry("hex", "a"), HistoryEntry("text", "b"), HistoryEntry("text", "a")]
+    assert len(history) == 3 and history[-1] == HistoryEntry("text", "a")
+    with pytest.raises(ValueError, match="unknown mode 'file'"):
+        history.add("file", "/etc/passwd")
+
+
+def test_history_round_trip_keeps_order_and_unicode(tmp_path) -> None:
+    history = ComposerHistory(tmp_path)
+    for i in range(250):
+        history.add("json" if i % 2 else "text", f'{{"n": {i}, "s": "é ✓ \\u0000"}}')
+    history.save()
+    again = ComposerHistory(tmp_path)
+    assert again.load() == []
+    assert again.entries == history.entries
+    assert len(again) == 200  # the default bound
+    assert again[0].payload.startswith('{"n": 50,')
+
+
+def test_history_loaded_from_a_longer_file_keeps_the_newest(tmp_path) -> None:
+    items = [{"mode": "text", "payload": str(i)} for i in range(10)]
+    (tmp_path / HISTORY_FILE_NAME).write_text(json.dumps({"format": 1, "history": items}))
+    history = ComposerHistory(tmp_path, max_entries=4)
+    history.load()
+    assert [entry.payload for entry in history.entries] == ["6", "7", "8", "9"]
+
+
+def test_missing_files_are_empty_stores(tmp_path) -> None:
+    history, library = ComposerHistory(tmp_path / "nowhere"), MessageLibrary(tmp_path / "nowhere")
+    assert history.load() == [] and library.load() == []
+    assert history.entries == [] and library.messages() == []
+    library.put(SavedMessage("x", "text", "y"))
+    library.save()  # creates the directory
+    assert (tmp_path / "nowhere" / LIBRARY_FILE_NAME).exists()
+
+
+# -- library ----------------------------------------------------------------------
+
+
+def test_library_round_trip_rename_remove_search(tmp_path) -> None:
+    library = MessageLibrary(tmp_path)
+    library.put(SavedMessage("login", "json", '{"op": "login", "user": "Zoë"}'))
+    library.put(SavedMessage("ping", "text", "PING"))
+    library.put(SavedMessage("magic", "hex", "de ad be ef"))
+    library.put(SavedMessage("ping", "text", "PING 2"))  # replaced in its place
+    library.rename("login", "hello")
+    assert library.names() == ["hello", "ping", "magic"]
+    assert library.get("hello") == SavedMessage("hello", "json", '{"op": "login", "user": "Zoë"}')
+    assert [m.name for m in library.search("PING")] == ["ping"]
+    assert [m.name for m in library.search("zoë")] == ["hello"]  # payloads are searched too, case-blind
+    assert [m.name for m in library.search("  ")] == ["hello", "ping", "magic"]
+    with pytest.raises(ValueError, match="already exists"):
+        library.rename("hello", "magic")
+    with pytest.raises(KeyError):
+        library.rename("nope", "x")
+    with pytest.raises(ValueError, match="needs a name"):
+        library.put(SavedMessage(" ", "text", ""))
+    with pytest.raises(ValueError, match="unknown mode"):
+        library.put(SavedMessage("f", "file", "x"))
+    assert library.remove("magic") and not library.remove("magic")
+    library.save()
+
+    again = MessageLibrary(tmp_path)
+    assert again.load() == []
+    assert again.messages() == library.messages()
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"{not json", "is not valid JSON (line 1, column 2"),
+        (b"\xff\xfe\x00", "is not UTF-8 text (byte 1)"),
+        (b"[1, 2]", "is not a wsconsole library file"),
+        (b'{"messages": []}', "is not a wsconsole library file"),
+    ],
+)
+def test_a_corrupt_library_is_kept_aside_and_the_store_starts_empty(tmp_path, content, problem) -> None:
+    path = tmp_path / LIBRARY_FILE_NAME
+    path.write_bytes(content)
+    library = MessageLibrary(tmp_path)
+    problems = library.load()
+    assert len(problems) == 1 and problem in problems[0]
+    assert library.messages() == []
+    assert library.kept_aside is not None and library.kept_aside.read_bytes() == content
+    assert library.kept_aside.name.startswith("messages.json.corrupt-")
+    assert not path.exists()
+    library.put(SavedMessage("new", "text", "x"))
+    library.save()  # a fresh file; the corrupt one stays aside
+    assert library.kept_aside.read_bytes() == content
+    assert MessageLibrary(tmp_path).load() == []
+
+
+def test_bad_items_are_skipped_with_a_problem_each(tmp_path) -> None:
+    items = [
+        {"name": "good", "mode": "base64", "payload": "AAEC", "future": 1},
+        {"name": "no mode", "payload": "x"},
+        {"name": "odd", "mode": "morse", "payload": "..."},
+        "a string",
+        {"name": "good", "mode": "text", "payload": "twice"},
+    ]
+    (tmp_path / LIBRARY_FILE_NAME).write_text(json.dumps({"format": 7, "messages": items}))
+    library = MessageLibrary(tmp_path)
+    problems = library.load()
+    assert library.messages() == [SavedMessage("good", "text", "twice")]
+    assert len(problems) == 4
+    assert "saved message 2 has no mode" in problems[0]
+    assert "unknown mode 'morse'" in problems[1]
+    assert "must be an object, not text" in problems[2]
+    assert "appears twice" in problems[3]
+    assert library.kept_aside is None
+
+
+def test_corrupt_history_is_kept_aside(tmp_path) -> None:
+    (tmp_path / HISTORY_FILE_NAME).write_text('{"format": 1, "history": ')
+    history = ComposerHistory(tmp_path)
+    problems = history.load()
+    assert "is not valid JSON" in problems[0] and "the history starts empty" in problems[0]
+    assert history.entries == []
+    history.add("text", "after")
+    history.save()
+    assert [e.payload for e in _loaded(tmp_path)] == ["after"]
+
+
+def _loaded(directory) -> list[HistoryEntry]:
+    history = ComposerHistory(directory)
+    history.load()
+    return history.entries
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions and a non-root user")
+def test_a_failed_save_raises_and_leaves_the_old_file(tmp_path) -> None:
+    library = MessageLibrary(tmp_path)
+    library.put(SavedMessage("a", "text", "1"))
+    library.save()
+    before = library.path.read_bytes()
+    tmp_path.chmod(0o500)
+    try:
+        library.put(SavedMessage("b", "text", "2"))
+        with pytest.raises(MessageStoreError, match="cannot save to"):
+            library.save()
+    finally:
+        tmp_path.chmod(0o700)
+    assert library.path.read_bytes() == before
+
+
+def test_save_into_a_file_in_the_way_raises_message_store_error(tmp_path) -> None:
+    blocker = tmp_path / "config"
+    blocker.write_text("a file where the directory should be")
+    history = ComposerHistory(blocker)
+    history.add("text", "x")
+    with pytest.raises(MessageStoreError, match="cannot save to"):
+        history.save()

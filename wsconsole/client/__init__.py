@@ -1,0 +1,1 @@
+"""The polled client: transport, handshake record, reader thread, `WebSocketPeer`. See DEVELOPERS.md."""

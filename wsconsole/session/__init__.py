@@ -1,0 +1,1 @@
+"""What a session keeps: the log, its recorder, filters, traffic, sequences, reconnect, replay, capture."""

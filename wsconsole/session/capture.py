@@ -1,0 +1,394 @@
+"""Export and import of the log: NDJSON (lossless) and HAR (what Chrome DevTools writes).
+
+NDJSON: one JSON object per entry, one per line::
+
+    {"time": 1764120000.125, "direction": "sent", "kind": "text", "size": 5, "text": "hello"}
+    {"time": 1764120000.25, "direction": "received", "kind": "binary", "size": 3, "base64": "AAH/"}
+    {"time": 1764120001.0, "direction": "local", "kind": "close", "text": "1000 NORMAL_CLOSURE ..."}
+
+``time`` is seconds since the epoch (JSON keeps every bit of a float),
+``text`` holds str data and ``base64`` bytes data, so reading a file back
+gives entries equal to the ones written.  ``size`` is for other tools; it
+is recomputed on import.
+
+HAR: one entry per connection, its packets in ``_webSocketMessages`` as
+Chrome DevTools writes them: ``type`` ``"send"``/``"receive"``, ``time`` in
+seconds since the epoch, ``opcode`` 1 (text) or 2 (binary, ``data`` in
+base64), ``data``.  HAR has no place for state changes, errors, closes,
+pings or pongs, so only text and binary packets are exported; use NDJSON
+to keep everything.
+
+Neither format holds a password: a URL's ``user:password@`` is written
+``user:***@`` (in HAR's request URL and in the text of state, close and
+error entries), HAR's ``Authorization`` and ``Proxy-Authorization``
+request headers as ``Basic ***`` and its ``Cookie`` header as
+``session=***; theme=***`` (names kept; :mod:`wsconsole.client.options`' redaction
+helpers), unless :func:`write_har` is asked to reveal them.  This is what
+Chrome DevTools' default "Export HAR (sanitized)" leaves out; NDJSON keeps
+no headers at all.  HAR's ``cookies`` arrays are written empty (the Cookie
+header holds the same names), and the response headers written are the
+three a 101 needs, so no Set-Cookie either.
+
+Every write is atomic: the file is written under a temporary name in the
+same directory, flushed to disk (``fsync``) and renamed over the target
+(``os.replace``), so a crash, an exception or a full disk leaves either the
+old file or the whole new one, never a truncated file behind a success.
+Every failure raises :class:`~wsconsole.errors.CaptureError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import io
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from wsconsole import __version__
+from wsconsole.storage import userfiles
+from wsconsole.errors import CaptureError
+from wsconsole.session.log import BYTES_KINDS, SIZED_KINDS, Direction, Entry, EntryKind
+from wsconsole.client.options import redact_headers, redact_url, redact_urls_in_text
+from wsconsole.text.payload import byte_size
+
+_DIRECTION_NAMES = {Direction.SENT: "sent", Direction.RECEIVED: "received", Direction.LOCAL: "local"}
+_DIRECTIONS = {name: direction for direction, name in _DIRECTION_NAMES.items()}
+_KINDS = {kind.value: kind for kind in EntryKind}
+
+
+# -- atomic writing ------------------------------------------------------------------
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[IO[str]], None]) -> None:
+    """Calls ``write(file)`` on a UTF-8 text file that replaces ``path`` whole or not at all.
+
+    See :func:`wsconsole.storage.userfiles.write_atomically`.
+
+    Raises:
+        CaptureError: The file could not be written; ``path`` is untouched.
+    """
+    target = os.fspath(path)
+
+    def write_text(binary: IO[bytes]) -> None:
+        text = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
+        write(text)
+        text.flush()
+        text.detach()  # leaves the binary file open for the caller to sync
+
+    try:
+        userfiles.write_atomically(target, write_text, mode=0o644)
+    except userfiles.TemporaryFileError as exc:
+        raise CaptureError(target, f"cannot write here: {exc.strerror or exc}") from exc
+    except OSError as exc:
+        raise CaptureError(target, f"cannot write: {exc.strerror or exc}") from exc
+
+
+# -- NDJSON ----------------------------------------------------------------------------
+
+
+def entry_to_json(entry: Entry) -> dict[str, Any]:
+    """The NDJSON object of one entry."""
+    obj: dict[str, Any] = {
+        "time": entry.time_s,
+        "direction": _DIRECTION_NAMES[entry.direction],
+        "kind": entry.kind.value,
+    }
+    if entry.size is not None:
+        obj["size"] = entry.size
+    if isinstance(entry.data, bytes):
+        obj["base64"] = base64.b64encode(entry.data).decode("ascii")
+    else:
+        obj["text"] = entry.data
+    return obj
+
+
+def entry_from_json(obj: Any) -> Entry:
+    """Builds an entry from its NDJSON object.
+
+    Raises:
+        ValueError: The object is not an entry; the message says why.
+    """
+    if not isinstance(obj, dict):
+        raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+    time_s = obj.get("time")
+    if isinstance(time_s, bool) or not isinstance(time_s, (int, float)):
+        raise ValueError(f"'time' must be a number of seconds, not {time_s!r}")
+    direction = _DIRECTIONS.get(obj.get("direction"))
+    if direction is None:
+        raise ValueError(f"'direction' must be one of {', '.join(_DIRECTIONS)}, not {obj.get('direction')!r}")
+    kind = _KINDS.get(obj.get("kind"))
+    if kind is None:
+        raise ValueError(f"'kind' must be one of {', '.join(_KINDS)}, not {obj.get('kind')!r}")
+    if (direction is Direction.LOCAL) != (kind in (EntryKind.STATE, EntryKind.CLOSE, EntryKind.ERROR)):
+        raise ValueError(f"a {kind.value} entry cannot have direction {_DIRECTION_NAMES[direction]!r}")
+    if kind in BYTES_KINDS:
+        encoded = obj.get("base64")
+        if not isinstance(encoded, str):
+            raise ValueError(f"a {kind.value} entry needs its payload as a 'base64' string")
+        try:
+            data: str | bytes = base64.b64decode(encoded, validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"'base64' is not valid base64: {exc}") from None
+    else:
+        data = obj.get("text")
+        if not isinstance(data, str):
+            raise ValueError(f"a {kind.value} entry needs a 'text' string")
+    size = byte_size(data) if kind in SIZED_KINDS else None
+    return Entry(float(time_s), kind, direction, data, size)
+
+
+def write_ndjson(path: str | os.PathLike, entries: Iterable[Entry]) -> int:
+    """Writes ``entries`` to ``path`` as NDJSON, atomically; returns how many were written.
+
+    Raises:
+        CaptureError: The file could not be written; ``path`` is untouched.
+    """
+    count = 0
+
+    def write(file: IO[str]) -> None:
+        nonlocal count
+        dumps = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": ")).encode
+        for entry in entries:
+            obj = entry_to_json(entry)
+            if entry.direction is Direction.LOCAL and "@" in obj["text"]:
+                # Our own text (a state entry names the URL connected to): never a
+                # password in a file, whatever made the entry.  Packets are kept as they are.
+                obj["text"] = redact_urls_in_text(obj["text"])
+            # ensure_ascii: a lone surrogate in text (possible in a str, not on
+            # the wire) survives as \\udXXX instead of failing to encode.
+            file.write(dumps(obj))
+            file.write("\n")
+            count += 1
+
+    write_atomically(path, write)
+    return count
+
+
+def read_ndjson(path: str | os.PathLike) -> list[Entry]:
+    """Reads the entries of an NDJSON file; blank lines are skipped.
+
+    Raises:
+        CaptureError: The file cannot be read, or a line is not an entry
+            (the error names the line and what is wrong with it).
+    """
+    target = os.fspath(path)
+    entries = []
+    try:
+        with open(target, encoding="utf-8") as file:
+            for number, line in enumerate(file, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    entries.append(entry_from_json(json.loads(line)))
+                except ValueError as exc:  # json.JSONDecodeError is a ValueError
+                    raise CaptureError(target, str(exc), number) from None
+    except OSError as exc:
+        raise CaptureError(target, f"cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CaptureError(target, f"not UTF-8 text (byte {exc.start} of a read block)") from None
+    return entries
+
+
+# -- HAR -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HarConnection:
+    """The WebSocket packets of one HAR entry.
+
+    Attributes:
+        url: The URL the connection was made to.
+        entries: Its packets as log entries, in the file's order.
+        request_headers: The handshake request's headers as recorded, (name, value) in order.
+        subprotocol: The subprotocol the server selected (the response's
+            Sec-WebSocket-Protocol), "" for none or not recorded.
+    """
+
+    url: str
+    entries: list[Entry]
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    subprotocol: str = ""
+
+
+def _iso_time(time_s: float) -> str:
+    moment = datetime.datetime.fromtimestamp(time_s, datetime.timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def har_message(entry: Entry) -> dict[str, Any] | None:
+    """The ``_webSocketMessages`` item of a packet entry, or None for anything HAR cannot hold."""
+    if entry.kind not in (EntryKind.TEXT, EntryKind.BINARY) or entry.direction is Direction.LOCAL:
+        return None
+    binary = isinstance(entry.data, bytes)
+    return {
+        "type": "send" if entry.direction is Direction.SENT else "receive",
+        "time": entry.time_s,
+        "opcode": 2 if binary else 1,  # RFC 6455 section 5.2: 0x1 text, 0x2 binary
+        "data": base64.b64encode(entry.data).decode("ascii") if binary else entry.data,
+    }
+
+
+def write_har(
+    path: str | os.PathLike,
+    entries: Iterable[Entry],
+    url: str,
+    *,
+    subprotocol: str = "",
+    request_headers: Iterable[tuple[str, str]] = (),
+    reveal_secrets: bool = False,
+) -> int:
+    """Writes the packets of ``entries`` as one HAR WebSocket entry for ``url``, atomically.
+
+    Args:
+        path: The file to write.
+        entries: Log entries; only text and binary packets are written.
+        url: The ws:// or wss:// URL the packets went over.
+        subprotocol: The negotiated subprotocol, recorded as the response's
+            ``Sec-WebSocket-Protocol`` header when not empty.
+        request_headers: The handshake request's headers as sent, (name,
+            value) in order, recorded as Chrome records them (a replay offers them again).
+        reveal_secrets: Write the URL's password and the Authorization,
+            Proxy-Authorization and Cookie values as they are; False writes
+            ``user:***@``, ``Basic ***`` and ``session=***`` (a HAR is shared:
+            bug reports, tickets).
+
+    Returns:
+        How many packets were written.
+
+    Raises:
+        CaptureError: The file could not be written; ``path`` is untouched.
+    """
+    messages = [message for message in map(har_message, entries) if message is not None]
+    if not reveal_secrets:
+        url = redact_url(url)
+        request_headers = redact_headers(request_headers)
+    started_s = messages[0]["time"] if messages else datetime.datetime.now(datetime.timezone.utc).timestamp()
+    response_headers = [{"name": "Upgrade", "value": "websocket"}, {"name": "Connection", "value": "Upgrade"}]
+    if subprotocol:
+        response_headers.append({"name": "Sec-WebSocket-Protocol", "value": subprotocol})
+    har = {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "wsconsole", "version": __version__},
+            "pages": [],
+            "entries": [
+                {
+                    "_resourceType": "websocket",
+                    "startedDateTime": _iso_time(started_s),
+                    "time": 0,
+                    "request": {
+                        "method": "GET",
+                        "url": url,
+                        "httpVersion": "HTTP/1.1",
+                        "cookies": [],
+                        "headers": [{"name": name, "value": value} for name, value in request_headers],
+                        "queryString": [],
+                        "headersSize": -1,
+                        "bodySize": 0,
+                    },
+                    "response": {
+                        "status": 101,
+                        "statusText": "Switching Protocols",
+                        "httpVersion": "HTTP/1.1",
+                        "cookies": [],
+                        "headers": response_headers,
+                        "content": {"size": 0, "mimeType": "x-unknown"},
+                        "redirectURL": "",
+                        "headersSize": -1,
+                        "bodySize": 0,
+                    },
+                    "cache": {},
+                    "timings": {"send": 0, "wait": 0, "receive": 0},
+                    "_webSocketMessages": messages,
+                }
+            ],
+        }
+    }
+    write_atomically(path, lambda file: json.dump(har, file, indent=2, ensure_ascii=True))
+    return len(messages)
+
+
+def _har_entry(message: Any, where: str) -> Entry:
+    if not isinstance(message, dict):
+        raise ValueError(f"{where} is not an object")
+    kind_name = message.get("type")
+    if kind_name not in ("send", "receive"):
+        raise ValueError(f"{where}: 'type' must be 'send' or 'receive', not {kind_name!r}")
+    time_s = message.get("time")
+    if isinstance(time_s, bool) or not isinstance(time_s, (int, float)):
+        raise ValueError(f"{where}: 'time' must be a number of seconds, not {time_s!r}")
+    data = message.get("data", "")
+    if not isinstance(data, str):
+        raise ValueError(f"{where}: 'data' must be a string")
+    opcode = message.get("opcode")
+    direction = Direction.SENT if kind_name == "send" else Direction.RECEIVED
+    if opcode == 1:
+        return Entry(float(time_s), EntryKind.TEXT, direction, data, byte_size(data))
+    if opcode == 2:
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"{where}: binary 'data' is not valid base64: {exc}") from None
+        return Entry(float(time_s), EntryKind.BINARY, direction, raw, len(raw))
+    raise ValueError(f"{where}: 'opcode' must be 1 (text) or 2 (binary), not {opcode!r}")
+
+
+def _har_headers(message: Any) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a HAR request's or response's ``headers``; malformed items are skipped.
+
+    Headers only feed a replay's defaults, shown to the user before use, so a
+    tool that writes them oddly costs a header, never the whole import.
+    """
+    headers = message.get("headers") if isinstance(message, dict) else None
+    if not isinstance(headers, list):
+        return []
+    return [
+        (item["name"], item["value"])
+        for item in headers
+        if isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("value"), str)
+    ]
+
+
+def read_har(path: str | os.PathLike) -> list[HarConnection]:
+    """Reads the WebSocket connections of a HAR file (Chrome DevTools' or ours).
+
+    HAR entries without ``_webSocketMessages`` (ordinary HTTP requests) are skipped.
+
+    Raises:
+        CaptureError: The file cannot be read, is not a HAR, or a message is malformed.
+    """
+    target = os.fspath(path)
+    try:
+        with open(target, encoding="utf-8-sig") as file:  # -sig: some tools write a BOM
+            har = json.load(file)
+    except OSError as exc:
+        raise CaptureError(target, f"cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError:
+        raise CaptureError(target, "not UTF-8 text") from None
+    except ValueError as exc:
+        raise CaptureError(target, f"not JSON: {exc}") from None
+    log = har.get("log") if isinstance(har, dict) else None
+    har_entries = log.get("entries") if isinstance(log, dict) else None
+    if not isinstance(har_entries, list):
+        raise CaptureError(target, "not a HAR file: no log.entries list")
+    connections = []
+    for number, har_entry in enumerate(har_entries):
+        if not isinstance(har_entry, dict) or "_webSocketMessages" not in har_entry:
+            continue
+        messages = har_entry["_webSocketMessages"]
+        request = har_entry.get("request")
+        url = request.get("url", "") if isinstance(request, dict) else ""
+        if not isinstance(messages, list):
+            raise CaptureError(target, f"entry {number}: _webSocketMessages is not a list")
+        try:
+            entries = [_har_entry(message, f"entry {number}, message {i}") for i, message in enumerate(messages)]
+        except ValueError as exc:
+            raise CaptureError(target, str(exc)) from None
+        response = har_entry.get("response")
+        protocols = [value for name, value in _har_headers(response) if name.lower() == "sec-websocket-protocol"]
+        connections.append(HarConnection(str(url), entries, _har_headers(request), protocols[0] if protocols else ""))
+    return connections

@@ -1,0 +1,313 @@
+"""The composer's history and its library of saved messages, each kept in a JSON file.
+
+:class:`ComposerHistory` holds the packets sent from the composer, oldest
+first (at most :data:`HISTORY_MAX` entries, never the same one twice in a
+row), in ``history.json``; :class:`MessageLibrary` holds named messages in
+``messages.json``.  Both live in the user's config directory
+(:func:`wsconsole.storage.profiles.config_dir`) and share the rules of profiles:
+
+- Saving is atomic (:func:`wsconsole.storage.userfiles.write_atomically`): a crash
+  leaves the old file or the new one, never half of one.
+- Loading never raises.  A file that cannot be read or parsed is renamed
+  ``<name>.corrupt-<UTC time>`` (kept for the user, not overwritten), the
+  store starts empty and :attr:`problems` says what happened.  A bad item is
+  skipped with a problem; keys this version does not know are ignored.
+
+An item is a *mode* (one of :data:`MODES`: how the payload is typed) and the
+*payload* as typed: text, JSON, hex or base64 text.  Files are not kept: a
+path is not a message.
+
+No Qt, no threads: use a store from one thread (the GUI's).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wsconsole.storage import userfiles
+from wsconsole.errors import MessageStoreError
+from wsconsole.storage.profiles import config_dir
+
+__all__ = [
+    "FORMAT_VERSION",
+    "HISTORY_FILE_NAME",
+    "HISTORY_MAX",
+    "LIBRARY_FILE_NAME",
+    "MODES",
+    "ComposerHistory",
+    "HistoryEntry",
+    "MessageLibrary",
+    "SavedMessage",
+]
+
+MODES = ("text", "json", "hex", "base64")
+"""How a kept payload is typed: text and JSON go as text frames, hex and base64 as binary."""
+
+HISTORY_FILE_NAME = "history.json"
+LIBRARY_FILE_NAME = "messages.json"
+FORMAT_VERSION = 1
+"""The ``format`` written; a file with a higher one is read as far as it is understood."""
+HISTORY_MAX = 200
+"""Entries the history keeps by default; the oldest go first."""
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """A packet sent from the composer: its mode and its payload as typed."""
+
+    mode: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class SavedMessage:
+    """A message in the library.
+
+    Attributes:
+        name: Unique in the library; shown to the user.
+        mode: One of :data:`MODES`.
+        payload: As typed in that mode.
+    """
+
+    name: str
+    mode: str
+    payload: str
+
+
+def _item(data: Any, what: str, *, named: bool) -> tuple[dict[str, str] | None, str]:
+    """Checks one saved item; returns ``(fields, "")`` or ``(None, problem)``."""
+    if not isinstance(data, Mapping):
+        return None, f"{what} must be an object, not {userfiles.json_type(data)}"
+    fields = {}
+    keys = ("name", "mode", "payload") if named else ("mode", "payload")
+    for key in keys:
+        value = data.get(key)
+        if not isinstance(value, str):
+            return None, f"{what} has no {key} (found {userfiles.json_type(value)})"
+        fields[key] = value
+    if named and not fields["name"].strip():
+        return None, f"{what} has an empty name"
+    if fields["mode"] not in MODES:
+        return None, f"{what} has an unknown mode {fields['mode']!r} (known: {', '.join(MODES)})"
+    return fields, ""
+
+
+class _JsonStore(userfiles.JsonFileStore):
+    """Loads and saves one ``{"format": 1, <key>: [...]}`` file; the subclasses hold the items."""
+
+    file_name = ""
+    list_key = ""
+    what = ""
+
+    def __init__(self, directory: str | os.PathLike[str] | None, environ: Mapping[str, str] | None) -> None:
+        base = Path(directory) if directory is not None else config_dir(environ)
+        super().__init__(
+            base / self.file_name,
+            nothing_loaded=f"the {self.what} starts empty",
+            write_error=MessageStoreError,
+            json_indent=1,
+        )
+
+    def _read_items(self) -> list[Any]:
+        """The file's item list; [] with :attr:`problems` set when there is none to read."""
+        document = self._read_document()
+        if document is userfiles.NO_FILE:
+            return []
+        if userfiles.format_version(document) is None:
+            self._set_aside(f"{self.path} is not a wsconsole {self.what} file (no valid format version)")
+            return []
+        items = document.get(self.list_key, [])
+        if not isinstance(items, list):
+            self.problems.append(f"{self.list_key} in {self.path} must be a list, not {userfiles.json_type(items)}; none were loaded")
+            return []
+        return items
+
+    def _write(self, items: list[dict[str, str]]) -> None:
+        self._write_document({"format": FORMAT_VERSION, self.list_key: items})
+
+
+class ComposerHistory(_JsonStore):
+    """The packets sent from the composer, oldest first, bounded, kept in ``history.json``.
+
+    Args:
+        directory: Where the file lives; None for the user's config directory.
+        max_entries: How many entries to keep (at least 1).
+        environ: The environment for the config directory; None for ``os.environ``.
+
+    Attributes:
+        path: The file.
+        problems: What :meth:`load` found wrong, for people; empty when all was well.
+        kept_aside: Where :meth:`load` moved an unreadable file; None if it did not.
+    """
+
+    file_name = HISTORY_FILE_NAME
+    list_key = "history"
+    what = "history"
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        max_entries: int = HISTORY_MAX,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        if max_entries < 1:
+            raise ValueError(f"max_entries must be at least 1, not {max_entries}")
+        super().__init__(directory, environ)
+        self.max_entries = max_entries
+        self._entries: list[HistoryEntry] = []
+
+    @property
+    def entries(self) -> list[HistoryEntry]:
+        """Every entry, oldest first (a copy)."""
+        return list(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, index: int) -> HistoryEntry:
+        return self._entries[index]
+
+    def add(self, mode: str, payload: str) -> bool:
+        """Appends a sent packet; returns False (and keeps nothing) if it equals the newest entry.
+
+        The oldest entries past ``max_entries`` are forgotten.
+
+        Raises:
+            ValueError: ``mode`` is not one of :data:`MODES`.
+        """
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
+        entry = HistoryEntry(mode, payload)
+        if self._entries and self._entries[-1] == entry:
+            return False
+        self._entries.append(entry)
+        del self._entries[: max(0, len(self._entries) - self.max_entries)]
+        return True
+
+    def clear(self) -> None:
+        self._entries = []
+
+    def load(self) -> list[str]:
+        """Replaces the entries with the file's; never raises.  Returns :attr:`problems`."""
+        self._entries = []
+        for index, raw in enumerate(self._read_items()):
+            fields, problem = _item(raw, f"history entry {index + 1}", named=False)
+            if fields is None:
+                self.problems.append(f"{problem}; it was skipped")
+                continue
+            self.add(fields["mode"], fields["payload"])
+        return self.problems
+
+    def save(self) -> None:
+        """Writes the entries, atomically.
+
+        Raises:
+            MessageStoreError: Not written; the file on disk is untouched.
+        """
+        self._write([{"mode": entry.mode, "payload": entry.payload} for entry in self._entries])
+
+
+class MessageLibrary(_JsonStore):
+    """Named messages, in the order they were added, kept in ``messages.json``.
+
+    Args:
+        directory: Where the file lives; None for the user's config directory.
+        environ: The environment for the config directory; None for ``os.environ``.
+
+    Attributes:
+        path: The file.
+        problems: What :meth:`load` found wrong, for people; empty when all was well.
+        kept_aside: Where :meth:`load` moved an unreadable file; None if it did not.
+    """
+
+    file_name = LIBRARY_FILE_NAME
+    list_key = "messages"
+    what = "library"
+
+    def __init__(
+        self, directory: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(directory, environ)
+        self._messages: dict[str, SavedMessage] = {}
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    def names(self) -> list[str]:
+        return list(self._messages)
+
+    def messages(self) -> list[SavedMessage]:
+        """Every message, in the order they were first added."""
+        return list(self._messages.values())
+
+    def get(self, name: str) -> SavedMessage | None:
+        return self._messages.get(name)
+
+    def put(self, message: SavedMessage) -> None:
+        """Adds ``message``, replacing the one of the same name in its place.
+
+        Raises:
+            ValueError: An empty name or an unknown mode.
+        """
+        if not message.name.strip():
+            raise ValueError("a saved message needs a name")
+        if message.mode not in MODES:
+            raise ValueError(f"unknown mode {message.mode!r}; known: {', '.join(MODES)}")
+        self._messages[message.name] = message
+
+    def rename(self, old: str, new: str) -> None:
+        """Renames a message, keeping its place.
+
+        Raises:
+            KeyError: There is no message called ``old``.
+            ValueError: ``new`` is empty or another message has it.
+        """
+        if old not in self._messages:
+            raise KeyError(old)
+        if not new.strip():
+            raise ValueError("a saved message needs a name")
+        if new == old:
+            return
+        if new in self._messages:
+            raise ValueError(f"a message called {new!r} already exists")
+        self._messages = {
+            (new if name == old else name): (SavedMessage(new, m.mode, m.payload) if name == old else m)
+            for name, m in self._messages.items()
+        }
+
+    def remove(self, name: str) -> bool:
+        """Removes a message; returns False if there was none of that name."""
+        return self._messages.pop(name, None) is not None
+
+    def search(self, query: str) -> list[SavedMessage]:
+        """Messages whose name or payload contains ``query``, case-blind; all for an empty query."""
+        needle = query.strip().casefold()
+        if not needle:
+            return self.messages()
+        return [m for m in self._messages.values() if needle in m.name.casefold() or needle in m.payload.casefold()]
+
+    def load(self) -> list[str]:
+        """Replaces the messages with the file's; never raises.  Returns :attr:`problems`."""
+        self._messages = {}
+        for index, raw in enumerate(self._read_items()):
+            fields, problem = _item(raw, f"saved message {index + 1}", named=True)
+            if fields is None:
+                self.problems.append(f"{problem}; it was skipped")
+                continue
+            if fields["name"] in self._messages:
+                self.problems.append(f"saved message {fields['name']!r} appears twice; the later one was kept")
+            self._messages[fields["name"]] = SavedMessage(fields["name"], fields["mode"], fields["payload"])
+        return self.problems
+
+    def save(self) -> None:
+        """Writes every message, atomically.
+
+        Raises:
+            MessageStoreError: Not written; the file on disk is untouched.
+        """
+        self._write([{"name": m.name, "mode": m.mode, "payload": m.payload} for m in self._messages.values()])

@@ -1,0 +1,386 @@
+"""Saved connection profiles and recent URLs, kept in one JSON file.
+
+A :class:`Profile` is a name, a URL, :class:`~wsconsole.client.options.ConnectOptions`,
+reconnect settings and :class:`PingSettings`.  :class:`ProfileStore` loads and
+saves every profile and a most-recent-first list of URLs as ``profiles.json``
+in the user's config directory (:func:`config_dir`)::
+
+    {"format": 1, "profiles": [{"name": ..., "url": ..., "options": {...},
+     "reconnect": {...}, "pings": {...}, "save_secrets": false}], "recent_urls": [...]}
+
+A key missing from a profile (``pings`` in files written before it existed)
+reads as its default.  So does an options' ``max_packet_bytes`` of ``null``,
+which 0.1 wrote for its default of no limit: such a profile gets the 64 MiB
+default (see :meth:`ConnectOptions.from_dict`); no limit is saved as 0.
+
+- Saving is atomic: a temporary file in the same directory, flushed to disk,
+  then renamed over the old one, so a crash leaves the old file or the new
+  one, never a truncated mix.
+- Loading never raises.  A file that cannot be read or parsed is renamed
+  ``profiles.json.corrupt-<UTC time>`` (kept for the user, not overwritten)
+  and reported in :attr:`ProfileStore.problems`; the store starts empty.
+  Keys this version does not know (a newer wsconsole wrote them) are ignored.
+- Passwords and tokens (:data:`SECRET_HEADERS`, basic auth's password, the
+  bearer token, cookies, a proxy's or URL's password) are written only for a
+  profile whose ``save_secrets`` is True; recent URLs never keep a password.
+
+No Qt, no threads.  A store is not thread-safe: use it from one thread (the
+GUI's).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wsconsole.storage import userfiles
+from wsconsole.errors import ProfileStoreError
+from wsconsole.client.options import ConnectOptions, strip_url_password
+
+__all__ = [
+    "CONFIG_DIR_ENV",
+    "FORMAT_VERSION",
+    "PROFILES_FILE_NAME",
+    "RECENT_URLS_MAX",
+    "SECRET_HEADERS",
+    "PingSettings",
+    "Profile",
+    "ProfileStore",
+    "config_dir",
+]
+
+APP_DIR_NAME = userfiles.APP_DIR_NAME
+CONFIG_DIR_ENV = "WSCONSOLE_CONFIG_DIR"
+"""Environment variable naming the config directory, overriding the platform's."""
+PROFILES_FILE_NAME = "profiles.json"
+FORMAT_VERSION = 1
+"""The ``format`` written; a file with a higher one is read as far as it is understood."""
+RECENT_URLS_MAX = 20
+"""How many recent URLs are kept by default."""
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+"""Extra headers (lower case) whose values are secrets."""
+
+
+def config_dir(
+    environ: Mapping[str, str] | None = None,
+    platform: str | None = None,
+    home: Path | None = None,
+) -> Path:
+    """Returns wsconsole's per-user config directory (it may not exist yet).
+
+    ``$WSCONSOLE_CONFIG_DIR`` if set; else ``%APPDATA%\\wsconsole`` on Windows
+    (the roaming profile: settings follow the user), ``~/Library/Application
+    Support/wsconsole`` on macOS, and ``$XDG_CONFIG_HOME/wsconsole`` or
+    ``~/.config/wsconsole`` elsewhere (a relative ``XDG_CONFIG_HOME`` is
+    ignored, as the XDG Base Directory specification says).
+
+    Args:
+        environ: The environment; ``None`` for ``os.environ``.
+        platform: ``sys.platform`` value; ``None`` for this one.
+        home: The home directory; ``None`` for ``Path.home()``.
+    """
+    return userfiles.user_dir("config", CONFIG_DIR_ENV, environ, platform, home)
+
+
+def url_without_password(url: str) -> str:
+    """``url`` with the password of its ``user:password@`` part removed; other URLs unchanged.
+
+    Also for text urlsplit refuses (``ws://ann:pw@[::1/`` as typed): a profile
+    saved without secrets must not keep one because the URL was malformed.
+    """
+    return strip_url_password(url)
+
+
+@dataclass(frozen=True, slots=True)
+class PingSettings:
+    """A connection's ping settings: the peer's, not part of :class:`ConnectOptions`.
+
+    Attributes:
+        auto_pong: Answer the server's pings (RFC 6455 section 5.5.2); False
+            leaves them unanswered, to watch a server's idle timeout.
+        interval_s: Seconds between automatic pings; 0 for none.
+        payload: What the Ping button sends, as UTF-8; "" for nothing.
+    """
+
+    auto_pong: bool = True
+    interval_s: float = 0.0
+    payload: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"auto_pong": self.auto_pong, "interval_s": self.interval_s, "payload": self.payload}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> tuple[PingSettings, list[str]]:
+        """Reads :meth:`to_dict` output; never raises.
+
+        Returns:
+            ``(settings, problems)``: a missing value is its default, a bad one
+            is reported and its default used.  Unknown keys are ignored.
+        """
+        default = cls()
+        if not isinstance(data, Mapping):
+            return default, [f"pings must be an object, not {userfiles.json_type(data)}"]
+        problems: list[str] = []
+        auto_pong = data.get("auto_pong", default.auto_pong)
+        if not isinstance(auto_pong, bool):
+            problems.append(f"auto_pong must be true or false, not {userfiles.json_type(auto_pong)}")
+            auto_pong = default.auto_pong
+        interval_s = data.get("interval_s", default.interval_s)
+        if isinstance(interval_s, bool) or not isinstance(interval_s, (int, float)):
+            problems.append(f"the ping interval must be a number of seconds, not {userfiles.json_type(interval_s)}")
+            interval_s = default.interval_s
+        elif not (math.isfinite(interval_s) and interval_s >= 0):
+            problems.append(f"the ping interval must be 0 (off) or more seconds, not {interval_s!r}")
+            interval_s = default.interval_s
+        payload = data.get("payload", default.payload)
+        if not isinstance(payload, str):
+            problems.append(f"the ping payload must be text, not {userfiles.json_type(payload)}")
+            payload = default.payload
+        return cls(auto_pong, float(interval_s), payload), problems
+
+
+@dataclass(slots=True)
+class Profile:
+    """A saved connection: where to, with what, and how to reconnect.
+
+    Attributes:
+        name: Unique in a store; shown to the user.
+        url: The ws:// or wss:// URL.
+        options: Everything else the attempt is given.
+        reconnect: Reconnect settings (attempts, backoff...), kept as given:
+            JSON-safe values only; empty for none.
+        save_secrets: Write passwords and tokens to disk with this profile.
+            False (the default): they are left out and must be typed again.
+        pings: Auto-pong, the automatic ping interval and the ping payload.
+    """
+
+    name: str
+    url: str
+    options: ConnectOptions = field(default_factory=ConnectOptions)
+    reconnect: dict[str, Any] = field(default_factory=dict)
+    save_secrets: bool = False
+    pings: PingSettings = field(default_factory=PingSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-safe dict saved; without secrets unless ``save_secrets``."""
+        options = self.options if self.save_secrets else _without_secrets(self.options)
+        return {
+            "name": self.name,
+            "url": self.url if self.save_secrets else url_without_password(self.url),
+            "options": options.to_dict(),
+            "reconnect": dict(self.reconnect),
+            "pings": self.pings.to_dict(),
+            "save_secrets": self.save_secrets,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> tuple[Profile | None, list[str]]:
+        """Reads :meth:`to_dict` output.
+
+        Returns:
+            ``(profile, problems)``: ``profile`` is None when there is no
+            usable name or URL; a field of the wrong type is reported and
+            left at its default.  Unknown keys are ignored.
+        """
+        if not isinstance(data, Mapping):
+            return None, [f"a profile must be an object, not {userfiles.json_type(data)}"]
+        name, url = data.get("name"), data.get("url")
+        if not isinstance(name, str) or not name.strip():
+            return None, ["a profile has no name"]
+        if not isinstance(url, str):
+            return None, [f"profile {name!r} has no URL"]
+        problems: list[str] = []
+        options = ConnectOptions()
+        if "options" in data:
+            options, option_problems = ConnectOptions.from_dict(data["options"])
+            problems += [
+                f"profile {name!r}: {message}" for messages in option_problems.values() for message in messages
+            ]
+        reconnect: dict[str, Any] = {}
+        raw_reconnect = data.get("reconnect", {})
+        if isinstance(raw_reconnect, Mapping):
+            reconnect = dict(raw_reconnect)
+        else:
+            problems.append(f"profile {name!r}: reconnect must be an object, not {userfiles.json_type(raw_reconnect)}")
+        save_secrets = data.get("save_secrets", False)
+        if not isinstance(save_secrets, bool):
+            problems.append(f"profile {name!r}: save_secrets must be true or false, not {userfiles.json_type(save_secrets)}")
+            save_secrets = False
+        pings, ping_problems = PingSettings.from_dict(data.get("pings", {}))
+        problems += [f"profile {name!r}: {message}" for message in ping_problems]
+        return cls(name, url, options, reconnect, save_secrets, pings), problems
+
+
+def _without_secrets(options: ConnectOptions) -> ConnectOptions:
+    """A copy of ``options`` with passwords, tokens and cookies emptied."""
+    copy = dataclasses.replace(options)
+    copy.headers = [(name, value) for name, value in options.headers if name.lower() not in SECRET_HEADERS]
+    if options.basic_auth is not None:
+        copy.basic_auth = (options.basic_auth[0], "")
+    copy.bearer_token = ""
+    copy.cookies = ""
+    copy.proxy = url_without_password(options.proxy)
+    return copy
+
+
+class ProfileStore(userfiles.JsonFileStore):
+    """Every saved profile and the recent URLs, loaded from and saved to one file.
+
+    Nothing is read until :meth:`load` and nothing written until :meth:`save`.
+
+    Args:
+        directory: Where ``profiles.json`` lives; None for :func:`config_dir`.
+        recent_urls_max: How many recent URLs to keep (at least 1).
+        environ: The environment for :func:`config_dir`; None for ``os.environ``.
+
+    Attributes:
+        path: The profiles file.
+        problems: What :meth:`load` found wrong, for the user to read; empty
+            when all was well.
+        kept_aside: Where :meth:`load` moved an unreadable file, None if it did not.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        recent_urls_max: int = RECENT_URLS_MAX,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        if recent_urls_max < 1:
+            raise ValueError(f"recent_urls_max must be at least 1, not {recent_urls_max}")
+        base = Path(directory) if directory is not None else config_dir(environ)
+        super().__init__(
+            base / PROFILES_FILE_NAME,
+            nothing_loaded="no profiles were loaded",
+            write_error=ProfileStoreError,
+            name_failed_step=True,
+        )
+        self.recent_urls_max = recent_urls_max
+        self._profiles: dict[str, Profile] = {}
+        self._recent_urls: list[str] = []
+
+    # -- profiles -------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        """Profile names, in the order they were first added."""
+        return list(self._profiles)
+
+    def profiles(self) -> list[Profile]:
+        """Every profile, in the order of :meth:`names`."""
+        return list(self._profiles.values())
+
+    def get(self, name: str) -> Profile | None:
+        """The profile called ``name``, None if there is none."""
+        return self._profiles.get(name)
+
+    def put(self, profile: Profile) -> None:
+        """Adds ``profile``, replacing the one with the same name (keeping its place)."""
+        if not profile.name.strip():
+            raise ValueError("a profile needs a name")
+        self._profiles[profile.name] = profile
+
+    def remove(self, name: str) -> bool:
+        """Removes the profile called ``name``; returns False if there was none."""
+        return self._profiles.pop(name, None) is not None
+
+    # -- recent URLs ----------------------------------------------------------
+
+    @property
+    def recent_urls(self) -> list[str]:
+        """URLs connected to, most recent first, each once (a copy)."""
+        return list(self._recent_urls)
+
+    def add_recent_url(self, url: str) -> None:
+        """Puts ``url`` first in the recent URLs (moving it if already there).
+
+        Surrounding spaces are dropped, an empty URL is ignored and a
+        ``user:password@`` part loses its password; the oldest URLs past
+        ``recent_urls_max`` are forgotten.
+        """
+        url = url_without_password(url.strip())
+        if not url:
+            return
+        self._recent_urls = [url] + [known for known in self._recent_urls if known != url]
+        del self._recent_urls[self.recent_urls_max :]
+
+    def clear_recent_urls(self) -> None:
+        """Forgets every recent URL."""
+        self._recent_urls = []
+
+    # -- disk -----------------------------------------------------------------
+
+    def load(self) -> list[str]:
+        """Replaces what the store holds with the file's content; never raises.
+
+        A missing file is an empty store.  A file that cannot be read or is
+        not a profiles file is renamed ``*.corrupt-<UTC time>`` and the
+        store starts empty; a single bad profile is skipped.
+
+        Returns:
+            :attr:`problems`: what was wrong, empty when nothing was.
+        """
+        self._profiles, self._recent_urls = {}, []
+        document = self._read_document()
+        if document is userfiles.NO_FILE:
+            return self.problems
+        if not isinstance(document, dict):
+            self._set_aside(f"{self.path} holds {userfiles.json_type(document)}, not a profiles object")
+            return self.problems
+        if userfiles.format_version(document) is None:
+            self._set_aside(f"{self.path} has no valid format version (found {document.get('format')!r})")
+            return self.problems
+        # A newer version's file is read as far as this one understands it.
+        raw_profiles = document.get("profiles", [])
+        if not isinstance(raw_profiles, list):
+            self.problems.append(f"profiles must be a list, not {userfiles.json_type(raw_profiles)}; none were loaded")
+            raw_profiles = []
+        for index, item in enumerate(raw_profiles):
+            profile, problems = Profile.from_dict(item)
+            self.problems += problems
+            if profile is None:
+                self.problems.append(f"profile {index + 1} in {self.path} was skipped")
+                continue
+            if profile.name in self._profiles:
+                self.problems.append(f"profile {profile.name!r} appears twice; the later one was kept")
+            self._profiles[profile.name] = profile
+        raw_urls = document.get("recent_urls", [])
+        if isinstance(raw_urls, list):
+            for url in reversed(raw_urls):
+                if isinstance(url, str):
+                    self.add_recent_url(url)
+        else:
+            self.problems.append(f"recent_urls must be a list, not {userfiles.json_type(raw_urls)}; none were loaded")
+        return self.problems
+
+    def save(self) -> None:
+        """Writes every profile and the recent URLs, atomically.
+
+        Raises:
+            ProfileStoreError: The file could not be written; the one on
+                disk is untouched and no temporary file is left behind.
+        """
+        self._write_document(
+            {
+                "format": FORMAT_VERSION,
+                "profiles": [profile.to_dict() for profile in self._profiles.values()],
+                "recent_urls": list(self._recent_urls),
+            }
+        )
+
+    def _encode_document(self, document: Any) -> bytes:
+        # Stricter than the other stores: NaN (which JSON has not) and values
+        # JSON cannot carry at all (a set in reconnect settings) are refused
+        # as a ProfileStoreError before anything is written.
+        # A lone surrogate (text pasted from a broken UTF-16 source) cannot be
+        # UTF-8: UnicodeEncodeError is a ValueError, refused the same way.
+        try:
+            return (json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+        except (TypeError, ValueError) as exc:
+            raise ProfileStoreError(str(self.path), f"a profile holds a value JSON cannot carry: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Payloads as text: previews, hex, JSON, decoders, value trees, redaction."""

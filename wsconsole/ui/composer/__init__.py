@@ -1,0 +1,1 @@
+"""The composer: what to send, saved messages, sequences."""

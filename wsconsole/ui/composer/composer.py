@@ -1,0 +1,682 @@
+"""The composer: a packet typed as text, JSON, hex or base64, or a file, and the Send button.
+
+Each mode checks its input as it is typed and says what is wrong and where in
+the hint label (``composerHintLabel``); Send stays disabled until it is
+right.  Text and JSON go as text frames, hex and base64 as binary frames.  A
+file goes as one packet sent in fragments by the peer (``SendJob``), a
+little per poll, with a progress bar and a Cancel button.
+
+History: Up on the first line and Down on the last line walk through the
+packets sent from the composers (like a shell), kept in a
+:class:`~wsconsole.storage.messages.ComposerHistory` shared by the window's tabs.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFontDatabase, QKeyEvent, QKeySequence, QShortcut, QTextCursor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wsconsole.text.decoders import decode_base64
+from wsconsole.errors import DecodeError, InvalidHexError
+from wsconsole.storage.messages import ComposerHistory
+from wsconsole.text.payload import byte_size, format_json, format_size, json_problem, line_and_column, parse_hex
+from wsconsole.client.peer import SendJob, SendJobEnded, SendJobState
+
+TEXT_MODE, JSON_MODE, HEX_MODE, BASE64_MODE, FILE_MODE = "Text", "JSON", "Binary (hex)", "Binary (base64)", "File"
+
+MODE_KEYS = {TEXT_MODE: "text", JSON_MODE: "json", HEX_MODE: "hex", BASE64_MODE: "base64", FILE_MODE: "file"}
+"""Combo label -> the mode's key (as kept in the history and the library)."""
+MODE_LABELS = {key: label for label, key in MODE_KEYS.items()}
+
+FILE_AS_BINARY, FILE_AS_TEXT = "as binary", "as text"
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""The largest file the composer sends (the embedded server's default packet limit).
+
+The log keeps every packet sent, so a file's content ends up in memory once
+anyway; the peer reads it a fragment at a time while sending."""
+
+FILE_FRAGMENT_BYTES = 64 * 1024
+"""Bytes per frame of a file sent in fragments."""
+
+UTF8_CHECK_CHUNK_BYTES = 512 * 1024
+"""Bytes of a file checked as UTF-8 per pass of the event loop (a few milliseconds each),
+so checking a big file never freezes the window; a file this small is checked at once."""
+
+_PLACEHOLDERS = {
+    TEXT_MODE: "Type a packet; Ctrl+Enter sends, Up/Down recall sent ones",
+    JSON_MODE: 'JSON, e.g. {"op": "subscribe", "channel": "news"}; checked as you type',
+    HEX_MODE: "Hex bytes, e.g. 48 65 6c 6c 6f or 0x01,0x02; Ctrl+Enter sends",
+    BASE64_MODE: "Base64, standard or URL-safe, e.g. SGVsbG8=; Ctrl+Enter sends",
+}
+
+_CANCEL_TIP = "Stop before the first fragment: nothing is sent and the connection stays open"
+_STOP_TIP = (
+    "Part of the message is already sent and RFC 6455 (section 5.4) has no way to abandon a message: "
+    "stopping closes the connection (1000, with a reason saying how much was sent)"
+)
+
+
+def packet_from(mode: str, payload: str) -> str | bytes:
+    """The packet a payload typed in ``mode`` ("text", "json", "hex" or "base64") stands for.
+
+    JSON is sent as typed (a text frame); hex and base64 become bytes.
+
+    Raises:
+        ValueError: The payload is not valid in its mode (InvalidHexError,
+            DecodeError, or a JSON error), or the mode is unknown.
+    """
+    if mode == "text":
+        return payload
+    if mode == "json":
+        problem = json_problem(payload)
+        if problem is not None:
+            raise ValueError(f"invalid JSON at {problem}")
+        return payload
+    if mode == "hex":
+        return parse_hex(payload)
+    if mode == "base64":
+        return decode_base64(payload)
+    raise ValueError(f"unknown mode {mode!r}")
+
+
+class Utf8Scan:
+    """Checks a file as UTF-8 a chunk at a time (:meth:`step`), so a GUI can spread the work.
+
+    Attributes:
+        key: ``(path, mtime, size)`` of the file when the scan started.
+        offset: Bytes checked so far.
+        problem: Where the file is not UTF-8, for people; None while scanning or when it is.
+        done: True once the whole file was checked or a problem found.
+    """
+
+    def __init__(self, path: str, key: tuple[str, float, int]) -> None:
+        self.key = key
+        self.offset = 0
+        self.problem: str | None = None
+        self.done = False
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by step() or close()
+
+    def step(self, chunk_bytes: int = UTF8_CHECK_CHUNK_BYTES) -> bool:
+        """Checks the next chunk; returns :attr:`done`.
+
+        Raises:
+            OSError: The file could not be read (the scan is closed).
+        """
+        if self.done:
+            return True
+        try:
+            chunk = self._file.read(chunk_bytes)
+        except OSError:
+            self.close()
+            raise
+        try:
+            self._decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            self.problem = f"not valid UTF-8 at byte {self.offset + exc.start:,} (send it as binary instead)"
+            self.close()
+            return True
+        self.offset += len(chunk)
+        if not chunk:
+            self.close()
+        return self.done
+
+    def close(self) -> None:
+        self.done = True
+        self._file.close()
+
+
+class Composer(QWidget):
+    """Edits a packet and emits it when the user sends.
+
+    Signals:
+        send_requested(object): ``str`` for a text packet, ``bytes`` for binary.
+        file_send_requested(str, bool): a file's path, and True to send it
+            as text; the owner starts the job and hands it to :meth:`track_job`.
+    """
+
+    send_requested = Signal(object)
+    file_send_requested = Signal(str, bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._connected = False
+        self._history: ComposerHistory | None = None
+        self._history_index: int | None = None  # None: editing the draft, not a history entry
+        self._draft = ("text", "")
+        self._job: SendJob | None = None
+        self._file_path = ""
+        self._file_size = 0
+        self._file_problem = "No file chosen: press Choose file…"
+        self._utf8_checked: tuple[str, float, int, str | None] | None = None  # path, mtime, size, problem
+        self._utf8_scan: Utf8Scan | None = None  # a big file's check in progress
+        self._utf8_timer = QTimer(self, interval=0, objectName="composerUtf8CheckTimer")
+        self._utf8_timer.timeout.connect(self._continue_utf8_scan)
+        self._pending = False  # the hint says what is being checked: not a problem, not sendable yet
+        # How the last file send ended, kept in the hint until the input changes
+        # (the state change that follows a stop must not wipe it): (text, is_problem).
+        self._notice: tuple[str, bool] | None = None
+        self.max_file_bytes = MAX_FILE_BYTES
+        self._build()
+        self._validate()
+
+    # -- construction ---------------------------------------------------------
+
+    def _build(self) -> None:
+        self.mode_combo = QComboBox(objectName="composerModeCombo")
+        self.mode_combo.addItems(list(MODE_KEYS))
+        self.mode_combo.setToolTip(
+            "Text and JSON go as text frames, hex and base64 as binary frames; File sends a file's content"
+        )
+        self.mode_combo.currentTextChanged.connect(self._on_mode_changed)
+
+        self.message_edit = QPlainTextEdit(objectName="messageEdit")
+        self.message_edit.setPlaceholderText(_PLACEHOLDERS[TEXT_MODE])
+        self.message_edit.setAccessibleName("Packet to send")
+        self.message_edit.setTabChangesFocus(True)
+        self.message_edit.setMaximumHeight(90)
+        self.message_edit.textChanged.connect(self._on_text_changed)
+        self.message_edit.installEventFilter(self)
+
+        self.send_button = QPushButton("Send", objectName="sendButton")
+        self.send_button.setToolTip("Send the packet (Ctrl+Enter)")
+        self.send_button.clicked.connect(self.request_send)
+
+        self.hint_label = QLabel(objectName="composerHintLabel")
+        self.hint_label.setWordWrap(True)
+        self.hint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.pretty_button = QPushButton("Pretty", objectName="composerPrettyButton")
+        self.pretty_button.setToolTip("Re-indent the JSON (two spaces)")
+        self.pretty_button.clicked.connect(lambda: self._reformat_json(2))
+        self.minify_button = QPushButton("Minify", objectName="composerMinifyButton")
+        self.minify_button.setToolTip("Remove every space JSON does not need")
+        self.minify_button.clicked.connect(lambda: self._reformat_json(None))
+
+        for sequence in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(sequence), self.message_edit)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self.request_send)
+
+        self.pages = QStackedWidget(objectName="composerPages")
+        self.pages.addWidget(self.message_edit)
+        self.pages.addWidget(self._build_file_page())
+        self.pages.setMaximumHeight(90)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Compose"))
+        top.addWidget(self.mode_combo)
+        top.addWidget(self.hint_label, 1)
+        top.addWidget(self.pretty_button)
+        top.addWidget(self.minify_button)
+        top.addWidget(self.send_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.pages)
+        self.pretty_button.hide()
+        self.minify_button.hide()
+
+    def _build_file_page(self) -> QWidget:
+        page = QWidget(objectName="composerFilePage")
+        self.choose_file_button = QPushButton("Choose file…", objectName="composerChooseFileButton")
+        self.choose_file_button.clicked.connect(self._choose_file)
+        self.file_label = QLabel("No file chosen", objectName="composerFileLabel")
+        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.file_kind_combo = QComboBox(objectName="composerFileKindCombo")
+        self.file_kind_combo.addItems([FILE_AS_BINARY, FILE_AS_TEXT])
+        self.file_kind_combo.setToolTip("Send the file's bytes as a binary frame, or as a text frame (it must be UTF-8)")
+        self.file_kind_combo.currentTextChanged.connect(lambda _text: self._validate())
+        self.progress_bar = QProgressBar(objectName="composerFileProgress")
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.hide()
+        self.cancel_button = QPushButton("Cancel", objectName="composerCancelButton")
+        self.cancel_button.clicked.connect(self.cancel_job)
+        self.cancel_button.hide()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.choose_file_button)
+        row.addWidget(self.file_label, 1)
+        row.addWidget(QLabel("Send"))
+        row.addWidget(self.file_kind_combo)
+        progress = QHBoxLayout()
+        progress.setContentsMargins(0, 0, 0, 0)
+        progress.addWidget(self.progress_bar, 1)
+        progress.addWidget(self.cancel_button)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addLayout(progress)
+        layout.addStretch(1)
+        return page
+
+    # -- modes ----------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        """The current mode's key: "text", "json", "hex", "base64" or "file"."""
+        return MODE_KEYS[self.mode_combo.currentText()]
+
+    def set_mode(self, mode: str) -> None:
+        """Switches to a mode by key ("text", "json", "hex", "base64", "file")."""
+        self.mode_combo.setCurrentText(MODE_LABELS[mode])
+
+    @property
+    def is_hex(self) -> bool:
+        return self.mode_combo.currentText() == HEX_MODE
+
+    def set_hex_mode(self, on: bool) -> None:
+        self.mode_combo.setCurrentText(HEX_MODE if on else TEXT_MODE)
+
+    def set_content(self, mode: str, payload: str) -> None:
+        """Puts a payload typed in ``mode`` (not "file") into the editor, as the user could undo.
+
+        Refused (with the reason in the hint) while a file is being sent: its progress stays in view.
+        """
+        if self._job is not None:
+            self.show_problem("A file is being sent: wait for it or cancel it before loading another message.")
+            return
+        self.set_mode(mode)
+        cursor = self.message_edit.textCursor()
+        cursor.beginEditBlock()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertText(payload)
+        cursor.endEditBlock()
+        self.message_edit.setTextCursor(cursor)  # the cursor at the end, as a shell leaves it
+
+    def content(self) -> tuple[str, str] | None:
+        """``(mode, payload)`` as typed, for the library; None in file mode."""
+        if self.mode == "file":
+            return None
+        return self.mode, self.message_edit.toPlainText()
+
+    def set_connected(self, connected: bool) -> None:
+        """Enables sending only while the connection is OPEN."""
+        self._connected = connected
+        self._validate()
+
+    def set_connection_limit(self, max_packet_bytes: int | None) -> None:
+        """Files over the connection's largest packet (or :data:`MAX_FILE_BYTES`) are refused."""
+        self.max_file_bytes = min(MAX_FILE_BYTES, max_packet_bytes or MAX_FILE_BYTES)
+        if self.mode == "file":
+            self._validate()
+
+    def packet(self) -> str | bytes:
+        """The packet as typed.
+
+        Raises:
+            ValueError: Input that is not valid in its mode (InvalidHexError,
+                DecodeError, invalid JSON), or file mode (files are sent by a job).
+        """
+        if self.mode == "file":
+            raise ValueError("a file is sent with file_send_requested, not as a packet")
+        return packet_from(self.mode, self.message_edit.toPlainText())
+
+    def show_problem(self, text: str) -> None:
+        self.hint_label.setText(text)
+        self.hint_label.setStyleSheet("color: #d64541;")
+
+    def _show_hint(self, text: str) -> None:
+        self.hint_label.setText(text)
+        self.hint_label.setStyleSheet("")
+
+    def _on_mode_changed(self, label: str) -> None:
+        self._notice = None
+        file_mode = label == FILE_MODE
+        self.pages.setCurrentIndex(1 if file_mode else 0)
+        json_mode = label == JSON_MODE
+        self.pretty_button.setVisible(json_mode)
+        self.minify_button.setVisible(json_mode)
+        if not file_mode:
+            fixed = label in (HEX_MODE, BASE64_MODE, JSON_MODE)
+            font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont) if fixed else self.font()
+            self.message_edit.setFont(font)
+            self.message_edit.setPlaceholderText(_PLACEHOLDERS[label])
+        self._validate()
+
+    def _on_text_changed(self) -> None:
+        self._notice = None
+        self._validate()
+
+    # -- validation -----------------------------------------------------------
+
+    def _problem(self) -> str | None:
+        """What stops the current input from being sent, None if nothing; sets the hint when valid."""
+        mode = self.mode
+        if mode == "file":
+            return self._check_file()
+        text = self.message_edit.toPlainText()
+        if mode == "json":
+            problem = json_problem(text)
+            self.pretty_button.setEnabled(problem is None)
+            self.minify_button.setEnabled(problem is None)
+            if problem is not None:
+                return f"Invalid JSON at {problem}"
+            self._show_hint(f"JSON, {format_size(byte_size(text))} as a text frame")
+            return None
+        try:
+            data = packet_from(mode, text)
+        except InvalidHexError as exc:
+            return f"Invalid hex: {exc}"
+        except DecodeError as exc:
+            line, column = line_and_column(text, exc.offset)
+            return f"Invalid base64 at line {line}, column {column}: {exc.reason}"
+        if mode == "text":
+            self._show_hint(f"text, {format_size(byte_size(data))}")
+        else:
+            self._show_hint(f"binary, {len(data):,} bytes" if len(data) >= 1024 else f"binary, {len(data)} B")
+        return None
+
+    def _validate(self) -> None:
+        self._pending = False
+        problem = self._problem()
+        if problem is not None and self._pending:
+            self._show_hint(problem)
+        elif problem is not None:
+            self.show_problem(problem)
+        elif self._notice is not None:
+            text, is_problem = self._notice
+            (self.show_problem if is_problem else self._show_hint)(text)
+        busy = self._job is not None
+        self.send_button.setEnabled(problem is None and self._connected and not busy)
+        if not self._connected:
+            self.send_button.setToolTip("Connect first: packets can only be sent while OPEN")
+        elif busy:
+            self.send_button.setToolTip("A file is being sent: wait for it or cancel it")
+        else:
+            self.send_button.setToolTip("Send the packet (Ctrl+Enter)")
+
+    def _reformat_json(self, indent: int | None) -> None:
+        try:
+            text = format_json(self.message_edit.toPlainText(), indent=indent)
+        except (ValueError, RecursionError):
+            return  # the buttons are disabled then; a safety net
+        self.set_content("json", text)
+
+    # -- files ----------------------------------------------------------------
+
+    @property
+    def file_path(self) -> str:
+        """The chosen file, "" if none."""
+        return self._file_path
+
+    def set_file(self, path: str | os.PathLike[str], *, as_text: bool | None = None) -> None:
+        """Chooses the file to send (file mode) and checks it; ``as_text`` sets how it is sent."""
+        self._file_path = os.fspath(path)
+        self._stop_utf8_scan()
+        self._utf8_checked = None
+        self._notice = None
+        if as_text is not None:
+            self.file_kind_combo.setCurrentText(FILE_AS_TEXT if as_text else FILE_AS_BINARY)
+        self.set_mode("file")
+        self._validate()
+
+    def _start_utf8_scan(self, path: str, key: tuple[str, float, int]) -> None:
+        """Checks small files at once; big ones a chunk per pass of the event loop."""
+        self._stop_utf8_scan()
+        try:
+            scan = Utf8Scan(path, key)
+            if key[2] <= UTF8_CHECK_CHUNK_BYTES:
+                scan.step(key[2] + 1)
+                scan.step()
+        except OSError as exc:
+            self._utf8_checked = (*key, f"unreadable: {exc.strerror or exc}")
+            return
+        if scan.done:
+            self._utf8_checked = (*key, scan.problem)
+            return
+        self._utf8_scan = scan
+        self._utf8_timer.start()
+
+    def _continue_utf8_scan(self) -> None:
+        scan = self._utf8_scan
+        if scan is None:
+            self._utf8_timer.stop()
+            return
+        try:
+            done = scan.step()
+        except OSError as exc:
+            self._utf8_checked = (*scan.key, f"unreadable: {exc.strerror or exc}")
+            done = True
+        else:
+            if done:
+                self._utf8_checked = (*scan.key, scan.problem)
+        if done:
+            self._utf8_scan = None
+            self._utf8_timer.stop()
+        if self.mode == "file" and self.file_as_text:
+            self._validate()
+
+    def _stop_utf8_scan(self) -> None:
+        if self._utf8_scan is not None:
+            self._utf8_scan.close()
+            self._utf8_scan = None
+        self._utf8_timer.stop()
+
+    @property
+    def file_as_text(self) -> bool:
+        return self.file_kind_combo.currentText() == FILE_AS_TEXT
+
+    def _choose_file(self) -> None:
+        start = str(Path(self._file_path).parent) if self._file_path else ""
+        path, _filter = QFileDialog.getOpenFileName(self, "Send a file", start)
+        if path:
+            self.set_file(path)
+
+    def _check_file(self) -> str | None:
+        path = self._file_path
+        if not path:
+            self.file_label.setText("No file chosen")
+            return "No file chosen: press Choose file…"
+        name = os.path.basename(path)
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            self.file_label.setText(name)
+            return f"Cannot read {name}: {exc.strerror or exc}"
+        size = info.st_size
+        self.file_label.setText(f"{name}  ({format_size(size)}, {size:,} bytes)")
+        self.file_label.setToolTip(path)
+        if not os.path.isfile(path):
+            return f"{name} is not a regular file"
+        if size > self.max_file_bytes:
+            return (
+                f"{name} is {format_size(size)}: over the {format_size(self.max_file_bytes)} a packet may be here "
+                "(the log keeps what is sent; the connection's largest packet applies too)"
+            )
+        if self.file_as_text:
+            key = (path, info.st_mtime, size)
+            if self._utf8_checked is None or self._utf8_checked[:3] != key:
+                scan = self._utf8_scan
+                if scan is None or scan.key != key:
+                    self._start_utf8_scan(path, key)
+                    scan = self._utf8_scan
+                if scan is not None and not scan.done:
+                    self._pending = True
+                    percent = 100 * scan.offset // max(size, 1)
+                    return f"Checking that {name} is UTF-8 text… {percent} %"
+            if self._utf8_checked is not None and self._utf8_checked[3] is not None:
+                return f"{name} is {self._utf8_checked[3]}"
+        kind = "text" if self.file_as_text else "binary"
+        self._show_hint(f"file, {size:,} bytes as {kind} in fragments of {format_size(FILE_FRAGMENT_BYTES)}")
+        return None
+
+    # -- sending --------------------------------------------------------------
+
+    def request_send(self) -> None:
+        """Emits ``send_requested`` (or ``file_send_requested``), or says why it cannot be sent."""
+        if not self._connected:
+            self.show_problem("Not connected: connect first, then send.")
+            return
+        if self._job is not None:
+            self.show_problem("A file is being sent: wait for it or cancel it.")
+            return
+        problem = self._problem()
+        if problem is not None:
+            self.show_problem(problem)
+            return
+        if self.mode == "file":
+            self.file_send_requested.emit(self._file_path, self.file_as_text)
+            return
+        mode, payload = self.mode, self.message_edit.toPlainText()
+        data = packet_from(mode, payload)
+        self._remember(mode, payload)
+        self.send_requested.emit(data)
+
+    def send_content(self, mode: str, payload: str) -> bool:
+        """Sends a payload typed in ``mode`` (a saved message) without touching the editor.
+
+        Returns:
+            False, with the reason in the hint, if it could not be sent.
+        """
+        if not self._connected:
+            self.show_problem("Not connected: connect first, then send.")
+            return False
+        if self._job is not None:
+            self.show_problem("A file is being sent: wait for it or cancel it.")
+            return False
+        try:
+            data = packet_from(mode, payload)
+        except (ValueError, RecursionError) as exc:
+            self.show_problem(f"Cannot send it: {exc}")
+            return False
+        self._remember(mode, payload)
+        self.send_requested.emit(data)
+        return True
+
+    # -- the file job ---------------------------------------------------------
+
+    @property
+    def job(self) -> SendJob | None:
+        """The file being sent, None if none."""
+        return self._job
+
+    def track_job(self, job: SendJob) -> None:
+        """Shows ``job``'s progress until :meth:`job_ended` (the owner started it)."""
+        self._job = job
+        self.progress_bar.setRange(0, max(job.total_bytes, 1))
+        self.progress_bar.setValue(0)
+        self.progress_bar.show()
+        self.cancel_button.show()
+        self.cancel_button.setEnabled(True)
+        self.choose_file_button.setEnabled(False)
+        self.file_kind_combo.setEnabled(False)
+        self.mode_combo.setEnabled(False)
+        self.show_progress(job)
+        self._validate()
+
+    def show_progress(self, job: SendJob) -> None:
+        if job is not self._job:
+            return
+        total = max(job.total_bytes, 1)
+        self.progress_bar.setValue(job.sent_bytes if job.total_bytes else 0)
+        percent = 100 * job.sent_bytes // total if job.total_bytes else 0
+        self.progress_bar.setFormat(f"{format_size(job.sent_bytes)} of {format_size(job.total_bytes)} ({percent} %)")
+        if job.mid_message:
+            self.cancel_button.setText("Stop && close")
+            self.cancel_button.setToolTip(_STOP_TIP)
+        else:
+            self.cancel_button.setText("Cancel")
+            self.cancel_button.setToolTip(_CANCEL_TIP)
+
+    def cancel_job(self) -> None:
+        """Cancels the file being sent: before the first fragment nothing is sent; after, the connection closes."""
+        if self._job is not None:
+            self._job.cancel()
+            self.cancel_button.setEnabled(False)
+
+    def job_ended(self, event: SendJobEnded) -> None:
+        """The job ended: hides the progress and says how it went."""
+        job = event.job
+        if job is not self._job:
+            return
+        self._job = None
+        self.progress_bar.hide()
+        self.cancel_button.hide()
+        self.choose_file_button.setEnabled(True)
+        self.file_kind_combo.setEnabled(True)
+        self.mode_combo.setEnabled(True)
+        if job.state is SendJobState.DONE:
+            self._notice = (f"Sent {job.name}: {job.total_bytes:,} bytes", False)
+        elif job.state is SendJobState.CANCELLED:
+            self._notice = (f"Not sent: {job.error}", True)
+        else:
+            self._notice = (f"{job.name}: {job.error}", True)
+        self._validate()
+
+    # -- history --------------------------------------------------------------
+
+    def set_history(self, history: ComposerHistory | None) -> None:
+        """Uses ``history`` (shared by the window's composers) for Up/Down; None for none."""
+        self._history = history
+        self._history_index = None
+
+    def _remember(self, mode: str, payload: str) -> None:
+        # Saved by the history's owner (ComposerExtras), a little later: an
+        # fsync'd write per packet would delay the echo a user is watching for.
+        self._history_index = None
+        if self._history is not None:
+            self._history.add(mode, payload)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.message_edit and event.type() == QEvent.Type.KeyPress:
+            key_event: QKeyEvent = event  # type: ignore[assignment]
+            if key_event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+                cursor = self.message_edit.textCursor()
+                if key_event.key() == Qt.Key.Key_Up and cursor.blockNumber() == 0:
+                    return self.history_back()
+                if (
+                    key_event.key() == Qt.Key.Key_Down
+                    and cursor.blockNumber() == self.message_edit.document().blockCount() - 1
+                ):
+                    return self.history_forward()
+        return super().eventFilter(watched, event)
+
+    def history_back(self) -> bool:
+        """Shows the previous packet sent (Up on the first line); False if there is none."""
+        history = self._history
+        if history is None or not len(history):
+            return False
+        if self._history_index is None:
+            self._draft = (self.mode if self.mode != "file" else "text", self.message_edit.toPlainText())
+            index = len(history) - 1
+        elif self._history_index == 0:
+            return True  # the oldest: stay, and keep the key from moving the cursor
+        else:
+            index = self._history_index - 1
+        self._history_index = index
+        entry = history[index]
+        self.set_content(entry.mode, entry.payload)
+        return True
+
+    def history_forward(self) -> bool:
+        """Shows the next packet sent, then the draft (Down on the last line); False when on the draft."""
+        history = self._history
+        if history is None or self._history_index is None:
+            return False
+        index = self._history_index + 1
+        if index >= len(history):
+            self._history_index = None
+            self.set_content(*self._draft)
+            return True
+        self._history_index = index
+        entry = history[index]
+        self.set_content(entry.mode, entry.payload)
+        return True

@@ -1,0 +1,1 @@
+"""One connection's tab: its driver, address bar, options, handshake, close panel and charts."""

@@ -1,0 +1,346 @@
+"""The Qt driver of a WebSocketPeer: a QTimer calls poll() and signals what happened.
+
+All of it runs on the GUI thread.  The peer's reader thread never touches a
+Qt object: it queues what it sees, and this driver picks that up on a tick.
+
+Wake-ups: a peer that offers ``wakeup_socket`` (a socket that becomes
+readable when the reader thread has queued something, and that ``poll()``
+drains) is watched with a QSocketNotifier, so news is handled as soon as it
+arrives instead of on the next tick, and the timer slows to a heartbeat that
+only enforces the connect and close timeouts.  A QSocketNotifier on a socket
+works on Windows as well as on Unix.
+
+A peer without it is polled on a cadence that follows the traffic: every
+FOLLOW_UP_INTERVAL_MS for a moment after a send (an answer is likely, and
+its latency is what a user measures), every POLL_INTERVAL_MS while packets
+flow or the state is moving, and every IDLE_INTERVAL_MS once an open
+connection has been quiet for ``idle_after_s``, so an idle window costs
+next to nothing.  Unsolicited news after a quiet spell waits at most
+IDLE_INTERVAL_MS.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
+
+from wsconsole.client.peer import (
+    Closed,
+    ErrorOccurred,
+    PingReceived,
+    PingSent,
+    PongReceived,
+    ReadyState,
+    SendJob,
+    SendJobEnded,
+    SendJobState,
+    StateChanged,
+    WebSocketPeer,
+)
+
+POLL_INTERVAL_MS = 10
+"""How often the peer is polled while a connection is not CLOSED."""
+
+HEARTBEAT_INTERVAL_MS = 100
+"""How often the peer is polled when it wakes the driver itself (deadlines only)."""
+
+FOLLOW_UP_INTERVAL_MS = 1
+"""How often a peer without wake-ups is polled just after a send."""
+
+FOLLOW_UP_S = 0.05
+"""How long after a send the follow-up cadence lasts."""
+
+IDLE_INTERVAL_MS = 100
+"""How often a peer without wake-ups is polled once an open connection is quiet."""
+
+DEFAULT_IDLE_AFTER_S = 1.0
+"""Quiet time after which an open connection is polled every IDLE_INTERVAL_MS."""
+
+MAX_PACKETS_PER_TICK = 2000
+"""Most packets taken per tick: a flood is spread over ticks instead of freezing the window."""
+
+MIN_PACKETS_PER_TICK = 50
+"""Fewest packets taken per tick while a backlog remains, however slow the receivers are."""
+
+TICK_BUDGET_S = 0.004
+"""Time a tick aims to take, receivers of the signals included: the batch size adapts to it.
+
+With :data:`BACKLOG_INTERVAL_MS`, measured on benchmark 2 (a 200,000-packet
+flood into the window) on a quiet 2-core machine, six floods each, alternated:
+8 ms and a 0 ms backlog timer gave worst gaps of a 10 ms timer of 36-83 ms
+(0-3 over 50 ms a flood); 4 ms and 1 ms gave 29-44 ms (none over 50), the
+flood no slower.  Shorter ticks let a repaint or another timer in sooner, and
+a GUI thread that sleeps a moment between ticks is scheduled promptly."""
+
+BACKLOG_INTERVAL_MS = 1
+"""Wait (ms) before the next tick while received packets remain (see TICK_BUDGET_S)."""
+
+WAKEUP_SOCKET_ATTRIBUTE = "wakeup_socket"
+"""The peer attribute the driver looks for (see the module docstring)."""
+
+GIL_SWITCH_INTERVAL_S = 0.0005
+"""The longest the GUI thread waits for the GIL while another thread runs
+Python (``sys.setswitchinterval``; Python's default is 5 ms).
+
+When the peer's reader thread parsed frames in websocket-client's Python
+(before wsconsole/frames.py), it ran without pause during a flood, and a
+repaint of the log made about 700 ``data()`` calls, each taking the GIL
+back: with 5 ms waits a 15 ms repaint took up to 210 ms.  At 0.5 ms the
+worst repaint was 113-117 ms and the worst stall of a 10 ms timer 131-148 ms
+instead of 223-230 ms (an event-by-event timing of benchmark 2, back to
+back), the flood itself no slower.  Kept: the embedded server's thread still
+runs Python (websockets) while clients flood it."""
+
+
+class PeerDriver(QObject):
+    """Owns a WebSocketPeer and the QTimer that polls it.
+
+    Signals:
+        state_changed(StateChanged): the ready state moved.
+        packets_received(list): ``[(time_s, data), ...]`` in arrival order; ``data`` is str or bytes.
+        packet_sent(float, object): ``(time_s, data)`` after a packet went out.
+        error_occurred(ErrorOccurred): what went wrong, for people.
+        closed(Closed): the connection ended, with its close code and reason.
+        pong_received(PongReceived): a pong arrived, with its round-trip time.
+        ping_received(PingReceived): a ping arrived (answered unless auto-pong is off).
+        ping_sent(PingSent): a ping went out, by :meth:`ping` or automatically
+            (every ``peer.ping_interval_s``, from the peer's poll()).
+        send_job_progressed(SendJob): a fragmented send advanced (read ``sent_bytes``).
+        send_job_ended(SendJobEnded): a fragmented send ended; a DONE one was
+            also signalled as ``packet_sent`` (with the payload, if kept).
+
+    Events and packets are emitted in the order they happened.
+    """
+
+    state_changed = Signal(object)
+    # Lists go as ``object``: a ``Signal(list)`` makes PySide6 copy every item
+    # through a QVariantList and back, 0.3 ms per emit of 400 packets
+    # against 2 us (a quarter of a millisecond per batch of a flood).
+    packets_received = Signal(object)
+    packet_sent = Signal(float, object)
+    error_occurred = Signal(object)
+    closed = Signal(object)
+    pong_received = Signal(object)
+    ping_received = Signal(object)
+    ping_sent = Signal(object)
+    send_job_progressed = Signal(object)
+    send_job_ended = Signal(object)
+
+    def __init__(self, peer: WebSocketPeer | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
+            # Process-wide, and only ever lowered: the GUI thread is the one
+            # that must not wait for the reader threads.
+            sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+        self.peer = peer if peer is not None else WebSocketPeer()
+        self._pending: list = []  # events held back behind packets not yet taken
+        self._timer = QTimer(self)
+        self._timer.setObjectName("peerPollTimer")
+        self._timer.setInterval(POLL_INTERVAL_MS)
+        self._timer.timeout.connect(self._tick)
+        # Packets left after a tick (a flood) are taken BACKLOG_INTERVAL_MS
+        # later rather than a whole interval later: paints and input still
+        # run in between, but the queue does not wait idle.  A send job's
+        # next fragment goes on the next pass of the event loop (0 ms).
+        self._more = QTimer(self)
+        self._more.setObjectName("peerBacklogTimer")
+        self._more.setSingleShot(True)
+        self._more.setInterval(0)
+        self._more.timeout.connect(self._tick)
+        self._notifier: QSocketNotifier | None = None
+        self._batch = MAX_PACKETS_PER_TICK  # packets per tick, adapted to TICK_BUDGET_S
+        self.idle_after_s = DEFAULT_IDLE_AFTER_S
+        self._last_activity_s = time.monotonic()  # last packet, event or send
+        self._follow_up_until_s = 0.0
+        self._job_sent_bytes = -1  # the send job's sent_bytes at the last tick
+        self._watch_wakeups()
+
+    @property
+    def ready_state(self) -> ReadyState:
+        return self.peer.ready_state
+
+    @property
+    def is_polling(self) -> bool:
+        return self._timer.isActive()
+
+    @property
+    def wakes_on_data(self) -> bool:
+        """True if the peer wakes this driver when data arrives (the timer is only a heartbeat)."""
+        return self._notifier is not None
+
+    def _watch_wakeups(self) -> None:
+        sock = getattr(self.peer, WAKEUP_SOCKET_ATTRIBUTE, None)
+        if sock is None:
+            return
+        self._notifier = QSocketNotifier(sock.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.setObjectName("peerWakeupNotifier")
+        self._notifier.activated.connect(self._tick)
+        self._timer.setInterval(HEARTBEAT_INTERVAL_MS)
+
+    @property
+    def poll_interval_ms(self) -> int:
+        """The poll timer's current interval (see the module docstring for the cadence)."""
+        return self._timer.interval()
+
+    def connect_to_url(self, url: str, **options) -> None:
+        """Starts connecting; raises ValueError for a malformed URL (nothing else changes then)."""
+        self.peer.connect_to_url(url, **options)
+        self._last_activity_s = time.monotonic()
+        self._tick()  # report CONNECTING at once
+        self._timer.start()
+
+    def send(self, data: str | bytes) -> None:
+        """Sends one packet and signals ``packet_sent``; raises the peer's errors."""
+        sent_s = time.time()  # before the send: the echo may be stamped before send() returns
+        self.peer.send(data)
+        now = time.monotonic()
+        self._last_activity_s = now
+        self._follow_up_until_s = now + FOLLOW_UP_S
+        self._set_interval(now)
+        self.packet_sent.emit(sent_s, data)
+
+    def ping(self, payload: bytes | str = b"") -> None:
+        """Sends a ping (``WebSocketPeer.ping``) and signals ``ping_sent`` at once; raises the peer's errors."""
+        self.peer.ping(payload)
+        self._last_activity_s = time.monotonic()
+        self._tick()  # the peer reports the ping from poll(), like an automatic one
+
+    def start_send(self, data: str | bytes, **kwargs) -> SendJob:
+        """Starts a fragmented send (``WebSocketPeer.start_send``); raises the peer's errors."""
+        return self._started(self.peer.start_send(data, **kwargs))
+
+    def send_file(self, path, **kwargs) -> SendJob:
+        """Starts sending a file (``WebSocketPeer.send_file``); raises the peer's errors."""
+        return self._started(self.peer.send_file(path, **kwargs))
+
+    def _started(self, job: SendJob) -> SendJob:
+        # A job advances only in poll(): tick now and keep ticking (see _tick).
+        self._last_activity_s = time.monotonic()
+        self._more.start()
+        return job
+
+    def _set_interval(self, now_s: float) -> None:
+        if getattr(self.peer, "send_job", None) is not None:
+            # A job moves only when polled; the zero timer in _tick drives it
+            # while the socket takes data, this one while it is full.
+            interval = FOLLOW_UP_INTERVAL_MS
+        elif self._notifier is not None:
+            interval = HEARTBEAT_INTERVAL_MS
+        elif now_s < self._follow_up_until_s:
+            interval = FOLLOW_UP_INTERVAL_MS
+        elif self.peer.ready_state == ReadyState.OPEN and now_s - self._last_activity_s >= self.idle_after_s:
+            interval = IDLE_INTERVAL_MS
+        else:
+            interval = POLL_INTERVAL_MS
+        if interval != self._timer.interval():
+            # setInterval restarts an active timer: only on a change, so a
+            # busy connection does not keep pushing its next tick back.
+            self._timer.setInterval(interval)
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """Starts the closing handshake; raises InvalidCloseError for a code we may not send."""
+        self.peer.close(code, reason)
+        self._tick()
+
+    def shutdown(self, reason: str = "") -> None:
+        """Stops polling; a live connection is closed with 1001 (going away) and ``reason`` without waiting."""
+        if self.peer.ready_state in (ReadyState.OPEN, ReadyState.CONNECTING):
+            try:
+                self.peer.close(1001, reason)
+            except Exception:  # noqa: BLE001 - shutting down anyway
+                pass
+        self._timer.stop()
+        self._more.stop()
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+            self._notifier.deleteLater()
+            self._notifier = None
+        dispose = getattr(self.peer, "dispose", None)
+        if dispose is not None:
+            dispose()  # after the notifier lets go of the wake-up socket
+
+    def _tick(self) -> None:
+        # A timer slot must never raise into Qt: anything unexpected becomes
+        # an error event, and polling stops if the peer is CLOSED.
+        start_s = time.perf_counter()
+        try:
+            taken = self._poll_once()
+        except Exception as exc:  # noqa: BLE001
+            taken = 0
+            self.error_occurred.emit(ErrorOccurred(f"internal error while polling: {exc!r}", time.time()))
+        if taken >= MIN_PACKETS_PER_TICK:
+            # What a packet costs (our slots and the log's listeners alike)
+            # decides how many the next tick takes, so a tick stays near the
+            # budget on a slow machine or with a big log instead of stalling
+            # the event loop for tens of milliseconds.
+            per_packet_s = max(time.perf_counter() - start_s, 1e-6) / taken
+            self._batch = int(min(MAX_PACKETS_PER_TICK, max(MIN_PACKETS_PER_TICK, TICK_BUDGET_S / per_packet_s)))
+        backlog = self.peer.available_packet_count
+        job = getattr(self.peer, "send_job", None)
+        if job is not None:
+            self.send_job_progressed.emit(job)
+            if job.sent_bytes != self._job_sent_bytes:
+                backlog = backlog or 1  # progress: poll again on the next pass of the event loop
+            self._job_sent_bytes = job.sent_bytes
+        else:
+            self._job_sent_bytes = -1
+        self._set_interval(time.monotonic())
+        if self.peer.ready_state == ReadyState.CLOSED and not self._pending and not backlog:
+            self._timer.stop()
+        elif backlog and not self._more.isActive():
+            self._more.setInterval(BACKLOG_INTERVAL_MS if self.peer.available_packet_count else 0)
+            self._more.start()
+
+    def _poll_once(self) -> int:
+        """Polls, emits what happened; returns the number of packets emitted."""
+        peer = self.peer
+        news = peer.poll()
+        self._pending.extend(news)
+        count = min(peer.available_packet_count, self._batch)
+        if news or count:
+            self._last_activity_s = time.monotonic()
+        packets = peer.take_packets(count)
+        # Events after the newest packet taken wait while packets remain,
+        # so a close never shows up in the log before the packets it followed.
+        cutoff = peer.peek_packet_time_s()
+        if cutoff is None:
+            events, self._pending = self._pending, []
+        else:
+            events = [e for e in self._pending if e.time_s < cutoff]
+            self._pending = [e for e in self._pending if e.time_s >= cutoff]
+        self._emit_in_order(events, packets)
+        return count
+
+    def _emit_in_order(self, events: list, packets: list) -> None:
+        i = 0
+        for event in events:
+            j = i
+            while j < len(packets) and packets[j][0] <= event.time_s:
+                j += 1
+            if j > i:
+                self.packets_received.emit(packets[i:j])
+                i = j
+            self._emit_event(event)
+        if i < len(packets):
+            self.packets_received.emit(packets[i:])
+
+    def _emit_event(self, event) -> None:
+        if isinstance(event, StateChanged):
+            self.state_changed.emit(event)
+        elif isinstance(event, ErrorOccurred):
+            self.error_occurred.emit(event)
+        elif isinstance(event, Closed):
+            self.closed.emit(event)
+        elif isinstance(event, PongReceived):
+            self.pong_received.emit(event)
+        elif isinstance(event, PingReceived):
+            self.ping_received.emit(event)
+        elif isinstance(event, PingSent):
+            self.ping_sent.emit(event)
+        elif isinstance(event, SendJobEnded):
+            job = event.job
+            if job.state is SendJobState.DONE and job.payload is not None:
+                self.packet_sent.emit(job.started_s or event.time_s, job.payload)
+            self.send_job_ended.emit(event)

@@ -1,0 +1,873 @@
+"""One connection in the window: its peer driver, address bar, log, details, composer, close panel,
+options and counters, and its automatic reconnect.
+
+The main window holds several of these in a QTabWidget and shares the embedded server between them.
+Everything here runs on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QItemSelection, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QMenu,
+    QHeaderView,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wsconsole.protocol.closecodes import CloseCode
+from wsconsole.errors import (
+    InvalidCloseError,
+    InvalidFileError,
+    InvalidOptionsError,
+    NotOpenError,
+    SendError,
+    SendInProgressError,
+)
+from wsconsole.session.filters import LogFilter
+from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog
+from wsconsole.client.options import redact_message, redact_url
+from wsconsole.text.payload import format_size
+from wsconsole.client.peer import (
+    Closed,
+    ErrorOccurred,
+    PingReceived,
+    PingSent,
+    PongReceived,
+    ReadyState,
+    SendJobEnded,
+    SendJobState,
+    StateChanged,
+)
+from wsconsole.session.reconnect import ReconnectPolicy, ReconnectSchedule
+from wsconsole.ui.window import gc_guard
+from wsconsole.ui.connection.close_panel import ClosePanel
+from wsconsole.ui.composer.composer import FILE_FRAGMENT_BYTES, Composer
+from wsconsole.ui.connection.bar import ConnectionBar
+from wsconsole.ui.connection.driver import PeerDriver
+from wsconsole.ui.log.entry_details import EntryDetails
+from wsconsole.ui.log.filter_bar import FilterBar
+from wsconsole.ui.connection.handshake_view import HandshakeView
+from wsconsole.ui.log.model import (
+    CONTENT_COLUMN,
+    DIR_COLUMN,
+    ENTRY_ROLE,
+    SIZE_COLUMN,
+    TIME_COLUMN,
+    TYPE_COLUMN,
+    FilteredLogModel,
+    format_time,
+)
+from wsconsole.ui.connection.traffic_chart import TrafficPanel
+
+if TYPE_CHECKING:
+    from wsconsole.ui.connection.options_panel import ConnectOptionsForm
+    from wsconsole.ui.composer.sequence_panel import SequencePanel
+
+COUNTERS_REFRESH_MS = 250
+"""The counters are refreshed at most this often during a flood (as the
+server's client table is): each refresh may lay out and repaint the status
+bar, time the echo of a packet in flight waits for."""
+
+LOG_REPAINT_INTERVAL_MS = 50
+"""New log rows reach the screen at most this often (20 times a second).
+
+Painting the visible rows takes 10-15 ms of CPU (bench/probe_log_paint.py:
+about 700 data() calls and Qt's text drawing); painted on every insert, the
+paint that shows a sent packet delayed the handling of its echo, which had
+already arrived (issue 6's latency with the window shown).  At 16 ms the
+GUI thread painted most of the time while packets flowed; at 50 ms a paint
+delays fewer round trips (the median fell from 1.7-4.9 ms to 1.4-1.5 ms in
+back-to-back runs on a busy machine)."""
+
+CONFIRM_CLEAR_ENTRIES = 1000
+"""Clearing a log longer than this asks first."""
+
+RECONNECT_TICK_MS = 100
+"""How often the reconnect countdown is refreshed while an attempt is waited for."""
+
+GOING_AWAY_REASON = "going away"
+"""The reason sent with 1001 when a tab or the window closes an open connection."""
+
+NEW_TAB_NAME = "new connection"
+"""A tab's name while it has neither a URL nor a name given by the user."""
+
+
+def default_tab_name(url: str) -> str:
+    """``host:port`` of ``url`` (the scheme's default port when none is given), or the URL as typed
+    (its password hidden: the name shows in the tab and the window title)."""
+    url = url.strip()
+    if not url:
+        return NEW_TAB_NAME
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return redact_url(url)
+    if not host:
+        return redact_url(url)
+    if port is None:
+        port = {"ws": 80, "wss": 443}.get(parts.scheme.lower())
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port}" if port is not None else host
+
+
+class ConnectionTab(QWidget):
+    """One connection and everything shown about it.
+
+    Args:
+        url: Put in the address bar (not connected).
+
+    Signals:
+        title_changed(str): the tab's name changed (the user's, or the URL's host:port).
+        counters_changed(str): the packet and byte counters, as the status bar shows them.
+        rtt_changed(str): the ping round-trip times and pings received, for the status bar.
+        options_requested(): show this tab's connection options.
+        state_changed(object): the ready state moved (a ``StateChanged``).
+    """
+
+    title_changed = Signal(str)
+    counters_changed = Signal(str)
+    rtt_changed = Signal(str)
+    options_requested = Signal()
+    state_changed = Signal(object)
+
+    def __init__(self, url: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connectionTab")
+        self.log = MessageLog()
+        self.driver = PeerDriver(parent=self)
+        self._custom_title = ""
+        self._read_only = False
+        self._pongs = 0
+        self._pings_received = self._pings_unanswered = 0
+        self.counters_text = ""
+        self.rtt_text = ""
+        # Reconnect: the schedule decides, this timer only ticks the countdown.
+        self._reconnect = ReconnectSchedule()
+        self._user_closed = False  # the current connection ended because the user asked
+        self._reconnect_timer = QTimer(self, interval=RECONNECT_TICK_MS)
+        self._reconnect_timer.setObjectName("reconnectTimer")
+        self._reconnect_timer.timeout.connect(self._on_reconnect_tick)
+
+        self._build_widgets()
+        self._wire()
+        # Scheduled sends and sequences on this connection, shown in the window's Sequences dock
+        # (which reparents it); owned by this tab.  Made after _wire (on first use, see
+        # sequence_panel): its slots run after the tab's, so a packet is logged before a
+        # sequence answers it.
+        self._sequence_panel: SequencePanel | None = None
+        self.connection_bar.set_url(url)
+        self._update_counters()
+
+    # -- construction --------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.connection_bar = ConnectionBar()
+        # Unfiltered it shows one row per log entry, like LogTableModel.
+        self.log_model = FilteredLogModel(self.log, parent=self)
+        self.filter_bar = FilterBar()
+
+        self.log_view = QTableView(objectName="messageLog")
+        self.log_view.setModel(self.log_model)
+        self.log_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.log_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.log_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.log_view.setWordWrap(False)
+        self.log_view.setAlternatingRowColors(True)
+        self.log_view.setShowGrid(False)
+        self.log_view.setAccessibleName("Message log")
+        vertical = self.log_view.verticalHeader()
+        vertical.hide()
+        # Fixed row heights: the view never measures 100,000 rows.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.log_view.horizontalHeader()
+        header.setStretchLastSection(True)
+        metrics = self.fontMetrics()
+        header.resizeSection(TIME_COLUMN, metrics.horizontalAdvance("00:00:00.000") + 24)
+        header.resizeSection(DIR_COLUMN, metrics.horizontalAdvance("Dir") + 24)
+        header.resizeSection(TYPE_COLUMN, metrics.horizontalAdvance("binary") + 28)
+        header.resizeSection(SIZE_COLUMN, metrics.horizontalAdvance("1,048,576 B") + 20)
+        self._follow_log = True
+
+        self.details = EntryDetails()
+        self.composer = Composer()
+        self.close_panel = ClosePanel()
+        # Shown in the window's options dock (which reparents it); owned by this tab; made on
+        # first use (see options_form).
+        self._options_form: ConnectOptionsForm | None = None
+
+        log_splitter = QSplitter(Qt.Orientation.Vertical, objectName="logSplitter")
+        log_area = QWidget(objectName="logArea")
+        log_layout = QVBoxLayout(log_area)
+        log_layout.setContentsMargins(0, 0, 0, 0)
+        log_layout.setSpacing(4)
+        # Packets/s, bytes/s and the ready-state strip, foldable to one line above the log.
+        self.traffic_panel = TrafficPanel()
+        self.traffic_panel.follow(self.log)
+        log_layout.addWidget(self.traffic_panel)
+        log_layout.addWidget(self.filter_bar)
+        log_layout.addWidget(self.log_view, 1)
+        log_layout.addWidget(self.filter_bar.footer)
+        log_splitter.addWidget(log_area)
+        self.handshake_view = HandshakeView()
+        self.details_tabs = QTabWidget(objectName="detailsTabs")
+        self.details_tabs.addTab(self.details, "Entry")
+        self.details_tabs.addTab(self.handshake_view, "Handshake")
+        log_splitter.addWidget(self.details_tabs)
+        log_splitter.setStretchFactor(0, 3)
+        log_splitter.setStretchFactor(1, 1)
+        log_splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addWidget(self.connection_bar)
+        layout.addWidget(log_splitter, 1)
+        layout.addWidget(self.composer)
+        layout.addWidget(self.close_panel)
+
+    def _wire(self) -> None:
+        bar = self.connection_bar
+        bar.connect_requested.connect(self._on_connect_clicked)
+        bar.disconnect_requested.connect(self._on_disconnect_clicked)
+        bar.url_edit.textEdited.connect(self._on_url_edited)
+        bar.url_edit.textChanged.connect(lambda _text: self._emit_title())
+        bar.reconnect_toggled.connect(self._on_reconnect_toggled)
+        bar.reconnect_policy_edited.connect(self._on_policy_edited)
+        bar.reconnect_cancel_requested.connect(self._on_cancel_clicked)
+        self.composer.send_requested.connect(self.send)
+        self.composer.file_send_requested.connect(self.send_file)
+        self.close_panel.close_requested.connect(self._on_close_clicked)
+        bar.options_requested.connect(self.options_requested)
+        bar.ping_requested.connect(self.ping)
+        self._wire_driver()
+        self._wire_traffic()
+
+        self.log_model.rowsInserted.connect(self._on_rows_inserted)
+        self.log_model.modelReset.connect(self._schedule_counters)
+        self.log_model.rowsRemoved.connect(self._schedule_counters)
+        scroll_bar = self.log_view.verticalScrollBar()
+        scroll_bar.valueChanged.connect(
+            lambda value: setattr(self, "_follow_log", value >= scroll_bar.maximum())
+        )
+        self.log_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self._wire_log_actions()
+        self._counters_timer = QTimer(self, singleShot=True, interval=COUNTERS_REFRESH_MS)
+        self._counters_timer.timeout.connect(self._update_counters)
+        self._repaint_timer = QTimer(self, singleShot=True, interval=LOG_REPAINT_INTERVAL_MS)
+        self._repaint_timer.setObjectName("logRepaintTimer")
+        self._repaint_timer.timeout.connect(self._show_new_rows)
+
+    def _wire_log_actions(self) -> None:
+        self._paused = False
+        self._new_while_paused = 0
+        self._selection_note = ""
+        self.filter_bar.filter_changed.connect(self.set_filter)
+        self.filter_bar.pause_toggled.connect(self.set_paused)
+        # Counted from the log itself: entries a filter hides are new entries too.
+        self.log.on_appended(self._on_log_appended)
+        self.copy_entry_action = QAction("Copy entry", self, shortcut=QKeySequence.StandardKey.Copy)
+        self.copy_entry_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.copy_entry_action.triggered.connect(self.copy_entries)
+        self.copy_payload_action = QAction("Copy payload", self)
+        self.copy_payload_action.triggered.connect(self.copy_payloads)
+        self.log_view.addAction(self.copy_entry_action)
+        self.log_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.log_view.customContextMenuRequested.connect(self._log_menu)
+
+    def _wire_driver(self) -> None:
+        driver = self.driver
+        driver.pong_received.connect(self._on_pong)
+        driver.ping_received.connect(self._on_ping_received)
+        driver.ping_sent.connect(self._on_ping_sent)
+        driver.state_changed.connect(self._on_state_changed)
+        driver.packets_received.connect(self._on_packets_received)
+        driver.packet_sent.connect(self._on_packet_sent)
+        driver.error_occurred.connect(self._on_error)
+        driver.closed.connect(self._on_closed)
+        driver.send_job_progressed.connect(self.composer.show_progress)
+        driver.send_job_ended.connect(self._on_send_job_ended)
+
+    def _wire_traffic(self) -> None:
+        # The chart counts from the log itself (TrafficPanel.follow); states and closes come from here.
+        self.driver.state_changed.connect(self.traffic_panel.record_state)
+        self.driver.closed.connect(self.traffic_panel.record_close)
+        self.driver.state_changed.connect(
+            lambda event: event.new == ReadyState.OPEN and self.log_model.note_open(event.time_s)
+        )
+        self.filter_bar.time_mode_changed.connect(self.log_model.set_time_mode)
+        self.filter_bar.max_entries_requested.connect(self.set_max_entries)
+        self.filter_bar.set_max_entries(self.log.max_entries)
+        # "Since open" before any open shows clock times: the Time button says so until one opens.
+        self.filter_bar.has_opened = lambda: bool(self.log_model.open_times_s)
+        self.driver.state_changed.connect(
+            lambda event: event.new == ReadyState.OPEN and self.filter_bar.update_time_label()
+        )
+
+    # -- the parts shown in the window's docks, made on first use -----------------
+    # Both start hidden behind the server's dock: a window shows sooner without them
+    # (issue 6, start-up), and the window asks for them right after its first paint.
+
+    @property
+    def options_form(self) -> ConnectOptionsForm:
+        """This tab's connection options (shown in the window's Options dock)."""
+        if self._options_form is None:
+            from wsconsole.ui.connection.options_panel import ConnectOptionsForm
+
+            form = ConnectOptionsForm()
+            form.tls_unverified_changed.connect(self.connection_bar.set_insecure)
+            form.auto_pong_changed.connect(lambda on: setattr(self.driver.peer, "auto_pong", on))
+            form.ping_interval_changed.connect(
+                lambda seconds: setattr(self.driver.peer, "ping_interval_s", seconds or None)
+            )
+            self._options_form = form
+        return self._options_form
+
+    @property
+    def sequence_panel(self) -> SequencePanel:
+        """This tab's scheduled sends and sequences (shown in the window's Sequences dock)."""
+        if self._sequence_panel is None:
+            from wsconsole.ui.composer.sequence_panel import SequencePanel
+
+            self._sequence_panel = SequencePanel(self)
+            if self._read_only:
+                self._sequence_panel.setEnabled(False)
+        return self._sequence_panel
+
+    # -- name ------------------------------------------------------------------
+
+    @property
+    def title(self) -> str:
+        """The name the user gave, else the URL's ``host:port``."""
+        return self._custom_title or default_tab_name(self.connection_bar.url)
+
+    @property
+    def has_custom_title(self) -> bool:
+        return bool(self._custom_title)
+
+    def set_title(self, name: str) -> None:
+        """Names the tab; an empty (or blank) name goes back to the URL's ``host:port``."""
+        self._custom_title = name.strip()
+        self._emit_title()
+
+    def _emit_title(self) -> None:
+        self.title_changed.emit(self.title)
+
+    # -- state -----------------------------------------------------------------
+
+    @property
+    def ready_state(self) -> ReadyState:
+        return self.driver.ready_state
+
+    @property
+    def reconnect_enabled(self) -> bool:
+        return self.connection_bar.reconnect_enabled
+
+    def set_reconnect_enabled(self, on: bool) -> None:
+        """Turns automatic reconnect on or off (off cancels a pending attempt)."""
+        self.connection_bar.reconnect_action.setChecked(on)
+
+    @property
+    def reconnect_policy(self) -> ReconnectPolicy:
+        return self._reconnect.policy
+
+    def set_reconnect_policy(self, policy: ReconnectPolicy) -> None:
+        """Sets the backoff; a pending attempt is cancelled (the next loss uses the new one)."""
+        self.cancel_reconnect()
+        self._reconnect = ReconnectSchedule(policy)
+        self.connection_bar.set_reconnect_policy(policy)
+
+    @property
+    def reconnect_status(self) -> str:
+        """The countdown as shown on the connection bar; "" when no reconnect is pending."""
+        return self._reconnect.status_text(time.monotonic())
+
+    @property
+    def is_reconnecting(self) -> bool:
+        """True from a lost connection until reconnected, cancelled or given up."""
+        return self._reconnect.is_active
+
+    # -- intents -------------------------------------------------------------
+
+    def connect_to(self, url: str) -> None:
+        """Connects to ``url``; a malformed URL becomes an error entry and the state stays CLOSED.
+
+        Does nothing in a read-only tab (an imported capture).
+        """
+        if self.driver.ready_state != ReadyState.CLOSED or self._read_only:
+            return
+        # Refused before any connection is tried: the problems show under their fields.
+        problems = self.options_form.problems()
+        if problems:
+            self.log.add_event(EntryKind.ERROR, f"cannot connect: {InvalidOptionsError(problems)}")
+            self.options_requested.emit()
+            self.connection_bar.set_state(ReadyState.CLOSED, None)
+            return
+        self._user_closed = False
+        self.driver.peer.auto_pong = self.options_form.auto_pong
+        self.driver.peer.ping_interval_s = self.options_form.ping_interval_s or None
+        self._pongs = 0
+        self._pings_received = self._pings_unanswered = 0
+        options = self.options_form.options()
+        self.composer.set_connection_limit(options.max_packet_bytes)
+        try:
+            self.driver.connect_to_url(url, options=options)
+        except ValueError as exc:
+            # InvalidUrlError quotes the URL as given: the log shows it without its password.
+            self.log.add_event(EntryKind.ERROR, f"cannot connect: {redact_message(str(exc), url)}")
+            self.connection_bar.set_state(ReadyState.CLOSED, None)
+            self.cancel_reconnect()  # the URL will not get better by waiting
+        self._update_rtt()
+
+    def ping(self, payload: str | None = None) -> None:
+        """Sends a ping with ``payload`` (UTF-8; None: the one in the options); failures become error entries."""
+        if payload is None:
+            payload = self.options_form.ping_payload
+        try:
+            self.driver.ping(payload)  # logged by _on_ping_sent, as the automatic ones are
+        except (ValueError, NotOpenError, SendError) as exc:
+            self.log.add_event(EntryKind.ERROR, f"cannot ping: {exc}")
+
+    def disconnect(self) -> None:
+        """Closes with 1000 (normal closure), or cancels a connection attempt; no reconnect follows."""
+        self.cancel_reconnect()
+        self._user_closed = True
+        self.driver.close(1000, "")
+
+    def send(self, data: str | bytes) -> None:
+        """Sends one packet; failures become an error entry and a hint under the composer."""
+        try:
+            self.driver.send(data)
+        except (NotOpenError, SendError, SendInProgressError) as exc:
+            self.composer.show_problem(str(exc))
+            self.log.add_event(EntryKind.ERROR, str(exc))
+
+    def send_file(self, path: str, as_text: bool = False) -> None:
+        """Starts sending a file as one packet in fragments; the composer shows its progress.
+
+        Refusals (too big, unreadable, busy) become an error entry and a hint under the composer.
+        """
+        try:
+            job = self.driver.send_file(
+                path, text=as_text, fragment_bytes=FILE_FRAGMENT_BYTES, max_bytes=self.composer.max_file_bytes
+            )
+        except (NotOpenError, SendInProgressError, InvalidFileError) as exc:
+            self.composer.show_problem(str(exc))
+            self.log.add_event(EntryKind.ERROR, str(exc))
+            return
+        self.composer.track_job(job)
+
+    def _on_send_job_ended(self, event: SendJobEnded) -> None:
+        # A DONE job was logged as a sent packet (driver.packet_sent); anything else says why here.
+        if event.job.state is not SendJobState.DONE:
+            self.log.add_event(EntryKind.ERROR, f"file not sent: {event.job.describe()}", event.time_s)
+        self.composer.job_ended(event)
+
+    def close_connection(self, code: int, reason: str) -> None:
+        """Starts the closing handshake with ``code`` and ``reason``; no reconnect follows."""
+        self.cancel_reconnect()
+        self._user_closed = True
+        try:
+            self.driver.close(code, reason)
+        except InvalidCloseError as exc:  # the panel validates first; this is a safety net
+            self.log.add_event(EntryKind.ERROR, f"cannot close: {exc}")
+
+    def close_going_away(self) -> bool:
+        """Sends 1001 "going away" if a connection is open (cancels an attempt); stops reconnecting.
+
+        Returns:
+            True if the connection still needs polling to finish its closing handshake.
+        """
+        self.cancel_reconnect()
+        self._user_closed = True
+        if self.driver.ready_state in (ReadyState.OPEN, ReadyState.CONNECTING):
+            self.driver.close(CloseCode.GOING_AWAY, GOING_AWAY_REASON)
+        return self.driver.ready_state != ReadyState.CLOSED
+
+    def shutdown(self) -> None:
+        """Closes a live connection with 1001 without waiting and stops every timer (the window is closing)."""
+        self.cancel_reconnect()
+        self._user_closed = True
+        if self._sequence_panel is not None:  # never made, nothing runs
+            self._sequence_panel.stop_all()
+        self.driver.shutdown(GOING_AWAY_REASON)
+        self._counters_timer.stop()
+        # The tab's widgets and slots are cycles the GC guard may have frozen.
+        gc_guard.thaw_soon()
+
+    def cancel_reconnect(self) -> None:
+        """Forgets a pending automatic reconnect (any manual action does this)."""
+        self._reconnect.cancel()
+        self._reconnect_timer.stop()
+        self.connection_bar.set_reconnect_status("")
+
+    def clear_log(self) -> None:
+        """Clears the log, asking first when it is long."""
+        if len(self.log) > CONFIRM_CLEAR_ENTRIES:
+            answer = QMessageBox.question(
+                self, "Clear the log?", f"Remove all {len(self.log):,} entries from the log?"
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.log.clear()
+        self.log_model.notes.clear()
+        gc_guard.thaw_soon()  # the cleared entries' cycles, if any, wait in the frozen generation
+        self.details.show_entry(None)
+        self._new_while_paused = 0
+        self.filter_bar.set_new_while_paused(0)
+
+    def set_max_entries(self, count: int) -> None:
+        """Keeps at most ``count`` entries in this tab's log (fewer drops the oldest at once)."""
+        self.log.max_entries = count
+        self.filter_bar.set_max_entries(self.log.max_entries)
+        self._update_counters()  # the dropped count, at once
+
+    @property
+    def read_only(self) -> bool:
+        """True for a tab showing an imported capture: no connection, nothing to send."""
+        return self._read_only
+
+    def show_imported(self, entries: list[Entry], name: str) -> None:
+        """Makes this a read-only tab showing ``entries`` (from a capture file) under the name ``name``."""
+        self._read_only = True
+        self.connection_bar.setEnabled(False)
+        self.composer.hide()
+        self.close_panel.hide()
+        self.sequence_panel.setEnabled(False)
+        self.traffic_panel.hide()  # a capture has no live traffic
+        self.log.extend(entries)
+        # "Since open" counts from the capture's own opens (its "→ OPEN" state entries).
+        for entry in entries:
+            if entry.kind is EntryKind.STATE and isinstance(entry.data, str) and "→ OPEN" in entry.data:
+                self.log_model.note_open(entry.time_s)
+        self.filter_bar.update_time_label()
+        self.set_title(name)
+        self.setToolTip(f"Imported from {name}, read-only")
+
+    def focus_url(self) -> None:
+        self.connection_bar.url_edit.setFocus()
+        self.connection_bar.url_edit.selectAll()
+
+    def detach_driver(self) -> PeerDriver:
+        """Hands the driver over (to finish a closing handshake after this tab is gone); signals cut.
+
+        The tab gets a fresh idle driver, so its own shutdown() leaves the handed-over one polling.
+        """
+        driver = self.driver
+        for signal in (
+            driver.pong_received,
+            driver.ping_received,
+            driver.ping_sent,
+            driver.state_changed,
+            driver.packets_received,
+            driver.packet_sent,
+            driver.error_occurred,
+            driver.closed,
+            driver.send_job_progressed,
+            driver.send_job_ended,
+        ):
+            signal.disconnect()
+        self.driver = PeerDriver(parent=self)
+        return driver
+
+    # -- manual actions cancel a pending reconnect ---------------------------------
+
+    def _on_connect_clicked(self, url: str) -> None:
+        self.cancel_reconnect()
+        self.connect_to(url)
+
+    def _on_disconnect_clicked(self) -> None:
+        self.disconnect()
+
+    def _on_close_clicked(self, code: int, reason: str) -> None:
+        self.close_connection(code, reason)
+
+    def _on_url_edited(self, _text: str) -> None:
+        if self._reconnect.is_active:
+            self.cancel_reconnect()
+            self.log.add_event(EntryKind.STATE, "reconnect cancelled: the URL was edited")
+
+    def _on_reconnect_toggled(self, on: bool) -> None:
+        if not on:
+            self.cancel_reconnect()
+
+    def _on_policy_edited(self, policy: ReconnectPolicy) -> None:
+        self.cancel_reconnect()
+        self._reconnect = ReconnectSchedule(policy)
+
+    def _on_cancel_clicked(self) -> None:
+        if self._reconnect.is_active:
+            self.cancel_reconnect()
+            self.log.add_event(EntryKind.STATE, "reconnect cancelled")
+
+    # -- reconnect -------------------------------------------------------------
+
+    def _after_closed(self, old: ReadyState) -> None:
+        if self.driver.ready_state != ReadyState.CLOSED:
+            return  # connected again meanwhile
+        if self._user_closed or not self.reconnect_enabled:
+            self.cancel_reconnect()
+            return
+        # A connection that never opened is only retried while reconnecting already.
+        if old == ReadyState.CONNECTING and not self._reconnect.is_active:
+            return
+        delay_s = self._reconnect.schedule_next(time.monotonic())
+        if delay_s is None:
+            self.cancel_reconnect()
+            self.log.add_event(
+                EntryKind.ERROR, f"reconnect gave up after {self._reconnect.policy.max_attempts} attempts"
+            )
+            return
+        self.log.add_event(
+            EntryKind.STATE,
+            f"reconnecting in {delay_s:g} s (attempt {self._reconnect.attempt}/{self._reconnect.policy.max_attempts})",
+        )
+        self._on_reconnect_tick()
+        self._reconnect_timer.start()
+
+    def _on_reconnect_tick(self) -> None:
+        now = time.monotonic()
+        due = self._reconnect.take_due(now)
+        self.connection_bar.set_reconnect_status(self._reconnect.status_text(now))
+        if not self._reconnect.is_waiting:
+            self._reconnect_timer.stop()
+        if due:
+            self.connect_to(self.connection_bar.url)
+
+    # -- facts from the driver -------------------------------------------------
+
+    def _on_state_changed(self, event: StateChanged) -> None:
+        text = f"{event.old.name} → {event.new.name}"
+        if event.new == ReadyState.CONNECTING:
+            # The password of ws://user:password@host stays in the URL field, never in the log.
+            text += f"  {redact_url(self.driver.peer.url)}"
+        elif event.new == ReadyState.OPEN:
+            protocol = self.driver.peer.selected_protocol
+            text += f"  (subprotocol {protocol})" if protocol else "  (no subprotocol)"
+        self.log.add_event(EntryKind.STATE, text, event.time_s)
+        if event.old == ReadyState.CONNECTING or event.new == ReadyState.CONNECTING:
+            # The reader thread fills the record while CONNECTING; shown once it has left.
+            in_progress = event.new == ReadyState.CONNECTING
+            self.handshake_view.show_record(None if in_progress else self.driver.peer.handshake)
+            outcome = self.handshake_view.outcome
+            tab = self.details_tabs.indexOf(self.handshake_view)
+            self.details_tabs.setTabText(tab, f"Handshake · {outcome}" if outcome else "Handshake")
+        self.connection_bar.set_state(event.new, event.time_s)
+        self.composer.set_connected(event.new == ReadyState.OPEN)
+        self.close_panel.set_open(event.new == ReadyState.OPEN)
+        if event.new == ReadyState.OPEN:
+            self._reconnect.succeeded()
+            self.cancel_reconnect()
+        elif event.new == ReadyState.CLOSED:
+            # After this tick's remaining events, so the close entry comes before "reconnecting in".
+            QTimer.singleShot(0, self, lambda old=event.old: self._after_closed(old))
+        self.state_changed.emit(event)
+
+    def _on_packets_received(self, batch: list) -> None:
+        self.log.extend_packets(Direction.RECEIVED, batch)
+        gc_guard.note_traffic()
+
+    def _on_packet_sent(self, time_s: float, data: str | bytes) -> None:
+        self.log.add_packet(Direction.SENT, data, time_s)
+
+    def _on_error(self, event: ErrorOccurred) -> None:
+        self.log.add_event(EntryKind.ERROR, event.message, event.time_s)
+
+    def _on_closed(self, event: Closed) -> None:
+        self.log.add_event(EntryKind.CLOSE, event.describe(), event.time_s)
+        self.close_panel.show_closed(event)
+
+    def _on_pong(self, event: PongReceived) -> None:
+        self._pongs += 1
+        note = f"RTT {event.rtt_s * 1000:.1f} ms" if event.rtt_s is not None else "unsolicited"
+        self._add_control(EntryKind.PONG, Direction.RECEIVED, event.payload, event.time_s, note)
+        self._update_rtt()
+
+    def _on_ping_received(self, event: PingReceived) -> None:
+        self._pings_received += 1
+        self._pings_unanswered += not event.answered
+        note = "answered" if event.answered else "not answered"
+        self._add_control(EntryKind.PING, Direction.RECEIVED, event.payload, event.time_s, note)
+        self._update_rtt()
+
+    def _on_ping_sent(self, event: PingSent) -> None:
+        if event.automatic:  # one per interval: an entry each, marked so, like a pong's RTT
+            self._add_control(EntryKind.PING, Direction.SENT, event.payload, event.time_s, "automatic")
+        else:
+            self.log.add_control(EntryKind.PING, Direction.SENT, event.payload, event.time_s)
+
+    def _add_control(
+        self, kind: EntryKind, direction: Direction, payload: bytes, time_s: float | None, note: str
+    ) -> None:
+        # The note (RTT, answered) is not part of the entry: the model shows it beside the preview.
+        notes = self.log_model.notes
+        if len(notes) >= 4096:  # forget the notes of entries the bounded log dropped
+            first = self.log.first_number
+            for old in [key for key in notes if key < first]:
+                del notes[old]
+        notes[self.log.first_number + len(self.log)] = note
+        self.log.add_control(kind, direction, payload, time_s)
+
+    # -- views -----------------------------------------------------------------
+
+    def _update_rtt(self) -> None:
+        peer = self.driver.peer
+        parts = []
+        if peer.latest_rtt_s is not None:
+            parts.append(f"RTT {peer.latest_rtt_s * 1000:.1f} ms (median {peer.median_rtt_s * 1000:.1f} ms)")
+        elif self._pongs:
+            parts.append(f"{self._pongs} unsolicited pong{'s' if self._pongs != 1 else ''}")
+        if self._pings_received:
+            unanswered = f", {self._pings_unanswered} not answered" if self._pings_unanswered else ""
+            parts.append(f"pings received {self._pings_received}{unanswered}")
+        self.rtt_text = "    ".join(parts)
+        self.rtt_changed.emit(self.rtt_text)
+
+    def _on_rows_inserted(self) -> None:
+        # The model has the rows at once; the screen gets them with the next
+        # paced repaint, together with whatever else arrives until then.
+        # The whole view waits, its scroll bars too: each new row changes
+        # their range, and a scroll bar repainted on its own repainted the
+        # window's widgets behind it, once per round trip (latency bench:
+        # 315 window paints for 300 echoes; 36 with the view held).
+        if not self._repaint_timer.isActive():
+            self.log_view.setUpdatesEnabled(False)
+            self._repaint_timer.start()
+        self._schedule_counters()
+
+    def _show_new_rows(self) -> None:
+        self.log_view.setUpdatesEnabled(True)  # repaints once
+        if self._follow_log and not self._paused:
+            self.log_view.scrollToBottom()
+
+    # -- log actions -----------------------------------------------------------
+
+    def set_filter(self, flt: LogFilter) -> None:
+        """Shows only the entries ``flt`` keeps; bad criteria are flagged on the filter bar."""
+        problems = self.log_model.set_filter(flt)
+        self._selection_note = ""  # the reset cleared the selection
+        self.filter_bar.show_problems(problems)
+        self._update_counters()
+
+    @property
+    def selection_note(self) -> str:
+        """The time between two selected entries (as the count line shows it), "" unless two are selected."""
+        return self._selection_note
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def new_while_paused(self) -> int:
+        """Entries added to the log since auto-scroll was paused (0 while following)."""
+        return self._new_while_paused
+
+    def set_paused(self, paused: bool) -> None:
+        """Pauses (or resumes) following new entries; they are still logged and counted."""
+        if self.filter_bar.pause_button.isChecked() != paused:
+            self.filter_bar.pause_button.setChecked(paused)  # comes back here through the signal
+            return
+        self._paused = paused
+        self._new_while_paused = 0
+        self.filter_bar.set_new_while_paused(0)
+        if not paused:
+            self._follow_log = True
+            self.log_view.scrollToBottom()
+
+    def _on_log_appended(self, first: int, last: int) -> None:
+        # Also when the filter hides them all (no rowsInserted): the count's total moved.
+        self._schedule_counters()
+        if self._paused:
+            self._new_while_paused += last - first + 1
+            self.filter_bar.set_new_while_paused(self._new_while_paused)
+
+    def selected_entries(self) -> list[Entry]:
+        """The selected entries, oldest first."""
+        rows = sorted(index.row() for index in self.log_view.selectionModel().selectedRows())
+        return [self.log_model.entry(row) for row in rows if 0 <= row < self.log_model.rowCount()]
+
+    def copy_entries(self) -> None:
+        """Copies the selected entries, one line each: time, direction, kind, size and payload."""
+        lines = []
+        for entry in self.selected_entries():
+            size = f"{entry.size} B" if entry.size is not None else ""
+            fields = (format_time(entry.time_s), entry.direction.name.lower(), entry.kind.value, size)
+            lines.append("\t".join((*fields, _payload_text(entry))))
+        if lines:
+            QGuiApplication.clipboard().setText("\n".join(lines))
+
+    def copy_payloads(self) -> None:
+        """Copies the selected entries' payloads (text as is, binary as hex), one per line."""
+        entries = self.selected_entries()
+        if entries:
+            QGuiApplication.clipboard().setText("\n".join(_payload_text(entry) for entry in entries))
+
+    def _log_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        has_selection = bool(self.log_view.selectionModel().selectedRows())
+        for action in (self.copy_entry_action, self.copy_payload_action):
+            action.setEnabled(has_selection)
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction("Clear log", self.clear_log)
+        menu.exec(self.log_view.viewport().mapToGlobal(pos))
+        self.copy_entry_action.setEnabled(True)  # Ctrl+C checks the selection itself
+
+    def _schedule_counters(self) -> None:
+        if not self._counters_timer.isActive():
+            self._counters_timer.start()
+
+    def _update_counters(self) -> None:
+        c = self.log.counters
+        self.counters_text = (
+            f"sent {_count(c.sent_packets, 'packet')} / {format_size(c.sent_bytes)}    "
+            f"received {_count(c.received_packets, 'packet')} / {format_size(c.received_bytes)}    "
+            f"{_count(len(self.log), 'log entry', 'log entries')}"
+            + (f" ({c.dropped_entries:,} oldest dropped)" if c.dropped_entries else "")
+        )
+        self.counters_changed.emit(self.counters_text)
+        self.filter_bar.set_counts(self.log_model.rowCount(), len(self.log), self._selection_note)
+
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        index = self.log_view.currentIndex()
+        rows = self.log_view.selectionModel().selectedRows()
+        if rows:
+            index = rows[-1] if not index.isValid() else index
+        entry = self.log_model.data(index.siblingAtColumn(CONTENT_COLUMN), ENTRY_ROLE) if index.isValid() else None
+        self.details.show_entry(entry)
+        selected = self.selected_entries() if len(rows) == 2 else []
+        self._selection_note = ""
+        if len(selected) == 2:
+            self._selection_note = f"Δ {format_interval(selected[1].time_s - selected[0].time_s)} between the selected"
+        self._update_counters()
+
+
+def _count(number: int, singular: str, plural: str | None = None) -> str:
+    """``"1 packet"``, ``"1,024 packets"``."""
+    return f"{number:,} {singular if number == 1 else plural or singular + 's'}"
+
+
+def format_interval(seconds: float) -> str:
+    """A time between two entries: ``"812 µs"``, ``"12.345 ms"``, ``"3.210 s"``."""
+    if abs(seconds) < 0.001:
+        return f"{seconds * 1_000_000:.0f} µs"
+    if abs(seconds) < 1:
+        return f"{seconds * 1000:.3f} ms"
+    return f"{seconds:.3f} s"
+
+
+def _payload_text(entry: Entry) -> str:
+    data = entry.data
+    return data.hex(" ") if isinstance(data, bytes) else data

@@ -1,0 +1,1 @@
+"""The log's table, filter bar, details pane, and capture files."""

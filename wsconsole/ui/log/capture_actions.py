@@ -1,0 +1,158 @@
+"""File > Export log… and File > Import capture…: NDJSON and HAR files for a tab's log.
+
+:func:`export_log` and :func:`import_capture` take a path, so tests call them
+directly; :func:`export_dialog` and :func:`import_dialog` only ask for the
+path first.
+
+Exports are sanitized unless asked otherwise, as Chrome DevTools' "Export
+HAR (sanitized)" is: a URL's password, the Authorization values and the
+cookies' values show as ``***``.  File > Export log with credentials…
+(:func:`export_dialog` with ``reveal_secrets=True``) writes them as they
+were, to a HAR only: NDJSON keeps no headers, and the log never holds a
+password, so an NDJSON file would be the same either way.
+
+Failures (a :class:`~wsconsole.errors.CaptureError`, any ``OSError``, a full
+disk) become a message box and an error entry, never an exception.  GUI
+thread only.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from wsconsole.session.capture import read_har, read_ndjson, write_har, write_ndjson
+from wsconsole.errors import CaptureError
+from wsconsole.session.log import EntryKind
+from wsconsole.client.options import password_is_hidden, strip_url_password
+from wsconsole.session.replay import replay_handshake, subprotocol_from_entries
+
+NDJSON_FILTER = "NDJSON, lossless (*.ndjson *.jsonl)"
+HAR_FILTER = "HAR, as Chrome DevTools writes (*.har)"
+ANY_FILTER = "All files (*)"
+
+
+def is_har(path: str | os.PathLike) -> bool:
+    """Whether ``path`` names a HAR file (by its extension); anything else is read and written as NDJSON."""
+    return os.fspath(path).lower().endswith(".har")
+
+
+def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
+    """Shows ``text`` in a warning box without blocking (window-modal, deleted when closed); returns it."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("captureErrorBox")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
+def export_log(
+    window, path: str | os.PathLike, *, shown_only: bool = False, reveal_secrets: bool = False
+) -> int | None:
+    """Writes the current tab's log to ``path`` (HAR for ``.har``, else NDJSON), atomically.
+
+    Args:
+        window: The main window; its current tab is exported.
+        path: The file to write; replaced only once it is complete.
+        shown_only: Only the entries the log's filter shows (else all of them).
+        reveal_secrets: A HAR gets the URL's password and the Authorization
+            and Cookie values as sent (else ``***``); NDJSON holds none of them either way.
+
+    Returns:
+        How many entries (NDJSON) or messages (HAR) were written; None if it failed (shown to the user).
+    """
+    tab = window.current_tab
+    model = tab.log_model
+    if shown_only:
+        entries = [model.entry(row) for row in range(model.rowCount())]
+    else:
+        entries = list(tab.log)
+    try:
+        if is_har(path):
+            protocol = tab.driver.peer.selected_protocol or ""
+            record = tab.driver.peer.handshake
+            request_headers = record.request_headers if record is not None else []
+            return write_har(
+                path,
+                entries,
+                tab.connection_bar.url,
+                subprotocol=protocol,
+                request_headers=request_headers,
+                reveal_secrets=reveal_secrets,
+            )
+        return write_ndjson(path, entries)
+    except (CaptureError, OSError) as exc:
+        message = f"cannot export the log: {exc}"
+        tab.log.add_event(EntryKind.ERROR, message)
+        show_error(window, "Export failed", message)
+        return None
+
+
+def import_capture(window, path: str | os.PathLike) -> list:
+    """Opens the entries of an NDJSON or HAR file (by extension) read-only, one new tab per connection.
+
+    Returns:
+        The new tabs; empty if the file could not be read (shown to the user)
+        or holds no WebSocket connection.
+    """
+    name = os.path.basename(os.fspath(path))
+    try:
+        if is_har(path):
+            connections = [
+                (c.url, c.entries, replay_handshake(c.request_headers, c.subprotocol)) for c in read_har(path)
+            ]
+        else:
+            entries = read_ndjson(path)
+            # NDJSON keeps no headers; the subprotocol is in its "→ OPEN" state entry.
+            connections = [("", entries, replay_handshake((), subprotocol_from_entries(entries)))]
+    except (CaptureError, OSError) as exc:
+        message = f"cannot import: {exc}"
+        window.current_tab.log.add_event(EntryKind.ERROR, message)
+        show_error(window, "Import failed", message)
+        return []
+    if not connections:
+        message = f"cannot import: {name} holds no WebSocket connection"
+        window.current_tab.log.add_event(EntryKind.ERROR, message)
+        show_error(window, "Nothing to import", message)
+        return []
+    tabs = []
+    for number, (url, entries, handshake) in enumerate(connections, 1):
+        # An exported capture hides a URL's password as "***": offer the URL without it.
+        tab = window.new_tab(strip_url_password(url) if password_is_hidden(url) else url)
+        tab.capture_handshake = handshake  # what a replay of it offers (replay_ui reads it)
+        title = name if len(connections) == 1 else f"{name} #{number}"
+        tab.show_imported(entries, title)
+        from wsconsole.ui.log.replay_ui import add_replay_button  # replay_ui imports this module
+
+        add_replay_button(window, tab)
+        tabs.append(tab)
+    return tabs
+
+
+def export_dialog(window, *, shown_only: bool = False, reveal_secrets: bool = False) -> int | None:
+    """Asks where to export the current tab's log, then exports it; None if cancelled or failed.
+
+    ``reveal_secrets``: a HAR with the credentials as sent (see :func:`export_log`);
+    the dialog then offers HAR only, named so that the file says what it holds.
+    """
+    if reveal_secrets:
+        caption = "Export the log with credentials (passwords, tokens, cookies)"
+        name, filters = "wsconsole-log-with-credentials.har", (HAR_FILTER,)
+    else:
+        caption = "Export the shown entries" if shown_only else "Export the log"
+        name, filters = "wsconsole-log.ndjson", (NDJSON_FILTER, HAR_FILTER)
+    path, chosen = QFileDialog.getSaveFileName(window, caption, name, ";;".join(filters))
+    if not path:
+        return None
+    if (chosen == HAR_FILTER or reveal_secrets) and not is_har(path):
+        path += ".har"
+    return export_log(window, path, shown_only=shown_only, reveal_secrets=reveal_secrets)
+
+
+def import_dialog(window) -> list:
+    """Asks for an NDJSON or HAR file and opens it read-only in new tabs."""
+    filters = ";;".join(("Captures (*.ndjson *.jsonl *.har)", NDJSON_FILTER, HAR_FILTER, ANY_FILTER))
+    path, _chosen = QFileDialog.getOpenFileName(window, "Import a capture", "", filters)
+    return import_capture(window, path) if path else []
