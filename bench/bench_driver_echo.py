@@ -13,11 +13,11 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import websocket  # noqa: E402
+from _common import median_of, row, runs  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from _common import median_of, row, runs  # noqa: E402
-from wsconsole.session.log import Direction, MessageLog, packet_entry  # noqa: E402
 from wsconsole.server.echo import EchoServer  # noqa: E402
+from wsconsole.session.log import Direction, MessageLog, packet_entry  # noqa: E402
 from wsconsole.ui.connection.driver import PeerDriver  # noqa: E402
 
 PACKETS = 10_000

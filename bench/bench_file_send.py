@@ -22,8 +22,8 @@ import tempfile
 import time
 
 import websocket
-
 from _common import ServerProcess, median_of, row, runs
+
 from wsconsole.client.peer import ReadyState, SendJobState, WebSocketPeer
 
 FILE_MIB = 32

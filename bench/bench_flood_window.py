@@ -16,11 +16,11 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from _common import ServerProcess, median_of, row, runs  # noqa: E402
+from bench_receive import plain_receive  # noqa: E402
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from _common import ServerProcess, median_of, row, runs  # noqa: E402
-from bench_receive import plain_receive  # noqa: E402
 from wsconsole.ui.window.main_window import MainWindow  # noqa: E402
 
 PACKETS = 200_000

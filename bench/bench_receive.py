@@ -17,8 +17,8 @@ import sys
 import time
 
 import websocket
-
 from _common import ServerProcess, median_of, row, runs
+
 from wsconsole.client.peer import ReadyState, WebSocketPeer
 
 PACKETS = 100_000

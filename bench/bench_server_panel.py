@@ -21,10 +21,10 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("WSCONSOLE_CONFIG_DIR", tempfile.mkdtemp(prefix="wsconsole-bench-"))
 
+from _common import masked_text_frame, raw_connect, row, runs  # noqa: E402
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from _common import masked_text_frame, raw_connect, row, runs  # noqa: E402
 from wsconsole.ui.window.main_window import MainWindow  # noqa: E402
 
 PACKETS = 200_000

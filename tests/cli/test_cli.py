@@ -12,7 +12,13 @@ import pytest
 
 from wsconsole import __version__
 from wsconsole.cli import parser as cli
-from wsconsole.cli.parser import ExitStatus, build_parser, format_event, main, use_colour
+from wsconsole.cli.parser import (
+    ExitStatus,
+    build_parser,
+    format_event,
+    main,
+    use_colour,
+)
 from wsconsole.server.echo import ServerConfig, ServerEvent, ServerEventKind
 
 

@@ -389,9 +389,9 @@ def test_max_size_refuses_a_bigger_packet_with_1009_or_takes_it(monkeypatch, cap
 
 
 def test_max_size_defaults_to_64_mib_and_refuses_a_negative_size(monkeypatch, capsys, run_main) -> None:
-    from wsconsole.cli.parser import build_parser
-    from wsconsole.client.options import DEFAULT_MAX_PACKET_BYTES
     from wsconsole.cli.connect import options_from_args
+    from wsconsole.cli.parser import build_parser
+    from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 
     args = build_parser().parse_args(["connect", "ws://127.0.0.1:1/"])
     assert options_from_args(args).max_packet_bytes == DEFAULT_MAX_PACKET_BYTES

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from wsconsole.client.options import DEFAULT_MAX_PACKET_BYTES, ConnectOptions, parse_proxy_url
+from wsconsole.client.options import ConnectOptions, parse_proxy_url
+from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 
 
 def test_defaults_are_valid_and_verify_tls() -> None:

@@ -24,9 +24,10 @@ import tracemalloc
 
 import pytest
 
-from wsconsole.protocol.closecodes import NO_CLOSE_FRAME, CloseCode
-from wsconsole.client.options import DEFAULT_MAX_PACKET_BYTES, ConnectOptions
+from wsconsole.client.options import ConnectOptions
 from wsconsole.client.peer import Closed, Initiator, ReadyState, WebSocketPeer
+from wsconsole.protocol.closecodes import NO_CLOSE_FRAME, CloseCode
+from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 
 MESSAGE_BYTES = 100 * 1000 * 1000
 CHUNK_BYTES = 1000 * 1000

@@ -22,10 +22,17 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
-from wsconsole.protocol.closecodes import CloseCode
-from wsconsole.errors import InvalidOptionsError
 from wsconsole.client.options import ConnectOptions
-from wsconsole.client.peer import ErrorOccurred, PingReceived, PingSent, PongReceived, ReadyState, WebSocketPeer
+from wsconsole.client.peer import (
+    ErrorOccurred,
+    PingReceived,
+    PingSent,
+    PongReceived,
+    ReadyState,
+    WebSocketPeer,
+)
+from wsconsole.errors import InvalidOptionsError
+from wsconsole.protocol.closecodes import CloseCode
 
 if TYPE_CHECKING:
     from conftest import RawConnection  # tests/conftest.py; annotations only

@@ -13,9 +13,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
-from wsconsole.errors import InvalidFileError, NotOpenError, SendInProgressError
 from wsconsole.client.options import ConnectOptions
 from wsconsole.client.peer import ReadyState, SendJobEnded, SendJobState, WebSocketPeer
+from wsconsole.errors import InvalidFileError, NotOpenError, SendInProgressError
 
 
 def fragment_recorder(received: queue.Queue):

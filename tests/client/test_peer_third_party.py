@@ -12,7 +12,14 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
-from wsconsole.client.peer import Closed, ErrorOccurred, Initiator, ReadyState, StateChanged, WebSocketPeer
+from wsconsole.client.peer import (
+    Closed,
+    ErrorOccurred,
+    Initiator,
+    ReadyState,
+    StateChanged,
+    WebSocketPeer,
+)
 
 if TYPE_CHECKING:
     from conftest import RawConnection  # tests/conftest.py; annotations only

@@ -10,9 +10,7 @@ from collections.abc import Callable
 import pytest
 import websocket
 
-from wsconsole.errors import InvalidCloseError, InvalidUrlError, NotOpenError
 from wsconsole.client.peer import (
-    describe_connect_error,
     READER_THREAD_NAME,
     Closed,
     ErrorOccurred,
@@ -20,8 +18,10 @@ from wsconsole.client.peer import (
     ReadyState,
     StateChanged,
     WebSocketPeer,
+    describe_connect_error,
     parse_ws_url,
 )
+from wsconsole.errors import InvalidCloseError, InvalidUrlError, NotOpenError
 
 
 def poll_until(peer: WebSocketPeer, predicate: Callable[[], bool], timeout_s: float = 5.0) -> list:

@@ -6,6 +6,7 @@ import enum
 
 import pytest
 
+from wsconsole.errors import InvalidCloseError, WsConsoleError
 from wsconsole.protocol.closecodes import (
     MAX_REASON_BYTES,
     NO_CLOSE_FRAME,
@@ -16,7 +17,6 @@ from wsconsole.protocol.closecodes import (
     sendable_problem,
     validate_close,
 )
-from wsconsole.errors import InvalidCloseError, WsConsoleError
 
 
 @pytest.mark.parametrize(

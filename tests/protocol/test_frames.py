@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from websockets.frames import Frame, Opcode
 
-from wsconsole.protocol.closecodes import CloseCode
 from wsconsole.errors import FrameError
+from wsconsole.protocol.closecodes import CloseCode
 from wsconsole.protocol.frames import RECV_BYTES, RECV_MAX_BYTES, FrameParser
 
 

@@ -15,9 +15,15 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from wsconsole.errors import InvalidCloseError, InvalidConfigError
 from wsconsole.client.peer import Closed, ReadyState, WebSocketPeer
-from wsconsole.server.echo import EchoServer, ServerConfig, ServerEvent, ServerEventKind, ServerMode
+from wsconsole.errors import InvalidCloseError, InvalidConfigError
+from wsconsole.server.echo import (
+    EchoServer,
+    ServerConfig,
+    ServerEvent,
+    ServerEventKind,
+    ServerMode,
+)
 
 K = ServerEventKind
 WAIT_S = 10.0

@@ -13,8 +13,8 @@ import pytest
 from cryptography import x509
 from websockets.sync.client import connect
 
-from wsconsole.server import certs
 from wsconsole.errors import ServerError
+from wsconsole.server import certs
 from wsconsole.server.echo import EchoServer, ServerConfig, ServerEventKind, TlsFiles
 
 WAIT_S = 10.0

@@ -8,10 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from wsconsole.session.capture import read_har, read_ndjson, write_atomically, write_har, write_ndjson
-from wsconsole.text.decoders import decode_godot4
 from wsconsole.errors import CaptureError
+from wsconsole.session.capture import (
+    read_har,
+    read_ndjson,
+    write_atomically,
+    write_har,
+    write_ndjson,
+)
 from wsconsole.session.log import Direction, EntryKind, MessageLog
+from wsconsole.text.decoders import decode_godot4
 
 CHROME_HAR = Path(__file__).parent / "data" / "chrome_websocket.har"
 

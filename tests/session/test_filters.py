@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from wsconsole.session.filters import FilterProblem, LogFilter, check, compile_regex, filter_entries, filter_log
+from wsconsole.session.filters import (
+    FilterProblem,
+    LogFilter,
+    check,
+    compile_regex,
+    filter_entries,
+    filter_log,
+)
 from wsconsole.session.log import Direction, EntryKind, MessageLog, packet_entry
 
 

@@ -7,7 +7,13 @@ import gc
 
 import pytest
 
-from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog, packet_entries
+from wsconsole.session.log import (
+    Direction,
+    Entry,
+    EntryKind,
+    MessageLog,
+    packet_entries,
+)
 
 
 def test_extend_packets_keeps_what_extend_with_packet_entries_keeps() -> None:

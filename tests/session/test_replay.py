@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from wsconsole.client.options import ConnectOptions
 from wsconsole.session.capture import read_har, write_har
 from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog, packet_entry
-from wsconsole.client.options import ConnectOptions
 from wsconsole.session.replay import (
     ReplayHandshake,
     ReplayRun,

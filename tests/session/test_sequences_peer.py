@@ -6,8 +6,15 @@ from __future__ import annotations
 import time
 
 from wsconsole.client.peer import ReadyState, WebSocketPeer
-from wsconsole.session.sequences import RepeatRunner, RunState, Sequence, SequenceRunner, Step, StepKind
 from wsconsole.server.echo import EchoServer
+from wsconsole.session.sequences import (
+    RepeatRunner,
+    RunState,
+    Sequence,
+    SequenceRunner,
+    Step,
+    StepKind,
+)
 
 WAIT_S = 10.0
 

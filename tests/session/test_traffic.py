@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from wsconsole.session.log import Direction, EntryKind, MessageLog, packet_entry
 from wsconsole.client.peer import Initiator, ReadyState
+from wsconsole.session.log import Direction, EntryKind, MessageLog, packet_entry
 from wsconsole.session.traffic import (
     Bucket,
     StateSpan,

@@ -8,18 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from wsconsole.storage import profiles as profiles_module
+from wsconsole.client.options import ConnectOptions
 from wsconsole.errors import ProfileStoreError
-from wsconsole.client.options import DEFAULT_MAX_PACKET_BYTES, ConnectOptions
+from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
+from wsconsole.storage import profiles as profiles_module
 from wsconsole.storage.profiles import (
     CONFIG_DIR_ENV,
     FORMAT_VERSION,
     PROFILES_FILE_NAME,
-    url_without_password,
     PingSettings,
     Profile,
     ProfileStore,
     config_dir,
+    url_without_password,
 )
 
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from wsconsole.errors import DecodeError, WsConsoleError
 from wsconsole.text.decoders import (
     DECODERS,
     MAX_DEPTH,
@@ -29,7 +30,6 @@ from wsconsole.text.decoders import (
     decode_godot4,
     decode_msgpack,
 )
-from wsconsole.errors import DecodeError, WsConsoleError
 
 FUZZ = settings(max_examples=80, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -9,18 +9,18 @@ import pytest
 from wsconsole.errors import InvalidHexError, WsConsoleError
 from wsconsole.text.payload import (
     PREVIEW_BYTES,
-    JsonProblem,
-    format_json,
-    json_problem,
-    line_and_column,
     PREVIEW_CHARS,
+    JsonProblem,
     byte_size,
     escape_control,
+    format_json,
     format_size,
     hex_dump,
+    json_problem,
+    line_and_column,
     parse_hex,
-    preview,
     pretty_json,
+    preview,
 )
 
 # -- parse_hex ----------------------------------------------------------------

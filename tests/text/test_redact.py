@@ -6,11 +6,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from wsconsole.client.options import ConnectOptions, parse_proxy_url
+from wsconsole.client.peer import parse_ws_url
 from wsconsole.errors import InvalidUrlError
-from wsconsole.client.options import (
+from wsconsole.text.redact import (
     REDACTED,
-    ConnectOptions,
-    parse_proxy_url,
     password_is_hidden,
     redact_header_value,
     redact_headers,
@@ -19,7 +19,6 @@ from wsconsole.client.options import (
     redact_urls_in_text,
     strip_url_password,
 )
-from wsconsole.client.peer import parse_ws_url
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wsconsole.text.decoders import UNDEFINED, GodotValue, Pairs, Tagged, decode_cbor, decode_msgpack
+from wsconsole.text.decoders import (
+    UNDEFINED,
+    GodotValue,
+    Pairs,
+    Tagged,
+    decode_cbor,
+    decode_msgpack,
+)
 from wsconsole.text.valuetree import (
     CHILD_CHUNK,
     child_items,

@@ -8,12 +8,19 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTableView
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+)
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
-from wsconsole.session.log import Direction
 from wsconsole.client.peer import ReadyState
+from wsconsole.session.log import Direction
 from wsconsole.storage.profiles import CONFIG_DIR_ENV
 from wsconsole.ui.window import gc_guard
 from wsconsole.ui.window.main_window import MainWindow

@@ -36,17 +36,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from wsconsole.cli.status import ExitStatus
-from wsconsole.protocol.closecodes import CloseCode, describe
-from wsconsole.errors import InvalidCloseError, InvalidHexError, InvalidOptionsError, InvalidUrlError, WsConsoleError
-from wsconsole.client.options import (
-    DEFAULT_MAX_PACKET_BYTES,
-    ConnectOptions,
-    redact_header_value,
-    redact_message,
-    redact_url,
-    redact_urls_in_text,
-)
-from wsconsole.text.payload import escape_control, parse_hex
+from wsconsole.client.options import ConnectOptions
 from wsconsole.client.peer import (
     Closed,
     ErrorOccurred,
@@ -56,6 +46,22 @@ from wsconsole.client.peer import (
     ReadyState,
     StateChanged,
     WebSocketPeer,
+)
+from wsconsole.errors import (
+    InvalidCloseError,
+    InvalidHexError,
+    InvalidOptionsError,
+    InvalidUrlError,
+    WsConsoleError,
+)
+from wsconsole.protocol.closecodes import CloseCode, describe
+from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
+from wsconsole.text.payload import escape_control, parse_hex
+from wsconsole.text.redact import (
+    redact_header_value,
+    redact_message,
+    redact_url,
+    redact_urls_in_text,
 )
 
 POLL_INTERVAL_S = 0.005

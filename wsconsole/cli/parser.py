@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from wsconsole import __version__
 from wsconsole.cli.status import ExitStatus
-from wsconsole.protocol.closecodes import sendable_problem
 from wsconsole.errors import InvalidCommandError, InvalidHexError, ServerError
+from wsconsole.protocol.closecodes import sendable_problem
 from wsconsole.text.payload import parse_hex
 
 if TYPE_CHECKING:
@@ -270,7 +270,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def _add_serve_bench_arguments(serve: argparse.ArgumentParser) -> None:
     """The flags of ``serve`` that set its ServerConfig (issue 5)."""
-    from wsconsole.server.echo import ServerConfig, ServerMode  # here: connect never loads the server
+    from wsconsole.server.echo import (  # here: connect never loads the server
+        ServerConfig,
+        ServerMode,
+    )
 
     _DEFAULTS = ServerConfig()
     serve.add_argument(

@@ -50,7 +50,8 @@ import websocket
 import websocket._handshake
 from websocket import ABNF
 
-from wsconsole.protocol.closecodes import NO_CLOSE_FRAME, CloseCode, describe, validate_close
+from wsconsole.client.options import ConnectOptions, ProxyAddress, parse_proxy_url
+from wsconsole.client.wakeup import Wakeup, WakingQueue
 from wsconsole.errors import (
     FrameError,
     InvalidFileError,
@@ -60,6 +61,12 @@ from wsconsole.errors import (
     SendError,
     SendInProgressError,
 )
+from wsconsole.protocol.closecodes import (
+    NO_CLOSE_FRAME,
+    CloseCode,
+    describe,
+    validate_close,
+)
 from wsconsole.protocol.frames import (
     OPCODE_BINARY,
     OPCODE_CONTINUATION,
@@ -68,9 +75,8 @@ from wsconsole.protocol.frames import (
     OPCODE_TEXT,
     FrameParser,
 )
-from wsconsole.client.options import ConnectOptions, ProxyAddress, parse_proxy_url
+from wsconsole.protocol.limits import MAX_CONTROL_PAYLOAD_BYTES
 from wsconsole.text.payload import escape_control
-from wsconsole.client.wakeup import Wakeup, WakingQueue
 
 DEFAULT_CONNECT_TIMEOUT_S = 10.0
 DEFAULT_CLOSE_TIMEOUT_S = 5.0
@@ -209,7 +215,6 @@ class PingSent:
 PeerEvent = StateChanged | ErrorOccurred | Closed | PongReceived | PingReceived | PingSent
 """What :meth:`WebSocketPeer.poll` reports, besides the packets it queues."""
 
-MAX_CONTROL_PAYLOAD_BYTES = 125  # RFC 6455 section 5.5
 BODY_START_BYTES = 2048
 """How much of a non-101 answer's body the handshake record keeps."""
 _HEAD_LIMIT_BYTES = 65536  # an HTTP head longer than this is not an answer we can use

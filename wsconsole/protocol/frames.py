@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wsconsole.protocol.closecodes import CloseCode, sendable_problem
 from wsconsole.errors import FrameError
+from wsconsole.protocol.closecodes import CloseCode, sendable_problem
+from wsconsole.protocol.limits import MAX_CONTROL_PAYLOAD_BYTES
 
 OPCODE_CONTINUATION = 0x0
 OPCODE_TEXT = 0x1
@@ -38,9 +39,6 @@ RECV_BYTES = 65536
 
 RECV_MAX_BYTES = 1 << 20
 """Bytes asked of one ``recv()`` at most, however much a big frame still misses."""
-
-MAX_CONTROL_PAYLOAD_BYTES = 125
-"""Section 5.5: a control frame carries at most this many bytes."""
 
 _KNOWN_OPCODES = frozenset({OPCODE_CONTINUATION, OPCODE_TEXT, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG})
 
@@ -196,7 +194,7 @@ def _refuse_header(first: int, second: int, length: int) -> None:
         raise FrameError(CloseCode.PROTOCOL_ERROR, "a frame length with its most significant bit set")
     if opcode >= 8 and length > MAX_CONTROL_PAYLOAD_BYTES:
         raise FrameError(
-            CloseCode.PROTOCOL_ERROR, f"a control frame (opcode {opcode:#x}) of more than 125 bytes ({length})"
+            CloseCode.PROTOCOL_ERROR, f"a control frame (opcode {opcode:#x}) of more than {MAX_CONTROL_PAYLOAD_BYTES} bytes ({length})"
         )
     raise FrameError(CloseCode.PROTOCOL_ERROR, f"a control frame (opcode {opcode:#x}) that is fragmented")
 

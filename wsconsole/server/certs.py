@@ -35,8 +35,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from wsconsole.storage import userfiles
 from wsconsole.server.echo import TlsFiles
+from wsconsole.storage import userfiles
 
 __all__ = ["DATA_DIR_ENV", "LocalCertificate", "data_dir", "ensure_local_certificate"]
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import concurrent.futures
     import ssl
 
+from wsconsole.errors import InvalidConfigError, ServerError
 from wsconsole.protocol.closecodes import (
     MAX_REASON_BYTES,
     NO_CLOSE_FRAME,
@@ -47,12 +48,19 @@ from wsconsole.protocol.closecodes import (
     sendable_problem,
     validate_close,
 )
-from wsconsole.errors import InvalidConfigError, ServerError
+from wsconsole.protocol.limits import (
+    DEFAULT_MAX_PACKET_BYTES,
+    MAX_CONTROL_PAYLOAD_BYTES,
+)
 from wsconsole.server.listening import (
     ListeningSockets,
-    describe_os_error as _describe_os_error,
-    format_host as _format_host,
     server_url,
+)
+from wsconsole.server.listening import (
+    describe_os_error as _describe_os_error,
+)
+from wsconsole.server.listening import (
+    format_host as _format_host,
 )
 
 __all__ = [
@@ -75,7 +83,6 @@ default timeout even when a client being debugged does not answer."""
 OPEN_TIMEOUT_S = 10.0
 """The default for :attr:`ServerConfig.handshake_timeout_s`."""
 
-DEFAULT_MAX_PACKET_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_CLIENTS = 1024
 
 INVALID_UTF8_PAYLOAD = b"invalid UTF-8: \xc3\x28 \xff"
@@ -131,13 +138,16 @@ def _load_protocol_stack() -> None:
         import asyncio as _asyncio
 
         from websockets.asyncio.messages import Assembler as _Assembler
-        from websockets.asyncio.server import ServerConnection as _ServerConnection, serve as _serve
+        from websockets.asyncio.server import ServerConnection as _ServerConnection
+        from websockets.asyncio.server import serve as _serve
         from websockets.datastructures import Headers as _Headers
         from websockets.exceptions import ConcurrencyError as _ConcurrencyError
         from websockets.exceptions import ConnectionClosed as _ConnectionClosed
         from websockets.exceptions import PayloadTooBig as _PayloadTooBig
-        from websockets.frames import Frame as _Frame, Opcode as _Opcode
-        from websockets.http11 import Request as _Request, Response as _Response
+        from websockets.frames import Frame as _Frame
+        from websockets.frames import Opcode as _Opcode
+        from websockets.http11 import Request as _Request
+        from websockets.http11 import Response as _Response
         from websockets.protocol import State as _State
 
         asyncio, Assembler, ServerConnection, serve = _asyncio, _Assembler, _ServerConnection, _serve
@@ -990,8 +1000,8 @@ class EchoServer:
     def ping_client(self, client_id: int, payload: bytes = b"") -> concurrent.futures.Future[bool]:
         """Sends one client a ping (at most 125 bytes of payload, RFC 6455
         section 5.5); its pong is reported as a FAULT event."""
-        if len(payload) > 125:
-            raise ValueError("a ping carries at most 125 bytes (RFC 6455 section 5.5)")
+        if len(payload) > MAX_CONTROL_PAYLOAD_BYTES:
+            raise ValueError(f"a ping carries at most {MAX_CONTROL_PAYLOAD_BYTES} bytes (RFC 6455 section 5.5)")
         return self._submit(self._ping_one(client_id, payload))
 
     # -- lifecycle ----------------------------------------------------------

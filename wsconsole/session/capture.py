@@ -49,11 +49,11 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from wsconsole import __version__
-from wsconsole.storage import userfiles
 from wsconsole.errors import CaptureError
 from wsconsole.session.log import BYTES_KINDS, SIZED_KINDS, Direction, Entry, EntryKind
-from wsconsole.client.options import redact_headers, redact_url, redact_urls_in_text
+from wsconsole.storage import userfiles
 from wsconsole.text.payload import byte_size
+from wsconsole.text.redact import redact_headers, redact_url, redact_urls_in_text
 
 _DIRECTION_NAMES = {Direction.SENT: "sent", Direction.RECEIVED: "received", Direction.LOCAL: "local"}
 _DIRECTIONS = {name: direction for direction, name in _DIRECTION_NAMES.items()}

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import re
 import warnings
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from bisect import bisect_left, bisect_right
 from itertools import accumulate, compress, repeat
 from operator import contains
 

@@ -39,7 +39,7 @@ from itertools import accumulate, compress
 from operator import attrgetter, eq, itemgetter
 
 from wsconsole.text import payload
-from wsconsole.client.options import redact_urls_in_text
+from wsconsole.text.redact import redact_urls_in_text
 
 
 class Direction(enum.Enum):

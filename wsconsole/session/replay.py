@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from wsconsole.session.log import Direction, Entry, EntryKind
-from wsconsole.client.options import AUTH_HEADERS, REDACTED
+from wsconsole.text.redact import AUTH_HEADERS, REDACTED
 
 
 class ReplayTiming(enum.Enum):

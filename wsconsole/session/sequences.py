@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wsconsole.storage import userfiles
 from wsconsole.errors import InvalidHexError, SequenceStoreError
+from wsconsole.storage import userfiles
 from wsconsole.text.payload import parse_hex
 
 __all__ = [

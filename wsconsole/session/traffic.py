@@ -27,9 +27,9 @@ from collections import deque
 from dataclasses import dataclass
 from itertools import compress
 
+from wsconsole.client.peer import Initiator, ReadyState
 from wsconsole.protocol import closecodes
 from wsconsole.session.log import PACKET_KINDS, Direction, MessageLog, entry_code
-from wsconsole.client.peer import Initiator, ReadyState
 
 DEFAULT_WINDOW_S = 120.0
 """How far back the history reaches, in seconds."""

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wsconsole.storage import userfiles
 from wsconsole.errors import MessageStoreError
+from wsconsole.storage import userfiles
 from wsconsole.storage.profiles import config_dir
 
 __all__ = [

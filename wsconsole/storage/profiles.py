@@ -39,9 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wsconsole.storage import userfiles
+from wsconsole.client.options import ConnectOptions
 from wsconsole.errors import ProfileStoreError
-from wsconsole.client.options import ConnectOptions, strip_url_password
+from wsconsole.storage import userfiles
+from wsconsole.text.redact import strip_url_password
 
 __all__ = [
     "CONFIG_DIR_ENV",

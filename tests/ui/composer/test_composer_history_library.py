@@ -5,14 +5,27 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableView, QTreeWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QTreeWidget,
+)
 
-from wsconsole.session.log import Direction, EntryKind
-from wsconsole.storage.messages import HISTORY_FILE_NAME, LIBRARY_FILE_NAME, ComposerHistory, MessageLibrary, SavedMessage
 from wsconsole.client.peer import ReadyState
+from wsconsole.session.log import Direction, EntryKind
+from wsconsole.storage.messages import (
+    HISTORY_FILE_NAME,
+    LIBRARY_FILE_NAME,
+    ComposerHistory,
+    MessageLibrary,
+    SavedMessage,
+)
+from wsconsole.ui.composer.message_library import SEND_COLUMN
 from wsconsole.ui.log.model import ENTRY_ROLE
 from wsconsole.ui.window.main_window import MainWindow
-from wsconsole.ui.composer.message_library import SEND_COLUMN
 
 
 def packets(win):

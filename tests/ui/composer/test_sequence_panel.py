@@ -9,10 +9,10 @@ import re
 
 from PySide6.QtCore import Qt
 
-from wsconsole.session.log import Direction, EntryKind
 from wsconsole.client.peer import ReadyState
-from wsconsole.session.sequences import RunState, Step, StepKind
 from wsconsole.server.echo import ServerConfig
+from wsconsole.session.log import Direction, EntryKind
+from wsconsole.session.sequences import RunState, Step, StepKind
 from wsconsole.ui.window.main_window import MainWindow
 
 WAIT_MS = 10_000

@@ -11,10 +11,20 @@ import ssl
 import pytest
 import trustme
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QSpinBox, QTableView, QTableWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTableWidget,
+)
 
+from wsconsole.client.options import ConnectOptions
+from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 from wsconsole.session.log import EntryKind
-from wsconsole.client.options import DEFAULT_MAX_PACKET_BYTES, ConnectOptions
 from wsconsole.storage.profiles import PingSettings
 from wsconsole.ui.log.model import ENTRY_ROLE
 

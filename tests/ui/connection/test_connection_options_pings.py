@@ -6,12 +6,20 @@ import re
 import threading
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableView
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+)
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
+from wsconsole.protocol.limits import MAX_CONTROL_PAYLOAD_BYTES
 from wsconsole.session.log import Direction, EntryKind
-from wsconsole.client.peer import MAX_CONTROL_PAYLOAD_BYTES
 from wsconsole.ui.log.model import CONTENT_COLUMN, ENTRY_ROLE
 
 WAIT_MS = 10000

@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
 from wsconsole.client.peer import ReadyState
-from wsconsole.session.reconnect import ReconnectPolicy
 from wsconsole.server.echo import EchoServer, ServerEventKind
+from wsconsole.session.reconnect import ReconnectPolicy
 from wsconsole.ui.log.model import ENTRY_ROLE
 
 WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted

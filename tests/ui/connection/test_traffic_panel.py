@@ -8,11 +8,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QToolButton, QWidget
 
-from wsconsole.session.log import EntryKind
 from wsconsole.client.peer import ReadyState
-from wsconsole.ui.log.model import TIME_COLUMN, TimeMode, format_relative, format_time
+from wsconsole.session.log import EntryKind
 from wsconsole.session.traffic import time_axis_labels
-from wsconsole.ui.connection.traffic_chart import RECEIVED_COLOUR, SENT_COLOUR, TrafficChart, TrafficPanel
+from wsconsole.ui.connection.traffic_chart import (
+    RECEIVED_COLOUR,
+    SENT_COLOUR,
+    TrafficChart,
+    TrafficPanel,
+)
+from wsconsole.ui.log.model import TIME_COLUMN, TimeMode, format_relative, format_time
 
 
 def open_tab(qtbot, window):

@@ -13,15 +13,21 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QLineEdit, QListWidget, QMessageBox
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialogButtonBox,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+)
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
-from wsconsole.session.log import EntryKind
 from wsconsole.client.options import ConnectOptions
 from wsconsole.client.peer import ReadyState
-from wsconsole.storage.profiles import PROFILES_FILE_NAME, PingSettings, ProfileStore
+from wsconsole.session.log import EntryKind
 from wsconsole.session.reconnect import ReconnectPolicy
+from wsconsole.storage.profiles import PROFILES_FILE_NAME, PingSettings, ProfileStore
 from wsconsole.ui.window.main_window import MainWindow
 
 WAIT_MS = 10000

@@ -7,11 +7,22 @@ import json
 import msgpack
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QPushButton, QRadioButton, QTreeView
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QTreeView,
+)
 
 from wsconsole.session.log import Direction
-from wsconsole.ui.log.json_tree import EXPAND_ALL_MAX_ROWS, ITEM_ROLE, KEY_COLUMN, VALUE_COLUMN
 from wsconsole.text.valuetree import CHILD_CHUNK
+from wsconsole.ui.log.json_tree import (
+    EXPAND_ALL_MAX_ROWS,
+    ITEM_ROLE,
+    KEY_COLUMN,
+    VALUE_COLUMN,
+)
 
 WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted
 GAME = {"room": "lobby", "players": [{"name": "Ann"}, {"name": "Bo"}, {"name": "Zoë", "tags": ["a", "b"]}]}

@@ -7,12 +7,17 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QPushButton
 
+from wsconsole.client.peer import ReadyState
 from wsconsole.session.capture import write_ndjson
 from wsconsole.session.log import Direction, Entry, EntryKind, packet_entry
-from wsconsole.client.peer import ReadyState
 from wsconsole.session.replay import ReplayTiming
 from wsconsole.ui.log import capture_actions
-from wsconsole.ui.log.replay_ui import ReplayController, ReplaySettings, replay_dialog, start_replay
+from wsconsole.ui.log.replay_ui import (
+    ReplayController,
+    ReplaySettings,
+    replay_dialog,
+    start_replay,
+)
 
 WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted
 HAR = Path(__file__).resolve().parents[2] / "session" / "data" / "chrome_websocket.har"

@@ -9,8 +9,8 @@ import ssl
 import pytest
 from websockets.sync.client import connect
 
-from wsconsole.server import certs
 from wsconsole.errors import ServerError
+from wsconsole.server import certs
 from wsconsole.ui.server.driver import ServerDriver
 
 WAIT_S = 10.0

@@ -5,10 +5,17 @@ from __future__ import annotations
 import socket
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTableView
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+)
 
-from wsconsole.session.log import Direction, EntryKind
 from wsconsole.client.peer import ReadyState
+from wsconsole.session.log import Direction, EntryKind
 from wsconsole.ui.log.model import ENTRY_ROLE
 
 

@@ -14,10 +14,17 @@ import json
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableView
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+)
 
-from wsconsole.session.log import EntryKind
 from wsconsole.client.peer import ReadyState
+from wsconsole.session.log import EntryKind
 from wsconsole.ui.log import capture_actions
 
 WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted

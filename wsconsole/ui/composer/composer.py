@@ -32,11 +32,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.text.decoders import decode_base64
+from wsconsole.client.peer import SendJob, SendJobEnded, SendJobState
 from wsconsole.errors import DecodeError, InvalidHexError
 from wsconsole.storage.messages import ComposerHistory
-from wsconsole.text.payload import byte_size, format_json, format_size, json_problem, line_and_column, parse_hex
-from wsconsole.client.peer import SendJob, SendJobEnded, SendJobState
+from wsconsole.text.decoders import decode_base64
+from wsconsole.text.payload import (
+    byte_size,
+    format_json,
+    format_size,
+    json_problem,
+    line_and_column,
+    parse_hex,
+)
 
 TEXT_MODE, JSON_MODE, HEX_MODE, BASE64_MODE, FILE_MODE = "Text", "JSON", "Binary (hex)", "Binary (base64)", "File"
 

@@ -40,10 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wsconsole.client.peer import ReadyState
 from wsconsole.errors import InvalidHexError, NotOpenError, SendError
 from wsconsole.session.log import EntryKind
-from wsconsole.text.payload import parse_hex
-from wsconsole.client.peer import ReadyState
 from wsconsole.session.sequences import (
     DEFAULT_TIMEOUT_MS,
     MAX_MS,
@@ -57,6 +56,7 @@ from wsconsole.session.sequences import (
     StepKind,
     StepProblem,
 )
+from wsconsole.text.payload import parse_hex
 
 if TYPE_CHECKING:
     from wsconsole.ui.connection.tab import ConnectionTab

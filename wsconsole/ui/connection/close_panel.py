@@ -15,10 +15,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.protocol.closecodes import MAX_REASON_BYTES, CloseCode, describe, validate_close
-from wsconsole.errors import InvalidCloseError
-from wsconsole.text.payload import escape_control
 from wsconsole.client.peer import Closed
+from wsconsole.errors import InvalidCloseError
+from wsconsole.protocol.closecodes import (
+    MAX_REASON_BYTES,
+    CloseCode,
+    describe,
+    validate_close,
+)
+from wsconsole.text.payload import escape_control
 
 PRESET_CODES = (
     CloseCode.NORMAL_CLOSURE,

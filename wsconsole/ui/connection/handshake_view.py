@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.client.options import redact_headers, redact_url, redact_urls_in_text
-from wsconsole.text.payload import escape_control
 from wsconsole.client.peer import HandshakeRecord
+from wsconsole.text.payload import escape_control
+from wsconsole.text.redact import redact_headers, redact_url, redact_urls_in_text
 
 OK_STYLE = "color: #1f7a3d; font-weight: bold;"
 FAILED_STYLE = "color: #b42318; font-weight: bold;"

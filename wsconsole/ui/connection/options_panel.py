@@ -32,8 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.client.options import DEFAULT_MAX_PACKET_BYTES, ConnectOptions
-from wsconsole.client.peer import MAX_CONTROL_PAYLOAD_BYTES
+from wsconsole.client.options import ConnectOptions
+from wsconsole.protocol.limits import (
+    DEFAULT_MAX_PACKET_BYTES,
+    MAX_CONTROL_PAYLOAD_BYTES,
+)
 from wsconsole.storage.profiles import PingSettings
 
 PROBLEM_STYLE = "color: #b42318;"

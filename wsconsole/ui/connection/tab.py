@@ -15,8 +15,8 @@ from PySide6.QtCore import QItemSelection, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QMenu,
     QHeaderView,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTableView,
@@ -25,19 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.protocol.closecodes import CloseCode
-from wsconsole.errors import (
-    InvalidCloseError,
-    InvalidFileError,
-    InvalidOptionsError,
-    NotOpenError,
-    SendError,
-    SendInProgressError,
-)
-from wsconsole.session.filters import LogFilter
-from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog
-from wsconsole.client.options import redact_message, redact_url
-from wsconsole.text.payload import format_size
 from wsconsole.client.peer import (
     Closed,
     ErrorOccurred,
@@ -49,15 +36,28 @@ from wsconsole.client.peer import (
     SendJobState,
     StateChanged,
 )
+from wsconsole.errors import (
+    InvalidCloseError,
+    InvalidFileError,
+    InvalidOptionsError,
+    NotOpenError,
+    SendError,
+    SendInProgressError,
+)
+from wsconsole.protocol.closecodes import CloseCode
+from wsconsole.session.filters import LogFilter
+from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog
 from wsconsole.session.reconnect import ReconnectPolicy, ReconnectSchedule
-from wsconsole.ui.window import gc_guard
-from wsconsole.ui.connection.close_panel import ClosePanel
+from wsconsole.text.payload import format_size
+from wsconsole.text.redact import redact_message, redact_url
 from wsconsole.ui.composer.composer import FILE_FRAGMENT_BYTES, Composer
 from wsconsole.ui.connection.bar import ConnectionBar
+from wsconsole.ui.connection.close_panel import ClosePanel
 from wsconsole.ui.connection.driver import PeerDriver
+from wsconsole.ui.connection.handshake_view import HandshakeView
+from wsconsole.ui.connection.traffic_chart import TrafficPanel
 from wsconsole.ui.log.entry_details import EntryDetails
 from wsconsole.ui.log.filter_bar import FilterBar
-from wsconsole.ui.connection.handshake_view import HandshakeView
 from wsconsole.ui.log.model import (
     CONTENT_COLUMN,
     DIR_COLUMN,
@@ -68,11 +68,11 @@ from wsconsole.ui.log.model import (
     FilteredLogModel,
     format_time,
 )
-from wsconsole.ui.connection.traffic_chart import TrafficPanel
+from wsconsole.ui.window import gc_guard
 
 if TYPE_CHECKING:
-    from wsconsole.ui.connection.options_panel import ConnectOptionsForm
     from wsconsole.ui.composer.sequence_panel import SequencePanel
+    from wsconsole.ui.connection.options_panel import ConnectOptionsForm
 
 COUNTERS_REFRESH_MS = 250
 """The counters are refreshed at most this often during a flood (as the

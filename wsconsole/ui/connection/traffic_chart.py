@@ -22,26 +22,33 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QRectF, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QSizePolicy,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
-from wsconsole.session.log import MessageLog
-from wsconsole.storage.profiles import config_dir
 from wsconsole.client.peer import Closed, StateChanged
+from wsconsole.session.log import MessageLog
 from wsconsole.session.traffic import (
     AXIS_TICKS,
     Bucket,
     StateTimeline,
     TrafficHistory,
+    earliest,
     format_byte_rate,
     format_packet_rate,
-    earliest,
     nice_ceiling,
-    summed,
     shown_window_s,
+    summed,
     time_axis_labels,
 )
-from wsconsole.ui.log.model import format_time
+from wsconsole.storage.profiles import config_dir
 from wsconsole.ui.connection.state_timeline import PictureWidget, StateTimelineView
+from wsconsole.ui.log.model import format_time
 
 REFRESH_INTERVAL_MS = 500
 """How often the panel looks for news to paint (it paints only when there is some)."""

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.client.options import redact_url
-from wsconsole.storage.profiles import Profile, ProfileStore
 from wsconsole.session.reconnect import ReconnectPolicy
+from wsconsole.storage.profiles import Profile, ProfileStore
+from wsconsole.text.redact import redact_url
 
 SECRETS_EXPLANATION = (
     "Off: the Authorization, Proxy-Authorization and Cookie headers, the basic auth password, the "

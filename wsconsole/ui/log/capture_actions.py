@@ -23,11 +23,11 @@ import os
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from wsconsole.session.capture import read_har, read_ndjson, write_har, write_ndjson
 from wsconsole.errors import CaptureError
+from wsconsole.session.capture import read_har, read_ndjson, write_har, write_ndjson
 from wsconsole.session.log import EntryKind
-from wsconsole.client.options import password_is_hidden, strip_url_password
 from wsconsole.session.replay import replay_handshake, subprotocol_from_entries
+from wsconsole.text.redact import password_is_hidden, strip_url_password
 
 NDJSON_FILTER = "NDJSON, lossless (*.ndjson *.jsonl)"
 HAR_FILTER = "HAR, as Chrome DevTools writes (*.har)"
@@ -124,7 +124,9 @@ def import_capture(window, path: str | os.PathLike) -> list:
         tab.capture_handshake = handshake  # what a replay of it offers (replay_ui reads it)
         title = name if len(connections) == 1 else f"{name} #{number}"
         tab.show_imported(entries, title)
-        from wsconsole.ui.log.replay_ui import add_replay_button  # replay_ui imports this module
+        from wsconsole.ui.log.replay_ui import (
+            add_replay_button,  # replay_ui imports this module
+        )
 
         add_replay_button(window, tab)
         tabs.append(tab)

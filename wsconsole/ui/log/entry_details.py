@@ -18,13 +18,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.text.decoders import decode_base64, decode_cbor, decode_godot3, decode_godot4, decode_msgpack, tree_text
 from wsconsole.errors import DecodeError
 from wsconsole.session.log import Entry
+from wsconsole.text.decoders import (
+    decode_base64,
+    decode_cbor,
+    decode_godot3,
+    decode_godot4,
+    decode_msgpack,
+    tree_text,
+)
 from wsconsole.text.payload import escape_control, format_size, hex_dump, show_invisible
+from wsconsole.text.valuetree import JsonProblem, looks_like_json, parse_json
 from wsconsole.ui.log.json_tree import ValueTreeView
 from wsconsole.ui.log.model import format_time
-from wsconsole.text.valuetree import JsonProblem, looks_like_json, parse_json
 
 VIEWS = ("Text", "JSON", "Hex")
 """The raw views, one radio button each."""

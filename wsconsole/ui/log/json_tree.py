@@ -15,7 +15,14 @@ from collections import deque
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QAction, QFont, QFontDatabase, QGuiApplication, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QGuiApplication,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -27,7 +34,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.text.valuetree import CHILD_CHUNK, TreeItem, child_items, copy_text, item_for, more_text
+from wsconsole.text.valuetree import (
+    CHILD_CHUNK,
+    TreeItem,
+    child_items,
+    copy_text,
+    item_for,
+    more_text,
+)
 
 KEY_COLUMN, TYPE_COLUMN, VALUE_COLUMN = range(3)
 HEADERS = ("Key", "Type", "Value")

@@ -12,7 +12,13 @@ import enum
 import time
 from bisect import bisect_left, bisect_right
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QModelRoleDataSpan, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 
 from wsconsole.session.filters import FilterProblem, LogFilter, filter_log

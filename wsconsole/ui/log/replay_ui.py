@@ -37,10 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wsconsole.client.options import ConnectOptions
+from wsconsole.client.peer import ReadyState
 from wsconsole.errors import NotOpenError, SendError
 from wsconsole.session.log import EntryKind
-from wsconsole.client.peer import ReadyState
-from wsconsole.client.options import ConnectOptions, redact_url
 from wsconsole.session.replay import (
     ReplayHandshake,
     ReplayRun,
@@ -49,6 +49,7 @@ from wsconsole.session.replay import (
     replay_entries,
     replay_schedule,
 )
+from wsconsole.text.redact import redact_url
 from wsconsole.ui.log.capture_actions import show_error
 
 MAX_PACKETS_PER_TICK = 200

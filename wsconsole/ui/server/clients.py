@@ -10,7 +10,13 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,11 +31,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.protocol.closecodes import MAX_REASON_BYTES, CloseCode, describe, validate_close
 from wsconsole.errors import InvalidCloseError, InvalidHexError
-from wsconsole.client.options import redact_headers
-from wsconsole.text.payload import format_size, parse_hex
+from wsconsole.protocol.closecodes import (
+    MAX_REASON_BYTES,
+    CloseCode,
+    describe,
+    validate_close,
+)
 from wsconsole.server.echo import ClientInfo, ServerEvent, ServerEventKind
+from wsconsole.text.payload import format_size, parse_hex
+from wsconsole.text.redact import redact_headers
 from wsconsole.ui.log.model import format_time
 
 CLIENT_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -25,10 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.protocol.closecodes import CloseCode, describe
 from wsconsole.errors import InvalidConfigError, InvalidHexError
+from wsconsole.protocol.closecodes import CloseCode, describe
+from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
+from wsconsole.server.echo import (
+    DEFAULT_MAX_CLIENTS,
+    OPEN_TIMEOUT_S,
+    ServerConfig,
+    ServerMode,
+)
 from wsconsole.text.payload import parse_hex
-from wsconsole.server.echo import DEFAULT_MAX_CLIENTS, DEFAULT_MAX_PACKET_BYTES, OPEN_TIMEOUT_S, ServerConfig, ServerMode
 
 MODE_LABELS = {
     ServerMode.ECHO: "Echo: each packet back to its sender",

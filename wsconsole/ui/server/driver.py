@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
+from wsconsole.client.wakeup import Wakeup, WakingQueue
 from wsconsole.errors import InvalidCloseError, ServerError
 from wsconsole.server.listening import ListeningSockets
 from wsconsole.ui.window import gc_guard
-from wsconsole.client.wakeup import Wakeup, WakingQueue
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -342,7 +342,9 @@ class ServerDriver(QObject):
             self._timer.start(BACKLOG_INTERVAL_MS)
         if not batch:
             return
-        from wsconsole.server.echo import ServerEventKind  # loaded by then: events come from a server
+        from wsconsole.server.echo import (
+            ServerEventKind,  # loaded by then: events come from a server
+        )
 
         gc_guard.note_traffic()
         membership_changed = False

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 # every module imported after it, to look for the string "PySide6".  The
 # contents' modules pay that after the first paint.
 import wsconsole
-import wsconsole.server.listening  # noqa: F401
 import wsconsole.client.wakeup  # noqa: F401
+import wsconsole.server.listening  # noqa: F401
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402, I001 - after the listening module, as said above
 
-from wsconsole.ui.window.main_window import MainWindow  # noqa: E402
 from wsconsole.ui.server.driver import DEFAULT_PORT  # noqa: E402
+from wsconsole.ui.window.main_window import MainWindow  # noqa: E402
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon

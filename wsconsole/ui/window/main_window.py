@@ -16,20 +16,27 @@ import traceback
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QWidget,
+)
 
 from wsconsole import __version__
 from wsconsole.errors import ProfileStoreError, ServerError
-from wsconsole.ui.window import gc_guard
 from wsconsole.ui.server.driver import DEFAULT_PORT, ServerDriver
+from wsconsole.ui.window import gc_guard
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
     from wsconsole.client.peer import StateChanged
     from wsconsole.storage.profiles import Profile, ProfileStore
-    from wsconsole.ui.connection.tab import ConnectionTab
     from wsconsole.ui.connection.driver import PeerDriver
+    from wsconsole.ui.connection.tab import ConnectionTab
     from wsconsole.ui.dialogs.profiles import ProfilesDialog, SaveProfileDialog
 
 
@@ -237,7 +244,12 @@ class MainWindow(QMainWindow):
 
     def _build_widgets(self) -> None:
         from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QDockWidget, QStackedWidget, QTabWidget, QToolButton
+        from PySide6.QtWidgets import (
+            QDockWidget,
+            QStackedWidget,
+            QTabWidget,
+            QToolButton,
+        )
 
         from wsconsole.ui.connection.driver import HEARTBEAT_INTERVAL_MS
         from wsconsole.ui.log.live_label import LiveLabel
@@ -475,7 +487,7 @@ class MainWindow(QMainWindow):
             widget.deleteLater()
 
     def _add_tab(self, tab: ConnectionTab) -> None:
-        from wsconsole.client.options import redact_url
+        from wsconsole.text.redact import redact_url
 
         if self.is_start_finished:  # else _finish_start docks them, after the first paint
             self._dock_tab_panels(tab)
@@ -491,7 +503,7 @@ class MainWindow(QMainWindow):
         self._on_current_changed(index)
 
     def _on_title_changed(self, tab: ConnectionTab, title: str) -> None:
-        from wsconsole.client.options import redact_url
+        from wsconsole.text.redact import redact_url
 
         index = self.tabs.indexOf(tab)
         if index < 0:
@@ -798,8 +810,8 @@ class MainWindow(QMainWindow):
 
         Unused: closed, nothing in its log and not renamed.  The tab takes the profile's name.
         """
-        from wsconsole.session.log import EntryKind
         from wsconsole.client.peer import ReadyState
+        from wsconsole.session.log import EntryKind
 
         profile = self.profile_store.get(name)
         if profile is None:
@@ -900,7 +912,7 @@ class MainWindow(QMainWindow):
             self._profiles_dialog.refresh()
 
     def _fill_open_profile_menu(self) -> None:
-        from wsconsole.client.options import redact_url
+        from wsconsole.text.redact import redact_url
 
         menu = self.open_profile_menu
         menu.clear()
