@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from wsconsole.text.decoders import (
+from wsconsole.text.decoders.values import (
     UNDEFINED,
     Ext,
     GodotValue,
