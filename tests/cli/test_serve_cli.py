@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 if TYPE_CHECKING:
-    from conftest import CliProcess  # tests/e2e/conftest.py; annotations only
+    from tests.support.processes import CliProcess  # annotations only
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 15.0

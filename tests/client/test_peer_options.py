@@ -35,7 +35,7 @@ from wsconsole.errors import InvalidOptionsError
 from wsconsole.protocol.closecodes import CloseCode
 
 if TYPE_CHECKING:
-    from conftest import RawConnection  # tests/conftest.py; annotations only
+    from tests.support.servers import RawConnection  # annotations only
 
 WAIT_S = 10.0
 

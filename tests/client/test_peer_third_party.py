@@ -22,7 +22,7 @@ from wsconsole.client.peer import (
 )
 
 if TYPE_CHECKING:
-    from conftest import RawConnection  # tests/conftest.py; annotations only
+    from tests.support.servers import RawConnection  # annotations only
 
 OPCODE_CONT, OPCODE_TEXT, OPCODE_BINARY = 0x0, 0x1, 0x2
 OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG = 0x8, 0x9, 0xA

@@ -15,35 +15,24 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from tests.support.teardown import stopped_at_exit
+from tests.support.waiting import WAIT_S, poll_until, wait_for
 from wsconsole.client.peer import Closed, ReadyState, WebSocketPeer
 from wsconsole.errors import InvalidCloseError, InvalidConfigError
 from wsconsole.server.echo import (
     EchoServer,
     ServerConfig,
-    ServerEvent,
     ServerEventKind,
     ServerMode,
 )
 
 K = ServerEventKind
-WAIT_S = 10.0
 
 
 @pytest.fixture
 def bench(echo_servers):
     """``bench(**config_fields)`` starts a server on 127.0.0.1 port 0 with that ServerConfig."""
     return lambda **fields: echo_servers(config=ServerConfig(**fields))
-
-
-def wait_for(events, kind, predicate=lambda e: True) -> list[ServerEvent]:
-    """Returns the events up to and including the first of kind matching predicate."""
-    seen = []
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        event = events.get(timeout=max(0.01, deadline - time.monotonic()))
-        seen.append(event)
-        if event.kind is kind and predicate(event):
-            return seen
 
 
 def refusal(url: str, **kwargs) -> InvalidStatus:
@@ -112,38 +101,8 @@ class RawClient:
 
 @pytest.fixture
 def raw_client():
-    clients: list[RawClient] = []
-
-    def make(port: int) -> RawClient:
-        client = RawClient(port)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
-
-
-@pytest.fixture
-def peer():
-    peer = WebSocketPeer(close_timeout_s=2.0)
-    yield peer
-    conn = peer._conn  # noqa: SLF001 - teardown only: end the reader thread
-    if conn is not None:
-        conn.abort()
-        conn.thread.join(WAIT_S)
-
-
-def poll_until(peer: WebSocketPeer, predicate) -> list:
-    """Polls until predicate() holds; returns every event polled."""
-    seen = []
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        seen.extend(peer.poll())
-        if predicate():
-            return seen
-        assert time.monotonic() < deadline, (peer.ready_state, peer.error)
-        time.sleep(0.005)
+    with stopped_at_exit(RawClient, RawClient.close) as make:
+        yield make
 
 
 def open_peer(peer: WebSocketPeer, url: str) -> None:

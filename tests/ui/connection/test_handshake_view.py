@@ -67,7 +67,7 @@ def test_shows_a_404_with_its_body(qtbot, window, servers) -> None:
     def refuse(connection: ServerConnection, request: Any) -> Any:
         return connection.respond(HTTPStatus.NOT_FOUND, "no such room: lobby\nask for /chat\n")
 
-    server = servers(refuse)
+    server = servers(process_request=refuse)
     connect(qtbot, window, server.url + "lobby")
     qtbot.waitUntil(lambda: window.driver.peer.error is not None and state_text(window) == "CLOSED", timeout=WAIT_MS)
     request = text_of(window, "handshakeRequestView")

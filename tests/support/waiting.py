@@ -1,0 +1,70 @@
+"""Waiting in tests without Qt: a peer polled until a condition holds, server events read until one comes.
+
+GUI tests wait with ``qtbot.waitUntil`` / ``qtbot.waitSignal`` instead.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Callable
+from typing import Any
+
+WAIT_S = 10.0
+"""How long a test waits for something a real socket or thread does (a shared, busy machine)."""
+
+POLL_BLOCK_LIMIT_S = 0.05
+"""The longest one ``poll()`` may take: the peer promises a GUI that it never blocks."""
+
+
+def poll_until(peer: Any, predicate: Callable[[], bool], timeout_s: float = WAIT_S) -> list:
+    """Calls ``peer.poll()`` until ``predicate()`` holds; returns every event polled.
+
+    Also checks that no single poll() blocks (:data:`POLL_BLOCK_LIMIT_S`).
+
+    Args:
+        peer: A ``WebSocketPeer``.
+        predicate: Called after each poll.
+        timeout_s: How long to poll before failing the test.
+    """
+    events: list = []
+    deadline = time.monotonic() + timeout_s
+    while True:
+        start = time.perf_counter()
+        events.extend(peer.poll())
+        took = time.perf_counter() - start
+        assert took < POLL_BLOCK_LIMIT_S, f"poll() blocked for {took:.3f} s"
+        if predicate():
+            return events
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"condition not met within {timeout_s} s: state {peer.ready_state.name}, "
+                f"error {peer.error!r}, events so far {events!r}"
+            )
+        time.sleep(0.002)
+
+
+def wait_for(
+    events: queue.Queue, kind: Any, predicate: Callable[[Any], bool] | None = None, timeout_s: float = WAIT_S
+) -> list:
+    """Reads server events until the first of ``kind`` (that ``predicate`` accepts, if given).
+
+    Args:
+        events: Where an ``EchoServer`` reports its ``ServerEvent``s.
+        kind: The ``ServerEventKind`` waited for.
+        predicate: Called with each event of that kind; None accepts the first.
+        timeout_s: How long to wait in all before failing the test.
+
+    Returns:
+        The events read, that one last.
+    """
+    seen = []
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            event = events.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"no {kind} event within {timeout_s} s; events {seen!r}") from None
+        seen.append(event)
+        if event.kind is kind and (predicate is None or predicate(event)):
+            return seen
