@@ -253,6 +253,8 @@ class WsServer:
             records into ``received``.
         close_after: With the default handler: close a connection (1000)
             once this many packets came in all; None never.
+        ping_first: With the default handler: ping each client with this
+            payload before echoing (its pong waiter goes to ``ping_waiters``); None never.
         process_request: websockets' hook, called after the request's headers
             are recorded; may refuse the request by returning a response.
         serve_kwargs: For ``websockets.sync.server.serve`` (``ssl`` makes the
@@ -265,6 +267,7 @@ class WsServer:
         requests: Each handshake request's headers, in order.
         protocols: The subprotocol each connection selected (None for none).
         received: Every packet the default echo handler received.
+        ping_waiters: Each ``ping_first`` ping's pong waiter (a ``threading.Event``, set when the pong came).
     """
 
     def __init__(
@@ -272,6 +275,7 @@ class WsServer:
         handler: Callable[[ServerConnection], Any] | None = None,
         *,
         close_after: int | None = None,
+        ping_first: bytes | None = None,
         process_request: Callable[[ServerConnection, Any], Any] | None = None,
         **serve_kwargs: Any,
     ) -> None:
@@ -280,8 +284,15 @@ class WsServer:
         self.requests: list = []
         self.protocols: list[str | None] = []
         self.received: list[str | bytes] = []
+        self.ping_waiters: list[threading.Event] = []
+
+        def ping_then_echo(connection: ServerConnection) -> tuple[int | None, str | None]:
+            if ping_first is not None:
+                self.ping_waiters.append(connection.ping(ping_first))
+            return echo(connection, self.received, close_after)
+
         if handler is None:
-            handler = lambda connection: echo(connection, self.received, close_after)
+            handler = ping_then_echo
 
         def run_handler(connection: ServerConnection) -> None:
             self.protocols.append(connection.subprotocol)

@@ -11,16 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTabWidget
 from websockets.sync.server import ServerConnection
 
-WAIT_MS = 10000
-
-
-def state_text(win) -> str:
-    return win.findChild(QLabel, "readyStateLabel").text()
-
-
-def connect(qtbot, win, url: str) -> None:
-    win.findChild(QLineEdit, "urlEdit").setText(url)
-    qtbot.mouseClick(win.findChild(QPushButton, "connectButton"), Qt.MouseButton.LeftButton)
+from tests.support.gui import WAIT_MS, connect, state_text
 
 
 def text_of(win, name: str) -> str:
