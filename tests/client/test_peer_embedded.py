@@ -9,7 +9,8 @@ from collections.abc import Callable
 import pytest
 from websockets.sync.client import connect
 
-from wsconsole.client.peer import Closed, Initiator, ReadyState, WebSocketPeer
+from tests.support.waiting import open_peer, take_packets
+from wsconsole.client.peer import Closed, Initiator, ReadyState
 from wsconsole.server.echo import EchoServer, ServerEvent, ServerEventKind
 
 K = ServerEventKind
@@ -39,22 +40,9 @@ def next_event(events: queue.Queue[ServerEvent], kind: ServerEventKind | None = 
     return event
 
 
-def open_peer(peer: WebSocketPeer, server: EchoServer, poll_until, **kwargs) -> None:
-    peer.connect_to_url(server.url, **kwargs)
-    poll_until(peer, lambda: peer.ready_state is not ReadyState.CONNECTING)
-    assert peer.ready_state is ReadyState.OPEN, peer.error
-
-
-def take_packets(peer: WebSocketPeer) -> list[str | bytes]:
-    packets = []
-    while peer.available_packet_count:
-        packets.append(peer.get_packet())
-    return packets
-
-
 def test_text_and_binary_echo(peer, start_server, events, poll_until) -> None:
     server = start_server()
-    open_peer(peer, server, poll_until)
+    open_peer(peer, server.url, poll_until)
     connected = next_event(events, K.CONNECTED)
     assert connected.protocol == ""
     assert connected.remote_address.startswith("127.0.0.1:")
@@ -75,7 +63,7 @@ def test_text_and_binary_echo(peer, start_server, events, poll_until) -> None:
 
 def test_one_mebibyte_messages(peer, start_server, events, poll_until) -> None:
     server = start_server()
-    open_peer(peer, server, poll_until)
+    open_peer(peer, server.url, poll_until)
     next_event(events, K.CONNECTED)
     binary = os.urandom(1 << 20)
     text = "é" * (1 << 19)  # 1 MiB in UTF-8
@@ -93,7 +81,7 @@ def test_one_mebibyte_messages(peer, start_server, events, poll_until) -> None:
 
 def test_subprotocol_selection(peer, start_server, events, poll_until) -> None:
     server = start_server(subprotocols=("b", "a"))
-    open_peer(peer, server, poll_until, subprotocols=["a", "b"])
+    open_peer(peer, server.url, poll_until, subprotocols=["a", "b"])
     assert peer.selected_protocol == "b"
     connected = next_event(events, K.CONNECTED)
     assert connected.protocol == "b"
@@ -102,7 +90,7 @@ def test_subprotocol_selection(peer, start_server, events, poll_until) -> None:
 
 def test_no_subprotocol_offered_to_a_server_with_some(peer, start_server, events, poll_until) -> None:
     server = start_server(subprotocols=("chat",))
-    open_peer(peer, server, poll_until)
+    open_peer(peer, server.url, poll_until)
     assert peer.selected_protocol == ""
     connected = next_event(events, K.CONNECTED)
     assert connected.protocol == ""
@@ -111,7 +99,7 @@ def test_no_subprotocol_offered_to_a_server_with_some(peer, start_server, events
 
 def test_peer_closes_with_4000_done(peer, start_server, events, poll_until) -> None:
     server = start_server()
-    open_peer(peer, server, poll_until)
+    open_peer(peer, server.url, poll_until)
     connected = next_event(events, K.CONNECTED)
 
     peer.close(4000, "done")
@@ -135,7 +123,7 @@ def test_peer_closes_with_4000_done(peer, start_server, events, poll_until) -> N
 
 def test_server_stop_closes_the_peer_with_1001(peer, start_server, events, poll_until) -> None:
     server = start_server()
-    open_peer(peer, server, poll_until)
+    open_peer(peer, server.url, poll_until)
     next_event(events, K.CONNECTED)
     # stop() waits for the closing handshake, which needs the peer polled:
     # the peer's reader thread answers the close frame on its own.

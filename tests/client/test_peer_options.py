@@ -22,6 +22,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
+from tests.support.waiting import open_peer
 from wsconsole.client.options import ConnectOptions
 from wsconsole.client.peer import (
     ErrorOccurred,
@@ -49,12 +50,6 @@ def recording(seen: list[Headers]) -> Callable[[ServerConnection, Any], None]:
         seen.append(request.headers)
 
     return process_request
-
-
-def open_peer(peer: WebSocketPeer, url: str, poll_until, **kwargs: Any) -> None:
-    peer.connect_to_url(url, **kwargs)
-    poll_until(peer, lambda: peer.ready_state is not ReadyState.CONNECTING)
-    assert peer.ready_state is ReadyState.OPEN, peer.error
 
 
 def fail_peer(peer: WebSocketPeer, url: str, poll_until, **kwargs: Any) -> list:

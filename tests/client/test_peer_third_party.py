@@ -12,13 +12,13 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
+from tests.support.waiting import open_peer, take_packets
 from wsconsole.client.peer import (
     Closed,
     ErrorOccurred,
     Initiator,
     ReadyState,
     StateChanged,
-    WebSocketPeer,
 )
 
 if TYPE_CHECKING:
@@ -42,13 +42,6 @@ def errors(events: list) -> list[str]:
     return [e.message for e in events if isinstance(e, ErrorOccurred)]
 
 
-def take_packets(peer: WebSocketPeer) -> list[str | bytes]:
-    packets = []
-    while peer.available_packet_count:
-        packets.append(peer.get_packet())
-    return packets
-
-
 def bye_handler(connection: ServerConnection) -> tuple[int | None, str | None]:
     """Echoes; on "bye" closes with 4001 "bye"; returns the close code and reason it received."""
     try:
@@ -60,14 +53,6 @@ def bye_handler(connection: ServerConnection) -> tuple[int | None, str | None]:
     except ConnectionClosed:
         pass
     return connection.close_code, connection.close_reason
-
-
-def open_peer(peer: WebSocketPeer, url: str, poll_until, **kwargs) -> list:
-    peer.connect_to_url(url, **kwargs)
-    assert peer.ready_state is ReadyState.CONNECTING
-    events = poll_until(peer, lambda: peer.ready_state is not ReadyState.CONNECTING)
-    assert peer.ready_state is ReadyState.OPEN, (peer.error, events)
-    return events
 
 
 # -- websockets server: echo and closes ----------------------------------------------------

@@ -23,7 +23,6 @@ from wsconsole.client.peer import (
 )
 from wsconsole.errors import InvalidCloseError, InvalidUrlError, NotOpenError
 
-
 # -- URLs ---------------------------------------------------------------------
 
 

@@ -16,8 +16,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from tests.support.teardown import stopped_at_exit
-from tests.support.waiting import WAIT_S, poll_until, wait_for
-from wsconsole.client.peer import Closed, ReadyState, WebSocketPeer
+from tests.support.waiting import WAIT_S, open_peer, poll_until, wait_for
+from wsconsole.client.peer import Closed, ReadyState
 from wsconsole.errors import InvalidCloseError, InvalidConfigError
 from wsconsole.server.echo import (
     EchoServer,
@@ -103,12 +103,6 @@ class RawClient:
 def raw_client():
     with stopped_at_exit(RawClient, RawClient.close) as make:
         yield make
-
-
-def open_peer(peer: WebSocketPeer, url: str) -> None:
-    peer.connect_to_url(url, timeout_s=WAIT_S)
-    poll_until(peer, lambda: peer.ready_state is not ReadyState.CONNECTING)
-    assert peer.ready_state is ReadyState.OPEN, peer.error
 
 
 # -- configuration ---------------------------------------------------------------------

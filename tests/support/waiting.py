@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from wsconsole.client.peer import ReadyState
+
 WAIT_S = 10.0
 """How long a test waits for something a real socket or thread does (a shared, busy machine)."""
 
@@ -68,3 +70,30 @@ def wait_for(
         seen.append(event)
         if event.kind is kind and (predicate is None or predicate(event)):
             return seen
+
+
+def open_peer(peer: Any, url: str, poll: Callable[..., list] = poll_until, **connect_kwargs: Any) -> list:
+    """Connects ``peer`` to ``url`` and polls until the handshake ended; fails unless it is OPEN.
+
+    Args:
+        peer: A ``WebSocketPeer``.
+        url: Where to connect.
+        poll: How to poll (:func:`poll_until`; tests that take it as a fixture pass that).
+        connect_kwargs: For ``connect_to_url`` (``options``, ``subprotocols``, ``headers``...).
+
+    Returns:
+        Every event polled.
+    """
+    peer.connect_to_url(url, **connect_kwargs)
+    assert peer.ready_state is ReadyState.CONNECTING  # connect_to_url() returns at once
+    events = poll(peer, lambda: peer.ready_state is not ReadyState.CONNECTING)
+    assert peer.ready_state is ReadyState.OPEN, (peer.error, events)
+    return events
+
+
+def take_packets(peer: Any) -> list[str | bytes]:
+    """Every packet the peer has queued, oldest first (str for text, bytes for binary)."""
+    packets = []
+    while peer.available_packet_count:
+        packets.append(peer.get_packet())
+    return packets
