@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import queue
 from collections.abc import Callable
 
 import pytest
 from websockets.sync.client import connect
 
-from tests.support.waiting import open_peer, take_packets
+from tests.support.waiting import open_peer, round_trip_a_mebibyte, take_packets
 from wsconsole.client.peer import Closed, Initiator, ReadyState
 from wsconsole.server.echo import EchoServer, ServerEvent, ServerEventKind
 
@@ -65,14 +64,7 @@ def test_one_mebibyte_messages(peer, start_server, events, poll_until) -> None:
     server = start_server()
     open_peer(peer, server.url, poll_until)
     next_event(events, K.CONNECTED)
-    binary = os.urandom(1 << 20)
-    text = "é" * (1 << 19)  # 1 MiB in UTF-8
-    peer.send(binary)
-    peer.send(text)
-    poll_until(peer, lambda: peer.available_packet_count == 2)
-    got_binary, got_text = take_packets(peer)
-    assert type(got_binary) is bytes and got_binary == binary
-    assert type(got_text) is str and got_text == text
+    round_trip_a_mebibyte(peer, poll_until)
     assert [(e.is_text, e.size) for e in (next_event(events, K.PACKET), next_event(events, K.PACKET))] == [
         (False, 1 << 20),
         (True, 1 << 20),

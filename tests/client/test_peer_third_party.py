@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import struct
 import time
@@ -12,7 +11,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
-from tests.support.waiting import open_peer, take_packets
+from tests.support.waiting import open_peer, round_trip_a_mebibyte, take_packets
 from wsconsole.client.peer import (
     Closed,
     ErrorOccurred,
@@ -230,14 +229,7 @@ def test_selected_subprotocol_keeps_its_case(peer, raw_server, poll_until) -> No
 def test_one_mebibyte_round_trip(peer, ws_server, poll_until, echo_handler) -> None:
     server = ws_server(echo_handler, max_size=None)
     open_peer(peer, server.url, poll_until)
-    binary = os.urandom(1 << 20)
-    text = "é" * (1 << 19)  # 1 MiB in UTF-8
-    peer.send(binary)
-    peer.send(text)
-    poll_until(peer, lambda: peer.available_packet_count == 2)
-    got_binary, got_text = take_packets(peer)
-    assert type(got_binary) is bytes and got_binary == binary
-    assert type(got_text) is str and got_text == text
+    round_trip_a_mebibyte(peer, poll_until)
 
 
 def test_reconnect_after_close_resets_state(peer, ws_server, poll_until) -> None:

@@ -5,6 +5,7 @@ GUI tests wait with ``qtbot.waitUntil`` / ``qtbot.waitSignal`` instead.
 
 from __future__ import annotations
 
+import os
 import queue
 import time
 from collections.abc import Callable
@@ -97,3 +98,16 @@ def take_packets(peer: Any) -> list[str | bytes]:
     while peer.available_packet_count:
         packets.append(peer.get_packet())
     return packets
+
+
+def round_trip_a_mebibyte(peer: Any, poll: Callable[..., list] = poll_until) -> None:
+    """Sends 1 MiB of binary and 1 MiB of text through an open ``peer`` to an echo server and
+    checks both come back whole and of their type."""
+    binary = os.urandom(1 << 20)
+    text = "é" * (1 << 19)  # 1 MiB in UTF-8
+    peer.send(binary)
+    peer.send(text)
+    poll(peer, lambda: peer.available_packet_count == 2)
+    got_binary, got_text = take_packets(peer)
+    assert type(got_binary) is bytes and got_binary == binary
+    assert type(got_text) is str and got_text == text
