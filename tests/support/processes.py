@@ -142,8 +142,8 @@ def sigint_not_ignored() -> Iterator[None]:
     A shell without job control starts a background command (``make test &`` in a script, a
     CI step run in the background) with SIGINT ignored, and an ignored signal stays ignored
     across fork and exec (POSIX).  Python then installs no KeyboardInterrupt handler, so the
-    child never saw the Ctrl-C a test sends it: ``test_subprocess_ctrl_c_exits_130`` waited
-    15 s for an exit whenever the suite ran that way.  A handled signal, unlike an ignored
+    child would never see the Ctrl-C a test sends it, and a test waiting for its exit
+    status 130 would time out whenever the suite runs that way.  A handled signal, unlike an ignored
     one, is reset to its default by exec, so while the child is started this process handles
     SIGINT (as an interpreter in the foreground does), then goes back.
     """
