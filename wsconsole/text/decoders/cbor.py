@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wsconsole.text.decoders.reader import (
-    F16,
-    F32,
-    F64,
-    U8,
-    U16,
-    U32,
-    U64,
-    Reader,
-    make_map,
-)
+from wsconsole.text.decoders.reader import F16, F32, F64, U8, U16, U32, U64, Reader, make_map
 from wsconsole.text.decoders.values import UNDEFINED, Pairs, Simple, Tagged
 
 _BREAK = object()

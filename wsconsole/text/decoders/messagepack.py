@@ -5,20 +5,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from wsconsole.text.decoders.reader import (
-    F32,
-    F64,
-    I8,
-    I16,
-    I32,
-    I64,
-    U8,
-    U16,
-    U32,
-    U64,
-    Reader,
-    make_map,
-)
+from wsconsole.text.decoders.reader import F32, F64, I8, I16, I32, I64, U8, U16, U32, U64, Reader, make_map
 from wsconsole.text.decoders.values import Ext, Pairs, Timestamp
 
 _MSGPACK_UINTS = {0xCC: U8, 0xCD: U16, 0xCE: U32, 0xCF: U64}
