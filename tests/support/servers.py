@@ -145,48 +145,98 @@ class RawConnection:
             pass
 
 
-class RawServer:
-    """A listening TCP socket; each connection runs ``handler(RawConnection)`` in its own thread."""
+class TcpServer:
+    """A listening TCP socket on 127.0.0.1 port 0 whose accept thread serves each client in a thread.
 
-    def __init__(self, handler: Callable[[RawConnection], Any]) -> None:
-        self.handler = handler
+    Subclasses define :meth:`serve`; :meth:`stop` ends every thread this started.
+
+    Args:
+        thread_name: The name of its threads, for a test that counts threads.
+    """
+
+    def __init__(self, thread_name: str) -> None:
+        self.thread_name = thread_name
         self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.05)  # lets the accept loop see the stop flag
+        # accept() is not woken by close() on every platform: poll a stop flag instead.
+        self.listener.settimeout(0.05)
         self.port = self.listener.getsockname()[1]
-        self.url = f"ws://127.0.0.1:{self.port}/"
-        self.results: queue.Queue[Any] = queue.Queue()
-        self.errors: list[BaseException] = []
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._threads: list[threading.Thread] = []
-        self._accept_thread = threading.Thread(target=self._accept, name="test-raw-accept", daemon=True)
-        self._accept_thread.start()
+        self._accept_thread = self.start_thread(self._accept)
+
+    def serve(self, client: socket.socket) -> None:
+        """Serves one accepted client, on a thread of its own; the client is closed at :meth:`stop`."""
+        raise NotImplementedError
+
+    def start_thread(self, target: Callable[..., Any], *args: Any) -> threading.Thread:
+        """Starts ``target(*args)`` on a daemon thread that :meth:`stop` joins."""
+        thread = threading.Thread(target=target, args=args, name=self.thread_name, daemon=True)
+        with self._lock:
+            self._threads.append(thread)
+        thread.start()
+        return thread
+
+    def track(self, sock: socket.socket) -> None:
+        """Has :meth:`stop` shut ``sock`` down (which wakes a ``recv()`` blocked on it) and close it."""
+        with self._lock:
+            self._sockets.append(sock)
 
     def _accept(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
-                sock, _ = self.listener.accept()
+                client, _ = self.listener.accept()
             except TimeoutError:
                 continue
             except OSError:
                 return
-            sock.settimeout(None)
-            thread = threading.Thread(target=self._serve, args=(sock,), name="test-raw-conn", daemon=True)
-            with self._lock:
-                self._sockets.append(sock)
-                self._threads.append(thread)
-            thread.start()
+            client.settimeout(None)
+            self.track(client)
+            self.start_thread(self.serve, client)
 
-    def _serve(self, sock: socket.socket) -> None:
+    def stop(self) -> None:
+        self._stopping.set()
+        self._accept_thread.join(WAIT_S)
+        self.listener.close()
+        with self._lock:
+            sockets, threads = list(self._sockets), list(self._threads)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+        for thread in threads:
+            thread.join(WAIT_S)
+        assert not any(thread.is_alive() for thread in threads), f"a {self.thread_name} thread did not stop"
+
+
+class RawServer(TcpServer):
+    """A raw TCP server; each connection runs ``handler(RawConnection)`` in its own thread.
+
+    Attributes:
+        url: ``ws://127.0.0.1:<port>/``.
+        results: What each handler call returned or raised, in the order they ended.
+        errors: Exceptions that escaped a handler.
+    """
+
+    def __init__(self, handler: Callable[[RawConnection], Any]) -> None:
+        self.handler = handler
+        self.results: queue.Queue[Any] = queue.Queue()
+        self.errors: list[BaseException] = []
+        super().__init__("test-raw-server")
+        self.url = f"ws://127.0.0.1:{self.port}/"
+
+    def serve(self, client: socket.socket) -> None:
         try:
-            self.results.put(self.handler(RawConnection(sock)))
+            self.results.put(self.handler(RawConnection(client)))
         except BaseException as exc:  # reported by result() and teardown
             self.errors.append(exc)
             self.results.put(exc)
         finally:
             try:
-                sock.close()
+                client.close()
             except OSError:
                 pass
 
@@ -199,22 +249,6 @@ class RawServer:
         if isinstance(value, BaseException):
             raise value
         return value
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._accept_thread.join(WAIT_S)
-        self.listener.close()
-        with self._lock:
-            sockets, threads = list(self._sockets), list(self._threads)
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)  # wakes a recv() blocked in a handler
-            except OSError:
-                pass
-        for thread in threads:
-            thread.join(WAIT_S)
-        assert not self._accept_thread.is_alive(), "the accept thread did not stop"
-        assert not any(t.is_alive() for t in threads), "a raw handler thread did not stop"
 
 
 # -- websockets server -------------------------------------------------------------
