@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         self._init_profiles(profile_store)
         self._init_sequences()
         # Saved messages dock, Ctrl+1..9 and the composers' shared history (issue 4).
-        self.composer_extras = install_message_library(self)
+        self.composer_extras = install_message_library(self, self.server_dock, lambda: self.current_tab.composer)
         if server_problem is not None:
             self._show_server_problem(server_problem)
         self.is_built = True
@@ -927,7 +927,7 @@ class MainWindow(QMainWindow):
     # -- saved sequences ------------------------------------------------------------
 
     def _init_sequences(self) -> None:
-        from wsconsole.session.sequences import SequenceStore
+        from wsconsole.storage.sequences import SequenceStore
         from wsconsole.ui.composer.sequence_panel import SequenceLibrary
 
         store = SequenceStore()  # WSCONSOLE_CONFIG_DIR, like the profiles
