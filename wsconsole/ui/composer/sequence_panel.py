@@ -1,14 +1,12 @@
-"""Scheduled sends and sequences for one connection tab: the editors, and the timer that runs them.
+"""Scheduled sends and sequences for one connection tab: the editors and the runs' status.
 
-The deciding is done by :mod:`wsconsole.session.sequences` (``RepeatRunner``,
-``SequenceRunner``); this panel only owns one single-shot QTimer set to the
-runners' next due time (never a polling loop), feeds the sequence the
-packets its tab's driver receives, and sends what the runners return
-through the tab's driver, so the sends are logged like any other.  A
-connection that leaves OPEN stops both runners with a message.
+The panel shows what is typed and how the runs go, and asks its
+:class:`~wsconsole.ui.composer.sequence_timer.SequenceTimer` to start and
+stop them; the running (sends, waits, failures and their log entries) is
+:class:`~wsconsole.session.scheduled.ScheduledSends`'s job.
 
-One panel per :class:`~wsconsole.ui.connection.tab.ConnectionTab`: a run
-belongs to its tab's connection and goes on while another tab is shown.
+One panel per connection tab: a run belongs to its tab's connection and
+goes on while another tab is shown.
 The main window shows the current tab's panel in its Sequences dock.  The
 saved sequences are shared by every tab through one
 :class:`SequenceLibrary`.  Everything here runs on the GUI thread.
@@ -16,11 +14,7 @@ saved sequences are shared by every tab through one
 
 from __future__ import annotations
 
-import math
-import time
-from typing import TYPE_CHECKING
-
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,26 +34,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.client.peer import ReadyState
-from wsconsole.errors import InvalidHexError, NotOpenError, SendError
-from wsconsole.session.log import EntryKind
-from wsconsole.session.sequences import (
+from wsconsole.errors import InvalidHexError, SequenceStoreError
+from wsconsole.session.sequences import RepeatRunner, RunState, SequenceRunner
+from wsconsole.storage.sequences import (
     DEFAULT_TIMEOUT_MS,
     MAX_MS,
-    RepeatRunner,
-    RunState,
     Sequence,
-    SequenceRunner,
     SequenceStore,
-    SequenceStoreError,
     Step,
     StepKind,
     StepProblem,
 )
 from wsconsole.text.payload import parse_hex
-
-if TYPE_CHECKING:
-    from wsconsole.ui.connection.tab import ConnectionTab
+from wsconsole.ui.composer.sequence_timer import SequenceTimer
 
 NUMBER_COLUMN, KIND_COLUMN, TEXT_COLUMN, MS_COLUMN = range(4)
 MAX_COUNT = 1_000_000_000
@@ -75,10 +62,6 @@ _PLACEHOLDERS = {
     StepKind.WAIT_FOR_TEXT: "text the packet contains",
     StepKind.WAIT_FOR_REGEX: "regular expression",
 }
-
-
-def _closed_message(state: ReadyState) -> str:
-    return "the connection closed" if state == ReadyState.CLOSED else f"the connection is {state.name.lower()}"
 
 
 def _spin(name: str, minimum: int, maximum: int, value: int) -> QSpinBox:
@@ -133,7 +116,10 @@ class SequenceLibrary(QObject):
 
 
 class SequencePanel(QWidget):
-    """Repeat a packet, and edit, save and run sequences, on ``tab``'s connection.
+    """Repeat a packet, and edit, save and run sequences, on the connection ``scheduler`` runs them on.
+
+    Args:
+        scheduler: Runs what this panel starts; made a child of the panel.
 
     Signals:
         repeat_changed(str): the repeat counter (``sent 3 of 20``...) changed.
@@ -143,19 +129,13 @@ class SequencePanel(QWidget):
     repeat_changed = Signal(str)
     sequence_changed = Signal(str)
 
-    def __init__(self, tab: ConnectionTab, parent: QWidget | None = None) -> None:
+    def __init__(self, scheduler: SequenceTimer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sequencePanel")
-        self._tab = tab
+        self.scheduler = scheduler
+        scheduler.setParent(self)
         self._library: SequenceLibrary | None = None
-        self.repeat: RepeatRunner | None = None
-        self.runner: SequenceRunner | None = None
         self._problems: list[StepProblem] = []
-        self._repeat_failure_logged = self._runner_failure_logged = False
-        # One single-shot timer, set to the earliest due time of the two runners.
-        self._timer = QTimer(self, singleShot=True, objectName="sequenceTimer")
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._on_timer)
         self._build_widgets()
         self._wire()
         self.set_steps([Step(StepKind.SEND_TEXT, "ping"), Step(StepKind.WAIT_FOR_TEXT, "ping", DEFAULT_TIMEOUT_MS)])
@@ -274,8 +254,7 @@ class SequencePanel(QWidget):
         self.save_button.clicked.connect(self.save_sequence)
         self.delete_button.clicked.connect(self.delete_sequence)
         self.name_combo.activated.connect(lambda index: self.load_sequence(self.name_combo.itemText(index)))
-        self._tab.state_changed.connect(self._on_state_changed)
-        self._tab.driver.packets_received.connect(self._on_packets_received)
+        self.scheduler.changed.connect(self._show_runs)
 
     def set_library(self, library: SequenceLibrary) -> None:
         """Uses ``library`` for the saved sequences (shared by every tab)."""
@@ -435,54 +414,50 @@ class SequencePanel(QWidget):
 
     # -- running ------------------------------------------------------------------
 
+    @property
+    def repeat(self) -> RepeatRunner | None:
+        """The latest repeat, None before the first."""
+        return self.scheduler.schedule.repeat
+
+    @property
+    def runner(self) -> SequenceRunner | None:
+        """The latest sequence run, None before the first."""
+        return self.scheduler.schedule.runner
+
+    @property
+    def is_running(self) -> bool:
+        """True while a repeat or a sequence runs (the timer is then set)."""
+        return self.scheduler.schedule.is_running
+
     def start_repeat(self) -> bool:
         """Starts repeating the packet typed; refused (with a message) unless the connection is OPEN."""
         payload = self._repeat_payload()
         if payload is None:
             return False
-        count = self.repeat_count_spin.value() or None
-        if self._tab.ready_state != ReadyState.OPEN:
-            self._show_repeat(f"not started: the connection is {self._tab.ready_state.name}, not OPEN", problem=True)
-            return False
-        self.repeat = RepeatRunner(payload, self.repeat_interval_spin.value(), count)
-        self._repeat_failure_logged = False
-        self.repeat.start(time.monotonic())
-        self._on_timer()
-        return True
+        refusal = self.scheduler.start_repeat(payload, self.repeat_interval_spin.value(), self.repeat_count_spin.value() or None)
+        if refusal:
+            self._show_repeat(refusal, problem=True)
+        return not refusal
 
     def stop_repeat(self) -> None:
-        if self.repeat is not None:
-            self.repeat.stop()
-            self._after_run()
+        self.scheduler.stop_repeat()
 
     def run_sequence(self) -> bool:
         """Runs the edited sequence; refused (with a message) if it has problems or the connection is not OPEN."""
         if self._validate():
             self._set_status("cannot run: fix the steps first", problem=True)
             return False
-        if self._tab.ready_state != ReadyState.OPEN:
-            self._set_status(f"not started: the connection is {self._tab.ready_state.name}, not OPEN", problem=True)
-            return False
-        self.runner = SequenceRunner(self.sequence())
-        self._runner_failure_logged = False
-        self.runner.start(time.monotonic())
-        self._on_timer()
-        return True
+        refusal = self.scheduler.run_sequence(self.sequence())
+        if refusal:
+            self._set_status(refusal, problem=True)
+        return not refusal
 
     def stop_sequence(self) -> None:
-        if self.runner is not None:
-            self.runner.stop()
-            self._after_run()
+        self.scheduler.stop_sequence()
 
     def stop_all(self, message: str = "") -> None:
         """Stops both runs (``message``: why, for a run that did not end by the user's hand)."""
-        for run in (self.repeat, self.runner):
-            if run is not None and run.is_running:
-                if message:
-                    run.fail(message)
-                else:
-                    run.stop()
-        self._after_run()
+        self.scheduler.stop_all(message)
 
     def _repeat_payload(self) -> str | bytes | None:
         text = self.repeat_message_edit.text()
@@ -506,72 +481,19 @@ class SequencePanel(QWidget):
         self.repeat_message_edit.setStyleSheet(FIELD_PROBLEM_STYLE if problem else "")
         self._update_buttons()
 
-    def _on_timer(self) -> None:
-        now = time.monotonic()
-        if self.repeat is not None and self.repeat.is_running:
-            self._send_all(self.repeat, self.repeat.advance(now))
-        if self.runner is not None and self.runner.is_running:
-            self._send_all(self.runner, self.runner.advance(now))
-        self._after_run()
-
-    def _on_packets_received(self, batch: list) -> None:
-        if self.runner is None or not self.runner.is_running:
-            return
-        # Handled at once (not on the next timer tick): a reply's step ends when it arrives.
-        self._send_all(self.runner, self.runner.advance(time.monotonic(), [data for _time_s, data in batch]))
-        self._after_run()
-
-    def _send_all(self, run: RepeatRunner | SequenceRunner, packets: list) -> None:
-        for index, data in enumerate(packets):
-            state = self._tab.driver.peer.ready_state
-            if state != ReadyState.OPEN:
-                # The peer has moved on but the driver has not signalled it yet (it holds
-                # events back behind packets still being delivered): no send to fail.
-                run.fail(_closed_message(state), unsent=len(packets) - index)
-                return
-            try:
-                self._tab.driver.send(data)
-            except (NotOpenError, SendError) as exc:
-                run.fail(str(exc), unsent=len(packets) - index)
-                self._tab.log.add_event(EntryKind.ERROR, str(exc))
-                return
-
-    def _on_state_changed(self, event) -> None:
-        if event.new != ReadyState.OPEN:
-            self.stop_all(_closed_message(event.new))
-
-    def _after_run(self) -> None:
-        """Reschedules the timer for the earliest due time and refreshes the view."""
-        dues = [due for run in (self.repeat, self.runner) if run is not None for due in (run.next_due_s,) if due is not None]
-        if dues:
-            wait_ms = max(0, math.ceil((min(dues) - time.monotonic()) * 1000))
-            self._timer.start(wait_ms)
-        else:
-            self._timer.stop()
-        if self.repeat is not None:
-            self._show_repeat(self.repeat.status_text())
-            if self.repeat.state is RunState.FAILED and not self._repeat_failure_logged:
-                self._repeat_failure_logged = True
-                self._tab.log.add_event(EntryKind.ERROR, f"repeat stopped: {self.repeat.status_text()}")
-        if self.runner is not None:
-            self._set_status(self.runner.status_text())
-            if self.runner.state is RunState.FAILED and not self._runner_failure_logged:
-                # In the log too, beside the packets it waited for: where people look first.
-                self._runner_failure_logged = True
-                name = f" {self.runner.sequence.name!r}" if self.runner.sequence.name else ""
-                self._tab.log.add_event(EntryKind.ERROR, f"sequence{name} {self.runner.status_text()}")
-        self._show_running_step()
-        self._update_buttons()
-
-    @property
-    def is_running(self) -> bool:
-        """True while a repeat or a sequence runs (the timer is then set)."""
-        return any(run is not None and run.is_running for run in (self.repeat, self.runner))
-
     def _running_sequence(self) -> bool:
-        return self.runner is not None and self.runner.is_running
+        return self.scheduler.schedule.sequence_is_running
 
     # -- the view ---------------------------------------------------------------
+
+    def _show_runs(self) -> None:
+        """Shows how the runs go (after each start, send, end or stop)."""
+        if self.repeat is not None:
+            self._show_repeat(self.repeat.status_text())
+        if self.runner is not None:
+            self._set_status(self.runner.status_text())
+        self._show_running_step()
+        self._update_buttons()
 
     def _show_repeat(self, text: str, *, problem: bool = False) -> None:
         failed = self.repeat is not None and self.repeat.state is RunState.FAILED and text == self.repeat.status_text()
@@ -588,7 +510,7 @@ class SequencePanel(QWidget):
     @property
     def running_step(self) -> int | None:
         """The row highlighted as running, None when no sequence runs."""
-        return self.runner.current_step if self.runner is not None else None
+        return self.scheduler.schedule.running_step
 
     def _show_running_step(self) -> None:
         current = self.running_step
