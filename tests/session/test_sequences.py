@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from wsconsole.session.sequences import MAX_SENDS_PER_ADVANCE, RepeatRunner, RunState, SequenceRunner
+from wsconsole.session.sequences import (
+    MAX_SENDS_PER_ADVANCE,
+    RepeatRunner,
+    RunState,
+    SequenceRunner,
+)
 from wsconsole.storage.sequences import Sequence, Step, StepKind
 
 SEND = StepKind.SEND_TEXT

@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from wsconsole.storage.sequences import Sequence, SequenceStore, SequenceStoreError, Step, StepKind
+from wsconsole.storage.sequences import (
+    Sequence,
+    SequenceStore,
+    SequenceStoreError,
+    Step,
+    StepKind,
+)
 
 SEND = StepKind.SEND_TEXT
 HEX = StepKind.SEND_HEX

@@ -27,7 +27,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from wsconsole.storage.sequences import MAX_MS, Sequence, Step, StepKind, compile_pattern
+from wsconsole.storage.sequences import (
+    MAX_MS,
+    Sequence,
+    Step,
+    StepKind,
+    compile_pattern,
+)
 
 __all__ = [
     "MAX_SENDS_PER_ADVANCE",
