@@ -1,9 +1,10 @@
 """The main window: a tab per connection, the shared embedded server, menus and the status bar.
 
-The window is a frame that delegates: :mod:`~wsconsole.ui.window.tabs` keeps
-the tabs, :mod:`~wsconsole.ui.window.menus` the menus,
-:mod:`~wsconsole.ui.window.profile_actions` the profiles and recent URLs,
-:mod:`~wsconsole.ui.window.startup` what shows before the contents.  This
+The window is a frame that delegates, one job to a module of this package:
+``tabs`` keeps the tabs, ``menus`` the menus, ``docks`` the current tab's
+options and sequences docks, ``server_dock`` the embedded server's panel,
+``status`` the status bar, ``profile_actions`` the profiles and recent URLs,
+``startup`` what shows before the contents, ``lazy`` what loads on first use.  This
 module imports only what the frame needs: the embedded server's driver and
 the few Qt classes the frame uses.  Everything the contents need (the peer
 and websocket-client, the log, the stores, every widget module) is imported
@@ -20,12 +21,16 @@ import traceback
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from wsconsole.errors import ServerError
 from wsconsole.ui.server.driver import DEFAULT_PORT, ServerDriver
 from wsconsole.ui.window import gc_guard
-from wsconsole.ui.window.startup import AfterFirstPaint, StartingSkeleton
+from wsconsole.ui.window.startup import (
+    AfterFirstPaint,
+    start_failure_label,
+    starting_skeleton,
+)
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
@@ -34,6 +39,11 @@ if TYPE_CHECKING:
     from wsconsole.ui.connection.driver import PeerDriver
     from wsconsole.ui.connection.tab import ConnectionTab
     from wsconsole.ui.dialogs.profiles import ProfilesDialog, SaveProfileDialog
+
+
+def _current_tab_part(name: str) -> property:
+    """A read-only attribute that is the current tab's attribute ``name``."""
+    return property(lambda window: getattr(window.current_tab, name), doc=f"The current tab's ``{name}``.")
 
 
 class MainWindow(QMainWindow):
@@ -101,7 +111,15 @@ class MainWindow(QMainWindow):
         if embedded_server:
             server_problem = self._listen(server_port, listen_only=defer)
         if build_after_first_paint:
-            self._show_starting(server_problem)
+            if server_problem is not None:
+                server = f"Echo server: {server_problem}"
+            elif self.server_driver.is_running:
+                server = f"Echo server listening on {self.server_driver.url}"
+            else:
+                server = "No embedded echo server"
+            # No menus and no status bar yet: menus that do nothing for a moment would
+            # puzzle, and the two cost 3 ms and 7 ms (a status bar's size grip).
+            self.setCentralWidget(starting_skeleton(server))
             self._first_paint_watch = AfterFirstPaint(
                 self, lambda: self._build_after_paint(url, profile_store, server_problem)
             )
@@ -111,24 +129,6 @@ class MainWindow(QMainWindow):
             self._first_paint_watch = AfterFirstPaint(self, self._finish_start)
         else:
             self._finish_start()
-
-    def _show_starting(self, server_problem: str | None) -> None:
-        """The frame's first paint: the shapes of the parts to come, and what the server does."""
-        if server_problem is not None:
-            server = f"Echo server: {server_problem}"
-        elif self.server_driver.is_running:
-            server = f"Echo server listening on {self.server_driver.url}"
-        else:
-            server = "No embedded echo server"
-        skeleton = StartingSkeleton(objectName="startingSkeleton")
-        # For screen readers and a pointer that rests on it; nothing is drawn as text.
-        skeleton.setAccessibleName("Starting wsconsole…")
-        skeleton.setAccessibleDescription(server)
-        skeleton.setToolTip(f"Starting wsconsole…\n{server}")
-        self.setCentralWidget(skeleton)
-        # No menus and no status bar yet: menus that do nothing for a moment would
-        # puzzle, and the two cost 3 ms and 7 ms (a status bar's size grip), much of
-        # what the frame may take.
 
     def _build_after_paint(self, url: str | None, profile_store: ProfileStore | None,
                            server_problem: str | None) -> None:
@@ -143,23 +143,10 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - from a timer: must not raise into Qt
             # Said in the window, which would otherwise show its skeleton for ever.
             traceback.print_exc()
-            self._show_start_failure(exc)
+            self.setCentralWidget(start_failure_label(exc))
             return
         # The built window is painted before the hidden docks are filled.
         self._first_paint_watch = AfterFirstPaint(self, self._finish_start)
-
-    def _show_start_failure(self, exc: Exception) -> None:
-        from PySide6.QtCore import Qt
-
-        failure = QLabel(
-            f"wsconsole could not build its window:\n{type(exc).__name__}: {exc}\n\n"
-            "The details are on the standard error output.",
-            objectName="startFailedLabel",
-        )
-        failure.setWordWrap(True)
-        failure.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        failure.setContentsMargins(24, 24, 24, 24)
-        self.setCentralWidget(failure)
 
     def _build(self, url: str | None, profile_store: ProfileStore | None, server_problem: str | None) -> None:
         """Makes the window's contents (GUI thread, once)."""
@@ -169,15 +156,14 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._wire()
         self._init_profiles(profile_store)
-        self._init_sequences()
         # Saved messages dock, Ctrl+1..9 and the composers' shared history.
         self.composer_extras = install_message_library(self, self.server_dock, lambda: self.current_tab.composer)
         if server_problem is not None:
-            self._show_server_problem(server_problem)
+            self.server_side.show_problem(server_problem)
         self.is_built = True
         tab = self.new_tab()
         self.profile_actions.report_problems(tab)
-        self._report_sequence_problems(tab)
+        self.tab_docks.report_sequence_problems(tab)
         if url is not None:
             tab.connection_bar.set_url(url)
             tab.connect_to(url)
@@ -191,7 +177,7 @@ class MainWindow(QMainWindow):
         self.is_start_finished = True
         self.server_driver.serve_pending()
         for tab in self.connection_tabs():
-            self._dock_tab_panels(tab)
+            self.tab_docks.add(tab)
         self._on_current_changed(self.current_tab)
         self.composer_extras.panel  # noqa: B018 - makes the saved messages' list, hidden in its dock
         self.server_panel.make_settings_pages()
@@ -206,53 +192,27 @@ class MainWindow(QMainWindow):
     # -- construction --------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QDockWidget, QStackedWidget
-
-        from wsconsole.ui.connection.driver import HEARTBEAT_INTERVAL_MS
-        from wsconsole.ui.log.live_label import LiveLabel
-        from wsconsole.ui.server.panel import ServerPanel
+        from wsconsole.ui.window.docks import TabDocks
+        from wsconsole.ui.window.server_dock import ServerDock
+        from wsconsole.ui.window.status import StatusLine
         from wsconsole.ui.window.tabs import TabControl
 
         self.tab_control = TabControl(self, lambda: self.new_tab())
         self.tabs = self.tab_control.tabs
         self.new_tab_button = self.tab_control.new_tab_button
 
-        self.server_panel = ServerPanel()
-        self.server_dock = QDockWidget("Echo server", self, objectName="serverDock")
-        self.server_dock.setWidget(self.server_panel)
-        self.server_dock.setMinimumWidth(340)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.server_dock)
-        self.resizeDocks([self.server_dock], [380], Qt.Orientation.Horizontal)
+        self.server_side = ServerDock(self, self.server_driver, lambda: self.current_tab)
+        self.server_panel, self.server_dock = self.server_side.panel, self.server_side.dock
+        self.tab_docks = TabDocks(self, self.server_dock)
+        docks = self.tab_docks
+        self.options_stack, self.options_dock = docks.options_stack, docks.options_dock
+        self.sequences_stack, self.sequences_dock = docks.sequences_stack, docks.sequences_dock
+        self.sequence_library = docks.sequence_library
 
-        # Each tab has its own options form; the dock shows the current tab's.
-        self.options_stack = QStackedWidget(objectName="optionsStack")
-        self.options_dock = QDockWidget("Options", self, objectName="optionsDock")
-        self.options_dock.setWidget(self.options_stack)
-        self.tabifyDockWidget(self.server_dock, self.options_dock)
-        # Scheduled sends and sequences: each tab has its own panel (its runs go on in the
-        # background); the dock shows the current tab's.
-        self.sequences_stack = QStackedWidget(objectName="sequencesStack")
-        self.sequences_dock = QDockWidget("Sequences", self, objectName="sequencesDock")
-        self.sequences_dock.setWidget(self.sequences_stack)
-        self.tabifyDockWidget(self.options_dock, self.sequences_dock)
-        self.server_dock.raise_()
-
-        # Refreshed four times a second: see LiveLabel.
-        self.counters_box = LiveLabel(object_name="countersLabel", min_width_text="sent 0 packets / 0 B")
+        self.status_line = StatusLine(self.statusBar(), lambda: self.current_tab)
+        self.counters_box = self.status_line.counters_box
         self.counters_label = self.counters_box.label
-        # Every tab's peer wakes its driver when data arrives (see driver.py),
-        # so there is no poll interval to show, only how news reaches the window.
-        self.poll_label = QLabel("polled on arrival", objectName="pollLabel")
-        self.poll_label.setToolTip(
-            "Each connection is polled as soon as its reader thread has news, "
-            f"with a {HEARTBEAT_INTERVAL_MS} ms heartbeat for the connect and close timeouts"
-        )
-        self.statusBar().addWidget(self.counters_box, 1)
-        self.rtt_label = QLabel(objectName="rttLabel")
-        self.rtt_label.setToolTip("Round-trip time of the latest pong, and the median of this connection's")
-        self.statusBar().addPermanentWidget(self.rtt_label)
-        self.statusBar().addPermanentWidget(self.poll_label)
+        self.rtt_label, self.poll_label = self.status_line.rtt_label, self.status_line.poll_label
 
     def _build_menus(self) -> None:
         from wsconsole.ui.window.menus import TabIntents, build_menus
@@ -281,14 +241,8 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.new_tab_button.clicked.connect(lambda: self.new_tab(focus=True))
         self.tab_control.tab_added.connect(self._on_tab_added)
-        self.tab_control.tab_removed.connect(self._on_tab_removed)
+        self.tab_control.tab_removed.connect(self.tab_docks.remove)
         self.tab_control.current_changed.connect(self._on_current_changed)
-
-        self.server_panel.start_requested.connect(lambda port: self._start_server(port, fallback=False))
-        self.server_panel.stop_requested.connect(self.server_driver.stop)
-        self.server_panel.use_url_requested.connect(lambda url: self.current_tab.connection_bar.set_url(url))
-        self.server_panel.use_ca_requested.connect(lambda path: self.current_tab.options_form.ca_file_edit.setText(path))
-        self.server_panel.bind(self.server_driver)
 
     # -- tabs ------------------------------------------------------------------
 
@@ -346,80 +300,31 @@ class MainWindow(QMainWindow):
 
     def _on_tab_added(self, tab: ConnectionTab) -> None:
         if self.is_start_finished:  # else _finish_start docks them, after the first paint
-            self._dock_tab_panels(tab)
-        tab.counters_changed.connect(lambda text, t=tab: t is self.current_tab and self.counters_box.setText(text))
-        tab.rtt_changed.connect(lambda text, t=tab: t is self.current_tab and self.rtt_label.setText(text))
+            self.tab_docks.add(tab)
+        self.status_line.attach(tab)
         tab.options_requested.connect(lambda t=tab: t is self.current_tab and self.show_options())
         self.profile_actions.attach(tab)
         self.composer_extras.attach(tab)
 
-    def _on_tab_removed(self, tab: ConnectionTab) -> None:
-        self.options_stack.removeWidget(tab.options_form)
-        self.sequences_stack.removeWidget(tab.sequence_panel)
-        # Unparented at once, so findChild never meets a closed tab's panels waiting for deletion.
-        for widget in (tab.options_form, tab.sequence_panel):
-            widget.setParent(None)
-            widget.deleteLater()
-
-    def _dock_tab_panels(self, tab: ConnectionTab) -> None:
-        """Puts ``tab``'s options form and sequences panel in their docks (making them)."""
-        self.options_stack.addWidget(tab.options_form)
-        self.sequences_stack.addWidget(tab.sequence_panel)
-        tab.sequence_panel.set_library(self.sequence_library)
-
     def _on_current_changed(self, tab: ConnectionTab) -> None:
         if self.is_start_finished:
-            self.options_stack.setCurrentWidget(tab.options_form)
-            self.sequences_stack.setCurrentWidget(tab.sequence_panel)
-        self.counters_box.setText(tab.counters_text)
-        self.rtt_label.setText(tab.rtt_text)
+            self.tab_docks.show(tab)
+        self.status_line.show(tab)
         self.setWindowTitle(f"{tab.title} — wsconsole")
 
     # -- the current tab's parts (scripts and tests drive a one-tab window this way) ----
 
-    @property
-    def driver(self) -> PeerDriver:
-        return self.current_tab.driver
-
-    @property
-    def log(self):
-        return self.current_tab.log
-
-    @property
-    def log_model(self):
-        return self.current_tab.log_model
-
-    @property
-    def log_view(self):
-        return self.current_tab.log_view
-
-    @property
-    def connection_bar(self):
-        return self.current_tab.connection_bar
-
-    @property
-    def composer(self):
-        return self.current_tab.composer
-
-    @property
-    def close_panel(self):
-        return self.current_tab.close_panel
-
-    @property
-    def details(self):
-        return self.current_tab.details
-
-    @property
-    def details_tabs(self):
-        return self.current_tab.details_tabs
-
-    @property
-    def handshake_view(self):
-        return self.current_tab.handshake_view
-
-    @property
-    def options_form(self):
-        return self.current_tab.options_form
+    driver = _current_tab_part("driver")
+    log = _current_tab_part("log")
+    log_model = _current_tab_part("log_model")
+    log_view = _current_tab_part("log_view")
+    connection_bar = _current_tab_part("connection_bar")
+    composer = _current_tab_part("composer")
+    close_panel = _current_tab_part("close_panel")
+    details = _current_tab_part("details")
+    details_tabs = _current_tab_part("details_tabs")
+    handshake_view = _current_tab_part("handshake_view")
+    options_form = _current_tab_part("options_form")
 
     # -- intents (on the current tab) ------------------------------------------
 
@@ -463,17 +368,6 @@ class MainWindow(QMainWindow):
         except ServerError as exc:
             return str(exc)
         return None
-
-    def _start_server(self, port: int, *, fallback: bool) -> None:
-        try:
-            self.server_driver.start(port, fallback_to_free_port=fallback)
-        except ServerError as exc:
-            self._show_server_problem(str(exc))
-
-    def _show_server_problem(self, problem: str) -> None:
-        self.server_panel.events_view.appendPlainText(f"cannot start: {problem}")
-        self.server_panel.set_running(False, "")
-
 
     # -- profiles and recent URLs (see profile_actions) --------------------------------
 
@@ -532,30 +426,10 @@ class MainWindow(QMainWindow):
         """Shows the profiles list (open, rename, delete); not modal."""
         return self.profile_actions.show_profiles_dialog()
 
-    # -- saved sequences ------------------------------------------------------------
-
-    def _init_sequences(self) -> None:
-        from wsconsole.storage.sequences import SequenceStore
-        from wsconsole.ui.composer.sequence_panel import SequenceLibrary
-
-        store = SequenceStore()  # WSCONSOLE_CONFIG_DIR, like the profiles
-        store.load()  # never raises; problems are reported once the first tab exists
-        self.sequence_library = SequenceLibrary(store, self)
-
     def show_sequences(self) -> None:
         """Shows and raises the Sequences dock (the current tab's panel)."""
         self.sequences_dock.show()
         self.sequences_dock.raise_()
-
-    def _report_sequence_problems(self, tab: ConnectionTab) -> None:
-        """Says once, without a modal box, what was wrong with the sequences file."""
-        from wsconsole.session.log import EntryKind
-
-        store = self.sequence_library.store
-        for problem in store.problems:
-            tab.log.add_event(EntryKind.ERROR, f"saved sequences: {problem}")
-        if store.problems:
-            self.statusBar().showMessage(f"Saved sequences: {store.problems[0]} (see the log)", 30000)
 
     # -- lifetime ----------------------------------------------------------------
 

@@ -11,7 +11,36 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
+
+
+def starting_skeleton(server: str) -> StartingSkeleton:
+    """The frame's content until the window is built; ``server`` says what the embedded server does.
+
+    Drawn without text (see :class:`StartingSkeleton`): the words are for
+    screen readers and a pointer that rests on it.
+    """
+    skeleton = StartingSkeleton(objectName="startingSkeleton")
+    skeleton.setAccessibleName("Starting wsconsole…")
+    skeleton.setAccessibleDescription(server)
+    skeleton.setToolTip(f"Starting wsconsole…\n{server}")
+    return skeleton
+
+
+def start_failure_label(exc: Exception) -> QLabel:
+    """What the window shows instead of its contents when building them raised ``exc``."""
+    # Imported here: the Qt namespace's enums take some 25 ms to build, which the frame need not pay.
+    from PySide6.QtCore import Qt
+
+    failure = QLabel(
+        f"wsconsole could not build its window:\n{type(exc).__name__}: {exc}\n\n"
+        "The details are on the standard error output.",
+        objectName="startFailedLabel",
+    )
+    failure.setWordWrap(True)
+    failure.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    failure.setContentsMargins(24, 24, 24, 24)
+    return failure
 
 
 class StartingSkeleton(QWidget):
