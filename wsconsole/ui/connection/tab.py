@@ -50,7 +50,8 @@ from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog
 from wsconsole.session.reconnect import ReconnectPolicy, ReconnectSchedule
 from wsconsole.text.payload import format_size
 from wsconsole.text.redact import redact_message, redact_url
-from wsconsole.ui.composer.composer import FILE_FRAGMENT_BYTES, Composer
+from wsconsole.ui.composer.composer import Composer
+from wsconsole.ui.composer.file_page import FILE_FRAGMENT_BYTES
 from wsconsole.ui.connection.bar import ConnectionBar
 from wsconsole.ui.connection.close_panel import ClosePanel
 from wsconsole.ui.connection.driver import PeerDriver
