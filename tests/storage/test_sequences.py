@@ -14,16 +14,16 @@ from wsconsole.storage.sequences import (
     StepKind,
 )
 
-SEND = StepKind.SEND_TEXT
-HEX = StepKind.SEND_HEX
-WAIT = StepKind.WAIT
-FOR_REGEX = StepKind.WAIT_FOR_REGEX
-
 
 def sample() -> Sequence:
     return Sequence(
         "login then poll",
-        [Step(SEND, '{"op": "login"} ✓'), Step(FOR_REGEX, r'"ok":\s*true', 2000), Step(HEX, "00 ff"), Step(WAIT, ms=50)],
+        [
+            Step(StepKind.SEND_TEXT, '{"op": "login"} ✓'),
+            Step(StepKind.WAIT_FOR_REGEX, r'"ok":\s*true', 2000),
+            Step(StepKind.SEND_HEX, "00 ff"),
+            Step(StepKind.WAIT, ms=50),
+        ],
         loops=4,
     )
 
@@ -31,7 +31,7 @@ def sample() -> Sequence:
 def test_store_round_trip(tmp_path) -> None:
     store = SequenceStore(tmp_path)
     store.put(sample())
-    store.put(Sequence("second", [Step(WAIT, ms=1)]))
+    store.put(Sequence("second", [Step(StepKind.WAIT, ms=1)]))
     store.save()
     again = SequenceStore(tmp_path)
     assert again.load() == []
