@@ -304,7 +304,7 @@ class ComposerExtras(QObject):
         self._library = MessageLibrary()
         self._library.load()
         # The dock starts hidden behind the server's: its list is made on first use (see panel),
-        # which the window asks for right after its first paint (issue 6, start-up).
+        # which the window asks for right after its first paint.
         self._panel: MessageLibraryPanel | None = None
         self.dock = QDockWidget("Messages", window, objectName="messageLibraryDock")
         window.tabifyDockWidget(beside, self.dock)

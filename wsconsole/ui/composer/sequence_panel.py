@@ -115,6 +115,80 @@ class SequenceLibrary(QObject):
         return ""
 
 
+class RepeatBox(QGroupBox):
+    """The "Repeat a packet" group: the packet, its interval and count, Start, Stop and the counter.
+
+    Signals:
+        checked(): the packet typed was checked again (the Start button may change).
+    """
+
+    checked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Repeat a packet", parent, objectName="repeatGroup")
+        self.repeat_message_edit = QLineEdit(objectName="repeatMessageEdit", placeholderText="packet to repeat")
+        self.repeat_hex_check = QCheckBox("hex", objectName="repeatHexCheck")
+        self.repeat_hex_check.setToolTip("Send the bytes typed as hex, as a binary packet")
+        self.repeat_interval_spin = _spin("repeatIntervalSpin", 1, MAX_MS, 1000)
+        self.repeat_interval_spin.setSuffix(" ms")
+        self.repeat_interval_spin.setPrefix("every ")
+        self.repeat_count_spin = _spin("repeatCountSpin", 0, MAX_COUNT, 10)
+        self.repeat_count_spin.setSpecialValueText("until stopped")
+        self.repeat_count_spin.setSuffix(" times")
+        self.repeat_count_spin.setToolTip("How many packets to send; 0: until stopped")
+        self.repeat_start_button = QPushButton("Start", objectName="repeatStartButton")
+        self.repeat_stop_button = QPushButton("Stop", objectName="repeatStopButton")
+        self.repeat_status_label = QLabel(objectName="repeatStatusLabel")
+        self.repeat_problem_label = QLabel(objectName="repeatProblemLabel", wordWrap=True)
+        self.repeat_problem_label.setStyleSheet(PROBLEM_STYLE)
+        self.repeat_problem_label.hide()
+        grid = QGridLayout(self)
+        grid.addWidget(self.repeat_message_edit, 0, 0, 1, 3)
+        grid.addWidget(self.repeat_hex_check, 0, 3)
+        grid.addWidget(self.repeat_interval_spin, 1, 0)
+        grid.addWidget(self.repeat_count_spin, 1, 1)
+        grid.addWidget(self.repeat_start_button, 1, 2)
+        grid.addWidget(self.repeat_stop_button, 1, 3)
+        grid.addWidget(self.repeat_problem_label, 2, 0, 1, 4)
+        grid.addWidget(self.repeat_status_label, 3, 0, 1, 4)
+        self.repeat_message_edit.textChanged.connect(self._check)
+        self.repeat_hex_check.toggled.connect(self._check)
+
+    def payload(self) -> str | bytes | None:
+        """The packet typed (bytes when hex); None, with the problem shown, when the hex is bad."""
+        text = self.repeat_message_edit.text()
+        if not self.repeat_hex_check.isChecked():
+            return text
+        try:
+            return parse_hex(text)
+        except InvalidHexError:
+            self._check()  # shows where
+            return None
+
+    def _check(self) -> None:
+        problem = ""
+        if self.repeat_hex_check.isChecked():
+            try:
+                parse_hex(self.repeat_message_edit.text())
+            except InvalidHexError as exc:
+                problem = f"invalid hex: {exc}"
+        self.repeat_problem_label.setText(problem)
+        self.repeat_problem_label.setVisible(bool(problem))
+        self.repeat_message_edit.setStyleSheet(FIELD_PROBLEM_STYLE if problem else "")
+        self.checked.emit()
+
+    def show_status(self, text: str, *, problem: bool = False) -> None:
+        self.repeat_status_label.setStyleSheet(PROBLEM_STYLE if problem else "")
+        self.repeat_status_label.setText(text)
+
+    def set_running(self, running: bool) -> None:
+        """Enables Stop while it runs, and the fields and Start (with a valid packet) while it does not."""
+        self.repeat_start_button.setEnabled(not running and not self.repeat_problem_label.text())
+        self.repeat_stop_button.setEnabled(running)
+        for widget in (self.repeat_message_edit, self.repeat_hex_check, self.repeat_interval_spin, self.repeat_count_spin):
+            widget.setEnabled(not running)
+
+
 class SequencePanel(QWidget):
     """Repeat a packet, and edit, save and run sequences, on the connection ``scheduler`` runs them on.
 
@@ -144,32 +218,11 @@ class SequencePanel(QWidget):
     # -- construction --------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        self.repeat_group = QGroupBox("Repeat a packet", objectName="repeatGroup")
-        self.repeat_message_edit = QLineEdit(objectName="repeatMessageEdit", placeholderText="packet to repeat")
-        self.repeat_hex_check = QCheckBox("hex", objectName="repeatHexCheck")
-        self.repeat_hex_check.setToolTip("Send the bytes typed as hex, as a binary packet")
-        self.repeat_interval_spin = _spin("repeatIntervalSpin", 1, MAX_MS, 1000)
-        self.repeat_interval_spin.setSuffix(" ms")
-        self.repeat_interval_spin.setPrefix("every ")
-        self.repeat_count_spin = _spin("repeatCountSpin", 0, MAX_COUNT, 10)
-        self.repeat_count_spin.setSpecialValueText("until stopped")
-        self.repeat_count_spin.setSuffix(" times")
-        self.repeat_count_spin.setToolTip("How many packets to send; 0: until stopped")
-        self.repeat_start_button = QPushButton("Start", objectName="repeatStartButton")
-        self.repeat_stop_button = QPushButton("Stop", objectName="repeatStopButton")
-        self.repeat_status_label = QLabel(objectName="repeatStatusLabel")
-        self.repeat_problem_label = QLabel(objectName="repeatProblemLabel", wordWrap=True)
-        self.repeat_problem_label.setStyleSheet(PROBLEM_STYLE)
-        self.repeat_problem_label.hide()
-        grid = QGridLayout(self.repeat_group)
-        grid.addWidget(self.repeat_message_edit, 0, 0, 1, 3)
-        grid.addWidget(self.repeat_hex_check, 0, 3)
-        grid.addWidget(self.repeat_interval_spin, 1, 0)
-        grid.addWidget(self.repeat_count_spin, 1, 1)
-        grid.addWidget(self.repeat_start_button, 1, 2)
-        grid.addWidget(self.repeat_stop_button, 1, 3)
-        grid.addWidget(self.repeat_problem_label, 2, 0, 1, 4)
-        grid.addWidget(self.repeat_status_label, 3, 0, 1, 4)
+        box = self.repeat_group = RepeatBox()
+        self.repeat_message_edit, self.repeat_hex_check = box.repeat_message_edit, box.repeat_hex_check
+        self.repeat_interval_spin, self.repeat_count_spin = box.repeat_interval_spin, box.repeat_count_spin
+        self.repeat_start_button, self.repeat_stop_button = box.repeat_start_button, box.repeat_stop_button
+        self.repeat_status_label, self.repeat_problem_label = box.repeat_status_label, box.repeat_problem_label
 
         self.sequence_group = QGroupBox("Sequence", objectName="sequenceGroup")
         self.name_combo = QComboBox(objectName="sequenceNameCombo", editable=True)
@@ -240,8 +293,7 @@ class SequencePanel(QWidget):
         layout.addWidget(self.sequence_group, 1)
 
     def _wire(self) -> None:
-        self.repeat_message_edit.textChanged.connect(self._check_repeat)
-        self.repeat_hex_check.toggled.connect(self._check_repeat)
+        self.repeat_group.checked.connect(self._update_buttons)
         self.repeat_start_button.clicked.connect(self.start_repeat)
         self.repeat_stop_button.clicked.connect(self.stop_repeat)
         self.add_step_button.clicked.connect(lambda: self.add_step(Step(StepKind.SEND_TEXT)))
@@ -431,7 +483,7 @@ class SequencePanel(QWidget):
 
     def start_repeat(self) -> bool:
         """Starts repeating the packet typed; refused (with a message) unless the connection is OPEN."""
-        payload = self._repeat_payload()
+        payload = self.repeat_group.payload()
         if payload is None:
             return False
         refusal = self.scheduler.start_repeat(payload, self.repeat_interval_spin.value(), self.repeat_count_spin.value() or None)
@@ -459,28 +511,6 @@ class SequencePanel(QWidget):
         """Stops both runs (``message``: why, for a run that did not end by the user's hand)."""
         self.scheduler.stop_all(message)
 
-    def _repeat_payload(self) -> str | bytes | None:
-        text = self.repeat_message_edit.text()
-        if not self.repeat_hex_check.isChecked():
-            return text
-        try:
-            return parse_hex(text)
-        except InvalidHexError:
-            self._check_repeat()  # shows where
-            return None
-
-    def _check_repeat(self) -> None:
-        problem = ""
-        if self.repeat_hex_check.isChecked():
-            try:
-                parse_hex(self.repeat_message_edit.text())
-            except InvalidHexError as exc:
-                problem = f"invalid hex: {exc}"
-        self.repeat_problem_label.setText(problem)
-        self.repeat_problem_label.setVisible(bool(problem))
-        self.repeat_message_edit.setStyleSheet(FIELD_PROBLEM_STYLE if problem else "")
-        self._update_buttons()
-
     def _running_sequence(self) -> bool:
         return self.scheduler.schedule.sequence_is_running
 
@@ -497,8 +527,7 @@ class SequencePanel(QWidget):
 
     def _show_repeat(self, text: str, *, problem: bool = False) -> None:
         failed = self.repeat is not None and self.repeat.state is RunState.FAILED and text == self.repeat.status_text()
-        self.repeat_status_label.setStyleSheet(PROBLEM_STYLE if failed or problem else "")
-        self.repeat_status_label.setText(text)
+        self.repeat_group.show_status(text, problem=failed or problem)
         self.repeat_changed.emit(text)
 
     def _set_status(self, text: str, *, problem: bool = False) -> None:
@@ -526,10 +555,7 @@ class SequencePanel(QWidget):
     def _update_buttons(self) -> None:
         running = self._running_sequence()
         repeating = self.repeat is not None and self.repeat.is_running
-        self.repeat_start_button.setEnabled(not repeating and not self.repeat_problem_label.text())
-        self.repeat_stop_button.setEnabled(repeating)
-        for widget in (self.repeat_message_edit, self.repeat_hex_check, self.repeat_interval_spin, self.repeat_count_spin):
-            widget.setEnabled(not repeating)
+        self.repeat_group.set_running(repeating)
         self.run_button.setEnabled(not running and not self._problems)
         self.stop_button.setEnabled(running)
         for widget in (self.add_step_button, self.remove_step_button, self.move_up_button, self.move_down_button, self.loops_spin):
