@@ -19,7 +19,8 @@ from wsconsole.cli.parser import (
     main,
     use_colour,
 )
-from wsconsole.server.echo import ServerConfig, ServerEvent, ServerEventKind
+from wsconsole.server.config import ServerConfig
+from wsconsole.server.events import ServerEvent, ServerEventKind
 
 
 class FakeTty(io.StringIO):

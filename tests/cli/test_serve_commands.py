@@ -11,7 +11,8 @@ from websockets.sync.client import connect
 
 from wsconsole.cli.parser import COMMANDS_HELP, run_command
 from wsconsole.errors import InvalidCommandError
-from wsconsole.server.echo import EchoServer, ServerEvent, ServerEventKind
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEvent, ServerEventKind
 
 K = ServerEventKind
 WAIT_S = 10.0

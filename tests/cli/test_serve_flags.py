@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wsconsole.cli.parser import ExitStatus, build_parser, main, serve_config
-from wsconsole.server.echo import ServerConfig, ServerMode
+from wsconsole.server.config import ServerConfig, ServerMode
 
 
 def config_of(*flags: str) -> ServerConfig:

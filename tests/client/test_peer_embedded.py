@@ -10,7 +10,8 @@ import pytest
 from websockets.sync.client import connect
 
 from wsconsole.client.peer import Closed, Initiator, ReadyState, WebSocketPeer
-from wsconsole.server.echo import EchoServer, ServerEvent, ServerEventKind
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEvent, ServerEventKind
 
 K = ServerEventKind
 WAIT_S = 10.0

@@ -15,13 +15,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from wsconsole.errors import ServerError
-from wsconsole.server.echo import (
-    THREAD_NAME,
-    ClientInfo,
-    EchoServer,
-    ServerEvent,
-    ServerEventKind,
-)
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ClientInfo, ServerEvent, ServerEventKind
+from wsconsole.server.thread import THREAD_NAME
 
 K = ServerEventKind
 WAIT_S = 10.0

@@ -17,13 +17,9 @@ from websockets.sync.client import connect
 
 from wsconsole.client.peer import Closed, ReadyState, WebSocketPeer
 from wsconsole.errors import InvalidCloseError, InvalidConfigError
-from wsconsole.server.echo import (
-    EchoServer,
-    ServerConfig,
-    ServerEvent,
-    ServerEventKind,
-    ServerMode,
-)
+from wsconsole.server.config import ServerConfig, ServerMode
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEvent, ServerEventKind
 
 K = ServerEventKind
 WAIT_S = 10.0
@@ -742,7 +738,7 @@ def test_a_client_that_does_not_read_its_echoes_is_not_read_either(bench, raw_cl
     expected = b"".join(struct.pack("!BBH", 0x81, 126, len(p)) + p for p in payloads)
     sender = threading.Thread(target=client.sock.sendall, args=(sent,), name="unread-sender")
     sender.start()
-    connection = next(iter(server._connections))
+    connection = next(iter(server._state.connections))
     deadline = time.monotonic() + WAIT_S
     while not connection._reading_paused_for_writes:
         assert time.monotonic() < deadline, "the server kept reading a client that does not read"

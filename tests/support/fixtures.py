@@ -34,7 +34,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
 from wsconsole.client.peer import WebSocketPeer
-from wsconsole.server.echo import EchoServer, ServerEvent
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEvent
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 WAIT_S = 10.0

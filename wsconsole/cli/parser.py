@@ -39,7 +39,9 @@ from wsconsole.protocol.closecodes import sendable_problem
 from wsconsole.text.payload import parse_hex
 
 if TYPE_CHECKING:
-    from wsconsole.server.echo import EchoServer, ServerConfig, ServerEvent
+    from wsconsole.server.config import ServerConfig
+    from wsconsole.server.echo import EchoServer
+    from wsconsole.server.events import ServerEvent
 
 _SERVER_NAMES = frozenset({"EchoServer", "ServerConfig", "ServerEvent", "ServerEventKind", "ServerMode", "TlsFiles"})
 
@@ -175,7 +177,7 @@ def _close_code(text: str) -> int:
 
 
 def _http_status(text: str) -> int:
-    from wsconsole.server.echo import ServerConfig
+    from wsconsole.server.config import ServerConfig
 
     try:
         value = int(text, 10)
@@ -270,7 +272,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def _add_serve_bench_arguments(serve: argparse.ArgumentParser) -> None:
     """The flags of ``serve`` that set its ServerConfig (issue 5)."""
-    from wsconsole.server.echo import (  # here: connect never loads the server
+    from wsconsole.server.config import (  # here: connect never loads the server
         ServerConfig,
         ServerMode,
     )
@@ -387,7 +389,7 @@ def serve_config(args: argparse.Namespace) -> ServerConfig:
     Raises:
         ValueError: The flags do not make a valid configuration.
     """
-    from wsconsole.server.echo import ServerConfig, ServerMode
+    from wsconsole.server.config import ServerConfig, ServerMode
 
     mode = ServerMode(args.mode) if args.mode else ServerMode.ECHO
     reply: str | bytes = ""
@@ -637,7 +639,8 @@ def run_serve(
         commands: Where to read commands from, one per line (see
             :data:`COMMANDS_HELP`), on a daemon thread; ``None`` for none.
     """
-    from wsconsole.server.echo import EchoServer, ServerEventKind
+    from wsconsole.server.echo import EchoServer
+    from wsconsole.server.events import ServerEventKind
 
     stream = sys.stdout if out is None else out
     if json_output:
@@ -745,7 +748,7 @@ def run_serve_command(parser: argparse.ArgumentParser, args: argparse.Namespace)
         return ExitStatus.USAGE
     ca_path = None
     if args.cert is not None:
-        from wsconsole.server.echo import TlsFiles
+        from wsconsole.server.config import TlsFiles
 
         config = dataclasses.replace(config, tls=TlsFiles(args.cert, args.key))
     elif args.tls:
