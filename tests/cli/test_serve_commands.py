@@ -9,7 +9,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from wsconsole.cli.parser import COMMANDS_HELP, run_command
+from wsconsole.cli.serve_commands import COMMANDS_HELP, run_command
 from wsconsole.errors import InvalidCommandError
 from wsconsole.server.echo import EchoServer
 from wsconsole.server.events import ServerEvent, ServerEventKind

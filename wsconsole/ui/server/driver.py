@@ -343,7 +343,9 @@ class ServerDriver(QObject):
             self._timer.start(BACKLOG_INTERVAL_MS)
         if not batch:
             return
-        from wsconsole.server.events import ServerEventKind  # loaded by then: events come from a server
+        from wsconsole.server.events import (
+            ServerEventKind,  # loaded by then: events come from a server
+        )
 
         gc_guard.note_traffic()
         membership_changed = False
