@@ -39,10 +39,7 @@ def print_error(message: str) -> None:
 
 def port_number(text: str) -> int:
     """A TCP port, 0-65535 (0: any free one)."""
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid port {text!r}: not a number") from None
+    value = _integer(text, "port", "not a number")
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"invalid port {value}: must be 0-65535")
     return value
@@ -50,10 +47,7 @@ def port_number(text: str) -> int:
 
 def whole_number(text: str) -> int:
     """A whole number of 1 or more (packets, bytes, clients)."""
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid number {text!r}: not a whole number") from None
+    value = _integer(text, "number", "not a whole number")
     if value < 1:
         raise argparse.ArgumentTypeError(f"invalid number {value}: must be 1 or more")
     return value
@@ -77,10 +71,7 @@ def seconds(text: str) -> float:
 
 def close_code(text: str) -> int:
     """A close code an endpoint may send (RFC 6455 section 7.4)."""
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid close code {text!r}: not a number") from None
+    value = _integer(text, "close code", "not a number")
     problem = sendable_problem(value)
     if problem:
         raise argparse.ArgumentTypeError(problem)
@@ -126,3 +117,11 @@ def hex_payload(text: str) -> bytes:
         return parse_hex(text)
     except InvalidHexError as exc:
         raise argparse.ArgumentTypeError(f"invalid hex {text!r}: {exc}") from None
+
+
+def _integer(text: str, what: str, problem: str) -> int:
+    """``int(text)`` in base 10; else ArgumentTypeError ``invalid {what} {text!r}: {problem}``."""
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: {problem}") from None

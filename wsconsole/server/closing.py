@@ -34,16 +34,19 @@ class Closing:
 
     async def close(self, client: LiveClient, code: int, reason: str, why: str) -> None:
         """Starts the closing handshake with code and reason, reported as a FAULT; nothing if not open."""
+        message = f"closing with {describe_close(code, reason)} ({why})"
+        await self.close_reporting(client, code, reason, ServerEventKind.FAULT, message)
+
+    async def close_reporting(
+        self, client: LiveClient, code: int, reason: str, kind: ServerEventKind, message: str
+    ) -> None:
+        """Starts the closing handshake, reported as an event of that kind and message
+        (with the code); nothing if the connection is not open."""
         connection = client.connection
         if connection.protocol.state is not State.OPEN:
             return
         client.ended_on_purpose = True
-        self._state.emit(
-            ServerEventKind.FAULT,
-            code=code,
-            message=f"closing with {describe_close(code, reason)} ({why})",
-            **client.common(),
-        )
+        self._state.emit(kind, code=code, message=message, **client.common())
         await connection.close(code, reason)
 
     def drop(self, client: LiveClient, why: str) -> None:

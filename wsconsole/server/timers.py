@@ -14,7 +14,6 @@ from collections.abc import Coroutine
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed
-from websockets.protocol import State
 
 from wsconsole.protocol.closecodes import CloseCode
 from wsconsole.server.closing import Closing
@@ -114,17 +113,13 @@ class Timers:
             if wait_s <= 0:
                 break
             await asyncio.sleep(wait_s)
-        connection = client.connection
-        if connection.protocol.state is not State.OPEN:
-            return
-        client.ended_on_purpose = True
-        self._state.emit(
+        await self._closing.close_reporting(
+            client,
+            CloseCode.GOING_AWAY,
+            f"idle for {idle_timeout_s:g} s",
             ServerEventKind.LIMIT,
-            code=CloseCode.GOING_AWAY,
-            message=f"no packet for {idle_timeout_s:g} s (idle_timeout_s), closing with 1001",
-            **client.common(),
+            f"no packet for {idle_timeout_s:g} s (idle_timeout_s), closing with 1001",
         )
-        await connection.close(CloseCode.GOING_AWAY, f"idle for {idle_timeout_s:g} s")
 
     async def _end_after(self, client: LiveClient, config: ServerConfig) -> None:
         """Ends the client close_after_s after it connected (at once if that
