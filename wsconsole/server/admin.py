@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from wsconsole.protocol.closecodes import validate_close
 from wsconsole.protocol.limits import MAX_CONTROL_PAYLOAD_BYTES
+from wsconsole.server.config import INVALID_UTF8_PAYLOAD, sized_payload
 from wsconsole.server.events import ServerEventKind
 from wsconsole.server.state import ServerState
 from wsconsole.server.thread import ServerThread
@@ -117,17 +118,9 @@ class ClientActions:
         return await self._serving.behaviour.send_on_demand(client, payload)
 
     async def _send_sized(self, client_id: int, size: int, text: bool) -> bool:
-        from wsconsole.server.behaviour import (
-            sized_payload,  # loaded by the server thread
-        )
-
         return await self._send_one(client_id, sized_payload(size, text))
 
     async def _send_invalid(self, client_id: int) -> bool:
-        from wsconsole.server.behaviour import (
-            INVALID_UTF8_PAYLOAD,  # loaded by the server thread
-        )
-
         client = self._state.lookup(client_id, "send invalid UTF-8 to")
         if client is None:
             return False

@@ -23,7 +23,13 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 from wsconsole.server.closing import Closing
-from wsconsole.server.config import ServerConfig, ServerMode, encode
+from wsconsole.server.config import (
+    INVALID_UTF8_PAYLOAD,
+    ServerConfig,
+    ServerMode,
+    encode,
+    sized_payload,
+)
 from wsconsole.server.events import ServerEventKind
 from wsconsole.server.listening import format_address
 from wsconsole.server.overrides import (
@@ -34,19 +40,10 @@ from wsconsole.server.overrides import (
 from wsconsole.server.state import LiveClient, ServerState
 from wsconsole.server.timers import Timers
 
-__all__ = ["INVALID_UTF8_PAYLOAD", "Behaviour", "sized_payload"]
-
-INVALID_UTF8_PAYLOAD = b"invalid UTF-8: \xc3\x28 \xff"
-"""What :meth:`Behaviour.send` puts in a text frame when asked for invalid
-UTF-8: an unfinished two-byte sequence and a byte that never occurs in UTF-8."""
+__all__ = ["Behaviour"]
 
 
-def sized_payload(size: int, text: bool) -> str | bytes:
-    """A recognisable payload of exactly ``size`` bytes: 0-9 repeated (text)
-    or bytes 0-255 repeated (binary)."""
-    if text:
-        return ("0123456789" * (size // 10 + 1))[:size]
-    return (bytes(range(256)) * (size // 256 + 1))[:size]
+
 
 
 

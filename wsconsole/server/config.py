@@ -19,13 +19,27 @@ from wsconsole.protocol.closecodes import MAX_REASON_BYTES, CloseCode, sendable_
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 from wsconsole.server.events import describe_close
 
-__all__ = ["DEFAULT_MAX_CLIENTS", "OPEN_TIMEOUT_S", "ServerConfig", "ServerMode", "TlsFiles"]
+__all__ = [
+    "DEFAULT_MAX_CLIENTS",
+    "INVALID_UTF8_PAYLOAD",
+    "OPEN_TIMEOUT_S",
+    "ServerConfig",
+    "ServerMode",
+    "TlsFiles",
+    "encode",
+    "sized_payload",
+]
 
 OPEN_TIMEOUT_S = 10.0
 """The default for :attr:`ServerConfig.handshake_timeout_s`, in seconds."""
 
 DEFAULT_MAX_CLIENTS = 1024
 """The default for :attr:`ServerConfig.max_clients`."""
+
+INVALID_UTF8_PAYLOAD = b"invalid UTF-8: \xc3\x28 \xff"
+"""What the server puts in a text frame when asked for invalid UTF-8
+(``invalid_utf8_replies``, ``EchoServer.send_invalid_utf8``): an unfinished
+two-byte sequence and a byte that never occurs in UTF-8."""
 
 
 class ServerMode(enum.Enum):
@@ -237,8 +251,6 @@ class ServerConfig:
             phrases.append("require one of: " + ", ".join(self.subprotocols))
         return phrases
 
-
-
     def describe_changes(self, new: ServerConfig) -> list[str]:
         """Returns one ``"field old -> new"`` phrase per field that differs in ``new``."""
         return [
@@ -247,6 +259,7 @@ class ServerConfig:
             for field in dataclasses.fields(ServerConfig)
             if getattr(self, field.name) != getattr(new, field.name)
         ]
+
 
 _NOT_TOKEN = set('()<>@,;:\\"/[]?={} \t')
 
@@ -286,3 +299,9 @@ def _shown_setting(name: str, value: Any) -> str:
     return repr(value)
 
 
+def sized_payload(size: int, text: bool) -> str | bytes:
+    """A recognisable payload of exactly ``size`` bytes: 0-9 repeated (text)
+    or bytes 0-255 repeated (binary)."""
+    if text:
+        return ("0123456789" * (size // 10 + 1))[:size]
+    return (bytes(range(256)) * (size // 256 + 1))[:size]
