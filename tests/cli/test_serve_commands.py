@@ -7,9 +7,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from tests.support.waiting import WAIT_S, wait_for
-from wsconsole.cli.parser import COMMANDS_HELP, run_command
+from wsconsole.cli.serve_commands import COMMANDS_HELP, run_command
 from wsconsole.errors import InvalidCommandError
-from wsconsole.server.echo import EchoServer, ServerEventKind
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEventKind
 
 K = ServerEventKind
 

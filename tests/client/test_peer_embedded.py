@@ -10,7 +10,8 @@ from websockets.sync.client import connect
 
 from tests.support.waiting import open_peer, round_trip_a_mebibyte, take_packets
 from wsconsole.client.peer import Closed, Initiator, ReadyState
-from wsconsole.server.echo import EchoServer, ServerEvent, ServerEventKind
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEvent, ServerEventKind
 
 K = ServerEventKind
 WAIT_S = 10.0

@@ -16,13 +16,9 @@ from websockets.sync.client import connect
 
 from tests.support.waiting import WAIT_S, wait_for
 from wsconsole.errors import ServerError
-from wsconsole.server.echo import (
-    THREAD_NAME,
-    ClientInfo,
-    EchoServer,
-    ServerEvent,
-    ServerEventKind,
-)
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ClientInfo, ServerEvent, ServerEventKind
+from wsconsole.server.thread import THREAD_NAME
 
 K = ServerEventKind
 

@@ -19,12 +19,9 @@ from tests.support.teardown import stopped_at_exit
 from tests.support.waiting import WAIT_S, open_peer, poll_until, wait_for
 from wsconsole.client.peer import Closed, ReadyState
 from wsconsole.errors import InvalidCloseError, InvalidConfigError
-from wsconsole.server.echo import (
-    EchoServer,
-    ServerConfig,
-    ServerEventKind,
-    ServerMode,
-)
+from wsconsole.server.config import ServerConfig, ServerMode
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEventKind
 
 K = ServerEventKind
 
@@ -695,7 +692,7 @@ def test_a_client_that_does_not_read_its_echoes_is_not_read_either(bench, raw_cl
     expected = b"".join(struct.pack("!BBH", 0x81, 126, len(p)) + p for p in payloads)
     sender = threading.Thread(target=client.sock.sendall, args=(sent,), name="unread-sender")
     sender.start()
-    connection = next(iter(server._connections))
+    connection = next(iter(server._state.connections))
     deadline = time.monotonic() + WAIT_S
     while not connection._reading_paused_for_writes:
         assert time.monotonic() < deadline, "the server kept reading a client that does not read"

@@ -33,7 +33,8 @@ from tests.support.teardown import stopped_at_exit
 from tests.support.waiting import WAIT_S
 from tests.support.waiting import poll_until as _poll_until
 from wsconsole.client.peer import WebSocketPeer
-from wsconsole.server.echo import EchoServer, ServerEvent
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEvent
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import re
 from PySide6.QtCore import Qt
 
 from wsconsole.client.peer import ReadyState
-from wsconsole.server.echo import ServerConfig
+from wsconsole.server.config import ServerConfig
 from wsconsole.session.log import Direction, EntryKind
 from wsconsole.session.sequences import RunState
 from wsconsole.storage.sequences import Step, StepKind
