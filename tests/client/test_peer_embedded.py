@@ -9,7 +9,8 @@ from collections.abc import Callable
 import pytest
 from websockets.sync.client import connect
 
-from wsconsole.client.peer import Closed, Initiator, ReadyState, WebSocketPeer
+from wsconsole.client.events import Closed, Initiator, ReadyState
+from wsconsole.client.peer import WebSocketPeer
 from wsconsole.server.echo import EchoServer, ServerEvent, ServerEventKind
 
 K = ServerEventKind

@@ -12,14 +12,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
-from wsconsole.client.peer import (
-    Closed,
-    ErrorOccurred,
-    Initiator,
-    ReadyState,
-    StateChanged,
-    WebSocketPeer,
-)
+from wsconsole.client.events import Closed, ErrorOccurred, Initiator, ReadyState, StateChanged
+from wsconsole.client.peer import WebSocketPeer
 
 if TYPE_CHECKING:
     from conftest import RawConnection  # tests/conftest.py; annotations only

@@ -15,7 +15,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from wsconsole.client.peer import Closed, ReadyState, WebSocketPeer
+from wsconsole.client.events import Closed, ReadyState
+from wsconsole.client.peer import WebSocketPeer
 from wsconsole.errors import InvalidCloseError, InvalidConfigError
 from wsconsole.server.echo import (
     EchoServer,

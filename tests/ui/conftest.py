@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.session.log import Direction
 from wsconsole.storage.profiles import CONFIG_DIR_ENV
 from wsconsole.ui.window import gc_guard

@@ -36,8 +36,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from wsconsole.cli.status import ExitStatus
-from wsconsole.client.options import ConnectOptions
-from wsconsole.client.peer import (
+from wsconsole.client.events import (
     Closed,
     ErrorOccurred,
     PingReceived,
@@ -45,8 +44,9 @@ from wsconsole.client.peer import (
     PongReceived,
     ReadyState,
     StateChanged,
-    WebSocketPeer,
 )
+from wsconsole.client.options import ConnectOptions
+from wsconsole.client.peer import WebSocketPeer
 from wsconsole.errors import (
     InvalidCloseError,
     InvalidHexError,

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.server.echo import EchoServer, ServerEventKind
 from wsconsole.session.reconnect import ReconnectPolicy
 from wsconsole.ui.log.model import ENTRY_ROLE

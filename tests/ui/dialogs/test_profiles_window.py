@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
+from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
-from wsconsole.client.peer import ReadyState
 from wsconsole.session.log import EntryKind
 from wsconsole.session.reconnect import ReconnectPolicy
 from wsconsole.storage.profiles import PROFILES_FILE_NAME, PingSettings, ProfileStore

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.errors import InvalidHexError, NotOpenError, SendError
 from wsconsole.session.log import EntryKind
 from wsconsole.session.sequences import (

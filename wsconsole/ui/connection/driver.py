@@ -26,19 +26,17 @@ import time
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
-from wsconsole.client.peer import (
+from wsconsole.client.events import (
     Closed,
     ErrorOccurred,
     PingReceived,
     PingSent,
     PongReceived,
     ReadyState,
-    SendJob,
-    SendJobEnded,
-    SendJobState,
     StateChanged,
-    WebSocketPeer,
 )
+from wsconsole.client.peer import WebSocketPeer
+from wsconsole.client.send_job import SendJob, SendJobEnded, SendJobState
 
 POLL_INTERVAL_MS = 10
 """How often the peer is polled while a connection is not CLOSED."""

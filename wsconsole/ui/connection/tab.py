@@ -25,17 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.client.peer import (
+from wsconsole.client.events import (
     Closed,
     ErrorOccurred,
     PingReceived,
     PingSent,
     PongReceived,
     ReadyState,
-    SendJobEnded,
-    SendJobState,
     StateChanged,
 )
+from wsconsole.client.send_job import SendJobEnded, SendJobState
 from wsconsole.errors import (
     InvalidCloseError,
     InvalidFileError,

@@ -33,7 +33,7 @@ from wsconsole.ui.window import gc_guard
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
-    from wsconsole.client.peer import StateChanged
+    from wsconsole.client.events import StateChanged
     from wsconsole.storage.profiles import Profile, ProfileStore
     from wsconsole.ui.connection.driver import PeerDriver
     from wsconsole.ui.connection.tab import ConnectionTab
@@ -535,7 +535,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{tab.title} — wsconsole" if tab is not None else "wsconsole")
 
     def _on_closing_driver_state(self, driver: PeerDriver, event) -> None:
-        from wsconsole.client.peer import ReadyState
+        from wsconsole.client.events import ReadyState
 
         if event.new == ReadyState.CLOSED:
             self._closing_drivers.discard(driver)
@@ -745,7 +745,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Connection profiles: {store.problems[0]} (see the log)", 30000)
 
     def _on_tab_state(self, tab: ConnectionTab, event: StateChanged) -> None:
-        from wsconsole.client.peer import ReadyState
+        from wsconsole.client.events import ReadyState
 
         # A URL joins the recent list once a connection to it opened: typos and dead hosts stay out.
         if event.new == ReadyState.OPEN:
@@ -810,7 +810,7 @@ class MainWindow(QMainWindow):
 
         Unused: closed, nothing in its log and not renamed.  The tab takes the profile's name.
         """
-        from wsconsole.client.peer import ReadyState
+        from wsconsole.client.events import ReadyState
         from wsconsole.session.log import EntryKind
 
         profile = self.profile_store.get(name)
