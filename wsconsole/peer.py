@@ -10,7 +10,6 @@ from wsconsole.client.events import (
     ErrorOccurred,
     Initiator,
     PeerEvent,
-    PingReceived,
     PingSent,
     PongReceived,
     ReadyState,
@@ -20,6 +19,7 @@ from wsconsole.client.handshake import HandshakeRecord
 from wsconsole.client.options import ConnectOptions
 from wsconsole.client.peer import WebSocketPeer
 from wsconsole.client.send_job import SendJob, SendJobEnded, SendJobState
+from wsconsole.protocol.events import PacketsReceived, PingReceived
 
 __all__ = [
     "Closed",
@@ -27,6 +27,7 @@ __all__ = [
     "ErrorOccurred",
     "HandshakeRecord",
     "Initiator",
+    "PacketsReceived",
     "PeerEvent",
     "PingReceived",
     "PingSent",

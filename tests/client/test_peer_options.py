@@ -22,11 +22,17 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
-from wsconsole.client.events import ErrorOccurred, PingReceived, PingSent, PongReceived, ReadyState
+from wsconsole.client.events import (
+    ErrorOccurred,
+    PingSent,
+    PongReceived,
+    ReadyState,
+)
 from wsconsole.client.options import ConnectOptions
 from wsconsole.client.peer import WebSocketPeer
 from wsconsole.errors import InvalidOptionsError
 from wsconsole.protocol.closecodes import CloseCode
+from wsconsole.protocol.events import PingReceived
 
 if TYPE_CHECKING:
     from conftest import RawConnection  # tests/conftest.py; annotations only

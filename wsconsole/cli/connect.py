@@ -39,7 +39,6 @@ from wsconsole.cli.status import ExitStatus
 from wsconsole.client.events import (
     Closed,
     ErrorOccurred,
-    PingReceived,
     PingSent,
     PongReceived,
     ReadyState,
@@ -55,6 +54,7 @@ from wsconsole.errors import (
     WsConsoleError,
 )
 from wsconsole.protocol.closecodes import CloseCode, describe
+from wsconsole.protocol.events import PingReceived
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 from wsconsole.text.payload import escape_control, parse_hex
 from wsconsole.text.redact import (

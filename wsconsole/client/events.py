@@ -2,7 +2,7 @@
 
 Every event is a frozen dataclass stamped with ``time_s`` (epoch seconds,
 when the reader thread saw it or the owner's thread did it).  The events a
-server's frames cause (:class:`PacketReceived`, :class:`PingReceived`) are
+server's frames cause (:class:`PacketsReceived`, :class:`PingReceived`) are
 defined with the protocol that produces them, in
 :mod:`wsconsole.protocol.events`; the rest are the client's.
 """
@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 
 from wsconsole.protocol.closecodes import describe
+from wsconsole.protocol.events import PingReceived
 from wsconsole.text.payload import escape_control
 
 
@@ -113,21 +114,6 @@ class PongReceived:
 
 
 @dataclass(frozen=True, slots=True)
-class PingReceived:
-    """A ping frame arrived; answered with a pong unless ``auto_pong`` was off.
-
-    Attributes:
-        payload: Its application data (at most 125 bytes).
-        answered: Whether the reader answered it with a pong.
-        time_s: When the reader received it, epoch seconds.
-    """
-
-    payload: bytes
-    answered: bool
-    time_s: float
-
-
-@dataclass(frozen=True, slots=True)
 class PingSent:
     """We sent a ping: from :meth:`WebSocketPeer.ping`, or automatically from :meth:`WebSocketPeer.poll`.
 
@@ -146,4 +132,6 @@ class PingSent:
 
 
 PeerEvent = StateChanged | ErrorOccurred | Closed | PongReceived | PingReceived | PingSent
-"""What :meth:`WebSocketPeer.poll` reports, besides the packets it queues."""
+"""What :meth:`WebSocketPeer.poll` reports, besides the packets it queues and
+:class:`~wsconsole.client.send_job.SendJobEnded`; :meth:`WebSocketPeer.poll_events`
+adds :class:`~wsconsole.protocol.events.PacketsReceived` among them."""

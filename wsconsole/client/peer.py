@@ -27,7 +27,6 @@ from wsconsole.client.events import (
     ErrorOccurred,
     Initiator,
     PeerEvent,
-    PingReceived,
     PingSent,
     PongReceived,
     ReadyState,
@@ -36,13 +35,21 @@ from wsconsole.client.events import (
 from wsconsole.client.handshake import HandshakeRecord
 from wsconsole.client.options import ConnectOptions
 from wsconsole.client.pings import PingTracker
-from wsconsole.client.reader import DEFAULT_CLOSE_TIMEOUT_S, DEFAULT_CONNECT_TIMEOUT_S, Connection
+from wsconsole.client.reader import (
+    DEFAULT_CLOSE_TIMEOUT_S,
+    DEFAULT_CONNECT_TIMEOUT_S,
+    ConnectFailed,
+    Connection,
+    ConnectionLost,
+    Opened,
+    ReaderEvent,
+)
 from wsconsole.client.send_job import (
     DEFAULT_SEND_BYTES_PER_POLL,
     FragmentedSends,
     SendJob,
 )
-from wsconsole.client.urls import header_lines, parse_ws_url, url_basic_auth
+from wsconsole.client.urls import parse_ws_url, request_header_lines
 from wsconsole.client.wakeup import Wakeup
 from wsconsole.errors import (
     InvalidOptionsError,
@@ -51,6 +58,14 @@ from wsconsole.errors import (
     SendInProgressError,
 )
 from wsconsole.protocol.closecodes import NO_CLOSE_FRAME, CloseCode, describe, validate_close
+from wsconsole.protocol.events import (
+    CloseFrameReceived,
+    ConnectionFailed,
+    PacketsReceived,
+    PingReceived,
+    PongFrameReceived,
+    ProtocolEvent,
+)
 from wsconsole.protocol.frames import OPCODE_BINARY, OPCODE_PING, OPCODE_TEXT
 from wsconsole.protocol.limits import MAX_CONTROL_PAYLOAD_BYTES
 
@@ -89,7 +104,7 @@ class WebSocketPeer(FragmentedSends):
         self._conn: Connection | None = None
         self._packets: deque[tuple[float, str | bytes]] = deque()
         self._packet_time_s = 0.0
-        self._events: list[PeerEvent] = []
+        self._events: deque[PeerEvent | PacketsReceived] = deque()  # what the next poll() returns
         self._close_code = NO_CLOSE_FRAME
         self._close_reason = ""
         self._selected_protocol = ""
@@ -188,7 +203,7 @@ class WebSocketPeer(FragmentedSends):
     def auto_pong(self, value: bool) -> None:
         self._auto_pong = bool(value)
         if self._conn is not None:
-            self._conn.auto_pong = self._auto_pong
+            self._conn.protocol.auto_pong = self._auto_pong
 
     @property
     def latest_rtt_s(self) -> float | None:
@@ -245,13 +260,7 @@ class WebSocketPeer(FragmentedSends):
         if timeout_s <= 0:
             raise ValueError(f"timeout_s must be positive, not {timeout_s}")
         offered = list(subprotocols) or list(options.subprotocols)
-        lines = header_lines(options.request_headers()) + header_lines(headers)
-        url_auth = url_basic_auth(text)
-        if url_auth is not None and not any(line.lower().startswith("authorization:") for line in lines):
-            # RFC 6455's ws-URI has no user info, yet people paste ws://user:pw@host as they
-            # would in curl: send it as basic auth (RFC 7617) rather than drop it silently.
-            # Explicit auth options or an Authorization header win.
-            lines.append(f"Authorization: {url_auth}")
+        lines = request_header_lines(text, options.request_headers(), headers)
         close_timeout_s = self.close_timeout_s if options.close_timeout_s is None else options.close_timeout_s
         if self._conn is not None:
             self._conn.abort()
@@ -298,8 +307,7 @@ class WebSocketPeer(FragmentedSends):
         except UnicodeEncodeError as exc:
             raise SendError(f"the text is not valid Unicode: {exc.reason}") from exc
         except (OSError, websocket.WebSocketException) as exc:
-            conn.abort()
-            conn.inbox.append(("ended", time.time(), f"the connection failed while sending: {exc}"))
+            conn.sending_failed(exc)
             raise SendError(str(exc) or type(exc).__name__) from exc
 
     def ping(self, payload: bytes | str = b"") -> None:
@@ -324,15 +332,13 @@ class WebSocketPeer(FragmentedSends):
         conn = self._conn
         if self._state != ReadyState.OPEN or conn is None:
             raise NotOpenError(self._state.name)
-        sent_s = time.time()
-        sent_at = time.monotonic()
+        sent_s = time.time()  # the pong's RTT is measured from it to the reader's stamp
         try:
             conn.ws.send(data, OPCODE_PING)
         except (OSError, websocket.WebSocketException) as exc:
-            conn.abort()
-            conn.inbox.append(("ended", time.time(), f"the connection failed while sending: {exc}"))
+            conn.sending_failed(exc)
             raise SendError(str(exc) or type(exc).__name__) from exc
-        self._pings.sent(data, sent_at)
+        self._pings.sent(data, sent_s)
         # Queued before any pong can be taken from the inbox, so the ping
         # always comes first among the events.
         self._events.append(PingSent(data, automatic, sent_s))
@@ -416,31 +422,89 @@ class WebSocketPeer(FragmentedSends):
     def poll(self) -> list[PeerEvent]:
         """Moves the connection forward; never blocks.
 
+        The Godot-style way to drive the peer; :meth:`poll_events` is the
+        other.  Use one of the two with a peer, not both.
+
         Returns:
             What happened since the last call, oldest first: state changes,
-            errors, the final :class:`Closed`, and :class:`SendJobEnded`
-            when a :meth:`start_send` job ends.  Received packets go to the
-            packet queue instead.
+            errors, pings and pongs, the final :class:`Closed`, and
+            :class:`SendJobEnded` when a :meth:`start_send` job ends.
+            Received packets go to the packet queue instead
+            (:meth:`get_packet`, :meth:`take_packets`).
+        """
+        self._advance(stream=False)
+        events = list(self._events)
+        self._events.clear()
+        return events
+
+    def poll_events(self, max_count: int) -> list[PeerEvent | PacketsReceived]:
+        """Moves the connection forward like :meth:`poll`; returns events and packets as one ordered stream.
+
+        The way to drive the peer for an owner that hands everything on in
+        order (a log, a driver emitting signals): received packets come as
+        :class:`PacketsReceived` (a run of packets read together) among the
+        other events, oldest first, and the packet queue stays empty.  Use
+        it or :meth:`poll` with a peer, not both.
+
+        Args:
+            max_count: Most items to return, each packet counting as one
+                (a run is split to fit); the rest wait for the next call
+                (:attr:`pending_event_count`).
+        """
+        self._advance(stream=True)
+        events = self._events
+        taken: list[PeerEvent | PacketsReceived] = []
+        budget = max_count
+        while events and budget > 0:
+            event = events[0]
+            if type(event) is PacketsReceived:
+                size = len(event.packets)
+                if size > budget:
+                    # The rest of the run stays in front, with its time.
+                    events[0] = PacketsReceived(event.time_s, event.packets[budget:])
+                    taken.append(PacketsReceived(event.time_s, event.packets[:budget]))
+                    break
+                budget -= size
+            else:
+                budget -= 1
+            taken.append(events.popleft())
+        return taken
+
+    @property
+    def pending_event_count(self) -> int:
+        """Events taken from the reader and not yet returned (with :meth:`poll_events` a run of packets counts once)."""
+        return len(self._events)
+
+    def _advance(self, *, stream: bool) -> None:
+        """Takes what the reader queued, enforces the deadlines, sends pings and the send job's next fragments.
+
+        Packets go to the packet queue as ``(time_s, data)``, or with
+        ``stream`` to the event queue in their runs.
         """
         if self._wakeup is not None:
             self._wakeup.drain()
         conn = self._conn
         if conn is not None:
             inbox = conn.inbox
-            append_packet = self._packets.append
+            append_event = self._events.append
+            extend_packets = self._packets.extend
             while inbox and conn is self._conn:
-                message = inbox.popleft()
+                event = inbox.popleft()
                 # Packets, nearly all of a flood, skip _handle's dispatch.
-                if message[0] == "packet" and self._state is not ReadyState.CLOSED:
-                    append_packet((message[1], message[2]))
+                if type(event) is PacketsReceived:
+                    if self._state is ReadyState.CLOSED:
+                        continue  # late news from an attempt we already gave up on
+                    if stream:
+                        append_event(event)
+                    else:
+                        time_s = event.time_s
+                        extend_packets([(time_s, data) for data in event.packets])
                 else:
-                    self._handle(conn, message)
+                    self._handle(conn, event)
             self._check_deadlines(conn)
             self._auto_ping()
         if self._send_job is not None:
             self._send_job._advance(self.send_bytes_per_poll)
-        events, self._events = self._events, []
-        return events
 
     # -- internals -----------------------------------------------------------
 
@@ -461,48 +525,44 @@ class WebSocketPeer(FragmentedSends):
             self._events.append(StateChanged(self._state, new, time.time() if time_s is None else time_s))
             self._state = new
 
-    def _handle(self, conn: Connection, message: tuple) -> None:
-        kind, now = message[0], message[1]
+    def _handle(self, conn: Connection, event: ProtocolEvent | ReaderEvent) -> None:
+        """Applies one event from the reader (not a packet) to the state, and queues what the owner hears."""
         if self._state == ReadyState.CLOSED:
             return  # late news from an attempt we already gave up on
-        if kind == "packet":
-            self._packets.append((now, message[2]))
-        elif kind == "pong":
-            self._events.append(PongReceived(message[2], self._pings.answered(message[2], message[3]), now))
-        elif kind == "ping":
-            self._events.append(PingReceived(message[2], message[3], now))
-        elif kind == "opened":
-            self._selected_protocol = message[2]
-            self._handshake_headers = message[3]
+        now = event.time_s
+        if isinstance(event, PongFrameReceived):
+            self._events.append(PongReceived(event.payload, self._pings.answered(event.payload, now), now))
+        elif isinstance(event, PingReceived):
+            self._events.append(event)
+        elif isinstance(event, Opened):
+            self._selected_protocol = event.protocol
+            self._handshake_headers = event.headers
             self._pings.restart_schedule()
             self._set_state(ReadyState.OPEN, now)
-        elif kind == "connect_failed":
-            self._error = message[2]
+        elif isinstance(event, ConnectFailed):
+            self._error = event.message
             self._events.append(ErrorOccurred(self._error, now))
             self._finish(now)
-        elif kind == "close_received":
-            self._close_code, self._close_reason = message[2], message[3]
+        elif isinstance(event, CloseFrameReceived):
+            self._close_code, self._close_reason = event.code, event.reason
             if self._initiator is Initiator.NONE:
                 self._initiator = Initiator.REMOTE
             if self._state == ReadyState.OPEN:
                 self._close_deadline = time.monotonic() + conn.close_timeout_s
                 self._set_state(ReadyState.CLOSING, now)
-        elif kind == "failed":
+        elif isinstance(event, ConnectionFailed):
             # We failed the connection (RFC 6455 section 7.1.7): not clean,
             # and reported as such by _finish() through Closed.failure.
-            why, code = message[2], message[3]
-            if code is None:
-                why += " (our own close frame had already gone out)"
+            why = event.why if event.code is not None else event.why + " (our own close frame had already gone out)"
             self._failure = why
-            self._error = f"{why}: failed the connection with {describe(code)}" if code is not None else why
+            self._error = f"{why}: failed the connection with {describe(event.code)}" if event.code is not None else why
             self._initiator = Initiator.LOCAL
             self._events.append(ErrorOccurred(self._error, now))
             conn.abort()
             self._finish(now)
-        elif kind == "ended":
-            detail = message[2]
+        elif isinstance(event, ConnectionLost):
             if self._close_code == NO_CLOSE_FRAME:
-                self._error = detail or "the connection was lost without a close frame"
+                self._error = event.detail or "the connection was lost without a close frame"
                 self._events.append(ErrorOccurred(self._error, now))
             self._finish(now)
 

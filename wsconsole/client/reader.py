@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import socket
 import ssl
-import struct
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import websocket
 
@@ -29,17 +29,8 @@ from wsconsole.client.handshake import HandshakeRecord, RecordingSocket, record_
 from wsconsole.client.options import ConnectOptions
 from wsconsole.client.transport import open_transport, remaining_s
 from wsconsole.client.wakeup import WakingQueue
-from wsconsole.errors import FrameError
-from wsconsole.protocol.closecodes import CloseCode
-from wsconsole.protocol.frames import (
-    OPCODE_BINARY,
-    OPCODE_CLOSE,
-    OPCODE_CONTINUATION,
-    OPCODE_PING,
-    OPCODE_PONG,
-    OPCODE_TEXT,
-    FrameParser,
-)
+from wsconsole.protocol.connection import ClientProtocol
+from wsconsole.protocol.frames import OPCODE_CLOSE
 from wsconsole.text.payload import escape_control
 
 DEFAULT_CONNECT_TIMEOUT_S = 10.0
@@ -47,13 +38,50 @@ DEFAULT_CLOSE_TIMEOUT_S = 5.0
 READER_THREAD_NAME = "wsconsole-peer-reader"
 
 
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """The opening handshake succeeded: the connection is OPEN.
+
+    Attributes:
+        protocol: The subprotocol the server selected, "" for none.
+        headers: The 101 answer's headers, names lower-cased.
+        time_s: When, epoch seconds.
+    """
+
+    protocol: str
+    headers: dict[str, str]
+    time_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectFailed:
+    """The attempt failed before the connection opened; ``message`` is for people."""
+
+    message: str
+    time_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLost:
+    """The reader stopped: ``detail`` says why for people, None after a completed closing handshake or failure."""
+
+    detail: str | None
+    time_s: float
+
+
+ReaderEvent = Opened | ConnectFailed | ConnectionLost
+"""What the reader queues besides the protocol's events (:mod:`wsconsole.protocol.events`)."""
+
+
 class Connection:
     """One connection attempt and its reader thread.
 
-    The reader thread appends ``(kind, time_s, *details)`` tuples to
-    ``inbox`` (a deque: appends and pops are atomic); the owner pops them in
-    ``WebSocketPeer.poll``.  ``time_s`` is when the reader saw it, so the log
-    shows when a packet arrived, not when the GUI got round to it.
+    The reader thread appends typed events to ``inbox`` (a deque: appends
+    and pops are atomic): the protocol's (:mod:`wsconsole.protocol.events`)
+    and its own (:data:`ReaderEvent`); the owner pops them in
+    ``WebSocketPeer.poll``.  ``time_s`` is when the reader received the
+    bytes, so a log shows when a packet arrived, not when the GUI got round
+    to it.
 
     The reader resolves the host, opens TCP, the proxy tunnel and TLS itself
     (so each step is timed and the handshake record sees the bytes), then
@@ -83,17 +111,22 @@ class Connection:
         self.close_timeout_s = close_timeout_s
         self.options = options
         self.max_packet_bytes = options.max_packet_bytes
-        self.auto_pong = auto_pong  # read by the reader for each ping; a bool store is atomic
+        # Fed by the reader thread; send_close() from any thread: calls go under _close_lock.
+        self.protocol = ClientProtocol(options.max_packet_bytes, auto_pong=auto_pong)
         self.record = HandshakeRecord(url=url, started_s=time.time())
         self.ws = websocket.WebSocket(enable_multithread=True)
         self.inbox = WakingQueue()
         self.abandoned = False
         self._raw_sock: socket.socket | None = None
         self._close_lock = threading.Lock()
-        self.close_sent_code: int | None = None  # None until a close frame is sent; 1005 for an empty one
         self.thread = threading.Thread(target=self._run, name=READER_THREAD_NAME, daemon=True)
 
     # -- owner's side ---------------------------------------------------------
+
+    @property
+    def close_sent_code(self) -> int | None:
+        """The code of the close frame we sent (1005 for an empty one); None until one is sent."""
+        return self.protocol.close_sent_code
 
     def send_close(self, code: int | None, reason: bytes = b"") -> bool:
         """Sends a close frame once; returns False if one was already sent.
@@ -101,15 +134,22 @@ class Connection:
         Any thread.  ``code=None`` sends a close frame with no body.
         """
         with self._close_lock:
-            if self.close_sent_code is not None:
-                return False
-            self.close_sent_code = CloseCode.NO_STATUS_RCVD if code is None else code
-        body = b"" if code is None else struct.pack("!H", code) + reason
+            body = self.protocol.send_close(code, reason)
+        if body is None:
+            return False
+        self._send_frame(OPCODE_CLOSE, body)
+        return True
+
+    def _send_frame(self, opcode: int, payload: bytes) -> None:
         try:
-            self.ws.send(body, OPCODE_CLOSE)
+            self.ws.send(payload, opcode)
         except (OSError, websocket.WebSocketException):
             pass  # the reader sees the broken socket and reports the drop
-        return True
+
+    def sending_failed(self, exc: BaseException) -> None:
+        """Drops a connection whose socket failed while we sent on it; the owner hears of it from the queue."""
+        self.abort()
+        self.inbox.append(ConnectionLost(f"the connection failed while sending: {exc}", time.time()))
 
     def abort(self) -> None:
         """Drops the TCP connection without a close frame; the reader thread ends soon.
@@ -194,7 +234,7 @@ class Connection:
                 except Exception:  # noqa: BLE001 - an odd exception must still end the attempt
                     message = f"cannot connect to {self.host}:{self.port}: {type(exc).__name__}: {exc}"
                 self.record.error = message
-                self.inbox.append(("connect_failed", time.time(), message))
+                self.inbox.append(ConnectFailed(message, time.time()))
             self._close_socket()
             return
         if self.abandoned:
@@ -209,20 +249,20 @@ class Connection:
             # RFC 6455 section 4.1: the client fails the connection, so no
             # close frame: the WebSocket connection never was established.
             self.record.error = problem
-            self.inbox.append(("connect_failed", time.time(), problem))
+            self.inbox.append(ConnectFailed(problem, time.time()))
             self._close_socket()
             return
         # The connect timeout bounded each step of the handshake; from now on
         # the reader waits for frames as long as the connection lives.
         self.ws.sock.settimeout(None)
-        self.inbox.append(("opened", time.time(), protocol, headers))
+        self.inbox.append(Opened(protocol, headers, time.time()))
         try:
             self._read_frames()
         except BaseException as exc:  # noqa: BLE001
             if not self.abandoned:
-                self.inbox.append(("ended", time.time(), describe_read_error(exc)))
+                self.inbox.append(ConnectionLost(describe_read_error(exc), time.time()))
         else:
-            self.inbox.append(("ended", time.time(), None))
+            self.inbox.append(ConnectionLost(None, time.time()))
         finally:
             self._close_socket()
 
@@ -246,165 +286,44 @@ class Connection:
             )
         return ""
 
-    def _fail(self, code: int, why: str) -> None:
-        """Fails the connection (RFC 6455 section 7.1.7): close frame with ``code``, then drop.
-
-        Dropping TCP at once, rather than waiting for the server's answering
-        close frame as a normal close does, is what section 7.1.7 asks: an
-        endpoint failing the connection "MUST NOT continue to attempt to
-        process data (including a responding Close frame)".  It also saves
-        reading the rest of a refused message: the answer to a 1009 sent in
-        the middle of a 100 MB frame comes only after the last byte of it.
-        So the close is reported as ours, with the code sent and ``why``
-        (:attr:`Closed.failure`), never as a peer that vanished.
-        """
-        # Send first: once "failed" is in the inbox, poll() may abort() the
-        # socket at any moment, and a close frame sent after that is lost.
-        sent = self.send_close(code, b"")
-        self.inbox.append(("failed", time.time(), why, code if sent else None))
-
     def _read_frames(self) -> None:
-        # Frames are parsed by our FrameParser from large recv() calls, not
-        # by websocket-client's recv_frame() (see wsconsole/frames.py: the
-        # Python time per frame is what stalled the window during a flood).
+        """Reads until the connection ends: recv, feed the protocol, send its answers, queue its events.
+
+        Returns when the closing handshake is over (the server closed TCP
+        after its close frame, section 7.1.1) or we failed the connection;
+        raises when the connection is lost otherwise.
+        """
         sock = self.ws.sock
-        parser = FrameParser()
-        fragments: list[bytes] = []
-        # Kept beside the list: summing it per frame made a message of 65,536
-        # fragments quadratic (Autobahn 9.3.1 timed out after 100 s).
-        fragments_bytes = 0
-        fragmented_opcode: int | None = None
-        close_received = False
-        max_packet_bytes = self.max_packet_bytes
+        protocol = self.protocol
         inbox = self.inbox
+        lock = self._close_lock
+        waiting_for_tcp_close = False
         while True:
             try:
-                for fin, opcode, payload in parser.frames():
-                    if close_received:
-                        continue  # section 5.5.1: nothing may follow a close frame; ignore it
-                    if opcode == OPCODE_TEXT or opcode == OPCODE_BINARY:
-                        if fragmented_opcode is not None:
-                            self._fail(
-                                CloseCode.PROTOCOL_ERROR,
-                                "protocol error from the peer: a new message began inside a fragmented one",
-                            )
-                            return
-                        if max_packet_bytes is not None and len(payload) > max_packet_bytes:
-                            self._fail_too_big(len(payload), partial=not fin)
-                            return
-                        if fin:
-                            if opcode == OPCODE_TEXT:
-                                try:
-                                    text = payload.decode("utf-8")
-                                except UnicodeDecodeError as exc:
-                                    self._fail_invalid_utf8(exc)
-                                    return
-                                inbox.append(("packet", time.time(), text))
-                            else:
-                                inbox.append(("packet", time.time(), payload))
-                        else:
-                            fragmented_opcode = opcode
-                            fragments = [payload]
-                            fragments_bytes = len(payload)
-                    elif opcode == OPCODE_CONTINUATION:
-                        if fragmented_opcode is None:
-                            self._fail(
-                                CloseCode.PROTOCOL_ERROR,
-                                "protocol error from the peer: a continuation frame with no message to continue",
-                            )
-                            return
-                        fragments.append(payload)
-                        fragments_bytes += len(payload)
-                        if max_packet_bytes is not None and fragments_bytes > max_packet_bytes:
-                            self._fail_too_big(fragments_bytes, partial=True)
-                            return
-                        if fin:
-                            data = b"".join(fragments)
-                            opcode, fragmented_opcode, fragments, fragments_bytes = fragmented_opcode, None, [], 0
-                            if not self._deliver(opcode, data):
-                                return
-                    elif opcode == OPCODE_PING:
-                        # Section 5.5.2: answer with a pong carrying the same data,
-                        # unless we already sent a close frame (section 5.5.1) or the
-                        # owner turned auto_pong off to test the server's idle timeout.
-                        answered = False
-                        if self.close_sent_code is None and self.auto_pong:
-                            try:
-                                self.ws.send(payload, OPCODE_PONG)
-                                answered = True
-                            except (OSError, websocket.WebSocketException):
-                                pass
-                        inbox.append(("ping", time.time(), payload, answered))
-                    elif opcode == OPCODE_PONG:
-                        inbox.append(("pong", time.time(), payload, time.monotonic()))
-                    else:  # OPCODE_CLOSE, its body checked by the parser
-                        close_received = True
-                        if len(payload) >= 2:
-                            code = int.from_bytes(payload[:2], "big")
-                            reason = payload[2:].decode("utf-8")
-                        else:
-                            code, reason = int(CloseCode.NO_STATUS_RCVD), ""
-                        inbox.append(("close_received", time.time(), code, reason))
-                        # Section 5.5.1: answer a close frame with one of our own,
-                        # echoing the code; a close without a code gets an empty one.
-                        self.send_close(None if len(payload) < 2 else code, b"")
-                        # Section 7.1.1: the server closes TCP first; do not wait forever.
-                        sock.settimeout(self.close_timeout_s)
-                if max_packet_bytes is not None and not close_received:
-                    header = parser.pending_header()
-                    if header is not None and header[1] in (OPCODE_TEXT, OPCODE_BINARY, OPCODE_CONTINUATION):
-                        buffered = fragments_bytes if header[1] == OPCODE_CONTINUATION else 0
-                        if buffered + header[2] > max_packet_bytes:
-                            # Decided from the frame header, so the oversized
-                            # payload is never read into memory.
-                            self._fail_too_big(buffered + header[2], partial=header[1] == OPCODE_CONTINUATION or not header[0])
-                            return
-                data = sock.recv(parser.wanted_bytes())
-            except FrameError as exc:
-                if close_received:
-                    return  # section 5.5.1: after a close frame nothing is read, good or bad
-                # Section 7.1.7: a frame that breaks the protocol fails the connection.
-                why = str(exc) if exc.close_code != CloseCode.PROTOCOL_ERROR else f"protocol error from the peer: {exc.problem}"
-                self._fail(exc.close_code, why)
-                return
+                data = sock.recv(protocol.wanted_bytes())
             except (TimeoutError, ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionResetError):
-                if close_received:
-                    return  # the server closed TCP after the closing handshake: section 7.1.1
+                if protocol.close_received:
+                    return  # section 7.1.1: the server closes TCP first; we waited long enough
                 raise
             if not data:
-                if close_received:
+                if protocol.close_received:
                     return  # section 7.1.1: the server closed TCP after the closing handshake
                 raise websocket.WebSocketConnectionClosedException("the peer closed TCP")
-            parser.feed(data)
-
-    def _fail_too_big(self, size: int, *, partial: bool) -> None:
-        # Section 7.4.1: 1009 says a message is too big to process.  "At
-        # least" for a fragmented message: refused at one fragment, however
-        # many were still to come.
-        self._fail(
-            CloseCode.MESSAGE_TOO_BIG,
-            f"the peer sent a packet of {'at least ' if partial else ''}{size} bytes, "
-            f"over the {self.max_packet_bytes}-byte limit",
-        )
-
-    def _fail_invalid_utf8(self, exc: UnicodeDecodeError) -> None:
-        # Section 8.1: invalid UTF-8 in a text message fails the connection with 1007.
-        self._fail(
-            CloseCode.INVALID_FRAME_PAYLOAD_DATA,
-            f"the peer sent invalid UTF-8 in a text packet (byte {exc.start})",
-        )
-
-    def _deliver(self, opcode: int, data: bytes) -> bool:
-        if opcode == OPCODE_TEXT:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                self._fail_invalid_utf8(exc)
-                return False
-            self.inbox.append(("packet", time.time(), text))
-        else:
-            self.inbox.append(("packet", time.time(), data))
-        return True
+            with lock:  # send_close() on the owner's thread asks the protocol too
+                events = protocol.receive_data(data, time.time())
+                frames = protocol.data_to_send()
+            # Sent before the events are queued: once ConnectionFailed is
+            # queued, poll() may abort() the socket, and a close sent after
+            # that would be lost.
+            for opcode, payload in frames:
+                self._send_frame(opcode, payload)
+            if events:
+                inbox.extend(events)
+            if protocol.failed:
+                return  # section 7.1.7: TCP is dropped without reading an answer
+            if protocol.close_received and not waiting_for_tcp_close:
+                waiting_for_tcp_close = True
+                sock.settimeout(self.close_timeout_s)  # the server closes TCP first; do not wait forever
 
     def _close_socket(self) -> None:
         for sock in (self.ws.sock, self._raw_sock):

@@ -12,6 +12,7 @@ import os
 import select
 import stat
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
@@ -245,8 +246,7 @@ class SendJob:
             try:
                 conn.ws.send_frame(websocket.ABNF.create_frame(chunk, opcode, fin=1 if last else 0))
             except (OSError, websocket.WebSocketException) as exc:
-                conn.abort()
-                conn.inbox.append(("ended", time.time(), f"the connection failed while sending: {exc}"))
+                conn.sending_failed(exc)
                 self._end(SendJobState.FAILED, f"sending failed after {self.sent_bytes:,} bytes: {exc}")
                 return
             if first:
@@ -327,7 +327,7 @@ class FragmentedSends:
     _conn: Connection | None
     _state: ReadyState
     _send_job: SendJob | None
-    _events: list
+    _events: deque
 
     @property
     def send_job(self) -> SendJob | None:

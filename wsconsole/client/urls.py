@@ -68,3 +68,20 @@ def header_lines(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) 
     items = headers.items() if isinstance(headers, Mapping) else headers
     return [f"{name}: {value}" for name, value in items]
 
+
+def request_header_lines(
+    url: str,
+    option_headers: Iterable[tuple[str, str]],
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+) -> list[str]:
+    """The request's extra header lines: the options' headers, then ``headers``, then the URL's user info.
+
+    RFC 6455's ws-URI has no user info, yet people paste ws://user:pw@host as
+    they would in curl: it is sent as basic auth (RFC 7617) rather than
+    dropped silently.  Explicit auth options or an Authorization header win.
+    """
+    lines = header_lines(option_headers) + header_lines(headers)
+    url_auth = url_basic_auth(url)
+    if url_auth is not None and not any(line.lower().startswith("authorization:") for line in lines):
+        lines.append(f"Authorization: {url_auth}")
+    return lines

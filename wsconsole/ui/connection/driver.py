@@ -29,7 +29,6 @@ from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 from wsconsole.client.events import (
     Closed,
     ErrorOccurred,
-    PingReceived,
     PingSent,
     PongReceived,
     ReadyState,
@@ -37,6 +36,7 @@ from wsconsole.client.events import (
 )
 from wsconsole.client.peer import WebSocketPeer
 from wsconsole.client.send_job import SendJob, SendJobEnded, SendJobState
+from wsconsole.protocol.events import PingReceived
 
 POLL_INTERVAL_MS = 10
 """How often the peer is polled while a connection is not CLOSED."""

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 from wsconsole.client.events import (
     Closed,
     ErrorOccurred,
-    PingReceived,
     PingSent,
     PongReceived,
     ReadyState,
@@ -44,6 +43,7 @@ from wsconsole.errors import (
     SendInProgressError,
 )
 from wsconsole.protocol.closecodes import CloseCode
+from wsconsole.protocol.events import PingReceived
 from wsconsole.session.filters import LogFilter
 from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog
 from wsconsole.session.reconnect import ReconnectPolicy, ReconnectSchedule
