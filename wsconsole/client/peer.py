@@ -27,14 +27,14 @@ from wsconsole.client.events import (
     ErrorOccurred,
     Initiator,
     PeerEvent,
-    PingSent,
     PongReceived,
     ReadyState,
     StateChanged,
 )
 from wsconsole.client.handshake import HandshakeRecord
 from wsconsole.client.options import ConnectOptions
-from wsconsole.client.pings import PingTracker
+from wsconsole.client.packet_queue import PacketQueue
+from wsconsole.client.pings import Pinging, PingTracker
 from wsconsole.client.reader import (
     DEFAULT_CLOSE_TIMEOUT_S,
     DEFAULT_CONNECT_TIMEOUT_S,
@@ -66,11 +66,10 @@ from wsconsole.protocol.events import (
     PongFrameReceived,
     ProtocolEvent,
 )
-from wsconsole.protocol.frames import OPCODE_BINARY, OPCODE_PING, OPCODE_TEXT
-from wsconsole.protocol.limits import MAX_CONTROL_PAYLOAD_BYTES
+from wsconsole.protocol.frames import OPCODE_BINARY, OPCODE_TEXT
 
 
-class WebSocketPeer(FragmentedSends):
+class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
     """A WebSocket client driven by :meth:`poll`, like Godot's ``WebSocketPeer``.
 
     Typical use::
@@ -90,8 +89,11 @@ class WebSocketPeer(FragmentedSends):
             (from :meth:`poll`, no extra thread); None for no automatic pings.
         send_bytes_per_poll: Most bytes a :class:`SendJob` sends per :meth:`poll`.
 
-    Sending one packet in fragments (:meth:`start_send`, :meth:`send_file`)
-    comes from :class:`~wsconsole.client.send_job.FragmentedSends`.
+    Three parts of its interface live beside it, each with its job: the
+    packet queue (:class:`~wsconsole.client.packet_queue.PacketQueue`),
+    pings and round-trip times (:class:`~wsconsole.client.pings.Pinging`),
+    and sending one packet in fragments
+    (:class:`~wsconsole.client.send_job.FragmentedSends`).
     """
 
     def __init__(self, *, close_timeout_s: float = DEFAULT_CLOSE_TIMEOUT_S) -> None:
@@ -152,11 +154,6 @@ class WebSocketPeer(FragmentedSends):
         return self._state
 
     @property
-    def available_packet_count(self) -> int:
-        """Packets received and not yet taken with :meth:`get_packet`."""
-        return len(self._packets)
-
-    @property
     def close_code(self) -> int:
         """Code of the close frame received: -1 until one comes, or if none ever did; 1005 if it had none."""
         return self._close_code
@@ -189,31 +186,6 @@ class WebSocketPeer(FragmentedSends):
         left CONNECTING it no longer changes.
         """
         return self._conn.record if self._conn is not None else None
-
-    @property
-    def auto_pong(self) -> bool:
-        """Whether received pings are answered with a pong (RFC 6455 section 5.5.2); True by default.
-
-        Turn it off to watch a server's idle timeout drop an unresponsive
-        client.  Takes effect at once, also on an open connection.
-        """
-        return self._auto_pong
-
-    @auto_pong.setter
-    def auto_pong(self, value: bool) -> None:
-        self._auto_pong = bool(value)
-        if self._conn is not None:
-            self._conn.protocol.auto_pong = self._auto_pong
-
-    @property
-    def latest_rtt_s(self) -> float | None:
-        """Round-trip time of the last pong that answered one of our pings, seconds; None yet."""
-        return self._pings.latest_rtt_s
-
-    @property
-    def median_rtt_s(self) -> float | None:
-        """Median round-trip time of this connection's last 100 answered pings, seconds; None yet."""
-        return self._pings.median_rtt_s
 
     @property
     def url(self) -> str:
@@ -310,79 +282,11 @@ class WebSocketPeer(FragmentedSends):
             conn.sending_failed(exc)
             raise SendError(str(exc) or type(exc).__name__) from exc
 
-    def ping(self, payload: bytes | str = b"") -> None:
-        """Sends a ping; the next :meth:`poll` reports it (:class:`PingSent`) and its pong (:class:`PongReceived`, with the RTT).
-
-        Args:
-            payload: At most 125 bytes (RFC 6455 section 5.5); str is sent as UTF-8.
-
-        Raises:
-            ValueError: The payload is over 125 bytes.
-            NotOpenError: (a RuntimeError) the connection is not OPEN.
-            SendError: (a RuntimeError) the transport failed; poll() will report the drop.
-        """
-        self._send_ping(payload, automatic=False)
-
-    def _send_ping(self, payload: bytes | str, *, automatic: bool) -> None:
-        data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
-        if len(data) > MAX_CONTROL_PAYLOAD_BYTES:
-            raise ValueError(
-                f"a ping payload is at most {MAX_CONTROL_PAYLOAD_BYTES} bytes (RFC 6455 section 5.5), not {len(data)}"
-            )
-        conn = self._conn
-        if self._state != ReadyState.OPEN or conn is None:
-            raise NotOpenError(self._state.name)
-        sent_s = time.time()  # the pong's RTT is measured from it to the reader's stamp
-        try:
-            conn.ws.send(data, OPCODE_PING)
-        except (OSError, websocket.WebSocketException) as exc:
-            conn.sending_failed(exc)
-            raise SendError(str(exc) or type(exc).__name__) from exc
-        self._pings.sent(data, sent_s)
-        # Queued before any pong can be taken from the inbox, so the ping
-        # always comes first among the events.
-        self._events.append(PingSent(data, automatic, sent_s))
-
     def send_text(self, text: str) -> None:
         """Sends ``text`` as a text frame; see :meth:`send`."""
         if not isinstance(text, str):
             raise TypeError(f"send_text takes str, not {type(text).__name__}")
         self.send(text)
-
-    def get_packet(self) -> str | bytes:
-        """Takes the oldest received packet: ``str`` if it was text, ``bytes`` if binary.
-
-        Raises:
-            IndexError: No packet is available.
-        """
-        try:
-            self._packet_time_s, data = self._packets.popleft()
-        except IndexError:
-            raise IndexError("no packet available") from None
-        return data
-
-    def take_packets(self, max_count: int) -> list[tuple[float, str | bytes]]:
-        """Takes up to ``max_count`` of the oldest received packets at once, as ``(time_s, data)``.
-
-        The batch form of :meth:`get_packet` and :attr:`last_packet_time_s`
-        (which then tells the last one's time), for a driver that hands
-        packets on in batches: a flood costs one call per batch, not per packet.
-        """
-        packets = self._packets
-        popleft = packets.popleft
-        taken = [popleft() for _ in range(min(max_count, len(packets)))]
-        if taken:
-            self._packet_time_s = taken[-1][0]
-        return taken
-
-    @property
-    def last_packet_time_s(self) -> float:
-        """When the reader thread received the packet last returned by :meth:`get_packet` (epoch s)."""
-        return self._packet_time_s
-
-    def peek_packet_time_s(self) -> float | None:
-        """When the oldest queued packet was received (epoch s), or None if none is queued."""
-        return self._packets[0][0] if self._packets else None
 
     def close(self, code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> None:
         """Starts the closing handshake (state CLOSING), or cancels a connection attempt.
@@ -507,18 +411,6 @@ class WebSocketPeer(FragmentedSends):
             self._send_job._advance(self.send_bytes_per_poll)
 
     # -- internals -----------------------------------------------------------
-
-    def _auto_ping(self) -> None:
-        interval = self.ping_interval_s
-        if not interval or interval <= 0 or self._state != ReadyState.OPEN:
-            return
-        payload = self._pings.auto_ping_due(time.monotonic(), interval)
-        if payload is None:
-            return
-        try:
-            self._send_ping(payload, automatic=True)
-        except (SendError, NotOpenError):
-            pass  # the drop is reported by the next poll()
 
     def _set_state(self, new: ReadyState, time_s: float | None = None) -> None:
         if new != self._state:

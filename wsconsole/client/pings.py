@@ -1,11 +1,25 @@
-"""The pings one connection sent, the pongs that answered them, and when the next automatic ping is due.
+"""Pings: the ones a connection sent, the pongs that answered them, the automatic ping's schedule.
 
-Owner's thread only; every time is given by the caller (seconds on one clock).
+:class:`PingTracker` keeps the bookkeeping (times given by the caller);
+:class:`Pinging` is the part of :class:`~wsconsole.client.peer.WebSocketPeer`
+that sends pings and tells round-trip times.  Owner's thread only.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
+from typing import TYPE_CHECKING
+
+import websocket
+
+from wsconsole.client.events import PingSent, ReadyState
+from wsconsole.errors import NotOpenError, SendError
+from wsconsole.protocol.frames import OPCODE_PING
+from wsconsole.protocol.limits import MAX_CONTROL_PAYLOAD_BYTES
+
+if TYPE_CHECKING:
+    from wsconsole.client.reader import Connection
 
 
 class PingTracker:
@@ -82,3 +96,88 @@ class PingTracker:
         self._next_auto_s = now_s + interval_s
         self._auto_count += 1
         return f"wsconsole {self._auto_count}"
+
+
+class Pinging:
+    """Pings and round-trip times; a mixin of :class:`~wsconsole.client.peer.WebSocketPeer`.
+
+    It uses the peer's ``_conn``, ``_state``, ``_auto_pong``, ``_pings``
+    (a :class:`PingTracker`), ``_events`` and ``ping_interval_s``.
+    """
+
+    _conn: Connection | None
+    _state: ReadyState
+    _auto_pong: bool
+    _pings: PingTracker
+    _events: deque
+    ping_interval_s: float | None
+
+    @property
+    def auto_pong(self) -> bool:
+        """Whether received pings are answered with a pong (RFC 6455 section 5.5.2); True by default.
+
+        Turn it off to watch a server's idle timeout drop an unresponsive
+        client.  Takes effect at once, also on an open connection.
+        """
+        return self._auto_pong
+
+    @auto_pong.setter
+    def auto_pong(self, value: bool) -> None:
+        self._auto_pong = bool(value)
+        if self._conn is not None:
+            self._conn.protocol.auto_pong = self._auto_pong
+
+    @property
+    def latest_rtt_s(self) -> float | None:
+        """Round-trip time of the last pong that answered one of our pings, seconds; None yet."""
+        return self._pings.latest_rtt_s
+
+    @property
+    def median_rtt_s(self) -> float | None:
+        """Median round-trip time of this connection's last 100 answered pings, seconds; None yet."""
+        return self._pings.median_rtt_s
+
+    def ping(self, payload: bytes | str = b"") -> None:
+        """Sends a ping; the next :meth:`poll` reports it (:class:`PingSent`) and its pong (:class:`PongReceived`, with the RTT).
+
+        Args:
+            payload: At most 125 bytes (RFC 6455 section 5.5); str is sent as UTF-8.
+
+        Raises:
+            ValueError: The payload is over 125 bytes.
+            NotOpenError: (a RuntimeError) the connection is not OPEN.
+            SendError: (a RuntimeError) the transport failed; poll() will report the drop.
+        """
+        self._send_ping(payload, automatic=False)
+
+    def _send_ping(self, payload: bytes | str, *, automatic: bool) -> None:
+        data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
+        if len(data) > MAX_CONTROL_PAYLOAD_BYTES:
+            raise ValueError(
+                f"a ping payload is at most {MAX_CONTROL_PAYLOAD_BYTES} bytes (RFC 6455 section 5.5), not {len(data)}"
+            )
+        conn = self._conn
+        if self._state != ReadyState.OPEN or conn is None:
+            raise NotOpenError(self._state.name)
+        sent_s = time.time()  # the pong's RTT is measured from it to the reader's stamp
+        try:
+            conn.ws.send(data, OPCODE_PING)
+        except (OSError, websocket.WebSocketException) as exc:
+            conn.sending_failed(exc)
+            raise SendError(str(exc) or type(exc).__name__) from exc
+        self._pings.sent(data, sent_s)
+        # Queued before any pong can be taken from the inbox, so the ping
+        # always comes first among the events.
+        self._events.append(PingSent(data, automatic, sent_s))
+
+    def _auto_ping(self) -> None:
+        interval = self.ping_interval_s
+        if not interval or interval <= 0 or self._state != ReadyState.OPEN:
+            return
+        payload = self._pings.auto_ping_due(time.monotonic(), interval)
+        if payload is None:
+            return
+        try:
+            self._send_ping(payload, automatic=True)
+        except (SendError, NotOpenError):
+            pass  # the drop is reported by the next poll()
