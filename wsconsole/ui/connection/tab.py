@@ -76,13 +76,11 @@ bar, time the echo of a packet in flight waits for."""
 LOG_REPAINT_INTERVAL_MS = 50
 """New log rows reach the screen at most this often (20 times a second).
 
-Painting the visible rows takes 10-15 ms of CPU (bench/probe_log_paint.py:
-about 700 data() calls and Qt's text drawing); painted on every insert, the
-paint that shows a sent packet delayed the handling of its echo, which had
-already arrived (issue 6's latency with the window shown).  At 16 ms the
-GUI thread painted most of the time while packets flowed; at 50 ms a paint
-delays fewer round trips (the median fell from 1.7-4.9 ms to 1.4-1.5 ms in
-back-to-back runs on a busy machine)."""
+Painting the visible rows takes 10-15 ms of CPU (about 700 data() calls and
+Qt's text drawing).  Painted on every insert, the paint that shows a sent
+packet would delay the handling of its echo, which has often arrived
+already; paced, one paint shows every row added meanwhile and delays fewer
+round trips (bench/RESULTS.md, the latency benchmark)."""
 
 CONFIRM_CLEAR_ENTRIES = 1000
 """Clearing a log longer than this asks first."""
@@ -320,8 +318,8 @@ class ConnectionTab(QWidget):
         )
 
     # -- the parts shown in the window's docks, made on first use -----------------
-    # Both start hidden behind the server's dock: a window shows sooner without them
-    # (issue 6, start-up), and the window asks for them right after its first paint.
+    # Both start hidden behind the server's dock: a window shows sooner without them,
+    # and the window asks for them right after its first paint.
 
     @property
     def options_form(self) -> ConnectOptionsForm:
@@ -678,9 +676,8 @@ class ConnectionTab(QWidget):
         # The model has the rows at once; the screen gets them with the next
         # paced repaint, together with whatever else arrives until then.
         # The whole view waits, its scroll bars too: each new row changes
-        # their range, and a scroll bar repainted on its own repainted the
-        # window's widgets behind it, once per round trip (latency bench:
-        # 315 window paints for 300 echoes; 36 with the view held).
+        # their range, and a scroll bar repainted on its own repaints the
+        # window's widgets behind it, once per round trip.
         if not self._repaint_timer.isActive():
             self.log_view.setUpdatesEnabled(False)
             self._repaint_timer.start()
