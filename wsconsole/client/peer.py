@@ -347,8 +347,9 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         The way to drive the peer for an owner that hands everything on in
         order (a log, a driver emitting signals): received packets come as
         :class:`PacketsReceived` (a run of packets read together) among the
-        other events, oldest first, and the packet queue stays empty.  Use
-        it or :meth:`poll` with a peer, not both.
+        other events, oldest first, and the packet queue stays empty (so do
+        :attr:`available_packet_count` and :attr:`last_packet_time_s`: each
+        run carries its time).  Use it or :meth:`poll` with a peer, not both.
 
         Args:
             max_count: Most items to return, each packet counting as one
