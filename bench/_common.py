@@ -158,3 +158,20 @@ def cpu_percent_of_core(seconds: float, spin: Callable[[float], None]) -> float:
     cpu0, wall0 = time.process_time(), time.perf_counter()
     spin(seconds)
     return 100.0 * (time.process_time() - cpu0) / (time.perf_counter() - wall0)
+
+
+def wait_until(app, predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Runs ``app``'s Qt event loop until ``predicate()`` holds.
+
+    Args:
+        app: The ``QApplication``.
+        predicate: Checked after each turn of the loop (50 ms at most each).
+        timeout_s: How long before ``TimeoutError``.
+    """
+    from PySide6.QtCore import QEventLoop  # Qt only for the benchmarks of the window
+
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)

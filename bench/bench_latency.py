@@ -23,7 +23,7 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import websocket  # noqa: E402
-from _common import row, runs  # noqa: E402
+from _common import row, runs, wait_until  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -36,14 +36,6 @@ QUICK_ROUND_TRIPS = 30
 IDLE_S = 3.0
 QUICK_IDLE_S = 0.5
 PAYLOAD = "z" * 100
-
-
-def wait_until(app: QApplication, predicate, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met")
-        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
 
 
 def window_round_trips(app: QApplication, window: MainWindow, count: int) -> list[float]:

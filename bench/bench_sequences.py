@@ -13,12 +13,11 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from _common import row, runs  # noqa: E402
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from _common import row, runs, wait_until  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from wsconsole.client.events import ReadyState  # noqa: E402
@@ -29,14 +28,6 @@ from wsconsole.ui.window.main_window import MainWindow  # noqa: E402
 INTERVAL_MS = 10
 SENDS = 300
 QUICK_SENDS = 30
-
-
-def wait_until(app: QApplication, predicate, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met")
-        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
 
 
 def sent_times(window: MainWindow) -> list[float]:
@@ -55,7 +46,7 @@ def repeat_panel(app: QApplication, window: MainWindow, count: int) -> float:
     panel.repeat_count_spin.setValue(count)
     if not panel.start_repeat():
         raise RuntimeError(panel.repeat_status_label.text())
-    wait_until(app, lambda: panel.repeat.state is RunState.FINISHED)
+    wait_until(app, lambda: panel.repeat.state is RunState.FINISHED, timeout_s=30.0)
     times = sent_times(window)
     assert len(times) == count, len(times)
     return mean_interval_ms(times)
@@ -74,7 +65,7 @@ def chained_timer(app: QApplication, window: MainWindow, count: int) -> float:
 
     timer.timeout.connect(send)
     send()
-    wait_until(app, lambda: sent[0] >= count)
+    wait_until(app, lambda: sent[0] >= count, timeout_s=30.0)
     return mean_interval_ms(sent_times(window))
 
 
@@ -86,7 +77,7 @@ def run(quick: bool = False) -> list[dict]:
     window.show()
     try:
         window.connect_to(window.server_driver.url)
-        wait_until(app, lambda: window.driver.ready_state == ReadyState.OPEN)
+        wait_until(app, lambda: window.driver.ready_state == ReadyState.OPEN, timeout_s=30.0)
         ours = statistics.median(repeat_panel(app, window, count) for _ in range(n))
         reference = statistics.median(chained_timer(app, window, count) for _ in range(n))
     finally:

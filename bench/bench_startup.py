@@ -73,7 +73,7 @@ window.start_finished.connect(finished)
 def on_events(events):
     # Imported here: the window loads the server's module after its first paint,
     # and this script must not load it before (it did: some 16 ms of ours).
-    from wsconsole.server.echo import ServerEventKind
+    from wsconsole.server.events import ServerEventKind
     if any(event.kind is ServerEventKind.DISCONNECTED for event in events):
         done.add("echoed")
         end_when_done()

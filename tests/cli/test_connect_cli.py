@@ -25,7 +25,7 @@ from wsconsole.cli.parser import ExitStatus
 from wsconsole.server.echo import EchoServer
 
 if TYPE_CHECKING:
-    from conftest import CliProcess  # tests/e2e/conftest.py; annotations only
+    from tests.support.processes import CliProcess  # annotations only
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 15.0

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from wsconsole.cli.parser import ExitStatus
-from wsconsole.server.echo import EchoServer, ServerConfig
+from wsconsole.server.config import ServerConfig
+from wsconsole.server.echo import EchoServer
 
 USER, PASSWORD = "alice", "s3cret-Pw"
 SECRETS = (PASSWORD, base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode("ascii"))

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 if TYPE_CHECKING:
-    from conftest import CliProcess  # tests/e2e/conftest.py; annotations only
+    from tests.support.processes import CliProcess  # annotations only
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 15.0
@@ -189,7 +189,7 @@ def test_tls_makes_a_certificate_and_prints_its_ca(start_serve, tmp_path):
 
 def test_serve_with_tls_flags_loads_no_qt():
     code = (
-        "import sys; from wsconsole.cli.parser import build_parser, serve_config;"
+        "import sys; from wsconsole.cli.parser import build_parser; from wsconsole.cli.serve import serve_config;"
         "serve_config(build_parser().parse_args(['serve', '--tls', '--mode', 'broadcast']));"
         "import wsconsole.server.certs;"
         "sys.exit(any(m.startswith('PySide6') for m in sys.modules))"

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import queue
-import time
-
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from wsconsole.cli.parser import COMMANDS_HELP, run_command
+from tests.support.waiting import WAIT_S, wait_for
+from wsconsole.cli.serve_commands import COMMANDS_HELP, run_command
 from wsconsole.errors import InvalidCommandError
-from wsconsole.server.echo import EchoServer, ServerEvent, ServerEventKind
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEventKind
 
 K = ServerEventKind
-WAIT_S = 10.0
-
-
-@pytest.fixture
-def events() -> queue.Queue[ServerEvent]:
-    return queue.Queue()
 
 
 @pytest.fixture
@@ -28,14 +21,6 @@ def server(events):
     server.start()
     yield server
     server.stop()
-
-
-def wait_for(events, kind) -> ServerEvent:
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        event = events.get(timeout=max(0.01, deadline - time.monotonic()))
-        if event.kind is kind:
-            return event
 
 
 def test_help_and_empty_lines(server):
@@ -71,7 +56,7 @@ def test_bytes_ping_badutf8_drop_and_closeall(server, events):
         run_command("bytes 1 300 text", server)
         assert first.recv(timeout=WAIT_S) == ("0123456789" * 30)
         run_command("ping #1", server)
-        assert "ping sent (on request)" in wait_for(events, K.FAULT).message
+        assert "ping sent (on request)" in wait_for(events, K.FAULT)[-1].message
         run_command("badutf8 1", server)
         with pytest.raises(ConnectionClosed) as caught:
             first.recv(timeout=WAIT_S)
@@ -80,7 +65,7 @@ def test_bytes_ping_badutf8_drop_and_closeall(server, events):
         wait_for(events, K.CONNECTED)
         wait_for(events, K.CONNECTED)
         run_command("drop 2", server)
-        assert wait_for(events, K.DISCONNECTED).code == -1
+        assert wait_for(events, K.DISCONNECTED)[-1].code == -1
         with pytest.raises(ConnectionClosed):
             second.recv(timeout=WAIT_S)
         run_command("closeall 1001 bye all", server)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from wsconsole.cli.parser import ExitStatus, build_parser, main, serve_config
-from wsconsole.server.echo import ServerConfig, ServerMode
+from wsconsole.cli.parser import build_parser, main
+from wsconsole.cli.serve import serve_config
+from wsconsole.cli.status import ExitStatus
+from wsconsole.server.config import ServerConfig, ServerMode
 
 
 def config_of(*flags: str) -> ServerConfig:

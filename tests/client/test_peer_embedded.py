@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import queue
 from collections.abc import Callable
 
 import pytest
 from websockets.sync.client import connect
 
+from tests.support.waiting import open_peer, round_trip_a_mebibyte, take_packets
 from wsconsole.client.events import Closed, Initiator, ReadyState
-from wsconsole.client.peer import WebSocketPeer
-from wsconsole.server.echo import EchoServer, ServerEvent, ServerEventKind
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEvent, ServerEventKind
 
 K = ServerEventKind
 WAIT_S = 10.0
@@ -40,22 +40,9 @@ def next_event(events: queue.Queue[ServerEvent], kind: ServerEventKind | None = 
     return event
 
 
-def open_peer(peer: WebSocketPeer, server: EchoServer, poll_until, **kwargs) -> None:
-    peer.connect_to_url(server.url, **kwargs)
-    poll_until(peer, lambda: peer.ready_state is not ReadyState.CONNECTING)
-    assert peer.ready_state is ReadyState.OPEN, peer.error
-
-
-def take_packets(peer: WebSocketPeer) -> list[str | bytes]:
-    packets = []
-    while peer.available_packet_count:
-        packets.append(peer.get_packet())
-    return packets
-
-
 def test_text_and_binary_echo(peer, start_server, events, poll_until) -> None:
     server = start_server()
-    open_peer(peer, server, poll_until)
+    open_peer(peer, server.url, poll_until)
     connected = next_event(events, K.CONNECTED)
     assert connected.protocol == ""
     assert connected.remote_address.startswith("127.0.0.1:")
@@ -76,16 +63,9 @@ def test_text_and_binary_echo(peer, start_server, events, poll_until) -> None:
 
 def test_one_mebibyte_messages(peer, start_server, events, poll_until) -> None:
     server = start_server()
-    open_peer(peer, server, poll_until)
+    open_peer(peer, server.url, poll_until)
     next_event(events, K.CONNECTED)
-    binary = os.urandom(1 << 20)
-    text = "é" * (1 << 19)  # 1 MiB in UTF-8
-    peer.send(binary)
-    peer.send(text)
-    poll_until(peer, lambda: peer.available_packet_count == 2)
-    got_binary, got_text = take_packets(peer)
-    assert type(got_binary) is bytes and got_binary == binary
-    assert type(got_text) is str and got_text == text
+    round_trip_a_mebibyte(peer, poll_until)
     assert [(e.is_text, e.size) for e in (next_event(events, K.PACKET), next_event(events, K.PACKET))] == [
         (False, 1 << 20),
         (True, 1 << 20),
@@ -94,7 +74,7 @@ def test_one_mebibyte_messages(peer, start_server, events, poll_until) -> None:
 
 def test_subprotocol_selection(peer, start_server, events, poll_until) -> None:
     server = start_server(subprotocols=("b", "a"))
-    open_peer(peer, server, poll_until, subprotocols=["a", "b"])
+    open_peer(peer, server.url, poll_until, subprotocols=["a", "b"])
     assert peer.selected_protocol == "b"
     connected = next_event(events, K.CONNECTED)
     assert connected.protocol == "b"
@@ -103,7 +83,7 @@ def test_subprotocol_selection(peer, start_server, events, poll_until) -> None:
 
 def test_no_subprotocol_offered_to_a_server_with_some(peer, start_server, events, poll_until) -> None:
     server = start_server(subprotocols=("chat",))
-    open_peer(peer, server, poll_until)
+    open_peer(peer, server.url, poll_until)
     assert peer.selected_protocol == ""
     connected = next_event(events, K.CONNECTED)
     assert connected.protocol == ""
@@ -112,7 +92,7 @@ def test_no_subprotocol_offered_to_a_server_with_some(peer, start_server, events
 
 def test_peer_closes_with_4000_done(peer, start_server, events, poll_until) -> None:
     server = start_server()
-    open_peer(peer, server, poll_until)
+    open_peer(peer, server.url, poll_until)
     connected = next_event(events, K.CONNECTED)
 
     peer.close(4000, "done")
@@ -136,7 +116,7 @@ def test_peer_closes_with_4000_done(peer, start_server, events, poll_until) -> N
 
 def test_server_stop_closes_the_peer_with_1001(peer, start_server, events, poll_until) -> None:
     server = start_server()
-    open_peer(peer, server, poll_until)
+    open_peer(peer, server.url, poll_until)
     next_event(events, K.CONNECTED)
     # stop() waits for the closing handshake, which needs the peer polled:
     # the peer's reader thread answers the close frame on its own.

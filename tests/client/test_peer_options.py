@@ -11,7 +11,6 @@ import base64
 import socket
 import ssl
 import struct
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,12 +21,10 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
-from wsconsole.client.events import (
-    ErrorOccurred,
-    PingSent,
-    PongReceived,
-    ReadyState,
-)
+from tests.support.servers import TcpServer
+from tests.support.teardown import stopped_at_exit
+from tests.support.waiting import open_peer
+from wsconsole.client.events import ErrorOccurred, PingSent, PongReceived, ReadyState
 from wsconsole.client.options import ConnectOptions
 from wsconsole.client.peer import WebSocketPeer
 from wsconsole.errors import InvalidOptionsError
@@ -35,7 +32,7 @@ from wsconsole.protocol.closecodes import CloseCode
 from wsconsole.protocol.events import PingReceived
 
 if TYPE_CHECKING:
-    from conftest import RawConnection  # tests/conftest.py; annotations only
+    from tests.support.servers import RawConnection  # annotations only
 
 WAIT_S = 10.0
 
@@ -49,12 +46,6 @@ def recording(seen: list[Headers]) -> Callable[[ServerConnection, Any], None]:
         seen.append(request.headers)
 
     return process_request
-
-
-def open_peer(peer: WebSocketPeer, url: str, poll_until, **kwargs: Any) -> None:
-    peer.connect_to_url(url, **kwargs)
-    poll_until(peer, lambda: peer.ready_state is not ReadyState.CONNECTING)
-    assert peer.ready_state is ReadyState.OPEN, peer.error
 
 
 def fail_peer(peer: WebSocketPeer, url: str, poll_until, **kwargs: Any) -> list:
@@ -256,7 +247,7 @@ def test_a_bad_ca_file_is_reported(peer, poll_until, tmp_path: Path) -> None:
 # -- an HTTP CONNECT proxy -------------------------------------------------------------------
 
 
-class ConnectProxy:
+class ConnectProxy(TcpServer):
     """A small threaded HTTP CONNECT (or SOCKS5) proxy: one tunnel thread pair per client.
 
     Attributes:
@@ -270,35 +261,8 @@ class ConnectProxy:
         self.required_auth = required_auth
         self.socks5 = socks5
         self.requests: list[str] = []
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        # accept() is not woken by close() on every platform: poll a flag instead.
-        self.listener.settimeout(0.05)
-        self._stopping = threading.Event()
-        self.port = self.listener.getsockname()[1]
+        super().__init__("test-connect-proxy")
         self.url = f"{'socks5' if socks5 else 'http'}://127.0.0.1:{self.port}"
-        self._sockets: list[socket.socket] = []
-        self._threads: list[threading.Thread] = []
-        self._lock = threading.Lock()
-        self._start(self._accept)
-
-    def _start(self, target, *args) -> None:
-        thread = threading.Thread(target=target, args=args, name="test-connect-proxy", daemon=True)
-        with self._lock:
-            self._threads.append(thread)
-        thread.start()
-
-    def _accept(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            client.settimeout(None)
-            with self._lock:
-                self._sockets.append(client)
-            self._start(self._serve, client)
 
     def _serve_socks5(self, client: socket.socket) -> None:
         def exactly(size: int) -> bytes:
@@ -338,13 +302,12 @@ class ConnectProxy:
             client.sendall(b"\x05\x05\x00\x01" + bytes(6))  # connection refused
             return
         upstream.settimeout(None)
-        with self._lock:
-            self._sockets.append(upstream)
+        self.track(upstream)
         client.sendall(b"\x05\x00\x00\x01" + bytes(6))
-        self._start(self._pipe, upstream, client)
+        self.start_thread(self._pipe, upstream, client)
         self._pipe(client, upstream)
 
-    def _serve(self, client: socket.socket) -> None:
+    def serve(self, client: socket.socket) -> None:
         if self.socks5:
             try:
                 self._serve_socks5(client)
@@ -372,10 +335,9 @@ class ConnectProxy:
             client.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
             return
         upstream.settimeout(None)
-        with self._lock:
-            self._sockets.append(upstream)
+        self.track(upstream)
         client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        self._start(self._pipe, upstream, client)
+        self.start_thread(self._pipe, upstream, client)
         self._pipe(client, upstream)
 
     @staticmethod
@@ -390,37 +352,10 @@ class ConnectProxy:
         except OSError:
             pass
 
-    def stop(self) -> None:
-        self._stopping.set()
-        with self._lock:
-            accept_thread = self._threads[0]
-        accept_thread.join(WAIT_S)
-        self.listener.close()
-        with self._lock:
-            sockets, threads = list(self._sockets), list(self._threads)
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
-        for thread in threads:
-            thread.join(WAIT_S)
-            assert not thread.is_alive(), "a proxy thread did not stop"
-
-
 @pytest.fixture
 def connect_proxy() -> Iterator[Callable[..., ConnectProxy]]:
-    proxies: list[ConnectProxy] = []
-
-    def start(**kwargs: Any) -> ConnectProxy:
-        proxy = ConnectProxy(**kwargs)
-        proxies.append(proxy)
-        return proxy
-
-    yield start
-    for proxy in proxies:
-        proxy.stop()
+    with stopped_at_exit(ConnectProxy) as start:
+        yield start
 
 
 def test_through_an_http_connect_proxy(peer, ws_server, poll_until, echo_handler, connect_proxy) -> None:

@@ -13,6 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
+from tests.support.waiting import open_peer
 from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
 from wsconsole.client.peer import WebSocketPeer
@@ -36,10 +37,12 @@ def fragment_recorder(received: queue.Queue):
     return handler
 
 
-def open_peer(peer: WebSocketPeer, url: str, poll_until, **kwargs) -> None:
-    peer.connect_to_url(url, **kwargs)
-    poll_until(peer, lambda: peer.ready_state != ReadyState.CONNECTING)
-    assert peer.ready_state == ReadyState.OPEN, peer.error
+def open_to_recorder(peer: WebSocketPeer, ws_server) -> queue.Queue:
+    """Opens ``peer`` to a new :func:`fragment_recorder` server; returns the queue it puts into."""
+    received: queue.Queue = queue.Queue()
+    server = ws_server(fragment_recorder(received))
+    open_peer(peer, server.url)
+    return received
 
 
 def ended(events: list) -> list[SendJobEnded]:
@@ -47,9 +50,7 @@ def ended(events: list) -> list[SendJobEnded]:
 
 
 def test_send_file_binary_arrives_whole_in_fragments(peer, ws_server, poll_until, tmp_path) -> None:
-    received: queue.Queue = queue.Queue()
-    server = ws_server(fragment_recorder(received))
-    open_peer(peer, server.url, poll_until)
+    received = open_to_recorder(peer, ws_server)
     content = os.urandom(600_000)
     path = tmp_path / "blob.bin"
     path.write_bytes(content)
@@ -70,9 +71,7 @@ def test_send_file_binary_arrives_whole_in_fragments(peer, ws_server, poll_until
 
 
 def test_poll_sends_a_bounded_amount_each_call(peer, ws_server, poll_until) -> None:
-    received: queue.Queue = queue.Queue()
-    server = ws_server(fragment_recorder(received))
-    open_peer(peer, server.url, poll_until)
+    received = open_to_recorder(peer, ws_server)
     peer.send_bytes_per_poll = 10_000
     job = peer.start_send(bytes(100_000), fragment_bytes=4_000)
     peer.poll()
@@ -84,9 +83,7 @@ def test_poll_sends_a_bounded_amount_each_call(peer, ws_server, poll_until) -> N
 
 
 def test_text_file_split_inside_characters_arrives_as_the_same_text(peer, ws_server, poll_until, tmp_path) -> None:
-    received: queue.Queue = queue.Queue()
-    server = ws_server(fragment_recorder(received))
-    open_peer(peer, server.url, poll_until)
+    received = open_to_recorder(peer, ws_server)
     text = "héllo wörld ✓ 𝄞 " * 2_000  # fragments of 1,000 bytes cut characters in half
     path = tmp_path / "text.txt"
     path.write_text(text, encoding="utf-8")
@@ -102,9 +99,7 @@ def test_text_file_split_inside_characters_arrives_as_the_same_text(peer, ws_ser
 
 
 def test_cancel_before_the_first_fragment_sends_nothing(peer, ws_server, poll_until) -> None:
-    received: queue.Queue = queue.Queue()
-    server = ws_server(fragment_recorder(received))
-    open_peer(peer, server.url, poll_until)
+    received = open_to_recorder(peer, ws_server)
     job = peer.start_send(b"never sent")
     job.cancel()
     assert job.state is SendJobState.CANCELLED
@@ -115,9 +110,7 @@ def test_cancel_before_the_first_fragment_sends_nothing(peer, ws_server, poll_un
 
 
 def test_cancel_mid_message_closes_with_the_reason_and_no_message_completes(peer, ws_server, poll_until) -> None:
-    received: queue.Queue = queue.Queue()
-    server = ws_server(fragment_recorder(received))
-    open_peer(peer, server.url, poll_until)
+    received = open_to_recorder(peer, ws_server)
     peer.send_bytes_per_poll = 1_000
     job = peer.start_send(bytes(50_000), fragment_bytes=1_000)
     peer.poll()
@@ -135,9 +128,7 @@ def test_cancel_mid_message_closes_with_the_reason_and_no_message_completes(peer
 
 
 def test_close_mid_message_fails_the_job_and_sends_no_more(peer, ws_server, poll_until) -> None:
-    received: queue.Queue = queue.Queue()
-    server = ws_server(fragment_recorder(received))
-    open_peer(peer, server.url, poll_until)
+    received = open_to_recorder(peer, ws_server)
     peer.send_bytes_per_poll = 1_000
     job = peer.start_send(bytes(20_000), fragment_bytes=1_000)
     peer.poll()
@@ -151,9 +142,7 @@ def test_close_mid_message_fails_the_job_and_sends_no_more(peer, ws_server, poll
 
 
 def test_invalid_utf8_in_the_first_fragment_sends_nothing(peer, ws_server, poll_until, tmp_path) -> None:
-    received: queue.Queue = queue.Queue()
-    server = ws_server(fragment_recorder(received))
-    open_peer(peer, server.url, poll_until)
+    received = open_to_recorder(peer, ws_server)
     path = tmp_path / "latin1.txt"
     path.write_bytes("café".encode("latin-1"))
     job = peer.send_file(path, text=True)
@@ -165,9 +154,7 @@ def test_invalid_utf8_in_the_first_fragment_sends_nothing(peer, ws_server, poll_
 
 
 def test_invalid_utf8_later_closes_with_1011(peer, ws_server, poll_until, tmp_path) -> None:
-    received: queue.Queue = queue.Queue()
-    server = ws_server(fragment_recorder(received))
-    open_peer(peer, server.url, poll_until)
+    received = open_to_recorder(peer, ws_server)
     path = tmp_path / "bad.txt"
     path.write_bytes(b"a" * 3_000 + b"\xff" + b"b" * 100)
     job = peer.send_file(path, text=True, fragment_bytes=1_000)
@@ -202,9 +189,7 @@ def test_send_file_refusals(peer, ws_server, poll_until, tmp_path) -> None:
 
 
 def test_empty_file_is_one_empty_message(peer, ws_server, poll_until, tmp_path) -> None:
-    received: queue.Queue = queue.Queue()
-    server = ws_server(fragment_recorder(received))
-    open_peer(peer, server.url, poll_until)
+    received = open_to_recorder(peer, ws_server)
     path = tmp_path / "empty"
     path.write_bytes(b"")
     job = peer.send_file(path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import struct
 import time
@@ -12,11 +11,11 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
+from tests.support.waiting import open_peer, round_trip_a_mebibyte, take_packets
 from wsconsole.client.events import Closed, ErrorOccurred, Initiator, ReadyState, StateChanged
-from wsconsole.client.peer import WebSocketPeer
 
 if TYPE_CHECKING:
-    from conftest import RawConnection  # tests/conftest.py; annotations only
+    from tests.support.servers import RawConnection  # annotations only
 
 OPCODE_CONT, OPCODE_TEXT, OPCODE_BINARY = 0x0, 0x1, 0x2
 OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG = 0x8, 0x9, 0xA
@@ -36,13 +35,6 @@ def errors(events: list) -> list[str]:
     return [e.message for e in events if isinstance(e, ErrorOccurred)]
 
 
-def take_packets(peer: WebSocketPeer) -> list[str | bytes]:
-    packets = []
-    while peer.available_packet_count:
-        packets.append(peer.get_packet())
-    return packets
-
-
 def bye_handler(connection: ServerConnection) -> tuple[int | None, str | None]:
     """Echoes; on "bye" closes with 4001 "bye"; returns the close code and reason it received."""
     try:
@@ -54,14 +46,6 @@ def bye_handler(connection: ServerConnection) -> tuple[int | None, str | None]:
     except ConnectionClosed:
         pass
     return connection.close_code, connection.close_reason
-
-
-def open_peer(peer: WebSocketPeer, url: str, poll_until, **kwargs) -> list:
-    peer.connect_to_url(url, **kwargs)
-    assert peer.ready_state is ReadyState.CONNECTING
-    events = poll_until(peer, lambda: peer.ready_state is not ReadyState.CONNECTING)
-    assert peer.ready_state is ReadyState.OPEN, (peer.error, events)
-    return events
 
 
 # -- websockets server: echo and closes ----------------------------------------------------
@@ -239,14 +223,7 @@ def test_selected_subprotocol_keeps_its_case(peer, raw_server, poll_until) -> No
 def test_one_mebibyte_round_trip(peer, ws_server, poll_until, echo_handler) -> None:
     server = ws_server(echo_handler, max_size=None)
     open_peer(peer, server.url, poll_until)
-    binary = os.urandom(1 << 20)
-    text = "é" * (1 << 19)  # 1 MiB in UTF-8
-    peer.send(binary)
-    peer.send(text)
-    poll_until(peer, lambda: peer.available_packet_count == 2)
-    got_binary, got_text = take_packets(peer)
-    assert type(got_binary) is bytes and got_binary == binary
-    assert type(got_text) is str and got_text == text
+    round_trip_a_mebibyte(peer, poll_until)
 
 
 def test_reconnect_after_close_resets_state(peer, ws_server, poll_until) -> None:

@@ -5,34 +5,17 @@ from __future__ import annotations
 import enum
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 import websocket
 
+from tests.support.waiting import poll_until
 from wsconsole.client.connect_errors import describe_connect_error
 from wsconsole.client.events import Closed, ErrorOccurred, Initiator, ReadyState, StateChanged
 from wsconsole.client.peer import WebSocketPeer
 from wsconsole.client.reader import READER_THREAD_NAME
 from wsconsole.client.urls import parse_ws_url
 from wsconsole.errors import InvalidCloseError, InvalidUrlError, NotOpenError
-
-
-def poll_until(peer: WebSocketPeer, predicate: Callable[[], bool], timeout_s: float = 5.0) -> list:
-    """Polls the peer until ``predicate()`` holds; returns every event seen."""
-    events: list = []
-    deadline = time.monotonic() + timeout_s
-    while True:
-        events.extend(peer.poll())
-        if predicate():
-            return events
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timed out after {timeout_s} s; state {peer.ready_state.name}, "
-                f"error {peer.error!r}, events {events!r}"
-            )
-        time.sleep(0.002)
-
 
 # -- URLs ---------------------------------------------------------------------
 

@@ -14,17 +14,13 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from tests.support.waiting import WAIT_S, wait_for
 from wsconsole.errors import ServerError
-from wsconsole.server.echo import (
-    THREAD_NAME,
-    ClientInfo,
-    EchoServer,
-    ServerEvent,
-    ServerEventKind,
-)
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ClientInfo, ServerEvent, ServerEventKind
+from wsconsole.server.thread import THREAD_NAME
 
 K = ServerEventKind
-WAIT_S = 10.0
 
 
 @pytest.fixture
@@ -43,17 +39,6 @@ def next_event(events: queue.Queue[ServerEvent], kind: ServerEventKind) -> Serve
     event = events.get(timeout=WAIT_S)
     assert event.kind is kind, event
     return event
-
-
-def wait_for(events: queue.Queue[ServerEvent], kind: ServerEventKind) -> list[ServerEvent]:
-    """Returns the events up to and including the first of the given kind."""
-    seen = []
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        event = events.get(timeout=max(0.01, deadline - time.monotonic()))
-        seen.append(event)
-        if event.kind is kind:
-            return seen
 
 
 def drain(events: queue.Queue[ServerEvent]) -> list[ServerEvent]:

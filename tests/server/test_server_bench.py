@@ -15,36 +15,21 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from tests.support.teardown import stopped_at_exit
+from tests.support.waiting import WAIT_S, open_peer, poll_until, wait_for
 from wsconsole.client.events import Closed, ReadyState
-from wsconsole.client.peer import WebSocketPeer
 from wsconsole.errors import InvalidCloseError, InvalidConfigError
-from wsconsole.server.echo import (
-    EchoServer,
-    ServerConfig,
-    ServerEvent,
-    ServerEventKind,
-    ServerMode,
-)
+from wsconsole.server.config import ServerConfig, ServerMode
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEventKind
 
 K = ServerEventKind
-WAIT_S = 10.0
 
 
 @pytest.fixture
 def bench(echo_servers):
     """``bench(**config_fields)`` starts a server on 127.0.0.1 port 0 with that ServerConfig."""
     return lambda **fields: echo_servers(config=ServerConfig(**fields))
-
-
-def wait_for(events, kind, predicate=lambda e: True) -> list[ServerEvent]:
-    """Returns the events up to and including the first of kind matching predicate."""
-    seen = []
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        event = events.get(timeout=max(0.01, deadline - time.monotonic()))
-        seen.append(event)
-        if event.kind is kind and predicate(event):
-            return seen
 
 
 def refusal(url: str, **kwargs) -> InvalidStatus:
@@ -113,44 +98,8 @@ class RawClient:
 
 @pytest.fixture
 def raw_client():
-    clients: list[RawClient] = []
-
-    def make(port: int) -> RawClient:
-        client = RawClient(port)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
-
-
-@pytest.fixture
-def peer():
-    peer = WebSocketPeer(close_timeout_s=2.0)
-    yield peer
-    conn = peer._conn  # noqa: SLF001 - teardown only: end the reader thread
-    if conn is not None:
-        conn.abort()
-        conn.thread.join(WAIT_S)
-
-
-def poll_until(peer: WebSocketPeer, predicate) -> list:
-    """Polls until predicate() holds; returns every event polled."""
-    seen = []
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        seen.extend(peer.poll())
-        if predicate():
-            return seen
-        assert time.monotonic() < deadline, (peer.ready_state, peer.error)
-        time.sleep(0.005)
-
-
-def open_peer(peer: WebSocketPeer, url: str) -> None:
-    peer.connect_to_url(url, timeout_s=WAIT_S)
-    poll_until(peer, lambda: peer.ready_state is not ReadyState.CONNECTING)
-    assert peer.ready_state is ReadyState.OPEN, peer.error
+    with stopped_at_exit(RawClient, RawClient.close) as make:
+        yield make
 
 
 # -- configuration ---------------------------------------------------------------------
@@ -743,7 +692,7 @@ def test_a_client_that_does_not_read_its_echoes_is_not_read_either(bench, raw_cl
     expected = b"".join(struct.pack("!BBH", 0x81, 126, len(p)) + p for p in payloads)
     sender = threading.Thread(target=client.sock.sendall, args=(sent,), name="unread-sender")
     sender.start()
-    connection = next(iter(server._connections))
+    connection = next(iter(server._state.connections))
     deadline = time.monotonic() + WAIT_S
     while not connection._reading_paused_for_writes:
         assert time.monotonic() < deadline, "the server kept reading a client that does not read"

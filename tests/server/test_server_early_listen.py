@@ -15,7 +15,9 @@ import pytest
 from websockets.sync.client import connect
 
 from wsconsole.errors import ServerError
-from wsconsole.server.echo import THREAD_NAME, EchoServer, ServerEvent, ServerEventKind
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEvent, ServerEventKind
+from wsconsole.server.thread import THREAD_NAME
 
 K = ServerEventKind
 WAIT_S = 10.0

@@ -9,7 +9,8 @@ import threading
 import pytest
 from websockets.asyncio.client import connect
 
-from wsconsole.server.echo import EchoServer, ServerEvent, ServerEventKind
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEvent, ServerEventKind
 
 CLIENTS = 1000
 PACKETS_PER_CLIENT = 10

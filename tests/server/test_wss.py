@@ -15,7 +15,9 @@ from websockets.sync.client import connect
 
 from wsconsole.errors import ServerError
 from wsconsole.server import certs
-from wsconsole.server.echo import EchoServer, ServerConfig, ServerEventKind, TlsFiles
+from wsconsole.server.config import ServerConfig, TlsFiles
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEventKind
 
 WAIT_S = 10.0
 

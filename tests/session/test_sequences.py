@@ -1,8 +1,6 @@
-"""Scheduled sends and sequences: the runners driven by made-up times, validation, the store."""
+"""Scheduled sends and sequences: the runners driven by made-up times, and validation."""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 
@@ -10,13 +8,9 @@ from wsconsole.session.sequences import (
     MAX_SENDS_PER_ADVANCE,
     RepeatRunner,
     RunState,
-    Sequence,
     SequenceRunner,
-    SequenceStore,
-    SequenceStoreError,
-    Step,
-    StepKind,
 )
+from wsconsole.storage.sequences import Sequence, Step, StepKind
 
 SEND = StepKind.SEND_TEXT
 HEX = StepKind.SEND_HEX
@@ -279,70 +273,3 @@ def test_a_long_burst_is_bounded_per_advance() -> None:
     while runner.is_running:
         counts.append(len(runner.advance(0.0)))
     assert counts == [1000, 1000, 500]
-
-
-# -- the store -------------------------------------------------------------------------
-
-
-def sample() -> Sequence:
-    return Sequence(
-        "login then poll",
-        [Step(SEND, '{"op": "login"} ✓'), Step(FOR_REGEX, r'"ok":\s*true', 2000), Step(HEX, "00 ff"), Step(WAIT, ms=50)],
-        loops=4,
-    )
-
-
-def test_store_round_trip(tmp_path) -> None:
-    store = SequenceStore(tmp_path)
-    store.put(sample())
-    store.put(Sequence("second", [Step(WAIT, ms=1)]))
-    store.save()
-    again = SequenceStore(tmp_path)
-    assert again.load() == []
-    assert again.names() == ["login then poll", "second"]
-    assert again.get("login then poll") == sample()
-    assert again.remove("second") and not again.remove("second")
-    with pytest.raises(ValueError):
-        again.put(Sequence("  ", []))
-
-
-def test_store_uses_the_config_dir_variable(tmp_path) -> None:
-    store = SequenceStore(environ={"WSCONSOLE_CONFIG_DIR": str(tmp_path / "cfg")})
-    assert store.path == tmp_path / "cfg" / "sequences.json"
-
-
-@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe", b"[1, 2]", b'{"format": "x"}', b'{"format": 1, "sequences": 3}'])
-def test_corrupt_file_is_kept_aside_and_never_fatal(tmp_path, content) -> None:
-    path = tmp_path / "sequences.json"
-    path.write_bytes(content)
-    store = SequenceStore(tmp_path)
-    problems = store.load()
-    assert len(problems) == 1 and "kept as sequences.json.corrupt-" in problems[0]
-    assert store.kept_aside is not None and store.kept_aside.read_bytes() == content
-    assert not path.exists() and store.names() == []
-    store.put(sample())
-    store.save()  # the new file does not overwrite the kept one
-    assert store.kept_aside.read_bytes() == content
-    assert SequenceStore(tmp_path).load() == []
-
-
-def test_a_bad_sequence_is_skipped_with_a_message(tmp_path) -> None:
-    good = sample().to_dict()
-    document = {"format": 1, "sequences": [good, {"name": "x", "steps": [{"kind": "teleport"}]}, {"steps": []}]}
-    (tmp_path / "sequences.json").write_text(json.dumps(document))
-    store = SequenceStore(tmp_path)
-    problems = store.load()
-    assert store.names() == ["login then poll"]
-    assert len(problems) == 2
-    assert "step 1: unknown step kind 'teleport'" in problems[0]
-    assert "has no name" in problems[1]
-
-
-def test_a_failed_save_raises_the_store_error_and_leaves_no_temp_file(tmp_path) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("not a directory")
-    store = SequenceStore(blocker / "sub")
-    store.put(sample())
-    with pytest.raises(SequenceStoreError, match="cannot save sequences"):
-        store.save()
-    assert list(tmp_path.iterdir()) == [blocker]

@@ -8,14 +8,8 @@ import time
 from wsconsole.client.events import ReadyState
 from wsconsole.client.peer import WebSocketPeer
 from wsconsole.server.echo import EchoServer
-from wsconsole.session.sequences import (
-    RepeatRunner,
-    RunState,
-    Sequence,
-    SequenceRunner,
-    Step,
-    StepKind,
-)
+from wsconsole.session.sequences import RepeatRunner, RunState, SequenceRunner
+from wsconsole.storage.sequences import Sequence, Step, StepKind
 
 WAIT_S = 10.0
 

@@ -1,10 +1,9 @@
 """Fixtures for GUI tests: a main window with its own embedded server on a free port, and
-third-party (``websockets``) echo servers that record each request's headers."""
+third-party (``websockets``) echo servers that record each request's headers (``servers``)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,9 +15,8 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableView,
 )
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import ServerConnection, serve
 
+from tests.support.servers import WsServer
 from wsconsole.client.events import ReadyState
 from wsconsole.session.log import Direction
 from wsconsole.storage.profiles import CONFIG_DIR_ENV
@@ -74,7 +72,6 @@ def window(qtbot):
     assert not win.driver.is_polling
 
 
-
 @pytest.fixture
 def echo_row(qtbot) -> Callable[[MainWindow, Any], int]:
     """``echo_row(window, data)``: sends ``data`` through the window's embedded echo server
@@ -101,67 +98,8 @@ def echo_row(qtbot) -> Callable[[MainWindow, Any], int]:
     return echo
 
 
-class RecordingServer:
-    """A ``websockets`` echo server on 127.0.0.1 port 0, in a thread, keeping each request's
-    headers, each connection's selected subprotocol and every packet it receives.
-
-    Args:
-        answer: Called as websockets' ``process_request``; may refuse a request by returning a response.
-        close_after: Close a connection (1000) after this many packets in all; None never.
-        serve_kwargs: For ``websockets.sync.server.serve`` (``ssl`` makes the URL wss://;
-            ``subprotocols`` the ones it accepts).
-    """
-
-    def __init__(
-        self,
-        answer: Callable[[ServerConnection, Any], Any] | None = None,
-        *,
-        close_after: int | None = None,
-        **serve_kwargs: Any,
-    ) -> None:
-        self.requests: list = []  # each handshake request's headers
-        self.protocols: list = []  # the subprotocol each connection selected
-        self.received: list[str | bytes] = []
-
-        def process_request(connection: ServerConnection, request: Any) -> Any:
-            self.requests.append(request.headers)
-            return answer(connection, request) if answer is not None else None
-
-        def echo(connection: ServerConnection) -> None:
-            self.protocols.append(connection.subprotocol)
-            try:
-                for message in connection:
-                    self.received.append(message)
-                    connection.send(message)
-                    if close_after is not None and len(self.received) >= close_after:
-                        connection.close(1000, "enough")
-                        return
-            except ConnectionClosed:
-                pass
-
-        self.server = serve(echo, "127.0.0.1", 0, process_request=process_request, **serve_kwargs)
-        self.port = self.server.socket.getsockname()[1]
-        scheme = "wss" if "ssl" in serve_kwargs else "ws"
-        self.url = f"{scheme}://127.0.0.1:{self.port}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="test-ws-server", daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join(10)
-        assert not self.thread.is_alive()
-
-
 @pytest.fixture
-def servers() -> Iterator[Callable[..., RecordingServer]]:
-    """Factory: ``servers(answer=None, **serve_kwargs)`` starts a RecordingServer; all stopped in teardown."""
-    started: list[RecordingServer] = []
-
-    def start(*args: Any, **kwargs: Any) -> RecordingServer:
-        server = RecordingServer(*args, **kwargs)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
+def servers(ws_server) -> Callable[..., WsServer]:
+    """The GUI tests' name for ``ws_server``, mostly called without a handler: ``websockets`` echo
+    servers that record each request's headers, each connection's subprotocol and every packet."""
+    return ws_server

@@ -13,12 +13,12 @@ from typing import Any
 
 _PUBLIC = {
     "EchoServer": "wsconsole.server.echo",
-    "ServerConfig": "wsconsole.server.echo",
-    "ServerMode": "wsconsole.server.echo",
-    "ServerEvent": "wsconsole.server.echo",
-    "ServerEventKind": "wsconsole.server.echo",
-    "ClientInfo": "wsconsole.server.echo",
-    "TlsFiles": "wsconsole.server.echo",
+    "ServerConfig": "wsconsole.server.config",
+    "ServerMode": "wsconsole.server.config",
+    "ServerEvent": "wsconsole.server.events",
+    "ServerEventKind": "wsconsole.server.events",
+    "ClientInfo": "wsconsole.server.events",
+    "TlsFiles": "wsconsole.server.config",
     "ensure_local_certificate": "wsconsole.server.certs",
 }
 

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from wsconsole.server.echo import TlsFiles
+from wsconsole.server.config import TlsFiles
 from wsconsole.storage import userfiles
 
 __all__ = ["DATA_DIR_ENV", "LocalCertificate", "data_dir", "ensure_local_certificate"]
@@ -94,7 +94,7 @@ class LocalCertificate:
     created: bool = False
 
     def tls_files(self) -> TlsFiles:
-        """Returns the server's files as :class:`~wsconsole.server.echo.TlsFiles`."""
+        """Returns the server's files as :class:`~wsconsole.server.config.TlsFiles`."""
         return TlsFiles(self.cert_path, self.key_path)
 
 

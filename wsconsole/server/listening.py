@@ -1,7 +1,6 @@
 """Listening TCP sockets, bound before the echo server's module is loaded.
 
-The window's frame shows with the embedded server listening (issue 6,
-start-up): this module binds the sockets with nothing but ``socket``, and
+The window's frame shows with the embedded server listening: this module binds the sockets with nothing but ``socket``, and
 :class:`ListeningSockets` holds them until :meth:`wsconsole.server.echo.EchoServer.adopt`
 takes them and serves what waited in the backlog.  No Qt, no asyncio; errors
 are :class:`wsconsole.errors.ServerError`.
@@ -39,6 +38,13 @@ def connectable_host(host: str) -> str:
 def format_host(host: str) -> str:
     """Returns the host as it goes into a URL or address (IPv6 in brackets)."""
     return f"[{host}]" if ":" in host else host
+
+
+def format_address(address: Any) -> str:
+    """Formats a socket address tuple as ``host:port``; ``""`` if unknown."""
+    if isinstance(address, tuple) and len(address) >= 2:
+        return f"{format_host(str(address[0]))}:{address[1]}"
+    return "" if address is None else str(address)
 
 
 def server_url(host: str, port: int, *, tls: bool = False) -> str:

@@ -47,8 +47,6 @@ from wsconsole.session.log import (
     entry_code,
 )
 
-# SIZED_KINDS (from the log, still importable from here): a size range leaves every other kind out.
-
 
 @dataclass(frozen=True, slots=True)
 class LogFilter:
@@ -231,7 +229,7 @@ def filter_entries(
 
     kinds = frozenset(EntryKind) if flt.kinds is None else frozenset(flt.kinds)
     if min_size is not None or max_size is not None:
-        kinds &= SIZED_KINDS
+        kinds &= SIZED_KINDS  # a size range leaves every kind without a size out
     directions = frozenset(Direction) if flt.directions is None else frozenset(flt.directions)
     str_table, bytes_table = _code_tables(kinds, directions)
     positions = range(start, stop)

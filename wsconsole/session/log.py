@@ -5,10 +5,9 @@ compact array each of times, code bytes (kind and direction) and sizes, and a
 list of each entry's data, with listeners, so a Qt model can adapt it without
 copying (see ``wsconsole.ui.log.model``); :class:`Entry` objects are made when
 an entry is read.  Columns, not an object per entry: the cycle collector walks
-every object that can hold references, and a million entries were a million
-such objects, walked by every pass over the old generations (11-26 ms passes
-through a flood, 80-110 ms for a full one after it), where the columns are a
-few objects holding strings and bytes, which it never walks; they are smaller
+every object that can hold references, so an object per entry would be
+walked by every pass over the old generations, where the columns are a few
+objects holding strings and bytes, which it never walks; they are smaller
 too.
 It keeps at most :attr:`MessageLog.max_entries` entries: when full, the
 oldest are dropped in chunks (:attr:`MessageLog.drop_chunk`), so a view
@@ -51,8 +50,7 @@ class Direction(enum.Enum):
 
     # Members are singletons compared by identity: hash them so too.  Enum's
     # own __hash__ is Python code, and every entry added hashes two members
-    # (MessageLog.extend): 400,000 calls, a tenth of the GUI thread's time
-    # in a 200,000-packet flood.
+    # (MessageLog.extend), on the GUI thread's hot path through a flood.
     __hash__ = object.__hash__
 
     @property
@@ -436,8 +434,8 @@ class MessageLog:
     def _append(self, times: list[float], codes: bytes, sizes: list[int], data: list[str | bytes]) -> None:
         """Adds entries given as columns (see :meth:`extend`)."""
         counters = self.counters
-        sent = codes.translate(_SENT_PACKET)
-        received = codes.translate(_RECEIVED_PACKET)
+        sent = codes.translate(SENT_PACKET_TABLE)
+        received = codes.translate(RECEIVED_PACKET_TABLE)
         counters.sent_packets += sent.count(1)
         counters.received_packets += received.count(1)
         counters.sent_bytes += sum(compress(sizes, sent))
@@ -549,14 +547,15 @@ def _code_table(codes: set[int]) -> bytes:
     """A translation table: code byte -> 1 if it is one of ``codes``, else 0.
 
     Made from the set, not by asking each of the 256 codes about every kind:
-    that was 7,339 calls of entry_code, some 10 ms of every start (issue 6).
+    the tables are built at import, on every start.
     """
     return bytes(int(code in codes) for code in range(256))
 
 
-# Translation tables: code byte -> 1 for a text or binary packet going that way, else 0.
-_SENT_PACKET = _code_table({entry_code(kind, Direction.SENT) for kind in PACKET_KINDS})
-_RECEIVED_PACKET = _code_table({entry_code(kind, Direction.RECEIVED) for kind in PACKET_KINDS})
+SENT_PACKET_TABLE = _code_table({entry_code(kind, Direction.SENT) for kind in PACKET_KINDS})
+"""For ``codes.translate``: code byte -> 1 for a text or binary packet sent, else 0."""
+RECEIVED_PACKET_TABLE = _code_table({entry_code(kind, Direction.RECEIVED) for kind in PACKET_KINDS})
+"""For ``codes.translate``: code byte -> 1 for a text or binary packet received, else 0."""
 
 
 # Code byte -> 1 if the entry's data is bytes (resp. str), else 0.

@@ -29,7 +29,12 @@ from itertools import compress
 
 from wsconsole.client.events import Initiator, ReadyState
 from wsconsole.protocol import closecodes
-from wsconsole.session.log import PACKET_KINDS, Direction, MessageLog, entry_code
+from wsconsole.session.log import (
+    RECEIVED_PACKET_TABLE,
+    SENT_PACKET_TABLE,
+    Direction,
+    MessageLog,
+)
 
 DEFAULT_WINDOW_S = 120.0
 """How far back the history reaches, in seconds."""
@@ -155,8 +160,8 @@ class TrafficHistory:
     def _appended(self, log: MessageLog, first: int, last: int) -> None:
         stop = last + 1
         codes = log.codes[first:stop]
-        sent = codes.translate(_SENT_PACKET)
-        received = codes.translate(_RECEIVED_PACKET)
+        sent = codes.translate(SENT_PACKET_TABLE)
+        received = codes.translate(RECEIVED_PACKET_TABLE)
         sent_count = sent.count(1)
         received_count = received.count(1)
         if not sent_count and not received_count:
@@ -224,14 +229,6 @@ class TrafficHistory:
     def totals(self, now_s: float) -> Bucket:
         """Everything counted in the window ending with the bucket of ``now_s``, summed."""
         return summed(self.buckets(now_s))
-
-
-# Code byte -> 1 for a text or binary packet going that way, else 0 (from the
-# set of codes: asking each code about each kind cost about 3 ms of every start).
-_SENT_CODES = {entry_code(kind, Direction.SENT) for kind in PACKET_KINDS}
-_RECEIVED_CODES = {entry_code(kind, Direction.RECEIVED) for kind in PACKET_KINDS}
-_SENT_PACKET = bytes(int(code in _SENT_CODES) for code in range(256))
-_RECEIVED_PACKET = bytes(int(code in _RECEIVED_CODES) for code in range(256))
 
 
 @dataclass(frozen=True, slots=True)

@@ -217,6 +217,16 @@ class Profile:
         problems += [f"profile {name!r}: {message}" for message in ping_problems]
         return cls(name, url, options, reconnect, save_secrets, pings), problems
 
+    def as_saved(self) -> Profile:
+        """This profile exactly as it is written to disk (without secrets unless it keeps them).
+
+        A store holds this copy, so a profile opened later in the same session has what it
+        would have after a restart, never a password the user chose not to save.
+        """
+        saved, _problems = Profile.from_dict(self.to_dict())
+        assert saved is not None  # to_dict() always writes a name and a URL
+        return saved
+
 
 def _without_secrets(options: ConnectOptions) -> ConnectOptions:
     """A copy of ``options`` with passwords, tokens and cookies emptied."""
@@ -290,6 +300,28 @@ class ProfileStore(userfiles.JsonFileStore):
     def remove(self, name: str) -> bool:
         """Removes the profile called ``name``; returns False if there was none."""
         return self._profiles.pop(name, None) is not None
+
+    def rename(self, old: str, new: str) -> str:
+        """Renames profile ``old`` to ``new`` (spaces around it dropped), keeping its place.
+
+        Returns:
+            "" once renamed; else why not, for people (no such profile, an
+            empty name, a name taken by another profile), and nothing changed.
+        """
+        new = new.strip()
+        if old not in self._profiles:
+            return f'there is no profile called "{old}"'
+        if not new:
+            return "a profile needs a name"
+        if new != old and new in self._profiles:
+            return f'a profile called "{new}" already exists'
+        profiles = list(self._profiles.values())
+        self._profiles = {}
+        for profile in profiles:
+            if profile.name == old:
+                profile.name = new
+            self._profiles[profile.name] = profile
+        return ""
 
     # -- recent URLs ----------------------------------------------------------
 

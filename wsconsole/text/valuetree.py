@@ -23,15 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from wsconsole.text.decoders import (
-    UNDEFINED,
-    Ext,
-    GodotValue,
-    Pairs,
-    Simple,
-    Tagged,
-    Timestamp,
-)
+from wsconsole.text.decoders.values import UNDEFINED, Ext, GodotValue, Pairs, Simple, Tagged, Timestamp
 
 CHILD_CHUNK = 500
 """Children handed out at a time; the rest wait behind a "… N more" row."""

@@ -7,17 +7,12 @@ import os
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QPushButton, QTableView
+from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QPushButton
 
+from tests.support.gui import entries
 from wsconsole.client.events import ReadyState
 from wsconsole.session.log import Direction, EntryKind
 from wsconsole.ui.composer.composer import BASE64_MODE, FILE_MODE, JSON_MODE, Composer
-from wsconsole.ui.log.model import ENTRY_ROLE
-
-
-def entries(win):
-    model = win.findChild(QTableView, "messageLog").model()
-    return [model.index(row, 0).data(ENTRY_ROLE) for row in range(model.rowCount())]
 
 
 def packets(win):

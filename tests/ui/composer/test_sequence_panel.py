@@ -10,9 +10,10 @@ import re
 from PySide6.QtCore import Qt
 
 from wsconsole.client.events import ReadyState
-from wsconsole.server.echo import ServerConfig
+from wsconsole.server.config import ServerConfig
 from wsconsole.session.log import Direction, EntryKind
-from wsconsole.session.sequences import RunState, Step, StepKind
+from wsconsole.session.sequences import RunState
+from wsconsole.storage.sequences import Step, StepKind
 from wsconsole.ui.window.main_window import MainWindow
 
 WAIT_MS = 10_000
@@ -69,7 +70,7 @@ def test_repeat_hex_until_stopped_counts_and_stops(qtbot, window) -> None:
     qtbot.waitUntil(lambda: tab.log.counters.received_packets == sent, timeout=WAIT_MS)
     assert packets(tab, Direction.SENT) == [b"\xde\xad\xbe\xef"] * sent
     assert packets(tab, Direction.RECEIVED) == [b"\xde\xad\xbe\xef"] * sent
-    assert not panel._timer.isActive()
+    assert not panel.scheduler.timer.isActive()
 
 
 def test_send_wait_for_echo_send_loops_three_times(qtbot, window) -> None:
@@ -126,7 +127,7 @@ def test_the_connection_closing_mid_run_stops_both_runs(qtbot, window) -> None:
     # Closing, or already closed when the driver delivered the last echoes before the state change.
     assert re.search(r"^stopped: the connection (is closing|closed) \(at step [12], in loop \d+\)", panel.status_label.text())
     assert re.search(r"stopped: the connection (is closing|closed)$", panel.repeat_status_label.text())
-    assert not panel.is_running and not panel._timer.isActive()
+    assert not panel.is_running and not panel.scheduler.timer.isActive()
     assert tab.log.counters.sent_packets == panel.runner.sent + panel.repeat.sent
 
 
@@ -237,5 +238,5 @@ def test_closing_a_tab_stops_its_runs(qtbot, window) -> None:
     panel.repeat_count_spin.setValue(0)
     assert panel.start_repeat()
     window.close_tab(0)
-    assert not panel.is_running and not panel._timer.isActive()
+    assert not panel.is_running and not panel.scheduler.timer.isActive()
     assert window.sequences_stack.count() == 1 and window.sequences_stack.currentWidget() is window.current_tab.sequence_panel

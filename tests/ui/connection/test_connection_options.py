@@ -18,35 +18,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableView,
     QTableWidget,
 )
 
+from tests.support.gui import WAIT_MS, click, connect, entries, state_text
 from wsconsole.client.options import ConnectOptions
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 from wsconsole.session.log import EntryKind
 from wsconsole.storage.profiles import PingSettings
-from wsconsole.ui.log.model import ENTRY_ROLE
-
-WAIT_MS = 10000
-
-
-def entries(win) -> list:
-    model = win.findChild(QTableView, "messageLog").model()
-    return [model.index(row, 0).data(ENTRY_ROLE) for row in range(model.rowCount())]
-
-
-def state_text(win) -> str:
-    return win.findChild(QLabel, "readyStateLabel").text()
-
-
-def click(qtbot, win, name: str) -> None:
-    qtbot.mouseClick(win.findChild(QPushButton, name), Qt.MouseButton.LeftButton)
-
-
-def connect(qtbot, win, url: str) -> None:
-    win.findChild(QLineEdit, "urlEdit").setText(url)
-    click(qtbot, win, "connectButton")
 
 
 def add_header(qtbot, win, name: str, value: str) -> None:

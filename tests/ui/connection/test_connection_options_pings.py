@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import threading
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -13,29 +11,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
 )
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import ServerConnection, serve
 
+from tests.support.gui import WAIT_MS, click, connect, entries, state_text
 from wsconsole.protocol.limits import MAX_CONTROL_PAYLOAD_BYTES
 from wsconsole.session.log import Direction, EntryKind
-from wsconsole.ui.log.model import CONTENT_COLUMN, ENTRY_ROLE
-
-WAIT_MS = 10000
-
-
-def entries(win) -> list:
-    model = win.findChild(QTableView, "messageLog").model()
-    return [model.index(row, 0).data(ENTRY_ROLE) for row in range(model.rowCount())]
-
-
-def state_text(win) -> str:
-    return win.findChild(QLabel, "readyStateLabel").text()
-
-
-def click(qtbot, win, name: str) -> None:
-    qtbot.mouseClick(win.findChild(QPushButton, name), Qt.MouseButton.LeftButton)
+from wsconsole.ui.log.model import CONTENT_COLUMN
 
 
 def test_ping_shows_the_round_trip_time(qtbot, window) -> None:
@@ -72,51 +53,33 @@ def test_a_ping_payload_over_125_bytes_is_refused(qtbot, window) -> None:
     assert not problem.isVisible()
 
 
-def test_auto_pong_off_leaves_the_servers_ping_unanswered(qtbot, window) -> None:
-    waiters: list = []
+def test_auto_pong_off_leaves_the_servers_ping_unanswered(qtbot, window, servers) -> None:
+    server = servers(ping_first=b"are you there")
+    waiters = server.ping_waiters
+    auto_pong = window.findChild(QCheckBox, "autoPongCheck")
+    rtt = window.findChild(QLabel, "rttLabel")
 
-    def ping_then_echo(connection: ServerConnection) -> None:
-        waiters.append(connection.ping(b"are you there"))
-        try:
-            for message in connection:
-                connection.send(message)
-        except ConnectionClosed:
-            pass
+    auto_pong.setChecked(False)
+    connect(qtbot, window, server.url)
+    qtbot.waitUntil(lambda: "pings received 1" in rtt.text(), timeout=WAIT_MS)
+    assert rtt.text() == "pings received 1, 1 not answered"
+    # The server reads frames in order: once our packet is echoed, a pong
+    # sent before it would have been seen.
+    window.findChild(QPlainTextEdit, "messageEdit").setPlainText("after the ping")
+    click(qtbot, window, "sendButton")
+    qtbot.waitUntil(
+        lambda: any(e.direction is Direction.RECEIVED and e.data == "after the ping" for e in entries(window)),
+        timeout=WAIT_MS,
+    )
+    assert not waiters[0].is_set()
 
-    server = serve(ping_then_echo, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, name="test-ws-server", daemon=True)
-    thread.start()
-    try:
-        url = f"ws://127.0.0.1:{server.socket.getsockname()[1]}/"
-        auto_pong = window.findChild(QCheckBox, "autoPongCheck")
-        rtt = window.findChild(QLabel, "rttLabel")
-
-        auto_pong.setChecked(False)
-        window.findChild(QLineEdit, "urlEdit").setText(url)
-        click(qtbot, window, "connectButton")
-        qtbot.waitUntil(lambda: "pings received 1" in rtt.text(), timeout=WAIT_MS)
-        assert rtt.text() == "pings received 1, 1 not answered"
-        # The server reads frames in order: once our packet is echoed, a pong
-        # sent before it would have been seen.
-        window.findChild(QPlainTextEdit, "messageEdit").setPlainText("after the ping")
-        click(qtbot, window, "sendButton")
-        qtbot.waitUntil(
-            lambda: any(e.direction is Direction.RECEIVED and e.data == "after the ping" for e in entries(window)),
-            timeout=WAIT_MS,
-        )
-        assert not waiters[0].is_set()
-
-        click(qtbot, window, "connectButton")
-        qtbot.waitUntil(lambda: state_text(window) == "CLOSED", timeout=WAIT_MS)
-        auto_pong.setChecked(True)
-        click(qtbot, window, "connectButton")
-        qtbot.waitUntil(lambda: len(waiters) == 2, timeout=WAIT_MS)
-        assert waiters[1].wait(WAIT_MS / 1000)
-        qtbot.waitUntil(lambda: rtt.text() == "pings received 1", timeout=WAIT_MS)
-    finally:
-        server.shutdown()
-        thread.join(10)
-    assert not thread.is_alive()
+    click(qtbot, window, "connectButton")
+    qtbot.waitUntil(lambda: state_text(window) == "CLOSED", timeout=WAIT_MS)
+    auto_pong.setChecked(True)
+    click(qtbot, window, "connectButton")
+    qtbot.waitUntil(lambda: len(waiters) == 2, timeout=WAIT_MS)
+    assert waiters[1].wait(WAIT_MS / 1000)
+    qtbot.waitUntil(lambda: rtt.text() == "pings received 1", timeout=WAIT_MS)
 
 
 def test_the_ping_interval_from_the_options_pings_on_its_own(qtbot, window) -> None:

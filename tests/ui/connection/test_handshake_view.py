@@ -11,16 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTabWidget
 from websockets.sync.server import ServerConnection
 
-WAIT_MS = 10000
-
-
-def state_text(win) -> str:
-    return win.findChild(QLabel, "readyStateLabel").text()
-
-
-def connect(qtbot, win, url: str) -> None:
-    win.findChild(QLineEdit, "urlEdit").setText(url)
-    qtbot.mouseClick(win.findChild(QPushButton, "connectButton"), Qt.MouseButton.LeftButton)
+from tests.support.gui import WAIT_MS, connect, state_text
 
 
 def text_of(win, name: str) -> str:
@@ -67,7 +58,7 @@ def test_shows_a_404_with_its_body(qtbot, window, servers) -> None:
     def refuse(connection: ServerConnection, request: Any) -> Any:
         return connection.respond(HTTPStatus.NOT_FOUND, "no such room: lobby\nask for /chat\n")
 
-    server = servers(refuse)
+    server = servers(process_request=refuse)
     connect(qtbot, window, server.url + "lobby")
     qtbot.waitUntil(lambda: window.driver.peer.error is not None and state_text(window) == "CLOSED", timeout=WAIT_MS)
     request = text_of(window, "handshakeRequestView")

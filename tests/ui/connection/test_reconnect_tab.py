@@ -7,7 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
 from wsconsole.client.events import ReadyState
-from wsconsole.server.echo import EchoServer, ServerEventKind
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEventKind
 from wsconsole.session.reconnect import ReconnectPolicy
 from wsconsole.ui.log.model import ENTRY_ROLE
 

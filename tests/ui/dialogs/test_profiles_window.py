@@ -8,7 +8,6 @@ MainWindow on the same directory.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -20,8 +19,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMessageBox,
 )
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import ServerConnection, serve
 
 from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
@@ -266,28 +263,10 @@ def test_choosing_a_recent_url_with_the_keyboard_connects_to_it(qtbot, windows, 
 
 
 @pytest.fixture
-def pinging_server() -> Iterator:
-    """A ``websockets`` server that pings each client once, then echoes; ``waiters`` holds each ping's
-    pong waiter (set when the pong came)."""
-    waiters: list[threading.Event] = []
-
-    def ping_then_echo(connection: ServerConnection) -> None:
-        waiters.append(connection.ping(b"are you there"))
-        try:
-            for message in connection:
-                connection.send(message)
-        except ConnectionClosed:
-            pass
-
-    server = serve(ping_then_echo, "127.0.0.1", 0)
-    server.url = f"ws://127.0.0.1:{server.socket.getsockname()[1]}/"
-    server.waiters = waiters
-    thread = threading.Thread(target=server.serve_forever, name="test-ws-server", daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    thread.join(10)
-    assert not thread.is_alive()
+def pinging_server(servers):
+    """A ``websockets`` server that pings each client once, then echoes; ``ping_waiters`` holds each
+    ping's pong waiter (set when the pong came)."""
+    return servers(ping_first=b"are you there")
 
 
 def test_ping_settings_survive_a_restart_and_reach_the_connection(qtbot, windows, pinging_server, config_dir):
@@ -322,6 +301,6 @@ def test_ping_settings_survive_a_restart_and_reach_the_connection(qtbot, windows
     before = pongs()
     qtbot.waitUntil(lambda: pongs() > before, timeout=WAIT_MS)
     assert tab.rtt_text.startswith("RTT ")
-    assert not pinging_server.waiters[0].is_set()
+    assert not pinging_server.ping_waiters[0].is_set()
     tab.disconnect()
     qtbot.waitUntil(lambda: tab.ready_state == ReadyState.CLOSED, timeout=WAIT_MS)

@@ -19,7 +19,7 @@ from websockets.sync.client import connect
 
 from wsconsole.client.events import ReadyState
 from wsconsole.client.peer import WebSocketPeer
-from wsconsole.server.echo import ServerMode
+from wsconsole.server.config import ServerMode
 from wsconsole.ui.server.clients import RECEIVED_COLUMN, SENT_COLUMN
 from wsconsole.ui.server.panel import client_url
 
@@ -548,8 +548,8 @@ def test_a_packet_flood_is_summed_up_per_client_and_every_packet_counted(qtbot, 
 
 
 def test_event_lines_keep_other_events_in_order_between_packet_runs():
-    from wsconsole.server.echo import ServerEvent
-    from wsconsole.server.echo import ServerEventKind as K
+    from wsconsole.server.events import ServerEvent
+    from wsconsole.server.events import ServerEventKind as K
     from wsconsole.ui.server.clients import PACKET_LINES_PER_CLIENT, event_lines
 
     def packet(client_id: int, is_text: bool, size: int) -> ServerEvent:
@@ -595,8 +595,8 @@ def test_the_event_log_follows_new_lines_until_scrolled_up(qtbot, window):
     # Lines that wrap in the narrow dock are laid out after they are
     # appended; the log stopped a few lines short of its newest one for
     # good once such a batch made it overflow.
-    from wsconsole.server.echo import ServerEvent
-    from wsconsole.server.echo import ServerEventKind as K
+    from wsconsole.server.events import ServerEvent
+    from wsconsole.server.events import ServerEventKind as K
 
     window.resize(1280, 800)
     panel = window.server_panel

@@ -14,24 +14,9 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 
+from tests.support.gui import connect, entries, state_text
 from wsconsole.client.events import ReadyState
 from wsconsole.session.log import Direction, EntryKind
-from wsconsole.ui.log.model import ENTRY_ROLE
-
-
-def entries(win):
-    model = win.findChild(QTableView, "messageLog").model()
-    return [model.index(row, 0).data(ENTRY_ROLE) for row in range(model.rowCount())]
-
-
-def state_text(win) -> str:
-    return win.findChild(QLabel, "readyStateLabel").text()
-
-
-def connect(qtbot, win, url=None):
-    if url is not None:
-        win.findChild(QLineEdit, "urlEdit").setText(url)
-    qtbot.mouseClick(win.findChild(QPushButton, "connectButton"), Qt.MouseButton.LeftButton)
 
 
 def test_contract_object_names_exist(window, contract_names):

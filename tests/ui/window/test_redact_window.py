@@ -175,7 +175,7 @@ def test_saved_profile_urls_show_without_their_password(qtbot, window) -> None:
     window.findChild(QLineEdit, "urlEdit").setText(f"ws://{USER}:{PASSWORD}@127.0.0.1:9/")
     window.save_profile("with secrets", save_secrets=True)
     assert PASSWORD in window.profile_store.get("with secrets").url  # kept, as asked
-    window._fill_open_profile_menu()
+    window.profile_actions.fill_open_menu()
     tips = [action.toolTip() for action in window.open_profile_menu.actions()]
     assert f"ws://{USER}:***@127.0.0.1:9/" in tips
     assert not any(PASSWORD in tip for tip in tips)

@@ -173,7 +173,7 @@ def test_the_recent_urls_arrow_gets_the_style_icon_when_it_first_shows(qtbot):
 
 
 def test_the_server_settings_pages_are_made_when_their_tab_is_first_chosen(qtbot):
-    from wsconsole.server.echo import ServerConfig
+    from wsconsole.server.config import ServerConfig
     from wsconsole.ui.server.panel import ServerPanel
 
     panel = ServerPanel()

@@ -65,11 +65,11 @@ def test_a_shown_window_with_its_server_listening_loads_none_of_them(tmp_path) -
 def test_the_probe_sees_them_once_used(tmp_path) -> None:
     # Without this, an empty list above could mean the probe is broken.
     script = (
-        "import wsconsole.ui.window.main_window as main_window\n"
+        "import wsconsole.ui.window.main_window\nfrom wsconsole.ui.window import lazy\n"
         "import wsconsole.server.certs, msgpack, cbor2\n"
-        "main_window._capture_actions()\n"
-        "main_window._replay_ui()\n"
-        "main_window._profiles_ui()\n"
+        "lazy.capture_actions()\n"
+        "lazy.replay_ui()\n"
+        "lazy.profiles_ui()\n"
         "print('LOADED', loaded())\n"
     )
     assert _run(script, tmp_path) == [

@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QLineEdit, QTableView, QToolButton
 
 from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
-from wsconsole.server.echo import EchoServer, ServerEventKind
+from wsconsole.server.echo import EchoServer
+from wsconsole.server.events import ServerEventKind
 from wsconsole.session.log import Direction
 from wsconsole.ui.connection.tab import default_tab_name
 from wsconsole.ui.log.model import ENTRY_ROLE

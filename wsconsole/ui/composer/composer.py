@@ -3,8 +3,8 @@
 Each mode checks its input as it is typed and says what is wrong and where in
 the hint label (``composerHintLabel``); Send stays disabled until it is
 right.  Text and JSON go as text frames, hex and base64 as binary frames.  A
-file goes as one packet sent in fragments by the peer (``SendJob``), a
-little per poll, with a progress bar and a Cancel button.
+file goes as one packet sent in fragments by the peer (``SendJob``); its
+page, checks and progress are :mod:`wsconsole.ui.composer.file_page`'s.
 
 History: Up on the first line and Down on the last line walk through the
 packets sent from the composers (like a shell), kept in a
@@ -13,26 +13,22 @@ packets sent from the composers (like a shell), kept in a
 
 from __future__ import annotations
 
-import codecs
 import os
-from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QKeyEvent, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from wsconsole.client.send_job import SendJob, SendJobEnded, SendJobState
+from wsconsole.client.send_job import SendJob, SendJobEnded
 from wsconsole.errors import DecodeError, InvalidHexError
 from wsconsole.storage.messages import ComposerHistory
 from wsconsole.text.decoders import decode_base64
@@ -44,6 +40,7 @@ from wsconsole.text.payload import (
     line_and_column,
     parse_hex,
 )
+from wsconsole.ui.composer.file_page import MAX_FILE_BYTES, FilePage
 
 TEXT_MODE, JSON_MODE, HEX_MODE, BASE64_MODE, FILE_MODE = "Text", "JSON", "Binary (hex)", "Binary (base64)", "File"
 
@@ -51,34 +48,12 @@ MODE_KEYS = {TEXT_MODE: "text", JSON_MODE: "json", HEX_MODE: "hex", BASE64_MODE:
 """Combo label -> the mode's key (as kept in the history and the library)."""
 MODE_LABELS = {key: label for label, key in MODE_KEYS.items()}
 
-FILE_AS_BINARY, FILE_AS_TEXT = "as binary", "as text"
-
-MAX_FILE_BYTES = 64 * 1024 * 1024
-"""The largest file the composer sends (the embedded server's default packet limit).
-
-The log keeps every packet sent, so a file's content ends up in memory once
-anyway; the peer reads it a fragment at a time while sending."""
-
-FILE_FRAGMENT_BYTES = 64 * 1024
-"""Bytes per frame of a file sent in fragments."""
-
-UTF8_CHECK_CHUNK_BYTES = 512 * 1024
-"""Bytes of a file checked as UTF-8 per pass of the event loop (a few milliseconds each),
-so checking a big file never freezes the window; a file this small is checked at once."""
-
 _PLACEHOLDERS = {
     TEXT_MODE: "Type a packet; Ctrl+Enter sends, Up/Down recall sent ones",
     JSON_MODE: 'JSON, e.g. {"op": "subscribe", "channel": "news"}; checked as you type',
     HEX_MODE: "Hex bytes, e.g. 48 65 6c 6c 6f or 0x01,0x02; Ctrl+Enter sends",
     BASE64_MODE: "Base64, standard or URL-safe, e.g. SGVsbG8=; Ctrl+Enter sends",
 }
-
-_CANCEL_TIP = "Stop before the first fragment: nothing is sent and the connection stays open"
-_STOP_TIP = (
-    "Part of the message is already sent and RFC 6455 (section 5.4) has no way to abandon a message: "
-    "stopping closes the connection (1000, with a reason saying how much was sent)"
-)
-
 
 def packet_from(mode: str, payload: str) -> str | bytes:
     """The packet a payload typed in ``mode`` ("text", "json", "hex" or "base64") stands for.
@@ -103,53 +78,6 @@ def packet_from(mode: str, payload: str) -> str | bytes:
     raise ValueError(f"unknown mode {mode!r}")
 
 
-class Utf8Scan:
-    """Checks a file as UTF-8 a chunk at a time (:meth:`step`), so a GUI can spread the work.
-
-    Attributes:
-        key: ``(path, mtime, size)`` of the file when the scan started.
-        offset: Bytes checked so far.
-        problem: Where the file is not UTF-8, for people; None while scanning or when it is.
-        done: True once the whole file was checked or a problem found.
-    """
-
-    def __init__(self, path: str, key: tuple[str, float, int]) -> None:
-        self.key = key
-        self.offset = 0
-        self.problem: str | None = None
-        self.done = False
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
-        self._file = open(path, "rb")  # noqa: SIM115 - closed by step() or close()
-
-    def step(self, chunk_bytes: int = UTF8_CHECK_CHUNK_BYTES) -> bool:
-        """Checks the next chunk; returns :attr:`done`.
-
-        Raises:
-            OSError: The file could not be read (the scan is closed).
-        """
-        if self.done:
-            return True
-        try:
-            chunk = self._file.read(chunk_bytes)
-        except OSError:
-            self.close()
-            raise
-        try:
-            self._decoder.decode(chunk, final=not chunk)
-        except UnicodeDecodeError as exc:
-            self.problem = f"not valid UTF-8 at byte {self.offset + exc.start:,} (send it as binary instead)"
-            self.close()
-            return True
-        self.offset += len(chunk)
-        if not chunk:
-            self.close()
-        return self.done
-
-    def close(self) -> None:
-        self.done = True
-        self._file.close()
-
-
 class Composer(QWidget):
     """Edits a packet and emits it when the user sends.
 
@@ -168,14 +96,6 @@ class Composer(QWidget):
         self._history: ComposerHistory | None = None
         self._history_index: int | None = None  # None: editing the draft, not a history entry
         self._draft = ("text", "")
-        self._job: SendJob | None = None
-        self._file_path = ""
-        self._file_size = 0
-        self._file_problem = "No file chosen: press Choose file…"
-        self._utf8_checked: tuple[str, float, int, str | None] | None = None  # path, mtime, size, problem
-        self._utf8_scan: Utf8Scan | None = None  # a big file's check in progress
-        self._utf8_timer = QTimer(self, interval=0, objectName="composerUtf8CheckTimer")
-        self._utf8_timer.timeout.connect(self._continue_utf8_scan)
         self._pending = False  # the hint says what is being checked: not a problem, not sendable yet
         # How the last file send ended, kept in the hint until the input changes
         # (the state change that follows a stop must not wipe it): (text, is_problem).
@@ -224,7 +144,11 @@ class Composer(QWidget):
 
         self.pages = QStackedWidget(objectName="composerPages")
         self.pages.addWidget(self.message_edit)
-        self.pages.addWidget(self._build_file_page())
+        self.file_page = FilePage()
+        self.file_page.chosen.connect(self.set_file)
+        self.file_page.check_changed.connect(lambda: self.mode == "file" and self._validate())
+        self.progress_bar = self.file_page.progress_bar
+        self.pages.addWidget(self.file_page)
         self.pages.setMaximumHeight(90)
 
         top = QHBoxLayout()
@@ -240,39 +164,6 @@ class Composer(QWidget):
         layout.addWidget(self.pages)
         self.pretty_button.hide()
         self.minify_button.hide()
-
-    def _build_file_page(self) -> QWidget:
-        page = QWidget(objectName="composerFilePage")
-        self.choose_file_button = QPushButton("Choose file…", objectName="composerChooseFileButton")
-        self.choose_file_button.clicked.connect(self._choose_file)
-        self.file_label = QLabel("No file chosen", objectName="composerFileLabel")
-        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.file_kind_combo = QComboBox(objectName="composerFileKindCombo")
-        self.file_kind_combo.addItems([FILE_AS_BINARY, FILE_AS_TEXT])
-        self.file_kind_combo.setToolTip("Send the file's bytes as a binary frame, or as a text frame (it must be UTF-8)")
-        self.file_kind_combo.currentTextChanged.connect(lambda _text: self._validate())
-        self.progress_bar = QProgressBar(objectName="composerFileProgress")
-        self.progress_bar.setTextVisible(True)
-        self.progress_bar.hide()
-        self.cancel_button = QPushButton("Cancel", objectName="composerCancelButton")
-        self.cancel_button.clicked.connect(self.cancel_job)
-        self.cancel_button.hide()
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.choose_file_button)
-        row.addWidget(self.file_label, 1)
-        row.addWidget(QLabel("Send"))
-        row.addWidget(self.file_kind_combo)
-        progress = QHBoxLayout()
-        progress.setContentsMargins(0, 0, 0, 0)
-        progress.addWidget(self.progress_bar, 1)
-        progress.addWidget(self.cancel_button)
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row)
-        layout.addLayout(progress)
-        layout.addStretch(1)
-        return page
 
     # -- modes ----------------------------------------------------------------
 
@@ -297,7 +188,7 @@ class Composer(QWidget):
 
         Refused (with the reason in the hint) while a file is being sent: its progress stays in view.
         """
-        if self._job is not None:
+        if self.job is not None:
             self.show_problem("A file is being sent: wait for it or cancel it before loading another message.")
             return
         self.set_mode(mode)
@@ -368,7 +259,10 @@ class Composer(QWidget):
         """What stops the current input from being sent, None if nothing; sets the hint when valid."""
         mode = self.mode
         if mode == "file":
-            return self._check_file()
+            problem, hint, self._pending = self.file_page.check(self.max_file_bytes)
+            if problem is None:
+                self._show_hint(hint)
+            return problem
         text = self.message_edit.toPlainText()
         if mode == "json":
             problem = json_problem(text)
@@ -401,7 +295,7 @@ class Composer(QWidget):
         elif self._notice is not None:
             text, is_problem = self._notice
             (self.show_problem if is_problem else self._show_hint)(text)
-        busy = self._job is not None
+        busy = self.job is not None
         self.send_button.setEnabled(problem is None and self._connected and not busy)
         if not self._connected:
             self.send_button.setToolTip("Connect first: packets can only be sent while OPEN")
@@ -422,108 +316,18 @@ class Composer(QWidget):
     @property
     def file_path(self) -> str:
         """The chosen file, "" if none."""
-        return self._file_path
+        return self.file_page.path
 
     def set_file(self, path: str | os.PathLike[str], *, as_text: bool | None = None) -> None:
         """Chooses the file to send (file mode) and checks it; ``as_text`` sets how it is sent."""
-        self._file_path = os.fspath(path)
-        self._stop_utf8_scan()
-        self._utf8_checked = None
         self._notice = None
-        if as_text is not None:
-            self.file_kind_combo.setCurrentText(FILE_AS_TEXT if as_text else FILE_AS_BINARY)
+        self.file_page.set_file(path, as_text=as_text)
         self.set_mode("file")
         self._validate()
 
-    def _start_utf8_scan(self, path: str, key: tuple[str, float, int]) -> None:
-        """Checks small files at once; big ones a chunk per pass of the event loop."""
-        self._stop_utf8_scan()
-        try:
-            scan = Utf8Scan(path, key)
-            if key[2] <= UTF8_CHECK_CHUNK_BYTES:
-                scan.step(key[2] + 1)
-                scan.step()
-        except OSError as exc:
-            self._utf8_checked = (*key, f"unreadable: {exc.strerror or exc}")
-            return
-        if scan.done:
-            self._utf8_checked = (*key, scan.problem)
-            return
-        self._utf8_scan = scan
-        self._utf8_timer.start()
-
-    def _continue_utf8_scan(self) -> None:
-        scan = self._utf8_scan
-        if scan is None:
-            self._utf8_timer.stop()
-            return
-        try:
-            done = scan.step()
-        except OSError as exc:
-            self._utf8_checked = (*scan.key, f"unreadable: {exc.strerror or exc}")
-            done = True
-        else:
-            if done:
-                self._utf8_checked = (*scan.key, scan.problem)
-        if done:
-            self._utf8_scan = None
-            self._utf8_timer.stop()
-        if self.mode == "file" and self.file_as_text:
-            self._validate()
-
-    def _stop_utf8_scan(self) -> None:
-        if self._utf8_scan is not None:
-            self._utf8_scan.close()
-            self._utf8_scan = None
-        self._utf8_timer.stop()
-
     @property
     def file_as_text(self) -> bool:
-        return self.file_kind_combo.currentText() == FILE_AS_TEXT
-
-    def _choose_file(self) -> None:
-        start = str(Path(self._file_path).parent) if self._file_path else ""
-        path, _filter = QFileDialog.getOpenFileName(self, "Send a file", start)
-        if path:
-            self.set_file(path)
-
-    def _check_file(self) -> str | None:
-        path = self._file_path
-        if not path:
-            self.file_label.setText("No file chosen")
-            return "No file chosen: press Choose file…"
-        name = os.path.basename(path)
-        try:
-            info = os.stat(path)
-        except OSError as exc:
-            self.file_label.setText(name)
-            return f"Cannot read {name}: {exc.strerror or exc}"
-        size = info.st_size
-        self.file_label.setText(f"{name}  ({format_size(size)}, {size:,} bytes)")
-        self.file_label.setToolTip(path)
-        if not os.path.isfile(path):
-            return f"{name} is not a regular file"
-        if size > self.max_file_bytes:
-            return (
-                f"{name} is {format_size(size)}: over the {format_size(self.max_file_bytes)} a packet may be here "
-                "(the log keeps what is sent; the connection's largest packet applies too)"
-            )
-        if self.file_as_text:
-            key = (path, info.st_mtime, size)
-            if self._utf8_checked is None or self._utf8_checked[:3] != key:
-                scan = self._utf8_scan
-                if scan is None or scan.key != key:
-                    self._start_utf8_scan(path, key)
-                    scan = self._utf8_scan
-                if scan is not None and not scan.done:
-                    self._pending = True
-                    percent = 100 * scan.offset // max(size, 1)
-                    return f"Checking that {name} is UTF-8 text… {percent} %"
-            if self._utf8_checked is not None and self._utf8_checked[3] is not None:
-                return f"{name} is {self._utf8_checked[3]}"
-        kind = "text" if self.file_as_text else "binary"
-        self._show_hint(f"file, {size:,} bytes as {kind} in fragments of {format_size(FILE_FRAGMENT_BYTES)}")
-        return None
+        return self.file_page.as_text
 
     # -- sending --------------------------------------------------------------
 
@@ -532,7 +336,7 @@ class Composer(QWidget):
         if not self._connected:
             self.show_problem("Not connected: connect first, then send.")
             return
-        if self._job is not None:
+        if self.job is not None:
             self.show_problem("A file is being sent: wait for it or cancel it.")
             return
         problem = self._problem()
@@ -540,7 +344,7 @@ class Composer(QWidget):
             self.show_problem(problem)
             return
         if self.mode == "file":
-            self.file_send_requested.emit(self._file_path, self.file_as_text)
+            self.file_send_requested.emit(self.file_path, self.file_as_text)
             return
         mode, payload = self.mode, self.message_edit.toPlainText()
         data = packet_from(mode, payload)
@@ -556,7 +360,7 @@ class Composer(QWidget):
         if not self._connected:
             self.show_problem("Not connected: connect first, then send.")
             return False
-        if self._job is not None:
+        if self.job is not None:
             self.show_problem("A file is being sent: wait for it or cancel it.")
             return False
         try:
@@ -573,59 +377,28 @@ class Composer(QWidget):
     @property
     def job(self) -> SendJob | None:
         """The file being sent, None if none."""
-        return self._job
+        return self.file_page.job
 
     def track_job(self, job: SendJob) -> None:
         """Shows ``job``'s progress until :meth:`job_ended` (the owner started it)."""
-        self._job = job
-        self.progress_bar.setRange(0, max(job.total_bytes, 1))
-        self.progress_bar.setValue(0)
-        self.progress_bar.show()
-        self.cancel_button.show()
-        self.cancel_button.setEnabled(True)
-        self.choose_file_button.setEnabled(False)
-        self.file_kind_combo.setEnabled(False)
+        self.file_page.track_job(job)
         self.mode_combo.setEnabled(False)
-        self.show_progress(job)
         self._validate()
 
     def show_progress(self, job: SendJob) -> None:
-        if job is not self._job:
-            return
-        total = max(job.total_bytes, 1)
-        self.progress_bar.setValue(job.sent_bytes if job.total_bytes else 0)
-        percent = 100 * job.sent_bytes // total if job.total_bytes else 0
-        self.progress_bar.setFormat(f"{format_size(job.sent_bytes)} of {format_size(job.total_bytes)} ({percent} %)")
-        if job.mid_message:
-            self.cancel_button.setText("Stop && close")
-            self.cancel_button.setToolTip(_STOP_TIP)
-        else:
-            self.cancel_button.setText("Cancel")
-            self.cancel_button.setToolTip(_CANCEL_TIP)
+        self.file_page.show_progress(job)
 
     def cancel_job(self) -> None:
         """Cancels the file being sent: before the first fragment nothing is sent; after, the connection closes."""
-        if self._job is not None:
-            self._job.cancel()
-            self.cancel_button.setEnabled(False)
+        self.file_page.cancel_job()
 
     def job_ended(self, event: SendJobEnded) -> None:
         """The job ended: hides the progress and says how it went."""
-        job = event.job
-        if job is not self._job:
+        notice = self.file_page.job_ended(event)
+        if notice is None:
             return
-        self._job = None
-        self.progress_bar.hide()
-        self.cancel_button.hide()
-        self.choose_file_button.setEnabled(True)
-        self.file_kind_combo.setEnabled(True)
         self.mode_combo.setEnabled(True)
-        if job.state is SendJobState.DONE:
-            self._notice = (f"Sent {job.name}: {job.total_bytes:,} bytes", False)
-        elif job.state is SendJobState.CANCELLED:
-            self._notice = (f"Not sent: {job.error}", True)
-        else:
-            self._notice = (f"{job.name}: {job.error}", True)
+        self._notice = notice
         self._validate()
 
     # -- history --------------------------------------------------------------

@@ -16,6 +16,7 @@ the library, and gives each tab's composer the shared history.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -38,11 +40,10 @@ from wsconsole.errors import MessageStoreError
 from wsconsole.session.log import EntryKind
 from wsconsole.storage.messages import ComposerHistory, MessageLibrary, SavedMessage
 from wsconsole.text.payload import preview
-from wsconsole.ui.composer.composer import MODE_LABELS
+from wsconsole.ui.composer.composer import MODE_LABELS, Composer
 
 if TYPE_CHECKING:
     from wsconsole.ui.connection.tab import ConnectionTab
-    from wsconsole.ui.window.main_window import MainWindow
 
 HISTORY_SAVE_DELAY_MS = 1000
 """The history is written this long after a send (and when the window closes), once for a burst."""
@@ -283,11 +284,17 @@ class ComposerExtras(QObject):
 
     Made by :func:`install_message_library`; :meth:`attach` is called for each new tab.
     The history is saved :data:`HISTORY_SAVE_DELAY_MS` after a send and when the window closes.
+
+    Args:
+        window: Gets the dock, the shortcuts and the status messages; its close saves the history.
+        beside: The dock the "Messages" dock is tabbed with.
+        current_composer: The composer of the tab shown, which sends and loads saved messages.
     """
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, beside: QDockWidget, current_composer: Callable[[], Composer]) -> None:
         super().__init__(window)
         self.window = window
+        self._current_composer = current_composer
         self._history_timer = QTimer(self, singleShot=True, interval=HISTORY_SAVE_DELAY_MS)
         self._history_timer.setObjectName("historySaveTimer")
         self._history_timer.timeout.connect(self.save_history)
@@ -297,11 +304,11 @@ class ComposerExtras(QObject):
         self._library = MessageLibrary()
         self._library.load()
         # The dock starts hidden behind the server's: its list is made on first use (see panel),
-        # which the window asks for right after its first paint (issue 6, start-up).
+        # which the window asks for right after its first paint.
         self._panel: MessageLibraryPanel | None = None
         self.dock = QDockWidget("Messages", window, objectName="messageLibraryDock")
-        window.tabifyDockWidget(window.server_dock, self.dock)
-        window.server_dock.raise_()
+        window.tabifyDockWidget(beside, self.dock)
+        beside.raise_()
         self.toggle_action = self.dock.toggleViewAction()
         self.toggle_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
         self.toggle_action.setText("&Saved messages")
@@ -327,7 +334,7 @@ class ComposerExtras(QObject):
         if self._panel is None:
             panel = MessageLibraryPanel(self._library)
             panel.send_requested.connect(self._send)
-            panel.load_requested.connect(lambda m: self.window.current_tab.composer.set_content(m.mode, m.payload))
+            panel.load_requested.connect(lambda m: self._current_composer().set_content(m.mode, m.payload))
             panel.save_requested.connect(self._save_current)
             self.dock.setWidget(panel)
             self._panel = panel
@@ -369,20 +376,22 @@ class ComposerExtras(QObject):
         return super().eventFilter(watched, event)
 
     def _send(self, message: SavedMessage) -> None:
-        composer = self.window.current_tab.composer
+        composer = self._current_composer()
         if composer.send_content(message.mode, message.payload):
             self.panel.show_status(f"Sent {message.name!r}")
         else:
             self.panel.show_status(f"{message.name!r} not sent: {composer.hint_label.text()}", problem=True)
 
     def _save_current(self, name: str) -> None:
-        content = self.window.current_tab.composer.content()
+        content = self._current_composer().content()
         if content is None:
             self.panel.show_status("A file cannot be saved as a message: switch the composer to another mode", problem=True)
             return
         self.panel.save_message(SavedMessage(name, *content))
 
 
-def install_message_library(window: MainWindow) -> ComposerExtras:
-    """Adds the "Saved messages" dock, Ctrl+1..9 and the shared history to ``window``."""
-    return ComposerExtras(window)
+def install_message_library(
+    window: QMainWindow, beside: QDockWidget, current_composer: Callable[[], Composer]
+) -> ComposerExtras:
+    """Adds the "Saved messages" dock (tabbed with ``beside``), Ctrl+1..9 and the shared history to ``window``."""
+    return ComposerExtras(window, beside, current_composer)

@@ -1,14 +1,12 @@
-"""Scheduled sends and sequences for one connection tab: the editors, and the timer that runs them.
+"""Scheduled sends and sequences for one connection tab: the editors and the runs' status.
 
-The deciding is done by :mod:`wsconsole.session.sequences` (``RepeatRunner``,
-``SequenceRunner``); this panel only owns one single-shot QTimer set to the
-runners' next due time (never a polling loop), feeds the sequence the
-packets its tab's driver receives, and sends what the runners return
-through the tab's driver, so the sends are logged like any other.  A
-connection that leaves OPEN stops both runners with a message.
+The panel shows what is typed and how the runs go, and asks its
+:class:`~wsconsole.ui.composer.sequence_timer.SequenceTimer` to start and
+stop them; the running (sends, waits, failures and their log entries) is
+:class:`~wsconsole.session.scheduled.ScheduledSends`'s job.
 
-One panel per :class:`~wsconsole.ui.connection.tab.ConnectionTab`: a run
-belongs to its tab's connection and goes on while another tab is shown.
+One panel per connection tab: a run belongs to its tab's connection and
+goes on while another tab is shown.
 The main window shows the current tab's panel in its Sequences dock.  The
 saved sequences are shared by every tab through one
 :class:`SequenceLibrary`.  Everything here runs on the GUI thread.
@@ -16,11 +14,7 @@ saved sequences are shared by every tab through one
 
 from __future__ import annotations
 
-import math
-import time
-from typing import TYPE_CHECKING
-
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,26 +34,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.client.events import ReadyState
-from wsconsole.errors import InvalidHexError, NotOpenError, SendError
-from wsconsole.session.log import EntryKind
-from wsconsole.session.sequences import (
+from wsconsole.errors import InvalidHexError, SequenceStoreError
+from wsconsole.session.sequences import RepeatRunner, RunState, SequenceRunner
+from wsconsole.storage.sequences import (
     DEFAULT_TIMEOUT_MS,
     MAX_MS,
-    RepeatRunner,
-    RunState,
     Sequence,
-    SequenceRunner,
     SequenceStore,
-    SequenceStoreError,
     Step,
     StepKind,
     StepProblem,
 )
 from wsconsole.text.payload import parse_hex
-
-if TYPE_CHECKING:
-    from wsconsole.ui.connection.tab import ConnectionTab
+from wsconsole.ui.composer.sequence_timer import SequenceTimer
 
 NUMBER_COLUMN, KIND_COLUMN, TEXT_COLUMN, MS_COLUMN = range(4)
 MAX_COUNT = 1_000_000_000
@@ -75,10 +62,6 @@ _PLACEHOLDERS = {
     StepKind.WAIT_FOR_TEXT: "text the packet contains",
     StepKind.WAIT_FOR_REGEX: "regular expression",
 }
-
-
-def _closed_message(state: ReadyState) -> str:
-    return "the connection closed" if state == ReadyState.CLOSED else f"the connection is {state.name.lower()}"
 
 
 def _spin(name: str, minimum: int, maximum: int, value: int) -> QSpinBox:
@@ -132,39 +115,17 @@ class SequenceLibrary(QObject):
         return ""
 
 
-class SequencePanel(QWidget):
-    """Repeat a packet, and edit, save and run sequences, on ``tab``'s connection.
+class RepeatBox(QGroupBox):
+    """The "Repeat a packet" group: the packet, its interval and count, Start, Stop and the counter.
 
     Signals:
-        repeat_changed(str): the repeat counter (``sent 3 of 20``...) changed.
-        sequence_changed(str): the sequence's status changed.
+        checked(): the packet typed was checked again (the Start button may change).
     """
 
-    repeat_changed = Signal(str)
-    sequence_changed = Signal(str)
+    checked = Signal()
 
-    def __init__(self, tab: ConnectionTab, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("sequencePanel")
-        self._tab = tab
-        self._library: SequenceLibrary | None = None
-        self.repeat: RepeatRunner | None = None
-        self.runner: SequenceRunner | None = None
-        self._problems: list[StepProblem] = []
-        self._repeat_failure_logged = self._runner_failure_logged = False
-        # One single-shot timer, set to the earliest due time of the two runners.
-        self._timer = QTimer(self, singleShot=True, objectName="sequenceTimer")
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._on_timer)
-        self._build_widgets()
-        self._wire()
-        self.set_steps([Step(StepKind.SEND_TEXT, "ping"), Step(StepKind.WAIT_FOR_TEXT, "ping", DEFAULT_TIMEOUT_MS)])
-        self._update_buttons()
-
-    # -- construction --------------------------------------------------------
-
-    def _build_widgets(self) -> None:
-        self.repeat_group = QGroupBox("Repeat a packet", objectName="repeatGroup")
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Repeat a packet", parent, objectName="repeatGroup")
         self.repeat_message_edit = QLineEdit(objectName="repeatMessageEdit", placeholderText="packet to repeat")
         self.repeat_hex_check = QCheckBox("hex", objectName="repeatHexCheck")
         self.repeat_hex_check.setToolTip("Send the bytes typed as hex, as a binary packet")
@@ -181,7 +142,7 @@ class SequencePanel(QWidget):
         self.repeat_problem_label = QLabel(objectName="repeatProblemLabel", wordWrap=True)
         self.repeat_problem_label.setStyleSheet(PROBLEM_STYLE)
         self.repeat_problem_label.hide()
-        grid = QGridLayout(self.repeat_group)
+        grid = QGridLayout(self)
         grid.addWidget(self.repeat_message_edit, 0, 0, 1, 3)
         grid.addWidget(self.repeat_hex_check, 0, 3)
         grid.addWidget(self.repeat_interval_spin, 1, 0)
@@ -190,6 +151,78 @@ class SequencePanel(QWidget):
         grid.addWidget(self.repeat_stop_button, 1, 3)
         grid.addWidget(self.repeat_problem_label, 2, 0, 1, 4)
         grid.addWidget(self.repeat_status_label, 3, 0, 1, 4)
+        self.repeat_message_edit.textChanged.connect(self._check)
+        self.repeat_hex_check.toggled.connect(self._check)
+
+    def payload(self) -> str | bytes | None:
+        """The packet typed (bytes when hex); None, with the problem shown, when the hex is bad."""
+        text = self.repeat_message_edit.text()
+        if not self.repeat_hex_check.isChecked():
+            return text
+        try:
+            return parse_hex(text)
+        except InvalidHexError:
+            self._check()  # shows where
+            return None
+
+    def _check(self) -> None:
+        problem = ""
+        if self.repeat_hex_check.isChecked():
+            try:
+                parse_hex(self.repeat_message_edit.text())
+            except InvalidHexError as exc:
+                problem = f"invalid hex: {exc}"
+        self.repeat_problem_label.setText(problem)
+        self.repeat_problem_label.setVisible(bool(problem))
+        self.repeat_message_edit.setStyleSheet(FIELD_PROBLEM_STYLE if problem else "")
+        self.checked.emit()
+
+    def show_status(self, text: str, *, problem: bool = False) -> None:
+        self.repeat_status_label.setStyleSheet(PROBLEM_STYLE if problem else "")
+        self.repeat_status_label.setText(text)
+
+    def set_running(self, running: bool) -> None:
+        """Enables Stop while it runs, and the fields and Start (with a valid packet) while it does not."""
+        self.repeat_start_button.setEnabled(not running and not self.repeat_problem_label.text())
+        self.repeat_stop_button.setEnabled(running)
+        for widget in (self.repeat_message_edit, self.repeat_hex_check, self.repeat_interval_spin, self.repeat_count_spin):
+            widget.setEnabled(not running)
+
+
+class SequencePanel(QWidget):
+    """Repeat a packet, and edit, save and run sequences, on the connection ``scheduler`` runs them on.
+
+    Args:
+        scheduler: Runs what this panel starts; made a child of the panel.
+
+    Signals:
+        repeat_changed(str): the repeat counter (``sent 3 of 20``...) changed.
+        sequence_changed(str): the sequence's status changed.
+    """
+
+    repeat_changed = Signal(str)
+    sequence_changed = Signal(str)
+
+    def __init__(self, scheduler: SequenceTimer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sequencePanel")
+        self.scheduler = scheduler
+        scheduler.setParent(self)
+        self._library: SequenceLibrary | None = None
+        self._problems: list[StepProblem] = []
+        self._build_widgets()
+        self._wire()
+        self.set_steps([Step(StepKind.SEND_TEXT, "ping"), Step(StepKind.WAIT_FOR_TEXT, "ping", DEFAULT_TIMEOUT_MS)])
+        self._update_buttons()
+
+    # -- construction --------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        box = self.repeat_group = RepeatBox()
+        self.repeat_message_edit, self.repeat_hex_check = box.repeat_message_edit, box.repeat_hex_check
+        self.repeat_interval_spin, self.repeat_count_spin = box.repeat_interval_spin, box.repeat_count_spin
+        self.repeat_start_button, self.repeat_stop_button = box.repeat_start_button, box.repeat_stop_button
+        self.repeat_status_label, self.repeat_problem_label = box.repeat_status_label, box.repeat_problem_label
 
         self.sequence_group = QGroupBox("Sequence", objectName="sequenceGroup")
         self.name_combo = QComboBox(objectName="sequenceNameCombo", editable=True)
@@ -260,8 +293,7 @@ class SequencePanel(QWidget):
         layout.addWidget(self.sequence_group, 1)
 
     def _wire(self) -> None:
-        self.repeat_message_edit.textChanged.connect(self._check_repeat)
-        self.repeat_hex_check.toggled.connect(self._check_repeat)
+        self.repeat_group.checked.connect(self._update_buttons)
         self.repeat_start_button.clicked.connect(self.start_repeat)
         self.repeat_stop_button.clicked.connect(self.stop_repeat)
         self.add_step_button.clicked.connect(lambda: self.add_step(Step(StepKind.SEND_TEXT)))
@@ -274,8 +306,7 @@ class SequencePanel(QWidget):
         self.save_button.clicked.connect(self.save_sequence)
         self.delete_button.clicked.connect(self.delete_sequence)
         self.name_combo.activated.connect(lambda index: self.load_sequence(self.name_combo.itemText(index)))
-        self._tab.state_changed.connect(self._on_state_changed)
-        self._tab.driver.packets_received.connect(self._on_packets_received)
+        self.scheduler.changed.connect(self._show_runs)
 
     def set_library(self, library: SequenceLibrary) -> None:
         """Uses ``library`` for the saved sequences (shared by every tab)."""
@@ -435,148 +466,68 @@ class SequencePanel(QWidget):
 
     # -- running ------------------------------------------------------------------
 
+    @property
+    def repeat(self) -> RepeatRunner | None:
+        """The latest repeat, None before the first."""
+        return self.scheduler.schedule.repeat
+
+    @property
+    def runner(self) -> SequenceRunner | None:
+        """The latest sequence run, None before the first."""
+        return self.scheduler.schedule.runner
+
+    @property
+    def is_running(self) -> bool:
+        """True while a repeat or a sequence runs (the timer is then set)."""
+        return self.scheduler.schedule.is_running
+
     def start_repeat(self) -> bool:
         """Starts repeating the packet typed; refused (with a message) unless the connection is OPEN."""
-        payload = self._repeat_payload()
+        payload = self.repeat_group.payload()
         if payload is None:
             return False
-        count = self.repeat_count_spin.value() or None
-        if self._tab.ready_state != ReadyState.OPEN:
-            self._show_repeat(f"not started: the connection is {self._tab.ready_state.name}, not OPEN", problem=True)
-            return False
-        self.repeat = RepeatRunner(payload, self.repeat_interval_spin.value(), count)
-        self._repeat_failure_logged = False
-        self.repeat.start(time.monotonic())
-        self._on_timer()
-        return True
+        refusal = self.scheduler.start_repeat(payload, self.repeat_interval_spin.value(), self.repeat_count_spin.value() or None)
+        if refusal:
+            self._show_repeat(refusal, problem=True)
+        return not refusal
 
     def stop_repeat(self) -> None:
-        if self.repeat is not None:
-            self.repeat.stop()
-            self._after_run()
+        self.scheduler.stop_repeat()
 
     def run_sequence(self) -> bool:
         """Runs the edited sequence; refused (with a message) if it has problems or the connection is not OPEN."""
         if self._validate():
             self._set_status("cannot run: fix the steps first", problem=True)
             return False
-        if self._tab.ready_state != ReadyState.OPEN:
-            self._set_status(f"not started: the connection is {self._tab.ready_state.name}, not OPEN", problem=True)
-            return False
-        self.runner = SequenceRunner(self.sequence())
-        self._runner_failure_logged = False
-        self.runner.start(time.monotonic())
-        self._on_timer()
-        return True
+        refusal = self.scheduler.run_sequence(self.sequence())
+        if refusal:
+            self._set_status(refusal, problem=True)
+        return not refusal
 
     def stop_sequence(self) -> None:
-        if self.runner is not None:
-            self.runner.stop()
-            self._after_run()
+        self.scheduler.stop_sequence()
 
     def stop_all(self, message: str = "") -> None:
         """Stops both runs (``message``: why, for a run that did not end by the user's hand)."""
-        for run in (self.repeat, self.runner):
-            if run is not None and run.is_running:
-                if message:
-                    run.fail(message)
-                else:
-                    run.stop()
-        self._after_run()
-
-    def _repeat_payload(self) -> str | bytes | None:
-        text = self.repeat_message_edit.text()
-        if not self.repeat_hex_check.isChecked():
-            return text
-        try:
-            return parse_hex(text)
-        except InvalidHexError:
-            self._check_repeat()  # shows where
-            return None
-
-    def _check_repeat(self) -> None:
-        problem = ""
-        if self.repeat_hex_check.isChecked():
-            try:
-                parse_hex(self.repeat_message_edit.text())
-            except InvalidHexError as exc:
-                problem = f"invalid hex: {exc}"
-        self.repeat_problem_label.setText(problem)
-        self.repeat_problem_label.setVisible(bool(problem))
-        self.repeat_message_edit.setStyleSheet(FIELD_PROBLEM_STYLE if problem else "")
-        self._update_buttons()
-
-    def _on_timer(self) -> None:
-        now = time.monotonic()
-        if self.repeat is not None and self.repeat.is_running:
-            self._send_all(self.repeat, self.repeat.advance(now))
-        if self.runner is not None and self.runner.is_running:
-            self._send_all(self.runner, self.runner.advance(now))
-        self._after_run()
-
-    def _on_packets_received(self, batch: list) -> None:
-        if self.runner is None or not self.runner.is_running:
-            return
-        # Handled at once (not on the next timer tick): a reply's step ends when it arrives.
-        self._send_all(self.runner, self.runner.advance(time.monotonic(), [data for _time_s, data in batch]))
-        self._after_run()
-
-    def _send_all(self, run: RepeatRunner | SequenceRunner, packets: list) -> None:
-        for index, data in enumerate(packets):
-            state = self._tab.driver.peer.ready_state
-            if state != ReadyState.OPEN:
-                # The peer has moved on but the driver has not signalled it yet (it holds
-                # events back behind packets still being delivered): no send to fail.
-                run.fail(_closed_message(state), unsent=len(packets) - index)
-                return
-            try:
-                self._tab.driver.send(data)
-            except (NotOpenError, SendError) as exc:
-                run.fail(str(exc), unsent=len(packets) - index)
-                self._tab.log.add_event(EntryKind.ERROR, str(exc))
-                return
-
-    def _on_state_changed(self, event) -> None:
-        if event.new != ReadyState.OPEN:
-            self.stop_all(_closed_message(event.new))
-
-    def _after_run(self) -> None:
-        """Reschedules the timer for the earliest due time and refreshes the view."""
-        dues = [due for run in (self.repeat, self.runner) if run is not None for due in (run.next_due_s,) if due is not None]
-        if dues:
-            wait_ms = max(0, math.ceil((min(dues) - time.monotonic()) * 1000))
-            self._timer.start(wait_ms)
-        else:
-            self._timer.stop()
-        if self.repeat is not None:
-            self._show_repeat(self.repeat.status_text())
-            if self.repeat.state is RunState.FAILED and not self._repeat_failure_logged:
-                self._repeat_failure_logged = True
-                self._tab.log.add_event(EntryKind.ERROR, f"repeat stopped: {self.repeat.status_text()}")
-        if self.runner is not None:
-            self._set_status(self.runner.status_text())
-            if self.runner.state is RunState.FAILED and not self._runner_failure_logged:
-                # In the log too, beside the packets it waited for: where people look first.
-                self._runner_failure_logged = True
-                name = f" {self.runner.sequence.name!r}" if self.runner.sequence.name else ""
-                self._tab.log.add_event(EntryKind.ERROR, f"sequence{name} {self.runner.status_text()}")
-        self._show_running_step()
-        self._update_buttons()
-
-    @property
-    def is_running(self) -> bool:
-        """True while a repeat or a sequence runs (the timer is then set)."""
-        return any(run is not None and run.is_running for run in (self.repeat, self.runner))
+        self.scheduler.stop_all(message)
 
     def _running_sequence(self) -> bool:
-        return self.runner is not None and self.runner.is_running
+        return self.scheduler.schedule.sequence_is_running
 
     # -- the view ---------------------------------------------------------------
 
+    def _show_runs(self) -> None:
+        """Shows how the runs go (after each start, send, end or stop)."""
+        if self.repeat is not None:
+            self._show_repeat(self.repeat.status_text())
+        if self.runner is not None:
+            self._set_status(self.runner.status_text())
+        self._show_running_step()
+        self._update_buttons()
+
     def _show_repeat(self, text: str, *, problem: bool = False) -> None:
         failed = self.repeat is not None and self.repeat.state is RunState.FAILED and text == self.repeat.status_text()
-        self.repeat_status_label.setStyleSheet(PROBLEM_STYLE if failed or problem else "")
-        self.repeat_status_label.setText(text)
+        self.repeat_group.show_status(text, problem=failed or problem)
         self.repeat_changed.emit(text)
 
     def _set_status(self, text: str, *, problem: bool = False) -> None:
@@ -588,7 +539,7 @@ class SequencePanel(QWidget):
     @property
     def running_step(self) -> int | None:
         """The row highlighted as running, None when no sequence runs."""
-        return self.runner.current_step if self.runner is not None else None
+        return self.scheduler.schedule.running_step
 
     def _show_running_step(self) -> None:
         current = self.running_step
@@ -604,10 +555,7 @@ class SequencePanel(QWidget):
     def _update_buttons(self) -> None:
         running = self._running_sequence()
         repeating = self.repeat is not None and self.repeat.is_running
-        self.repeat_start_button.setEnabled(not repeating and not self.repeat_problem_label.text())
-        self.repeat_stop_button.setEnabled(repeating)
-        for widget in (self.repeat_message_edit, self.repeat_hex_check, self.repeat_interval_spin, self.repeat_count_spin):
-            widget.setEnabled(not repeating)
+        self.repeat_group.set_running(repeating)
         self.run_button.setEnabled(not running and not self._problems)
         self.stop_button.setEnabled(running)
         for widget in (self.add_step_button, self.remove_step_button, self.move_up_button, self.move_down_button, self.loops_spin):

@@ -44,7 +44,8 @@ from wsconsole.session.reconnect import ReconnectPolicy, ReconnectSchedule
 from wsconsole.session.recorder import ConnectionRecorder
 from wsconsole.text.payload import format_size
 from wsconsole.text.redact import redact_message, redact_url
-from wsconsole.ui.composer.composer import FILE_FRAGMENT_BYTES, Composer
+from wsconsole.ui.composer.composer import Composer
+from wsconsole.ui.composer.file_page import FILE_FRAGMENT_BYTES
 from wsconsole.ui.connection.bar import ConnectionBar
 from wsconsole.ui.connection.close_panel import ClosePanel
 from wsconsole.ui.connection.driver import PeerDriver
@@ -340,9 +341,18 @@ class ConnectionTab(QWidget):
     def sequence_panel(self) -> SequencePanel:
         """This tab's scheduled sends and sequences (shown in the window's Sequences dock)."""
         if self._sequence_panel is None:
+            from wsconsole.session.scheduled import ScheduledSends
             from wsconsole.ui.composer.sequence_panel import SequencePanel
+            from wsconsole.ui.composer.sequence_timer import SequenceTimer
 
-            self._sequence_panel = SequencePanel(self)
+            schedule = ScheduledSends(
+                send=lambda data: self.driver.send(data),
+                connection_state=lambda: self.ready_state,
+                peer_state=lambda: self.driver.peer.ready_state,
+                log_error=lambda text: self.log.add_event(EntryKind.ERROR, text),
+            )
+            timer = SequenceTimer(schedule, self.state_changed, self.driver.packets_received)
+            self._sequence_panel = SequencePanel(timer)
             if self._read_only:
                 self._sequence_panel.setEnabled(False)
         return self._sequence_panel

@@ -1,13 +1,11 @@
-"""Connection profiles in the window: turning a tab into a :class:`Profile` and back, the
-"Save connection as profile" dialog and the "Manage profiles" dialog.
+"""The "Save connection as profile" dialog and the "Manage profiles" dialog.
 
-The store itself (:class:`~wsconsole.storage.profiles.ProfileStore`) is the window's; these dialogs only
-emit intents (``*_requested``) and the window saves.  Everything here runs on the GUI thread.
+The store (:class:`~wsconsole.storage.profiles.ProfileStore`) is the window's; these dialogs only
+read it and emit intents (``*_requested``): what a save, rename or delete does is
+:class:`~wsconsole.session.profiles.ProfileBook`'s.  Everything here runs on the GUI thread.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -25,8 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.session.reconnect import ReconnectPolicy
-from wsconsole.storage.profiles import Profile, ProfileStore
+from wsconsole.storage.profiles import ProfileStore
 from wsconsole.text.redact import redact_url
 
 SECRETS_EXPLANATION = (
@@ -35,57 +32,6 @@ SECRETS_EXPLANATION = (
     "again after opening the profile.\n"
     "On: they are written as plain text to {path}."
 )
-
-
-def reconnect_settings(enabled: bool, policy: ReconnectPolicy) -> dict[str, Any]:
-    """A tab's reconnect switch and backoff as the JSON-safe dict a :class:`Profile` keeps."""
-    return {
-        "enabled": enabled,
-        "initial_delay_s": policy.initial_delay_s,
-        "factor": policy.factor,
-        "max_delay_s": policy.max_delay_s,
-        "max_attempts": policy.max_attempts,
-    }
-
-
-def read_reconnect_settings(settings: dict[str, Any]) -> tuple[bool, ReconnectPolicy, list[str]]:
-    """Reads :func:`reconnect_settings` output back; never raises.
-
-    Returns:
-        ``(enabled, policy, problems)``: a missing value is its default; a bad one is reported
-        and the default policy used instead.
-    """
-    problems: list[str] = []
-    enabled = settings.get("enabled", False)
-    if not isinstance(enabled, bool):
-        problems.append(f"reconnect enabled must be true or false, not {enabled!r}")
-        enabled = False
-    default = ReconnectPolicy()
-    values: dict[str, Any] = {}
-    for name in ("initial_delay_s", "factor", "max_delay_s", "max_attempts"):
-        value = settings.get(name, getattr(default, name))
-        integer = name == "max_attempts"
-        if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
-            problems.append(f"reconnect {name} must be {'a whole number' if integer else 'a number'}, not {value!r}")
-            value = getattr(default, name)
-        values[name] = value if integer else float(value)
-    try:
-        policy = ReconnectPolicy(**values)
-    except ValueError as exc:
-        problems.append(str(exc))
-        policy = default
-    return enabled, policy, problems
-
-
-def as_saved(profile: Profile) -> Profile:
-    """``profile`` exactly as it is written to disk (without secrets unless it keeps them).
-
-    The store holds this copy, so a profile opened later in the same session has what it
-    would have after a restart, never a password the user chose not to save.
-    """
-    saved, _problems = Profile.from_dict(profile.to_dict())
-    assert saved is not None  # to_dict() always writes a name and a URL
-    return saved
 
 
 class SaveProfileDialog(QDialog):

@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog
 
 from wsconsole.errors import CaptureError
 from wsconsole.session.capture import read_har, read_ndjson, write_har, write_ndjson
 from wsconsole.session.log import EntryKind
 from wsconsole.session.replay import replay_handshake, subprotocol_from_entries
 from wsconsole.text.redact import password_is_hidden, strip_url_password
+from wsconsole.ui.dialogs.message_box import show_error
+from wsconsole.ui.log.replay_ui import add_replay_button
 
 NDJSON_FILTER = "NDJSON, lossless (*.ndjson *.jsonl)"
 HAR_FILTER = "HAR, as Chrome DevTools writes (*.har)"
@@ -37,15 +38,6 @@ ANY_FILTER = "All files (*)"
 def is_har(path: str | os.PathLike) -> bool:
     """Whether ``path`` names a HAR file (by its extension); anything else is read and written as NDJSON."""
     return os.fspath(path).lower().endswith(".har")
-
-
-def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
-    """Shows ``text`` in a warning box without blocking (window-modal, deleted when closed); returns it."""
-    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
-    box.setObjectName("captureErrorBox")
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.open()
-    return box
 
 
 def export_log(
@@ -124,10 +116,6 @@ def import_capture(window, path: str | os.PathLike) -> list:
         tab.capture_handshake = handshake  # what a replay of it offers (replay_ui reads it)
         title = name if len(connections) == 1 else f"{name} #{number}"
         tab.show_imported(entries, title)
-        from wsconsole.ui.log.replay_ui import (
-            add_replay_button,  # replay_ui imports this module
-        )
-
         add_replay_button(window, tab)
         tabs.append(tab)
     return tabs

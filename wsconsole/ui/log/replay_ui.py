@@ -50,7 +50,7 @@ from wsconsole.session.replay import (
     replay_schedule,
 )
 from wsconsole.text.redact import redact_url
-from wsconsole.ui.log.capture_actions import show_error
+from wsconsole.ui.dialogs.message_box import show_error
 
 MAX_PACKETS_PER_TICK = 200
 """Packets sent in one go before the event loop gets a turn (a fast replay of thousands stays stoppable)."""

@@ -38,7 +38,7 @@ from wsconsole.protocol.closecodes import (
     describe,
     validate_close,
 )
-from wsconsole.server.echo import ClientInfo, ServerEvent, ServerEventKind
+from wsconsole.server.events import ClientInfo, ServerEvent, ServerEventKind
 from wsconsole.text.payload import format_size, parse_hex
 from wsconsole.text.redact import redact_headers
 from wsconsole.ui.log.model import format_time

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from wsconsole.errors import InvalidConfigError, InvalidHexError
 from wsconsole.protocol.closecodes import CloseCode, describe
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
-from wsconsole.server.echo import (
+from wsconsole.server.config import (
     DEFAULT_MAX_CLIENTS,
     OPEN_TIMEOUT_S,
     ServerConfig,

@@ -27,12 +27,13 @@ from wsconsole.ui.window import gc_guard
 if TYPE_CHECKING:
     import concurrent.futures
 
-    from wsconsole.server.echo import ClientInfo, EchoServer, ServerConfig, TlsFiles
+    from wsconsole.server.config import ServerConfig, TlsFiles
+    from wsconsole.server.echo import EchoServer
+    from wsconsole.server.events import ClientInfo
 
-# wsconsole.server.echo (and its dataclasses, enums and the rest) is imported where it
-# is used, not here: the window's frame shows with the server listening through
-# ListeningSockets alone, and the server's module is loaded after the first paint
-# (issue 6, start-up: some 16 ms).
+# The server's modules (wsconsole.server.echo, .config, .events) are imported where they
+# are used, not here: the window's frame shows with the server listening through
+# ListeningSockets alone, and the server's modules are loaded after the first paint.
 
 DEFAULT_PORT = 9080
 DRAIN_INTERVAL_MS = 50
@@ -100,7 +101,7 @@ class ServerDriver(QObject):
     def config(self) -> ServerConfig:
         """The configuration, kept while stopped and used at the next start."""
         if self._config is None:
-            from wsconsole.server.echo import ServerConfig
+            from wsconsole.server.config import ServerConfig
 
             self._config = ServerConfig()
         return self._config
@@ -342,7 +343,7 @@ class ServerDriver(QObject):
             self._timer.start(BACKLOG_INTERVAL_MS)
         if not batch:
             return
-        from wsconsole.server.echo import (
+        from wsconsole.server.events import (
             ServerEventKind,  # loaded by then: events come from a server
         )
 

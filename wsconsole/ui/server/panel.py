@@ -36,7 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from wsconsole.errors import InvalidConfigError, ServerError
-from wsconsole.server.echo import ClientInfo, ServerConfig, ServerEvent, TlsFiles
+from wsconsole.server.config import ServerConfig, TlsFiles
+from wsconsole.server.events import ClientInfo, ServerEvent
 from wsconsole.ui.log.model import format_time
 from wsconsole.ui.server.clients import (
     ADDRESS_COLUMN,
@@ -200,7 +201,7 @@ class ServerPanel(QWidget):
         # loopback client is elided and no column is pushed out of sight.
         address_px = metrics.horizontalAdvance("127.0.0.1:65535") + padding
         # The scroll bar's own width (the style's PM_ScrollBarExtent) without asking the style:
-        # that made PySide build QStyle's eleven enums, some 12 ms of every start (issue 6).
+        # asking would make PySide build QStyle's eleven enums, some 12 ms at start.
         scroll_bar_px = self.clients_view.verticalScrollBar().sizeHint().width()
         self.clients_view.setMinimumWidth(
             sum(header.sectionSize(c) for c in range(ClientsModel.COLUMN_COUNT) if c != ADDRESS_COLUMN)
@@ -220,8 +221,7 @@ class ServerPanel(QWidget):
         clients_split.setChildrenCollapsible(False)
 
         # -- settings tabs: they start hidden behind Clients, so their pages are made on first
-        # use (see make_settings_pages), which the window asks for right after its first paint
-        # (issue 6, start-up).
+        # use (see make_settings_pages), which the window asks for right after its first paint.
         self._settings_pages: tuple[ModePage, FaultsPage, HandshakePage] | None = None
         self._settings_areas = (_scrolled(None), _scrolled(None), _scrolled(None))
 

@@ -34,7 +34,7 @@ def app_icon() -> QIcon:
 
     # Beside the package's own files, not through importlib.resources: QIcon
     # needs a file on disk anyway, and importlib.resources cost some 10 ms of
-    # every start to import (issue 6).
+    # every start to import.
     path = os.path.join(os.path.dirname(wsconsole.__file__), "resources", "icon.svg")
     return QIcon(path)
 
@@ -62,7 +62,7 @@ def start_gui(
         url, embedded_server=embedded_server, server_port=server_port, build_after_first_paint=True
     )
     # The icon once the frame is on screen: the QIcon type and the SVG cost some
-    # 5 ms, a tenth of what the frame may take (issue 6), and the title shows first.
+    # 5 ms, a tenth of what the frame may take, and the title shows first.
     window.frame_painted.connect(lambda: app.setWindowIcon(app_icon()))
     window.show()
     return app, window

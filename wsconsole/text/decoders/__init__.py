@@ -1,0 +1,76 @@
+"""Decoders for the binary formats game and web developers send: base64, MessagePack, CBOR, Godot Variants.
+
+Plain functions from a payload to a Python value.  On bad input each raises
+:class:`~wsconsole.errors.DecodeError` (with the offset and the reason) and
+nothing else: lengths are checked against what is left before anything is
+read or allocated, nesting is bounded by :data:`MAX_DEPTH`, and a value
+must use the whole payload (trailing bytes are an error).
+
+How values come out (the types are in :mod:`.values`):
+
+- maps become ``dict``; a map with a key Python cannot hash (an array or a
+  map as key) becomes a :class:`Pairs` list of ``(key, value)`` tuples;
+- MessagePack extension types become :class:`Ext`, except the timestamp
+  (type -1), which becomes :class:`Timestamp`;
+- CBOR tags become :class:`Tagged` (bignums, tags 2 and 3, become ``int``),
+  simple values :class:`Simple`, ``undefined`` :data:`UNDEFINED`;
+- Godot types with no Python counterpart become :class:`GodotValue`
+  (``GodotValue("Vector2", (1.0, 2.0))``).
+
+:func:`tree_text` renders any decoded value as indented lines for a view.
+
+Written from the specifications (msgpack.org's spec, RFC 8949 for CBOR,
+Godot's "Binary serialization API" page) rather than wrapping the msgpack
+and cbor2 packages, so that no third-party exception can leak out and no
+runtime dependency is added; the tests check us against those packages.
+
+One module a job: :mod:`.reader` (the bounds-checked reader every binary
+format shares), :mod:`.base64_text`, :mod:`.messagepack`, :mod:`.cbor`,
+:mod:`.godot`, :mod:`.values`; this package names the table of them.
+"""
+
+from __future__ import annotations
+
+from wsconsole.text.decoders.base64_text import decode_base64
+from wsconsole.text.decoders.cbor import decode_cbor
+from wsconsole.text.decoders.godot import decode_godot, decode_godot3, decode_godot4
+from wsconsole.text.decoders.messagepack import decode_msgpack
+from wsconsole.text.decoders.reader import MAX_DEPTH
+from wsconsole.text.decoders.values import (
+    UNDEFINED,
+    Ext,
+    GodotValue,
+    Pairs,
+    Simple,
+    Tagged,
+    Timestamp,
+    tree_text,
+)
+
+__all__ = [
+    "DECODERS",
+    "MAX_DEPTH",
+    "UNDEFINED",
+    "Ext",
+    "GodotValue",
+    "Pairs",
+    "Simple",
+    "Tagged",
+    "Timestamp",
+    "decode_base64",
+    "decode_cbor",
+    "decode_godot",
+    "decode_godot3",
+    "decode_godot4",
+    "decode_msgpack",
+    "tree_text",
+]
+
+DECODERS = {
+    "base64": decode_base64,
+    "MessagePack": decode_msgpack,
+    "CBOR": decode_cbor,
+    "Godot 4 Variant": decode_godot4,
+    "Godot 3 Variant": decode_godot3,
+}
+"""Every decoder by the name a view shows, in the order to offer them."""

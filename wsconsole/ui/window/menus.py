@@ -1,0 +1,120 @@
+"""The window's menus: File, View and Help, and the shortcuts that go with them.
+
+File > Export/Import and File > Replay capture… import their modules on
+first use (see :mod:`wsconsole.ui.window.lazy`).  GUI thread only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow
+
+from wsconsole import __version__
+from wsconsole.ui.window.lazy import capture_actions, replay_ui
+
+
+@dataclass(frozen=True, slots=True)
+class TabIntents:
+    """What the File and View menus ask of the window's tabs (each takes no argument)."""
+
+    new_tab: Callable[[], object]
+    duplicate_tab: Callable[[], object]
+    rename_tab: Callable[[], None]
+    close_tab: Callable[[], None]
+    focus_url: Callable[[], None]
+    clear_log: Callable[[], None]
+
+
+@dataclass(frozen=True, slots=True)
+class WindowActions:
+    """The menu actions the window and its tests reach by name."""
+
+    new_tab: QAction
+    duplicate_tab: QAction
+    rename_tab: QAction
+    close_tab: QAction
+    export_log: QAction
+    export_shown: QAction
+    export_secrets: QAction
+    import_capture: QAction
+    replay_capture: QAction
+    clear: QAction
+
+
+def build_menus(window: QMainWindow, intents: TabIntents, docks: list[tuple[QDockWidget, str]]) -> WindowActions:
+    """Adds the File, View and Help menus to ``window``.
+
+    Args:
+        window: What the export, import and replay actions work on (its current tab).
+        intents: What the tab actions do.
+        docks: Each dock with the longer name View shows for it.
+    """
+    file_menu = window.menuBar().addMenu("&File")
+    new_tab = QAction("&New tab", window, shortcut=QKeySequence("Ctrl+T"))
+    new_tab.triggered.connect(intents.new_tab)
+    duplicate_tab = QAction("&Duplicate tab", window)
+    duplicate_tab.triggered.connect(intents.duplicate_tab)
+    rename_tab = QAction("&Rename tab…", window)
+    rename_tab.triggered.connect(intents.rename_tab)
+    close_tab = QAction("&Close tab", window, shortcut=QKeySequence("Ctrl+W"))
+    close_tab.triggered.connect(intents.close_tab)
+    quit_action = QAction("&Quit", window, shortcut=QKeySequence.StandardKey.Quit)
+    quit_action.triggered.connect(window.close)
+    for action in (new_tab, duplicate_tab, rename_tab, close_tab):
+        file_menu.addAction(action)
+    file_menu.addSeparator()
+    export_log = QAction("&Export log…", window)
+    export_log.triggered.connect(lambda: capture_actions().export_dialog(window))
+    export_shown = QAction("Export &shown entries…", window)
+    export_shown.triggered.connect(lambda: capture_actions().export_dialog(window, shown_only=True))
+    # Sanitized stays the default (as in Chrome DevTools); the full HAR is its own, plainly named choice.
+    export_secrets = QAction("Export log &with credentials (HAR)…", window, objectName="exportWithCredentialsAction")
+    export_secrets.setStatusTip("A HAR holding the password, Authorization and cookies as sent")
+    export_secrets.triggered.connect(lambda: capture_actions().export_dialog(window, reveal_secrets=True))
+    import_capture = QAction("&Import HAR/NDJSON…", window)
+    import_capture.triggered.connect(lambda: capture_actions().import_dialog(window))
+    replay_capture = QAction("&Replay capture…", window, objectName="replayCaptureAction")
+    replay_capture.triggered.connect(lambda: replay_ui().replay_dialog(window))
+    for action in (export_log, export_shown, export_secrets, import_capture, replay_capture):
+        file_menu.addAction(action)
+    file_menu.addSeparator()
+    file_menu.addAction(quit_action)
+
+    view_menu = window.menuBar().addMenu("&View")
+    focus_url = QAction("Focus &address bar", window, shortcut=QKeySequence("Ctrl+L"))
+    focus_url.triggered.connect(intents.focus_url)
+    clear = QAction("&Clear log", window, shortcut=QKeySequence("Ctrl+K"))
+    clear.triggered.connect(intents.clear_log)
+    view_menu.addAction(focus_url)
+    view_menu.addAction(clear)
+    view_menu.addSeparator()
+    # The docks' titles are short so that four tabbed docks show them whole;
+    # the menu has room for the full names.
+    for dock, text in docks:
+        dock.toggleViewAction().setText(text)
+        view_menu.addAction(dock.toggleViewAction())
+    for action in (focus_url, clear, new_tab, close_tab):
+        window.addAction(action)
+
+    help_menu = window.menuBar().addMenu("&Help")
+    about = QAction("&About wsconsole", window)
+    about.triggered.connect(lambda: _about(window))
+    help_menu.addAction(about)
+    return WindowActions(
+        new_tab, duplicate_tab, rename_tab, close_tab, export_log, export_shown, export_secrets,
+        import_capture, replay_capture, clear,
+    )
+
+
+def _about(window: QMainWindow) -> None:
+    # Imported here: PySide builds a class's enums on its first use, which a start need not pay.
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.about(
+        window,
+        "About wsconsole",
+        f"wsconsole {__version__}\nA WebSocket debugging console with an embedded echo server.",
+    )

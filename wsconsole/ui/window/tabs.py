@@ -1,0 +1,221 @@
+"""The window's connection tabs: the tab bar, its menu, renaming a tab in place, closing one.
+
+:class:`TabControl` keeps the ``connectionTabs`` QTabWidget and the drivers of
+closed tabs still finishing their closing handshake.  What the window puts
+beside a tab (its docked panels, the status bar, the profiles' recent URLs)
+it does on :attr:`~TabControl.tab_added`, :attr:`~TabControl.tab_removed`
+and :attr:`~TabControl.current_changed`.  GUI thread only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtWidgets import QLineEdit, QMainWindow, QMenu, QTabWidget, QToolButton
+
+from wsconsole.client.events import ReadyState
+from wsconsole.text.redact import redact_url
+from wsconsole.ui.connection.driver import PeerDriver
+from wsconsole.ui.connection.tab import ConnectionTab
+
+
+class TabControl(QObject):
+    """The tabs of ``window``, one per connection; there is always one.
+
+    Args:
+        window: Gets the tab widget as its central widget, and keeps closing drivers as children.
+        new_tab: Adds a new empty tab (through :meth:`add`); called when the last tab closes.
+
+    Attributes:
+        tabs: The ``connectionTabs`` tab widget.
+        new_tab_button: The ``newTabButton`` in its corner.
+
+    Signals:
+        tab_added(ConnectionTab): a tab was added; it is shown next.
+        tab_removed(ConnectionTab): a tab left the bar; it is shut down and deleted once the slots ran.
+        current_changed(ConnectionTab): another tab is shown, or the one shown was renamed.
+    """
+
+    tab_added = Signal(object)
+    tab_removed = Signal(object)
+    current_changed = Signal(object)
+
+    def __init__(self, window: QMainWindow, new_tab: Callable[[], ConnectionTab]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._new_tab = new_tab
+        self._closing_drivers: set[PeerDriver] = set()
+        self._rename_editor: QLineEdit | None = None
+        self.tabs = QTabWidget(objectName="connectionTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabsClosable(True)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
+        self.tabs.setUsesScrollButtons(True)
+        tab_bar = self.tabs.tabBar()
+        tab_bar.setObjectName("connectionTabBar")
+        tab_bar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.new_tab_button = QToolButton(objectName="newTabButton")
+        self.new_tab_button.setText("+")
+        self.new_tab_button.setAutoRaise(True)
+        self.new_tab_button.setToolTip("New connection tab (Ctrl+T)")
+        self.new_tab_button.setAccessibleName("New connection tab")
+        self.tabs.setCornerWidget(self.new_tab_button, Qt.Corner.TopRightCorner)
+        window.setCentralWidget(self.tabs)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.tabs.currentChanged.connect(lambda index: self._emit_current(self.tab(index)))
+        self.tabs.tabBarDoubleClicked.connect(self.start_rename)
+        tab_bar.customContextMenuRequested.connect(self._tab_menu)
+
+    @property
+    def current(self) -> ConnectionTab | None:
+        return self.tabs.currentWidget()
+
+    @property
+    def closing_drivers(self) -> tuple[PeerDriver, ...]:
+        """Drivers of closed tabs whose closing handshake has not finished yet."""
+        return tuple(self._closing_drivers)
+
+    def tab(self, index: int) -> ConnectionTab | None:
+        return self.tabs.widget(index)
+
+    def all(self) -> list[ConnectionTab]:
+        """Every tab, left to right (which is also the order they were made in)."""
+        return [self.tabs.widget(i) for i in range(self.tabs.count())]
+
+    def add(self, tab: ConnectionTab) -> ConnectionTab:
+        """Adds ``tab`` at the end and shows it."""
+        tab.title_changed.connect(lambda title, t=tab: self._on_title_changed(t, title))
+        self.tab_added.emit(tab)
+        index = self.tabs.addTab(tab, tab.title)
+        self.tabs.setTabToolTip(index, redact_url(tab.connection_bar.url))
+        self.tabs.setCurrentIndex(index)
+        self._emit_current(tab)
+        return tab
+
+    def duplicate(self, index: int) -> ConnectionTab | None:
+        """A new tab with the same URL, options, ping and reconnect settings as tab ``index``, not connected."""
+        source = self.tab(index)
+        if source is None:
+            return None
+        tab = ConnectionTab(source.connection_bar.url)
+        tab.options_form.set_options(source.options_form.options())
+        tab.options_form.set_ping_settings(source.options_form.ping_settings())
+        tab.set_reconnect_policy(source.reconnect_policy)
+        tab.set_reconnect_enabled(source.reconnect_enabled)
+        if source.has_custom_title:
+            tab.set_title(f"{source.title} (copy)")
+        return self.add(tab)
+
+    def close_tab(self, index: int) -> None:
+        """Closes tab ``index``; an open connection is closed with 1001 "going away" first.
+
+        The last tab is replaced by a new empty one: the window always has a tab.
+        """
+        tab = self.tab(index)
+        if tab is None:
+            return
+        self.end_rename()
+        if tab.close_going_away():
+            # The close frame is sent; the handshake finishes in the background.
+            driver = tab.detach_driver()
+            driver.setParent(self._window)
+            self._closing_drivers.add(driver)
+            driver.state_changed.connect(lambda event, d=driver: self._on_closing_driver_state(d, event))
+        if self.tabs.count() == 1:
+            self._new_tab()
+        self.tabs.removeTab(self.tabs.indexOf(tab))
+        self.tab_removed.emit(tab)
+        tab.shutdown()
+        # Unparented at once, so findChild never meets a closed tab waiting for deletion.
+        tab.setParent(None)
+        tab.deleteLater()
+
+    def shutdown(self) -> None:
+        """Closes every connection with 1001 "going away" and stops the closing drivers (the window closes)."""
+        self.end_rename()
+        for tab in self.all():
+            tab.shutdown()
+        for driver in list(self._closing_drivers):
+            driver.shutdown()
+        self._closing_drivers.clear()
+
+    def _on_closing_driver_state(self, driver: PeerDriver, event) -> None:
+        if event.new == ReadyState.CLOSED:
+            self._closing_drivers.discard(driver)
+            driver.shutdown()
+            driver.deleteLater()
+
+    def _on_title_changed(self, tab: ConnectionTab, title: str) -> None:
+        index = self.tabs.indexOf(tab)
+        if index < 0:
+            return
+        self.tabs.setTabText(index, title)
+        self.tabs.setTabToolTip(index, redact_url(tab.connection_bar.url))
+        if tab is self.current:
+            self._emit_current(tab)
+
+    def _emit_current(self, tab: ConnectionTab | None) -> None:
+        if tab is not None:
+            self.current_changed.emit(tab)
+
+    def _tab_menu(self, pos: QPoint) -> None:
+        index = self.tabs.tabBar().tabAt(pos)
+        if index < 0:
+            return
+        menu = QMenu(self._window)
+        menu.addAction("Rename…", lambda: self.start_rename(index))
+        menu.addAction("Duplicate", lambda: self.duplicate(index))
+        menu.addSeparator()
+        menu.addAction("Close", lambda: self.close_tab(index))
+        menu.exec(self.tabs.tabBar().mapToGlobal(pos))
+
+    # -- renaming in place -------------------------------------------------------
+
+    def rename(self, index: int, name: str) -> None:
+        """Names tab ``index``; an empty name goes back to its URL's host:port."""
+        tab = self.tab(index)
+        if tab is not None:
+            tab.set_title(name)
+
+    def start_rename(self, index: int) -> None:
+        """Edits tab ``index``'s name in place over the tab bar (Enter keeps it, Escape cancels)."""
+        tab = self.tab(index)
+        if tab is None:
+            return
+        self.end_rename()
+        bar = self.tabs.tabBar()
+        editor = QLineEdit(tab.title, bar, objectName="tabRenameEdit")
+        editor.setGeometry(bar.tabRect(index).adjusted(2, 2, -2, -2))
+        editor.selectAll()
+        editor.setProperty("tab_index", index)
+        editor.returnPressed.connect(lambda: self._finish_rename(editor, keep=True))
+        editor.installEventFilter(self)
+        self._rename_editor = editor
+        editor.show()
+        editor.setFocus()
+
+    def end_rename(self) -> None:
+        """Drops a rename under way, keeping the old name."""
+        if self._rename_editor is not None:
+            self._finish_rename(self._rename_editor, keep=False)
+
+    def _finish_rename(self, editor: QLineEdit, *, keep: bool) -> None:
+        if self._rename_editor is not editor:
+            return
+        self._rename_editor = None
+        if keep:
+            self.rename(editor.property("tab_index"), editor.text())
+        editor.removeEventFilter(self)
+        editor.hide()
+        editor.deleteLater()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        editor = self._rename_editor
+        if editor is not None and watched is editor:
+            if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
+                self._finish_rename(editor, keep=False)
+                return True
+            if event.type() == QEvent.Type.FocusOut:
+                self._finish_rename(editor, keep=True)
+        return super().eventFilter(watched, event)
