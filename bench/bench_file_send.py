@@ -24,7 +24,9 @@ import time
 import websocket
 from _common import ServerProcess, median_of, row, runs
 
-from wsconsole.client.peer import ReadyState, SendJobState, WebSocketPeer
+from wsconsole.client.events import ReadyState
+from wsconsole.client.peer import WebSocketPeer
+from wsconsole.client.send_job import SendJobState
 
 FILE_MIB = 32
 QUICK_FILE_MIB = 4

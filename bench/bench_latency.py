@@ -27,7 +27,7 @@ from _common import row, runs, wait_until  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from wsconsole.client.peer import ReadyState  # noqa: E402
+from wsconsole.client.events import ReadyState  # noqa: E402
 from wsconsole.server.echo import EchoServer  # noqa: E402
 from wsconsole.ui.window.main_window import MainWindow  # noqa: E402
 

@@ -19,7 +19,8 @@ import time
 import websocket
 from _common import ServerProcess, median_of, row, runs
 
-from wsconsole.client.peer import ReadyState, WebSocketPeer
+from wsconsole.client.events import ReadyState
+from wsconsole.client.peer import WebSocketPeer
 
 PACKETS = 100_000
 QUICK_PACKETS = 5_000
@@ -79,11 +80,11 @@ def run(quick: bool = False) -> list[dict]:
 
 def profile(count: int = PACKETS) -> str:
     """Profiles both sides; the peer's reader thread is profiled from inside."""
-    import wsconsole.client.peer as peer_module
+    import wsconsole.client.reader as reader_module
 
     out = io.StringIO()
     reader_profile = cProfile.Profile()
-    original = peer_module._Connection._read_frames
+    original = reader_module.Connection._read_frames
 
     def profiled(self):
         reader_profile.enable()
@@ -92,7 +93,7 @@ def profile(count: int = PACKETS) -> str:
         finally:
             reader_profile.disable()
 
-    peer_module._Connection._read_frames = profiled
+    reader_module.Connection._read_frames = profiled
     main_profile = cProfile.Profile()
     with ServerProcess("flood") as server:
         main_profile.enable()
@@ -102,7 +103,7 @@ def profile(count: int = PACKETS) -> str:
         plain.enable()
         plain_receive(server.url, count)
         plain.disable()
-    peer_module._Connection._read_frames = original
+    reader_module.Connection._read_frames = original
     for title, prof in (("peer reader thread", reader_profile), ("peer owner (poll loop)", main_profile),
                         ("plain websocket-client loop", plain)):
         out.write(f"\n=== {title} ===\n")

@@ -28,7 +28,7 @@ ALLOWED = {
     "cli": {"session", "client", "server", "protocol", "storage", "text", "ui"},
     "ui": {"session", "client", "server", "protocol", "storage", "text"},
     # The public paths README gives (wsconsole.peer, .options, .certs): re-exports only.
-    "public": {"client", "server"},
+    "public": {"client", "server", "protocol"},
 }
 BELOW_EVERY_LAYER = {"errors", "root"}
 PUBLIC_MODULES = {"wsconsole.peer", "wsconsole.options", "wsconsole.certs"}

@@ -5,23 +5,21 @@ user of the peer needs, so scripts written against the README keep working
 whatever the client's modules are called.
 """
 
-from wsconsole.client.options import ConnectOptions
-from wsconsole.client.peer import (
+from wsconsole.client.events import (
     Closed,
     ErrorOccurred,
-    HandshakeRecord,
     Initiator,
     PeerEvent,
-    PingReceived,
     PingSent,
     PongReceived,
     ReadyState,
-    SendJob,
-    SendJobEnded,
-    SendJobState,
     StateChanged,
-    WebSocketPeer,
 )
+from wsconsole.client.handshake import HandshakeRecord
+from wsconsole.client.options import ConnectOptions
+from wsconsole.client.peer import WebSocketPeer
+from wsconsole.client.send_job import SendJob, SendJobEnded, SendJobState
+from wsconsole.protocol.events import PacketsReceived, PingReceived
 
 __all__ = [
     "Closed",
@@ -29,6 +27,7 @@ __all__ = [
     "ErrorOccurred",
     "HandshakeRecord",
     "Initiator",
+    "PacketsReceived",
     "PeerEvent",
     "PingReceived",
     "PingSent",

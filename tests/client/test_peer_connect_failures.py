@@ -6,7 +6,7 @@ and a peer that can connect again afterwards.
 
 from __future__ import annotations
 
-from wsconsole.client.peer import Closed, ErrorOccurred, ReadyState
+from wsconsole.client.events import Closed, ErrorOccurred, ReadyState
 
 
 def _error_texts(events: list) -> list[str]:

@@ -13,8 +13,9 @@ import websocket._handshake
 from websockets.datastructures import Headers
 from websockets.sync.server import ServerConnection
 
+from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
-from wsconsole.client.peer import ReadyState, WebSocketPeer
+from wsconsole.client.peer import WebSocketPeer
 
 
 def open_and_close(peer: WebSocketPeer, url: str, poll_until, options: ConnectOptions) -> None:
@@ -52,10 +53,10 @@ def test_a_set_cookie_answer_is_not_sent_on_later_connections(peer, ws_server, p
 
 
 def test_other_threads_keep_the_library_jar() -> None:
-    from wsconsole.client.peer import _isolate_cookie_jar  # noqa: PLC0415 - the one private hook under test
+    from wsconsole.client.cookies import isolate_cookie_jar  # noqa: PLC0415 - the one hook under test
 
-    _isolate_cookie_jar()
-    _isolate_cookie_jar()  # idempotent: one wrapper, not two
+    isolate_cookie_jar()
+    isolate_cookie_jar()  # idempotent: one wrapper, not two
     jar = websocket._handshake.CookieJar
     assert not isinstance(jar.shared, type(jar))
     jar.add("elsewhere=1; Domain=example.test")

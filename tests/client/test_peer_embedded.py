@@ -9,7 +9,7 @@ import pytest
 from websockets.sync.client import connect
 
 from tests.support.waiting import open_peer, round_trip_a_mebibyte, take_packets
-from wsconsole.client.peer import Closed, Initiator, ReadyState
+from wsconsole.client.events import Closed, Initiator, ReadyState
 from wsconsole.server.echo import EchoServer
 from wsconsole.server.events import ServerEvent, ServerEventKind
 

@@ -24,8 +24,9 @@ import tracemalloc
 
 import pytest
 
+from wsconsole.client.events import Closed, Initiator, ReadyState
 from wsconsole.client.options import ConnectOptions
-from wsconsole.client.peer import Closed, Initiator, ReadyState, WebSocketPeer
+from wsconsole.client.peer import WebSocketPeer
 from wsconsole.protocol.closecodes import NO_CLOSE_FRAME, CloseCode
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 

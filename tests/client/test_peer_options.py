@@ -24,17 +24,12 @@ from websockets.sync.server import ServerConnection
 from tests.support.servers import TcpServer
 from tests.support.teardown import stopped_at_exit
 from tests.support.waiting import open_peer
+from wsconsole.client.events import ErrorOccurred, PingSent, PongReceived, ReadyState
 from wsconsole.client.options import ConnectOptions
-from wsconsole.client.peer import (
-    ErrorOccurred,
-    PingReceived,
-    PingSent,
-    PongReceived,
-    ReadyState,
-    WebSocketPeer,
-)
+from wsconsole.client.peer import WebSocketPeer
 from wsconsole.errors import InvalidOptionsError
 from wsconsole.protocol.closecodes import CloseCode
+from wsconsole.protocol.events import PingReceived
 
 if TYPE_CHECKING:
     from tests.support.servers import RawConnection  # annotations only
@@ -432,7 +427,7 @@ def test_ping_pong_round_trip(peer, ws_server, poll_until, echo_handler) -> None
     assert peer.latest_rtt_s is None
     peer.ping(b"first")
     peer.ping("second")
-    events = poll_until(peer, lambda: peer.median_rtt_s is not None and len(peer._rtts_s) == 2)
+    events = poll_until(peer, lambda: peer.median_rtt_s is not None and len(peer._pings.rtts_s) == 2)
     pongs = [e for e in events if isinstance(e, PongReceived)]
     assert [p.payload for p in pongs] == [b"first", b"second"]
     # Each ping is reported as sent, before its pong.
@@ -449,7 +444,7 @@ def test_automatic_pings(peer, ws_server, poll_until, echo_handler) -> None:
     server = ws_server(echo_handler)
     peer.ping_interval_s = 0.02
     open_peer(peer, server.url, poll_until)
-    events = poll_until(peer, lambda: len(peer._rtts_s) >= 3)
+    events = poll_until(peer, lambda: len(peer._pings.rtts_s) >= 3)
     pongs = [e for e in events if isinstance(e, PongReceived)]
     assert len({p.payload for p in pongs}) == len(pongs)  # one payload per ping
     # Every automatic ping is reported as sent, once, before the pong that answers it.

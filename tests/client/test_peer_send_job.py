@@ -14,8 +14,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
 from tests.support.waiting import open_peer
+from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
-from wsconsole.client.peer import ReadyState, SendJobEnded, SendJobState, WebSocketPeer
+from wsconsole.client.peer import WebSocketPeer
+from wsconsole.client.send_job import SendJobEnded, SendJobState
 from wsconsole.errors import InvalidFileError, NotOpenError, SendInProgressError
 
 

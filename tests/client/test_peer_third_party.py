@@ -12,13 +12,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
 from tests.support.waiting import open_peer, round_trip_a_mebibyte, take_packets
-from wsconsole.client.peer import (
-    Closed,
-    ErrorOccurred,
-    Initiator,
-    ReadyState,
-    StateChanged,
-)
+from wsconsole.client.events import Closed, ErrorOccurred, Initiator, ReadyState, StateChanged
 
 if TYPE_CHECKING:
     from tests.support.servers import RawConnection  # annotations only

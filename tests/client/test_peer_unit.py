@@ -10,17 +10,11 @@ import pytest
 import websocket
 
 from tests.support.waiting import poll_until
-from wsconsole.client.peer import (
-    READER_THREAD_NAME,
-    Closed,
-    ErrorOccurred,
-    Initiator,
-    ReadyState,
-    StateChanged,
-    WebSocketPeer,
-    describe_connect_error,
-    parse_ws_url,
-)
+from wsconsole.client.connect_errors import describe_connect_error
+from wsconsole.client.events import Closed, ErrorOccurred, Initiator, ReadyState, StateChanged
+from wsconsole.client.peer import WebSocketPeer
+from wsconsole.client.reader import READER_THREAD_NAME
+from wsconsole.client.urls import parse_ws_url
 from wsconsole.errors import InvalidCloseError, InvalidUrlError, NotOpenError
 
 # -- URLs ---------------------------------------------------------------------
@@ -272,7 +266,7 @@ def test_bad_status_without_a_reason_phrase_is_still_described() -> None:
 
 
 def test_ping_when_closed_names_the_state_and_checks_the_size_first() -> None:
-    from wsconsole.client.peer import HandshakeRecord  # noqa: F401 - the public name exists
+    from wsconsole.client.handshake import HandshakeRecord  # noqa: F401 - the public name exists
 
     peer = WebSocketPeer()
     with pytest.raises(NotOpenError, match="CLOSED"):
@@ -285,7 +279,7 @@ def test_ping_when_closed_names_the_state_and_checks_the_size_first() -> None:
 
 
 def test_handshake_record_text() -> None:
-    from wsconsole.client.peer import HandshakeRecord
+    from wsconsole.client.handshake import HandshakeRecord
 
     record = HandshakeRecord(
         url="ws://h/",
@@ -312,7 +306,7 @@ def test_handshake_record_text() -> None:
 
 def test_median_rtt_is_the_middle_value_or_the_mean_of_the_two_middle_ones() -> None:
     peer = WebSocketPeer()
-    peer._rtts_s.extend([0.030, 0.010, 0.020])
+    peer._pings.rtts_s.extend([0.030, 0.010, 0.020])
     assert peer.median_rtt_s == 0.020
-    peer._rtts_s.append(0.040)
+    peer._pings.rtts_s.append(0.040)
     assert peer.median_rtt_s == pytest.approx(0.025)

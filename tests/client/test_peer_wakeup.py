@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import selectors
 
-from wsconsole.client.peer import ReadyState, WebSocketPeer
+from wsconsole.client.events import ReadyState
+from wsconsole.client.peer import WebSocketPeer
 from wsconsole.server.echo import EchoServer
 
 WAIT_S = 10.0

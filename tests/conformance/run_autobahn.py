@@ -33,7 +33,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wsconsole.client.peer import ReadyState, WebSocketPeer  # noqa: E402
+from wsconsole.client.events import ReadyState
+from wsconsole.client.peer import WebSocketPeer  # noqa: E402
 from wsconsole.errors import NotOpenError, SendError  # noqa: E402
 
 AGENT = "wsconsole"

@@ -17,7 +17,7 @@ from websockets.sync.client import connect
 
 from tests.support.teardown import stopped_at_exit
 from tests.support.waiting import WAIT_S, open_peer, poll_until, wait_for
-from wsconsole.client.peer import Closed, ReadyState
+from wsconsole.client.events import Closed, ReadyState
 from wsconsole.errors import InvalidCloseError, InvalidConfigError
 from wsconsole.server.config import ServerConfig, ServerMode
 from wsconsole.server.echo import EchoServer

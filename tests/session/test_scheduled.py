@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.errors import SendError
 from wsconsole.session.scheduled import ScheduledSends
 from wsconsole.session.sequences import RunState

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 
-from wsconsole.client.peer import ReadyState, WebSocketPeer
+from wsconsole.client.events import ReadyState
+from wsconsole.client.peer import WebSocketPeer
 from wsconsole.server.echo import EchoServer
 from wsconsole.session.sequences import RepeatRunner, RunState, SequenceRunner
 from wsconsole.storage.sequences import Sequence, Step, StepKind

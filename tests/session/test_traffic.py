@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from wsconsole.client.peer import Initiator, ReadyState
+from wsconsole.client.events import Initiator, ReadyState
 from wsconsole.session.log import Direction, EntryKind, MessageLog, packet_entry
 from wsconsole.session.traffic import (
     Bucket,

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 
 WAIT_S = 10.0
 """How long a test waits for something a real socket or thread does (a shared, busy machine)."""

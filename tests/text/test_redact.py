@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from wsconsole.client.options import ConnectOptions, parse_proxy_url
-from wsconsole.client.peer import parse_ws_url
+from wsconsole.client.urls import parse_ws_url
 from wsconsole.errors import InvalidUrlError
 from wsconsole.text.redact import (
     REDACTED,

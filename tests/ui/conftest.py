@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from tests.support.servers import WsServer
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.session.log import Direction
 from wsconsole.storage.profiles import CONFIG_DIR_ENV
 from wsconsole.ui.window import gc_guard

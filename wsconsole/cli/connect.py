@@ -36,17 +36,16 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from wsconsole.cli.status import ExitStatus
-from wsconsole.client.options import ConnectOptions
-from wsconsole.client.peer import (
+from wsconsole.client.events import (
     Closed,
     ErrorOccurred,
-    PingReceived,
     PingSent,
     PongReceived,
     ReadyState,
     StateChanged,
-    WebSocketPeer,
 )
+from wsconsole.client.options import ConnectOptions
+from wsconsole.client.peer import WebSocketPeer
 from wsconsole.errors import (
     InvalidCloseError,
     InvalidHexError,
@@ -55,7 +54,10 @@ from wsconsole.errors import (
     WsConsoleError,
 )
 from wsconsole.protocol.closecodes import CloseCode, describe
+from wsconsole.protocol.events import PacketsReceived, PingReceived
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
+from wsconsole.session.log import MessageLog
+from wsconsole.session.recorder import ConnectionRecorder, ping_note, rtt_text
 from wsconsole.text.payload import escape_control, parse_hex
 from wsconsole.text.redact import (
     redact_header_value,
@@ -69,6 +71,10 @@ POLL_INTERVAL_S = 0.005
 CLOSE_AFTER_INTERRUPT_S = 1.0
 """After Ctrl-C, how long to wait for the peer to answer our close frame."""
 STDIN_THREAD_NAME = "wsconsole-stdin-reader"
+EVENTS_PER_POLL = 2000
+"""Most packets and events taken from the peer at once (each batch is recorded, then printed)."""
+LOG_ENTRIES = 10_000
+"""Entries the session's log keeps (the newest); the terminal prints everything as it comes."""
 
 CLEAN_CLOSE_CODES = frozenset({CloseCode.NORMAL_CLOSURE, CloseCode.GOING_AWAY, CloseCode.NO_STATUS_RCVD})
 """Close codes that end a session with exit status 0, when the closing handshake completed."""
@@ -175,6 +181,15 @@ def options_from_args(args: argparse.Namespace) -> ConnectOptions:
 
 def _hex(data: bytes) -> str:
     return data.hex(" ")
+
+
+def _base64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _payload_repr(payload: bytes) -> str:
+    """A control frame's payload as a quoted, escaped string: ``'hello'``."""
+    return repr(escape_control(payload.decode("utf-8", "replace")))
 
 
 class _Printer:
@@ -308,13 +323,20 @@ def _isatty(stream: TextIO) -> bool:
 
 
 class _Session:
-    """One run of ``connect``: the peer, the printer and what to send."""
+    """One run of ``connect``: the peer, the printer, the session's log and what to send.
+
+    The peer's events are taken as one ordered stream (``poll_events``),
+    recorded into a log by the same :class:`ConnectionRecorder` as the
+    window's, and printed in the terminal's own wording of those facts.
+    """
 
     def __init__(self, peer: WebSocketPeer, printer: _Printer, echo_typed: bool) -> None:
         self.peer = peer
         self.printer = printer
         self.echo_typed = echo_typed
         self.exit_status: int | None = None
+        self.log = MessageLog(max_entries=LOG_ENTRIES)
+        self.recorder = ConnectionRecorder(self.log, peer)
 
     def send(self, data: str | bytes, *, echo: bool = True) -> None:
         if self.peer.ready_state is not ReadyState.OPEN:
@@ -325,6 +347,7 @@ class _Session:
         except WsConsoleError as exc:
             self.printer.error(str(exc))
             return
+        self.recorder.record_sent(time.time(), data)
         if echo:
             self.printer.packet(">", data)
 
@@ -375,42 +398,49 @@ class _Session:
             )
 
     def handle_events(self) -> None:
+        """Polls the peer, records and prints what happened, in order."""
         peer = self.peer
-        for event in peer.poll():
-            if isinstance(event, StateChanged) and event.new is ReadyState.OPEN:
-                protocol = f" (subprotocol {peer.selected_protocol})" if peer.selected_protocol else ""
-                url = redact_url(peer.url)  # ws://user:***@host: a terminal's output is logged and shared
-                self.printer.info(f"connected to {url}{protocol}", "open", url=url,
-                                  subprotocol=peer.selected_protocol or None)
-            elif isinstance(event, PongReceived):
-                rtt = f" in {event.rtt_s * 1000:.1f} ms" if event.rtt_s is not None else " (unsolicited)"
-                self.printer.info(f"pong {escape_control(event.payload.decode('utf-8', 'replace'))!r}{rtt}", "pong",
-                                  payload_base64=base64.b64encode(event.payload).decode("ascii"),
-                                  rtt_ms=None if event.rtt_s is None else round(event.rtt_s * 1000, 3))
-            elif isinstance(event, PingSent):
-                what = "automatic ping" if event.automatic else "ping"
-                payload = f" {escape_control(event.payload.decode('utf-8', 'replace'))!r}" if event.payload else ""
-                self.printer.info(f"{what}{payload} sent", "ping_sent", automatic=event.automatic,
-                                  payload_base64=base64.b64encode(event.payload).decode("ascii"))
-            elif isinstance(event, PingReceived):
-                answered = "answered" if event.answered else "not answered"
-                self.printer.info(f"ping {escape_control(event.payload.decode('utf-8', 'replace'))!r} received, {answered}",
-                                  "ping", payload_base64=base64.b64encode(event.payload).decode("ascii"),
-                                  answered=event.answered)
-            elif isinstance(event, ErrorOccurred):
-                if self.printer.mode == "json":
-                    message = redact_urls_in_text(event.message)
-                    self.printer.info(message, "error", message=message)
-            elif isinstance(event, Closed):
-                self.closed(event)
-            while peer.available_packet_count:
-                self.printer.packet("<", peer.get_packet())
-        while peer.available_packet_count:
-            self.printer.packet("<", peer.get_packet())
+        while True:
+            events = peer.poll_events(EVENTS_PER_POLL)
+            self.recorder.record(events)
+            for event in events:
+                self.print_event(event)
+            if not peer.pending_event_count:
+                break
         if peer.ready_state is ReadyState.CLOSED and self.exit_status is None:
             # Closed without ever opening: the attempt failed.
             self.printer.stderr_line(f"wsconsole: error: {redact_urls_in_text(peer.error or 'the connection failed')}")
             self.exit_status = ExitStatus.ERROR
+
+    def print_event(self, event: object) -> None:
+        """Prints one event of the peer's stream (state changes other than OPEN print nothing)."""
+        printer = self.printer
+        if isinstance(event, PacketsReceived):
+            for data in event.packets:
+                printer.packet("<", data)
+        elif isinstance(event, StateChanged) and event.new is ReadyState.OPEN:
+            protocol = self.peer.selected_protocol
+            shown = f" (subprotocol {protocol})" if protocol else ""
+            url = redact_url(self.peer.url)  # ws://user:***@host: a terminal's output is logged and shared
+            printer.info(f"connected to {url}{shown}", "open", url=url, subprotocol=protocol or None)
+        elif isinstance(event, PongReceived):
+            rtt = f" in {rtt_text(event.rtt_s)}" if event.rtt_s is not None else " (unsolicited)"
+            printer.info(f"pong {_payload_repr(event.payload)}{rtt}", "pong", payload_base64=_base64(event.payload),
+                         rtt_ms=None if event.rtt_s is None else round(event.rtt_s * 1000, 3))
+        elif isinstance(event, PingSent):
+            what = "automatic ping" if event.automatic else "ping"
+            payload = f" {_payload_repr(event.payload)}" if event.payload else ""
+            printer.info(f"{what}{payload} sent", "ping_sent", automatic=event.automatic,
+                         payload_base64=_base64(event.payload))
+        elif isinstance(event, PingReceived):
+            printer.info(f"ping {_payload_repr(event.payload)} received, {ping_note(event)}", "ping",
+                         payload_base64=_base64(event.payload), answered=event.answered)
+        elif isinstance(event, ErrorOccurred):
+            if printer.mode == "json":
+                message = redact_urls_in_text(event.message)
+                printer.info(message, "error", message=message)
+        elif isinstance(event, Closed):
+            self.closed(event)
 
     def closed(self, event: Closed) -> None:
         self.printer.info(f"closed: {event.describe()}", "closed", code=event.code, reason=event.reason,

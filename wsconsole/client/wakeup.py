@@ -66,7 +66,7 @@ class Wakeup:
 
 
 class WakingQueue(deque):
-    """A deque whose every :meth:`append` wakes ``wakeup`` (when set).
+    """A deque whose every :meth:`append` and :meth:`extend` wakes ``wakeup`` (when set).
 
     A plain Python object, so the producing thread never touches a Qt
     object; ``deque.append`` and ``popleft`` are thread-safe.
@@ -76,6 +76,12 @@ class WakingQueue(deque):
 
     def append(self, item: Any) -> None:
         super().append(item)
+        wakeup = self.wakeup
+        if wakeup is not None:
+            wakeup.wake()
+
+    def extend(self, items: Any) -> None:
+        super().extend(items)
         wakeup = self.wakeup
         if wakeup is not None:
             wakeup.wake()

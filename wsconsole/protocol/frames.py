@@ -1,20 +1,14 @@
 """The frames a server sends, parsed from bytes: RFC 6455 section 5.2, no I/O.
 
-The peer's reader thread owns the socket; it feeds what ``recv()`` returned
-to a :class:`FrameParser` and takes back whole frames as
+:class:`~wsconsole.protocol.connection.ClientProtocol` feeds a
+:class:`FrameParser` what ``recv()`` returned and takes back whole frames as
 ``(fin, opcode, payload)`` tuples.  Messages (fragments, UTF-8 of text, the
-closing handshake) are the reader's business; what a single frame may not
-be is decided here, and a frame that breaks a rule raises
-:class:`~wsconsole.errors.FrameError` with the close code to fail the
-connection with (section 7.1.7).
-
-Why not websocket-client's own ``recv_frame()``: it makes two or three
-``recv()`` calls per frame (header, length, payload) and builds an object
-for each, about 20 us of Python per 100-byte frame.  During a flood the
-reader thread held the GIL for most of that time, and every call the GUI
-thread made into Qt had to win it back: repaints of 15 ms took up to 180 ms.
-Here one ``recv()`` brings up to ``RECV_BYTES`` and each frame costs a few
-byte lookups and one slice.
+closing handshake) are the protocol object's business (it says why the
+receive side is ours); what a single frame may not be is decided here, and a
+frame that breaks a rule raises :class:`~wsconsole.errors.FrameError` with
+the close code to fail the connection with (section 7.1.7).  One ``recv()``
+brings up to ``RECV_BYTES``, and each frame costs a few byte lookups and one
+slice.  The ``OPCODE_*`` names here are the program's one opcode vocabulary.
 
 Thread: a parser belongs to the thread that feeds it.
 """

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.errors import NotOpenError, SendError
 from wsconsole.session.sequences import RepeatRunner, RunState, SequenceRunner
 from wsconsole.storage.sequences import Sequence

@@ -27,7 +27,7 @@ from collections import deque
 from dataclasses import dataclass
 from itertools import compress
 
-from wsconsole.client.peer import Initiator, ReadyState
+from wsconsole.client.events import Initiator, ReadyState
 from wsconsole.protocol import closecodes
 from wsconsole.session.log import (
     RECEIVED_PACKET_TABLE,

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QPushButton
 
 from tests.support.gui import entries
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.session.log import Direction, EntryKind
 from wsconsole.ui.composer.composer import BASE64_MODE, FILE_MODE, JSON_MODE, Composer
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QTreeWidget,
 )
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.session.log import Direction, EntryKind
 from wsconsole.storage.messages import (
     HISTORY_FILE_NAME,

@@ -9,7 +9,7 @@ import re
 
 from PySide6.QtCore import Qt
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.server.config import ServerConfig
 from wsconsole.session.log import Direction, EntryKind
 from wsconsole.session.sequences import RunState

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.ui.connection.bar import URL_MIN_SHARE, ConnectionBar
 
 WAIT_MS = 10000

@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from wsconsole.client.peer import ReadyState, WebSocketPeer
+from wsconsole.client.events import ReadyState
+from wsconsole.client.peer import WebSocketPeer
 from wsconsole.server.echo import EchoServer
 from wsconsole.ui.connection.driver import (
     FOLLOW_UP_INTERVAL_MS,

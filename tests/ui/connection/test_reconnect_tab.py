@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.server.echo import EchoServer
 from wsconsole.server.events import ServerEventKind
 from wsconsole.session.reconnect import ReconnectPolicy

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QToolButton, QWidget
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.session.log import EntryKind
 from wsconsole.session.traffic import time_axis_labels
 from wsconsole.ui.connection.traffic_chart import (

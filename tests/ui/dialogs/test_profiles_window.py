@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
+from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
-from wsconsole.client.peer import ReadyState
 from wsconsole.session.log import EntryKind
 from wsconsole.session.reconnect import ReconnectPolicy
 from wsconsole.storage.profiles import PROFILES_FILE_NAME, PingSettings, ProfileStore

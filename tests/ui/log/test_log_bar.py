@@ -6,7 +6,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QLineEdit, QTableView, QToolButton
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.session.log import Direction, EntryKind
 from wsconsole.ui.connection.tab import format_interval
 from wsconsole.ui.log.model import CONTENT_COLUMN, ENTRY_ROLE

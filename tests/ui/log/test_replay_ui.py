@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QPushButton
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.session.capture import write_ndjson
 from wsconsole.session.log import Direction, Entry, EntryKind, packet_entry
 from wsconsole.session.replay import ReplayTiming

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QLabel, QTableView
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from wsconsole.client.peer import ReadyState, WebSocketPeer
+from wsconsole.client.events import ReadyState
+from wsconsole.client.peer import WebSocketPeer
 from wsconsole.server.config import ServerMode
 from wsconsole.ui.server.clients import RECEIVED_COLUMN, SENT_COLUMN
 from wsconsole.ui.server.panel import client_url

@@ -189,7 +189,7 @@ def test_packets_flowing_end_the_quiet_though_few_objects_are_made(gc_on_gui_thr
 
 
 def test_a_tab_receiving_packets_tells_the_collector(qtbot, window, gc_on_gui_thread, monkeypatch):
-    from wsconsole.client.peer import ReadyState
+    from wsconsole.client.events import ReadyState
 
     window.connect_to(window.server_driver.url)
     qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=10_000)

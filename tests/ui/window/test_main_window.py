@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from tests.support.gui import connect, entries, state_text
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.session.log import Direction, EntryKind
 
 

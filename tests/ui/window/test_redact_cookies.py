@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 from websockets.sync.server import ServerConnection
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.ui.log import capture_actions
 from wsconsole.ui.log.replay_ui import ReplayController, replay_dialog
 

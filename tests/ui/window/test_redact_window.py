@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.session.log import EntryKind
 from wsconsole.ui.log import capture_actions
 

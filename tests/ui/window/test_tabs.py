@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QTableView, QToolButton
 
+from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
-from wsconsole.client.peer import ReadyState
 from wsconsole.server.echo import EchoServer
 from wsconsole.server.events import ServerEventKind
 from wsconsole.session.log import Direction

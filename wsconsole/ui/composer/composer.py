@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.client.peer import SendJob, SendJobEnded
+from wsconsole.client.send_job import SendJob, SendJobEnded
 from wsconsole.errors import DecodeError, InvalidHexError
 from wsconsole.storage.messages import ComposerHistory
 from wsconsole.text.decoders import decode_base64

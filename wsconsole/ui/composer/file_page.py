@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.client.peer import SendJob, SendJobEnded, SendJobState
+from wsconsole.client.send_job import SendJob, SendJobEnded, SendJobState
 from wsconsole.text.payload import format_size
 
 FILE_AS_BINARY, FILE_AS_TEXT = "as binary", "as text"

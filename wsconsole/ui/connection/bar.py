@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.session.reconnect import ReconnectPolicy
 from wsconsole.ui.log.model import format_time
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.client.peer import Closed
+from wsconsole.client.events import Closed
 from wsconsole.errors import InvalidCloseError
 from wsconsole.protocol.closecodes import (
     MAX_REASON_BYTES,

@@ -26,19 +26,17 @@ import time
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
-from wsconsole.client.peer import (
+from wsconsole.client.events import (
     Closed,
     ErrorOccurred,
-    PingReceived,
     PingSent,
     PongReceived,
     ReadyState,
-    SendJob,
-    SendJobEnded,
-    SendJobState,
     StateChanged,
-    WebSocketPeer,
 )
+from wsconsole.client.peer import WebSocketPeer
+from wsconsole.client.send_job import SendJob, SendJobEnded
+from wsconsole.protocol.events import PacketsReceived, PingReceived
 
 POLL_INTERVAL_MS = 10
 """How often the peer is polled while a connection is not CLOSED."""
@@ -59,7 +57,7 @@ DEFAULT_IDLE_AFTER_S = 1.0
 """Quiet time after which an open connection is polled every IDLE_INTERVAL_MS."""
 
 MAX_PACKETS_PER_TICK = 2000
-"""Most packets taken per tick: a flood is spread over ticks instead of freezing the window."""
+"""Most packets (and events) taken per tick: a flood is spread over ticks instead of freezing the window."""
 
 MIN_PACKETS_PER_TICK = 50
 """Fewest packets taken per tick while a backlog remains, however slow the receivers are."""
@@ -67,12 +65,10 @@ MIN_PACKETS_PER_TICK = 50
 TICK_BUDGET_S = 0.004
 """Time a tick aims to take, receivers of the signals included: the batch size adapts to it.
 
-With :data:`BACKLOG_INTERVAL_MS`, measured on benchmark 2 (a 200,000-packet
-flood into the window) on a quiet 2-core machine, six floods each, alternated:
-8 ms and a 0 ms backlog timer gave worst gaps of a 10 ms timer of 36-83 ms
-(0-3 over 50 ms a flood); 4 ms and 1 ms gave 29-44 ms (none over 50), the
-flood no slower.  Shorter ticks let a repaint or another timer in sooner, and
-a GUI thread that sleeps a moment between ticks is scheduled promptly."""
+Short ticks, with :data:`BACKLOG_INTERVAL_MS` between them, let a repaint or
+another timer in soon during a flood, and a GUI thread that sleeps a moment
+between ticks is scheduled promptly; the flood itself is no slower
+(bench/RESULTS.md, benchmark 2)."""
 
 BACKLOG_INTERVAL_MS = 1
 """Wait (ms) before the next tick while received packets remain (see TICK_BUDGET_S)."""
@@ -84,14 +80,11 @@ GIL_SWITCH_INTERVAL_S = 0.0005
 """The longest the GUI thread waits for the GIL while another thread runs
 Python (``sys.setswitchinterval``; Python's default is 5 ms).
 
-When the peer's reader thread parsed frames in websocket-client's Python
-(before wsconsole/frames.py), it ran without pause during a flood, and a
-repaint of the log made about 700 ``data()`` calls, each taking the GIL
-back: with 5 ms waits a 15 ms repaint took up to 210 ms.  At 0.5 ms the
-worst repaint was 113-117 ms and the worst stall of a 10 ms timer 131-148 ms
-instead of 223-230 ms (an event-by-event timing of benchmark 2, back to
-back), the flood itself no slower.  Kept: the embedded server's thread still
-runs Python (websockets) while clients flood it."""
+A repaint of the log makes hundreds of ``data()`` calls, each taking the GIL
+back from whichever thread runs Python meanwhile (the embedded server's,
+running websockets while clients flood it; a peer's reader during a flood):
+with 5 ms waits one repaint can take ten times its own time.  The flood is
+no slower at 0.5 ms (bench/RESULTS.md, benchmark 2)."""
 
 
 class PeerDriver(QObject):
@@ -108,10 +101,12 @@ class PeerDriver(QObject):
         ping_sent(PingSent): a ping went out, by :meth:`ping` or automatically
             (every ``peer.ping_interval_s``, from the peer's poll()).
         send_job_progressed(SendJob): a fragmented send advanced (read ``sent_bytes``).
-        send_job_ended(SendJobEnded): a fragmented send ended; a DONE one was
-            also signalled as ``packet_sent`` (with the payload, if kept).
+        send_job_ended(SendJobEnded): a fragmented send ended (a DONE job's
+            packet is in ``job.payload``, if kept).
 
-    Events and packets are emitted in the order they happened.
+    The peer's stream (``poll_events()``) is emitted in the order it
+    happened, a batch per tick: consecutive packets as one
+    ``packets_received``, each other event as its signal.
     """
 
     state_changed = Signal(object)
@@ -135,7 +130,6 @@ class PeerDriver(QObject):
             # that must not wait for the reader threads.
             sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         self.peer = peer if peer is not None else WebSocketPeer()
-        self._pending: list = []  # events held back behind packets not yet taken
         self._timer = QTimer(self)
         self._timer.setObjectName("peerPollTimer")
         self._timer.setInterval(POLL_INTERVAL_MS)
@@ -277,7 +271,7 @@ class PeerDriver(QObject):
             # the event loop for tens of milliseconds.
             per_packet_s = max(time.perf_counter() - start_s, 1e-6) / taken
             self._batch = int(min(MAX_PACKETS_PER_TICK, max(MIN_PACKETS_PER_TICK, TICK_BUDGET_S / per_packet_s)))
-        backlog = self.peer.available_packet_count
+        backlog = self.peer.pending_event_count
         job = getattr(self.peer, "send_job", None)
         if job is not None:
             self.send_job_progressed.emit(job)
@@ -287,44 +281,34 @@ class PeerDriver(QObject):
         else:
             self._job_sent_bytes = -1
         self._set_interval(time.monotonic())
-        if self.peer.ready_state == ReadyState.CLOSED and not self._pending and not backlog:
+        if self.peer.ready_state == ReadyState.CLOSED and not backlog:
             self._timer.stop()
         elif backlog and not self._more.isActive():
-            self._more.setInterval(BACKLOG_INTERVAL_MS if self.peer.available_packet_count else 0)
+            self._more.setInterval(BACKLOG_INTERVAL_MS if self.peer.pending_event_count else 0)
             self._more.start()
 
     def _poll_once(self) -> int:
-        """Polls, emits what happened; returns the number of packets emitted."""
-        peer = self.peer
-        news = peer.poll()
-        self._pending.extend(news)
-        count = min(peer.available_packet_count, self._batch)
-        if news or count:
-            self._last_activity_s = time.monotonic()
-        packets = peer.take_packets(count)
-        # Events after the newest packet taken wait while packets remain,
-        # so a close never shows up in the log before the packets it followed.
-        cutoff = peer.peek_packet_time_s()
-        if cutoff is None:
-            events, self._pending = self._pending, []
-        else:
-            events = [e for e in self._pending if e.time_s < cutoff]
-            self._pending = [e for e in self._pending if e.time_s >= cutoff]
-        self._emit_in_order(events, packets)
-        return count
-
-    def _emit_in_order(self, events: list, packets: list) -> None:
-        i = 0
+        """Takes a batch of the peer's ordered stream and emits it in order; returns the packets emitted."""
+        events = self.peer.poll_events(self._batch)
+        if not events:
+            return 0
+        self._last_activity_s = time.monotonic()
+        count = 0
+        run: list[tuple[float, str | bytes]] = []  # consecutive packets, emitted as one batch
         for event in events:
-            j = i
-            while j < len(packets) and packets[j][0] <= event.time_s:
-                j += 1
-            if j > i:
-                self.packets_received.emit(packets[i:j])
-                i = j
+            if type(event) is PacketsReceived:
+                time_s = event.time_s
+                run += [(time_s, data) for data in event.packets]
+                continue
+            if run:
+                count += len(run)
+                self.packets_received.emit(run)
+                run = []
             self._emit_event(event)
-        if i < len(packets):
-            self.packets_received.emit(packets[i:])
+        if run:
+            count += len(run)
+            self.packets_received.emit(run)
+        return count
 
     def _emit_event(self, event) -> None:
         if isinstance(event, StateChanged):
@@ -340,7 +324,4 @@ class PeerDriver(QObject):
         elif isinstance(event, PingSent):
             self.ping_sent.emit(event)
         elif isinstance(event, SendJobEnded):
-            job = event.job
-            if job.state is SendJobState.DONE and job.payload is not None:
-                self.packet_sent.emit(job.started_s or event.time_s, job.payload)
             self.send_job_ended.emit(event)

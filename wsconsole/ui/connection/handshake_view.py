@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.client.peer import HandshakeRecord
+from wsconsole.client.handshake import HandshakeRecord
 from wsconsole.text.payload import escape_control
 from wsconsole.text.redact import redact_headers, redact_url, redact_urls_in_text
 

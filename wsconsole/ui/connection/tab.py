@@ -25,15 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.client.peer import (
-    Closed,
-    ErrorOccurred,
-    PingReceived,
-    PingSent,
-    PongReceived,
+from wsconsole.client.events import (
     ReadyState,
-    SendJobEnded,
-    SendJobState,
     StateChanged,
 )
 from wsconsole.errors import (
@@ -48,6 +41,7 @@ from wsconsole.protocol.closecodes import CloseCode
 from wsconsole.session.filters import LogFilter
 from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog
 from wsconsole.session.reconnect import ReconnectPolicy, ReconnectSchedule
+from wsconsole.session.recorder import ConnectionRecorder
 from wsconsole.text.payload import format_size
 from wsconsole.text.redact import redact_message, redact_url
 from wsconsole.ui.composer.composer import Composer
@@ -83,13 +77,11 @@ bar, time the echo of a packet in flight waits for."""
 LOG_REPAINT_INTERVAL_MS = 50
 """New log rows reach the screen at most this often (20 times a second).
 
-Painting the visible rows takes 10-15 ms of CPU (bench/probe_log_paint.py:
-about 700 data() calls and Qt's text drawing); painted on every insert, the
-paint that shows a sent packet delayed the handling of its echo, which had
-already arrived (issue 6's latency with the window shown).  At 16 ms the
-GUI thread painted most of the time while packets flowed; at 50 ms a paint
-delays fewer round trips (the median fell from 1.7-4.9 ms to 1.4-1.5 ms in
-back-to-back runs on a busy machine)."""
+Painting the visible rows takes 10-15 ms of CPU (about 700 data() calls and
+Qt's text drawing).  Painted on every insert, the paint that shows a sent
+packet would delay the handling of its echo, which has often arrived
+already; paced, one paint shows every row added meanwhile and delays fewer
+round trips (bench/RESULTS.md, the latency benchmark)."""
 
 CONFIRM_CLEAR_ENTRIES = 1000
 """Clearing a log longer than this asks first."""
@@ -150,8 +142,6 @@ class ConnectionTab(QWidget):
         self.driver = PeerDriver(parent=self)
         self._custom_title = ""
         self._read_only = False
-        self._pongs = 0
-        self._pings_received = self._pings_unanswered = 0
         self.counters_text = ""
         self.rtt_text = ""
         # Reconnect: the schedule decides, this timer only ticks the countdown.
@@ -162,6 +152,8 @@ class ConnectionTab(QWidget):
         self._reconnect_timer.timeout.connect(self._on_reconnect_tick)
 
         self._build_widgets()
+        # Turns the driver's events into log entries; the notes (RTT, answered) go to the model.
+        self.recorder = ConnectionRecorder(self.log, self.driver.peer, notes=self.log_model.notes)
         self._wire()
         # Scheduled sends and sequences on this connection, shown in the window's Sequences dock
         # (which reparents it); owned by this tab.  Made after _wire (on first use, see
@@ -289,16 +281,26 @@ class ConnectionTab(QWidget):
 
     def _wire_driver(self) -> None:
         driver = self.driver
-        driver.pong_received.connect(self._on_pong)
-        driver.ping_received.connect(self._on_ping_received)
-        driver.ping_sent.connect(self._on_ping_sent)
-        driver.state_changed.connect(self._on_state_changed)
+        recorder = self.recorder
+        # The recorder first: each fact is in the log before anything else reacts to it.
         driver.packets_received.connect(self._on_packets_received)
-        driver.packet_sent.connect(self._on_packet_sent)
-        driver.error_occurred.connect(self._on_error)
-        driver.closed.connect(self._on_closed)
+        driver.packet_sent.connect(recorder.record_sent)
+        for signal in (
+            driver.state_changed,
+            driver.error_occurred,
+            driver.closed,
+            driver.pong_received,
+            driver.ping_received,
+            driver.ping_sent,
+            driver.send_job_ended,
+        ):
+            signal.connect(recorder.record_event)
+        driver.state_changed.connect(self._on_state_changed)
+        driver.closed.connect(self.close_panel.show_closed)
+        driver.pong_received.connect(lambda _event: self._update_rtt())
+        driver.ping_received.connect(lambda _event: self._update_rtt())
         driver.send_job_progressed.connect(self.composer.show_progress)
-        driver.send_job_ended.connect(self._on_send_job_ended)
+        driver.send_job_ended.connect(self.composer.job_ended)
 
     def _wire_traffic(self) -> None:
         # The chart counts from the log itself (TrafficPanel.follow); states and closes come from here.
@@ -317,8 +319,8 @@ class ConnectionTab(QWidget):
         )
 
     # -- the parts shown in the window's docks, made on first use -----------------
-    # Both start hidden behind the server's dock: a window shows sooner without them
-    # (issue 6, start-up), and the window asks for them right after its first paint.
+    # Both start hidden behind the server's dock: a window shows sooner without them,
+    # and the window asks for them right after its first paint.
 
     @property
     def options_form(self) -> ConnectOptionsForm:
@@ -427,8 +429,7 @@ class ConnectionTab(QWidget):
         self._user_closed = False
         self.driver.peer.auto_pong = self.options_form.auto_pong
         self.driver.peer.ping_interval_s = self.options_form.ping_interval_s or None
-        self._pongs = 0
-        self._pings_received = self._pings_unanswered = 0
+        self.recorder.reset_counts()
         options = self.options_form.options()
         self.composer.set_connection_limit(options.max_packet_bytes)
         try:
@@ -445,7 +446,7 @@ class ConnectionTab(QWidget):
         if payload is None:
             payload = self.options_form.ping_payload
         try:
-            self.driver.ping(payload)  # logged by _on_ping_sent, as the automatic ones are
+            self.driver.ping(payload)  # logged from the driver's ping_sent, as the automatic ones are
         except (ValueError, NotOpenError, SendError) as exc:
             self.log.add_event(EntryKind.ERROR, f"cannot ping: {exc}")
 
@@ -477,12 +478,6 @@ class ConnectionTab(QWidget):
             self.log.add_event(EntryKind.ERROR, str(exc))
             return
         self.composer.track_job(job)
-
-    def _on_send_job_ended(self, event: SendJobEnded) -> None:
-        # A DONE job was logged as a sent packet (driver.packet_sent); anything else says why here.
-        if event.job.state is not SendJobState.DONE:
-            self.log.add_event(EntryKind.ERROR, f"file not sent: {event.job.describe()}", event.time_s)
-        self.composer.job_ended(event)
 
     def close_connection(self, code: int, reason: str) -> None:
         """Starts the closing handshake with ``code`` and ``reason``; no reconnect follows."""
@@ -589,6 +584,7 @@ class ConnectionTab(QWidget):
         ):
             signal.disconnect()
         self.driver = PeerDriver(parent=self)
+        self.recorder.peer = self.driver.peer
         return driver
 
     # -- manual actions cancel a pending reconnect ---------------------------------
@@ -658,14 +654,6 @@ class ConnectionTab(QWidget):
     # -- facts from the driver -------------------------------------------------
 
     def _on_state_changed(self, event: StateChanged) -> None:
-        text = f"{event.old.name} → {event.new.name}"
-        if event.new == ReadyState.CONNECTING:
-            # The password of ws://user:password@host stays in the URL field, never in the log.
-            text += f"  {redact_url(self.driver.peer.url)}"
-        elif event.new == ReadyState.OPEN:
-            protocol = self.driver.peer.selected_protocol
-            text += f"  (subprotocol {protocol})" if protocol else "  (no subprotocol)"
-        self.log.add_event(EntryKind.STATE, text, event.time_s)
         if event.old == ReadyState.CONNECTING or event.new == ReadyState.CONNECTING:
             # The reader thread fills the record while CONNECTING; shown once it has left.
             in_progress = event.new == ReadyState.CONNECTING
@@ -685,72 +673,21 @@ class ConnectionTab(QWidget):
         self.state_changed.emit(event)
 
     def _on_packets_received(self, batch: list) -> None:
-        self.log.extend_packets(Direction.RECEIVED, batch)
+        self.recorder.record_packets(Direction.RECEIVED, batch)
         gc_guard.note_traffic()
-
-    def _on_packet_sent(self, time_s: float, data: str | bytes) -> None:
-        self.log.add_packet(Direction.SENT, data, time_s)
-
-    def _on_error(self, event: ErrorOccurred) -> None:
-        self.log.add_event(EntryKind.ERROR, event.message, event.time_s)
-
-    def _on_closed(self, event: Closed) -> None:
-        self.log.add_event(EntryKind.CLOSE, event.describe(), event.time_s)
-        self.close_panel.show_closed(event)
-
-    def _on_pong(self, event: PongReceived) -> None:
-        self._pongs += 1
-        note = f"RTT {event.rtt_s * 1000:.1f} ms" if event.rtt_s is not None else "unsolicited"
-        self._add_control(EntryKind.PONG, Direction.RECEIVED, event.payload, event.time_s, note)
-        self._update_rtt()
-
-    def _on_ping_received(self, event: PingReceived) -> None:
-        self._pings_received += 1
-        self._pings_unanswered += not event.answered
-        note = "answered" if event.answered else "not answered"
-        self._add_control(EntryKind.PING, Direction.RECEIVED, event.payload, event.time_s, note)
-        self._update_rtt()
-
-    def _on_ping_sent(self, event: PingSent) -> None:
-        if event.automatic:  # one per interval: an entry each, marked so, like a pong's RTT
-            self._add_control(EntryKind.PING, Direction.SENT, event.payload, event.time_s, "automatic")
-        else:
-            self.log.add_control(EntryKind.PING, Direction.SENT, event.payload, event.time_s)
-
-    def _add_control(
-        self, kind: EntryKind, direction: Direction, payload: bytes, time_s: float | None, note: str
-    ) -> None:
-        # The note (RTT, answered) is not part of the entry: the model shows it beside the preview.
-        notes = self.log_model.notes
-        if len(notes) >= 4096:  # forget the notes of entries the bounded log dropped
-            first = self.log.first_number
-            for old in [key for key in notes if key < first]:
-                del notes[old]
-        notes[self.log.first_number + len(self.log)] = note
-        self.log.add_control(kind, direction, payload, time_s)
 
     # -- views -----------------------------------------------------------------
 
     def _update_rtt(self) -> None:
-        peer = self.driver.peer
-        parts = []
-        if peer.latest_rtt_s is not None:
-            parts.append(f"RTT {peer.latest_rtt_s * 1000:.1f} ms (median {peer.median_rtt_s * 1000:.1f} ms)")
-        elif self._pongs:
-            parts.append(f"{self._pongs} unsolicited pong{'s' if self._pongs != 1 else ''}")
-        if self._pings_received:
-            unanswered = f", {self._pings_unanswered} not answered" if self._pings_unanswered else ""
-            parts.append(f"pings received {self._pings_received}{unanswered}")
-        self.rtt_text = "    ".join(parts)
+        self.rtt_text = self.recorder.ping_summary()
         self.rtt_changed.emit(self.rtt_text)
 
     def _on_rows_inserted(self) -> None:
         # The model has the rows at once; the screen gets them with the next
         # paced repaint, together with whatever else arrives until then.
         # The whole view waits, its scroll bars too: each new row changes
-        # their range, and a scroll bar repainted on its own repainted the
-        # window's widgets behind it, once per round trip (latency bench:
-        # 315 window paints for 300 echoes; 36 with the view held).
+        # their range, and a scroll bar repainted on its own repaints the
+        # window's widgets behind it, once per round trip.
         if not self._repaint_timer.isActive():
             self.log_view.setUpdatesEnabled(False)
             self._repaint_timer.start()

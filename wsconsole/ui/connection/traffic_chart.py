@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsconsole.client.peer import Closed, StateChanged
+from wsconsole.client.events import Closed, StateChanged
 from wsconsole.session.log import MessageLog
 from wsconsole.session.traffic import (
     AXIS_TICKS,

@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
-from wsconsole.client.peer import ReadyState
 from wsconsole.errors import NotOpenError, SendError
 from wsconsole.session.log import EntryKind
 from wsconsole.session.replay import (

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QStringListModel, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.session.log import EntryKind
 from wsconsole.session.profiles import ProfileBook, ProfileChange
 from wsconsole.storage.profiles import Profile, ProfileStore

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QMainWindow, QMenu, QTabWidget, QToolButton
 
-from wsconsole.client.peer import ReadyState
+from wsconsole.client.events import ReadyState
 from wsconsole.text.redact import redact_url
 from wsconsole.ui.connection.driver import PeerDriver
 from wsconsole.ui.connection.tab import ConnectionTab
