@@ -171,7 +171,7 @@ def test_the_time_column_shows_wall_clock_or_relative_times(qtbot, window):
         model.index(packet_row, 0), tab.log_view.selectionModel().SelectionFlag.Select
         | tab.log_view.selectionModel().SelectionFlag.Rows
     )
-    assert tab.selection_note.startswith("Δ ")
+    assert tab.log_pane.selection_note.startswith("Δ ")
 
 
 def test_since_open_counts_from_each_connections_own_open(qtbot, window):

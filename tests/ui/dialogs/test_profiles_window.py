@@ -105,8 +105,8 @@ def test_a_profile_survives_a_restart_and_its_headers_and_origin_reach_the_serve
             subprotocols=[],
         )
     )
-    tab.set_reconnect_policy(ReconnectPolicy(initial_delay_s=2.0, factor=3.0, max_delay_s=20.0, max_attempts=7))
-    tab.set_reconnect_enabled(True)
+    tab.reconnect.set_policy(ReconnectPolicy(initial_delay_s=2.0, factor=3.0, max_delay_s=20.0, max_attempts=7))
+    tab.reconnect.set_enabled(True)
 
     # Through the dialog: the secrets box is off by default.
     dialog = first.show_save_profile_dialog()
@@ -129,8 +129,8 @@ def test_a_profile_survives_a_restart_and_its_headers_and_origin_reach_the_serve
     assert second.tabs.count() == 1  # the unused first tab took it
     assert opened.title == "staging"
     assert opened.connection_bar.url == recording_server.url
-    assert opened.reconnect_enabled
-    assert opened.reconnect_policy == ReconnectPolicy(2.0, 3.0, 20.0, 7)
+    assert opened.reconnect.enabled
+    assert opened.reconnect.policy == ReconnectPolicy(2.0, 3.0, 20.0, 7)
     options = opened.options_form.options()
     assert options.origin == "https://app.example"
     assert options.headers == [("X-Trace", "a, b"), ("X-Trace", "c")]  # the token was not saved
@@ -141,7 +141,7 @@ def test_a_profile_survives_a_restart_and_its_headers_and_origin_reach_the_serve
     assert request.get_all("X-Trace") == ["a, b", "c"]
     assert request["Origin"] == "https://app.example"
     assert "Authorization" not in request
-    opened.set_reconnect_enabled(False)
+    opened.reconnect.set_enabled(False)
     opened.disconnect()
     qtbot.waitUntil(lambda: opened.ready_state == ReadyState.CLOSED, timeout=WAIT_MS)
 
@@ -273,7 +273,7 @@ def test_ping_settings_survive_a_restart_and_reach_the_connection(qtbot, windows
     first = windows()
     form = first.current_tab.options_form
     form.findChild(QCheckBox, "autoPongCheck").setChecked(False)
-    form.ping_interval_spin.setValue(0.1)
+    form.pings.ping_interval_spin.setValue(0.1)
     form.findChild(QLineEdit, "pingPayloadEdit").setText("mine")
     first.connection_bar.set_url(pinging_server.url)
     assert first.save_profile("quiet")
@@ -283,9 +283,9 @@ def test_ping_settings_survive_a_restart_and_reach_the_connection(qtbot, windows
 
     second = windows()
     tab = second.open_profile("quiet")
-    assert tab.options_form.ping_settings() == PingSettings(auto_pong=False, interval_s=0.1, payload="mine")
+    assert tab.options_form.pings.settings() == PingSettings(auto_pong=False, interval_s=0.1, payload="mine")
     copy = second.duplicate_tab(second.tabs.indexOf(tab))
-    assert copy.options_form.ping_settings() == tab.options_form.ping_settings()
+    assert copy.options_form.pings.settings() == tab.options_form.pings.settings()
 
     tab.connect_to(tab.connection_bar.url)
     qtbot.waitUntil(lambda: tab.ready_state == ReadyState.OPEN, timeout=WAIT_MS)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QTableView, QToolButton
 
 from wsconsole.client.events import ReadyState
 from wsconsole.session.log import Direction, EntryKind
-from wsconsole.ui.connection.tab import format_interval
+from wsconsole.ui.log.log_pane import format_interval
 from wsconsole.ui.log.model import CONTENT_COLUMN, ENTRY_ROLE
 
 WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted
@@ -120,21 +120,21 @@ def test_pause_keeps_counting_and_resume_follows(qtbot, window) -> None:
     scroll = tab.log_view.verticalScrollBar()
     qtbot.waitUntil(lambda: scroll.maximum() > 0 and scroll.value() == scroll.maximum(), timeout=WAIT_MS)
     qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)
-    assert tab.paused
+    assert tab.log_pane.paused
     where = scroll.value()
     before = len(window.log)
     for i in range(3):
         window.send(f"while paused {i}")
     qtbot.waitUntil(lambda: len(window.log) == before + 6, timeout=WAIT_MS)  # 3 sent, 3 echoed
     label = window.findChild(QLabel, "pausedLabel")
-    assert tab.new_while_paused == 6
+    assert tab.log_pane.new_while_paused == 6
     assert label.isVisible() and label.text() == "paused, 6 new"
     assert len(rows(window)) == len(window.log)  # logged all the same
     qtbot.waitUntil(lambda: scroll.maximum() > where, timeout=WAIT_MS)
     assert scroll.value() == where  # not followed
 
     qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)
-    assert not tab.paused and not label.isVisible() and tab.new_while_paused == 0
+    assert not tab.log_pane.paused and not label.isVisible() and tab.log_pane.new_while_paused == 0
     qtbot.waitUntil(lambda: scroll.value() == scroll.maximum(), timeout=WAIT_MS)
 
 
@@ -148,13 +148,13 @@ def test_copy_and_time_between_two_selected(qtbot, window) -> None:
     selection = view.selectionModel()
     rows_flag = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
     selection.select(model.index(last - 1, 0), rows_flag)
-    assert tab.selection_note == ""  # one entry: nothing to measure
+    assert tab.log_pane.selection_note == ""  # one entry: nothing to measure
     selection.select(model.index(last, 0), rows_flag)
     gap_s = model.entry(last).time_s - model.entry(last - 1).time_s
-    assert tab.selection_note == f"Δ {format_interval(gap_s)} between the selected"
-    assert tab.selection_note in count_text(window)
+    assert tab.log_pane.selection_note == f"Δ {format_interval(gap_s)} between the selected"
+    assert tab.log_pane.selection_note in count_text(window)
 
-    tab.copy_payloads()
+    tab.log_pane.copy_payloads()
     payloads = QGuiApplication.clipboard().text().split("\n")
     assert payloads[-1] == "ff 00"
     view.setFocus()

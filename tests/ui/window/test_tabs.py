@@ -102,14 +102,14 @@ def test_rename_by_double_click_and_default_name_from_the_url(qtbot, window):
 def test_duplicate_copies_url_and_options_but_does_not_connect(qtbot, window):
     source = window.current_tab
     source.options_form.set_options(ConnectOptions(headers=[("X-Trace", "a, b")], cookies="a=1", timeout_s=7.0))
-    source.set_reconnect_enabled(True)
+    source.reconnect.set_enabled(True)
     open_tab(qtbot, source)
     window.duplicate_tab(0)
     copy = window.current_tab
     assert copy is not source and window.tabs.count() == 2
     assert copy.connection_bar.url == source.connection_bar.url
     assert copy.options_form.options() == source.options_form.options()
-    assert copy.reconnect_enabled
+    assert copy.reconnect.enabled
     assert copy.ready_state == ReadyState.CLOSED and not copy.driver.is_polling
     # Its options are its own: changing the copy's leaves the source's alone.
     copy.options_form.set_options(ConnectOptions())

@@ -7,23 +7,11 @@ Everything here runs on the GUI thread.
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QItemSelection, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
-    QMenu,
-    QMessageBox,
-    QSplitter,
-    QTableView,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from wsconsole.client.events import (
     ReadyState,
@@ -38,9 +26,7 @@ from wsconsole.errors import (
     SendInProgressError,
 )
 from wsconsole.protocol.closecodes import CloseCode
-from wsconsole.session.filters import LogFilter
 from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog
-from wsconsole.session.reconnect import ReconnectPolicy, ReconnectSchedule
 from wsconsole.session.recorder import ConnectionRecorder
 from wsconsole.text.payload import format_size
 from wsconsole.text.redact import redact_message, redact_url
@@ -50,19 +36,10 @@ from wsconsole.ui.connection.bar import ConnectionBar
 from wsconsole.ui.connection.close_panel import ClosePanel
 from wsconsole.ui.connection.driver import PeerDriver
 from wsconsole.ui.connection.handshake_view import HandshakeView
+from wsconsole.ui.connection.reconnect_control import ReconnectControl
 from wsconsole.ui.connection.traffic_chart import TrafficPanel
 from wsconsole.ui.log.entry_details import EntryDetails
-from wsconsole.ui.log.filter_bar import FilterBar
-from wsconsole.ui.log.model import (
-    CONTENT_COLUMN,
-    DIR_COLUMN,
-    ENTRY_ROLE,
-    SIZE_COLUMN,
-    TIME_COLUMN,
-    TYPE_COLUMN,
-    FilteredLogModel,
-    format_time,
-)
+from wsconsole.ui.log.log_pane import LogPane
 from wsconsole.ui.window import gc_guard
 
 if TYPE_CHECKING:
@@ -74,20 +51,8 @@ COUNTERS_REFRESH_MS = 250
 server's client table is): each refresh may lay out and repaint the status
 bar, time the echo of a packet in flight waits for."""
 
-LOG_REPAINT_INTERVAL_MS = 50
-"""New log rows reach the screen at most this often (20 times a second).
-
-Painting the visible rows takes 10-15 ms of CPU (about 700 data() calls and
-Qt's text drawing).  Painted on every insert, the paint that shows a sent
-packet would delay the handling of its echo, which has often arrived
-already; paced, one paint shows every row added meanwhile and delays fewer
-round trips (bench/RESULTS.md, the latency benchmark)."""
-
 CONFIRM_CLEAR_ENTRIES = 1000
 """Clearing a log longer than this asks first."""
-
-RECONNECT_TICK_MS = 100
-"""How often the reconnect countdown is refreshed while an attempt is waited for."""
 
 GOING_AWAY_REASON = "going away"
 """The reason sent with 1001 when a tab or the window closes an open connection."""
@@ -144,14 +109,9 @@ class ConnectionTab(QWidget):
         self._read_only = False
         self.counters_text = ""
         self.rtt_text = ""
-        # Reconnect: the schedule decides, this timer only ticks the countdown.
-        self._reconnect = ReconnectSchedule()
-        self._user_closed = False  # the current connection ended because the user asked
-        self._reconnect_timer = QTimer(self, interval=RECONNECT_TICK_MS)
-        self._reconnect_timer.setObjectName("reconnectTimer")
-        self._reconnect_timer.timeout.connect(self._on_reconnect_tick)
 
         self._build_widgets()
+        self.reconnect = ReconnectControl(self.connection_bar, self.log, lambda: self.driver.ready_state, self)
         # Turns the driver's events into log entries; the notes (RTT, answered) go to the model.
         self.recorder = ConnectionRecorder(self.log, self.driver.peer, notes=self.log_model.notes)
         self._wire()
@@ -167,32 +127,10 @@ class ConnectionTab(QWidget):
 
     def _build_widgets(self) -> None:
         self.connection_bar = ConnectionBar()
-        # Unfiltered it shows one row per log entry, like LogTableModel.
-        self.log_model = FilteredLogModel(self.log, parent=self)
-        self.filter_bar = FilterBar()
-
-        self.log_view = QTableView(objectName="messageLog")
-        self.log_view.setModel(self.log_model)
-        self.log_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.log_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.log_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.log_view.setWordWrap(False)
-        self.log_view.setAlternatingRowColors(True)
-        self.log_view.setShowGrid(False)
-        self.log_view.setAccessibleName("Message log")
-        vertical = self.log_view.verticalHeader()
-        vertical.hide()
-        # Fixed row heights: the view never measures 100,000 rows.
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
-        header = self.log_view.horizontalHeader()
-        header.setStretchLastSection(True)
-        metrics = self.fontMetrics()
-        header.resizeSection(TIME_COLUMN, metrics.horizontalAdvance("00:00:00.000") + 24)
-        header.resizeSection(DIR_COLUMN, metrics.horizontalAdvance("Dir") + 24)
-        header.resizeSection(TYPE_COLUMN, metrics.horizontalAdvance("binary") + 28)
-        header.resizeSection(SIZE_COLUMN, metrics.horizontalAdvance("1,048,576 B") + 20)
-        self._follow_log = True
+        self.log_pane = LogPane(self.log)
+        self.log_model = self.log_pane.model
+        self.filter_bar = self.log_pane.filter_bar
+        self.log_view = self.log_pane.view
 
         self.details = EntryDetails()
         self.composer = Composer()
@@ -210,9 +148,7 @@ class ConnectionTab(QWidget):
         self.traffic_panel = TrafficPanel()
         self.traffic_panel.follow(self.log)
         log_layout.addWidget(self.traffic_panel)
-        log_layout.addWidget(self.filter_bar)
-        log_layout.addWidget(self.log_view, 1)
-        log_layout.addWidget(self.filter_bar.footer)
+        log_layout.addWidget(self.log_pane, 1)
         log_splitter.addWidget(log_area)
         self.handshake_view = HandshakeView()
         self.details_tabs = QTabWidget(objectName="detailsTabs")
@@ -234,11 +170,8 @@ class ConnectionTab(QWidget):
         bar = self.connection_bar
         bar.connect_requested.connect(self._on_connect_clicked)
         bar.disconnect_requested.connect(self._on_disconnect_clicked)
-        bar.url_edit.textEdited.connect(self._on_url_edited)
         bar.url_edit.textChanged.connect(lambda _text: self._emit_title())
-        bar.reconnect_toggled.connect(self._on_reconnect_toggled)
-        bar.reconnect_policy_edited.connect(self._on_policy_edited)
-        bar.reconnect_cancel_requested.connect(self._on_cancel_clicked)
+        self.reconnect.attempt_due.connect(lambda: self.connect_to(bar.url))
         self.composer.send_requested.connect(self.send)
         self.composer.file_send_requested.connect(self.send_file)
         self.close_panel.close_requested.connect(self._on_close_clicked)
@@ -247,37 +180,13 @@ class ConnectionTab(QWidget):
         self._wire_driver()
         self._wire_traffic()
 
-        self.log_model.rowsInserted.connect(self._on_rows_inserted)
-        self.log_model.modelReset.connect(self._schedule_counters)
-        self.log_model.rowsRemoved.connect(self._schedule_counters)
-        scroll_bar = self.log_view.verticalScrollBar()
-        scroll_bar.valueChanged.connect(
-            lambda value: setattr(self, "_follow_log", value >= scroll_bar.maximum())
-        )
-        self.log_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        self._wire_log_actions()
+        pane = self.log_pane
+        pane.rows_changed.connect(self._schedule_counters)
+        pane.shown_changed.connect(self._update_counters)
+        pane.entry_selected.connect(self.details.show_entry)
+        pane.clear_requested.connect(self.clear_log)
         self._counters_timer = QTimer(self, singleShot=True, interval=COUNTERS_REFRESH_MS)
         self._counters_timer.timeout.connect(self._update_counters)
-        self._repaint_timer = QTimer(self, singleShot=True, interval=LOG_REPAINT_INTERVAL_MS)
-        self._repaint_timer.setObjectName("logRepaintTimer")
-        self._repaint_timer.timeout.connect(self._show_new_rows)
-
-    def _wire_log_actions(self) -> None:
-        self._paused = False
-        self._new_while_paused = 0
-        self._selection_note = ""
-        self.filter_bar.filter_changed.connect(self.set_filter)
-        self.filter_bar.pause_toggled.connect(self.set_paused)
-        # Counted from the log itself: entries a filter hides are new entries too.
-        self.log.on_appended(self._on_log_appended)
-        self.copy_entry_action = QAction("Copy entry", self, shortcut=QKeySequence.StandardKey.Copy)
-        self.copy_entry_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.copy_entry_action.triggered.connect(self.copy_entries)
-        self.copy_payload_action = QAction("Copy payload", self)
-        self.copy_payload_action.triggered.connect(self.copy_payloads)
-        self.log_view.addAction(self.copy_entry_action)
-        self.log_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.log_view.customContextMenuRequested.connect(self._log_menu)
 
     def _wire_driver(self) -> None:
         driver = self.driver
@@ -330,8 +239,8 @@ class ConnectionTab(QWidget):
 
             form = ConnectOptionsForm()
             form.tls_unverified_changed.connect(self.connection_bar.set_insecure)
-            form.auto_pong_changed.connect(lambda on: setattr(self.driver.peer, "auto_pong", on))
-            form.ping_interval_changed.connect(
+            form.pings.auto_pong_changed.connect(lambda on: setattr(self.driver.peer, "auto_pong", on))
+            form.pings.ping_interval_changed.connect(
                 lambda seconds: setattr(self.driver.peer, "ping_interval_s", seconds or None)
             )
             self._options_form = form
@@ -382,34 +291,6 @@ class ConnectionTab(QWidget):
     def ready_state(self) -> ReadyState:
         return self.driver.ready_state
 
-    @property
-    def reconnect_enabled(self) -> bool:
-        return self.connection_bar.reconnect_enabled
-
-    def set_reconnect_enabled(self, on: bool) -> None:
-        """Turns automatic reconnect on or off (off cancels a pending attempt)."""
-        self.connection_bar.reconnect_action.setChecked(on)
-
-    @property
-    def reconnect_policy(self) -> ReconnectPolicy:
-        return self._reconnect.policy
-
-    def set_reconnect_policy(self, policy: ReconnectPolicy) -> None:
-        """Sets the backoff; a pending attempt is cancelled (the next loss uses the new one)."""
-        self.cancel_reconnect()
-        self._reconnect = ReconnectSchedule(policy)
-        self.connection_bar.set_reconnect_policy(policy)
-
-    @property
-    def reconnect_status(self) -> str:
-        """The countdown as shown on the connection bar; "" when no reconnect is pending."""
-        return self._reconnect.status_text(time.monotonic())
-
-    @property
-    def is_reconnecting(self) -> bool:
-        """True from a lost connection until reconnected, cancelled or given up."""
-        return self._reconnect.is_active
-
     # -- intents -------------------------------------------------------------
 
     def connect_to(self, url: str) -> None:
@@ -426,9 +307,9 @@ class ConnectionTab(QWidget):
             self.options_requested.emit()
             self.connection_bar.set_state(ReadyState.CLOSED, None)
             return
-        self._user_closed = False
-        self.driver.peer.auto_pong = self.options_form.auto_pong
-        self.driver.peer.ping_interval_s = self.options_form.ping_interval_s or None
+        self.reconnect.user_closed = False
+        self.driver.peer.auto_pong = self.options_form.pings.auto_pong
+        self.driver.peer.ping_interval_s = self.options_form.pings.ping_interval_s or None
         self.recorder.reset_counts()
         options = self.options_form.options()
         self.composer.set_connection_limit(options.max_packet_bytes)
@@ -438,13 +319,13 @@ class ConnectionTab(QWidget):
             # InvalidUrlError quotes the URL as given: the log shows it without its password.
             self.log.add_event(EntryKind.ERROR, f"cannot connect: {redact_message(str(exc), url)}")
             self.connection_bar.set_state(ReadyState.CLOSED, None)
-            self.cancel_reconnect()  # the URL will not get better by waiting
+            self.reconnect.cancel()  # the URL will not get better by waiting
         self._update_rtt()
 
     def ping(self, payload: str | None = None) -> None:
         """Sends a ping with ``payload`` (UTF-8; None: the one in the options); failures become error entries."""
         if payload is None:
-            payload = self.options_form.ping_payload
+            payload = self.options_form.pings.ping_payload
         try:
             self.driver.ping(payload)  # logged from the driver's ping_sent, as the automatic ones are
         except (ValueError, NotOpenError, SendError) as exc:
@@ -452,8 +333,7 @@ class ConnectionTab(QWidget):
 
     def disconnect(self) -> None:
         """Closes with 1000 (normal closure), or cancels a connection attempt; no reconnect follows."""
-        self.cancel_reconnect()
-        self._user_closed = True
+        self.reconnect.stop_for_user()
         self.driver.close(1000, "")
 
     def send(self, data: str | bytes) -> None:
@@ -481,8 +361,7 @@ class ConnectionTab(QWidget):
 
     def close_connection(self, code: int, reason: str) -> None:
         """Starts the closing handshake with ``code`` and ``reason``; no reconnect follows."""
-        self.cancel_reconnect()
-        self._user_closed = True
+        self.reconnect.stop_for_user()
         try:
             self.driver.close(code, reason)
         except InvalidCloseError as exc:  # the panel validates first; this is a safety net
@@ -494,28 +373,20 @@ class ConnectionTab(QWidget):
         Returns:
             True if the connection still needs polling to finish its closing handshake.
         """
-        self.cancel_reconnect()
-        self._user_closed = True
+        self.reconnect.stop_for_user()
         if self.driver.ready_state in (ReadyState.OPEN, ReadyState.CONNECTING):
             self.driver.close(CloseCode.GOING_AWAY, GOING_AWAY_REASON)
         return self.driver.ready_state != ReadyState.CLOSED
 
     def shutdown(self) -> None:
         """Closes a live connection with 1001 without waiting and stops every timer (the window is closing)."""
-        self.cancel_reconnect()
-        self._user_closed = True
+        self.reconnect.stop_for_user()
         if self._sequence_panel is not None:  # never made, nothing runs
             self._sequence_panel.stop_all()
         self.driver.shutdown(GOING_AWAY_REASON)
         self._counters_timer.stop()
         # The tab's widgets and slots are cycles the GC guard may have frozen.
         gc_guard.thaw_soon()
-
-    def cancel_reconnect(self) -> None:
-        """Forgets a pending automatic reconnect (any manual action does this)."""
-        self._reconnect.cancel()
-        self._reconnect_timer.stop()
-        self.connection_bar.set_reconnect_status("")
 
     def clear_log(self) -> None:
         """Clears the log, asking first when it is long."""
@@ -529,8 +400,7 @@ class ConnectionTab(QWidget):
         self.log_model.notes.clear()
         gc_guard.thaw_soon()  # the cleared entries' cycles, if any, wait in the frozen generation
         self.details.show_entry(None)
-        self._new_while_paused = 0
-        self.filter_bar.set_new_while_paused(0)
+        self.log_pane.forget_new_while_paused()
 
     def set_max_entries(self, count: int) -> None:
         """Keeps at most ``count`` entries in this tab's log (fewer drops the oldest at once)."""
@@ -590,7 +460,7 @@ class ConnectionTab(QWidget):
     # -- manual actions cancel a pending reconnect ---------------------------------
 
     def _on_connect_clicked(self, url: str) -> None:
-        self.cancel_reconnect()
+        self.reconnect.cancel()
         self.connect_to(url)
 
     def _on_disconnect_clicked(self) -> None:
@@ -598,58 +468,6 @@ class ConnectionTab(QWidget):
 
     def _on_close_clicked(self, code: int, reason: str) -> None:
         self.close_connection(code, reason)
-
-    def _on_url_edited(self, _text: str) -> None:
-        if self._reconnect.is_active:
-            self.cancel_reconnect()
-            self.log.add_event(EntryKind.STATE, "reconnect cancelled: the URL was edited")
-
-    def _on_reconnect_toggled(self, on: bool) -> None:
-        if not on:
-            self.cancel_reconnect()
-
-    def _on_policy_edited(self, policy: ReconnectPolicy) -> None:
-        self.cancel_reconnect()
-        self._reconnect = ReconnectSchedule(policy)
-
-    def _on_cancel_clicked(self) -> None:
-        if self._reconnect.is_active:
-            self.cancel_reconnect()
-            self.log.add_event(EntryKind.STATE, "reconnect cancelled")
-
-    # -- reconnect -------------------------------------------------------------
-
-    def _after_closed(self, old: ReadyState) -> None:
-        if self.driver.ready_state != ReadyState.CLOSED:
-            return  # connected again meanwhile
-        if self._user_closed or not self.reconnect_enabled:
-            self.cancel_reconnect()
-            return
-        # A connection that never opened is only retried while reconnecting already.
-        if old == ReadyState.CONNECTING and not self._reconnect.is_active:
-            return
-        delay_s = self._reconnect.schedule_next(time.monotonic())
-        if delay_s is None:
-            self.cancel_reconnect()
-            self.log.add_event(
-                EntryKind.ERROR, f"reconnect gave up after {self._reconnect.policy.max_attempts} attempts"
-            )
-            return
-        self.log.add_event(
-            EntryKind.STATE,
-            f"reconnecting in {delay_s:g} s (attempt {self._reconnect.attempt}/{self._reconnect.policy.max_attempts})",
-        )
-        self._on_reconnect_tick()
-        self._reconnect_timer.start()
-
-    def _on_reconnect_tick(self) -> None:
-        now = time.monotonic()
-        due = self._reconnect.take_due(now)
-        self.connection_bar.set_reconnect_status(self._reconnect.status_text(now))
-        if not self._reconnect.is_waiting:
-            self._reconnect_timer.stop()
-        if due:
-            self.connect_to(self.connection_bar.url)
 
     # -- facts from the driver -------------------------------------------------
 
@@ -665,11 +483,10 @@ class ConnectionTab(QWidget):
         self.composer.set_connected(event.new == ReadyState.OPEN)
         self.close_panel.set_open(event.new == ReadyState.OPEN)
         if event.new == ReadyState.OPEN:
-            self._reconnect.succeeded()
-            self.cancel_reconnect()
+            self.reconnect.opened()
         elif event.new == ReadyState.CLOSED:
             # After this tick's remaining events, so the close entry comes before "reconnecting in".
-            QTimer.singleShot(0, self, lambda old=event.old: self._after_closed(old))
+            QTimer.singleShot(0, self, lambda old=event.old: self.reconnect.closed(old))
         self.state_changed.emit(event)
 
     def _on_packets_received(self, batch: list) -> None:
@@ -681,96 +498,6 @@ class ConnectionTab(QWidget):
     def _update_rtt(self) -> None:
         self.rtt_text = self.recorder.ping_summary()
         self.rtt_changed.emit(self.rtt_text)
-
-    def _on_rows_inserted(self) -> None:
-        # The model has the rows at once; the screen gets them with the next
-        # paced repaint, together with whatever else arrives until then.
-        # The whole view waits, its scroll bars too: each new row changes
-        # their range, and a scroll bar repainted on its own repaints the
-        # window's widgets behind it, once per round trip.
-        if not self._repaint_timer.isActive():
-            self.log_view.setUpdatesEnabled(False)
-            self._repaint_timer.start()
-        self._schedule_counters()
-
-    def _show_new_rows(self) -> None:
-        self.log_view.setUpdatesEnabled(True)  # repaints once
-        if self._follow_log and not self._paused:
-            self.log_view.scrollToBottom()
-
-    # -- log actions -----------------------------------------------------------
-
-    def set_filter(self, flt: LogFilter) -> None:
-        """Shows only the entries ``flt`` keeps; bad criteria are flagged on the filter bar."""
-        problems = self.log_model.set_filter(flt)
-        self._selection_note = ""  # the reset cleared the selection
-        self.filter_bar.show_problems(problems)
-        self._update_counters()
-
-    @property
-    def selection_note(self) -> str:
-        """The time between two selected entries (as the count line shows it), "" unless two are selected."""
-        return self._selection_note
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
-    @property
-    def new_while_paused(self) -> int:
-        """Entries added to the log since auto-scroll was paused (0 while following)."""
-        return self._new_while_paused
-
-    def set_paused(self, paused: bool) -> None:
-        """Pauses (or resumes) following new entries; they are still logged and counted."""
-        if self.filter_bar.pause_button.isChecked() != paused:
-            self.filter_bar.pause_button.setChecked(paused)  # comes back here through the signal
-            return
-        self._paused = paused
-        self._new_while_paused = 0
-        self.filter_bar.set_new_while_paused(0)
-        if not paused:
-            self._follow_log = True
-            self.log_view.scrollToBottom()
-
-    def _on_log_appended(self, first: int, last: int) -> None:
-        # Also when the filter hides them all (no rowsInserted): the count's total moved.
-        self._schedule_counters()
-        if self._paused:
-            self._new_while_paused += last - first + 1
-            self.filter_bar.set_new_while_paused(self._new_while_paused)
-
-    def selected_entries(self) -> list[Entry]:
-        """The selected entries, oldest first."""
-        rows = sorted(index.row() for index in self.log_view.selectionModel().selectedRows())
-        return [self.log_model.entry(row) for row in rows if 0 <= row < self.log_model.rowCount()]
-
-    def copy_entries(self) -> None:
-        """Copies the selected entries, one line each: time, direction, kind, size and payload."""
-        lines = []
-        for entry in self.selected_entries():
-            size = f"{entry.size} B" if entry.size is not None else ""
-            fields = (format_time(entry.time_s), entry.direction.name.lower(), entry.kind.value, size)
-            lines.append("\t".join((*fields, _payload_text(entry))))
-        if lines:
-            QGuiApplication.clipboard().setText("\n".join(lines))
-
-    def copy_payloads(self) -> None:
-        """Copies the selected entries' payloads (text as is, binary as hex), one per line."""
-        entries = self.selected_entries()
-        if entries:
-            QGuiApplication.clipboard().setText("\n".join(_payload_text(entry) for entry in entries))
-
-    def _log_menu(self, pos: QPoint) -> None:
-        menu = QMenu(self)
-        has_selection = bool(self.log_view.selectionModel().selectedRows())
-        for action in (self.copy_entry_action, self.copy_payload_action):
-            action.setEnabled(has_selection)
-            menu.addAction(action)
-        menu.addSeparator()
-        menu.addAction("Clear log", self.clear_log)
-        menu.exec(self.log_view.viewport().mapToGlobal(pos))
-        self.copy_entry_action.setEnabled(True)  # Ctrl+C checks the selection itself
 
     def _schedule_counters(self) -> None:
         if not self._counters_timer.isActive():
@@ -785,36 +512,9 @@ class ConnectionTab(QWidget):
             + (f" ({c.dropped_entries:,} oldest dropped)" if c.dropped_entries else "")
         )
         self.counters_changed.emit(self.counters_text)
-        self.filter_bar.set_counts(self.log_model.rowCount(), len(self.log), self._selection_note)
-
-    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
-        index = self.log_view.currentIndex()
-        rows = self.log_view.selectionModel().selectedRows()
-        if rows:
-            index = rows[-1] if not index.isValid() else index
-        entry = self.log_model.data(index.siblingAtColumn(CONTENT_COLUMN), ENTRY_ROLE) if index.isValid() else None
-        self.details.show_entry(entry)
-        selected = self.selected_entries() if len(rows) == 2 else []
-        self._selection_note = ""
-        if len(selected) == 2:
-            self._selection_note = f"Δ {format_interval(selected[1].time_s - selected[0].time_s)} between the selected"
-        self._update_counters()
+        self.filter_bar.set_counts(self.log_model.rowCount(), len(self.log), self.log_pane.selection_note)
 
 
 def _count(number: int, singular: str, plural: str | None = None) -> str:
     """``"1 packet"``, ``"1,024 packets"``."""
     return f"{number:,} {singular if number == 1 else plural or singular + 's'}"
-
-
-def format_interval(seconds: float) -> str:
-    """A time between two entries: ``"812 µs"``, ``"12.345 ms"``, ``"3.210 s"``."""
-    if abs(seconds) < 0.001:
-        return f"{seconds * 1_000_000:.0f} µs"
-    if abs(seconds) < 1:
-        return f"{seconds * 1000:.3f} ms"
-    return f"{seconds:.3f} s"
-
-
-def _payload_text(entry: Entry) -> str:
-    data = entry.data
-    return data.hex(" ") if isinstance(data, bytes) else data

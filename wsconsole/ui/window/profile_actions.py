@@ -136,8 +136,8 @@ class ProfileActions(QObject):
             name,
             tab.connection_bar.url,
             tab.options_form.options(),
-            tab.options_form.ping_settings(),
-            (tab.reconnect_enabled, tab.reconnect_policy),
+            tab.options_form.pings.settings(),
+            (tab.reconnect.enabled, tab.reconnect.policy),
             save_secrets=save_secrets,
         )
 
@@ -165,15 +165,15 @@ class ProfileActions(QObject):
             and current.ready_state == ReadyState.CLOSED
             and len(current.log) == 0
             and not current.has_custom_title
-            and not current.is_reconnecting
+            and not current.reconnect.is_active
         )
         tab = current if unused else self._new_tab(profile.url)
         tab.connection_bar.set_url(profile.url)
         tab.options_form.set_options(profile.options)
-        tab.options_form.set_ping_settings(profile.pings)
+        tab.options_form.pings.set_settings(profile.pings)
         enabled, policy, problems, note = ProfileBook.open_notes(profile)
-        tab.set_reconnect_policy(policy)
-        tab.set_reconnect_enabled(enabled)
+        tab.reconnect.set_policy(policy)
+        tab.reconnect.set_enabled(enabled)
         tab.set_title(profile.name)
         for problem in problems:
             tab.log.add_event(EntryKind.ERROR, problem)

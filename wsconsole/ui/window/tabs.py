@@ -100,9 +100,9 @@ class TabControl(QObject):
             return None
         tab = ConnectionTab(source.connection_bar.url)
         tab.options_form.set_options(source.options_form.options())
-        tab.options_form.set_ping_settings(source.options_form.ping_settings())
-        tab.set_reconnect_policy(source.reconnect_policy)
-        tab.set_reconnect_enabled(source.reconnect_enabled)
+        tab.options_form.pings.set_settings(source.options_form.pings.settings())
+        tab.reconnect.set_policy(source.reconnect.policy)
+        tab.reconnect.set_enabled(source.reconnect.enabled)
         if source.has_custom_title:
             tab.set_title(f"{source.title} (copy)")
         return self.add(tab)

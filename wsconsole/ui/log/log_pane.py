@@ -1,0 +1,248 @@
+"""A tab's log on screen: the filter bar, the table and its footer.
+
+The pane follows the newest entry unless the user scrolled up or paused,
+paints new rows at a paced rate, counts what arrives while paused, and
+copies the selected entries.  It shows a :class:`~wsconsole.session.log.MessageLog`
+through a :class:`~wsconsole.ui.log.model.FilteredLogModel`; GUI thread only.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QVBoxLayout, QWidget
+
+from wsconsole.session.filters import LogFilter
+from wsconsole.session.log import Entry, MessageLog
+from wsconsole.ui.log.filter_bar import FilterBar
+from wsconsole.ui.log.model import (
+    CONTENT_COLUMN,
+    DIR_COLUMN,
+    ENTRY_ROLE,
+    SIZE_COLUMN,
+    TIME_COLUMN,
+    TYPE_COLUMN,
+    FilteredLogModel,
+    format_time,
+)
+
+LOG_REPAINT_INTERVAL_MS = 50
+"""New log rows reach the screen at most this often (20 times a second).
+
+Painting the visible rows takes 10-15 ms of CPU (about 700 data() calls and
+Qt's text drawing).  Painted on every insert, the paint that shows a sent
+packet would delay the handling of its echo, which has often arrived
+already; paced, one paint shows every row added meanwhile and delays fewer
+round trips (bench/RESULTS.md, the latency benchmark)."""
+
+
+class LogPane(QWidget):
+    """The filter bar over the table of a log (objectName ``messageLog``), and its footer.
+
+    Args:
+        log: The log shown.
+
+    Signals:
+        rows_changed(): entries were added or removed: the counts beside the log are due a
+            refresh (a flood brings this often: pace it).
+        shown_changed(): the filter or the selection changed: refresh the counts now.
+        entry_selected(object): the entry to show in the details pane (an ``Entry``), or None.
+        clear_requested(): the user chose "Clear log" in the table's menu.
+    """
+
+    rows_changed = Signal()
+    shown_changed = Signal()
+    entry_selected = Signal(object)
+    clear_requested = Signal()
+
+    def __init__(self, log: MessageLog, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.log = log
+        # Unfiltered it shows one row per log entry.
+        self.model = FilteredLogModel(log, parent=self)
+        self.filter_bar = FilterBar()
+        self.view = self._make_view()
+        self._follow = True
+        self._paused = False
+        self._new_while_paused = 0
+        self._selection_note = ""
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.filter_bar.footer)
+
+        self._repaint_timer = QTimer(self, singleShot=True, interval=LOG_REPAINT_INTERVAL_MS)
+        self._repaint_timer.setObjectName("logRepaintTimer")
+        self._repaint_timer.timeout.connect(self._show_new_rows)
+        self.model.rowsInserted.connect(self._on_rows_inserted)
+        self.model.modelReset.connect(self.rows_changed)
+        self.model.rowsRemoved.connect(self.rows_changed)
+        scroll_bar = self.view.verticalScrollBar()
+        scroll_bar.valueChanged.connect(lambda value: setattr(self, "_follow", value >= scroll_bar.maximum()))
+        self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.filter_bar.filter_changed.connect(self.set_filter)
+        self.filter_bar.pause_toggled.connect(self.set_paused)
+        # Counted from the log itself: entries a filter hides are new entries too.
+        log.on_appended(self._on_log_appended)
+        self._add_actions()
+
+    def _make_view(self) -> QTableView:
+        view = QTableView(objectName="messageLog")
+        view.setModel(self.model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setWordWrap(False)
+        view.setAlternatingRowColors(True)
+        view.setShowGrid(False)
+        view.setAccessibleName("Message log")
+        vertical = view.verticalHeader()
+        vertical.hide()
+        # Fixed row heights: the view never measures 100,000 rows.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = view.horizontalHeader()
+        header.setStretchLastSection(True)
+        metrics = self.fontMetrics()
+        header.resizeSection(TIME_COLUMN, metrics.horizontalAdvance("00:00:00.000") + 24)
+        header.resizeSection(DIR_COLUMN, metrics.horizontalAdvance("Dir") + 24)
+        header.resizeSection(TYPE_COLUMN, metrics.horizontalAdvance("binary") + 28)
+        header.resizeSection(SIZE_COLUMN, metrics.horizontalAdvance("1,048,576 B") + 20)
+        return view
+
+    def _add_actions(self) -> None:
+        self.copy_entry_action = QAction("Copy entry", self, shortcut=QKeySequence.StandardKey.Copy)
+        self.copy_entry_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.copy_entry_action.triggered.connect(self.copy_entries)
+        self.copy_payload_action = QAction("Copy payload", self)
+        self.copy_payload_action.triggered.connect(self.copy_payloads)
+        self.view.addAction(self.copy_entry_action)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._menu)
+
+    # -- filter, pause, selection ----------------------------------------------
+
+    def set_filter(self, flt: LogFilter) -> None:
+        """Shows only the entries ``flt`` keeps; bad criteria are flagged on the filter bar."""
+        problems = self.model.set_filter(flt)
+        self._selection_note = ""  # the reset cleared the selection
+        self.filter_bar.show_problems(problems)
+        self.shown_changed.emit()
+
+    @property
+    def selection_note(self) -> str:
+        """The time between two selected entries (as the count line shows it), "" unless two are selected."""
+        return self._selection_note
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def new_while_paused(self) -> int:
+        """Entries added to the log since auto-scroll was paused (0 while following)."""
+        return self._new_while_paused
+
+    def set_paused(self, paused: bool) -> None:
+        """Pauses (or resumes) following new entries; they are still logged and counted."""
+        if self.filter_bar.pause_button.isChecked() != paused:
+            self.filter_bar.pause_button.setChecked(paused)  # comes back here through the signal
+            return
+        self._paused = paused
+        self.forget_new_while_paused()
+        if not paused:
+            self._follow = True
+            self.view.scrollToBottom()
+
+    def forget_new_while_paused(self) -> None:
+        """Counts the entries added while paused from zero again (the log was cleared, or resumed)."""
+        self._new_while_paused = 0
+        self.filter_bar.set_new_while_paused(0)
+
+    def selected_entries(self) -> list[Entry]:
+        """The selected entries, oldest first."""
+        rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
+        return [self.model.entry(row) for row in rows if 0 <= row < self.model.rowCount()]
+
+    def copy_entries(self) -> None:
+        """Copies the selected entries, one line each: time, direction, kind, size and payload."""
+        lines = []
+        for entry in self.selected_entries():
+            size = f"{entry.size} B" if entry.size is not None else ""
+            fields = (format_time(entry.time_s), entry.direction.name.lower(), entry.kind.value, size)
+            lines.append("\t".join((*fields, payload_text(entry))))
+        if lines:
+            QGuiApplication.clipboard().setText("\n".join(lines))
+
+    def copy_payloads(self) -> None:
+        """Copies the selected entries' payloads (text as is, binary as hex), one per line."""
+        entries = self.selected_entries()
+        if entries:
+            QGuiApplication.clipboard().setText("\n".join(payload_text(entry) for entry in entries))
+
+    # -- reacting to the log and the user ----------------------------------------
+
+    def _on_rows_inserted(self) -> None:
+        # The model has the rows at once; the screen gets them with the next
+        # paced repaint, together with whatever else arrives until then.
+        # The whole view waits, its scroll bars too: each new row changes
+        # their range, and a scroll bar repainted on its own repaints the
+        # window's widgets behind it, once per round trip.
+        if not self._repaint_timer.isActive():
+            self.view.setUpdatesEnabled(False)
+            self._repaint_timer.start()
+        self.rows_changed.emit()
+
+    def _show_new_rows(self) -> None:
+        self.view.setUpdatesEnabled(True)  # repaints once
+        if self._follow and not self._paused:
+            self.view.scrollToBottom()
+
+    def _on_log_appended(self, first: int, last: int) -> None:
+        # Also when the filter hides them all (no rowsInserted): the count's total moved.
+        self.rows_changed.emit()
+        if self._paused:
+            self._new_while_paused += last - first + 1
+            self.filter_bar.set_new_while_paused(self._new_while_paused)
+
+    def _menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        has_selection = bool(self.view.selectionModel().selectedRows())
+        for action in (self.copy_entry_action, self.copy_payload_action):
+            action.setEnabled(has_selection)
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction("Clear log", self.clear_requested.emit)
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+        self.copy_entry_action.setEnabled(True)  # Ctrl+C checks the selection itself
+
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        index = self.view.currentIndex()
+        rows = self.view.selectionModel().selectedRows()
+        if rows:
+            index = rows[-1] if not index.isValid() else index
+        entry = self.model.data(index.siblingAtColumn(CONTENT_COLUMN), ENTRY_ROLE) if index.isValid() else None
+        self.entry_selected.emit(entry)
+        selected = self.selected_entries() if len(rows) == 2 else []
+        self._selection_note = ""
+        if len(selected) == 2:
+            self._selection_note = f"Δ {format_interval(selected[1].time_s - selected[0].time_s)} between the selected"
+        self.shown_changed.emit()
+
+
+def format_interval(seconds: float) -> str:
+    """A time between two entries: ``"812 µs"``, ``"12.345 ms"``, ``"3.210 s"``."""
+    if abs(seconds) < 0.001:
+        return f"{seconds * 1_000_000:.0f} µs"
+    if abs(seconds) < 1:
+        return f"{seconds * 1000:.3f} ms"
+    return f"{seconds:.3f} s"
+
+
+def payload_text(entry: Entry) -> str:
+    """An entry's payload as one line of text: text as it is, binary as hex."""
+    data = entry.data
+    return data.hex(" ") if isinstance(data, bytes) else data
