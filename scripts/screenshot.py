@@ -65,7 +65,7 @@ def main() -> int:
             lambda: (
                 form.add_header("X-Trace", "a, b"),
                 form.add_header("X-Trace", "c"),
-                form.ping_payload_edit.setText("hello"),
+                form.pings.ping_payload_edit.setText("hello"),
                 form.origin_combo.setCurrentIndex(2),
                 form.origin_edit.setText("https://example.test"),
                 form.insecure_check.setChecked(True),

@@ -62,11 +62,11 @@ def test_the_form_holds_every_field(qtbot, window, tmp_path) -> None:
     assert form.options() == every
     assert form.problems() == {}
     assert window.findChild(QLabel, "insecureBadge").isVisible()
-    form.set_ping_settings(PingSettings(auto_pong=False, interval_s=2.0, payload="p"))
-    assert form.ping_settings() == PingSettings(auto_pong=False, interval_s=2.0, payload="p")
+    form.pings.set_settings(PingSettings(auto_pong=False, interval_s=2.0, payload="p"))
+    assert form.pings.settings() == PingSettings(auto_pong=False, interval_s=2.0, payload="p")
     qtbot.mouseClick(window.findChild(QPushButton, "resetOptionsButton"), Qt.MouseButton.LeftButton)
     assert form.options() == ConnectOptions()
-    assert form.ping_settings() == PingSettings()
+    assert form.pings.settings() == PingSettings()
     assert not window.findChild(QLabel, "insecureBadge").isVisible()
     other = ConnectOptions(origin="", bearer_token="t0ken")
     form.set_options(other)

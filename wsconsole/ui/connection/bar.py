@@ -155,8 +155,8 @@ class ConnectionBar(QWidget):
         self.recent_completer.setMaxVisibleItems(12)
         self.url_edit.setCompleter(self.recent_completer)
         # The style's arrow is set when the action first shows (_update_recent_action): asking
-        # the style for it made PySide build QStyle's eleven enums, some 12 ms of every start
-        # with no recent URL to show (issue 6, start-up).
+        # the style for it makes PySide build QStyle's eleven enums, some 12 ms of a start
+        # with no recent URL to show.
         self.recent_action = self.url_edit.addAction(QIcon(), QLineEdit.ActionPosition.TrailingPosition)
         self.recent_action.setObjectName("recentUrlsAction")
         self.recent_action.setToolTip("Recent URLs")

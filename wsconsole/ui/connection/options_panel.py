@@ -33,13 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from wsconsole.client.options import ConnectOptions
-from wsconsole.protocol.limits import (
-    DEFAULT_MAX_PACKET_BYTES,
-    MAX_CONTROL_PAYLOAD_BYTES,
-)
+from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 from wsconsole.storage.profiles import PingSettings
-
-PROBLEM_STYLE = "color: #b42318;"
+from wsconsole.ui.connection.ping_settings import PingSettingsGroup
+from wsconsole.ui.connection.problem_label import PROBLEM_STYLE, problem_label
 
 ORIGIN_DEFAULT, ORIGIN_NONE, ORIGIN_CUSTOM = range(3)
 AUTH_NONE, AUTH_BASIC, AUTH_BEARER = range(3)
@@ -51,30 +48,20 @@ VALIDATE_DELAY_MS = 150
 """Typing pauses this long before the form is checked again (validate() looks at files)."""
 
 
-def _problem_label(field_name: str) -> QLabel:
-    label = QLabel(objectName=f"{field_name}Problem")
-    label.setStyleSheet(PROBLEM_STYLE)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.hide()
-    return label
-
-
 class ConnectOptionsForm(QWidget):
-    """Edits a :class:`ConnectOptions`, plus the peer's ping settings (not part of the options).
+    """Edits a :class:`ConnectOptions`, and shows the peer's ping settings beside it (:attr:`pings`).
+
+    Attributes:
+        pings: The Pings group (not part of the options: they apply at once).
 
     Signals:
         changed(): any field changed (after the problems were shown again).
         tls_unverified_changed(bool): whether certificate checks are off
             (``insecure``, or ``verify_tls`` unticked) changed.
-        auto_pong_changed(bool): the auto-pong switch moved.
-        ping_interval_changed(float): the automatic ping interval, seconds; 0 for off.
     """
 
     changed = Signal()
     tls_unverified_changed = Signal(bool)
-    auto_pong_changed = Signal(bool)
-    ping_interval_changed = Signal(float)
 
     FIELDS = (
         "headers",
@@ -98,7 +85,7 @@ class ConnectOptionsForm(QWidget):
         self.setObjectName("connectOptionsForm")
         self._loading = False
         self._tls_unverified = False
-        self.problem_labels = {name: _problem_label(name) for name in self.FIELDS}
+        self.problem_labels = {name: problem_label(name) for name in self.FIELDS}
 
         column = QVBoxLayout()
         column.setContentsMargins(6, 6, 6, 6)
@@ -108,7 +95,8 @@ class ConnectOptionsForm(QWidget):
         column.addWidget(self._build_tls_group())
         column.addWidget(self._build_proxy_group())
         column.addWidget(self._build_limits_group())
-        column.addWidget(self._build_control_group())
+        self.pings = PingSettingsGroup()
+        column.addWidget(self.pings)
         column.addStretch(1)
 
         inner = QWidget()
@@ -300,32 +288,6 @@ class ConnectOptionsForm(QWidget):
         form.addRow(self.problem_labels["max_packet_bytes"])
         return group
 
-    def _build_control_group(self) -> QGroupBox:
-        group = QGroupBox("Pings")
-        form = self._form(group)
-        self.auto_pong_check = QCheckBox("Answer pings automatically (auto-pong)", objectName="autoPongCheck")
-        self.auto_pong_check.setChecked(True)
-        self.auto_pong_check.setToolTip("Untick to test a server's idle timeout; takes effect at once")
-        self.auto_pong_check.toggled.connect(self.auto_pong_changed)
-        self.ping_interval_spin = QDoubleSpinBox(objectName="pingIntervalSpin")
-        self.ping_interval_spin.setRange(0.0, MAX_TIMEOUT_S)
-        self.ping_interval_spin.setDecimals(1)
-        self.ping_interval_spin.setSuffix(" s")
-        self.ping_interval_spin.setSpecialValueText("off")
-        self.ping_interval_spin.valueChanged.connect(self.ping_interval_changed)
-        self.ping_payload_edit = QLineEdit(objectName="pingPayloadEdit")
-        self.ping_payload_edit.setPlaceholderText("none")
-        self.ping_payload_edit.setToolTip(
-            f"Sent by the Ping button, as UTF-8; at most {MAX_CONTROL_PAYLOAD_BYTES} bytes (RFC 6455 section 5.5)"
-        )
-        self.ping_payload_edit.textChanged.connect(self._on_ping_payload)
-        self.ping_payload_problem = _problem_label("ping_payload")
-        form.addRow(self.auto_pong_check)
-        form.addRow("Ping every", self.ping_interval_spin)
-        form.addRow("Ping payload", self.ping_payload_edit)
-        form.addRow(self.ping_payload_problem)
-        return group
-
     # -- reading and writing ------------------------------------------------------
 
     def add_header(self, name: str, value: str, *, edit: bool = False) -> None:
@@ -419,45 +381,10 @@ class ConnectOptionsForm(QWidget):
         self._on_auth_mode()
         self._revalidate()
 
-    @property
-    def auto_pong(self) -> bool:
-        return self.auto_pong_check.isChecked()
-
-    @property
-    def ping_interval_s(self) -> float:
-        """Seconds between automatic pings; 0 for none."""
-        return self.ping_interval_spin.value()
-
-    @property
-    def ping_payload(self) -> str:
-        """The Ping button's payload, "" for none."""
-        return self.ping_payload_edit.text()
-
     def reset(self) -> None:
         """Puts every field back to its default: the options and the ping settings."""
         self.set_options(ConnectOptions())
-        self.set_ping_settings(PingSettings())
-
-    def ping_settings(self) -> PingSettings:
-        """Auto-pong, the automatic ping interval and the payload, as a profile keeps them."""
-        return PingSettings(self.auto_pong, self.ping_interval_s, self.ping_payload)
-
-    def set_ping_settings(self, settings: PingSettings) -> None:
-        """Shows ``settings``; ``auto_pong_changed`` and ``ping_interval_changed`` fire for what moved,
-        so an open connection takes them at once."""
-        self.auto_pong_check.setChecked(settings.auto_pong)
-        self.ping_interval_spin.setValue(min(settings.interval_s, self.ping_interval_spin.maximum()))
-        self.ping_payload_edit.setText(settings.payload)
-
-    def _on_ping_payload(self, text: str) -> None:
-        size = len(text.encode("utf-8", "surrogatepass"))
-        problem = (
-            f"{size} bytes: a ping payload is at most {MAX_CONTROL_PAYLOAD_BYTES} (RFC 6455 section 5.5)"
-            if size > MAX_CONTROL_PAYLOAD_BYTES
-            else ""
-        )
-        self.ping_payload_problem.setText(problem)
-        self.ping_payload_problem.setVisible(bool(problem))
+        self.pings.set_settings(PingSettings())
 
     def problems(self) -> dict[str, list[str]]:
         """Checks the form now and shows each problem under its field; returns them (empty: all well)."""

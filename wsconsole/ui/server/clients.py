@@ -19,13 +19,16 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
+    QHeaderView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -492,3 +495,47 @@ class ClientPage(QWidget):
             self._problem(problem)
             return
         self.close_all_requested.emit(self.code_spin.value(), self.reason_edit.text())
+
+
+def clients_view(model: ClientsModel) -> QTableView:
+    """The table of the server's clients (objectName ``serverClientsView``), sized from its font."""
+    view = QTableView(objectName="serverClientsView")
+    view.setModel(model)
+    view.verticalHeader().hide()
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setWordWrap(False)
+    view.setShowGrid(False)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
+    # Widths from the font, not ResizeToContents: in a narrow dock the
+    # content-sized columns and a stretched one squeezed each other and
+    # cut either the address or the time.  The address takes the rest.
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setSectionResizeMode(ADDRESS_COLUMN, QHeaderView.ResizeMode.Stretch)
+    metrics = view.fontMetrics()
+    padding = 2 * metrics.averageCharWidth()
+    for column, sample in (
+        (ID_COLUMN, "#000"),
+        (PROTOCOL_COLUMN, "Protocol"),
+        (SINCE_COLUMN, "00:00:00"),
+        (RECEIVED_COLUMN, "999 · 99.9 KiB"),
+        (SENT_COLUMN, "999 · 99.9 KiB"),
+    ):
+        header.resizeSection(column, metrics.horizontalAdvance(sample) + padding)
+    header.setMinimumSectionSize(metrics.horizontalAdvance("#00") + padding)
+    # The dock may not get narrower than a typical row, so no cell of a
+    # loopback client is elided and no column is pushed out of sight.
+    address_px = metrics.horizontalAdvance("127.0.0.1:65535") + padding
+    # The scroll bar's own width (the style's PM_ScrollBarExtent) without asking the style:
+    # asking would make PySide build QStyle's eleven enums, some 12 ms at start.
+    scroll_bar_px = view.verticalScrollBar().sizeHint().width()
+    view.setMinimumWidth(
+        sum(header.sectionSize(c) for c in range(ClientsModel.COLUMN_COUNT) if c != ADDRESS_COLUMN)
+        + address_px
+        + scroll_bar_px
+        + 2 * view.frameWidth()
+    )
+    view.setMinimumHeight(70)
+    return view

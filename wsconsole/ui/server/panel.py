@@ -16,12 +16,10 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -29,7 +27,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -40,15 +37,10 @@ from wsconsole.server.config import ServerConfig, TlsFiles
 from wsconsole.server.events import ClientInfo, ServerEvent
 from wsconsole.ui.log.model import format_time
 from wsconsole.ui.server.clients import (
-    ADDRESS_COLUMN,
     CLIENT_ROLE,
-    ID_COLUMN,
-    PROTOCOL_COLUMN,
-    RECEIVED_COLUMN,
-    SENT_COLUMN,
-    SINCE_COLUMN,
     ClientPage,
     ClientsModel,
+    clients_view,
     event_lines,
     follow_bottom,
 )
@@ -171,45 +163,7 @@ class ServerPanel(QWidget):
 
         # -- clients tab
         self.clients_model = ClientsModel(self)
-        self.clients_view = QTableView(objectName="serverClientsView")
-        self.clients_view.setModel(self.clients_model)
-        self.clients_view.verticalHeader().hide()
-        self.clients_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.clients_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.clients_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.clients_view.setWordWrap(False)
-        self.clients_view.setShowGrid(False)
-        self.clients_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        # Widths from the font, not ResizeToContents: in a narrow dock the
-        # content-sized columns and a stretched one squeezed each other and
-        # cut either the address or the time.  The address takes the rest.
-        header = self.clients_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(ADDRESS_COLUMN, QHeaderView.ResizeMode.Stretch)
-        metrics = self.clients_view.fontMetrics()
-        padding = 2 * metrics.averageCharWidth()
-        for column, sample in (
-            (ID_COLUMN, "#000"),
-            (PROTOCOL_COLUMN, "Protocol"),
-            (SINCE_COLUMN, "00:00:00"),
-            (RECEIVED_COLUMN, "999 · 99.9 KiB"),
-            (SENT_COLUMN, "999 · 99.9 KiB"),
-        ):
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + padding)
-        header.setMinimumSectionSize(metrics.horizontalAdvance("#00") + padding)
-        # The dock may not get narrower than a typical row, so no cell of a
-        # loopback client is elided and no column is pushed out of sight.
-        address_px = metrics.horizontalAdvance("127.0.0.1:65535") + padding
-        # The scroll bar's own width (the style's PM_ScrollBarExtent) without asking the style:
-        # asking would make PySide build QStyle's eleven enums, some 12 ms at start.
-        scroll_bar_px = self.clients_view.verticalScrollBar().sizeHint().width()
-        self.clients_view.setMinimumWidth(
-            sum(header.sectionSize(c) for c in range(ClientsModel.COLUMN_COUNT) if c != ADDRESS_COLUMN)
-            + address_px
-            + scroll_bar_px
-            + 2 * self.clients_view.frameWidth()
-        )
-        self.clients_view.setMinimumHeight(70)
+        self.clients_view = clients_view(self.clients_model)
         self.clients_view.selectionModel().selectionChanged.connect(self._on_client_selected)
         self.client_page = ClientPage()
 

@@ -195,10 +195,10 @@ def install(app: QObject) -> GuiThreadCollector:
 def note_traffic() -> None:
     """Tells the running collector that packets are flowing (see ``THAW_QUIET_S``); GUI thread only.
 
-    Allocation counts alone no longer tell a flood: the log keeps its entries as
+    Allocation counts alone do not tell a flood: the log keeps its entries as
     columns, so a flood makes few objects the collector tracks, and a thaw (a
-    whole-heap pass, 60-80 ms) landed in the middle of one.  The drivers call this
-    for each batch they hand over.
+    whole-heap pass, 60-80 ms) would land in the middle of one.  The drivers call
+    this for each batch they hand over.
     """
     if _collector is not None:
         _collector.note_traffic()
