@@ -190,7 +190,7 @@ def test_usage_errors_exit_2(monkeypatch, capsys, argv: list[str], words: tuple[
 
 @pytest.fixture
 def start_connect(start_cli) -> Callable[..., CliProcess]:
-    """Starts ``python -m wsconsole connect ARGS...`` (tests/e2e/conftest.py's ``start_cli``)."""
+    """Starts ``python -m wsconsole connect ARGS...`` (the ``start_cli`` fixture, tests/support/fixtures.py)."""
     return lambda *args: start_cli("connect", *args)
 
 

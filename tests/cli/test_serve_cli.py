@@ -37,7 +37,7 @@ def listening_port(serve: CliProcess) -> int:
 
 @pytest.fixture
 def start_serve(start_cli) -> Callable[..., CliProcess]:
-    """Starts ``python -m wsconsole serve ARGS...`` (tests/e2e/conftest.py's ``start_cli``); stdin is
+    """Starts ``python -m wsconsole serve ARGS...`` (the ``start_cli`` fixture, tests/support/fixtures.py); stdin is
     /dev/null unless ``stdin_pipe``."""
 
     def start(*args: str, env_extra: dict[str, str] | None = None, stdin_pipe: bool = False) -> CliProcess:

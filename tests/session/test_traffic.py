@@ -24,7 +24,7 @@ T0 = 1_700_000_000.0  # a whole second, so bucket edges are easy to name
 
 
 def test_traffic_core_imports_no_qt() -> None:
-    # tests/unit/test_no_qt.py lists the other core modules; this one is checked here.
+    # tests/test_layers.py checks every module outside ui/ in one interpreter; this one alone.
     script = (
         "import sys, wsconsole.session.traffic\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6')))"

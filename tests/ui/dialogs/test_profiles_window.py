@@ -1,7 +1,7 @@
 """Profiles and recent URLs in the window: saved to the config directory, back after a restart,
 and what a profile holds reaches a real server (the ``websockets`` library on 127.0.0.1 port 0).
 
-Every test gets its own ``WSCONSOLE_CONFIG_DIR`` (tests/gui/conftest.py); a "restart" is a new
+Every test gets its own ``WSCONSOLE_CONFIG_DIR`` (tests/ui/conftest.py); a "restart" is a new
 MainWindow on the same directory.
 """
 
