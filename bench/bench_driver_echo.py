@@ -17,7 +17,8 @@ from _common import median_of, row, runs  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from wsconsole.server.echo import EchoServer  # noqa: E402
-from wsconsole.session.log import Direction, MessageLog, packet_entry  # noqa: E402
+from wsconsole.session.entries import Direction, packet_entry
+from wsconsole.session.log import MessageLog  # noqa: E402
 from wsconsole.ui.connection.driver import PeerDriver  # noqa: E402
 
 PACKETS = 10_000

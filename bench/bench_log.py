@@ -32,8 +32,9 @@ from collections import deque
 if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from wsconsole.session.entries import Direction, Entry, EntryKind, packet_entry
 from wsconsole.session.filters import LogFilter, filter_log  # noqa: E402
-from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog, packet_entry  # noqa: E402
+from wsconsole.session.log import MessageLog  # noqa: E402
 
 ENTRIES = 1_000_000
 QUICK_ENTRIES = 20_000

@@ -15,7 +15,8 @@ from _common import median_of, row, runs  # noqa: E402
 from PySide6.QtGui import QStandardItem, QStandardItemModel  # noqa: E402
 from PySide6.QtWidgets import QApplication, QTableView  # noqa: E402
 
-from wsconsole.session.log import Direction, MessageLog, packet_entry  # noqa: E402
+from wsconsole.session.entries import Direction, packet_entry
+from wsconsole.session.log import MessageLog  # noqa: E402
 from wsconsole.text.payload import preview  # noqa: E402
 from wsconsole.ui.log.model import LogTableModel, format_time  # noqa: E402
 

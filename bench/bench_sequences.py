@@ -21,7 +21,7 @@ from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from wsconsole.client.events import ReadyState  # noqa: E402
-from wsconsole.session.log import Direction  # noqa: E402
+from wsconsole.session.entries import Direction  # noqa: E402
 from wsconsole.session.sequences import RunState  # noqa: E402
 from wsconsole.ui.window.main_window import MainWindow  # noqa: E402
 

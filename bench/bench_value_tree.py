@@ -15,7 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from _common import median_of, row, runs  # noqa: E402
 from PySide6.QtWidgets import QApplication, QPlainTextEdit  # noqa: E402
 
-from wsconsole.session.log import Direction, packet_entry  # noqa: E402
+from wsconsole.session.entries import Direction, packet_entry  # noqa: E402
 from wsconsole.text.payload import pretty_json  # noqa: E402
 from wsconsole.ui.log.entry_details import EntryDetails  # noqa: E402
 

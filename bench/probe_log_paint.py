@@ -35,7 +35,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication, QTableView  # noqa: E402
 
-from wsconsole.session.log import Direction, MessageLog, packet_entry  # noqa: E402
+from wsconsole.session.entries import Direction, packet_entry
+from wsconsole.session.log import MessageLog  # noqa: E402
 from wsconsole.ui.log.model import LogTableModel  # noqa: E402
 
 ROWS = 100_000

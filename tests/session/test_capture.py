@@ -16,7 +16,8 @@ from wsconsole.session.capture import (
     write_har,
     write_ndjson,
 )
-from wsconsole.session.log import Direction, EntryKind, MessageLog
+from wsconsole.session.entries import Direction, EntryKind
+from wsconsole.session.log import MessageLog
 from wsconsole.text.decoders import decode_godot4
 
 CHROME_HAR = Path(__file__).parent / "data" / "chrome_websocket.har"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from wsconsole.session.entries import Direction, EntryKind, packet_entry
 from wsconsole.session.filters import (
     FilterProblem,
     LogFilter,
@@ -12,7 +13,7 @@ from wsconsole.session.filters import (
     filter_entries,
     filter_log,
 )
-from wsconsole.session.log import Direction, EntryKind, MessageLog, packet_entry
+from wsconsole.session.log import MessageLog
 
 
 @pytest.fixture
@@ -155,8 +156,8 @@ def test_filters_follow_a_bounded_log() -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from wsconsole.session.entries import Entry, control_entry  # noqa: E402
 from wsconsole.session.filters import compile_regex as _compile  # noqa: E402
-from wsconsole.session.log import Entry, control_entry  # noqa: E402
 
 _alphabet = st.sampled_from("aAbB1 é€\n\\.*+?()[]{}|^$")
 _entries = st.lists(

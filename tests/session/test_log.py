@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from wsconsole.session.log import (
-    DEFAULT_MAX_ENTRIES,
-    Counters,
+from wsconsole.session.entries import (
     Direction,
     Entry,
     EntryKind,
-    MessageLog,
     control_entry,
     entry_code,
     packet_entries,
     packet_entry,
 )
+from wsconsole.session.log import DEFAULT_MAX_ENTRIES, Counters, MessageLog
 
 
 @pytest.fixture

@@ -7,13 +7,8 @@ import gc
 
 import pytest
 
-from wsconsole.session.log import (
-    Direction,
-    Entry,
-    EntryKind,
-    MessageLog,
-    packet_entries,
-)
+from wsconsole.session.entries import Direction, Entry, EntryKind, packet_entries
+from wsconsole.session.log import MessageLog
 
 
 def test_extend_packets_keeps_what_extend_with_packet_entries_keeps() -> None:

@@ -14,7 +14,8 @@ from wsconsole.client.events import (
     StateChanged,
 )
 from wsconsole.protocol.events import PacketsReceived, PingReceived
-from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog
+from wsconsole.session.entries import Direction, Entry, EntryKind
+from wsconsole.session.log import MessageLog
 from wsconsole.session.recorder import ConnectionRecorder
 
 

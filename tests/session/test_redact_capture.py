@@ -6,7 +6,8 @@ import base64
 import json
 
 from wsconsole.session.capture import read_har, read_ndjson, write_har, write_ndjson
-from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog
+from wsconsole.session.entries import Direction, Entry, EntryKind
+from wsconsole.session.log import MessageLog
 
 PASSWORD = "s3cret-Pw"
 TOKEN = base64.b64encode(f"alice:{PASSWORD}".encode()).decode("ascii")

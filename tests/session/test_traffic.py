@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from wsconsole.client.events import Initiator, ReadyState
-from wsconsole.session.log import Direction, EntryKind, MessageLog, packet_entry
+from wsconsole.session.entries import Direction, EntryKind, packet_entry
+from wsconsole.session.log import MessageLog
 from wsconsole.session.traffic import (
     Bucket,
     StateSpan,

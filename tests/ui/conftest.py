@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from tests.support.servers import WsServer
 from wsconsole.client.events import ReadyState
-from wsconsole.session.log import Direction
+from wsconsole.session.entries import Direction
 from wsconsole.storage.profiles import CONFIG_DIR_ENV
 from wsconsole.ui.window import gc_guard
 from wsconsole.ui.window.main_window import MainWindow

@@ -50,7 +50,13 @@ from typing import IO, Any
 
 from wsconsole import __version__
 from wsconsole.errors import CaptureError
-from wsconsole.session.log import BYTES_KINDS, SIZED_KINDS, Direction, Entry, EntryKind
+from wsconsole.session.entries import (
+    BYTES_KINDS,
+    SIZED_KINDS,
+    Direction,
+    Entry,
+    EntryKind,
+)
 from wsconsole.storage import userfiles
 from wsconsole.text.payload import byte_size
 from wsconsole.text.redact import redact_headers, redact_url, redact_urls_in_text

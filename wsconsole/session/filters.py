@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 from operator import contains
 
-from wsconsole.session.log import (
+from wsconsole.session.entries import (
     BYTES_KINDS,
     DIRECTION_CODES,
     DIRECTION_SHIFT,
@@ -43,9 +43,9 @@ from wsconsole.session.log import (
     Direction,
     Entry,
     EntryKind,
-    MessageLog,
     entry_code,
 )
+from wsconsole.session.log import MessageLog
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The message log: every packet, state change, close and error, in order.
 
-An *entry* is one row of the log.  The log keeps its entries as columns, one
+An *entry* is one row of the log (:mod:`wsconsole.session.entries`).  The log keeps its entries as columns, one
 compact array each of times, code bytes (kind and direction) and sizes, and a
 list of each entry's data, with listeners, so a Qt model can adapt it without
 copying (see ``wsconsole.ui.log.model``); :class:`Entry` objects are made when
@@ -29,7 +29,6 @@ Not thread-safe: call it from one thread (the GUI thread in the window).
 
 from __future__ import annotations
 
-import enum
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -37,61 +36,36 @@ from dataclasses import dataclass
 from itertools import accumulate, compress
 from operator import attrgetter, eq, itemgetter
 
+from wsconsole.session.entries import (
+    BYTES_DATA_TABLE,
+    CODES,
+    DIRECTION_OF_CODE,
+    KIND_OF_CODE,
+    PACKET_CODES,
+    RECEIVED_PACKET_TABLE,
+    SENT_PACKET_TABLE,
+    SIZED_KINDS,
+    STR_DATA_TABLE,
+    Direction,
+    Entry,
+    EntryKind,
+    control_entry,
+    packet_entry,
+)
 from wsconsole.text import payload
 from wsconsole.text.redact import redact_urls_in_text
 
-
-class Direction(enum.Enum):
-    """Which way an entry went; the glyph is what the log shows."""
-
-    SENT = ">"
-    RECEIVED = "<"
-    LOCAL = "="  # state changes, errors and closes: nothing crossed the wire
-
-    # Members are singletons compared by identity: hash them so too.  Enum's
-    # own __hash__ is Python code, and every entry added hashes two members
-    # (MessageLog.extend), on the GUI thread's hot path through a flood.
-    __hash__ = object.__hash__
-
-    @property
-    def glyph(self) -> str:
-        return self.value
+_kind_and_direction = attrgetter("kind", "direction")
+_size = attrgetter("size")
+_time_s = attrgetter("time_s")
+_data = attrgetter("data")
+_first = itemgetter(0)
+_second = itemgetter(1)
 
 
-class EntryKind(enum.Enum):
-    """What an entry records."""
+def _is_bytes(data: str | bytes) -> bool:
+    return isinstance(data, bytes)
 
-    TEXT = "text"
-    BINARY = "binary"
-    PING = "ping"
-    PONG = "pong"
-    STATE = "state"
-    CLOSE = "close"
-    ERROR = "error"
-
-    __hash__ = object.__hash__  # as Direction's
-
-
-# The per-entry code byte: kind in the low 3 bits, direction in the next 2.
-# Filters build 256-entry translation tables over these codes.
-KIND_CODES = {kind: i for i, kind in enumerate(EntryKind)}
-DIRECTION_CODES = {Direction.SENT: 0, Direction.RECEIVED: 1, Direction.LOCAL: 2}
-DIRECTION_SHIFT = 3
-
-
-def entry_code(kind: EntryKind, direction: Direction) -> int:
-    """The code byte of an entry of ``kind`` going ``direction`` (see :attr:`MessageLog.codes`)."""
-    return KIND_CODES[kind] | (DIRECTION_CODES[direction] << DIRECTION_SHIFT)
-
-
-PACKET_KINDS = frozenset((EntryKind.TEXT, EntryKind.BINARY))
-"""Kinds that are whole messages (counted as packets)."""
-
-BYTES_KINDS = frozenset((EntryKind.BINARY, EntryKind.PING, EntryKind.PONG))
-"""Kinds whose ``data`` is ``bytes``; every other kind holds ``str``."""
-
-SIZED_KINDS = frozenset((EntryKind.TEXT, EntryKind.BINARY, EntryKind.PING, EntryKind.PONG))
-"""Kinds whose entries have a size (their payload's, in bytes); the others' ``size`` is None."""
 
 DEFAULT_MAX_ENTRIES = 100_000
 """Entries a new log keeps before it drops the oldest."""
@@ -102,35 +76,6 @@ SEARCH_BLOCK_ENTRIES = 4096
 SEARCH_BLOCK_MAX_BYTES = 1 << 20
 """A block whose payloads of one type pass this many bytes is not cached: its
 entries are searched one by one each time, so big packets are not held twice."""
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One row of the log.
-
-    Attributes:
-        time_s: Wall-clock time, seconds since the epoch.
-        kind: What it records.
-        direction: Which way it went (LOCAL for state, close and error entries).
-        data: The packet (``str`` text, ``bytes`` binary), the payload of a
-            ping or pong (``bytes``), or for other kinds the full text of the event.
-        size: Payload size in bytes for packets, pings and pongs; None for other kinds.
-    """
-
-    time_s: float
-    kind: EntryKind
-    direction: Direction
-    data: str | bytes
-    size: int | None = None
-
-    @property
-    def is_packet(self) -> bool:
-        return self.kind in PACKET_KINDS
-
-    @property
-    def preview(self) -> str:
-        """One line for the log's preview column."""
-        return payload.preview(self.data)
 
 
 @dataclass(slots=True)
@@ -258,9 +203,9 @@ class MessageLog:
     def entry(self, index: int) -> Entry:
         """The entry at ``index`` (0 is the oldest kept; negative counts from the newest)."""
         code = self._codes[index]
-        kind = _KIND_OF_CODE[code]
+        kind = KIND_OF_CODE[code]
         return Entry(
-            self._times[index], kind, _DIRECTION_OF_CODE[code], self._data[index],
+            self._times[index], kind, DIRECTION_OF_CODE[code], self._data[index],
             self._sizes[index] if kind in SIZED_KINDS else None,
         )
 
@@ -332,7 +277,7 @@ class MessageLog:
             return None
         lo = first_serial - self._first_number
         hi = end_serial - self._first_number
-        mask = self._codes[lo:hi].translate(_BYTES_DATA if is_bytes else _STR_DATA)
+        mask = self._codes[lo:hi].translate(BYTES_DATA_TABLE if is_bytes else STR_DATA_TABLE)
         datas = list(compress(self._data[lo:hi], mask))
         folded: FoldedText | None = None
         lengths = list(map(len, datas))
@@ -415,7 +360,7 @@ class MessageLog:
         # Through C-level iterators: no bytecode per entry.
         self._append(
             list(map(_time_s, batch)),
-            bytes(map(_CODES.__getitem__, map(_kind_and_direction, batch))),
+            bytes(map(CODES.__getitem__, map(_kind_and_direction, batch))),
             [size or 0 for size in map(_size, batch)],
             list(map(_data, batch)),
         )
@@ -428,7 +373,7 @@ class MessageLog:
         if not packets:
             return
         data = list(map(_second, packets))
-        codes = bytes(map(_is_bytes, data)).translate(_PACKET_CODES[direction])
+        codes = bytes(map(_is_bytes, data)).translate(PACKET_CODES[direction])
         self._append(list(map(_first, packets)), codes, list(map(payload.byte_size, data)), data)
 
     def _append(self, times: list[float], codes: bytes, sizes: list[int], data: list[str | bytes]) -> None:
@@ -521,81 +466,7 @@ class MessageLog:
             listener()
 
 
-_CODES = {(kind, direction): entry_code(kind, direction) for kind in EntryKind for direction in Direction}
-_kind_and_direction = attrgetter("kind", "direction")
-_size = attrgetter("size")
-_time_s = attrgetter("time_s")
-_data = attrgetter("data")
-_first = itemgetter(0)
-_second = itemgetter(1)
-_KIND_OF_CODE = {code: kind for (kind, _direction), code in _CODES.items()}
-_DIRECTION_OF_CODE = {code: direction for (_kind, direction), code in _CODES.items()}
-
-
-def _is_bytes(data: str | bytes) -> bool:
-    return isinstance(data, bytes)
-
-
-# Per direction, a translation table: 0 (str) -> a text packet's code byte, 1 (bytes) -> a binary one's.
-_PACKET_CODES = {
-    direction: bytes((_CODES[EntryKind.TEXT, direction], _CODES[EntryKind.BINARY, direction])) + bytes(254)
-    for direction in Direction
-}
-
-
-def _code_table(codes: set[int]) -> bytes:
-    """A translation table: code byte -> 1 if it is one of ``codes``, else 0.
-
-    Made from the set, not by asking each of the 256 codes about every kind:
-    the tables are built at import, on every start.
-    """
-    return bytes(int(code in codes) for code in range(256))
-
-
-SENT_PACKET_TABLE = _code_table({entry_code(kind, Direction.SENT) for kind in PACKET_KINDS})
-"""For ``codes.translate``: code byte -> 1 for a text or binary packet sent, else 0."""
-RECEIVED_PACKET_TABLE = _code_table({entry_code(kind, Direction.RECEIVED) for kind in PACKET_KINDS})
-"""For ``codes.translate``: code byte -> 1 for a text or binary packet received, else 0."""
-
-
-# Code byte -> 1 if the entry's data is bytes (resp. str), else 0.
-_BYTES_DATA = _code_table({entry_code(kind, d) for kind in BYTES_KINDS for d in Direction})
-_STR_DATA = _code_table({entry_code(kind, d) for kind in EntryKind if kind not in BYTES_KINDS for d in Direction})
-
-
 def _checked_max_entries(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"max_entries must be a whole number of at least 1, not {value!r}")
     return value
-
-
-def packet_entry(direction: Direction, data: str | bytes, time_s: float | None = None) -> Entry:
-    """Builds the entry of one packet (for batching into :meth:`MessageLog.extend`)."""
-    kind = EntryKind.BINARY if isinstance(data, bytes) else EntryKind.TEXT
-    return Entry(
-        time.time() if time_s is None else time_s, kind, direction, data, payload.byte_size(data)
-    )
-
-
-def packet_entries(direction: Direction, packets: Iterable[tuple[float, str | bytes]]) -> list[Entry]:
-    """The entries of packets given as ``(time_s, data)``, for one :meth:`MessageLog.extend` per batch.
-
-    The same entries as :func:`packet_entry` makes one by one;
-    :meth:`MessageLog.extend_packets` adds them without making them.
-    """
-    text, binary = EntryKind.TEXT, EntryKind.BINARY
-    return [
-        Entry(time_s, binary, direction, data, len(data))
-        if isinstance(data, bytes)
-        else Entry(time_s, text, direction, data, payload.byte_size(data))
-        for time_s, data in packets
-    ]
-
-
-def control_entry(
-    kind: EntryKind, direction: Direction, data: bytes = b"", time_s: float | None = None
-) -> Entry:
-    """Builds the entry of a ping or pong frame (RFC 6455 section 5.5.2-5.5.3) with its payload."""
-    if kind not in (EntryKind.PING, EntryKind.PONG):
-        raise ValueError(f"a control entry is a ping or a pong, not {kind.value}")
-    return Entry(time.time() if time_s is None else time_s, kind, direction, bytes(data), len(data))

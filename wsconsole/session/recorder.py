@@ -31,7 +31,8 @@ from wsconsole.client.events import (
 )
 from wsconsole.client.send_job import SendJobEnded, SendJobState
 from wsconsole.protocol.events import PacketsReceived, PingReceived
-from wsconsole.session.log import Direction, EntryKind, MessageLog
+from wsconsole.session.entries import Direction, EntryKind
+from wsconsole.session.log import MessageLog
 from wsconsole.text.redact import redact_url
 
 if TYPE_CHECKING:

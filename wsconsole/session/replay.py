@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from wsconsole.session.log import Direction, Entry, EntryKind
+from wsconsole.session.entries import Direction, Entry, EntryKind
 from wsconsole.text.redact import AUTH_HEADERS, REDACTED
 
 

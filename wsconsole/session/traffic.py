@@ -29,12 +29,12 @@ from itertools import compress
 
 from wsconsole.client.events import Initiator, ReadyState
 from wsconsole.protocol import closecodes
-from wsconsole.session.log import (
+from wsconsole.session.entries import (
     RECEIVED_PACKET_TABLE,
     SENT_PACKET_TABLE,
     Direction,
-    MessageLog,
 )
+from wsconsole.session.log import MessageLog
 
 DEFAULT_WINDOW_S = 120.0
 """How far back the history reaches, in seconds."""

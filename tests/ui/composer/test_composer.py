@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QPushButton
 
 from tests.support.gui import entries
 from wsconsole.client.events import ReadyState
-from wsconsole.session.log import Direction, EntryKind
+from wsconsole.session.entries import Direction, EntryKind
 from wsconsole.ui.composer.composer import BASE64_MODE, FILE_MODE, JSON_MODE, Composer
 
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from wsconsole.client.events import ReadyState
-from wsconsole.session.log import Direction, EntryKind
+from wsconsole.session.entries import Direction, EntryKind
 from wsconsole.storage.messages import (
     HISTORY_FILE_NAME,
     LIBRARY_FILE_NAME,

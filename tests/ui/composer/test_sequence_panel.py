@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from wsconsole.client.events import ReadyState
 from wsconsole.server.config import ServerConfig
-from wsconsole.session.log import Direction, EntryKind
+from wsconsole.session.entries import Direction, EntryKind
 from wsconsole.session.sequences import RunState
 from wsconsole.storage.sequences import Step, StepKind
 from wsconsole.ui.window.main_window import MainWindow

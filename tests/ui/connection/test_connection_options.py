@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from tests.support.gui import WAIT_MS, click, connect, entries, state_text
 from wsconsole.client.options import ConnectOptions
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
-from wsconsole.session.log import EntryKind
+from wsconsole.session.entries import EntryKind
 from wsconsole.storage.profiles import PingSettings
 
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from tests.support.gui import WAIT_MS, click, connect, entries, state_text
 from wsconsole.protocol.limits import MAX_CONTROL_PAYLOAD_BYTES
-from wsconsole.session.log import Direction, EntryKind
+from wsconsole.session.entries import Direction, EntryKind
 from wsconsole.ui.log.model import CONTENT_COLUMN
 
 

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QToolButton, QWidget
 
 from wsconsole.client.events import ReadyState
-from wsconsole.session.log import EntryKind
+from wsconsole.session.entries import EntryKind
 from wsconsole.session.traffic import time_axis_labels
 from wsconsole.ui.connection.traffic_chart import (
     RECEIVED_COLOUR,

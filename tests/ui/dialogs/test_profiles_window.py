@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
-from wsconsole.session.log import EntryKind
+from wsconsole.session.entries import EntryKind
 from wsconsole.session.reconnect import ReconnectPolicy
 from wsconsole.storage.profiles import PROFILES_FILE_NAME, PingSettings, ProfileStore
 from wsconsole.ui.window.main_window import MainWindow

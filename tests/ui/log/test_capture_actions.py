@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMessageBox
 
 from wsconsole.client.events import ReadyState
-from wsconsole.session.log import Direction, EntryKind
+from wsconsole.session.entries import Direction, EntryKind
 from wsconsole.ui.log import capture_actions
 from wsconsole.ui.log.model import TIME_COLUMN, TimeMode
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QTreeView,
 )
 
-from wsconsole.session.log import Direction
+from wsconsole.session.entries import Direction
 from wsconsole.text.valuetree import CHILD_CHUNK
 from wsconsole.ui.log.json_tree import (
     EXPAND_ALL_MAX_ROWS,
@@ -142,7 +142,7 @@ def test_a_decoded_messagepack_packet_shows_as_a_tree(qtbot, window, echo_row) -
 
 
 def test_a_big_json_packet_is_cut_in_the_text_view_and_whole_in_the_tree(qtbot, window) -> None:
-    from wsconsole.session.log import packet_entry
+    from wsconsole.session.entries import packet_entry
     from wsconsole.ui.log.entry_details import MAX_PRETTY_CHARS
 
     big = {"items": [{"id": i, "name": f"item {i}"} for i in range(40_000)]}

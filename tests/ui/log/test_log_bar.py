@@ -7,7 +7,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QLineEdit, QTableView, QToolButton
 
 from wsconsole.client.events import ReadyState
-from wsconsole.session.log import Direction, EntryKind
+from wsconsole.session.entries import Direction, EntryKind
 from wsconsole.ui.log.log_pane import format_interval
 from wsconsole.ui.log.model import CONTENT_COLUMN, ENTRY_ROLE
 

@@ -6,8 +6,9 @@ from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
+from wsconsole.session.entries import Direction, EntryKind, packet_entry
 from wsconsole.session.filters import LogFilter
-from wsconsole.session.log import Direction, EntryKind, MessageLog, packet_entry
+from wsconsole.session.log import MessageLog
 from wsconsole.ui.log.model import (
     CONTENT_COLUMN,
     DIR_COLUMN,

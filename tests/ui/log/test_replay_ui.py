@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QPushButton
 
 from wsconsole.client.events import ReadyState
 from wsconsole.session.capture import write_ndjson
-from wsconsole.session.log import Direction, Entry, EntryKind, packet_entry
+from wsconsole.session.entries import Direction, Entry, EntryKind, packet_entry
 from wsconsole.session.replay import ReplayTiming
 from wsconsole.ui.log import capture_actions
 from wsconsole.ui.log.replay_ui import (

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from tests.support.gui import connect, entries, state_text
 from wsconsole.client.events import ReadyState
-from wsconsole.session.log import Direction, EntryKind
+from wsconsole.session.entries import Direction, EntryKind
 
 
 def test_contract_object_names_exist(window, contract_names):

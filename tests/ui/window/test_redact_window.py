@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from wsconsole.client.events import ReadyState
-from wsconsole.session.log import EntryKind
+from wsconsole.session.entries import EntryKind
 from wsconsole.ui.log import capture_actions
 
 WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted

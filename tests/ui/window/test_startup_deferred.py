@@ -235,7 +235,7 @@ def test_the_frame_shows_first_and_the_contents_follow_the_first_paint(qtbot, co
 def test_a_url_given_to_a_window_built_after_its_first_paint_is_connected_once_built(qtbot):
     from wsconsole.client.events import ReadyState
     from wsconsole.server.echo import EchoServer
-    from wsconsole.session.log import Direction
+    from wsconsole.session.entries import Direction
 
     other = EchoServer(port=0)
     other.start()

@@ -9,7 +9,7 @@ from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
 from wsconsole.server.echo import EchoServer
 from wsconsole.server.events import ServerEventKind
-from wsconsole.session.log import Direction
+from wsconsole.session.entries import Direction
 from wsconsole.ui.connection.tab import default_tab_name
 from wsconsole.ui.log.model import ENTRY_ROLE
 

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from wsconsole.errors import MessageStoreError
-from wsconsole.session.log import EntryKind
+from wsconsole.session.entries import EntryKind
 from wsconsole.storage.messages import ComposerHistory, MessageLibrary, SavedMessage
 from wsconsole.text.payload import preview
 from wsconsole.ui.composer.composer import MODE_LABELS, Composer

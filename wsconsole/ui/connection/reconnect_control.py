@@ -13,7 +13,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from wsconsole.client.events import ReadyState
-from wsconsole.session.log import EntryKind, MessageLog
+from wsconsole.session.entries import EntryKind
+from wsconsole.session.log import MessageLog
 from wsconsole.session.reconnect import ReconnectPolicy, ReconnectSchedule
 from wsconsole.ui.connection.bar import ConnectionBar
 

@@ -26,7 +26,8 @@ from wsconsole.errors import (
     SendInProgressError,
 )
 from wsconsole.protocol.closecodes import CloseCode
-from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog
+from wsconsole.session.entries import Direction, Entry, EntryKind
+from wsconsole.session.log import MessageLog
 from wsconsole.session.recorder import ConnectionRecorder
 from wsconsole.text.payload import format_size
 from wsconsole.text.redact import redact_message, redact_url

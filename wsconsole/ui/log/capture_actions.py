@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from wsconsole.errors import CaptureError
 from wsconsole.session.capture import read_har, read_ndjson, write_har, write_ndjson
-from wsconsole.session.log import EntryKind
+from wsconsole.session.entries import EntryKind
 from wsconsole.session.replay import replay_handshake, subprotocol_from_entries
 from wsconsole.text.redact import password_is_hidden, strip_url_password
 from wsconsole.ui.dialogs.message_box import show_error

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from wsconsole.errors import DecodeError
-from wsconsole.session.log import Entry
+from wsconsole.session.entries import Entry
 from wsconsole.text.decoders import (
     decode_base64,
     decode_cbor,

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wsconsole.session.entries import Direction, EntryKind
 from wsconsole.session.filters import FilterProblem, LogFilter
-from wsconsole.session.log import Direction, EntryKind
 from wsconsole.ui.log.live_label import LiveLabel
 from wsconsole.ui.log.model import TimeMode
 

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMenu,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
+from wsconsole.session.entries import Entry
 from wsconsole.session.filters import LogFilter
-from wsconsole.session.log import Entry, MessageLog
+from wsconsole.session.log import MessageLog
 from wsconsole.ui.log.filter_bar import FilterBar
 from wsconsole.ui.log.model import (
     CONTENT_COLUMN,

@@ -21,12 +21,13 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 
+from wsconsole.session.entries import Direction, Entry, EntryKind
 from wsconsole.session.filters import FilterProblem, LogFilter, filter_log
-from wsconsole.session.log import Direction, Entry, EntryKind, MessageLog
+from wsconsole.session.log import MessageLog
 from wsconsole.text.payload import format_size
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
-"""``data(index, ENTRY_ROLE)`` gives the row's :class:`~wsconsole.session.log.Entry`."""
+"""``data(index, ENTRY_ROLE)`` gives the row's :class:`~wsconsole.session.entries.Entry`."""
 
 COLUMNS = ("Time", "Dir", "Type", "Size", "Content")
 TIME_COLUMN, DIR_COLUMN, TYPE_COLUMN, SIZE_COLUMN, CONTENT_COLUMN = range(len(COLUMNS))

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
 from wsconsole.errors import NotOpenError, SendError
-from wsconsole.session.log import EntryKind
+from wsconsole.session.entries import EntryKind
 from wsconsole.session.replay import (
     ReplayHandshake,
     ReplayRun,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget
 
-from wsconsole.session.log import EntryKind
+from wsconsole.session.entries import EntryKind
 from wsconsole.storage.sequences import SequenceStore
 from wsconsole.ui.composer.sequence_panel import SequenceLibrary
 

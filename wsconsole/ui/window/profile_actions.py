@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from wsconsole.client.events import ReadyState
-from wsconsole.session.log import EntryKind
+from wsconsole.session.entries import EntryKind
 from wsconsole.session.profiles import ProfileBook, ProfileChange
 from wsconsole.storage.profiles import Profile, ProfileStore
 from wsconsole.text.redact import redact_url
