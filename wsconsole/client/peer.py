@@ -93,7 +93,10 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
     packet queue (:class:`~wsconsole.client.packet_queue.PacketQueue`),
     pings and round-trip times (:class:`~wsconsole.client.pings.Pinging`),
     and sending one packet in fragments
-    (:class:`~wsconsole.client.send_job.FragmentedSends`).
+    (:class:`~wsconsole.client.send_job.FragmentedSends`).  What stays here
+    (about 400 lines) is one piece: the connection's ready state and close
+    record, which connecting, sending, closing and every polled event read
+    and change together.
     """
 
     def __init__(self, *, close_timeout_s: float = DEFAULT_CLOSE_TIMEOUT_S) -> None:

@@ -51,6 +51,10 @@ VALIDATE_DELAY_MS = 150
 class ConnectOptionsForm(QWidget):
     """Edits a :class:`ConnectOptions`, and shows the peer's ping settings beside it (:attr:`pings`).
 
+    One form for one dataclass: every field is read by :meth:`options`,
+    written by :meth:`set_options` and checked by one ``validate()``, so the
+    groups stay in one class rather than scatter that mapping.
+
     Attributes:
         pings: The Pings group (not part of the options: they apply at once).
 

@@ -84,6 +84,10 @@ def default_tab_name(url: str) -> str:
 class ConnectionTab(QWidget):
     """One connection and everything shown about it.
 
+    It builds and wires one connection's parts (driver, recorder, bar, log
+    pane, details, composer, close panel, reconnect) and turns their intents
+    into the driver's calls; each part's own behaviour lives in its class.
+
     Args:
         url: Put in the address bar (not connected).
 
