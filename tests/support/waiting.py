@@ -19,8 +19,11 @@ WAIT_S = 10.0
 POLL_BLOCK_LIMIT_S = 0.05
 """The longest one ``poll()`` may take: the peer promises a GUI that it never blocks."""
 
+STREAM_BATCH = 10_000
+"""Most items one ``poll_events()`` of :func:`poll_until` takes."""
 
-def poll_until(peer: Any, predicate: Callable[[], bool], timeout_s: float = WAIT_S) -> list:
+
+def poll_until(peer: Any, predicate: Callable[[], bool], timeout_s: float = WAIT_S, *, stream: bool = False) -> list:
     """Calls ``peer.poll()`` until ``predicate()`` holds; returns every event polled.
 
     Also checks that no single poll() blocks (:data:`POLL_BLOCK_LIMIT_S`).
@@ -29,12 +32,13 @@ def poll_until(peer: Any, predicate: Callable[[], bool], timeout_s: float = WAIT
         peer: A ``WebSocketPeer``.
         predicate: Called after each poll.
         timeout_s: How long to poll before failing the test.
+        stream: Poll with ``poll_events()`` instead, packets among the events.
     """
     events: list = []
     deadline = time.monotonic() + timeout_s
     while True:
         start = time.perf_counter()
-        events.extend(peer.poll())
+        events.extend(peer.poll_events(STREAM_BATCH) if stream else peer.poll())
         took = time.perf_counter() - start
         assert took < POLL_BLOCK_LIMIT_S, f"poll() blocked for {took:.3f} s"
         if predicate():

@@ -110,6 +110,7 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         self._packets: deque[tuple[float, str | bytes]] = deque()
         self._packet_time_s = 0.0
         self._events: deque[PeerEvent | PacketsReceived] = deque()  # what the next poll() returns
+        self._stream = False  # driven by poll_events(): packets stay among the events
         self._close_code = NO_CLOSE_FRAME
         self._close_reason = ""
         self._selected_protocol = ""
@@ -302,6 +303,7 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
                 this code, or the reason is over 123 UTF-8 bytes.
         """
         encoded = validate_close(code, reason)
+        self._take_inbox()  # what arrived before this close is reported before it
         conn = self._conn
         if conn is None or self._state in (ReadyState.CLOSING, ReadyState.CLOSED):
             return
@@ -339,7 +341,8 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
             Received packets go to the packet queue instead
             (:meth:`get_packet`, :meth:`take_packets`).
         """
-        self._advance(stream=False)
+        self._stream = False
+        self._advance()
         events = list(self._events)
         self._events.clear()
         return events
@@ -359,7 +362,8 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
                 (a run is split to fit); the rest wait for the next call
                 (:attr:`pending_event_count`).
         """
-        self._advance(stream=True)
+        self._stream = True
+        self._advance()
         events = self._events
         taken: list[PeerEvent | PacketsReceived] = []
         budget = max_count
@@ -383,36 +387,46 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         """Events taken from the reader and not yet returned (with :meth:`poll_events` a run of packets counts once)."""
         return len(self._events)
 
-    def _advance(self, *, stream: bool) -> None:
-        """Takes what the reader queued, enforces the deadlines, sends pings and the send job's next fragments.
-
-        Packets go to the packet queue as ``(time_s, data)``, or with
-        ``stream`` to the event queue in their runs.
-        """
+    def _advance(self) -> None:
+        """Takes what the reader queued, enforces the deadlines, sends pings and the send job's next fragments."""
         if self._wakeup is not None:
             self._wakeup.drain()
         conn = self._conn
         if conn is not None:
-            inbox = conn.inbox
-            append_event = self._events.append
-            extend_packets = self._packets.extend
-            while inbox and conn is self._conn:
-                event = inbox.popleft()
-                # Packets, nearly all of a flood, skip _handle's dispatch.
-                if type(event) is PacketsReceived:
-                    if self._state is ReadyState.CLOSED:
-                        continue  # late news from an attempt we already gave up on
-                    if stream:
-                        append_event(event)
-                    else:
-                        time_s = event.time_s
-                        extend_packets([(time_s, data) for data in event.packets])
-                else:
-                    self._handle(conn, event)
+            self._take_inbox()
             self._check_deadlines(conn)
             self._auto_ping()
         if self._send_job is not None:
             self._send_job._advance(self.send_bytes_per_poll)
+
+    def _take_inbox(self) -> None:
+        """Moves what the reader queued into the events, in order, updating the state as it goes.
+
+        Also called before an event of our own (a ping sent, our close), so
+        that it comes after what the reader had already received.  Packets go
+        to the packet queue as ``(time_s, data)``, or, when the owner takes the
+        stream (:meth:`poll_events`), stay among the events in their runs.
+        """
+        conn = self._conn
+        if conn is None:
+            return
+        inbox = conn.inbox
+        append_event = self._events.append
+        extend_packets = self._packets.extend
+        stream = self._stream
+        while inbox and conn is self._conn:
+            event = inbox.popleft()
+            # Packets, nearly all of a flood, skip _handle's dispatch.
+            if type(event) is PacketsReceived:
+                if self._state is ReadyState.CLOSED:
+                    continue  # late news from an attempt we already gave up on
+                if stream:
+                    append_event(event)
+                else:
+                    time_s = event.time_s
+                    extend_packets([(time_s, data) for data in event.packets])
+            else:
+                self._handle(conn, event)
 
     # -- internals -----------------------------------------------------------
 

@@ -19,6 +19,8 @@ from wsconsole.protocol.frames import OPCODE_PING
 from wsconsole.protocol.limits import MAX_CONTROL_PAYLOAD_BYTES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from wsconsole.client.reader import Connection
 
 
@@ -102,7 +104,7 @@ class Pinging:
     """Pings and round-trip times; a mixin of :class:`~wsconsole.client.peer.WebSocketPeer`.
 
     It uses the peer's ``_conn``, ``_state``, ``_auto_pong``, ``_pings``
-    (a :class:`PingTracker`), ``_events`` and ``ping_interval_s``.
+    (a :class:`PingTracker`), ``_events``, ``_take_inbox()`` and ``ping_interval_s``.
     """
 
     _conn: Connection | None
@@ -111,6 +113,7 @@ class Pinging:
     _pings: PingTracker
     _events: deque
     ping_interval_s: float | None
+    _take_inbox: Callable[[], None]
 
     @property
     def auto_pong(self) -> bool:
@@ -156,6 +159,7 @@ class Pinging:
             raise ValueError(
                 f"a ping payload is at most {MAX_CONTROL_PAYLOAD_BYTES} bytes (RFC 6455 section 5.5), not {len(data)}"
             )
+        self._take_inbox()  # what arrived before this ping is reported before it
         conn = self._conn
         if self._state != ReadyState.OPEN or conn is None:
             raise NotOpenError(self._state.name)
