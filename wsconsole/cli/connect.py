@@ -56,8 +56,7 @@ from wsconsole.errors import (
 from wsconsole.protocol.closecodes import CloseCode, describe
 from wsconsole.protocol.events import PacketsReceived, PingReceived
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
-from wsconsole.session.log import MessageLog
-from wsconsole.session.recorder import ConnectionRecorder, ping_note, rtt_text
+from wsconsole.session.recorder import ping_note, rtt_text
 from wsconsole.text.payload import escape_control, parse_hex
 from wsconsole.text.redact import (
     redact_header_value,
@@ -72,9 +71,7 @@ CLOSE_AFTER_INTERRUPT_S = 1.0
 """After Ctrl-C, how long to wait for the peer to answer our close frame."""
 STDIN_THREAD_NAME = "wsconsole-stdin-reader"
 EVENTS_PER_POLL = 2000
-"""Most packets and events taken from the peer at once (each batch is recorded, then printed)."""
-LOG_ENTRIES = 10_000
-"""Entries the session's log keeps (the newest); the terminal prints everything as it comes."""
+"""Most packets and events printed per pass of the main loop; a bigger backlog waits for the next pass."""
 
 CLEAN_CLOSE_CODES = frozenset({CloseCode.NORMAL_CLOSURE, CloseCode.GOING_AWAY, CloseCode.NO_STATUS_RCVD})
 """Close codes that end a session with exit status 0, when the closing handshake completed."""
@@ -323,11 +320,11 @@ def _isatty(stream: TextIO) -> bool:
 
 
 class _Session:
-    """One run of ``connect``: the peer, the printer, the session's log and what to send.
+    """One run of ``connect``: the peer, the printer and what to send.
 
-    The peer's events are taken as one ordered stream (``poll_events``),
-    recorded into a log by the same :class:`ConnectionRecorder` as the
-    window's, and printed in the terminal's own wording of those facts.
+    The peer's events are taken as one ordered stream (``poll_events``), as
+    the window's driver takes them, and printed in the terminal's wording
+    (the notes beside pings and pongs are the log's, from the recorder).
     """
 
     def __init__(self, peer: WebSocketPeer, printer: _Printer, echo_typed: bool) -> None:
@@ -335,8 +332,6 @@ class _Session:
         self.printer = printer
         self.echo_typed = echo_typed
         self.exit_status: int | None = None
-        self.log = MessageLog(max_entries=LOG_ENTRIES)
-        self.recorder = ConnectionRecorder(self.log, peer)
 
     def send(self, data: str | bytes, *, echo: bool = True) -> None:
         if self.peer.ready_state is not ReadyState.OPEN:
@@ -347,7 +342,6 @@ class _Session:
         except WsConsoleError as exc:
             self.printer.error(str(exc))
             return
-        self.recorder.record_sent(time.time(), data)
         if echo:
             self.printer.packet(">", data)
 
@@ -398,19 +392,24 @@ class _Session:
             )
 
     def handle_events(self) -> None:
-        """Polls the peer, records and prints what happened, in order."""
+        """Polls the peer and prints what happened, in order: at most ``EVENTS_PER_POLL`` items a call.
+
+        Bounded, so that a flood never keeps the caller from stdin, ``--wait``
+        or Ctrl-C's deadline; the caller polls again at once while
+        :attr:`has_backlog`.
+        """
         peer = self.peer
-        while True:
-            events = peer.poll_events(EVENTS_PER_POLL)
-            self.recorder.record(events)
-            for event in events:
-                self.print_event(event)
-            if not peer.pending_event_count:
-                break
-        if peer.ready_state is ReadyState.CLOSED and self.exit_status is None:
+        for event in peer.poll_events(EVENTS_PER_POLL):
+            self.print_event(event)
+        if peer.ready_state is ReadyState.CLOSED and not peer.pending_event_count and self.exit_status is None:
             # Closed without ever opening: the attempt failed.
             self.printer.stderr_line(f"wsconsole: error: {redact_urls_in_text(peer.error or 'the connection failed')}")
             self.exit_status = ExitStatus.ERROR
+
+    @property
+    def has_backlog(self) -> bool:
+        """Events polled but not printed yet (a flood bigger than one :meth:`handle_events`)."""
+        return bool(self.peer.pending_event_count)
 
     def print_event(self, event: object) -> None:
         """Prints one event of the peer's stream (state changes other than OPEN print nothing)."""
@@ -542,6 +541,8 @@ def run_connect(
                     if clock() >= close_at:
                         peer.close(CloseCode.NORMAL_CLOSURE)
             # Wait one poll interval, waking early for a line to send.
+            if session.has_backlog:
+                continue
             if stdin_ended or pending or peer.ready_state is not ReadyState.OPEN:
                 time.sleep(POLL_INTERVAL_S)
             else:
@@ -578,8 +579,9 @@ def _close_after_interrupt(session: _Session) -> None:
         deadline = time.monotonic() + CLOSE_AFTER_INTERRUPT_S
         while time.monotonic() < deadline:
             session.handle_events()
-            if peer.ready_state is ReadyState.CLOSED:
+            if peer.ready_state is ReadyState.CLOSED and not session.has_backlog:
                 break
-            time.sleep(POLL_INTERVAL_S)
+            if not session.has_backlog:
+                time.sleep(POLL_INTERVAL_S)
     except KeyboardInterrupt:
         pass
