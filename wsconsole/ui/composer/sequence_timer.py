@@ -14,6 +14,7 @@ import time
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance
 
+from wsconsole.client.events import ReadyState
 from wsconsole.session.scheduled import ScheduledSends
 from wsconsole.storage.sequences import Sequence
 
@@ -86,8 +87,11 @@ class SequenceTimer(QObject):
         self._after_run()
 
     def _on_state_changed(self, event) -> None:
-        self.schedule.connection_changed(event.new)
-        self._after_run()
+        # Only leaving OPEN stops the runs; other moves leave the view as it is
+        # (a refusal shown while CLOSED stays until the user acts).
+        if event.new != ReadyState.OPEN:
+            self.schedule.connection_changed(event.new)
+            self._after_run()
 
     def _after_run(self) -> None:
         """Sets the timer to the earliest due time and tells the views."""

@@ -243,6 +243,7 @@ class MainWindow(QMainWindow):
         self.tab_control.tab_added.connect(self._on_tab_added)
         self.tab_control.tab_removed.connect(self.tab_docks.remove)
         self.tab_control.current_changed.connect(self._on_current_changed)
+        self.tab_control.current_title_changed.connect(self._show_title)
 
     # -- tabs ------------------------------------------------------------------
 
@@ -310,7 +311,10 @@ class MainWindow(QMainWindow):
         if self.is_start_finished:
             self.tab_docks.show(tab)
         self.status_line.show(tab)
-        self.setWindowTitle(f"{tab.title} — wsconsole")
+        self._show_title(tab.title)
+
+    def _show_title(self, tab_title: str) -> None:
+        self.setWindowTitle(f"{tab_title} — wsconsole")
 
     # -- the current tab's parts (scripts and tests drive a one-tab window this way) ----
 

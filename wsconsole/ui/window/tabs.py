@@ -34,12 +34,14 @@ class TabControl(QObject):
     Signals:
         tab_added(ConnectionTab): a tab was added; it is shown next.
         tab_removed(ConnectionTab): a tab left the bar; it is shut down and deleted once the slots ran.
-        current_changed(ConnectionTab): another tab is shown, or the one shown was renamed.
+        current_changed(ConnectionTab): another tab is shown.
+        current_title_changed(str): the shown tab's name changed.
     """
 
     tab_added = Signal(object)
     tab_removed = Signal(object)
     current_changed = Signal(object)
+    current_title_changed = Signal(str)
 
     def __init__(self, window: QMainWindow, new_tab: Callable[[], ConnectionTab]) -> None:
         super().__init__(window)
@@ -153,7 +155,7 @@ class TabControl(QObject):
         self.tabs.setTabText(index, title)
         self.tabs.setTabToolTip(index, redact_url(tab.connection_bar.url))
         if tab is self.current:
-            self._emit_current(tab)
+            self.current_title_changed.emit(title)
 
     def _emit_current(self, tab: ConnectionTab | None) -> None:
         if tab is not None:
