@@ -53,7 +53,3 @@ class PacketQueue:
     def last_packet_time_s(self) -> float:
         """When the reader thread received the packet last returned by :meth:`get_packet` (epoch s)."""
         return self._packet_time_s
-
-    def peek_packet_time_s(self) -> float | None:
-        """When the oldest queued packet was received (epoch s), or None if none is queued."""
-        return self._packets[0][0] if self._packets else None

@@ -423,8 +423,7 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
                 if stream:
                     append_event(event)
                 else:
-                    time_s = event.time_s
-                    extend_packets([(time_s, data) for data in event.packets])
+                    extend_packets(event.timed())
             else:
                 self._handle(conn, event)
 

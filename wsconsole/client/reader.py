@@ -110,7 +110,6 @@ class Connection:
         self.timeout_s = timeout_s
         self.close_timeout_s = close_timeout_s
         self.options = options
-        self.max_packet_bytes = options.max_packet_bytes
         # Fed by the reader thread; send_close() from any thread: calls go under _close_lock.
         self.protocol = ClientProtocol(options.max_packet_bytes, auto_pong=auto_pong)
         self.record = HandshakeRecord(url=url, started_s=time.time())

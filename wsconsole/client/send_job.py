@@ -415,7 +415,7 @@ class FragmentedSends:
             raise NotOpenError(self._state.name)
         if self._send_job is not None:
             raise SendInProgressError(self._send_job.sent_bytes, self._send_job.total_bytes)
-        file, size = open_file_source(path, max_bytes, conn.max_packet_bytes)
+        file, size = open_file_source(path, max_bytes, conn.protocol.max_packet_bytes)
         try:
             job = self.start_send(
                 file, text=text, total_bytes=size, fragment_bytes=fragment_bytes,

@@ -27,6 +27,11 @@ class PacketsReceived:
     time_s: float
     packets: list[str | bytes]
 
+    def timed(self) -> list[tuple[float, str | bytes]]:
+        """The packets as ``(time_s, data)`` pairs, the shape the packet queue and the log take."""
+        time_s = self.time_s
+        return [(time_s, data) for data in self.packets]
+
 
 @dataclass(frozen=True, slots=True)
 class PingReceived:

@@ -93,8 +93,7 @@ class ConnectionRecorder:
         """Records events in order: ``poll_events()``'s stream, runs of packets included."""
         for event in events:
             if type(event) is PacketsReceived:
-                time_s = event.time_s
-                self.log.extend_packets(Direction.RECEIVED, [(time_s, data) for data in event.packets])
+                self.log.extend_packets(Direction.RECEIVED, event.timed())
             else:
                 self.record_event(event)
 

@@ -297,8 +297,7 @@ class PeerDriver(QObject):
         run: list[tuple[float, str | bytes]] = []  # consecutive packets, emitted as one batch
         for event in events:
             if type(event) is PacketsReceived:
-                time_s = event.time_s
-                run += [(time_s, data) for data in event.packets]
+                run += event.timed()
                 continue
             if run:
                 count += len(run)

@@ -35,7 +35,7 @@ from wsconsole.ui.window.startup import (
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
-    from wsconsole.storage.profiles import Profile, ProfileStore
+    from wsconsole.storage.profiles import ProfileStore
     from wsconsole.ui.connection.driver import PeerDriver
     from wsconsole.ui.connection.tab import ConnectionTab
     from wsconsole.ui.dialogs.profiles import ProfilesDialog, SaveProfileDialog
@@ -395,10 +395,6 @@ class MainWindow(QMainWindow):
         """Puts ``url`` first in the recent URLs (without a password) and saves at once."""
         self.profile_actions.add_recent_url(url)
 
-    def profile_from_tab(self, tab: ConnectionTab, name: str, *, save_secrets: bool = False) -> Profile:
-        """What ``tab`` would be saved as: its URL, options, ping and reconnect settings."""
-        return self.profile_actions.profile_from_tab(tab, name, save_secrets=save_secrets)
-
     def save_profile(self, name: str, *, save_secrets: bool = False, tab: ConnectionTab | None = None) -> bool:
         """Saves ``tab`` (None: the current one) as profile ``name``, replacing one of that name.
 
@@ -413,14 +409,6 @@ class MainWindow(QMainWindow):
     def open_profile(self, name: str) -> ConnectionTab | None:
         """Opens profile ``name`` in the current tab if it is unused, else in a new tab; None if there is none."""
         return self.profile_actions.open(name)
-
-    def rename_profile(self, old: str, new: str) -> bool:
-        """Renames profile ``old`` to ``new`` in place; refused (False) if ``new`` is empty or taken."""
-        return self.profile_actions.rename(old, new).done
-
-    def delete_profile(self, name: str) -> bool:
-        """Deletes profile ``name``; False if there was none."""
-        return self.profile_actions.delete(name).done
 
     def show_save_profile_dialog(self) -> SaveProfileDialog:
         """Asks for a name and saves the current tab as a profile (window-modal, returns at once)."""
