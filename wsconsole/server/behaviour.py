@@ -58,8 +58,9 @@ class Behaviour:
         self._timers = timers
         self._closing = closing
         self._emit_packet = state.emit_packet
-        self._plain_echo_config: ServerConfig | None = None
-        self._plain_echo_now = False
+        self._plain_config: ServerConfig | None = None  # the configuration the two flags below are of
+        self._plain_reply = False  # each packet is echoed at once, unchanged
+        self._plain_echo_now = False  # that, and nothing to count toward a close either
 
     async def handle(self, connection: ServerConnection) -> None:
         """Serves one client from the end of its handshake until it is gone
@@ -101,6 +102,17 @@ class Behaviour:
                 task.cancel()
         self._closing.report_close(client)
 
+    def _note_config(self, config: ServerConfig) -> None:
+        """Works out once per configuration whether it only echoes each packet back at once (the default)."""
+        self._plain_config = config
+        self._plain_reply = (
+            config.mode is ServerMode.ECHO
+            and not config.reply_delay_ms
+            and config.fragment_bytes is None
+            and not config.invalid_utf8_replies
+        )
+        self._plain_echo_now = self._plain_reply and config.close_after_packets is None
+
     def echo_inline(self, client: LiveClient, frame: Frame) -> bool:
         """Echoes a whole data frame from data_received(), without waking
         the client's handler, when that gives the same result as the
@@ -119,17 +131,8 @@ class Behaviour:
         Server thread only.
         """
         config = self._state.config
-        if config is not self._plain_echo_config:
-            # Whether the configuration in force only echoes each packet
-            # back at once (the default): nothing to wait for, count or time.
-            self._plain_echo_config = config
-            self._plain_echo_now = (
-                config.mode is ServerMode.ECHO
-                and not config.reply_delay_ms
-                and config.fragment_bytes is None
-                and not config.invalid_utf8_replies
-                and config.close_after_packets is None
-            )
+        if config is not self._plain_config:
+            self._note_config(config)
         if not self._plain_echo_now:
             return False
         connection = client.connection
@@ -197,13 +200,10 @@ class Behaviour:
             client.last_packet_s = time.monotonic()
             self._emit_packet(client, is_text, size)
             config = state.config
+            if config is not self._plain_config:
+                self._note_config(config)
             try:
-                if (
-                    config.mode is ServerMode.ECHO
-                    and not config.reply_delay_ms
-                    and config.fragment_bytes is None
-                    and not config.invalid_utf8_replies
-                ):
+                if self._plain_reply:
                     # The default, what _reply() and send() would do,
                     # inlined to save three coroutine calls per packet.
                     # Counted before the write, as in send().
