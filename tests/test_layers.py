@@ -25,8 +25,9 @@ ALLOWED = {
     "storage": {"client", "protocol", "text"},
     "server": {"protocol", "text", "storage"},
     "session": {"client", "server", "protocol", "storage", "text"},
-    "cli": {"session", "client", "server", "protocol", "storage", "text", "ui"},
-    "ui": {"session", "client", "server", "protocol", "storage", "text"},
+    "relay": {"session", "client", "server", "protocol", "storage", "text"},
+    "cli": {"relay", "session", "client", "server", "protocol", "storage", "text", "ui"},
+    "ui": {"relay", "session", "client", "server", "protocol", "storage", "text"},
     # The public paths README gives (wsconsole.peer, .options, .certs): re-exports only.
     "public": {"client", "server", "protocol"},
 }

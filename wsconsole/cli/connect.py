@@ -57,7 +57,7 @@ from wsconsole.protocol.closecodes import CloseCode, describe
 from wsconsole.protocol.events import PacketsReceived, PingReceived
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 from wsconsole.session.recorder import ping_note, rtt_text
-from wsconsole.text.payload import escape_control, parse_hex
+from wsconsole.text.payload import escape_control, json_payload, parse_hex
 from wsconsole.text.redact import (
     redact_header_value,
     redact_message,
@@ -225,10 +225,7 @@ class _Printer:
         """A packet received (``"<"``) or sent (``">"``)."""
         if self.mode == "json":
             event = "received" if direction == "<" else "sent"
-            if isinstance(data, str):
-                self._json(event, type="text", data=data)
-            else:
-                self._json(event, type="binary", data_base64=base64.b64encode(data).decode("ascii"))
+            self._json(event, type="text" if isinstance(data, str) else "binary", **json_payload(data))
             return
         if self.mode == "raw":
             if direction == "<":

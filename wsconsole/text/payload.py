@@ -7,6 +7,7 @@ the line and column of a mistake) and the position of a character.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import string
@@ -75,6 +76,17 @@ def preview(data: str | bytes, max_chars: int = PREVIEW_CHARS) -> str:
     if len(text) > max_chars:
         return text[:max_chars] + "…"
     return text
+
+
+def json_payload(data: str | bytes) -> dict[str, str]:
+    """A packet's payload as JSON fields: ``{"data": text}`` or ``{"data_base64": ...}``.
+
+    The one spelling every ``--json`` output uses (``connect``, ``serve``, ``relay``):
+    text stays readable, binary goes as standard base64 so any byte survives.
+    """
+    if isinstance(data, str):
+        return {"data": data}
+    return {"data_base64": base64.b64encode(data).decode("ascii")}
 
 
 def byte_size(data: str | bytes) -> int:
