@@ -89,7 +89,7 @@ class Behaviour:
                     message=f"sending {len(payload)} B on connect",
                     **client.common(),
                 )
-                await self.send(client, payload, config, report=True)
+                await self.send(client, payload, config, report=ServerEventKind.SENT)
             await self._serve_packets(client)
             # Let the closing handshake finish so close_sent / close_rcvd and
             # the TCP state are final before reporting them.
@@ -147,11 +147,13 @@ class Behaviour:
         opcode = frame.opcode
         if opcode is Opcode.TEXT:
             try:
-                data.decode()
+                packet: str | bytes = data.decode()
             except UnicodeDecodeError:
                 return False
             is_text = True
         elif opcode is Opcode.BINARY:
+            # websockets types a frame's data as any bytes-like; the event keeps bytes.
+            packet = data if data.__class__ is bytes else bytes(data)
             is_text = False
         else:
             return False
@@ -159,7 +161,7 @@ class Behaviour:
         client.packets_received += 1
         client.bytes_received += size
         client.last_packet_s = time.monotonic()
-        self._emit_packet(client, is_text, size)
+        self._emit_packet(client, packet, size, True)
         client.packets_sent += 1
         client.bytes_sent += size
         if is_text:
@@ -194,14 +196,13 @@ class Behaviour:
                 # connection closing while a reply was being sent: all are
                 # reported from the close frames themselves.
                 return
-            is_text = isinstance(packet, str)
             client.packets_received += 1
             client.bytes_received += size
             client.last_packet_s = time.monotonic()
-            self._emit_packet(client, is_text, size)
             config = state.config
             if config is not self._plain_config:
                 self._note_config(config)
+            self._emit_packet(client, packet, size, self._plain_reply)
             try:
                 if self._plain_reply:
                     # The default, what _reply() and send() would do,
@@ -234,16 +235,17 @@ class Behaviour:
             # The handler reads this client's next packet only after the
             # reply, so delayed replies keep their order.
             await asyncio.sleep(config.reply_delay_ms / 1000)
+        reply = ServerEventKind.REPLY
         if mode is ServerMode.BROADCAST:
             for other in self._state.client_list():
                 try:
-                    await self.send(other, packet, config)
+                    await self.send(other, packet, config, report=reply)
                 except ConnectionClosed:
                     if other is client:
                         raise
             return
         payload = config.canned_reply if mode is ServerMode.CANNED else packet
-        await self.send(client, payload, config)
+        await self.send(client, payload, config, report=reply)
 
     async def send(
         self,
@@ -251,10 +253,13 @@ class Behaviour:
         payload: str | bytes,
         config: ServerConfig,
         *,
-        report: bool = False,
+        report: ServerEventKind | None = None,
         invalid_utf8: bool = False,
     ) -> None:
         """Sends one packet to a client, applying the configured frame faults.
+
+        ``report``: the kind of event that reports it once written (SENT,
+        REPLY), with its payload; ``None`` for none.
 
         Raises:
             ConnectionClosed: The client's connection is closed.
@@ -276,13 +281,15 @@ class Behaviour:
             client.packets_sent -= 1
             client.bytes_sent -= len(data)
             raise
-        if report:
-            self._state.emit(ServerEventKind.SENT, is_text=is_text, size=len(data), **client.common())
+        if report is not None:
+            sent = payload if data is not INVALID_UTF8_PAYLOAD else data
+            self._state.emit(report, is_text=is_text, size=len(data), data=sent, **client.common())
 
     async def send_on_demand(self, client: LiveClient, payload: str | bytes, *, invalid_utf8: bool = False) -> bool:
         """Sends one packet asked for by an action (not a reply); ``False`` if the connection closed first."""
         try:
-            await self.send(client, payload, self._state.config, report=not invalid_utf8, invalid_utf8=invalid_utf8)
+            report = None if invalid_utf8 else ServerEventKind.SENT
+            await self.send(client, payload, self._state.config, report=report, invalid_utf8=invalid_utf8)
         except ConnectionClosed:
             return False
         return True
