@@ -56,6 +56,9 @@ class ClientLog:
         protocol: The subprotocol selected, ``""`` if none.
         log: Its entries, bounded as a tab's log is.
         connected: ``False`` once its DISCONNECTED event was recorded.
+        request_headers: Its opening handshake request's headers, ``(name,
+            value)`` in order, once a front end that saw them (in a
+            ``ClientInfo``) told; for an export to HAR.
     """
 
     client_id: int
@@ -63,6 +66,7 @@ class ClientLog:
     protocol: str
     log: MessageLog
     connected: bool = True
+    request_headers: tuple[tuple[str, str], ...] = ()
     _pending: tuple[list, bytearray, list, list] = field(default_factory=lambda: ([], bytearray(), [], []))
 
 
@@ -93,6 +97,13 @@ class ServerClientLogs:
     def get(self, client_id: int) -> ClientLog | None:
         """One client's log; ``None`` if it never connected or was forgotten."""
         return self._logs.get(client_id)
+
+    def ensure(self, client_id: int) -> ClientLog:
+        """One client's log, made empty if it has none yet (a client selected before its first event)."""
+        client = self._logs.get(client_id)
+        if client is None:
+            client = self._logs[client_id] = ClientLog(client_id, "", "", MessageLog(self.max_entries))
+        return client
 
     def client_ids(self) -> list[int]:
         """The ids of the clients whose logs are kept, ascending."""
@@ -127,9 +138,8 @@ class ServerClientLogs:
             if client is None:
                 client = logs.get(client_id)
                 if client is None:
-                    client = logs[client_id] = ClientLog(
-                        client_id, event.remote_address, event.protocol, MessageLog(self.max_entries)
-                    )
+                    client = self.ensure(client_id)
+                    client.remote_address, client.protocol = event.remote_address, event.protocol
                 touched[client_id] = client
             times, codes, sizes, datas = client._pending
             kind = event.kind

@@ -97,6 +97,15 @@ class LogPane(QWidget):
         log.on_appended(self._on_log_appended)
         self._add_actions()
 
+    def detach(self) -> None:
+        """Stops following the log, which lives on (a server client's, shown again later); GUI thread.
+
+        Call before the pane goes: a log keeps its listeners, and would call into a deleted view.
+        """
+        self._repaint_timer.stop()
+        self.model.detach()
+        self.log.remove_listener(self._on_log_appended)
+
     def _make_view(self) -> QTableView:
         view = QTableView(objectName="messageLog")
         view.setModel(self.model)

@@ -165,7 +165,8 @@ class ServerPanel(QWidget):
         self.clients_model = ClientsModel(self)
         self.clients_view = clients_view(self.clients_model)
         self.clients_view.selectionModel().selectionChanged.connect(self._on_client_selected)
-        self.client_page = ClientPage()
+        self.client_page = ClientPage(lambda: client_url(self._url))
+        self.client_page.past_client_shown.connect(lambda _client_id: self._clear_client_selection())
 
         clients_split = QSplitter(Qt.Orientation.Vertical, objectName="serverClientsSplitter")
         clients_split.addWidget(self.clients_view)
@@ -326,11 +327,12 @@ class ServerPanel(QWidget):
             self.status_label.setStyleSheet("color: #8a8f98; font-weight: bold;")
 
     def add_events(self, events: list[ServerEvent]) -> None:
-        """Appends a batch of server events to the log and to each client's own
-        log, packet floods summed up per client (see :func:`event_lines`)."""
+        """Appends a batch of server events to the server's event log, packet
+        floods summed up per client (see :func:`event_lines`), and records
+        every event of a client, each packet whole, in that client's own log."""
         lines = event_lines(events)
         self.events_view.appendPlainText("\n".join(line for _, _, line in lines))
-        self.client_page.add_lines(lines)
+        self.client_page.add_events(events)
 
     def show_clients(self, snapshot: list[ClientInfo]) -> None:
         """Shows a snapshot of the connected clients (ordered by id)."""
@@ -372,6 +374,15 @@ class ServerPanel(QWidget):
         info = rows[0].data(CLIENT_ROLE) if rows else None
         if info is None or info.client_id != self.client_page.client_id:
             self.client_page.show_client(info)
+
+    def _clear_client_selection(self) -> None:
+        """Unselects the row without showing no client (the page shows one that left)."""
+        self._syncing = True
+        try:
+            self.clients_view.clearSelection()
+            self.clients_view.setCurrentIndex(QModelIndex())
+        finally:
+            self._syncing = False
 
     def select_client(self, client_id: int) -> bool:
         """Selects a client's row; returns whether it is listed."""
