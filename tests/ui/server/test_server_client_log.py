@@ -1,0 +1,127 @@
+"""A server client's own log in the dock: the log pane a tab has, with real clients of the embedded server."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QTableView
+from websockets.sync.client import connect
+
+from tests.ui.server.test_server_panel import row_ids, select, shown_log, wait_rows
+from wsconsole.session.entries import Direction, EntryKind
+from wsconsole.session.filters import LogFilter
+
+WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted
+WAIT_S = WAIT_MS / 1000
+
+
+@pytest.fixture
+def ws_clients():
+    """Opens websockets sync clients; each is closed in teardown."""
+    with contextlib.ExitStack() as stack:
+        yield lambda url, **kwargs: stack.enter_context(connect(url, open_timeout=WAIT_S, **kwargs))
+
+
+def packets_shown(page) -> list[tuple[Direction, str | bytes]]:
+    return [(entry.direction, entry.data) for entry in shown_log(page) if entry.is_packet]
+
+
+def test_selected_client_shows_every_packet_both_ways_with_details_copy_and_filters(qtbot, window, ws_clients):
+    client = ws_clients(window.server_driver.url, additional_headers={"X-Who": "bench"})
+    wait_rows(qtbot, window, 1)
+    client_id = row_ids(window)[0]
+    select(qtbot, window, client_id)
+    page = window.server_panel.client_page
+    client.send('{"op": "hello", "n": 1}')
+    assert client.recv(timeout=WAIT_S) == '{"op": "hello", "n": 1}'
+    client.send(b"\x01\x02\xff")
+    assert client.recv(timeout=WAIT_S) == b"\x01\x02\xff"
+    received, sent = Direction.RECEIVED, Direction.SENT
+    expected = [
+        (received, '{"op": "hello", "n": 1}'), (sent, '{"op": "hello", "n": 1}'),
+        (received, b"\x01\x02\xff"), (sent, b"\x01\x02\xff"),
+    ]
+    qtbot.waitUntil(lambda: packets_shown(page) == expected, timeout=WAIT_MS)
+    entries = shown_log(page)
+    assert entries[0].kind is EntryKind.STATE and entries[0].data.startswith(f"#{client_id} connected from 127.0.0.1:")
+
+    # The table is the same LogPane a tab has, under its own objectName.
+    pane = page.log_pane.pane
+    assert window.server_panel.findChild(QTableView, "serverClientLog") is pane.view
+    # Selecting an entry shows it in the details pane, JSON pretty-printed.
+    row = next(r for r in range(pane.model.rowCount()) if pane.model.entry(r).data == '{"op": "hello", "n": 1}')
+    pane.view.selectRow(row)
+    details = page.log_pane.details
+    details.show_view("JSON")
+    assert '"op": "hello"' in details.text_view.toPlainText() and "\n" in details.text_view.toPlainText()
+    # Copy payload: the selected entry's payload.
+    pane.copy_payloads()
+    assert QGuiApplication.clipboard().text() == '{"op": "hello", "n": 1}'
+    # Filters work as in a tab: binary only.
+    pane.set_filter(LogFilter(kinds=frozenset({EntryKind.BINARY})))
+    assert [entry.data for entry in shown_log(page)] == [b"\x01\x02\xff", b"\x01\x02\xff"]
+
+
+def test_export_ndjson_and_har_of_a_client_log(qtbot, window, ws_clients, tmp_path):
+    client = ws_clients(window.server_driver.url, additional_headers={"Authorization": "Bearer secret"})
+    wait_rows(qtbot, window, 1)
+    select(qtbot, window, row_ids(window)[0])
+    page = window.server_panel.client_page
+    client.send("text one")
+    client.recv(timeout=WAIT_S)
+    client.send(b"\x00\x10")
+    client.recv(timeout=WAIT_S)
+    qtbot.waitUntil(lambda: len(packets_shown(page)) == 4, timeout=WAIT_MS)
+
+    ndjson = tmp_path / "client.ndjson"
+    assert page.log_pane.export(ndjson) == len(page.logs.get(row_ids(window)[0]).log)
+    lines = [json.loads(line) for line in ndjson.read_text().splitlines()]
+    packets = [line for line in lines if line.get("kind") in ("text", "binary")]
+    assert [(p["direction"], p.get("text")) for p in packets[:2]] == [("received", "text one"), ("sent", "text one")]
+    assert base64.b64decode(packets[2]["base64"]) == b"\x00\x10"
+    assert len(packets) == 4
+
+    har = tmp_path / "client.har"
+    assert page.log_pane.export(har) == 4
+    document = json.loads(har.read_text())
+    entry = document["log"]["entries"][0]
+    messages = entry["_webSocketMessages"]
+    assert [m["data"] for m in messages[:2]] == ["text one", "text one"]
+    assert base64.b64decode(messages[2]["data"]) == b"\x00\x10"
+    headers = {h["name"].lower(): h["value"] for h in entry["request"]["headers"]}
+    assert headers["authorization"] != "Bearer secret"  # sanitized, as a tab's export is
+
+
+def test_a_client_that_left_keeps_its_log_until_forgotten(qtbot, window, ws_clients):
+    url = window.server_driver.url
+    first = ws_clients(url)
+    wait_rows(qtbot, window, 1)
+    first_id = row_ids(window)[0]
+    first.send("before leaving")
+    first.recv(timeout=WAIT_S)
+    first.close(4000, "bye")
+    wait_rows(qtbot, window, 0)
+    page = window.server_panel.client_page
+    combo = page.log_pane.past_combo
+    qtbot.waitUntil(lambda: combo.count() == 2, timeout=WAIT_MS)
+    assert combo.itemData(1) == first_id
+    combo.activated.emit(1)  # the user picks it
+    assert page.shown_id == first_id and page.client_id is None
+    assert not page.send_button.isEnabled()
+    texts = [entry.data for entry in shown_log(page) if isinstance(entry.data, str)]
+    assert texts.count("before leaving") == 2
+    assert any(text.startswith(f"#{first_id} disconnected, clean (4000)") for text in texts)
+
+    # A new client shows at once when selected; the one that left is still listed.
+    ws_clients(url)
+    wait_rows(qtbot, window, 1)
+    select(qtbot, window, row_ids(window)[0])
+    assert page.shown_id == row_ids(window)[0]
+    page.log_pane.forget_button.click()
+    assert page.logs.get(first_id) is None
+    qtbot.waitUntil(lambda: combo.count() == 1, timeout=WAIT_MS)
+    assert page.shown_id == row_ids(window)[0]  # the connected client's log stays
