@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from wsconsole.server.events import ServerEvent, ServerEventKind
 from wsconsole.session.entries import CODES, Direction, EntryKind
@@ -30,6 +29,9 @@ __all__ = ["MAX_PAST_CLIENTS", "ClientLog", "ServerClientLogs"]
 
 MAX_PAST_CLIENTS = 100
 """Clients that left whose logs are kept; past that, the earliest to leave is forgotten."""
+
+FLUSH_ENTRIES = 512
+"""Entries a client's buffer holds before they go into its log unasked (see :class:`ClientLog`)."""
 
 # The code byte of each entry a server event makes, by the payload's type (bytes -> binary).
 _IN_CODES = {str: CODES[EntryKind.TEXT, Direction.RECEIVED], bytes: CODES[EntryKind.BINARY, Direction.RECEIVED]}
@@ -46,28 +48,49 @@ _EVENT_CODES = {
 """The code of an event entry by the event's kind; any other kind is a state entry."""
 
 
-@dataclass(eq=False)
 class ClientLog:
     """One client's log and what is known of it.
+
+    Entries come in through a small buffer: a client's log takes them in
+    one append per :data:`FLUSH_ENTRIES`, or as soon as it is read (its
+    :attr:`log`) or watched (see :meth:`ServerClientLogs.watch`), so a
+    thousand clients each sending a packet per batch do not cost the batch
+    a thousand appends.
 
     Attributes:
         client_id: Its id on the server (counting from 1 per start).
         remote_address: Its address, ``"127.0.0.1:53012"``; ``""`` until known.
         protocol: The subprotocol selected, ``""`` if none.
-        log: Its entries, bounded as a tab's log is.
         connected: ``False`` once its DISCONNECTED event was recorded.
         request_headers: Its opening handshake request's headers, ``(name,
             value)`` in order, once a front end that saw them (in a
             ``ClientInfo``) told; for an export to HAR.
     """
 
-    client_id: int
-    remote_address: str
-    protocol: str
-    log: MessageLog
-    connected: bool = True
-    request_headers: tuple[tuple[str, str], ...] = ()
-    _pending: tuple[list, bytearray, list, list] = field(default_factory=lambda: ([], bytearray(), [], []))
+    __slots__ = ("client_id", "remote_address", "protocol", "connected", "request_headers", "_log", "_pending")
+
+    def __init__(self, client_id: int, remote_address: str, protocol: str, log: MessageLog) -> None:
+        self.client_id = client_id
+        self.remote_address = remote_address
+        self.protocol = protocol
+        self.connected = True
+        self.request_headers: tuple[tuple[str, str], ...] = ()
+        self._log = log
+        # Entries not in the log yet, as its columns: times, codes, sizes, data.
+        self._pending: tuple[list[float], bytearray, list[int], list[str | bytes]] = ([], bytearray(), [], [])
+
+    @property
+    def log(self) -> MessageLog:
+        """Its entries, bounded as a tab's log is; every entry recorded is in it."""
+        self.flush()
+        return self._log
+
+    def flush(self) -> None:
+        """Moves the buffered entries into the log (one append, heard once by its listeners)."""
+        times, codes, sizes, datas = self._pending
+        if datas:
+            self._pending = ([], bytearray(), [], [])
+            self._log.extend_columns(times, bytes(codes), sizes, datas)
 
 
 class ServerClientLogs:
@@ -90,6 +113,7 @@ class ServerClientLogs:
         self._logs: dict[int, ClientLog] = {}
         self._past: OrderedDict[int, None] = OrderedDict()  # ids of clients that left, earliest first
         self._forgotten_listeners: list[Callable[[ClientLog], None]] = []
+        self._watched: ClientLog | None = None
 
     def __len__(self) -> int:
         return len(self._logs)
@@ -112,6 +136,12 @@ class ServerClientLogs:
     def past_ids(self) -> list[int]:
         """The ids of the clients that left and keep their log, earliest to leave first."""
         return list(self._past)
+
+    def watch(self, client_id: int | None) -> None:
+        """Has one client's log take each batch at once (the one a view shows); ``None`` for none."""
+        self._watched = None if client_id is None else self.ensure(client_id)
+        if self._watched is not None:
+            self._watched.flush()
 
     def on_forgotten(self, listener: Callable[[ClientLog], None]) -> None:
         """Registers ``listener(client_log)``, called after a client's log is forgotten."""
@@ -170,10 +200,13 @@ class ServerClientLogs:
             codes.append(event_codes.get(kind, _STATE_CODE))
             sizes.append(0)
             datas.append(event.describe())
+        flush_at = FLUSH_ENTRIES
         for client in touched.values():
-            times, codes, sizes, datas = client._pending
-            client._pending = ([], bytearray(), [], [])
-            client.log.extend_columns(times, bytes(codes), sizes, datas)
+            if len(client._pending[3]) >= flush_at:
+                client.flush()
+        watched = self._watched
+        if watched is not None:
+            watched.flush()
         for client in gone:
             self._past[client.client_id] = None
         self._keep_past(self.max_past_clients)
@@ -201,5 +234,7 @@ class ServerClientLogs:
                 self._forgotten(client)
 
     def _forgotten(self, client: ClientLog) -> None:
+        if client is self._watched:
+            self._watched = None
         for listener in self._forgotten_listeners:
             listener(client)

@@ -97,6 +97,8 @@ class ClientLogPane(QWidget):
         layout.addWidget(splitter, 1)
         self._counts_timer = QTimer(self, singleShot=True, interval=COUNTS_REFRESH_MS)
         self._counts_timer.timeout.connect(self._update_counts)
+        self._past_timer = QTimer(self, singleShot=True, interval=0)
+        self._past_timer.timeout.connect(self.refresh_past)
         self.refresh_past()
         self.export_button.setEnabled(False)
 
@@ -114,6 +116,7 @@ class ClientLogPane(QWidget):
             return
         self._drop_pane()
         self._client = client
+        self.logs.watch(None if client is None else client.client_id)  # its table follows each batch
         self.details.show_entry(None)
         self.export_button.setEnabled(client is not None)
         if client is None:
@@ -195,11 +198,12 @@ class ClientLogPane(QWidget):
             self.details.show_entry(None)
             self.export_button.setEnabled(False)
             self.placeholder.show()
-        self._past_dirty()
+        self.refresh_past_soon()
 
-    def _past_dirty(self) -> None:
-        # Many clients may go in one batch: the list is made once, after it.
-        QTimer.singleShot(0, self, self.refresh_past)
+    def refresh_past_soon(self) -> None:
+        """Lists the clients that left once the current batch is done (many may go in one)."""
+        if not self._past_timer.isActive():
+            self._past_timer.start()
 
     # -- export --------------------------------------------------------------------------
 

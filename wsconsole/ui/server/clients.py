@@ -419,7 +419,7 @@ class ClientPage(QWidget):
         self.logs.record(events)
         disconnected = ServerEventKind.DISCONNECTED
         if any(event.kind is disconnected for event in events):
-            self.log_pane.refresh_past()
+            self.log_pane.refresh_past_soon()
 
     def mark_gone(self) -> None:
         """Says the client shown has disconnected; its log stays readable."""
