@@ -119,3 +119,25 @@ def test_a_listener_removed_hears_no_more():
     log.remove_listener(view.appended)  # a bound method made again compares equal
     log.add_event(EntryKind.STATE, "two")
     assert heard == [(0, 0)] and len(log) == 2
+
+
+def test_a_watched_log_takes_each_batch_and_the_others_theirs_when_read():
+    from wsconsole.session import server_clients
+
+    logs = ServerClientLogs()
+    logs.record([ServerEvent(K.CONNECTED, 0.0, client_id=c, remote_address="a") for c in (1, 2)])
+    logs.watch(1)
+    appended = {1: 0, 2: 0}
+    for client_id in (1, 2):
+        logs.get(client_id).log.on_appended(lambda first, last, c=client_id: appended.__setitem__(c, appended[c] + 1))
+    for index in range(3):
+        logs.record([
+            ServerEvent(K.PACKET, 0.0, c, "a", "", (), True, 1, data=str(index), echoed=False) for c in (1, 2)
+        ])
+    assert appended == {1: 3, 2: 0}  # the watched one heard each batch; the other nothing yet
+    assert [e.data for e in logs.get(2).log if e.is_packet] == ["0", "1", "2"]  # reading it takes them in
+    assert appended[2] == 1
+    # A buffer never grows past FLUSH_ENTRIES unread.
+    flood = [ServerEvent(K.PACKET, 0.0, 2, "a", "", (), True, 1, data="x") for _ in range(server_clients.FLUSH_ENTRIES)]
+    logs.record(flood)
+    assert appended[2] == 2

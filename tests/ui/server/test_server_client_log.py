@@ -125,3 +125,24 @@ def test_a_client_that_left_keeps_its_log_until_forgotten(qtbot, window, ws_clie
     assert page.logs.get(first_id) is None
     qtbot.waitUntil(lambda: combo.count() == 1, timeout=WAIT_MS)
     assert page.shown_id == row_ids(window)[0]  # the connected client's log stays
+
+
+def test_switching_clients_leaves_the_first_log_recording(qtbot, window, ws_clients):
+    url = window.server_driver.url
+    first = ws_clients(url)
+    wait_rows(qtbot, window, 1)
+    second = ws_clients(url)
+    wait_rows(qtbot, window, 2)
+    first_id, second_id = row_ids(window)
+    page = window.server_panel.client_page
+    select(qtbot, window, first_id)
+    select(qtbot, window, second_id)
+    # The first client's pane is gone; its log goes on recording.
+    first.send("while not shown")
+    first.recv(timeout=WAIT_S)
+    second.send("shown")
+    second.recv(timeout=WAIT_S)
+    qtbot.waitUntil(lambda: [d for _, d in packets_shown(page)] == ["shown", "shown"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.logs.get(first_id).log.counters.received_packets == 1, timeout=WAIT_MS)
+    select(qtbot, window, first_id)
+    assert [d for _, d in packets_shown(page)] == ["while not shown", "while not shown"]
