@@ -14,14 +14,11 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("WSCONSOLE_CONFIG_DIR", tempfile.mkdtemp(prefix="wsconsole-bench-"))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt loads; _common makes a throwaway config dir
 
-from _common import ROOT, python_env, row, runs  # noqa: E402
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from _common import ROOT, python_env, row, runs, timer_gaps  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from wsconsole.ui.window.main_window import MainWindow  # noqa: E402
@@ -51,26 +48,6 @@ crowd.stop()
 """
 
 
-def _gaps(app: QApplication, until) -> list[float]:
-    """Runs the event loop until ``until()``; returns the gaps between 10 ms timer ticks, in s."""
-    ticks: list[float] = []
-    loop = QEventLoop()
-
-    def tick() -> None:
-        ticks.append(time.perf_counter())
-        if until():
-            loop.quit()
-
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.setInterval(TICK_MS)
-    timer.timeout.connect(tick)
-    timer.start()
-    loop.exec()
-    timer.stop()
-    return [b - a for a, b in zip(ticks, ticks[1:])]
-
-
 def _p99(gaps: list[float]) -> float:
     ordered = sorted(gaps)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -84,7 +61,7 @@ def one_run(app: QApplication, packets: int) -> tuple[list[float], list[float]]:
     driver = window.server_driver
     page = window.server_panel.client_page
     idle_end = time.perf_counter() + IDLE_S
-    idle = _gaps(app, lambda: time.perf_counter() >= idle_end)
+    idle = timer_gaps(lambda: time.perf_counter() >= idle_end, TICK_MS)
 
     crowd = subprocess.Popen(
         [sys.executable, "-c", CROWD, driver.url, str(CLIENTS), str(packets)],
@@ -98,7 +75,7 @@ def one_run(app: QApplication, packets: int) -> tuple[list[float], list[float]]:
         return sum(logs.get(i).log.counters.received_packets for i in logs.client_ids())
 
     try:
-        flooded = _gaps(app, lambda: logged() >= expected or time.perf_counter() > deadline)
+        flooded = timer_gaps(lambda: logged() >= expected or time.perf_counter() > deadline, TICK_MS)
         assert crowd.stdout is not None
         status = crowd.stdout.readline().split()
         if status[:1] != ["done"] or status[2:] != ["0"] or logged() != expected:

@@ -17,10 +17,9 @@ K = ServerEventKind
 def test_a_client_log_holds_its_packets_replies_and_life(echo_servers, events):
     server = echo_servers()
     with connect(server.url) as client:
-        client.send("Test packet")
-        client.recv(timeout=WAIT_S)
-        client.send(b"\x00\xff")
-        client.recv(timeout=WAIT_S)
+        for data in ("Test packet", b"\x00\xff"):
+            client.send(data)
+            assert client.recv(timeout=WAIT_S) == data
         server.send_to(1, "pushed").result(WAIT_S)  # its SENT event is reported before the future is done
         client.recv(timeout=WAIT_S)
         client.close(4000, "done")

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 
-import pytest
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QTableView
-from websockets.sync.client import connect
 
-from tests.ui.server.test_server_panel import row_ids, select, shown_log, wait_rows
+from tests.ui.server.test_server_panel import (  # noqa: F401 (ws_clients: a fixture)
+    row_ids,
+    select,
+    shown_log,
+    two_clients,
+    wait_rows,
+    ws_clients,
+)
 from wsconsole.session.entries import Direction, EntryKind
 from wsconsole.session.filters import LogFilter
 
 WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted
 WAIT_S = WAIT_MS / 1000
-
-
-@pytest.fixture
-def ws_clients():
-    """Opens websockets sync clients; each is closed in teardown."""
-    with contextlib.ExitStack() as stack:
-        yield lambda url, **kwargs: stack.enter_context(connect(url, open_timeout=WAIT_S, **kwargs))
 
 
 def packets_shown(page) -> list[tuple[Direction, str | bytes]]:
@@ -128,12 +125,7 @@ def test_a_client_that_left_keeps_its_log_until_forgotten(qtbot, window, ws_clie
 
 
 def test_switching_clients_leaves_the_first_log_recording(qtbot, window, ws_clients):
-    url = window.server_driver.url
-    first = ws_clients(url)
-    wait_rows(qtbot, window, 1)
-    second = ws_clients(url)
-    wait_rows(qtbot, window, 2)
-    first_id, second_id = row_ids(window)
+    first, second, first_id, second_id = two_clients(qtbot, window, ws_clients)
     page = window.server_panel.client_page
     select(qtbot, window, first_id)
     select(qtbot, window, second_id)

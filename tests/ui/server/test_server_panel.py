@@ -156,13 +156,18 @@ def test_drop_is_seen_as_minus_one(qtbot, window, peers):
     assert "dropping the TCP connection without a close frame (on request)" in server_log(window)
 
 
-def test_send_to_one_client_only(qtbot, window, ws_clients):
+def two_clients(qtbot, window, ws_clients) -> tuple:
+    """Connects two websockets clients, one after the other; returns them and their ids."""
     url = window.server_driver.url
     first = ws_clients(url)
     wait_rows(qtbot, window, 1)
     second = ws_clients(url)
     wait_rows(qtbot, window, 2)
-    first_id, second_id = row_ids(window)
+    return first, second, *row_ids(window)
+
+
+def test_send_to_one_client_only(qtbot, window, ws_clients):
+    first, second, first_id, second_id = two_clients(qtbot, window, ws_clients)
     page = window.server_panel.client_page
 
     select(qtbot, window, second_id)

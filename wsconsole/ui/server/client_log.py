@@ -39,6 +39,16 @@ COUNTS_REFRESH_MS = 250
 """The count line under the log is refreshed at most this often during a flood."""
 
 
+def vertical_splitter(object_name: str, *parts: tuple[QWidget, int]) -> QSplitter:
+    """A vertical splitter of ``(widget, stretch factor)`` parts, top first, none of them collapsible."""
+    splitter = QSplitter(Qt.Orientation.Vertical, objectName=object_name)
+    for index, (widget, stretch) in enumerate(parts):
+        splitter.addWidget(widget)
+        splitter.setStretchFactor(index, stretch)
+    splitter.setChildrenCollapsible(False)
+    return splitter
+
+
 class ClientLogPane(QWidget):
     """The shown client's log, its details, export, and the clients that left.
 
@@ -79,21 +89,13 @@ class ClientLogPane(QWidget):
         self._log_layout = QVBoxLayout(self._log_area)
         self._log_layout.setContentsMargins(0, 0, 0, 0)
         self._log_layout.addWidget(self.placeholder)
-        splitter = QSplitter(Qt.Orientation.Vertical, objectName="serverClientLogSplitter")
-        splitter.addWidget(self._log_area)
-        splitter.addWidget(self.details)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-
-        row = QHBoxLayout()
-        row.addWidget(self.past_combo, 1)
-        row.addWidget(self.forget_button)
-        row.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(3)
+        row = QHBoxLayout()
         layout.addLayout(row)
+        for widget, stretch in ((self.past_combo, 1), (self.forget_button, 0), (self.export_button, 0)):
+            row.addWidget(widget, stretch)
+        splitter = vertical_splitter("serverClientLogSplitter", (self._log_area, 3), (self.details, 1))
         layout.addWidget(splitter, 1)
         self._counts_timer = QTimer(self, singleShot=True, interval=COUNTS_REFRESH_MS)
         self._counts_timer.timeout.connect(self._update_counts)

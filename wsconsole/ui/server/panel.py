@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -36,6 +35,7 @@ from wsconsole.errors import InvalidConfigError, ServerError
 from wsconsole.server.config import ServerConfig, TlsFiles
 from wsconsole.server.events import ClientInfo, ServerEvent
 from wsconsole.ui.log.model import format_time
+from wsconsole.ui.server.client_log import vertical_splitter
 from wsconsole.ui.server.clients import (
     CLIENT_ROLE,
     ClientPage,
@@ -168,12 +168,7 @@ class ServerPanel(QWidget):
         self.client_page = ClientPage(lambda: client_url(self._url))
         self.client_page.past_client_shown.connect(lambda _client_id: self._clear_client_selection())
 
-        clients_split = QSplitter(Qt.Orientation.Vertical, objectName="serverClientsSplitter")
-        clients_split.addWidget(self.clients_view)
-        clients_split.addWidget(self.client_page)
-        clients_split.setStretchFactor(0, 1)
-        clients_split.setStretchFactor(1, 2)
-        clients_split.setChildrenCollapsible(False)
+        clients_split = vertical_splitter("serverClientsSplitter", (self.clients_view, 1), (self.client_page, 2))
 
         # -- settings tabs: they start hidden behind Clients, so their pages are made on first
         # use (see make_settings_pages), which the window asks for right after its first paint.
@@ -200,12 +195,7 @@ class ServerPanel(QWidget):
         events_layout.addWidget(QLabel("Server events"))
         events_layout.addWidget(self.events_view, 1)
 
-        splitter = QSplitter(Qt.Orientation.Vertical, objectName="serverSplitter")
-        splitter.addWidget(self.tabs)
-        splitter.addWidget(events_box)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setChildrenCollapsible(False)
+        splitter = vertical_splitter("serverSplitter", (self.tabs, 3), (events_box, 2))
         splitter.setSizes([420, 260])  # scaled to the dock's height; the log gets a fair share
 
         url_row = QHBoxLayout()
