@@ -138,3 +138,19 @@ def test_switching_clients_leaves_the_first_log_recording(qtbot, window, ws_clie
     qtbot.waitUntil(lambda: page.logs.get(first_id).log.counters.received_packets == 1, timeout=WAIT_MS)
     select(qtbot, window, first_id)
     assert [d for _, d in packets_shown(page)] == ["while not shown", "while not shown"]
+
+
+def test_a_tab_widget_name_finds_the_tab_not_the_server_client_log(qtbot, window, ws_clients):
+    from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+
+    ws_clients(window.server_driver.url)
+    wait_rows(qtbot, window, 1)
+    select(qtbot, window, row_ids(window)[0])
+    page = window.server_panel.client_page
+    assert page.log_pane.pane is not None
+    tab = window.current_tab
+    # The dock comes first among the window's children: its copies carry names of their own.
+    assert window.findChild(QLineEdit, "filterSearchEdit") is tab.filter_bar.findChild(QLineEdit, "filterSearchEdit")
+    assert window.findChild(QPlainTextEdit, "detailsView") is tab.details.text_view
+    assert window.findChild(QLineEdit, "serverClientFilterSearchEdit") is not None
+    assert window.findChild(QPlainTextEdit, "serverClientDetailsView") is page.log_pane.details.text_view

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -37,6 +37,23 @@ from wsconsole.ui.log.log_pane import LogPane
 
 COUNTS_REFRESH_MS = 250
 """The count line under the log is refreshed at most this often during a flood."""
+
+NAME_PREFIX = "serverClient"
+"""What the objectNames of a tab's widgets get in front of them here (see :func:`own_names`)."""
+
+
+def own_names(widget: QWidget) -> None:
+    """Gives the named widgets under ``widget`` (a tab's log pane or details, reused here) names
+    of their own: ``filterSearchEdit`` becomes ``serverClientFilterSearchEdit``.
+
+    The server dock comes before the tabs among the window's children, so a
+    ``window.findChild`` by a tab's widget name would find the dock's copy first.
+    Qt's own names (``qt_...``) stay.
+    """
+    for child in widget.findChildren(QObject):
+        name = child.objectName()
+        if name and not name.startswith(("qt_", NAME_PREFIX)):
+            child.setObjectName(NAME_PREFIX + name[0].upper() + name[1:])
 
 
 def vertical_splitter(object_name: str, *parts: tuple[QWidget, int]) -> QSplitter:
@@ -83,6 +100,7 @@ class ClientLogPane(QWidget):
         self.placeholder = QLabel("Select a client to read its log", objectName="serverClientLogPlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.details = EntryDetails()
+        own_names(self.details)
         self.details.setObjectName("serverClientDetails")
 
         self._log_area = QWidget()
@@ -126,6 +144,7 @@ class ClientLogPane(QWidget):
             return
         self.placeholder.hide()
         pane = self.pane = LogPane(client.log)
+        own_names(pane)
         pane.view.setObjectName("serverClientLog")
         pane.view.setAccessibleName(f"Log of client #{client.client_id}")
         pane.entry_selected.connect(self.details.show_entry)
