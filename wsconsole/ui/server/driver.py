@@ -43,8 +43,8 @@ BACKLOG_INTERVAL_MS = 5
 """The wait before the next batch when a batch left events behind, so that
 the GUI's own events get in between."""
 MAX_EVENTS_PER_TICK = 4_000
-"""The most events one batch takes (the panel sums up packets, so a batch
-costs well under a microsecond per packet)."""
+"""The most events one batch takes (the panel sums up packets in its event
+view and files each in its client's log: a few microseconds per packet)."""
 CLIENTS_REFRESH_MS = 250
 """How often the client list's counters are refreshed while events come."""
 MEMBERSHIP_REFRESH_MS = 100
