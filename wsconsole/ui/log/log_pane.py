@@ -49,6 +49,8 @@ class LogPane(QWidget):
 
     Args:
         log: The log shown.
+        repaint_interval_ms: New rows reach the screen at most this often
+            (a log beside the tab's, as a server client's, paints less often).
 
     Signals:
         rows_changed(): entries were added or removed: the counts beside the log are due a
@@ -63,7 +65,9 @@ class LogPane(QWidget):
     entry_selected = Signal(object)
     clear_requested = Signal()
 
-    def __init__(self, log: MessageLog, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, log: MessageLog, parent: QWidget | None = None, *, repaint_interval_ms: int = LOG_REPAINT_INTERVAL_MS
+    ) -> None:
         super().__init__(parent)
         self.log = log
         # Unfiltered it shows one row per log entry.
@@ -82,7 +86,7 @@ class LogPane(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.filter_bar.footer)
 
-        self._repaint_timer = QTimer(self, singleShot=True, interval=LOG_REPAINT_INTERVAL_MS)
+        self._repaint_timer = QTimer(self, singleShot=True, interval=repaint_interval_ms)
         self._repaint_timer.setObjectName("logRepaintTimer")
         self._repaint_timer.timeout.connect(self._show_new_rows)
         self.model.rowsInserted.connect(self._on_rows_inserted)

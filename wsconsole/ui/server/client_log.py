@@ -38,6 +38,11 @@ from wsconsole.ui.log.log_pane import LogPane
 COUNTS_REFRESH_MS = 250
 """The count line under the log is refreshed at most this often during a flood."""
 
+REPAINT_INTERVAL_MS = 250
+"""New rows of the shown client's log reach the screen at most this often: a
+paint of the table costs 10-15 ms, and while a tab floods the embedded server
+its own log, painted every 50 ms, comes first."""
+
 NAME_PREFIX = "serverClient"
 """What the objectNames of a tab's widgets get in front of them here (see :func:`own_names`)."""
 
@@ -143,7 +148,7 @@ class ClientLogPane(QWidget):
             self.placeholder.show()
             return
         self.placeholder.hide()
-        pane = self.pane = LogPane(client.log)
+        pane = self.pane = LogPane(client.log, repaint_interval_ms=REPAINT_INTERVAL_MS)
         own_names(pane)
         pane.view.setObjectName("serverClientLog")
         pane.view.setAccessibleName(f"Log of client #{client.client_id}")
