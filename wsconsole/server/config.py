@@ -22,6 +22,7 @@ from wsconsole.server.events import describe_close
 __all__ = [
     "DEFAULT_MAX_CLIENTS",
     "INVALID_UTF8_PAYLOAD",
+    "MAX_SIZED_PACKET_BYTES",
     "OPEN_TIMEOUT_S",
     "ServerConfig",
     "ServerMode",
@@ -35,6 +36,12 @@ OPEN_TIMEOUT_S = 10.0
 
 DEFAULT_MAX_CLIENTS = 1024
 """The default for :attr:`ServerConfig.max_clients`."""
+
+MAX_SIZED_PACKET_BYTES = 256 * 1024 * 1024
+"""The largest packet the server makes up on demand (``send_sized``,
+``send_on_connect_bytes``), in bytes: 256 MiB, four times the client's
+default limit, so a client's 1009 can be tested; a bigger size is refused
+before anything is allocated."""
 
 INVALID_UTF8_PAYLOAD = b"invalid UTF-8: \xc3\x28 \xff"
 """What the server puts in a text frame when asked for invalid UTF-8
@@ -69,14 +76,23 @@ class TlsFiles:
     key_path: Path
 
 
-def _positive(name: str, value: float | None, *, allow_zero: bool = False) -> None:
+MAX_SECONDS = 366 * 86400.0
+"""The longest duration a setting takes, in its own unit (a year in
+seconds, or milliseconds for the reply delay): asyncio's timers take any
+finite float, but a sleep for 1e300 s only hides a typo."""
+
+
+def _positive(name: str, value: float | None, *, allow_zero: bool = False, maximum: float = MAX_SECONDS) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidConfigError(name, value, "not a number")
-    if value < 0 or (value == 0 and not allow_zero):
+    # Not `value < 0`: NaN compares false with everything and would pass.
+    if not (value > 0 or (value == 0 and allow_zero)):
         bound = "0 or more" if allow_zero else "more than 0"
         raise InvalidConfigError(name, value, f"must be {bound}")
+    if not value <= maximum:  # infinity, and numbers a timer cannot hold
+        raise InvalidConfigError(name, value, f"must be at most {maximum:.0f}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +208,7 @@ class ServerConfig:
         _positive("ping_interval_s", self.ping_interval_s)
         _positive("close_after_s", self.close_after_s)
         _positive("reply_delay_ms", self.reply_delay_ms, allow_zero=True)
-        _positive("send_on_connect_bytes", self.send_on_connect_bytes, allow_zero=True)
+        _positive("send_on_connect_bytes", self.send_on_connect_bytes, allow_zero=True, maximum=MAX_SIZED_PACKET_BYTES)
         problem = sendable_problem(self.close_code)
         if problem:
             raise InvalidConfigError("close_code", self.close_code, problem)
