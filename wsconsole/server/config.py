@@ -21,6 +21,8 @@ from wsconsole.server.events import describe_close
 
 __all__ = [
     "DEFAULT_MAX_CLIENTS",
+    "DEFAULT_MAX_SEND_BUFFER_BYTES",
+    "DEFAULT_WRITE_TIMEOUT_S",
     "INVALID_UTF8_PAYLOAD",
     "MAX_SIZED_PACKET_BYTES",
     "OPEN_TIMEOUT_S",
@@ -36,6 +38,14 @@ OPEN_TIMEOUT_S = 10.0
 
 DEFAULT_MAX_CLIENTS = 1024
 """The default for :attr:`ServerConfig.max_clients`."""
+
+DEFAULT_MAX_SEND_BUFFER_BYTES = 16 * 1024 * 1024
+"""The default for :attr:`ServerConfig.max_send_buffer_bytes`: 16 MiB."""
+
+DEFAULT_WRITE_TIMEOUT_S = 30.0
+"""The default for :attr:`ServerConfig.write_timeout_s`, in seconds: long
+enough for a client paused in a debugger for a while, short enough that one
+that stopped reading does not hold its memory for long."""
 
 MAX_SIZED_PACKET_BYTES = 256 * 1024 * 1024
 """The largest packet the server makes up on demand (``send_sized``,
@@ -119,6 +129,15 @@ class ServerConfig:
             limit.
         max_clients: How many clients may be connected at once; one more is
             refused with HTTP 503.  ``None``: no limit.
+        max_send_buffer_bytes: The most a client's send buffer (written, not
+            yet taken by the network) may hold when a broadcast comes for it;
+            over it, the client is closed with 1008 instead of being sent
+            more (per packet).  ``None``: no limit.  See
+            :mod:`wsconsole.server.slow`.
+        write_timeout_s: Close with 1008 a client whose send buffer stays
+            over websockets' high-water mark (32 KiB) this long, in seconds:
+            it reads nothing of what is sent (per connection).  ``None``:
+            never.
         handshake_timeout_s: How long a client may take from opening TCP to
             finishing the opening handshake (and TLS) before being dropped,
             in seconds (at start).
@@ -149,8 +168,11 @@ class ServerConfig:
         refuse_status: Refuse every opening handshake with this HTTP status;
             ``None``: accept.
         refuse_body: The body of that refusal.
-        allowed_origins: Accept only handshakes whose ``Origin`` header is one
-            of these (exactly); empty: any origin, or none.
+        allowed_origins: Origins accepted besides those always accepted (no
+            ``Origin`` header, ``null``, a page from loopback on any port);
+            any other origin is refused with HTTP 403.  ``"*"`` accepts
+            every origin.  See
+            :func:`~wsconsole.server.handshake.origin_problem`.
         required_headers: ``(name, value)`` pairs every handshake must carry;
             an empty value means any value.  Missing or wrong: HTTP 403.
         basic_auth: ``(user, password)`` that every handshake must present
@@ -165,6 +187,8 @@ class ServerConfig:
     require_subprotocol: bool = False
     max_packet_bytes: int | None = DEFAULT_MAX_PACKET_BYTES
     max_clients: int | None = DEFAULT_MAX_CLIENTS
+    max_send_buffer_bytes: int | None = DEFAULT_MAX_SEND_BUFFER_BYTES
+    write_timeout_s: float | None = DEFAULT_WRITE_TIMEOUT_S
     handshake_timeout_s: float = OPEN_TIMEOUT_S
     idle_timeout_s: float | None = None
     reply_delay_ms: int = 0
@@ -199,11 +223,12 @@ class ServerConfig:
         self._check_subprotocols()
         if self.require_subprotocol and not self.subprotocols:
             raise InvalidConfigError("require_subprotocol", True, "needs at least one subprotocol")
-        for name in ("max_packet_bytes", "max_clients", "fragment_bytes", "close_after_packets"):
+        for name in ("max_packet_bytes", "max_clients", "max_send_buffer_bytes", "fragment_bytes", "close_after_packets"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise InvalidConfigError(name, value, "must be a whole number of 1 or more, or None")
         _positive("handshake_timeout_s", self.handshake_timeout_s)
+        _positive("write_timeout_s", self.write_timeout_s)
         _positive("idle_timeout_s", self.idle_timeout_s)
         _positive("ping_interval_s", self.ping_interval_s)
         _positive("close_after_s", self.close_after_s)
@@ -216,6 +241,9 @@ class ServerConfig:
             raise InvalidConfigError("close_reason", self.close_reason, f"longer than {MAX_REASON_BYTES} UTF-8 bytes")
         if self.refuse_status is not None:
             _check_refuse_status(self.refuse_status)
+        for origin in self.allowed_origins:
+            if not isinstance(origin, str) or not origin.strip() or any(c.isspace() or not c.isprintable() for c in origin):
+                raise InvalidConfigError("allowed_origins", origin, "an origin is one word, like https://example.com, or *")
         for pair in self.required_headers:
             if len(pair) != 2 or not pair[0]:
                 raise InvalidConfigError("required_headers", pair, "needs (name, value) pairs")
@@ -257,8 +285,10 @@ class ServerConfig:
             phrases.append(f"send {self.send_on_connect_bytes} B on connect")
         if self.refuse_status is not None:
             phrases.append(f"refuse every handshake with HTTP {self.refuse_status}")
-        if self.allowed_origins:
-            phrases.append("only Origin " + ", ".join(self.allowed_origins))
+        if "*" in self.allowed_origins:
+            phrases.append("any Origin allowed")
+        elif self.allowed_origins:
+            phrases.append("Origin also allowed: " + ", ".join(self.allowed_origins))
         for name, value in self.required_headers:
             phrases.append(f"require header {name}" + (f": {value}" if value else ""))
         if self.basic_auth is not None:

@@ -372,6 +372,14 @@ def test_origin_header_and_basic_auth_checks(qtbot, window, ws_clients):
 
     page.origin_edit.clear()
     page.origin_edit.editingFinished.emit()
+    assert refused_status(url, origin="https://ok.example")[0] == 403  # the default: loopback pages only
+    ws_clients(url, origin="http://localhost:8060").close()
+    page.origin_edit.setText("*")
+    page.origin_edit.editingFinished.emit()
+    ws_clients(url, origin="https://evil.example").close()
+
+    page.origin_edit.clear()
+    page.origin_edit.editingFinished.emit()
     page.header_edit.setText("X-Token: s3cret")
     page.header_edit.editingFinished.emit()
     assert refused_status(url, additional_headers={"X-Token": "wrong"})[0] == 403
