@@ -102,6 +102,11 @@ class Behaviour:
             await connection.wait_closed()
         except ConnectionClosed:
             await connection.wait_closed()
+        except Exception as exc:
+            # websockets closes the connection with 1011 and logs the error to
+            # a logger nobody reads (see serving): say what it was.
+            state.emit(ServerEventKind.ERROR, message=f"serving the client failed: {exc!r}", **client.common())
+            raise
         finally:
             state.remove_client(client_id)
             for task in list(client.tasks):

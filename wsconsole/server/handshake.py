@@ -220,8 +220,12 @@ def offered_subprotocols(headers: Headers) -> list[str]:
 
 def basic_credentials(headers: Headers) -> tuple[str, str] | None:
     """The (user, password) of an ``Authorization: Basic`` header (RFC 7617)."""
-    value = headers.get("Authorization", "")
-    scheme, _, token = value.partition(" ")
+    # Not headers.get(): with two Authorization headers it raises
+    # MultipleValuesError, which websockets turns into HTTP 500.
+    values = headers.get_all("Authorization")
+    if len(values) != 1:
+        return None
+    scheme, _, token = values[0].partition(" ")
     if scheme.lower() != "basic":
         return None
     try:
