@@ -13,12 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.sync.client import connect
 
+from tests.hostile import net_support
 from tests.support.waiting import WAIT_S, wait_for
 from wsconsole.cli.serve_commands import read_commands, run_command
 from wsconsole.errors import InvalidCommandError
 from wsconsole.server.config import MAX_SIZED_PACKET_BYTES
 from wsconsole.server.echo import EchoServer
 from wsconsole.server.events import ServerEventKind
+
+module_server = net_support.module_server  # the fixture, for this module
 
 K = ServerEventKind
 LISTENING = re.compile(r"^Listening on (ws://127\.0\.0\.1:\d+/)$")
@@ -92,14 +95,6 @@ async def _raising() -> bool:
     return bool(1 / 0)
 
 
-@pytest.fixture(scope="module")
-def idle_server():
-    server = EchoServer()
-    server.start()
-    yield server
-    server.stop()
-
-
 _WORDS = st.one_of(
     st.sampled_from(["send", "sendhex", "bytes", "badutf8", "ping", "close", "closeall", "drop", "clients", "help"]),
     st.from_regex(r"#?[0-9]{1,30}", fullmatch=True),
@@ -109,11 +104,11 @@ _WORDS = st.one_of(
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_WORDS, max_size=5).map(" ".join))
-def test_any_command_line_runs_or_says_why(idle_server, line):
+def test_any_command_line_runs_or_says_why(module_server, line):
     """No client is connected: whatever the line, it runs (on no client) or raises the
     one clear error, fast, and never allocates what it was asked to."""
     try:
-        text = run_command(line, idle_server)
+        text = run_command(line, module_server)
     except InvalidCommandError as exc:
         assert str(exc) and len(str(exc)) < 200
     except ValueError as exc:  # a close code or reason RFC 6455 forbids (InvalidCloseError)
@@ -123,9 +118,9 @@ def test_any_command_line_runs_or_says_why(idle_server, line):
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads its own memory use from /proc")
-def test_a_size_at_the_bound_for_a_client_not_there_allocates_nothing(idle_server):
+def test_a_size_at_the_bound_for_a_client_not_there_allocates_nothing(module_server):
     before = _rss_bytes()
-    future = idle_server.send_sized(99, MAX_SIZED_PACKET_BYTES)
+    future = module_server.send_sized(99, MAX_SIZED_PACKET_BYTES)
     assert future.result(WAIT_S) is False
     assert _rss_bytes() - before < MAX_SIZED_PACKET_BYTES // 4
 

@@ -7,11 +7,9 @@ starts (``resource.setrlimit``), its output going to a file read as it comes.
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.hostile.net_support import raw_handshake
 from tests.support.processes import ROOT, sigint_not_ignored
 
 pytestmark = pytest.mark.skipif(os.name == "nt" or not hasattr(signal, "SIGTERM"), reason="POSIX resource limits")
@@ -104,34 +103,14 @@ def limited_serve(tmp_path):
         serve.stop()
 
 
-def handshake(port: int) -> tuple[bytes, socket.socket]:
-    """Opens a client and sends its opening handshake; returns the HTTP status and the socket."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT_S)
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(
-        (
-            f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    head = b""
-    while b"\r\n" not in head:
-        chunk = sock.recv(1024)
-        if not chunk:
-            break
-        head += chunk
-    return head.split(b" ", 2)[1] if head.startswith(b"HTTP/1.1 ") else b"", sock
-
-
-def test_max_clients_is_capped_below_the_limit_and_more_get_503(limited_serve):
-    serve = limited_serve(160)
-    capacity = int(serve.wait_for(r"open-file limit 160 \(hard 160\): at most (\d+) clients at once, not 1024").group(1))
-    assert 0 < capacity < 160
+def open_clients(port: int, count: int) -> list[bytes]:
+    """Opens ``count`` clients one after the other, holding those served until all are
+    done; returns each one's HTTP status."""
     held = []
     statuses = []
     try:
-        for _ in range(capacity + 20):
-            status, sock = handshake(serve.port)
+        for _ in range(count):
+            status, sock = raw_handshake(port)
             statuses.append(status)
             if status == b"101":
                 held.append(sock)
@@ -140,6 +119,14 @@ def test_max_clients_is_capped_below_the_limit_and_more_get_503(limited_serve):
     finally:
         for sock in held:
             sock.close()
+    return statuses
+
+
+def test_max_clients_is_capped_below_the_limit_and_more_get_503(limited_serve):
+    serve = limited_serve(160)
+    capacity = int(serve.wait_for(r"open-file limit 160 \(hard 160\): at most (\d+) clients at once, not 1024").group(1))
+    assert 0 < capacity < 160
+    statuses = open_clients(serve.port, capacity + 20)
     assert statuses == [b"101"] * capacity + [b"503"] * 20
     assert serve.count(r"HTTP 503 .*the most allowed \(the open-file limit\)") == 20
     assert serve.count(r" error: ") == 0
@@ -148,20 +135,8 @@ def test_max_clients_is_capped_below_the_limit_and_more_get_503(limited_serve):
 def test_out_of_descriptors_answers_503_backs_off_and_serves_again_once_freed(limited_serve):
     serve = limited_serve(128, hog_until_free=6)
     serve.wait_for("HOGGED")
-    held = []
-    statuses = []
     started = time.monotonic()
-    try:
-        for _ in range(40):
-            status, sock = handshake(serve.port)
-            statuses.append(status)
-            if status == b"101":
-                held.append(sock)
-            else:
-                sock.close()
-    finally:
-        for sock in held:
-            sock.close()
+    statuses = open_clients(serve.port, 40)
     assert time.monotonic() - started < 30
     assert set(statuses) <= {b"101", b"503"}, statuses
     assert statuses.count(b"503") >= 30
@@ -172,7 +147,7 @@ def test_out_of_descriptors_answers_503_backs_off_and_serves_again_once_freed(li
     # Once the held clients are gone, a new one is served.
     deadline = time.monotonic() + WAIT_S
     while True:
-        status, sock = handshake(serve.port)
+        status, sock = raw_handshake(serve.port)
         sock.close()
         if status == b"101" or time.monotonic() > deadline:
             break

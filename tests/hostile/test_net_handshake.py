@@ -4,7 +4,6 @@ and goes on serving."""
 from __future__ import annotations
 
 import base64
-import os
 import socket
 
 import pytest
@@ -12,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.sync.client import connect
 
+from tests.hostile.net_support import handshake_request
 from tests.support.waiting import WAIT_S
 from wsconsole.server.config import ServerConfig
 from wsconsole.server.echo import EchoServer
@@ -62,14 +62,9 @@ def checking_server():
 @given(st.lists(st.tuples(_NAME, _VALUE.map(str.strip)), max_size=6))
 def test_any_checked_headers_get_a_status_and_the_server_goes_on(checking_server, headers):
     server, errors = checking_server
-    key = base64.b64encode(os.urandom(16)).decode()
     extra = "".join(f"{name}: {value}\r\n" for name, value in headers)
-    request = (
-        f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
-    ).encode("latin-1")
     with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT_S) as sock:
-        sock.sendall(request)
+        sock.sendall(handshake_request(extra))
         status_line = sock.recv(4096).split(b"\r\n", 1)[0]
     assert status_line.split(b" ")[1] in (b"101", b"400", b"401", b"403"), status_line
     assert not [event for event in errors if "failed" not in event.message], errors

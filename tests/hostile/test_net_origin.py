@@ -7,10 +7,7 @@ and how to allow it (``--allow-origin``, the window's Allowed origins field).
 
 from __future__ import annotations
 
-import base64
-import os
 import re
-import socket
 import time
 
 import pytest
@@ -19,11 +16,15 @@ from hypothesis import strategies as st
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from tests.hostile import net_support
+from tests.hostile.net_support import raw_handshake
 from tests.support.waiting import WAIT_S, wait_for
 from wsconsole.errors import InvalidConfigError
 from wsconsole.server.config import ServerConfig
 from wsconsole.server.events import ServerEventKind
 from wsconsole.server.handshake import origin_problem
+
+module_server = net_support.module_server  # the fixture, for this module
 
 K = ServerEventKind
 LISTENING = re.compile(r"^Listening on (ws://127\.0\.0\.1:\d+/)$")
@@ -71,9 +72,8 @@ def test_native_clients_files_and_loopback_pages_are_accepted_by_default(echo_se
 )
 def test_any_other_origin_is_refused_with_403_naming_it_and_how_to_allow_it(echo_servers, events, origin):
     server = echo_servers()
-    with pytest.raises(InvalidStatus) as caught:
-        with connect(server.url, origin=origin, open_timeout=WAIT_S):
-            pass
+    with pytest.raises(InvalidStatus) as caught, connect(server.url, origin=origin, open_timeout=WAIT_S):
+        pass
     response = caught.value.response
     assert response.status_code == 403
     body = response.body.decode()
@@ -95,9 +95,11 @@ def test_allowed_origins_add_to_the_default_and_star_allows_any(echo_servers):
 
 def test_several_origin_headers_are_refused(echo_servers):
     server = echo_servers()
-    with pytest.raises(InvalidStatus) as caught:
-        with connect(server.url, additional_headers=[("Origin", "null"), ("Origin", "https://evil.example")]):
-            pass
+    with (
+        pytest.raises(InvalidStatus) as caught,
+        connect(server.url, additional_headers=[("Origin", "null"), ("Origin", "https://evil.example")]),
+    ):
+        pass
     assert caught.value.response.status_code == 403
     assert b"2 Origin headers" in caught.value.response.body
 
@@ -136,27 +138,11 @@ def test_origin_problem_answers_any_values_at_once(values, allowed):
         assert answer is None
 
 
-@pytest.fixture(scope="module")
-def shared_server():
-    from wsconsole.server.echo import EchoServer
-
-    server = EchoServer()
-    server.start()
-    yield server
-    server.stop()
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(_HEADER_TEXT)
-def test_a_handshake_with_any_origin_value_gets_101_or_403(shared_server, origin):
+def test_a_handshake_with_any_origin_value_gets_101_or_403(module_server, origin):
     """Over a raw socket, so that no client library tidies the value first."""
-    key = base64.b64encode(os.urandom(16)).decode()
-    request = (
-        f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n"
-    ).encode("latin-1")
-    with socket.create_connection(("127.0.0.1", shared_server.port), timeout=WAIT_S) as sock:
-        sock.sendall(request)
-        status_line = sock.recv(4096).split(b"\r\n", 1)[0]
-    assert status_line in (b"HTTP/1.1 101 Switching Protocols", b"HTTP/1.1 403 Forbidden"), status_line
-    assert (status_line.split()[1] == b"403") == (origin_problem([origin], ()) is not None)
+    status, sock = raw_handshake(module_server.port, f"Origin: {origin}\r\n")
+    sock.close()
+    assert status in (b"101", b"403"), status
+    assert (status == b"403") == (origin_problem([origin], ()) is not None)

@@ -9,14 +9,13 @@ LIMIT event says so.
 
 from __future__ import annotations
 
-import base64
-import os
 import socket
 import time
 
 import pytest
 from websockets.sync.client import connect
 
+from tests.hostile.net_support import raw_handshake
 from tests.support.waiting import WAIT_S, wait_for
 from wsconsole.server.config import ServerConfig, ServerMode
 from wsconsole.server.events import ServerEventKind
@@ -28,21 +27,8 @@ CHUNK = b"x" * 65536
 
 def never_reading_client(port: int) -> socket.socket:
     """A client that completes the opening handshake, then reads nothing more."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # fills sooner
-    sock.settimeout(WAIT_S)
-    sock.connect(("127.0.0.1", port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(
-        (
-            f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    response = b""
-    while b"\r\n\r\n" not in response:
-        response += sock.recv(1)  # one byte at a time: leave any frame unread
-    assert response.startswith(b"HTTP/1.1 101"), response
+    status, sock = raw_handshake(port, rcvbuf_bytes=4096)  # a small buffer fills sooner
+    assert status == b"101"
     return sock
 
 

@@ -127,7 +127,9 @@ def run_command(line: str, server: EchoServer) -> str | None:
     elif name == "bytes":
         if len(words) < 3:
             raise _bad(words, "bytes needs a client id and a number of bytes")
-        from wsconsole.server.config import MAX_SIZED_PACKET_BYTES  # here: connect never loads the server
+        from wsconsole.server.config import (
+            MAX_SIZED_PACKET_BYTES,  # here: connect never loads the server
+        )
 
         # Bounded before the server allocates the packet.
         size = _number(words, words[2], "number of bytes", MAX_SIZED_PACKET_BYTES)

@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from wsconsole.protocol.closecodes import validate_close
 from wsconsole.protocol.limits import MAX_CONTROL_PAYLOAD_BYTES
-from wsconsole.server.config import INVALID_UTF8_PAYLOAD, MAX_SIZED_PACKET_BYTES, sized_payload
+from wsconsole.server.config import (
+    INVALID_UTF8_PAYLOAD,
+    MAX_SIZED_PACKET_BYTES,
+    sized_payload,
+)
 from wsconsole.server.events import ServerEventKind
 from wsconsole.server.state import ServerState
 from wsconsole.server.thread import ServerThread

@@ -136,8 +136,8 @@ class ServerConfig:
             :mod:`wsconsole.server.slow`.
         write_timeout_s: Close with 1008 a client whose send buffer stays
             over websockets' high-water mark (32 KiB) this long, in seconds:
-            it reads nothing of what is sent (per connection).  ``None``:
-            never.
+            it reads nothing of what is sent (read each time a buffer
+            fills).  ``None``: never.
         handshake_timeout_s: How long a client may take from opening TCP to
             finishing the opening handshake (and TLS) before being dropped,
             in seconds (at start).

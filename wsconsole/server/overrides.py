@@ -37,6 +37,9 @@ overrides or uses that websockets does not document as public:
     the transport's buffer stays over the high-water mark, for the write
     timeout (websockets' ``send()`` waits for it to drain with no limit).
 
+* :func:`close_without_waiting` queues a close frame with the sans-I/O
+  ``send_close()`` and writes it with ``send_data()``; :func:`connection_gone`
+  reads ``connection_lost_waiter``.
 * :func:`push_packet` writes a packet with no wait, as websockets'
   ``broadcast()`` does, reading the private ``send_in_progress`` and
   calling ``send_data()``; :func:`queue_packet` queues a packet's frames
@@ -76,7 +79,9 @@ __all__ = [
     "CLOSE_TIMEOUT_S",
     "EchoConnection",
     "WholeMessageAssembler",
+    "close_without_waiting",
     "connection_class",
+    "connection_gone",
     "push_packet",
     "queue_packet",
     "recv_packet",
@@ -227,13 +232,35 @@ def push_packet(connection: ServerConnection, data: bytes, is_text: bool, fragme
     if connection.protocol.state is not State.OPEN or getattr(connection, "send_in_progress", None) is not None:
         return False
     queue_packet(connection, data, is_text, fragment)
+    return _write_queued(connection)
+
+
+def _write_queued(connection: ServerConnection) -> bool:
+    """Hands what the protocol queued to the transport; ``False`` (and the
+    connection aborted) if that fails, as websockets' ``send_context()`` does."""
     try:
         connection.send_data()
-    except Exception as exc:  # noqa: BLE001 - as websockets' send_context(): the connection is lost
+    except Exception as exc:  # noqa: BLE001 - the connection is lost, whatever the error
         connection.set_connection_exc(exc)
         connection.transport.abort()
         return False
     return True
+
+
+def close_without_waiting(connection: ServerConnection, code: int, reason: str) -> None:
+    """Queues a close frame and hands it to the transport at once.
+
+    websockets' ``close()`` first waits for the send buffer to drain, with no
+    time limit, before its close timeout even starts: for a client that
+    reads nothing, it never returns.  The caller watches the end itself.
+    """
+    connection.protocol.send_close(code, reason)
+    _write_queued(connection)
+
+
+def connection_gone(connection: ServerConnection) -> bool:
+    """Whether the TCP connection is closed (its private ``connection_lost_waiter`` is done)."""
+    return connection.connection_lost_waiter.done()
 
 
 class EchoConnection(ServerConnection):

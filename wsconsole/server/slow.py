@@ -30,7 +30,11 @@ from websockets.protocol import State
 from wsconsole.protocol.closecodes import CloseCode
 from wsconsole.server.events import ServerEventKind
 from wsconsole.server.listening import format_address
-from wsconsole.server.overrides import CLOSE_TIMEOUT_S
+from wsconsole.server.overrides import (
+    CLOSE_TIMEOUT_S,
+    close_without_waiting,
+    connection_gone,
+)
 from wsconsole.server.state import ServerState
 
 if TYPE_CHECKING:
@@ -80,18 +84,12 @@ class SlowClients:
             message=f"slow client: {why}; closing with {CloseCode.POLICY_VIOLATION}",
             **fields,
         )
-        # Not connection.close(): it waits for the buffer to drain before its
-        # own close timeout starts, which a client that reads nothing never lets
-        # happen.  The frame is queued behind the unread data.
-        protocol.send_close(CloseCode.POLICY_VIOLATION, SLOW_CLOSE_REASON)
-        try:
-            connection.send_data()
-        except Exception as exc:  # noqa: BLE001 - the connection is lost: dropped below
-            connection.set_connection_exc(exc)
+        # The frame is queued behind the unread data.
+        close_without_waiting(connection, CloseCode.POLICY_VIOLATION, SLOW_CLOSE_REASON)
         connection.loop.call_later(CLOSE_TIMEOUT_S, self._drop_if_unanswered, connection, fields)
 
     def _drop_if_unanswered(self, connection: ServerConnection, fields: dict) -> None:
-        if connection.protocol.close_rcvd is not None or connection.connection_lost_waiter.done():
+        if connection.protocol.close_rcvd is not None or connection_gone(connection):
             return  # it read its way to the close frame and answered, or is gone
         self._drop(
             connection,
@@ -100,7 +98,7 @@ class SlowClients:
         )
 
     def _drop(self, connection: ServerConnection, message: str, fields: dict) -> None:
-        if connection.connection_lost_waiter.done():
+        if connection_gone(connection):
             return
         self._state.emit(ServerEventKind.LIMIT, message=message, **fields)
         connection.transport.abort()
