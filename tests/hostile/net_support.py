@@ -39,6 +39,28 @@ def raw_handshake(port: int, extra_headers: str = "", *, rcvbuf_bytes: int | Non
     return (bytes(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/1.1 ") else b""), sock
 
 
+def masked_binary_frame(payload: bytes) -> bytes:
+    """A client's binary frame (RFC 6455 section 5.2; the zero mask leaves the payload as it is)."""
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x82, 0x80 | size))
+    elif size < 65536:
+        header = bytes((0x82, 0x80 | 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((0x82, 0x80 | 127)) + size.to_bytes(8, "big")
+    return header + b"\0\0\0\0" + payload
+
+
+def flood_without_reading(sock: socket.socket, chunks: int = 200) -> None:
+    """Sends 64 KiB binary packets without reading their echoes, until its own writes back up."""
+    sock.settimeout(0.2)
+    try:
+        for _ in range(chunks):
+            sock.sendall(masked_binary_frame(b"x" * 65536))
+    except OSError:  # TimeoutError included: the server stopped reading it
+        pass
+
+
 @pytest.fixture(scope="module")
 def module_server() -> Iterator[EchoServer]:
     """A default EchoServer on 127.0.0.1 port 0 for a whole module (Hypothesis runs many examples)."""

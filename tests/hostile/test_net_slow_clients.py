@@ -15,7 +15,7 @@ import time
 import pytest
 from websockets.sync.client import connect
 
-from tests.hostile.net_support import raw_handshake
+from tests.hostile.net_support import flood_without_reading, raw_handshake
 from tests.support.waiting import WAIT_S, wait_for
 from wsconsole.server.config import ServerConfig, ServerMode
 from wsconsole.server.events import ServerEventKind
@@ -30,18 +30,6 @@ def never_reading_client(port: int) -> socket.socket:
     status, sock = raw_handshake(port, rcvbuf_bytes=4096)  # a small buffer fills sooner
     assert status == b"101"
     return sock
-
-
-def masked_binary_frame(payload: bytes) -> bytes:
-    """A client's binary frame (RFC 6455 section 5.2; the zero mask leaves the payload as it is)."""
-    size = len(payload)
-    if size < 126:
-        header = bytes((0x82, 0x80 | size))
-    elif size < 65536:
-        header = bytes((0x82, 0x80 | 126)) + size.to_bytes(2, "big")
-    else:
-        header = bytes((0x82, 0x80 | 127)) + size.to_bytes(8, "big")
-    return header + b"\0\0\0\0" + payload
 
 
 def slow_event(events, text: str = "slow client:"):
@@ -81,13 +69,7 @@ def test_a_client_whose_buffer_stays_full_is_closed_after_the_write_timeout(echo
     server = echo_servers(config=ServerConfig(write_timeout_s=0.5))
     slow = never_reading_client(server.port)
     try:
-        # Echo mode: the slow client floods and never reads its echoes.
-        slow.settimeout(0.2)
-        try:
-            for _ in range(200):
-                slow.sendall(masked_binary_frame(CHUNK))
-        except (TimeoutError, OSError):
-            pass  # its own writes back up once the server stops reading it
+        flood_without_reading(slow)  # echo mode: it never reads its echoes
         with connect(server.url) as other:
             other.send("meanwhile")
             assert other.recv(timeout=WAIT_S) == "meanwhile"
