@@ -101,7 +101,7 @@ class MultiplayerReader:
             self._seen += 1
             if self._seen >= DETECT_PACKETS or not self._alive:
                 break
-        self.detected = self._alive[0] if self._alive else None
+        self.detected = self._alive[0] if self._alive and self._seen else None
         if self.decoder_name != before:
             self._notify()
 
