@@ -189,6 +189,33 @@ def test_godot4_paths_spawn_despawn_sync_and_system_messages() -> None:
     assert decode_godot4_multiplayer(struct.pack("<I", 1108652869)).summary == "sys: your id is 1108652869"
 
 
+def test_godot4_relayed_calls_count_their_path_offset_from_their_own_first_byte() -> None:
+    inner = bytes([0x20]) + struct.pack("<I", 0) + bytes([0, 1, 0x02, 9])
+    inner = inner[:1] + struct.pack("<I", 0x80000000 | len(inner)) + inner[5:] + b"Game\0"
+    relay = bytes([7, 3]) + struct.pack("<i", 17) + inner
+    value = decode_godot4_multiplayer(relay)
+    assert value["relayed"]["path"] == "Game" and value["relayed"]["arguments"] == [9]
+    assert value.summary == "relay 17: rpc Game.#0(9)"
+    # An error inside says where in the whole packet.
+    bad = bytearray(relay)
+    bad[13] = 0x3F  # the argument's meta byte (inner offset 7): now a whole Variant with no room
+    with pytest.raises(DecodeError) as caught:
+        decode_godot4_multiplayer(bytes(bad))
+    assert caught.value.offset == 13
+
+
+def test_godot4_four_bytes_are_an_id_only_when_the_client_would_take_them_as_one() -> None:
+    assert decode_godot4_multiplayer(struct.pack("<i", 2)).summary == "sys: your id is 2"
+    # An id below 2 (here negative) is refused by the client: these 4 bytes are a raw packet.
+    assert decode_godot4_multiplayer(bytes([3, 0, 0, 0x80])).summary == "raw 3 bytes"
+
+
+def test_godot4_custom_spawn_carries_its_argument() -> None:
+    spawn = bytes([4, 0xFF]) + struct.pack("<IIII", 3, 42, 0, 2) + b"A\0" + struct.pack("<I", 2) + bytes([0x02, 7])
+    value = decode_godot4_multiplayer(spawn)
+    assert value["argument"] == [7] and value["state"] == [] and value["name"] == "A"
+
+
 @pytest.mark.parametrize(
     ("data", "offset", "reason"),
     [

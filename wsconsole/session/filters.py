@@ -1,4 +1,4 @@
-"""Filters over the message log: which entries match a direction, kind, text, regex and size.
+"""Filters over the message log: which entries match a direction, kind, text, regex, size and RPC name.
 
 Pure functions: :func:`filter_log` (or :func:`filter_entries` over any list
 of entries) returns the indices of the matching entries, oldest first.  A
@@ -18,6 +18,9 @@ one ``find`` per block and maps the rare hits back to entries, so it no
 longer lower-cases every payload each time.  The cheaper criteria run first so the
 costly ones see fewer entries.  A regular expression costs what its pattern costs
 per entry; nothing here can bound a pattern that backtracks badly.
+
+The RPC name (``LogFilter.rpc``) runs last, on what the others kept: Godot 3
+writes the name in the packet, so only packets holding its bytes are decoded.
 
 Bad criteria never raise: :func:`check` (and every :class:`FilterResult`)
 lists them as :class:`FilterProblem` s, and a criterion with a problem is

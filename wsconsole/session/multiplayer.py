@@ -50,8 +50,8 @@ class MultiplayerReader:
         """What the first binary packets parse as; None until one does (or if none did)."""
         self._alive = list(MULTIPLAYER_DECODERS)
         self._seen = 0
-        self._paths: dict[str, dict[Direction, dict]] = {}
-        self._scanned = 0  # serial number of the next entry to scan for paths
+        # Per decoder: its path tables by direction, and the serial number of the next entry to scan.
+        self._paths: dict[str, tuple[dict[Direction, dict], list[int]]] = {}
         self._listeners: list[Callable[[], None]] = []
         log.on_appended(self._appended)
         log.on_cleared(self._reset)
@@ -84,7 +84,6 @@ class MultiplayerReader:
         self._alive = list(MULTIPLAYER_DECODERS)
         self._seen = 0
         self._paths.clear()
-        self._scanned = self.log.first_number
         if self.decoder_name != before:
             self._notify()
 
@@ -107,9 +106,9 @@ class MultiplayerReader:
 
     def _paths_for(self, name: str) -> dict[Direction, dict]:
         """The path tables for decoder ``name``, brought up to the end of the log."""
-        tables = self._paths.setdefault(name, {Direction.SENT: {}, Direction.RECEIVED: {}})
         log = self.log
-        start = max(self._scanned, log.first_number) - log.first_number
+        tables, scanned = self._paths.setdefault(name, ({Direction.SENT: {}, Direction.RECEIVED: {}}, [0]))
+        start = max(scanned[0], log.first_number) - log.first_number
         decode = DECODERS[name]
         datas = log.data
         for index in range(start, len(log)):
@@ -121,7 +120,7 @@ class MultiplayerReader:
                         decode(data, tables[direction])
                     except DecodeError:
                         pass
-        self._scanned = log.first_number + len(log)
+        scanned[0] = log.first_number + len(log)
         return tables
 
     def decode(self, entry: Entry, name: str | None = None) -> MultiplayerPacket:

@@ -32,7 +32,8 @@ import json
 import struct
 from typing import Any
 
-from wsconsole.text.decoders.godot import _Godot
+from wsconsole.errors import DecodeError
+from wsconsole.text.decoders.godot import VariantReader
 from wsconsole.text.decoders.reader import Reader
 from wsconsole.text.decoders.values import GodotValue, MultiplayerPacket
 
@@ -99,27 +100,22 @@ def _target(path: str | None, path_id: int | None) -> str:
     return path if path is not None else f"path #{path_id}"
 
 
+_COMMAND_LINES = {
+    "rpc": lambda f, target: f"rpc {target}.{f['method']}({_arguments_text(f['arguments'])})",
+    "rset": lambda f, target: f"rset {target}.{f['property']} = {_arguments_text([f['value']])}",
+    "simplify path": lambda f, _target: f"simplify path {f['path id']} = {f['path']}",
+    "confirm path": lambda f, _target: f"confirm path {f.get('path', f.get('path id'))}",
+    "raw": lambda f, _target: f"raw {len(f['data'])} bytes",
+    "spawn": lambda f, target: f"spawn {f['name']} (net id {f['net id']}) by {target}",
+    "despawn": lambda f, _target: f"despawn net id {f['net id']}",
+    "sync": lambda f, _target: f"sync {len(f['states'])} node(s)",
+}
+
+
 def _command_line(fields: dict) -> str:
     """The part of a summary after ``peer A -> B:``: what the command does."""
-    command = fields["command"]
     target = _target(fields.get("path"), fields.get("path id"))
-    if command == "rpc":
-        return f"rpc {target}.{fields['method']}({_arguments_text(fields['arguments'])})"
-    if command == "rset":
-        return f"rset {target}.{fields['property']} = {_arguments_text([fields['value']])}"
-    if command == "simplify path":
-        return f"simplify path {fields['path id']} = {fields['path']}"
-    if command == "confirm path":
-        return f"confirm path {fields.get('path', fields.get('path id'))}"
-    if command == "raw":
-        return f"raw {len(fields['data'])} bytes"
-    if command == "spawn":
-        return f"spawn {fields['name']} (net id {fields['net id']}) by {target}"
-    if command == "despawn":
-        return f"despawn net id {fields['net id']}"
-    if command == "sync":
-        return f"sync {len(fields['states'])} node(s)"
-    return command
+    return _COMMAND_LINES[fields["command"]](fields, target)
 
 
 # -- Godot 3 -------------------------------------------------------------------------------
@@ -139,15 +135,11 @@ def _cstring(r: Reader, end: int, what: str) -> str:
 def _tail_string(r: Reader, what: str) -> str:
     """The rest of the packet as a path, as ``encode_cstring`` wrote it (one trailing NUL)."""
     start = r.pos
-    raw = r.take(r.left(), what)
-    if raw.endswith(b"\0"):
-        raw = raw[:-1]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise r.error(f"{what} is not valid UTF-8", start + exc.start) from None
+    size = r.left() - (1 if r.left() and r.data[-1] == 0 else 0)
+    text = r.text(size, what)
+    r.take(r.left(), f"{what}'s NUL")
     if "\0" in text:
-        raise r.error(f"{what} has a NUL inside", start + text.index("\0"))
+        raise r.error(f"{what} has a NUL inside", start + text.encode("utf-8").index(b"\0"))
     return text
 
 
@@ -204,7 +196,7 @@ def _godot3_call(r: Reader, base: int, command: int, sender: int, fields: dict, 
     # The arguments must end where the path begins: read them from a view cut there.
     args_reader = Reader(r.data[:end], r.fmt)
     args_reader.pos = r.pos
-    variants = _Godot(args_reader, 3)
+    variants = VariantReader(args_reader, 3)
     if command == 0:
         fields["method"] = name
         count = args_reader.unpack(_U8, "the argument count")[0]
@@ -252,7 +244,7 @@ def _compressed_variant(r: Reader, depth: int) -> Any:
         size = (_I8, _I16, _LE_I32, _I64)[meta >> 6]
         return r.unpack(size, "an int")[0]
     r.pos = start  # any other type is a whole Variant whose header's first byte is the type
-    return _Godot(r, 4).value(depth)
+    return VariantReader(r, 4).value(depth)
 
 
 def _compressed_variants(r: Reader, end: int, depth: int = 1) -> list:
@@ -267,9 +259,10 @@ def _compressed_variants(r: Reader, end: int, depth: int = 1) -> list:
 
 
 def _godot4(r: Reader, paths: Paths | None) -> MultiplayerPacket:
-    if len(r.data) == 4:
-        # The server's first packet to a client (WebSocketMultiplayerPeer, Godot 4).
-        peer = r.unpack(_LE_U32, "the assigned id")[0]
+    if len(r.data) == 4 and _LE_I32.unpack(r.data)[0] >= 2:
+        # The server's first packet to a client: its id, an int32 of at least 2
+        # (WebSocketMultiplayerPeer::_poll_server; the client refuses anything else).
+        peer = r.unpack(_LE_I32, "the assigned id")[0]
         return MultiplayerPacket({"header": "id", "peer": peer}, f"sys: your id is {peer}")
     meta = r.unpack(_U8, "the command byte")[0]
     command = meta & 7
@@ -386,9 +379,15 @@ def _godot4_sys(r: Reader, fields: dict, paths: Paths | None) -> MultiplayerPack
     if kind in (1, 2):
         return MultiplayerPacket(fields, f"sys: peer {peer} {'joined' if kind == 1 else 'left'}")
     # A relay wraps a whole command: to the server, ``peer`` is where it goes; from it, who sent it.
-    if r.left() and r.data[r.pos] & 7 == 7:
-        raise r.error("a relayed packet cannot be a system message", r.pos)
-    inner = _godot4(r, paths)
+    base = r.pos
+    if r.left() and r.data[base] & 7 == 7:
+        raise r.error("a relayed packet cannot be a system message", base)
+    # The relayed command is a packet of its own: its path offsets count from its first byte.
+    try:
+        inner = Reader(r.data[base:], r.fmt).run(lambda inner_reader: _godot4(inner_reader, paths))
+    except DecodeError as exc:
+        raise r.error(exc.reason, base + exc.offset) from None
+    r.pos = len(r.data)
     fields["relayed"] = inner
     return MultiplayerPacket(fields, f"relay {peer}: {inner.summary}")
 

@@ -109,6 +109,7 @@ class FilterBar(QWidget):
         self.kind_button.setMenu(menu)
 
         self.search_edit = QLineEdit(objectName="filterSearchEdit", placeholderText="Search the log")
+        self.search_edit.setToolTip("Text to find; rpc:NAME keeps Godot multiplayer packets calling or setting NAME")
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setAccessibleName("Search the log")
         self.search_edit.setMinimumWidth(self.search_edit.fontMetrics().horizontalAdvance("Search the l"))
