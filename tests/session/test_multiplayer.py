@@ -3,14 +3,78 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from wsconsole.session.entries import Direction
 from wsconsole.session.filters import LogFilter, filter_log
 from wsconsole.session.log import MessageLog
 from wsconsole.session.multiplayer import AUTO, GODOT3, MultiplayerReader
+from wsconsole.session.recorder import ConnectionRecorder
 
 FIXTURE = Path(__file__).parent.parent / "text" / "fixtures" / "godot3" / "session.json"
+
+
+def _client_b_packets() -> list[tuple[str, bytes]]:
+    connection = json.loads(FIXTURE.read_text(encoding="utf-8"))["connections"][1]
+    return [(p["direction"], bytes.fromhex(p["hex"])) for p in connection["packets"]]
+
+
+class _Recording:
+    """The peer as poll_until sees it, every polled event going to the recorder first."""
+
+    def __init__(self, peer, recorder: ConnectionRecorder) -> None:
+        self.peer = peer
+        self.recorder = recorder
+
+    def poll_events(self, max_count: int) -> list:
+        events = self.peer.poll_events(max_count)
+        self.recorder.record(events)
+        return events
+
+    @property
+    def ready_state(self):
+        return self.peer.ready_state
+
+    @property
+    def error(self):
+        return self.peer.error
+
+
+def test_a_recorded_connection_reads_as_calls_in_both_directions(ws_server, peer, poll_until) -> None:
+    # The server side of client B's connection replays what the Godot server sent B; the peer
+    # sends what B sent; the recorder logs both, as the window does.
+    packets = _client_b_packets()
+    to_client = [data for direction, data in packets if direction == "to_client"]
+    to_server = [data for direction, data in packets if direction == "to_server"]
+
+    def godot_server(conn):
+        for data in to_client:
+            conn.send(data)
+        return [conn.recv() for _ in to_server]
+
+    server = ws_server(godot_server)
+    log = MessageLog()
+    reader = MultiplayerReader(log)
+    recorder = ConnectionRecorder(log, peer)
+    recording = _Recording(peer, recorder)
+    peer.connect_to_url(server.url)
+    poll_until(recording, lambda: peer.ready_state.name == "OPEN", stream=True)
+    for data in to_server:
+        peer.send(data)
+        recorder.record_sent(time.time(), data)
+    received = lambda: sum(1 for e in log if e.direction is Direction.RECEIVED and e.is_packet)  # noqa: E731
+    poll_until(recording, lambda: received() == len(to_client), stream=True)
+    assert server.results.get(timeout=10) == to_server
+    assert reader.decoder_name == GODOT3
+    # Newest first, as a view scrolled to the end paints: the paths come from the reader's scan.
+    summaries = [reader.summary(e) for e in reversed(log) if e.is_packet]
+    me = next(s for s in summaries if s.startswith("sys: your id is")).rsplit(" ", 1)[1]
+    # Calls by path id, resolved from each direction's own simplify-path packet.
+    assert f'peer 1 -> {me}: rpc Game.pong("see you", {me})' in summaries
+    assert f"peer 1 -> {me}: rset Game.score = 7" in summaries
+    assert f"peer {me} -> 1: rpc Game.ping(9)" in summaries
+    assert f"peer {me} -> 1: rset Game.score = 44" in summaries
 
 
 def _client_b_log() -> MessageLog:
@@ -65,7 +129,9 @@ def test_filter_by_rpc_method_or_property_name() -> None:
     hello = filter_log(log, LogFilter(rpc="hello")).indices
     assert len(hello) == 4 and all(b"hello\0" in log[i].data for i in hello)
     score = filter_log(log, LogFilter(rpc="score")).indices
-    assert len(score) == 4  # rset score 42 (to the server and to A), 43, and the server's 7
+    assert len(score) == 5  # rset score 42 (to the server and to A), 43, 44 (by path id) and the server's 7
     assert filter_log(log, LogFilter(rpc="nothing")).indices == []
     # With other criteria: AND.
-    assert filter_log(log, LogFilter(rpc="score", directions=frozenset({Direction.RECEIVED}))).indices == [score[-1]]
+    received = [i for i in score if log[i].direction is Direction.RECEIVED]
+    assert len(received) == 1 and log[received[0]].data.endswith(bytes([2, 0, 0, 0, 7, 0, 0, 0]))  # the server's 7
+    assert filter_log(log, LogFilter(rpc="score", directions=frozenset({Direction.RECEIVED}))).indices == received

@@ -144,4 +144,7 @@ remote func bye():
 remote func pong(text, id):
 	_log("rpc", "pong", [text, id])
 	if script_name == "B":
+		# By now the server has confirmed Game: these go by path id, not by path.
+		rpc_id(1, "ping", 9)
+		rset_id(1, "score", 44)
 		_leave()
