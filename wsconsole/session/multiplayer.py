@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wsconsole.errors import DecodeError
-from wsconsole.session.entries import Direction, Entry
+from wsconsole.session.entries import Direction, Entry, EntryKind, entry_code
 from wsconsole.session.log import MessageLog
 from wsconsole.text.decoders import DECODERS, MultiplayerPacket
 
@@ -30,6 +30,14 @@ AUTO = "auto"
 """The choice that lets the first packets decide."""
 DETECT_PACKETS = 4
 """Binary packets looked at before the pick is final."""
+
+
+# The log's code bytes with every binary packet's code turned into 1, the rest into 0: finding
+# the next binary packet is one C-level find, so a flood of text packets costs no Python per packet.
+_BINARY_TABLE = bytes(
+    1 if code in (entry_code(EntryKind.BINARY, Direction.SENT), entry_code(EntryKind.BINARY, Direction.RECEIVED)) else 0
+    for code in range(256)
+)
 
 
 def _maybe_simplify_path(name: str, data: bytes) -> bool:
@@ -92,14 +100,14 @@ class MultiplayerReader:
             return  # decided: nothing per packet from here on
         before = self.decoder_name
         datas = self.log.data
-        for index in range(first, last + 1):
-            data = datas[index]
-            if not isinstance(data, bytes):
-                continue
-            self._alive = [name for name in self._alive if _parses(name, data)]
+        binary = self.log.codes[first : last + 1].translate(_BINARY_TABLE)
+        at = binary.find(1)
+        while at >= 0:
+            self._alive = [name for name in self._alive if _parses(name, datas[first + at])]
             self._seen += 1
             if self._seen >= DETECT_PACKETS or not self._alive:
                 break
+            at = binary.find(1, at + 1)
         self.detected = self._alive[0] if self._alive and self._seen else None
         if self.decoder_name != before:
             self._notify()
