@@ -263,3 +263,16 @@ def test_mutated_engine_packets_give_a_value_or_a_decode_error(session, data) ->
             decode(bytes(packet[:cut]), {})
         except DecodeError:
             pass
+
+
+def test_a_summary_stays_short_whatever_the_arguments() -> None:
+    from wsconsole.text.decoders import godot_text
+
+    assert godot_text([list(range(20)), {"a": [[[[[1]]]]]}, GodotValue("Vector2", (3.0, 4.5))]) == (
+        "[[0, 1, 2, 3, 4, 5, 6, 7, …], {\"a\": [[[…]]]}, Vector2(3, 4.5)]"
+    )
+    big = bytes(4_000_000)
+    packet = bytes([0]) + struct.pack("<ii", 5, 1) + b"\x00" + struct.pack("<I", 1) + b"blob\x00\x01"
+    packet += struct.pack("<II", 20, len(big)) + big
+    summary = decode_godot3_multiplayer(packet).summary
+    assert summary == "peer 5 -> 1: rpc path #1.blob(PoolByteArray(0, 0, 0, 0, 0, 0, 0, 0, …))"

@@ -63,8 +63,18 @@ Paths = dict
 # -- showing values the way Godot writes them ------------------------------------------
 
 
-def godot_text(value: Any) -> str:
-    """A decoded Godot value as GDScript would write it: ``Vector2(3, 4)``, ``"two"``, ``[1, null]``."""
+SUMMARY_ITEMS = 8
+"""Items of a container (or bytes of a byte array) a summary shows before ``…``."""
+SUMMARY_DEPTH = 4
+"""Containers nested deeper than this show as ``…`` in a summary."""
+
+
+def godot_text(value: Any, depth: int = 0) -> str:
+    """A decoded Godot value as GDScript would write it: ``Vector2(3, 4)``, ``"two"``, ``[1, null]``.
+
+    Bounded for a one-line summary: :data:`SUMMARY_ITEMS` items per container and
+    :data:`SUMMARY_DEPTH` levels, so a megabyte argument costs no more than a small one.
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -72,23 +82,32 @@ def godot_text(value: Any) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(value if len(value) <= MAX_SUMMARY_CHARS else value[:MAX_SUMMARY_CHARS] + "…",
+                          ensure_ascii=False)
     if isinstance(value, (bytes, bytearray)):
-        return f"PoolByteArray({', '.join(str(b) for b in value)})"
+        return f"PoolByteArray({_items(list(value[: SUMMARY_ITEMS + 1]), depth)})"
     if isinstance(value, GodotValue):
         inner = value.value
-        if isinstance(inner, tuple):
-            return f"{value.type}({', '.join(godot_text(x) for x in inner)})"
-        if isinstance(inner, list):
-            return f"{value.type}({', '.join(godot_text(x) for x in inner)})"
-        return f"{value.type}({'' if inner is None else godot_text(inner)})"
+        if isinstance(inner, (tuple, list)):
+            return f"{value.type}({_items(inner, depth)})"
+        return f"{value.type}({'' if inner is None else godot_text(inner, depth)})"
     if isinstance(value, tuple):
-        return f"({', '.join(godot_text(x) for x in value)})"
+        return f"({_items(value, depth)})"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{godot_text(k)}: {godot_text(v)}" for k, v in value.items()) + "}"
+        if depth >= SUMMARY_DEPTH:
+            return "{…}"
+        pairs = [f"{godot_text(k, depth + 1)}: {godot_text(v, depth + 1)}" for k, v in list(value.items())[:SUMMARY_ITEMS]]
+        return "{" + ", ".join(pairs) + (", …" if len(value) > SUMMARY_ITEMS else "") + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(godot_text(x) for x in value) + "]"
+        return f"[{_items(value, depth)}]"
     return repr(value)
+
+
+def _items(items: list | tuple, depth: int) -> str:
+    if depth >= SUMMARY_DEPTH:
+        return "…"
+    shown = ", ".join(godot_text(item, depth + 1) for item in items[:SUMMARY_ITEMS])
+    return shown + (", …" if len(items) > SUMMARY_ITEMS else "")
 
 
 def _arguments_text(args: list) -> str:
