@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -62,14 +63,13 @@ def main() -> int:
         app.quit,
     ]
 
-    def tick(i=[0]) -> None:
-        if i[0] < len(steps):
-            steps[i[0]]()
-            i[0] += 1
+    def run(i: int = 0) -> None:
+        # One step per STEP_MS, so each packet is sent, echoed and painted before the next.
+        if i < len(steps):
+            steps[i]()
+            QTimer.singleShot(STEP_MS, lambda: run(i + 1))
 
-    timer = QTimer(interval=STEP_MS)
-    timer.timeout.connect(tick)
-    timer.start()
+    QTimer.singleShot(STEP_MS, run)
     status = app.exec()
     done.set()
     window.close()
@@ -78,6 +78,10 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory(prefix="wsconsole-screenshot-") as config:
-        os.environ.setdefault(CONFIG_DIR_ENV, config)
+    # Recent URLs go to a throwaway config directory, never the user's.
+    config_dir = tempfile.mkdtemp(prefix="wsconsole-godot-screenshot-")
+    os.environ.setdefault(CONFIG_DIR_ENV, config_dir)
+    try:
         sys.exit(main())
+    finally:
+        shutil.rmtree(config_dir, ignore_errors=True)
