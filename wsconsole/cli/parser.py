@@ -91,6 +91,14 @@ def run_gui(url: str | None) -> int:
     Args:
         url: A URL to connect to at once; ``None`` for none.
     """
+    from wsconsole.cli.display import display_problem
+
+    # Before Qt loads its platform plugin, which would abort (status 134) with a
+    # message that names the wrong library.
+    problem = display_problem()
+    if problem is not None:
+        print_error(problem)
+        return ExitStatus.ERROR
     # Imported here so that serve and --help never load Qt.
     try:
         from wsconsole.ui.window.app import run_gui as run_window
