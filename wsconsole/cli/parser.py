@@ -8,6 +8,8 @@
                     [mode, limit, fault, handshake and TLS flags]
                                     run the server with no window (see wsconsole.cli.serve)
     wsconsole connect URL [...]     a terminal client (see wsconsole.cli.connect)
+    wsconsole -c URL [...]          the same, as wscat spells it (see _normalise)
+    wsconsole -l PORT [...]         serve --port PORT, as wscat spells it
 
 This module imports no Qt; the window's module is imported only when the
 window is asked for.  Nor does it import the server (and with it, once it
@@ -56,7 +58,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="A WebSocket debugging console with an embedded echo server.",
-        epilog="With no command, or with a URL first, opens the window.",
+        epilog="With no command, or with a URL first, opens the window.  wscat's and websocat's spellings "
+        "work too: -c/--connect URL is 'connect URL', -l/--listen PORT (or websocat's -s PORT) is "
+        "'serve --port PORT'; a URL without a scheme is taken as ws://.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -77,12 +81,59 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+_CONNECT_FLAGS = ("-c", "--connect")
+_LISTEN_FLAGS = ("-l", "--listen")
+
+
 def _normalise(argv: Sequence[str]) -> list[str]:
-    """Turns ``wsconsole URL ...`` into ``wsconsole gui URL ...``."""
+    """Spells the shortcuts out: ``wsconsole URL`` is ``gui URL``, and wscat's and websocat's
+    ``-c URL`` is ``connect URL``, ``-l PORT`` (or ``-s PORT`` alone) ``serve --port PORT``.
+
+    wscat takes its flags in any order (``-s chat -c URL``), so ``-c`` and ``-l``
+    are looked for anywhere before ``--``; the other flags go to the command.
+    """
     args = list(argv)
-    if args and args[0] not in _COMMANDS and not args[0].startswith("-"):
-        args.insert(0, "gui")
+    if not args or args[0] in _COMMANDS:
+        return args
+    if not args[0].startswith("-"):
+        return ["gui", *args]
+    taken = _take_flag(args, _CONNECT_FLAGS, "URL")
+    if taken is not None:
+        url, rest = taken
+        return ["connect", url, *rest]
+    taken = _take_flag(args, _LISTEN_FLAGS, "PORT")
+    if taken is not None:
+        port, rest = taken
+        return ["serve", "--port", port, *rest]
+    if args[0] == "-s" and len(args) >= 2 and args[1].isdigit():  # websocat -s PORT
+        return ["serve", "--port", *args[1:]]
     return args
+
+
+class _MissingValue(Exception):
+    """A shortcut flag with nothing after it; the message says which."""
+
+
+def _take_flag(args: list[str], names: tuple[str, ...], metavar: str) -> tuple[str, list[str]] | None:
+    """Finds ``NAME VALUE`` or ``--name=VALUE`` for one of ``names``; None if absent.
+
+    Returns:
+        The value and the other arguments.
+
+    Raises:
+        _MissingValue: The flag ends the line.
+    """
+    for index, arg in enumerate(args):
+        if arg == "--":
+            return None
+        name, equals, value = arg.partition("=")
+        if name in names and name.startswith("--") and equals:
+            return value, args[:index] + args[index + 1:]
+        if arg in names:
+            if index + 1 >= len(args):
+                raise _MissingValue(f"argument {'/'.join(names)}: expected a {metavar}")
+            return args[index + 1], args[:index] + args[index + 2:]
+    return None
 
 
 def run_gui(url: str | None) -> int:
@@ -117,7 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments after the program name; ``None`` for
             ``sys.argv[1:]``.
     """
-    args_list = _normalise(sys.argv[1:] if argv is None else argv)
+    try:
+        args_list = _normalise(sys.argv[1:] if argv is None else argv)
+    except _MissingValue as exc:
+        print_error(str(exc))
+        return ExitStatus.USAGE
     # Only the subcommand asked for gets its flags built (and their imports made).
     parser = build_parser(args_list[0] if args_list and args_list[0] in _COMMANDS else None)
     try:
