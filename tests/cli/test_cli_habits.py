@@ -8,27 +8,16 @@ import json
 import re
 
 import pytest
-from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
 from tests.support.processes import CliProcess
+from tests.support.servers import echo_until_last
 from wsconsole.cli.connect import run_connect, with_scheme
 from wsconsole.cli.parser import build_parser
 from wsconsole.cli.status import ExitStatus
 
 LISTENING = re.compile(r"^Listening on ws://127\.0\.0\.1:(\d+)/$")
 SGR = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def echo_until_last(connection: ServerConnection) -> None:
-    """Echoes each message; after echoing ``last`` it closes with 1000."""
-    try:
-        for message in connection:
-            connection.send(message)
-            if message == "last":
-                connection.close(1000, "done")
-    except ConnectionClosed:
-        pass
 
 
 class Terminal(io.StringIO):

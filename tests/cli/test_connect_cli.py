@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
+from tests.support.servers import echo_until_last
 from wsconsole.cli.parser import ExitStatus
 from wsconsole.server.echo import EchoServer
 
@@ -38,19 +38,6 @@ def echo_server() -> Iterator[EchoServer]:
     server.start()
     yield server
     server.stop()
-
-
-
-
-def echo_until_last(connection: ServerConnection) -> None:
-    """Echoes each message; after echoing ``last`` it closes with 1000, so no test waits on a timer."""
-    try:
-        for message in connection:
-            connection.send(message)
-            if message == "last":
-                connection.close(1000, "done")
-    except ConnectionClosed:
-        pass
 
 
 # -- through main(argv) --------------------------------------------------------------------------

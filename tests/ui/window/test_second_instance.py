@@ -20,6 +20,18 @@ def taken_port() -> Iterator[int]:
         yield first.getsockname()[1]
 
 
+@pytest.fixture
+def window_on_a_free_port(qtbot) -> Iterator[MainWindow]:
+    """A window whose server got the port it asked for (free a moment before)."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    win = MainWindow(server_port=port)
+    qtbot.addWidget(win)
+    assert win.server_driver.port == port
+    yield win
+    win.close()
+
+
 def _assert_said(win: MainWindow, taken: int) -> None:
     driver = win.server_driver
     assert driver.is_running and driver.port not in (0, taken)
@@ -48,36 +60,24 @@ def test_a_taken_port_moves_the_server_and_the_window_says_so(qtbot, taken_port,
     assert not win.server_driver.is_running
 
 
-def test_a_free_port_says_nothing(qtbot, taken_port) -> None:
-    # The port is free again once the first listener has gone.
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = probe.getsockname()[1]
-    win = MainWindow(server_port=port)
-    qtbot.addWidget(win)
-    try:
-        assert win.server_driver.port == port
-        assert win.server_driver.port_note == ""
-        assert win.statusBar().currentMessage() == ""
-        assert not win.findChild(QLabel, "serverPortNote").isVisibleTo(win.server_panel)
-        assert "in use" not in win.findChild(QPlainTextEdit, "serverEventLog").toPlainText()
-    finally:
-        win.close()
+def test_a_free_port_says_nothing(window_on_a_free_port) -> None:
+    win = window_on_a_free_port
+    assert win.server_driver.port_note == ""
+    assert win.statusBar().currentMessage() == ""
+    assert not win.findChild(QLabel, "serverPortNote").isVisibleTo(win.server_panel)
+    assert "in use" not in win.findChild(QPlainTextEdit, "serverEventLog").toPlainText()
 
 
-def test_a_restart_that_moves_says_so_too_and_a_start_where_asked_clears_it(qtbot, taken_port) -> None:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = probe.getsockname()[1]
-    win = MainWindow(server_port=port)
-    qtbot.addWidget(win)
-    try:
-        driver = win.server_driver
-        driver.stop()
-        with qtbot.waitSignal(driver.port_moved, timeout=WAIT_MS):
-            driver.start(taken_port)
-        _assert_said(win, taken_port)
-        driver.stop()
-        driver.start(0)
-        assert driver.port_note == ""
-        assert not win.findChild(QLabel, "serverPortNote").isVisibleTo(win.server_panel)
-    finally:
-        win.close()
+def test_a_restart_that_moves_says_so_too_and_a_start_where_asked_clears_it(
+    qtbot, taken_port, window_on_a_free_port
+) -> None:
+    win = window_on_a_free_port
+    driver = win.server_driver
+    driver.stop()
+    with qtbot.waitSignal(driver.port_moved, timeout=WAIT_MS):
+        driver.start(taken_port)
+    _assert_said(win, taken_port)
+    driver.stop()
+    driver.start(0)
+    assert driver.port_note == ""
+    assert not win.findChild(QLabel, "serverPortNote").isVisibleTo(win.server_panel)
