@@ -12,7 +12,8 @@ from websockets.sync.server import ServerConnection
 
 from tests.support.processes import CliProcess
 from tests.support.servers import echo_until_last
-from wsconsole.cli.connect import run_connect, with_scheme
+from wsconsole.cli.arguments import with_scheme
+from wsconsole.cli.connect import run_connect
 from wsconsole.cli.parser import build_parser
 from wsconsole.cli.status import ExitStatus
 

@@ -35,6 +35,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TextIO
 
+from wsconsole.cli.arguments import with_scheme
 from wsconsole.cli.connect_output import Printer, base64_text, payload_repr
 from wsconsole.cli.serve import use_colour
 from wsconsole.cli.status import ExitStatus
@@ -135,12 +136,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--raw", action="store_true", help="only received payloads on stdout, everything else on stderr"
     )
     output.add_argument("--json", action="store_true", help="one JSON object per event on stdout")
-
-
-def with_scheme(url: str) -> str:
-    """``url``, with ``ws://`` in front when it names no scheme (``localhost:8080``), as wscat and websocat take it."""
-    stripped = url.strip()
-    return stripped if "://" in stripped or not stripped else f"ws://{stripped}"
 
 
 def _seconds(text: str) -> float:

@@ -26,7 +26,7 @@ from typing import NoReturn
 
 from wsconsole import __version__
 from wsconsole.cli import serve as serve_command
-from wsconsole.cli.arguments import PROG, print_error
+from wsconsole.cli.arguments import PROG, print_error, with_scheme
 from wsconsole.cli.status import ExitStatus
 
 __all__ = ["build_parser", "main", "run_gui"]
@@ -66,7 +66,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     gui = commands.add_parser("gui", help="open the window (the default)")
-    gui.add_argument("url", nargs="?", metavar="URL", help="a ws:// or wss:// URL to connect to")
+    gui.add_argument(
+        "url", nargs="?", metavar="URL", type=with_scheme,
+        help="a ws:// or wss:// URL to connect to; without a scheme, ws://",
+    )
 
     serve = commands.add_parser("serve", help="run the echo server with no window")
     serve_command.add_arguments(serve)

@@ -248,10 +248,12 @@ class MainWindow(QMainWindow):
         self.tab_control.current_changed.connect(self._on_current_changed)
         self.tab_control.current_title_changed.connect(self._show_title)
         # The status bar says when the server had to move off its port (a second window).
-        show_port_note = lambda text: self.statusBar().showMessage(text, PORT_NOTE_SHOWN_MS)  # noqa: E731
-        self.server_driver.port_moved.connect(show_port_note)
+        self.server_driver.port_moved.connect(self._show_port_note)
         if self.server_driver.port_note:
-            show_port_note(self.server_driver.port_note)
+            self._show_port_note(self.server_driver.port_note)
+
+    def _show_port_note(self, text: str) -> None:
+        self.statusBar().showMessage(text, PORT_NOTE_SHOWN_MS)
 
     # -- tabs ------------------------------------------------------------------
 
