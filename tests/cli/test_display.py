@@ -131,6 +131,12 @@ def test_no_check_where_xcb_is_not_used(environ, platform) -> None:
     assert display_problem(environ, platform=platform, loadable=refuse_all) is None
 
 
+def test_xcb_asked_for_without_a_display_is_said() -> None:
+    assert display_problem({"QT_QPA_PLATFORM": "xcb", "WAYLAND_DISPLAY": "wayland-0"}, platform="linux") == (
+        "QT_QPA_PLATFORM is 'xcb' but DISPLAY is unset: there is no X display to open the window on"
+    )
+
+
 def test_no_display_at_all_is_said_in_one_line() -> None:
     assert display_problem({}, platform="linux") == (
         "there is no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "

@@ -101,8 +101,10 @@ def display_problem(
         )
     # Unset on a Wayland session, Qt picks its wayland plugin: xcb's libraries do not matter.
     xcb = first == "xcb" or (not requested and not env.get("WAYLAND_DISPLAY"))
-    if not xcb or not env.get("DISPLAY"):
+    if not xcb:
         return None
+    if not env.get("DISPLAY"):
+        return f"QT_QPA_PLATFORM is {requested!r} but DISPLAY is unset: there is no X display to open the window on"
     missing = missing_libraries(qt_xcb_files() if files is None else files, loadable or _dlopen_problem)
     if missing:
         return install_hint(missing)
