@@ -88,6 +88,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "url", metavar="URL", type=with_scheme, help="a ws:// or wss:// URL; without a scheme, ws:// (localhost:8080)"
     )
+    add_handshake_arguments(parser)
+    parser.add_argument(
+        "--ping-interval", type=_seconds, default=None, metavar="S", help="send a ping every S seconds"
+    )
+    parser.add_argument(
+        "-t", "--text", dest="texts", action="append", default=[], metavar="MSG",
+        help="send MSG once connected; repeat for more (before stdin's lines)",
+    )
+    parser.add_argument(
+        "-w", "--wait", type=_seconds, default=0.0, metavar="S",
+        help="after stdin ends, wait S seconds for replies before closing (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--no-color", "--no-colour", dest="no_colour", action="store_true",
+        help="no colour, even on a terminal (as NO_COLOR does)",
+    )
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
+        "--raw", action="store_true", help="only received payloads on stdout, everything else on stderr"
+    )
+    output.add_argument("--json", action="store_true", help="one JSON object per event on stdout")
+
+
+def add_handshake_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the handshake, TLS and proxy flags that :func:`options_from_args` reads (``connect``'s and ``relay``'s)."""
     parser.add_argument(
         "-H", "--header", dest="headers", action="append", default=[], metavar="'NAME: VALUE'",
         help="an extra request header; repeat for more (a name may repeat)",
@@ -108,9 +133,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--proxy", metavar="URL", default="", help="http://[user:pass@]host:port (CONNECT) or socks5://..."
     )
     parser.add_argument(
-        "--ping-interval", type=_seconds, default=None, metavar="S", help="send a ping every S seconds"
-    )
-    parser.add_argument(
         "--timeout", type=_seconds, default=10.0, metavar="S",
         help="bound on connecting and the handshake (default: %(default)g)",
     )
@@ -119,23 +141,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest packet accepted; a bigger one closes with 1009; 0 for no limit "
         f"(default: {DEFAULT_MAX_PACKET_BYTES} = 64 MiB)",
     )
-    parser.add_argument(
-        "-t", "--text", dest="texts", action="append", default=[], metavar="MSG",
-        help="send MSG once connected; repeat for more (before stdin's lines)",
-    )
-    parser.add_argument(
-        "-w", "--wait", type=_seconds, default=0.0, metavar="S",
-        help="after stdin ends, wait S seconds for replies before closing (default: %(default)g)",
-    )
-    parser.add_argument(
-        "--no-color", "--no-colour", dest="no_colour", action="store_true",
-        help="no colour, even on a terminal (as NO_COLOR does)",
-    )
-    output = parser.add_mutually_exclusive_group()
-    output.add_argument(
-        "--raw", action="store_true", help="only received payloads on stdout, everything else on stderr"
-    )
-    output.add_argument("--json", action="store_true", help="one JSON object per event on stdout")
 
 
 def _seconds(text: str) -> float:

@@ -8,7 +8,9 @@
                     [mode, limit, fault, handshake and TLS flags]
                                     run the server with no window (see wsconsole.cli.serve)
     wsconsole connect URL [...]     a terminal client (see wsconsole.cli.connect)
-    wsconsole -c URL [...]          the same, as wscat spells it (see _normalise)
+    wsconsole relay URL [--listen HOST:PORT] [--json] [connect's handshake flags]
+                                    relay clients to URL, printing both legs (see wsconsole.cli.relay)
+    wsconsole -c URL [...]          connect URL, as wscat spells it (see _normalise)
     wsconsole -l PORT [...]         serve --port PORT, as wscat spells it
 
 This module imports no Qt; the window's module is imported only when the
@@ -31,7 +33,7 @@ from wsconsole.cli.status import ExitStatus
 
 __all__ = ["build_parser", "main", "run_gui"]
 
-_COMMANDS = ("gui", "serve", "connect")
+_COMMANDS = ("gui", "serve", "connect", "relay")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,6 +83,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         from wsconsole.cli import connect as terminal
 
         terminal.add_arguments(connect)
+
+    relay = commands.add_parser("relay", help="relay clients to a URL, printing both legs of every connection")
+    if command in (None, "relay"):
+        from wsconsole.cli import relay as relay_command
+
+        relay_command.add_arguments(relay)
     return parser
 
 
@@ -192,6 +200,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from wsconsole.cli.connect import run_connect
 
             return run_connect(args)
+        if args.command == "relay":
+            from wsconsole.cli.relay import run_relay_command
+
+            return run_relay_command(parser, args)
         return run_gui(getattr(args, "url", None))
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED
