@@ -63,6 +63,13 @@ def test_a_shortcut_without_its_value_is_a_usage_error(run_main, flag) -> None:
     assert err == f"wsconsole: error: argument {flag}/{'--connect' if flag == '-c' else '--listen'}: expected a {what}\n"
 
 
+def test_a_commands_own_listen_flag_is_not_taken_for_the_shortcut(run_main) -> None:
+    # relay has a --listen of its own; a stray flag before the command is argparse's to refuse.
+    status, out, err = run_main(["--json", "relay", "ws://127.0.0.1:9/", "--listen", "127.0.0.1:0"])
+    assert status == ExitStatus.USAGE
+    assert err.splitlines()[-1] == "wsconsole: error: unrecognized arguments: --json"
+
+
 def test_no_check_is_insecure_as_in_wscat() -> None:
     parser = build_parser("connect")
     assert parser.parse_args(["connect", "wss://h/", "-n"]).insecure is True

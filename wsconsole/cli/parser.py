@@ -135,7 +135,7 @@ def _take_flag(args: list[str], names: tuple[str, ...], metavar: str) -> tuple[s
         _MissingValue: The flag ends the line.
     """
     for index, arg in enumerate(args):
-        if arg == "--":
+        if arg == "--" or arg in _COMMANDS:  # a command's own flags (relay's --listen) are its own
             return None
         name, equals, value = arg.partition("=")
         if name in names and name.startswith("--") and equals:
