@@ -34,17 +34,22 @@ from wsconsole.server.events import ServerEventKind
 from wsconsole.server.listening import format_address
 from wsconsole.server.overrides import (
     WholeMessageAssembler,
+    push_packet,
     recv_packet,
     send_fragmented,
 )
+from wsconsole.server.slow import SlowClients
 from wsconsole.server.state import LiveClient, ServerState
 from wsconsole.server.timers import Timers
 
 __all__ = ["Behaviour"]
 
 
-
-
+def _wire(payload: str | bytes, config: ServerConfig, invalid_utf8: bool) -> tuple[bytes, bool]:
+    """A packet's bytes and whether it goes as text, with the invalid UTF-8 fault applied."""
+    if invalid_utf8 or config.invalid_utf8_replies:
+        return INVALID_UTF8_PAYLOAD, True
+    return encode(payload), isinstance(payload, str)
 
 
 class Behaviour:
@@ -53,10 +58,11 @@ class Behaviour:
     Server thread only.
     """
 
-    def __init__(self, state: ServerState, timers: Timers, closing: Closing) -> None:
+    def __init__(self, state: ServerState, timers: Timers, closing: Closing, slow: SlowClients) -> None:
         self._state = state
         self._timers = timers
         self._closing = closing
+        self._slow = slow
         self._emit_packet = state.emit_packet
         self._plain_config: ServerConfig | None = None  # the configuration the two flags below are of
         self._plain_reply = False  # each packet is echoed at once, unchanged
@@ -96,6 +102,11 @@ class Behaviour:
             await connection.wait_closed()
         except ConnectionClosed:
             await connection.wait_closed()
+        except Exception as exc:
+            # websockets closes the connection with 1011 and logs the error to
+            # a logger nobody reads (see serving): say what it was.
+            state.emit(ServerEventKind.ERROR, message=f"serving the client failed: {exc!r}", **client.common())
+            raise
         finally:
             state.remove_client(client_id)
             for task in list(client.tasks):
@@ -237,12 +248,14 @@ class Behaviour:
             await asyncio.sleep(config.reply_delay_ms / 1000)
         reply = ServerEventKind.REPLY
         if mode is ServerMode.BROADCAST:
+            # The others' copies are pushed with no wait, so one client that
+            # does not read holds up nobody (see wsconsole.server.slow); the
+            # sender's own is awaited, which slows down a sender flooding
+            # faster than it reads.
             for other in self._state.client_list():
-                try:
-                    await self.send(other, packet, config, report=reply)
-                except ConnectionClosed:
-                    if other is client:
-                        raise
+                if other is not client:
+                    self.push(other, packet, config, report=reply)
+            await self.send(client, packet, config, report=reply)
             return
         payload = config.canned_reply if mode is ServerMode.CANNED else packet
         await self.send(client, payload, config, report=reply)
@@ -264,11 +277,7 @@ class Behaviour:
         Raises:
             ConnectionClosed: The client's connection is closed.
         """
-        if invalid_utf8 or config.invalid_utf8_replies:
-            data, is_text = INVALID_UTF8_PAYLOAD, True
-        else:
-            is_text = isinstance(payload, str)
-            data = encode(payload)
+        data, is_text = _wire(payload, config, invalid_utf8)
         fragment = config.fragment_bytes
         # Counted before the write: the client may read the packet before
         # this coroutine resumes, and a caller that saw it arrive must see
@@ -282,8 +291,28 @@ class Behaviour:
             client.bytes_sent -= len(data)
             raise
         if report is not None:
-            sent = payload if data is not INVALID_UTF8_PAYLOAD else data
-            self._state.emit(report, is_text=is_text, size=len(data), data=sent, **client.common())
+            self._report(client, report, payload, data, is_text)
+
+    def push(
+        self, client: LiveClient, payload: str | bytes, config: ServerConfig, *, report: ServerEventKind | None = None
+    ) -> None:
+        """Writes one packet to a client without waiting for it to be read
+        (broadcast), applying the frame faults; a client whose send buffer is
+        over ``max_send_buffer_bytes`` is closed instead.  ``report`` as for :meth:`send`."""
+        connection = client.connection
+        if connection.protocol.state is not State.OPEN or self._slow.over_buffer(connection):
+            return
+        data, is_text = _wire(payload, config, False)
+        if push_packet(connection, data, is_text, config.fragment_bytes):
+            client.packets_sent += 1
+            client.bytes_sent += len(data)
+            if report is not None:
+                self._report(client, report, payload, data, is_text)
+
+    def _report(self, client: LiveClient, kind: ServerEventKind, payload: str | bytes, data: bytes, is_text: bool) -> None:
+        """Emits the event of a packet written: the payload as given, or the invalid bytes sent instead."""
+        sent = payload if data is not INVALID_UTF8_PAYLOAD else data
+        self._state.emit(kind, is_text=is_text, size=len(data), data=sent, **client.common())
 
     async def send_on_demand(self, client: LiveClient, payload: str | bytes, *, invalid_utf8: bool = False) -> bool:
         """Sends one packet asked for by an action (not a reply); ``False`` if the connection closed first."""

@@ -154,3 +154,34 @@ def test_a_tab_widget_name_finds_the_tab_not_the_server_client_log(qtbot, window
     assert window.findChild(QPlainTextEdit, "detailsView") is tab.details.text_view
     assert window.findChild(QLineEdit, "serverClientFilterSearchEdit") is not None
     assert window.findChild(QPlainTextEdit, "serverClientDetailsView") is page.log_pane.details.text_view
+
+
+def test_a_detached_pane_leaves_its_log_to_later_panes(qtbot):
+    # A server client's log outlives the panes that show it (one per selection): a detached
+    # pane, its table and its Godot multiplayer reader, must no longer follow the log, nor be
+    # kept alive by it.
+    import gc
+    import weakref
+
+    import shiboken6
+
+    from tests.session.test_multiplayer import _client_b_log
+    from wsconsole.session.log import MessageLog
+    from wsconsole.session.multiplayer import GODOT3
+    from wsconsole.ui.log.log_pane import LogPane
+
+    log = MessageLog()
+    gone = LogPane(log)
+    gone.detach()
+    reader = gone.multiplayer
+    shiboken6.delete(gone)
+    gone_ref = weakref.ref(gone)
+    del gone
+    gc.collect()
+    assert gone_ref() is None
+    shown = LogPane(log)
+    qtbot.addWidget(shown)
+    for entry in _client_b_log():
+        log.add_packet(entry.direction, entry.data)
+    assert shown.multiplayer.decoder_name == GODOT3 and shown.model.rowCount() == len(log)
+    assert reader.decoder_name is None  # it heard none of them

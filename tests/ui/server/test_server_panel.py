@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QTableView
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from tests.hostile.net_support import flood_without_reading, raw_handshake
 from wsconsole.client.events import ReadyState
 from wsconsole.client.peer import WebSocketPeer
 from wsconsole.server.config import ServerMode
@@ -394,6 +395,14 @@ def test_origin_header_and_basic_auth_checks(qtbot, window, ws_clients):
 
     page.origin_edit.clear()
     page.origin_edit.editingFinished.emit()
+    assert refused_status(url, origin="https://ok.example")[0] == 403  # the default: loopback pages only
+    ws_clients(url, origin="http://localhost:8060").close()
+    page.origin_edit.setText("*")
+    page.origin_edit.editingFinished.emit()
+    ws_clients(url, origin="https://evil.example").close()
+
+    page.origin_edit.clear()
+    page.origin_edit.editingFinished.emit()
     page.header_edit.setText("X-Token: s3cret")
     page.header_edit.editingFinished.emit()
     assert refused_status(url, additional_headers={"X-Token": "wrong"})[0] == 403
@@ -526,6 +535,23 @@ def test_limits_max_clients_and_max_packet(qtbot, window, ws_clients, peers):
     qtbot.waitUntil(lambda: "(max_packet_bytes), closed with 1009" in server_log(window), timeout=WAIT_MS)
     page.max_clients_spin.setValue(0)
     assert window.server_driver.server.config.max_clients is None
+
+
+def test_slow_client_policy_from_the_window(qtbot, window):
+    page = window.server_panel.handshake_page
+    config = window.server_driver.server.config
+    assert (config.write_timeout_s, config.max_send_buffer_bytes) == (30.0, 16 * 1024 * 1024)
+    page.write_timeout_spin.setValue(0.5)
+    page.send_buffer_spin.setValue(0)
+    config = window.server_driver.server.config
+    assert (config.write_timeout_s, config.max_send_buffer_bytes) == (0.5, None)
+    status, slow = raw_handshake(window.server_driver.server.port, rcvbuf_bytes=4096)
+    assert status == b"101"
+    try:
+        flood_without_reading(slow)
+        qtbot.waitUntil(lambda: "nothing read for 0.5 s (write_timeout_s); closing with 1008" in server_log(window), timeout=WAIT_MS)
+    finally:
+        slow.close()
 
 
 def test_use_button_gives_a_connectable_url():

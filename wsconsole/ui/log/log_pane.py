@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from wsconsole.session.entries import Entry
 from wsconsole.session.filters import LogFilter
 from wsconsole.session.log import MessageLog
+from wsconsole.session.multiplayer import MultiplayerReader
 from wsconsole.ui.log.filter_bar import FilterBar
 from wsconsole.ui.log.model import (
     CONTENT_COLUMN,
@@ -72,6 +73,9 @@ class LogPane(QWidget):
         self.log = log
         # Unfiltered it shows one row per log entry.
         self.model = FilteredLogModel(log, parent=self)
+        # Godot multiplayer packets read as the calls that made them, once their format is picked.
+        self.multiplayer = MultiplayerReader(log)
+        self.multiplayer.on_changed(self._multiplayer_changed)
         self.filter_bar = FilterBar()
         self.view = self._make_view()
         self._follow = True
@@ -109,6 +113,11 @@ class LogPane(QWidget):
         self._repaint_timer.stop()
         self.model.detach()
         self.log.remove_listener(self._on_log_appended)
+        self.multiplayer.detach()
+
+    def _multiplayer_changed(self) -> None:
+        self.model.summarize = self.multiplayer.summary if self.multiplayer.decoder_name else None
+        self.model.previews_changed()
 
     def _make_view(self) -> QTableView:
         view = QTableView(objectName="messageLog")
