@@ -185,3 +185,17 @@ def test_a_detached_pane_leaves_its_log_to_later_panes(qtbot):
         log.add_packet(entry.direction, entry.data)
     assert shown.multiplayer.decoder_name == GODOT3 and shown.model.rowCount() == len(log)
     assert reader.decoder_name is None  # it heard none of them
+
+
+def test_a_shown_client_log_gives_its_table_the_larger_share(qtbot, window, ws_clients):
+    from PySide6.QtWidgets import QSplitter
+
+    window.resize(1400, 1150)
+    ws_clients(window.server_driver.url)
+    wait_rows(qtbot, window, 1)
+    select(qtbot, window, row_ids(window)[0])
+    splitter = window.server_panel.findChild(QSplitter, "serverClientLogSplitter")
+    # The table's part against the details pane's, as laid out in the shown window.
+    qtbot.waitUntil(lambda: splitter.sizes()[0] > 0, timeout=WAIT_MS)
+    table, details = splitter.sizes()
+    assert table > details, (table, details)

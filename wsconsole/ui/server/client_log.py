@@ -119,6 +119,9 @@ class ClientLogPane(QWidget):
         for widget, stretch in ((self.past_combo, 1), (self.forget_button, 0), (self.export_button, 0)):
             row.addWidget(widget, stretch)
         splitter = vertical_splitter("serverClientLogSplitter", (self._log_area, 3), (self.details, 1))
+        # Scaled to the height there is; left to size hints, the details pane took most of
+        # it from the table (a placeholder label until a client is shown).
+        splitter.setSizes([300, 100])
         layout.addWidget(splitter, 1)
         self._counts_timer = QTimer(self, singleShot=True, interval=COUNTS_REFRESH_MS)
         self._counts_timer.timeout.connect(self._update_counts)
