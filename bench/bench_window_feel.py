@@ -34,7 +34,7 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from _common import masked_text_frame, python_env, raw_connect, row, runs  # noqa: E402
+from _common import python_env, row, runs  # noqa: E402
 
 SENDS = 300
 QUICK_SENDS = 30
@@ -265,9 +265,6 @@ window.installEventFilter(watch)
 app.exec()
 """
 
-PROBE = b"usable probe"
-
-
 def _usable_s(code: str) -> float:
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -279,18 +276,9 @@ def _usable_s(code: str) -> float:
         raise RuntimeError(f"the child was not usable: {err.strip().splitlines()[-1:]}")
     fields = line.split()
     if len(fields) > 1:  # ours: the server answers a first echo
-        sock = raw_connect(int(fields[1]))
-        try:
-            sock.sendall(masked_text_frame(PROBE))
-            expected = bytes((0x81, len(PROBE))) + PROBE
-            answer = b""
-            while len(answer) < len(expected):
-                chunk = sock.recv(4096)
-                if not chunk:
-                    raise ConnectionError("closed before the echo")
-                answer += chunk
-        finally:
-            sock.close()
+        from bench_startup import _first_echo
+
+        _first_echo(int(fields[1]))
     elapsed = time.perf_counter() - start
     proc.communicate(timeout=30)
     return elapsed
