@@ -213,7 +213,7 @@ def idle_row(quick: bool) -> dict:
         ours.append(_child_percent(ours_code))
         bare.append(_child_percent(bare_code))
     o, b = statistics.median(ours), statistics.median(bare)
-    return row(f"idle CPU, {idle_s:g} s after {ECHOES_BEFORE_IDLE} echoes, connection open", o, b, "% of a core",
+    return row(f"idle CPU in the {idle_s:g} s after {ECHOES_BEFORE_IDLE} echoes, connection open", o, b, "% of a core",
                goal="< 1% of a core", met=o < 1.0,
                reference_name="a bare QMainWindow shown, same child set-up", runs=n,
                note=f"{n} child processes each, alternated: ours {min(ours):.2f}-{max(ours):.2f} %, "
