@@ -119,6 +119,19 @@ def test_a_big_file_is_checked_as_utf8_without_freezing(qtbot, composer, tmp_pat
 # -- sending through the embedded server ---------------------------------------------
 
 
+def test_a_click_on_send_leaves_the_typing_in_the_editor(qtbot, window) -> None:
+    open_window(qtbot, window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    edit = window.findChild(QPlainTextEdit, "messageEdit")
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus, timeout=5_000)
+    edit.setPlainText("typed")
+    qtbot.mouseClick(window.findChild(QPushButton, "sendButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(packets(window)) == 2, timeout=10_000)
+    assert edit.hasFocus()
+
+
 def test_json_and_base64_go_through_the_echo_server(qtbot, window) -> None:
     open_window(qtbot, window)
     window.composer.set_mode("json")

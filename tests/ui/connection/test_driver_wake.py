@@ -22,6 +22,7 @@ from wsconsole.ui.connection.driver import (
     IDLE_INTERVAL_MS,
     MAX_PACKETS_PER_TICK,
     MIN_PACKETS_PER_TICK,
+    OPEN_HEARTBEAT_INTERVAL_MS,
     POLL_INTERVAL_MS,
     TICK_BUDGET_S,
     PeerDriver,
@@ -82,6 +83,25 @@ def test_a_waking_peer_is_polled_when_data_arrives(qtbot, server, waking_driver)
     driver.send(b"\x00two")
     qtbot.waitUntil(lambda: len(received) == 2, timeout=10_000)
     assert [d for _, d in received] == ["one", b"\x00two"]
+
+
+def test_an_open_waking_connection_beats_slowly_until_it_closes(qtbot, server, waking_driver):
+    """OPEN has no deadline: an idle window's driver wakes once a second, and
+    as often as the automatic pings need; CLOSING watches its deadline again."""
+    driver = waking_driver
+    _open(qtbot, driver, server.url)
+    assert driver.poll_interval_ms == OPEN_HEARTBEAT_INTERVAL_MS > HEARTBEAT_INTERVAL_MS
+    pings = []
+    driver.ping_sent.connect(pings.append)
+    driver.peer.ping_interval_s = 0.3
+    qtbot.waitUntil(lambda: driver.poll_interval_ms == HEARTBEAT_INTERVAL_MS, timeout=5_000)
+    qtbot.waitUntil(lambda: len(pings) >= 2, timeout=5_000)  # the beat sends them, no packet flows
+    assert all(event.automatic for event in pings)
+    driver.peer.ping_interval_s = None
+    qtbot.waitUntil(lambda: driver.poll_interval_ms == OPEN_HEARTBEAT_INTERVAL_MS, timeout=5_000)
+    driver.close()
+    assert driver.poll_interval_ms == HEARTBEAT_INTERVAL_MS
+    qtbot.waitUntil(lambda: not driver.is_polling, timeout=10_000)
 
 
 def test_a_flood_larger_than_a_tick_is_taken_without_the_timer(qtbot, server, waking_driver):

@@ -55,6 +55,10 @@ _PLACEHOLDERS = {
     BASE64_MODE: "Base64, standard or URL-safe, e.g. SGVsbG8=; Ctrl+Enter sends",
 }
 
+PROBLEM_STYLE = "color: #d64541;"
+"""The hint's style when it says what stops a send."""
+
+
 def packet_from(mode: str, payload: str) -> str | bytes:
     """The packet a payload typed in ``mode`` ("text", "json", "hex" or "base64") stands for.
 
@@ -124,6 +128,9 @@ class Composer(QWidget):
 
         self.send_button = QPushButton("Send", objectName="sendButton")
         self.send_button.setToolTip("Send the packet (Ctrl+Enter)")
+        # Reached with Tab, not taken by a click: the typing goes on in the editor
+        # after a click on Send, and the click skips a focus change (its repaints).
+        self.send_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.send_button.clicked.connect(self.request_send)
 
         self.hint_label = QLabel(objectName="composerHintLabel")
@@ -228,12 +235,18 @@ class Composer(QWidget):
         return packet_from(self.mode, self.message_edit.toPlainText())
 
     def show_problem(self, text: str) -> None:
-        self.hint_label.setText(text)
-        self.hint_label.setStyleSheet("color: #d64541;")
+        self._set_hint(text, PROBLEM_STYLE)
 
     def _show_hint(self, text: str) -> None:
-        self.hint_label.setText(text)
-        self.hint_label.setStyleSheet("")
+        self._set_hint(text, "")
+
+    def _set_hint(self, text: str, style: str) -> None:
+        # Only what changed: each Send checks the input again, and a style sheet
+        # set (even the same one) polishes the label anew and lays out the row.
+        if self.hint_label.text() != text:
+            self.hint_label.setText(text)
+        if self.hint_label.styleSheet() != style:
+            self.hint_label.setStyleSheet(style)
 
     def _on_mode_changed(self, label: str) -> None:
         self._notice = None

@@ -7,7 +7,8 @@ Wake-ups: a peer that offers ``wakeup_socket`` (a socket that becomes
 readable when the reader thread has queued something, and that ``poll()``
 drains) is watched with a QSocketNotifier, so news is handled as soon as it
 arrives instead of on the next tick, and the timer slows to a heartbeat that
-only enforces the connect and close timeouts.  A QSocketNotifier on a socket
+only enforces the connect and close timeouts (and, once OPEN, to a slower
+one that only sends the automatic pings).  A QSocketNotifier on a socket
 works on Windows as well as on Unix.
 
 A peer without it is polled on a cadence that follows the traffic: every
@@ -43,6 +44,14 @@ POLL_INTERVAL_MS = 10
 
 HEARTBEAT_INTERVAL_MS = 100
 """How often the peer is polled when it wakes the driver itself (deadlines only)."""
+
+OPEN_HEARTBEAT_INTERVAL_MS = 1000
+"""The heartbeat of an OPEN connection whose peer wakes the driver itself.
+
+OPEN has no deadline to watch (the connect and close timeouts belong to
+CONNECTING and CLOSING), only the automatic pings, which get a beat of at
+most a tenth of their interval: an idle window wakes once a second, not ten
+times."""
 
 FOLLOW_UP_INTERVAL_MS = 1
 """How often a peer without wake-ups is polled just after a send."""
@@ -221,7 +230,7 @@ class PeerDriver(QObject):
             # while the socket takes data, this one while it is full.
             interval = FOLLOW_UP_INTERVAL_MS
         elif self._notifier is not None:
-            interval = HEARTBEAT_INTERVAL_MS
+            interval = self._heartbeat_ms()
         elif now_s < self._follow_up_until_s:
             interval = FOLLOW_UP_INTERVAL_MS
         elif self.peer.ready_state == ReadyState.OPEN and now_s - self._last_activity_s >= self.idle_after_s:
@@ -232,6 +241,14 @@ class PeerDriver(QObject):
             # setInterval restarts an active timer: only on a change, so a
             # busy connection does not keep pushing its next tick back.
             self._timer.setInterval(interval)
+
+    def _heartbeat_ms(self) -> int:
+        if self.peer.ready_state != ReadyState.OPEN:
+            return HEARTBEAT_INTERVAL_MS
+        ping_interval_s = getattr(self.peer, "ping_interval_s", None)
+        if ping_interval_s and ping_interval_s > 0:
+            return int(min(OPEN_HEARTBEAT_INTERVAL_MS, max(HEARTBEAT_INTERVAL_MS, ping_interval_s * 100)))
+        return OPEN_HEARTBEAT_INTERVAL_MS
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Starts the closing handshake; raises InvalidCloseError for a code we may not send."""

@@ -8,6 +8,8 @@ through a :class:`~wsconsole.ui.log.model.FilteredLogModel`; GUI thread only.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QItemSelection, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -43,6 +45,13 @@ Qt's text drawing).  Painted on every insert, the paint that shows a sent
 packet would delay the handling of its echo, which has often arrived
 already; paced, one paint shows every row added meanwhile and delays fewer
 round trips (bench/RESULTS.md, the latency benchmark)."""
+
+QUIET_REPAINT_DELAY_MS = 16
+"""The wait before the paint that shows the first rows after a quiet spell (one 60 Hz frame).
+
+A packet sent by hand shows this soon, not LOG_REPAINT_INTERVAL_MS later,
+and its echo from a nearby server (a millisecond or two behind) is in the
+same paint; rows that keep coming are paced by LOG_REPAINT_INTERVAL_MS."""
 
 
 class LogPane(QWidget):
@@ -93,6 +102,7 @@ class LogPane(QWidget):
         self._repaint_timer = QTimer(self, singleShot=True, interval=repaint_interval_ms)
         self._repaint_timer.setObjectName("logRepaintTimer")
         self._repaint_timer.timeout.connect(self._show_new_rows)
+        self._rows_shown_s = float("-inf")  # when new rows were last shown (time.monotonic())
         self.model.rowsInserted.connect(self._on_rows_inserted)
         self.model.modelReset.connect(self.rows_changed)
         self.model.rowsRemoved.connect(self.rows_changed)
@@ -223,10 +233,12 @@ class LogPane(QWidget):
         # window's widgets behind it, once per round trip.
         if not self._repaint_timer.isActive():
             self.view.setUpdatesEnabled(False)
-            self._repaint_timer.start()
+            quiet = time.monotonic() - self._rows_shown_s >= LOG_REPAINT_INTERVAL_MS / 1000
+            self._repaint_timer.start(QUIET_REPAINT_DELAY_MS if quiet else LOG_REPAINT_INTERVAL_MS)
         self.rows_changed.emit()
 
     def _show_new_rows(self) -> None:
+        self._rows_shown_s = time.monotonic()
         self.view.setUpdatesEnabled(True)  # repaints once
         if self._follow and not self._paused:
             self.view.scrollToBottom()
