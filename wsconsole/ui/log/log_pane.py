@@ -49,6 +49,7 @@ class LogPane(QWidget):
 
     Args:
         log: The log shown.
+        directions: The filter bar's direction buttons (see :class:`FilterBar`); None for a connection's.
 
     Signals:
         rows_changed(): entries were added or removed: the counts beside the log are due a
@@ -63,12 +64,12 @@ class LogPane(QWidget):
     entry_selected = Signal(object)
     clear_requested = Signal()
 
-    def __init__(self, log: MessageLog, parent: QWidget | None = None) -> None:
+    def __init__(self, log: MessageLog, parent: QWidget | None = None, *, directions: tuple | None = None) -> None:
         super().__init__(parent)
         self.log = log
         # Unfiltered it shows one row per log entry.
         self.model = FilteredLogModel(log, parent=self)
-        self.filter_bar = FilterBar()
+        self.filter_bar = FilterBar() if directions is None else FilterBar(directions=directions)
         self.view = self._make_view()
         self._follow = True
         self._paused = False
