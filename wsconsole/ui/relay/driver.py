@@ -71,6 +71,11 @@ class RelayDriver(QObject):
         return self.relay is not None and self.relay.is_running
 
     @property
+    def is_polling(self) -> bool:
+        """Whether events may still come (as a peer driver's; the window's checks ask it of any tab)."""
+        return self.is_running
+
+    @property
     def url(self) -> str:
         """The URL clients connect to; "" when not running."""
         return self.relay.url if self.is_running else ""
