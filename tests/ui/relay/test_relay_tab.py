@@ -97,6 +97,8 @@ def test_both_legs_in_one_log_with_directions_the_filter_knows(relay_tab, qtbot)
     shown = [pane.model.entry(row) for row in range(pane.model.rowCount())]
     assert [entry.direction for entry in shown] == [Direction.CLIENT_TO_SERVER]
     assert "client -> server" in pane.filter_bar.sent_button.text()
+    pane.view.selectRow(0)  # the details say the direction in words, as the filter does
+    assert "client -> server" in relay_tab.details.header_label.text()
 
 
 def test_a_paused_message_edited_and_forwarded_arrives_edited(relay_tab, qtbot):
@@ -109,7 +111,7 @@ def test_a_paused_message_edited_and_forwarded_arrives_edited(relay_tab, qtbot):
     client.ws.send("buy 1")
     qtbot.waitUntil(lambda: panel.current_pause is not None, timeout=WAIT_MS)
     assert panel.paused_edit.toPlainText() == "buy 1"
-    assert relay_tab.tools.currentWidget() is panel
+    assert relay_tab.tools.tabText(relay_tab.tools.currentIndex()) == "Break"  # shown when a message pauses
     client.ws.send("buy 2")  # held behind the paused one, in order
     qtbot.waitUntil(lambda: panel.current_pause.waiting == 1, timeout=WAIT_MS)
     assert "1 waiting behind it" in panel.paused_label.text()

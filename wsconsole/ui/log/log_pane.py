@@ -31,6 +31,7 @@ from wsconsole.ui.log.model import (
     TIME_COLUMN,
     TYPE_COLUMN,
     FilteredLogModel,
+    direction_word,
     format_time,
 )
 
@@ -181,7 +182,7 @@ class LogPane(QWidget):
         lines = []
         for entry in self.selected_entries():
             size = f"{entry.size} B" if entry.size is not None else ""
-            fields = (format_time(entry.time_s), entry.direction.name.lower(), entry.kind.value, size)
+            fields = (format_time(entry.time_s), direction_word(entry.direction), entry.kind.value, size)
             lines.append("\t".join((*fields, payload_text(entry))))
         if lines:
             QGuiApplication.clipboard().setText("\n".join(lines))

@@ -68,6 +68,12 @@ _COLOURS = {
 }
 
 
+def direction_word(direction: Direction) -> str:
+    """The direction in words, as the Dir column's tooltip says it: ``"sent"``, ``"client -> server"``, ..."""
+    glyph = _GLYPHS.get(direction)
+    return glyph[1] if glyph is not None else direction.name.lower()
+
+
 def format_time(time_s: float) -> str:
     """Local wall-clock time with milliseconds: ``"14:03:07.215"``."""
     seconds = int(time_s)
