@@ -6,7 +6,7 @@ GUI thread only.
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, Qt, Signal
-from PySide6.QtWidgets import QCompleter, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QCompleter, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget
 
 DEFAULT_LISTEN = "127.0.0.1:9081"
 """The listen address a new relay offers (as ``wsconsole relay`` uses)."""
@@ -51,6 +51,8 @@ class RelayBar(QWidget):
         self.start_button = QPushButton("Start", objectName="relayStartButton")
         self.status_label = QLabel("Not relaying", objectName="relayStatusLabel")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Long URLs must not widen the window: the label is clipped, its whole text in the tooltip.
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.start_button.clicked.connect(self._on_button)
         for edit in (self.url_edit, self.listen_edit):  # Enter starts; only the button stops
             edit.returnPressed.connect(lambda: self._running or self._on_button())
@@ -62,7 +64,7 @@ class RelayBar(QWidget):
         layout.addWidget(QLabel("→ upstream"))
         layout.addWidget(self.url_edit, 1)
         layout.addWidget(self.start_button)
-        layout.addWidget(self.status_label)
+        layout.addWidget(self.status_label, 1)
 
     @property
     def url(self) -> str:
@@ -90,6 +92,7 @@ class RelayBar(QWidget):
         self.url_edit.setReadOnly(running)
         self.listen_edit.setReadOnly(running)
         self.status_label.setText(text)
+        self.status_label.setToolTip(text)
         self.status_label.setStyleSheet("" if running or not text.startswith("Cannot") else "color: #d64541;")
 
     def _on_button(self) -> None:

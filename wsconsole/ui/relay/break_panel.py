@@ -99,9 +99,9 @@ class BreakPanel(QWidget):
         super().__init__(parent)
         self.rules: list[BreakRule] = []
         self.pauses: dict[tuple[int, str], Pause] = {}
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self)  # side by side: the panel sits under the log, wide and short
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self._build_rules())
+        layout.addWidget(self._build_rules(), 0)
         layout.addWidget(self._build_paused(), 1)
         self._show_pause(None)
 
@@ -114,6 +114,7 @@ class BreakPanel(QWidget):
         for combo, choices in ((self.sender_combo, SENDER_CHOICES), (self.type_combo, TYPE_CHOICES)):
             for text, value in choices:
                 combo.addItem(text, value)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.match_edit = QLineEdit(objectName="relayRuleMatchEdit", placeholderText="text it contains (any if empty)")
         self.regex_check = QCheckBox("regex", objectName="relayRuleRegexCheck")
         self.regex_check.setToolTip("Search with a regular expression (Python syntax); binary is searched as Latin-1")
@@ -132,14 +133,15 @@ class BreakPanel(QWidget):
         grid = QGridLayout(box)
         grid.addWidget(self.sender_combo, 0, 0)
         grid.addWidget(self.type_combo, 0, 1)
-        grid.addWidget(self.min_spin, 0, 2)
-        grid.addWidget(self.max_spin, 0, 3)
-        grid.addWidget(self.match_edit, 1, 0, 1, 2)
-        grid.addWidget(self.regex_check, 1, 2)
-        grid.addWidget(self.add_rule_button, 1, 3)
-        grid.addWidget(self.rule_hint, 2, 0, 1, 4)
-        grid.addWidget(self.rules_list, 3, 0, 1, 3)
-        grid.addWidget(self.remove_rule_button, 3, 3)
+        grid.addWidget(self.min_spin, 1, 0)
+        grid.addWidget(self.max_spin, 1, 1)
+        grid.addWidget(self.match_edit, 2, 0, 1, 2)
+        grid.addWidget(self.regex_check, 3, 0)
+        grid.addWidget(self.add_rule_button, 3, 1)
+        grid.addWidget(self.rule_hint, 4, 0, 1, 2)
+        grid.addWidget(self.rules_list, 5, 0, 1, 2)
+        grid.addWidget(self.remove_rule_button, 6, 1)
+        grid.setRowStretch(7, 1)  # spare height below the rules, not between the fields
         return box
 
     @staticmethod
@@ -198,7 +200,7 @@ class BreakPanel(QWidget):
     def _build_paused(self) -> QGroupBox:
         box = QGroupBox("Paused")
         self.paused_list = QListWidget(objectName="relayPausedList")
-        self.paused_list.setMaximumHeight(70)
+        self.paused_list.setMaximumHeight(60)
         self.paused_list.currentRowChanged.connect(lambda row: self._show_pause(self._pause_at(row)))
         self.paused_label = QLabel(objectName="relayPausedLabel")
         self.paused_label.setWordWrap(True)
@@ -216,15 +218,16 @@ class BreakPanel(QWidget):
         self.forward_button.clicked.connect(self.request_forward)
         self.drop_button.clicked.connect(lambda: self._resolve(self.drop_requested))
         self.forward_all_button.clicked.connect(lambda: self._resolve(self.forward_all_requested))
+        # The buttons above the editor: they stay in sight when the panel is short.
         buttons = QHBoxLayout()
+        buttons.addWidget(self.paused_label, 1)
         for button in (self.forward_button, self.drop_button, self.forward_all_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(box)
         layout.addWidget(self.paused_list)
-        layout.addWidget(self.paused_label)
-        layout.addWidget(self.paused_edit, 1)
-        layout.addWidget(self.paused_hint)
         layout.addLayout(buttons)
+        layout.addWidget(self.paused_hint)
+        layout.addWidget(self.paused_edit, 1)
         return box
 
     def _pause_at(self, row: int) -> Pause | None:

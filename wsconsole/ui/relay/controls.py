@@ -59,10 +59,10 @@ class FaultPanel(QWidget):
             for signal in (delay.valueChanged, hold.toggled, cut.toggled):
                 signal.connect(lambda _value, s=sender: self._changed(s))
             self.delay_spins[sender], self.hold_checks[sender], self.cut_checks[sender] = delay, hold, cut
-            grid.addWidget(QLabel(arrow(sender)), row, 0)
-            grid.addWidget(delay, row, 1)
-            grid.addWidget(hold, row, 2)
-            grid.addWidget(cut, row, 3)
+            grid.addWidget(QLabel(arrow(sender)), 2 * row, 0, 1, 3)  # its own line: the panel is narrow
+            grid.addWidget(delay, 2 * row + 1, 0)
+            grid.addWidget(hold, 2 * row + 1, 1)
+            grid.addWidget(cut, 2 * row + 1, 2)
         self.summary_label = QLabel(objectName="relayFaultsLabel")
         self.summary_label.setWordWrap(True)
         layout = QVBoxLayout(self)

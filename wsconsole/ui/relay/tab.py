@@ -6,7 +6,9 @@ connection tabs; the list keeps them together, shows which are open, and
 the breakpoints, which apply to every connection of the relay, sit in one
 place.  Each connection's log has both legs (``client -> server`` and
 ``server -> client``, which the filter bar's direction buttons know) and is
-made when the user first shows it.  Everything here runs on the GUI thread.
+made when the user first shows it.  The break, fault and close tools are
+tabs beside the entry details under the log.  Everything here runs on the
+GUI thread.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -53,6 +57,15 @@ COUNTERS_REFRESH_MS = 250
 
 INJECT_CHOICES = (("to the server, as the client", CLIENT), ("to the client, as the server", SERVER))
 """The composer's direction switch: its text and the sender the message goes as."""
+
+CONNECTIONS_MIN_WIDTH_PX = 110
+"""The connections list's narrowest (it shows ``#12 open`` and as much of the address as fits)."""
+CONNECTIONS_WIDTH_PX, LOG_WIDTH_PX = 150, 800
+"""The first split of the tab's width (the splitter keeps the ratio; the log takes what it gains)."""
+LOG_HEIGHT_PX, TOOLS_HEIGHT_PX = 330, 290
+"""The first split between the log and the details and tools under it."""
+DETAILS_TOOLS_INDEX, BREAK_TOOLS_INDEX = 0, 1
+"""The Break panel's page in the tools (shown when a message pauses)."""
 
 RELAY_EVENTS_ROW = 0
 """The connections list's first row: the relay's own events (started, errors not tied to a connection)."""
@@ -131,17 +144,21 @@ class RelayTab(QWidget):
         self.connections_list = QListWidget(objectName="relayConnectionsList")
         self.connections_list.setAccessibleName("Relayed connections")
         self.connections_list.addItem("Relay events")
-        self.connections_list.setMinimumWidth(150)
+        self.connections_list.setMinimumWidth(CONNECTIONS_MIN_WIDTH_PX)
         self.log_stack = QStackedWidget(objectName="relayLogStack")
         self.details = EntryDetails()
         self.break_panel = BreakPanel()
         self.fault_panel = FaultPanel()
         self.leg_panel = LegPanel()
+        # The tools share the details' place under the log, full width: a paused message is
+        # edited in a wide editor, and the window is no wider than with a connection tab.
         self.tools = QTabWidget(objectName="relayTools")
-        self.tools.addTab(self.break_panel, "Break")
-        self.tools.addTab(self.fault_panel, "Faults")
-        self.tools.addTab(self.leg_panel, "Close legs")
-        self.tools.setMinimumWidth(330)
+        self.tools.addTab(self.details, "Details")
+        for panel, name in ((self.break_panel, "Break"), (self.fault_panel, "Faults"), (self.leg_panel, "Close legs")):
+            # Scrolled, so a short screen shrinks the panel rather than pushing the window off it.
+            scroller = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+            scroller.setWidget(panel)
+            self.tools.addTab(scroller, name)
 
         self.inject_combo = QComboBox(objectName="relayInjectCombo")
         for text, sender in INJECT_CHOICES:
@@ -158,9 +175,10 @@ class RelayTab(QWidget):
 
         log_splitter = QSplitter(Qt.Orientation.Vertical)
         log_splitter.addWidget(self.log_stack)
-        log_splitter.addWidget(self.details)
-        log_splitter.setStretchFactor(0, 3)
+        log_splitter.addWidget(self.tools)
+        log_splitter.setStretchFactor(0, 1)
         log_splitter.setStretchFactor(1, 1)
+        log_splitter.setSizes([LOG_HEIGHT_PX, TOOLS_HEIGHT_PX])
         log_splitter.setChildrenCollapsible(False)
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
@@ -169,9 +187,10 @@ class RelayTab(QWidget):
         centre_layout.addLayout(inject_row)
         centre_layout.addWidget(self.composer)
         splitter = QSplitter(Qt.Orientation.Horizontal, objectName="relaySplitter")
-        for widget, stretch in ((self.connections_list, 0), (centre, 3), (self.tools, 1)):
-            splitter.addWidget(widget)
-            splitter.setStretchFactor(splitter.count() - 1, stretch)
+        splitter.addWidget(self.connections_list)
+        splitter.addWidget(centre)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([CONNECTIONS_WIDTH_PX, LOG_WIDTH_PX])
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
@@ -307,7 +326,7 @@ class RelayTab(QWidget):
         if pane is None:
             log = self.relay_log if number == 0 else self.recorder.log(number)
             pane = self._panes[number] = LogPane(log, directions=RELAY_DIRECTIONS)
-            pane.entry_selected.connect(self.details.show_entry)
+            pane.entry_selected.connect(self._show_entry)
             pane.rows_changed.connect(self._schedule_counters)
             pane.shown_changed.connect(self._update_counters)
             pane.clear_requested.connect(self.clear_log)
@@ -319,6 +338,13 @@ class RelayTab(QWidget):
         self.leg_panel.set_open(is_open)
         self.composer.set_connected(is_open)
         self._update_counters()
+
+    def _show_entry(self, entry) -> None:
+        """Shows ``entry``'s details, bringing them up unless a paused message is being looked at."""
+        self.details.show_entry(entry)
+        editing = self.tools.currentIndex() == BREAK_TOOLS_INDEX and self.break_panel.current_pause is not None
+        if entry is not None and not editing:
+            self.tools.setCurrentIndex(DETAILS_TOOLS_INDEX)
 
     def _on_row_changed(self, row: int) -> None:
         if row >= 0:
@@ -406,7 +432,7 @@ class RelayTab(QWidget):
                 self.leg_panel.set_open(is_open)
                 self.composer.set_connected(is_open)
         if paused:
-            self.tools.setCurrentWidget(self.break_panel)
+            self.tools.setCurrentIndex(BREAK_TOOLS_INDEX)
         self._schedule_counters()
 
     def _add_connection(self, number: int, event: RelayEvent) -> None:
