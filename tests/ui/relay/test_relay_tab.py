@@ -82,6 +82,24 @@ def relay_tab(window, qtbot):
         made.stop()
 
 
+@pytest.fixture
+def relay_to(window, qtbot):
+    """Factory: a started relay tab to ``upstream_url`` and a client through it (stopped in teardown)."""
+    clients: list[Client] = []
+
+    def start(upstream_url: str):
+        tab = window.new_relay_tab(upstream_url, "127.0.0.1:0")
+        assert tab.start()
+        client = Client(tab.driver.url)
+        clients.append(client)
+        qtbot.waitUntil(lambda: tab.connection in tab._open, timeout=WAIT_MS)
+        return tab, client
+
+    yield start
+    for client in clients:
+        client.stop()
+
+
 def packets(tab, direction: Direction) -> list:
     return [entry.data for entry in tab.log if entry.direction is direction and entry.kind in (EntryKind.TEXT, EntryKind.BINARY)]
 
@@ -199,3 +217,59 @@ def test_faults_delay_hold_and_cut(relay_tab, qtbot):
     faults.cut_checks["server"].setChecked(False)
     client.ws.send("after")
     assert client.recv() == "after"  # the cut echo never came
+
+
+@pytest.mark.parametrize(("leg", "code", "reason"), [("client", 4002, "go away"), ("server", 4003, "moved")])
+def test_a_close_of_either_leg_reaches_the_client_and_the_upstream(relay_to, servers, qtbot, leg, code, reason):
+    upstream = servers()  # a `websockets` server: it returns the close code and reason it got
+    tab, client = relay_to(upstream.url)
+    legs = tab.leg_panel
+    legs.leg_combo.setCurrentIndex(legs.leg_combo.findData(leg))
+    legs.close_panel.code_spin.setValue(code)
+    legs.close_panel.reason_edit.setText(reason)
+    legs.close_panel.close_button.click()
+    assert client.closed.get(timeout=WAIT_S) == (code, reason)
+    assert upstream.result() == (code, reason)  # the close frame's answer was passed on to the other leg
+    qtbot.waitUntil(lambda: "closed" in tab.connections_list.item(1).text(), timeout=WAIT_MS)
+
+
+def test_a_paused_binary_reply_is_edited_as_hex(relay_to, servers, qtbot):
+    tab, client = relay_to(servers().url)
+    panel = tab.break_panel
+    panel.sender_combo.setCurrentIndex(panel.sender_combo.findData("server"))
+    panel.type_combo.setCurrentIndex(panel.type_combo.findData("binary"))
+    panel.add_rule_button.click()
+    qtbot.waitUntil(lambda: len(tab.driver.relay.rules) == 1, timeout=WAIT_MS)
+    client.ws.send("text goes by")  # text: the rule is for binary only
+    assert client.recv() == "text goes by"
+    client.ws.send(b"\x01\x02")
+    qtbot.waitUntil(lambda: panel.current_pause is not None, timeout=WAIT_MS)
+    assert panel.paused_edit.toPlainText() == "01 02" and "hex" in panel.paused_hint.text()
+    panel.paused_edit.setPlainText("not hex")
+    panel.forward_button.click()  # said, and nothing goes
+    assert "Cannot forward" in panel.paused_hint.text() and panel.current_pause is not None
+    panel.paused_edit.setPlainText("ff 00 01")
+    panel.forward_button.click()
+    assert client.recv() == b"\xff\x00\x01"
+
+
+def test_a_bad_rule_is_said_and_not_added(relay_tab):
+    panel = relay_tab.break_panel
+    panel.regex_check.setChecked(True)
+    panel.match_edit.setText("(unclosed")
+    assert panel.add_rule_from_fields() is None
+    assert panel.rules == [] and "Cannot add this rule" in panel.rule_hint.text()
+    panel.regex_check.setChecked(False)
+    panel.min_spin.setValue(10)
+    panel.max_spin.setValue(5)
+    assert panel.add_rule_from_fields() is None and "10 B" in panel.rule_hint.text()
+
+
+def test_a_relay_tab_is_no_wider_than_a_connection_tab_and_its_list(window):
+    """The tools sit under the log, not beside it: a window that fits a connection tab fits a relay."""
+    from wsconsole.ui.relay.tab import CONNECTIONS_MIN_WIDTH_PX
+
+    connection_width = window.current_tab.minimumSizeHint().width()
+    relay = window.new_relay_tab("ws://127.0.0.1:1/", "127.0.0.1:0")
+    slack_px = 40  # the splitter's handle and margins
+    assert relay.minimumSizeHint().width() <= connection_width + CONNECTIONS_MIN_WIDTH_PX + slack_px
