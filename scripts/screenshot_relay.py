@@ -11,30 +11,24 @@ picture shows the paused message being edited.
 
 from __future__ import annotations
 
-import os
+import contextlib
 import sys
-import tempfile
 import threading
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from screenshot import (  # scripts/ is on the path when run as a script
+    open_window,
+    run_in_throwaway_config,
+)
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
-
-from wsconsole.storage.profiles import CONFIG_DIR_ENV
-from wsconsole.ui.window.app import app_icon
-from wsconsole.ui.window.main_window import MainWindow
 
 STEP_MS = 300
 
 
 def main() -> int:
     out = sys.argv[1] if len(sys.argv) > 1 else "resources/relay-paused.png"
-    app = QApplication(sys.argv[:1])
-    app.setApplicationName("wsconsole")
-    app.setWindowIcon(app_icon())
-    window = MainWindow(server_port=0)
-    window.resize(1400, 860)
-    window.show()
+    app, window = open_window(1400, 860)
     client: dict = {}
 
     def start_client() -> None:
@@ -49,11 +43,9 @@ def main() -> int:
                 ws.send(text)
 
         def drain() -> None:
-            try:
+            with contextlib.suppress(ConnectionClosed):  # closed at the end
                 while True:
                     client["ws"].recv()
-            except Exception:  # noqa: BLE001 - closed at the end
-                pass
 
         threading.Thread(target=run, daemon=True).start()
         threading.Thread(target=drain, daemon=True).start()
@@ -101,7 +93,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    # The session's recent URLs go to a throwaway config directory, never the user's profiles.
-    with tempfile.TemporaryDirectory(prefix="wsconsole-screenshot-") as config:
-        os.environ.setdefault(CONFIG_DIR_ENV, config)
-        sys.exit(main())
+    run_in_throwaway_config(main)

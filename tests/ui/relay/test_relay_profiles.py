@@ -6,7 +6,12 @@ import json
 
 from wsconsole.client.options import ConnectOptions
 from wsconsole.session.entries import EntryKind
-from wsconsole.storage.profiles import DEFAULT_RELAY_LISTEN, RELAY_KIND, Profile, ProfileStore
+from wsconsole.storage.profiles import (
+    DEFAULT_RELAY_LISTEN,
+    RELAY_KIND,
+    Profile,
+    ProfileStore,
+)
 
 
 def test_a_relay_tab_saves_and_opens_as_a_relay_profile(window, config_dir):

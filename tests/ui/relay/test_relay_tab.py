@@ -14,21 +14,17 @@ from websockets.sync.client import connect
 from tests.support.gui import WAIT_MS
 from wsconsole.relay import BreakRule
 from wsconsole.session.entries import Direction, EntryKind
-from wsconsole.ui.window.main_window import MainWindow
 
 WAIT_S = WAIT_MS / 1000
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow(server_port=0)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-    assert not win.server_driver.is_running
-    for tab in win.connection_tabs():
-        assert not getattr(tab, "is_relay", False) or not tab.driver.is_running
+def window(window):
+    """The shown window of tests/ui/conftest.py; closing it stops every relay tab's relay."""
+    yield window
+    relays = [tab for tab in window.connection_tabs() if getattr(tab, "is_relay", False)]
+    window.close()
+    assert not any(tab.driver.is_running for tab in relays)
 
 
 class Client:
