@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from wsconsole.session.entries import Entry
 from wsconsole.session.filters import LogFilter
 from wsconsole.session.log import MessageLog
+from wsconsole.session.multiplayer import MultiplayerReader
 from wsconsole.ui.log.filter_bar import FilterBar
 from wsconsole.ui.log.model import (
     CONTENT_COLUMN,
@@ -70,6 +71,9 @@ class LogPane(QWidget):
         self.log = log
         # Unfiltered it shows one row per log entry.
         self.model = FilteredLogModel(log, parent=self)
+        # Godot multiplayer packets read as the calls that made them, once their format is picked.
+        self.multiplayer = MultiplayerReader(log)
+        self.multiplayer.on_changed(self._multiplayer_changed)
         self.filter_bar = FilterBar() if directions is None else FilterBar(directions=directions)
         self.view = self._make_view()
         self._follow = True
@@ -98,6 +102,10 @@ class LogPane(QWidget):
         # Counted from the log itself: entries a filter hides are new entries too.
         log.on_appended(self._on_log_appended)
         self._add_actions()
+
+    def _multiplayer_changed(self) -> None:
+        self.model.summarize = self.multiplayer.summary if self.multiplayer.decoder_name else None
+        self.model.previews_changed()
 
     def _make_view(self) -> QTableView:
         view = QTableView(objectName="messageLog")

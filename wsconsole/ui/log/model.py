@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import time
+from collections.abc import Callable
 from bisect import bisect_left, bisect_right
 
 from PySide6.QtCore import (
@@ -136,6 +137,8 @@ class LogTableModel(QAbstractTableModel):
         self._packet_fonts = (fixed, None, None, None, fixed)
         self._event_fonts = (QFont(), QFont(), bold, QFont(), QFont())
         self._row_cache: dict[int, tuple] = {}
+        self.summarize: Callable[[Entry], str | None] | None = None
+        """Gives a packet's preview instead of the raw one (a decoder's summary); None means no preview of its own."""
         self.time_mode = TimeMode.ABSOLUTE
         self.open_times_s: list[float] = []
         """When each connection of this log opened (epoch s, ascending): SINCE_OPEN's origins."""
@@ -255,7 +258,7 @@ class LogTableModel(QAbstractTableModel):
             if column == CONTENT_COLUMN and self.notes:
                 note = self.notes.get(self.serial(index.row()))
                 if note:
-                    return f"{entry.preview}  ({note})" if entry.data else note
+                    return f"{self._preview(entry)}  ({note})" if entry.data else note
             return self._display(entry, column)
         if role == ENTRY_ROLE:
             return entry
@@ -355,7 +358,7 @@ class LogTableModel(QAbstractTableModel):
             self._glyph(entry)[0],
             entry.kind.value,
             f"{entry.size:,} B" if entry.size is not None else "",
-            entry.preview,
+            self._preview(entry),
         )
         local = entry.direction is Direction.LOCAL
         foreground = _COLOURS.get(entry.kind if local else entry.direction)
@@ -390,8 +393,22 @@ class LogTableModel(QAbstractTableModel):
         if column == SIZE_COLUMN:
             return f"{entry.size:,} B" if entry.size is not None else ""
         if column == CONTENT_COLUMN:
-            return entry.preview
+            return self._preview(entry)
         return None
+
+    def _preview(self, entry: Entry) -> str:
+        if self.summarize is not None:
+            summary = self.summarize(entry)
+            if summary is not None:
+                return summary
+        return entry.preview
+
+    def previews_changed(self) -> None:
+        """Shows every row's preview again (the decoder behind :attr:`summarize` changed)."""
+        self._row_cache.clear()
+        rows = self.rowCount()
+        if rows:
+            self.dataChanged.emit(self.index(0, CONTENT_COLUMN), self.index(rows - 1, CONTENT_COLUMN))
 
 
 class FilteredLogModel(LogTableModel):

@@ -63,6 +63,8 @@ class ServerDriver(QObject):
             disconnects, and at most every CLIENTS_REFRESH_MS while other
             events come (the counters change only with them).
         running_changed(bool): started or stopped.
+        port_moved(str): the port asked for was taken, so the server
+            listens on a free one; the text says so (see :attr:`port_note`).
         problem_occurred(str): an action could not even be asked of the
             server (not running, invalid close); nothing was sent.
     """
@@ -72,6 +74,7 @@ class ServerDriver(QObject):
     client_disconnected = Signal(object)
     clients_refreshed = Signal(object)  # a list
     running_changed = Signal(bool)
+    port_moved = Signal(str)
     problem_occurred = Signal(str)
 
     def __init__(self, host: str = "127.0.0.1", parent: QObject | None = None) -> None:
@@ -81,6 +84,8 @@ class ServerDriver(QObject):
         # Sockets that start(listen_only=True) bound, until serve_pending() hands them to a server.
         self._early: ListeningSockets | None = None
         self._config: ServerConfig | None = None  # the defaults, made on first use
+        self.port_note = ""
+        """Since the last start: that the port asked for was taken and which URL serves instead; "" if not."""
         self.ca_path: Path | None = None
         """The CA that verifies the generated certificate, while TLS uses it."""
         self._inbox = WakingQueue()
@@ -154,6 +159,7 @@ class ServerDriver(QObject):
         if self.is_running:
             return
         self._watch_wakeups()
+        self.port_note = ""
         try:
             try:
                 self._start_on(port, listen_only)
@@ -161,11 +167,15 @@ class ServerDriver(QObject):
                 if not fallback_to_free_port or port == 0:
                     raise
                 self._start_on(0, listen_only)
+                # Most likely a second window: its user must know the address differs.
+                self.port_note = f"port {port} is in use (another wsconsole?); serving on {self.url}"
         except ServerError:
             self._drain_all()  # what a failed start reported
             self._unwatch_wakeups()
             raise
         self.running_changed.emit(True)
+        if self.port_note:
+            self.port_moved.emit(self.port_note)
         self._refresh_clients()
 
     def _start_on(self, port: int, listen_only: bool) -> None:

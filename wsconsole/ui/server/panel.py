@@ -147,11 +147,12 @@ class ServerPanel(QWidget):
         self.toggle_button.clicked.connect(self._on_toggle)
 
         self.warning_label = QLabel(objectName="serverExposedWarning")
-        self.warning_label.setWordWrap(True)
-        self.warning_label.setStyleSheet(
-            "color: #7a4b00; background: #fff3cd; border: 1px solid #e0b84c; padding: 3px;"
-        )
-        self.warning_label.hide()
+        # Where the server listens when the port asked for was taken (a second window).
+        self.port_note_label = QLabel(objectName="serverPortNote")
+        for label in (self.warning_label, self.port_note_label):
+            label.setWordWrap(True)
+            label.setStyleSheet("color: #7a4b00; background: #fff3cd; border: 1px solid #e0b84c; padding: 3px;")
+            label.hide()
         self.ca_label = QLabel(objectName="serverCaLabel")
         self.ca_label.setWordWrap(True)
         self.ca_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -223,6 +224,7 @@ class ServerPanel(QWidget):
         layout.addLayout(control_row)
         layout.addWidget(self.tls_files_row)
         layout.addWidget(self.warning_label)
+        layout.addWidget(self.port_note_label)
         layout.addWidget(self.ca_label)
         layout.addWidget(self.problem_label)
         layout.addWidget(splitter, 1)
@@ -264,6 +266,7 @@ class ServerPanel(QWidget):
         driver.clients_refreshed.connect(self.show_clients)
         driver.running_changed.connect(lambda running: self.set_running(running, driver.url, driver.port))
         driver.problem_occurred.connect(lambda text: self._log_line(f"cannot: {text}"))
+        driver.port_moved.connect(lambda text: self._log_line(f"warning: {text}"))
         self.config_requested.connect(driver.set_config)
         page = self.client_page
         page.send_requested.connect(driver.send_to)
@@ -275,6 +278,8 @@ class ServerPanel(QWidget):
         page.close_all_requested.connect(driver.close_all)
         if driver.is_running:
             self.set_running(True, driver.url, driver.port)
+            if driver.port_note:  # moved before this panel was made (the window's start)
+                self._log_line(f"warning: {driver.port_note}")
 
     # -- facts -----------------------------------------------------------------
 
@@ -305,6 +310,9 @@ class ServerPanel(QWidget):
             else ""
         )
         self.warning_label.setVisible(exposed)
+        port_note = self._driver.port_note if running and self._driver is not None else ""
+        self.port_note_label.setText(f"⚠ {port_note[:1].upper()}{port_note[1:]}" if port_note else "")
+        self.port_note_label.setVisible(bool(port_note))
         ca_path = self._driver.ca_path if self._driver is not None else None
         self.ca_label.setText(f"CA file (verify wss with it): {ca_path}" if ca_path else "")
         self.ca_label.setVisible(ca_path is not None)
