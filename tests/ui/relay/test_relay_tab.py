@@ -269,3 +269,17 @@ def test_a_relay_tab_is_no_wider_than_a_connection_tab_and_its_list(window):
     relay = window.new_relay_tab("ws://127.0.0.1:1/", "127.0.0.1:0")
     slack_px = 40  # the splitter's handle and margins
     assert relay.minimumSizeHint().width() <= connection_width + CONNECTIONS_MIN_WIDTH_PX + slack_px
+
+
+def test_a_pause_on_its_way_to_a_leg_that_ended_leaves_the_panel(relay_tab, qtbot):
+    panel = relay_tab.break_panel
+    panel.sender_combo.setCurrentIndex(panel.sender_combo.findData("server"))  # the echo's replies
+    panel.add_rule_button.click()
+    qtbot.waitUntil(lambda: len(relay_tab.driver.relay.rules) == 1, timeout=WAIT_MS)
+    client = relay_tab.client()
+    client.ws.send("echo me")
+    qtbot.waitUntil(lambda: panel.current_pause is not None, timeout=WAIT_MS)
+    relay_tab.leg_panel.leg_combo.setCurrentIndex(relay_tab.leg_panel.leg_combo.findData("client"))
+    relay_tab.leg_panel.drop_button.click()  # the reply's receiver is gone: nothing to forward to
+    qtbot.waitUntil(lambda: panel.current_pause is None and panel.paused_list.count() == 0, timeout=WAIT_MS)
+    assert not panel.forward_button.isEnabled()

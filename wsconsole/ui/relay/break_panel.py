@@ -240,7 +240,7 @@ class BreakPanel(QWidget):
         return self._pause_at(self.paused_list.currentRow())
 
     def on_events(self, events: list[RelayEvent]) -> None:
-        """Follows PAUSED, RESUMED, CLOSED and the packets that queue behind a pause."""
+        """Follows PAUSED, RESUMED, CLOSED, STOPPED and the packets that queue behind a pause."""
         from wsconsole.relay.events import RelayEventKind
 
         changed = False
@@ -261,6 +261,13 @@ class BreakPanel(QWidget):
                 if pause is not None:  # it joins the queue behind the held one
                     pause.waiting += 1
                     changed = True
+            elif kind is RelayEventKind.CLOSED:
+                # A message held on its way to a leg that has ended can never go on; one held
+                # on its way from it still can (the leg's close waits behind it, in order).
+                gone = [key for key in self.pauses if key[0] == event.connection and key[1] != event.sender]
+                for key in gone:
+                    del self.pauses[key]
+                changed = changed or bool(gone)
             elif kind is RelayEventKind.STOPPED:
                 self.pauses.clear()
                 changed = True
