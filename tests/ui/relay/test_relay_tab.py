@@ -283,3 +283,25 @@ def test_a_pause_on_its_way_to_a_leg_that_ended_leaves_the_panel(relay_tab, qtbo
     relay_tab.leg_panel.drop_button.click()  # the reply's receiver is gone: nothing to forward to
     qtbot.waitUntil(lambda: panel.current_pause is None and panel.paused_list.count() == 0, timeout=WAIT_MS)
     assert not panel.forward_button.isEnabled()
+
+
+def test_an_unreachable_upstream_is_said_in_the_connection_log(window, qtbot):
+    import socket
+
+    from websockets.exceptions import InvalidStatus
+
+    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    tab = window.new_relay_tab(f"ws://127.0.0.1:{free_port}/", "127.0.0.1:0")
+    assert tab.start()
+    with pytest.raises(InvalidStatus) as refused:
+        connect(tab.driver.url, open_timeout=WAIT_S)
+    assert refused.value.response.status_code == 502
+    qtbot.waitUntil(lambda: tab.connections_list.count() == 2, timeout=WAIT_MS)
+    tab.connections_list.setCurrentRow(1)
+    qtbot.waitUntil(lambda: any(entry.kind is EntryKind.ERROR for entry in tab.log), timeout=WAIT_MS)
+    (said,) = [entry.data for entry in tab.log if entry.kind is EntryKind.ERROR]
+    assert "connection refused" in said and "HTTP 502" in said
+    assert "closed" in tab.connections_list.item(1).text()
+    assert tab.driver.is_running  # the relay goes on serving the next client
