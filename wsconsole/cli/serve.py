@@ -67,6 +67,7 @@ _KIND_COLOURS = {  # by ServerEventKind value: the server is not imported until 
     "limit": "\x1b[91m",  # bright red
     "fault": "\x1b[95m",  # bright magenta
     "sent": "\x1b[34m",  # blue
+    "reply": "\x1b[34m",  # blue, as sent
     "warning": "\x1b[1;33m",  # bold yellow
 }
 

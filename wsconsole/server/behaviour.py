@@ -95,7 +95,7 @@ class Behaviour:
                     message=f"sending {len(payload)} B on connect",
                     **client.common(),
                 )
-                await self.send(client, payload, config, report=True)
+                await self.send(client, payload, config, report=ServerEventKind.SENT)
             await self._serve_packets(client)
             # Let the closing handshake finish so close_sent / close_rcvd and
             # the TCP state are final before reporting them.
@@ -158,11 +158,13 @@ class Behaviour:
         opcode = frame.opcode
         if opcode is Opcode.TEXT:
             try:
-                data.decode()
+                packet: str | bytes = data.decode()
             except UnicodeDecodeError:
                 return False
             is_text = True
         elif opcode is Opcode.BINARY:
+            # websockets types a frame's data as any bytes-like; the event keeps bytes.
+            packet = data if data.__class__ is bytes else bytes(data)
             is_text = False
         else:
             return False
@@ -170,7 +172,7 @@ class Behaviour:
         client.packets_received += 1
         client.bytes_received += size
         client.last_packet_s = time.monotonic()
-        self._emit_packet(client, is_text, size)
+        self._emit_packet(client, packet, size, True)
         client.packets_sent += 1
         client.bytes_sent += size
         if is_text:
@@ -205,14 +207,13 @@ class Behaviour:
                 # connection closing while a reply was being sent: all are
                 # reported from the close frames themselves.
                 return
-            is_text = isinstance(packet, str)
             client.packets_received += 1
             client.bytes_received += size
             client.last_packet_s = time.monotonic()
-            self._emit_packet(client, is_text, size)
             config = state.config
             if config is not self._plain_config:
                 self._note_config(config)
+            self._emit_packet(client, packet, size, self._plain_reply)
             try:
                 if self._plain_reply:
                     # The default, what _reply() and send() would do,
@@ -245,6 +246,7 @@ class Behaviour:
             # The handler reads this client's next packet only after the
             # reply, so delayed replies keep their order.
             await asyncio.sleep(config.reply_delay_ms / 1000)
+        reply = ServerEventKind.REPLY
         if mode is ServerMode.BROADCAST:
             # The others' copies are pushed with no wait, so one client that
             # does not read holds up nobody (see wsconsole.server.slow); the
@@ -252,11 +254,11 @@ class Behaviour:
             # faster than it reads.
             for other in self._state.client_list():
                 if other is not client:
-                    self.push(other, packet, config)
-            await self.send(client, packet, config)
+                    self.push(other, packet, config, report=reply)
+            await self.send(client, packet, config, report=reply)
             return
         payload = config.canned_reply if mode is ServerMode.CANNED else packet
-        await self.send(client, payload, config)
+        await self.send(client, payload, config, report=reply)
 
     async def send(
         self,
@@ -264,10 +266,13 @@ class Behaviour:
         payload: str | bytes,
         config: ServerConfig,
         *,
-        report: bool = False,
+        report: ServerEventKind | None = None,
         invalid_utf8: bool = False,
     ) -> None:
         """Sends one packet to a client, applying the configured frame faults.
+
+        ``report``: the kind of event that reports it once written (SENT,
+        REPLY), with its payload; ``None`` for none.
 
         Raises:
             ConnectionClosed: The client's connection is closed.
@@ -285,13 +290,15 @@ class Behaviour:
             client.packets_sent -= 1
             client.bytes_sent -= len(data)
             raise
-        if report:
-            self._state.emit(ServerEventKind.SENT, is_text=is_text, size=len(data), **client.common())
+        if report is not None:
+            self._report(client, report, payload, data, is_text)
 
-    def push(self, client: LiveClient, payload: str | bytes, config: ServerConfig) -> None:
+    def push(
+        self, client: LiveClient, payload: str | bytes, config: ServerConfig, *, report: ServerEventKind | None = None
+    ) -> None:
         """Writes one packet to a client without waiting for it to be read
         (broadcast), applying the frame faults; a client whose send buffer is
-        over ``max_send_buffer_bytes`` is closed instead."""
+        over ``max_send_buffer_bytes`` is closed instead.  ``report`` as for :meth:`send`."""
         connection = client.connection
         if connection.protocol.state is not State.OPEN or self._slow.over_buffer(connection):
             return
@@ -299,11 +306,19 @@ class Behaviour:
         if push_packet(connection, data, is_text, config.fragment_bytes):
             client.packets_sent += 1
             client.bytes_sent += len(data)
+            if report is not None:
+                self._report(client, report, payload, data, is_text)
+
+    def _report(self, client: LiveClient, kind: ServerEventKind, payload: str | bytes, data: bytes, is_text: bool) -> None:
+        """Emits the event of a packet written: the payload as given, or the invalid bytes sent instead."""
+        sent = payload if data is not INVALID_UTF8_PAYLOAD else data
+        self._state.emit(kind, is_text=is_text, size=len(data), data=sent, **client.common())
 
     async def send_on_demand(self, client: LiveClient, payload: str | bytes, *, invalid_utf8: bool = False) -> bool:
         """Sends one packet asked for by an action (not a reply); ``False`` if the connection closed first."""
         try:
-            await self.send(client, payload, self._state.config, report=not invalid_utf8, invalid_utf8=invalid_utf8)
+            report = None if invalid_utf8 else ServerEventKind.SENT
+            await self.send(client, payload, self._state.config, report=report, invalid_utf8=invalid_utf8)
         except ConnectionClosed:
             return False
         return True

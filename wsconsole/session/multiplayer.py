@@ -73,6 +73,12 @@ class MultiplayerReader:
         """Calls ``listener()`` when :attr:`decoder_name` changes."""
         self._listeners.append(listener)
 
+    def detach(self) -> None:
+        """Stops following the log, which lives on (a server client's, shown again later), and forgets its own listeners."""
+        self.log.remove_listener(self._appended)
+        self.log.remove_listener(self._reset)
+        self._listeners.clear()
+
     def set_choice(self, choice: str | None) -> None:
         """AUTO, a decoder name, or None to show packets raw."""
         if choice not in (AUTO, None, *MULTIPLAYER_DECODERS):

@@ -52,6 +52,8 @@ class LogPane(QWidget):
     Args:
         log: The log shown.
         directions: The filter bar's direction buttons (see :class:`FilterBar`); None for a connection's.
+        repaint_interval_ms: New rows reach the screen at most this often
+            (a log beside the tab's, as a server client's, paints less often).
 
     Signals:
         rows_changed(): entries were added or removed: the counts beside the log are due a
@@ -66,7 +68,14 @@ class LogPane(QWidget):
     entry_selected = Signal(object)
     clear_requested = Signal()
 
-    def __init__(self, log: MessageLog, parent: QWidget | None = None, *, directions: tuple | None = None) -> None:
+    def __init__(
+        self,
+        log: MessageLog,
+        parent: QWidget | None = None,
+        *,
+        directions: tuple | None = None,
+        repaint_interval_ms: int = LOG_REPAINT_INTERVAL_MS,
+    ) -> None:
         super().__init__(parent)
         self.log = log
         # Unfiltered it shows one row per log entry.
@@ -88,7 +97,7 @@ class LogPane(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.filter_bar.footer)
 
-        self._repaint_timer = QTimer(self, singleShot=True, interval=LOG_REPAINT_INTERVAL_MS)
+        self._repaint_timer = QTimer(self, singleShot=True, interval=repaint_interval_ms)
         self._repaint_timer.setObjectName("logRepaintTimer")
         self._repaint_timer.timeout.connect(self._show_new_rows)
         self.model.rowsInserted.connect(self._on_rows_inserted)
@@ -102,6 +111,16 @@ class LogPane(QWidget):
         # Counted from the log itself: entries a filter hides are new entries too.
         log.on_appended(self._on_log_appended)
         self._add_actions()
+
+    def detach(self) -> None:
+        """Stops following the log, which lives on (a server client's, shown again later); GUI thread.
+
+        Call before the pane goes: a log keeps its listeners, and would call into a deleted view.
+        """
+        self._repaint_timer.stop()
+        self.model.detach()
+        self.log.remove_listener(self._on_log_appended)
+        self.multiplayer.detach()
 
     def _multiplayer_changed(self) -> None:
         self.model.summarize = self.multiplayer.summary if self.multiplayer.decoder_name else None

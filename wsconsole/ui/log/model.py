@@ -153,6 +153,14 @@ class LogTableModel(QAbstractTableModel):
         log.on_about_to_clear(self._about_to_clear)
         log.on_cleared(self._cleared)
 
+    def detach(self) -> None:
+        """Stops following the log (which lives on), before the model goes; GUI thread."""
+        for listener in (
+            self._note_first_time, self._forget_first_time, self._about_to_append, self._appended,
+            self._about_to_drop, self._dropped, self._about_to_clear, self._cleared,
+        ):
+            self.log.remove_listener(listener)
+
     def _note_first_time(self, first: int, _last: int) -> None:
         if self.first_time_s is None:
             self.first_time_s = self.log.times[first]

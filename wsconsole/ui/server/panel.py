@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -36,6 +35,7 @@ from wsconsole.errors import InvalidConfigError, ServerError
 from wsconsole.server.config import ServerConfig, TlsFiles
 from wsconsole.server.events import ClientInfo, ServerEvent
 from wsconsole.ui.log.model import format_time
+from wsconsole.ui.server.client_log import vertical_splitter
 from wsconsole.ui.server.clients import (
     CLIENT_ROLE,
     ClientPage,
@@ -166,14 +166,10 @@ class ServerPanel(QWidget):
         self.clients_model = ClientsModel(self)
         self.clients_view = clients_view(self.clients_model)
         self.clients_view.selectionModel().selectionChanged.connect(self._on_client_selected)
-        self.client_page = ClientPage()
+        self.client_page = ClientPage(lambda: client_url(self._url))
+        self.client_page.past_client_shown.connect(lambda _client_id: self._clear_client_selection())
 
-        clients_split = QSplitter(Qt.Orientation.Vertical, objectName="serverClientsSplitter")
-        clients_split.addWidget(self.clients_view)
-        clients_split.addWidget(self.client_page)
-        clients_split.setStretchFactor(0, 1)
-        clients_split.setStretchFactor(1, 2)
-        clients_split.setChildrenCollapsible(False)
+        clients_split = vertical_splitter("serverClientsSplitter", (self.clients_view, 1), (self.client_page, 2))
 
         # -- settings tabs: they start hidden behind Clients, so their pages are made on first
         # use (see make_settings_pages), which the window asks for right after its first paint.
@@ -200,12 +196,7 @@ class ServerPanel(QWidget):
         events_layout.addWidget(QLabel("Server events"))
         events_layout.addWidget(self.events_view, 1)
 
-        splitter = QSplitter(Qt.Orientation.Vertical, objectName="serverSplitter")
-        splitter.addWidget(self.tabs)
-        splitter.addWidget(events_box)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setChildrenCollapsible(False)
+        splitter = vertical_splitter("serverSplitter", (self.tabs, 3), (events_box, 2))
         splitter.setSizes([420, 260])  # scaled to the dock's height; the log gets a fair share
 
         url_row = QHBoxLayout()
@@ -334,11 +325,12 @@ class ServerPanel(QWidget):
             self.status_label.setStyleSheet("color: #8a8f98; font-weight: bold;")
 
     def add_events(self, events: list[ServerEvent]) -> None:
-        """Appends a batch of server events to the log and to each client's own
-        log, packet floods summed up per client (see :func:`event_lines`)."""
+        """Appends a batch of server events to the server's event log, packet
+        floods summed up per client (see :func:`event_lines`), and records
+        every event of a client, each packet whole, in that client's own log."""
         lines = event_lines(events)
         self.events_view.appendPlainText("\n".join(line for _, _, line in lines))
-        self.client_page.add_lines(lines)
+        self.client_page.add_events(events)
 
     def show_clients(self, snapshot: list[ClientInfo]) -> None:
         """Shows a snapshot of the connected clients (ordered by id)."""
@@ -380,6 +372,15 @@ class ServerPanel(QWidget):
         info = rows[0].data(CLIENT_ROLE) if rows else None
         if info is None or info.client_id != self.client_page.client_id:
             self.client_page.show_client(info)
+
+    def _clear_client_selection(self) -> None:
+        """Unselects the row without showing no client (the page shows one that left)."""
+        self._syncing = True
+        try:
+            self.clients_view.clearSelection()
+            self.clients_view.setCurrentIndex(QModelIndex())
+        finally:
+            self._syncing = False
 
     def select_client(self, client_id: int) -> bool:
         """Selects a client's row; returns whether it is listed."""
