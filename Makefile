@@ -32,3 +32,4 @@ clean:
 # Needs xvfb and Qt's xcb libraries (see DEVELOPERS.md).
 screenshot: $(STAMP)
 	xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python scripts/screenshot.py resources/screenshot.png
+	xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python scripts/screenshot_relay.py resources/relay-paused.png

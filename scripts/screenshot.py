@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -23,15 +24,29 @@ from wsconsole.ui.window.main_window import MainWindow
 STEP_MS = 200
 
 
-def main() -> int:
-    out = sys.argv[1] if len(sys.argv) > 1 else "resources/screenshot.png"
-    out_options = sys.argv[2] if len(sys.argv) > 2 else None
+def open_window(width_px: int, height_px: int) -> tuple[QApplication, MainWindow]:
+    """The application and its shown window (the embedded server on a free port)."""
     app = QApplication(sys.argv[:1])
     app.setApplicationName("wsconsole")
     app.setWindowIcon(app_icon())
     window = MainWindow(server_port=0)
-    window.resize(1280, 800)
+    window.resize(width_px, height_px)
     window.show()
+    return app, window
+
+
+def run_in_throwaway_config(main: Callable[[], int]) -> None:
+    """Runs ``main`` and exits with its status; the session's recent URLs go to a throwaway
+    config directory, never the user's profiles."""
+    with tempfile.TemporaryDirectory(prefix="wsconsole-screenshot-") as config:
+        os.environ.setdefault(CONFIG_DIR_ENV, config)
+        sys.exit(main())
+
+
+def main() -> int:
+    out = sys.argv[1] if len(sys.argv) > 1 else "resources/screenshot.png"
+    out_options = sys.argv[2] if len(sys.argv) > 2 else None
+    app, window = open_window(1280, 800)
     composer = window.composer
 
     def send(text: str, hex_mode: bool = False) -> None:
@@ -92,7 +107,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    # The session's recent URLs go to a throwaway config directory, never the user's profiles.
-    with tempfile.TemporaryDirectory(prefix="wsconsole-screenshot-") as config:
-        os.environ.setdefault(CONFIG_DIR_ENV, config)
-        sys.exit(main())
+    run_in_throwaway_config(main)

@@ -18,7 +18,7 @@ from typing import Any
 from wsconsole.client.options import ConnectOptions
 from wsconsole.errors import ProfileStoreError
 from wsconsole.session.reconnect import ReconnectPolicy
-from wsconsole.storage.profiles import PingSettings, Profile, ProfileStore
+from wsconsole.storage.profiles import RELAY_KIND, PingSettings, Profile, ProfileStore
 
 __all__ = ["ProfileBook", "ProfileChange", "read_reconnect_settings", "reconnect_settings"]
 
@@ -111,6 +111,15 @@ class ProfileBook:
             reconnect=reconnect_settings(*reconnect),
             save_secrets=save_secrets,
             pings=pings,
+        )
+
+    @staticmethod
+    def make_relay(name: str, upstream_url: str, listen: str, options: ConnectOptions, *,
+                   save_secrets: bool = False) -> Profile:
+        """The profile of a relay: its upstream URL, listen ``HOST:PORT`` and the upstream leg's options."""
+        return Profile(
+            name=name.strip(), url=upstream_url, options=options, save_secrets=save_secrets,
+            kind=RELAY_KIND, listen=listen,
         )
 
     def save(self, profile: Profile) -> ProfileChange:

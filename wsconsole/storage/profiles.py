@@ -8,7 +8,10 @@ in the user's config directory (:func:`config_dir`)::
     {"format": 1, "profiles": [{"name": ..., "url": ..., "options": {...},
      "reconnect": {...}, "pings": {...}, "save_secrets": false}], "recent_urls": [...]}
 
-A key missing from a profile (``pings`` in files written before it existed)
+A profile's ``kind`` is ``"connection"`` (a tab that connects to ``url``) or
+``"relay"`` (a relay tab: ``url`` is the upstream, ``"listen"`` its
+``HOST:PORT``, the options the upstream leg's); files written before kinds
+existed hold connections.  A key missing from a profile (``pings`` in files written before it existed)
 reads as its default.  So does an options' ``max_packet_bytes`` of ``null``,
 which 0.1 wrote for its default of no limit: such a profile gets the 64 MiB
 default (see :meth:`ConnectOptions.from_dict`); no limit is saved as 0.
@@ -46,9 +49,13 @@ from wsconsole.text.redact import strip_url_password
 
 __all__ = [
     "CONFIG_DIR_ENV",
+    "CONNECTION_KIND",
+    "DEFAULT_RELAY_LISTEN",
     "FORMAT_VERSION",
     "PROFILES_FILE_NAME",
+    "PROFILE_KINDS",
     "RECENT_URLS_MAX",
+    "RELAY_KIND",
     "SECRET_HEADERS",
     "PingSettings",
     "Profile",
@@ -64,6 +71,13 @@ FORMAT_VERSION = 1
 """The ``format`` written; a file with a higher one is read as far as it is understood."""
 RECENT_URLS_MAX = 20
 """How many recent URLs are kept by default."""
+CONNECTION_KIND = "connection"
+"""A profile of a connection tab: ``url`` is where it connects."""
+RELAY_KIND = "relay"
+"""A profile of a relay tab: ``url`` is the upstream, ``listen`` where clients connect."""
+PROFILE_KINDS = (CONNECTION_KIND, RELAY_KIND)
+DEFAULT_RELAY_LISTEN = "127.0.0.1:9081"
+"""A relay profile's listen address when its file has none."""
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 """Extra headers (lower case) whose values are secrets."""
 
@@ -159,6 +173,9 @@ class Profile:
         save_secrets: Write passwords and tokens to disk with this profile.
             False (the default): they are left out and must be typed again.
         pings: Auto-pong, the automatic ping interval and the ping payload.
+        kind: :data:`CONNECTION_KIND` (files written before kinds existed) or
+            :data:`RELAY_KIND`, whose ``options`` are the upstream leg's.
+        listen: A relay's ``HOST:PORT``; unused for a connection.
     """
 
     name: str
@@ -167,12 +184,17 @@ class Profile:
     reconnect: dict[str, Any] = field(default_factory=dict)
     save_secrets: bool = False
     pings: PingSettings = field(default_factory=PingSettings)
+    kind: str = CONNECTION_KIND
+    listen: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-safe dict saved; without secrets unless ``save_secrets``."""
         options = self.options if self.save_secrets else _without_secrets(self.options)
+        relay = {"listen": self.listen} if self.kind == RELAY_KIND else {}
         return {
             "name": self.name,
+            "kind": self.kind,
+            **relay,
             "url": self.url if self.save_secrets else url_without_password(self.url),
             "options": options.to_dict(),
             "reconnect": dict(self.reconnect),
@@ -197,6 +219,13 @@ class Profile:
         if not isinstance(url, str):
             return None, [f"profile {name!r} has no URL"]
         problems: list[str] = []
+        kind = data.get("kind", CONNECTION_KIND)
+        if kind not in PROFILE_KINDS:
+            return None, [f"profile {name!r} is of a kind this version does not know ({kind!r}); left out"]
+        listen = data.get("listen", DEFAULT_RELAY_LISTEN) if kind == RELAY_KIND else ""
+        if not isinstance(listen, str):
+            problems.append(f"profile {name!r}: listen must be HOST:PORT text, not {userfiles.json_type(listen)}")
+            listen = DEFAULT_RELAY_LISTEN
         options = ConnectOptions()
         if "options" in data:
             options, option_problems = ConnectOptions.from_dict(data["options"])
@@ -215,7 +244,7 @@ class Profile:
             save_secrets = False
         pings, ping_problems = PingSettings.from_dict(data.get("pings", {}))
         problems += [f"profile {name!r}: {message}" for message in ping_problems]
-        return cls(name, url, options, reconnect, save_secrets, pings), problems
+        return cls(name, url, options, reconnect, save_secrets, pings, kind, listen), problems
 
     def as_saved(self) -> Profile:
         """This profile exactly as it is written to disk (without secrets unless it keeps them).

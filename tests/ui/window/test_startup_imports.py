@@ -22,6 +22,9 @@ LAZY_MODULES = (
     "wsconsole.ui.log.replay_ui",
     "urllib.request",  # environment proxies, looked up on connect
     "wsconsole.ui.dialogs.profiles",  # the profile dialogs, on first use
+    "wsconsole.ui.relay.tab",  # File > New relay, on first use
+    "wsconsole.ui.relay.driver",
+    "wsconsole.relay",
 )
 
 

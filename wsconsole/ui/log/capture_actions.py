@@ -63,8 +63,10 @@ def export_log(
         entries = list(tab.log)
     try:
         if is_har(path):
-            protocol = tab.driver.peer.selected_protocol or ""
-            record = tab.driver.peer.handshake
+            # A relay tab has no peer of its own: its HAR names the upstream URL, without headers.
+            peer = None if getattr(tab, "is_relay", False) else tab.driver.peer
+            protocol = (peer.selected_protocol or "") if peer is not None else ""
+            record = peer.handshake if peer is not None else None
             request_headers = record.request_headers if record is not None else []
             return write_har(
                 path,

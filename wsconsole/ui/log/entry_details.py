@@ -34,7 +34,7 @@ from wsconsole.text.decoders import (
 from wsconsole.text.payload import escape_control, format_size, hex_dump, show_invisible
 from wsconsole.text.valuetree import JsonProblem, looks_like_json, parse_json
 from wsconsole.ui.log.json_tree import ValueTreeView
-from wsconsole.ui.log.model import format_time
+from wsconsole.ui.log.model import direction_word, format_time
 
 VIEWS = ("Text", "JSON", "Hex")
 """The raw views, one radio button each."""
@@ -185,7 +185,7 @@ class EntryDetails(QWidget):
                 self._json_value = value
         json_button = self.view_buttons.button(1)
         json_button.setToolTip(f"Not valid JSON: {self._json_problem}" if self._json_problem else "")
-        header = f"{format_time(entry.time_s)}  {entry.direction.name.lower()}  {entry.kind.value}"
+        header = f"{format_time(entry.time_s)}  {direction_word(entry.direction)}  {entry.kind.value}"
         if entry.size is not None:
             header += f"  {entry.size:,} bytes ({format_size(entry.size)})"
         self.header_label.setText(header)

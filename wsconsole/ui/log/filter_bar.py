@@ -68,6 +68,18 @@ MAX_SIZE_FIELD = 2**31 - 1
 
 _PROBLEM_STYLE = "border: 1px solid #d64541;"
 
+CONNECTION_DIRECTIONS = (
+    (Direction.SENT, "↑ sent", "Show sent entries only (with received: both)"),
+    (Direction.RECEIVED, "↓ received", "Show received entries only (with sent: both)"),
+)
+"""A connection tab's two direction buttons: the direction each shows, its text and tooltip."""
+
+RELAY_DIRECTIONS = (
+    (Direction.CLIENT_TO_SERVER, "→ client -> server", "Show what the client sent only (with the other: both)"),
+    (Direction.SERVER_TO_CLIENT, "← server -> client", "Show what the server sent only (with the other: both)"),
+)
+"""A relay's two direction buttons."""
+
 
 RPC_PREFIX = "rpc:"
 """A search starting with this filters by Godot RPC method or property name instead of text."""
@@ -88,13 +100,17 @@ class FilterBar(QWidget):
     time_mode_changed = Signal(object)
     max_entries_requested = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, directions: tuple = CONNECTION_DIRECTIONS) -> None:
+        """Args:
+            directions: The two direction buttons (:data:`CONNECTION_DIRECTIONS` or
+                :data:`RELAY_DIRECTIONS`); their objectNames stay ``filterSentButton``
+                and ``filterReceivedButton``.
+        """
         super().__init__(parent)
         self.setObjectName("filterBar")
-        self.sent_button = self._toggle("↑ sent", "filterSentButton", "Show sent entries only (with received: both)")
-        self.received_button = self._toggle(
-            "↓ received", "filterReceivedButton", "Show received entries only (with sent: both)"
-        )
+        (self._first_direction, first_text, first_tip), (self._second_direction, second_text, second_tip) = directions
+        self.sent_button = self._toggle(first_text, "filterSentButton", first_tip)
+        self.received_button = self._toggle(second_text, "filterReceivedButton", second_tip)
         self.kind_button = QToolButton(objectName="filterKindButton", text="All kinds")
         self.kind_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.kind_button.setToolTip("Which kinds of entry to show")
@@ -258,9 +274,9 @@ class FilterBar(QWidget):
         """The criteria as the fields stand now."""
         directions = set()
         if self.sent_button.isChecked():
-            directions.add(Direction.SENT)
+            directions.add(self._first_direction)
         if self.received_button.isChecked():
-            directions.add(Direction.RECEIVED)
+            directions.add(self._second_direction)
         kinds: set[EntryKind] | None = set()
         for name, choice in KIND_CHOICES:
             if self.kind_actions[name].isChecked():

@@ -34,6 +34,7 @@ from wsconsole.ui.log.model import (
     TIME_COLUMN,
     TYPE_COLUMN,
     FilteredLogModel,
+    direction_word,
     format_time,
 )
 
@@ -59,6 +60,7 @@ class LogPane(QWidget):
 
     Args:
         log: The log shown.
+        directions: The filter bar's direction buttons (see :class:`FilterBar`); None for a connection's.
         repaint_interval_ms: New rows reach the screen at most this often
             (a log beside the tab's, as a server client's, paints less often).
 
@@ -76,7 +78,12 @@ class LogPane(QWidget):
     clear_requested = Signal()
 
     def __init__(
-        self, log: MessageLog, parent: QWidget | None = None, *, repaint_interval_ms: int = LOG_REPAINT_INTERVAL_MS
+        self,
+        log: MessageLog,
+        parent: QWidget | None = None,
+        *,
+        directions: tuple | None = None,
+        repaint_interval_ms: int = LOG_REPAINT_INTERVAL_MS,
     ) -> None:
         super().__init__(parent)
         self.log = log
@@ -85,7 +92,7 @@ class LogPane(QWidget):
         # Godot multiplayer packets read as the calls that made them, once their format is picked.
         self.multiplayer = MultiplayerReader(log)
         self.multiplayer.on_changed(self._multiplayer_changed)
-        self.filter_bar = FilterBar()
+        self.filter_bar = FilterBar() if directions is None else FilterBar(directions=directions)
         self.view = self._make_view()
         self._follow = True
         self._paused = False
@@ -212,7 +219,7 @@ class LogPane(QWidget):
         lines = []
         for entry in self.selected_entries():
             size = f"{entry.size} B" if entry.size is not None else ""
-            fields = (format_time(entry.time_s), entry.direction.name.lower(), entry.kind.value, size)
+            fields = (format_time(entry.time_s), direction_word(entry.direction), entry.kind.value, size)
             lines.append("\t".join((*fields, payload_text(entry))))
         if lines:
             QGuiApplication.clipboard().setText("\n".join(lines))

@@ -38,12 +38,18 @@ TIME_COLUMN, DIR_COLUMN, TYPE_COLUMN, SIZE_COLUMN, CONTENT_COLUMN = range(len(CO
 _GLYPHS = {
     Direction.SENT: ("↑", "sent"),
     Direction.RECEIVED: ("↓", "received"),
+    Direction.CLIENT_TO_SERVER: ("→", "client -> server"),
+    Direction.SERVER_TO_CLIENT: ("←", "server -> client"),
 }
 _CONTROL_GLYPHS = {
     (EntryKind.PING, Direction.SENT): ("⇡", "ping sent"),
     (EntryKind.PING, Direction.RECEIVED): ("⇣", "ping received"),
     (EntryKind.PONG, Direction.SENT): ("⇡", "pong sent"),
     (EntryKind.PONG, Direction.RECEIVED): ("⇣", "pong received"),
+    (EntryKind.PING, Direction.CLIENT_TO_SERVER): ("⇢", "ping client -> server"),
+    (EntryKind.PING, Direction.SERVER_TO_CLIENT): ("⇠", "ping server -> client"),
+    (EntryKind.PONG, Direction.CLIENT_TO_SERVER): ("⇢", "pong client -> server"),
+    (EntryKind.PONG, Direction.SERVER_TO_CLIENT): ("⇠", "pong server -> client"),
 }
 _EVENT_GLYPHS = {
     EntryKind.STATE: ("•", "state change"),
@@ -55,10 +61,18 @@ _EVENT_GLYPHS = {
 _COLOURS = {
     Direction.SENT: QColor("#2f7fd8"),
     Direction.RECEIVED: QColor("#2e9a4f"),
+    Direction.CLIENT_TO_SERVER: QColor("#2f7fd8"),  # a relay's: what its client sent, as "sent" is ours
+    Direction.SERVER_TO_CLIENT: QColor("#2e9a4f"),
     EntryKind.STATE: QColor("#8a8f98"),
     EntryKind.ERROR: QColor("#d64541"),
     EntryKind.CLOSE: QColor("#d08a1e"),
 }
+
+
+def direction_word(direction: Direction) -> str:
+    """The direction in words, as the Dir column's tooltip says it: ``"sent"``, ``"client -> server"``, ..."""
+    glyph = _GLYPHS.get(direction)
+    return glyph[1] if glyph is not None else direction.name.lower()
 
 
 def format_time(time_s: float) -> str:

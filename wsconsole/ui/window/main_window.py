@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from wsconsole.ui.connection.driver import PeerDriver
     from wsconsole.ui.connection.tab import ConnectionTab
     from wsconsole.ui.dialogs.profiles import ProfilesDialog, SaveProfileDialog
+    from wsconsole.ui.relay.tab import RelayTab
 
 PORT_NOTE_SHOWN_MS = 30_000
 """How long the status bar says that the server moved off a taken port (the server panel keeps saying it)."""
@@ -228,6 +229,7 @@ class MainWindow(QMainWindow):
             close_tab=lambda: tabs.close_tab(self.tabs.currentIndex()),
             focus_url=lambda: self.current_tab.focus_url(),
             clear_log=self.clear_log,
+            new_relay=lambda: self.new_relay_tab(focus=True),
         )
         docks = [
             (self.server_dock, "Embedded &echo server"),
@@ -240,6 +242,7 @@ class MainWindow(QMainWindow):
         self.export_log_action, self.export_shown_action = actions.export_log, actions.export_shown
         self.export_secrets_action, self.import_capture_action = actions.export_secrets, actions.import_capture
         self.replay_capture_action, self.clear_action = actions.replay_capture, actions.clear
+        self.new_relay_action = actions.new_relay
 
     def _wire(self) -> None:
         self.new_tab_button.clicked.connect(lambda: self.new_tab(focus=True))
@@ -286,6 +289,24 @@ class MainWindow(QMainWindow):
         if url is None:
             url = self.server_driver.url if self.server_driver.is_running else ""
         tab = self.tab_control.add(ConnectionTab(url))
+        if focus:
+            tab.focus_url()
+        return tab
+
+    def new_relay_tab(self, upstream_url: str | None = None, listen: str | None = None, *,
+                      focus: bool = False) -> RelayTab:
+        """Adds a relay tab at the end and shows it (not started: the user checks the addresses first).
+
+        Args:
+            upstream_url: Where clients are relayed to; None: the embedded server's URL if it is running.
+            listen: ``HOST:PORT`` to listen on; None for the default (127.0.0.1:9081).
+            focus: Put the keyboard focus in its upstream URL.
+        """
+        from wsconsole.ui.relay.tab import RelayTab  # loaded on first use: a start does not pay for it
+
+        if upstream_url is None:
+            upstream_url = self.server_driver.url if self.server_driver.is_running else ""
+        tab = self.tab_control.add(RelayTab(upstream_url, listen))
         if focus:
             tab.focus_url()
         return tab

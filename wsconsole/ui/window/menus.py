@@ -26,6 +26,7 @@ class TabIntents:
     close_tab: Callable[[], None]
     focus_url: Callable[[], None]
     clear_log: Callable[[], None]
+    new_relay: Callable[[], object] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class WindowActions:
     import_capture: QAction
     replay_capture: QAction
     clear: QAction
+    new_relay: QAction | None = None
 
 
 def build_menus(window: QMainWindow, intents: TabIntents, docks: list[tuple[QDockWidget, str]]) -> WindowActions:
@@ -63,7 +65,12 @@ def build_menus(window: QMainWindow, intents: TabIntents, docks: list[tuple[QDoc
     close_tab.triggered.connect(intents.close_tab)
     quit_action = QAction("&Quit", window, shortcut=QKeySequence.StandardKey.Quit)
     quit_action.triggered.connect(window.close)
-    for action in (new_tab, duplicate_tab, rename_tab, close_tab):
+    # The relay's modules load on first use (ui/relay/): a start does not pay for them.
+    new_relay = QAction("New re&lay", window, objectName="newRelayAction")
+    new_relay.setStatusTip("A tab that relays the programs that connect to it to an upstream URL, and shows both legs")
+    if intents.new_relay is not None:
+        new_relay.triggered.connect(intents.new_relay)
+    for action in (new_tab, new_relay, duplicate_tab, rename_tab, close_tab):
         file_menu.addAction(action)
     file_menu.addSeparator()
     export_log = QAction("&Export log…", window)
@@ -105,7 +112,7 @@ def build_menus(window: QMainWindow, intents: TabIntents, docks: list[tuple[QDoc
     help_menu.addAction(about)
     return WindowActions(
         new_tab, duplicate_tab, rename_tab, close_tab, export_log, export_shown, export_secrets,
-        import_capture, replay_capture, clear,
+        import_capture, replay_capture, clear, new_relay,
     )
 
 

@@ -19,13 +19,14 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 from wsconsole.client.events import ReadyState
 from wsconsole.session.entries import EntryKind
 from wsconsole.session.profiles import ProfileBook, ProfileChange
-from wsconsole.storage.profiles import Profile, ProfileStore
+from wsconsole.storage.profiles import RELAY_KIND, Profile, ProfileStore
 from wsconsole.text.redact import redact_url
 from wsconsole.ui.window.lazy import profiles_ui
 
 if TYPE_CHECKING:
     from wsconsole.ui.connection.tab import ConnectionTab
     from wsconsole.ui.dialogs.profiles import ProfilesDialog, SaveProfileDialog
+    from wsconsole.ui.relay.tab import RelayTab
 
 STATUS_PROBLEM_MS = 30_000
 """How long a problem stays in the status bar."""
@@ -131,7 +132,11 @@ class ProfileActions(QObject):
 
     @staticmethod
     def profile_from_tab(tab: ConnectionTab, name: str, *, save_secrets: bool = False) -> Profile:
-        """What ``tab`` would be saved as: its URL, options, ping and reconnect settings."""
+        """What ``tab`` would be saved as: its URL, options, ping and reconnect settings
+        (a relay tab: its upstream URL, listen address and upstream options)."""
+        if getattr(tab, "is_relay", False):
+            bar = tab.connection_bar
+            return ProfileBook.make_relay(name, bar.url, bar.listen, tab.options_form.options(), save_secrets=save_secrets)
         return ProfileBook.make(
             name,
             tab.connection_bar.url,
@@ -159,9 +164,12 @@ class ProfileActions(QObject):
         profile = self.store.get(name)
         if profile is None:
             return None
+        if profile.kind == RELAY_KIND:
+            return self._open_relay(profile)
         current = self._current_tab()
         unused = (
             current is not None
+            and not getattr(current, "is_relay", False)
             and current.ready_state == ReadyState.CLOSED
             and len(current.log) == 0
             and not current.has_custom_title
@@ -177,6 +185,15 @@ class ProfileActions(QObject):
         tab.set_title(profile.name)
         for problem in problems:
             tab.log.add_event(EntryKind.ERROR, problem)
+        tab.log.add_event(EntryKind.STATE, note)
+        return tab
+
+    def _open_relay(self, profile: Profile) -> RelayTab:
+        """Opens a relay profile in a new relay tab, not started (the user checks the addresses first)."""
+        tab = self._window.new_relay_tab(profile.url, profile.listen)
+        tab.options_form.set_options(profile.options)
+        tab.set_title(profile.name)
+        _enabled, _policy, _problems, note = ProfileBook.open_notes(profile)
         tab.log.add_event(EntryKind.STATE, note)
         return tab
 

@@ -100,6 +100,8 @@ class TabControl(QObject):
         source = self.tab(index)
         if source is None:
             return None
+        if getattr(source, "is_relay", False):
+            return self.add(source.duplicate())
         tab = ConnectionTab(source.connection_bar.url)
         tab.options_form.set_options(source.options_form.options())
         tab.options_form.pings.set_settings(source.options_form.pings.settings())
