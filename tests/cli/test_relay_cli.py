@@ -10,16 +10,6 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from wsconsole.server.echo import EchoServer
-
-
-@pytest.fixture
-def echo_server():
-    server = EchoServer()
-    server.start()
-    yield server
-    server.stop()
-
 
 def test_relay_prints_both_legs_and_sigterm_closes_with_1001(start_cli, echo_server):
     cli = start_cli("relay", echo_server.url, "--listen", "127.0.0.1:0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import socket
 import threading
 import time
 
@@ -10,10 +11,10 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from tests.support.servers import WsServer
+from tests.support.teardown import stopped_at_exit
+from wsconsole.options import ConnectOptions
 from wsconsole.relay import BreakRule, Faults, Relay, RelayEventKind
 from wsconsole.relay.recorder import RelayRecorder
-from wsconsole.server.echo import EchoServer
 from wsconsole.session.entries import Direction, EntryKind
 
 WAIT_S = 10.0
@@ -45,42 +46,18 @@ class Events:
         raise AssertionError(f"no {kind} {fields} within {WAIT_S} s; seen {[e.describe() for e in self.seen]}")
 
 
-@pytest.fixture
-def echo_server():
-    server = EchoServer()
-    server.start()
-    yield server
-    server.stop()
+def _started_relay(url: str, **kwargs) -> tuple[Relay, Events]:
+    events = Events()
+    relay = Relay(url, on_event=events, **kwargs)
+    relay.start()
+    return relay, events
 
 
 @pytest.fixture
 def relay_to():
-    relays = []
-
-    def start(url: str, **kwargs) -> tuple[Relay, Events]:
-        events = Events()
-        relay = Relay(url, on_event=events, **kwargs)
-        relay.start()
-        relays.append(relay)
-        return relay, events
-
-    yield start
-    for relay in relays:
-        relay.stop()
-
-
-@pytest.fixture
-def ws_server():
-    servers = []
-
-    def start(*args, **kwargs) -> WsServer:
-        server = WsServer(*args, **kwargs)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+    """``relay_to(url, **relay_kwargs)``: a started Relay and its Events; stopped in teardown."""
+    with stopped_at_exit(_started_relay, lambda started: started[0].stop()) as start:
+        yield start
 
 
 def test_text_as_text_binary_as_binary_both_ways(echo_server, relay_to):
@@ -111,8 +88,6 @@ def test_path_query_headers_and_subprotocol_reach_upstream(ws_server, relay_to):
 
 
 def test_user_options_override_the_clients_headers(ws_server, relay_to):
-    from wsconsole.options import ConnectOptions
-
     upstream = ws_server()
     options = ConnectOptions(headers=[("X-Custom", "mine")], origin="http://relay.example", cookies="b=2")
     relay, _events = relay_to(upstream.url, options=options)
@@ -196,8 +171,6 @@ def test_refusal_status_reaches_the_client(ws_server, relay_to):
 
 
 def test_unreachable_upstream_gives_502_with_the_reason(relay_to):
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # nothing listens once closed
@@ -206,6 +179,41 @@ def test_unreachable_upstream_gives_502_with_the_reason(relay_to):
         connect(relay.url)
     assert caught.value.response.status_code == 502
     assert b"connection refused" in caught.value.response.body
+
+
+def test_a_slow_upstream_opening_is_not_counted_against_the_client(ws_server, relay_to):
+    # The upstream takes longer to answer than the client may take to send its request:
+    # the client still gets through, as the upstream's opening has its own bound.
+    upstream = ws_server(process_request=lambda connection, request: time.sleep(1.5))
+    relay, events = relay_to(upstream.url, request_timeout_s=0.5, options=ConnectOptions(timeout_s=10))
+    with connect(relay.url, open_timeout=WAIT_S) as ws:
+        ws.send("late but whole")
+        assert ws.recv(timeout=WAIT_S) == "late but whole"
+    events.wait_for(RelayEventKind.OPENED)
+
+
+def test_an_upstream_that_never_answers_gives_504_with_the_reason(raw_server, relay_to):
+    def silent(connection):
+        connection.read_request()
+        connection.wait_for_eof()  # never answers; ends when the relay gives up
+
+    upstream = raw_server(silent)
+    relay, events = relay_to(upstream.url, options=ConnectOptions(timeout_s=0.5))
+    with pytest.raises(InvalidStatus) as caught:
+        connect(relay.url, open_timeout=WAIT_S)
+    assert caught.value.response.status_code == 504
+    assert b"did not open a WebSocket connection within 0.5 s" in caught.value.response.body
+    assert events.wait_for(RelayEventKind.ERROR).code == 504
+
+
+def test_a_client_that_sends_no_request_gets_408(relay_to, echo_server):
+    relay, _events = relay_to(echo_server.url, request_timeout_s=0.3)
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=WAIT_S) as sock:
+        answer = b""
+        while chunk := sock.recv(4096):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+    assert answer.endswith(b"no opening handshake request within 0.3 s.\n")
 
 
 def test_pings_are_answered_per_leg_and_reported(echo_server, relay_to):
@@ -230,7 +238,10 @@ def test_stop_closes_both_legs_with_1001(ws_server, relay_to):
 
 
 def test_hundred_clients_thousand_messages_whole_and_in_order(echo_server, relay_to):
-    relay, _events = relay_to(echo_server.url)
+    # The clients flood as soon as they are open while the others still open, in this
+    # process, on a machine other tests load: an opening can take longer than the 10 s
+    # default on every hop (a direct one too).  The upstream leg gets the clients' budget.
+    relay, _events = relay_to(echo_server.url, options=ConnectOptions(timeout_s=30))
     errors: list = []
 
     def client(index: int) -> None:

@@ -142,13 +142,50 @@ class _Leg:
 
 
 class ServerLeg(_Leg, ServerConnection):
-    """The leg to the client that connected to the relay (the relay is its server)."""
+    """The leg to the client that connected to the relay (the relay is its server).
+
+    Attributes:
+        request_timeout_s: How long the client may take to send its opening
+            request, in seconds, from the TCP connection (None: no limit);
+            past it the client gets HTTP 408 and the connection is closed.
+            The upstream's opening is not counted: it has its own timeout.
+    """
 
     sender = "client"
+    request_timeout_s: float | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.init_leg()
+        self._request_timer: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        if self.request_timeout_s is not None:
+            self._request_timer = self.loop.call_later(self.request_timeout_s, self._request_timed_out)  # type: ignore[attr-defined]
+
+    def process_event(self, event: Any) -> None:
+        if self._request_timer is not None and self.request is None:  # type: ignore[attr-defined]
+            self._request_timer.cancel()  # the opening request came
+            self._request_timer = None
+        super().process_event(event)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._request_timer is not None:
+            self._request_timer.cancel()
+            self._request_timer = None
+        super().connection_lost(exc)
+
+    def _request_timed_out(self) -> None:
+        self._request_timer = None
+        if self.request is not None or self.transport.is_closing():  # type: ignore[attr-defined]
+            return
+        body = f"Request Timeout: no opening handshake request within {self.request_timeout_s:g} s.\n".encode()
+        self.transport.write(  # type: ignore[attr-defined]
+            b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        self.transport.close()  # type: ignore[attr-defined]
 
 
 class ClientLeg(_Leg, ClientConnection):
