@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import queue
 import socket
 import threading
 import time
@@ -11,53 +10,11 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from tests.support.teardown import stopped_at_exit
+from tests.support.waiting import WAIT_S
 from wsconsole.options import ConnectOptions
-from wsconsole.relay import BreakRule, Faults, Relay, RelayEventKind
+from wsconsole.relay import BreakRule, Faults, RelayEventKind
 from wsconsole.relay.recorder import RelayRecorder
 from wsconsole.session.entries import Direction, EntryKind
-
-WAIT_S = 10.0
-
-
-class Events:
-    """A relay's events, collected from its thread."""
-
-    def __init__(self) -> None:
-        self.queue: queue.Queue = queue.Queue()
-        self.seen: list = []
-
-    def __call__(self, event) -> None:
-        self.queue.put(event)
-
-    def wait_for(self, kind: RelayEventKind, **fields):
-        deadline = time.monotonic() + WAIT_S
-        for event in self.seen:
-            if event.kind is kind and all(getattr(event, k) == v for k, v in fields.items()):
-                return event
-        while time.monotonic() < deadline:
-            try:
-                event = self.queue.get(timeout=0.05)
-            except queue.Empty:
-                continue
-            self.seen.append(event)
-            if event.kind is kind and all(getattr(event, k) == v for k, v in fields.items()):
-                return event
-        raise AssertionError(f"no {kind} {fields} within {WAIT_S} s; seen {[e.describe() for e in self.seen]}")
-
-
-def _started_relay(url: str, **kwargs) -> tuple[Relay, Events]:
-    events = Events()
-    relay = Relay(url, on_event=events, **kwargs)
-    relay.start()
-    return relay, events
-
-
-@pytest.fixture
-def relay_to():
-    """``relay_to(url, **relay_kwargs)``: a started Relay and its Events; stopped in teardown."""
-    with stopped_at_exit(_started_relay, lambda started: started[0].stop()) as start:
-        yield start
 
 
 def test_text_as_text_binary_as_binary_both_ways(echo_server, relay_to):

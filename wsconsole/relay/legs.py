@@ -84,9 +84,7 @@ class _Leg:
                 try:
                     text = payload.decode("utf-8")
                 except UnicodeDecodeError:
-                    # RFC 6455 section 8.1: invalid UTF-8 in a text message fails the connection with 1007.
-                    self.protocol.fail(CloseCode.INVALID_PAYLOAD_DATA, "invalid UTF-8 in a text message")  # type: ignore[attr-defined]
-                    self.send_data()  # type: ignore[attr-defined]
+                    self._fail_invalid_utf8()
                     return
                 self.pipe_out.on_message(text)
             else:
@@ -100,6 +98,18 @@ class _Leg:
             close = self.protocol.close_rcvd  # type: ignore[attr-defined]
             code = None if close is None or close.code == CloseCode.NO_STATUS_RCVD else close.code
             self.pipe_out.on_end(code, "" if close is None else close.reason)
+
+    def _fail_invalid_utf8(self) -> None:
+        # RFC 6455 section 8.1: invalid UTF-8 in a text message fails the connection
+        # with 1007.  The other leg is closed with 1007 too, after what came before it,
+        # so the peer there learns why; this leg's closing answer is not passed on.
+        reason = f"invalid UTF-8 in a text message from the {self.sender}"
+        self.closing_by_relay = True
+        self.protocol.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, reason)  # type: ignore[attr-defined]
+        self.send_data()  # type: ignore[attr-defined]
+        self.emit(RelayEvent(RelayEventKind.ERROR, self.number, time.time(), self.sender,
+                             code=CloseCode.INVALID_FRAME_PAYLOAD_DATA, message=f"{reason}: closed with 1007"))
+        self.pipe_out.on_end(CloseCode.INVALID_FRAME_PAYLOAD_DATA, reason)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)  # type: ignore[misc]
