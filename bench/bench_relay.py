@@ -11,11 +11,10 @@ all clients.
 
 from __future__ import annotations
 
-import statistics
 import sys
 
 from _common import ServerProcess, row, runs
-from bench_server import pipeline
+from bench_server import alternated_medians
 
 PACKETS_PER_CLIENT = 20_000
 QUICK_PACKETS_PER_CLIENT = 1_000
@@ -29,14 +28,7 @@ def run(quick: bool = False) -> list[dict]:
         for clients in (1, 8):
             total = clients * count
             with ServerProcess("relay-ours", echo.url) as ours, ServerProcess("relay-plain", echo.url) as plain:
-                pipeline(ours.port, clients, 500)  # warm up
-                pipeline(plain.port, clients, 500)
-                times: dict[int, list[float]] = {ours.port: [], plain.port: []}
-                for _ in range(n):
-                    for port in times:  # alternated: a drifting machine weighs on both alike
-                        times[port].append(pipeline(port, clients, count))
-                ours_s = statistics.median(times[ours.port])
-                plain_s = statistics.median(times[plain.port])
+                ours_s, plain_s = alternated_medians(ours.port, plain.port, clients, count, n)
             rows.append(row(
                 f"relay, {clients} pipelining client{'s' if clients > 1 else ''}, {total:,} x 100 B echoed through it",
                 total / ours_s, total / plain_s, "echoes/s", goal=">= 1.0 x plain websockets relay",
