@@ -36,3 +36,14 @@ def test_api_example_runs_against_the_embedded_server_and_prints_what_it_says() 
     # Times differ from run to run; the README writes them as "...".
     printed = re.sub(r"time_s=[0-9.]+", "time_s=...", result.stdout)
     assert printed == expected
+
+
+def test_relay_example_runs_through_a_relay_and_prints_what_it_says() -> None:
+    blocks = fenced_blocks("Relay")
+    code = next(body for language, body in blocks if language == "python")
+    expected = next(body for language, body in blocks if language == "" and "echoed: hello" in body)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected
