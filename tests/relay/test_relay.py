@@ -195,9 +195,13 @@ def test_stop_closes_both_legs_with_1001(ws_server, relay_to):
 
 
 def test_hundred_clients_thousand_messages_whole_and_in_order(echo_server, relay_to):
-    # The clients flood as soon as they are open while the others still open, in this
-    # process, on a machine other tests load: an opening can take longer than the 10 s
-    # default on every hop (a direct one too).  The upstream leg gets the clients' budget.
+    # The clients flood as soon as they are open while the others still open.  The relay
+    # opens them concurrently, but a relayed opening takes about nine turns of the relay's
+    # loop (accept, request, upstream connect, its 101, the client's 101), and a turn
+    # under this flood runs every readable connection's backlog (up to 1,000 messages
+    # each): measured on a loaded 2-core machine, the slowest opening took 10 s with the
+    # relay in its own process and past 10 s in this one (100 client threads share its
+    # GIL), 5 s straight to the echo server.  So 30 s on both hops, not the 10 s default.
     relay, _events = relay_to(echo_server.url, options=ConnectOptions(timeout_s=30))
     errors: list = []
 
