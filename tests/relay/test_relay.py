@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
+import struct
 import threading
 import time
 
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.asyncio.client import connect as async_connect
 from websockets.sync.client import connect
 
 from tests.support.waiting import WAIT_S
@@ -171,6 +175,36 @@ def test_a_client_that_sends_no_request_gets_408(relay_to, echo_server):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
     assert answer.endswith(b"no opening handshake request within 0.3 s.\n")
+
+
+def test_what_the_upstream_sends_before_answering_a_close_still_reaches_the_client(raw_server, relay_to):
+    # RFC 6455 section 5.5.1: the upstream may send its current messages before its
+    # close answer; the relay holds the client's answer until then, and it is the
+    # upstream's own code and reason.
+    def late_then_close(connection):
+        connection.handshake()
+        code, reason = connection.read_close_frame()
+        connection.send_frame(0x1, b"late reply")
+        connection.send_frame(0x2, b"\x00\xff")
+        connection.send_frame(0x8, struct.pack("!H", 4001) + b"upstream done")
+        return code, reason  # the server closes the TCP connection first (RFC 6455 section 7.1.1)
+
+    upstream = raw_server(late_then_close)
+    relay, _events = relay_to(upstream.url)
+
+    async def close_then_read() -> tuple[list, object]:
+        async with async_connect(relay.url, open_timeout=WAIT_S, close_timeout=WAIT_S) as ws:
+            await ws.close(4000, "bye")
+            received = []
+            with contextlib.suppress(ConnectionClosed):  # websockets keeps what came before the close
+                while True:
+                    received.append(await ws.recv())
+            return received, ws.protocol.close_rcvd
+
+    received, close = asyncio.run(close_then_read())
+    assert received == ["late reply", b"\x00\xff"]
+    assert (close.code, close.reason) == (4001, "upstream done")
+    assert upstream.result() == (4000, b"bye")
 
 
 def test_pings_are_answered_per_leg_and_reported(echo_server, relay_to):

@@ -25,8 +25,9 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.server import ServerConnection
-from websockets.frames import Frame, Opcode
-from websockets.protocol import State
+from websockets.exceptions import ProtocolError
+from websockets.frames import Close, Frame, Opcode
+from websockets.protocol import Side, State
 
 from wsconsole.protocol.closecodes import CloseCode
 from wsconsole.relay.events import RelayEvent, RelayEventKind
@@ -55,9 +56,51 @@ class _Leg:
     emit: Any = None
     number = 0
 
+    close_held = False  # a close frame came and is not answered yet: see _recv_frame_holding_close
+
     def init_leg(self) -> None:
         self._parts: list[bytes] = []
         self._part_opcode = Opcode.TEXT
+        protocol = self.protocol  # type: ignore[attr-defined]
+        self._recv_frame = protocol.recv_frame
+        protocol.recv_frame = self._recv_frame_holding_close
+
+    def _recv_frame_holding_close(self, frame: Frame) -> None:
+        # websockets' Protocol.recv_frame answers a close frame at once; a relay that
+        # did so could send nothing more on this leg, and what the other side sent
+        # before it saw the close (an echo in flight) would be lost.  RFC 6455 section
+        # 5.5.1 lets the answer wait ("SHOULD ... as soon as practical"): this leg
+        # answers with the other side's own close frame, after what that side sent
+        # before it.  This is websockets' close branch without the answer; the answer
+        # is _answer_held_close.
+        protocol = self.protocol  # type: ignore[attr-defined]
+        if frame.opcode is not Opcode.CLOSE or protocol.state is not State.OPEN or self.pipe_out is None:
+            self._recv_frame(frame)
+            return
+        protocol.close_rcvd = Close.parse(frame.data)
+        if protocol.current_size is not None:
+            raise ProtocolError("incomplete fragmented message")
+        self.close_held = True
+        protocol.parser = _discard_until_eof(protocol)  # RFC 6455 section 1.4: data after a close is discarded
+        next(protocol.parser)
+        protocol.events.append(frame)
+
+    def _answer_held_close(self, code: int | None, reason: str) -> None:
+        # What websockets' recv_frame would have done on receiving the close, with the
+        # other side's code and reason (RFC 6455 section 5.5.1).
+        protocol = self.protocol  # type: ignore[attr-defined]
+        self.close_held = False
+        if code is None:
+            protocol.send_frame(Frame(Opcode.CLOSE, b""))
+            protocol.close_sent = Close(CloseCode.NO_STATUS_RCVD, "")
+        else:
+            protocol.close_sent = Close(code, reason)
+            protocol.send_frame(Frame(Opcode.CLOSE, protocol.close_sent.serialize()))
+        protocol.close_rcvd_then_sent = True
+        protocol.state = State.CLOSING
+        if protocol.side is Side.SERVER:
+            protocol.send_eof()  # a server closes the TCP connection first (RFC 6455 section 7.1.1)
+        self.send_data()  # type: ignore[attr-defined]
 
     def is_open(self) -> bool:
         return self.protocol.state is State.OPEN  # type: ignore[attr-defined]
@@ -142,6 +185,9 @@ class _Leg:
             if self.protocol.state is State.CONNECTING:  # type: ignore[attr-defined]
                 self.transport.abort()  # type: ignore[attr-defined]
             return
+        if self.close_held:
+            self._answer_held_close(code, reason if code is not None else "")
+            return
         self.protocol.send_close(code, reason if code is not None else "")  # type: ignore[attr-defined]
         self.send_data()  # type: ignore[attr-defined]
 
@@ -149,6 +195,17 @@ class _Leg:
         """Drops the TCP connection without a close frame."""
         self.closing_by_relay = True
         self.transport.abort()  # type: ignore[attr-defined]
+
+
+def _discard_until_eof(protocol: Any) -> Any:
+    """websockets' ``Protocol.discard()`` for a leg whose close is held: it asserts a
+    server has sent its EOF, which a held close has not yet."""
+    while not (yield from protocol.reader.at_eof()):
+        protocol.reader.discard()
+    if not protocol.eof_sent:
+        protocol.send_eof()
+    protocol.state = State.CLOSED
+    yield
 
 
 class ServerLeg(_Leg, ServerConnection):
