@@ -207,6 +207,38 @@ def test_what_the_upstream_sends_before_answering_a_close_still_reaches_the_clie
     assert upstream.result() == (4000, b"bye")
 
 
+def test_what_the_client_sent_before_answering_an_upstream_close_still_reaches_the_upstream(raw_server, relay_to):
+    # The other way round: the client's messages held by a fault when the upstream
+    # closes go upstream once the hold is lifted, then the client's close answer.
+    close_now = threading.Event()
+
+    def close_then_read(connection):
+        connection.handshake()
+        close_now.wait(WAIT_S)
+        connection.send_frame(0x8, struct.pack("!H", 4002) + b"server done")
+        frames = []
+        while (frame := connection.read_frame()) is not None:
+            frames.append(frame[1:])
+            if frame[1] == 0x8:
+                return frames
+        return frames
+
+    upstream = raw_server(close_then_read)
+    relay, events = relay_to(upstream.url)
+    with connect(relay.url, open_timeout=WAIT_S) as ws:
+        number = events.wait_for(RelayEventKind.OPENED).connection
+        relay.set_faults(number, "client", Faults(hold=True)).result(WAIT_S)
+        ws.send("a")
+        ws.send(b"b")
+        events.wait_for(RelayEventKind.PACKET, sender="client", data=b"b")
+        close_now.set()
+        with pytest.raises(ConnectionClosed) as caught:
+            ws.recv(timeout=WAIT_S)
+        assert caught.value.rcvd.code == 4002
+        relay.set_faults(number, "client", Faults()).result(WAIT_S)
+        assert upstream.result() == [(0x1, b"a"), (0x2, b"b"), (0x8, struct.pack("!H", 4002) + b"server done")]
+
+
 def test_pings_are_answered_per_leg_and_reported(echo_server, relay_to):
     relay, events = relay_to(echo_server.url)
     with connect(relay.url) as ws:
