@@ -3,6 +3,8 @@
     python bench/_servers.py flood        # websockets: sends N x 100 B text packets on /N
     python bench/_servers.py echo-plain   # websockets: the plainest echo server
     python bench/_servers.py echo-ours    # wsconsole's EchoServer, events drained as the GUI does
+    python bench/_servers.py relay-plain URL  # a relay in a few lines of websockets, in front of URL
+    python bench/_servers.py relay-ours URL   # wsconsole's Relay in front of URL, events kept as a front end does
 
 Prints the port on the first line of stdout, serves on 127.0.0.1 until stdin ends.
 """
@@ -44,6 +46,34 @@ async def serve_websockets(handler) -> None:
         await stop
 
 
+def plain_relay_handler(upstream: str):
+    """The plainest relay written with websockets: a task per direction, ``async for`` / ``send``."""
+    from websockets.asyncio.client import connect
+
+    async def handler(client) -> None:
+        async with connect(upstream, compression=None, ping_interval=None, max_size=None) as server:
+            async def pump(source, sink) -> None:
+                async for message in source:
+                    await sink.send(message)
+
+            tasks = [asyncio.create_task(pump(client, server)), asyncio.create_task(pump(server, client))]
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in tasks:
+                task.cancel()
+
+    return handler
+
+
+def serve_relay_ours(upstream: str) -> None:
+    from wsconsole.relay import Relay
+
+    # A front end hands each event to its own thread; appending is the cost on the relay's thread.
+    events: deque = deque(maxlen=10_000)
+    with Relay(upstream, port=0, on_event=events.append) as relay:
+        print(relay.port, flush=True)
+        sys.stdin.read()
+
+
 def serve_ours() -> None:
     from wsconsole.server.echo import EchoServer
 
@@ -62,6 +92,10 @@ def main(kind: str) -> None:
         asyncio.run(serve_websockets(echo_handler))
     elif kind == "echo-ours":
         serve_ours()
+    elif kind == "relay-plain":
+        asyncio.run(serve_websockets(plain_relay_handler(sys.argv[2])))
+    elif kind == "relay-ours":
+        serve_relay_ours(sys.argv[2])
     else:
         raise SystemExit(f"unknown server {kind!r}")
 

@@ -65,6 +65,20 @@ def pipeline(port: int, clients: int, count: int) -> float:
     return elapsed
 
 
+def alternated_medians(ours_port: int, ref_port: int, clients: int, count: int, n: int) -> tuple[float, float]:
+    """Median seconds of ``n`` :func:`pipeline` runs on each port, after a warm-up; (ours, reference)."""
+    pipeline(ours_port, clients, 500)  # warm up
+    pipeline(ref_port, clients, 500)
+    # Alternated, as bench_startup's: two series one after the other met a
+    # machine whose speed had drifted (11:38 UTC: 0.88 with one client, where
+    # the runs around it gave 1.4-1.9).
+    times: dict[int, list[float]] = {ours_port: [], ref_port: []}
+    for _ in range(n):
+        for port in times:
+            times[port].append(pipeline(port, clients, count))
+    return statistics.median(times[ours_port]), statistics.median(times[ref_port])
+
+
 def run(quick: bool = False) -> list[dict]:
     count = QUICK_PACKETS_PER_CLIENT if quick else PACKETS_PER_CLIENT
     n = min(runs(quick), 3)  # 8 clients x 20,000 echoes take seconds a run
@@ -72,17 +86,7 @@ def run(quick: bool = False) -> list[dict]:
     for clients in (1, 8):
         total = clients * count
         with ServerProcess("echo-ours") as ours_server, ServerProcess("echo-plain") as plain_server:
-            pipeline(ours_server.port, clients, 500)  # warm up
-            pipeline(plain_server.port, clients, 500)
-            # Alternated, as bench_startup's: two series one after the other met a
-            # machine whose speed had drifted (11:38 UTC: 0.88 with one client, where
-            # the runs around it gave 1.4-1.9).
-            times: dict[int, list[float]] = {ours_server.port: [], plain_server.port: []}
-            for _ in range(n):
-                for port in times:
-                    times[port].append(pipeline(port, clients, count))
-            ours = statistics.median(times[ours_server.port])
-            ref = statistics.median(times[plain_server.port])
+            ours, ref = alternated_medians(ours_server.port, plain_server.port, clients, count, n)
         rows.append(row(
             f"echo server, {clients} pipelining client{'s' if clients > 1 else ''}, {total:,} x 100 B",
             total / ours, total / ref, "echoes/s", goal=">= 1.0 x plain websockets server",

@@ -4,6 +4,7 @@
     python bench/run.py --quick              # a fast smoke run (1 run each, small counts)
     python bench/run.py --json results.json  # also write the rows as JSON
     python bench/run.py --only receive       # modules whose name contains "receive"
+    python bench/run.py --only relay         # bench_relay: the Relay against a plain websockets relay
 
 Each ``bench/bench_*.py`` module exposes ``run(quick=False) -> list[dict]``;
 each dict has ``name``, ``ours``, ``reference``, ``unit``, ``ratio`` (ours /

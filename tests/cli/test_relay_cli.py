@@ -10,16 +10,6 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from wsconsole.server.echo import EchoServer
-
-
-@pytest.fixture
-def echo_server():
-    server = EchoServer()
-    server.start()
-    yield server
-    server.stop()
-
 
 def test_relay_prints_both_legs_and_sigterm_closes_with_1001(start_cli, echo_server):
     cli = start_cli("relay", echo_server.url, "--listen", "127.0.0.1:0")
@@ -51,6 +41,9 @@ def test_relay_json_carries_the_payload(start_cli, echo_server):
     assert packet["size"] == 2 and packet["data_base64"] == "AAE="
     cli.process.send_signal(signal.SIGTERM)
     assert cli.finish()[0] == 0
+    # Only JSON on stdout, first line to last: no "Relaying ..." or "Stopped" line.
+    printed = [json.loads(line) for line in cli.raw_stdout]
+    assert printed[0]["event"] == "started" and printed[-1]["event"] == "stopped"
 
 
 def test_relay_bad_url_is_a_usage_error(start_cli):

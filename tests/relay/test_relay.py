@@ -2,85 +2,23 @@
 
 from __future__ import annotations
 
-import queue
+import asyncio
+import contextlib
+import socket
+import struct
 import threading
 import time
 
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.asyncio.client import connect as async_connect
 from websockets.sync.client import connect
 
-from tests.support.servers import WsServer
-from wsconsole.relay import BreakRule, Faults, Relay, RelayEventKind
+from tests.support.waiting import WAIT_S
+from wsconsole.options import ConnectOptions
+from wsconsole.relay import BreakRule, Faults, RelayEventKind
 from wsconsole.relay.recorder import RelayRecorder
-from wsconsole.server.echo import EchoServer
 from wsconsole.session.entries import Direction, EntryKind
-
-WAIT_S = 10.0
-
-
-class Events:
-    """A relay's events, collected from its thread."""
-
-    def __init__(self) -> None:
-        self.queue: queue.Queue = queue.Queue()
-        self.seen: list = []
-
-    def __call__(self, event) -> None:
-        self.queue.put(event)
-
-    def wait_for(self, kind: RelayEventKind, **fields):
-        deadline = time.monotonic() + WAIT_S
-        for event in self.seen:
-            if event.kind is kind and all(getattr(event, k) == v for k, v in fields.items()):
-                return event
-        while time.monotonic() < deadline:
-            try:
-                event = self.queue.get(timeout=0.05)
-            except queue.Empty:
-                continue
-            self.seen.append(event)
-            if event.kind is kind and all(getattr(event, k) == v for k, v in fields.items()):
-                return event
-        raise AssertionError(f"no {kind} {fields} within {WAIT_S} s; seen {[e.describe() for e in self.seen]}")
-
-
-@pytest.fixture
-def echo_server():
-    server = EchoServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def relay_to():
-    relays = []
-
-    def start(url: str, **kwargs) -> tuple[Relay, Events]:
-        events = Events()
-        relay = Relay(url, on_event=events, **kwargs)
-        relay.start()
-        relays.append(relay)
-        return relay, events
-
-    yield start
-    for relay in relays:
-        relay.stop()
-
-
-@pytest.fixture
-def ws_server():
-    servers = []
-
-    def start(*args, **kwargs) -> WsServer:
-        server = WsServer(*args, **kwargs)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def test_text_as_text_binary_as_binary_both_ways(echo_server, relay_to):
@@ -111,8 +49,6 @@ def test_path_query_headers_and_subprotocol_reach_upstream(ws_server, relay_to):
 
 
 def test_user_options_override_the_clients_headers(ws_server, relay_to):
-    from wsconsole.options import ConnectOptions
-
     upstream = ws_server()
     options = ConnectOptions(headers=[("X-Custom", "mine")], origin="http://relay.example", cookies="b=2")
     relay, _events = relay_to(upstream.url, options=options)
@@ -196,8 +132,6 @@ def test_refusal_status_reaches_the_client(ws_server, relay_to):
 
 
 def test_unreachable_upstream_gives_502_with_the_reason(relay_to):
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # nothing listens once closed
@@ -206,6 +140,103 @@ def test_unreachable_upstream_gives_502_with_the_reason(relay_to):
         connect(relay.url)
     assert caught.value.response.status_code == 502
     assert b"connection refused" in caught.value.response.body
+
+
+def test_a_slow_upstream_opening_is_not_counted_against_the_client(ws_server, relay_to):
+    # The upstream takes longer to answer than the client may take to send its request:
+    # the client still gets through, as the upstream's opening has its own bound.
+    upstream = ws_server(process_request=lambda connection, request: time.sleep(1.5))
+    relay, events = relay_to(upstream.url, request_timeout_s=0.5, options=ConnectOptions(timeout_s=10))
+    with connect(relay.url, open_timeout=WAIT_S) as ws:
+        ws.send("late but whole")
+        assert ws.recv(timeout=WAIT_S) == "late but whole"
+    events.wait_for(RelayEventKind.OPENED)
+
+
+def test_an_upstream_that_never_answers_gives_504_with_the_reason(raw_server, relay_to):
+    def silent(connection):
+        connection.read_request()
+        connection.wait_for_eof()  # never answers; ends when the relay gives up
+
+    upstream = raw_server(silent)
+    relay, events = relay_to(upstream.url, options=ConnectOptions(timeout_s=0.5))
+    with pytest.raises(InvalidStatus) as caught:
+        connect(relay.url, open_timeout=WAIT_S)
+    assert caught.value.response.status_code == 504
+    assert b"did not open a WebSocket connection within 0.5 s" in caught.value.response.body
+    assert events.wait_for(RelayEventKind.ERROR).code == 504
+
+
+def test_a_client_that_sends_no_request_gets_408(relay_to, echo_server):
+    relay, _events = relay_to(echo_server.url, request_timeout_s=0.3)
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=WAIT_S) as sock:
+        answer = b""
+        while chunk := sock.recv(4096):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+    assert answer.endswith(b"no opening handshake request within 0.3 s.\n")
+
+
+def test_what_the_upstream_sends_before_answering_a_close_still_reaches_the_client(raw_server, relay_to):
+    # RFC 6455 section 5.5.1: the upstream may send its current messages before its
+    # close answer; the relay holds the client's answer until then, and it is the
+    # upstream's own code and reason.
+    def late_then_close(connection):
+        connection.handshake()
+        code, reason = connection.read_close_frame()
+        connection.send_frame(0x1, b"late reply")
+        connection.send_frame(0x2, b"\x00\xff")
+        connection.send_frame(0x8, struct.pack("!H", 4001) + b"upstream done")
+        return code, reason  # the server closes the TCP connection first (RFC 6455 section 7.1.1)
+
+    upstream = raw_server(late_then_close)
+    relay, _events = relay_to(upstream.url)
+
+    async def close_then_read() -> tuple[list, object]:
+        async with async_connect(relay.url, open_timeout=WAIT_S, close_timeout=WAIT_S) as ws:
+            await ws.close(4000, "bye")
+            received = []
+            with contextlib.suppress(ConnectionClosed):  # websockets keeps what came before the close
+                while True:
+                    received.append(await ws.recv())
+            return received, ws.protocol.close_rcvd
+
+    received, close = asyncio.run(close_then_read())
+    assert received == ["late reply", b"\x00\xff"]
+    assert (close.code, close.reason) == (4001, "upstream done")
+    assert upstream.result() == (4000, b"bye")
+
+
+def test_what_the_client_sent_before_answering_an_upstream_close_still_reaches_the_upstream(raw_server, relay_to):
+    # The other way round: the client's messages held by a fault when the upstream
+    # closes go upstream once the hold is lifted, then the client's close answer.
+    close_now = threading.Event()
+
+    def close_then_read(connection):
+        connection.handshake()
+        close_now.wait(WAIT_S)
+        connection.send_frame(0x8, struct.pack("!H", 4002) + b"server done")
+        frames = []
+        while (frame := connection.read_frame()) is not None:
+            frames.append(frame[1:])
+            if frame[1] == 0x8:
+                return frames
+        return frames
+
+    upstream = raw_server(close_then_read)
+    relay, events = relay_to(upstream.url)
+    with connect(relay.url, open_timeout=WAIT_S) as ws:
+        number = events.wait_for(RelayEventKind.OPENED).connection
+        relay.set_faults(number, "client", Faults(hold=True)).result(WAIT_S)
+        ws.send("a")
+        ws.send(b"b")
+        events.wait_for(RelayEventKind.PACKET, sender="client", data=b"b")
+        close_now.set()
+        with pytest.raises(ConnectionClosed) as caught:
+            ws.recv(timeout=WAIT_S)
+        assert caught.value.rcvd.code == 4002
+        relay.set_faults(number, "client", Faults()).result(WAIT_S)
+        assert upstream.result() == [(0x1, b"a"), (0x2, b"b"), (0x8, struct.pack("!H", 4002) + b"server done")]
 
 
 def test_pings_are_answered_per_leg_and_reported(echo_server, relay_to):
@@ -230,7 +261,14 @@ def test_stop_closes_both_legs_with_1001(ws_server, relay_to):
 
 
 def test_hundred_clients_thousand_messages_whole_and_in_order(echo_server, relay_to):
-    relay, _events = relay_to(echo_server.url)
+    # The clients flood as soon as they are open while the others still open.  The relay
+    # opens them concurrently, but a relayed opening takes about nine turns of the relay's
+    # loop (accept, request, upstream connect, its 101, the client's 101), and a turn
+    # under this flood runs every readable connection's backlog (up to 1,000 messages
+    # each): measured on a loaded 2-core machine, the slowest opening took 10 s with the
+    # relay in its own process and past 10 s in this one (100 client threads share its
+    # GIL), 5 s straight to the echo server.  So 30 s on both hops, not the 10 s default.
+    relay, _events = relay_to(echo_server.url, options=ConnectOptions(timeout_s=30))
     errors: list = []
 
     def client(index: int) -> None:

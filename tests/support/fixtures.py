@@ -6,7 +6,8 @@
 * ``raw_server``: a :class:`~tests.support.servers.RawServer`, a plain TCP server whose handler gets
   a ``RawConnection`` to misbehave with (hand-made handshakes and frames, stalls, drops).
 * ``run_main``: ``wsconsole.cli.parser.main`` in this process with a given standard input.
-* ``events`` and ``echo_servers``: embedded ``EchoServer``s on port 0 reporting to one queue.
+* ``events`` and ``echo_servers``: embedded ``EchoServer``s on port 0 reporting to one queue;
+  ``echo_server``: one of them, started.
 * ``poll_until``: :func:`tests.support.waiting.poll_until`, for tests that take it as a fixture.
 * ``peer``: a ``WebSocketPeer`` whose reader thread is ended in teardown.
 * ``start_cli``: runs ``python -m wsconsole ...`` as a real subprocess
@@ -112,6 +113,12 @@ def echo_servers(events: queue.Queue[ServerEvent]) -> Iterator[Callable[..., Ech
     with stopped_at_exit(started) as start:
         yield start
     assert not any(server.is_running for server in servers)
+
+
+@pytest.fixture
+def echo_server(echo_servers: Callable[..., EchoServer]) -> EchoServer:
+    """An ``EchoServer`` on 127.0.0.1 port 0, started; stopped in teardown."""
+    return echo_servers()
 
 
 # -- the command line as a subprocess -------------------------------------------------------

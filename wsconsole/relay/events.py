@@ -63,7 +63,9 @@ class RelayEvent:
         data: The packet's payload (``str`` text, ``bytes`` binary) or a
             ping's or pong's; None for other kinds.
         code: The close code (CLOSED; 1005 when the close frame had none,
-            1006 for a drop) or the HTTP status (ERROR for a refusal), else None.
+            1006 for a drop), the HTTP status given to the client (ERROR for a
+            refusal, 502, 504) or the close code a failed leg got (ERROR: 1007),
+            else None.
         reason: The close reason (CLOSED).
         clean: Whether a close frame came (CLOSED); False for a drop.
         message: A sentence for people (errors, STARTED's URL, notes).
@@ -166,7 +168,8 @@ class RelayEvent:
         elif self.kind in (RelayEventKind.PAUSED, RelayEventKind.RESUMED):
             out.update(pause_id=self.pause_id, waiting=self.waiting)
         if self.kind is RelayEventKind.ERROR and self.code is not None:
-            out["status"] = self.code
+            # An HTTP status (the upstream refused, 502, 504) or a close code (a leg failed: 1007).
+            out["status" if self.code < 1000 else "code"] = self.code
         if self.message:
             out["message"] = self.message
         return out

@@ -25,8 +25,9 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.server import ServerConnection
-from websockets.frames import Frame, Opcode
-from websockets.protocol import State
+from websockets.exceptions import ProtocolError
+from websockets.frames import Close, Frame, Opcode
+from websockets.protocol import Side, State
 
 from wsconsole.protocol.closecodes import CloseCode
 from wsconsole.relay.events import RelayEvent, RelayEventKind
@@ -55,9 +56,51 @@ class _Leg:
     emit: Any = None
     number = 0
 
+    close_held = False  # a close frame came and is not answered yet: see _recv_frame_holding_close
+
     def init_leg(self) -> None:
         self._parts: list[bytes] = []
         self._part_opcode = Opcode.TEXT
+        protocol = self.protocol  # type: ignore[attr-defined]
+        self._recv_frame = protocol.recv_frame
+        protocol.recv_frame = self._recv_frame_holding_close
+
+    def _recv_frame_holding_close(self, frame: Frame) -> None:
+        # websockets' Protocol.recv_frame answers a close frame at once; a relay that
+        # did so could send nothing more on this leg, and what the other side sent
+        # before it saw the close (an echo in flight) would be lost.  RFC 6455 section
+        # 5.5.1 lets the answer wait ("SHOULD ... as soon as practical"): this leg
+        # answers with the other side's own close frame, after what that side sent
+        # before it.  This is websockets' close branch without the answer; the answer
+        # is _answer_held_close.
+        protocol = self.protocol  # type: ignore[attr-defined]
+        if frame.opcode is not Opcode.CLOSE or protocol.state is not State.OPEN or self.pipe_out is None:
+            self._recv_frame(frame)
+            return
+        protocol.close_rcvd = Close.parse(frame.data)
+        if protocol.current_size is not None:
+            raise ProtocolError("incomplete fragmented message")
+        self.close_held = True
+        protocol.parser = _discard_until_eof(protocol)  # RFC 6455 section 1.4: data after a close is discarded
+        next(protocol.parser)
+        protocol.events.append(frame)
+
+    def _answer_held_close(self, code: int | None, reason: str) -> None:
+        # What websockets' recv_frame would have done on receiving the close, with the
+        # other side's code and reason (RFC 6455 section 5.5.1).
+        protocol = self.protocol  # type: ignore[attr-defined]
+        self.close_held = False
+        if code is None:
+            protocol.send_frame(Frame(Opcode.CLOSE, b""))
+            protocol.close_sent = Close(CloseCode.NO_STATUS_RCVD, "")
+        else:
+            protocol.close_sent = Close(code, reason)
+            protocol.send_frame(Frame(Opcode.CLOSE, protocol.close_sent.serialize()))
+        protocol.close_rcvd_then_sent = True
+        protocol.state = State.CLOSING
+        if protocol.side is Side.SERVER:
+            protocol.send_eof()  # a server closes the TCP connection first (RFC 6455 section 7.1.1)
+        self.send_data()  # type: ignore[attr-defined]
 
     def is_open(self) -> bool:
         return self.protocol.state is State.OPEN  # type: ignore[attr-defined]
@@ -84,9 +127,7 @@ class _Leg:
                 try:
                     text = payload.decode("utf-8")
                 except UnicodeDecodeError:
-                    # RFC 6455 section 8.1: invalid UTF-8 in a text message fails the connection with 1007.
-                    self.protocol.fail(CloseCode.INVALID_PAYLOAD_DATA, "invalid UTF-8 in a text message")  # type: ignore[attr-defined]
-                    self.send_data()  # type: ignore[attr-defined]
+                    self._fail_invalid_utf8()
                     return
                 self.pipe_out.on_message(text)
             else:
@@ -100,6 +141,18 @@ class _Leg:
             close = self.protocol.close_rcvd  # type: ignore[attr-defined]
             code = None if close is None or close.code == CloseCode.NO_STATUS_RCVD else close.code
             self.pipe_out.on_end(code, "" if close is None else close.reason)
+
+    def _fail_invalid_utf8(self) -> None:
+        # RFC 6455 section 8.1: invalid UTF-8 in a text message fails the connection
+        # with 1007.  The other leg is closed with 1007 too, after what came before it,
+        # so the peer there learns why; this leg's closing answer is not passed on.
+        reason = f"invalid UTF-8 in a text message from the {self.sender}"
+        self.closing_by_relay = True
+        self.protocol.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, reason)  # type: ignore[attr-defined]
+        self.send_data()  # type: ignore[attr-defined]
+        self.emit(RelayEvent(RelayEventKind.ERROR, self.number, time.time(), self.sender,
+                             code=CloseCode.INVALID_FRAME_PAYLOAD_DATA, message=f"{reason}: closed with 1007"))
+        self.pipe_out.on_end(CloseCode.INVALID_FRAME_PAYLOAD_DATA, reason)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)  # type: ignore[misc]
@@ -132,6 +185,9 @@ class _Leg:
             if self.protocol.state is State.CONNECTING:  # type: ignore[attr-defined]
                 self.transport.abort()  # type: ignore[attr-defined]
             return
+        if self.close_held:
+            self._answer_held_close(code, reason if code is not None else "")
+            return
         self.protocol.send_close(code, reason if code is not None else "")  # type: ignore[attr-defined]
         self.send_data()  # type: ignore[attr-defined]
 
@@ -141,14 +197,62 @@ class _Leg:
         self.transport.abort()  # type: ignore[attr-defined]
 
 
+def _discard_until_eof(protocol: Any) -> Any:
+    """websockets' ``Protocol.discard()`` for a leg whose close is held: it asserts a
+    server has sent its EOF, which a held close has not yet."""
+    while not (yield from protocol.reader.at_eof()):
+        protocol.reader.discard()
+    if not protocol.eof_sent:
+        protocol.send_eof()
+    protocol.state = State.CLOSED
+    yield
+
+
 class ServerLeg(_Leg, ServerConnection):
-    """The leg to the client that connected to the relay (the relay is its server)."""
+    """The leg to the client that connected to the relay (the relay is its server).
+
+    Attributes:
+        request_timeout_s: How long the client may take to send its opening
+            request, in seconds, from the TCP connection (None: no limit);
+            past it the client gets HTTP 408 and the connection is closed.
+            The upstream's opening is not counted: it has its own timeout.
+    """
 
     sender = "client"
+    request_timeout_s: float | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.init_leg()
+        self._request_timer: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        if self.request_timeout_s is not None:
+            self._request_timer = self.loop.call_later(self.request_timeout_s, self._request_timed_out)  # type: ignore[attr-defined]
+
+    def process_event(self, event: Any) -> None:
+        if self._request_timer is not None and self.request is None:  # type: ignore[attr-defined]
+            self._request_timer.cancel()  # the opening request came
+            self._request_timer = None
+        super().process_event(event)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._request_timer is not None:
+            self._request_timer.cancel()
+            self._request_timer = None
+        super().connection_lost(exc)
+
+    def _request_timed_out(self) -> None:
+        self._request_timer = None
+        if self.request is not None or self.transport.is_closing():  # type: ignore[attr-defined]
+            return
+        body = f"Request Timeout: no opening handshake request within {self.request_timeout_s:g} s.\n".encode()
+        self.transport.write(  # type: ignore[attr-defined]
+            b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        self.transport.close()  # type: ignore[attr-defined]
 
 
 class ClientLeg(_Leg, ClientConnection):

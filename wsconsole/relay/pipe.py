@@ -276,6 +276,9 @@ class Pipe:
             receiver.drop_by_relay()
         else:
             receiver.close_by_relay(end.code, end.reason)
+            if self.source is not None and self.source.close_held:
+                # The sender waits for an answer to its close: the receiver's is it.
+                receiver.closing_by_relay = False
 
 
 def _size(data: str | bytes) -> int:

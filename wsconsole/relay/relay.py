@@ -23,6 +23,7 @@ from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 from wsconsole.relay.events import CLIENT, SERVER, RelayEvent, RelayEventKind
 from wsconsole.relay.pipe import PausedMessage
 from wsconsole.relay.rules import BreakRule, Faults
+from wsconsole.server.config import OPEN_TIMEOUT_S
 from wsconsole.server.listening import ListeningSockets, server_url
 
 if TYPE_CHECKING:
@@ -30,9 +31,12 @@ if TYPE_CHECKING:
 
     from wsconsole.relay.serving import RelayServing
 
-__all__ = ["THREAD_NAME", "Relay"]
+__all__ = ["REQUEST_TIMEOUT_S", "THREAD_NAME", "Relay"]
 
 THREAD_NAME = "wsconsole-relay"
+
+REQUEST_TIMEOUT_S = OPEN_TIMEOUT_S
+"""The default for ``Relay(request_timeout_s=...)``: the embedded server's handshake timeout, in seconds."""
 
 _log = logging.getLogger(__name__)
 
@@ -68,6 +72,7 @@ class Relay:
         options: ConnectOptions | None = None,
         on_event: Callable[[RelayEvent], None] | None = None,
         max_packet_bytes: int | None = DEFAULT_MAX_PACKET_BYTES,
+        request_timeout_s: float | None = REQUEST_TIMEOUT_S,
     ) -> None:
         """Prepares a relay; nothing listens until :meth:`start`.
 
@@ -82,6 +87,11 @@ class Relay:
             max_packet_bytes: Largest message accepted from a client, in
                 bytes (a larger one closes it with 1009); None for no limit.
                 The upstream leg's is ``options.max_packet_bytes``.
+            request_timeout_s: How long a client may take to send its opening
+                request after connecting, in seconds (HTTP 408 past it); None
+                for no limit.  Opening the upstream leg is bounded apart, by
+                ``options.timeout_s`` (HTTP 504 past it), so a slow upstream
+                never ends a client's handshake without an answer.
 
         Raises:
             InvalidUrlError: ``upstream_url`` is not a ws:// or wss:// URL.
@@ -96,6 +106,7 @@ class Relay:
         self._requested_port = port
         self._on_event = on_event
         self._max_packet_bytes = max_packet_bytes
+        self._request_timeout_s = request_timeout_s
         self._port = 0
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -294,7 +305,8 @@ class Relay:
             with asyncio.Runner() as runner:
                 self._loop = runner.get_loop()
                 self._serving = RelayServing(
-                    self._upstream, self._options, self._emit, self._stop_requested, self._max_packet_bytes
+                    self._upstream, self._options, self._emit, self._stop_requested, self._max_packet_bytes,
+                    self._request_timeout_s,
                 )
                 self._serving.rules = self._rules
                 self._loop_ready.set()

@@ -78,6 +78,7 @@ class RelayServing:
         emit: Callable[[RelayEvent], None],
         stop_requested: threading.Event,
         max_packet_bytes: int | None,
+        request_timeout_s: float | None,
     ) -> None:
         self._upstream = upstream
         self._options = options
@@ -85,6 +86,7 @@ class RelayServing:
         self._stop_requested = stop_requested
         self._stop_event = asyncio.Event()
         self._max_packet_bytes = max_packet_bytes
+        self._request_timeout_s = request_timeout_s
         self._numbers = itertools.count(1)
         self._pause_ids = itertools.count(1)
         self.rules: tuple[BreakRule, ...] = ()
@@ -107,7 +109,13 @@ class RelayServing:
             max_size=self._max_packet_bytes,
             max_queue=None,
             logger=_ws_log,
-            create_connection=ServerLeg,
+            create_connection=self._make_client_leg,
+            # websockets' open_timeout would count the upstream's opening (in
+            # process_request) against the client and, past it, drop the client
+            # with no HTTP answer.  The client's request has its own timer
+            # (ServerLeg.request_timeout_s, 408) and the upstream's opening its
+            # own bound (options.timeout_s, 504).
+            open_timeout=None,
         )
         self._emit(RelayEvent(RelayEventKind.STARTED, time_s=time.time(), message=f"{url} -> {self._upstream}"))
         await self._stop_event.wait()
@@ -127,6 +135,11 @@ class RelayServing:
         server.close()
         await server.wait_closed()
         self._emit(RelayEvent(RelayEventKind.STOPPED, time_s=time.time()))
+
+    def _make_client_leg(self, *args: Any, **kwargs: Any) -> ServerLeg:
+        leg = ServerLeg(*args, **kwargs)
+        leg.request_timeout_s = self._request_timeout_s
+        return leg
 
     def request_stop(self) -> None:
         self._stop_event.set()

@@ -10,7 +10,7 @@ headers, offered subprotocols) with the user's
 the client layer (:func:`~wsconsole.client.connect_errors.describe_connect_error`)
 and raised as :class:`UpstreamFailed`, which carries the HTTP status to
 give the client: the upstream's own for a refusal, 502 when it cannot be
-reached.
+reached, 504 when it did not open within ``options.timeout_s``.
 
 Relay thread only (asyncio).
 """
@@ -18,6 +18,8 @@ Relay thread only (asyncio).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,13 +32,14 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus
 from wsconsole.client.connect_errors import describe_connect_error
 from wsconsole.client.handshake import HandshakeRecord
 from wsconsole.client.options import ConnectOptions
-from wsconsole.client.transport import StepFailed, open_transport, remaining_s, tls_context
+from wsconsole.client.transport import StepFailed, host_port, open_transport, remaining_s, tls_context
 from wsconsole.client.urls import parse_ws_url
 from wsconsole.text.payload import escape_control
 
-__all__ = ["BAD_GATEWAY", "UpstreamFailed", "forwarded_headers", "open_upstream", "upstream_url"]
+__all__ = ["BAD_GATEWAY", "GATEWAY_TIMEOUT", "UpstreamFailed", "forwarded_headers", "open_upstream", "upstream_url"]
 
 BAD_GATEWAY = 502
+GATEWAY_TIMEOUT = 504
 
 # Not passed on: they describe the client's hop, or websockets writes them
 # for the upstream hop itself (RFC 9110 section 7.6.1; RFC 6455 section 4.1).
@@ -116,17 +119,15 @@ async def open_upstream(
     """Opens the upstream leg; returns the websockets connection ``create_connection`` made.
 
     Raises:
-        UpstreamFailed: It could not be reached (502) or refused (its status).
+        UpstreamFailed: It could not be reached (502), did not open within
+            ``options.timeout_s`` (504) or refused (its status).
     """
     text, host, port, secure = parse_ws_url(url)
     record = HandshakeRecord(text, started_s=time.time())
     deadline = time.monotonic() + options.timeout_s
-    loop = asyncio.get_running_loop()
     try:
-        sock = await loop.run_in_executor(
-            None, open_transport, host, port, False, options, record, deadline, lambda _sock: None
-        )
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a 502 with its reason
+        sock = await _open_socket(host, port, options, record, deadline)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a 502 (504) with its reason
         raise _unreachable(exc, host, port, options, record) from None
     extra: dict[str, Any] = {}
     try:
@@ -171,7 +172,69 @@ async def open_upstream(
         raise _unreachable(exc, host, port, options, record) from None
 
 
+async def _open_socket(host: str, port: int, options: ConnectOptions, record: HandshakeRecord, deadline: float) -> socket.socket:
+    """The upstream's TCP connection (through any proxy), by ``deadline``; TLS is done by websockets."""
+    loop = asyncio.get_running_loop()
+    family = _ip_family(host)
+    if family is not None and not options.proxy.strip() and not (options.use_env_proxy and _environment_proxies()):
+        # An address with no proxy: connected on the loop.  The worker thread's
+        # round trip costs two turns of the relay's loop, each as long as the
+        # relaying everyone else's messages takes then: under load most of a
+        # relayed handshake's time.
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as the client layer does
+            started = time.perf_counter()
+            async with asyncio.timeout(remaining_s(deadline)):
+                await loop.sock_connect(sock, (host, port))
+        except BaseException:
+            sock.close()
+            raise
+        record.tcp_s = time.perf_counter() - started
+        return sock
+    # The client layer's transport blocks (DNS, connect, proxy tunnel): a worker
+    # thread runs it.  Its socket timeouts end it by the deadline; the wait here
+    # is bounded too, and a socket it opens after the wait gave up is closed.
+    opening = loop.run_in_executor(None, open_transport, host, port, False, options, record, deadline, _no_adopt)
+    try:
+        async with asyncio.timeout(remaining_s(deadline)):
+            return await asyncio.shield(opening)
+    except BaseException:
+        opening.add_done_callback(_close_late_socket)
+        raise
+
+
+def _ip_family(host: str) -> int | None:
+    """``AF_INET``/``AF_INET6`` for an IP address, None for a name (resolved by the client layer)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return socket.AF_INET if address.version == 4 else socket.AF_INET6
+
+
+def _environment_proxies() -> bool:
+    """Whether the environment names any proxy (the client layer then decides, per host)."""
+    import urllib.request  # loaded only when a relay opens a leg
+
+    return bool(urllib.request.getproxies())
+
+
+def _no_adopt(_sock: Any) -> None:
+    """The transport's ``adopt`` hook: the relay never cancels a socket from another thread."""
+
+
+def _close_late_socket(opening: asyncio.Future[Any]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result().close()
+
+
 def _unreachable(exc: BaseException, host: str, port: int, options: ConnectOptions, record: HandshakeRecord) -> UpstreamFailed:
+    if isinstance(exc, TimeoutError):
+        # RFC 9110 section 15.6.5: no timely answer from the upstream.
+        message = f"{host_port(host, port)} did not open a WebSocket connection within {options.timeout_s:g} s (timeout_s)"
+        return UpstreamFailed(GATEWAY_TIMEOUT, message, f"Gateway Timeout: {message}\n".encode("utf-8"))
     if isinstance(exc, StepFailed):
         message = str(exc)
     else:
