@@ -360,7 +360,8 @@ class ConnectOptions:
             return options, {"": [f"options must be an object, not {type(data).__name__}"]}
 
         def bad(name: str, expected: str) -> None:
-            got = type(data[name]).__name__
+            value = data[name]
+            got = _number_text(value) if isinstance(value, (int, float)) else type(value).__name__
             problems.setdefault(name, []).append(f"{name} must be {expected}, not {got}")
 
         for name, value in data.items():
@@ -401,8 +402,10 @@ class ConnectOptions:
                 setattr(options, name, value)
             elif name in _NUMBER_FIELDS:
                 optional = name == "close_timeout_s"
-                if (value is None and optional) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-                    setattr(options, name, None if value is None else float(value))
+                if value is None and optional:
+                    setattr(options, name, None)
+                elif (seconds := _finite_float(value)) is not None:
+                    setattr(options, name, seconds)
                 else:
                     bad(name, "null or a number" if optional else "a number")
             elif name == "max_packet_bytes":
@@ -414,6 +417,28 @@ class ConnectOptions:
                     bad(name, "null or a whole number (0 for no limit)")
             # anything else: a key from another version, ignored
         return options, problems
+
+
+def _number_text(value: float) -> str:
+    """A number for a message, short: an int of hundreds of digits says how many it has."""
+    if isinstance(value, int) and abs(value) >= 10**18:
+        return f"a whole number of {len(format(abs(value), 'x')) * 4} bits"
+    return repr(value)
+
+
+def _finite_float(value: Any) -> float | None:
+    """``value`` as a finite float; None for a non-number, NaN, an infinity or an int no float holds.
+
+    ``float()`` of an int of a few hundred digits raises OverflowError, and a
+    profile's JSON may hold one (Python's json reads any length of digits).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 _TEXT_FIELDS = ("cookies", "bearer_token", "proxy")

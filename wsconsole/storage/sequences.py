@@ -308,35 +308,20 @@ class SequenceStore(userfiles.JsonFileStore):
         """Removes the sequence called ``name``; False if there was none."""
         return self._sequences.pop(name, None) is not None
 
-    def load(self) -> list[str]:
-        """Replaces what the store holds with the file's content; never raises.
+    list_key = "sequences"
+    kind_name = "a sequences file"
 
-        A missing file is an empty store.  A file that is not a sequences
-        file is renamed ``sequences.json.corrupt-<UTC time>`` and the store
-        starts empty; a single bad sequence is skipped and reported.
-
-        Returns:
-            :attr:`problems`.
-        """
+    def _clear(self) -> None:
         self._sequences = {}
-        document = self._read_document()
-        if document is userfiles.NO_FILE:
-            return self.problems
-        if userfiles.format_version(document) is None:
-            self._set_aside(f"{self.path} is not a sequences file (no valid format version)")
-            return self.problems
-        raw_sequences = document.get("sequences", [])
-        if not isinstance(raw_sequences, list):
-            self._set_aside(f"{self.path}: sequences must be a list, not {userfiles.json_type(raw_sequences)}")
-            return self.problems
-        for index, raw in enumerate(raw_sequences):
+
+    def _load_items(self, items: list[Any], document: dict[str, Any]) -> None:
+        for index, raw in enumerate(items):
             try:
                 sequence = Sequence.from_dict(raw)
             except ValueError as exc:
-                self.problems.append(f"sequence {index + 1} in {self.path} was skipped: {exc}")
+                self._skip(raw, f"sequence {index + 1} in {self.path}: {exc}")
                 continue
             self._sequences[sequence.name] = sequence
-        return self.problems
 
     def save(self) -> None:
         """Writes every sequence, atomically.
@@ -344,4 +329,4 @@ class SequenceStore(userfiles.JsonFileStore):
         Raises:
             SequenceStoreError: Nothing was written; the old file is untouched.
         """
-        self._write_document({"format": FORMAT_VERSION, "sequences": [s.to_dict() for s in self._sequences.values()]})
+        self._write_document(self._document([s.to_dict() for s in self._sequences.values()]))

@@ -132,6 +132,17 @@ def _sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def _aside_name(path: Path, label: str) -> Path:
+    """``<name>.<label>-<UTC time>[-n]`` beside ``path``: a name no file has yet."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    target = path.with_name(f"{path.name}.{label}-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.{label}-{stamp}-{counter}")
+    return target
+
+
 def set_aside(path: Path) -> Path:
     """Renames an unreadable file to ``<name>.corrupt-<UTC time>[-n]`` beside it.
 
@@ -144,13 +155,26 @@ def set_aside(path: Path) -> Path:
     Raises:
         OSError: It could not be renamed; it is where it was.
     """
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+    target = _aside_name(path, "corrupt")
     os.replace(path, target)
+    return target
+
+
+def copy_aside(path: Path) -> Path:
+    """Copies a file read only in part to ``<name>.kept-<UTC time>[-n]`` beside it.
+
+    The original stays where it is (the app goes on using what it could
+    read); the copy keeps what the next save would otherwise replace.
+
+    Returns:
+        Where the copy is.
+
+    Raises:
+        OSError: It could not be copied; nothing changed.
+    """
+    target = _aside_name(path, "kept")
+    data = path.read_bytes()
+    write_atomically(target, lambda file: file.write(data), mode=0o600)
     return target
 
 
@@ -209,6 +233,8 @@ def read_json(path: Path) -> Any:
         ) from exc
     except RecursionError as exc:
         raise UnreadableFileError(path, f"{path} is not valid JSON (nested too deeply)") from exc
+    except ValueError as exc:  # an integer past sys.get_int_max_str_digits() digits
+        raise UnreadableFileError(path, f"{path} holds a number too long to read ({exc})") from exc
 
 
 def format_version(document: Any) -> int | None:
@@ -217,6 +243,28 @@ def format_version(document: Any) -> int | None:
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         return None
     return version
+
+
+def _short_text(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _short_repr(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json_type(value) if isinstance(value, list) else "an object"
+    try:
+        return _short_text(repr(value))
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        return "a number too long to show"
+
+
+def _encodable(value: Any) -> bool:
+    """Whether ``value`` can be written back as strict JSON (no NaN, not nested past the stack)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True
 
 
 class JsonFileStore:
@@ -249,6 +297,7 @@ class JsonFileStore:
         path: The store's file.
         problems: What the last load found wrong, for people; empty when all was well.
         kept_aside: Where the last load moved an unreadable file; None if it did not.
+        kept_copy: Where :meth:`load` copied a file it read only in part; None if it did not.
     """
 
     def __init__(
@@ -264,12 +313,116 @@ class JsonFileStore:
         self.path: Path = path
         self.problems: list[str] = []
         self.kept_aside: Path | None = None
+        self.kept_copy: Path | None = None
         self._nothing_loaded = nothing_loaded
         self._write_error = write_error
         self._file_mode = file_mode
         self._json_indent = json_indent
         self._name_failed_step = name_failed_step
         self._save_refused = ""  # why a save would destroy a file we could not read; "" when it would not
+        self._kept_keys: dict[str, Any] = {}  # top-level keys this version does not know, written back
+        self._kept_items: list[Any] = []  # items load() skipped, written back as they were
+        self._read_format = 0  # the format version of the file loaded; 0 for none
+        self._lost_something = False  # the last load dropped what the file held (a bad value replaced)
+
+    # -- the load template the stores share ---------------------------------------------
+
+    list_key = ""
+    """The document's list of items ("profiles", "history"...); a subclass sets it."""
+    other_keys: tuple[str, ...] = ()
+    """Top-level keys besides ``format`` and :attr:`list_key` that the subclass reads."""
+    kind_name = "a store object"
+    """What the file is, for messages: "... is not a profiles object: it holds a list"."""
+
+    def load(self) -> list[str]:
+        """Replaces what the store holds with the file's content; never raises.
+
+        A missing file is an empty store.  A file that cannot be read, is not
+        an object with a format version, or whose item list is not a list is
+        set aside (:func:`set_aside`) and the store starts empty.  An item
+        that cannot be read is skipped, reported and kept: the next save
+        writes it back as it was, with every top-level key this version does
+        not know and the file's own (higher) format version.  When a value
+        had to be replaced by its default, a copy of the file as it was is
+        kept (:func:`copy_aside`) before any save can replace it.
+
+        Returns:
+            :attr:`problems`: what was wrong, empty when nothing was.
+        """
+        self._clear()
+        self._kept_keys, self._kept_items, self._read_format, self._lost_something = {}, [], 0, False
+        self.kept_copy = None
+        document = self._read_document()
+        if document is NO_FILE:
+            return self.problems
+        if not isinstance(document, dict):
+            self._set_aside(f"{self.path} is not {self.kind_name}: it holds {json_type(document)}")
+            return self.problems
+        version = format_version(document)
+        if version is None:
+            found = _short_repr(document.get("format"))
+            self._set_aside(f"{self.path} is not {self.kind_name}: no valid format version (found {found})")
+            return self.problems
+        items = document.get(self.list_key, [])
+        if not isinstance(items, list):
+            self._set_aside(f"{self.path}: {self.list_key} must be a list, not {json_type(items)}")
+            return self.problems
+        known = {"format", self.list_key, *self.other_keys}
+        self._kept_keys = {key: value for key, value in document.items() if key not in known}
+        self._read_format = version
+        try:
+            self._load_items(items, document)
+        except Exception as exc:  # a value no check foresaw: the window starts all the same
+            self._clear()
+            self._kept_keys, self._kept_items = {}, []
+            self._set_aside(f"{self.path} could not be loaded ({type(exc).__name__}: {_short_text(str(exc))})")
+            return self.problems
+        if not _encodable([self._kept_keys, self._kept_items]):
+            # NaN, or nesting the encoder's recursion cannot write back: the copy keeps it instead.
+            self._kept_keys, self._kept_items, self._lost_something = {}, [], True
+        if self._lost_something:
+            self._copy_aside()
+        return self.problems
+
+    def _clear(self) -> None:
+        """Forgets every item (a subclass using :meth:`load` overrides it)."""
+
+    def _load_items(self, items: list[Any], document: dict[str, Any]) -> None:
+        """Reads the items (and :attr:`other_keys` from ``document``); may raise, see :meth:`load`."""
+
+    def _skip(self, item: Any, problem: str) -> None:
+        """Reports an item that cannot be read and keeps it to be written back as it was."""
+        self.problems.append(f"{problem}; it was skipped (it stays in the file)")
+        self._kept_items.append(item)
+
+    def _lost(self, problem: str) -> None:
+        """Reports a value replaced by its default: a copy of the file will be kept aside."""
+        self.problems.append(problem)
+        self._lost_something = True
+
+    def _copy_aside(self) -> None:
+        try:
+            kept = copy_aside(self.path)
+        except OSError as exc:
+            self.problems.append(f"a copy of {self.path} could not be kept ({exc.strerror or exc})")
+            return
+        self.kept_copy = kept
+        self.problems.append(f"a copy of the file as it was is kept as {kept.name}")
+
+    def _document(self, items: list[Any], **others: Any) -> dict[str, Any]:
+        """What :meth:`_write_document` gets: our items and what the last load kept.
+
+        The format is the higher of ours and the file's, so a newer
+        version's file keeps saying so.
+        """
+        document: dict[str, Any] = {"format": max(self._format_version, self._read_format)}
+        document[self.list_key] = list(items) + self._kept_items
+        document.update(others)
+        for key, value in self._kept_keys.items():
+            document.setdefault(key, value)
+        return document
+
+    _format_version = 1
 
     def _read_document(self) -> Any:
         """Starts a load: forgets the last one's problems and reads the file.
