@@ -149,6 +149,10 @@ class ConnectOptions:
         max_packet_bytes: Largest incoming packet accepted, bytes; a larger
             one fails the connection with 1009 (RFC 6455 section 7.4.1).
             :data:`DEFAULT_MAX_PACKET_BYTES` (64 MiB) by default; None: no limit.
+        secret_headers: Names of ``headers`` the user marked secret (any
+            case): kept out of a profile without "save secrets" and shown
+            as ``***``, as ``X-Api-Key`` and the like always are
+            (:func:`wsconsole.text.redact.is_secret_header`).
     """
 
     headers: list[tuple[str, str]] = field(default_factory=list)
@@ -167,6 +171,7 @@ class ConnectOptions:
     timeout_s: float = 10.0
     close_timeout_s: float | None = None
     max_packet_bytes: int | None = DEFAULT_MAX_PACKET_BYTES
+    secret_headers: list[str] = field(default_factory=list)
 
     # -- helpers ------------------------------------------------------------
 
@@ -373,11 +378,11 @@ class ConnectOptions:
                     bad(name, "a list of [name, value] text pairs")
                     continue
                 options.headers = [(pair[0], pair[1]) for pair in value]
-            elif name == "subprotocols":
+            elif name in ("subprotocols", "secret_headers"):
                 if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
                     bad(name, "a list of text")
                     continue
-                options.subprotocols = list(value)
+                setattr(options, name, list(value))
             elif name == "basic_auth":
                 if value is None:
                     options.basic_auth = None

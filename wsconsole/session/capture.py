@@ -86,7 +86,8 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[str]], None]) 
         text.detach()  # leaves the binary file open for the caller to sync
 
     try:
-        userfiles.write_atomically(target, write_text, mode=0o644)
+        # 0600 less the umask: a capture is the user's traffic, as private as their profiles.
+        userfiles.write_atomically(target, write_text, mode=0o600)
     except userfiles.TemporaryFileError as exc:
         raise CaptureError(target, f"cannot write here: {exc.strerror or exc}") from exc
     except OSError as exc:

@@ -22,9 +22,11 @@ default (see :meth:`ConnectOptions.from_dict`); no limit is saved as 0.
   Keys this version does not know (a newer wsconsole wrote them) and
   profiles it cannot read are kept and written back; a value replaced by
   its default leaves a copy of the file as it was (``profiles.json.kept-<UTC time>``).
-- Passwords and tokens (:data:`SECRET_HEADERS`, basic auth's password, the
-  bearer token, cookies, a proxy's or URL's password) are written only for a
-  profile whose ``save_secrets`` is True; recent URLs never keep a password.
+- Passwords and tokens (headers :func:`~wsconsole.text.redact.is_secret_header`
+  calls secret: :data:`SECRET_HEADERS`, ``X-Api-Key`` and the like, and those
+  the user marked; basic auth's password, the bearer token, cookies, a
+  proxy's or URL's password) are written only for a profile whose
+  ``save_secrets`` is True; recent URLs never keep a password.
 
 No Qt, no threads.  A store is not thread-safe: use it from one thread (the
 GUI's).
@@ -44,7 +46,7 @@ from typing import Any
 from wsconsole.client.options import ConnectOptions
 from wsconsole.errors import ProfileStoreError
 from wsconsole.storage import userfiles
-from wsconsole.text.redact import strip_url_password
+from wsconsole.text.redact import is_secret_header, strip_url_password
 
 __all__ = [
     "CONFIG_DIR_ENV",
@@ -254,7 +256,7 @@ _OPTION_KEYS = frozenset(ConnectOptions().to_dict())
 def _without_secrets(options: ConnectOptions) -> ConnectOptions:
     """A copy of ``options`` with passwords, tokens and cookies emptied."""
     copy = dataclasses.replace(options)
-    copy.headers = [(name, value) for name, value in options.headers if name.lower() not in SECRET_HEADERS]
+    copy.headers = [(name, value) for name, value in options.headers if not is_secret_header(name, options.secret_headers)]
     if options.basic_auth is not None:
         copy.basic_auth = (options.basic_auth[0], "")
     copy.bearer_token = ""

@@ -278,7 +278,7 @@ class SequenceStore(userfiles.JsonFileStore):
     def __init__(self, directory: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None) -> None:
         # The profiles' directory and variable, read here to keep this module free of profiles.py.
         base = Path(directory) if directory is not None else userfiles.user_dir("config", "WSCONSOLE_CONFIG_DIR", environ)
-        # The file keeps mkstemp's own permissions (file_mode=None), as it always has.
+        # file_mode=None: 0600, as the file has always been written.
         super().__init__(
             base / SEQUENCES_FILE_NAME,
             nothing_loaded="no sequences were loaded",

@@ -12,10 +12,11 @@ kept aside.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -72,6 +73,75 @@ def user_dir(
     return base / APP_DIR_NAME
 
 
+TEMP_SUFFIX = ".wsconsole-tmp"
+"""How every temporary file :func:`write_atomically` makes ends: ``.<target>.<pid>-<random>.wsconsole-tmp``."""
+STALE_TEMP_AGE_S = 24 * 3600.0
+"""Where a writer's process cannot be asked about (Windows), a temporary file this old is stale."""
+
+_writing: set[str] = set()  # temporary files this process is writing now, never swept
+
+
+def _process_alive(pid: int) -> bool | None:
+    """Whether process ``pid`` runs; None where that cannot be asked safely.
+
+    Windows' ``os.kill`` terminates the process for any signal but the
+    console ones, so it is never asked there.
+    """
+    if os.name != "posix":
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it runs, as another user
+        return True
+    return True
+
+
+def sweep_temporary_files(directory: str | os.PathLike[str]) -> list[Path]:
+    """Removes the temporary files a killed writer left in ``directory``; returns them.
+
+    A file is stale when the process named in it is gone (POSIX), or it is
+    older than :data:`STALE_TEMP_AGE_S` (elsewhere).  Never raises: a file
+    that cannot be looked at or removed stays.
+    """
+    removed: list[Path] = []
+    try:
+        candidates = [Path(directory, name) for name in os.listdir(directory) if name.endswith(TEMP_SUFFIX)]
+    except OSError:
+        return removed
+    for path in candidates:
+        if str(path) in _writing:
+            continue
+        pid_text = path.name[: -len(TEMP_SUFFIX)].rsplit(".", 1)[-1].split("-", 1)[0]
+        alive = _process_alive(int(pid_text)) if pid_text.isdigit() else False
+        try:
+            if alive is None:
+                alive = time.time() - path.stat().st_mtime < STALE_TEMP_AGE_S
+            if not alive or pid_text == str(os.getpid()):  # ours, not being written: a failed unlink's
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
+def _create_temporary(target: Path, mode: int) -> tuple[int, Path]:
+    """Creates ``.<name>.<pid>-<random>.wsconsole-tmp`` beside ``target`` with ``mode`` (less the umask)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0)
+    for _attempt in range(100):
+        temp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        _writing.add(str(temp))  # before it exists: a sweep on another thread must never take it
+        try:
+            return os.open(temp, flags, mode), temp
+        except FileExistsError:
+            _writing.discard(str(temp))
+        except OSError:
+            _writing.discard(str(temp))
+            raise
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
+
+
 def write_atomically(
     path: str | os.PathLike[str], write: Callable[[BinaryIO], None], *, mode: int | None = None
 ) -> None:
@@ -79,14 +149,18 @@ def write_atomically(
 
     Beside, because a rename across file systems would not be atomic;
     ``os.replace`` is atomic on POSIX and Windows file systems.  The
-    temporary file is removed if anything fails, ``write`` raising included.
+    temporary file is removed if anything fails, ``write`` raising included;
+    one a killed process left (its name ends :data:`TEMP_SUFFIX` and names
+    the process) is removed by the next write to that directory
+    (:func:`sweep_temporary_files`).
 
     Args:
         path: The file to create or replace.
         write: Writes the whole content to the binary file it is given.
-        mode: Permission bits for the new file (``0o600`` for a private
-            key); ``None`` for mkstemp's 0600.  Windows ignores them and
-            relies on the per-user directory's permissions.
+        mode: Permission bits for the new file, less the umask (``os.open``'s
+            mode: never wider than the user asked for); ``None`` for 0600,
+            private.  Windows keeps only the read-only bit and relies on the
+            per-user directory's permissions.
 
     Raises:
         TemporaryFileError: No temporary file could be made; nothing written.
@@ -94,24 +168,25 @@ def write_atomically(
     """
     target = Path(path)
     directory = target.absolute().parent
+    sweep_temporary_files(directory)
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, temp = _create_temporary(target.absolute(), 0o600 if mode is None else mode)
     except OSError as exc:
         raise TemporaryFileError(exc.errno, exc.strerror, str(directory)) from exc
     try:
-        if mode is not None:
-            os.chmod(temp_name, mode)
         with open(fd, "wb") as file:
             write(file)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temp_name, target)
+        os.replace(temp, target)
     except BaseException:
         try:
-            os.unlink(temp_name)
+            os.unlink(temp)
         except OSError:
             pass
         raise
+    finally:
+        _writing.discard(str(temp))
     _sync_directory(directory)
 
 
@@ -287,7 +362,7 @@ class JsonFileStore:
         write_error: Builds the exception a failed save raises from
             ``(path, problem)``: the store's ``*StoreError``.
         file_mode: Permission bits of the file written (see
-            :func:`write_atomically`); None for mkstemp's own (0600).
+            :func:`write_atomically`); None for 0600.
         json_indent: Spaces per nesting level in the file written.
         name_failed_step: A failed save's problem says which step failed
             ("cannot create its directory: ...", "cannot create a file in
@@ -475,7 +550,8 @@ class JsonFileStore:
             raise self._write_error(str(self.path), self._save_refused)
         data = self._encode_document(document)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # 0700: the folder holds the user's profiles (their secrets, when saved); parents keep the umask's.
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise self._write_error(str(self.path), self._write_problem("cannot create its directory", exc)) from exc
         try:
