@@ -35,6 +35,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from wsconsole.cli import arguments
 from wsconsole.cli.status import ExitStatus
 from wsconsole.client.events import (
     Closed,
@@ -99,10 +100,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--proxy", metavar="URL", default="", help="http://[user:pass@]host:port (CONNECT) or socks5://..."
     )
     parser.add_argument(
-        "--ping-interval", type=_seconds, default=None, metavar="S", help="send a ping every S seconds"
+        "--ping-interval", type=arguments.seconds_or_zero, default=None, metavar="S", help="send a ping every S seconds"
     )
     parser.add_argument(
-        "--timeout", type=_seconds, default=10.0, metavar="S",
+        "--timeout", type=arguments.seconds_or_zero, default=10.0, metavar="S",
         help="bound on connecting and the handshake (default: %(default)g)",
     )
     parser.add_argument(
@@ -115,7 +116,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="send MSG once connected; repeat for more (before stdin's lines)",
     )
     parser.add_argument(
-        "-w", "--wait", type=_seconds, default=0.0, metavar="S",
+        "-w", "--wait", type=arguments.seconds_or_zero, default=0.0, metavar="S",
         help="after stdin ends, wait S seconds for replies before closing (default: %(default)g)",
     )
     output = parser.add_mutually_exclusive_group()
@@ -123,16 +124,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--raw", action="store_true", help="only received payloads on stdout, everything else on stderr"
     )
     output.add_argument("--json", action="store_true", help="one JSON object per event on stdout")
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be 0 or more")
-    return value
 
 
 def _byte_count(text: str) -> int:
