@@ -27,7 +27,7 @@ def test_a_wrong_accept_says_what_was_expected_and_what_came(peer, raw_server, p
     server = raw_server(_answer_with(lambda key: "d3JvbmcgYWNjZXB0IHZhbHVlIQ=="))
     peer.connect_to_url(server.url, timeout_s=5)
     poll_until(peer, lambda: peer.ready_state is ReadyState.CLOSED)
-    key = dict((n.lower(), v) for n, v in peer.handshake.request_headers)["sec-websocket-key"]
+    key = {n.lower(): v for n, v in peer.handshake.request_headers}["sec-websocket-key"]
     assert peer.error == (
         f"handshake with 127.0.0.1:{server.port} failed: its Sec-WebSocket-Accept is 'd3JvbmcgYWNjZXB0IHZhbHVlIQ==', "
         f"expected {expected_accept(key)!r} for the key {key!r} "

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from wsconsole.errors import CaptureError
-from wsconsole.session.capture import MAX_TIME_S, read_har, read_ndjson, write_har, write_ndjson
+from wsconsole.session.capture import (
+    MAX_TIME_S,
+    read_har,
+    read_ndjson,
+    write_har,
+    write_ndjson,
+)
 from wsconsole.session.entries import Direction, Entry, EntryKind
 
 DEEP = "[" * 200_000 + "]" * 200_000  # past the recursion limit of json's decoder

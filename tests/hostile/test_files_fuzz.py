@@ -25,7 +25,13 @@ from wsconsole.session.capture import read_har, read_ndjson
 from wsconsole.storage.messages import ComposerHistory, MessageLibrary
 from wsconsole.storage.profiles import ProfileStore
 from wsconsole.storage.sequences import SequenceStore
-from wsconsole.text.decoders import decode_cbor, decode_godot3, decode_godot4, decode_msgpack, tree_text
+from wsconsole.text.decoders import (
+    decode_cbor,
+    decode_godot3,
+    decode_godot4,
+    decode_msgpack,
+    tree_text,
+)
 
 FUZZ = settings(
     max_examples=60,
@@ -85,7 +91,7 @@ def _load_and_save(store_class, directory: Path) -> None:
     assert all(isinstance(problem, str) and problem for problem in problems)
     try:
         store.save()
-    except Exception as exc:  # only the store's own error, which says why
+    except Exception as exc:  # noqa: BLE001 - only the store's own error may come, checked here
         assert type(exc).__name__.endswith("StoreError"), repr(exc)
         return
     again = store_class(directory)
@@ -138,13 +144,18 @@ entry_shape = st.fixed_dictionaries(
 )
 
 
-def _read_capture(read, path: Path) -> None:
+def _value_or_clear_error(read, source, error: type[Exception]):
+    """``read(source)`` bounded in memory; None when it raised ``error`` with a message (anything else fails)."""
     try:
-        result = _bounded(read, path)
-    except CaptureError as exc:
+        return _bounded(read, source)
+    except error as exc:
         assert str(exc)
-        return
-    assert isinstance(result, list)
+        return None
+
+
+def _read_capture(read, path: Path) -> None:
+    result = _value_or_clear_error(read, path, CaptureError)
+    assert result is None or isinstance(result, list)
 
 
 @FUZZ
@@ -214,10 +225,5 @@ def _cbor_bignum(content: bytes) -> bytes:
 @FUZZ
 @given(raw=st.one_of(st.binary(max_size=2000), st.binary(min_size=1800, max_size=4000).map(lambda tail: _cbor_bignum(b"\x01" + tail))))
 def test_a_decoder_and_its_view_take_any_bytes(decode, raw: bytes) -> None:
-    try:
-        value = _bounded(decode, raw)
-    except DecodeError as exc:
-        assert str(exc)
-        return
-    text = _bounded(tree_text, value)
-    assert isinstance(text, str)
+    value = _value_or_clear_error(decode, raw, DecodeError)
+    assert isinstance(_bounded(tree_text, value), str)

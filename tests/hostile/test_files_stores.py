@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from wsconsole.storage.messages import HISTORY_FILE_NAME, LIBRARY_FILE_NAME, ComposerHistory, MessageLibrary
+from wsconsole.storage.messages import (
+    HISTORY_FILE_NAME,
+    LIBRARY_FILE_NAME,
+    ComposerHistory,
+    MessageLibrary,
+)
 from wsconsole.storage.profiles import PROFILES_FILE_NAME, Profile, ProfileStore
 from wsconsole.storage.sequences import SEQUENCES_FILE_NAME, SequenceStore
 

@@ -69,7 +69,7 @@ def host_name_problem(host: str) -> str:
     """
     if ":" in host or all(part.isdigit() for part in host.split(".")):
         return ""  # an IPv6 or IPv4 literal
-    name = host[:-1] if host.endswith(".") else host  # a fully qualified name's root dot
+    name = host.removesuffix(".")  # a fully qualified name's root dot
     labels = name.split(".")
     for label in labels:
         if not label:

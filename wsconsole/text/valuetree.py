@@ -23,17 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from wsconsole.text.decoders.values import (
-    DECIMAL_MAX_BITS,
-    UNDEFINED,
-    Ext,
-    GodotValue,
-    Pairs,
-    Simple,
-    Tagged,
-    Timestamp,
-    int_text,
-)
+from wsconsole.text.decoders.values import UNDEFINED, Ext, GodotValue, Pairs, Simple, Tagged, Timestamp
+from wsconsole.text.decoders.values import DECIMAL_MAX_BITS, int_text
 
 CHILD_CHUNK = 500
 """Children handed out at a time; the rest wait behind a "… N more" row."""
