@@ -74,3 +74,27 @@ def test_the_peer_refuses_an_over_long_label_without_the_idna_codecs_words(peer)
         peer.connect_to_url("ws://" + "a" * 64 + ".example/", timeout_s=2)
     assert "a label is at most 63" in str(raised.value) and "idna" not in str(raised.value)
     assert peer.ready_state is ReadyState.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "words"),
+    [
+        ({"timeout_s": 1e300}, "timeout_s", "timeout_s must be at most 10,000,000 seconds, not 1e+300"),
+        ({"close_timeout_s": 1e12}, "close_timeout_s", "must be at most 10,000,000 seconds"),
+        ({"max_packet_bytes": 10**400}, "max_packet_bytes", "must be at most 9,223,372,036,854,775,807 bytes"),
+    ],
+)
+def test_numbers_a_profile_may_hold_but_no_socket_can_use_are_refused_with_their_limit(options, field, words) -> None:
+    from wsconsole.client.options import ConnectOptions
+
+    loaded, problems = ConnectOptions.from_dict(options)
+    assert problems == {}
+    assert any(words in problem for problem in loaded.validate()[field])
+
+
+def test_a_timeout_no_socket_can_hold_is_refused_before_connecting(peer) -> None:
+    from wsconsole.client.options import ConnectOptions
+    from wsconsole.errors import InvalidOptionsError
+
+    with pytest.raises(InvalidOptionsError, match="at most 10,000,000 seconds"):
+        peer.connect_to_url("ws://127.0.0.1:9/", options=ConnectOptions(timeout_s=1e300))

@@ -309,11 +309,20 @@ class ConnectOptions:
                 add(name, f"{name} must be a number of seconds")
             elif value <= 0 or math.isinf(value):
                 add(name, f"{name} must be a positive number of seconds, not {value:g}")
+            elif value > MAX_TIMEOUT_S:
+                # Far past it socket.settimeout() raises OverflowError (time_t).
+                add(name, f"{name} must be at most {MAX_TIMEOUT_S:,.0f} seconds, not {value:g}")
         if self.max_packet_bytes is not None:
             if isinstance(self.max_packet_bytes, bool) or not isinstance(self.max_packet_bytes, int):
                 add("max_packet_bytes", "the maximum packet size must be a whole number of bytes")
             elif self.max_packet_bytes < 1:
                 add("max_packet_bytes", f"the maximum packet size must be at least 1 byte, not {self.max_packet_bytes}")
+            elif self.max_packet_bytes > MAX_PAYLOAD_BYTES:
+                add(
+                    "max_packet_bytes",
+                    f"the maximum packet size must be at most {MAX_PAYLOAD_BYTES:,} bytes "
+                    "(RFC 6455 section 5.2: a 63-bit length)",
+                )
         return problems
 
     def problems_text(self) -> list[str]:
@@ -445,6 +454,11 @@ def _finite_float(value: Any) -> float | None:
         return None
     return number if math.isfinite(number) else None
 
+
+MAX_TIMEOUT_S = 10_000_000.0
+"""The longest timeout accepted, seconds (about 115 days): any socket's timeout can hold it."""
+MAX_PAYLOAD_BYTES = 2**63 - 1
+"""The largest payload length a frame can announce (RFC 6455 section 5.2)."""
 
 _TEXT_FIELDS = ("cookies", "bearer_token", "proxy")
 _OPTIONAL_TEXT_FIELDS = ("origin", "ca_file", "client_cert", "client_key")
