@@ -152,3 +152,32 @@ def test_an_unreadable_item_that_cannot_be_written_back_is_kept_in_a_copy(tmp_pa
     assert library.kept_copy.name in problems[-1]
     library.save()
     assert "NaN" not in path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("store_class", "file_name", "list_key", "item"),
+    [
+        (MessageLibrary, LIBRARY_FILE_NAME, "messages", {"name": "m", "mode": "text", "payload": "x"}),
+        (SequenceStore, SEQUENCES_FILE_NAME, "sequences", {"name": "s", "loops": 1, "steps": [{"kind": "wait", "text": "", "ms": 5}]}),
+        (ComposerHistory, HISTORY_FILE_NAME, "history", {"mode": "text", "payload": "x"}),
+    ],
+)
+def test_an_item_keeps_keys_a_newer_version_wrote(tmp_path: Path, store_class, file_name, list_key, item) -> None:
+    path = tmp_path / file_name
+    _write(path, {"format": 2, list_key: [{**item, "colour": "teal", "tags": ["a"]}]})
+    store = store_class(tmp_path)
+    assert store.load() == []
+    store.save()
+    (saved,) = json.loads(path.read_bytes())[list_key]
+    assert saved == {**item, "colour": "teal", "tags": ["a"]}
+
+
+def test_a_newer_key_that_cannot_be_written_back_is_kept_in_a_copy(tmp_path: Path) -> None:
+    path = tmp_path / LIBRARY_FILE_NAME
+    path.write_text('{"format": 2, "messages": [{"name": "n", "mode": "text", "payload": "p", "weight": NaN}]}')
+    library = MessageLibrary(tmp_path)
+    problems = library.load()
+    assert library.kept_copy is not None and "NaN" in library.kept_copy.read_text()
+    assert library.kept_copy.name in problems[-1]
+    library.save()
+    assert json.loads(path.read_text(), parse_constant=pytest.fail)["messages"] == [{"name": "n", "mode": "text", "payload": "p"}]

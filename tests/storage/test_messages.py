@@ -143,7 +143,7 @@ def test_bad_items_are_skipped_with_a_problem_each(tmp_path) -> None:
     library.save()
     saved = json.loads((tmp_path / LIBRARY_FILE_NAME).read_bytes())
     assert saved["format"] == 7
-    assert saved["messages"] == [{"name": "good", "mode": "text", "payload": "twice"}, *items[1:4]]
+    assert saved["messages"] == [{"name": "good", "mode": "text", "payload": "twice", "future": 1}, *items[1:4]]
 
 
 def test_corrupt_history_is_kept_aside(tmp_path) -> None:

@@ -134,6 +134,8 @@ class ComposerHistory(_JsonStore):
 
     file_name = HISTORY_FILE_NAME
     list_key = "history"
+    item_keys = ("mode", "payload")
+    item_identity = ("mode", "payload")
     what = "history"
 
     def __init__(
@@ -215,6 +217,7 @@ class MessageLibrary(_JsonStore):
 
     file_name = LIBRARY_FILE_NAME
     list_key = "messages"
+    item_keys = ("name", "mode", "payload")
     what = "library"
 
     def __init__(

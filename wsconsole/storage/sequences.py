@@ -309,6 +309,7 @@ class SequenceStore(userfiles.JsonFileStore):
         return self._sequences.pop(name, None) is not None
 
     list_key = "sequences"
+    item_keys = ("name", "loops", "steps")
     kind_name = "a sequences file"
 
     def _clear(self) -> None:

@@ -397,6 +397,7 @@ class JsonFileStore:
         self._save_refused = ""  # why a save would destroy a file we could not read; "" when it would not
         self._kept_keys: dict[str, Any] = {}  # top-level keys this version does not know, written back
         self._kept_items: list[Any] = []  # items load() skipped, written back as they were
+        self._item_extras: dict[tuple[str, ...], dict[str, Any]] = {}  # by item_identity: keys a newer version wrote
         self._read_format = 0  # the format version of the file loaded; 0 for none
         self._lost_something = False  # the last load dropped what the file held (a bad value replaced)
 
@@ -406,6 +407,11 @@ class JsonFileStore:
     """The document's list of items ("profiles", "history"...); a subclass sets it."""
     other_keys: tuple[str, ...] = ()
     """Top-level keys besides ``format`` and :attr:`list_key` that the subclass reads."""
+    item_keys: tuple[str, ...] = ()
+    """The keys of an item this version reads; others a newer version wrote are written back
+    with the item of the same :attr:`item_identity`.  Empty: the subclass keeps them itself (profiles)."""
+    item_identity: tuple[str, ...] = ("name",)
+    """The string keys that say which saved item a loaded one is (its name; mode and payload for history)."""
     kind_name = "a store object"
     """What the file is, for messages: "... is not a profiles object: it holds a list"."""
 
@@ -426,7 +432,7 @@ class JsonFileStore:
         """
         self._clear()
         self._kept_keys, self._kept_items, self._read_format, self._lost_something = {}, [], 0, False
-        self.kept_copy = None
+        self._item_extras, self.kept_copy = {}, None
         document = self._read_document()
         if document is NO_FILE:
             return self.problems
@@ -444,17 +450,23 @@ class JsonFileStore:
             return self.problems
         known = {"format", self.list_key, *self.other_keys}
         self._kept_keys = {key: value for key, value in document.items() if key not in known}
+        self._item_extras = {
+            identity: extras
+            for item in items
+            if self.item_keys and (identity := self._identity(item))
+            if (extras := {key: value for key, value in item.items() if key not in self.item_keys})
+        }
         self._read_format = version
         try:
             self._load_items(items, document)
         except Exception as exc:  # a value no check foresaw: the window starts all the same
             self._clear()
-            self._kept_keys, self._kept_items = {}, []
+            self._kept_keys, self._kept_items, self._item_extras = {}, [], {}
             self._set_aside(f"{self.path} could not be loaded ({type(exc).__name__}: {_short_text(str(exc))})")
             return self.problems
-        if not _encodable([self._kept_keys, self._kept_items]):
+        if not _encodable([self._kept_keys, self._kept_items, list(self._item_extras.values())]):
             # NaN, or nesting the encoder's recursion cannot write back: the copy keeps it instead.
-            self._kept_keys, self._kept_items, self._lost_something = {}, [], True
+            self._kept_keys, self._kept_items, self._item_extras, self._lost_something = {}, [], {}, True
         if self._lost_something:
             self._copy_aside()
         return self.problems
@@ -491,6 +503,9 @@ class JsonFileStore:
         version's file keeps saying so.
         """
         document: dict[str, Any] = {"format": max(self._format_version, self._read_format)}
+        for item in items:
+            for key, value in self._item_extras.get(self._identity(item), {}).items():
+                item.setdefault(key, value)
         document[self.list_key] = list(items) + self._kept_items
         document.update(others)
         for key, value in self._kept_keys.items():
@@ -498,6 +513,13 @@ class JsonFileStore:
         return document
 
     _format_version = 1
+
+    def _identity(self, item: Any) -> tuple[str, ...]:
+        """``item``'s :attr:`item_identity` values; () when it has none (not a dict, a value not a string)."""
+        if not isinstance(item, dict):
+            return ()
+        identity = tuple(item.get(key) for key in self.item_identity)
+        return identity if all(isinstance(value, str) for value in identity) else ()
 
     def _read_document(self) -> Any:
         """Starts a load: forgets the last one's problems and reads the file.
