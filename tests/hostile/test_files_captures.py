@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import json
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,30 @@ def test_ndjson_with_a_byte_order_mark_is_read_like_har(tmp_path: Path) -> None:
     har = tmp_path / "bom.har"
     har.write_bytes(codecs.BOM_UTF8 + json.dumps(_har([{"type": "send", "time": 1.5, "opcode": 1, "data": "hi"}])).encode())
     assert read_har(har)[0].entries[0].data == "hi"
+
+
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes (POSIX)")
+
+
+@needs_fifo
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("reader", [read_ndjson, read_har])
+def test_a_pipe_is_refused_at_once_not_waited_on(tmp_path: Path, reader) -> None:
+    fifo = tmp_path / "capture.fifo"
+    os.mkfifo(fifo)  # nothing ever writes to it: opening it blocking would wait forever
+    with pytest.raises(CaptureError, match="a pipe or a device, not a file"):
+        reader(fifo)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="needs /dev/null")
+@pytest.mark.parametrize("reader", [read_ndjson, read_har])
+def test_a_device_is_refused(reader) -> None:
+    # /dev/null stands for /dev/zero or a tty: a device read until it ends may never end.
+    with pytest.raises(CaptureError, match="a pipe or a device, not a file"):
+        reader("/dev/null")
+
+
+@pytest.mark.parametrize("reader", [read_ndjson, read_har])
+def test_a_folder_is_refused_with_a_clear_message(tmp_path: Path, reader) -> None:
+    with pytest.raises(CaptureError, match="cannot read: "):
+        reader(tmp_path)

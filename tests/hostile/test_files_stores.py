@@ -5,6 +5,7 @@ aside before anything is written over it, and what is not understood is kept."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,16 @@ def test_a_newer_key_that_cannot_be_written_back_is_kept_in_a_copy(tmp_path: Pat
     assert library.kept_copy.name in problems[-1]
     library.save()
     assert json.loads(path.read_text(), parse_constant=pytest.fail)["messages"] == [{"name": "n", "mode": "text", "payload": "p"}]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes (POSIX)")
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize(("store_class", "file_name", "list_key"), STORES)
+def test_a_pipe_in_place_of_a_store_is_set_aside_not_waited_on(tmp_path: Path, store_class, file_name, list_key) -> None:
+    os.mkfifo(tmp_path / file_name)  # nothing writes to it: a blocking open would hang the window's start
+    store = store_class(tmp_path)
+    problems = store.load()
+    assert "it is a pipe or a device, not a file" in problems[0]
+    assert store.kept_aside is not None and store.kept_aside.name in problems[0]
+    store.save()
+    assert json.loads((tmp_path / file_name).read_bytes())[list_key] == []

@@ -217,7 +217,7 @@ def read_ndjson(path: str | os.PathLike) -> list[Entry]:
     target = os.fspath(path)
     entries = []
     try:
-        with open(target, encoding="utf-8-sig") as file:  # -sig: a byte order mark, as HAR allows
+        with userfiles.open_regular(target, "utf-8-sig") as file:  # -sig: a byte order mark, as HAR allows
             for number, line in enumerate(file, start=1):
                 if not line.strip():
                     continue
@@ -407,7 +407,7 @@ def read_har(path: str | os.PathLike) -> list[HarConnection]:
     """
     target = os.fspath(path)
     try:
-        with open(target, encoding="utf-8-sig") as file:  # -sig: some tools write a BOM
+        with userfiles.open_regular(target, "utf-8-sig") as file:  # -sig: some tools write a BOM
             har = json.load(file)
     except OSError as exc:
         raise CaptureError(target, f"cannot read: {exc.strerror or exc}") from exc

@@ -16,11 +16,12 @@ import errno
 import json
 import os
 import secrets
+import stat
 import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import IO, Any, BinaryIO, Literal
 
 APP_DIR_NAME = "wsconsole"
 
@@ -253,6 +254,36 @@ def copy_aside(path: Path) -> Path:
     return target
 
 
+def open_regular(path: str | os.PathLike[str], encoding: str | None = None) -> IO[Any]:
+    """Opens a file to read, refusing anything but a regular file.
+
+    A pipe (FIFO) would block the caller until something writes to it and a
+    device such as ``/dev/zero`` never ends; both are refused at once (the
+    open does not wait: ``O_NONBLOCK`` where the OS has it).
+
+    Args:
+        path: The file.
+        encoding: A text encoding; None for bytes.
+
+    Raises:
+        OSError: It cannot be opened, or is not a regular file (``strerror``
+            says which: a folder, or a pipe or device).
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        kind = os.fstat(fd).st_mode
+        if stat.S_ISDIR(kind):
+            raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", os.fspath(path))
+        if not stat.S_ISREG(kind):
+            raise OSError(errno.EINVAL, "it is a pipe or a device, not a file", os.fspath(path))
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+        return open(fd, "r" if encoding else "rb", encoding=encoding)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def json_type(value: Any) -> str:
     """What a JSON value is, in words for a message: ``"a list"``, ``"true or false"``..."""
     if value is None:
@@ -293,7 +324,8 @@ def read_json(path: Path) -> Any:
         UnreadableFileError: It cannot be read, is not UTF-8, or is not JSON.
     """
     try:
-        raw = path.read_bytes()
+        with open_regular(path) as file:
+            raw = file.read()
     except FileNotFoundError:
         return NO_FILE
     except OSError as exc:
