@@ -192,3 +192,24 @@ def test_a_pipe_in_place_of_a_store_is_set_aside_not_waited_on(tmp_path: Path, s
     assert store.kept_aside is not None and store.kept_aside.name in problems[0]
     store.save()
     assert json.loads((tmp_path / file_name).read_bytes())[list_key] == []
+
+
+def test_a_steps_keys_a_newer_version_wrote_survive_a_save(tmp_path: Path) -> None:
+    path = tmp_path / SEQUENCES_FILE_NAME
+    steps = [{"kind": "send text", "text": "hi", "ms": 0, "repeat": 3}, {"kind": "wait", "text": "", "ms": 5, "jitter_ms": [1, 2]}]
+    _write(path, {"format": 2, "sequences": [{"name": "s", "loops": 1, "steps": steps}]})
+    store = SequenceStore(tmp_path)
+    assert store.load() == []
+    store.save()
+    assert json.loads(path.read_bytes())["sequences"][0]["steps"] == steps
+
+
+def test_a_steps_key_that_cannot_be_written_back_is_kept_in_a_copy(tmp_path: Path) -> None:
+    path = tmp_path / SEQUENCES_FILE_NAME
+    path.write_text('{"format": 2, "sequences": [{"name": "s", "steps": [{"kind": "wait", "ms": 5, "weight": NaN}]}]}')
+    store = SequenceStore(tmp_path)
+    problems = store.load()
+    assert store.names() == ["s"] and store.kept_copy is not None and "NaN" in store.kept_copy.read_text()
+    assert "step 1: a value cannot be written back" in problems[0]
+    store.save()
+    json.loads(path.read_text(), parse_constant=pytest.fail)

@@ -254,6 +254,8 @@ class Sequence:
 
 # -- saving ----------------------------------------------------------------------
 
+_STEP_KEYS = frozenset({"kind", "text", "ms"})  # what Step.to_dict writes
+
 
 class SequenceStore(userfiles.JsonFileStore):
     """Named sequences, loaded from and saved to ``sequences.json``::
@@ -286,6 +288,8 @@ class SequenceStore(userfiles.JsonFileStore):
             file_mode=None,
         )
         self._sequences: dict[str, Sequence] = {}
+        # By (sequence name, step index, kind): a step's keys a newer version wrote, written back.
+        self._step_extras: dict[tuple[str, int, str], dict[str, Any]] = {}
 
     def names(self) -> list[str]:
         """Names in the order they were first saved."""
@@ -313,7 +317,7 @@ class SequenceStore(userfiles.JsonFileStore):
     kind_name = "a sequences file"
 
     def _clear(self) -> None:
-        self._sequences = {}
+        self._sequences, self._step_extras = {}, {}
 
     def _load_items(self, items: list[Any], document: dict[str, Any]) -> None:
         for index, raw in enumerate(items):
@@ -323,6 +327,12 @@ class SequenceStore(userfiles.JsonFileStore):
                 self._skip(raw, f"sequence {index + 1} in {self.path}: {exc}")
                 continue
             self._sequences[sequence.name] = sequence
+            for step_index, step in enumerate(raw["steps"] if "steps" in raw else ()):
+                extras = {key: value for key, value in step.items() if key not in _STEP_KEYS}
+                if extras and userfiles.encodable(extras):
+                    self._step_extras[(sequence.name, step_index, step["kind"])] = extras
+                elif extras:  # NaN: the copy of the file keeps it
+                    self._lost(f"sequence {sequence.name!r}, step {step_index + 1}: a value cannot be written back")
 
     def save(self) -> None:
         """Writes every sequence, atomically.
@@ -330,4 +340,9 @@ class SequenceStore(userfiles.JsonFileStore):
         Raises:
             SequenceStoreError: Nothing was written; the old file is untouched.
         """
-        self._write_document(self._document([s.to_dict() for s in self._sequences.values()]))
+        sequences = [sequence.to_dict() for sequence in self._sequences.values()]
+        for sequence in sequences:
+            for index, step in enumerate(sequence["steps"]):
+                for key, value in self._step_extras.get((sequence["name"], index, step["kind"]), {}).items():
+                    step.setdefault(key, value)
+        self._write_document(self._document(sequences))

@@ -365,7 +365,7 @@ def _short_repr(value: Any) -> str:
         return "a number too long to show"
 
 
-def _encodable(value: Any) -> bool:
+def encodable(value: Any) -> bool:
     """Whether ``value`` can be written back as strict JSON (no NaN, not nested past the stack)."""
     try:
         json.dumps(value, allow_nan=False)
@@ -496,7 +496,7 @@ class JsonFileStore:
             self._kept_keys, self._kept_items, self._item_extras = {}, [], {}
             self._set_aside(f"{self.path} could not be loaded ({type(exc).__name__}: {_short_text(str(exc))})")
             return self.problems
-        if not _encodable([self._kept_keys, self._kept_items, list(self._item_extras.values())]):
+        if not encodable([self._kept_keys, self._kept_items, list(self._item_extras.values())]):
             # NaN, or nesting the encoder's recursion cannot write back: the copy keeps it instead.
             self._kept_keys, self._kept_items, self._item_extras, self._lost_something = {}, [], {}, True
         if self._lost_something:
