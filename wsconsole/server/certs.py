@@ -24,8 +24,8 @@ This module imports no Qt.
 from __future__ import annotations
 
 import datetime
-import os
 import ipaddress
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path

@@ -327,7 +327,7 @@ class SequenceStore(userfiles.JsonFileStore):
                 self._skip(raw, f"sequence {index + 1} in {self.path}: {exc}")
                 continue
             self._sequences[sequence.name] = sequence
-            for step_index, step in enumerate(raw["steps"] if "steps" in raw else ()):
+            for step_index, step in enumerate(raw.get("steps", ())):
                 extras = {key: value for key, value in step.items() if key not in _STEP_KEYS}
                 if extras and userfiles.encodable(extras):
                     self._step_extras[(sequence.name, step_index, step["kind"])] = extras
