@@ -213,3 +213,13 @@ def test_a_steps_key_that_cannot_be_written_back_is_kept_in_a_copy(tmp_path: Pat
     assert "step 1: a value cannot be written back" in problems[0]
     store.save()
     json.loads(path.read_text(), parse_constant=pytest.fail)
+
+
+def test_a_ping_interval_no_float_holds_is_a_problem_not_a_lost_file(tmp_path: Path) -> None:
+    path = tmp_path / PROFILES_FILE_NAME
+    raw = _write(path, {"format": 1, "profiles": [{"name": "p", "url": "ws://h/", "pings": {"interval_s": HUGE_INT}}]})
+    store = ProfileStore(tmp_path)
+    problems = store.load()
+    assert store.names() == ["p"] and store.get("p").pings.interval_s == 0.0
+    assert "the ping interval must be 0 (off) or more seconds, not 999" in problems[0] and len(problems[0]) < 400
+    assert store.kept_aside is None and store.kept_copy.read_bytes() == raw

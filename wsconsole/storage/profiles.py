@@ -102,6 +102,14 @@ def url_without_password(url: str) -> str:
     return strip_url_password(url)
 
 
+def _as_float(number: float) -> float:
+    """``number`` as a float; infinity for an int no float holds (``float()`` raises OverflowError)."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf
+
+
 @dataclass(frozen=True, slots=True)
 class PingSettings:
     """A connection's ping settings: the peer's, not part of :class:`ConnectOptions`.
@@ -140,8 +148,8 @@ class PingSettings:
         if isinstance(interval_s, bool) or not isinstance(interval_s, (int, float)):
             problems.append(f"the ping interval must be a number of seconds, not {userfiles.json_type(interval_s)}")
             interval_s = default.interval_s
-        elif not (math.isfinite(interval_s) and interval_s >= 0):
-            problems.append(f"the ping interval must be 0 (off) or more seconds, not {interval_s!r}")
+        elif not (math.isfinite(_as_float(interval_s)) and interval_s >= 0):
+            problems.append(f"the ping interval must be 0 (off) or more seconds, not {userfiles.short_repr(interval_s)}")
             interval_s = default.interval_s
         payload = data.get("payload", default.payload)
         if not isinstance(payload, str):
