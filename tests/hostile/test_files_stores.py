@@ -223,3 +223,16 @@ def test_a_ping_interval_no_float_holds_is_a_problem_not_a_lost_file(tmp_path: P
     assert store.names() == ["p"] and store.get("p").pings.interval_s == 0.0
     assert "the ping interval must be 0 (off) or more seconds, not 999" in problems[0] and len(problems[0]) < 400
     assert store.kept_aside is None and store.kept_copy.read_bytes() == raw
+
+
+@pytest.mark.parametrize("field", ["initial_delay_s", "factor", "max_delay_s"])
+def test_a_reconnect_number_no_float_holds_is_a_problem_when_the_profile_opens(tmp_path: Path, field: str) -> None:
+    from wsconsole.session.profiles import read_reconnect_settings
+    from wsconsole.session.reconnect import ReconnectPolicy
+
+    _write(tmp_path / PROFILES_FILE_NAME, {"format": 1, "profiles": [{"name": "p", "url": "ws://h/", "reconnect": {field: HUGE_INT}}]})
+    store = ProfileStore(tmp_path)
+    assert store.load() == []
+    enabled, policy, problems = read_reconnect_settings(store.get("p").reconnect)
+    assert policy == ReconnectPolicy() and f"reconnect {field} is too large: 999" in problems[0]
+    assert len(problems[0]) < 400
