@@ -99,6 +99,29 @@ def _load_and_save(store_class, directory: Path) -> None:
     assert again.kept_aside is None  # what we wrote, we read back
 
 
+PING_FIELDS = ("auto_pong", "interval_s", "payload")
+RECONNECT_FIELDS = ("enabled", "initial_delay_s", "factor", "max_delay_s", "max_attempts")
+
+
+@FUZZ
+@given(
+    options=st.fixed_dictionaries({}, optional=dict.fromkeys(NUMBER_OPTIONS, hostile_numbers)),
+    pings=st.fixed_dictionaries({}, optional=dict.fromkeys(PING_FIELDS, scalars)),
+    reconnect=st.fixed_dictionaries({}, optional=dict.fromkeys(RECONNECT_FIELDS, scalars)),
+)
+def test_a_profile_with_any_numbers_loads_and_opens(tmp_path_factory, options, pings, reconnect) -> None:
+    from wsconsole.session.profiles import read_reconnect_settings
+
+    directory = tmp_path_factory.mktemp("profile")
+    profile = {"name": "p", "url": "ws://h/", "options": options, "pings": pings, "reconnect": reconnect}
+    (directory / "profiles.json").write_text(json.dumps({"format": 1, "profiles": [profile]}))
+    store = ProfileStore(directory)
+    _bounded(store.load)
+    assert store.names() == ["p"] and store.kept_aside is None  # one bad value never costs the file
+    _enabled, _policy, problems = read_reconnect_settings(store.get("p").reconnect)  # what opening it does
+    assert all(isinstance(problem, str) and len(problem) < 1000 for problem in problems)
+
+
 @pytest.mark.parametrize("list_key", list(STORES))
 @FUZZ
 @given(data=st.data())
