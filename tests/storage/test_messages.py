@@ -130,12 +130,20 @@ def test_bad_items_are_skipped_with_a_problem_each(tmp_path) -> None:
     library = MessageLibrary(tmp_path)
     problems = library.load()
     assert library.messages() == [SavedMessage("good", "text", "twice")]
-    assert len(problems) == 4
+    assert len(problems) == 5
     assert "saved message 2 has no mode" in problems[0]
     assert "unknown mode 'morse'" in problems[1]
     assert "must be an object, not text" in problems[2]
     assert "appears twice" in problems[3]
     assert library.kept_aside is None
+    # The first "good" was replaced: the file as it was is copied aside before any save.
+    assert library.kept_copy is not None and library.kept_copy.name in problems[4]
+    assert json.loads(library.kept_copy.read_bytes())["messages"] == items
+    # The skipped items and the newer format go back into the file at the next save.
+    library.save()
+    saved = json.loads((tmp_path / LIBRARY_FILE_NAME).read_bytes())
+    assert saved["format"] == 7
+    assert saved["messages"] == [{"name": "good", "mode": "text", "payload": "twice", "future": 1}, *items[1:4]]
 
 
 def test_corrupt_history_is_kept_aside(tmp_path) -> None:

@@ -414,8 +414,11 @@ def test_bad_ping_settings_are_reported_and_the_rest_kept(tmp_path: Path, pings,
     (tmp_path / PROFILES_FILE_NAME).write_text(json.dumps(document), encoding="utf-8")
     store = ProfileStore(tmp_path)
     problems = store.load()
-    assert len(problems) == 1 and "profile 'odd'" in problems[0] and words in problems[0], problems
+    assert len(problems) == 2 and "profile 'odd'" in problems[0] and words in problems[0], problems
     assert store.get("odd").pings == expected
+    # The value replaced by its default is not lost: the file as it was is copied aside.
+    assert store.kept_copy is not None and problems[1] == f"a copy of the file as it was is kept as {store.kept_copy.name}"
+    assert json.loads(store.kept_copy.read_bytes()) == document
 
 
 def test_an_old_profile_gets_the_packet_limit_default_and_no_limit_survives(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ imported only by :func:`http_status`, which only ``serve`` uses.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from wsconsole.errors import InvalidHexError
@@ -59,14 +60,30 @@ def whole_number_or_zero(text: str) -> int:
     return 0 if text.strip() == "0" else whole_number(text)
 
 
-def seconds(text: str) -> float:
-    """A duration of more than 0 seconds, finite."""
+def _finite_seconds(text: str, what: str) -> float:
+    """``text`` as a finite float; "nan" and "inf", which float() reads, are not numbers of seconds."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid duration {text!r}: not a number of seconds") from None
-    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: must be a number of seconds") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: must be a number of seconds, and finite")
+    return value
+
+
+def seconds(text: str) -> float:
+    """A duration of more than 0 seconds, finite."""
+    value = _finite_seconds(text, "duration")
+    if not value > 0:
         raise argparse.ArgumentTypeError(f"invalid duration {text!r}: must be more than 0 seconds")
+    return value
+
+
+def seconds_or_zero(text: str) -> float:
+    """A number of seconds of 0 or more, finite (``--timeout``, ``--wait``, ``--ping-interval``)."""
+    value = _finite_seconds(text, "number of seconds")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be 0 or more")
     return value
 
 

@@ -35,7 +35,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TextIO
 
-from wsconsole.cli.arguments import with_scheme
+from wsconsole.cli.arguments import seconds_or_zero, with_scheme
 from wsconsole.cli.connect_output import Printer, base64_text, payload_repr
 from wsconsole.cli.serve import use_colour
 from wsconsole.cli.status import ExitStatus
@@ -90,14 +90,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_handshake_arguments(parser)
     parser.add_argument(
-        "--ping-interval", type=_seconds, default=None, metavar="S", help="send a ping every S seconds"
+        "--ping-interval", type=seconds_or_zero, default=None, metavar="S", help="send a ping every S seconds"
     )
     parser.add_argument(
         "-t", "--text", dest="texts", action="append", default=[], metavar="MSG",
         help="send MSG once connected; repeat for more (before stdin's lines)",
     )
     parser.add_argument(
-        "-w", "--wait", type=_seconds, default=0.0, metavar="S",
+        "-w", "--wait", type=seconds_or_zero, default=0.0, metavar="S",
         help="after stdin ends, wait S seconds for replies before closing (default: %(default)g)",
     )
     parser.add_argument(
@@ -133,7 +133,7 @@ def add_handshake_arguments(parser: argparse.ArgumentParser) -> None:
         "--proxy", metavar="URL", default="", help="http://[user:pass@]host:port (CONNECT) or socks5://..."
     )
     parser.add_argument(
-        "--timeout", type=_seconds, default=10.0, metavar="S",
+        "--timeout", type=seconds_or_zero, default=10.0, metavar="S",
         help="bound on connecting and the handshake (default: %(default)g)",
     )
     parser.add_argument(
@@ -141,16 +141,6 @@ def add_handshake_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest packet accepted; a bigger one closes with 1009; 0 for no limit "
         f"(default: {DEFAULT_MAX_PACKET_BYTES} = 64 MiB)",
     )
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be 0 or more")
-    return value
 
 
 def _byte_count(text: str) -> int:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wsconsole.cli import arguments
-from wsconsole.cli.arguments import print_error
+from wsconsole.cli.arguments import PROG, print_error
 from wsconsole.cli.serve_commands import format_time, read_commands
 from wsconsole.cli.status import ExitStatus
 from wsconsole.errors import ServerError
@@ -502,6 +502,9 @@ def run_serve_command(parser: argparse.ArgumentParser, args: argparse.Namespace)
         except OSError as exc:
             print_error(f"cannot create the local certificate: {exc}")
             return ExitStatus.ERROR
+        if local.set_aside:
+            kept = ", ".join(str(path) for path in local.set_aside)
+            print(f"{PROG}: the local CA could not be used; it was kept as {kept} and a new CA made", file=sys.stderr)
         config = dataclasses.replace(config, tls=local.tls_files())
         ca_path = local.ca_path
     return run_serve(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import socket
 import ssl
 
@@ -64,12 +66,58 @@ def describe_connect_error(
     if isinstance(exc, websocket.WebSocketConnectionClosedException):
         return f"{where} closed the connection during the handshake"
     if isinstance(exc, websocket.WebSocketException):
-        return f"handshake with {where} failed: {exc}"
+        why = _bad_upgrade(record) if record is not None and str(exc) == "Invalid WebSocket Header" else ""
+        return f"handshake with {where} failed: {why or exc}"
     if isinstance(exc, ConnectionError):
         return f"connection to {where} failed: {exc.strerror or exc}"
     if isinstance(exc, OSError):
         return f"cannot connect to {where}: {exc.strerror or exc}"
     return f"cannot connect to {where}: {type(exc).__name__}: {exc}"
+
+
+# RFC 6455 section 1.3: the GUID the server appends to the client's key.
+_ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def expected_accept(key: str) -> str:
+    """The ``Sec-WebSocket-Accept`` a server must answer ``key`` with (RFC 6455 section 4.2.2)."""
+    return base64.b64encode(hashlib.sha1((key.strip() + _ACCEPT_GUID).encode("ascii", "replace")).digest()).decode("ascii")
+
+
+def _bad_upgrade(record: HandshakeRecord) -> str:
+    """What in a 101 answer websocket-client refused as "Invalid WebSocket Header", in words; "" if not found.
+
+    Its checks, in its order (RFC 6455 section 4.1, the client's checks of
+    the server's handshake): Upgrade is websocket, Connection has the
+    upgrade token, the subprotocol is one offered, the accept matches.
+    """
+    response = {name.lower(): value for name, value in record.response_headers}
+    request = {name.lower(): value for name, value in record.request_headers}
+    upgrade = response.get("upgrade")
+    if upgrade is None or upgrade.strip().lower() != "websocket":
+        return f"its Upgrade header is {_shown(upgrade)}, expected websocket (RFC 6455 section 4.1)"
+    connection = response.get("connection", "")
+    if "upgrade" not in [token.strip().lower() for token in connection.split(",")]:
+        return f"its Connection header is {_shown(response.get('connection'))}, expected Upgrade (RFC 6455 section 4.1)"
+    offered = [p.strip() for p in request.get("sec-websocket-protocol", "").split(",") if p.strip()]
+    chosen = response.get("sec-websocket-protocol")
+    if chosen is not None and chosen.strip() not in offered:
+        return f"it chose the subprotocol {_shown(chosen)}, which was not offered (RFC 6455 section 4.1)"
+    key = request.get("sec-websocket-key")
+    if key is None:
+        return ""
+    expected = expected_accept(key)
+    got = response.get("sec-websocket-accept")
+    if got is None or got.strip().lower() != expected.lower():
+        return (
+            f"its Sec-WebSocket-Accept is {_shown(got)}, expected {expected!r} for the key {key.strip()!r} "
+            "(RFC 6455 section 4.2.2: base64 of the SHA-1 of the key and the protocol's GUID)"
+        )
+    return ""
+
+
+def _shown(value: str | None) -> str:
+    return "missing" if value is None else repr(escape_control(value[:100]))
 
 
 def describe_read_error(exc: BaseException) -> str:

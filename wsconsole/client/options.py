@@ -149,6 +149,10 @@ class ConnectOptions:
         max_packet_bytes: Largest incoming packet accepted, bytes; a larger
             one fails the connection with 1009 (RFC 6455 section 7.4.1).
             :data:`DEFAULT_MAX_PACKET_BYTES` (64 MiB) by default; None: no limit.
+        secret_headers: Names of ``headers`` the user marked secret (any
+            case): kept out of a profile without "save secrets" and shown
+            as ``***``, as ``X-Api-Key`` and the like always are
+            (:func:`wsconsole.text.redact.is_secret_header`).
     """
 
     headers: list[tuple[str, str]] = field(default_factory=list)
@@ -167,6 +171,7 @@ class ConnectOptions:
     timeout_s: float = 10.0
     close_timeout_s: float | None = None
     max_packet_bytes: int | None = DEFAULT_MAX_PACKET_BYTES
+    secret_headers: list[str] = field(default_factory=list)
 
     # -- helpers ------------------------------------------------------------
 
@@ -304,11 +309,20 @@ class ConnectOptions:
                 add(name, f"{name} must be a number of seconds")
             elif value <= 0 or math.isinf(value):
                 add(name, f"{name} must be a positive number of seconds, not {value:g}")
+            elif value > MAX_TIMEOUT_S:
+                # Far past it socket.settimeout() raises OverflowError (time_t).
+                add(name, f"{name} must be at most {MAX_TIMEOUT_S:,.0f} seconds, not {value:g}")
         if self.max_packet_bytes is not None:
             if isinstance(self.max_packet_bytes, bool) or not isinstance(self.max_packet_bytes, int):
                 add("max_packet_bytes", "the maximum packet size must be a whole number of bytes")
             elif self.max_packet_bytes < 1:
                 add("max_packet_bytes", f"the maximum packet size must be at least 1 byte, not {self.max_packet_bytes}")
+            elif self.max_packet_bytes > MAX_PAYLOAD_BYTES:
+                add(
+                    "max_packet_bytes",
+                    f"the maximum packet size must be at most {MAX_PAYLOAD_BYTES:,} bytes "
+                    "(RFC 6455 section 5.2: a 63-bit length)",
+                )
         return problems
 
     def problems_text(self) -> list[str]:
@@ -360,7 +374,8 @@ class ConnectOptions:
             return options, {"": [f"options must be an object, not {type(data).__name__}"]}
 
         def bad(name: str, expected: str) -> None:
-            got = type(data[name]).__name__
+            value = data[name]
+            got = _number_text(value) if isinstance(value, (int, float)) else type(value).__name__
             problems.setdefault(name, []).append(f"{name} must be {expected}, not {got}")
 
         for name, value in data.items():
@@ -372,11 +387,11 @@ class ConnectOptions:
                     bad(name, "a list of [name, value] text pairs")
                     continue
                 options.headers = [(pair[0], pair[1]) for pair in value]
-            elif name == "subprotocols":
+            elif name in ("subprotocols", "secret_headers"):
                 if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
                     bad(name, "a list of text")
                     continue
-                options.subprotocols = list(value)
+                setattr(options, name, list(value))
             elif name == "basic_auth":
                 if value is None:
                     options.basic_auth = None
@@ -401,8 +416,10 @@ class ConnectOptions:
                 setattr(options, name, value)
             elif name in _NUMBER_FIELDS:
                 optional = name == "close_timeout_s"
-                if (value is None and optional) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-                    setattr(options, name, None if value is None else float(value))
+                if value is None and optional:
+                    setattr(options, name, None)
+                elif (seconds := _finite_float(value)) is not None:
+                    setattr(options, name, seconds)
                 else:
                     bad(name, "null or a number" if optional else "a number")
             elif name == "max_packet_bytes":
@@ -415,6 +432,33 @@ class ConnectOptions:
             # anything else: a key from another version, ignored
         return options, problems
 
+
+def _number_text(value: float) -> str:
+    """A number for a message, short: an int of hundreds of digits says how many it has."""
+    if isinstance(value, int) and abs(value) >= 10**18:
+        return f"a whole number of {len(format(abs(value), 'x')) * 4} bits"
+    return repr(value)
+
+
+def _finite_float(value: Any) -> float | None:
+    """``value`` as a finite float; None for a non-number, NaN, an infinity or an int no float holds.
+
+    ``float()`` of an int of a few hundred digits raises OverflowError, and a
+    profile's JSON may hold one (Python's json reads any length of digits).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+MAX_TIMEOUT_S = 10_000_000.0
+"""The longest timeout accepted, seconds (about 115 days): any socket's timeout can hold it."""
+MAX_PAYLOAD_BYTES = 2**63 - 1
+"""The largest payload length a frame can announce (RFC 6455 section 5.2)."""
 
 _TEXT_FIELDS = ("cookies", "bearer_token", "proxy")
 _OPTIONAL_TEXT_FIELDS = ("origin", "ca_file", "client_cert", "client_key")

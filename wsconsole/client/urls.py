@@ -38,6 +38,9 @@ def parse_ws_url(url: str) -> tuple[str, str, int, bool]:
         raise InvalidUrlError(url, "the URL contains whitespace")
     if not parts.hostname:
         raise InvalidUrlError(url, "no host name")
+    problem = host_name_problem(parts.hostname)
+    if problem:
+        raise InvalidUrlError(url, problem)
     try:
         port = parts.port
     except ValueError:
@@ -50,6 +53,48 @@ def parse_ws_url(url: str) -> tuple[str, str, int, bool]:
     if not 1 <= port <= 65535:
         raise InvalidUrlError(url, f"bad port {port}: a port is a number from 1 to 65535")
     return text, parts.hostname, port, scheme == "wss"
+
+
+MAX_LABEL_CHARS = 63
+MAX_HOST_NAME_CHARS = 253
+"""RFC 1035 section 2.3.4: a label is at most 63 octets, a name at most 255 octets on the wire (253 as text)."""
+
+
+def host_name_problem(host: str) -> str:
+    """Why ``host`` cannot be looked up, for people; "" when it can (or is an IP address).
+
+    What the resolver's idna codec would otherwise raise as a bare
+    ``UnicodeError`` ("label empty or too long"), said with the numbers.
+    A name that is not ASCII counts in its IDNA (punycode) form.
+    """
+    if ":" in host or all(part.isdigit() for part in host.split(".")):
+        return ""  # an IPv6 or IPv4 literal
+    name = host.removesuffix(".")  # a fully qualified name's root dot
+    labels = name.split(".")
+    for label in labels:
+        if not label:
+            return f"the host name {host[:80]!r} has an empty label (two dots in a row, or a leading dot)"
+        try:
+            encoded = label.encode("idna") if not label.isascii() else label.encode("ascii")
+        except UnicodeError:  # the codec refuses a label too long once in punycode, or not nameprep-able
+            try:
+                encoded = b"xn--" + label.encode("punycode")
+            except UnicodeError:
+                encoded = b""
+            if len(encoded) <= MAX_LABEL_CHARS:
+                return f"the host name label {label[:80]!r} cannot be written as an international domain name"
+        if len(encoded) > MAX_LABEL_CHARS:
+            return (
+                f"the host name label {label[:20]!r}... is {len(encoded)} characters long; "
+                f"a label is at most {MAX_LABEL_CHARS} (RFC 1035 section 2.3.4)"
+            )
+    total = sum(len(label.encode("idna")) for label in labels) + len(labels) - 1  # each fits: checked above
+    if total > MAX_HOST_NAME_CHARS:
+        return (
+            f"the host name is {total} characters long; a host name is at most {MAX_HOST_NAME_CHARS} "
+            "(RFC 1035 section 2.3.4)"
+        )
+    return ""
 
 
 def url_basic_auth(url: str) -> str | None:

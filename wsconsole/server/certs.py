@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -86,12 +87,17 @@ class LocalCertificate:
         cert_path: The server certificate (PEM).
         key_path: The server's private key (PEM, unencrypted).
         created: Whether this call created or renewed the server certificate.
+        set_aside: The CA's files found but unusable (unreadable, not a
+            matching pair, expiring), renamed aside by
+            :func:`~wsconsole.storage.userfiles.set_aside` before a new CA was
+            written; empty when none was replaced.
     """
 
     ca_path: Path
     cert_path: Path
     key_path: Path
     created: bool = False
+    set_aside: tuple[Path, ...] = ()
 
     def tls_files(self) -> TlsFiles:
         """Returns the server's files as :class:`~wsconsole.server.config.TlsFiles`."""
@@ -108,7 +114,8 @@ def ensure_local_certificate(
     A server certificate that is missing, unreadable, not signed by the CA
     on disk or within :data:`RENEW_BEFORE_DAYS` of expiring is made anew;
     the CA is kept as long as it is valid, so clients that trust it go on
-    trusting the new certificate.
+    trusting the new certificate.  A CA that cannot be used is renamed aside
+    (:attr:`LocalCertificate.set_aside`) before a new one is written.
 
     Args:
         directory: The data directory; ``None`` for :func:`data_dir`.  The
@@ -116,7 +123,8 @@ def ensure_local_certificate(
         now: The current time (timezone-aware); ``None`` for the clock.
 
     Raises:
-        OSError: The directory or a file could not be written.
+        OSError: The directory or a file could not be written, or an unusable
+            CA could not be renamed aside (then nothing was written).
     """
     base = Path(directory) if directory is not None else data_dir()
     folder = base / "certs"
@@ -125,7 +133,12 @@ def ensure_local_certificate(
     paths = LocalCertificate(folder / _CA_NAME, folder / _CERT_NAME, folder / _KEY_NAME)
 
     ca = _load_ca(folder, now)
+    set_aside: tuple[Path, ...] = ()
     if ca is None:
+        # A CA users may have trusted is never overwritten: what was there is kept beside it.
+        set_aside = tuple(
+            userfiles.set_aside(path) for path in (folder / _CA_NAME, folder / _CA_KEY_NAME) if os.path.lexists(path)
+        )
         ca = _create_ca(now)
         _write(folder / _CA_KEY_NAME, _key_pem(ca[1]), private=True)
         _write(paths.ca_path, ca[0].public_bytes(serialization.Encoding.PEM))
@@ -135,10 +148,16 @@ def ensure_local_certificate(
     cert, key = _create_leaf(ca[0], ca[1], now)
     _write(paths.key_path, _key_pem(key), private=True)
     _write(paths.cert_path, cert.public_bytes(serialization.Encoding.PEM))
-    return LocalCertificate(paths.ca_path, paths.cert_path, paths.key_path, created=True)
+    return LocalCertificate(paths.ca_path, paths.cert_path, paths.key_path, created=True, set_aside=set_aside)
 
 
 # -- loading ---------------------------------------------------------------------
+
+
+def _read(path: Path) -> bytes:
+    """A PEM file's bytes; OSError for a pipe or device (it would block or never end)."""
+    with userfiles.open_regular(path) as file:
+        return file.read()
 
 
 def _not_after(cert: x509.Certificate) -> datetime.datetime:
@@ -150,9 +169,9 @@ def _load_ca(
     folder: Path, now: datetime.datetime
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None:
     try:
-        cert = x509.load_pem_x509_certificate((folder / _CA_NAME).read_bytes())
-        key = serialization.load_pem_private_key((folder / _CA_KEY_NAME).read_bytes(), password=None)
-    except (OSError, ValueError, TypeError):
+        cert = x509.load_pem_x509_certificate(_read(folder / _CA_NAME))
+        key = serialization.load_pem_private_key(_read(folder / _CA_KEY_NAME), password=None)
+    except (OSError, ValueError, TypeError, UnsupportedAlgorithm):
         return None
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         return None
@@ -165,9 +184,9 @@ def _load_ca(
 
 def _leaf_is_good(paths: LocalCertificate, ca: x509.Certificate, now: datetime.datetime) -> bool:
     try:
-        cert = x509.load_pem_x509_certificate(paths.cert_path.read_bytes())
-        key = serialization.load_pem_private_key(paths.key_path.read_bytes(), password=None)
-    except (OSError, ValueError, TypeError):
+        cert = x509.load_pem_x509_certificate(_read(paths.cert_path))
+        key = serialization.load_pem_private_key(_read(paths.key_path), password=None)
+    except (OSError, ValueError, TypeError, UnsupportedAlgorithm):
         return False
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         return False

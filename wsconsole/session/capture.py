@@ -92,7 +92,8 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[str]], None]) 
         text.detach()  # leaves the binary file open for the caller to sync
 
     try:
-        userfiles.write_atomically(target, write_text, mode=0o644)
+        # 0600 less the umask: a capture is the user's traffic, as private as their profiles.
+        userfiles.write_atomically(target, write_text, mode=0o600)
     except userfiles.TemporaryFileError as exc:
         raise CaptureError(target, f"cannot write here: {exc.strerror or exc}") from exc
     except OSError as exc:
@@ -118,6 +119,40 @@ def entry_to_json(entry: Entry) -> dict[str, Any]:
     return obj
 
 
+MAX_TIME_S = 253_402_300_799.0
+"""The last second of year 9999 UTC: the latest time a capture may hold.
+
+Past it ``datetime`` cannot write a HAR's ``startedDateTime``, nor
+``time.localtime`` the log's time column."""
+
+
+def _time_s(value: Any, where: str) -> float:
+    """A capture's ``time`` as seconds since the epoch, from 0 to :data:`MAX_TIME_S`.
+
+    Raises:
+        ValueError: Not a number, or one no log could show: NaN, an infinity
+            (Python's json reads both), an int no float holds, before 1970
+            (Windows' clock functions refuse it) or after year 9999.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where}'time' must be a number of seconds, not {_short(value)}")
+    try:
+        time_s = float(value)
+    except OverflowError:
+        time_s = float("inf") if value > 0 else float("-inf")
+    if not 0.0 <= time_s <= MAX_TIME_S:  # NaN fails this too
+        raise ValueError(f"{where}'time' must be seconds since 1970 up to year 9999, not {_short(value)}")
+    return time_s
+
+
+def _short(value: Any) -> str:
+    """``repr(value)`` for a message, at most 60 characters; an int of any length never raises."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a whole number of {value.bit_length()} bits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def entry_from_json(obj: Any) -> Entry:
     """Builds an entry from its NDJSON object.
 
@@ -126,9 +161,7 @@ def entry_from_json(obj: Any) -> Entry:
     """
     if not isinstance(obj, dict):
         raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
-    time_s = obj.get("time")
-    if isinstance(time_s, bool) or not isinstance(time_s, (int, float)):
-        raise ValueError(f"'time' must be a number of seconds, not {time_s!r}")
+    time_s = _time_s(obj.get("time"), "")
     direction = _DIRECTIONS.get(obj.get("direction"))
     if direction is None:
         raise ValueError(f"'direction' must be one of {', '.join(_DIRECTIONS)}, not {obj.get('direction')!r}")
@@ -150,7 +183,7 @@ def entry_from_json(obj: Any) -> Entry:
         if not isinstance(data, str):
             raise ValueError(f"a {kind.value} entry needs a 'text' string")
     size = byte_size(data) if kind in SIZED_KINDS else None
-    return Entry(float(time_s), kind, direction, data, size)
+    return Entry(time_s, kind, direction, data, size)
 
 
 def write_ndjson(path: str | os.PathLike, entries: Iterable[Entry]) -> int:
@@ -190,14 +223,18 @@ def read_ndjson(path: str | os.PathLike) -> list[Entry]:
     target = os.fspath(path)
     entries = []
     try:
-        with open(target, encoding="utf-8") as file:
+        with userfiles.open_regular(target, "utf-8-sig") as file:  # -sig: a byte order mark, as HAR allows
             for number, line in enumerate(file, start=1):
                 if not line.strip():
                     continue
                 try:
                     entries.append(entry_from_json(json.loads(line)))
-                except ValueError as exc:  # json.JSONDecodeError is a ValueError
+                except ValueError as exc:  # json.JSONDecodeError is a ValueError; so is an int too long
                     raise CaptureError(target, str(exc), number) from None
+                except RecursionError:
+                    raise CaptureError(target, "not an entry: nested too deeply", number) from None
+    except MemoryError:
+        raise CaptureError(target, "too large to read into memory") from None
     except OSError as exc:
         raise CaptureError(target, f"cannot read: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -227,6 +264,9 @@ class HarConnection:
 
 
 def _iso_time(time_s: float) -> str:
+    # Entries are checked on import (_time_s); a time outside datetime's range written as the epoch.
+    if not 0.0 <= time_s <= MAX_TIME_S:
+        time_s = 0.0
     moment = datetime.datetime.fromtimestamp(time_s, datetime.timezone.utc)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -330,22 +370,20 @@ def _har_entry(message: Any, where: str) -> Entry:
     kind_name = message.get("type")
     if kind_name not in ("send", "receive"):
         raise ValueError(f"{where}: 'type' must be 'send' or 'receive', not {kind_name!r}")
-    time_s = message.get("time")
-    if isinstance(time_s, bool) or not isinstance(time_s, (int, float)):
-        raise ValueError(f"{where}: 'time' must be a number of seconds, not {time_s!r}")
+    time_s = _time_s(message.get("time"), f"{where}: ")
     data = message.get("data", "")
     if not isinstance(data, str):
         raise ValueError(f"{where}: 'data' must be a string")
     opcode = message.get("opcode")
     direction = Direction.SENT if kind_name == "send" else Direction.RECEIVED
     if opcode == 1:
-        return Entry(float(time_s), EntryKind.TEXT, direction, data, byte_size(data))
+        return Entry(time_s, EntryKind.TEXT, direction, data, byte_size(data))
     if opcode == 2:
         try:
             raw = base64.b64decode(data, validate=True)
         except binascii.Error as exc:
             raise ValueError(f"{where}: binary 'data' is not valid base64: {exc}") from None
-        return Entry(float(time_s), EntryKind.BINARY, direction, raw, len(raw))
+        return Entry(time_s, EntryKind.BINARY, direction, raw, len(raw))
     raise ValueError(f"{where}: 'opcode' must be 1 (text) or 2 (binary), not {opcode!r}")
 
 
@@ -375,7 +413,7 @@ def read_har(path: str | os.PathLike) -> list[HarConnection]:
     """
     target = os.fspath(path)
     try:
-        with open(target, encoding="utf-8-sig") as file:  # -sig: some tools write a BOM
+        with userfiles.open_regular(target, "utf-8-sig") as file:  # -sig: some tools write a BOM
             har = json.load(file)
     except OSError as exc:
         raise CaptureError(target, f"cannot read: {exc.strerror or exc}") from exc
@@ -383,6 +421,10 @@ def read_har(path: str | os.PathLike) -> list[HarConnection]:
         raise CaptureError(target, "not UTF-8 text") from None
     except ValueError as exc:
         raise CaptureError(target, f"not JSON: {exc}") from None
+    except RecursionError:
+        raise CaptureError(target, "not a HAR file: nested too deeply") from None
+    except MemoryError:
+        raise CaptureError(target, "too large to read into memory") from None
     log = har.get("log") if isinstance(har, dict) else None
     har_entries = log.get("entries") if isinstance(log, dict) else None
     if not isinstance(har_entries, list):

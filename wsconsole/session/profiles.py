@@ -12,13 +12,17 @@ Not thread-safe: one owner thread (the GUI's) calls everything.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 from wsconsole.client.options import ConnectOptions
 from wsconsole.errors import ProfileStoreError
 from wsconsole.session.reconnect import ReconnectPolicy
+from wsconsole.storage.jsonread import short_repr
 from wsconsole.storage.profiles import RELAY_KIND, PingSettings, Profile, ProfileStore
+
+_FLOAT_MAX = sys.float_info.max
 
 __all__ = ["ProfileBook", "ProfileChange", "read_reconnect_settings", "reconnect_settings"]
 
@@ -52,7 +56,10 @@ def read_reconnect_settings(settings: dict[str, Any]) -> tuple[bool, ReconnectPo
         value = settings.get(name, getattr(default, name))
         integer = name == "max_attempts"
         if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
-            problems.append(f"reconnect {name} must be {'a whole number' if integer else 'a number'}, not {value!r}")
+            problems.append(f"reconnect {name} must be {'a whole number' if integer else 'a number'}, not {short_repr(value)}")
+            value = getattr(default, name)
+        elif not integer and isinstance(value, int) and abs(value) > _FLOAT_MAX:  # float() would raise OverflowError
+            problems.append(f"reconnect {name} is too large: {short_repr(value)}")
             value = getattr(default, name)
         values[name] = value if integer else float(value)
     try:

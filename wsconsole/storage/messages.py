@@ -11,7 +11,8 @@ row), in ``history.json``; :class:`MessageLibrary` holds named messages in
 - Loading never raises.  A file that cannot be read or parsed is renamed
   ``<name>.corrupt-<UTC time>`` (kept for the user, not overwritten), the
   store starts empty and :attr:`problems` says what happened.  A bad item is
-  skipped with a problem; keys this version does not know are ignored.
+  skipped with a problem and written back at the next save, as are top-level
+  keys this version does not know (see :meth:`JsonFileStore.load`).
 
 An item is a *mode* (one of :data:`MODES`: how the payload is typed) and the
 *payload* as typed: text, JSON, hex or base64 text.  Files are not kept: a
@@ -105,6 +106,7 @@ class _JsonStore(userfiles.JsonFileStore):
 
     def __init__(self, directory: str | os.PathLike[str] | None, environ: Mapping[str, str] | None) -> None:
         base = Path(directory) if directory is not None else config_dir(environ)
+        self.kind_name = f"a wsconsole {self.what} file"
         super().__init__(
             base / self.file_name,
             nothing_loaded=f"the {self.what} starts empty",
@@ -112,22 +114,8 @@ class _JsonStore(userfiles.JsonFileStore):
             json_indent=1,
         )
 
-    def _read_items(self) -> list[Any]:
-        """The file's item list; [] with :attr:`problems` set when there is none to read."""
-        document = self._read_document()
-        if document is userfiles.NO_FILE:
-            return []
-        if userfiles.format_version(document) is None:
-            self._set_aside(f"{self.path} is not a wsconsole {self.what} file (no valid format version)")
-            return []
-        items = document.get(self.list_key, [])
-        if not isinstance(items, list):
-            self.problems.append(f"{self.list_key} in {self.path} must be a list, not {userfiles.json_type(items)}; none were loaded")
-            return []
-        return items
-
     def _write(self, items: list[dict[str, str]]) -> None:
-        self._write_document({"format": FORMAT_VERSION, self.list_key: items})
+        self._write_document(self._document(items))
 
 
 class ComposerHistory(_JsonStore):
@@ -146,6 +134,8 @@ class ComposerHistory(_JsonStore):
 
     file_name = HISTORY_FILE_NAME
     list_key = "history"
+    item_keys = ("mode", "payload")
+    item_identity = ("mode", "payload")
     what = "history"
 
     def __init__(
@@ -192,16 +182,16 @@ class ComposerHistory(_JsonStore):
     def clear(self) -> None:
         self._entries = []
 
-    def load(self) -> list[str]:
-        """Replaces the entries with the file's; never raises.  Returns :attr:`problems`."""
+    def _clear(self) -> None:
         self._entries = []
-        for index, raw in enumerate(self._read_items()):
+
+    def _load_items(self, items: list[Any], document: dict[str, Any]) -> None:
+        for index, raw in enumerate(items):
             fields, problem = _item(raw, f"history entry {index + 1}", named=False)
             if fields is None:
-                self.problems.append(f"{problem}; it was skipped")
+                self._skip(raw, problem)
                 continue
             self.add(fields["mode"], fields["payload"])
-        return self.problems
 
     def save(self) -> None:
         """Writes the entries, atomically.
@@ -227,6 +217,7 @@ class MessageLibrary(_JsonStore):
 
     file_name = LIBRARY_FILE_NAME
     list_key = "messages"
+    item_keys = ("name", "mode", "payload")
     what = "library"
 
     def __init__(
@@ -291,18 +282,18 @@ class MessageLibrary(_JsonStore):
             return self.messages()
         return [m for m in self._messages.values() if needle in m.name.casefold() or needle in m.payload.casefold()]
 
-    def load(self) -> list[str]:
-        """Replaces the messages with the file's; never raises.  Returns :attr:`problems`."""
+    def _clear(self) -> None:
         self._messages = {}
-        for index, raw in enumerate(self._read_items()):
+
+    def _load_items(self, items: list[Any], document: dict[str, Any]) -> None:
+        for index, raw in enumerate(items):
             fields, problem = _item(raw, f"saved message {index + 1}", named=True)
             if fields is None:
-                self.problems.append(f"{problem}; it was skipped")
+                self._skip(raw, problem)
                 continue
             if fields["name"] in self._messages:
-                self.problems.append(f"saved message {fields['name']!r} appears twice; the later one was kept")
+                self._lost(f"saved message {fields['name']!r} appears twice; the later one was kept")
             self._messages[fields["name"]] = SavedMessage(fields["name"], fields["mode"], fields["payload"])
-        return self.problems
 
     def save(self) -> None:
         """Writes every message, atomically.

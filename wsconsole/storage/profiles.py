@@ -22,10 +22,14 @@ default (see :meth:`ConnectOptions.from_dict`); no limit is saved as 0.
 - Loading never raises.  A file that cannot be read or parsed is renamed
   ``profiles.json.corrupt-<UTC time>`` (kept for the user, not overwritten)
   and reported in :attr:`ProfileStore.problems`; the store starts empty.
-  Keys this version does not know (a newer wsconsole wrote them) are ignored.
-- Passwords and tokens (:data:`SECRET_HEADERS`, basic auth's password, the
-  bearer token, cookies, a proxy's or URL's password) are written only for a
-  profile whose ``save_secrets`` is True; recent URLs never keep a password.
+  Keys this version does not know (a newer wsconsole wrote them) and
+  profiles it cannot read are kept and written back; a value replaced by
+  its default leaves a copy of the file as it was (``profiles.json.kept-<UTC time>``).
+- Passwords and tokens (headers :func:`~wsconsole.text.redact.is_secret_header`
+  calls secret: :data:`SECRET_HEADERS`, ``X-Api-Key`` and the like, and those
+  the user marked; basic auth's password, the bearer token, cookies, a
+  proxy's or URL's password) are written only for a profile whose
+  ``save_secrets`` is True; recent URLs never keep a password.
 
 No Qt, no threads.  A store is not thread-safe: use it from one thread (the
 GUI's).
@@ -45,7 +49,7 @@ from typing import Any
 from wsconsole.client.options import ConnectOptions
 from wsconsole.errors import ProfileStoreError
 from wsconsole.storage import userfiles
-from wsconsole.text.redact import strip_url_password
+from wsconsole.text.redact import is_secret_header, strip_url_password
 
 __all__ = [
     "CONFIG_DIR_ENV",
@@ -112,6 +116,14 @@ def url_without_password(url: str) -> str:
     return strip_url_password(url)
 
 
+def _as_float(number: float) -> float:
+    """``number`` as a float; infinity for an int no float holds (``float()`` raises OverflowError)."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf
+
+
 @dataclass(frozen=True, slots=True)
 class PingSettings:
     """A connection's ping settings: the peer's, not part of :class:`ConnectOptions`.
@@ -150,8 +162,8 @@ class PingSettings:
         if isinstance(interval_s, bool) or not isinstance(interval_s, (int, float)):
             problems.append(f"the ping interval must be a number of seconds, not {userfiles.json_type(interval_s)}")
             interval_s = default.interval_s
-        elif not (math.isfinite(interval_s) and interval_s >= 0):
-            problems.append(f"the ping interval must be 0 (off) or more seconds, not {interval_s!r}")
+        elif not (math.isfinite(_as_float(interval_s)) and interval_s >= 0):
+            problems.append(f"the ping interval must be 0 (off) or more seconds, not {userfiles.short_repr(interval_s)}")
             interval_s = default.interval_s
         payload = data.get("payload", default.payload)
         if not isinstance(payload, str):
@@ -176,6 +188,8 @@ class Profile:
         kind: :data:`CONNECTION_KIND` (files written before kinds existed) or
             :data:`RELAY_KIND`, whose ``options`` are the upstream leg's.
         listen: A relay's ``HOST:PORT``; unused for a connection.
+        unknown: Keys a newer version wrote (``"options"``: its unknown
+            option keys), written back as they were.
     """
 
     name: str
@@ -186,21 +200,29 @@ class Profile:
     pings: PingSettings = field(default_factory=PingSettings)
     kind: str = CONNECTION_KIND
     listen: str = ""
+    unknown: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-safe dict saved; without secrets unless ``save_secrets``."""
         options = self.options if self.save_secrets else _without_secrets(self.options)
         relay = {"listen": self.listen} if self.kind == RELAY_KIND else {}
-        return {
+        saved_options = options.to_dict()
+        for key, value in self.unknown.get("options", {}).items():
+            saved_options.setdefault(key, value)
+        saved = {
             "name": self.name,
             "kind": self.kind,
             **relay,
             "url": self.url if self.save_secrets else url_without_password(self.url),
-            "options": options.to_dict(),
+            "options": saved_options,
             "reconnect": dict(self.reconnect),
             "pings": self.pings.to_dict(),
             "save_secrets": self.save_secrets,
         }
+        for key, value in self.unknown.items():
+            if key != "options":
+                saved.setdefault(key, value)
+        return saved
 
     @classmethod
     def from_dict(cls, data: Any) -> tuple[Profile | None, list[str]]:
@@ -209,7 +231,7 @@ class Profile:
         Returns:
             ``(profile, problems)``: ``profile`` is None when there is no
             usable name or URL; a field of the wrong type is reported and
-            left at its default.  Unknown keys are ignored.
+            left at its default.  Unknown keys are kept in :attr:`unknown`.
         """
         if not isinstance(data, Mapping):
             return None, [f"a profile must be an object, not {userfiles.json_type(data)}"]
@@ -244,7 +266,14 @@ class Profile:
             save_secrets = False
         pings, ping_problems = PingSettings.from_dict(data.get("pings", {}))
         problems += [f"profile {name!r}: {message}" for message in ping_problems]
-        return cls(name, url, options, reconnect, save_secrets, pings, kind, listen), problems
+        # Keys a newer version wrote are kept and written back, not dropped.
+        unknown = {key: value for key, value in data.items() if key not in _PROFILE_KEYS}
+        raw_options = data.get("options")
+        if isinstance(raw_options, Mapping):
+            unknown_options = {key: value for key, value in raw_options.items() if key not in _OPTION_KEYS}
+            if unknown_options:
+                unknown["options"] = unknown_options
+        return cls(name, url, options, reconnect, save_secrets, pings, kind, listen, unknown), problems
 
     def as_saved(self) -> Profile:
         """This profile exactly as it is written to disk (without secrets unless it keeps them).
@@ -257,10 +286,14 @@ class Profile:
         return saved
 
 
+_PROFILE_KEYS = frozenset({"name", "kind", "listen", "url", "options", "reconnect", "pings", "save_secrets"})
+_OPTION_KEYS = frozenset(ConnectOptions().to_dict())
+
+
 def _without_secrets(options: ConnectOptions) -> ConnectOptions:
     """A copy of ``options`` with passwords, tokens and cookies emptied."""
     copy = dataclasses.replace(options)
-    copy.headers = [(name, value) for name, value in options.headers if name.lower() not in SECRET_HEADERS]
+    copy.headers = [(name, value) for name, value in options.headers if not is_secret_header(name, options.secret_headers)]
     if options.basic_auth is not None:
         copy.basic_auth = (options.basic_auth[0], "")
     copy.bearer_token = ""
@@ -378,39 +411,24 @@ class ProfileStore(userfiles.JsonFileStore):
 
     # -- disk -----------------------------------------------------------------
 
-    def load(self) -> list[str]:
-        """Replaces what the store holds with the file's content; never raises.
+    list_key = "profiles"
+    other_keys = ("recent_urls",)
+    kind_name = "a profiles object"
 
-        A missing file is an empty store.  A file that cannot be read or is
-        not a profiles file is renamed ``*.corrupt-<UTC time>`` and the
-        store starts empty; a single bad profile is skipped.
-
-        Returns:
-            :attr:`problems`: what was wrong, empty when nothing was.
-        """
+    def _clear(self) -> None:
         self._profiles, self._recent_urls = {}, []
-        document = self._read_document()
-        if document is userfiles.NO_FILE:
-            return self.problems
-        if not isinstance(document, dict):
-            self._set_aside(f"{self.path} holds {userfiles.json_type(document)}, not a profiles object")
-            return self.problems
-        if userfiles.format_version(document) is None:
-            self._set_aside(f"{self.path} has no valid format version (found {document.get('format')!r})")
-            return self.problems
-        # A newer version's file is read as far as this one understands it.
-        raw_profiles = document.get("profiles", [])
-        if not isinstance(raw_profiles, list):
-            self.problems.append(f"profiles must be a list, not {userfiles.json_type(raw_profiles)}; none were loaded")
-            raw_profiles = []
-        for index, item in enumerate(raw_profiles):
+
+    def _load_items(self, items: list[Any], document: dict[str, Any]) -> None:
+        """Reads the profiles and recent URLs (see :meth:`JsonFileStore.load`, which never raises)."""
+        for index, item in enumerate(items):
             profile, problems = Profile.from_dict(item)
-            self.problems += problems
             if profile is None:
-                self.problems.append(f"profile {index + 1} in {self.path} was skipped")
+                self._skip(item, f"profile {index + 1} in {self.path}: {'; '.join(problems)}")
                 continue
+            for problem in problems:
+                self._lost(problem)
             if profile.name in self._profiles:
-                self.problems.append(f"profile {profile.name!r} appears twice; the later one was kept")
+                self._lost(f"profile {profile.name!r} appears twice; the later one was kept")
             self._profiles[profile.name] = profile
         raw_urls = document.get("recent_urls", [])
         if isinstance(raw_urls, list):
@@ -418,8 +436,7 @@ class ProfileStore(userfiles.JsonFileStore):
                 if isinstance(url, str):
                     self.add_recent_url(url)
         else:
-            self.problems.append(f"recent_urls must be a list, not {userfiles.json_type(raw_urls)}; none were loaded")
-        return self.problems
+            self._lost(f"recent_urls must be a list, not {userfiles.json_type(raw_urls)}; none were loaded")
 
     def save(self) -> None:
         """Writes every profile and the recent URLs, atomically.
@@ -428,13 +445,8 @@ class ProfileStore(userfiles.JsonFileStore):
             ProfileStoreError: The file could not be written; the one on
                 disk is untouched and no temporary file is left behind.
         """
-        self._write_document(
-            {
-                "format": FORMAT_VERSION,
-                "profiles": [profile.to_dict() for profile in self._profiles.values()],
-                "recent_urls": list(self._recent_urls),
-            }
-        )
+        profiles = [profile.to_dict() for profile in self._profiles.values()]
+        self._write_document(self._document(profiles, recent_urls=list(self._recent_urls)))
 
     def _encode_document(self, document: Any) -> bytes:
         # Stricter than the other stores: NaN (which JSON has not) and values

@@ -254,6 +254,8 @@ class Sequence:
 
 # -- saving ----------------------------------------------------------------------
 
+_STEP_KEYS = frozenset({"kind", "text", "ms"})  # what Step.to_dict writes
+
 
 class SequenceStore(userfiles.JsonFileStore):
     """Named sequences, loaded from and saved to ``sequences.json``::
@@ -278,7 +280,7 @@ class SequenceStore(userfiles.JsonFileStore):
     def __init__(self, directory: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None) -> None:
         # The profiles' directory and variable, read here to keep this module free of profiles.py.
         base = Path(directory) if directory is not None else userfiles.user_dir("config", "WSCONSOLE_CONFIG_DIR", environ)
-        # The file keeps mkstemp's own permissions (file_mode=None), as it always has.
+        # file_mode=None: 0600, as the file has always been written.
         super().__init__(
             base / SEQUENCES_FILE_NAME,
             nothing_loaded="no sequences were loaded",
@@ -286,6 +288,8 @@ class SequenceStore(userfiles.JsonFileStore):
             file_mode=None,
         )
         self._sequences: dict[str, Sequence] = {}
+        # By (sequence name, step index, kind): a step's keys a newer version wrote, written back.
+        self._step_extras: dict[tuple[str, int, str], dict[str, Any]] = {}
 
     def names(self) -> list[str]:
         """Names in the order they were first saved."""
@@ -308,35 +312,27 @@ class SequenceStore(userfiles.JsonFileStore):
         """Removes the sequence called ``name``; False if there was none."""
         return self._sequences.pop(name, None) is not None
 
-    def load(self) -> list[str]:
-        """Replaces what the store holds with the file's content; never raises.
+    list_key = "sequences"
+    item_keys = ("name", "loops", "steps")
+    kind_name = "a sequences file"
 
-        A missing file is an empty store.  A file that is not a sequences
-        file is renamed ``sequences.json.corrupt-<UTC time>`` and the store
-        starts empty; a single bad sequence is skipped and reported.
+    def _clear(self) -> None:
+        self._sequences, self._step_extras = {}, {}
 
-        Returns:
-            :attr:`problems`.
-        """
-        self._sequences = {}
-        document = self._read_document()
-        if document is userfiles.NO_FILE:
-            return self.problems
-        if userfiles.format_version(document) is None:
-            self._set_aside(f"{self.path} is not a sequences file (no valid format version)")
-            return self.problems
-        raw_sequences = document.get("sequences", [])
-        if not isinstance(raw_sequences, list):
-            self._set_aside(f"{self.path}: sequences must be a list, not {userfiles.json_type(raw_sequences)}")
-            return self.problems
-        for index, raw in enumerate(raw_sequences):
+    def _load_items(self, items: list[Any], document: dict[str, Any]) -> None:
+        for index, raw in enumerate(items):
             try:
                 sequence = Sequence.from_dict(raw)
             except ValueError as exc:
-                self.problems.append(f"sequence {index + 1} in {self.path} was skipped: {exc}")
+                self._skip(raw, f"sequence {index + 1} in {self.path}: {exc}")
                 continue
             self._sequences[sequence.name] = sequence
-        return self.problems
+            for step_index, step in enumerate(raw.get("steps", ())):
+                extras = {key: value for key, value in step.items() if key not in _STEP_KEYS}
+                if extras and userfiles.encodable(extras):
+                    self._step_extras[(sequence.name, step_index, step["kind"])] = extras
+                elif extras:  # NaN: the copy of the file keeps it
+                    self._lost(f"sequence {sequence.name!r}, step {step_index + 1}: a value cannot be written back")
 
     def save(self) -> None:
         """Writes every sequence, atomically.
@@ -344,4 +340,9 @@ class SequenceStore(userfiles.JsonFileStore):
         Raises:
             SequenceStoreError: Nothing was written; the old file is untouched.
         """
-        self._write_document({"format": FORMAT_VERSION, "sequences": [s.to_dict() for s in self._sequences.values()]})
+        sequences = [sequence.to_dict() for sequence in self._sequences.values()]
+        for sequence in sequences:
+            for index, step in enumerate(sequence["steps"]):
+                for key, value in self._step_extras.get((sequence["name"], index, step["kind"]), {}).items():
+                    step.setdefault(key, value)
+        self._write_document(self._document(sequences))

@@ -12,14 +12,27 @@ kept aside.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
+
+from wsconsole.storage.jsonread import (  # noqa: F401 - userfiles.read_json & co. stay where callers find them
+    NO_FILE,
+    UnreadableFileError,
+    encodable,
+    format_version,
+    json_type,
+    open_regular,
+    read_json,
+    short_repr,
+    short_text,
+)
 
 APP_DIR_NAME = "wsconsole"
 
@@ -72,6 +85,75 @@ def user_dir(
     return base / APP_DIR_NAME
 
 
+TEMP_SUFFIX = ".wsconsole-tmp"
+"""How every temporary file :func:`write_atomically` makes ends: ``.<target>.<pid>-<random>.wsconsole-tmp``."""
+STALE_TEMP_AGE_S = 24 * 3600.0
+"""Where a writer's process cannot be asked about (Windows), a temporary file this old is stale."""
+
+_writing: set[str] = set()  # temporary files this process is writing now, never swept
+
+
+def _process_alive(pid: int) -> bool | None:
+    """Whether process ``pid`` runs; None where that cannot be asked safely.
+
+    Windows' ``os.kill`` terminates the process for any signal but the
+    console ones, so it is never asked there.
+    """
+    if os.name != "posix":
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it runs, as another user
+        return True
+    return True
+
+
+def sweep_temporary_files(directory: str | os.PathLike[str]) -> list[Path]:
+    """Removes the temporary files a killed writer left in ``directory``; returns them.
+
+    A file is stale when the process named in it is gone (POSIX), or it is
+    older than :data:`STALE_TEMP_AGE_S` (elsewhere).  Never raises: a file
+    that cannot be looked at or removed stays.
+    """
+    removed: list[Path] = []
+    try:
+        candidates = [Path(directory, name) for name in os.listdir(directory) if name.endswith(TEMP_SUFFIX)]
+    except OSError:
+        return removed
+    for path in candidates:
+        if str(path) in _writing:
+            continue
+        pid_text = path.name[: -len(TEMP_SUFFIX)].rsplit(".", 1)[-1].split("-", 1)[0]
+        alive = _process_alive(int(pid_text)) if pid_text.isdigit() else False
+        try:
+            if alive is None:
+                alive = time.time() - path.stat().st_mtime < STALE_TEMP_AGE_S
+            if not alive or pid_text == str(os.getpid()):  # ours, not being written: a failed unlink's
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
+def _create_temporary(target: Path, mode: int) -> tuple[int, Path]:
+    """Creates ``.<name>.<pid>-<random>.wsconsole-tmp`` beside ``target`` with ``mode`` (less the umask)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0)
+    for _attempt in range(100):
+        temp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        _writing.add(str(temp))  # before it exists: a sweep on another thread must never take it
+        try:
+            return os.open(temp, flags, mode), temp
+        except FileExistsError:
+            _writing.discard(str(temp))
+        except OSError:
+            _writing.discard(str(temp))
+            raise
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
+
+
 def write_atomically(
     path: str | os.PathLike[str], write: Callable[[BinaryIO], None], *, mode: int | None = None
 ) -> None:
@@ -79,14 +161,18 @@ def write_atomically(
 
     Beside, because a rename across file systems would not be atomic;
     ``os.replace`` is atomic on POSIX and Windows file systems.  The
-    temporary file is removed if anything fails, ``write`` raising included.
+    temporary file is removed if anything fails, ``write`` raising included;
+    one a killed process left (its name ends :data:`TEMP_SUFFIX` and names
+    the process) is removed by the next write to that directory
+    (:func:`sweep_temporary_files`).
 
     Args:
         path: The file to create or replace.
         write: Writes the whole content to the binary file it is given.
-        mode: Permission bits for the new file (``0o600`` for a private
-            key); ``None`` for mkstemp's 0600.  Windows ignores them and
-            relies on the per-user directory's permissions.
+        mode: Permission bits for the new file, less the umask (``os.open``'s
+            mode: never wider than the user asked for); ``None`` for 0600,
+            private.  Windows keeps only the read-only bit and relies on the
+            per-user directory's permissions.
 
     Raises:
         TemporaryFileError: No temporary file could be made; nothing written.
@@ -94,24 +180,25 @@ def write_atomically(
     """
     target = Path(path)
     directory = target.absolute().parent
+    sweep_temporary_files(directory)
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, temp = _create_temporary(target.absolute(), 0o600 if mode is None else mode)
     except OSError as exc:
         raise TemporaryFileError(exc.errno, exc.strerror, str(directory)) from exc
     try:
-        if mode is not None:
-            os.chmod(temp_name, mode)
         with open(fd, "wb") as file:
             write(file)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temp_name, target)
+        os.replace(temp, target)
     except BaseException:
         try:
-            os.unlink(temp_name)
+            os.unlink(temp)
         except OSError:
             pass
         raise
+    finally:
+        _writing.discard(str(temp))
     _sync_directory(directory)
 
 
@@ -132,6 +219,17 @@ def _sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def _aside_name(path: Path, label: str) -> Path:
+    """``<name>.<label>-<UTC time>[-n]`` beside ``path``: a name no file has yet."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    target = path.with_name(f"{path.name}.{label}-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.{label}-{stamp}-{counter}")
+    return target
+
+
 def set_aside(path: Path) -> Path:
     """Renames an unreadable file to ``<name>.corrupt-<UTC time>[-n]`` beside it.
 
@@ -144,79 +242,27 @@ def set_aside(path: Path) -> Path:
     Raises:
         OSError: It could not be renamed; it is where it was.
     """
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+    target = _aside_name(path, "corrupt")
     os.replace(path, target)
     return target
 
 
-def json_type(value: Any) -> str:
-    """What a JSON value is, in words for a message: ``"a list"``, ``"true or false"``..."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
+def copy_aside(path: Path) -> Path:
+    """Copies a file read only in part to ``<name>.kept-<UTC time>[-n]`` beside it.
 
-
-NO_FILE: Any = object()
-"""What :func:`read_json` returns when there is no file (a file may hold ``null``)."""
-
-
-class UnreadableFileError(Exception):
-    """A store's file exists but cannot be read as JSON; ``problem`` says why, for people."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(problem)
-        self.path = path
-        self.problem = problem
-
-
-def read_json(path: Path) -> Any:
-    """Reads a JSON document written by a person's editor or by us.
-
-    A UTF-8 byte order mark is allowed (a Windows editor may add one).
+    The original stays where it is (the app goes on using what it could
+    read); the copy keeps what the next save would otherwise replace.
 
     Returns:
-        The document, or :data:`NO_FILE` when there is no file.
+        Where the copy is.
 
     Raises:
-        UnreadableFileError: It cannot be read, is not UTF-8, or is not JSON.
+        OSError: It could not be copied; nothing changed.
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return NO_FILE
-    except OSError as exc:
-        raise UnreadableFileError(path, f"cannot read {path}: {exc.strerror or exc}") from exc
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise UnreadableFileError(path, f"{path} is not UTF-8 text (byte {exc.start + 1})") from exc
-    except json.JSONDecodeError as exc:
-        raise UnreadableFileError(
-            path, f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from exc
-    except RecursionError as exc:
-        raise UnreadableFileError(path, f"{path} is not valid JSON (nested too deeply)") from exc
-
-
-def format_version(document: Any) -> int | None:
-    """A store document's ``format``: a whole number from 1; None if it is not an object or has none."""
-    version = document.get("format") if isinstance(document, dict) else None
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        return None
-    return version
+    target = _aside_name(path, "kept")
+    data = path.read_bytes()
+    write_atomically(target, lambda file: file.write(data), mode=0o600)
+    return target
 
 
 class JsonFileStore:
@@ -239,7 +285,7 @@ class JsonFileStore:
         write_error: Builds the exception a failed save raises from
             ``(path, problem)``: the store's ``*StoreError``.
         file_mode: Permission bits of the file written (see
-            :func:`write_atomically`); None for mkstemp's own (0600).
+            :func:`write_atomically`); None for 0600.
         json_indent: Spaces per nesting level in the file written.
         name_failed_step: A failed save's problem says which step failed
             ("cannot create its directory: ...", "cannot create a file in
@@ -249,6 +295,7 @@ class JsonFileStore:
         path: The store's file.
         problems: What the last load found wrong, for people; empty when all was well.
         kept_aside: Where the last load moved an unreadable file; None if it did not.
+        kept_copy: Where :meth:`load` copied a file it read only in part; None if it did not.
     """
 
     def __init__(
@@ -264,12 +311,138 @@ class JsonFileStore:
         self.path: Path = path
         self.problems: list[str] = []
         self.kept_aside: Path | None = None
+        self.kept_copy: Path | None = None
         self._nothing_loaded = nothing_loaded
         self._write_error = write_error
         self._file_mode = file_mode
         self._json_indent = json_indent
         self._name_failed_step = name_failed_step
         self._save_refused = ""  # why a save would destroy a file we could not read; "" when it would not
+        self._kept_keys: dict[str, Any] = {}  # top-level keys this version does not know, written back
+        self._kept_items: list[Any] = []  # items load() skipped, written back as they were
+        self._item_extras: dict[tuple[str, ...], dict[str, Any]] = {}  # by item_identity: keys a newer version wrote
+        self._read_format = 0  # the format version of the file loaded; 0 for none
+        self._lost_something = False  # the last load dropped what the file held (a bad value replaced)
+
+    # -- the load template the stores share ---------------------------------------------
+
+    list_key = ""
+    """The document's list of items ("profiles", "history"...); a subclass sets it."""
+    other_keys: tuple[str, ...] = ()
+    """Top-level keys besides ``format`` and :attr:`list_key` that the subclass reads."""
+    item_keys: tuple[str, ...] = ()
+    """The keys of an item this version reads; others a newer version wrote are written back
+    with the item of the same :attr:`item_identity`.  Empty: the subclass keeps them itself (profiles)."""
+    item_identity: tuple[str, ...] = ("name",)
+    """The string keys that say which saved item a loaded one is (its name; mode and payload for history)."""
+    kind_name = "a store object"
+    """What the file is, for messages: "... is not a profiles object: it holds a list"."""
+
+    def load(self) -> list[str]:
+        """Replaces what the store holds with the file's content; never raises.
+
+        A missing file is an empty store.  A file that cannot be read, is not
+        an object with a format version, or whose item list is not a list is
+        set aside (:func:`set_aside`) and the store starts empty.  An item
+        that cannot be read is skipped, reported and kept: the next save
+        writes it back as it was, with every top-level key this version does
+        not know and the file's own (higher) format version.  When a value
+        had to be replaced by its default, a copy of the file as it was is
+        kept (:func:`copy_aside`) before any save can replace it.
+
+        Returns:
+            :attr:`problems`: what was wrong, empty when nothing was.
+        """
+        self._clear()
+        self._kept_keys, self._kept_items, self._read_format, self._lost_something = {}, [], 0, False
+        self._item_extras, self.kept_copy = {}, None
+        document = self._read_document()
+        if document is NO_FILE:
+            return self.problems
+        if not isinstance(document, dict):
+            self._set_aside(f"{self.path} is not {self.kind_name}: it holds {json_type(document)}")
+            return self.problems
+        version = format_version(document)
+        if version is None:
+            found = short_repr(document.get("format"))
+            self._set_aside(f"{self.path} is not {self.kind_name}: no valid format version (found {found})")
+            return self.problems
+        items = document.get(self.list_key, [])
+        if not isinstance(items, list):
+            self._set_aside(f"{self.path}: {self.list_key} must be a list, not {json_type(items)}")
+            return self.problems
+        known = {"format", self.list_key, *self.other_keys}
+        self._kept_keys = {key: value for key, value in document.items() if key not in known}
+        self._item_extras = {
+            identity: extras
+            for item in items
+            if self.item_keys and (identity := self._identity(item))
+            if (extras := {key: value for key, value in item.items() if key not in self.item_keys})
+        }
+        self._read_format = version
+        try:
+            self._load_items(items, document)
+        except Exception as exc:  # a value no check foresaw: the window starts all the same
+            self._clear()
+            self._kept_keys, self._kept_items, self._item_extras = {}, [], {}
+            self._set_aside(f"{self.path} could not be loaded ({type(exc).__name__}: {short_text(str(exc))})")
+            return self.problems
+        if not encodable([self._kept_keys, self._kept_items, list(self._item_extras.values())]):
+            # NaN, or nesting the encoder's recursion cannot write back: the copy keeps it instead.
+            self._kept_keys, self._kept_items, self._item_extras, self._lost_something = {}, [], {}, True
+        if self._lost_something:
+            self._copy_aside()
+        return self.problems
+
+    def _clear(self) -> None:
+        """Forgets every item (a subclass using :meth:`load` overrides it)."""
+
+    def _load_items(self, items: list[Any], document: dict[str, Any]) -> None:
+        """Reads the items (and :attr:`other_keys` from ``document``); may raise, see :meth:`load`."""
+
+    def _skip(self, item: Any, problem: str) -> None:
+        """Reports an item that cannot be read and keeps it to be written back as it was."""
+        self.problems.append(f"{problem}; it was skipped (it stays in the file)")
+        self._kept_items.append(item)
+
+    def _lost(self, problem: str) -> None:
+        """Reports a value replaced by its default: a copy of the file will be kept aside."""
+        self.problems.append(problem)
+        self._lost_something = True
+
+    def _copy_aside(self) -> None:
+        try:
+            kept = copy_aside(self.path)
+        except OSError as exc:
+            self.problems.append(f"a copy of {self.path} could not be kept ({exc.strerror or exc})")
+            return
+        self.kept_copy = kept
+        self.problems.append(f"a copy of the file as it was is kept as {kept.name}")
+
+    def _document(self, items: list[Any], **others: Any) -> dict[str, Any]:
+        """What :meth:`_write_document` gets: our items and what the last load kept.
+
+        The format is the higher of ours and the file's, so a newer
+        version's file keeps saying so.
+        """
+        document: dict[str, Any] = {"format": max(self._format_version, self._read_format)}
+        for item in items:
+            for key, value in self._item_extras.get(self._identity(item), {}).items():
+                item.setdefault(key, value)
+        document[self.list_key] = list(items) + self._kept_items
+        document.update(others)
+        for key, value in self._kept_keys.items():
+            document.setdefault(key, value)
+        return document
+
+    _format_version = 1
+
+    def _identity(self, item: Any) -> tuple[str, ...]:
+        """``item``'s :attr:`item_identity` values; () when it has none (not a dict, a value not a string)."""
+        if not isinstance(item, dict):
+            return ()
+        identity = tuple(item.get(key) for key in self.item_identity)
+        return identity if all(isinstance(value, str) for value in identity) else ()
 
     def _read_document(self) -> Any:
         """Starts a load: forgets the last one's problems and reads the file.
@@ -322,7 +495,8 @@ class JsonFileStore:
             raise self._write_error(str(self.path), self._save_refused)
         data = self._encode_document(document)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # 0700: the folder holds the user's profiles (their secrets, when saved); parents keep the umask's.
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise self._write_error(str(self.path), self._write_problem("cannot create its directory", exc)) from exc
         try:

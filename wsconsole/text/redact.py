@@ -26,6 +26,30 @@ wherever an Authorization value is (as Chrome DevTools' sanitized HAR export
 leaves Cookie and Set-Cookie out); the names stay, so a user reading a shared
 capture still sees which cookies went and came back."""
 
+_SECRET_NAME = re.compile(
+    r"(?:^|[-_.])(?:api[-_]?key|access[-_]?key|private[-_]?key|secret|token|password|passwd|auth|session(?:[-_]?id)?"
+    r"|signature|credentials?)(?:$|[-_.])",
+    re.IGNORECASE,
+)
+"""Words in a header's name that say its value is a credential: ``X-Api-Key``, ``X-Auth-Token``,
+``X-Amz-Security-Token``, ``X-Session-Id``, ``Api-Secret``..."""
+
+
+def is_secret_header(name: str, marked: Iterable[str] = ()) -> bool:
+    """Whether header ``name``'s value is a secret, to be kept out of files and shown as ``***``.
+
+    Secret are :data:`AUTH_HEADERS`, :data:`COOKIE_HEADERS`, any name the
+    user marked (``marked``, any case) and the common names of API keys,
+    tokens and session ids (:data:`_SECRET_NAME`).
+    """
+    lower = name.strip().lower()
+    if lower in AUTH_HEADERS or lower in COOKIE_HEADERS:
+        return True
+    if any(lower == other.strip().lower() for other in marked):
+        return True
+    return _SECRET_NAME.search(lower) is not None
+
+
 _SCHEME_AND_SLASHES = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:/+")
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#]*")
 
@@ -153,8 +177,9 @@ def redact_header_value(name: str, value: str) -> str:
     ``auth-scheme [ credentials ]``) keep their scheme: ``Basic ***``,
     ``Bearer ***``; a value of one word is all credentials (``***``).
     ``Cookie`` and ``Set-Cookie`` keep the cookies' names
-    (:func:`redact_cookie_header`).  Other headers, and an empty value, come
-    back unchanged.
+    (:func:`redact_cookie_header`).  Another header whose name says it holds
+    a key or token (:func:`is_secret_header`: ``X-Api-Key``) is all
+    ``***``.  Other headers, and an empty value, come back unchanged.
     """
     lower = name.strip().lower()
     if not value.strip():
@@ -162,7 +187,7 @@ def redact_header_value(name: str, value: str) -> str:
     if lower in COOKIE_HEADERS:
         return redact_cookie_header(lower, value)
     if lower not in AUTH_HEADERS:
-        return value
+        return REDACTED if is_secret_header(lower) else value
     scheme, space, credentials = value.strip().partition(" ")
     return f"{scheme} {REDACTED}" if space and credentials.strip() else REDACTED
 

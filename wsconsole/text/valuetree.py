@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wsconsole.text.decoders.values import UNDEFINED, Ext, GodotValue, Pairs, Simple, Tagged, Timestamp
+from wsconsole.text.decoders.values import DECIMAL_MAX_BITS, int_text
 
 CHILD_CHUNK = 500
 """Children handed out at a time; the rest wait behind a "… N more" row."""
@@ -82,6 +83,8 @@ def parse_json(text: str) -> tuple[Any, JsonProblem | None]:
         return None, JsonProblem(exc.lineno, exc.colno, exc.pos, exc.msg)
     except RecursionError:  # nesting deeper than the interpreter's stack: not a value we can show
         return None, JsonProblem(1, 1, 0, "nested too deeply to read")
+    except ValueError as exc:  # an int past sys.get_int_max_str_digits(), which is the process's to set
+        return None, JsonProblem(1, 1, 0, f"a number too long to read ({exc})")
 
 
 def looks_like_json(text: str) -> bool:
@@ -146,7 +149,9 @@ def _summary(value: Any) -> str:
     if isinstance(value, str):
         shown = json.dumps(value[:SUMMARY_CHARS], ensure_ascii=False)
         return shown + ("…" if len(value) > SUMMARY_CHARS else "")
-    if value is None or isinstance(value, (bool, int, float)):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int_text(value)
+    if value is None or isinstance(value, (bool, float)):
         return json.dumps(value)
     if isinstance(value, (bytes, bytearray)):
         head = bytes(value[:SUMMARY_BYTES]).hex(" ")
@@ -254,6 +259,8 @@ def _jsonable(value: Any) -> Any:
         return {"tag": value.tag, "value": _jsonable(value.value)}
     if isinstance(value, GodotValue):
         return {"type": value.type, "value": _jsonable(value.value)}
+    if isinstance(value, int) and value.bit_length() > DECIMAL_MAX_BITS:
+        return hex(value)  # whole, in hex: str() refuses it past sys.get_int_max_str_digits()
     return value
 
 
@@ -261,10 +268,13 @@ def copy_text(value: Any) -> str:
     """What "copy value" puts on the clipboard: a string as it is, anything else as one line of JSON.
 
     Bytes in decoded values become hex strings, tags and Godot types small
-    objects (``{"type": "Vector2", "value": [1.0, 2.0]}``).
+    objects (``{"type": "Vector2", "value": [1.0, 2.0]}``), an int too long
+    for decimal (a CBOR bignum) its whole hex.
     """
     if isinstance(value, str):
         return value
+    if isinstance(value, int) and value.bit_length() > DECIMAL_MAX_BITS:
+        return hex(value)
     try:
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):  # a decoded value: bytes, tags, keys JSON cannot hold

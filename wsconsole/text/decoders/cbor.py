@@ -137,6 +137,7 @@ def _cbor_indefinite(r: Reader, major: int, depth: int, start: int) -> list | di
         value = _cbor_item(r, depth + 1)
         if value is _BREAK:
             break
+        r.check_count(1, 0, "an indefinite-length item", depth, start)  # counts it against MAX_ITEMS
         if major == 5:
             at = r.pos
             second = _cbor_item(r, depth + 1)

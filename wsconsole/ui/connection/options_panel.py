@@ -294,11 +294,18 @@ class ConnectOptionsForm(QWidget):
 
     # -- reading and writing ------------------------------------------------------
 
-    def add_header(self, name: str, value: str, *, edit: bool = False) -> None:
-        """Appends a header row; ``edit`` starts editing its name."""
+    def add_header(self, name: str, value: str, *, edit: bool = False, secret: bool = False) -> None:
+        """Appends a header row; ``edit`` starts editing its name; ``secret`` ticks its name's box."""
         row = self.headers_table.rowCount()
         self.headers_table.insertRow(row)
-        self.headers_table.setItem(row, 0, QTableWidgetItem(name))
+        name_item = QTableWidgetItem(name)
+        name_item.setFlags(name_item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        name_item.setCheckState(Qt.CheckState.Checked if secret else Qt.CheckState.Unchecked)
+        name_item.setToolTip(
+            'Ticked: the value is a secret, kept out of a profile without "Save secrets" and shown as ***'
+            " (X-Api-Key, *-Token and the like always are)"
+        )
+        self.headers_table.setItem(row, 0, name_item)
         self.headers_table.setItem(row, 1, QTableWidgetItem(value))
         if edit:
             self.headers_table.setCurrentCell(row, 0)
@@ -316,6 +323,15 @@ class ConnectOptionsForm(QWidget):
             if name_text or value_text:
                 rows.append((name_text, value_text))
         return rows
+
+    def secret_headers(self) -> list[str]:
+        """The names of the header rows whose box is ticked: the user marked their values secret."""
+        names = []
+        for row in range(self.headers_table.rowCount()):
+            item = self.headers_table.item(row, 0)
+            if item is not None and item.text() and item.checkState() == Qt.CheckState.Checked:
+                names.append(item.text())
+        return names
 
     def options(self) -> ConnectOptions:
         """The options as the form holds them now (not validated: see :meth:`problems`)."""
@@ -343,6 +359,7 @@ class ConnectOptionsForm(QWidget):
             timeout_s=self.timeout_spin.value(),
             close_timeout_s=close_timeout if close_timeout > 0 else None,
             max_packet_bytes=max_packet if max_packet > 0 else None,
+            secret_headers=self.secret_headers(),
         )
 
     def set_options(self, options: ConnectOptions) -> None:
@@ -350,8 +367,9 @@ class ConnectOptionsForm(QWidget):
         self._loading = True
         try:
             self.headers_table.setRowCount(0)
+            marked = {name.lower() for name in options.secret_headers}
             for name, value in options.headers:
-                self.add_header(name, value)
+                self.add_header(name, value, secret=name.lower() in marked)
             self.subprotocols_edit.setText(", ".join(options.subprotocols))
             if options.origin is None:
                 self.origin_combo.setCurrentIndex(ORIGIN_DEFAULT)

@@ -77,9 +77,12 @@ def direction_word(direction: Direction) -> str:
 
 def format_time(time_s: float) -> str:
     """Local wall-clock time with milliseconds: ``"14:03:07.215"``."""
-    seconds = int(time_s)
-    millis = int((time_s - seconds) * 1000)
-    return time.strftime("%H:%M:%S", time.localtime(seconds)) + f".{millis:03d}"
+    try:
+        seconds = int(time_s)
+        millis = int((time_s - seconds) * 1000)
+        return time.strftime("%H:%M:%S", time.localtime(seconds)) + f".{millis:03d}"
+    except (OverflowError, ValueError, OSError):  # NaN, inf, past the platform's time_t: painting must go on
+        return "??:??:??.???"
 
 
 class TimeMode(enum.Enum):

@@ -55,6 +55,9 @@ from wsconsole.ui.dialogs.message_box import show_error
 MAX_PACKETS_PER_TICK = 200
 """Packets sent in one go before the event loop gets a turn (a fast replay of thousands stays stoppable)."""
 
+MAX_TIMER_MS = 2**31 - 1
+"""QTimer's longest interval (a C int of ms, 24.8 days); a longer gap is waited in turns."""
+
 MIN_SPEED, MAX_SPEED = 0.01, 1000.0
 """The speed factors the dialog offers."""
 
@@ -413,7 +416,9 @@ class ReplayController(QObject):
             self._finish(done, EntryKind.STATE)
             return
         wait_s = run.wait_s(time.monotonic())
-        self._timer.start(math.ceil(wait_s * 1000))
+        # A capture may span years (any time up to 9999 imports): past QTimer's int the call
+        # would raise OverflowError out of this tick; waking early just re-arms it.
+        self._timer.start(min(math.ceil(wait_s * 1000), MAX_TIMER_MS))
 
     def _show_progress(self) -> None:
         self.bar.progress.setValue(self.sent)

@@ -462,6 +462,9 @@ class ServerPanel(QWidget):
                     self.tls_files_row.hide()
                     return
                 tls, ca_path = local.tls_files(), local.ca_path
+                if local.set_aside:
+                    kept = ", ".join(path.name for path in local.set_aside)
+                    self._log_line(f"the local CA could not be used; it was kept as {kept} and a new CA made")
                 if local.created:
                     self._log_line(f"made a certificate for localhost, signed by the CA in {ca_path}")
         self.problem_label.hide()

@@ -1,0 +1,147 @@
+"""Reading the JSON files a person, a newer version or a broken disk may have written.
+
+Qt-free.  Every reader of a user's file opens it with :func:`open_regular` (a
+pipe or a device is refused, not waited on); :func:`read_json` turns every way
+a store's file can be unreadable into :class:`UnreadableFileError`.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import stat
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = [
+    "NO_FILE",
+    "UnreadableFileError",
+    "encodable",
+    "format_version",
+    "json_type",
+    "open_regular",
+    "read_json",
+    "short_repr",
+    "short_text",
+]
+
+
+def open_regular(path: str | os.PathLike[str], encoding: str | None = None) -> IO[Any]:
+    """Opens a file to read, refusing anything but a regular file.
+
+    A pipe (FIFO) would block the caller until something writes to it and a
+    device such as ``/dev/zero`` never ends; both are refused at once (the
+    open does not wait: ``O_NONBLOCK`` where the OS has it).
+
+    Args:
+        path: The file.
+        encoding: A text encoding; None for bytes.
+
+    Raises:
+        OSError: It cannot be opened, or is not a regular file (``strerror``
+            says which: a folder, or a pipe or device).
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        kind = os.fstat(fd).st_mode
+        if stat.S_ISDIR(kind):
+            raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", os.fspath(path))
+        if not stat.S_ISREG(kind):
+            raise OSError(errno.EINVAL, "it is a pipe or a device, not a file", os.fspath(path))
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+        return open(fd, "r" if encoding else "rb", encoding=encoding)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def json_type(value: Any) -> str:
+    """What a JSON value is, in words for a message: ``"a list"``, ``"true or false"``..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+NO_FILE: Any = object()
+"""What :func:`read_json` returns when there is no file (a file may hold ``null``)."""
+
+
+class UnreadableFileError(Exception):
+    """A store's file exists but cannot be read as JSON; ``problem`` says why, for people."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(problem)
+        self.path = path
+        self.problem = problem
+
+
+def read_json(path: Path) -> Any:
+    """Reads a JSON document written by a person's editor or by us.
+
+    A UTF-8 byte order mark is allowed (a Windows editor may add one).
+
+    Returns:
+        The document, or :data:`NO_FILE` when there is no file.
+
+    Raises:
+        UnreadableFileError: It cannot be read, is not UTF-8, or is not JSON.
+    """
+    try:
+        with open_regular(path) as file:
+            raw = file.read()
+    except FileNotFoundError:
+        return NO_FILE
+    except OSError as exc:
+        raise UnreadableFileError(path, f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(path, f"{path} is not UTF-8 text (byte {exc.start + 1})") from exc
+    except json.JSONDecodeError as exc:
+        raise UnreadableFileError(
+            path, f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from exc
+    except RecursionError as exc:
+        raise UnreadableFileError(path, f"{path} is not valid JSON (nested too deeply)") from exc
+    except ValueError as exc:  # an integer past sys.get_int_max_str_digits() digits
+        raise UnreadableFileError(path, f"{path} holds a number too long to read ({exc})") from exc
+
+
+def format_version(document: Any) -> int | None:
+    """A store document's ``format``: a whole number from 1; None if it is not an object or has none."""
+    version = document.get("format") if isinstance(document, dict) else None
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        return None
+    return version
+
+
+def short_text(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def short_repr(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json_type(value) if isinstance(value, list) else "an object"
+    try:
+        return short_text(repr(value))
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        return "a number too long to show"
+
+
+def encodable(value: Any) -> bool:
+    """Whether ``value`` can be written back as strict JSON (no NaN, not nested past the stack)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True
