@@ -1,19 +1,24 @@
 """Drives the real window through a short session and saves a screenshot.
 
 Run under a display (``make screenshot`` uses xvfb-run):
-    python scripts/screenshot.py resources/screenshot.png [options.png]
+    python scripts/screenshot.py resources/screenshot.png [options.png] [--size 1024x640] [--dark]
 
 With a second path, the session goes on with the connection options dock
 and the handshake inspector shown, and saves a second picture there.
+``--size`` sets the window's size (default 1280x800); ``--dark`` uses a dark
+palette (Fusion style), as a dark desktop theme gives.  ``QT_SCALE_FACTOR=2``
+in the environment shows it at 200 %.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from wsconsole.storage.profiles import CONFIG_DIR_ENV
@@ -23,14 +28,55 @@ from wsconsole.ui.window.main_window import MainWindow
 STEP_MS = 200
 
 
+def dark_palette() -> QPalette:
+    """A dark palette like a dark desktop theme's (Fusion style), to check the window in one."""
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#2b2b2b",
+        QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1e1e1e",
+        QPalette.ColorRole.AlternateBase: "#262626",
+        QPalette.ColorRole.Text: "#e6e6e6",
+        QPalette.ColorRole.Button: "#353535",
+        QPalette.ColorRole.ButtonText: "#e6e6e6",
+        QPalette.ColorRole.Highlight: "#2f65ca",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#353535",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6",
+        QPalette.ColorRole.PlaceholderText: "#8a8a8a",
+        QPalette.ColorRole.Link: "#6ea8fe",
+    }
+    for role, colour in roles.items():
+        palette.setColor(role, QColor(colour))
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#7a7a7a"))
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#7a7a7a"))
+    return palette
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Saves screenshots of the window in a short session.")
+    parser.add_argument("out", nargs="?", default="resources/screenshot.png")
+    parser.add_argument("out_options", nargs="?", help="a second picture, with the options dock open")
+    parser.add_argument("--size", default="1280x800", help="the window's size, WIDTHxHEIGHT (px)")
+    parser.add_argument("--dark", action="store_true", help="a dark palette (Fusion style)")
+    parser.add_argument("--docks", action="store_true", help="the echo server's dock open in the first picture")
+    return parser.parse_args()
+
+
 def main() -> int:
-    out = sys.argv[1] if len(sys.argv) > 1 else "resources/screenshot.png"
-    out_options = sys.argv[2] if len(sys.argv) > 2 else None
+    args = parse_args()
+    out, out_options = args.out, args.out_options
+    width, height = (int(n) for n in args.size.lower().split("x"))
     app = QApplication(sys.argv[:1])
     app.setApplicationName("wsconsole")
     app.setWindowIcon(app_icon())
+    if args.dark:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
     window = MainWindow(server_port=0)
-    window.resize(1280, 800)
+    window.resize(width, height)
+    if args.docks:
+        window.server_dock.show()
     window.show()
     composer = window.composer
 

@@ -3,6 +3,8 @@ and the automatic reconnect switch, backoff and countdown."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QAbstractItemModel, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QFontMetrics, QIcon, QResizeEvent
 from PySide6.QtWidgets import (
@@ -23,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from wsconsole.client.events import ReadyState
 from wsconsole.session.reconnect import ReconnectPolicy
-from wsconsole.ui.log.model import format_time
 
 # Background and text colour per state; the state's name is always shown
 # too, so colour never carries the meaning alone.
@@ -34,11 +35,14 @@ STATE_COLOURS = {
     ReadyState.CLOSING: ("#e0a100", "#1f1f1f"),
 }
 
-URL_MIN_SHARE = 0.5
+URL_MIN_SHARE = 0.25
 """The "since" time is shown only while the URL field keeps at least this share of the bar.
 
-The URL is what users read most; on a narrow bar (a 1280 px window beside a dock) the time
-goes to the state badge's tooltip instead (every state change is in the log with its time)."""
+The URL is what users read most; a quarter of the bar of a 1280 px window beside the server's
+dock still shows some 30 characters of it (``ws://127.0.0.1:9080/`` and more).  On a narrower
+bar the time goes to the state badge's tooltip instead (every state change is in the log with
+its time, to the millisecond)."""
+
 
 BUTTON_PADDING_PX = 28
 """Room around a button's text (frame and margins), so buttons are sized to their text."""
@@ -348,7 +352,7 @@ class ConnectionBar(QWidget):
             f"QLabel#readyStateLabel {{ background: {background}; color: {foreground};"
             " border-radius: 10px; padding: 4px 12px; font-weight: bold; }"
         )
-        since = f"since {format_time(time_s)}" if time_s is not None else ""
+        since = f"since {time.strftime('%H:%M:%S', time.localtime(time_s))}" if time_s is not None else ""
         self.state_label.setToolTip(f"Ready state: {state.name} {since}".rstrip())
         self.since_label.setText(since)
         self._fit_since()

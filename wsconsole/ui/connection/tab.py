@@ -144,7 +144,7 @@ class ConnectionTab(QWidget):
         # first use (see options_form).
         self._options_form: ConnectOptionsForm | None = None
 
-        log_splitter = QSplitter(Qt.Orientation.Vertical, objectName="logSplitter")
+        self.log_splitter = log_splitter = QSplitter(Qt.Orientation.Vertical, objectName="logSplitter")
         log_area = QWidget(objectName="logArea")
         log_layout = QVBoxLayout(log_area)
         log_layout.setContentsMargins(0, 0, 0, 0)
@@ -160,7 +160,8 @@ class ConnectionTab(QWidget):
         self.details_tabs.addTab(self.details, "Entry")
         self.details_tabs.addTab(self.handshake_view, "Handshake")
         log_splitter.addWidget(self.details_tabs)
-        log_splitter.setStretchFactor(0, 3)
+        # The log takes most of what the window gains or loses.
+        log_splitter.setStretchFactor(0, 4)
         log_splitter.setStretchFactor(1, 1)
         log_splitter.setChildrenCollapsible(False)
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QRadioButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -100,6 +101,7 @@ class EntryDetails(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
         layout.addWidget(self.stack)
+        self._show_page(self.text_view)
         self._entry: Entry | None = None
         # The text packet parsed once per entry: the JSON and Tree views share it.
         self._json_value: dict | list | None = None
@@ -133,6 +135,15 @@ class EntryDetails(QWidget):
         """Whether the tree (not the text view) shows the current entry."""
         return self.stack.currentWidget() is self.value_tree
 
+    def _show_page(self, page: QWidget) -> None:
+        # A stack is as tall as its tallest page's minimum, hidden ones too: the tree's
+        # would take some 30 px from the log under the text view.  Ignored, a hidden
+        # page's minimum does not count.
+        for widget in (self.text_view, self.value_tree):
+            vertical = QSizePolicy.Policy.Expanding if widget is page else QSizePolicy.Policy.Ignored
+            widget.setSizePolicy(widget.sizePolicy().horizontalPolicy(), vertical)
+        self.stack.setCurrentWidget(page)
+
     def show_entry(self, entry: Entry | None) -> None:
         """Shows ``entry``, choosing JSON, Text or Hex by what it holds; None clears."""
         self._entry = entry
@@ -141,7 +152,7 @@ class EntryDetails(QWidget):
             self.header_label.setText("Select an entry to see all of it")
             self.text_view.clear()
             self.value_tree.clear()
-            self.stack.setCurrentWidget(self.text_view)
+            self._show_page(self.text_view)
             self._set_buttons_enabled(False)
             return
         data = entry.data
@@ -204,11 +215,11 @@ class EntryDetails(QWidget):
         self.tree_check.setEnabled(tree_value is not _NO_TREE)
         if tree_value is not _NO_TREE and self.tree_check.isChecked():
             self.value_tree.set_value(tree_value)
-            self.stack.setCurrentWidget(self.value_tree)
+            self._show_page(self.value_tree)
             self.text_view.clear()
         else:
             self.text_view.setPlainText(text)
-            self.stack.setCurrentWidget(self.text_view)
+            self._show_page(self.text_view)
             self.value_tree.clear()
 
     def _pretty_json(self) -> str:

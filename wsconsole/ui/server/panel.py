@@ -348,8 +348,10 @@ class ServerPanel(QWidget):
         finally:
             self._syncing = False
         self.tabs.setTabText(0, f"Clients ({len(snapshot)})" if snapshot else "Clients")
-        if snapshot and self.client_page.shown_id is None:
-            # Nothing to read yet: show the first client rather than an empty page.
+        if snapshot and self.client_page.client_id is None:
+            # An empty page, or one about a client that left, while others are connected:
+            # show the first of them (a gone client's page stays only while nobody else is here;
+            # how it ended is in the server's events too).
             self.clients_view.selectRow(0)
 
     def _log_line(self, text: str) -> None:
