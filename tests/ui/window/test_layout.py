@@ -108,7 +108,8 @@ def test_at_1024x640_the_url_field_does_not_scroll_and_the_log_shows_rows(qtbot,
         assert chart.height() >= chart.minimumSizeHint().height()
     panel.set_expanded(False)
     log = window.log_view
-    qtbot.waitUntil(lambda: log.viewport().height() // log.verticalHeader().defaultSectionSize() >= 5, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: log.viewport().height() // log.verticalHeader().defaultSectionSize() >= 7, timeout=WAIT_MS)
+    assert window.composer.message_edit.maximumHeight() < window.composer.message_edit.fontMetrics().lineSpacing() * 3
 
 
 def test_the_layout_is_remembered_and_reset(qtbot, config_dir) -> None:

@@ -122,10 +122,7 @@ class Composer(QWidget):
         self.message_edit.setPlaceholderText(_PLACEHOLDERS[TEXT_MODE])
         self.message_edit.setAccessibleName("Packet to send")
         self.message_edit.setTabChangesFocus(True)
-        # Two to four lines: the log above gets the height (longer packets scroll, or go in a file).
-        lines = self.message_edit.fontMetrics().lineSpacing()
-        self.message_edit.setMinimumHeight(2 * lines + 12)
-        self.message_edit.setMaximumHeight(4 * lines + 12)
+        self.message_edit.setMinimumHeight(self._lines_px(2))
         self.message_edit.textChanged.connect(self._on_text_changed)
         self.message_edit.installEventFilter(self)
 
@@ -158,7 +155,7 @@ class Composer(QWidget):
         self.file_page.check_changed.connect(lambda: self.mode == "file" and self._validate())
         self.progress_bar = self.file_page.progress_bar
         self.pages.addWidget(self.file_page)
-        self.pages.setMaximumHeight(4 * lines + 12)
+        self.set_visible_lines(4)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Compose"))
@@ -173,6 +170,15 @@ class Composer(QWidget):
         layout.addWidget(self.pages)
         self.pretty_button.hide()
         self.minify_button.hide()
+
+    def _lines_px(self, lines: int) -> int:
+        return lines * self.message_edit.fontMetrics().lineSpacing() + 12  # and the frame's margins
+
+    def set_visible_lines(self, lines: int) -> None:
+        """Makes the editor at most ``lines`` lines tall (longer packets scroll): the log above
+        gets the height.  The window asks for fewer on a short screen."""
+        self.message_edit.setMaximumHeight(self._lines_px(lines))
+        self.pages.setMaximumHeight(self._lines_px(lines))
 
     # -- modes ----------------------------------------------------------------
 
