@@ -3,12 +3,13 @@ and View > Reset layout brings the default back.  Each test has its own ``ui.ini
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QLabel, QLineEdit, QTableView, QToolButton
+from PySide6.QtWidgets import QDockWidget, QLabel, QLineEdit, QScrollArea, QTableView, QToolButton
 
 from wsconsole.client.events import ReadyState
-from wsconsole.ui.window.layout import DEFAULT_SIZE, STATE_KEY
+from wsconsole.ui.connection.bar import URL_MIN_SHARE
+from wsconsole.ui.window.layout import DEFAULT_SIZE, LOG_ROOM_PX, STATE_KEY
 from wsconsole.ui.window.main_window import MainWindow
 from wsconsole.ui.window.settings import UI_SETTINGS_FILE
 
@@ -110,6 +111,42 @@ def test_at_1024x640_the_url_field_does_not_scroll_and_the_log_shows_rows(qtbot,
     log = window.log_view
     qtbot.waitUntil(lambda: log.viewport().height() // log.verticalHeader().defaultSectionSize() >= 7, timeout=WAIT_MS)
     assert window.composer.message_edit.maximumHeight() < window.composer.message_edit.fontMetrics().lineSpacing() * 3
+
+
+def test_at_1024x640_an_opened_dock_fits_beside_the_log(qtbot, window, echo_row) -> None:
+    settled(qtbot, window, 1024, 640)
+    row = echo_row(window, "x" * 40_000)  # a long header line in the details: "40,000 bytes (39.1 KiB)"
+    # Through the selection model: selectRow reads the keyboard's modifiers, which an earlier
+    # test's key clicks can leave looking held on the offscreen platform.
+    index = window.log_model.index(row, 0)
+    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    window.log_view.selectionModel().setCurrentIndex(index, flags)
+    qtbot.waitUntil(lambda: "40,000 bytes" in window.current_tab.details.header_label.toolTip(), timeout=WAIT_MS)
+    window.server_dock.show()
+    qtbot.waitUntil(lambda: window.server_dock.isVisible() and window.server_dock.width() > 0, timeout=WAIT_MS)
+    # The window stays on a 1024 px screen: the dock gives way (its panel scrolls sideways),
+    # and the log's side keeps a usable URL field.
+    assert window.minimumSizeHint().width() <= 1024, window.minimumSizeHint()
+    qtbot.waitUntil(lambda: window.width() == 1024, timeout=WAIT_MS)
+    central = window.centralWidget()
+    qtbot.waitUntil(lambda: central.width() >= 600, timeout=WAIT_MS)
+    dock = window.server_dock
+    assert dock.width() >= 300
+    # Opened on a narrow window, the dock leaves the log its room rather than the log's minimum.
+    qtbot.waitUntil(lambda: dock.width() <= max(dock.minimumWidth(), window.width() - LOG_ROOM_PX) + 8, timeout=WAIT_MS)
+    bar = window.connection_bar
+    qtbot.waitUntil(lambda: bar.url_edit.width() >= URL_MIN_SHARE * bar.width(), timeout=WAIT_MS)
+    assert bar.url_edit.fontMetrics().horizontalAdvance(bar.url_edit.text()) < bar.url_edit.width()
+    scroll = window.server_dock.widget()
+    assert isinstance(scroll, QScrollArea) and scroll.widget() is window.server_panel
+    # At the default size (Reset layout) the dock opens wide enough for the panel, without a
+    # sideways scroll.
+    window.findChild(QAction, "resetLayoutAction").trigger()
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == DEFAULT_SIZE, timeout=WAIT_MS)
+    window.server_dock.show()
+    qtbot.waitUntil(lambda: window.server_dock.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: scroll.viewport().width() >= window.server_panel.minimumSizeHint().width(), timeout=WAIT_MS)
+    assert central.width() >= 0.55 * window.width()
 
 
 def test_the_layout_is_remembered_and_reset(qtbot, config_dir) -> None:

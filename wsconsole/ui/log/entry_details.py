@@ -67,6 +67,9 @@ class EntryDetails(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.header_label = QLabel("Select an entry to see all of it", objectName="detailsHeaderLabel")
+        # Its text would set the details' (and so the window's) minimum width: cut on a narrow
+        # window instead, whole in its tooltip.
+        self.header_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.view_buttons = QButtonGroup(self)
         buttons = QHBoxLayout()
         buttons.addWidget(self.header_label, 1)
@@ -170,6 +173,7 @@ class EntryDetails(QWidget):
         if entry.size is not None:
             header += f"  {entry.size:,} bytes ({format_size(entry.size)})"
         self.header_label.setText(header)
+        self.header_label.setToolTip(header)
         self.view_buttons.button(0).setEnabled(True)
         # Text that starts like JSON but is not still offers the view: it says where it breaks.
         json_button.setEnabled(json_like)

@@ -14,15 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QSplitter
 
 from wsconsole.ui.window.settings import ui_settings
 
 DEFAULT_SIZE = (1280, 800)
 """The window's size (px) at its first start and after Reset layout."""
 
-DOCK_WIDTH_PX = 380
-"""The side docks' width when first opened."""
+DOCK_WIDTH_PX = 520
+"""The side docks' width when first opened, where the window has room (the server's panel
+needs about this much without a scroll bar)."""
+
+LOG_ROOM_PX = 700
+"""The width a dock opened on a narrow window leaves the log and the connection bar (px): the
+URL field keeps a readable width at 1024 px (QMainWindow would squeeze them to their minimum)."""
 
 DETAILS_SHARE = 0.22
 """The details pane's share of the window's height by default (at least its minimum): the log
@@ -30,6 +35,8 @@ gets the rest, and most of every later change of the window's height."""
 
 LAYOUT_VERSION = 1
 """Saved with the dock state; a state saved by another layout of the docks is not restored."""
+
+_SIDE_AREAS = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
 
 GEOMETRY_KEY = "layout/geometry"
 STATE_KEY = "layout/dockState"
@@ -52,6 +59,8 @@ class WindowLayout:
         self._docks = list(docks)
         self._log_splitter = log_splitter
         self._splitter_state: QByteArray | None = None
+        for dock in self._docks:
+            dock.visibilityChanged.connect(lambda shown, d=dock: shown and self._leave_log_room(d))
 
     def apply_default(self) -> None:
         """The default layout: docks tabbed on the right and closed, the log over a small details pane."""
@@ -73,6 +82,15 @@ class WindowLayout:
         splitter = self._log_splitter()
         if splitter is not None:
             self.apply_default_split(splitter)
+
+    def _leave_log_room(self, dock: QDockWidget) -> None:
+        # QMainWindow squeezes the central widget to its minimum before it narrows a dock:
+        # on a narrow window an opened dock gives the log LOG_ROOM_PX back (down to its own minimum).
+        window = self._window
+        room_px = window.width() - LOG_ROOM_PX
+        if dock.isFloating() or window.dockWidgetArea(dock) not in _SIDE_AREAS or dock.width() <= room_px:
+            return
+        window.resizeDocks([dock], [max(dock.minimumWidth(), room_px)], Qt.Orientation.Horizontal)
 
     def apply_default_split(self, splitter: QSplitter) -> None:
         """Gives the log most of ``splitter``'s height, the details :data:`DETAILS_SHARE` of the window's."""
@@ -123,3 +141,20 @@ class WindowLayout:
         for key in (GEOMETRY_KEY, STATE_KEY, SPLITTER_KEY):
             settings.remove(key)
         settings.sync()
+
+
+def let_narrow(dock: QDockWidget) -> None:
+    """Lets ``dock`` be narrower than its content's minimum width, which then scrolls.
+
+    Without it a dock's minimum adds to the log's: opening the server's panel
+    (about 510 px) on a 1024 px screen made the window 1140 px wide, past the
+    screen's edge.  The content stays the same widget, inside a scroll area.
+    """
+    content = dock.widget()
+    if content is None or isinstance(content, QScrollArea):
+        return
+    scroll = QScrollArea(objectName=f"{dock.objectName()}Scroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(content)
+    dock.setWidget(scroll)

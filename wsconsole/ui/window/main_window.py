@@ -244,9 +244,11 @@ class MainWindow(QMainWindow):
         self.replay_capture_action, self.clear_action = actions.replay_capture, actions.clear
 
     def _build_layout(self) -> None:
-        from wsconsole.ui.window.layout import WindowLayout
+        from wsconsole.ui.window.layout import WindowLayout, let_narrow
 
         docks = (self.server_dock, self.options_dock, self.sequences_dock, self.composer_extras.dock)
+        for wide in (self.server_dock, self.sequences_dock):  # some 500 px of content each
+            let_narrow(wide)
         self.window_layout = WindowLayout(
             self, docks, lambda: self.current_tab.log_splitter if self.current_tab is not None else None
         )
