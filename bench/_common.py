@@ -175,3 +175,26 @@ def wait_until(app, predicate: Callable[[], bool], timeout_s: float = 10.0) -> N
         if time.monotonic() > deadline:
             raise TimeoutError("condition not met")
         app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+
+
+def timer_gaps(until: Callable[[], bool], tick_ms: int) -> list[float]:
+    """Runs the Qt event loop until ``until()`` holds; returns the gaps between ticks of a
+    ``tick_ms`` precise QTimer, in seconds (the window's event-loop latency)."""
+    from PySide6.QtCore import QEventLoop, Qt, QTimer  # Qt only for the benchmarks of the window
+
+    ticks: list[float] = []
+    loop = QEventLoop()
+
+    def tick() -> None:
+        ticks.append(time.perf_counter())
+        if until():
+            loop.quit()
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(tick_ms)
+    timer.timeout.connect(tick)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    return [b - a for a, b in zip(ticks, ticks[1:])]

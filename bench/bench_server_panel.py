@@ -21,8 +21,7 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("WSCONSOLE_CONFIG_DIR", tempfile.mkdtemp(prefix="wsconsole-bench-"))
 
-from _common import masked_text_frame, raw_connect, row, runs  # noqa: E402
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from _common import masked_text_frame, raw_connect, row, runs, timer_gaps  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from wsconsole.ui.window.main_window import MainWindow  # noqa: E402
@@ -70,22 +69,7 @@ def one_run(app: QApplication, count: int) -> tuple[float, float, float, float]:
     driver._timer.timeout.connect(timed_drain)
 
     def gaps_while(until) -> float:
-        ticks: list[float] = []
-        loop = QEventLoop()
-
-        def tick() -> None:
-            ticks.append(time.perf_counter())
-            if until():
-                loop.quit()
-
-        timer = QTimer()
-        timer.setTimerType(Qt.TimerType.PreciseTimer)
-        timer.setInterval(TICK_MS)
-        timer.timeout.connect(tick)
-        timer.start()
-        loop.exec()
-        timer.stop()
-        return max(b - a for a, b in zip(ticks, ticks[1:]))
+        return max(timer_gaps(until, TICK_MS))
 
     idle_end = time.perf_counter() + IDLE_S
     idle_gap = gaps_while(lambda: time.perf_counter() >= idle_end)

@@ -200,3 +200,9 @@ def test_the_parser_re_exports_no_server_names_and_serve_gets_its_flags():
         cli.NoSuchName  # noqa: B018
     args = build_parser("serve").parse_args(["serve", "--max-packet-bytes", "10", "--mode", "silent"])
     assert (args.max_packet_bytes, args.mode) == (10, "silent")
+
+
+def test_the_window_takes_a_url_without_a_scheme_too(gui_calls, run_main) -> None:
+    assert run_main(["localhost:9080"])[0] == 7
+    assert run_main(["gui", "127.0.0.1:9080/x"])[0] == 7
+    assert gui_calls == ["ws://localhost:9080", "ws://127.0.0.1:9080/x"]

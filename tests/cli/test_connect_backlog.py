@@ -8,7 +8,8 @@ import threading
 import time
 
 from tests.support.waiting import WAIT_S
-from wsconsole.cli.connect import EVENTS_PER_POLL, _Printer, _Session
+from wsconsole.cli.connect import EVENTS_PER_POLL, _Session
+from wsconsole.cli.connect_output import Printer
 from wsconsole.client.events import ReadyState
 
 BURST = 3 * EVENTS_PER_POLL + 7
@@ -26,7 +27,7 @@ def test_a_burst_bigger_than_a_pass_is_printed_over_several_passes_in_order(raw_
 
     server = raw_server(bursts_then_waits)
     out = io.StringIO()
-    session = _Session(peer, _Printer(out, io.StringIO(), "raw"), echo_typed=False)
+    session = _Session(peer, Printer(out, io.StringIO(), "raw"), echo_typed=False)
     peer.connect_to_url(server.url)
     poll_until(peer, lambda: peer.ready_state is ReadyState.OPEN, stream=True)
     go.set()

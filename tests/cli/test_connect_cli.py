@@ -10,6 +10,7 @@ import base64
 import importlib.util
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -18,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
 
+from tests.support.servers import echo_until_last
 from wsconsole.cli.parser import ExitStatus
 from wsconsole.server.echo import EchoServer
 
@@ -37,19 +38,6 @@ def echo_server() -> Iterator[EchoServer]:
     server.start()
     yield server
     server.stop()
-
-
-
-
-def echo_until_last(connection: ServerConnection) -> None:
-    """Echoes each message; after echoing ``last`` it closes with 1000, so no test waits on a timer."""
-    try:
-        for message in connection:
-            connection.send(message)
-            if message == "last":
-                connection.close(1000, "done")
-    except ConnectionClosed:
-        pass
 
 
 # -- through main(argv) --------------------------------------------------------------------------
@@ -209,12 +197,15 @@ def test_subprocess_reads_a_pipe_as_it_comes(echo_server, start_connect) -> None
     assert status == 0, err
 
 
-def test_subprocess_close_with_4000_exits_3(echo_server, start_connect) -> None:
+def test_subprocess_close_with_4000_asked_for_exits_0(echo_server, start_connect) -> None:
+    # A close the user asked for is the end they wanted, whatever its valid code (issue 15).
     client = start_connect(echo_server.url, "--json")
     client.send_line("/close 4000 bye")
+    closed = json.loads(client.wait_for_line('"event": "closed"'))
+    assert (closed["code"], closed["reason"], closed["clean"], closed["initiator"]) == (4000, "bye", True, "local")
     status, err = client.finish()
-    assert status == 3
-    assert "4000" in err and "bye" in err
+    assert status == ExitStatus.OK, err
+    assert err == ""
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT cannot be sent to a child console process")
@@ -227,15 +218,21 @@ def test_subprocess_ctrl_c_exits_130(echo_server, start_connect) -> None:
 
 
 class PtyConnect:
-    """``python -m wsconsole connect URL`` on a pseudo-terminal, as typed at a shell."""
+    """``python -m wsconsole connect URL`` on a pseudo-terminal, as typed at a shell.
 
-    def __init__(self, popen_foreground, url: str) -> None:
+    Uncoloured (``NO_COLOR`` set) unless ``colour``.
+    """
+
+    def __init__(self, popen_foreground, url: str, *, colour: bool = False) -> None:
         import pty
         import termios
 
         self.master, slave = pty.openpty()
         self.initial_lflag = termios.tcgetattr(self.master)[3]
         env = dict(os.environ)
+        env.pop("NO_COLOR", None)
+        if not colour:
+            env["NO_COLOR"] = "1"
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         self.process = popen_foreground(
             [sys.executable, "-m", "wsconsole", "connect", url],
@@ -281,11 +278,11 @@ def needs_a_pty(test: Callable) -> Callable:
 
 
 @pytest.fixture
-def pty_connect(popen_foreground) -> Iterator[Callable[[str], PtyConnect]]:
+def pty_connect(popen_foreground) -> Iterator[Callable[..., PtyConnect]]:
     started: list[PtyConnect] = []
 
-    def start(url: str) -> PtyConnect:
-        started.append(PtyConnect(popen_foreground, url))
+    def start(url: str, *, colour: bool = False) -> PtyConnect:
+        started.append(PtyConnect(popen_foreground, url, colour=colour))
         return started[-1]
 
     yield start
@@ -310,6 +307,32 @@ def test_subprocess_on_a_terminal_has_line_history(echo_server, pty_connect) -> 
 
 
 @needs_a_pty
+def test_subprocess_on_a_terminal_prints_in_colour(echo_server, pty_connect) -> None:
+    terminal = pty_connect(echo_server.url, colour=True)
+    terminal.read_until(f"\x1b[32m* connected to {echo_server.url}\x1b[0m".encode())
+    terminal.type(b"hello tty\n")
+    terminal.read_until(b"\x1b[36m< hello tty\x1b[0m")
+    terminal.type(b"/binary zz\n")
+    terminal.read_until(b"\x1b[31mwsconsole: error: /binary:")
+    terminal.type(b"\x04")
+    terminal.read_until(b"\x1b[33m* closed: 1000 NORMAL_CLOSURE (normal closure), started by us, clean\x1b[0m")
+    assert terminal.process.wait(WAIT_S) == ExitStatus.OK
+
+
+@needs_a_pty
+def test_subprocess_on_a_terminal_honours_no_color(echo_server, pty_connect) -> None:
+    terminal = pty_connect(echo_server.url)  # NO_COLOR=1
+    terminal.read_until(b"* connected to")
+    terminal.type(b"hello tty\n")
+    terminal.read_until(b"< hello tty")
+    terminal.type(b"\x04")
+    terminal.read_until(b"* closed: 1000")
+    assert terminal.process.wait(WAIT_S) == ExitStatus.OK
+    # No SGR (colour) sequence; readline may still write its own terminal controls.
+    assert re.search(rb"\x1b\[[0-9;]*m", terminal.output) is None, terminal.output
+
+
+@needs_a_pty
 @pytest.mark.parametrize("ending", ["close", "ctrl-c"])
 def test_subprocess_on_a_terminal_gives_the_terminal_back_as_it_was(echo_server, pty_connect, ending: str) -> None:
     import termios
@@ -322,7 +345,7 @@ def test_subprocess_on_a_terminal_gives_the_terminal_back_as_it_was(echo_server,
     if ending == "close":
         terminal.type(b"/close 4000 bye\n")
         terminal.read_until(b'* closed: 4000 (private use) "bye", started by us, clean')
-        assert terminal.process.wait(WAIT_S) == ExitStatus.UNCLEAN_CLOSE
+        assert terminal.process.wait(WAIT_S) == ExitStatus.OK
     else:
         terminal.type(b"half a line")
         terminal.read_until(b"half a line")

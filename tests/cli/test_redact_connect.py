@@ -63,7 +63,8 @@ def test_a_wrong_password_fails_without_showing_it(monkeypatch, capsys, auth_ser
     "argv",
     [
         ["connect", f"ws://{USER}:{PASSWORD}@127.0.0.1:99999/"],
-        ["connect", f"{USER}:{PASSWORD}@127.0.0.1:9/"],
+        # Without a scheme it is taken as ws:// (wscat's habit), where this port is out of range.
+        ["connect", f"{USER}:{PASSWORD}@127.0.0.1:99999/"],
         ["connect", "ws://127.0.0.1:9/", "--proxy", f"http://bob:{PASSWORD}@127.0.0.1"],
         ["connect", "ws://127.0.0.1:9/", "-H", f"Authorization Basic {SECRETS[1]}"],
         ["serve", "--basic-auth", f":{PASSWORD}"],

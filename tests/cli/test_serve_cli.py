@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -62,7 +63,7 @@ def test_serve_echoes_logs_and_stops_on_sigterm(start_serve):
         assert client.recv(timeout=WAIT_S) == "hello"
         packet = serve.next_line()
         assert EVENT_LINE.match(packet), packet
-        assert packet.endswith("#1 packet text 5 B")
+        assert packet.endswith("#1 packet text 5 B: hello")
 
         serve.process.send_signal(signal.SIGTERM)
         with pytest.raises(ConnectionClosed) as caught:
@@ -158,7 +159,16 @@ def test_json_prints_every_packet_of_a_flood_as_its_own_object(start_serve):
     packets = [e for e in seen if e["kind"] == "packet"]
     assert len(packets) == total
     assert [p["is_text"] for p in packets] == [index % 2 == 0 for index in range(total)]
-    assert all(p["size"] == 4 and p["text"].endswith(" 4 B") for p in packets)
+    assert all(p["size"] == 4 for p in packets)
+    # Each object carries its payload: "data" for text, "data_base64" for binary.
+    for index, packet in enumerate(packets):
+        if index % 2:
+            expected = base64.b64encode(b"%04d" % index).decode()
+            assert (packet["data_base64"], "data" in packet) == (expected, False), packet
+            assert packet["text"].endswith(f" 4 B: {(b'%04d' % index).hex(' ')}")
+        else:
+            assert (packet["data"], "data_base64" in packet) == (f"{index:04d}", False), packet
+            assert packet["text"].endswith(f" 4 B: {index:04d}")
 
 
 def test_refuse_flag_refuses_handshakes(start_serve):
@@ -211,7 +221,7 @@ def test_commands_on_stdin_act_on_clients(start_serve):
         serve.wait_for_line("#1 connected")
         command("send 1 hello there")
         assert client.recv(timeout=WAIT_S) == "hello there"
-        assert serve.wait_for_line("#1 sent").endswith("#1 sent text 11 B")
+        assert serve.wait_for_line("#1 sent").endswith("#1 sent text 11 B: hello there")
         command("sendhex 1 de ad")
         assert client.recv(timeout=WAIT_S) == b"\xde\xad"
         command("clients")

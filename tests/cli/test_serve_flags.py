@@ -45,6 +45,11 @@ def test_no_flags_is_the_default_config():
         (["--send-on-connect", "100"], {"send_on_connect_bytes": 100}),
         (["--refuse", "418", "--refuse-body", "tea"], {"refuse_status": 418, "refuse_body": "tea"}),
         (["--origin", "http://a", "--origin", "http://b"], {"allowed_origins": ("http://a", "http://b")}),
+        (["--allow-origin", "https://a", "--allow-origin", "*"], {"allowed_origins": ("https://a", "*")}),
+        (["--max-send-buffer-bytes", "65536"], {"max_send_buffer_bytes": 65536}),
+        (["--max-send-buffer-bytes", "0"], {"max_send_buffer_bytes": None}),
+        (["--write-timeout", "2.5"], {"write_timeout_s": 2.5}),
+        (["--write-timeout", "0"], {"write_timeout_s": None}),
         (
             ["--require-header", "X-Token: s3", "--require-header", "X-Any"],
             {"required_headers": (("X-Token", "s3"), ("X-Any", ""))},

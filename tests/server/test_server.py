@@ -69,8 +69,9 @@ def test_text_echoes_as_text_and_binary_as_binary(server, events):
 
     packets = [e for e in wait_for(events, K.DISCONNECTED) if e.kind is K.PACKET]
     assert [(p.is_text, p.size) for p in packets] == [(True, 6), (False, 3)]  # é is 2 UTF-8 bytes
-    assert packets[0].describe() == "#1 packet text 6 B"
-    assert packets[1].describe() == "#1 packet binary 3 B"
+    assert [(p.data, p.echoed) for p in packets] == [("héllo", True), (b"\x00\x01\xff", True)]
+    assert packets[0].describe() == "#1 packet text 6 B: héllo"
+    assert packets[1].describe() == "#1 packet binary 3 B: 00 01 ff"
 
 
 def test_packet_event_comes_before_the_echo(server, events):

@@ -279,6 +279,17 @@ def echo(
     return connection.close_code, connection.close_reason
 
 
+def echo_until_last(connection: ServerConnection) -> None:
+    """Echoes each message; after echoing ``last`` it closes with 1000 "done", so no test waits on a timer."""
+    try:
+        for message in connection:
+            connection.send(message)
+            if message == "last":
+                connection.close(1000, "done")
+    except ConnectionClosed:
+        pass
+
+
 class WsServer:
     """A running ``websockets`` sync server on 127.0.0.1 port 0, served by a thread of its own.
 

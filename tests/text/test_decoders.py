@@ -354,7 +354,9 @@ def test_godot_errors_say_where() -> None:
 
 
 def test_every_decoder_is_listed() -> None:
-    assert list(DECODERS) == ["base64", "MessagePack", "CBOR", "Godot 4 Variant", "Godot 3 Variant"]
+    assert list(DECODERS) == [
+        "base64", "MessagePack", "CBOR", "Godot 4 Variant", "Godot 3 Variant", "Godot 4 multiplayer", "Godot 3 multiplayer",
+    ]
 
 
 # -- fuzzing: nothing but DecodeError, ever ------------------------------------------------

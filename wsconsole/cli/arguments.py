@@ -27,6 +27,7 @@ __all__ = [
     "seconds",
     "whole_number",
     "whole_number_or_zero",
+    "with_scheme",
 ]
 
 PROG = "wsconsole"
@@ -100,6 +101,12 @@ def header(text: str) -> tuple[str, str]:
     if not name.strip() or " " in name.strip():
         raise argparse.ArgumentTypeError(f"invalid header {text!r}: write it as 'Name: value' or 'Name'")
     return name.strip(), value.strip() if sep else ""
+
+
+def with_scheme(url: str) -> str:
+    """``url``, with ``ws://`` in front when it names no scheme (``localhost:8080``), as wscat and websocat take it."""
+    stripped = url.strip()
+    return stripped if "://" in stripped or not stripped else f"ws://{stripped}"
 
 
 def credentials(text: str) -> tuple[str, str]:

@@ -16,6 +16,8 @@ Output, one line per event:
   hex), everything else on stderr.
 * ``--json``: one JSON object per event on stdout, binary payloads in base64.
 
+On a terminal the human lines are coloured (see :mod:`wsconsole.cli.connect_output`).
+
 Slash commands on a line of their own: ``/ping [payload]``,
 ``/close [code [reason]]``, ``/binary HEX``; ``//text`` sends ``/text``.
 
@@ -25,20 +27,22 @@ This module imports no Qt.
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import queue
 import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TextIO
 
+from wsconsole.cli.arguments import with_scheme
+from wsconsole.cli.connect_output import Printer, base64_text, payload_repr
+from wsconsole.cli.serve import use_colour
 from wsconsole.cli.status import ExitStatus
 from wsconsole.client.events import (
     Closed,
     ErrorOccurred,
+    Initiator,
     PingSent,
     PongReceived,
     ReadyState,
@@ -57,7 +61,7 @@ from wsconsole.protocol.closecodes import CloseCode, describe
 from wsconsole.protocol.events import PacketsReceived, PingReceived
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 from wsconsole.session.recorder import ping_note, rtt_text
-from wsconsole.text.payload import escape_control, json_payload, parse_hex
+from wsconsole.text.payload import escape_control, parse_hex
 from wsconsole.text.redact import (
     redact_header_value,
     redact_message,
@@ -81,7 +85,34 @@ _EOF = object()
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds ``connect``'s arguments to its subparser."""
-    parser.add_argument("url", metavar="URL", help="a ws:// or wss:// URL")
+    parser.add_argument(
+        "url", metavar="URL", type=with_scheme, help="a ws:// or wss:// URL; without a scheme, ws:// (localhost:8080)"
+    )
+    add_handshake_arguments(parser)
+    parser.add_argument(
+        "--ping-interval", type=_seconds, default=None, metavar="S", help="send a ping every S seconds"
+    )
+    parser.add_argument(
+        "-t", "--text", dest="texts", action="append", default=[], metavar="MSG",
+        help="send MSG once connected; repeat for more (before stdin's lines)",
+    )
+    parser.add_argument(
+        "-w", "--wait", type=_seconds, default=0.0, metavar="S",
+        help="after stdin ends, wait S seconds for replies before closing (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--no-color", "--no-colour", dest="no_colour", action="store_true",
+        help="no colour, even on a terminal (as NO_COLOR does)",
+    )
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
+        "--raw", action="store_true", help="only received payloads on stdout, everything else on stderr"
+    )
+    output.add_argument("--json", action="store_true", help="one JSON object per event on stdout")
+
+
+def add_handshake_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the handshake, TLS and proxy flags that :func:`options_from_args` reads (``connect``'s and ``relay``'s)."""
     parser.add_argument(
         "-H", "--header", dest="headers", action="append", default=[], metavar="'NAME: VALUE'",
         help="an extra request header; repeat for more (a name may repeat)",
@@ -91,15 +122,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a subprotocol to offer; repeat for more, most preferred first",
     )
     parser.add_argument("-o", "--origin", default=None, help="the Origin header ('' sends none)")
-    parser.add_argument("-k", "--insecure", action="store_true", help="do not verify the server's TLS certificate")
+    parser.add_argument(
+        "-k", "--insecure", "-n", "--no-check", dest="insecure", action="store_true",
+        help="do not verify the server's TLS certificate (-n/--no-check: wscat's spelling)",
+    )
     parser.add_argument("--ca", metavar="FILE", default=None, help="trust the CAs in this PEM file")
     parser.add_argument("--cert", metavar="FILE", default=None, help="a client certificate (PEM) for mutual TLS")
     parser.add_argument("--key", metavar="FILE", default=None, help="the client certificate's key, if not in --cert")
     parser.add_argument(
         "--proxy", metavar="URL", default="", help="http://[user:pass@]host:port (CONNECT) or socks5://..."
-    )
-    parser.add_argument(
-        "--ping-interval", type=_seconds, default=None, metavar="S", help="send a ping every S seconds"
     )
     parser.add_argument(
         "--timeout", type=_seconds, default=10.0, metavar="S",
@@ -110,19 +141,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest packet accepted; a bigger one closes with 1009; 0 for no limit "
         f"(default: {DEFAULT_MAX_PACKET_BYTES} = 64 MiB)",
     )
-    parser.add_argument(
-        "-t", "--text", dest="texts", action="append", default=[], metavar="MSG",
-        help="send MSG once connected; repeat for more (before stdin's lines)",
-    )
-    parser.add_argument(
-        "-w", "--wait", type=_seconds, default=0.0, metavar="S",
-        help="after stdin ends, wait S seconds for replies before closing (default: %(default)g)",
-    )
-    output = parser.add_mutually_exclusive_group()
-    output.add_argument(
-        "--raw", action="store_true", help="only received payloads on stdout, everything else on stderr"
-    )
-    output.add_argument("--json", action="store_true", help="one JSON object per event on stdout")
 
 
 def _seconds(text: str) -> float:
@@ -171,71 +189,6 @@ def options_from_args(args: argparse.Namespace) -> ConnectOptions:
         timeout_s=args.timeout,  # 0 is refused by validate(), as a usage error
         max_packet_bytes=args.max_size or None,
     )
-
-
-# -- output ---------------------------------------------------------------------------------
-
-
-def _hex(data: bytes) -> str:
-    return data.hex(" ")
-
-
-def _base64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _payload_repr(payload: bytes) -> str:
-    """A control frame's payload as a quoted, escaped string: ``'hello'``."""
-    return repr(escape_control(payload.decode("utf-8", "replace")))
-
-
-class _Printer:
-    """Writes events in the chosen format: human lines, --raw or --json."""
-
-    def __init__(self, out: TextIO, err: TextIO, mode: str) -> None:
-        self.out = out
-        self.err = err
-        self.mode = mode  # "text", "raw" or "json"
-
-    def _line(self, stream: TextIO, text: str) -> None:
-        stream.write(text + "\n")
-        stream.flush()
-
-    def stderr_line(self, text: str) -> None:
-        """A line for people on stderr, in every mode."""
-        self._line(self.err, text)
-
-    def _json(self, event: str, **fields: Any) -> None:
-        self._line(self.out, json.dumps({"event": event, "time": round(time.time(), 6), **fields}))
-
-    def info(self, text: str, event: str, **fields: Any) -> None:
-        """A connection event: ``* text``."""
-        if self.mode == "json":
-            self._json(event, **fields)
-        else:
-            self._line(self.err if self.mode == "raw" else self.out, f"* {text}")
-
-    def error(self, text: str) -> None:
-        """An error, always on stderr (and as a JSON event with --json)."""
-        if self.mode == "json":
-            self._json("error", message=text)
-        self._line(self.err, f"wsconsole: error: {text}")
-
-    def packet(self, direction: str, data: str | bytes) -> None:
-        """A packet received (``"<"``) or sent (``">"``)."""
-        if self.mode == "json":
-            event = "received" if direction == "<" else "sent"
-            self._json(event, type="text" if isinstance(data, str) else "binary", **json_payload(data))
-            return
-        if self.mode == "raw":
-            if direction == "<":
-                # Payload lines only: text as it came, binary as hex.
-                self._line(self.out, data if isinstance(data, str) else _hex(data))
-            return
-        if isinstance(data, str):
-            self._line(self.out, f"{direction} {escape_control(data)}")
-        else:
-            self._line(self.out, f"{direction} [binary {len(data)} B] {_hex(data)}".rstrip())
 
 
 # -- stdin ----------------------------------------------------------------------------------
@@ -324,11 +277,13 @@ class _Session:
     (the notes beside pings and pongs are the log's, from the recorder).
     """
 
-    def __init__(self, peer: WebSocketPeer, printer: _Printer, echo_typed: bool) -> None:
+    def __init__(self, peer: WebSocketPeer, printer: Printer, echo_typed: bool) -> None:
         self.peer = peer
         self.printer = printer
         self.echo_typed = echo_typed
         self.exit_status: int | None = None
+        self.close_asked = False
+        """The user (``/close``, the end of input) started the closing handshake."""
 
     def send(self, data: str | bytes, *, echo: bool = True) -> None:
         if self.peer.ready_state is not ReadyState.OPEN:
@@ -375,6 +330,8 @@ class _Session:
                 self.peer.close(code, reason)
             except InvalidCloseError as exc:
                 self.printer.error(str(exc))
+            else:
+                self.close_asked = True
         elif command == "binary":
             try:
                 data = parse_hex(rest)
@@ -421,16 +378,16 @@ class _Session:
             printer.info(f"connected to {url}{shown}", "open", url=url, subprotocol=protocol or None)
         elif isinstance(event, PongReceived):
             rtt = f" in {rtt_text(event.rtt_s)}" if event.rtt_s is not None else " (unsolicited)"
-            printer.info(f"pong {_payload_repr(event.payload)}{rtt}", "pong", payload_base64=_base64(event.payload),
+            printer.info(f"pong {payload_repr(event.payload)}{rtt}", "pong", payload_base64=base64_text(event.payload),
                          rtt_ms=None if event.rtt_s is None else round(event.rtt_s * 1000, 3))
         elif isinstance(event, PingSent):
             what = "automatic ping" if event.automatic else "ping"
-            payload = f" {_payload_repr(event.payload)}" if event.payload else ""
+            payload = f" {payload_repr(event.payload)}" if event.payload else ""
             printer.info(f"{what}{payload} sent", "ping_sent", automatic=event.automatic,
-                         payload_base64=_base64(event.payload))
+                         payload_base64=base64_text(event.payload))
         elif isinstance(event, PingReceived):
-            printer.info(f"ping {_payload_repr(event.payload)} received, {ping_note(event)}", "ping",
-                         payload_base64=_base64(event.payload), answered=event.answered)
+            printer.info(f"ping {payload_repr(event.payload)} received, {ping_note(event)}", "ping",
+                         payload_base64=base64_text(event.payload), answered=event.answered)
         elif isinstance(event, ErrorOccurred):
             if printer.mode == "json":
                 message = redact_urls_in_text(event.message)
@@ -442,7 +399,10 @@ class _Session:
         self.printer.info(f"closed: {event.describe()}", "closed", code=event.code, reason=event.reason,
                           clean=event.clean, initiator=event.initiator.name.lower(), sent_code=event.sent_code,
                           failure=event.failure)
-        if event.clean and event.code in CLEAN_CLOSE_CODES:
+        # A close the user asked for is the end they wanted, whatever its code (4000 included),
+        # once the peer has answered it (RFC 6455 section 7.1.5: the code it echoes).
+        asked = self.close_asked and event.initiator is Initiator.LOCAL and event.failure is None
+        if event.clean and (event.code in CLEAN_CLOSE_CODES or asked):
             self.exit_status = ExitStatus.OK
             return
         self.exit_status = ExitStatus.UNCLEAN_CLOSE
@@ -478,7 +438,8 @@ def run_connect(
     out = sys.stdout if stdout is None else stdout
     err = sys.stderr if stderr is None else stderr
     mode = "json" if args.json else "raw" if args.raw else "text"
-    printer = _Printer(out, err, mode)
+    colour = not getattr(args, "no_colour", False)
+    printer = Printer(out, err, mode, colour_out=colour and use_colour(out), colour_err=colour and use_colour(err))
 
     try:
         options = options_from_args(args)
@@ -499,7 +460,7 @@ def run_connect(
         return ExitStatus.USAGE
 
     if options.insecure and peer.url.lower().startswith("wss:"):
-        printer.stderr_line("wsconsole: warning: --insecure: the server's certificate will not be checked")
+        printer.stderr_line("wsconsole: warning: --insecure: the server's certificate will not be checked", error=False)
     typed_on_terminal = stdin is sys.stdin and _isatty(stdin)
     restore_terminal = _save_terminal(stdin) if typed_on_terminal else (lambda: None)
     session = _Session(peer, printer, echo_typed=not typed_on_terminal)
@@ -537,6 +498,7 @@ def run_connect(
                         close_at = clock() + args.wait
                     if clock() >= close_at:
                         peer.close(CloseCode.NORMAL_CLOSURE)
+                        session.close_asked = True
             # Wait one poll interval, waking early for a line to send.
             if session.has_backlog:
                 continue

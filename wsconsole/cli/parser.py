@@ -8,6 +8,10 @@
                     [mode, limit, fault, handshake and TLS flags]
                                     run the server with no window (see wsconsole.cli.serve)
     wsconsole connect URL [...]     a terminal client (see wsconsole.cli.connect)
+    wsconsole relay URL [--listen HOST:PORT] [--json] [connect's handshake flags]
+                                    relay clients to URL, printing both legs (see wsconsole.cli.relay)
+    wsconsole -c URL [...]          connect URL, as wscat spells it (see _normalise)
+    wsconsole -l PORT [...]         serve --port PORT, as wscat spells it
 
 This module imports no Qt; the window's module is imported only when the
 window is asked for.  Nor does it import the server (and with it, once it
@@ -24,12 +28,12 @@ from typing import NoReturn
 
 from wsconsole import __version__
 from wsconsole.cli import serve as serve_command
-from wsconsole.cli.arguments import PROG, print_error
+from wsconsole.cli.arguments import PROG, print_error, with_scheme
 from wsconsole.cli.status import ExitStatus
 
 __all__ = ["build_parser", "main", "run_gui"]
 
-_COMMANDS = ("gui", "serve", "connect")
+_COMMANDS = ("gui", "serve", "connect", "relay")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,13 +60,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="A WebSocket debugging console with an embedded echo server.",
-        epilog="With no command, or with a URL first, opens the window.",
+        epilog="With no command, or with a URL first, opens the window.  wscat's and websocat's spellings "
+        "work too: -c/--connect URL is 'connect URL', -l/--listen PORT (or websocat's -s PORT) is "
+        "'serve --port PORT'; a URL without a scheme is taken as ws://.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     gui = commands.add_parser("gui", help="open the window (the default)")
-    gui.add_argument("url", nargs="?", metavar="URL", help="a ws:// or wss:// URL to connect to")
+    gui.add_argument(
+        "url", nargs="?", metavar="URL", type=with_scheme,
+        help="a ws:// or wss:// URL to connect to; without a scheme, ws://",
+    )
 
     serve = commands.add_parser("serve", help="run the echo server with no window")
     serve_command.add_arguments(serve)
@@ -74,15 +83,68 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         from wsconsole.cli import connect as terminal
 
         terminal.add_arguments(connect)
+
+    relay = commands.add_parser("relay", help="relay clients to a URL, printing both legs of every connection")
+    if command in (None, "relay"):
+        from wsconsole.cli import relay as relay_command
+
+        relay_command.add_arguments(relay)
     return parser
 
 
+_CONNECT_FLAGS = ("-c", "--connect")
+_LISTEN_FLAGS = ("-l", "--listen")
+
+
 def _normalise(argv: Sequence[str]) -> list[str]:
-    """Turns ``wsconsole URL ...`` into ``wsconsole gui URL ...``."""
+    """Spells the shortcuts out: ``wsconsole URL`` is ``gui URL``, and wscat's and websocat's
+    ``-c URL`` is ``connect URL``, ``-l PORT`` (or ``-s PORT`` alone) ``serve --port PORT``.
+
+    wscat takes its flags in any order (``-s chat -c URL``), so ``-c`` and ``-l``
+    are looked for anywhere before ``--``; the other flags go to the command.
+    """
     args = list(argv)
-    if args and args[0] not in _COMMANDS and not args[0].startswith("-"):
-        args.insert(0, "gui")
+    if not args or args[0] in _COMMANDS:
+        return args
+    if not args[0].startswith("-"):
+        return ["gui", *args]
+    taken = _take_flag(args, _CONNECT_FLAGS, "URL")
+    if taken is not None:
+        url, rest = taken
+        return ["connect", url, *rest]
+    taken = _take_flag(args, _LISTEN_FLAGS, "PORT")
+    if taken is not None:
+        port, rest = taken
+        return ["serve", "--port", port, *rest]
+    if args[0] == "-s" and len(args) >= 2 and args[1].isdigit():  # websocat -s PORT
+        return ["serve", "--port", *args[1:]]
     return args
+
+
+class _MissingValue(Exception):
+    """A shortcut flag with nothing after it; the message says which."""
+
+
+def _take_flag(args: list[str], names: tuple[str, ...], metavar: str) -> tuple[str, list[str]] | None:
+    """Finds ``NAME VALUE`` or ``--name=VALUE`` for one of ``names``; None if absent.
+
+    Returns:
+        The value and the other arguments.
+
+    Raises:
+        _MissingValue: The flag ends the line.
+    """
+    for index, arg in enumerate(args):
+        if arg == "--" or arg in _COMMANDS:  # a command's own flags (relay's --listen) are its own
+            return None
+        name, equals, value = arg.partition("=")
+        if name in names and name.startswith("--") and equals:
+            return value, args[:index] + args[index + 1:]
+        if arg in names:
+            if index + 1 >= len(args):
+                raise _MissingValue(f"argument {'/'.join(names)}: expected a {metavar}")
+            return args[index + 1], args[:index] + args[index + 2:]
+    return None
 
 
 def run_gui(url: str | None) -> int:
@@ -91,6 +153,14 @@ def run_gui(url: str | None) -> int:
     Args:
         url: A URL to connect to at once; ``None`` for none.
     """
+    from wsconsole.cli.display import display_problem
+
+    # Before Qt loads its platform plugin, which would abort (status 134) with a
+    # message that names the wrong library.
+    problem = display_problem()
+    if problem is not None:
+        print_error(problem)
+        return ExitStatus.ERROR
     # Imported here so that serve and --help never load Qt.
     try:
         from wsconsole.ui.window.app import run_gui as run_window
@@ -109,7 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments after the program name; ``None`` for
             ``sys.argv[1:]``.
     """
-    args_list = _normalise(sys.argv[1:] if argv is None else argv)
+    try:
+        args_list = _normalise(sys.argv[1:] if argv is None else argv)
+    except _MissingValue as exc:
+        print_error(str(exc))
+        return ExitStatus.USAGE
     # Only the subcommand asked for gets its flags built (and their imports made).
     parser = build_parser(args_list[0] if args_list and args_list[0] in _COMMANDS else None)
     try:
@@ -126,6 +200,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from wsconsole.cli.connect import run_connect
 
             return run_connect(args)
+        if args.command == "relay":
+            from wsconsole.cli.relay import run_relay_command
+
+            return run_relay_command(parser, args)
         return run_gui(getattr(args, "url", None))
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED

@@ -67,6 +67,7 @@ _KIND_COLOURS = {  # by ServerEventKind value: the server is not imported until 
     "limit": "\x1b[91m",  # bright red
     "fault": "\x1b[95m",  # bright magenta
     "sent": "\x1b[34m",  # blue
+    "reply": "\x1b[34m",  # blue, as sent
     "warning": "\x1b[1;33m",  # bold yellow
 }
 
@@ -185,6 +186,24 @@ def add_config_arguments(serve: argparse.ArgumentParser) -> None:
         help=f"drop a client that has not finished its handshake (default: {_DEFAULTS.handshake_timeout_s:g} s)",
     )
     limits.add_argument("--idle-timeout", type=arguments.seconds, metavar="S", help="close with 1001 a client silent this long")
+    limits.add_argument(
+        "--max-send-buffer-bytes",
+        type=arguments.whole_number_or_zero,
+        metavar="N",
+        help=(
+            "close with 1008 a client holding more unsent bytes than this when a broadcast comes; "
+            f"0 for no limit (default: {_DEFAULTS.max_send_buffer_bytes})"
+        ),
+    )
+    limits.add_argument(
+        "--write-timeout",
+        type=_seconds_or_zero,
+        metavar="S",
+        help=(
+            "close with 1008 a client that reads nothing of what is sent for S seconds; "
+            f"0 for never (default: {_DEFAULTS.write_timeout_s:g})"
+        ),
+    )
 
     faults = serve.add_argument_group("faults")
     faults.add_argument("--delay", type=arguments.whole_number_or_zero, metavar="MS", default=0, help="delay every reply by MS milliseconds")
@@ -211,11 +230,15 @@ def add_config_arguments(serve: argparse.ArgumentParser) -> None:
     handshake.add_argument("--refuse", type=arguments.http_status, metavar="STATUS", help="refuse every handshake with STATUS")
     handshake.add_argument("--refuse-body", default="", metavar="TEXT", help="the body of that refusal")
     handshake.add_argument(
+        "--allow-origin",
         "--origin",
         dest="origins",
         action="append",
         metavar="ORIGIN",
-        help="accept only this Origin (HTTP 403 otherwise); repeat for more",
+        help=(
+            "also accept pages from ORIGIN, e.g. https://example.com; '*' for any; repeat for more "
+            "(always accepted: no Origin, 'null', loopback pages; HTTP 403 otherwise)"
+        ),
     )
     handshake.add_argument(
         "--require-header",
@@ -237,6 +260,11 @@ def add_config_arguments(serve: argparse.ArgumentParser) -> None:
     )
     tls.add_argument("--cert", type=Path, metavar="FILE", help="serve wss:// with this certificate (PEM); needs --key")
     tls.add_argument("--key", type=Path, metavar="FILE", help="the private key of --cert (PEM)")
+
+
+def _seconds_or_zero(text: str) -> float:
+    """A duration of more than 0 seconds, or 0 for never."""
+    return 0.0 if text.strip() == "0" else arguments.seconds(text)
 
 
 def serve_config(args: argparse.Namespace) -> ServerConfig:
@@ -297,6 +325,10 @@ def serve_config(args: argparse.Namespace) -> ServerConfig:
         fields["max_clients"] = args.max_clients or None
     if args.handshake_timeout is not None:
         fields["handshake_timeout_s"] = args.handshake_timeout
+    if args.max_send_buffer_bytes is not None:
+        fields["max_send_buffer_bytes"] = args.max_send_buffer_bytes or None
+    if args.write_timeout is not None:
+        fields["write_timeout_s"] = args.write_timeout or None
     try:
         return ServerConfig(**fields)
     except ValueError as exc:

@@ -48,23 +48,38 @@ def _bad(words: list[str], problem: str) -> InvalidCommandError:
     return InvalidCommandError(" ".join(words), problem)
 
 
+_MAX_DIGITS = 12
+"""The most digits a number in a command may have: ids, close codes and
+sizes all fit, and a longer run of digits is refused before int() reads it
+(Python's own limit is 4,300 digits, with a message about int())."""
+
+
+def _number(words: list[str], word: str, what: str, maximum: int) -> int:
+    """A word of a command as a whole number from 0 to maximum (ASCII digits
+    only: str.isdigit() and int() also take other scripts' digits)."""
+    shown = word if len(word) <= 20 else word[:20] + "..."
+    if not (word.isascii() and word.isdigit()):
+        raise _bad(words, f"invalid {what} {shown!r}: not a whole number")
+    if len(word) > _MAX_DIGITS or int(word) > maximum:
+        raise _bad(words, f"invalid {what} {shown}: at most {maximum}")
+    return int(word)
+
+
 def _command_id(words: list[str], index: int = 1) -> int:
     if len(words) <= index:
         raise _bad(words, f"{words[0]} needs a client id")
-    try:
-        return int(words[index].lstrip("#"), 10)
-    except ValueError:
-        raise _bad(words, f"invalid client id {words[index]!r}") from None
+    return _number(words, words[index].removeprefix("#"), "client id", _MAX_ID)
 
 
 def _command_close(words: list[str], first: int) -> tuple[int, str]:
     if len(words) <= first:
         return 1000, ""
-    try:
-        code = int(words[first], 10)
-    except ValueError:
-        raise _bad(words, f"invalid close code {words[first]!r}") from None
+    code = _number(words, words[first], "close code", _MAX_CLOSE_CODE)
     return code, " ".join(words[first + 1 :])
+
+
+_MAX_ID = 10**_MAX_DIGITS - 1
+_MAX_CLOSE_CODE = 65535  # the field is 16 bits (RFC 6455 section 5.5.1); validate_close() says which are allowed
 
 
 def run_command(line: str, server: EchoServer) -> str | None:
@@ -110,9 +125,15 @@ def run_command(line: str, server: EchoServer) -> str | None:
         except InvalidHexError as exc:
             raise _bad(words, f"invalid hex: {exc}") from None
     elif name == "bytes":
-        if len(words) < 3 or not words[2].isdigit():
+        if len(words) < 3:
             raise _bad(words, "bytes needs a client id and a number of bytes")
-        server.send_sized(client_id, int(words[2]), text=len(words) > 3 and words[3].lower() == "text")
+        from wsconsole.server.config import (
+            MAX_SIZED_PACKET_BYTES,  # here: connect never loads the server
+        )
+
+        # Bounded before the server allocates the packet.
+        size = _number(words, words[2], "number of bytes", MAX_SIZED_PACKET_BYTES)
+        server.send_sized(client_id, size, text=len(words) > 3 and words[3].lower() == "text")
     elif name == "badutf8":
         server.send_invalid_utf8(client_id)
     elif name == "ping":
@@ -133,13 +154,21 @@ def read_commands(
     output: Callable[[str | dict[str, Any]], None],
     json_output: bool,
 ) -> None:
-    """Body of the command thread: runs each line, until end of input."""
+    """Body of the command thread: runs each line, until end of input.
+
+    No command ends the thread: a bad one is reported on stderr and the
+    next line is read (a thread that died here would leave every later
+    command silently ignored).
+    """
     for line in source:
         try:
             text = run_command(line, server)
         except (ValueError, RuntimeError) as exc:
             # Not fatal: the server goes on; say what was wrong.
             print(f"{PROG}: error: {exc}", file=sys.stderr, flush=True)
+            continue
+        except Exception as exc:  # noqa: BLE001 - a bug or MemoryError: report it, read on
+            print(f"{PROG}: error: command {line.strip()[:80]!r} failed: {exc!r}", file=sys.stderr, flush=True)
             continue
         if text is None:
             continue

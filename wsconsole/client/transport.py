@@ -171,6 +171,10 @@ def _tls_context(options: ConnectOptions) -> ssl.SSLContext:
     return context
 
 
+tls_context = _tls_context
+"""The TLS context a connection with these options uses (public for the relay's upstream leg)."""
+
+
 def _ssl_reason(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLError):
         return exc.reason or str(exc)

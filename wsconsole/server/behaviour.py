@@ -34,17 +34,22 @@ from wsconsole.server.events import ServerEventKind
 from wsconsole.server.listening import format_address
 from wsconsole.server.overrides import (
     WholeMessageAssembler,
+    push_packet,
     recv_packet,
     send_fragmented,
 )
+from wsconsole.server.slow import SlowClients
 from wsconsole.server.state import LiveClient, ServerState
 from wsconsole.server.timers import Timers
 
 __all__ = ["Behaviour"]
 
 
-
-
+def _wire(payload: str | bytes, config: ServerConfig, invalid_utf8: bool) -> tuple[bytes, bool]:
+    """A packet's bytes and whether it goes as text, with the invalid UTF-8 fault applied."""
+    if invalid_utf8 or config.invalid_utf8_replies:
+        return INVALID_UTF8_PAYLOAD, True
+    return encode(payload), isinstance(payload, str)
 
 
 class Behaviour:
@@ -53,10 +58,11 @@ class Behaviour:
     Server thread only.
     """
 
-    def __init__(self, state: ServerState, timers: Timers, closing: Closing) -> None:
+    def __init__(self, state: ServerState, timers: Timers, closing: Closing, slow: SlowClients) -> None:
         self._state = state
         self._timers = timers
         self._closing = closing
+        self._slow = slow
         self._emit_packet = state.emit_packet
         self._plain_config: ServerConfig | None = None  # the configuration the two flags below are of
         self._plain_reply = False  # each packet is echoed at once, unchanged
@@ -89,13 +95,18 @@ class Behaviour:
                     message=f"sending {len(payload)} B on connect",
                     **client.common(),
                 )
-                await self.send(client, payload, config, report=True)
+                await self.send(client, payload, config, report=ServerEventKind.SENT)
             await self._serve_packets(client)
             # Let the closing handshake finish so close_sent / close_rcvd and
             # the TCP state are final before reporting them.
             await connection.wait_closed()
         except ConnectionClosed:
             await connection.wait_closed()
+        except Exception as exc:
+            # websockets closes the connection with 1011 and logs the error to
+            # a logger nobody reads (see serving): say what it was.
+            state.emit(ServerEventKind.ERROR, message=f"serving the client failed: {exc!r}", **client.common())
+            raise
         finally:
             state.remove_client(client_id)
             for task in list(client.tasks):
@@ -147,11 +158,13 @@ class Behaviour:
         opcode = frame.opcode
         if opcode is Opcode.TEXT:
             try:
-                data.decode()
+                packet: str | bytes = data.decode()
             except UnicodeDecodeError:
                 return False
             is_text = True
         elif opcode is Opcode.BINARY:
+            # websockets types a frame's data as any bytes-like; the event keeps bytes.
+            packet = data if data.__class__ is bytes else bytes(data)
             is_text = False
         else:
             return False
@@ -159,7 +172,7 @@ class Behaviour:
         client.packets_received += 1
         client.bytes_received += size
         client.last_packet_s = time.monotonic()
-        self._emit_packet(client, is_text, size)
+        self._emit_packet(client, packet, size, True)
         client.packets_sent += 1
         client.bytes_sent += size
         if is_text:
@@ -194,14 +207,13 @@ class Behaviour:
                 # connection closing while a reply was being sent: all are
                 # reported from the close frames themselves.
                 return
-            is_text = isinstance(packet, str)
             client.packets_received += 1
             client.bytes_received += size
             client.last_packet_s = time.monotonic()
-            self._emit_packet(client, is_text, size)
             config = state.config
             if config is not self._plain_config:
                 self._note_config(config)
+            self._emit_packet(client, packet, size, self._plain_reply)
             try:
                 if self._plain_reply:
                     # The default, what _reply() and send() would do,
@@ -234,16 +246,19 @@ class Behaviour:
             # The handler reads this client's next packet only after the
             # reply, so delayed replies keep their order.
             await asyncio.sleep(config.reply_delay_ms / 1000)
+        reply = ServerEventKind.REPLY
         if mode is ServerMode.BROADCAST:
+            # The others' copies are pushed with no wait, so one client that
+            # does not read holds up nobody (see wsconsole.server.slow); the
+            # sender's own is awaited, which slows down a sender flooding
+            # faster than it reads.
             for other in self._state.client_list():
-                try:
-                    await self.send(other, packet, config)
-                except ConnectionClosed:
-                    if other is client:
-                        raise
+                if other is not client:
+                    self.push(other, packet, config, report=reply)
+            await self.send(client, packet, config, report=reply)
             return
         payload = config.canned_reply if mode is ServerMode.CANNED else packet
-        await self.send(client, payload, config)
+        await self.send(client, payload, config, report=reply)
 
     async def send(
         self,
@@ -251,19 +266,18 @@ class Behaviour:
         payload: str | bytes,
         config: ServerConfig,
         *,
-        report: bool = False,
+        report: ServerEventKind | None = None,
         invalid_utf8: bool = False,
     ) -> None:
         """Sends one packet to a client, applying the configured frame faults.
 
+        ``report``: the kind of event that reports it once written (SENT,
+        REPLY), with its payload; ``None`` for none.
+
         Raises:
             ConnectionClosed: The client's connection is closed.
         """
-        if invalid_utf8 or config.invalid_utf8_replies:
-            data, is_text = INVALID_UTF8_PAYLOAD, True
-        else:
-            is_text = isinstance(payload, str)
-            data = encode(payload)
+        data, is_text = _wire(payload, config, invalid_utf8)
         fragment = config.fragment_bytes
         # Counted before the write: the client may read the packet before
         # this coroutine resumes, and a caller that saw it arrive must see
@@ -276,13 +290,35 @@ class Behaviour:
             client.packets_sent -= 1
             client.bytes_sent -= len(data)
             raise
-        if report:
-            self._state.emit(ServerEventKind.SENT, is_text=is_text, size=len(data), **client.common())
+        if report is not None:
+            self._report(client, report, payload, data, is_text)
+
+    def push(
+        self, client: LiveClient, payload: str | bytes, config: ServerConfig, *, report: ServerEventKind | None = None
+    ) -> None:
+        """Writes one packet to a client without waiting for it to be read
+        (broadcast), applying the frame faults; a client whose send buffer is
+        over ``max_send_buffer_bytes`` is closed instead.  ``report`` as for :meth:`send`."""
+        connection = client.connection
+        if connection.protocol.state is not State.OPEN or self._slow.over_buffer(connection):
+            return
+        data, is_text = _wire(payload, config, False)
+        if push_packet(connection, data, is_text, config.fragment_bytes):
+            client.packets_sent += 1
+            client.bytes_sent += len(data)
+            if report is not None:
+                self._report(client, report, payload, data, is_text)
+
+    def _report(self, client: LiveClient, kind: ServerEventKind, payload: str | bytes, data: bytes, is_text: bool) -> None:
+        """Emits the event of a packet written: the payload as given, or the invalid bytes sent instead."""
+        sent = payload if data is not INVALID_UTF8_PAYLOAD else data
+        self._state.emit(kind, is_text=is_text, size=len(data), data=sent, **client.common())
 
     async def send_on_demand(self, client: LiveClient, payload: str | bytes, *, invalid_utf8: bool = False) -> bool:
         """Sends one packet asked for by an action (not a reply); ``False`` if the connection closed first."""
         try:
-            await self.send(client, payload, self._state.config, report=not invalid_utf8, invalid_utf8=invalid_utf8)
+            report = None if invalid_utf8 else ServerEventKind.SENT
+            await self.send(client, payload, self._state.config, report=report, invalid_utf8=invalid_utf8)
         except ConnectionClosed:
             return False
         return True

@@ -21,7 +21,10 @@ from wsconsole.server.events import describe_close
 
 __all__ = [
     "DEFAULT_MAX_CLIENTS",
+    "DEFAULT_MAX_SEND_BUFFER_BYTES",
+    "DEFAULT_WRITE_TIMEOUT_S",
     "INVALID_UTF8_PAYLOAD",
+    "MAX_SIZED_PACKET_BYTES",
     "OPEN_TIMEOUT_S",
     "ServerConfig",
     "ServerMode",
@@ -35,6 +38,20 @@ OPEN_TIMEOUT_S = 10.0
 
 DEFAULT_MAX_CLIENTS = 1024
 """The default for :attr:`ServerConfig.max_clients`."""
+
+DEFAULT_MAX_SEND_BUFFER_BYTES = 16 * 1024 * 1024
+"""The default for :attr:`ServerConfig.max_send_buffer_bytes`: 16 MiB."""
+
+DEFAULT_WRITE_TIMEOUT_S = 30.0
+"""The default for :attr:`ServerConfig.write_timeout_s`, in seconds: long
+enough for a client paused in a debugger for a while, short enough that one
+that stopped reading does not hold its memory for long."""
+
+MAX_SIZED_PACKET_BYTES = 256 * 1024 * 1024
+"""The largest packet the server makes up on demand (``send_sized``,
+``send_on_connect_bytes``), in bytes: 256 MiB, four times the client's
+default limit, so a client's 1009 can be tested; a bigger size is refused
+before anything is allocated."""
 
 INVALID_UTF8_PAYLOAD = b"invalid UTF-8: \xc3\x28 \xff"
 """What the server puts in a text frame when asked for invalid UTF-8
@@ -69,14 +86,23 @@ class TlsFiles:
     key_path: Path
 
 
-def _positive(name: str, value: float | None, *, allow_zero: bool = False) -> None:
+MAX_SECONDS = 366 * 86400.0
+"""The longest duration a setting takes, in its own unit (a year in
+seconds, or milliseconds for the reply delay): asyncio's timers take any
+finite float, but a sleep for 1e300 s only hides a typo."""
+
+
+def _positive(name: str, value: float | None, *, allow_zero: bool = False, maximum: float = MAX_SECONDS) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidConfigError(name, value, "not a number")
-    if value < 0 or (value == 0 and not allow_zero):
+    # Not `value < 0`: NaN compares false with everything and would pass.
+    if not (value > 0 or (value == 0 and allow_zero)):
         bound = "0 or more" if allow_zero else "more than 0"
         raise InvalidConfigError(name, value, f"must be {bound}")
+    if not value <= maximum:  # infinity, and numbers a timer cannot hold
+        raise InvalidConfigError(name, value, f"must be at most {maximum:.0f}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +129,15 @@ class ServerConfig:
             limit.
         max_clients: How many clients may be connected at once; one more is
             refused with HTTP 503.  ``None``: no limit.
+        max_send_buffer_bytes: The most a client's send buffer (written, not
+            yet taken by the network) may hold when a broadcast comes for it;
+            over it, the client is closed with 1008 instead of being sent
+            more (per packet).  ``None``: no limit.  See
+            :mod:`wsconsole.server.slow`.
+        write_timeout_s: Close with 1008 a client whose send buffer stays
+            over websockets' high-water mark (32 KiB) this long, in seconds:
+            it reads nothing of what is sent (read each time a buffer
+            fills).  ``None``: never.
         handshake_timeout_s: How long a client may take from opening TCP to
             finishing the opening handshake (and TLS) before being dropped,
             in seconds (at start).
@@ -133,8 +168,11 @@ class ServerConfig:
         refuse_status: Refuse every opening handshake with this HTTP status;
             ``None``: accept.
         refuse_body: The body of that refusal.
-        allowed_origins: Accept only handshakes whose ``Origin`` header is one
-            of these (exactly); empty: any origin, or none.
+        allowed_origins: Origins accepted besides those always accepted (no
+            ``Origin`` header, ``null``, a page from loopback on any port);
+            any other origin is refused with HTTP 403.  ``"*"`` accepts
+            every origin.  See
+            :func:`~wsconsole.server.handshake.origin_problem`.
         required_headers: ``(name, value)`` pairs every handshake must carry;
             an empty value means any value.  Missing or wrong: HTTP 403.
         basic_auth: ``(user, password)`` that every handshake must present
@@ -149,6 +187,8 @@ class ServerConfig:
     require_subprotocol: bool = False
     max_packet_bytes: int | None = DEFAULT_MAX_PACKET_BYTES
     max_clients: int | None = DEFAULT_MAX_CLIENTS
+    max_send_buffer_bytes: int | None = DEFAULT_MAX_SEND_BUFFER_BYTES
+    write_timeout_s: float | None = DEFAULT_WRITE_TIMEOUT_S
     handshake_timeout_s: float = OPEN_TIMEOUT_S
     idle_timeout_s: float | None = None
     reply_delay_ms: int = 0
@@ -183,16 +223,17 @@ class ServerConfig:
         self._check_subprotocols()
         if self.require_subprotocol and not self.subprotocols:
             raise InvalidConfigError("require_subprotocol", True, "needs at least one subprotocol")
-        for name in ("max_packet_bytes", "max_clients", "fragment_bytes", "close_after_packets"):
+        for name in ("max_packet_bytes", "max_clients", "max_send_buffer_bytes", "fragment_bytes", "close_after_packets"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise InvalidConfigError(name, value, "must be a whole number of 1 or more, or None")
         _positive("handshake_timeout_s", self.handshake_timeout_s)
+        _positive("write_timeout_s", self.write_timeout_s)
         _positive("idle_timeout_s", self.idle_timeout_s)
         _positive("ping_interval_s", self.ping_interval_s)
         _positive("close_after_s", self.close_after_s)
         _positive("reply_delay_ms", self.reply_delay_ms, allow_zero=True)
-        _positive("send_on_connect_bytes", self.send_on_connect_bytes, allow_zero=True)
+        _positive("send_on_connect_bytes", self.send_on_connect_bytes, allow_zero=True, maximum=MAX_SIZED_PACKET_BYTES)
         problem = sendable_problem(self.close_code)
         if problem:
             raise InvalidConfigError("close_code", self.close_code, problem)
@@ -200,6 +241,9 @@ class ServerConfig:
             raise InvalidConfigError("close_reason", self.close_reason, f"longer than {MAX_REASON_BYTES} UTF-8 bytes")
         if self.refuse_status is not None:
             _check_refuse_status(self.refuse_status)
+        for origin in self.allowed_origins:
+            if not isinstance(origin, str) or not origin.strip() or any(c.isspace() or not c.isprintable() for c in origin):
+                raise InvalidConfigError("allowed_origins", origin, "an origin is one word, like https://example.com, or *")
         for pair in self.required_headers:
             if len(pair) != 2 or not pair[0]:
                 raise InvalidConfigError("required_headers", pair, "needs (name, value) pairs")
@@ -241,8 +285,10 @@ class ServerConfig:
             phrases.append(f"send {self.send_on_connect_bytes} B on connect")
         if self.refuse_status is not None:
             phrases.append(f"refuse every handshake with HTTP {self.refuse_status}")
-        if self.allowed_origins:
-            phrases.append("only Origin " + ", ".join(self.allowed_origins))
+        if "*" in self.allowed_origins:
+            phrases.append("any Origin allowed")
+        elif self.allowed_origins:
+            phrases.append("Origin also allowed: " + ", ".join(self.allowed_origins))
         for name, value in self.required_headers:
             phrases.append(f"require header {name}" + (f": {value}" if value else ""))
         if self.basic_auth is not None:

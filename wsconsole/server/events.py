@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wsconsole.protocol.closecodes import NO_CLOSE_FRAME, CloseCode
+from wsconsole.text.payload import json_payload, preview
 
 __all__ = ["ClientInfo", "ServerEvent", "ServerEventKind", "describe_close"]
 
@@ -35,8 +36,15 @@ class ServerEventKind(enum.Enum):
     """A fault or action was injected, or the configuration changed."""
     SENT = "sent"
     """A packet sent on demand (not a reply)."""
+    REPLY = "reply"
+    """A packet sent in answer to a packet, but for the plain echo (see
+    ``ServerEvent.echoed``): a delayed, fragmented or invalid echo, a canned
+    reply, or a broadcast (one event per client it went to)."""
     WARNING = "warning"
     """Something the user should know, e.g. listening beyond loopback."""
+
+
+_PACKET_KINDS = frozenset((ServerEventKind.PACKET, ServerEventKind.SENT, ServerEventKind.REPLY))
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +59,9 @@ class ServerEvent:
             ``"[::1]:53012"``; ``""`` for server-wide events.
         protocol: The selected subprotocol, ``""`` if none.
         offered_protocols: The subprotocols the client offered (CONNECTED).
-        is_text: PACKET, SENT: ``True`` for text, ``False`` for binary;
-            ``None`` for other kinds.
-        size: PACKET, SENT: payload size in bytes (UTF-8 bytes for text).
+        is_text: PACKET, SENT, REPLY: ``True`` for text, ``False`` for
+            binary; ``None`` for other kinds.
+        size: PACKET, SENT, REPLY: payload size in bytes (UTF-8 bytes for text).
         code: CLOSE_REQUESTED: the code the client sent (1005 if its close
             frame had none).  DISCONNECTED: the code received, or -1 if no
             close frame came.  ERROR, LIMIT, FAULT about a client: the close
@@ -65,6 +73,16 @@ class ServerEvent:
         message: ERROR, REFUSED, LIMIT, FAULT, WARNING: what happened.
             STARTED: the URL.  Free text otherwise.
         status: REFUSED, and LIMIT for max clients: the HTTP status sent.
+        data: PACKET, SENT, REPLY: the payload, ``str`` for text, ``bytes``
+            for binary (a text frame that is not UTF-8 on purpose, as
+            ``send_invalid_utf8`` sends, stays ``bytes``); ``None`` for
+            other kinds.  The event holds the only reference the server
+            keeps: a consumer that keeps many bounds them (the window keeps
+            as many per client as a tab's log).
+        echoed: PACKET only: ``True`` when the server sent the same payload
+            straight back (the default echo, with no fault); such replies
+            are not reported as REPLY events of their own, to spare a flood
+            an event per packet.
     """
 
     kind: ServerEventKind
@@ -80,9 +98,12 @@ class ServerEvent:
     clean: bool | None = None
     message: str = ""
     status: int | None = None
+    data: str | bytes | None = None
+    echoed: bool = False
 
     def describe(self) -> str:
-        """Returns one human-readable line, e.g. ``"#1 packet text 11 B"``."""
+        """Returns one human-readable line, e.g. ``"#1 packet text 11 B: Test packet"``
+        (the payload's one-line preview, :func:`wsconsole.text.payload.preview`)."""
         who = f"#{self.client_id} " if self.client_id is not None else ""
         kind = self.kind
         if kind is ServerEventKind.STARTED:
@@ -98,9 +119,11 @@ class ServerEvent:
             else:
                 negotiated = "no protocol"
             return f"{who}connected from {self.remote_address}, {negotiated}"
-        if kind in (ServerEventKind.PACKET, ServerEventKind.SENT):
+        if kind in _PACKET_KINDS:
             packet_type = "text" if self.is_text else "binary"
-            return f"{who}{kind.value} {packet_type} {self.size} B"
+            line = f"{who}{kind.value} {packet_type} {self.size} B"
+            data = self.data
+            return line if data is None else f"{line}: {preview(data)}"
         if kind is ServerEventKind.CLOSE_REQUESTED:
             return f"{who}close requested: {describe_close(self.code, self.reason)}"
         if kind is ServerEventKind.DISCONNECTED:
@@ -113,10 +136,15 @@ class ServerEvent:
 
     def to_json(self) -> dict[str, Any]:
         """Returns the event as a JSON-ready dict: every field, plus ``text``
-        (what :meth:`describe` says) and ``kind`` as its string value."""
+        (what :meth:`describe` says) and ``kind`` as its string value; the
+        payload, when there is one, as ``"data"`` (text) or ``"data_base64"``
+        (binary), :func:`wsconsole.text.payload.json_payload`'s spelling."""
         data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         data["kind"] = self.kind.value
         data["offered_protocols"] = list(self.offered_protocols)
+        payload = data.pop("data")
+        if payload is not None:
+            data.update(json_payload(payload))
         data["text"] = self.describe()
         return data
 

@@ -1,9 +1,10 @@
-"""The embedded server's opening handshake policy: limits, refusals, auth, subprotocol choice.
+"""The embedded server's opening handshake policy: limits, refusals, auth, Origin, subprotocol choice.
 
 :class:`HandshakePolicy` gives ``websockets.asyncio.server.serve`` its
 ``process_request`` and ``select_subprotocol`` hooks and reports handshakes
 that failed.  It runs on the server thread; it imports nothing of
-websockets itself (the objects it handles come from websockets).
+websockets itself (the objects it handles come from websockets), so
+:func:`origin_problem` serves any listener that speaks WebSocket (the relay).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import binascii
 import hmac
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from wsconsole.server.events import ServerEventKind
-from wsconsole.server.listening import format_address
+from wsconsole.server.listening import format_address, is_loopback
 from wsconsole.server.state import ServerState
 
 if TYPE_CHECKING:
@@ -23,7 +25,10 @@ if TYPE_CHECKING:
     from websockets.datastructures import Headers
     from websockets.http11 import Request, Response
 
-__all__ = ["HandshakePolicy"]
+__all__ = ["ANY_ORIGIN", "HandshakePolicy", "origin_problem"]
+
+ANY_ORIGIN = "*"
+"""In ``allowed_origins``: accept a handshake from any origin."""
 
 
 class HandshakePolicy:
@@ -38,8 +43,9 @@ class HandshakePolicy:
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         """Checks a handshake against the limits and the configured rules.
 
-        Order: max clients (503), forced refusal, Origin (403), required
-        headers (403), basic auth (401), required subprotocol (400).
+        Order: max clients (503), forced refusal, Origin (403, see
+        :func:`origin_problem`), required headers (403), basic auth (401),
+        required subprotocol (400).
 
         Returns:
             The refusal to send, or ``None`` to go on with the handshake.
@@ -47,20 +53,21 @@ class HandshakePolicy:
         state = self._state
         config = state.config
         headers = request.headers
-        if config.max_clients is not None and len(state.admitted) >= config.max_clients:
+        most, limit_name = config.max_clients, "max_clients"
+        capacity = state.connection_capacity
+        if capacity is not None and (most is None or capacity < most):
+            most, limit_name = capacity, "the open-file limit"
+        if most is not None and len(state.admitted) >= most:
             count = len(state.admitted)
-            why = f"already {count} client{'' if count == 1 else 's'}, the most allowed (max_clients)"
+            why = f"already {count} client{'' if count == 1 else 's'}, the most allowed ({limit_name})"
             return self._refuse(connection, 503, f"Too many clients: {why}.\n", why, ServerEventKind.LIMIT)
         if config.refuse_status is not None:
             return self._refuse(
                 connection, config.refuse_status, config.refuse_body, "every handshake is refused (refuse_status)"
             )
-        if config.allowed_origins:
-            origin = headers.get("Origin")
-            if origin not in config.allowed_origins:
-                shown = "no Origin header" if origin is None else f"Origin {origin!r}"
-                why = f"{shown} not allowed; allowed: {', '.join(config.allowed_origins)}"
-                return self._refuse(connection, 403, f"Forbidden: {why}.\n", why)
+        why = origin_problem(headers.get_all("Origin"), config.allowed_origins)
+        if why is not None:
+            return self._refuse(connection, 403, f"Forbidden: {why}.\n", why)
         for name, value in config.required_headers:
             got = headers.get_all(name)
             if not got or (value and value not in got):
@@ -146,6 +153,63 @@ class HandshakePolicy:
         return connection.respond(status, body)
 
 
+def origin_problem(values: Sequence[str], allowed: Sequence[str]) -> str | None:
+    """Why a handshake's ``Origin`` is refused; ``None`` to accept it.
+
+    A browser names in ``Origin`` the page that opens a WebSocket (RFC 6455
+    section 4.2.1 point 8, RFC 6454), and a page from any site may try
+    ``ws://127.0.0.1:PORT/``: without this check, any site the user visits
+    could talk to the local server and, in broadcast mode, read the other
+    clients' traffic.  Accepted whatever ``allowed`` says: no ``Origin``
+    (native clients send none), ``null`` (a page opened from a file, a
+    sandboxed frame) and a page served from loopback on any port
+    (``localhost``, 127.0.0.0/8, ``[::1]``).  Besides those, each origin of
+    ``allowed`` (scheme, host and port as the browser sends them; case and a
+    trailing slash do not matter), or any if it holds :data:`ANY_ORIGIN`.
+    Any thread; no I/O.
+
+    Args:
+        values: Every ``Origin`` header of the request, in order.
+        allowed: The origins allowed besides the default ones.
+
+    Returns:
+        A sentence naming the origin and how to allow it, or ``None``.
+    """
+    if ANY_ORIGIN in allowed or not values:
+        return None
+    if len(values) > 1:
+        # RFC 6454 section 7.3: a user agent sends at most one.
+        return f"{len(values)} Origin headers (a browser sends one); allow any origin with {_HOW_TO_ALLOW_ANY}"
+    origin = values[0].strip()
+    # An empty value is no origin at all (no browser sends one).
+    if not origin or origin.lower() == "null" or _is_loopback_origin(origin):
+        return None
+    wanted = origin.lower().rstrip("/")
+    if any(wanted == item.strip().lower().rstrip("/") for item in allowed):
+        return None
+    shown = origin if len(origin) <= 200 else origin[:200] + "..."
+    return (
+        f"Origin {shown!r} is not allowed (only loopback pages, 'null' and clients that send no Origin are); "
+        f"allow it with --allow-origin {shown} or the server's Allowed origins field, or any with {_HOW_TO_ALLOW_ANY}"
+    )
+
+
+_HOW_TO_ALLOW_ANY = "--allow-origin '*'"
+
+
+def _is_loopback_origin(origin: str) -> bool:
+    """Whether an origin names a page served from this machine's loopback (any scheme, any port)."""
+    try:
+        host = urlsplit(origin).hostname
+    except ValueError:  # an unclosed "[" of an IPv6 address
+        return False
+    if not host:
+        return False
+    # The name itself, not what it resolves to: a page of a site whose name
+    # resolves to 127.0.0.1 (DNS rebinding) still names that site here.
+    return host.rstrip(".") == "localhost" or is_loopback(host)
+
+
 def offered_subprotocols(headers: Headers) -> list[str]:
     """The subprotocols in every Sec-WebSocket-Protocol header, in order."""
     offered = []
@@ -156,8 +220,12 @@ def offered_subprotocols(headers: Headers) -> list[str]:
 
 def basic_credentials(headers: Headers) -> tuple[str, str] | None:
     """The (user, password) of an ``Authorization: Basic`` header (RFC 7617)."""
-    value = headers.get("Authorization", "")
-    scheme, _, token = value.partition(" ")
+    # Not headers.get(): with two Authorization headers it raises
+    # MultipleValuesError, which websockets turns into HTTP 500.
+    values = headers.get_all("Authorization")
+    if len(values) != 1:
+        return None
+    scheme, _, token = values[0].partition(" ")
     if scheme.lower() != "basic":
         return None
     try:

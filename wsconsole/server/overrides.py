@@ -32,7 +32,19 @@ overrides or uses that websockets does not document as public:
   - overrides ``data_received()`` and ``resume_writing()`` to write the
     replies the inline echo queued in one write per chunk received, and to
     stop reading a client whose replies fill the transport's buffer (its
-    private ``send_data()``, ``set_connection_exc()`` and ``paused``).
+    private ``send_data()``, ``set_connection_exc()`` and ``paused``);
+  - overrides ``pause_writing()`` and ``resume_writing()`` to time how long
+    the transport's buffer stays over the high-water mark, for the write
+    timeout (websockets' ``send()`` waits for it to drain with no limit).
+
+* :func:`close_without_waiting` queues a close frame with the sans-I/O
+  ``send_close()`` and writes it with ``send_data()``; :func:`connection_gone`
+  reads ``connection_lost_waiter``.
+* :func:`push_packet` writes a packet with no wait, as websockets'
+  ``broadcast()`` does, reading the private ``send_in_progress`` and
+  calling ``send_data()``; :func:`queue_packet` queues a packet's frames
+  with the sans-I/O ``send_text()`` / ``send_binary()`` /
+  ``send_continuation()``.
 
 * :func:`send_fragmented` writes a packet's frames itself inside the
   connection's private ``send_context()``: websockets' own fragmentation
@@ -57,12 +69,24 @@ from websockets.asyncio.messages import Assembler
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConcurrencyError
 from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 from wsconsole.server.events import ServerEventKind
 from wsconsole.server.listening import format_address
 from wsconsole.server.state import ServerState
 
-__all__ = ["CLOSE_TIMEOUT_S", "EchoConnection", "WholeMessageAssembler", "connection_class", "recv_packet", "send_fragmented"]
+__all__ = [
+    "CLOSE_TIMEOUT_S",
+    "EchoConnection",
+    "WholeMessageAssembler",
+    "close_without_waiting",
+    "connection_class",
+    "connection_gone",
+    "push_packet",
+    "queue_packet",
+    "recv_packet",
+    "send_fragmented",
+]
 
 CLOSE_TIMEOUT_S = 2.0
 """How long the server waits for a client to answer its close frame, or to
@@ -169,15 +193,74 @@ async def send_fragmented(connection: ServerConnection, data: bytes, is_text: bo
     frames.  All are queued inside one ``send_context()``, so nothing can
     come between them.  The caller holds the client's send lock.
     """
-    protocol = connection.protocol
     async with connection.send_context():
-        for start in range(0, len(data), fragment):
-            chunk = data[start : start + fragment]
-            fin = start + fragment >= len(data)
-            if start == 0:
-                (protocol.send_text if is_text else protocol.send_binary)(chunk, fin=fin)
-            else:
-                protocol.send_continuation(chunk, fin=fin)
+        queue_packet(connection, data, is_text, fragment)
+
+
+def queue_packet(connection: ServerConnection, data: bytes, is_text: bool, fragment: int | None) -> None:
+    """Queues one packet's frames on the sans-I/O protocol, at once and whole.
+
+    Nothing is written until ``send_data()``; being synchronous, nothing
+    can come between the frames (RFC 6455 section 5.4).  ``fragment``:
+    frames of at most this many payload bytes; ``None`` for one frame.
+    """
+    protocol = connection.protocol
+    if fragment is None or len(data) <= fragment:
+        (protocol.send_text if is_text else protocol.send_binary)(data)
+        return
+    for start in range(0, len(data), fragment):
+        chunk = data[start : start + fragment]
+        fin = start + fragment >= len(data)
+        if start == 0:
+            (protocol.send_text if is_text else protocol.send_binary)(chunk, fin=fin)
+        else:
+            protocol.send_continuation(chunk, fin=fin)
+
+
+def push_packet(connection: ServerConnection, data: bytes, is_text: bool, fragment: int | None) -> bool:
+    """Writes one packet without waiting for the client to read it (for broadcast).
+
+    What ``websockets.asyncio.server.broadcast()`` does, with our
+    fragmentation: the frames go to the transport's buffer at once.  The
+    caller bounds that buffer (see :mod:`wsconsole.server.slow`).
+
+    Returns:
+        ``False`` if the connection is not open, or is in the middle of one
+        of websockets' streamed sends (its private ``send_in_progress``),
+        which a packet may not interrupt.
+    """
+    if connection.protocol.state is not State.OPEN or getattr(connection, "send_in_progress", None) is not None:
+        return False
+    queue_packet(connection, data, is_text, fragment)
+    return _write_queued(connection)
+
+
+def _write_queued(connection: ServerConnection) -> bool:
+    """Hands what the protocol queued to the transport; ``False`` (and the
+    connection aborted) if that fails, as websockets' ``send_context()`` does."""
+    try:
+        connection.send_data()
+    except Exception as exc:  # noqa: BLE001 - the connection is lost, whatever the error
+        connection.set_connection_exc(exc)
+        connection.transport.abort()
+        return False
+    return True
+
+
+def close_without_waiting(connection: ServerConnection, code: int, reason: str) -> None:
+    """Queues a close frame and hands it to the transport at once.
+
+    websockets' ``close()`` first waits for the send buffer to drain, with no
+    time limit, before its close timeout even starts: for a client that
+    reads nothing, it never returns.  The caller watches the end itself.
+    """
+    connection.protocol.send_close(code, reason)
+    _write_queued(connection)
+
+
+def connection_gone(connection: ServerConnection) -> bool:
+    """Whether the TCP connection is closed (its private ``connection_lost_waiter`` is done)."""
+    return connection.connection_lost_waiter.done()
 
 
 class EchoConnection(ServerConnection):
@@ -196,7 +279,9 @@ class EchoConnection(ServerConnection):
     report_failed_handshake: Callable[[ServerConnection, BaseException | None, bool], None]
     offered_protocols: tuple[str, ...] = ()
     client_id: int | None = None
+    write_stalled: Callable[[ServerConnection], None]
     _close_timer: asyncio.TimerHandle | None = None
+    _write_stall_timer: asyncio.TimerHandle | None = None
     _reading_paused_for_writes = False
 
     def __init__(self, protocol: Any, *args: Any, **kwargs: Any) -> None:
@@ -293,8 +378,19 @@ class EchoConnection(ServerConnection):
             self._reading_paused_for_writes = True
             self.transport.pause_reading()
 
+    def pause_writing(self) -> None:
+        # asyncio calls this when the transport's buffer goes over the high-water
+        # mark (websockets' write_limit): the client reads slower than we write.
+        super().pause_writing()
+        timeout_s = self.server_state.config.write_timeout_s
+        if timeout_s is not None and self._write_stall_timer is None:
+            self._write_stall_timer = self.loop.call_later(timeout_s, self.write_stalled, self)
+
     def resume_writing(self) -> None:
         super().resume_writing()
+        if self._write_stall_timer is not None:
+            self._write_stall_timer.cancel()
+            self._write_stall_timer = None
         if self._reading_paused_for_writes:
             self._reading_paused_for_writes = False
             # Unless the frame assembler paused reading itself (its queue is
@@ -306,17 +402,25 @@ class EchoConnection(ServerConnection):
         super().connection_lost(exc)
         self.server_state.connections.discard(self)
         self.server_state.admitted.discard(self)
-        if self._close_timer is not None:
-            self._close_timer.cancel()
+        for timer in (self._close_timer, self._write_stall_timer):
+            if timer is not None:
+                timer.cancel()
 
 
 def connection_class(
     state: ServerState,
     report_failed_handshake: Callable[[ServerConnection, BaseException | None, bool], None],
+    write_stalled: Callable[[ServerConnection], None],
 ) -> type[EchoConnection]:
-    """Returns the EchoConnection subclass for one server: its state and its handshake reporter."""
+    """Returns the EchoConnection subclass for one server: its state, its
+    handshake reporter, and what to do with a client whose send buffer stays
+    full for ``write_timeout_s``."""
     return type(
         "EchoConnection",
         (EchoConnection,),
-        {"server_state": state, "report_failed_handshake": staticmethod(report_failed_handshake)},
+        {
+            "server_state": state,
+            "report_failed_handshake": staticmethod(report_failed_handshake),
+            "write_stalled": staticmethod(write_stalled),
+        },
     )

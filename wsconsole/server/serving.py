@@ -26,13 +26,16 @@ from websockets.asyncio.server import serve
 from websockets.protocol import State
 
 from wsconsole.protocol.closecodes import CloseCode
+from wsconsole.server.accepting import ACCEPT_BACKOFF_S, BackoffEventLoop
 from wsconsole.server.behaviour import Behaviour
 from wsconsole.server.closing import Closing
 from wsconsole.server.config import ServerConfig
 from wsconsole.server.events import ServerEventKind
+from wsconsole.server.fdlimit import connection_capacity, raise_open_file_limit
 from wsconsole.server.handshake import HandshakePolicy
 from wsconsole.server.listening import describe_os_error, format_address
 from wsconsole.server.overrides import CLOSE_TIMEOUT_S, connection_class
+from wsconsole.server.slow import SlowClients
 from wsconsole.server.state import ServerState
 from wsconsole.server.timers import Timers
 
@@ -65,6 +68,7 @@ class Serving:
         behaviour: Serves each client's packets.
         closing: Closes and drops clients, reports how they left.
         timers: Each client's pings, idle watch and close-after.
+        slow: Closes the clients that do not read what is sent to them.
     """
 
     def __init__(self, state: ServerState, stop_requested: threading.Event) -> None:
@@ -80,7 +84,8 @@ class Serving:
         self._handshake = HandshakePolicy(state)
         self.closing = Closing(state)
         self.timers = Timers(state, self.closing)
-        self.behaviour = Behaviour(state, self.timers, self.closing)
+        self.slow = SlowClients(state)
+        self.behaviour = Behaviour(state, self.timers, self.closing, self.slow)
 
     async def main(
         self, sockets: list[socket.socket], ssl_context: ssl.SSLContext | None, url: str, exposed: bool
@@ -98,7 +103,7 @@ class Serving:
             self._stop_event.set()
         config = state.config
         extra: dict[str, Any] = {} if ssl_context is None else {"ssl": ssl_context}
-        create_connection = connection_class(state, self._handshake.report_failed)
+        create_connection = connection_class(state, self._handshake.report_failed, self.slow.write_stalled)
         # One websockets server per socket (a host may resolve to several
         # addresses); create_server takes over each bound, listening socket.
         servers = []
@@ -125,6 +130,10 @@ class Serving:
             state.emit(ServerEventKind.ERROR, message=f"cannot serve: {describe_os_error(exc)}")
             return
         state.emit(ServerEventKind.STARTED, message=url)
+        self._fit_open_file_limit(config)
+        loop = asyncio.get_running_loop()
+        if isinstance(loop, BackoffEventLoop):
+            loop.on_out_of_descriptors = self._out_of_descriptors
         if exposed:
             addresses = ", ".join(format_address(sock.getsockname()) for sock in sockets)
             state.emit(
@@ -151,6 +160,36 @@ class Serving:
         for server in servers:
             await server.wait_closed()
         state.emit(ServerEventKind.STOPPED)
+
+    def _fit_open_file_limit(self, config: ServerConfig) -> None:
+        """Raises the open-file limit and caps the clients below it, saying so if max_clients is capped."""
+        limit = raise_open_file_limit()
+        capacity = connection_capacity(limit)
+        self._state.connection_capacity = capacity
+        if limit is None or capacity is None or (config.max_clients is not None and config.max_clients <= capacity):
+            return
+        raised = f", raised from {limit.raised_from}" if limit.raised_from is not None else ""
+        hard = "unlimited" if limit.hard is None else str(limit.hard)
+        wanted = "no limit" if config.max_clients is None else str(config.max_clients)
+        self._state.emit(
+            ServerEventKind.WARNING,
+            message=(
+                f"open-file limit {limit.soft} (hard {hard}{raised}): at most {capacity} clients at once, "
+                f"not {wanted} (max_clients); more are refused with HTTP 503"
+            ),
+        )
+
+    def _out_of_descriptors(self, exc: OSError, refused: int) -> None:
+        """Reports one back-off of accept() for want of file descriptors (server thread)."""
+        waiting = f"{refused} waiting client{'' if refused == 1 else 's'} answered HTTP 503; " if refused else ""
+        self._state.emit(
+            ServerEventKind.LIMIT,
+            status=503 if refused else None,
+            message=(
+                f"out of file descriptors ({describe_os_error(exc)}): {waiting}"
+                f"accepting again in {ACCEPT_BACKOFF_S:g} s"
+            ),
+        )
 
     def request_stop(self) -> None:
         """Makes :meth:`main` stop serving (server thread)."""

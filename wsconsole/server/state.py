@@ -48,6 +48,9 @@ class ServerState:
         admitted: The connections whose handshake was admitted, counted
             for ``max_clients`` (server thread only).
         stopping: Set once the server has begun to stop (server thread only).
+        connection_capacity: The most TCP connections the open-file limit
+            leaves room for, worked out at start; ``None``: no cap (server
+            thread only; see :mod:`wsconsole.server.fdlimit`).
     """
 
     def __init__(self, config: ServerConfig, on_event: Callable[[ServerEvent], None] | None) -> None:
@@ -57,6 +60,7 @@ class ServerState:
         self.connections: set[ServerConnection] = set()
         self.admitted: set[ServerConnection] = set()
         self.stopping = False
+        self.connection_capacity: int | None = None
         self._clients: dict[int, LiveClient] = {}
         self._clients_lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -74,14 +78,23 @@ class ServerState:
         except Exception:
             _log.exception("on_event raised on %s; ignored", kind.name)
 
-    def emit_packet(self, client: LiveClient, is_text: bool, size: int) -> None:
+    def emit_packet(self, client: LiveClient, data: str | bytes, size: int, echoed: bool) -> None:
         """emit() for a PACKET, the one event per packet: positional fields
-        instead of a keyword dict (a quarter cheaper)."""
+        instead of a keyword dict (a quarter cheaper).
+
+        Args:
+            client: Who sent it.
+            data: The payload, ``str`` for text; the event keeps it.
+            size: Its size in bytes (UTF-8 bytes for text).
+            echoed: Whether the same payload is sent straight back (see
+                ``ServerEvent.echoed``).
+        """
         callback = self.on_event
         if callback is None:
             return
         event = ServerEvent(
-            ServerEventKind.PACKET, time.time(), client.client_id, client.address, client.protocol, (), is_text, size
+            ServerEventKind.PACKET, time.time(), client.client_id, client.address, client.protocol, (),
+            data.__class__ is str, size, None, "", None, "", None, data, echoed,
         )
         try:
             callback(event)
@@ -108,6 +121,11 @@ class ServerState:
         """Returns the connected clients' live state (server thread)."""
         with self._clients_lock:
             return list(self._clients.values())
+
+    def find(self, client_id: int) -> LiveClient | None:
+        """Returns a connected client, ``None`` if there is none with that id (server thread)."""
+        with self._clients_lock:
+            return self._clients.get(client_id)
 
     def lookup(self, client_id: int, action: str) -> LiveClient | None:
         """Returns a connected client; ``None``, reported as an ERROR naming

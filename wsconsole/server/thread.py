@@ -171,9 +171,10 @@ class ServerThread:
         try:
             import asyncio
 
+            from wsconsole.server.accepting import new_event_loop
             from wsconsole.server.serving import Serving
 
-            with asyncio.Runner() as runner:
+            with asyncio.Runner(loop_factory=new_event_loop) as runner:
                 loop = runner.get_loop()
                 serving = Serving(self._state, self._stop_requested)
                 loop.set_exception_handler(serving.on_loop_exception)

@@ -71,6 +71,18 @@ class Timers:
         task = asyncio.get_running_loop().create_task(coroutine, name=name)
         client.tasks.add(task)
         task.add_done_callback(client.tasks.discard)
+        task.add_done_callback(lambda done: self._report_failure(client, done))
+
+    def _report_failure(self, client: LiveClient, task: asyncio.Task[None]) -> None:
+        # A task that raised would otherwise be reported only when collected
+        # ("exception was never retrieved"), if at all.
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            self._state.emit(
+                ServerEventKind.ERROR, message=f"the {task.get_name()} task failed: {exc!r}", **client.common()
+            )
 
     def _restart(self, client: LiveClient, name: str, coroutine: Coroutine[Any, Any, None] | None) -> None:
         """Cancels the client's tasks called name, then runs coroutine (if any) as the new one."""

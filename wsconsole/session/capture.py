@@ -61,7 +61,13 @@ from wsconsole.storage import userfiles
 from wsconsole.text.payload import byte_size
 from wsconsole.text.redact import redact_headers, redact_url, redact_urls_in_text
 
-_DIRECTION_NAMES = {Direction.SENT: "sent", Direction.RECEIVED: "received", Direction.LOCAL: "local"}
+_DIRECTION_NAMES = {
+    Direction.SENT: "sent",
+    Direction.RECEIVED: "received",
+    Direction.LOCAL: "local",
+    Direction.CLIENT_TO_SERVER: "client -> server",
+    Direction.SERVER_TO_CLIENT: "server -> client",
+}
 _DIRECTIONS = {name: direction for direction, name in _DIRECTION_NAMES.items()}
 _KINDS = {kind.value: kind for kind in EntryKind}
 

@@ -24,6 +24,8 @@ class Direction(enum.Enum):
     SENT = ">"
     RECEIVED = "<"
     LOCAL = "="  # state changes, errors and closes: nothing crossed the wire
+    CLIENT_TO_SERVER = "client -> server"  # a relay's: what its client sent on
+    SERVER_TO_CLIENT = "server -> client"  # a relay's: what the upstream server sent on
 
     # Members are singletons compared by identity: hash them so too.  Enum's
     # own __hash__ is Python code, and every entry added hashes two members
@@ -52,7 +54,13 @@ class EntryKind(enum.Enum):
 # The per-entry code byte: kind in the low 3 bits, direction in the next 2.
 # Filters build 256-entry translation tables over these codes.
 KIND_CODES = {kind: i for i, kind in enumerate(EntryKind)}
-DIRECTION_CODES = {Direction.SENT: 0, Direction.RECEIVED: 1, Direction.LOCAL: 2}
+DIRECTION_CODES = {
+    Direction.SENT: 0,
+    Direction.RECEIVED: 1,
+    Direction.LOCAL: 2,
+    Direction.CLIENT_TO_SERVER: 3,
+    Direction.SERVER_TO_CLIENT: 4,
+}
 DIRECTION_SHIFT = 3
 
 

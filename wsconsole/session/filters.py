@@ -1,4 +1,4 @@
-"""Filters over the message log: which entries match a direction, kind, text, regex and size.
+"""Filters over the message log: which entries match a direction, kind, text, regex, size and RPC name.
 
 Pure functions: :func:`filter_log` (or :func:`filter_entries` over any list
 of entries) returns the indices of the matching entries, oldest first.  A
@@ -19,6 +19,9 @@ longer lower-cases every payload each time.  The cheaper criteria run first so t
 costly ones see fewer entries.  A regular expression costs what its pattern costs
 per entry; nothing here can bound a pattern that backtracks badly.
 
+The RPC name (``LogFilter.rpc``) runs last, on what the others kept: Godot 3
+writes the name in the packet, so only packets holding its bytes are decoded.
+
 Bad criteria never raise: :func:`check` (and every :class:`FilterResult`)
 lists them as :class:`FilterProblem` s, and a criterion with a problem is
 left out while the others still apply.
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 from operator import contains
 
+from wsconsole.errors import DecodeError
 from wsconsole.session.entries import (
     BYTES_KINDS,
     DIRECTION_CODES,
@@ -66,6 +70,9 @@ class LogFilter:
         max_size: Largest payload size kept, in bytes, inclusive; None for no bound.
             Entries without a size (state changes, errors, closes) never
             match a size range.
+        rpc: Keep Godot multiplayer packets that call this method or set this
+            property ("" keeps any); exact name, case-sensitive.  Godot 4 sends
+            a method as its index: ``#3``.
     """
 
     directions: frozenset[Direction] | None = None
@@ -75,6 +82,7 @@ class LogFilter:
     regex: str = ""
     min_size: int | None = None
     max_size: int | None = None
+    rpc: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -275,7 +283,30 @@ def filter_entries(
     indices = results[0] if len(results) == 1 else results[0] + results[1]
     if len(results) == 2 and results[0] and results[1]:
         indices.sort()  # two ascending runs: timsort merges them in linear time
+    if flt.rpc and indices:
+        indices = _calling(datas if log is not None else [entry.data for entry in entries], indices, flt.rpc)
     return FilterResult(indices, tuple(problems))
+
+
+def _calling(datas: Sequence[str | bytes], indices: list[int], name: str) -> list[int]:
+    """The binary packets among ``indices`` that call or set ``name`` (Godot 3 or 4 multiplayer)."""
+    from wsconsole.text.decoders import decode_godot3_multiplayer, decode_godot4_multiplayer, packet_name
+
+    # Godot 3 writes the name NUL-terminated: only packets holding those bytes are decoded.
+    needle = None if name.startswith("#") else name.encode("utf-8", "surrogatepass") + b"\0"
+    kept = []
+    for index in indices:
+        data = datas[index]
+        if not isinstance(data, bytes) or (needle is not None and needle not in data):
+            continue
+        for decode in (decode_godot3_multiplayer, decode_godot4_multiplayer):
+            try:
+                if packet_name(decode(data)) == name:
+                    kept.append(index)
+                    break
+            except DecodeError:
+                pass
+    return kept
 
 
 def _by_size(

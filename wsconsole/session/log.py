@@ -376,6 +376,37 @@ class MessageLog:
         codes = bytes(map(_is_bytes, data)).translate(PACKET_CODES[direction])
         self._append(list(map(_first, packets)), codes, list(map(payload.byte_size, data)), data)
 
+    def extend_columns(self, times: list[float], codes: bytes, sizes: list[int], data: list[str | bytes]) -> None:
+        """Adds entries given as columns, index for index, as :meth:`extend` adds entries.
+
+        For a recorder whose batch mixes directions and kinds (a server
+        client's packets in, its replies out, its close), one call for all.
+
+        Args:
+            times: Each entry's ``time_s``.
+            codes: Each entry's code byte (:func:`~wsconsole.session.entries.entry_code`).
+            sizes: Each entry's size in bytes; 0 for kinds without one.
+            data: Each entry's data: ``str`` or ``bytes`` as its kind holds
+                (see :data:`~wsconsole.session.entries.BYTES_KINDS`).
+        """
+        if data:
+            self._append(times, codes, sizes, data)
+
+    def remove_listener(self, listener: Callable[..., None]) -> None:
+        """Forgets ``listener`` (compared with ``==``, so a bound method given again matches) wherever registered.
+
+        So a view can stop showing a log that lives on.
+        """
+        for listeners in (
+            self._append_listeners,
+            self._about_to_clear_listeners,
+            self._clear_listeners,
+            self._about_to_listeners,
+            self._about_to_drop_listeners,
+            self._drop_listeners,
+        ):
+            listeners[:] = [known for known in listeners if known != listener]
+
     def _append(self, times: list[float], codes: bytes, sizes: list[int], data: list[str | bytes]) -> None:
         """Adds entries given as columns (see :meth:`extend`)."""
         counters = self.counters

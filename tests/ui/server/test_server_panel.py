@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QTableView
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from tests.hostile.net_support import flood_without_reading, raw_handshake
 from wsconsole.client.events import ReadyState
 from wsconsole.client.peer import WebSocketPeer
 from wsconsole.server.config import ServerMode
@@ -52,6 +53,19 @@ def ws_clients():
     """Opens websockets sync clients; each is closed in teardown."""
     with contextlib.ExitStack() as stack:
         yield lambda url, **kwargs: stack.enter_context(connect(url, open_timeout=WAIT_S, **kwargs))
+
+
+def shown_log(page) -> list:
+    """The entries the client page's log pane shows (its model's rows), as ``Entry`` objects."""
+    pane = page.log_pane.pane
+    if pane is None:
+        return []
+    return [pane.model.entry(row) for row in range(pane.model.rowCount())]
+
+
+def shown_log_text(page) -> str:
+    """The shown log's text entries and packets, a line each."""
+    return "\n".join(entry.data for entry in shown_log(page) if isinstance(entry.data, str))
 
 
 def polled(peer: WebSocketPeer, predicate) -> bool:
@@ -121,7 +135,7 @@ def test_the_page_of_a_client_that_left_stays_only_while_nobody_else_is_connecte
     qtbot.waitUntil(lambda: polled(first, lambda: first.ready_state is ReadyState.CLOSED), timeout=WAIT_MS)
     wait_rows(qtbot, window, 0)
     # Alone, the page keeps the client that left and its own log, which tells how it ended.
-    qtbot.waitUntil(lambda: "disconnected, clean (4003)" in page.log_view.toPlainText(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "disconnected, clean (4003)" in shown_log_text(page), timeout=WAIT_MS)
     assert "(disconnected)" in page.title_label.text() and not page.close_button.isEnabled()
     # Another client connects: the page shows it, not the one that left.
     open_peer(qtbot, window, peers)
@@ -131,6 +145,14 @@ def test_the_page_of_a_client_that_left_stays_only_while_nobody_else_is_connecte
     assert "(disconnected)" not in page.title_label.text() and f"Client #{second_id}" in page.title_label.text()
     assert clients_view(window).selectionModel().selectedRows()[0].row() == 0
     assert page.close_button.isEnabled()
+    # A past client the user picks to read stays shown while clients come and go.
+    combo = page.log_pane.past_combo
+    qtbot.waitUntil(lambda: combo.findData(first_id) >= 0, timeout=WAIT_MS)
+    combo.activated.emit(combo.findData(first_id))
+    assert page.shown_id == first_id
+    open_peer(qtbot, window, peers)
+    wait_rows(qtbot, window, 2)
+    assert page.shown_id == first_id and "(disconnected)" in page.title_label.text()
 
 
 def test_close_refuses_what_the_protocol_forbids(qtbot, window, peers):
@@ -165,13 +187,18 @@ def test_drop_is_seen_as_minus_one(qtbot, window, peers):
     assert "dropping the TCP connection without a close frame (on request)" in server_log(window)
 
 
-def test_send_to_one_client_only(qtbot, window, ws_clients):
+def two_clients(qtbot, window, ws_clients) -> tuple:
+    """Connects two websockets clients, one after the other; returns them and their ids."""
     url = window.server_driver.url
     first = ws_clients(url)
     wait_rows(qtbot, window, 1)
     second = ws_clients(url)
     wait_rows(qtbot, window, 2)
-    first_id, second_id = row_ids(window)
+    return first, second, *row_ids(window)
+
+
+def test_send_to_one_client_only(qtbot, window, ws_clients):
+    first, second, first_id, second_id = two_clients(qtbot, window, ws_clients)
     page = window.server_panel.client_page
 
     select(qtbot, window, second_id)
@@ -268,11 +295,15 @@ def test_selected_client_shows_its_headers_and_own_log(qtbot, window, ws_clients
     page = window.server_panel.client_page
     headers = page.headers_view.toPlainText()
     assert "X-Bench: yes" in headers and "Sec-WebSocket-Protocol: chat.v1" in headers
-    qtbot.waitUntil(lambda: f"#{first_id} packet text 14 B" in page.log_view.toPlainText(), timeout=WAIT_MS)
-    assert f"#{first_id + 1} " not in page.log_view.toPlainText()
+    qtbot.waitUntil(
+        lambda: [(e.direction.name, e.data) for e in shown_log(page) if e.is_packet]
+        == [("RECEIVED", "from the first"), ("SENT", "from the first")],
+        timeout=WAIT_MS,
+    )
+    assert "from the second" not in shown_log_text(page)
 
     page.ping_button.click()
-    qtbot.waitUntil(lambda: "pong received" in page.log_view.toPlainText(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "pong received" in shown_log_text(page), timeout=WAIT_MS)
 
 
 def test_close_all_with_code_and_reason(qtbot, window, peers):
@@ -391,6 +422,14 @@ def test_origin_header_and_basic_auth_checks(qtbot, window, ws_clients):
     page.origin_edit.editingFinished.emit()
     assert refused_status(url, origin="https://evil.example")[0] == 403
     ws_clients(url, origin="https://ok.example").close()
+
+    page.origin_edit.clear()
+    page.origin_edit.editingFinished.emit()
+    assert refused_status(url, origin="https://ok.example")[0] == 403  # the default: loopback pages only
+    ws_clients(url, origin="http://localhost:8060").close()
+    page.origin_edit.setText("*")
+    page.origin_edit.editingFinished.emit()
+    ws_clients(url, origin="https://evil.example").close()
 
     page.origin_edit.clear()
     page.origin_edit.editingFinished.emit()
@@ -526,6 +565,23 @@ def test_limits_max_clients_and_max_packet(qtbot, window, ws_clients, peers):
     qtbot.waitUntil(lambda: "(max_packet_bytes), closed with 1009" in server_log(window), timeout=WAIT_MS)
     page.max_clients_spin.setValue(0)
     assert window.server_driver.server.config.max_clients is None
+
+
+def test_slow_client_policy_from_the_window(qtbot, window):
+    page = window.server_panel.handshake_page
+    config = window.server_driver.server.config
+    assert (config.write_timeout_s, config.max_send_buffer_bytes) == (30.0, 16 * 1024 * 1024)
+    page.write_timeout_spin.setValue(0.5)
+    page.send_buffer_spin.setValue(0)
+    config = window.server_driver.server.config
+    assert (config.write_timeout_s, config.max_send_buffer_bytes) == (0.5, None)
+    status, slow = raw_handshake(window.server_driver.server.port, rcvbuf_bytes=4096)
+    assert status == b"101"
+    try:
+        flood_without_reading(slow)
+        qtbot.waitUntil(lambda: "nothing read for 0.5 s (write_timeout_s); closing with 1008" in server_log(window), timeout=WAIT_MS)
+    finally:
+        slow.close()
 
 
 def test_use_button_gives_a_connectable_url():

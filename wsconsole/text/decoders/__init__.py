@@ -15,7 +15,9 @@ How values come out (the types are in :mod:`.values`):
 - CBOR tags become :class:`Tagged` (bignums, tags 2 and 3, become ``int``),
   simple values :class:`Simple`, ``undefined`` :data:`UNDEFINED`;
 - Godot types with no Python counterpart become :class:`GodotValue`
-  (``GodotValue("Vector2", (1.0, 2.0))``).
+  (``GodotValue("Vector2", (1.0, 2.0))``);
+- Godot's high-level multiplayer packets (``rpc``, ``rset``...) become
+  :class:`MultiplayerPacket`, a dict of the fields with a one-line ``summary``.
 
 :func:`tree_text` renders any decoded value as indented lines for a view.
 
@@ -26,7 +28,7 @@ runtime dependency is added; the tests check us against those packages.
 
 One module a job: :mod:`.reader` (the bounds-checked reader every binary
 format shares), :mod:`.base64_text`, :mod:`.messagepack`, :mod:`.cbor`,
-:mod:`.godot`, :mod:`.values`; this package names the table of them.
+:mod:`.godot`, :mod:`.godot_multiplayer`, :mod:`.values`; this package names the table of them.
 """
 
 from __future__ import annotations
@@ -34,12 +36,19 @@ from __future__ import annotations
 from wsconsole.text.decoders.base64_text import decode_base64
 from wsconsole.text.decoders.cbor import decode_cbor
 from wsconsole.text.decoders.godot import decode_godot, decode_godot3, decode_godot4
+from wsconsole.text.decoders.godot_multiplayer import (
+    decode_godot3_multiplayer,
+    decode_godot4_multiplayer,
+    godot_text,
+    packet_name,
+)
 from wsconsole.text.decoders.messagepack import decode_msgpack
 from wsconsole.text.decoders.reader import MAX_DEPTH
 from wsconsole.text.decoders.values import (
     UNDEFINED,
     Ext,
     GodotValue,
+    MultiplayerPacket,
     Pairs,
     Simple,
     Tagged,
@@ -53,6 +62,7 @@ __all__ = [
     "UNDEFINED",
     "Ext",
     "GodotValue",
+    "MultiplayerPacket",
     "Pairs",
     "Simple",
     "Tagged",
@@ -62,6 +72,10 @@ __all__ = [
     "decode_godot",
     "decode_godot3",
     "decode_godot4",
+    "decode_godot3_multiplayer",
+    "decode_godot4_multiplayer",
+    "godot_text",
+    "packet_name",
     "decode_msgpack",
     "tree_text",
 ]
@@ -72,5 +86,7 @@ DECODERS = {
     "CBOR": decode_cbor,
     "Godot 4 Variant": decode_godot4,
     "Godot 3 Variant": decode_godot3,
+    "Godot 4 multiplayer": decode_godot4_multiplayer,
+    "Godot 3 multiplayer": decode_godot3_multiplayer,
 }
 """Every decoder by the name a view shows, in the order to offer them."""

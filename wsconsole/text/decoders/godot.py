@@ -30,7 +30,7 @@ _GODOT3_MATH = {
 }
 
 
-class _Godot:
+class VariantReader:
     """One Godot Variant decoder for either version; the type ids differ, the layouts mostly not."""
 
     def __init__(self, r: Reader, version: int) -> None:
@@ -249,7 +249,7 @@ def decode_godot(data: bytes, version: int = 4) -> Any:
     """
     if version not in (3, 4):
         raise ValueError(f"Godot version must be 3 or 4, not {version!r}")
-    return Reader(data, f"Godot {version} Variant").run(lambda reader: _Godot(reader, version).value(0))
+    return Reader(data, f"Godot {version} Variant").run(lambda reader: VariantReader(reader, version).value(0))
 
 
 def decode_godot3(data: bytes) -> Any:

@@ -67,6 +67,21 @@ class GodotValue:
     value: Any
 
 
+class MultiplayerPacket(dict):
+    """A Godot high-level multiplayer packet: its fields in wire order, and a one-line summary.
+
+    A ``dict`` (``"header"``, ``"from"``, ``"to"``, ``"command"``, ``"path id"``,
+    ``"path"``, ``"method"``, ``"arguments"``...), so every view that shows a map
+    shows it; :attr:`summary` is the line a person reads first
+    (``peer 17 -> 1: rpc Game.hello(1, "two", Vector2(3, 4))``).
+    """
+
+    __slots__ = ("summary",)
+
+    def __init__(self, fields: dict, summary: str) -> None:
+        super().__init__(fields)
+        self.summary = summary
+
 
 def tree_text(value: Any, *, indent: int = 2, max_bytes: int = 32) -> str:
     """A decoded value as indented lines a person can read, one item per line.
@@ -78,6 +93,8 @@ def tree_text(value: Any, *, indent: int = 2, max_bytes: int = 32) -> str:
     :data:`~wsconsole.text.decoders.MAX_DEPTH`.
     """
     lines: list[str] = []
+    if isinstance(value, MultiplayerPacket):
+        lines.append(value.summary)
     _tree_lines(value, 0, "", lines, indent, max_bytes)
     return "\n".join(lines)
 

@@ -199,6 +199,7 @@ class ConnectionTab(QWidget):
         pane.rows_changed.connect(self._schedule_counters)
         pane.shown_changed.connect(self._update_counters)
         pane.entry_selected.connect(self.details.show_entry)
+        self.details.set_multiplayer(pane.multiplayer)
         pane.clear_requested.connect(self.clear_log)
         self._counters_timer = QTimer(self, singleShot=True, interval=COUNTERS_REFRESH_MS)
         self._counters_timer.timeout.connect(self._update_counters)

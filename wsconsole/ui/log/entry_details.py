@@ -21,11 +21,14 @@ from PySide6.QtWidgets import (
 
 from wsconsole.errors import DecodeError
 from wsconsole.session.entries import Entry
+from wsconsole.session.multiplayer import AUTO, MULTIPLAYER_DECODERS, MultiplayerReader
 from wsconsole.text.decoders import (
     decode_base64,
     decode_cbor,
     decode_godot3,
+    decode_godot3_multiplayer,
     decode_godot4,
+    decode_godot4_multiplayer,
     decode_msgpack,
     tree_text,
 )
@@ -46,8 +49,11 @@ DECODER_VIEWS = {
     "CBOR": decode_cbor,
     "Godot 4": decode_godot4,
     "Godot 3": decode_godot3,
+    "Godot 4 multiplayer": decode_godot4_multiplayer,
+    "Godot 3 multiplayer": decode_godot3_multiplayer,
 }
-"""The decoders offered, by the name the view shows (Godot: ``var_to_bytes`` / ``var2bytes``)."""
+"""The decoders offered, by the name the view shows (Godot: ``var_to_bytes`` / ``var2bytes``;
+multiplayer: ``rpc``/``rset`` packets, see :mod:`wsconsole.session.multiplayer`)."""
 MAX_SHOWN_BYTES = 4 * 1024 * 1024
 """Larger payloads are shown up to this size (the whole payload stays in the log)."""
 MAX_PRETTY_CHARS = 1024 * 1024
@@ -85,8 +91,16 @@ class EntryDetails(QWidget):
         self.decoder_combo.addItems(list(DECODER_VIEWS))
         self.decoder_combo.setToolTip("Base64 text, MessagePack, CBOR, or Godot's Variant encoding (4 or 3)")
         self.decoder_combo.setAccessibleName("Decoder")
-        self.decoder_combo.activated.connect(lambda _index: self.show_view(self.decoder_combo.currentText()))
+        self.decoder_combo.activated.connect(lambda _index: self._decoder_picked(self.decoder_combo.currentText()))
         buttons.addWidget(self.decoder_combo)
+        self.auto_decode_check = QCheckBox("Auto", objectName="detailsAutoDecodeCheck", checked=True)
+        self.auto_decode_check.setToolTip(
+            "Show Godot multiplayer packets decoded when a connection's first packets are such packets"
+        )
+        self.auto_decode_check.toggled.connect(self._auto_decode_toggled)
+        buttons.addWidget(self.auto_decode_check)
+        self.multiplayer: MultiplayerReader | None = None
+        """The log's multiplayer reader (the auto pick and the path ids); None: decoders only see one packet."""
         self.tree_check = QCheckBox("Tree", objectName="detailsTreeCheck")
         self.tree_check.setToolTip("Show JSON and decoded values as a collapsible tree")
         self.tree_check.toggled.connect(lambda _on: self._render())
@@ -132,6 +146,22 @@ class EntryDetails(QWidget):
         if button.isEnabled():
             button.setChecked(True)
             self._render()
+
+    def set_multiplayer(self, reader: MultiplayerReader | None) -> None:
+        """Follows ``reader``'s pick of a Godot multiplayer decoder (the Auto box switches it off)."""
+        self.multiplayer = reader
+        if reader is not None:
+            self.auto_decode_check.setChecked(reader.choice is not None)
+
+    def _auto_decode_toggled(self, on: bool) -> None:
+        if self.multiplayer is not None:
+            self.multiplayer.set_choice(AUTO if on else None)
+
+    def _decoder_picked(self, name: str) -> None:
+        # Picking a multiplayer decoder by hand makes it this log's, previews included.
+        if self.multiplayer is not None and name in MULTIPLAYER_DECODERS and self.auto_decode_check.isChecked():
+            self.multiplayer.set_choice(name)
+        self.show_view(name)
 
     @property
     def tree_shown(self) -> bool:
@@ -180,7 +210,11 @@ class EntryDetails(QWidget):
         self.view_buttons.button(2).setEnabled(True)
         self.view_buttons.button(len(VIEWS)).setEnabled(entry.is_packet)
         self.decoder_combo.setEnabled(entry.is_packet)
-        if not keep_decoded:
+        picked = self.multiplayer.decoder_name if self.multiplayer is not None and not is_text else None
+        if picked and entry.is_packet:
+            self.decoder_combo.setCurrentText(picked)
+            self.view_buttons.button(len(VIEWS)).setChecked(True)
+        elif not keep_decoded:
             default = 1 if self._json_value is not None else (0 if is_text else 2)
             self.view_buttons.button(default).setChecked(True)
         self._render()
@@ -199,7 +233,8 @@ class EntryDetails(QWidget):
         view = self.current_view
         tree_value: object = _NO_TREE
         if view in DECODER_VIEWS and self.view_buttons.checkedId() == len(VIEWS):
-            text, tree_value = _decoded(view, data, as_text=not self.tree_check.isChecked())
+            text, tree_value = _decoded(view, data, as_text=not self.tree_check.isChecked(), entry=entry,
+                                        reader=self.multiplayer)
         elif view == "JSON" and self._json_problem is not None:
             text = _json_problem_text(data, self._json_problem)
         elif view == "JSON" and self._json_value is not None:
@@ -268,8 +303,11 @@ def _json_problem_text(text: str, problem: JsonProblem) -> str:
     )
 
 
-def _decoded(name: str, data: str | bytes, *, as_text: bool = True) -> tuple[str, object]:
-    """``data`` through the decoder ``name``.
+def _decoded(
+    name: str, data: str | bytes, *, as_text: bool = True, entry: Entry | None = None,
+    reader: MultiplayerReader | None = None,
+) -> tuple[str, object]:
+    """``data`` through the decoder ``name`` (a multiplayer one through ``reader``, for its path ids).
 
     Returns:
         The value as indented lines ("" unless ``as_text``; why it is not that
@@ -278,7 +316,10 @@ def _decoded(name: str, data: str | bytes, *, as_text: bool = True) -> tuple[str
     """
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
     try:
-        value = DECODER_VIEWS[name](raw)
+        if reader is not None and entry is not None and name in MULTIPLAYER_DECODERS and isinstance(data, bytes):
+            value = reader.decode(entry, name)
+        else:
+            value = DECODER_VIEWS[name](raw)
     except DecodeError as exc:
         return f"Cannot decode: {exc}\n\nThe raw payload is in the Text and Hex views.", _NO_TREE
     if name == "Base64":

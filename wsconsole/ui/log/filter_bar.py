@@ -69,6 +69,10 @@ MAX_SIZE_FIELD = 2**31 - 1
 _PROBLEM_STYLE = "border: 1px solid #d64541;"
 
 
+RPC_PREFIX = "rpc:"
+"""A search starting with this filters by Godot RPC method or property name instead of text."""
+
+
 class FilterBar(QWidget):
     """Direction, kind, search (text or regex), size range; and, in :attr:`footer`, pause and the shown count.
 
@@ -105,6 +109,7 @@ class FilterBar(QWidget):
         self.kind_button.setMenu(menu)
 
         self.search_edit = QLineEdit(objectName="filterSearchEdit", placeholderText="Search the log")
+        self.search_edit.setToolTip("Text to find; rpc:NAME keeps Godot multiplayer packets calling or setting NAME")
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setAccessibleName("Search the log")
         self.search_edit.setMinimumWidth(self.search_edit.fontMetrics().horizontalAdvance("Search the l"))
@@ -264,7 +269,12 @@ class FilterBar(QWidget):
             kinds = None
         text = self.search_edit.text()
         regex = self.regex_button.isChecked()
+        # "rpc:hello": Godot multiplayer packets calling or setting hello (see LogFilter.rpc).
+        rpc = ""
+        if text.startswith(RPC_PREFIX) and not regex:
+            rpc, text = text[len(RPC_PREFIX):].strip(), ""
         return LogFilter(
+            rpc=rpc,
             directions=frozenset(directions) or None,
             kinds=None if kinds is None else frozenset(kinds),
             text="" if regex else text,

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from wsconsole.session.entries import Entry
 from wsconsole.session.filters import LogFilter
 from wsconsole.session.log import MessageLog
+from wsconsole.session.multiplayer import MultiplayerReader
 from wsconsole.ui.log.filter_bar import FilterBar
 from wsconsole.ui.log.model import (
     CONTENT_COLUMN,
@@ -49,6 +50,8 @@ class LogPane(QWidget):
 
     Args:
         log: The log shown.
+        repaint_interval_ms: New rows reach the screen at most this often
+            (a log beside the tab's, as a server client's, paints less often).
 
     Signals:
         rows_changed(): entries were added or removed: the counts beside the log are due a
@@ -63,11 +66,16 @@ class LogPane(QWidget):
     entry_selected = Signal(object)
     clear_requested = Signal()
 
-    def __init__(self, log: MessageLog, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, log: MessageLog, parent: QWidget | None = None, *, repaint_interval_ms: int = LOG_REPAINT_INTERVAL_MS
+    ) -> None:
         super().__init__(parent)
         self.log = log
         # Unfiltered it shows one row per log entry.
         self.model = FilteredLogModel(log, parent=self)
+        # Godot multiplayer packets read as the calls that made them, once their format is picked.
+        self.multiplayer = MultiplayerReader(log)
+        self.multiplayer.on_changed(self._multiplayer_changed)
         self.filter_bar = FilterBar()
         self.view = self._make_view()
         self._follow = True
@@ -82,7 +90,7 @@ class LogPane(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.filter_bar.footer)
 
-        self._repaint_timer = QTimer(self, singleShot=True, interval=LOG_REPAINT_INTERVAL_MS)
+        self._repaint_timer = QTimer(self, singleShot=True, interval=repaint_interval_ms)
         self._repaint_timer.setObjectName("logRepaintTimer")
         self._repaint_timer.timeout.connect(self._show_new_rows)
         self.model.rowsInserted.connect(self._on_rows_inserted)
@@ -99,6 +107,20 @@ class LogPane(QWidget):
         # Counted from the log itself: entries a filter hides are new entries too.
         log.on_appended(self._on_log_appended)
         self._add_actions()
+
+    def detach(self) -> None:
+        """Stops following the log, which lives on (a server client's, shown again later); GUI thread.
+
+        Call before the pane goes: a log keeps its listeners, and would call into a deleted view.
+        """
+        self._repaint_timer.stop()
+        self.model.detach()
+        self.log.remove_listener(self._on_log_appended)
+        self.multiplayer.detach()
+
+    def _multiplayer_changed(self) -> None:
+        self.model.summarize = self.multiplayer.summary if self.multiplayer.decoder_name else None
+        self.model.previews_changed()
 
     def _make_view(self) -> QTableView:
         view = QTableView(objectName="messageLog")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import time
+from collections.abc import Callable
 from bisect import bisect_left, bisect_right
 
 from PySide6.QtCore import (
@@ -122,6 +123,8 @@ class LogTableModel(QAbstractTableModel):
         self._packet_fonts = (fixed, None, None, None, fixed)
         self._event_fonts = (QFont(), QFont(), bold, QFont(), QFont())
         self._row_cache: dict[int, tuple] = {}
+        self.summarize: Callable[[Entry], str | None] | None = None
+        """Gives a packet's preview instead of the raw one (a decoder's summary); None means no preview of its own."""
         self.time_mode = TimeMode.ABSOLUTE
         self.open_times_s: list[float] = []
         """When each connection of this log opened (epoch s, ascending): SINCE_OPEN's origins."""
@@ -135,6 +138,14 @@ class LogTableModel(QAbstractTableModel):
         log.on_dropped(self._dropped)
         log.on_about_to_clear(self._about_to_clear)
         log.on_cleared(self._cleared)
+
+    def detach(self) -> None:
+        """Stops following the log (which lives on), before the model goes; GUI thread."""
+        for listener in (
+            self._note_first_time, self._forget_first_time, self._about_to_append, self._appended,
+            self._about_to_drop, self._dropped, self._about_to_clear, self._cleared,
+        ):
+            self.log.remove_listener(listener)
 
     def _note_first_time(self, first: int, _last: int) -> None:
         if self.first_time_s is None:
@@ -241,7 +252,7 @@ class LogTableModel(QAbstractTableModel):
             if column == CONTENT_COLUMN and self.notes:
                 note = self.notes.get(self.serial(index.row()))
                 if note:
-                    return f"{entry.preview}  ({note})" if entry.data else note
+                    return f"{self._preview(entry)}  ({note})" if entry.data else note
             return self._display(entry, column)
         if role == ENTRY_ROLE:
             return entry
@@ -341,7 +352,7 @@ class LogTableModel(QAbstractTableModel):
             self._glyph(entry)[0],
             entry.kind.value,
             f"{entry.size:,} B" if entry.size is not None else "",
-            entry.preview,
+            self._preview(entry),
         )
         local = entry.direction is Direction.LOCAL
         foreground = _COLOURS.get(entry.kind if local else entry.direction)
@@ -376,8 +387,22 @@ class LogTableModel(QAbstractTableModel):
         if column == SIZE_COLUMN:
             return f"{entry.size:,} B" if entry.size is not None else ""
         if column == CONTENT_COLUMN:
-            return entry.preview
+            return self._preview(entry)
         return None
+
+    def _preview(self, entry: Entry) -> str:
+        if self.summarize is not None:
+            summary = self.summarize(entry)
+            if summary is not None:
+                return summary
+        return entry.preview
+
+    def previews_changed(self) -> None:
+        """Shows every row's preview again (the decoder behind :attr:`summarize` changed)."""
+        self._row_cache.clear()
+        rows = self.rowCount()
+        if rows:
+            self.dataChanged.emit(self.index(0, CONTENT_COLUMN), self.index(rows - 1, CONTENT_COLUMN))
 
 
 class FilteredLogModel(LogTableModel):

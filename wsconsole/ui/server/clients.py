@@ -8,7 +8,7 @@ rows change in one ``dataChanged`` per snapshot.
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections.abc import Callable
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -43,14 +43,13 @@ from wsconsole.protocol.closecodes import (
 )
 from wsconsole.server.events import ClientInfo, ServerEvent, ServerEventKind
 from wsconsole.text.payload import format_size, parse_hex
+from wsconsole.session.server_clients import ServerClientLogs
 from wsconsole.text.redact import redact_headers
 from wsconsole.ui.log.model import format_time
+from wsconsole.ui.server.client_log import ClientLogPane
 
 CLIENT_ROLE = Qt.ItemDataRole.UserRole + 1
 """Data role of any cell: the row's ClientInfo."""
-
-MAX_CLIENT_LOG_LINES = 2000
-"""Lines kept per client in its own log; older lines are forgotten."""
 
 ID_COLUMN, ADDRESS_COLUMN, PROTOCOL_COLUMN, SINCE_COLUMN, RECEIVED_COLUMN, SENT_COLUMN = range(6)
 
@@ -68,36 +67,40 @@ server's own), whether the client has gone with it, and the text."""
 def event_lines(events: list[ServerEvent]) -> list[EventLine]:
     """Formats a batch of server events, oldest first, into log lines.
 
-    Every event is a line of its own, but packets: each run of PACKET
-    events (between two other events) gives, per client, a line per packet
-    if it sent at most PACKET_LINES_PER_CLIENT of them, else one line that
-    sums them up (``#3 1,234 packets: 1,234 text, 0 binary, 123,400 B``),
-    stamped with the time of the first.  GUI thread or any.
+    Every event is a line of its own, but packets: each run of PACKET (and
+    of REPLY) events between two other events gives, per client, a line per
+    packet (with its preview) if it sent at most PACKET_LINES_PER_CLIENT of
+    them, else one line that sums them up (``#3 1,234 packets: 1,234 text,
+    0 binary, 123,400 B``; ``replies`` for REPLY), stamped with the time of
+    the first.  Every packet is in its client's own log.  GUI thread or any.
     """
     lines: list[EventLine] = []
-    run: dict[int | None, list] = {}  # client id -> [first events, count, text count, bytes]
-    packet_kind = ServerEventKind.PACKET
+    # (client id, kind) -> [first events, count, text count, bytes]
+    run: dict[tuple[int | None, ServerEventKind], list] = {}
+    summed = (ServerEventKind.PACKET, ServerEventKind.REPLY)
+    nouns = {ServerEventKind.PACKET: "packets", ServerEventKind.REPLY: "replies"}
     disconnected = ServerEventKind.DISCONNECTED
     keep = PACKET_LINES_PER_CLIENT
 
     def flush() -> None:
-        for client_id, (first, count, texts, size) in run.items():
+        for (client_id, kind), (first, count, texts, size) in run.items():
             if count <= keep:
                 lines.extend((client_id, False, f"{format_time(e.time_s)}  {e.describe()}") for e in first)
             else:
                 lines.append((
                     client_id,
                     False,
-                    f"{format_time(first[0].time_s)}  #{client_id} {count:,} packets: "
+                    f"{format_time(first[0].time_s)}  #{client_id} {count:,} {nouns[kind]}: "
                     f"{texts:,} text, {count - texts:,} binary, {size:,} B",
                 ))
         run.clear()
 
     for event in events:
-        if event.kind is packet_kind:
-            totals = run.get(event.client_id)
+        if event.kind in summed:
+            key = (event.client_id, event.kind)
+            totals = run.get(key)
             if totals is None:
-                run[event.client_id] = [[event], 1, 1 if event.is_text else 0, event.size]
+                run[key] = [[event], 1, 1 if event.is_text else 0, event.size]
                 continue
             totals[1] += 1
             if event.is_text:
@@ -257,6 +260,7 @@ class ClientPage(QWidget):
         invalid_utf8_requested(int), ping_requested(int), drop_requested(int).
         close_requested(int, int, str): code and reason, valid to send.
         close_all_requested(int, str): close every client with code and reason.
+        past_client_shown(int): the page shows a client that left, chosen by the user.
     """
 
     send_requested = Signal(int, object)
@@ -266,14 +270,13 @@ class ClientPage(QWidget):
     drop_requested = Signal(int)
     close_requested = Signal(int, int, str)
     close_all_requested = Signal(int, str)
+    past_client_shown = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, server_url: Callable[[], str] = str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._client_id: int | None = None
-        # The client whose log is shown: stays after it disconnects, so the
-        # lines telling how it ended still arrive.
-        self._shown_id: int | None = None
-        self._logs: dict[int, deque[str]] = {}
+        self.logs = ServerClientLogs()
+        """Every client's own log, connected or gone (see :mod:`wsconsole.session.server_clients`)."""
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
         self.title_label = QLabel(objectName="serverClientTitle")
@@ -330,14 +333,12 @@ class ClientPage(QWidget):
         self.headers_view.setToolTip(
             "Credentials show as ***: Authorization values and the cookies' values (their names are kept)"
         )
-        self.log_view = QPlainTextEdit(objectName="serverClientLog")
-        self.log_view.setReadOnly(True)
-        self.log_view.setFont(fixed)
-        self.log_view.setMaximumBlockCount(MAX_CLIENT_LOG_LINES)
-        follow_bottom(self.log_view)
+        # The shown client's log stays after it disconnects: the entries telling how it ended still arrive.
+        self.log_pane = ClientLogPane(self.logs, server_url)
+        self.log_pane.past_client_chosen.connect(self.show_past_client)
         self.tabs = QTabWidget(objectName="serverClientTabs")
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.log_view, "Client log")
+        self.tabs.addTab(self.log_pane, "Client log")
         self.tabs.addTab(self.headers_view, "Handshake request")
 
         send_row = QHBoxLayout()
@@ -369,7 +370,7 @@ class ClientPage(QWidget):
     @property
     def shown_id(self) -> int | None:
         """The client whose log is shown, connected or gone; ``None`` if none."""
-        return self._shown_id
+        return self.log_pane.shown_id
 
     @property
     def client_id(self) -> int | None:
@@ -377,52 +378,48 @@ class ClientPage(QWidget):
         return self._client_id
 
     def show_client(self, info: ClientInfo | None) -> None:
-        """Shows a client's headers and log; ``None`` clears the page."""
-        self._client_id = self._shown_id = None if info is None else info.client_id
+        """Shows a connected client's headers and log; ``None`` clears the page."""
+        self._client_id = None if info is None else info.client_id
         self._enable_actions(info is not None)
         if info is None:
             self.title_label.setText("Select a client above")
             self.headers_view.clear()
-            self.log_view.clear()
+            self.log_pane.show_log(None)
         else:
             self.title_label.setText(f"Client #{info.client_id}  {info.remote_address}")
-            self.headers_view.setPlainText(
-                "\n".join(f"{name}: {value}" for name, value in redact_headers(info.request_headers))
-            )
-            self.log_view.setPlainText("\n".join(self._logs.get(info.client_id, ())))
-            self.log_view.verticalScrollBar().setValue(self.log_view.verticalScrollBar().maximum())
+            self.log_pane.show_log(info.client_id)
+            client = self.logs.get(info.client_id)
+            if client is not None:
+                client.request_headers = info.request_headers  # kept for its HAR export, after it left too
+            self._show_headers(info.request_headers)
         self._validate_close()
+
+    def show_past_client(self, client_id: int) -> None:
+        """Shows the log of a client that left (its actions stay off)."""
+        client = self.logs.get(client_id)
+        if client is None:
+            return
+        self.log_pane.show_log(client_id)
+        self.title_label.setText(f"Client #{client_id}  {client.remote_address}  (disconnected)")
+        self._show_headers(client.request_headers)
+        self._client_id = None
+        self._enable_actions(False)
+        self._validate_close()
+        self.past_client_shown.emit(client_id)
+
+    def _show_headers(self, headers: tuple[tuple[str, str], ...]) -> None:
+        self.headers_view.setPlainText("\n".join(f"{name}: {value}" for name, value in redact_headers(headers)))
 
     def _enable_actions(self, enabled: bool) -> None:
         for widget in (self.send_button, self.sized_button, self.ping_button, self.invalid_button, self.drop_button):
             widget.setEnabled(enabled)
 
     def add_events(self, events: list[ServerEvent]) -> None:
-        """Files each client's events in its own log; shows the selected one's.
-
-        Args:
-            events: A batch of server events, oldest first.
-        """
-        self.add_lines(event_lines(events))
-
-    def add_lines(self, lines: list[EventLine]) -> None:
-        """Files lines made by :func:`event_lines` in their clients' logs."""
-        shown = []
-        logs = self._logs
-        for client_id, gone, line in lines:
-            if client_id is None:
-                continue
-            log = logs.get(client_id)
-            if log is None:
-                log = logs[client_id] = deque(maxlen=MAX_CLIENT_LOG_LINES)
-            log.append(line)
-            if client_id == self._shown_id:
-                shown.append(line)
-            if gone:
-                # Its row goes too; a page showing it keeps the lines.
-                del logs[client_id]
-        if shown:
-            self.log_view.appendPlainText("\n".join(shown))
+        """Records a batch of server events, oldest first, in each client's own log (the shown one's shows at once)."""
+        self.logs.record(events)
+        disconnected = ServerEventKind.DISCONNECTED
+        if any(event.kind is disconnected for event in events):
+            self.log_pane.refresh_past_soon()
 
     def mark_gone(self) -> None:
         """Says the client shown has disconnected; its log stays readable."""
@@ -435,11 +432,7 @@ class ClientPage(QWidget):
 
     def forget_clients(self) -> None:
         """Drops every client's log (the server restarted; ids start again)."""
-        self._logs.clear()
-
-    def client_log(self, client_id: int) -> list[str]:
-        """The lines of one client's log, oldest first."""
-        return list(self._logs.get(client_id, ()))
+        self.logs.forget_all()
 
     # -- intents -----------------------------------------------------------------
 

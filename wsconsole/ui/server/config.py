@@ -30,6 +30,8 @@ from wsconsole.protocol.closecodes import CloseCode, describe
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 from wsconsole.server.config import (
     DEFAULT_MAX_CLIENTS,
+    DEFAULT_MAX_SEND_BUFFER_BYTES,
+    DEFAULT_WRITE_TIMEOUT_S,
     OPEN_TIMEOUT_S,
     ServerConfig,
     ServerMode,
@@ -270,7 +272,12 @@ class HandshakePage(QWidget):
         self.refuse_body_edit = QLineEdit(objectName="serverRefuseBodyEdit")
         self.refuse_body_edit.setPlaceholderText("response body")
         self.origin_edit = QLineEdit(objectName="serverOriginEdit")
-        self.origin_edit.setPlaceholderText("any; e.g. https://example.com (HTTP 403 otherwise)")
+        self.origin_edit.setPlaceholderText("loopback pages only; e.g. https://example.com, or * for any")
+        self.origin_edit.setToolTip(
+            "Web pages from these origins may connect too (others: HTTP 403). Always accepted: "
+            "clients that send no Origin, 'null' (a page opened from a file) and pages from "
+            "localhost, 127.x.x.x or [::1] on any port. * accepts every origin."
+        )
         self.header_edit = QLineEdit(objectName="serverRequiredHeaderEdit")
         self.header_edit.setPlaceholderText("Name: value (empty value: any)")
         self.auth_edit = QLineEdit(objectName="serverBasicAuthEdit")
@@ -286,13 +293,33 @@ class HandshakePage(QWidget):
         self.max_clients_spin.setSpecialValueText("no limit")
         self.max_clients_spin.setValue(DEFAULT_MAX_CLIENTS)
         self.idle_spin = _double_spin("serverIdleTimeoutSpin", "Close with 1001 a client that sends nothing for this long")
+        self.send_buffer_spin = _spin(
+            "serverSendBufferSpin",
+            2**31 - 1,
+            " B",
+            "Close with 1008 a client holding more unsent bytes than this when a broadcast comes for it",
+        )
+        self.send_buffer_spin.setSpecialValueText("no limit")
+        self.send_buffer_spin.setValue(DEFAULT_MAX_SEND_BUFFER_BYTES)
+        self.write_timeout_spin = _double_spin(
+            "serverWriteTimeoutSpin", "Close with 1008 a client that reads nothing of what is sent for this long"
+        )
+        self.write_timeout_spin.setValue(DEFAULT_WRITE_TIMEOUT_S)
         self.handshake_timeout_spin = _double_spin(
             "serverHandshakeTimeoutSpin",
             "How long a client may take to finish the opening handshake; applies at the next start",
         )
         self.handshake_timeout_spin.setMinimum(0.1)
         self.handshake_timeout_spin.setValue(OPEN_TIMEOUT_S)
-        for spin in (self.refuse_spin, self.max_packet_spin, self.max_clients_spin, self.idle_spin, self.handshake_timeout_spin):
+        for spin in (
+            self.refuse_spin,
+            self.max_packet_spin,
+            self.max_clients_spin,
+            self.idle_spin,
+            self.send_buffer_spin,
+            self.write_timeout_spin,
+            self.handshake_timeout_spin,
+        ):
             spin.valueChanged.connect(self.edited)
         for edit in (self.refuse_body_edit, self.origin_edit, self.header_edit, self.auth_edit):
             edit.editingFinished.connect(self.edited)
@@ -302,7 +329,7 @@ class HandshakePage(QWidget):
         refuse.addWidget(self.refuse_body_edit, 1)
         form = _compact_form()
         form.addRow("Refuse", refuse)
-        form.addRow("Origin", self.origin_edit)
+        form.addRow("Allowed origins", self.origin_edit)
         form.addRow("Header", self.header_edit)
         form.addRow("Basic auth", self.auth_edit)
         limits = QLabel("Limits")
@@ -311,6 +338,8 @@ class HandshakePage(QWidget):
         form.addRow("Max packet", self.max_packet_spin)
         form.addRow("Max clients", self.max_clients_spin)
         form.addRow("Idle timeout", self.idle_spin)
+        form.addRow("Send buffer", self.send_buffer_spin)
+        form.addRow("Write timeout", self.write_timeout_spin)
         form.addRow("Handshake in", self.handshake_timeout_spin)
         self.setLayout(form)
 
@@ -344,5 +373,7 @@ class HandshakePage(QWidget):
             max_packet_bytes=self.max_packet_spin.value() or None,
             max_clients=self.max_clients_spin.value() or None,
             idle_timeout_s=self.idle_spin.value() or None,
+            max_send_buffer_bytes=self.send_buffer_spin.value() or None,
+            write_timeout_s=self.write_timeout_spin.value() or None,
             handshake_timeout_s=self.handshake_timeout_spin.value(),
         )

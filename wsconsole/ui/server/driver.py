@@ -43,10 +43,12 @@ BACKLOG_INTERVAL_MS = 5
 """The wait before the next batch when a batch left events behind, so that
 the GUI's own events get in between."""
 MAX_EVENTS_PER_TICK = 4_000
-"""The most events one batch takes (the panel sums up packets, so a batch
-costs well under a microsecond per packet)."""
+"""The most events one batch takes (the panel sums up packets in its event
+view and files each in its client's log: a few microseconds per packet)."""
 CLIENTS_REFRESH_MS = 250
 """How often the client list's counters are refreshed while events come."""
+MEMBERSHIP_REFRESH_MS = 100
+"""How often the client list follows clients connecting and leaving, at most."""
 
 
 class ServerDriver(QObject):
@@ -63,6 +65,8 @@ class ServerDriver(QObject):
             disconnects, and at most every CLIENTS_REFRESH_MS while other
             events come (the counters change only with them).
         running_changed(bool): started or stopped.
+        port_moved(str): the port asked for was taken, so the server
+            listens on a free one; the text says so (see :attr:`port_note`).
         problem_occurred(str): an action could not even be asked of the
             server (not running, invalid close); nothing was sent.
     """
@@ -72,6 +76,7 @@ class ServerDriver(QObject):
     client_disconnected = Signal(object)
     clients_refreshed = Signal(object)  # a list
     running_changed = Signal(bool)
+    port_moved = Signal(str)
     problem_occurred = Signal(str)
 
     def __init__(self, host: str = "127.0.0.1", parent: QObject | None = None) -> None:
@@ -81,6 +86,8 @@ class ServerDriver(QObject):
         # Sockets that start(listen_only=True) bound, until serve_pending() hands them to a server.
         self._early: ListeningSockets | None = None
         self._config: ServerConfig | None = None  # the defaults, made on first use
+        self.port_note = ""
+        """Since the last start: that the port asked for was taken and which URL serves instead; "" if not."""
         self.ca_path: Path | None = None
         """The CA that verifies the generated certificate, while TLS uses it."""
         self._inbox = WakingQueue()
@@ -154,6 +161,7 @@ class ServerDriver(QObject):
         if self.is_running:
             return
         self._watch_wakeups()
+        self.port_note = ""
         try:
             try:
                 self._start_on(port, listen_only)
@@ -161,11 +169,15 @@ class ServerDriver(QObject):
                 if not fallback_to_free_port or port == 0:
                     raise
                 self._start_on(0, listen_only)
+                # Most likely a second window: its user must know the address differs.
+                self.port_note = f"port {port} is in use (another wsconsole?); serving on {self.url}"
         except ServerError:
             self._drain_all()  # what a failed start reported
             self._unwatch_wakeups()
             raise
         self.running_changed.emit(True)
+        if self.port_note:
+            self.port_moved.emit(self.port_note)
         self._refresh_clients()
 
     def _start_on(self, port: int, listen_only: bool) -> None:
@@ -363,11 +375,16 @@ class ServerDriver(QObject):
         self.events_received.emit(batch)
         if not refresh or not self.is_running:
             return
-        due_s = self._last_refresh_s + CLIENTS_REFRESH_MS / 1000 - time.monotonic()
-        if membership_changed or due_s <= 0:
+        # A snapshot of a thousand clients costs the GUI thread tens of ms: while clients
+        # keep connecting, the list follows them at most every MEMBERSHIP_REFRESH_MS.
+        interval_ms = MEMBERSHIP_REFRESH_MS if membership_changed else CLIENTS_REFRESH_MS
+        due_s = self._last_refresh_s + interval_ms / 1000 - time.monotonic()
+        if due_s <= 0:
             self._refresh_clients()
-        elif not self._refresh_timer.isActive():
+        elif not self._refresh_timer.isActive() or membership_changed:
             # The counters of the last packets of a burst show too.
+            if self._refresh_timer.isActive():
+                due_s = min(due_s, self._refresh_timer.remainingTime() / 1000)
             self._refresh_timer.start(max(1, round(due_s * 1000)))
 
     def _refresh_clients(self) -> None:

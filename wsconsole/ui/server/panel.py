@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -36,6 +35,7 @@ from wsconsole.errors import InvalidConfigError, ServerError
 from wsconsole.server.config import ServerConfig, TlsFiles
 from wsconsole.server.events import ClientInfo, ServerEvent
 from wsconsole.ui.log.model import format_time
+from wsconsole.ui.server.client_log import vertical_splitter
 from wsconsole.ui.server.clients import (
     CLIENT_ROLE,
     ClientPage,
@@ -147,11 +147,12 @@ class ServerPanel(QWidget):
         self.toggle_button.clicked.connect(self._on_toggle)
 
         self.warning_label = QLabel(objectName="serverExposedWarning")
-        self.warning_label.setWordWrap(True)
-        self.warning_label.setStyleSheet(
-            "color: #7a4b00; background: #fff3cd; border: 1px solid #e0b84c; padding: 3px;"
-        )
-        self.warning_label.hide()
+        # Where the server listens when the port asked for was taken (a second window).
+        self.port_note_label = QLabel(objectName="serverPortNote")
+        for label in (self.warning_label, self.port_note_label):
+            label.setWordWrap(True)
+            label.setStyleSheet("color: #7a4b00; background: #fff3cd; border: 1px solid #e0b84c; padding: 3px;")
+            label.hide()
         self.ca_label = QLabel(objectName="serverCaLabel")
         self.ca_label.setWordWrap(True)
         self.ca_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -165,14 +166,13 @@ class ServerPanel(QWidget):
         self.clients_model = ClientsModel(self)
         self.clients_view = clients_view(self.clients_model)
         self.clients_view.selectionModel().selectionChanged.connect(self._on_client_selected)
-        self.client_page = ClientPage()
+        self.client_page = ClientPage(lambda: client_url(self._url))
+        self.client_page.past_client_shown.connect(self._on_past_client_shown)
+        # The client whose row went while its page was shown; None when the page shows one
+        # chosen by the user (a connected client, or a past one from its log's list).
+        self._left_while_shown: int | None = None
 
-        clients_split = QSplitter(Qt.Orientation.Vertical, objectName="serverClientsSplitter")
-        clients_split.addWidget(self.clients_view)
-        clients_split.addWidget(self.client_page)
-        clients_split.setStretchFactor(0, 1)
-        clients_split.setStretchFactor(1, 2)
-        clients_split.setChildrenCollapsible(False)
+        clients_split = vertical_splitter("serverClientsSplitter", (self.clients_view, 1), (self.client_page, 2))
 
         # -- settings tabs: they start hidden behind Clients, so their pages are made on first
         # use (see make_settings_pages), which the window asks for right after its first paint.
@@ -199,12 +199,7 @@ class ServerPanel(QWidget):
         events_layout.addWidget(QLabel("Server events"))
         events_layout.addWidget(self.events_view, 1)
 
-        splitter = QSplitter(Qt.Orientation.Vertical, objectName="serverSplitter")
-        splitter.addWidget(self.tabs)
-        splitter.addWidget(events_box)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setChildrenCollapsible(False)
+        splitter = vertical_splitter("serverSplitter", (self.tabs, 3), (events_box, 2))
         splitter.setSizes([420, 260])  # scaled to the dock's height; the log gets a fair share
 
         url_row = QHBoxLayout()
@@ -223,6 +218,7 @@ class ServerPanel(QWidget):
         layout.addLayout(control_row)
         layout.addWidget(self.tls_files_row)
         layout.addWidget(self.warning_label)
+        layout.addWidget(self.port_note_label)
         layout.addWidget(self.ca_label)
         layout.addWidget(self.problem_label)
         layout.addWidget(splitter, 1)
@@ -264,6 +260,7 @@ class ServerPanel(QWidget):
         driver.clients_refreshed.connect(self.show_clients)
         driver.running_changed.connect(lambda running: self.set_running(running, driver.url, driver.port))
         driver.problem_occurred.connect(lambda text: self._log_line(f"cannot: {text}"))
+        driver.port_moved.connect(lambda text: self._log_line(f"warning: {text}"))
         self.config_requested.connect(driver.set_config)
         page = self.client_page
         page.send_requested.connect(driver.send_to)
@@ -275,6 +272,8 @@ class ServerPanel(QWidget):
         page.close_all_requested.connect(driver.close_all)
         if driver.is_running:
             self.set_running(True, driver.url, driver.port)
+            if driver.port_note:  # moved before this panel was made (the window's start)
+                self._log_line(f"warning: {driver.port_note}")
 
     # -- facts -----------------------------------------------------------------
 
@@ -305,6 +304,9 @@ class ServerPanel(QWidget):
             else ""
         )
         self.warning_label.setVisible(exposed)
+        port_note = self._driver.port_note if running and self._driver is not None else ""
+        self.port_note_label.setText(f"⚠ {port_note[:1].upper()}{port_note[1:]}" if port_note else "")
+        self.port_note_label.setVisible(bool(port_note))
         ca_path = self._driver.ca_path if self._driver is not None else None
         self.ca_label.setText(f"CA file (verify wss with it): {ca_path}" if ca_path else "")
         self.ca_label.setVisible(ca_path is not None)
@@ -326,11 +328,12 @@ class ServerPanel(QWidget):
             self.status_label.setStyleSheet("color: #8a8f98; font-weight: bold;")
 
     def add_events(self, events: list[ServerEvent]) -> None:
-        """Appends a batch of server events to the log and to each client's own
-        log, packet floods summed up per client (see :func:`event_lines`)."""
+        """Appends a batch of server events to the server's event log, packet
+        floods summed up per client (see :func:`event_lines`), and records
+        every event of a client, each packet whole, in that client's own log."""
         lines = event_lines(events)
         self.events_view.appendPlainText("\n".join(line for _, _, line in lines))
-        self.client_page.add_lines(lines)
+        self.client_page.add_events(events)
 
     def show_clients(self, snapshot: list[ClientInfo]) -> None:
         """Shows a snapshot of the connected clients (ordered by id)."""
@@ -345,13 +348,15 @@ class ServerPanel(QWidget):
                 self.clients_view.setCurrentIndex(QModelIndex())
                 # Its row is gone; its page stays, to read how it ended.
                 self.client_page.mark_gone()
+                self._left_while_shown = shown
         finally:
             self._syncing = False
         self.tabs.setTabText(0, f"Clients ({len(snapshot)})" if snapshot else "Clients")
-        if snapshot and self.client_page.client_id is None:
-            # An empty page, or one about a client that left, while others are connected:
+        shown_id = self.client_page.shown_id
+        if snapshot and (shown_id is None or shown_id == self._left_while_shown):
+            # An empty page, or one left on a client that went, while others are connected:
             # show the first of them (a gone client's page stays only while nobody else is here;
-            # how it ended is in the server's events too).
+            # how it ended is in the server's events too).  A past client the user chose stays.
             self.clients_view.selectRow(0)
 
     def _log_line(self, text: str) -> None:
@@ -374,6 +379,19 @@ class ServerPanel(QWidget):
         info = rows[0].data(CLIENT_ROLE) if rows else None
         if info is None or info.client_id != self.client_page.client_id:
             self.client_page.show_client(info)
+
+    def _on_past_client_shown(self, _client_id: int) -> None:
+        self._left_while_shown = None
+        self._clear_client_selection()
+
+    def _clear_client_selection(self) -> None:
+        """Unselects the row without showing no client (the page shows one that left)."""
+        self._syncing = True
+        try:
+            self.clients_view.clearSelection()
+            self.clients_view.setCurrentIndex(QModelIndex())
+        finally:
+            self._syncing = False
 
     def select_client(self, client_id: int) -> bool:
         """Selects a client's row; returns whether it is listed."""

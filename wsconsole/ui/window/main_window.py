@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from wsconsole.ui.connection.tab import ConnectionTab
     from wsconsole.ui.dialogs.profiles import ProfilesDialog, SaveProfileDialog
 
+PORT_NOTE_SHOWN_MS = 30_000
+"""How long the status bar says that the server moved off a taken port (the server panel keeps saying it)."""
+
 
 def _current_tab_part(name: str) -> property:
     """A read-only attribute that is the current tab's attribute ``name``."""
@@ -275,6 +278,13 @@ class MainWindow(QMainWindow):
         self.tab_control.tab_removed.connect(self.tab_docks.remove)
         self.tab_control.current_changed.connect(self._on_current_changed)
         self.tab_control.current_title_changed.connect(self._show_title)
+        # The status bar says when the server had to move off its port (a second window).
+        self.server_driver.port_moved.connect(self._show_port_note)
+        if self.server_driver.port_note:
+            self._show_port_note(self.server_driver.port_note)
+
+    def _show_port_note(self, text: str) -> None:
+        self.statusBar().showMessage(text, PORT_NOTE_SHOWN_MS)
 
     # -- tabs ------------------------------------------------------------------
 

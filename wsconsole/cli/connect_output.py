@@ -1,0 +1,100 @@
+"""What ``wsconsole connect`` writes: human lines (coloured on a terminal), ``--raw`` or ``--json``.
+
+Colour follows ``serve``'s rule (:func:`wsconsole.cli.serve.use_colour`: a
+terminal and no ``NO_COLOR``), decided for stdout and stderr apart, and never
+with ``--raw`` or ``--json``, whose output is for programs.  No Qt.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any, TextIO
+
+from wsconsole.text.payload import escape_control, json_payload
+
+__all__ = ["Printer", "base64_text", "payload_repr"]
+
+_RESET = "\x1b[0m"
+SENT_COLOUR = "\x1b[34m"  # blue, as serve's "sent"
+RECEIVED_COLOUR = "\x1b[36m"  # cyan, as serve's packets
+ERROR_COLOUR = "\x1b[31m"  # red
+_INFO_COLOURS = {  # by the JSON event's name
+    "open": "\x1b[32m",  # green, as serve's "connected"
+    "closed": "\x1b[33m",  # yellow, as serve's "disconnected"
+    "error": ERROR_COLOUR,
+}
+_OTHER_INFO_COLOUR = "\x1b[2m"  # dim: pings and pongs
+
+
+def base64_text(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def payload_repr(payload: bytes) -> str:
+    """A control frame's payload as a quoted, escaped string: ``'hello'``."""
+    return repr(escape_control(payload.decode("utf-8", "replace")))
+
+
+class Printer:
+    """Writes events in the chosen format: human lines, --raw or --json.
+
+    Args:
+        out, err: Where stdout's and stderr's lines go.
+        mode: ``"text"``, ``"raw"`` or ``"json"``.
+        colour_out, colour_err: Whether to colour the lines of each stream
+            (``"text"`` mode only; the caller decides, see the module's docstring).
+    """
+
+    def __init__(self, out: TextIO, err: TextIO, mode: str, *, colour_out: bool = False,
+                 colour_err: bool = False) -> None:
+        self.out = out
+        self.err = err
+        self.mode = mode
+        text = mode == "text"
+        self._colour = {id(out): colour_out and text, id(err): colour_err and text}
+
+    def _line(self, stream: TextIO, text: str, colour: str = "") -> None:
+        if colour and self._colour.get(id(stream)):
+            text = f"{colour}{text}{_RESET}"
+        stream.write(text + "\n")
+        stream.flush()
+
+    def stderr_line(self, text: str, *, error: bool = True) -> None:
+        """A line for people on stderr, in every mode; red on a terminal if ``error``."""
+        self._line(self.err, text, ERROR_COLOUR if error else "")
+
+    def _json(self, event: str, **fields: Any) -> None:
+        self._line(self.out, json.dumps({"event": event, "time": round(time.time(), 6), **fields}))
+
+    def info(self, text: str, event: str, **fields: Any) -> None:
+        """A connection event: ``* text``."""
+        if self.mode == "json":
+            self._json(event, **fields)
+        else:
+            self._line(self.err if self.mode == "raw" else self.out, f"* {text}",
+                       _INFO_COLOURS.get(event, _OTHER_INFO_COLOUR))
+
+    def error(self, text: str) -> None:
+        """An error, always on stderr (and as a JSON event with --json)."""
+        if self.mode == "json":
+            self._json("error", message=text)
+        self.stderr_line(f"wsconsole: error: {text}")
+
+    def packet(self, direction: str, data: str | bytes) -> None:
+        """A packet received (``"<"``) or sent (``">"``)."""
+        if self.mode == "json":
+            event = "received" if direction == "<" else "sent"
+            self._json(event, type="text" if isinstance(data, str) else "binary", **json_payload(data))
+            return
+        if self.mode == "raw":
+            if direction == "<":
+                # Payload lines only: text as it came, binary as hex.
+                self._line(self.out, data if isinstance(data, str) else data.hex(" "))
+            return
+        colour = RECEIVED_COLOUR if direction == "<" else SENT_COLOUR
+        if isinstance(data, str):
+            self._line(self.out, f"{direction} {escape_control(data)}", colour)
+        else:
+            self._line(self.out, f"{direction} [binary {len(data)} B] {data.hex(' ')}".rstrip(), colour)
