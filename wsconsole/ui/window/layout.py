@@ -21,7 +21,7 @@ from wsconsole.ui.window.settings import ui_settings
 DEFAULT_SIZE = (1280, 800)
 """The window's size (px) at its first start and after Reset layout."""
 
-DOCK_WIDTH_PX = 520
+DOCK_WIDTH_PX = 560
 """The side docks' width when first opened, where the window has room (the server's panel
 needs about this much without a scroll bar)."""
 
