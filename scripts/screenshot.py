@@ -16,11 +16,13 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from wsconsole.client.events import ReadyState
 from wsconsole.storage.profiles import CONFIG_DIR_ENV
 from wsconsole.ui.window.app import app_icon
 from wsconsole.ui.window.main_window import MainWindow
@@ -48,8 +50,8 @@ def dark_palette() -> QPalette:
     }
     for role, colour in roles.items():
         palette.setColor(role, QColor(colour))
-    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#7a7a7a"))
-    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#7a7a7a"))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
     return palette
 
 
@@ -80,6 +82,10 @@ def main() -> int:
     window.show()
     composer = window.composer
 
+    def when(state: ReadyState, action: Callable[[], object]) -> Callable[[], bool]:
+        # A close or connect can take longer than a step on a busy machine: wait for it.
+        return lambda: window.driver.ready_state == state and (action(), True)[1]
+
     def send(text: str, hex_mode: bool = False) -> None:
         composer.set_hex_mode(hex_mode)
         composer.message_edit.setPlainText(text)
@@ -99,8 +105,8 @@ def main() -> int:
         lambda: window.log_view.selectRow(5),
         lambda: (window.close_panel.code_spin.setValue(4000), window.close_panel.reason_edit.setText("done")),
         lambda: window.close_panel.close_button.click(),
-        lambda: window.connection_bar.connect_button.click(),
-        lambda: send('{"type": "chat", "text": "hello again"}'),
+        when(ReadyState.CLOSED, lambda: window.connection_bar.connect_button.click()),
+        when(ReadyState.OPEN, lambda: send('{"type": "chat", "text": "hello again"}')),
         lambda: window.log_view.selectRow(5),
         lambda: (window.grab().save(out), print(f"saved {out}")),
     ]
@@ -125,8 +131,7 @@ def main() -> int:
     steps.append(app.quit)
 
     def tick(i=[0]) -> None:
-        if i[0] < len(steps):
-            steps[i[0]]()
+        if i[0] < len(steps) and steps[i[0]]() is not False:  # False: not yet, again next tick
             i[0] += 1
 
     timer = QTimer(interval=STEP_MS)

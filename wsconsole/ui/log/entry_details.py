@@ -72,7 +72,7 @@ class EntryDetails(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.header_label = QLabel("Select an entry to see all of it", objectName="detailsHeaderLabel")
+        self.header_label = QLabel(objectName="detailsHeaderLabel")
         # Its text would set the details' (and so the window's) minimum width: cut on a narrow
         # window instead, whole in its tooltip.
         self.header_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -110,6 +110,7 @@ class EntryDetails(QWidget):
         self.text_view.setReadOnly(True)
         self.text_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.text_view.setPlaceholderText("Select an entry to see all of it")
         self.value_tree = ValueTreeView()
         self.stack = QStackedWidget(objectName="detailsStack")
         self.stack.addWidget(self.text_view)
@@ -182,7 +183,8 @@ class EntryDetails(QWidget):
         self._entry = entry
         self._json_value = self._json_problem = self._json_text = None
         if entry is None:
-            self.header_label.setText("Select an entry to see all of it")
+            self.header_label.setText("")
+            self.header_label.setToolTip("")
             self.text_view.clear()
             self.value_tree.clear()
             self._show_page(self.text_view)
