@@ -32,3 +32,5 @@ clean:
 # Needs xvfb and Qt's xcb libraries (see DEVELOPERS.md).
 screenshot: $(STAMP)
 	xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python scripts/screenshot.py resources/screenshot.png
+	xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python scripts/screenshot.py resources/screenshot-1024x640.png --size 1024x640
+	xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python scripts/screenshot.py resources/screenshot-dark.png --dark --docks
