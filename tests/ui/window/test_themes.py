@@ -79,3 +79,22 @@ def test_the_log_colours_read_on_the_themes_background(qtbot, themed, echo_row) 
     finally:
         window.close()
         QApplication.processEvents()
+
+
+def test_the_recent_urls_arrow_reads_on_the_themes_field(qtbot, themed, echo_row) -> None:
+    window = MainWindow(server_port=0)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        echo_row(window, "hello")  # the URL joins the recent ones, and the arrow shows
+        action = window.connection_bar.recent_action
+        qtbot.waitUntil(lambda: action.isVisible() and not action.icon().isNull(), timeout=WAIT_MS)
+        image = action.icon().pixmap(16, 16).toImage()
+        inked = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
+        inked = [colour for colour in inked if colour.alpha() > 200]
+        assert inked
+        field = window.connection_bar.url_edit.palette().color(QPalette.ColorRole.Base)
+        assert min(contrast(colour, field) for colour in inked) >= 3.0, (themed, field.name(), inked[0].name())
+    finally:
+        window.close()
+        QApplication.processEvents()

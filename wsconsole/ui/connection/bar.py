@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QAbstractItemModel, Qt, Signal
-from PySide6.QtGui import QAction, QFont, QFontMetrics, QIcon, QResizeEvent
+from PySide6.QtCore import QAbstractItemModel, QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QIcon, QPainter, QPalette, QPixmap, QPolygonF, QResizeEvent
 from PySide6.QtWidgets import (
     QCompleter,
     QDoubleSpinBox,
@@ -183,10 +183,14 @@ class ConnectionBar(QWidget):
         model = self.recent_completer.model()
         shown = model is not None and model.rowCount() > 0
         if shown and self.recent_action.icon().isNull():
-            from PySide6.QtWidgets import QStyle
-
-            self.recent_action.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowDown))
+            self.recent_action.setIcon(_arrow_icon(self.palette().color(QPalette.ColorRole.Text)))
         self.recent_action.setVisible(shown)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and not self.recent_action.icon().isNull():
+            self.recent_action.setIcon(QIcon())  # redrawn in the new text colour
+            self._update_recent_action()
 
     def _build_reconnect(self) -> None:
         # A small menu beside Connect (like the close codes' ▾): the switch and the backoff,
@@ -375,3 +379,19 @@ class ConnectionBar(QWidget):
     def _on_ping(self) -> None:
         if self._state == ReadyState.OPEN:
             self.ping_requested.emit()
+
+
+def _arrow_icon(colour: QColor, size_px: int = 16) -> QIcon:
+    """A down arrow in ``colour``: the style's SP_ArrowDown is a fixed dark arrow under Fusion,
+    unreadable on a dark theme's field."""
+    pixmap = QPixmap(size_px, size_px)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    third = size_px / 3
+    painter.drawPolygon(QPolygonF([QPointF(third * 0.5, third * 1.2), QPointF(third * 2.5, third * 1.2),
+                                   QPointF(third * 1.5, third * 2.2)]))
+    painter.end()
+    return QIcon(pixmap)
