@@ -14,15 +14,12 @@ from wsconsole.ui.window.main_window import MainWindow
 WAIT_MS = 10_000
 
 DARK = {
+    QPalette.ColorRole.Base: "#1e1e1e",
+    QPalette.ColorRole.Text: "#e6e6e6",
     QPalette.ColorRole.Window: "#2b2b2b",
     QPalette.ColorRole.WindowText: "#e6e6e6",
-    QPalette.ColorRole.Base: "#1e1e1e",
-    QPalette.ColorRole.AlternateBase: "#262626",
-    QPalette.ColorRole.Text: "#e6e6e6",
-    QPalette.ColorRole.Button: "#353535",
-    QPalette.ColorRole.ButtonText: "#e6e6e6",
 }
-"""A dark desktop theme's main roles (as scripts/screenshot.py --dark sets them)."""
+"""A dark desktop theme's background and text roles (scripts/screenshot.py --dark sets more)."""
 
 
 def luminance(colour: QColor) -> float:
