@@ -33,3 +33,5 @@ clean:
 screenshot: $(STAMP)
 	xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python scripts/screenshot.py resources/screenshot.png
 	xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python scripts/screenshot_relay.py resources/relay-paused.png
+	xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python scripts/screenshot.py resources/screenshot-1024x640.png --size 1024x640
+	xvfb-run -a -s "-screen 0 1400x900x24" $(BIN)/python scripts/screenshot.py resources/screenshot-dark.png --dark --docks

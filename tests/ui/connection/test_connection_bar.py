@@ -33,18 +33,31 @@ def laid_out(bar: ConnectionBar) -> bool:
 def test_the_url_field_gets_a_fair_share_of_the_bar_beside_the_server_dock(qtbot, window) -> None:
     # The window's default size with the server dock open: the narrowest the bar usually gets.
     window.resize(1280, 800)
-    qtbot.waitUntil(lambda: window.width() == 1280, timeout=WAIT_MS)
+    window.server_dock.show()
+    qtbot.waitUntil(lambda: window.width() == 1280 and window.server_dock.isVisible(), timeout=WAIT_MS)
     bar = window.connection_bar
-    assert window.server_dock.isVisible()
     bar.set_state(ReadyState.OPEN, 1_700_000_000.0)
     qtbot.waitUntil(lambda: laid_out(bar), timeout=WAIT_MS)
-    assert share(bar) >= 0.4, (bar.width(), bar.url_edit.width())
+    assert share(bar) >= URL_MIN_SHARE, (bar.width(), bar.url_edit.width())
 
     # The INSECURE badge is loud, and still leaves the URL readable.
     window.options_form.insecure_check.setChecked(True)
     badge = window.findChild(QLabel, "insecureBadge")
     qtbot.waitUntil(lambda: badge.isVisible() and laid_out(bar), timeout=WAIT_MS)
     assert share(bar) >= 0.25, (bar.width(), bar.url_edit.width())
+
+
+def test_the_since_time_shows_at_1280_and_1400_beside_the_server_dock(qtbot, window) -> None:
+    window.server_dock.show()
+    bar = window.connection_bar
+    bar.set_state(ReadyState.OPEN, 1_700_000_000.0)
+    since = bar.findChild(QLabel, "stateSinceLabel")
+    for width in (1280, 1400):
+        window.resize(width, 800)
+        qtbot.waitUntil(lambda w=width: window.width() == w and window.server_dock.isVisible(), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: since.isVisible() and laid_out(bar), timeout=WAIT_MS)
+        assert since.geometry().right() <= bar.width()
+        assert share(bar) >= URL_MIN_SHARE, (width, bar.width(), bar.url_edit.width())
 
 
 def test_the_since_time_gives_way_to_the_url_on_a_narrow_bar(qtbot) -> None:
@@ -60,11 +73,11 @@ def test_the_since_time_gives_way_to_the_url_on_a_narrow_bar(qtbot) -> None:
     qtbot.waitUntil(lambda: since.isVisible() and laid_out(bar), timeout=WAIT_MS)
     assert share(bar) >= URL_MIN_SHARE
 
-    bar.resize(700, bar.sizeHint().height())
+    bar.resize(620, bar.sizeHint().height())
     qtbot.waitUntil(lambda: not since.isVisible() and laid_out(bar), timeout=WAIT_MS)
     # The time is still there, on the state badge.
     assert since.text() in bar.findChild(QLabel, "readyStateLabel").toolTip()
-    assert share(bar) > 0.4
+    assert share(bar) >= URL_MIN_SHARE
 
     bar.resize(1400, bar.sizeHint().height())
     qtbot.waitUntil(lambda: since.isVisible() and laid_out(bar), timeout=WAIT_MS)

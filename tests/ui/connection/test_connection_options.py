@@ -144,13 +144,16 @@ def test_origin_none_sends_no_origin_header(qtbot, window, servers) -> None:
 
 def test_a_bad_header_name_is_refused_in_the_form_and_no_connection_is_tried(qtbot, window, servers) -> None:
     server = servers()
-    assert window.options_form.visibleRegion().isEmpty()  # the server dock is in front
+    assert window.options_form.visibleRegion().isEmpty()  # the options dock starts closed
+    window.show_options()
     add_header(qtbot, window, "X Bad", "1")
     problem = window.findChild(QLabel, "headersProblem")
     # Shown under the table as soon as typing pauses, before anyone presses Connect.
     qtbot.waitUntil(lambda: problem.isVisible(), timeout=WAIT_MS)
     assert "'X Bad' contains a space at position 2" in problem.text()
     assert "refused" in window.findChild(QLabel, "optionsSummaryLabel").text()
+    window.options_dock.close()  # the user closes the dock, problem and all
+    qtbot.waitUntil(lambda: window.options_form.visibleRegion().isEmpty(), timeout=WAIT_MS)
 
     connect(qtbot, window, server.url)
     assert state_text(window) == "CLOSED"
@@ -172,6 +175,7 @@ def test_a_bad_header_name_is_refused_in_the_form_and_no_connection_is_tried(qtb
 
 
 def test_file_and_proxy_problems_show_under_their_fields(qtbot, window, tmp_path) -> None:
+    window.show_options()
     qtbot.keyClicks(window.findChild(QLineEdit, "caFileEdit"), str(tmp_path / "missing.pem"))
     qtbot.keyClicks(window.findChild(QLineEdit, "proxyEdit"), "http://127.0.0.1")
     ca_problem = window.findChild(QLabel, "ca_fileProblem")

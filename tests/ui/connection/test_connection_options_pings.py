@@ -41,6 +41,7 @@ def test_ping_shows_the_round_trip_time(qtbot, window) -> None:
 def test_a_ping_payload_over_125_bytes_is_refused(qtbot, window) -> None:
     click(qtbot, window, "connectButton")
     qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=WAIT_MS)
+    window.show_options()
     window.findChild(QLineEdit, "pingPayloadEdit").setText("é" * 63)  # 126 bytes in UTF-8
     problem = window.findChild(QLabel, "ping_payloadProblem")
     assert problem.isVisible() and f"at most {MAX_CONTROL_PAYLOAD_BYTES}" in problem.text()

@@ -192,6 +192,7 @@ def test_since_open_counts_from_each_connections_own_open(qtbot, window):
 def test_folding_and_background_tabs_stop_painting(qtbot, window):
     first = window.current_tab
     panel = first.traffic_panel
+    panel.set_expanded(True)
     assert panel.refresh_timer.isActive() and panel.charts.isVisible()
     qtbot.mouseClick(panel.toggle_button, Qt.MouseButton.LeftButton)
     assert not panel.expanded and not panel.charts.isVisible() and panel.timeline_view.isVisible()
@@ -206,6 +207,7 @@ def test_folding_and_background_tabs_stop_painting(qtbot, window):
 def test_new_packets_are_drawn_when_the_panel_refreshes_not_per_packet_or_repaint(qtbot, window):
     tab = open_tab(qtbot, window)
     panel = tab.traffic_panel
+    panel.set_expanded(True)
     panel.refresh_timer.stop()
     chart = panel.packet_chart
     still_s = time.time()
@@ -274,17 +276,19 @@ def test_the_fold_is_remembered_between_runs(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("WSCONSOLE_CONFIG_DIR", str(tmp_path / "config"))
     first = TrafficPanel()
     qtbot.addWidget(first)
-    assert first.expanded
+    # Folded at first: the log gets the charts' height until the user asks for them.
+    assert not first.expanded and first.charts.isHidden()
+    assert first.toggle_button.arrowType() == Qt.ArrowType.RightArrow
     qtbot.mouseClick(first.toggle_button, Qt.MouseButton.LeftButton)
-    assert not first.expanded
+    assert first.expanded
     second = TrafficPanel()  # the next run, or a new tab
     qtbot.addWidget(second)
-    assert not second.expanded and second.charts.isHidden()
-    assert second.toggle_button.arrowType() == Qt.ArrowType.RightArrow
-    second.set_expanded(True)
+    assert second.expanded and not second.charts.isHidden()
+    assert second.toggle_button.arrowType() == Qt.ArrowType.DownArrow
+    second.set_expanded(False)
     third = TrafficPanel()
     qtbot.addWidget(third)
-    assert third.expanded
+    assert not third.expanded
     assert (tmp_path / "config" / "ui.ini").is_file()
 
 

@@ -118,11 +118,41 @@ def test_close_one_client_with_code_and_reason(qtbot, window, peers):
     qtbot.waitUntil(lambda: row_ids(window) == [second_id], timeout=WAIT_MS)
     second.poll()
     assert second.ready_state is ReadyState.OPEN
-    # The page keeps the closed client's own log, which tells how it ended.
-    qtbot.waitUntil(lambda: "disconnected, clean (4001)" in shown_log_text(page), timeout=WAIT_MS)
-    assert 'closing with 4001 "bye from the bench" (on request)' in shown_log_text(page)
-    assert "(disconnected)" in page.title_label.text()
-    assert not page.close_button.isEnabled()
+    # How it ended is in the server's events; the page moves on to the client still connected.
+    qtbot.waitUntil(lambda: f"#{first_id} disconnected, clean (4001)" in server_log(window), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.client_id == second_id, timeout=WAIT_MS)
+    assert "(disconnected)" not in page.title_label.text() and f"#{second_id}" in page.title_label.text()
+    assert page.close_button.isEnabled()
+
+
+def test_the_page_of_a_client_that_left_stays_only_while_nobody_else_is_connected(qtbot, window, peers):
+    page = window.server_panel.client_page
+    first = open_peer(qtbot, window, peers)
+    wait_rows(qtbot, window, 1)
+    (first_id,) = row_ids(window)
+    qtbot.waitUntil(lambda: page.client_id == first_id, timeout=WAIT_MS)
+    first.close(4003, "leaving")
+    qtbot.waitUntil(lambda: polled(first, lambda: first.ready_state is ReadyState.CLOSED), timeout=WAIT_MS)
+    wait_rows(qtbot, window, 0)
+    # Alone, the page keeps the client that left and its own log, which tells how it ended.
+    qtbot.waitUntil(lambda: "disconnected, clean (4003)" in shown_log_text(page), timeout=WAIT_MS)
+    assert "(disconnected)" in page.title_label.text() and not page.close_button.isEnabled()
+    # Another client connects: the page shows it, not the one that left.
+    open_peer(qtbot, window, peers)
+    wait_rows(qtbot, window, 1)
+    (second_id,) = row_ids(window)
+    qtbot.waitUntil(lambda: page.client_id == second_id, timeout=WAIT_MS)
+    assert "(disconnected)" not in page.title_label.text() and f"Client #{second_id}" in page.title_label.text()
+    assert clients_view(window).selectionModel().selectedRows()[0].row() == 0
+    assert page.close_button.isEnabled()
+    # A past client the user picks to read stays shown while clients come and go.
+    combo = page.log_pane.past_combo
+    qtbot.waitUntil(lambda: combo.findData(first_id) >= 0, timeout=WAIT_MS)
+    combo.activated.emit(combo.findData(first_id))
+    assert page.shown_id == first_id
+    open_peer(qtbot, window, peers)
+    wait_rows(qtbot, window, 2)
+    assert page.shown_id == first_id and "(disconnected)" in page.title_label.text()
 
 
 def test_close_refuses_what_the_protocol_forbids(qtbot, window, peers):
@@ -356,7 +386,7 @@ def test_per_client_bytes_and_invalid_utf8(qtbot, window, ws_clients, peers):
     page.invalid_button.click()
     # RFC 6455 section 8.1: the client must fail the connection with 1007.
     qtbot.waitUntil(lambda: polled(peer, lambda: peer.ready_state is ReadyState.CLOSED), timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: f"#{peer_id} close requested: 1007" in shown_log_text(page), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: f"#{peer_id} close requested: 1007" in server_log(window), timeout=WAIT_MS)
 
 
 # -- handshake checks and subprotocols --------------------------------------------------

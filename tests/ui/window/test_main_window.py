@@ -182,6 +182,8 @@ def test_client_row_fits_its_columns_in_the_default_dock(qtbot, window):
     window.resize(1280, 800)
     window.show()
     qtbot.waitExposed(window)
+    window.server_dock.show()  # opened at its default width
+    qtbot.waitUntil(lambda: not window.server_dock.visibleRegion().isEmpty(), timeout=10_000)
     connect(qtbot, window)
     view = window.findChild(QTableView, "serverClientsView")
     qtbot.waitUntil(lambda: view.model().rowCount() == 1, timeout=10_000)

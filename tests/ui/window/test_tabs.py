@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QTableView, QToolButton
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QTableView, QToolButton
 
 from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
@@ -118,6 +118,13 @@ def test_duplicate_copies_url_and_options_but_does_not_connect(qtbot, window):
     assert window.options_stack.currentWidget() is copy.options_form
 
 
+def answer_close_box(qtbot, window) -> None:
+    """Answers "Close tab" in the box that asks before an open tab goes."""
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "closeTabBox") is not None, timeout=WAIT_MS)
+    box = window.findChild(QMessageBox, "closeTabBox")
+    next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole).click()
+
+
 def test_closing_an_open_tab_sends_going_away(qtbot, window):
     first = window.current_tab
     second = window.new_tab()
@@ -126,6 +133,7 @@ def test_closing_an_open_tab_sends_going_away(qtbot, window):
     clients = window.findChild(QTableView, "serverClientsView").model()
     qtbot.waitUntil(lambda: clients.rowCount() == 1, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    answer_close_box(qtbot, window)  # an open connection: it asks first (see test_habits)
     assert window.tabs.count() == 1 and window.current_tab is first
     qtbot.waitUntil(lambda: closes == [(1001, "going away")], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: clients.rowCount() == 0, timeout=WAIT_MS)
@@ -137,6 +145,7 @@ def test_closing_the_last_tab_leaves_one_empty_tab(qtbot, window):
     closes = close_requests(window)
     open_tab(qtbot, first)
     window.tabs.tabCloseRequested.emit(0)
+    answer_close_box(qtbot, window)
     assert window.tabs.count() == 1
     fresh = window.current_tab
     assert fresh is not first and fresh.ready_state == ReadyState.CLOSED

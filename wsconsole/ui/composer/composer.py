@@ -105,6 +105,10 @@ class Composer(QWidget):
         # (the state change that follows a stop must not wipe it): (text, is_problem).
         self._notice: tuple[str, bool] | None = None
         self.max_file_bytes = MAX_FILE_BYTES
+        # Empty the editor once a typed packet is sent (the window's Connection menu sets it);
+        # a refused send keeps it.
+        self.clear_after_send = False
+        self._refused = False
         self._build()
         self._validate()
 
@@ -122,7 +126,7 @@ class Composer(QWidget):
         self.message_edit.setPlaceholderText(_PLACEHOLDERS[TEXT_MODE])
         self.message_edit.setAccessibleName("Packet to send")
         self.message_edit.setTabChangesFocus(True)
-        self.message_edit.setMaximumHeight(90)
+        self.message_edit.setMinimumHeight(self._lines_px(2))
         self.message_edit.textChanged.connect(self._on_text_changed)
         self.message_edit.installEventFilter(self)
 
@@ -148,6 +152,8 @@ class Composer(QWidget):
             shortcut = QShortcut(QKeySequence(sequence), self.message_edit)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(self.request_send)
+            if sequence == "Ctrl+Return":  # the shortcut sheet lists what describes itself
+                shortcut.setWhatsThis("Send the packet (in the composer)")
 
         self.pages = QStackedWidget(objectName="composerPages")
         self.pages.addWidget(self.message_edit)
@@ -156,7 +162,7 @@ class Composer(QWidget):
         self.file_page.check_changed.connect(lambda: self.mode == "file" and self._validate())
         self.progress_bar = self.file_page.progress_bar
         self.pages.addWidget(self.file_page)
-        self.pages.setMaximumHeight(90)
+        self.set_visible_lines(4)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Compose"))
@@ -171,6 +177,15 @@ class Composer(QWidget):
         layout.addWidget(self.pages)
         self.pretty_button.hide()
         self.minify_button.hide()
+
+    def _lines_px(self, lines: int) -> int:
+        return lines * self.message_edit.fontMetrics().lineSpacing() + 12  # and the frame's margins
+
+    def set_visible_lines(self, lines: int) -> None:
+        """Makes the editor at most ``lines`` lines tall (longer packets scroll): the log above
+        gets the height.  The window asks for fewer on a short screen."""
+        self.message_edit.setMaximumHeight(self._lines_px(lines))
+        self.pages.setMaximumHeight(self._lines_px(lines))
 
     # -- modes ----------------------------------------------------------------
 
@@ -235,6 +250,7 @@ class Composer(QWidget):
         return packet_from(self.mode, self.message_edit.toPlainText())
 
     def show_problem(self, text: str) -> None:
+        self._refused = True
         self._set_hint(text, PROBLEM_STYLE)
 
     def _show_hint(self, text: str) -> None:
@@ -362,7 +378,11 @@ class Composer(QWidget):
         mode, payload = self.mode, self.message_edit.toPlainText()
         data = packet_from(mode, payload)
         self._remember(mode, payload)
-        self.send_requested.emit(data)
+        self._refused = False
+        self.send_requested.emit(data)  # the owner sends at once, and says so if it cannot
+        if self.clear_after_send and not self._refused:
+            # Not lost: it is in the log, and Up brings it back from the history.
+            self.message_edit.clear()
 
     def send_content(self, mode: str, payload: str) -> bool:
         """Sends a payload typed in ``mode`` (a saved message) without touching the editor.

@@ -3,8 +3,10 @@ and the automatic reconnect switch, backoff and countdown."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, Qt, Signal
-from PySide6.QtGui import QAction, QFont, QFontMetrics, QIcon, QResizeEvent
+import time
+
+from PySide6.QtCore import QAbstractItemModel, QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QIcon, QPainter, QPalette, QPixmap, QPolygonF, QResizeEvent
 from PySide6.QtWidgets import (
     QCompleter,
     QDoubleSpinBox,
@@ -23,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from wsconsole.client.events import ReadyState
 from wsconsole.session.reconnect import ReconnectPolicy
-from wsconsole.ui.log.model import format_time
 
 # Background and text colour per state; the state's name is always shown
 # too, so colour never carries the meaning alone.
@@ -34,11 +35,14 @@ STATE_COLOURS = {
     ReadyState.CLOSING: ("#e0a100", "#1f1f1f"),
 }
 
-URL_MIN_SHARE = 0.5
+URL_MIN_SHARE = 0.25
 """The "since" time is shown only while the URL field keeps at least this share of the bar.
 
-The URL is what users read most; on a narrow bar (a 1280 px window beside a dock) the time
-goes to the state badge's tooltip instead (every state change is in the log with its time)."""
+The URL is what users read most; a quarter of the bar of a 1280 px window beside the server's
+dock still shows some 30 characters of it (``ws://127.0.0.1:9080/`` and more).  On a narrower
+bar the time goes to the state badge's tooltip instead (every state change is in the log with
+its time, to the millisecond)."""
+
 
 BUTTON_PADDING_PX = 28
 """Room around a button's text (frame and margins), so buttons are sized to their text."""
@@ -179,10 +183,14 @@ class ConnectionBar(QWidget):
         model = self.recent_completer.model()
         shown = model is not None and model.rowCount() > 0
         if shown and self.recent_action.icon().isNull():
-            from PySide6.QtWidgets import QStyle
-
-            self.recent_action.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowDown))
+            self.recent_action.setIcon(_arrow_icon(self.palette().color(QPalette.ColorRole.Text)))
         self.recent_action.setVisible(shown)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and not self.recent_action.icon().isNull():
+            self.recent_action.setIcon(QIcon())  # redrawn in the new text colour
+            self._update_recent_action()
 
     def _build_reconnect(self) -> None:
         # A small menu beside Connect (like the close codes' ▾): the switch and the backoff,
@@ -348,7 +356,7 @@ class ConnectionBar(QWidget):
             f"QLabel#readyStateLabel {{ background: {background}; color: {foreground};"
             " border-radius: 10px; padding: 4px 12px; font-weight: bold; }"
         )
-        since = f"since {format_time(time_s)}" if time_s is not None else ""
+        since = f"since {time.strftime('%H:%M:%S', time.localtime(time_s))}" if time_s is not None else ""
         self.state_label.setToolTip(f"Ready state: {state.name} {since}".rstrip())
         self.since_label.setText(since)
         self._fit_since()
@@ -371,3 +379,19 @@ class ConnectionBar(QWidget):
     def _on_ping(self) -> None:
         if self._state == ReadyState.OPEN:
             self.ping_requested.emit()
+
+
+def _arrow_icon(colour: QColor, size_px: int = 16) -> QIcon:
+    """A down arrow in ``colour``: the style's SP_ArrowDown is a fixed dark arrow under Fusion,
+    unreadable on a dark theme's field."""
+    pixmap = QPixmap(size_px, size_px)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    third = size_px / 3
+    painter.drawPolygon(QPolygonF([QPointF(third * 0.5, third * 1.2), QPointF(third * 2.5, third * 1.2),
+                                   QPointF(third * 1.5, third * 2.2)]))
+    painter.end()
+    return QIcon(pixmap)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from wsconsole.client.events import (
@@ -54,6 +55,10 @@ bar, time the echo of a packet in flight waits for."""
 
 CONFIRM_CLEAR_ENTRIES = 1000
 """Clearing a log longer than this asks first."""
+
+COMPACT_BELOW_PX = 600
+"""A tab shorter than this (a 1024x640 window, half a laptop screen) gives the composer two
+lines instead of four, for the log's rows."""
 
 GOING_AWAY_REASON = "going away"
 """The reason sent with 1001 when a tab or the window closes an open connection."""
@@ -128,6 +133,10 @@ class ConnectionTab(QWidget):
         self.connection_bar.set_url(url)
         self._update_counters()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.composer.set_visible_lines(2 if event.size().height() < COMPACT_BELOW_PX else 4)
+
     # -- construction --------------------------------------------------------
 
     def _build_widgets(self) -> None:
@@ -144,7 +153,7 @@ class ConnectionTab(QWidget):
         # first use (see options_form).
         self._options_form: ConnectOptionsForm | None = None
 
-        log_splitter = QSplitter(Qt.Orientation.Vertical, objectName="logSplitter")
+        self.log_splitter = log_splitter = QSplitter(Qt.Orientation.Vertical, objectName="logSplitter")
         log_area = QWidget(objectName="logArea")
         log_layout = QVBoxLayout(log_area)
         log_layout.setContentsMargins(0, 0, 0, 0)
@@ -160,7 +169,8 @@ class ConnectionTab(QWidget):
         self.details_tabs.addTab(self.details, "Entry")
         self.details_tabs.addTab(self.handshake_view, "Handshake")
         log_splitter.addWidget(self.details_tabs)
-        log_splitter.setStretchFactor(0, 3)
+        # The log takes most of what the window gains or loses.
+        log_splitter.setStretchFactor(0, 4)
         log_splitter.setStretchFactor(1, 1)
         log_splitter.setChildrenCollapsible(False)
 

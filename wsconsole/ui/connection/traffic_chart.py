@@ -20,7 +20,7 @@ import enum
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QRectF, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -46,9 +46,9 @@ from wsconsole.session.traffic import (
     summed,
     time_axis_labels,
 )
-from wsconsole.storage.profiles import config_dir
 from wsconsole.ui.connection.state_timeline import PictureWidget, StateTimelineView
 from wsconsole.ui.log.model import format_time
+from wsconsole.ui.window.settings import set_setting, setting_flag
 
 REFRESH_INTERVAL_MS = 500
 """How often the panel looks for news to paint (it paints only when there is some)."""
@@ -272,19 +272,10 @@ class TrafficChart(PictureWidget):
                 painter.drawRects(bars)
 
 
-UI_SETTINGS_FILE = "ui.ini"
-"""Small window preferences (the traffic panel's fold), in the config directory beside the profiles."""
-
 EXPANDED_KEY = "traffic/expanded"
-
-
-def ui_settings() -> QSettings:
-    """The window preferences file in the user's config directory (``WSCONSOLE_CONFIG_DIR`` in tests).
-
-    An explicit INI file, not QSettings' platform default (the registry on
-    Windows): it lives where the profiles do and a test's directory isolates it.
-    """
-    return QSettings(str(config_dir() / UI_SETTINGS_FILE), QSettings.Format.IniFormat)
+EXPANDED_BY_DEFAULT = False
+"""The charts start folded to the one-line state strip: the log gets their height; one
+click opens them, and that is remembered."""
 
 
 class TrafficPanel(QWidget):
@@ -292,7 +283,7 @@ class TrafficPanel(QWidget):
 
     Clearing the log starts them again, as it does the log's counters: the
     charts count from the clear, and the strip keeps only the current state.
-    Whether the charts are folded is remembered between runs (:data:`UI_SETTINGS_FILE`).
+    Whether the charts are folded is remembered between runs (``ui.ini``, see :mod:`wsconsole.ui.window.settings`).
 
     Attributes:
         history: Packets and bytes per second, fed by :meth:`follow`.
@@ -307,7 +298,7 @@ class TrafficPanel(QWidget):
         self.history = TrafficHistory()
         self.timeline = StateTimeline(window_s=self.history.window_s)
 
-        expanded = ui_settings().value(EXPANDED_KEY, True, type=bool)
+        expanded = setting_flag(EXPANDED_KEY, EXPANDED_BY_DEFAULT)
         self.toggle_button = QToolButton(objectName="trafficToggleButton", checkable=True, checked=True)
         self.toggle_button.setAutoRaise(True)
         self.toggle_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -393,9 +384,7 @@ class TrafficPanel(QWidget):
         self._painted = None
 
     def _remember_expanded(self, on: bool) -> None:
-        settings = ui_settings()
-        settings.setValue(EXPANDED_KEY, on)
-        settings.sync()  # a failed write only means the next run starts unfolded
+        set_setting(EXPANDED_KEY, on)
 
     def refresh(self) -> None:
         """Repaints what changed since the last time: new data, a state, or the next second.

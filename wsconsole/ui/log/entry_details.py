@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QRadioButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -71,7 +72,10 @@ class EntryDetails(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.header_label = QLabel("Select an entry to see all of it", objectName="detailsHeaderLabel")
+        self.header_label = QLabel(objectName="detailsHeaderLabel")
+        # Its text would set the details' (and so the window's) minimum width: cut on a narrow
+        # window instead, whole in its tooltip.
+        self.header_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.view_buttons = QButtonGroup(self)
         buttons = QHBoxLayout()
         buttons.addWidget(self.header_label, 1)
@@ -106,6 +110,7 @@ class EntryDetails(QWidget):
         self.text_view.setReadOnly(True)
         self.text_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.text_view.setPlaceholderText("Select an entry to see all of it")
         self.value_tree = ValueTreeView()
         self.stack = QStackedWidget(objectName="detailsStack")
         self.stack.addWidget(self.text_view)
@@ -114,6 +119,7 @@ class EntryDetails(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
         layout.addWidget(self.stack)
+        self._show_page(self.text_view)
         self._entry: Entry | None = None
         # The text packet parsed once per entry: the JSON and Tree views share it.
         self._json_value: dict | list | None = None
@@ -163,15 +169,25 @@ class EntryDetails(QWidget):
         """Whether the tree (not the text view) shows the current entry."""
         return self.stack.currentWidget() is self.value_tree
 
+    def _show_page(self, page: QWidget) -> None:
+        # A stack is as tall as its tallest page's minimum, hidden ones too: the tree's
+        # would take some 30 px from the log under the text view.  Ignored, a hidden
+        # page's minimum does not count.
+        for widget in (self.text_view, self.value_tree):
+            vertical = QSizePolicy.Policy.Expanding if widget is page else QSizePolicy.Policy.Ignored
+            widget.setSizePolicy(widget.sizePolicy().horizontalPolicy(), vertical)
+        self.stack.setCurrentWidget(page)
+
     def show_entry(self, entry: Entry | None) -> None:
         """Shows ``entry``, choosing JSON, Text or Hex by what it holds; None clears."""
         self._entry = entry
         self._json_value = self._json_problem = self._json_text = None
         if entry is None:
-            self.header_label.setText("Select an entry to see all of it")
+            self.header_label.setText("")
+            self.header_label.setToolTip("")
             self.text_view.clear()
             self.value_tree.clear()
-            self.stack.setCurrentWidget(self.text_view)
+            self._show_page(self.text_view)
             self._set_buttons_enabled(False)
             return
         data = entry.data
@@ -189,6 +205,7 @@ class EntryDetails(QWidget):
         if entry.size is not None:
             header += f"  {entry.size:,} bytes ({format_size(entry.size)})"
         self.header_label.setText(header)
+        self.header_label.setToolTip(header)
         self.view_buttons.button(0).setEnabled(True)
         # Text that starts like JSON but is not still offers the view: it says where it breaks.
         json_button.setEnabled(json_like)
@@ -239,11 +256,11 @@ class EntryDetails(QWidget):
         self.tree_check.setEnabled(tree_value is not _NO_TREE)
         if tree_value is not _NO_TREE and self.tree_check.isChecked():
             self.value_tree.set_value(tree_value)
-            self.stack.setCurrentWidget(self.value_tree)
+            self._show_page(self.value_tree)
             self.text_view.clear()
         else:
             self.text_view.setPlainText(text)
-            self.stack.setCurrentWidget(self.text_view)
+            self._show_page(self.text_view)
             self.value_tree.clear()
 
     def _pretty_json(self) -> str:

@@ -140,7 +140,7 @@ class FilterBar(QWidget):
         self.count_label = self.count_box.label
         self.paused_box = LiveLabel(object_name="pausedLabel", min_width_text="paused, 99 new")
         self.paused_label = self.paused_box.label
-        self.paused_label.setStyleSheet("color: #d08a1e; font-weight: bold;")
+        self.paused_label.setStyleSheet("color: #bf7b14; font-weight: bold;")
         self.paused_box.hide()
         self.pause_button = self._toggle(
             "Pause", "pauseScrollButton", "Stop following new entries (they are still logged)"

@@ -115,6 +115,9 @@ class LogPane(QWidget):
         self.model.rowsRemoved.connect(self.rows_changed)
         scroll_bar = self.view.verticalScrollBar()
         scroll_bar.valueChanged.connect(lambda value: setattr(self, "_follow", value >= scroll_bar.maximum()))
+        # A shrinking view (a resize, a line shown under the close panel) raises the maximum
+        # without moving the value: the newest rows would slip out of sight until the next packet.
+        scroll_bar.rangeChanged.connect(self._on_range_changed)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.filter_bar.filter_changed.connect(self.set_filter)
         self.filter_bar.pause_toggled.connect(self.set_paused)
@@ -249,6 +252,11 @@ class LogPane(QWidget):
         self.view.setUpdatesEnabled(True)  # repaints once
         if self._follow and not self._paused:
             self.view.scrollToBottom()
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        # New rows are scrolled to by the paced repaint (_show_new_rows); this is for the rest.
+        if self._follow and not self._paused and not self._repaint_timer.isActive():
+            self.view.verticalScrollBar().setValue(maximum)
 
     def _on_log_appended(self, first: int, last: int) -> None:
         # Also when the filter hides them all (no rowsInserted): the count's total moved.

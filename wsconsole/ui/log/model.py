@@ -65,7 +65,7 @@ _COLOURS = {
     Direction.SERVER_TO_CLIENT: QColor("#2e9a4f"),
     EntryKind.STATE: QColor("#8a8f98"),
     EntryKind.ERROR: QColor("#d64541"),
-    EntryKind.CLOSE: QColor("#d08a1e"),
+    EntryKind.CLOSE: QColor("#bf7b14"),  # 3.5:1 on white, 4.8:1 on a dark theme's #1e1e1e
 }
 
 

@@ -167,7 +167,10 @@ class ServerPanel(QWidget):
         self.clients_view = clients_view(self.clients_model)
         self.clients_view.selectionModel().selectionChanged.connect(self._on_client_selected)
         self.client_page = ClientPage(lambda: client_url(self._url))
-        self.client_page.past_client_shown.connect(lambda _client_id: self._clear_client_selection())
+        self.client_page.past_client_shown.connect(self._on_past_client_shown)
+        # The client whose row went while its page was shown; None when the page shows one
+        # chosen by the user (a connected client, or a past one from its log's list).
+        self._left_while_shown: int | None = None
 
         clients_split = vertical_splitter("serverClientsSplitter", (self.clients_view, 1), (self.client_page, 2))
 
@@ -345,11 +348,15 @@ class ServerPanel(QWidget):
                 self.clients_view.setCurrentIndex(QModelIndex())
                 # Its row is gone; its page stays, to read how it ended.
                 self.client_page.mark_gone()
+                self._left_while_shown = shown
         finally:
             self._syncing = False
         self.tabs.setTabText(0, f"Clients ({len(snapshot)})" if snapshot else "Clients")
-        if snapshot and self.client_page.shown_id is None:
-            # Nothing to read yet: show the first client rather than an empty page.
+        shown_id = self.client_page.shown_id
+        if snapshot and (shown_id is None or shown_id == self._left_while_shown):
+            # An empty page, or one left on a client that went, while others are connected:
+            # show the first of them (a gone client's page stays only while nobody else is here;
+            # how it ended is in the server's events too).  A past client the user chose stays.
             self.clients_view.selectRow(0)
 
     def _log_line(self, text: str) -> None:
@@ -372,6 +379,10 @@ class ServerPanel(QWidget):
         info = rows[0].data(CLIENT_ROLE) if rows else None
         if info is None or info.client_id != self.client_page.client_id:
             self.client_page.show_client(info)
+
+    def _on_past_client_shown(self, _client_id: int) -> None:
+        self._left_while_shown = None
+        self._clear_client_selection()
 
     def _clear_client_selection(self) -> None:
         """Unselects the row without showing no client (the page shows one that left)."""

@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         self._init_profiles(profile_store)
         # Saved messages dock, Ctrl+1..9 and the composers' shared history.
         self.composer_extras = install_message_library(self, self.server_dock, lambda: self.current_tab.composer)
+        self._build_layout()
         if server_problem is not None:
             self.server_side.show_problem(server_problem)
         self.is_built = True
@@ -216,9 +217,10 @@ class MainWindow(QMainWindow):
         self.status_line = StatusLine(self.statusBar(), lambda: self.current_tab)
         self.counters_box = self.status_line.counters_box
         self.counters_label = self.counters_box.label
-        self.rtt_label, self.poll_label = self.status_line.rtt_label, self.status_line.poll_label
+        self.rtt_label = self.status_line.rtt_label
 
     def _build_menus(self) -> None:
+        from wsconsole.ui.window.connection_menu import connection_actions
         from wsconsole.ui.window.menus import TabIntents, build_menus
 
         tabs = self.tab_control
@@ -226,23 +228,52 @@ class MainWindow(QMainWindow):
             new_tab=lambda: self.new_tab(focus=True),
             duplicate_tab=lambda: tabs.duplicate(self.tabs.currentIndex()),
             rename_tab=lambda: tabs.start_rename(self.tabs.currentIndex()),
-            close_tab=lambda: tabs.close_tab(self.tabs.currentIndex()),
+            close_tab=lambda: tabs.request_close(self.tabs.currentIndex()),
             focus_url=lambda: self.current_tab.focus_url(),
             clear_log=self.clear_log,
             new_relay=lambda: self.new_relay_tab(focus=True),
+            reset_layout=lambda: self.reset_layout(),
         )
         docks = [
-            (self.server_dock, "Embedded &echo server"),
-            (self.options_dock, "Connection &options"),
-            (self.sequences_dock, "Se&quences"),
+            (self.server_dock, "Embedded &echo server", "Ctrl+Shift+E"),
+            (self.options_dock, "Connection &options", "Ctrl+Shift+O"),
+            (self.sequences_dock, "Se&quences", ""),
         ]
-        actions = build_menus(self, intents, docks)
+        self.connection_actions = connection_actions(self, lambda: self.current_tab)
+        self.connection_actions.clear_after_send.toggled.connect(self._set_clear_after_send)
+        actions = build_menus(self, intents, docks, self.connection_actions.all())
         self.new_tab_action, self.close_tab_action = actions.new_tab, actions.close_tab
         self.duplicate_tab_action, self.rename_tab_action = actions.duplicate_tab, actions.rename_tab
         self.export_log_action, self.export_shown_action = actions.export_log, actions.export_shown
         self.export_secrets_action, self.import_capture_action = actions.export_secrets, actions.import_capture
         self.replay_capture_action, self.clear_action = actions.replay_capture, actions.clear
         self.new_relay_action = actions.new_relay
+
+    def _build_layout(self) -> None:
+        from wsconsole.ui.window.layout import WindowLayout, let_narrow
+
+        docks = (self.server_dock, self.options_dock, self.sequences_dock, self.composer_extras.dock)
+        for wide in (self.server_dock, self.sequences_dock):  # some 500 px of content each
+            let_narrow(wide)
+        self.window_layout = WindowLayout(
+            self, docks, lambda: self.current_tab.log_splitter if self.current_tab is not None else None
+        )
+        self.window_layout.apply_default()
+        self.window_layout.restore()
+        status = self.status_line
+        server = status.add_dock_button(self.server_dock, "Echo server", "Show or hide the embedded echo server")
+        status.follow_server(self.server_driver, server)
+        status.add_dock_button(self.options_dock, "Options", "Show or hide the connection options")
+        status.add_dock_button(self.sequences_dock, "Sequences", "Show or hide the scheduled sends and sequences")
+        status.add_dock_button(self.composer_extras.dock, "Messages", "Show or hide the saved messages")
+
+    def _set_clear_after_send(self, on: bool) -> None:
+        for tab in self.connection_tabs():
+            tab.composer.clear_after_send = on
+
+    def reset_layout(self) -> None:
+        """View > Reset layout: docks closed and tabbed on the right, the default size and split."""
+        self.window_layout.reset([tab.log_splitter for tab in self.connection_tabs()])
 
     def _wire(self) -> None:
         self.new_tab_button.clicked.connect(lambda: self.new_tab(focus=True))
@@ -331,6 +362,8 @@ class MainWindow(QMainWindow):
         self.tab_control.close_tab(index)
 
     def _on_tab_added(self, tab: ConnectionTab) -> None:
+        self.window_layout.apply_split(tab.log_splitter)
+        tab.composer.clear_after_send = self.connection_actions.clear_after_send.isChecked()
         if self.is_start_finished:  # else _finish_start docks them, after the first paint
             self.tab_docks.add(tab)
         self.status_line.attach(tab)
@@ -462,6 +495,7 @@ class MainWindow(QMainWindow):
             self.server_driver.stop()
             super().closeEvent(event)
             return
+        self.window_layout.save()
         self.tab_control.shutdown()  # 1001 "going away" on every open socket
         self.server_driver.stop()
         super().closeEvent(event)

@@ -26,6 +26,7 @@ class TabIntents:
     close_tab: Callable[[], None]
     focus_url: Callable[[], None]
     clear_log: Callable[[], None]
+    reset_layout: Callable[[], None]
     new_relay: Callable[[], object] | None = None
 
 
@@ -46,13 +47,19 @@ class WindowActions:
     new_relay: QAction | None = None
 
 
-def build_menus(window: QMainWindow, intents: TabIntents, docks: list[tuple[QDockWidget, str]]) -> WindowActions:
-    """Adds the File, View and Help menus to ``window``.
+def build_menus(
+    window: QMainWindow,
+    intents: TabIntents,
+    docks: list[tuple[QDockWidget, str, str]],
+    connection: list[QAction],
+) -> WindowActions:
+    """Adds the File, View, Connection and Help menus to ``window``.
 
     Args:
         window: What the export, import and replay actions work on (its current tab).
         intents: What the tab actions do.
-        docks: Each dock with the longer name View shows for it.
+        docks: Each dock with the longer name View shows for it and its shortcut ("" for none).
+        connection: The Connection menu's actions (a separator before a checkable one).
     """
     file_menu = window.menuBar().addMenu("&File")
     new_tab = QAction("&New tab", window, shortcut=QKeySequence("Ctrl+T"))
@@ -98,15 +105,36 @@ def build_menus(window: QMainWindow, intents: TabIntents, docks: list[tuple[QDoc
     view_menu.addAction(focus_url)
     view_menu.addAction(clear)
     view_menu.addSeparator()
+    reset_layout = QAction("&Reset layout", window, objectName="resetLayoutAction")
+    reset_layout.setStatusTip("Close the side docks, tab them on the right, and give the log its default room")
+    reset_layout.triggered.connect(intents.reset_layout)
+    view_menu.addAction(reset_layout)
+    view_menu.addSeparator()
     # The docks' titles are short so that four tabbed docks show them whole;
-    # the menu has room for the full names.
-    for dock, text in docks:
-        dock.toggleViewAction().setText(text)
-        view_menu.addAction(dock.toggleViewAction())
+    # the menu has room for the full names.  The saved messages' toggle follows (message_library).
+    for dock, text, key in docks:
+        toggle = dock.toggleViewAction()
+        toggle.setText(text)
+        if key:
+            toggle.setShortcut(QKeySequence(key))
+            window.addAction(toggle)
+        view_menu.addAction(toggle)
     for action in (focus_url, clear, new_tab, close_tab):
         window.addAction(action)
 
+    connection_menu = window.menuBar().addMenu("&Connection")
+    for action in connection:
+        if action.isCheckable():
+            connection_menu.addSeparator()
+        connection_menu.addAction(action)
+
     help_menu = window.menuBar().addMenu("&Help")
+    # Ctrl+/ as in many editors and web apps; F1 is the usual help key.
+    shortcuts = QAction("&Keyboard shortcuts", window, objectName="keyboardShortcutsAction")
+    shortcuts.setShortcuts([QKeySequence("Ctrl+/"), QKeySequence("F1")])
+    shortcuts.triggered.connect(lambda: _shortcut_sheet(window))
+    window.addAction(shortcuts)
+    help_menu.addAction(shortcuts)
     about = QAction("&About wsconsole", window)
     about.triggered.connect(lambda: _about(window))
     help_menu.addAction(about)
@@ -114,6 +142,12 @@ def build_menus(window: QMainWindow, intents: TabIntents, docks: list[tuple[QDoc
         new_tab, duplicate_tab, rename_tab, close_tab, export_log, export_shown, export_secrets,
         import_capture, replay_capture, clear, new_relay,
     )
+
+
+def _shortcut_sheet(window: QMainWindow) -> None:
+    from wsconsole.ui.dialogs.shortcuts import show_shortcuts  # a dialog only a user's action needs
+
+    window.shortcuts_dialog = show_shortcuts(window)
 
 
 def _about(window: QMainWindow) -> None:

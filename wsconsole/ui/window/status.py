@@ -1,4 +1,4 @@
-"""The window's status bar: the current tab's counters and round-trip time, and how news arrives.
+"""The window's status bar: the current tab's counters and round-trip time, and the side docks' buttons.
 
 GUI thread only.
 """
@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtWidgets import QDockWidget, QLabel, QStatusBar, QToolButton
 
-from wsconsole.ui.connection.driver import HEARTBEAT_INTERVAL_MS
 from wsconsole.ui.log.live_label import LiveLabel
+from wsconsole.ui.server.driver import ServerDriver
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class StatusLine:
-    """The ``countersLabel``, ``rttLabel`` and ``pollLabel`` of ``bar``, showing the current tab's.
+    """The ``countersLabel`` and ``rttLabel`` of ``bar``, showing the current tab's.
 
     Args:
         bar: The window's status bar.
@@ -27,21 +27,48 @@ class StatusLine:
     """
 
     def __init__(self, bar: QStatusBar, current_tab: Callable[[], ConnectionTab]) -> None:
+        self._bar = bar
         self._current_tab = current_tab
         # Refreshed four times a second: see LiveLabel.
         self.counters_box = LiveLabel(object_name="countersLabel", min_width_text="sent 0 packets / 0 B")
-        # Every tab's peer wakes its driver when data arrives (see driver.py),
-        # so there is no poll interval to show, only how news reaches the window.
-        self.poll_label = QLabel("polled on arrival", objectName="pollLabel")
-        self.poll_label.setToolTip(
-            "Each connection is polled as soon as its reader thread has news, "
-            f"with a {HEARTBEAT_INTERVAL_MS} ms heartbeat for the connect and close timeouts"
-        )
         bar.addWidget(self.counters_box, 1)
         self.rtt_label = QLabel(objectName="rttLabel")
         self.rtt_label.setToolTip("Round-trip time of the latest pong, and the median of this connection's")
         bar.addPermanentWidget(self.rtt_label)
-        bar.addPermanentWidget(self.poll_label)
+        self.dock_buttons: dict[str, QToolButton] = {}
+
+    def add_dock_button(self, dock: QDockWidget, text: str, tooltip: str) -> QToolButton:
+        """A flat button at the bar's right end that opens ``dock`` (raising it among its tabs) or closes it.
+
+        Its objectName is the dock's with ``Button`` added (``serverDockButton``...).
+        """
+        button = QToolButton(objectName=f"{dock.objectName()}Button", checkable=True)
+        button.setAutoRaise(True)
+        button.setText(text)
+        button.setToolTip(tooltip)
+        button.setAccessibleName(tooltip)
+        toggle = dock.toggleViewAction()
+        button.setChecked(toggle.isChecked())
+        toggle.toggled.connect(button.setChecked)
+        button.clicked.connect(lambda _checked=False: _open_or_close(dock, button))
+        self._bar.addPermanentWidget(button)
+        self.dock_buttons[dock.objectName()] = button
+        return button
+
+    def follow_server(self, driver: ServerDriver, button: QToolButton) -> None:
+        """Shows the embedded server's port and client count on ``button``."""
+
+        def show(*_args: object) -> None:
+            if not driver.is_running:
+                button.setText("○ Echo server: off")
+                return
+            count = len(driver.clients())
+            clients = f"{count} client{'' if count == 1 else 's'}"
+            button.setText(f"● Echo server :{driver.port} · {clients}")
+
+        driver.running_changed.connect(show)
+        driver.clients_refreshed.connect(show)
+        show()
 
     def attach(self, tab: ConnectionTab) -> None:
         """Follows ``tab``'s counters and round-trip time while it is the current tab."""
@@ -52,3 +79,15 @@ class StatusLine:
         """Shows ``tab``'s counters and round-trip time (it became the current tab)."""
         self.counters_box.setText(tab.counters_text)
         self.rtt_label.setText(tab.rtt_text)
+
+
+def _open_or_close(dock: QDockWidget, button: QToolButton) -> None:
+    # A dock open behind another dock's tab is brought to the front rather than closed:
+    # the click means "show me", and only a dock in view closes.
+    in_view = dock.isVisible() and not dock.visibleRegion().isEmpty()
+    if in_view:
+        dock.close()
+    else:
+        dock.show()
+        dock.raise_()
+    button.setChecked(not dock.isHidden())

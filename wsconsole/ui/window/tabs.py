@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
-from PySide6.QtWidgets import QLineEdit, QMainWindow, QMenu, QTabWidget, QToolButton
+from PySide6.QtWidgets import QLineEdit, QMainWindow, QMenu, QMessageBox, QTabWidget, QToolButton
 
 from wsconsole.client.events import ReadyState
 from wsconsole.text.redact import redact_url
@@ -64,7 +64,8 @@ class TabControl(QObject):
         self.new_tab_button.setAccessibleName("New connection tab")
         self.tabs.setCornerWidget(self.new_tab_button, Qt.Corner.TopRightCorner)
         window.setCentralWidget(self.tabs)
-        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self._close_box: QMessageBox | None = None
+        self.tabs.tabCloseRequested.connect(self.request_close)
         self.tabs.currentChanged.connect(lambda index: self._emit_current(self.tab(index)))
         self.tabs.tabBarDoubleClicked.connect(self.start_rename)
         tab_bar.customContextMenuRequested.connect(self._tab_menu)
@@ -135,9 +136,51 @@ class TabControl(QObject):
         tab.setParent(None)
         tab.deleteLater()
 
+    def request_close(self, index: int) -> QMessageBox | None:
+        """The user's close (Ctrl+W, the tab's ×, its menu): asks first if it would end a
+        connection or throw a log away, the only tab's too (window-modal, returns at once).
+
+        Returns:
+            The ``closeTabBox`` asking, None if the tab closed (or there is none).
+        """
+        tab = self.tab(index)
+        if tab is None or self._close_box is not None:
+            return self._close_box
+        live = tab.ready_state != ReadyState.CLOSED
+        if tab.read_only or not (live or len(tab.log)):
+            self.close_tab(index)
+            return None
+        what = "an open connection, closed with 1001 going away," if live else "a log of"
+        entries = f"{len(tab.log):,} entr{'y' if len(tab.log) == 1 else 'ies'}"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Close this tab?",
+            f"“{tab.title}” has {what} {entries} in its log, which closing it throws away.\n"
+            "File > Export log keeps a copy.",
+            parent=self._window,
+        )
+        box.setObjectName("closeTabBox")
+        close_button = box.addButton("Close tab", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(close_button)  # Ctrl+W, Enter: the box is a speed bump, not a wall
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(_result: int) -> None:
+            self._close_box = None
+            if box.clickedButton() is close_button and self.tabs.indexOf(tab) >= 0:
+                self.close_tab(self.tabs.indexOf(tab))
+
+        box.finished.connect(answered)
+        self._close_box = box
+        box.open()
+        return box
+
     def shutdown(self) -> None:
         """Closes every connection with 1001 "going away" and stops the closing drivers (the window closes)."""
         self.end_rename()
+        if self._close_box is not None:  # the window's close answers it: every tab goes
+            self._close_box.done(QMessageBox.StandardButton.Cancel)
         for tab in self.all():
             tab.shutdown()
         for driver in list(self._closing_drivers):
@@ -171,7 +214,7 @@ class TabControl(QObject):
         menu.addAction("Rename…", lambda: self.start_rename(index))
         menu.addAction("Duplicate", lambda: self.duplicate(index))
         menu.addSeparator()
-        menu.addAction("Close", lambda: self.close_tab(index))
+        menu.addAction("Close", lambda: self.request_close(index))
         menu.exec(self.tabs.tabBar().mapToGlobal(pos))
 
     # -- renaming in place -------------------------------------------------------
