@@ -336,6 +336,7 @@ class RelayTab(QWidget):
             pane.clear_requested.connect(self.clear_log)
             self.log_stack.addWidget(pane)
         self.log_stack.setCurrentWidget(pane)
+        self.details.set_multiplayer(pane.multiplayer)  # this log's Godot pick and path ids
         self.details.show_entry(None)
         self.fault_panel.show_connection(number)
         is_open = number in self._open
