@@ -13,6 +13,8 @@ GUI thread.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -35,6 +37,7 @@ from wsconsole.client.events import ReadyState
 from wsconsole.errors import InvalidOptionsError, InvalidUrlError, ServerError
 from wsconsole.relay.events import CLIENT, SERVER, RelayEvent, RelayEventKind, arrow
 from wsconsole.relay.recorder import RelayRecorder
+from wsconsole.relay.rules import BreakRule
 from wsconsole.session.entries import EntryKind
 from wsconsole.session.log import MessageLog
 from wsconsole.text.payload import byte_size, format_size
@@ -287,6 +290,21 @@ class RelayTab(QWidget):
         if self._custom_title:
             tab.set_title(f"{self._custom_title} (copy)")
         return tab
+
+    def saved_rules(self) -> tuple[dict, ...]:
+        """The breakpoint rules as a profile saves them (each rule's fields)."""
+        return tuple(dataclasses.asdict(rule) for rule in self.break_panel.rules)
+
+    def restore_rules(self, saved: Iterable[Mapping]) -> list[str]:
+        """Sets the rules a profile saved; one that is not a valid rule is left out and said (returned)."""
+        rules, problems = [], []
+        for number, fields in enumerate(saved, 1):
+            try:
+                rules.append(BreakRule(**fields))
+            except (TypeError, ValueError) as exc:
+                problems.append(f"break rule {number} left out: {exc}")
+        self.break_panel.set_rules(rules)
+        return problems
 
     # -- intents --------------------------------------------------------------------------
 
