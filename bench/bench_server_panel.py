@@ -65,8 +65,8 @@ def one_run(app: QApplication, count: int) -> tuple[float, float, float, float]:
         drain()
         batches.append(time.perf_counter() - start)
 
-    driver._timer.timeout.disconnect()
-    driver._timer.timeout.connect(timed_drain)
+    driver._inbox.timer.timeout.disconnect()
+    driver._inbox.timer.timeout.connect(timed_drain)
 
     def gaps_while(until) -> float:
         return max(timer_gaps(until, TICK_MS))

@@ -3,6 +3,9 @@
 Run under a display (``make screenshot`` does):
     xvfb-run -a -s "-screen 0 1400x900x24" python scripts/screenshot_relay.py resources/relay-paused.png
 
+``--size 1024x640`` takes it at that window size instead (1400x860 by default),
+with the docks hidden and only the relay's tab, as on a laptop screen.
+
 File > New relay relays a free port to the embedded echo server; a
 `websockets` client (in a thread) sends a few game messages through it; a
 breakpoint on "buy" pauses one, with two more waiting behind it, and the
@@ -11,11 +14,12 @@ picture shows the paused message being edited.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
-import sys
 import threading
 
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QDockWidget
 from screenshot import (  # scripts/ is on the path when run as a script
     open_window,
     run_in_throwaway_config,
@@ -24,11 +28,24 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 STEP_MS = 300
+DEFAULT_SIZE = (1400, 860)
+"""The window's size for the README's picture."""
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, _x, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r}: give WIDTHxHEIGHT in pixels, e.g. 1024x640")
+    return int(width), int(height)
 
 
 def main() -> int:
-    out = sys.argv[1] if len(sys.argv) > 1 else "resources/relay-paused.png"
-    app, window = open_window(1400, 860)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", default="resources/relay-paused.png")
+    parser.add_argument("--size", type=_size, default=None, metavar="WxH", help="window size, e.g. 1024x640")
+    args = parser.parse_args()
+    out = args.out
+    app, window = open_window(*(args.size or DEFAULT_SIZE))
     client: dict = {}
 
     def start_client() -> None:
@@ -73,8 +90,16 @@ def main() -> int:
         window.close()
         app.quit()
 
+    def fit_laptop() -> None:
+        # Only the relay, no docks: the window's own minimum is not the relay tab's.
+        window.close_tab(0)
+        for dock in window.findChildren(QDockWidget):
+            dock.hide()
+        QTimer.singleShot(0, lambda: window.resize(*args.size))
+
     steps = [
         lambda: window.new_relay_action.trigger(),
+        *([fit_laptop] if args.size else []),
         lambda: tab().connection_bar.set_listen("127.0.0.1:0"),
         lambda: tab().connection_bar.start_button.click(),
         add_rule,

@@ -135,3 +135,21 @@ def test_filter_by_rpc_method_or_property_name() -> None:
     received = [i for i in score if log[i].direction is Direction.RECEIVED]
     assert len(received) == 1 and log[received[0]].data.endswith(bytes([2, 0, 0, 0, 7, 0, 0, 0]))  # the server's 7
     assert filter_log(log, LogFilter(rpc="score", directions=frozenset({Direction.RECEIVED}))).indices == received
+
+
+def test_a_relays_two_legs_read_as_calls_with_a_path_table_each() -> None:
+    """A relay's log (client -> server, server -> client) is picked and read as a connection's is."""
+    log = MessageLog()
+    reader = MultiplayerReader(log)
+    legs = {"to_server": Direction.CLIENT_TO_SERVER, "to_client": Direction.SERVER_TO_CLIENT}
+    for direction, data in _client_b_packets():
+        log.extend_packets(legs[direction], [(time.time(), data)])
+    assert reader.decoder_name == GODOT3
+    summaries = [(entry.direction, reader.summary(entry)) for entry in log]
+    assert summaries[0] == (Direction.SERVER_TO_CLIENT, "sys: your id is 1797101693")
+    to_server = [text for direction, text in summaries if direction is Direction.CLIENT_TO_SERVER]
+    to_client = [text for direction, text in summaries if direction is Direction.SERVER_TO_CLIENT]
+    # Each side names the paths it simplified: the server's id 1 and the client's id 1 are its own.
+    assert to_client[3:5] == ["peer 1 -> 1797101693: simplify path 1 = Game", 'peer 1 -> 1797101693: rpc Game.announce("welcome", 2)']
+    assert to_server[1:3] == ["peer 1797101693 -> 1: simplify path 1 = Game", 'peer 1797101693 -> 1: rpc Game.hello(1, "two", Vector2(3, 4))']
+    assert not any("path #" in text for _direction, text in summaries)  # every id was named

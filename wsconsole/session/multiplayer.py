@@ -9,7 +9,8 @@ id afterwards, so the reader scans the log forward once, in order, for those
 packets (a cheap byte test each; only they are decoded) and keeps one path
 table per direction; a summary or a decode uses that table.  Path ids are
 never reused within a connection, and a reconnect brings new peer ids, so
-one table per direction serves the whole log.  GUI thread only (it is fed
+one table per direction serves the whole log.  A relay's log has its two
+legs' directions (``client -> server``, ``server -> client``), read alike.  GUI thread only (it is fed
 by the log's listeners).
 """
 
@@ -32,12 +33,13 @@ DETECT_PACKETS = 4
 """Binary packets looked at before the pick is final."""
 
 
+WIRE_DIRECTIONS = (Direction.SENT, Direction.RECEIVED, Direction.CLIENT_TO_SERVER, Direction.SERVER_TO_CLIENT)
+"""The directions packets cross the wire in: a connection's two, and a relay's two legs'."""
+
 # The log's code bytes with every binary packet's code turned into 1, the rest into 0: finding
 # the next binary packet is one C-level find, so a flood of text packets costs no Python per packet.
-_BINARY_TABLE = bytes(
-    1 if code in (entry_code(EntryKind.BINARY, Direction.SENT), entry_code(EntryKind.BINARY, Direction.RECEIVED)) else 0
-    for code in range(256)
-)
+_BINARY_CODES = {entry_code(EntryKind.BINARY, direction) for direction in WIRE_DIRECTIONS}
+_BINARY_TABLE = bytes(1 if code in _BINARY_CODES else 0 for code in range(256))
 
 
 def _maybe_simplify_path(name: str, data: bytes) -> bool:
@@ -121,7 +123,9 @@ class MultiplayerReader:
     def _paths_for(self, name: str) -> dict[Direction, dict]:
         """The path tables for decoder ``name``, brought up to the end of the log."""
         log = self.log
-        tables, scanned = self._paths.setdefault(name, ({Direction.SENT: {}, Direction.RECEIVED: {}}, [0]))
+        # One table per sender: each side simplifies the paths it sends (a relay's client and
+        # upstream server alike), and names them by its own ids afterwards.
+        tables, scanned = self._paths.setdefault(name, ({direction: {} for direction in WIRE_DIRECTIONS}, [0]))
         start = max(scanned[0], log.first_number) - log.first_number
         decode = DECODERS[name]
         datas = log.data

@@ -13,6 +13,7 @@ Not thread-safe: one owner thread (the GUI's) calls everything.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,11 +123,12 @@ class ProfileBook:
 
     @staticmethod
     def make_relay(name: str, upstream_url: str, listen: str, options: ConnectOptions, *,
-                   save_secrets: bool = False) -> Profile:
-        """The profile of a relay: its upstream URL, listen ``HOST:PORT`` and the upstream leg's options."""
+                   save_secrets: bool = False, break_rules: Sequence[Mapping[str, Any]] = ()) -> Profile:
+        """The profile of a relay: its upstream URL, listen ``HOST:PORT``, the upstream leg's options
+        and its breakpoint rules (each a dict of ``BREAK_RULE_FIELDS``)."""
         return Profile(
             name=name.strip(), url=upstream_url, options=options, save_secrets=save_secrets,
-            kind=RELAY_KIND, listen=listen,
+            kind=RELAY_KIND, listen=listen, break_rules=tuple(dict(rule) for rule in break_rules),
         )
 
     def save(self, profile: Profile) -> ProfileChange:

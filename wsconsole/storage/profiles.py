@@ -10,8 +10,9 @@ in the user's config directory (:func:`config_dir`)::
 
 A profile's ``kind`` is ``"connection"`` (a tab that connects to ``url``) or
 ``"relay"`` (a relay tab: ``url`` is the upstream, ``"listen"`` its
-``HOST:PORT``, the options the upstream leg's); files written before kinds
-existed hold connections.  A key missing from a profile (``pings`` in files written before it existed)
+``HOST:PORT``, the options the upstream leg's, ``"break_rules"`` its
+breakpoints); files written before kinds existed hold connections, and a
+relay saved before rules were kept has none.  A key missing from a profile (``pings`` in files written before it existed)
 reads as its default.  So does an options' ``max_packet_bytes`` of ``null``,
 which 0.1 wrote for its default of no limit: such a profile gets the 64 MiB
 default (see :meth:`ConnectOptions.from_dict`); no limit is saved as 0.
@@ -52,6 +53,7 @@ from wsconsole.storage import userfiles
 from wsconsole.text.redact import is_secret_header, strip_url_password
 
 __all__ = [
+    "BREAK_RULE_FIELDS",
     "CONFIG_DIR_ENV",
     "CONNECTION_KIND",
     "DEFAULT_RELAY_LISTEN",
@@ -82,6 +84,16 @@ RELAY_KIND = "relay"
 PROFILE_KINDS = (CONNECTION_KIND, RELAY_KIND)
 DEFAULT_RELAY_LISTEN = "127.0.0.1:9081"
 """A relay profile's listen address when its file has none."""
+BREAK_RULE_FIELDS = {
+    "sender": (str, type(None)),
+    "packet_type": (str, type(None)),
+    "contains": (str,),
+    "regex": (str,),
+    "min_bytes": (int, type(None)),
+    "max_bytes": (int, type(None)),
+}
+"""A saved breakpoint rule's fields and their JSON types (the relay's ``BreakRule``, which
+checks the values when the profile is opened)."""
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 """Extra headers (lower case) whose values are secrets."""
 
@@ -188,6 +200,8 @@ class Profile:
         kind: :data:`CONNECTION_KIND` (files written before kinds existed) or
             :data:`RELAY_KIND`, whose ``options`` are the upstream leg's.
         listen: A relay's ``HOST:PORT``; unused for a connection.
+        break_rules: A relay's breakpoint rules, each a dict of :data:`BREAK_RULE_FIELDS`
+            (missing ones at the rule's defaults); empty for a connection.
         unknown: Keys a newer version wrote (``"options"``: its unknown
             option keys), written back as they were.
     """
@@ -200,12 +214,17 @@ class Profile:
     pings: PingSettings = field(default_factory=PingSettings)
     kind: str = CONNECTION_KIND
     listen: str = ""
+    break_rules: tuple[dict[str, Any], ...] = ()
     unknown: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-safe dict saved; without secrets unless ``save_secrets``."""
         options = self.options if self.save_secrets else _without_secrets(self.options)
-        relay = {"listen": self.listen} if self.kind == RELAY_KIND else {}
+        relay = (
+            {"listen": self.listen, "break_rules": [dict(rule) for rule in self.break_rules]}
+            if self.kind == RELAY_KIND
+            else {}
+        )
         saved_options = options.to_dict()
         for key, value in self.unknown.get("options", {}).items():
             saved_options.setdefault(key, value)
@@ -248,6 +267,10 @@ class Profile:
         if not isinstance(listen, str):
             problems.append(f"profile {name!r}: listen must be HOST:PORT text, not {userfiles.json_type(listen)}")
             listen = DEFAULT_RELAY_LISTEN
+        break_rules: tuple[dict[str, Any], ...] = ()
+        if kind == RELAY_KIND:
+            break_rules, rule_problems = _break_rules_from(data.get("break_rules", []))
+            problems += [f"profile {name!r}: {message}" for message in rule_problems]
         options = ConnectOptions()
         if "options" in data:
             options, option_problems = ConnectOptions.from_dict(data["options"])
@@ -273,7 +296,7 @@ class Profile:
             unknown_options = {key: value for key, value in raw_options.items() if key not in _OPTION_KEYS}
             if unknown_options:
                 unknown["options"] = unknown_options
-        return cls(name, url, options, reconnect, save_secrets, pings, kind, listen, unknown), problems
+        return cls(name, url, options, reconnect, save_secrets, pings, kind, listen, break_rules, unknown), problems
 
     def as_saved(self) -> Profile:
         """This profile exactly as it is written to disk (without secrets unless it keeps them).
@@ -286,7 +309,32 @@ class Profile:
         return saved
 
 
-_PROFILE_KEYS = frozenset({"name", "kind", "listen", "url", "options", "reconnect", "pings", "save_secrets"})
+def _break_rules_from(raw: Any) -> tuple[tuple[dict[str, Any], ...], list[str]]:
+    """The saved rules that have the right shape, and a problem for each one left out."""
+    if not isinstance(raw, list):
+        return (), [f"break_rules must be a list, not {userfiles.json_type(raw)}; none were loaded"]
+    rules: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for number, item in enumerate(raw, 1):
+        if not isinstance(item, Mapping):
+            problems.append(f"break rule {number} must be an object, not {userfiles.json_type(item)}; left out")
+            continue
+        rule = {key: item[key] for key in BREAK_RULE_FIELDS if key in item}
+        wrong = [
+            f"{key} cannot be {userfiles.json_type(value)}"
+            for key, value in rule.items()
+            if isinstance(value, bool) or not isinstance(value, BREAK_RULE_FIELDS[key])
+        ]
+        if wrong:
+            problems.append(f"break rule {number} left out: {'; '.join(wrong)}")
+        else:
+            rules.append(rule)
+    return tuple(rules), problems
+
+
+_PROFILE_KEYS = frozenset(
+    {"name", "kind", "listen", "break_rules", "url", "options", "reconnect", "pings", "save_secrets"}
+)
 _OPTION_KEYS = frozenset(ConnectOptions().to_dict())
 
 

@@ -41,3 +41,22 @@ def test_a_games_packets_read_as_calls_and_auto_can_be_switched_off(qtbot, windo
     auto.setChecked(False)
     last = model.rowCount() - 1
     assert not model.data(model.index(last, CONTENT_COLUMN)).startswith("peer ")
+
+
+def test_details_shared_by_several_logs_keep_each_logs_pick(qtbot) -> None:
+    """A relay tab's one details pane follows the shown log's reader: showing a log whose user
+    switched Auto off, then one whose user picked a decoder by hand, changes neither choice."""
+    from wsconsole.session.log import MessageLog
+    from wsconsole.session.multiplayer import GODOT4, MultiplayerReader
+    from wsconsole.ui.log.entry_details import EntryDetails
+
+    picked, raw = MultiplayerReader(MessageLog()), MultiplayerReader(MessageLog())
+    picked.set_choice(GODOT4)
+    raw.set_choice(None)
+    details = EntryDetails()
+    qtbot.addWidget(details)
+    details.set_multiplayer(raw)
+    assert not details.auto_decode_check.isChecked()
+    details.set_multiplayer(picked)
+    assert details.auto_decode_check.isChecked()
+    assert (picked.choice, raw.choice) == (GODOT4, None)

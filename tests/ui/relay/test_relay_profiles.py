@@ -72,3 +72,67 @@ def test_close_duplicate_and_export_work_on_a_relay_tab(window, qtbot, tmp_path)
     assert export_log(window, tmp_path / "relay.har") is not None
     window.close_tab(window.tabs.indexOf(tab))
     assert not tab.driver.is_running
+
+
+def test_a_relay_profile_keeps_its_break_rules_and_they_pause_once_started(window, config_dir, qtbot):
+    from tests.support.gui import WAIT_MS
+    from tests.ui.relay.conftest import Client
+    from wsconsole.relay import BreakRule
+
+    tab = window.new_relay_tab(window.server_driver.url, "127.0.0.1:0")
+    rules = [
+        BreakRule(sender="client", packet_type="text", contains="buy"),
+        BreakRule(regex=r"gold\s*:\s*\d+", min_bytes=2, max_bytes=4096),
+    ]
+    tab.break_panel.set_rules(rules)
+    assert window.save_profile("shop relay")
+    saved = json.loads((config_dir / "profiles.json").read_text())["profiles"][0]
+    assert saved["break_rules"][0] == {
+        "sender": "client", "packet_type": "text", "contains": "buy", "regex": "", "min_bytes": None, "max_bytes": None,
+    }
+    window.close_tab(window.tabs.indexOf(tab))
+    opened = window.open_profile("shop relay")
+    assert opened.break_panel.rules == rules
+    assert opened.break_panel.rules_list.count() == 2
+
+    assert opened.start()
+    client = Client(opened.driver.url)
+    try:
+        client.ws.send("buy sword")
+        qtbot.waitUntil(lambda: opened.break_panel.current_pause is not None, timeout=WAIT_MS)
+        assert opened.break_panel.current_pause.data == "buy sword"
+    finally:
+        client.stop()
+
+
+def test_old_relay_profiles_have_no_rules_and_bad_ones_are_said_and_left_out(window, config_dir):
+    (config_dir).mkdir(parents=True, exist_ok=True)
+    profiles = [
+        {"name": "old", "kind": "relay", "url": "ws://a/", "listen": "127.0.0.1:0"},
+        {"name": "mixed", "kind": "relay", "url": "ws://b/", "listen": "127.0.0.1:0", "break_rules": [
+            {"contains": "keep me"},
+            {"contains": 7},  # the wrong JSON type: left out when the file is read
+            "not a rule",
+            {"regex": "(unclosed"},  # the right shape, not a valid rule: left out when opened
+            {"sender": "nobody"},
+        ]},
+        {"name": "not a list", "kind": "relay", "url": "ws://c/", "break_rules": {"contains": "x"}},
+    ]
+    (config_dir / "profiles.json").write_text(json.dumps({"format": 1, "profiles": profiles}))
+    store = ProfileStore(config_dir)
+    store.load()
+    assert store.get("old").break_rules == () and store.get("not a list").break_rules == ()
+    assert [rule.get("contains") for rule in store.get("mixed").break_rules] == ["keep me", None, None]
+    said = "\n".join(store.problems)
+    assert "break rule 2 left out: contains cannot be a number" in said and "break rule 3 must be an object" in said
+    assert "break_rules must be a list" in said
+
+    window.profile_actions.store.load()
+    old = window.open_profile("old")
+    assert old.break_panel.rules == []
+    mixed = window.open_profile("mixed")
+    from wsconsole.relay import BreakRule
+
+    assert mixed.break_panel.rules == [BreakRule(contains="keep me")]
+    errors = [entry.data for entry in mixed.relay_log if entry.kind is EntryKind.ERROR]
+    assert len(errors) == 2 and "unclosed" in errors[0] and "nobody" in errors[1]

@@ -3,12 +3,9 @@ window's embedded EchoServer (or a `websockets` server), breakpoints, injection,
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 
 import pytest
-from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from tests.support.gui import WAIT_MS
@@ -16,84 +13,6 @@ from wsconsole.relay import BreakRule
 from wsconsole.session.entries import Direction, EntryKind
 
 WAIT_S = WAIT_MS / 1000
-
-
-@pytest.fixture
-def window(window):
-    """The shown window of tests/ui/conftest.py; closing it stops every relay tab's relay."""
-    yield window
-    relays = [tab for tab in window.connection_tabs() if getattr(tab, "is_relay", False)]
-    window.close()
-    assert not any(tab.driver.is_running for tab in relays)
-
-
-class Client:
-    """A `websockets` client in its own thread, through the relay; what it receives is queued."""
-
-    def __init__(self, url: str) -> None:
-        self._opened = connect(url, open_timeout=WAIT_S)
-        self.ws = self._opened.__enter__()  # websockets wants the context manager's way in
-        self.received: queue.Queue = queue.Queue()
-        self.closed: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        try:
-            while True:
-                self.received.put(self.ws.recv())
-        except ConnectionClosed:
-            pass
-        self.closed.put((self.ws.close_code, self.ws.close_reason))
-
-    def recv(self):
-        return self.received.get(timeout=WAIT_S)
-
-    def stop(self) -> None:
-        self._opened.__exit__(None, None, None)
-        self._thread.join(WAIT_S)
-
-
-@pytest.fixture
-def relay_tab(window, qtbot):
-    """A relay tab made with File > New relay, relaying a free port to the embedded server, started."""
-    clients: list[Client] = []
-    window.new_relay_action.trigger()
-    tab = window.current_tab
-    assert tab.is_relay and tab.connection_bar.url == window.server_driver.url
-    tab.connection_bar.set_listen("127.0.0.1:0")
-    with qtbot.waitSignal(tab.driver.running_changed, timeout=WAIT_MS):
-        tab.connection_bar.start_button.click()
-    assert tab.driver.is_running
-
-    def client() -> Client:
-        made = Client(tab.driver.url)
-        clients.append(made)
-        qtbot.waitUntil(lambda: tab.connection > 0 and tab.connection in tab._open, timeout=WAIT_MS)
-        return made
-
-    tab.client = client
-    yield tab
-    for made in clients:
-        made.stop()
-
-
-@pytest.fixture
-def relay_to(window, qtbot):
-    """Factory: a started relay tab to ``upstream_url`` and a client through it (stopped in teardown)."""
-    clients: list[Client] = []
-
-    def start(upstream_url: str):
-        tab = window.new_relay_tab(upstream_url, "127.0.0.1:0")
-        assert tab.start()
-        client = Client(tab.driver.url)
-        clients.append(client)
-        qtbot.waitUntil(lambda: tab.connection in tab._open, timeout=WAIT_MS)
-        return tab, client
-
-    yield start
-    for client in clients:
-        client.stop()
 
 
 def packets(tab, direction: Direction) -> list:
@@ -110,7 +29,8 @@ def test_both_legs_in_one_log_with_directions_the_filter_knows(relay_tab, qtbot)
     pane.filter_bar.sent_button.setChecked(True)  # "client -> server" only
     shown = [pane.model.entry(row) for row in range(pane.model.rowCount())]
     assert [entry.direction for entry in shown] == [Direction.CLIENT_TO_SERVER]
-    assert "client -> server" in pane.filter_bar.sent_button.text()
+    assert pane.filter_bar.sent_button.text() == "→ to server"  # short: the relay's log is no wider than a tab's
+    assert "client -> server" in pane.filter_bar.sent_button.toolTip()
     pane.view.selectRow(0)  # the details say the direction in words, as the filter does
     assert "client -> server" in relay_tab.details.header_label.text()
 
@@ -259,16 +179,6 @@ def test_a_bad_rule_is_said_and_not_added(relay_tab):
     panel.min_spin.setValue(10)
     panel.max_spin.setValue(5)
     assert panel.add_rule_from_fields() is None and "10 B" in panel.rule_hint.text()
-
-
-def test_a_relay_tab_is_no_wider_than_a_connection_tab_and_its_list(window):
-    """The tools sit under the log, not beside it: a window that fits a connection tab fits a relay."""
-    from wsconsole.ui.relay.tab import CONNECTIONS_MIN_WIDTH_PX
-
-    connection_width = window.current_tab.minimumSizeHint().width()
-    relay = window.new_relay_tab("ws://127.0.0.1:1/", "127.0.0.1:0")
-    slack_px = 40  # the splitter's handle and margins
-    assert relay.minimumSizeHint().width() <= connection_width + CONNECTIONS_MIN_WIDTH_PX + slack_px
 
 
 def test_a_pause_on_its_way_to_a_leg_that_ended_leaves_the_panel(relay_tab, qtbot):

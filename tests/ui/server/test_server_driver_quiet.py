@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QPushButton
 from wsconsole.client.events import ReadyState
 from wsconsole.server.events import ServerEventKind
 from wsconsole.session.entries import Direction
-from wsconsole.ui.server.driver import DRAIN_INTERVAL_MS, QUIET_DRAIN_DELAY_MS
+from wsconsole.ui.server.driver import QUIET_DRAIN_DELAY_MS
+from wsconsole.ui.wakeup import DRAIN_INTERVAL_MS
 
 ROUNDS = 5
 
@@ -36,7 +37,7 @@ def test_the_echo_row_comes_before_the_server_panel_hears_of_the_packet(qtbot, w
     server.events_received.connect(server_events)
 
     def quiet() -> bool:  # no batch due, the last one long enough ago: the next wake-up starts a quiet spell
-        return not server._timer.isActive() and time.monotonic() - server._last_drain_s > DRAIN_INTERVAL_MS / 1000
+        return not server._inbox.timer.isActive() and time.monotonic() - server._inbox.last_drain_s > DRAIN_INTERVAL_MS / 1000
 
     try:
         for i in range(ROUNDS):
@@ -45,7 +46,7 @@ def test_the_echo_row_comes_before_the_server_panel_hears_of_the_packet(qtbot, w
             window.send(f"p{i}")
             qtbot.waitUntil(lambda: "echo" in order and "server" in order, timeout=10_000)
             assert order[0] == "echo", f"round {i}: {order}"
-            assert server._timer.interval() >= QUIET_DRAIN_DELAY_MS
+            assert server._inbox.timer.interval() >= QUIET_DRAIN_DELAY_MS
     finally:
         model.rowsInserted.disconnect(rows_inserted)
         server.events_received.disconnect(server_events)

@@ -152,7 +152,10 @@ class EntryDetails(QWidget):
         """Follows ``reader``'s pick of a Godot multiplayer decoder (the Auto box switches it off)."""
         self.multiplayer = reader
         if reader is not None:
+            # Shown, not chosen: a reader the user set to one decoder keeps it (toggled would make it AUTO).
+            self.auto_decode_check.blockSignals(True)
             self.auto_decode_check.setChecked(reader.choice is not None)
+            self.auto_decode_check.blockSignals(False)
 
     def _auto_decode_toggled(self, on: bool) -> None:
         if self.multiplayer is not None:

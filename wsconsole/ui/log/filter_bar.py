@@ -75,10 +75,10 @@ CONNECTION_DIRECTIONS = (
 """A connection tab's two direction buttons: the direction each shows, its text and tooltip."""
 
 RELAY_DIRECTIONS = (
-    (Direction.CLIENT_TO_SERVER, "→ client -> server", "Show what the client sent only (with the other: both)"),
-    (Direction.SERVER_TO_CLIENT, "← server -> client", "Show what the server sent only (with the other: both)"),
+    (Direction.CLIENT_TO_SERVER, "→ to server", "Show client -> server only: what the client sent (with the other: both)"),
+    (Direction.SERVER_TO_CLIENT, "← to client", "Show server -> client only: what the server sent (with the other: both)"),
 )
-"""A relay's two direction buttons."""
+"""A relay's two direction buttons: as short as a connection's, so a relay's log is no wider."""
 
 
 RPC_PREFIX = "rpc:"

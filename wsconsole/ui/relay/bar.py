@@ -5,7 +5,7 @@ GUI thread only.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, Signal
 from PySide6.QtWidgets import (
     QCompleter,
     QHBoxLayout,
@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QWidget,
 )
+
+from wsconsole.ui.relay.eliding import ElidedLabel
 
 DEFAULT_LISTEN = "127.0.0.1:9081"
 """The listen address a new relay offers (as ``wsconsole relay`` uses)."""
@@ -57,9 +59,8 @@ class RelayBar(QWidget):
         self.listen_edit.setToolTip("HOST:PORT the relay listens on; port 0 picks a free one")
         self.listen_edit.setMaximumWidth(self.listen_edit.fontMetrics().horizontalAdvance("[::1]:65535") + 40)
         self.start_button = QPushButton("Start", objectName="relayStartButton")
-        self.status_label = QLabel("Not relaying", objectName="relayStatusLabel")
-        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # Long URLs must not widen the window: the label is clipped, its whole text in the tooltip.
+        # Long URLs must not widen the window: the label is elided, its whole text in the tooltip.
+        self.status_label = ElidedLabel("Not relaying", objectName="relayStatusLabel")
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.start_button.clicked.connect(self._on_button)
         for edit in (self.url_edit, self.listen_edit):  # Enter starts; only the button stops
@@ -100,7 +101,6 @@ class RelayBar(QWidget):
         self.url_edit.setReadOnly(running)
         self.listen_edit.setReadOnly(running)
         self.status_label.setText(text)
-        self.status_label.setToolTip(text)
         self.status_label.setStyleSheet("" if running or not text.startswith("Cannot") else "color: #d64541;")
 
     def _on_button(self) -> None:

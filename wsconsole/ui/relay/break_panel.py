@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -33,6 +36,7 @@ from wsconsole.errors import InvalidHexError
 from wsconsole.relay.events import CLIENT, SERVER, RelayEvent, arrow
 from wsconsole.relay.rules import BreakRule
 from wsconsole.text.payload import format_size, parse_hex, preview
+from wsconsole.ui.relay.eliding import add_row, elide_rows
 
 SENDER_CHOICES = (("both directions", None), (arrow(CLIENT), CLIENT), (arrow(SERVER), SERVER))
 """The rule's direction combo: its text and the rule's ``sender``."""
@@ -99,11 +103,44 @@ class BreakPanel(QWidget):
         super().__init__(parent)
         self.rules: list[BreakRule] = []
         self.pauses: dict[tuple[int, str], Pause] = {}
-        layout = QHBoxLayout(self)  # side by side: the panel sits under the log, wide and short
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self._build_rules(), 0)
-        layout.addWidget(self._build_paused(), 1)
+        self._rules_box, self._paused_box = self._build_rules(), self._build_paused()
+        # The rules scroll on their own: the paused message's editor keeps the page's height.
+        self._rules_scroller = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self._rules_scroller.setWidget(self._rules_box)
+        self._rules_scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._rules_scroller.setMinimumWidth(
+            self._rules_box.minimumSizeHint().width() + self._rules_scroller.verticalScrollBar().sizeHint().width()
+        )
+        # Side by side under a wide log; stacked, paused message first (bottom to top), when the
+        # panel is narrower than both (resizeEvent), so it never sets the window's width.
+        self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._layout.setContentsMargins(4, 4, 4, 4)
+        self._layout.addWidget(self._rules_scroller, 0)
+        self._layout.addWidget(self._paused_box, 1)
         self._show_pause(None)
+
+    def _side_by_side_px(self) -> int:
+        """The least width that holds the rules and the paused message side by side."""
+        margins = self._layout.contentsMargins()
+        return (
+            self._rules_scroller.minimumSizeHint().width()
+            + self._paused_box.minimumSizeHint().width()
+            + self._layout.spacing()
+            + margins.left()
+            + margins.right()
+        )
+
+    def minimumSizeHint(self) -> QSize:  # Qt override: stacked is the narrowest
+        margins = self._layout.contentsMargins()
+        narrowest_px = max(self._rules_scroller.minimumSizeHint().width(), self._paused_box.minimumSizeHint().width())
+        return QSize(narrowest_px + margins.left() + margins.right(), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt override
+        wide = event.size().width() >= self._side_by_side_px()
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.BottomToTop
+        if self._layout.direction() != direction:
+            self._layout.setDirection(direction)
+        super().resizeEvent(event)
 
     # -- rules ------------------------------------------------------------------------
 
@@ -125,7 +162,7 @@ class BreakPanel(QWidget):
         self.match_edit.returnPressed.connect(self.add_rule_from_fields)
         self.remove_rule_button = QPushButton("Remove", objectName="relayRemoveRuleButton")
         self.remove_rule_button.clicked.connect(self._remove_selected_rule)
-        self.rules_list = QListWidget(objectName="relayRulesList")
+        self.rules_list = elide_rows(QListWidget(objectName="relayRulesList"))
         self.rules_list.setMaximumHeight(80)
         self.rule_hint = QLabel(objectName="relayRuleHintLabel")
         self.rule_hint.setStyleSheet(_PROBLEM_STYLE)
@@ -187,7 +224,8 @@ class BreakPanel(QWidget):
         """Shows ``rules`` and emits ``rules_changed``."""
         self.rules = list(rules)
         self.rules_list.clear()
-        self.rules_list.addItems([describe_rule(rule) for rule in self.rules])
+        for rule in self.rules:
+            add_row(self.rules_list, describe_rule(rule))
         self.rules_changed.emit(list(self.rules))
 
     def _remove_selected_rule(self) -> None:
@@ -199,8 +237,10 @@ class BreakPanel(QWidget):
 
     def _build_paused(self) -> QGroupBox:
         box = QGroupBox("Paused")
-        self.paused_list = QListWidget(objectName="relayPausedList")
+        # Listed only when several wait (the label names the one shown).
+        self.paused_list = elide_rows(QListWidget(objectName="relayPausedList"))
         self.paused_list.setMaximumHeight(60)
+        self.paused_list.hide()
         self.paused_list.currentRowChanged.connect(lambda row: self._show_pause(self._pause_at(row)))
         self.paused_label = QLabel(objectName="relayPausedLabel")
         self.paused_label.setWordWrap(True)
@@ -281,12 +321,13 @@ class BreakPanel(QWidget):
         self.paused_list.clear()
         row = 0
         for index, pause in enumerate(self.pauses.values()):
-            self.paused_list.addItem(f"{pause.describe()}: {preview(pause.data)}")
+            add_row(self.paused_list, f"{pause.describe()}: {preview(pause.data)}")
             if keep == (pause.connection, pause.sender, pause.pause_id):
                 row = index
         if self.pauses:
             self.paused_list.setCurrentRow(row)
         self.paused_list.blockSignals(False)
+        self.paused_list.setVisible(len(self.pauses) > 1)
         current = self.current_pause
         same = current is not None and keep == (current.connection, current.sender, current.pause_id)
         if same:

@@ -1,11 +1,10 @@
 """The Qt driver of a :class:`~wsconsole.relay.Relay`: its events, taken on the GUI thread.
 
-The relay calls ``on_event`` on its own thread; the driver's callback only
-appends to a :class:`~wsconsole.client.wakeup.WakingQueue` (a plain deque
-that writes one byte to a wake-up socket pair), so no Qt object is touched
-off the GUI thread.  A QSocketNotifier on the other end starts a
-single-shot timer that takes the events in bounded batches and emits them.
-An idle relay costs the window nothing.
+The relay calls ``on_event`` on its own thread; the driver's callback is a
+:class:`~wsconsole.ui.wakeup.BatchedInbox`'s append (a deque and a wake-up
+socket pair), so no Qt object is touched off the GUI thread, and the
+events are taken in bounded batches and emitted.  An idle relay costs the
+window nothing.
 
 The operations (inject, close, breakpoints, faults) run on the relay's
 thread; what they could not do comes back as an ERROR event in the same
@@ -19,24 +18,16 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
-from wsconsole.client.wakeup import Wakeup, WakingQueue
 from wsconsole.errors import InvalidCloseError
 from wsconsole.relay.events import RelayEvent, RelayEventKind
+from wsconsole.ui.wakeup import BatchedInbox
 from wsconsole.ui.window import gc_guard
 
 if TYPE_CHECKING:
     from wsconsole.client.options import ConnectOptions
     from wsconsole.relay import BreakRule, Faults, Relay
-
-DRAIN_INTERVAL_MS = 50
-"""The shortest time between two batches (a flood is taken in batches; the
-first event after a quiet spell at once)."""
-BACKLOG_INTERVAL_MS = 5
-"""The wait before the next batch when one left events behind, so the GUI's own events get in."""
-MAX_EVENTS_PER_TICK = 4_000
-"""The most events one batch takes."""
 
 
 class RelayDriver(QObject):
@@ -58,13 +49,7 @@ class RelayDriver(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.relay: Relay | None = None
-        self._inbox: WakingQueue = WakingQueue()
-        self._wakeup: Wakeup | None = None
-        self._notifier: QSocketNotifier | None = None
-        self._last_drain_s = float("-inf")
-        self._timer = QTimer(self, singleShot=True)
-        self._timer.setObjectName("relayDrainTimer")
-        self._timer.timeout.connect(self._drain)
+        self._inbox = BatchedInbox(self, "relay", self._drain)
 
     @property
     def is_running(self) -> bool:
@@ -92,11 +77,11 @@ class RelayDriver(QObject):
 
         self.stop()
         relay = Relay(upstream_url, host=host, port=port, options=options, on_event=self._inbox.append)
-        self._watch_wakeups()
+        self._inbox.watch()
         try:
             relay.start()
         except BaseException:
-            self._unwatch_wakeups()
+            self._inbox.unwatch()
             raise
         self.relay = relay
         self.running_changed.emit(True)
@@ -110,8 +95,7 @@ class RelayDriver(QObject):
             relay.stop()
         except TimeoutError as exc:  # said, not raised: this runs from Qt slots
             self._inbox.append(RelayEvent(RelayEventKind.ERROR, time_s=time.time(), message=str(exc)))
-        self._unwatch_wakeups()
-        self._timer.stop()
+        self._inbox.unwatch()
         while self._inbox:
             self._drain()
         self.running_changed.emit(False)
@@ -169,41 +153,9 @@ class RelayDriver(QObject):
 
     # -- the inbox ---------------------------------------------------------------------------
 
-    def _watch_wakeups(self) -> None:
-        self._wakeup = self._inbox.wakeup = Wakeup()
-        self._notifier = QSocketNotifier(self._wakeup.read_socket.fileno(), QSocketNotifier.Type.Read, self)
-        self._notifier.setObjectName("relayWakeupNotifier")
-        self._notifier.activated.connect(self._on_wake)
-
-    def _unwatch_wakeups(self) -> None:
-        """Once the relay's thread has ended: nothing can wake us any more."""
-        if self._notifier is not None:
-            self._notifier.setEnabled(False)
-            self._notifier.deleteLater()
-            self._notifier = None
-        if self._wakeup is not None:
-            self._inbox.wakeup = None
-            self._wakeup.close()
-            self._wakeup = None
-
-    def _on_wake(self) -> None:
-        if self._wakeup is not None:
-            self._wakeup.empty()
-        if self._timer.isActive():
-            return  # a batch is due anyway
-        wait_s = self._last_drain_s + DRAIN_INTERVAL_MS / 1000 - time.monotonic()
-        self._timer.start(round(max(0.0, wait_s) * 1000))
-
     def _drain(self) -> None:
         """Takes one batch of events and emits it."""
-        self._last_drain_s = time.monotonic()
-        if self._wakeup is not None:
-            self._wakeup.rearm()  # before taking: an event from now on wakes us again
-        inbox = self._inbox
-        popleft = inbox.popleft
-        batch = [popleft() for _ in range(min(len(inbox), MAX_EVENTS_PER_TICK))]
-        if inbox and self._wakeup is not None:
-            self._timer.start(BACKLOG_INTERVAL_MS)
+        batch = self._inbox.take()
         if batch:
             gc_guard.note_traffic()
             self.events_received.emit(batch)

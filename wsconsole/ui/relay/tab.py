@@ -13,6 +13,8 @@ GUI thread.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -35,6 +37,7 @@ from wsconsole.client.events import ReadyState
 from wsconsole.errors import InvalidOptionsError, InvalidUrlError, ServerError
 from wsconsole.relay.events import CLIENT, SERVER, RelayEvent, RelayEventKind, arrow
 from wsconsole.relay.recorder import RelayRecorder
+from wsconsole.relay.rules import BreakRule
 from wsconsole.session.entries import EntryKind
 from wsconsole.session.log import MessageLog
 from wsconsole.text.payload import byte_size, format_size
@@ -47,6 +50,7 @@ from wsconsole.ui.relay.bar import RelayBar
 from wsconsole.ui.relay.break_panel import BreakPanel
 from wsconsole.ui.relay.controls import FaultPanel, LegPanel
 from wsconsole.ui.relay.driver import RelayDriver
+from wsconsole.ui.relay.eliding import elide_rows
 from wsconsole.ui.window import gc_guard
 
 if TYPE_CHECKING:
@@ -58,10 +62,11 @@ COUNTERS_REFRESH_MS = 250
 INJECT_CHOICES = (("to the server, as the client", CLIENT), ("to the client, as the server", SERVER))
 """The composer's direction switch: its text and the sender the message goes as."""
 
-CONNECTIONS_MIN_WIDTH_PX = 110
-"""The connections list's narrowest (it shows ``#12 open`` and as much of the address as fits)."""
-CONNECTIONS_WIDTH_PX, LOG_WIDTH_PX = 150, 800
-"""The first split of the tab's width (the splitter keeps the ratio; the log takes what it gains)."""
+CONNECTIONS_MIN_TEXT = "#99 o"
+"""The connections list is at least this text wide: a narrow window squeezes it to the
+connection's number, its rows elided (each row's whole text is in its tooltip)."""
+CONNECTIONS_WIDTH_PX, LOG_WIDTH_PX = 170, 800
+"""The first split beside the log (the splitter keeps the ratio; the log takes what it gains)."""
 LOG_HEIGHT_PX, TOOLS_HEIGHT_PX = 330, 290
 """The first split between the log and the details and tools under it."""
 DETAILS_TOOLS_INDEX, BREAK_TOOLS_INDEX = 0, 1
@@ -141,10 +146,13 @@ class RelayTab(QWidget):
         self.connection_bar.set_url(upstream_url)
         if listen:
             self.connection_bar.set_listen(listen)
-        self.connections_list = QListWidget(objectName="relayConnectionsList")
+        self.connections_list = elide_rows(QListWidget(objectName="relayConnectionsList"))
         self.connections_list.setAccessibleName("Relayed connections")
         self.connections_list.addItem("Relay events")
-        self.connections_list.setMinimumWidth(CONNECTIONS_MIN_WIDTH_PX)
+        frame_px = 2 * self.connections_list.frameWidth() + 8
+        self.connections_list.setMinimumWidth(
+            self.connections_list.fontMetrics().horizontalAdvance(CONNECTIONS_MIN_TEXT) + frame_px
+        )
         self.log_stack = QStackedWidget(objectName="relayLogStack")
         self.details = EntryDetails()
         self.break_panel = BreakPanel()
@@ -154,7 +162,8 @@ class RelayTab(QWidget):
         # edited in a wide editor, and the window is no wider than with a connection tab.
         self.tools = QTabWidget(objectName="relayTools")
         self.tools.addTab(self.details, "Details")
-        for panel, name in ((self.break_panel, "Break"), (self.fault_panel, "Faults"), (self.leg_panel, "Close legs")):
+        self.tools.addTab(self.break_panel, "Break")  # it scrolls its rules and stacks when narrow
+        for panel, name in ((self.fault_panel, "Faults"), (self.leg_panel, "Close legs")):
             # Scrolled, so a short screen shrinks the panel rather than pushing the window off it.
             scroller = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
             scroller.setWidget(panel)
@@ -173,29 +182,27 @@ class RelayTab(QWidget):
         inject_row.addWidget(self.inject_combo)
         inject_row.addStretch(1)
 
-        log_splitter = QSplitter(Qt.Orientation.Vertical)
-        log_splitter.addWidget(self.log_stack)
+        # The list sits beside the log alone, the tools full width under both: the tab is then
+        # no wider than a connection tab, whose floor is the same details pane.
+        splitter = QSplitter(Qt.Orientation.Horizontal, objectName="relaySplitter")
+        splitter.addWidget(self.connections_list)
+        splitter.addWidget(self.log_stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([CONNECTIONS_WIDTH_PX, LOG_WIDTH_PX])
+        splitter.setChildrenCollapsible(False)
+        log_splitter = QSplitter(Qt.Orientation.Vertical, objectName="relayLogSplitter")
+        log_splitter.addWidget(splitter)
         log_splitter.addWidget(self.tools)
         log_splitter.setStretchFactor(0, 1)
         log_splitter.setStretchFactor(1, 1)
         log_splitter.setSizes([LOG_HEIGHT_PX, TOOLS_HEIGHT_PX])
         log_splitter.setChildrenCollapsible(False)
-        centre = QWidget()
-        centre_layout = QVBoxLayout(centre)
-        centre_layout.setContentsMargins(0, 0, 0, 0)
-        centre_layout.addWidget(log_splitter, 1)
-        centre_layout.addLayout(inject_row)
-        centre_layout.addWidget(self.composer)
-        splitter = QSplitter(Qt.Orientation.Horizontal, objectName="relaySplitter")
-        splitter.addWidget(self.connections_list)
-        splitter.addWidget(centre)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([CONNECTIONS_WIDTH_PX, LOG_WIDTH_PX])
-        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addWidget(self.connection_bar)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(log_splitter, 1)
+        layout.addLayout(inject_row)
+        layout.addWidget(self.composer)
 
     def _wire(self) -> None:
         self.connection_bar.start_requested.connect(self.start)
@@ -284,6 +291,21 @@ class RelayTab(QWidget):
             tab.set_title(f"{self._custom_title} (copy)")
         return tab
 
+    def saved_rules(self) -> tuple[dict, ...]:
+        """The breakpoint rules as a profile saves them (each rule's fields)."""
+        return tuple(dataclasses.asdict(rule) for rule in self.break_panel.rules)
+
+    def restore_rules(self, saved: Iterable[Mapping]) -> list[str]:
+        """Sets the rules a profile saved; one that is not a valid rule is left out and said (returned)."""
+        rules, problems = [], []
+        for number, fields in enumerate(saved, 1):
+            try:
+                rules.append(BreakRule(**fields))
+            except (TypeError, ValueError) as exc:
+                problems.append(f"break rule {number} left out: {exc}")
+        self.break_panel.set_rules(rules)
+        return problems
+
     # -- intents --------------------------------------------------------------------------
 
     def start(self, upstream_url: str | None = None, host: str | None = None, port: int | None = None) -> bool:
@@ -332,6 +354,7 @@ class RelayTab(QWidget):
             pane.clear_requested.connect(self.clear_log)
             self.log_stack.addWidget(pane)
         self.log_stack.setCurrentWidget(pane)
+        self.details.set_multiplayer(pane.multiplayer)  # this log's Godot pick and path ids
         self.details.show_entry(None)
         self.fault_panel.show_connection(number)
         is_open = number in self._open
@@ -387,7 +410,7 @@ class RelayTab(QWidget):
             text = "Stopped"
             self._open.clear()
             for number, item in self._items.items():
-                item.setText(self._item_text(number, item, False))
+                self._set_item_text(number, item, False)
             self.show_connection(self.connection)
         self.connection_bar.set_running(running, text)
 
@@ -427,7 +450,7 @@ class RelayTab(QWidget):
         self.break_panel.on_events(batch)
         for number, is_open in changed.items():
             item = self._items[number]
-            item.setText(self._item_text(number, item, is_open))
+            self._set_item_text(number, item, is_open)
             if number == self.connection:
                 self.leg_panel.set_open(is_open)
                 self.composer.set_connected(is_open)
@@ -439,7 +462,7 @@ class RelayTab(QWidget):
         item = QListWidgetItem()
         item.setData(Qt.ItemDataRole.UserRole, number)
         item.setData(Qt.ItemDataRole.UserRole + 1, f"{event.client_address} {event.path}".strip())
-        item.setText(self._item_text(number, item, False))
+        self._set_item_text(number, item, False)
         self.connections_list.addItem(item)
         self._items[number] = item
         self.recorder.log(number)
@@ -447,9 +470,12 @@ class RelayTab(QWidget):
             self.show_connection(number)
 
     @staticmethod
-    def _item_text(number: int, item: QListWidgetItem, is_open: bool) -> str:
+    def _set_item_text(number: int, item: QListWidgetItem, is_open: bool) -> None:
+        """``#3 open  127.0.0.1:50412 /game``; the whole of it in the tooltip (a narrow list elides it)."""
         where = item.data(Qt.ItemDataRole.UserRole + 1) or ""
-        return f"#{number} {'open' if is_open else 'closed'}  {where}".rstrip()
+        text = f"#{number} {'open' if is_open else 'closed'}  {where}".rstrip()
+        item.setText(text)
+        item.setToolTip(text)
 
     def _say_problem(self, problem: str) -> None:
         self.log.add_event(EntryKind.ERROR, problem)

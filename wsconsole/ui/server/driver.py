@@ -1,12 +1,12 @@
 """The Qt driver of the embedded EchoServer.
 
-The server runs on its own thread and reports events through a callback;
-the callback only appends to a deque and, when the GUI has not been told
-yet, writes one byte to a wake-up socket pair (no Qt object is touched off
-the GUI thread).  A QSocketNotifier on the other end starts a single-shot
-timer that drains the deque in bounded batches, at most once every
-DRAIN_INTERVAL_MS and never sooner than QUIET_DRAIN_DELAY_MS after the
-wake-up, and emits signals; an idle server costs the GUI nothing.
+The server runs on its own thread and reports events through a callback:
+a :class:`~wsconsole.ui.wakeup.BatchedInbox`'s append (a deque and, when
+the GUI has not been told yet, one byte to a wake-up socket pair; no Qt
+object is touched off the GUI thread).  The inbox's timer drains it in
+bounded batches, at most once every DRAIN_INTERVAL_MS and never sooner
+than QUIET_DRAIN_DELAY_MS after the wake-up, and the driver emits
+signals; an idle server costs the GUI nothing.
 After a batch the connected clients' counters are snapshot, at most every
 CLIENTS_REFRESH_MS, so a flood of packets costs the window one table update
 per refresh, never one per packet.
@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from wsconsole.client.wakeup import Wakeup, WakingQueue
 from wsconsole.errors import InvalidCloseError, ServerError
 from wsconsole.server.listening import ListeningSockets
+from wsconsole.ui.wakeup import BatchedInbox
 from wsconsole.ui.window import gc_guard
 
 if TYPE_CHECKING:
@@ -37,9 +37,6 @@ if TYPE_CHECKING:
 # ListeningSockets alone, and the server's modules are loaded after the first paint.
 
 DEFAULT_PORT = 9080
-DRAIN_INTERVAL_MS = 50
-"""The shortest time between two batches: a flood is taken in batches, while
-the first event after a quiet spell is handled after QUIET_DRAIN_DELAY_MS."""
 QUIET_DRAIN_DELAY_MS = 10
 """The wait before the first batch after a quiet spell.
 
@@ -48,12 +45,6 @@ once, the batch (the panel's client log, its event list) ran on the GUI
 thread just as the echo reached the window's own tab, and the row the user
 watches for waited for the panel (bench/RESULTS.md, "Speed a user feels").
 A person does not see the panel 10 ms later."""
-BACKLOG_INTERVAL_MS = 5
-"""The wait before the next batch when a batch left events behind, so that
-the GUI's own events get in between."""
-MAX_EVENTS_PER_TICK = 4_000
-"""The most events one batch takes (the panel sums up packets in its event
-view and files each in its client's log: a few microseconds per packet)."""
 CLIENTS_REFRESH_MS = 250
 """How often the client list's counters are refreshed while events come."""
 MEMBERSHIP_REFRESH_MS = 100
@@ -99,15 +90,8 @@ class ServerDriver(QObject):
         """Since the last start: that the port asked for was taken and which URL serves instead; "" if not."""
         self.ca_path: Path | None = None
         """The CA that verifies the generated certificate, while TLS uses it."""
-        self._inbox = WakingQueue()
-        self._wakeup: Wakeup | None = None
-        self._notifier: QSocketNotifier | None = None
-        self._last_drain_s = float("-inf")
+        self._inbox = BatchedInbox(self, "server", self._drain, quiet_delay_ms=QUIET_DRAIN_DELAY_MS)
         self._last_refresh_s = 0.0
-        self._timer = QTimer(self)
-        self._timer.setObjectName("serverDrainTimer")
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._drain)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setObjectName("serverRefreshTimer")
         self._refresh_timer.setSingleShot(True)
@@ -169,7 +153,7 @@ class ServerDriver(QObject):
         """
         if self.is_running:
             return
-        self._watch_wakeups()
+        self._inbox.watch()
         self.port_note = ""
         try:
             try:
@@ -182,7 +166,7 @@ class ServerDriver(QObject):
                 self.port_note = f"port {port} is in use (another wsconsole?); serving on {self.url}"
         except ServerError:
             self._drain_all()  # what a failed start reported
-            self._unwatch_wakeups()
+            self._inbox.unwatch()
             raise
         self.running_changed.emit(True)
         if self.port_note:
@@ -228,31 +212,6 @@ class ServerDriver(QObject):
 
         return EchoServer(self.host, port, on_event=self._inbox.append, config=self.config)
 
-    def _watch_wakeups(self) -> None:
-        self._wakeup = self._inbox.wakeup = Wakeup()
-        self._notifier = QSocketNotifier(self._wakeup.read_socket.fileno(), QSocketNotifier.Type.Read, self)
-        self._notifier.setObjectName("serverWakeupNotifier")
-        self._notifier.activated.connect(self._on_wake)
-
-    def _unwatch_wakeups(self) -> None:
-        """Once the server thread has ended: nothing can wake us any more."""
-        if self._notifier is not None:
-            self._notifier.setEnabled(False)
-            self._notifier.deleteLater()
-            self._notifier = None
-        if self._wakeup is not None:
-            self._inbox.wakeup = None
-            self._wakeup.close()
-            self._wakeup = None
-
-    def _on_wake(self) -> None:
-        if self._wakeup is not None:
-            self._wakeup.empty()
-        if self._timer.isActive():
-            return  # a batch is due anyway
-        wait_s = self._last_drain_s + DRAIN_INTERVAL_MS / 1000 - time.monotonic()
-        self._timer.start(max(QUIET_DRAIN_DELAY_MS, round(max(0.0, wait_s) * 1000)))
-
     def stop(self) -> None:
         """Stops the server; clients get close 1001.  Remaining events are still delivered."""
         if self.server is None and self._early is None:
@@ -263,8 +222,7 @@ class ServerDriver(QObject):
             early.close()  # clients waiting in the backlog are refused
         if server is not None:
             server.stop()
-        self._unwatch_wakeups()
-        self._timer.stop()
+        self._inbox.unwatch()
         self._refresh_timer.stop()
         self._drain_all()
         self.running_changed.emit(False)
@@ -353,15 +311,7 @@ class ServerDriver(QObject):
 
     def _drain(self, refresh: bool = True) -> None:
         """Takes one batch of events and emits it."""
-        self._last_drain_s = time.monotonic()
-        if self._wakeup is not None:
-            self._wakeup.rearm()  # before taking: an event from now on wakes us again
-        inbox = self._inbox
-        count = min(len(inbox), MAX_EVENTS_PER_TICK)
-        popleft = inbox.popleft
-        batch = [popleft() for _ in range(count)]
-        if inbox and self._wakeup is not None:
-            self._timer.start(BACKLOG_INTERVAL_MS)
+        batch = self._inbox.take()
         if not batch:
             return
         from wsconsole.server.events import (

@@ -133,10 +133,13 @@ class ProfileActions(QObject):
     @staticmethod
     def profile_from_tab(tab: ConnectionTab, name: str, *, save_secrets: bool = False) -> Profile:
         """What ``tab`` would be saved as: its URL, options, ping and reconnect settings
-        (a relay tab: its upstream URL, listen address and upstream options)."""
+        (a relay tab: its upstream URL, listen address, upstream options and breakpoint rules)."""
         if getattr(tab, "is_relay", False):
             bar = tab.connection_bar
-            return ProfileBook.make_relay(name, bar.url, bar.listen, tab.options_form.options(), save_secrets=save_secrets)
+            return ProfileBook.make_relay(
+                name, bar.url, bar.listen, tab.options_form.options(), save_secrets=save_secrets,
+                break_rules=tab.saved_rules(),
+            )
         return ProfileBook.make(
             name,
             tab.connection_bar.url,
@@ -193,6 +196,8 @@ class ProfileActions(QObject):
         tab = self._window.new_relay_tab(profile.url, profile.listen)
         tab.options_form.set_options(profile.options)
         tab.set_title(profile.name)
+        for problem in tab.restore_rules(profile.break_rules):
+            tab.log.add_event(EntryKind.ERROR, f"profile {profile.name!r}: {problem}")
         _enabled, _policy, _problems, note = ProfileBook.open_notes(profile)
         tab.log.add_event(EntryKind.STATE, note)
         return tab
