@@ -114,6 +114,7 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         self._close_code = NO_CLOSE_FRAME
         self._close_reason = ""
         self._selected_protocol = ""
+        self._extensions = ""
         self._handshake_headers: dict[str, str] = {}
         self._error: str | None = None
         self._failure: str | None = None  # why we failed the connection, if we did
@@ -171,6 +172,11 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
     def selected_protocol(self) -> str:
         """Subprotocol the server selected, "" if none."""
         return self._selected_protocol
+
+    @property
+    def extensions(self) -> str:
+        """The ``Sec-WebSocket-Extensions`` the server accepted (``permessage-deflate; ...``), "" for none."""
+        return self._extensions
 
     @property
     def handshake_headers(self) -> dict[str, str]:
@@ -244,6 +250,7 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         self._close_code = NO_CLOSE_FRAME
         self._close_reason = ""
         self._selected_protocol = ""
+        self._extensions = ""
         self._handshake_headers = {}
         self._error = None
         self._failure = None
@@ -279,7 +286,13 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         if job is not None and job.mid_message:
             raise SendInProgressError(job.sent_bytes, job.total_bytes)
         try:
-            conn.ws.send(data, opcode)
+            deflater = conn.deflater
+            if deflater is None:
+                conn.ws.send(data, opcode)
+            else:
+                # RFC 7692 section 6: compressed, with RSV1 on its (one) frame.
+                payload = data.encode("utf-8") if isinstance(data, str) else data
+                conn.ws.send_frame(websocket.ABNF(1, 1, 0, 0, opcode, 1, deflater.deflate(payload)))
         except UnicodeEncodeError as exc:
             raise SendError(f"the text is not valid Unicode: {exc.reason}") from exc
         except (OSError, websocket.WebSocketException) as exc:
@@ -445,6 +458,7 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
             self._events.append(event)
         elif isinstance(event, Opened):
             self._selected_protocol = event.protocol
+            self._extensions = event.extensions
             self._handshake_headers = event.headers
             self._pings.restart_schedule()
             self._set_state(ReadyState.OPEN, now)

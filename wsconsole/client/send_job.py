@@ -243,8 +243,14 @@ class SendJob:
                 opcode = OPCODE_TEXT if self.text else OPCODE_BINARY
             else:
                 opcode = OPCODE_CONTINUATION
+            deflater = conn.deflater
+            if deflater is None:
+                frame = websocket.ABNF.create_frame(chunk, opcode, fin=1 if last else 0)
+            else:
+                # RFC 7692 section 6.1: one compressed message, RSV1 on its first frame only.
+                frame = websocket.ABNF(1 if last else 0, 1 if first else 0, 0, 0, opcode, 1, deflater.deflate(chunk, last))
             try:
-                conn.ws.send_frame(websocket.ABNF.create_frame(chunk, opcode, fin=1 if last else 0))
+                conn.ws.send_frame(frame)
             except (OSError, websocket.WebSocketException) as exc:
                 conn.sending_failed(exc)
                 self._end(SendJobState.FAILED, f"sending failed after {self.sent_bytes:,} bytes: {exc}")
