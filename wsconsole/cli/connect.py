@@ -35,6 +35,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from wsconsole.cli import arguments
 from wsconsole.cli.status import ExitStatus
 from wsconsole.client.events import (
     Closed,
@@ -118,6 +119,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-w", "--wait", type=_seconds, default=0.0, metavar="S",
         help="after stdin ends, wait S seconds for replies before closing (default: %(default)g)",
     )
+    arguments.add_compression_arguments(parser, serving=False)
     output = parser.add_mutually_exclusive_group()
     output.add_argument(
         "--raw", action="store_true", help="only received payloads on stdout, everything else on stderr"
@@ -170,6 +172,7 @@ def options_from_args(args: argparse.Namespace) -> ConnectOptions:
         proxy=args.proxy,
         timeout_s=args.timeout,  # 0 is refused by validate(), as a usage error
         max_packet_bytes=args.max_size or None,
+        **arguments.compression_fields(args),  # type: ignore[arg-type]
     )
 
 
@@ -418,7 +421,8 @@ class _Session:
             protocol = self.peer.selected_protocol
             shown = f" (subprotocol {protocol})" if protocol else ""
             url = redact_url(self.peer.url)  # ws://user:***@host: a terminal's output is logged and shared
-            printer.info(f"connected to {url}{shown}", "open", url=url, subprotocol=protocol or None)
+            printer.info(f"connected to {url}{shown}", "open", url=url, subprotocol=protocol or None,
+                         extensions=self.peer.extensions or None)
         elif isinstance(event, PongReceived):
             rtt = f" in {rtt_text(event.rtt_s)}" if event.rtt_s is not None else " (unsolicited)"
             printer.info(f"pong {_payload_repr(event.payload)}{rtt}", "pong", payload_base64=_base64(event.payload),
