@@ -248,13 +248,16 @@ class Inflater:
                 for data that is not a valid DEFLATE stream.
         """
         stream = self._zlib
-        if final:
-            data += _TAIL
         try:
             if max_bytes is None:
                 out = stream.decompress(data)
+                if final:
+                    out += stream.decompress(_TAIL)
             else:
+                # The tail apart, not appended: no copy of a big payload.
                 out = stream.decompress(data, max_bytes + 1)
+                if final and len(out) <= max_bytes:
+                    out += stream.decompress(_TAIL, max_bytes + 1 - len(out))
                 if len(out) > max_bytes:
                     raise FrameError(CloseCode.MESSAGE_TOO_BIG, f"a compressed packet inflating past {max_bytes:,} bytes")
         except zlib.error as exc:
