@@ -18,7 +18,7 @@ window, the main thread in the terminal).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from wsconsole.client.events import (
@@ -93,13 +93,21 @@ class ConnectionRecorder:
         """Records events in order: ``poll_events()``'s stream, runs of packets included."""
         for event in events:
             if type(event) is PacketsReceived:
-                self.log.extend_packets(Direction.RECEIVED, event.timed())
+                self.log.extend_packets(Direction.RECEIVED, event.timed(), event.wire_bytes)
             else:
                 self.record_event(event)
 
-    def record_packets(self, direction: Direction, packets: Sequence[tuple[float, str | bytes]]) -> None:
-        """Records a batch of packets given as ``(time_s, data)``, one log call for all of them."""
-        self.log.extend_packets(direction, packets)
+    def record_packets(
+        self,
+        direction: Direction,
+        packets: Sequence[tuple[float, str | bytes]],
+        wire_sizes: Mapping[int, int] | None = None,
+    ) -> None:
+        """Records a batch of packets given as ``(time_s, data)``, one log call for all of them.
+
+        ``wire_sizes``: the wire bytes of those that came compressed, by index in ``packets``.
+        """
+        self.log.extend_packets(direction, packets, wire_sizes)
 
     def record_sent(self, time_s: float, data: str | bytes) -> None:
         """Records one packet we sent."""

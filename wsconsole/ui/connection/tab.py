@@ -495,7 +495,7 @@ class ConnectionTab(QWidget):
         self.state_changed.emit(event)
 
     def _on_packets_received(self, batch: list) -> None:
-        self.recorder.record_packets(Direction.RECEIVED, batch)
+        self.recorder.record_packets(Direction.RECEIVED, batch, self.driver.batch_wire_bytes)
         gc_guard.note_traffic()
 
     # -- views -----------------------------------------------------------------
