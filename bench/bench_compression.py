@@ -20,6 +20,7 @@ import time
 
 import websocket
 from _common import ServerProcess, median_of, row, runs
+from bench_receive import peer_receive  # the same poll loop, offering compression by default
 
 from wsconsole.client.events import ReadyState
 from wsconsole.client.peer import WebSocketPeer
@@ -28,30 +29,19 @@ PACKETS = 50_000
 QUICK_PACKETS = 2_000
 
 
-def peer_receive(url: str, count: int) -> float:
+def check_compressed(url: str) -> None:
+    """Fails unless the peer and the server agree on permessage-deflate (else the row measures nothing)."""
     peer = WebSocketPeer()
-    start = time.perf_counter()
-    peer.connect_to_url(f"{url}{count}")
-    received = 0
-    while received < count:
+    peer.connect_to_url(f"{url}0")
+    while peer.ready_state == ReadyState.CONNECTING:
         peer.poll()
-        n = peer.available_packet_count
-        if n:
-            for _ in range(n):
-                peer.get_packet()
-            received += n
-        else:
-            if peer.ready_state == ReadyState.CLOSED:
-                raise RuntimeError(f"closed after {received} packets: {peer.error}")
-            time.sleep(0.001)
-    elapsed = time.perf_counter() - start
+        time.sleep(0.001)
     if not peer.extensions.startswith("permessage-deflate"):
-        raise RuntimeError(f"compression was not agreed: {peer.extensions!r}")
+        raise RuntimeError(f"compression was not agreed: {peer.extensions!r} ({peer.error})")
     peer.close()
     while peer.ready_state != ReadyState.CLOSED:
         peer.poll()
         time.sleep(0.001)
-    return elapsed
 
 
 def websocket_client_receive(url: str, count: int) -> float:
@@ -79,6 +69,7 @@ def run(quick: bool = False) -> list[dict]:
     count = QUICK_PACKETS if quick else PACKETS
     n = runs(quick)
     with ServerProcess("flood-json") as server:
+        check_compressed(server.url)
         for receive in (peer_receive, websocket_client_receive, websockets_receive):
             receive(server.url, 500)  # warm up every path and the server
         ours = median_of(n, peer_receive, server.url, count)
