@@ -126,10 +126,13 @@ def test_what_the_peer_sends_has_rsv1_on_the_first_frame_only(peer, raw_server, 
     server = raw_server(handler)
     open_peer(peer, server.url, poll_until)
     peer.send(JSON_PACKET)
+    sent_wire_bytes = peer.last_sent_wire_bytes
     job = peer.start_send(b"\x01" * 3000, fragment_bytes=1000)
     poll_until(peer, lambda: job.finished)
     peer.close()
     frames = server.result()
+    assert sent_wire_bytes == len(frames[0][3])
+    assert job.wire_bytes == sum(len(frame[3]) for frame in frames[1:4])
     assert [(fin, rsv1, opcode) for fin, rsv1, opcode, _ in frames[:4]] == [
         (True, True, 0x1), (False, True, 0x2), (False, False, 0x0), (True, False, 0x0),
     ]
@@ -146,7 +149,8 @@ def test_rsv1_without_the_extension_fails_with_1002(peer, raw_server, poll_until
         return conn.read_close_frame()
 
     server = raw_server(handler)
-    open_peer(peer, server.url, poll_until, options=ConnectOptions(compression=False))
+    # The bad frame follows the handshake at once: OPEN and CLOSED may come in one poll.
+    peer.connect_to_url(server.url, options=ConnectOptions(compression=False))
     poll_until(peer, lambda: peer.ready_state is ReadyState.CLOSED)
     assert server.result()[0] == CloseCode.PROTOCOL_ERROR
     assert "RSV1" in peer.error and "1002" in peer.error
@@ -159,7 +163,7 @@ def test_a_bad_deflate_stream_fails_with_1007_and_says_so(peer, raw_server, poll
         return conn.read_close_frame()
 
     server = raw_server(handler)
-    open_peer(peer, server.url, poll_until)
+    peer.connect_to_url(server.url)
     poll_until(peer, lambda: peer.ready_state is ReadyState.CLOSED)
     assert server.result()[0] == CloseCode.INVALID_FRAME_PAYLOAD_DATA
     assert "not valid DEFLATE" in peer.error and "1007" in peer.error
@@ -175,7 +179,7 @@ def test_a_zip_bomb_through_a_socket_is_refused_with_1009(peer, raw_server, poll
         return conn.read_close_frame()
 
     server = raw_server(handler)
-    open_peer(peer, server.url, poll_until, options=ConnectOptions(max_packet_bytes=1 << 20))
+    peer.connect_to_url(server.url, options=ConnectOptions(max_packet_bytes=1 << 20))
     poll_until(peer, lambda: peer.ready_state is ReadyState.CLOSED)
     assert server.result()[0] == CloseCode.MESSAGE_TOO_BIG
     assert "inflating" in peer.error and "1009" in peer.error

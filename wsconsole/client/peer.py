@@ -124,6 +124,9 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         self._url = ""
         self._wakeup: Wakeup | None = None
         self._send_job: SendJob | None = None  # the fragmented message going out, if any
+        self.last_sent_wire_bytes: int | None = None
+        """The payload bytes on the wire of the last packet :meth:`send` sent, when it went
+        compressed (permessage-deflate); None when it went as it was."""
 
     # -- properties ----------------------------------------------------------
 
@@ -288,11 +291,13 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         try:
             deflater = conn.deflater
             if deflater is None:
+                self.last_sent_wire_bytes = None
                 conn.ws.send(data, opcode)
             else:
                 # RFC 7692 section 6: compressed, with RSV1 on its (one) frame.
-                payload = data.encode("utf-8") if isinstance(data, str) else data
-                conn.ws.send_frame(websocket.ABNF(1, 1, 0, 0, opcode, 1, deflater.deflate(payload)))
+                payload = deflater.deflate(data.encode("utf-8") if isinstance(data, str) else data)
+                self.last_sent_wire_bytes = len(payload)
+                conn.ws.send_frame(websocket.ABNF(1, 1, 0, 0, opcode, 1, payload))
         except UnicodeEncodeError as exc:
             raise SendError(f"the text is not valid Unicode: {exc.reason}") from exc
         except (OSError, websocket.WebSocketException) as exc:

@@ -82,7 +82,7 @@ class Entry:
         data: The packet (``str`` text, ``bytes`` binary), the payload of a
             ping or pong (``bytes``), or for other kinds the full text of the event.
         size: Payload size in bytes for packets, pings and pongs; None for other kinds.
-        wire_size: For a packet that came compressed (permessage-deflate, RFC
+        wire_size: For a packet that went or came compressed (permessage-deflate, RFC
             7692), its payload bytes on the wire (``size`` is the inflated
             size); None for a packet that was not compressed and other kinds.
     """

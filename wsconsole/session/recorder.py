@@ -109,9 +109,12 @@ class ConnectionRecorder:
         """
         self.log.extend_packets(direction, packets, wire_sizes)
 
-    def record_sent(self, time_s: float, data: str | bytes) -> None:
-        """Records one packet we sent."""
-        self.log.add_packet(Direction.SENT, data, time_s)
+    def record_sent(self, time_s: float, data: str | bytes, wire_size: int | None = None) -> None:
+        """Records one packet we sent; ``wire_size``: its payload bytes on the wire if it went compressed."""
+        if wire_size is None:
+            self.log.add_packet(Direction.SENT, data, time_s)
+        else:
+            self.log.extend_packets(Direction.SENT, [(time_s, data)], {0: wire_size})
 
     def record_event(self, event: object) -> None:
         """Records one event that is not a packet; events nothing is logged for are ignored."""
@@ -137,7 +140,7 @@ class ConnectionRecorder:
             job = event.job
             if job.state is SendJobState.DONE:
                 if job.payload is not None:  # kept for the log: the whole packet, at its first fragment's time
-                    self.record_sent(job.started_s or event.time_s, job.payload)
+                    self.record_sent(job.started_s or event.time_s, job.payload, job.wire_bytes)
             else:
                 self.log.add_event(EntryKind.ERROR, f"file not sent: {job.describe()}", event.time_s)
 

@@ -23,6 +23,8 @@ def test_a_compressed_echo_shows_both_sizes(qtbot, window) -> None:
     qtbot.waitUntil(lambda: len(received(window)) == 1, timeout=WAIT_MS)
     entry = received(window)[0]
     assert entry.size == len(PACKET) and entry.wire_size is not None and entry.wire_size < len(PACKET) / 3
+    [sent] = [e for e in entries(window) if e.is_packet and e.direction is Direction.SENT]
+    assert sent.wire_size == window.current_tab.driver.peer.last_sent_wire_bytes < len(PACKET) / 3
 
     view = window.findChild(QTableView, "messageLog")
     model = view.model()
@@ -42,3 +44,4 @@ def test_without_compression_no_wire_size(qtbot, window) -> None:
     window.current_tab.driver.send(PACKET)
     qtbot.waitUntil(lambda: len(received(window)) == 1, timeout=WAIT_MS)
     assert received(window)[0].wire_size is None
+    assert all(e.wire_size is None for e in entries(window))
