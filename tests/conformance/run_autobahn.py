@@ -179,6 +179,8 @@ def run_client_cases(wstest: str, outdir: Path, cases: list[str]) -> Path:
         wait_for_port(port, 30)
         count = int(peer_session(f"{url}/getCaseCount", echo=False)[0])
         for case in range(1, count + 1):
+            if server.poll() is not None:
+                raise RuntimeError(f"wstest fuzzingserver ended ({server.returncode}) before case {case} of {count}")
             peer_session(f"{url}/runCase?case={case}&agent={AGENT}", echo=True)
             if case % 50 == 0 or case == count:
                 print(f"client: case {case} of {count} done", file=sys.stderr, flush=True)
