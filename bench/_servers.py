@@ -5,6 +5,7 @@
     python bench/_servers.py echo-ours    # wsconsole's EchoServer, events drained as the GUI does
     python bench/_servers.py relay-plain URL  # a relay in a few lines of websockets, in front of URL
     python bench/_servers.py relay-ours URL   # wsconsole's Relay in front of URL, events kept as a front end does
+    python bench/_servers.py flood-json   # websockets, compression on: N x 1 KB JSON packets on /N
 
 Prints the port on the first line of stdout, serves on 127.0.0.1 until stdin ends.
 """
@@ -29,19 +30,33 @@ async def flood_handler(ws) -> None:
     await ws.wait_closed()
 
 
+_STATE = '{"type": "state", "tick": 0, "players": [' + ", ".join(
+    f'{{"id": {n}, "name": "player{n}", "x": {n * 3}, "y": {n * 7}, "alive": true}}' for n in range(14)
+) + '], "note": "'
+JSON_PACKET = _STATE + "." * (1024 - len(_STATE) - 2) + '"}'
+"""About 1 KB of JSON, compressible as real game or app state is."""
+
+
+async def flood_json_handler(ws) -> None:
+    count = int(ws.request.path.strip("/") or "0")
+    for _ in range(count):
+        await ws.send(JSON_PACKET)
+    await ws.wait_closed()
+
+
 async def echo_handler(ws) -> None:
     async for message in ws:
         await ws.send(message)
 
 
-async def serve_websockets(handler) -> None:
+async def serve_websockets(handler, compression: str | None = None) -> None:
     from websockets.asyncio.server import serve
 
     stop = asyncio.get_running_loop().create_future()
     loop = asyncio.get_running_loop()
     threading.Thread(target=lambda: (sys.stdin.read(), loop.call_soon_threadsafe(stop.set_result, None)),
                      daemon=True).start()
-    async with serve(handler, "127.0.0.1", 0, compression=None, ping_interval=None, max_size=None) as server:
+    async with serve(handler, "127.0.0.1", 0, compression=compression, ping_interval=None, max_size=None) as server:
         print(server.sockets[0].getsockname()[1], flush=True)
         await stop
 
@@ -90,6 +105,9 @@ def main(kind: str) -> None:
         asyncio.run(serve_websockets(flood_handler))
     elif kind == "echo-plain":
         asyncio.run(serve_websockets(echo_handler))
+    elif kind == "flood-json":
+        # websockets' own permessage-deflate: it compresses for a client that offers it.
+        asyncio.run(serve_websockets(flood_json_handler, compression="deflate"))
     elif kind == "echo-ours":
         serve_ours()
     elif kind == "relay-plain":

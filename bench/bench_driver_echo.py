@@ -16,6 +16,7 @@ import websocket  # noqa: E402
 from _common import median_of, row, runs  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from wsconsole.client.options import ConnectOptions  # noqa: E402
 from wsconsole.server.echo import EchoServer  # noqa: E402
 from wsconsole.session.entries import Direction, packet_entry
 from wsconsole.session.log import MessageLog  # noqa: E402
@@ -31,7 +32,8 @@ def ours(app: QApplication, url: str, count: int) -> float:
     driver.packets_received.connect(
         lambda batch: log.extend(packet_entry(Direction.RECEIVED, d, t) for t, d in batch)
     )
-    driver.connect_to_url(url)
+    # Uncompressed, as the reference: bench_compression.py measures what compression costs.
+    driver.connect_to_url(url, options=ConnectOptions(compression=False))
     while driver.ready_state != 1:
         app.processEvents()
     payload = "y" * 100

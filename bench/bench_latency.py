@@ -98,6 +98,8 @@ def measure(app: QApplication, count: int, idle_s: float, n: int, *, shown: bool
         wait_until(app, lambda: window.server_driver.is_running)
         idle_cpu_percent(app, 0.5)  # let the first paints and the server's start settle
         result["idle_unconnected"] = statistics.median(idle_cpu_percent(app, idle_s) for _ in range(n))
+        # Uncompressed, as the reference: bench_compression.py measures what compression costs.
+        window.options_form.compression_check.setChecked(False)
         window.connect_to(url)
         wait_until(app, lambda: window.driver.ready_state == ReadyState.OPEN)
         # Idle means quiet for a while: the driver slows its polling after

@@ -18,6 +18,7 @@ so callers can show ``str(exc)`` to a user as it is::
     ├── NotOpenError(RuntimeError)        sending when the peer is not OPEN
     ├── SendError(RuntimeError)           the transport failed while sending
     ├── FrameError                        a frame from the peer that breaks RFC 6455 (fails the connection)
+    ├── ExtensionError(ValueError)        a Sec-WebSocket-Extensions answer the client refuses (RFC 7692)
     ├── ServerError(RuntimeError)         the echo server could not start
     ├── InvalidConfigError(ValueError)    a server setting out of range
     └── InvalidCommandError(ValueError)   a `serve --commands` line that cannot run
@@ -279,3 +280,17 @@ class FrameError(WsConsoleError):
         self.close_code = int(close_code)
         self.problem = problem
         super().__init__(f"the peer sent {problem}")
+
+
+class ExtensionError(WsConsoleError, ValueError):
+    """A ``Sec-WebSocket-Extensions`` answer the client refuses (RFC 6455 section 4.1, RFC 7692 section 5).
+
+    Attributes:
+        header: The header's value as the server sent it.
+        problem: What is wrong with it, in a few words.
+    """
+
+    def __init__(self, header: str, problem: str) -> None:
+        self.header = header
+        self.problem = problem
+        super().__init__(f"the server's Sec-WebSocket-Extensions {header!r} is refused: {problem}")

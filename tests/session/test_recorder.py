@@ -100,3 +100,11 @@ def test_errors_and_sent_packets() -> None:
     assert rec.log[0].data == "cannot reach ws://u:***@h/"
     assert [e.direction for e in rec.log[1:]] == [Direction.SENT, Direction.RECEIVED]
     assert (rec.log.counters.sent_packets, rec.log.counters.received_packets) == (1, 1)
+
+
+def test_a_packet_sent_compressed_keeps_its_wire_size() -> None:
+    rec = recorder()
+    rec.record_sent(1.0, "a" * 500, wire_size=12)
+    rec.record_sent(2.0, "plain")
+    assert [(e.size, e.wire_size) for e in rec.log] == [(500, 12), (5, None)]
+    assert rec.log.counters.sent_packets == 2

@@ -29,6 +29,9 @@ __all__ = [
     "whole_number",
     "whole_number_or_zero",
     "with_scheme",
+    "window_bits",
+    "add_compression_arguments",
+    "compression_fields",
 ]
 
 PROG = "wsconsole"
@@ -141,6 +144,61 @@ def hex_payload(text: str) -> bytes:
         return parse_hex(text)
     except InvalidHexError as exc:
         raise argparse.ArgumentTypeError(f"invalid hex {text!r}: {exc}") from None
+
+
+def window_bits(text: str) -> int:
+    """An LZ77 window size as a power of two, 8-15 (RFC 7692 section 7.1.2)."""
+    value = _integer(text, "window bits", "not a number")
+    if not 8 <= value <= 15:
+        raise argparse.ArgumentTypeError(f"invalid window bits {value}: must be 8-15 (a window of 2**N bytes)")
+    return value
+
+
+def add_compression_arguments(parser: argparse.ArgumentParser, *, serving: bool) -> None:
+    """Adds the permessage-deflate flags ``connect`` and ``serve`` share (RFC 7692).
+
+    ``connect`` gets ``--no-compression``; ``serve`` ``--compression/--no-compression``.
+    """
+    group = parser.add_argument_group("compression (permessage-deflate, RFC 7692)")
+    if serving:
+        group.add_argument(
+            "--compression", action=argparse.BooleanOptionalAction, default=True,
+            help="accept permessage-deflate when a client offers it (default: on)",
+        )
+    else:
+        group.add_argument(
+            "--no-compression", dest="compression", action="store_false",
+            help="do not offer permessage-deflate (offered by default, as browsers do)",
+        )
+    group.add_argument(
+        "--client-max-window-bits", type=window_bits, metavar="N",
+        help="the client's window, 2**N bytes (9-15; the server may lower it)"
+        if not serving else "ask clients for a window of 2**N bytes (8-15)",
+    )
+    group.add_argument(
+        "--server-max-window-bits", type=window_bits, metavar="N",
+        help="ask the server for a window of 2**N bytes (8-15)"
+        if not serving else "the server's own window, 2**N bytes (9-15)",
+    )
+    group.add_argument(
+        "--client-no-context-takeover", action="store_true",
+        help="the client resets its window after each message",
+    )
+    group.add_argument(
+        "--server-no-context-takeover", action="store_true",
+        help="the server resets its window after each message",
+    )
+
+
+def compression_fields(args: argparse.Namespace) -> dict[str, bool | int | None]:
+    """The ``compression*`` fields of ConnectOptions or ServerConfig from :func:`add_compression_arguments`' flags."""
+    return {
+        "compression": args.compression,
+        "compression_client_max_window_bits": args.client_max_window_bits,
+        "compression_server_max_window_bits": args.server_max_window_bits,
+        "compression_client_no_context_takeover": args.client_no_context_takeover,
+        "compression_server_no_context_takeover": args.server_no_context_takeover,
+    }
 
 
 def _integer(text: str, what: str, problem: str) -> int:

@@ -35,7 +35,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import TextIO
 
-from wsconsole.cli.arguments import seconds_or_zero, with_scheme
+from wsconsole.cli.arguments import (
+    add_compression_arguments,
+    compression_fields,
+    seconds_or_zero,
+    with_scheme,
+)
 from wsconsole.cli.connect_output import Printer, base64_text, payload_repr
 from wsconsole.cli.serve import use_colour
 from wsconsole.cli.status import ExitStatus
@@ -100,6 +105,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-w", "--wait", type=seconds_or_zero, default=0.0, metavar="S",
         help="after stdin ends, wait S seconds for replies before closing (default: %(default)g)",
     )
+    add_compression_arguments(parser, serving=False)
     parser.add_argument(
         "--no-color", "--no-colour", dest="no_colour", action="store_true",
         help="no colour, even on a terminal (as NO_COLOR does)",
@@ -178,6 +184,8 @@ def options_from_args(args: argparse.Namespace) -> ConnectOptions:
         proxy=args.proxy,
         timeout_s=args.timeout,  # 0 is refused by validate(), as a usage error
         max_packet_bytes=args.max_size or None,
+        # relay's parser has no compression flags: its upstream leg never negotiates it.
+        **(compression_fields(args) if hasattr(args, "compression") else {}),  # type: ignore[arg-type]
     )
 
 
@@ -365,7 +373,8 @@ class _Session:
             protocol = self.peer.selected_protocol
             shown = f" (subprotocol {protocol})" if protocol else ""
             url = redact_url(self.peer.url)  # ws://user:***@host: a terminal's output is logged and shared
-            printer.info(f"connected to {url}{shown}", "open", url=url, subprotocol=protocol or None)
+            printer.info(f"connected to {url}{shown}", "open", url=url, subprotocol=protocol or None,
+                         extensions=self.peer.extensions or None)
         elif isinstance(event, PongReceived):
             rtt = f" in {rtt_text(event.rtt_s)}" if event.rtt_s is not None else " (unsolicited)"
             printer.info(f"pong {payload_repr(event.payload)}{rtt}", "pong", payload_base64=base64_text(event.payload),

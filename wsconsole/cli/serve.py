@@ -252,6 +252,8 @@ def add_config_arguments(serve: argparse.ArgumentParser) -> None:
         "--basic-auth", type=arguments.credentials, metavar="USER:PASSWORD", help="require HTTP basic auth (HTTP 401 otherwise)"
     )
 
+    arguments.add_compression_arguments(serve, serving=True)
+
     tls = serve.add_argument_group("TLS (wss://)")
     tls.add_argument(
         "--tls",
@@ -318,6 +320,7 @@ def serve_config(args: argparse.Namespace) -> ServerConfig:
         "allowed_origins": tuple(args.origins or ()),
         "required_headers": tuple(args.headers or ()),
         "basic_auth": args.basic_auth,
+        **arguments.compression_fields(args),
     }
     if args.max_packet_bytes is not None:
         fields["max_packet_bytes"] = args.max_packet_bytes or None
@@ -340,6 +343,8 @@ def serve_config(args: argparse.Namespace) -> ServerConfig:
 
 
 _FLAG_OF_FIELD = {
+    "compression_server_max_window_bits": "--server-max-window-bits",
+    "compression_client_max_window_bits": "--client-max-window-bits",
     "close_reason": "--close-reason",
     "close_code": "--close-code",
     "refuse_status": "--refuse",

@@ -48,6 +48,9 @@ class HandshakeRecord:
         body_start: The start of a non-101 answer's body (at most
             ``BODY_START_BYTES``); b"" otherwise.
         selected_protocol: The subprotocol the server selected, "" for none.
+        extensions: The ``Sec-WebSocket-Extensions`` the server accepted, "" for none.
+        compression: The permessage-deflate parameters agreed, for people
+            (:meth:`DeflateAgreement.describe`); "" when not agreed.
         dns_s: Seconds resolving the host (or the proxy's host).
         tcp_s: Seconds for the TCP connect.
         proxy_s: Seconds for the proxy's tunnel setup.
@@ -68,6 +71,8 @@ class HandshakeRecord:
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     body_start: bytes = b""
     selected_protocol: str = ""
+    extensions: str = ""
+    compression: str = ""
     dns_s: float | None = None
     tcp_s: float | None = None
     proxy_s: float | None = None
@@ -117,6 +122,8 @@ class HandshakeRecord:
             lines.append("# " + ", ".join(f"{name} {value * 1000:.1f} ms" for name, value in self.durations()))
         if self.selected_protocol:
             lines.append(f"# subprotocol: {self.selected_protocol}")
+        if self.compression:
+            lines.append(f"# {self.compression}")
         if self.error:
             lines.append(f"# error: {self.error}")
         return "\n".join(lines) + "\n"

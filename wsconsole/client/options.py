@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from wsconsole.protocol.deflate import MAX_WINDOW_BITS, MIN_DEFLATE_WINDOW_BITS, MIN_WINDOW_BITS, DeflateOffer
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 from wsconsole.text.redact import redact_message, redact_url
 
@@ -149,6 +150,16 @@ class ConnectOptions:
         max_packet_bytes: Largest incoming packet accepted, bytes; a larger
             one fails the connection with 1009 (RFC 6455 section 7.4.1).
             :data:`DEFAULT_MAX_PACKET_BYTES` (64 MiB) by default; None: no limit.
+            A compressed packet is held to it as it inflates.
+        compression: Offer permessage-deflate (RFC 7692), as browsers do.
+        compression_client_max_window_bits: Our LZ77 window, 2**N bytes (9-15);
+            None offers ``client_max_window_bits`` without a value, so the
+            server may choose (what browsers send).
+        compression_server_max_window_bits: Ask the server for a window of at
+            most 2**N bytes (8-15); None asks nothing.
+        compression_client_no_context_takeover: Reset our window after each message.
+        compression_server_no_context_takeover: Ask the server to reset its
+            window after each message.
         secret_headers: Names of ``headers`` the user marked secret (any
             case): kept out of a profile without "save secrets" and shown
             as ``***``, as ``X-Api-Key`` and the like always are
@@ -172,6 +183,11 @@ class ConnectOptions:
     close_timeout_s: float | None = None
     max_packet_bytes: int | None = DEFAULT_MAX_PACKET_BYTES
     secret_headers: list[str] = field(default_factory=list)
+    compression: bool = True
+    compression_client_max_window_bits: int | None = None
+    compression_server_max_window_bits: int | None = None
+    compression_client_no_context_takeover: bool = False
+    compression_server_no_context_takeover: bool = False
 
     # -- helpers ------------------------------------------------------------
 
@@ -204,6 +220,17 @@ class ConnectOptions:
             ValueError: The proxy URL is malformed.
         """
         return parse_proxy_url(self.proxy) if self.proxy.strip() else None
+
+    def deflate_offer(self) -> DeflateOffer | None:
+        """The permessage-deflate offer these options make, None with ``compression`` off."""
+        if not self.compression:
+            return None
+        return DeflateOffer(
+            server_no_context_takeover=self.compression_server_no_context_takeover,
+            client_no_context_takeover=self.compression_client_no_context_takeover,
+            server_max_window_bits=self.compression_server_max_window_bits,
+            client_max_window_bits=self.compression_client_max_window_bits,
+        )
 
     @property
     def tls_verified(self) -> bool:
@@ -323,6 +350,16 @@ class ConnectOptions:
                     f"the maximum packet size must be at most {MAX_PAYLOAD_BYTES:,} bytes "
                     "(RFC 6455 section 5.2: a 63-bit length)",
                 )
+        for name, low in (
+            ("compression_client_max_window_bits", MIN_DEFLATE_WINDOW_BITS),
+            ("compression_server_max_window_bits", MIN_WINDOW_BITS),
+        ):
+            bits = getattr(self, name)
+            if bits is None:
+                continue
+            if isinstance(bits, bool) or not isinstance(bits, int) or not low <= bits <= MAX_WINDOW_BITS:
+                # RFC 7692 section 7.1.2; zlib compresses with no window under 9 bits.
+                add(name, f"window bits must be a whole number from {low} to {MAX_WINDOW_BITS}, not {bits!r}")
         return problems
 
     def problems_text(self) -> list[str]:
@@ -422,6 +459,11 @@ class ConnectOptions:
                     setattr(options, name, seconds)
                 else:
                     bad(name, "null or a number" if optional else "a number")
+            elif name in _WINDOW_BITS_FIELDS:
+                if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+                    setattr(options, name, value)
+                else:
+                    bad(name, "null or a whole number")
             elif name == "max_packet_bytes":
                 if value is None:
                     options.max_packet_bytes = DEFAULT_MAX_PACKET_BYTES
@@ -462,7 +504,11 @@ MAX_PAYLOAD_BYTES = 2**63 - 1
 
 _TEXT_FIELDS = ("cookies", "bearer_token", "proxy")
 _OPTIONAL_TEXT_FIELDS = ("origin", "ca_file", "client_cert", "client_key")
-_BOOL_FIELDS = ("verify_tls", "insecure", "use_env_proxy")
+_BOOL_FIELDS = (
+    "verify_tls", "insecure", "use_env_proxy",
+    "compression", "compression_client_no_context_takeover", "compression_server_no_context_takeover",
+)
+_WINDOW_BITS_FIELDS = ("compression_client_max_window_bits", "compression_server_max_window_bits")
 _NUMBER_FIELDS = ("timeout_s", "close_timeout_s")
 
 _MANAGED_HEADERS = {
@@ -473,4 +519,5 @@ _MANAGED_HEADERS = {
     "connection": "it is always Upgrade",
     "host": "it comes from the URL",
     "origin": "use the origin field",
+    "sec-websocket-extensions": "use the compression options",
 }

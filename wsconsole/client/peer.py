@@ -114,6 +114,7 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         self._close_code = NO_CLOSE_FRAME
         self._close_reason = ""
         self._selected_protocol = ""
+        self._extensions = ""
         self._handshake_headers: dict[str, str] = {}
         self._error: str | None = None
         self._failure: str | None = None  # why we failed the connection, if we did
@@ -123,6 +124,9 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         self._url = ""
         self._wakeup: Wakeup | None = None
         self._send_job: SendJob | None = None  # the fragmented message going out, if any
+        self.last_sent_wire_bytes: int | None = None
+        """The payload bytes on the wire of the last packet :meth:`send` sent, when it went
+        compressed (permessage-deflate); None when it went as it was."""
 
     # -- properties ----------------------------------------------------------
 
@@ -171,6 +175,11 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
     def selected_protocol(self) -> str:
         """Subprotocol the server selected, "" if none."""
         return self._selected_protocol
+
+    @property
+    def extensions(self) -> str:
+        """The ``Sec-WebSocket-Extensions`` the server accepted (``permessage-deflate; ...``), "" for none."""
+        return self._extensions
 
     @property
     def handshake_headers(self) -> dict[str, str]:
@@ -244,6 +253,7 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         self._close_code = NO_CLOSE_FRAME
         self._close_reason = ""
         self._selected_protocol = ""
+        self._extensions = ""
         self._handshake_headers = {}
         self._error = None
         self._failure = None
@@ -279,7 +289,15 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         if job is not None and job.mid_message:
             raise SendInProgressError(job.sent_bytes, job.total_bytes)
         try:
-            conn.ws.send(data, opcode)
+            deflater = conn.deflater
+            if deflater is None:
+                self.last_sent_wire_bytes = None
+                conn.ws.send(data, opcode)
+            else:
+                # RFC 7692 section 6: compressed, with RSV1 on its (one) frame.
+                payload = deflater.deflate(data.encode("utf-8") if isinstance(data, str) else data)
+                self.last_sent_wire_bytes = len(payload)
+                conn.ws.send_frame(websocket.ABNF(1, 1, 0, 0, opcode, 1, payload))
         except UnicodeEncodeError as exc:
             raise SendError(f"the text is not valid Unicode: {exc.reason}") from exc
         except (OSError, websocket.WebSocketException) as exc:
@@ -445,6 +463,7 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
             self._events.append(event)
         elif isinstance(event, Opened):
             self._selected_protocol = event.protocol
+            self._extensions = event.extensions
             self._handshake_headers = event.headers
             self._pings.restart_schedule()
             self._set_state(ReadyState.OPEN, now)

@@ -29,7 +29,9 @@ from wsconsole.client.handshake import HandshakeRecord, RecordingSocket, record_
 from wsconsole.client.options import ConnectOptions
 from wsconsole.client.transport import open_transport, remaining_s
 from wsconsole.client.wakeup import WakingQueue
+from wsconsole.errors import ExtensionError
 from wsconsole.protocol.connection import ClientProtocol
+from wsconsole.protocol.deflate import Deflater, accept_response, deflater_for
 from wsconsole.protocol.frames import OPCODE_CLOSE
 from wsconsole.text.payload import escape_control
 
@@ -46,11 +48,13 @@ class Opened:
         protocol: The subprotocol the server selected, "" for none.
         headers: The 101 answer's headers, names lower-cased.
         time_s: When, epoch seconds.
+        extensions: The ``Sec-WebSocket-Extensions`` the server accepted, "" for none.
     """
 
     protocol: str
     headers: dict[str, str]
     time_s: float
+    extensions: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +120,8 @@ class Connection:
         self.ws = websocket.WebSocket(enable_multithread=True)
         self.inbox = WakingQueue()
         self.abandoned = False
+        # Set by the reader before Opened is queued; then used by the owner's thread only.
+        self.deflater: Deflater | None = None
         self._raw_sock: socket.socket | None = None
         self._close_lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, name=READER_THREAD_NAME, daemon=True)
@@ -193,6 +199,10 @@ class Connection:
             # _check_subprotocol() checks the answer and says what is wrong.
             header_lines.append("Sec-WebSocket-Protocol: " + ", ".join(self.subprotocols))
         options = self.options
+        offer = options.deflate_offer()
+        if offer is not None:
+            # websocket-client offers no extension and checks none in the answer: ours does both.
+            header_lines.append("Sec-WebSocket-Extensions: " + offer.header())
         connect_options: dict = {}
         if options.origin == "":
             connect_options["suppress_origin"] = True
@@ -244,6 +254,18 @@ class Connection:
         protocol = headers.get("sec-websocket-protocol", "").strip()
         self.record.selected_protocol = protocol
         problem = self._check_subprotocol(protocol)
+        extensions = headers.get("sec-websocket-extensions", "").strip()
+        if not problem:
+            try:
+                agreement = accept_response(extensions, offer)
+            except ExtensionError as exc:
+                problem = f"handshake with {self.host}:{self.port} failed: {escape_control(str(exc))}"
+            else:
+                self.record.extensions = extensions if agreement is not None else ""
+                if agreement is not None:
+                    self.record.compression = agreement.describe()
+                    self.protocol.enable_deflate(agreement)
+                    self.deflater = deflater_for(agreement)
         if problem:
             # RFC 6455 section 4.1: the client fails the connection, so no
             # close frame: the WebSocket connection never was established.
@@ -254,7 +276,7 @@ class Connection:
         # The connect timeout bounded each step of the handshake; from now on
         # the reader waits for frames as long as the connection lives.
         self.ws.sock.settimeout(None)
-        self.inbox.append(Opened(protocol, headers, time.time()))
+        self.inbox.append(Opened(protocol, headers, time.time(), self.record.extensions))
         try:
             self._read_frames()
         except BaseException as exc:  # noqa: BLE001

@@ -90,6 +90,8 @@ class SendJob:
         ended_s: When the job ended (epoch s); None while it runs.
         payload: With ``keep_payload``, what was sent once DONE (``str`` for
             text, ``bytes`` for binary); None otherwise.
+        wire_bytes: The payload bytes sent on the wire so far when the message
+            goes compressed (permessage-deflate); None when it goes as it is.
     """
 
     def __init__(
@@ -115,6 +117,7 @@ class SendJob:
         self.started_s: float | None = None
         self.ended_s: float | None = None
         self.payload: str | bytes | None = None
+        self.wire_bytes: int | None = 0 if conn.deflater is not None else None
         self._peer = peer
         self._conn = conn
         self._source = source
@@ -243,8 +246,16 @@ class SendJob:
                 opcode = OPCODE_TEXT if self.text else OPCODE_BINARY
             else:
                 opcode = OPCODE_CONTINUATION
+            deflater = conn.deflater
+            if deflater is None:
+                frame = websocket.ABNF.create_frame(chunk, opcode, fin=1 if last else 0)
+            else:
+                # RFC 7692 section 6.1: one compressed message, RSV1 on its first frame only.
+                compressed = deflater.deflate(chunk, last)
+                self.wire_bytes = (self.wire_bytes or 0) + len(compressed)
+                frame = websocket.ABNF(1 if last else 0, 1 if first else 0, 0, 0, opcode, 1, compressed)
             try:
-                conn.ws.send_frame(websocket.ABNF.create_frame(chunk, opcode, fin=1 if last else 0))
+                conn.ws.send_frame(frame)
             except (OSError, websocket.WebSocketException) as exc:
                 conn.sending_failed(exc)
                 self._end(SendJobState.FAILED, f"sending failed after {self.sent_bytes:,} bytes: {exc}")

@@ -37,6 +37,7 @@ from wsconsole.protocol.events import (
     PongFrameReceived,
     ProtocolEvent,
 )
+from wsconsole.protocol.deflate import DeflateAgreement, Inflater
 from wsconsole.protocol.frames import (
     OPCODE_BINARY,
     OPCODE_CLOSE,
@@ -45,11 +46,12 @@ from wsconsole.protocol.frames import (
     OPCODE_PONG,
     OPCODE_TEXT,
     RECV_BYTES,
+    RSV1,
     FrameParser,
 )
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 
-_DATA_OPCODES = (OPCODE_TEXT, OPCODE_BINARY, OPCODE_CONTINUATION)
+_DATA_OPCODES = (OPCODE_TEXT, OPCODE_BINARY, OPCODE_CONTINUATION, OPCODE_TEXT | RSV1, OPCODE_BINARY | RSV1)
 
 
 class ClientProtocol:
@@ -85,6 +87,19 @@ class ClientProtocol:
         self._fragments_bytes = 0
         self._fragmented_opcode: int | None = None
         self._outgoing: list[tuple[int, bytes]] = []
+        self._inflater: Inflater | None = None
+        self._inflated_bytes = 0  # of the compressed message being reassembled
+        self._message_wire_bytes = 0  # of the last compressed message, once whole
+
+    def enable_deflate(self, agreement: DeflateAgreement) -> None:
+        """Reads compressed messages from now on (RFC 7692): call once the server accepted, before any frame."""
+        self._parser.allow_rsv1()
+        self._inflater = Inflater(agreement.server_no_context_takeover)
+
+    @property
+    def deflate(self) -> bool:
+        """True once permessage-deflate was agreed (:meth:`enable_deflate`)."""
+        return self._inflater is not None
 
     # -- what to send ------------------------------------------------------------
 
@@ -134,6 +149,7 @@ class ClientProtocol:
         events: list[ProtocolEvent] = []
         append = events.append
         run: list[str | bytes] | None = None  # the packets of the last PacketsReceived, while it grows
+        run_wire: dict[int, int] | None = None  # and its wire_bytes
         max_bytes = self.max_packet_bytes
         try:
             for fin, opcode, payload in parser.frames():
@@ -163,6 +179,26 @@ class ClientProtocol:
                         if self.failed:
                             return events
                         continue
+                elif opcode > OPCODE_PONG:
+                    # RSV1 set: the first frame of a compressed message (RFC 7692 section 6).
+                    if self._fragmented_opcode is not None:
+                        return self._fail(
+                            events, CloseCode.PROTOCOL_ERROR,
+                            "protocol error from the peer: a new message began inside a fragmented one", time_s,
+                        )
+                    self._fragmented_opcode = opcode
+                    self._fragments, self._fragments_bytes, self._inflated_bytes = [], 0, 0
+                    packet = self._continue(events, fin, payload, time_s)
+                    if packet is None:
+                        if self.failed:
+                            return events
+                        continue
+                    if run is None:
+                        run, run_wire = [], {}
+                        append(PacketsReceived(time_s, run, run_wire))
+                    run_wire[len(run)] = self._message_wire_bytes  # type: ignore[index]
+                    run.append(packet)
+                    continue
                 elif opcode == OPCODE_PING:
                     # Section 5.5.2: a pong with the same data, unless our close
                     # frame went out (section 5.5.1) or auto_pong is off.
@@ -181,7 +217,8 @@ class ClientProtocol:
                     return events
                 if run is None:
                     run = []
-                    append(PacketsReceived(time_s, run))
+                    run_wire = None if self._inflater is None else {}
+                    append(PacketsReceived(time_s, run, run_wire))
                 run.append(packet)
             if max_bytes is not None:
                 self._check_pending_header(events, max_bytes, time_s)
@@ -206,6 +243,8 @@ class ClientProtocol:
                 "protocol error from the peer: a continuation frame with no message to continue", time_s,
             )
             return None
+        if opcode & RSV1:
+            return self._continue_compressed(events, opcode, fin, payload, time_s)
         self._fragments.append(payload)
         self._fragments_bytes += len(payload)
         if self.max_packet_bytes is not None and self._fragments_bytes > self.max_packet_bytes:
@@ -215,6 +254,57 @@ class ClientProtocol:
             return None
         data = b"".join(self._fragments)
         self._fragmented_opcode, self._fragments, self._fragments_bytes = None, [], 0
+        return self._packet(events, opcode, data, time_s)
+
+    def _continue_compressed(
+        self, events: list[ProtocolEvent], opcode: int, fin: bool, payload: bytes, time_s: float
+    ) -> str | bytes | None:
+        """Inflates a frame of a compressed message as it comes (RFC 7692 section 7.2.2).
+
+        Each frame inflates within what is left of the packet limit, so a
+        message that would inflate past it fails with 1009 having cost no
+        more than the limit.  ``_fragments_bytes`` counts the wire bytes
+        (kept once the message ends, for its ``wire_bytes``).
+        """
+        inflater = self._inflater
+        assert inflater is not None  # the parser yields RSV1 only once enable_deflate() ran
+        self._fragments_bytes += len(payload)
+        max_bytes = self.max_packet_bytes
+        if max_bytes is not None and self._fragments_bytes > _max_wire_bytes(max_bytes):
+            # Wire bytes that inflate to little (empty stored blocks) are bounded too.
+            self._fail(
+                events, CloseCode.MESSAGE_TOO_BIG,
+                f"the peer sent a compressed packet of at least {self._fragments_bytes} bytes on the wire, "
+                f"over the {self.max_packet_bytes}-byte limit",
+                time_s,
+            )
+            return None
+        left = None if max_bytes is None else max_bytes - self._inflated_bytes
+        try:
+            piece = inflater.inflate(payload, fin, left)
+        except FrameError as exc:
+            if exc.close_code == CloseCode.MESSAGE_TOO_BIG:
+                self._fail(
+                    events, CloseCode.MESSAGE_TOO_BIG,
+                    f"the peer sent a compressed packet of at least {max_bytes + 1} bytes, "  # type: ignore[operator]
+                    f"over the {max_bytes}-byte limit (refused while inflating, "
+                    f"after {self._fragments_bytes} bytes on the wire)",
+                    time_s,
+                )
+            else:
+                self._fail(events, exc.close_code, f"the peer sent {exc.problem}: failed while inflating", time_s)
+            return None
+        self._fragments.append(piece)
+        self._inflated_bytes += len(piece)
+        if not fin:
+            return None
+        data = piece if len(self._fragments) == 1 else b"".join(self._fragments)
+        self._message_wire_bytes = self._fragments_bytes
+        self._fragmented_opcode, self._fragments, self._fragments_bytes = None, [], 0
+        return self._packet(events, opcode & 0x0F, data, time_s)
+
+    def _packet(self, events: list[ProtocolEvent], opcode: int, data: bytes, time_s: float) -> str | bytes | None:
+        """A reassembled message's packet: text checked as UTF-8 (section 8.1); None once that failed."""
         if opcode == OPCODE_BINARY:
             return data
         try:
@@ -244,7 +334,18 @@ class ClientProtocol:
             return
         continuation = header[1] == OPCODE_CONTINUATION
         size = (self._fragments_bytes if continuation else 0) + header[2]
-        if size > max_bytes:
+        fragmented = self._fragmented_opcode
+        if header[1] & RSV1 or (continuation and fragmented is not None and fragmented & RSV1):
+            # A compressed message is held to its inflated size while inflating;
+            # its wire bytes only to the slack of _max_wire_bytes.
+            if size > _max_wire_bytes(max_bytes):
+                self._fail(
+                    events, CloseCode.MESSAGE_TOO_BIG,
+                    f"the peer sent a compressed packet of at least {size} bytes on the wire, "
+                    f"over the {max_bytes}-byte limit",
+                    time_s,
+                )
+        elif size > max_bytes:
             self._fail_too_big(events, size, continuation or not header[0], time_s)
 
     # -- failing the connection (section 7.1.7) -----------------------------------
@@ -283,3 +384,13 @@ class ClientProtocol:
             events, CloseCode.INVALID_FRAME_PAYLOAD_DATA,
             f"the peer sent invalid UTF-8 in a text packet (byte {exc.start})", time_s,
         )
+
+
+def _max_wire_bytes(max_packet_bytes: int) -> int:
+    """Most wire bytes a compressed packet may take: the limit, plus DEFLATE's worst expansion.
+
+    Incompressible data grows by 5 bytes per 64 KiB stored block, and each
+    frame's sync flush by a few more (RFC 7692 section 7.2.1); 1/64 and 4 KiB
+    cover both, while bytes that inflate to nothing stay bounded.
+    """
+    return max_packet_bytes + (max_packet_bytes >> 6) + 4096

@@ -22,10 +22,15 @@ class PacketsReceived:
     Attributes:
         time_s: When the reader received them, epoch seconds.
         packets: The packets; the list is the event's, never changed once queued.
+        wire_bytes: With permessage-deflate agreed, the payload bytes on the
+            wire of each packet that came compressed, by its index in
+            ``packets`` (its inflated size is the packet's own); None on a
+            connection without compression.
     """
 
     time_s: float
     packets: list[str | bytes]
+    wire_bytes: dict[int, int] | None = None
 
     def timed(self) -> list[tuple[float, str | bytes]]:
         """The packets as ``(time_s, data)`` pairs, the shape the packet queue and the log take."""

@@ -36,11 +36,23 @@ RECV_MAX_BYTES = 1 << 20
 
 _KNOWN_OPCODES = frozenset({OPCODE_CONTINUATION, OPCODE_TEXT, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG})
 
+RSV1 = 0x40
+"""The RSV1 bit of a first header byte.  With permessage-deflate agreed, a
+parser keeps it in the opcodes it yields (``OPCODE_TEXT | RSV1``: the first
+frame of a compressed message, RFC 7692 section 6)."""
+
 # Whether a first header byte (FIN, RSV1-3, opcode) is acceptable as it is:
-# no reserved bit (no extension is ever negotiated), a known opcode, and a
-# control frame only as a final one (section 5.5).  One lookup per frame.
+# no reserved bit (no extension negotiated), a known opcode, and a control
+# frame only as a final one (section 5.5).  One lookup per frame.
 _FIRST_BYTE_OK = bytes(
     1 if not byte & 0x70 and byte & 0x0F in _KNOWN_OPCODES and (byte & 0x0F < 8 or byte & 0x80) else 0
+    for byte in range(256)
+)
+# The same with permessage-deflate: RSV1 also on a text or binary frame
+# (RFC 7692 section 6.1: the first frame of a compressed message), never on
+# a continuation or control frame.
+_FIRST_BYTE_OK_DEFLATE = bytes(
+    1 if _FIRST_BYTE_OK[byte] or (_FIRST_BYTE_OK[byte & ~RSV1] and byte & 0x0F in (OPCODE_TEXT, OPCODE_BINARY)) else 0
     for byte in range(256)
 )
 
@@ -54,11 +66,21 @@ class FrameParser:
     read) and :meth:`wanted_bytes` how much to ask of the next ``recv()``.
     """
 
-    __slots__ = ("_buffer", "_start")
+    __slots__ = ("_buffer", "_first_byte_ok", "_opcode_mask", "_start")
 
     def __init__(self) -> None:
         self._buffer = bytearray()
         self._start = 0  # where the next frame begins in _buffer
+        self._first_byte_ok = _FIRST_BYTE_OK
+        self._opcode_mask = 0x0F
+
+    def allow_rsv1(self) -> None:
+        """Accepts RSV1 on the first frame of a message from now on (permessage-deflate agreed).
+
+        Such a frame's opcode is yielded with :data:`RSV1` set.
+        """
+        self._first_byte_ok = _FIRST_BYTE_OK_DEFLATE
+        self._opcode_mask = 0x0F | RSV1
 
     @property
     def buffered_bytes(self) -> int:
@@ -83,7 +105,8 @@ class FrameParser:
                 before it were yielded.
         """
         buffer = self._buffer
-        first_byte_ok = _FIRST_BYTE_OK
+        first_byte_ok = self._first_byte_ok
+        opcode_mask = self._opcode_mask
         end = len(buffer)
         start = self._start
         while end - start >= 2:
@@ -92,9 +115,9 @@ class FrameParser:
             if second < 126 and first_byte_ok[first]:
                 # The common small frame, inline (half the time per frame):
                 # a clear mask bit and a length under 126 pass every rule _header checks.
-                opcode, length, head = first & 0x0F, second, 2
+                opcode, length, head = first & opcode_mask, second, 2
             else:
-                header = _header(buffer, start, end)
+                header = _header(buffer, start, end, first_byte_ok, opcode_mask)
                 if header is None:
                     return
                 first, opcode, length, head = header
@@ -114,13 +137,15 @@ class FrameParser:
     def pending_header(self) -> tuple[bool, int, int] | None:
         """``(fin, opcode, payload length)`` of the incomplete frame at the front, or None.
 
+        The opcode has :data:`RSV1` set as :meth:`frames` would yield it.
+
         None until its whole header (2 to 10 bytes) is in.  Call after
         :meth:`frames` has run out.
 
         Raises:
             FrameError: The header breaks a rule of RFC 6455.
         """
-        header = _header(self._buffer, self._start, len(self._buffer))
+        header = _header(self._buffer, self._start, len(self._buffer), self._first_byte_ok, self._opcode_mask)
         if header is None:
             return None
         first, opcode, length, _head = header
@@ -136,7 +161,9 @@ class FrameParser:
         return min(max(missing, RECV_BYTES), RECV_MAX_BYTES)
 
 
-def _header(buffer: bytearray, start: int, end: int) -> tuple[int, int, int, int] | None:
+def _header(
+    buffer: bytearray, start: int, end: int, first_byte_ok: bytes, opcode_mask: int
+) -> tuple[int, int, int, int] | None:
     """``(first byte, opcode, payload length, header length)`` of the frame at ``start``.
 
     None until its whole header (2 to 10 bytes) is in ``buffer[start:end]``.
@@ -161,24 +188,28 @@ def _header(buffer: bytearray, start: int, end: int) -> tuple[int, int, int, int
             return None
         head = 10
         length = int.from_bytes(buffer[start + 2 : start + 10], "big")
-    opcode = first & 0x0F
+    opcode = first & opcode_mask
     if (
-        not _FIRST_BYTE_OK[first]
+        not first_byte_ok[first]
         or second & 0x80
         or length > 0x7FFF_FFFF_FFFF_FFFF
-        or (opcode >= 8 and length > MAX_CONTROL_PAYLOAD_BYTES)
+        or (opcode & 0x0F >= 8 and length > MAX_CONTROL_PAYLOAD_BYTES)
     ):
-        _refuse_header(first, second, length)
+        _refuse_header(first, second, length, first_byte_ok is _FIRST_BYTE_OK_DEFLATE)
     return first, opcode, length, head
 
 
-def _refuse_header(first: int, second: int, length: int) -> None:
-    """Raises the FrameError that says what is wrong with a frame header."""
+def _refuse_header(first: int, second: int, length: int, deflate: bool) -> None:
+    """Raises the FrameError that says what is wrong with a frame header; ``deflate``: permessage-deflate was agreed."""
     opcode = first & 0x0F
+    if deflate and first & 0x70 == RSV1 and opcode in _KNOWN_OPCODES:
+        # RFC 7692 section 6.1: only the first frame of a data message carries RSV1.
+        what = "continuation" if opcode == OPCODE_CONTINUATION else f"control (opcode {opcode:#x})"
+        raise FrameError(CloseCode.PROTOCOL_ERROR, f"a {what} frame with RSV1 set (only a message's first frame may have it)")
     if first & 0x70:
         bits = ", ".join(f"RSV{n}" for n, mask in ((1, 0x40), (2, 0x20), (3, 0x10)) if first & mask)
         # Section 5.2: non-zero reserved bits without a negotiated extension fail the connection.
-        raise FrameError(CloseCode.PROTOCOL_ERROR, f"a frame with reserved bit(s) {bits} set, and no extension was agreed")
+        raise FrameError(CloseCode.PROTOCOL_ERROR, f"a frame with reserved bit(s) {bits} set, and no extension was agreed that uses them")
     if opcode not in _KNOWN_OPCODES:
         raise FrameError(CloseCode.PROTOCOL_ERROR, f"a frame with the reserved opcode {opcode:#x}")
     if second & 0x80:

@@ -179,6 +179,15 @@ class ServerConfig:
             with HTTP Basic authentication (RFC 7617); else HTTP 401.
         tls: A certificate and key to serve ``wss://`` with (at start);
             ``None``: plain ``ws://``.
+        compression: Accept permessage-deflate (RFC 7692) when a client
+            offers it (per connection); ``False`` refuses the offer, and the
+            connection goes uncompressed.
+        compression_server_max_window_bits: The server's own LZ77 window,
+            2**N bytes (9-15); ``None``: as large as the client allows.
+        compression_client_max_window_bits: Ask a client that allows it to
+            use a window of at most 2**N bytes (8-15); ``None``: ask nothing.
+        compression_server_no_context_takeover: Reset the server's window after each message.
+        compression_client_no_context_takeover: Ask the client to reset its window after each message.
     """
 
     mode: ServerMode = ServerMode.ECHO
@@ -208,6 +217,11 @@ class ServerConfig:
     required_headers: tuple[tuple[str, str], ...] = ()
     basic_auth: tuple[str, str] | None = None
     tls: TlsFiles | None = None
+    compression: bool = True
+    compression_server_max_window_bits: int | None = None
+    compression_client_max_window_bits: int | None = None
+    compression_server_no_context_takeover: bool = False
+    compression_client_no_context_takeover: bool = False
 
     def __post_init__(self) -> None:
         """Checks every field; raises InvalidConfigError naming the bad one."""
@@ -247,6 +261,11 @@ class ServerConfig:
         for pair in self.required_headers:
             if len(pair) != 2 or not pair[0]:
                 raise InvalidConfigError("required_headers", pair, "needs (name, value) pairs")
+        # RFC 7692 section 7.1.2: 8 to 15; zlib compresses with no window under 9 bits.
+        for name, low in (("compression_server_max_window_bits", 9), ("compression_client_max_window_bits", 8)):
+            bits = getattr(self, name)
+            if bits is not None and (isinstance(bits, bool) or not isinstance(bits, int) or not low <= bits <= 15):
+                raise InvalidConfigError(name, bits, f"must be a whole number from {low} to 15, or None")
         if self.basic_auth is not None:
             if len(self.basic_auth) != 2 or ":" in self.basic_auth[0]:
                 raise InvalidConfigError("basic_auth", self.basic_auth, "must be (user, password), with no ':' in the user")
@@ -295,6 +314,8 @@ class ServerConfig:
             phrases.append(f"require basic auth as {self.basic_auth[0]}")
         if self.require_subprotocol:
             phrases.append("require one of: " + ", ".join(self.subprotocols))
+        if not self.compression:
+            phrases.append("compression refused")
         return phrases
 
     def describe_changes(self, new: ServerConfig) -> list[str]:

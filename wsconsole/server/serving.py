@@ -9,9 +9,11 @@ once it serves, so the window and ``wsconsole.server.echo`` do without.
 
 Choices made for a debugging server: websockets' keepalive pings are off,
 so a client paused in a debugger is not dropped for missing a pong
-(``ping_interval_s`` sends pings without ever timing out); compression
-(permessage-deflate) is off, so what the client sees on the wire is what
-it sent.
+(``ping_interval_s`` sends pings without ever timing out).  Compression
+(permessage-deflate, RFC 7692) is accepted when a client offers it, as
+production servers do, with the parameters of the configuration in force
+when the client connects (:class:`LiveDeflateFactory`); ``compression=False``
+refuses it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.server import serve
+from websockets.exceptions import NegotiationError
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.protocol import State
 
 from wsconsole.protocol.closecodes import CloseCode
@@ -55,6 +59,38 @@ _log = logging.getLogger(__name__)
 # application configures logging.
 _ws_log = logging.getLogger(__name__ + ".websockets")
 _ws_log.addHandler(logging.NullHandler())
+
+
+class LiveDeflateFactory(ServerPerMessageDeflateFactory):
+    """websockets' permessage-deflate, answering with the configuration in force at each handshake.
+
+    ``serve()`` takes its extension factories once; this one reads
+    ``state.config`` for every offer, so switching compression or its
+    parameters applies to the clients that connect afterwards, like the
+    other per-connection settings.  Server thread only.
+    """
+
+    def __init__(self, state: ServerState) -> None:
+        super().__init__()
+        self._state = state
+        self._config: ServerConfig | None = None
+        self._factory: ServerPerMessageDeflateFactory | None = None
+
+    def process_request_params(self, params: Any, accepted_extensions: Any) -> Any:
+        config = self._state.config
+        if not config.compression:
+            # websockets takes a NegotiationError as "decline this offer".
+            raise NegotiationError("compression is off")
+        if config is not self._config:
+            self._config = config
+            self._factory = ServerPerMessageDeflateFactory(
+                server_no_context_takeover=config.compression_server_no_context_takeover,
+                client_no_context_takeover=config.compression_client_no_context_takeover,
+                server_max_window_bits=config.compression_server_max_window_bits,
+                client_max_window_bits=config.compression_client_max_window_bits,
+            )
+        assert self._factory is not None
+        return self._factory.process_request_params(params, accepted_extensions)
 
 
 class Serving:
@@ -106,6 +142,7 @@ class Serving:
         create_connection = connection_class(state, self._handshake.report_failed, self.slow.write_stalled)
         # One websockets server per socket (a host may resolve to several
         # addresses); create_server takes over each bound, listening socket.
+        deflate = LiveDeflateFactory(state)
         servers = []
         try:
             for sock in sockets:
@@ -114,7 +151,8 @@ class Serving:
                     sock=sock,
                     select_subprotocol=self._handshake.select_subprotocol,
                     process_request=self._handshake.process_request,
-                    compression=None,
+                    compression=None,  # the extension is ours: LiveDeflateFactory
+                    extensions=[deflate],
                     open_timeout=state.handshake_timeout_s,
                     ping_interval=None,
                     close_timeout=CLOSE_TIMEOUT_S,

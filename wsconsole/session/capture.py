@@ -9,7 +9,8 @@ NDJSON: one JSON object per entry, one per line::
 ``time`` is seconds since the epoch (JSON keeps every bit of a float),
 ``text`` holds str data and ``base64`` bytes data, so reading a file back
 gives entries equal to the ones written.  ``size`` is for other tools; it
-is recomputed on import.
+is recomputed on import.  ``wire_size``, on a packet that came compressed
+(permessage-deflate), is its payload's size on the wire.
 
 HAR: one entry per connection, its packets in ``_webSocketMessages`` as
 Chrome DevTools writes them: ``type`` ``"send"``/``"receive"``, ``time`` in
@@ -52,6 +53,7 @@ from wsconsole import __version__
 from wsconsole.errors import CaptureError
 from wsconsole.session.entries import (
     BYTES_KINDS,
+    PACKET_KINDS,
     SIZED_KINDS,
     Direction,
     Entry,
@@ -112,6 +114,8 @@ def entry_to_json(entry: Entry) -> dict[str, Any]:
     }
     if entry.size is not None:
         obj["size"] = entry.size
+    if entry.wire_size is not None:
+        obj["wire_size"] = entry.wire_size
     if isinstance(entry.data, bytes):
         obj["base64"] = base64.b64encode(entry.data).decode("ascii")
     else:
@@ -183,7 +187,12 @@ def entry_from_json(obj: Any) -> Entry:
         if not isinstance(data, str):
             raise ValueError(f"a {kind.value} entry needs a 'text' string")
     size = byte_size(data) if kind in SIZED_KINDS else None
-    return Entry(time_s, kind, direction, data, size)
+    wire_size = obj.get("wire_size")
+    if wire_size is not None and (
+        isinstance(wire_size, bool) or not isinstance(wire_size, int) or wire_size < 0 or kind not in PACKET_KINDS
+    ):
+        raise ValueError(f"'wire_size' must be a whole number of bytes on a text or binary entry, not {wire_size!r}")
+    return Entry(time_s, kind, direction, data, size, wire_size)
 
 
 def write_ndjson(path: str | os.PathLike, entries: Iterable[Entry]) -> int:

@@ -90,6 +90,9 @@ class Entry:
         data: The packet (``str`` text, ``bytes`` binary), the payload of a
             ping or pong (``bytes``), or for other kinds the full text of the event.
         size: Payload size in bytes for packets, pings and pongs; None for other kinds.
+        wire_size: For a packet that went or came compressed (permessage-deflate, RFC
+            7692), its payload bytes on the wire (``size`` is the inflated
+            size); None for a packet that was not compressed and other kinds.
     """
 
     time_s: float
@@ -97,6 +100,7 @@ class Entry:
     direction: Direction
     data: str | bytes
     size: int | None = None
+    wire_size: int | None = None
 
     @property
     def is_packet(self) -> bool:

@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress
+from itertools import accumulate, compress, takewhile
 from operator import attrgetter, eq, itemgetter
 
 from wsconsole.session.entries import (
@@ -57,6 +57,7 @@ from wsconsole.text.redact import redact_urls_in_text
 
 _kind_and_direction = attrgetter("kind", "direction")
 _size = attrgetter("size")
+_wire_size = attrgetter("wire_size")
 _time_s = attrgetter("time_s")
 _data = attrgetter("data")
 _first = itemgetter(0)
@@ -175,6 +176,9 @@ class MessageLog:
         self._codes = bytearray()
         self._sizes = array("I")
         self._data: list[str | bytes] = []
+        # Serial number -> wire bytes of each kept packet that came compressed;
+        # sparse (a dict, in serial order), so a log without compression pays nothing.
+        self._wire_sizes: dict[int, int] = {}
         self._entries = EntrySequence(self)
         self._max_entries = _checked_max_entries(max_entries)
         self._first_number = 0
@@ -204,10 +208,17 @@ class MessageLog:
         """The entry at ``index`` (0 is the oldest kept; negative counts from the newest)."""
         code = self._codes[index]
         kind = KIND_OF_CODE[code]
+        wire_size = None
+        if self._wire_sizes:
+            wire_size = self._wire_sizes.get(self._first_number + (index if index >= 0 else len(self._data) + index))
         return Entry(
             self._times[index], kind, DIRECTION_OF_CODE[code], self._data[index],
-            self._sizes[index] if kind in SIZED_KINDS else None,
+            self._sizes[index] if kind in SIZED_KINDS else None, wire_size,
         )
+
+    def wire_sizes(self) -> dict[int, int]:
+        """Serial number -> payload bytes on the wire, for each kept packet that came compressed; read only."""
+        return self._wire_sizes
 
     @property
     def times(self) -> array:
@@ -358,23 +369,39 @@ class MessageLog:
         if not batch:
             return
         # Through C-level iterators: no bytecode per entry.
+        wire_sizes = None
+        if any(map(_wire_size, batch)):  # entries read back from a capture of compressed packets
+            wire_sizes = {index: entry.wire_size for index, entry in enumerate(batch) if entry.wire_size is not None}
         self._append(
             list(map(_time_s, batch)),
             bytes(map(CODES.__getitem__, map(_kind_and_direction, batch))),
             [size or 0 for size in map(_size, batch)],
             list(map(_data, batch)),
+            wire_sizes,
         )
 
-    def extend_packets(self, direction: Direction, packets: Sequence[tuple[float, str | bytes]]) -> None:
+    def extend_packets(
+        self,
+        direction: Direction,
+        packets: Sequence[tuple[float, str | bytes]],
+        wire_sizes: Mapping[int, int] | None = None,
+    ) -> None:
         """Adds text (``str``) and binary (``bytes``) packets given as ``(time_s, data)``, as :meth:`extend`.
 
         The same entries as :func:`packet_entries` would make, without an object per packet.
+
+        Args:
+            direction: Which way they went.
+            packets: ``(time_s, data)`` pairs.
+            wire_sizes: The wire bytes of the packets that came compressed, by
+                index in ``packets`` (``PacketsReceived.wire_bytes``); None or
+                empty when none did.
         """
         if not packets:
             return
         data = list(map(_second, packets))
         codes = bytes(map(_is_bytes, data)).translate(PACKET_CODES[direction])
-        self._append(list(map(_first, packets)), codes, list(map(payload.byte_size, data)), data)
+        self._append(list(map(_first, packets)), codes, list(map(payload.byte_size, data)), data, wire_sizes)
 
     def extend_columns(self, times: list[float], codes: bytes, sizes: list[int], data: list[str | bytes]) -> None:
         """Adds entries given as columns, index for index, as :meth:`extend` adds entries.
@@ -407,8 +434,15 @@ class MessageLog:
         ):
             listeners[:] = [known for known in listeners if known != listener]
 
-    def _append(self, times: list[float], codes: bytes, sizes: list[int], data: list[str | bytes]) -> None:
-        """Adds entries given as columns (see :meth:`extend`)."""
+    def _append(
+        self,
+        times: list[float],
+        codes: bytes,
+        sizes: list[int],
+        data: list[str | bytes],
+        wire_sizes: Mapping[int, int] | None = None,
+    ) -> None:
+        """Adds entries given as columns (see :meth:`extend`); ``wire_sizes`` by index in them."""
         counters = self.counters
         sent = codes.translate(SENT_PACKET_TABLE)
         received = codes.translate(RECEIVED_PACKET_TABLE)
@@ -417,10 +451,11 @@ class MessageLog:
         counters.sent_bytes += sum(compress(sizes, sent))
         counters.received_bytes += sum(compress(sizes, received))
         cap = self._max_entries
+        skipped_count = 0
         if len(data) > cap:
             if self._data:
                 self._drop(len(self._data))
-            skipped = len(data) - cap
+            skipped = skipped_count = len(data) - cap
             times, codes, sizes, data = times[skipped:], codes[skipped:], sizes[skipped:], data[skipped:]
             self._first_number += skipped
             counters.dropped_entries += skipped
@@ -440,6 +475,13 @@ class MessageLog:
             sizes = [min(size, 0xFFFFFFFF) for size in sizes]
         self._sizes.extend(sizes)
         self._data += data
+        if wire_sizes:
+            # Before the listeners (the traffic history reads them).  Entries the cap
+            # skipped have serials below first_number.
+            first_serial = self._first_number + len(self._data) - len(data) - skipped_count
+            for index, size in wire_sizes.items():
+                if first_serial + index >= self._first_number:
+                    self._wire_sizes[first_serial + index] = size
         for listener in self._append_listeners:
             listener(first, last)
 
@@ -454,6 +496,12 @@ class MessageLog:
         self._first_number += count
         self.counters.dropped_entries += count
         self._forget_folded()
+        wire_sizes = self._wire_sizes
+        if wire_sizes:
+            # In serial order: the dropped ones are at the front.
+            first = self._first_number
+            for serial in list(takewhile(first.__gt__, wire_sizes)):
+                del wire_sizes[serial]
         for listener in self._drop_listeners:
             listener(count)
 
@@ -490,6 +538,7 @@ class MessageLog:
         self._codes.clear()
         del self._sizes[:]
         self._data.clear()
+        self._wire_sizes.clear()
         self._first_number = 0
         self._folded.clear()  # serial numbers start again from 0
         self.counters = Counters()

@@ -18,7 +18,7 @@ window, the main thread in the terminal).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from wsconsole.client.events import (
@@ -93,17 +93,28 @@ class ConnectionRecorder:
         """Records events in order: ``poll_events()``'s stream, runs of packets included."""
         for event in events:
             if type(event) is PacketsReceived:
-                self.log.extend_packets(Direction.RECEIVED, event.timed())
+                self.log.extend_packets(Direction.RECEIVED, event.timed(), event.wire_bytes)
             else:
                 self.record_event(event)
 
-    def record_packets(self, direction: Direction, packets: Sequence[tuple[float, str | bytes]]) -> None:
-        """Records a batch of packets given as ``(time_s, data)``, one log call for all of them."""
-        self.log.extend_packets(direction, packets)
+    def record_packets(
+        self,
+        direction: Direction,
+        packets: Sequence[tuple[float, str | bytes]],
+        wire_sizes: Mapping[int, int] | None = None,
+    ) -> None:
+        """Records a batch of packets given as ``(time_s, data)``, one log call for all of them.
 
-    def record_sent(self, time_s: float, data: str | bytes) -> None:
-        """Records one packet we sent."""
-        self.log.add_packet(Direction.SENT, data, time_s)
+        ``wire_sizes``: the wire bytes of those that came compressed, by index in ``packets``.
+        """
+        self.log.extend_packets(direction, packets, wire_sizes)
+
+    def record_sent(self, time_s: float, data: str | bytes, wire_size: int | None = None) -> None:
+        """Records one packet we sent; ``wire_size``: its payload bytes on the wire if it went compressed."""
+        if wire_size is None:
+            self.log.add_packet(Direction.SENT, data, time_s)
+        else:
+            self.log.extend_packets(Direction.SENT, [(time_s, data)], {0: wire_size})
 
     def record_event(self, event: object) -> None:
         """Records one event that is not a packet; events nothing is logged for are ignored."""
@@ -129,7 +140,7 @@ class ConnectionRecorder:
             job = event.job
             if job.state is SendJobState.DONE:
                 if job.payload is not None:  # kept for the log: the whole packet, at its first fragment's time
-                    self.record_sent(job.started_s or event.time_s, job.payload)
+                    self.record_sent(job.started_s or event.time_s, job.payload, job.wire_bytes)
             else:
                 self.log.add_event(EntryKind.ERROR, f"file not sent: {job.describe()}", event.time_s)
 

@@ -134,9 +134,9 @@ class ReplayRun:
 
 # Request headers a replay does not copy: the handshake makes them anew for every
 # attempt (RFC 6455 section 4.1: Sec-WebSocket-Key is random, Version is 13,
-# Host comes from the URL), the transport sets them, or wsconsole cannot honour
-# them (it offers no extension: a permessage-deflate offer the server accepted
-# would fail the connection).  Sec-WebSocket-Protocol, Origin and Cookie are not
+# Host comes from the URL), the transport sets them, or the options make them
+# (the permessage-deflate offer comes from the compression options, and a copied
+# one would be offered twice).  Sec-WebSocket-Protocol, Origin and Cookie are not
 # lost: they become the subprotocols, Origin and cookies of the replay.
 _NOT_REPLAYED = frozenset(
     {

@@ -86,6 +86,9 @@ class TrafficHistory:
         self._sent_bytes = [0] * self.slots
         self._received_packets = [0] * self.slots
         self._received_bytes = [0] * self.slots
+        # Bytes compression saved on received packets (inflated minus wire size):
+        # the received wire bytes are _received_bytes minus these.
+        self._received_saved = [0] * self.slots
         self._newest: int | None = None
         self.version = 0
         """Goes up with every change: a view repaints only when it moved."""
@@ -113,7 +116,7 @@ class TrafficHistory:
             return None
         self._numbers[slot] = number
         self._sent_packets[slot] = self._sent_bytes[slot] = 0
-        self._received_packets[slot] = self._received_bytes[slot] = 0
+        self._received_packets[slot] = self._received_bytes[slot] = self._received_saved[slot] = 0
         if self._newest is None or number > self._newest:
             self._newest = number
         return slot
@@ -166,6 +169,8 @@ class TrafficHistory:
         received_count = received.count(1)
         if not sent_count and not received_count:
             return  # events, pings and pongs only
+        if log.wire_sizes():
+            self._count_saved(log, first, last)
         # The log's columns, sliced: no entry object is made.
         times = log.times[first:stop]
         sizes = log.sizes[first:stop]
@@ -182,6 +187,22 @@ class TrafficHistory:
                 self.add(Direction.SENT, size, time_s)
             elif is_received:
                 self.add(Direction.RECEIVED, size, time_s)
+
+    def _count_saved(self, log: MessageLog, first: int, last: int) -> None:
+        """Counts what compression saved on the compressed packets among entries ``first..last``."""
+        wire_sizes = log.wire_sizes()
+        first_serial = log.first_number + first
+        times, sizes = log.times, log.sizes
+        # The batch is the newest entries: its compressed packets are the dict's last keys.
+        for serial in reversed(wire_sizes):
+            if serial < first_serial:
+                break
+            index = serial - log.first_number
+            if index > last:
+                continue
+            slot = self._slot(self.bucket_number(times[index]))
+            if slot is not None:
+                self._received_saved[slot] += sizes[index] - wire_sizes[serial]
 
     def buckets(self, now_s: float) -> list[Bucket]:
         """The window's buckets, oldest first, the last one holding ``now_s`` (still filling).
@@ -207,16 +228,26 @@ class TrafficHistory:
                 out.append(Bucket(number * width))
         return out
 
-    def series(self, now_s: float, bytes_: bool = False) -> tuple[list[int], list[int]]:
+    def series(self, now_s: float, bytes_: bool = False, wire: bool = False) -> tuple[list[int], list[int]]:
         """The window's ``(sent, received)`` packet counts per bucket (byte counts with ``bytes_``), oldest first.
 
         What :meth:`buckets` holds, without building a :class:`Bucket` per slot: a chart asks on every paint.
+        With ``wire`` (and ``bytes_``), received bytes are as they crossed the wire: a compressed
+        packet counts its compressed size (permessage-deflate), not its payload's.  Sent packets
+        count their payload bytes either way.
         """
-        end = self.bucket_number(now_s)
-        numbers = self._numbers
+        if bytes_ and wire:
+            sent, received = self.series(now_s, bytes_=True)
+            saved, _ = self._series(now_s, self._received_saved, self._received_saved)
+            return sent, [count - less for count, less in zip(received, saved)]
         sent_values, received_values = (
             (self._sent_bytes, self._received_bytes) if bytes_ else (self._sent_packets, self._received_packets)
         )
+        return self._series(now_s, sent_values, received_values)
+
+    def _series(self, now_s: float, sent_values: list[int], received_values: list[int]) -> tuple[list[int], list[int]]:
+        end = self.bucket_number(now_s)
+        numbers = self._numbers
         sent: list[int] = []
         received: list[int] = []
         for number in range(end - self.slots + 1, end + 1):

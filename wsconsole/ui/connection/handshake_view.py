@@ -111,7 +111,7 @@ def _first_body_line(record: HandshakeRecord) -> str:
 
 
 def summary_text(record: HandshakeRecord) -> str:
-    """One or two lines: the outcome, where it went, the subprotocol and the durations."""
+    """One or two lines: the outcome, where it went, the subprotocol, the compression agreed and the durations."""
     code = record.status_code
     if code is not None and code != 101:
         # The status says it all, and servers often explain why in the body's first line.
@@ -133,6 +133,8 @@ def summary_text(record: HandshakeRecord) -> str:
         parts.append(record.tls_version)
     if code == 101 or record.selected_protocol:
         parts.append(f"subprotocol {record.selected_protocol}" if record.selected_protocol else "no subprotocol")
+    if code == 101 and not record.error:
+        parts.append(record.compression or "no compression")
     durations = record.durations()
     text = "  ·  ".join(parts)
     if durations:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from wsconsole.client.options import ConnectOptions
+from wsconsole.protocol.deflate import MAX_WINDOW_BITS, MIN_DEFLATE_WINDOW_BITS, MIN_WINDOW_BITS
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 from wsconsole.storage.profiles import PingSettings
 from wsconsole.ui.connection.ping_settings import PingSettingsGroup
@@ -99,6 +100,7 @@ class ConnectOptionsForm(QWidget):
         column.addWidget(self._build_tls_group())
         column.addWidget(self._build_proxy_group())
         column.addWidget(self._build_limits_group())
+        column.addWidget(self._build_compression_group())
         self.pings = PingSettingsGroup()
         column.addWidget(self.pings)
         column.addStretch(1)
@@ -292,6 +294,57 @@ class ConnectOptionsForm(QWidget):
         form.addRow(self.problem_labels["max_packet_bytes"])
         return group
 
+    def _build_compression_group(self) -> QGroupBox:
+        group = QGroupBox("Compression (permessage-deflate)", objectName="compressionGroup")
+        form = self._form(group)
+        self.compression_check = QCheckBox("Offer permessage-deflate, as browsers do", objectName="compressionCheck")
+        self.compression_check.setToolTip(
+            "RFC 7692: the server may accept, and then compresses what it sends. "
+            "Untick to see a server's uncompressed traffic, or to test one without compression"
+        )
+        self.compression_check.toggled.connect(self._on_compression_toggled)
+        form.addRow(self.compression_check)
+        # The lowest value of each spin box stands for None (nothing asked).
+        self.client_window_spin = QSpinBox(objectName="clientWindowBitsSpin")
+        self.client_window_spin.setRange(MIN_DEFLATE_WINDOW_BITS - 1, MAX_WINDOW_BITS)
+        self.client_window_spin.setSpecialValueText("server picks")
+        self.client_window_spin.setPrefix("2^")
+        self.client_window_spin.setToolTip("client_max_window_bits: our LZ77 window; the server may lower it")
+        self.server_window_spin = QSpinBox(objectName="serverWindowBitsSpin")
+        self.server_window_spin.setRange(MIN_WINDOW_BITS - 1, MAX_WINDOW_BITS)
+        self.server_window_spin.setSpecialValueText("not asked")
+        self.server_window_spin.setPrefix("2^")
+        self.server_window_spin.setToolTip("server_max_window_bits: ask the server for a window of at most this")
+        self.client_reset_check = QCheckBox("Client: no context takeover", objectName="clientNoContextTakeoverCheck")
+        self.client_reset_check.setToolTip("client_no_context_takeover: we reset our window after each message")
+        self.server_reset_check = QCheckBox("Server: no context takeover", objectName="serverNoContextTakeoverCheck")
+        self.server_reset_check.setToolTip("server_no_context_takeover: ask the server to reset its window per message")
+        for spin in (self.client_window_spin, self.server_window_spin):
+            spin.valueChanged.connect(self._on_changed)
+        for check in (self.client_reset_check, self.server_reset_check):
+            check.toggled.connect(self._on_changed)
+        form.addRow("Client window", self.client_window_spin)
+        form.addRow("Server window", self.server_window_spin)
+        form.addRow(self.client_reset_check)
+        form.addRow(self.server_reset_check)
+        return group
+
+    def _compression_fields(self) -> dict[str, bool | int | None]:
+        client_bits = self.client_window_spin.value()
+        server_bits = self.server_window_spin.value()
+        return {
+            "compression": self.compression_check.isChecked(),
+            "compression_client_max_window_bits": client_bits if client_bits >= MIN_DEFLATE_WINDOW_BITS else None,
+            "compression_server_max_window_bits": server_bits if server_bits >= MIN_WINDOW_BITS else None,
+            "compression_client_no_context_takeover": self.client_reset_check.isChecked(),
+            "compression_server_no_context_takeover": self.server_reset_check.isChecked(),
+        }
+
+    def _on_compression_toggled(self, on: bool) -> None:
+        for widget in (self.client_window_spin, self.server_window_spin, self.client_reset_check, self.server_reset_check):
+            widget.setEnabled(on)
+        self._on_changed()
+
     # -- reading and writing ------------------------------------------------------
 
     def add_header(self, name: str, value: str, *, edit: bool = False, secret: bool = False) -> None:
@@ -360,6 +413,7 @@ class ConnectOptionsForm(QWidget):
             close_timeout_s=close_timeout if close_timeout > 0 else None,
             max_packet_bytes=max_packet if max_packet > 0 else None,
             secret_headers=self.secret_headers(),
+            **self._compression_fields(),  # type: ignore[arg-type]
         )
 
     def set_options(self, options: ConnectOptions) -> None:
@@ -397,6 +451,12 @@ class ConnectOptionsForm(QWidget):
             self.timeout_spin.setValue(options.timeout_s)
             self.close_timeout_spin.setValue(options.close_timeout_s or 0.0)
             self.max_packet_spin.setValue(min(options.max_packet_bytes or 0, MAX_PACKET_LIMIT_BYTES))
+            self.compression_check.setChecked(options.compression)
+            self.client_window_spin.setValue(options.compression_client_max_window_bits or MIN_DEFLATE_WINDOW_BITS - 1)
+            self.server_window_spin.setValue(options.compression_server_max_window_bits or MIN_WINDOW_BITS - 1)
+            self.client_reset_check.setChecked(options.compression_client_no_context_takeover)
+            self.server_reset_check.setChecked(options.compression_server_no_context_takeover)
+            self._on_compression_toggled(options.compression)
         finally:
             self._loading = False
         self._on_origin_mode()

@@ -209,7 +209,7 @@ class ConnectionTab(QWidget):
         recorder = self.recorder
         # The recorder first: each fact is in the log before anything else reacts to it.
         driver.packets_received.connect(self._on_packets_received)
-        driver.packet_sent.connect(recorder.record_sent)
+        driver.packet_sent.connect(self._on_packet_sent)
         for signal in (
             driver.state_changed,
             driver.error_occurred,
@@ -505,8 +505,11 @@ class ConnectionTab(QWidget):
             QTimer.singleShot(0, self, lambda old=event.old: self.reconnect.closed(old))
         self.state_changed.emit(event)
 
+    def _on_packet_sent(self, time_s: float, data: str | bytes) -> None:
+        self.recorder.record_sent(time_s, data, self.driver.peer.last_sent_wire_bytes)
+
     def _on_packets_received(self, batch: list) -> None:
-        self.recorder.record_packets(Direction.RECEIVED, batch)
+        self.recorder.record_packets(Direction.RECEIVED, batch, self.driver.batch_wire_bytes)
         gc_guard.note_traffic()
 
     # -- views -----------------------------------------------------------------

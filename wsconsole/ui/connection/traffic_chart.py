@@ -94,6 +94,8 @@ class TrafficChart(PictureWidget):
         self.history = history
         self.quantity = quantity
         self.clock = clock
+        self.wire_bytes = False
+        """A bytes chart: plot received bytes as they crossed the wire (compressed) rather than inflated."""
         self.first_activity_s: Callable[[], float | None] = lambda: history.first_time_s
         """When the first thing shown happened (the panel adds the states); the window grows from it."""
         self.setAccessibleName(f"Traffic chart, {quantity.value} sent and received")
@@ -130,7 +132,7 @@ class TrafficChart(PictureWidget):
 
     def series(self) -> list[tuple[float, float]]:
         """Per bucket, ``(sent, received)`` in the chart's unit per second."""
-        sent, received = self.history.series(self.clock(), bytes_=self.quantity is Metric.BYTES)
+        sent, received = self.history.series(self.clock(), bytes_=self.quantity is Metric.BYTES, wire=self.wire_bytes)
         count = self._shown_count()
         sent, received = sent[-count:], received[-count:]
         bucket_s = self.history.bucket_s
@@ -317,10 +319,20 @@ class TrafficPanel(QWidget):
         for view in (self.packet_chart, self.byte_chart, self.timeline_view):
             view.first_activity_s = self.first_activity_s
 
+        self.wire_button = QToolButton(objectName="trafficWireBytesButton", checkable=True)
+        self.wire_button.setAutoRaise(True)
+        self.wire_button.setText("Wire bytes")
+        self.wire_button.setToolTip(
+            "Bytes/s as received on the wire (compressed packets at their compressed size) "
+            "instead of payload bytes; sent bytes are payload bytes either way"
+        )
+        self.wire_button.toggled.connect(self._on_wire_toggled)
+
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
         header.addWidget(self.toggle_button)
         header.addWidget(self.timeline_view, 1)
+        header.addWidget(self.wire_button)
         self.charts = QWidget(objectName="trafficCharts")
         charts = QHBoxLayout(self.charts)
         charts.setContentsMargins(0, 0, 0, 0)
@@ -340,6 +352,10 @@ class TrafficPanel(QWidget):
         self.refresh_timer = QTimer(self, interval=REFRESH_INTERVAL_MS)
         self.refresh_timer.setObjectName("trafficRefreshTimer")
         self.refresh_timer.timeout.connect(self.refresh)
+
+    def _on_wire_toggled(self, on: bool) -> None:
+        self.byte_chart.wire_bytes = on
+        self.byte_chart.redraw()
 
     # -- feeding -----------------------------------------------------------------
 

@@ -207,6 +207,8 @@ class EntryDetails(QWidget):
         header = f"{format_time(entry.time_s)}  {direction_word(entry.direction)}  {entry.kind.value}"
         if entry.size is not None:
             header += f"  {entry.size:,} bytes ({format_size(entry.size)})"
+        if entry.wire_size is not None:
+            header += f"  compressed: {entry.wire_size:,} bytes on the wire"
         self.header_label.setText(header)
         self.header_label.setToolTip(header)
         self.view_buttons.button(0).setEnabled(True)

@@ -284,7 +284,7 @@ class LogTableModel(QAbstractTableModel):
             if column == CONTENT_COLUMN and entry.direction is Direction.LOCAL:
                 return entry.data
             if column == SIZE_COLUMN and entry.size is not None:
-                return format_size(entry.size)
+                return size_tip(entry)
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if column == SIZE_COLUMN:
@@ -510,3 +510,13 @@ class FilteredLogModel(LogTableModel):
             return None
         index = self._serials[row] - self.log.first_number
         return self.log[index] if 0 <= index < len(self.log) else None
+
+
+def size_tip(entry: Entry) -> str:
+    """The size column's tooltip: the size, and for a compressed packet its wire size too."""
+    if entry.wire_size is None:
+        return format_size(entry.size or 0)
+    return (
+        f"{format_size(entry.size or 0)} inflated, {entry.wire_size:,} B on the wire "
+        "(compressed: permessage-deflate)"
+    )

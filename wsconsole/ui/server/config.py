@@ -311,6 +311,27 @@ class HandshakePage(QWidget):
         )
         self.handshake_timeout_spin.setMinimum(0.1)
         self.handshake_timeout_spin.setValue(OPEN_TIMEOUT_S)
+        self.compression_check = QCheckBox("Accept permessage-deflate", objectName="serverCompressionCheck")
+        self.compression_check.setChecked(True)
+        self.compression_check.setToolTip(
+            "RFC 7692: compress with clients that offer it (browsers do); untick to refuse the offer. "
+            "Applies to clients that connect afterwards"
+        )
+        # The lowest value of each stands for None: no limit of our own, nothing asked.
+        self.server_window_spin = _spin(
+            "serverServerWindowBitsSpin", 15, "", "server_max_window_bits: the server's own LZ77 window, 2^N bytes",
+            minimum=8,
+        )
+        self.server_window_spin.setSpecialValueText("largest allowed")
+        self.client_window_spin = _spin(
+            "serverClientWindowBitsSpin", 15, "", "client_max_window_bits: ask clients that allow it for a window of 2^N",
+            minimum=7,
+        )
+        self.client_window_spin.setSpecialValueText("not asked")
+        self.server_reset_check = QCheckBox("Server: no context takeover", objectName="serverServerNoContextCheck")
+        self.client_reset_check = QCheckBox("Client: no context takeover", objectName="serverClientNoContextCheck")
+        for check in (self.compression_check, self.server_reset_check, self.client_reset_check):
+            check.toggled.connect(self.edited)
         for spin in (
             self.refuse_spin,
             self.max_packet_spin,
@@ -319,6 +340,8 @@ class HandshakePage(QWidget):
             self.send_buffer_spin,
             self.write_timeout_spin,
             self.handshake_timeout_spin,
+            self.server_window_spin,
+            self.client_window_spin,
         ):
             spin.valueChanged.connect(self.edited)
         for edit in (self.refuse_body_edit, self.origin_edit, self.header_edit, self.auth_edit):
@@ -341,6 +364,14 @@ class HandshakePage(QWidget):
         form.addRow("Send buffer", self.send_buffer_spin)
         form.addRow("Write timeout", self.write_timeout_spin)
         form.addRow("Handshake in", self.handshake_timeout_spin)
+        compression = QLabel("Compression")
+        compression.setStyleSheet("font-weight: bold; margin-top: 6px;")
+        form.addRow(compression)
+        form.addRow(self.compression_check)
+        form.addRow("Server window", self.server_window_spin)
+        form.addRow("Client window", self.client_window_spin)
+        form.addRow(self.server_reset_check)
+        form.addRow(self.client_reset_check)
         self.setLayout(form)
 
     def apply_to(self, config: ServerConfig) -> ServerConfig:
@@ -376,4 +407,9 @@ class HandshakePage(QWidget):
             max_send_buffer_bytes=self.send_buffer_spin.value() or None,
             write_timeout_s=self.write_timeout_spin.value() or None,
             handshake_timeout_s=self.handshake_timeout_spin.value(),
+            compression=self.compression_check.isChecked(),
+            compression_server_max_window_bits=self.server_window_spin.value() if self.server_window_spin.value() > 8 else None,
+            compression_client_max_window_bits=self.client_window_spin.value() if self.client_window_spin.value() > 7 else None,
+            compression_server_no_context_takeover=self.server_reset_check.isChecked(),
+            compression_client_no_context_takeover=self.client_reset_check.isChecked(),
         )
