@@ -263,9 +263,12 @@ class FilterBar(QWidget):
         spin.setToolTip(tip)
         spin.setAccessibleName(tip)
         spin.setGroupSeparatorShown(True)
-        # Room for a few megabytes; larger values still fit, scrolled.  Without this the
-        # spin boxes take the width the search field needs.
-        spin.setFixedWidth(spin.fontMetrics().horizontalAdvance("99,999") + 34)
+        # Room for a few megabytes when there is room, for three digits on a narrow window
+        # (a relay tab's log beside its connections at 1024 px); larger values still fit,
+        # scrolled.  Without a bound the spin boxes take the width the search field needs.
+        metrics = spin.fontMetrics()
+        spin.setMinimumWidth(metrics.horizontalAdvance("999") + 34)
+        spin.setMaximumWidth(metrics.horizontalAdvance("99,999") + 34)
         return spin
 
     # -- the filter ------------------------------------------------------------

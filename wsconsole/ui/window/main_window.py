@@ -255,9 +255,9 @@ class MainWindow(QMainWindow):
         docks = (self.server_dock, self.options_dock, self.sequences_dock, self.composer_extras.dock)
         for wide in (self.server_dock, self.sequences_dock):  # some 500 px of content each
             let_narrow(wide)
-        self.window_layout = WindowLayout(
-            self, docks, lambda: self.current_tab.log_splitter if self.current_tab is not None else None
-        )
+        # A relay tab's split (list and log over its tools) is not the connection tab's log and
+        # details, so only a connection tab's is remembered.
+        self.window_layout = WindowLayout(self, docks, lambda: getattr(self.current_tab, "log_splitter", None))
         self.window_layout.apply_default()
         self.window_layout.restore()
         status = self.status_line
@@ -362,7 +362,8 @@ class MainWindow(QMainWindow):
         self.tab_control.close_tab(index)
 
     def _on_tab_added(self, tab: ConnectionTab) -> None:
-        self.window_layout.apply_split(tab.log_splitter)
+        if (split := getattr(tab, "log_splitter", None)) is not None:  # a relay tab has its own
+            self.window_layout.apply_split(split)
         tab.composer.clear_after_send = self.connection_actions.clear_after_send.isChecked()
         if self.is_start_finished:  # else _finish_start docks them, after the first paint
             self.tab_docks.add(tab)
