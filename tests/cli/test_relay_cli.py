@@ -7,7 +7,7 @@ import re
 import signal
 
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 
@@ -50,3 +50,18 @@ def test_relay_bad_url_is_a_usage_error(start_cli):
     cli = start_cli("relay", "http://example.invalid/", "--listen", "127.0.0.1:0")
     status, stderr = cli.finish()
     assert status == 2 and "wsconsole: error:" in stderr and "ws or wss" in stderr
+
+
+def test_relay_allow_origin_lets_that_page_through_and_refuses_others(start_cli, ws_server):
+    upstream = ws_server()  # websockets' echo: no Origin policy of its own behind the relay
+    cli = start_cli("relay", upstream.url, "--listen", "127.0.0.1:0", "--allow-origin", "https://app.example")
+    relay_url = re.fullmatch(r"Relaying (\S+) -> \S+", cli.next_line()).group(1)
+    with connect(relay_url, origin="https://app.example") as ws:
+        ws.send("from the app")
+        assert ws.recv(timeout=10) == "from the app"
+    with pytest.raises(InvalidStatus) as refused:
+        connect(relay_url, origin="https://evil.example", open_timeout=10)
+    assert refused.value.response.status_code == 403
+    assert "https://evil.example" in cli.wait_for_line("403")
+    cli.process.send_signal(signal.SIGTERM)
+    assert cli.finish()[0] == 0

@@ -64,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"where clients connect (default: 127.0.0.1:{DEFAULT_RELAY_PORT}; port 0 for any free one)",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per event on stdout")
+    parser.add_argument(
+        "--allow-origin", dest="allowed_origins", action="append", default=[], metavar="ORIGIN",
+        help="also let web pages from ORIGIN connect, e.g. https://example.com; '*' for any; repeat for more "
+        "(default: only clients without Origin, 'null' and loopback pages; others get HTTP 403)",
+    )
     add_handshake_arguments(parser)
 
 
@@ -93,7 +98,9 @@ def run_relay_command(parser: argparse.ArgumentParser, args: argparse.Namespace,
     events: queue.Queue = queue.Queue()
     host, port = args.listen
     try:
-        relay = Relay(args.url, host=host, port=port, options=options, on_event=events.put)
+        relay = Relay(
+            args.url, host=host, port=port, options=options, on_event=events.put, allowed_origins=args.allowed_origins
+        )
     except (InvalidUrlError, InvalidOptionsError) as exc:
         parser.print_usage(sys.stderr)
         print_error(str(exc))

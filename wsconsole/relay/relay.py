@@ -73,6 +73,7 @@ class Relay:
         on_event: Callable[[RelayEvent], None] | None = None,
         max_packet_bytes: int | None = DEFAULT_MAX_PACKET_BYTES,
         request_timeout_s: float | None = REQUEST_TIMEOUT_S,
+        allowed_origins: Sequence[str] = (),
     ) -> None:
         """Prepares a relay; nothing listens until :meth:`start`.
 
@@ -92,6 +93,11 @@ class Relay:
                 for no limit.  Opening the upstream leg is bounded apart, by
                 ``options.timeout_s`` (HTTP 504 past it), so a slow upstream
                 never ends a client's handshake without an answer.
+            allowed_origins: Web page origins allowed to connect besides the
+                default ones, as for the embedded server: a client with no
+                ``Origin``, ``null`` or a loopback page is always let through,
+                any other origin gets HTTP 403 unless listed here (``"*"``:
+                any); see :func:`wsconsole.server.handshake.origin_problem`.
 
         Raises:
             InvalidUrlError: ``upstream_url`` is not a ws:// or wss:// URL.
@@ -107,6 +113,7 @@ class Relay:
         self._on_event = on_event
         self._max_packet_bytes = max_packet_bytes
         self._request_timeout_s = request_timeout_s
+        self._allowed_origins = tuple(allowed_origins)
         self._port = 0
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -306,7 +313,7 @@ class Relay:
                 self._loop = runner.get_loop()
                 self._serving = RelayServing(
                     self._upstream, self._options, self._emit, self._stop_requested, self._max_packet_bytes,
-                    self._request_timeout_s,
+                    self._request_timeout_s, self._allowed_origins,
                 )
                 self._serving.rules = self._rules
                 self._loop_ready.set()

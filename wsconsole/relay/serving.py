@@ -35,7 +35,7 @@ from wsconsole.relay.legs import ClientLeg, ServerLeg
 from wsconsole.relay.pipe import PausedMessage, Pipe
 from wsconsole.relay.rules import BreakRule, Faults
 from wsconsole.relay.upstream import UpstreamFailed, forwarded_headers, open_upstream, upstream_url
-from wsconsole.server.handshake import offered_subprotocols
+from wsconsole.server.handshake import offered_subprotocols, origin_problem
 from wsconsole.server.listening import format_address
 
 __all__ = ["RelayServing", "STOP_REASON"]
@@ -79,6 +79,7 @@ class RelayServing:
         stop_requested: threading.Event,
         max_packet_bytes: int | None,
         request_timeout_s: float | None,
+        allowed_origins: Sequence[str] = (),
     ) -> None:
         self._upstream = upstream
         self._options = options
@@ -87,6 +88,7 @@ class RelayServing:
         self._stop_event = asyncio.Event()
         self._max_packet_bytes = max_packet_bytes
         self._request_timeout_s = request_timeout_s
+        self._allowed_origins = tuple(allowed_origins)
         self._numbers = itertools.count(1)
         self._pause_ids = itertools.count(1)
         self.rules: tuple[BreakRule, ...] = ()
@@ -156,6 +158,18 @@ class RelayServing:
         number = next(self._numbers)
         address = format_address(connection.remote_address)
         target = upstream_url(self._upstream, request.path)
+        # The relay listens on the user's machine as the embedded server does, so any web page
+        # the user visits could reach what is behind it: the same Origin policy, before the
+        # upstream leg is opened (RFC 6455 section 10.2).
+        problem = origin_problem(
+            request.headers.get_all("Origin"), self._allowed_origins, elsewhere="Relay(allowed_origins=...)"
+        )
+        if problem is not None:
+            self._emit(RelayEvent(
+                RelayEventKind.ERROR, number, time.time(), CLIENT, code=403,
+                client_address=address, path=request.path, message=f"refused: {problem}; HTTP 403 to {address}",
+            ))
+            return _response(403, f"Forbidden: {problem}\n".encode())
         offered = list(self._options.subprotocols) or offered_subprotocols(request.headers)
         loop = asyncio.get_running_loop()
         rules = lambda: self.rules  # noqa: E731 - read at each message: rules change while relaying

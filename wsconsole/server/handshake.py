@@ -153,7 +153,9 @@ class HandshakePolicy:
         return connection.respond(status, body)
 
 
-def origin_problem(values: Sequence[str], allowed: Sequence[str]) -> str | None:
+def origin_problem(
+    values: Sequence[str], allowed: Sequence[str], *, elsewhere: str = "the server's Allowed origins field"
+) -> str | None:
     """Why a handshake's ``Origin`` is refused; ``None`` to accept it.
 
     A browser names in ``Origin`` the page that opens a WebSocket (RFC 6455
@@ -171,6 +173,8 @@ def origin_problem(values: Sequence[str], allowed: Sequence[str]) -> str | None:
     Args:
         values: Every ``Origin`` header of the request, in order.
         allowed: The origins allowed besides the default ones.
+        elsewhere: Where else than ``--allow-origin`` the user allows one,
+            named in the sentence.
 
     Returns:
         A sentence naming the origin and how to allow it, or ``None``.
@@ -190,7 +194,7 @@ def origin_problem(values: Sequence[str], allowed: Sequence[str]) -> str | None:
     shown = origin if len(origin) <= 200 else origin[:200] + "..."
     return (
         f"Origin {shown!r} is not allowed (only loopback pages, 'null' and clients that send no Origin are); "
-        f"allow it with --allow-origin {shown} or the server's Allowed origins field, or any with {_HOW_TO_ALLOW_ANY}"
+        f"allow it with --allow-origin {shown} or {elsewhere}, or any with {_HOW_TO_ALLOW_ANY}"
     )
 
 
