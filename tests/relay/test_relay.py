@@ -35,7 +35,8 @@ def test_text_as_text_binary_as_binary_both_ways(echo_server, relay_to):
 
 def test_path_query_headers_and_subprotocol_reach_upstream(ws_server, relay_to):
     upstream = ws_server(subprotocols=["second"])
-    relay, events = relay_to(upstream.url)
+    # A page from another site passes the relay's Origin policy only when allowed (see test_relay_origin).
+    relay, events = relay_to(upstream.url, allowed_origins=["http://game.example"])
     headers = {"Origin": "http://game.example", "Cookie": "a=1", "Authorization": "Bearer t", "X-Custom": "yes"}
     with connect(relay.url + "room/7?user=ann", subprotocols=["first", "second"], additional_headers=headers) as ws:
         assert ws.subprotocol == "second"
@@ -51,7 +52,7 @@ def test_path_query_headers_and_subprotocol_reach_upstream(ws_server, relay_to):
 def test_user_options_override_the_clients_headers(ws_server, relay_to):
     upstream = ws_server()
     options = ConnectOptions(headers=[("X-Custom", "mine")], origin="http://relay.example", cookies="b=2")
-    relay, _events = relay_to(upstream.url, options=options)
+    relay, _events = relay_to(upstream.url, options=options, allowed_origins=["http://x"])
     with connect(relay.url, additional_headers={"X-Custom": "theirs", "Origin": "http://x", "Cookie": "a=1"}) as ws:
         ws.send("x")
         ws.recv(timeout=WAIT_S)
