@@ -306,6 +306,11 @@ def test_breakpoint_holds_in_order_then_forward_edit_drop_forward_all(echo_serve
         assert [(m.data, m.waiting) for m in held] == [("stop 1", 1)]
         relay.forward(paused.connection, paused.pause_id, "edited").result(WAIT_S)
         assert ws.recv(timeout=WAIT_S) == "edited"
+        # The edit is logged as an edit of a relayed message, not as a message the user injected.
+        edit = events.wait_for(RelayEventKind.PACKET, data="edited")
+        assert edit.edited and not edit.injected
+        assert edit.describe() == "#1 client -> server text 6 B (edited): edited"
+        assert edit.to_json()["edited"] is True and "injected" not in edit.to_json()
         assert ws.recv(timeout=WAIT_S) == "b"
         ws.send("stop 2")
         second = events.wait_for(RelayEventKind.PAUSED, data="stop 2")

@@ -73,6 +73,8 @@ class RelayEvent:
         path: The request path and query the client asked for (OPENED).
         subprotocol: The subprotocol both legs agreed on, ``""`` for none (OPENED).
         injected: True for a packet the user injected, not one relayed.
+        edited: True for a held packet the user edited before Forward: the
+            payload that went on, logged after the one that arrived.
         dropped: True for a packet not passed on (a cut direction, a
             breakpoint's Drop).
         pause_id: The held message's id (PAUSED, RESUMED), else 0.
@@ -92,6 +94,7 @@ class RelayEvent:
     path: str = ""
     subprotocol: str = ""
     injected: bool = False
+    edited: bool = False
     dropped: bool = False
     pause_id: int = 0
     waiting: int = 0
@@ -120,7 +123,7 @@ class RelayEvent:
         where = f"#{self.connection} " if self.connection else ""
         kind = self.kind
         if kind is RelayEventKind.PACKET:
-            note = " (injected)" if self.injected else " (dropped)" if self.dropped else ""
+            note = " (edited)" if self.edited else " (injected)" if self.injected else " (dropped)" if self.dropped else ""
             return f"{where}{self.direction} {self.packet_type} {format_size(self.size or 0)}{note}: {preview(self.data)}"
         if kind in (RelayEventKind.PING, RelayEventKind.PONG):
             answered = ", answered" if kind is RelayEventKind.PING else ""
@@ -159,6 +162,8 @@ class RelayEvent:
         if self.kind is RelayEventKind.PACKET:
             if self.injected:
                 out["injected"] = True
+            if self.edited:
+                out["edited"] = True
             if self.dropped:
                 out["dropped"] = True
         elif self.kind is RelayEventKind.CLOSED:

@@ -239,8 +239,7 @@ class Pipe:
         else:
             if data is not None and data != held:
                 held = data
-                self._emit(RelayEvent(RelayEventKind.PACKET, self.number, time.time(), self.sender, data, injected=True,
-                                      message="edited"))
+                self._emit(RelayEvent(RelayEventKind.PACKET, self.number, time.time(), self.sender, data, edited=True))
             self._write(held)
             if action == "forward_all":
                 self._release_count = sum(1 for item in self._queue if not isinstance(item, _End))

@@ -296,7 +296,7 @@ class BreakPanel(QWidget):
                 if pause is not None and pause.pause_id == event.pause_id:
                     del self.pauses[event.connection, event.sender]
                     changed = True
-            elif kind is RelayEventKind.PACKET and not (event.injected or event.dropped):
+            elif kind is RelayEventKind.PACKET and not (event.injected or event.edited or event.dropped):
                 pause = self.pauses.get((event.connection, event.sender))
                 if pause is not None:  # it joins the queue behind the held one
                     pause.waiting += 1
