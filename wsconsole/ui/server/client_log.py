@@ -104,9 +104,10 @@ class ClientLogPane(QWidget):
         self.export_button.clicked.connect(self.export_dialog)
         self.placeholder = QLabel("Select a client to read its log", objectName="serverClientLogPlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.details = EntryDetails()
-        own_names(self.details)
-        self.details.setObjectName("serverClientDetails")
+        # The details (text, JSON, hex... views) are made when a client is first shown: the
+        # dock starts closed, and most sessions never look at a server client's entry.
+        self._details: EntryDetails | None = None
+        self._details_slot = QWidget()
 
         self._log_area = QWidget()
         self._log_layout = QVBoxLayout(self._log_area)
@@ -118,7 +119,9 @@ class ClientLogPane(QWidget):
         layout.addLayout(row)
         for widget, stretch in ((self.past_combo, 1), (self.forget_button, 0), (self.export_button, 0)):
             row.addWidget(widget, stretch)
-        splitter = vertical_splitter("serverClientLogSplitter", (self._log_area, 3), (self.details, 1))
+        splitter = self._splitter = vertical_splitter(
+            "serverClientLogSplitter", (self._log_area, 3), (self._details_slot, 1)
+        )
         # Scaled to the height there is; left to size hints, the details pane took most of
         # it from the table (a placeholder label until a client is shown).
         splitter.setSizes([300, 100])
@@ -129,6 +132,23 @@ class ClientLogPane(QWidget):
         self._past_timer.timeout.connect(self.refresh_past)
         self.refresh_past()
         self.export_button.setEnabled(False)
+
+    @property
+    def details(self) -> EntryDetails:
+        """The shown entry's details (made on first use)."""
+        if self._details is None:
+            details = EntryDetails()
+            own_names(details)
+            details.setObjectName("serverClientDetails")
+            self._splitter.replaceWidget(1, details)
+            self._splitter.setStretchFactor(1, 1)
+            self._details_slot.deleteLater()
+            self._details = details
+        return self._details
+
+    def _clear_details(self) -> None:
+        if self._details is not None:
+            self._details.show_entry(None)
 
     @property
     def shown_id(self) -> int | None:
@@ -145,7 +165,7 @@ class ClientLogPane(QWidget):
         self._drop_pane()
         self._client = client
         self.logs.watch(None if client is None else client.client_id)  # its table follows each batch
-        self.details.show_entry(None)
+        self._clear_details()
         self.export_button.setEnabled(client is not None)
         if client is None:
             self.placeholder.show()
@@ -178,7 +198,7 @@ class ClientLogPane(QWidget):
         """Clears the shown client's log (the user's "Clear log")."""
         if self._client is not None:
             self._client.log.clear()
-            self.details.show_entry(None)
+            self._clear_details()
             if self.pane is not None:
                 self.pane.forget_new_while_paused()
 
@@ -224,7 +244,7 @@ class ClientLogPane(QWidget):
         if client is self._client:
             self._drop_pane()
             self._client = None
-            self.details.show_entry(None)
+            self._clear_details()
             self.export_button.setEnabled(False)
             self.placeholder.show()
         self.refresh_past_soon()
