@@ -413,7 +413,7 @@ class TrafficPanel(QWidget):
         # The shown window grows (10, 30, 60, 120 s) as the connection ages, idle or not.
         window = shown_window_s(self.first_activity_s(), now_s, self.history.window_s, self.history.bucket_s)
         charts_key = (self.history.version, bucket if self.history.has_data(bucket) else None, self.expanded, window)
-        timeline_key = (self.timeline.version, bucket if self.timeline.state is not None else None, window)
+        timeline_key = self.timeline_view.content_key()
         painted_charts, painted_timeline = self._painted or (None, None)
         if self.expanded and charts_key != painted_charts:
             self.packet_chart.redraw()
