@@ -385,3 +385,21 @@ def test_a_redraw_of_the_strip_paints_the_strip_alone(qtbot, window):
     finally:
         for widget in (window, tab, tab.traffic_panel, view):
             widget.removeEventFilter(watcher)
+
+
+def test_the_charts_state_is_remembered_and_a_new_tab_writes_nothing(qtbot, window):
+    from wsconsole.storage.profiles import config_dir
+    from wsconsole.ui.connection.traffic_chart import EXPANDED_KEY
+    from wsconsole.ui.window.settings import setting_flag
+
+    ini = config_dir() / "ui.ini"
+
+    def stamp():
+        return ini.stat().st_mtime_ns if ini.exists() else None
+
+    before = stamp()
+    window.new_tab()  # applies the remembered (folded) state: nothing to write back
+    assert stamp() == before
+    window.current_tab.traffic_panel.toggle_button.click()  # the user opens the charts
+    assert setting_flag(EXPANDED_KEY, False)
+    assert window.new_tab().traffic_panel.expanded

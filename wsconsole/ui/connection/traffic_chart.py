@@ -344,9 +344,10 @@ class TrafficPanel(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.charts)
         self.toggle_button.toggled.connect(self.set_expanded)
-        self.toggle_button.toggled.connect(self._remember_expanded)
         if not expanded:
             self.set_expanded(False)
+        # After the remembered state is applied: a new tab need not write it back (a file write).
+        self.toggle_button.toggled.connect(self._remember_expanded)
 
         self._painted: tuple | None = None
         self.refresh_timer = QTimer(self, interval=REFRESH_INTERVAL_MS)
