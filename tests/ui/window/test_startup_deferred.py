@@ -155,15 +155,19 @@ def test_the_closed_docks_make_their_contents_when_first_shown_and_they_are_foun
         win.close()
 
 
-def test_a_server_client_entry_details_are_made_when_a_client_is_first_shown(qtbot):
+def test_a_server_clients_log_and_details_are_made_once_its_page_is_seen(qtbot):
     from wsconsole.ui.server.clients import ClientPage
 
     page = ClientPage()
     qtbot.addWidget(page)
+    page.log_pane.show_log(1)  # a client connected while the server's dock is closed
     assert page.findChild(QWidget, "serverClientDetails") is None
-    page.log_pane.show_log(1)
+    assert page.findChild(QWidget, "serverClientLog") is None
+    page.show()
+    qtbot.waitUntil(lambda: page.findChild(QWidget, "serverClientLog") is not None, timeout=WAIT_MS)
     assert page.findChild(QWidget, "serverClientDetails") is page.log_pane.details
     assert page.log_pane.details.parentWidget() is page.findChild(QSplitter, "serverClientLogSplitter")
+    assert page.log_pane.pane.view is page.findChild(QWidget, "serverClientLog")
 
 
 def test_options_asked_for_before_the_finish_are_made_on_the_spot(qtbot):

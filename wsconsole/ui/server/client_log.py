@@ -89,8 +89,8 @@ class ClientLogPane(QWidget):
         self.logs = logs
         self._server_url = server_url
         self._client: ClientLog | None = None
-        self.pane: LogPane | None = None
-        """The log pane of the client shown; ``None`` when none is."""
+        self._pane: LogPane | None = None
+        self._pane_due = False  # a client is shown whose pane waits for this one to be seen
         logs.on_forgotten(self._on_forgotten)
 
         self.past_combo = QComboBox(objectName="serverPastClientsCombo")
@@ -156,7 +156,11 @@ class ClientLogPane(QWidget):
         return None if self._client is None else self._client.client_id
 
     def show_log(self, client_id: int | None) -> None:
-        """Shows a client's log (made empty if the client has none yet); ``None`` shows none."""
+        """Shows a client's log (made empty if the client has none yet); ``None`` shows none.
+
+        Its table is made once this pane is on screen (or :attr:`pane` is asked for): the
+        server's dock starts closed, and the panel shows each client that connects.
+        """
         client = None
         if client_id is not None:
             client = self.logs.get(client_id) or self.logs.ensure(client_id)
@@ -171,7 +175,26 @@ class ClientLogPane(QWidget):
             self.placeholder.show()
             return
         self.placeholder.hide()
-        pane = self.pane = LogPane(client.log, repaint_interval_ms=REPAINT_INTERVAL_MS)
+        self._pane_due = True
+        if self.isVisible():
+            self._make_pane()
+
+    @property
+    def pane(self) -> LogPane | None:
+        """The log pane of the client shown (made now if it waited); ``None`` when none is shown."""
+        if self._pane_due:
+            self._make_pane()
+        return self._pane
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self._pane_due:
+            self._make_pane()
+        super().showEvent(event)
+
+    def _make_pane(self) -> None:
+        client = self._client
+        self._pane_due = False
+        pane = self._pane = LogPane(client.log, repaint_interval_ms=REPAINT_INTERVAL_MS)
         own_names(pane)
         pane.view.setObjectName("serverClientLog")
         pane.view.setAccessibleName(f"Log of client #{client.client_id}")
@@ -186,7 +209,8 @@ class ClientLogPane(QWidget):
         self._update_counts()
 
     def _drop_pane(self) -> None:
-        pane, self.pane = self.pane, None
+        self._pane_due = False
+        pane, self._pane = self._pane, None
         if pane is not None:
             self._counts_timer.stop()
             pane.detach()
@@ -199,13 +223,13 @@ class ClientLogPane(QWidget):
         if self._client is not None:
             self._client.log.clear()
             self._clear_details()
-            if self.pane is not None:
-                self.pane.forget_new_while_paused()
+            if self._pane is not None:
+                self._pane.forget_new_while_paused()
 
     def _set_max_entries(self, count: int) -> None:
-        if self._client is not None and self.pane is not None:
+        if self._client is not None and self._pane is not None:
             self._client.log.max_entries = count
-            self.pane.filter_bar.set_max_entries(self._client.log.max_entries)
+            self._pane.filter_bar.set_max_entries(self._client.log.max_entries)
             self._update_counts()
 
     def _schedule_counts(self) -> None:
@@ -213,7 +237,7 @@ class ClientLogPane(QWidget):
             self._counts_timer.start()
 
     def _update_counts(self) -> None:
-        pane = self.pane
+        pane = self._pane
         if pane is not None and self._client is not None:
             pane.filter_bar.set_counts(pane.model.rowCount(), len(self._client.log), pane.selection_note)
 
