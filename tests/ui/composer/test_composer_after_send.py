@@ -28,11 +28,18 @@ def _click_send(qtbot, window) -> None:
     qtbot.mouseClick(window.composer.send_button, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
 
 
-def test_a_click_on_send_logs_the_packet_then_its_echo_and_clears_the_editor_after(qtbot, window) -> None:
+def _send_typed(qtbot, window, text: str):
+    """Connects, types ``text`` in the composer (which has the focus) and clicks Send; returns the composer."""
     _open(qtbot, window)
     composer = window.composer
-    composer.message_edit.setPlainText("hello")
+    composer.message_edit.setPlainText(text)
+    composer.message_edit.setFocus()
     _click_send(qtbot, window)
+    return composer
+
+
+def test_a_click_on_send_logs_the_packet_then_its_echo_and_clears_the_editor_after(qtbot, window) -> None:
+    composer = _send_typed(qtbot, window, "hello")
     # Left for after the packet is out (CLEAR_DELAY_MS): the echo is not held up by it.
     assert composer.message_edit.toPlainText() == "hello"
     assert composer.findChild(QTimer, "composerClearTimer").interval() == CLEAR_DELAY_MS
@@ -43,11 +50,7 @@ def test_a_click_on_send_logs_the_packet_then_its_echo_and_clears_the_editor_aft
 
 
 def test_a_key_typed_right_after_send_goes_into_the_cleared_editor(qtbot, window) -> None:
-    _open(qtbot, window)
-    composer = window.composer
-    composer.message_edit.setPlainText("sent")
-    composer.message_edit.setFocus()
-    _click_send(qtbot, window)
+    composer = _send_typed(qtbot, window, "sent")
     qtbot.keyClicks(composer.message_edit, "next")
     assert composer.message_edit.toPlainText() == "next"
     qtbot.waitUntil(lambda: len(_packets(window)) == 2, timeout=WAIT_MS)
@@ -55,10 +58,7 @@ def test_a_key_typed_right_after_send_goes_into_the_cleared_editor(qtbot, window
 
 
 def test_text_set_by_code_right_after_send_is_kept(qtbot, window) -> None:
-    _open(qtbot, window)
-    composer = window.composer
-    composer.message_edit.setPlainText("sent")
-    _click_send(qtbot, window)
+    composer = _send_typed(qtbot, window, "sent")
     composer.message_edit.setPlainText("loaded by a script")
     assert not composer.findChild(QTimer, "composerClearTimer").isActive()  # nothing left to clear it
     qtbot.waitUntil(lambda: len(_packets(window)) == 2, timeout=WAIT_MS)
@@ -66,10 +66,7 @@ def test_text_set_by_code_right_after_send_is_kept(qtbot, window) -> None:
 
 
 def test_a_second_send_right_after_the_first_sends_the_cleared_editor(qtbot, window) -> None:
-    _open(qtbot, window)
-    composer = window.composer
-    composer.message_edit.setPlainText("once")
-    _click_send(qtbot, window)
+    _send_typed(qtbot, window, "once")
     _click_send(qtbot, window)  # as before: the text went with the first click, the second sends it empty
     qtbot.waitUntil(lambda: len(_packets(window)) == 4, timeout=WAIT_MS)
     sent = [data for direction, data in _packets(window) if direction is Direction.SENT]
@@ -77,11 +74,7 @@ def test_a_second_send_right_after_the_first_sends_the_cleared_editor(qtbot, win
 
 
 def test_up_right_after_send_recalls_the_packet_sent(qtbot, window) -> None:
-    _open(qtbot, window)
-    composer = window.composer
-    composer.message_edit.setPlainText("recall me")
-    composer.message_edit.setFocus()
-    _click_send(qtbot, window)
+    composer = _send_typed(qtbot, window, "recall me")
     qtbot.keyClick(composer.message_edit, Qt.Key.Key_Up)
     assert composer.message_edit.toPlainText() == "recall me"
     qtbot.keyClick(composer.message_edit, Qt.Key.Key_Down)
