@@ -76,8 +76,18 @@ def median_of(n: int, fn: Callable, *args) -> float:
     return statistics.median(fn(*args) for _ in range(n))
 
 
+# A user of the bench's own: config and data in a temporary directory that the run (this
+# process and its children) shares.  Without it a window's start read the bench user's own
+# layout (a dock left open builds what it shows at start) and profiles, and the figures
+# followed them.
+_USER_DIR = tempfile.mkdtemp(prefix="wsconsole-bench-user-")
+atexit.register(shutil.rmtree, _USER_DIR, ignore_errors=True)
+os.environ["WSCONSOLE_CONFIG_DIR"] = os.path.join(_USER_DIR, "config")
+os.environ["WSCONSOLE_DATA_DIR"] = os.path.join(_USER_DIR, "data")
+
+
 def python_env() -> dict:
-    """The environment for child Pythons: this checkout importable, Qt offscreen."""
+    """The environment for child Pythons: this checkout importable, Qt offscreen, the bench's user."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")

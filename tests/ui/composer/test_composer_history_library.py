@@ -217,6 +217,7 @@ def test_a_saved_message_that_is_not_valid_says_why(qtbot, window, config_dir) -
 
 def test_a_file_cannot_be_saved_as_a_message(qtbot, window, tmp_path) -> None:
     window.composer.set_file(tmp_path)
+    window.composer_extras.toggle_action.trigger()  # View > Saved messages: the dock makes its list
     window.findChild(QLineEdit, "librarySaveNameEdit").setText("x")
     qtbot.mouseClick(window.findChild(QPushButton, "librarySaveButton"), Qt.MouseButton.LeftButton)
     assert "A file cannot be saved" in window.findChild(QLabel, "libraryStatusLabel").text()

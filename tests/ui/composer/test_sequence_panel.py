@@ -239,4 +239,6 @@ def test_closing_a_tab_stops_its_runs(qtbot, window) -> None:
     assert panel.start_repeat()
     window.close_tab(0)
     assert not panel.is_running and not panel.scheduler.timer.isActive()
-    assert window.sequences_stack.count() == 1 and window.sequences_stack.currentWidget() is window.current_tab.sequence_panel
+    assert window.sequences_stack.indexOf(panel) == -1  # out of the dock with its tab
+    shown = window.current_tab.sequence_panel  # the new tab's, made when asked for
+    assert window.sequences_stack.count() == 1 and window.sequences_stack.currentWidget() is shown

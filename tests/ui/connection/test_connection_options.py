@@ -88,6 +88,7 @@ def test_the_packet_limit_defaults_to_64_mib_and_0_is_no_limit(qtbot, window) ->
 
 
 def test_an_echo_over_the_forms_limit_closes_with_1009_said_as_ours(qtbot, window) -> None:
+    window.show_options()  # the user opens the Options dock, which makes the form
     window.findChild(QSpinBox, "maxPacketSpin").setValue(1000)
     click(qtbot, window, "connectButton")  # the embedded echo server
     qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=WAIT_MS)
@@ -195,6 +196,7 @@ def ca() -> trustme.CA:
 
 
 def test_dont_verify_shows_the_badge_and_connects_to_a_self_signed_server(qtbot, window, servers, ca) -> None:
+    window.show_options()  # the user opens the Options dock, which makes the form
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ca.issue_cert("127.0.0.1").configure_cert(context)
     server = servers(ssl=context)

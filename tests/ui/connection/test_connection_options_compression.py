@@ -28,6 +28,7 @@ def test_the_group_shows_and_reads_every_compression_field(window) -> None:
 
 
 def test_the_handshake_view_shows_what_was_agreed(qtbot, window) -> None:
+    window.show_options()  # the user opens the Options dock, which makes the form
     window.findChild(QCheckBox, "serverNoContextTakeoverCheck").setChecked(True)
     click(qtbot, window, "connectButton")  # the embedded echo server, which accepts compression
     qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=WAIT_MS)
@@ -37,6 +38,7 @@ def test_the_handshake_view_shows_what_was_agreed(qtbot, window) -> None:
 
 
 def test_with_compression_unticked_the_handshake_view_says_none(qtbot, window) -> None:
+    window.show_options()  # the user opens the Options dock, which makes the form
     window.findChild(QCheckBox, "compressionCheck").setChecked(False)
     click(qtbot, window, "connectButton")
     qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=WAIT_MS)

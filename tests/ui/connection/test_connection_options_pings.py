@@ -55,6 +55,7 @@ def test_a_ping_payload_over_125_bytes_is_refused(qtbot, window) -> None:
 
 
 def test_auto_pong_off_leaves_the_servers_ping_unanswered(qtbot, window, servers) -> None:
+    window.show_options()  # the user opens the Options dock, which makes the form
     server = servers(ping_first=b"are you there")
     waiters = server.ping_waiters
     auto_pong = window.findChild(QCheckBox, "autoPongCheck")
@@ -84,6 +85,7 @@ def test_auto_pong_off_leaves_the_servers_ping_unanswered(qtbot, window, servers
 
 
 def test_the_ping_interval_from_the_options_pings_on_its_own(qtbot, window) -> None:
+    window.show_options()  # the user opens the Options dock, which makes the form
     window.findChild(QDoubleSpinBox, "pingIntervalSpin").setValue(0.1)
     click(qtbot, window, "connectButton")
     qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=WAIT_MS)

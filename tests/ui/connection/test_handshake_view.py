@@ -24,6 +24,7 @@ def test_no_attempt_yet(window) -> None:
 
 
 def test_shows_a_101_exchange_and_copies_it(qtbot, window, servers) -> None:
+    window.show_options()  # the user opens the Options dock, which makes the form
     server = servers(subprotocols=["chat"])
     window.findChild(QLineEdit, "subprotocolsEdit").setText("chat")
     tabs = window.findChild(QTabWidget, "detailsTabs")

@@ -319,3 +319,87 @@ def test_a_state_name_steps_aside_from_a_close_badge():
     # A badge outside the span leaves it whole; two badges leave the widest gap.
     assert _widest_free_part(100, 300, [(QRectF(320, 2, 40, 10), 360)]) == (100, 300)
     assert _widest_free_part(0, 300, [(QRectF(40, 2, 20, 10), 60), (QRectF(200, 2, 20, 10), 220)]) == (61, 200)
+
+
+def _redraws_as_the_seconds_pass(panel, from_s: float, seconds: int) -> int:
+    view = panel.timeline_view
+    for view_or_panel in (panel, view):
+        view_or_panel.clock = lambda: from_s
+    panel.refresh()
+    view.repaint()
+    drawn = view.pictures_drawn
+    for step in range(1, seconds + 1):
+        for view_or_panel in (panel, view):
+            view_or_panel.clock = lambda step=step: from_s + step
+        panel.refresh()
+        view.repaint()
+    return view.pictures_drawn - drawn
+
+
+def test_the_strip_moves_while_the_connection_is_young_and_rests_once_one_state_fills_it(qtbot, window):
+    tab = open_tab(qtbot, window)
+    panel = tab.traffic_panel
+    panel.refresh_timer.stop()
+    opened_s = panel.first_activity_s()
+    # Young: the OPEN span's left edge moves a bucket a second, so the picture is drawn again.
+    assert _redraws_as_the_seconds_pass(panel, opened_s + 3, 3) == 3
+    # Open for longer than the strip shows: the same picture each second, drawn once.
+    assert _redraws_as_the_seconds_pass(panel, opened_s + 1000, 3) == 0
+    # A state change is drawn at once.
+    with qtbot.waitSignal(tab.state_changed, timeout=10_000):
+        tab.disconnect()
+    assert _redraws_as_the_seconds_pass(panel, time.time(), 0) == 0  # (the first refresh drew it)
+    assert panel.timeline_view.visible_spans()[-1][0].state is not ReadyState.OPEN
+
+
+def test_a_redraw_of_the_strip_paints_the_strip_alone(qtbot, window):
+    from PySide6.QtCore import QEvent, QObject
+
+    tab = open_tab(qtbot, window)
+    view = tab.traffic_panel.timeline_view
+    qtbot.waitUntil(lambda: view.isVisible(), timeout=10_000)
+    painted: list[str] = []
+
+    class Paints(QObject):
+        """Records the widgets painted under the strip (other widgets may repaint for their own reasons)."""
+
+        def eventFilter(self, watched, event):  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint:
+                strip = view.rect().translated(view.mapTo(watched, view.rect().topLeft())) if watched is not view \
+                    else view.rect()
+                if event.region().intersects(strip):
+                    painted.append(watched.objectName() or type(watched).__name__)
+            return False
+
+    watcher = Paints()
+    for widget in (window, tab, tab.traffic_panel, view):
+        widget.installEventFilter(watcher)
+    try:
+        qtbot.wait(100)  # what the open left to paint is painted
+        painted.clear()
+        drawn = view.pictures_drawn
+        view.redraw()
+        qtbot.waitUntil(lambda: view.pictures_drawn == drawn + 1, timeout=10_000)
+        # Opaque: Qt does not paint the window, the tab and the panel under it first.
+        assert painted == ["stateTimeline"]
+    finally:
+        for widget in (window, tab, tab.traffic_panel, view):
+            widget.removeEventFilter(watcher)
+
+
+def test_the_charts_state_is_remembered_and_a_new_tab_writes_nothing(qtbot, window):
+    from wsconsole.storage.profiles import config_dir
+    from wsconsole.ui.connection.traffic_chart import EXPANDED_KEY
+    from wsconsole.ui.window.settings import setting_flag
+
+    ini = config_dir() / "ui.ini"
+
+    def stamp():
+        return ini.stat().st_mtime_ns if ini.exists() else None
+
+    before = stamp()
+    window.new_tab()  # applies the remembered (folded) state: nothing to write back
+    assert stamp() == before
+    window.current_tab.traffic_panel.toggle_button.click()  # the user opens the charts
+    assert setting_flag(EXPANDED_KEY, False)
+    assert window.new_tab().traffic_panel.expanded

@@ -38,6 +38,7 @@ def test_a_compressed_echo_shows_both_sizes(qtbot, window) -> None:
 
 
 def test_without_compression_no_wire_size(qtbot, window) -> None:
+    window.show_options()  # the user opens the Options dock, which makes the form
     window.findChild(QCheckBox, "compressionCheck").setChecked(False)
     click(qtbot, window, "connectButton")
     qtbot.waitUntil(lambda: state_text(window) == "OPEN", timeout=WAIT_MS)

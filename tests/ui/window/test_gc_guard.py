@@ -197,3 +197,17 @@ def test_a_tab_receiving_packets_tells_the_collector(qtbot, window, gc_on_gui_th
     window.send("echo me")
     qtbot.waitUntil(lambda: window.log.counters.received_packets == 1, timeout=10_000)
     assert gc_on_gui_thread._quiet_since_s is None or gc_on_gui_thread._quiet_since_s > time.monotonic() - 5
+
+
+def test_what_a_start_built_is_frozen_so_the_first_pass_skips_it(qtbot):
+    from wsconsole.ui.window.main_window import MainWindow
+
+    win = MainWindow(server_port=0)
+    qtbot.addWidget(win)
+    try:
+        built = win.current_tab
+        # Frozen objects are in no generation: the passes after the start walk only what is new.
+        assert not any(obj is built.__dict__ for obj in gc.get_objects())
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        win.close()

@@ -8,7 +8,7 @@ import socket
 import threading
 
 import shiboken6
-from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QLineEdit, QSplitter, QWidget
 from websockets.sync.client import connect
 
 from wsconsole.client.options import ConnectOptions
@@ -111,39 +111,63 @@ def test_a_taken_port_falls_back_to_a_free_one_before_the_show(qtbot):
             win.close()
 
 
-def test_the_hidden_dock_contents_are_made_after_the_first_paint_and_found_by_name(qtbot):
+def test_the_closed_docks_make_their_contents_when_first_shown_and_they_are_found_by_name(qtbot):
     win = MainWindow(server_port=0, finish_after_first_paint=True)
     qtbot.addWidget(win)
     try:
-        # The docks themselves (their tabs show) are there from the start; what they hold is not.
+        # The docks themselves (their View actions and status bar buttons) are there from the
+        # start; what they hold is not, and the start's end does not make it either.
         for name in ("serverDock", "optionsDock", "sequencesDock", "messageLibraryDock"):
             assert win.findChild(QDockWidget, name) is not None, name
-        assert win.findChild(QWidget, "connectOptionsForm") is None
-        assert win.findChild(QWidget, "sequencePanel") is None
-        assert win.findChild(QWidget, "messageLibrary") is None
-        assert win.findChild(QComboBox, "serverModeCombo") is None
         with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
             win.show()
+        for name in ("connectOptionsForm", "sequencePanel", "messageLibrary", "serverModeCombo",
+                     "serverClientDetails"):
+            assert win.findChild(QWidget, name) is None, name
         tab = win.current_tab
+        # Each is made when its dock is first shown, as the user opens it.
+        win.options_dock.toggleViewAction().trigger()
+        qtbot.waitUntil(lambda: win.options_dock.isVisible(), timeout=WAIT_MS)
         assert win.findChild(QWidget, "connectOptionsForm") is tab.options_form
-        assert win.findChild(QWidget, "sequencePanel") is tab.sequence_panel
-        library = win.findChild(QWidget, "messageLibrary")
-        assert library is win.composer_extras.panel
-        assert win.findChild(QDockWidget, "messageLibraryDock").widget() is library
-        assert win.findChild(QComboBox, "serverModeCombo") is win.server_panel.mode_page.mode_combo
         assert win.options_stack.currentWidget() is tab.options_form
+        assert win.findChild(QWidget, "sequencePanel") is None  # its dock is still closed
+        win.sequences_dock.toggleViewAction().trigger()
+        qtbot.waitUntil(lambda: win.sequences_dock.isVisible(), timeout=WAIT_MS)
+        assert win.findChild(QWidget, "sequencePanel") is tab.sequence_panel
         assert win.sequences_stack.currentWidget() is tab.sequence_panel
-        # A tab added afterwards gets its own, at once.
+        win.composer_extras.toggle_action.trigger()
+        qtbot.waitUntil(lambda: win.composer_extras.dock.isVisible(), timeout=WAIT_MS)
+        library = win.findChild(QWidget, "messageLibrary")
+        assert library is not None and library is win.composer_extras.panel
+        assert win.findChild(QDockWidget, "messageLibraryDock").widget() is library
+        # A tab added while the docks are open gets its own parts at once.
+        win.options_dock.raise_()
         second = win.new_tab()
         assert win.options_stack.currentWidget() is second.options_form
-        assert win.sequences_stack.count() == 2
+        assert win.options_stack.count() == 2
         # The form made late is wired as before: "don't verify" shows the bar's badge.
         win.tabs.setCurrentIndex(0)
-        win.show_options()
         tab.options_form.set_options(ConnectOptions(insecure=True))
         assert tab.connection_bar.findChild(QLabel, "insecureBadge").isVisible()
+        # The server's settings pages wait for their tab (see the test below).
+        assert win.findChild(QComboBox, "serverModeCombo") is None
     finally:
         win.close()
+
+
+def test_a_server_clients_log_and_details_are_made_once_its_page_is_seen(qtbot):
+    from wsconsole.ui.server.clients import ClientPage
+
+    page = ClientPage()
+    qtbot.addWidget(page)
+    page.log_pane.show_log(1)  # a client connected while the server's dock is closed
+    assert page.findChild(QWidget, "serverClientDetails") is None
+    assert page.findChild(QWidget, "serverClientLog") is None
+    page.show()
+    qtbot.waitUntil(lambda: page.findChild(QWidget, "serverClientLog") is not None, timeout=WAIT_MS)
+    assert page.findChild(QWidget, "serverClientDetails") is page.log_pane.details
+    assert page.log_pane.details.parentWidget() is page.findChild(QSplitter, "serverClientLogSplitter")
+    assert page.log_pane.pane.view is page.findChild(QWidget, "serverClientLog")
 
 
 def test_options_asked_for_before_the_finish_are_made_on_the_spot(qtbot):

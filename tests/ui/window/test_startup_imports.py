@@ -22,6 +22,7 @@ LAZY_MODULES = (
     "wsconsole.ui.log.replay_ui",
     "urllib.request",  # environment proxies, looked up on connect
     "wsconsole.ui.dialogs.profiles",  # the profile dialogs, on first use
+    "wsconsole.ui.connection.options_panel",  # the Options dock, when first shown (or a connect)
     "wsconsole.ui.relay.tab",  # File > New relay, on first use
     "wsconsole.ui.relay.driver",
     "wsconsole.relay",
@@ -133,3 +134,22 @@ def test_the_started_window_builds_its_contents_after_the_first_paint(tmp_path) 
         "window.close()\n"
     )
     assert _run(script, tmp_path) == ["LOADED False False", "LOADED True True True"]
+
+
+def test_a_started_window_once_usable_has_loaded_none_of_them(tmp_path) -> None:
+    # The docks start closed: what they hold (the options form among it) waits until one is shown.
+    script = (
+        "from PySide6.QtCore import QTimer\n"
+        "from wsconsole.ui.window.app import start_gui\n"
+        "app, window = start_gui(server_port=0)\n"
+        "def usable():\n"
+        "    print('LOADED', window.is_start_finished, loaded())\n"
+        "    window.show_options()  # the Options button\n"
+        "    print('LOADED', 'wsconsole.ui.connection.options_panel' in loaded())\n"
+        "    app.quit()\n"
+        "window.start_finished.connect(lambda: QTimer.singleShot(0, usable))\n"
+        "QTimer.singleShot(20_000, app.quit)\n"
+        "app.exec()\n"
+        "window.close()\n"
+    )
+    assert _run(script, tmp_path) == ["LOADED True []", "LOADED True"]

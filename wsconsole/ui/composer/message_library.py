@@ -41,6 +41,7 @@ from wsconsole.session.entries import EntryKind
 from wsconsole.storage.messages import ComposerHistory, MessageLibrary, SavedMessage
 from wsconsole.text.payload import preview
 from wsconsole.ui.composer.composer import MODE_LABELS, Composer
+from wsconsole.ui.window.layout import when_shown
 
 if TYPE_CHECKING:
     from wsconsole.ui.connection.tab import ConnectionTab
@@ -302,10 +303,10 @@ class ComposerExtras(QObject):
         self.history.load()  # never raises; problems are reported on the first tab
         self._library = MessageLibrary()
         self._library.load()
-        # The dock starts hidden behind the server's: its list is made on first use (see panel),
-        # which the window asks for right after its first paint.
+        # The dock starts closed: its list is made on first use (see panel), when it first shows.
         self._panel: MessageLibraryPanel | None = None
         self.dock = QDockWidget("Messages", window, objectName="messageLibraryDock")
+        when_shown(self.dock, lambda: self.panel)
         window.tabifyDockWidget(beside, self.dock)
         beside.raise_()
         self.toggle_action = self.dock.toggleViewAction()

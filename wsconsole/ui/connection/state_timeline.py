@@ -69,6 +69,10 @@ class PictureWidget(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Opaque: the picture starts from the window's background colour, so Qt repaints only
+        # this widget on each redraw.  A transparent one made Qt paint every widget under it
+        # first (the window, the tab widget, the tab, its splitter...), eight paints a second.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._picture: QPixmap | None = None
         self._picture_key: object = None
         self.pictures_drawn = 0
@@ -86,7 +90,7 @@ class PictureWidget(QWidget):
         raise NotImplementedError
 
     def render_picture(self, painter: QPainter) -> None:
-        """Draws the picture (the pixmap starts transparent)."""
+        """Draws the picture (the pixmap starts filled with the widget's background colour)."""
         raise NotImplementedError
 
     def changeEvent(self, event: QEvent) -> None:
@@ -101,7 +105,7 @@ class PictureWidget(QWidget):
         if self._picture is None or key != self._picture_key:
             picture = QPixmap(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
             picture.setDevicePixelRatio(ratio)
-            picture.fill(Qt.GlobalColor.transparent)
+            picture.fill(self.palette().color(self.backgroundRole()))
             painter = QPainter(picture)
             painter.setFont(self.font())
             self.render_picture(painter)
@@ -237,8 +241,25 @@ class StateTimelineView(PictureWidget):
         return super().event(event)
 
     def picture_key(self) -> object:
-        # The spans move with the clock a whole bucket at a time (see visible_range).
-        return self.frame, self.visible_range(), self.font().key()
+        return self.content_key(), self.font().key()
+
+    def content_key(self) -> tuple:
+        """What the picture shows, in whole pixels: the axis, each span's state and edges, each marker.
+
+        A connection that has been in one state for longer than the window shows the same
+        picture second after second (the span fills the strip up to the current bucket), so
+        it is not drawn again as the clock moves: an idle open tab costs nothing.
+        """
+        # The current span's right edge is "now": left out, or the key would change with every
+        # look; the picture moves a whole bucket at a time with the spans' left edges.
+        return (
+            self.window_s(),
+            tuple(
+                (span.state, round(left), None if span.end_s is None else round(right))
+                for span, left, right in self.visible_spans()
+            ),
+            tuple((marker.code, marker.clean, round(x)) for marker, x in self.visible_markers()),
+        )
 
     def render_picture(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)

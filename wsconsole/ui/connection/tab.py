@@ -102,6 +102,8 @@ class ConnectionTab(QWidget):
         rtt_changed(str): the ping round-trip times and pings received, for the status bar.
         options_requested(): show this tab's connection options.
         state_changed(object): the ready state moved (a ``StateChanged``).
+        dock_part_made(object): the options form or the sequences panel was just
+            made (on first use), for the window's docks to take in.
     """
 
     title_changed = Signal(str)
@@ -109,6 +111,7 @@ class ConnectionTab(QWidget):
     rtt_changed = Signal(str)
     options_requested = Signal()
     state_changed = Signal(object)
+    dock_part_made = Signal(object)
 
     def __init__(self, url: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -244,8 +247,13 @@ class ConnectionTab(QWidget):
         )
 
     # -- the parts shown in the window's docks, made on first use -----------------
-    # Both start hidden behind the server's dock: a window shows sooner without them,
-    # and the window asks for them right after its first paint.
+    # Both live in docks that start closed: a window starts sooner without them.  They are
+    # made when their dock is first shown, or when something asks for them (a connect
+    # reads the options).
+
+    def made_dock_parts(self) -> tuple[ConnectOptionsForm | None, SequencePanel | None]:
+        """The options form and the sequences panel; None for one not made yet."""
+        return self._options_form, self._sequence_panel
 
     @property
     def options_form(self) -> ConnectOptionsForm:
@@ -260,6 +268,7 @@ class ConnectionTab(QWidget):
                 lambda seconds: setattr(self.driver.peer, "ping_interval_s", seconds or None)
             )
             self._options_form = form
+            self.dock_part_made.emit(form)
         return self._options_form
 
     @property
@@ -280,6 +289,7 @@ class ConnectionTab(QWidget):
             self._sequence_panel = SequencePanel(timer)
             if self._read_only:
                 self._sequence_panel.setEnabled(False)
+            self.dock_part_made.emit(self._sequence_panel)
         return self._sequence_panel
 
     # -- name ------------------------------------------------------------------
@@ -435,7 +445,8 @@ class ConnectionTab(QWidget):
         self.connection_bar.setEnabled(False)
         self.composer.hide()
         self.close_panel.hide()
-        self.sequence_panel.setEnabled(False)
+        if self._sequence_panel is not None:  # one made later starts disabled
+            self._sequence_panel.setEnabled(False)
         self.traffic_panel.hide()  # a capture has no live traffic
         self.log.extend(entries)
         # "Since open" counts from the capture's own opens (its "→ OPEN" state entries).

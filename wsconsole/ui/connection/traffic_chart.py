@@ -344,9 +344,10 @@ class TrafficPanel(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.charts)
         self.toggle_button.toggled.connect(self.set_expanded)
-        self.toggle_button.toggled.connect(self._remember_expanded)
         if not expanded:
             self.set_expanded(False)
+        # After the remembered state is applied: a new tab need not write it back (a file write).
+        self.toggle_button.toggled.connect(self._remember_expanded)
 
         self._painted: tuple | None = None
         self.refresh_timer = QTimer(self, interval=REFRESH_INTERVAL_MS)
@@ -413,7 +414,7 @@ class TrafficPanel(QWidget):
         # The shown window grows (10, 30, 60, 120 s) as the connection ages, idle or not.
         window = shown_window_s(self.first_activity_s(), now_s, self.history.window_s, self.history.bucket_s)
         charts_key = (self.history.version, bucket if self.history.has_data(bucket) else None, self.expanded, window)
-        timeline_key = (self.timeline.version, bucket if self.timeline.state is not None else None, window)
+        timeline_key = self.timeline_view.content_key()
         painted_charts, painted_timeline = self._painted or (None, None)
         if self.expanded and charts_key != painted_charts:
             self.packet_chart.redraw()

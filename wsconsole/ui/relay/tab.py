@@ -106,6 +106,7 @@ class RelayTab(QWidget):
     Signals:
         title_changed(str), counters_changed(str), rtt_changed(str), options_requested(),
         state_changed(object): as a connection tab's; never emitted (a relay has no ready state).
+        dock_part_made(object): the upstream options form was just made (on first use).
     """
 
     title_changed = Signal(str)
@@ -113,6 +114,7 @@ class RelayTab(QWidget):
     rtt_changed = Signal(str)
     options_requested = Signal()
     state_changed = Signal(object)
+    dock_part_made = Signal(object)
 
     is_relay = True
     """Tells the window's code a relay tab from a connection tab."""
@@ -234,7 +236,12 @@ class RelayTab(QWidget):
             from wsconsole.ui.connection.options_panel import ConnectOptionsForm
 
             self._options_form = ConnectOptionsForm()
+            self.dock_part_made.emit(self._options_form)
         return self._options_form
+
+    def made_dock_parts(self) -> tuple[ConnectOptionsForm | None, QLabel]:
+        """The options form (None until made) and what the Sequences dock shows for a relay."""
+        return self._options_form, self.sequence_panel
 
     # -- name and state -----------------------------------------------------------------
 

@@ -89,8 +89,8 @@ class ClientLogPane(QWidget):
         self.logs = logs
         self._server_url = server_url
         self._client: ClientLog | None = None
-        self.pane: LogPane | None = None
-        """The log pane of the client shown; ``None`` when none is."""
+        self._pane: LogPane | None = None
+        self._pane_due = False  # a client is shown whose pane waits for this one to be seen
         logs.on_forgotten(self._on_forgotten)
 
         self.past_combo = QComboBox(objectName="serverPastClientsCombo")
@@ -104,9 +104,10 @@ class ClientLogPane(QWidget):
         self.export_button.clicked.connect(self.export_dialog)
         self.placeholder = QLabel("Select a client to read its log", objectName="serverClientLogPlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.details = EntryDetails()
-        own_names(self.details)
-        self.details.setObjectName("serverClientDetails")
+        # The details (text, JSON, hex... views) are made when a client is first shown: the
+        # dock starts closed, and most sessions never look at a server client's entry.
+        self._details: EntryDetails | None = None
+        self._details_slot = QWidget()
 
         self._log_area = QWidget()
         self._log_layout = QVBoxLayout(self._log_area)
@@ -118,7 +119,9 @@ class ClientLogPane(QWidget):
         layout.addLayout(row)
         for widget, stretch in ((self.past_combo, 1), (self.forget_button, 0), (self.export_button, 0)):
             row.addWidget(widget, stretch)
-        splitter = vertical_splitter("serverClientLogSplitter", (self._log_area, 3), (self.details, 1))
+        splitter = self._splitter = vertical_splitter(
+            "serverClientLogSplitter", (self._log_area, 3), (self._details_slot, 1)
+        )
         # Scaled to the height there is; left to size hints, the details pane took most of
         # it from the table (a placeholder label until a client is shown).
         splitter.setSizes([300, 100])
@@ -131,12 +134,33 @@ class ClientLogPane(QWidget):
         self.export_button.setEnabled(False)
 
     @property
+    def details(self) -> EntryDetails:
+        """The shown entry's details (made on first use)."""
+        if self._details is None:
+            details = EntryDetails()
+            own_names(details)
+            details.setObjectName("serverClientDetails")
+            self._splitter.replaceWidget(1, details)
+            self._splitter.setStretchFactor(1, 1)
+            self._details_slot.deleteLater()
+            self._details = details
+        return self._details
+
+    def _clear_details(self) -> None:
+        if self._details is not None:
+            self._details.show_entry(None)
+
+    @property
     def shown_id(self) -> int | None:
         """The client whose log is shown; ``None`` if none."""
         return None if self._client is None else self._client.client_id
 
     def show_log(self, client_id: int | None) -> None:
-        """Shows a client's log (made empty if the client has none yet); ``None`` shows none."""
+        """Shows a client's log (made empty if the client has none yet); ``None`` shows none.
+
+        Its table is made once this pane is on screen (or :attr:`pane` is asked for): the
+        server's dock starts closed, and the panel shows each client that connects.
+        """
         client = None
         if client_id is not None:
             client = self.logs.get(client_id) or self.logs.ensure(client_id)
@@ -145,13 +169,32 @@ class ClientLogPane(QWidget):
         self._drop_pane()
         self._client = client
         self.logs.watch(None if client is None else client.client_id)  # its table follows each batch
-        self.details.show_entry(None)
+        self._clear_details()
         self.export_button.setEnabled(client is not None)
         if client is None:
             self.placeholder.show()
             return
         self.placeholder.hide()
-        pane = self.pane = LogPane(client.log, repaint_interval_ms=REPAINT_INTERVAL_MS)
+        self._pane_due = True
+        if self.isVisible():
+            self._make_pane()
+
+    @property
+    def pane(self) -> LogPane | None:
+        """The log pane of the client shown (made now if it waited); ``None`` when none is shown."""
+        if self._pane_due:
+            self._make_pane()
+        return self._pane
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self._pane_due:
+            self._make_pane()
+        super().showEvent(event)
+
+    def _make_pane(self) -> None:
+        client = self._client
+        self._pane_due = False
+        pane = self._pane = LogPane(client.log, repaint_interval_ms=REPAINT_INTERVAL_MS)
         own_names(pane)
         pane.view.setObjectName("serverClientLog")
         pane.view.setAccessibleName(f"Log of client #{client.client_id}")
@@ -166,7 +209,8 @@ class ClientLogPane(QWidget):
         self._update_counts()
 
     def _drop_pane(self) -> None:
-        pane, self.pane = self.pane, None
+        self._pane_due = False
+        pane, self._pane = self._pane, None
         if pane is not None:
             self._counts_timer.stop()
             pane.detach()
@@ -178,14 +222,14 @@ class ClientLogPane(QWidget):
         """Clears the shown client's log (the user's "Clear log")."""
         if self._client is not None:
             self._client.log.clear()
-            self.details.show_entry(None)
-            if self.pane is not None:
-                self.pane.forget_new_while_paused()
+            self._clear_details()
+            if self._pane is not None:
+                self._pane.forget_new_while_paused()
 
     def _set_max_entries(self, count: int) -> None:
-        if self._client is not None and self.pane is not None:
+        if self._client is not None and self._pane is not None:
             self._client.log.max_entries = count
-            self.pane.filter_bar.set_max_entries(self._client.log.max_entries)
+            self._pane.filter_bar.set_max_entries(self._client.log.max_entries)
             self._update_counts()
 
     def _schedule_counts(self) -> None:
@@ -193,7 +237,7 @@ class ClientLogPane(QWidget):
             self._counts_timer.start()
 
     def _update_counts(self) -> None:
-        pane = self.pane
+        pane = self._pane
         if pane is not None and self._client is not None:
             pane.filter_bar.set_counts(pane.model.rowCount(), len(self._client.log), pane.selection_note)
 
@@ -224,7 +268,7 @@ class ClientLogPane(QWidget):
         if client is self._client:
             self._drop_pane()
             self._client = None
-            self.details.show_entry(None)
+            self._clear_details()
             self.export_button.setEnabled(False)
             self.placeholder.show()
         self.refresh_past_soon()

@@ -12,14 +12,18 @@ from typing import TYPE_CHECKING
 # listening sockets before the window shows (wsconsole.server.listening; the server's
 # own module loads after the paint).  Those Qt-free modules come before
 # PySide6 on purpose: once PySide6 is imported, its ``__feature__`` import hook
-# (shibokensupport/feature.py, ``feature_imported``) reads the whole source of
-# every module imported after it, to look for the string "PySide6".  The
-# contents' modules pay that after the first paint.
+# (shibokensupport/feature.py, ``feature_imported``) looks for the string "PySide6"
+# in every module imported after it; wsconsole.ui.pyside_hook makes that a read of
+# the file's bytes instead of PySide's parse of its source.
 import wsconsole
 import wsconsole.client.wakeup  # noqa: F401
 import wsconsole.server.listening  # noqa: F401
 
 from PySide6.QtWidgets import QApplication  # noqa: E402, I001 - after the listening module, as said above
+
+from wsconsole.ui import pyside_hook  # noqa: E402
+
+pyside_hook.install()  # before the window's modules: they are most of what a start imports
 
 from wsconsole.ui.server.driver import DEFAULT_PORT  # noqa: E402
 from wsconsole.ui.window.main_window import MainWindow  # noqa: E402

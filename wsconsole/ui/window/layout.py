@@ -158,3 +158,13 @@ def let_narrow(dock: QDockWidget) -> None:
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setWidget(content)
     dock.setWidget(scroll)
+
+
+def when_shown(dock: QDockWidget, callback: Callable[[], object]) -> None:
+    """Calls ``callback`` whenever ``dock`` is opened or its tab is chosen.
+
+    Both signals, because a dock opened into a tab group (View > ..., its status bar button)
+    said only ``visibilityChanged(False)`` in PySide6 6.x offscreen, though it was shown.
+    """
+    dock.visibilityChanged.connect(lambda visible: visible and callback())
+    dock.toggleViewAction().toggled.connect(lambda on: on and callback())

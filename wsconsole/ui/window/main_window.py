@@ -20,7 +20,7 @@ from __future__ import annotations
 import traceback
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from wsconsole.errors import ServerError
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from wsconsole.ui.dialogs.profiles import ProfilesDialog, SaveProfileDialog
     from wsconsole.ui.relay.tab import RelayTab
 
+STYLE_ENUMS_AFTER_MS = 1000
+"""How long after the start's end QStyle's enums are built (see ``_finish_start``)."""
+
 PORT_NOTE_SHOWN_MS = 30_000
 """How long the status bar says that the server moved off a taken port (the server panel keeps saying it)."""
 
@@ -48,6 +51,12 @@ PORT_NOTE_SHOWN_MS = 30_000
 def _current_tab_part(name: str) -> property:
     """A read-only attribute that is the current tab's attribute ``name``."""
     return property(lambda window: getattr(window.current_tab, name), doc=f"The current tab's ``{name}``.")
+
+
+def _build_style_enums() -> None:
+    from PySide6.QtWidgets import QStyle
+
+    QStyle.StandardPixmap  # noqa: B018
 
 
 class MainWindow(QMainWindow):
@@ -172,26 +181,20 @@ class MainWindow(QMainWindow):
         if url is not None:
             tab.connection_bar.set_url(url)
             tab.connect_to(url)
+        gc_guard.freeze_start()
 
     def _finish_start(self) -> None:
-        """What the start leaves until after the first paint: serving, and what
-        the docks behind the server's hold (tabs' options forms and sequences panels, the saved
-        messages' list) and the server's settings pages behind its client list."""
+        """What the start leaves until after the first paint: serving.  The docks, which start
+        closed, make what they hold when first shown (see TabDocks, ComposerExtras, ServerPanel)."""
         if self.is_start_finished:
             return
         self.is_start_finished = True
         self.server_driver.serve_pending()
-        for tab in self.connection_tabs():
-            self.tab_docks.add(tab)
-        self._on_current_changed(self.current_tab)
-        self.composer_extras.panel  # noqa: B018 - makes the saved messages' list, hidden in its dock
-        self.server_panel.make_settings_pages()
-        # PySide6 builds a class's enums on their first use: QStyle's (566 members) took
-        # 25 ms, at the first connection's OPEN (the recent URLs' arrow icon), which is
-        # where a flood starts.  Here nothing flows yet.
-        from PySide6.QtWidgets import QStyle
-
-        QStyle.StandardPixmap  # noqa: B018
+        # PySide6 builds a class's enums on their first use: QStyle's (566 members) took 25 ms at
+        # the first connection's OPEN (the recent URLs' arrow icon), which is where a flood starts.
+        # Built once the window has been idle a moment instead: nothing flows yet, and a start
+        # does not wait for it.
+        QTimer.singleShot(STYLE_ENUMS_AFTER_MS, self, _build_style_enums)
         self.start_finished.emit()
 
     # -- construction --------------------------------------------------------
@@ -365,16 +368,14 @@ class MainWindow(QMainWindow):
         if (split := getattr(tab, "log_splitter", None)) is not None:  # a relay tab has its own
             self.window_layout.apply_split(split)
         tab.composer.clear_after_send = self.connection_actions.clear_after_send.isChecked()
-        if self.is_start_finished:  # else _finish_start docks them, after the first paint
-            self.tab_docks.add(tab)
+        self.tab_docks.add(tab)
         self.status_line.attach(tab)
         tab.options_requested.connect(lambda t=tab: t is self.current_tab and self.show_options())
         self.profile_actions.attach(tab)
         self.composer_extras.attach(tab)
 
     def _on_current_changed(self, tab: ConnectionTab) -> None:
-        if self.is_start_finished:
-            self.tab_docks.show(tab)
+        self.tab_docks.show(tab)
         self.status_line.show(tab)
         self._show_title(tab.title)
 
