@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QKeyEvent, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -57,6 +57,16 @@ _PLACEHOLDERS = {
 
 PROBLEM_STYLE = "color: #d64541;"
 """The hint's style when it says what stops a send."""
+
+CLEAR_DELAY_MS = 5
+"""How long after a Send the editor is cleared (``clear_after_send``).
+
+Not inside the click: clearing is Qt and Python work (the document and its
+layout, the checks run again on the empty text), and done while the echo is
+on its way it would hold the GIL the embedded server's thread and the peer's
+reader need to bring it back (bench/RESULTS.md, issue 15).  A key pressed in
+the editor, another send or anything that reads or sets the editor's content
+clears it first; text set by code meanwhile is kept."""
 
 
 def packet_from(mode: str, payload: str) -> str | bytes:
@@ -109,6 +119,10 @@ class Composer(QWidget):
         # a refused send keeps it.
         self.clear_after_send = False
         self._refused = False
+        self._clear_pending = False  # a Send left the editor to clear (see CLEAR_DELAY_MS)
+        self._clear_timer = QTimer(self, singleShot=True, interval=CLEAR_DELAY_MS)
+        self._clear_timer.setObjectName("composerClearTimer")
+        self._clear_timer.timeout.connect(self.finish_send)
         self._build()
         self._validate()
 
@@ -213,6 +227,7 @@ class Composer(QWidget):
         if self.job is not None:
             self.show_problem("A file is being sent: wait for it or cancel it before loading another message.")
             return
+        self.finish_send()
         self.set_mode(mode)
         cursor = self.message_edit.textCursor()
         cursor.beginEditBlock()
@@ -223,6 +238,7 @@ class Composer(QWidget):
 
     def content(self) -> tuple[str, str] | None:
         """``(mode, payload)`` as typed, for the library; None in file mode."""
+        self.finish_send()
         if self.mode == "file":
             return None
         return self.mode, self.message_edit.toPlainText()
@@ -245,6 +261,7 @@ class Composer(QWidget):
             ValueError: Input that is not valid in its mode (InvalidHexError,
                 DecodeError, invalid JSON), or file mode (files are sent by a job).
         """
+        self.finish_send()
         if self.mode == "file":
             raise ValueError("a file is sent with file_send_requested, not as a packet")
         return packet_from(self.mode, self.message_edit.toPlainText())
@@ -279,6 +296,9 @@ class Composer(QWidget):
         self._validate()
 
     def _on_text_changed(self) -> None:
+        if self._clear_pending:  # set by code since the Send: that text stays
+            self._clear_pending = False
+            self._clear_timer.stop()
         self._notice = None
         self._validate()
 
@@ -350,6 +370,7 @@ class Composer(QWidget):
     def set_file(self, path: str | os.PathLike[str], *, as_text: bool | None = None) -> None:
         """Chooses the file to send (file mode) and checks it; ``as_text`` sets how it is sent."""
         self._notice = None
+        self.finish_send()
         self.file_page.set_file(path, as_text=as_text)
         self.set_mode("file")
         self._validate()
@@ -361,7 +382,11 @@ class Composer(QWidget):
     # -- sending --------------------------------------------------------------
 
     def request_send(self) -> None:
-        """Emits ``send_requested`` (or ``file_send_requested``), or says why it cannot be sent."""
+        """Emits ``send_requested`` (or ``file_send_requested``), or says why it cannot be sent.
+
+        With ``clear_after_send``, the editor is cleared a moment later (CLEAR_DELAY_MS).
+        """
+        self.finish_send()
         if not self._connected:
             self.show_problem("Not connected: connect first, then send.")
             return
@@ -382,6 +407,14 @@ class Composer(QWidget):
         self.send_requested.emit(data)  # the owner sends at once, and says so if it cannot
         if self.clear_after_send and not self._refused:
             # Not lost: it is in the log, and Up brings it back from the history.
+            self._clear_pending = True
+            self._clear_timer.start()
+
+    def finish_send(self) -> None:
+        """Clears the editor now if a Send left it to clear (see CLEAR_DELAY_MS)."""
+        if self._clear_pending:
+            self._clear_pending = False
+            self._clear_timer.stop()
             self.message_edit.clear()
 
     def send_content(self, mode: str, payload: str) -> bool:
@@ -450,6 +483,7 @@ class Composer(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.message_edit and event.type() == QEvent.Type.KeyPress:
+            self.finish_send()  # typed after a Send: into the cleared editor
             key_event: QKeyEvent = event  # type: ignore[assignment]
             if key_event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
                 cursor = self.message_edit.textCursor()
@@ -467,6 +501,7 @@ class Composer(QWidget):
         history = self._history
         if history is None or not len(history):
             return False
+        self.finish_send()
         if self._history_index is None:
             self._draft = (self.mode if self.mode != "file" else "text", self.message_edit.toPlainText())
             index = len(history) - 1

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -299,7 +299,6 @@ class ComposerExtras(QObject):
         self._history_timer = QTimer(self, singleShot=True, interval=HISTORY_SAVE_DELAY_MS)
         self._history_timer.setObjectName("historySaveTimer")
         self._history_timer.timeout.connect(self.save_history)
-        window.installEventFilter(self)
         self.history = ComposerHistory()
         self.history.load()  # never raises; problems are reported on the first tab
         self._library = MessageLibrary()
@@ -371,10 +370,14 @@ class ComposerExtras(QObject):
             return False
         return True
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.window and event.type() == QEvent.Type.Close and self._history_timer.isActive():
+    def window_closing(self) -> None:
+        """Writes a save still pending now (the window calls it from its closeEvent).
+
+        Not an event filter on the window: one would run Python for each of its
+        events, the repaints of a click on Send among them.
+        """
+        if self._history_timer.isActive():
             self.save_history()
-        return super().eventFilter(watched, event)
 
     def _send(self, message: SavedMessage) -> None:
         composer = self._current_composer()

@@ -85,6 +85,16 @@ BACKLOG_INTERVAL_MS = 1
 WAKEUP_SOCKET_ATTRIBUTE = "wakeup_socket"
 """The peer attribute the driver looks for (see the module docstring)."""
 
+SENT_SIGNAL_DELAY_MS = 5
+"""Longest a sent packet's ``packet_sent`` waits for the driver's next tick.
+
+A send returns at once and the signal follows in the next tick (before what
+that tick takes) or after this delay: the slots (the log's entry, the view's
+new row, the charts) are Python work, and run while the answer is on its way
+they would hold the GIL that the embedded server's thread and the peer's
+reader need to bring it back (bench/RESULTS.md, issue 15).  Under the 16 ms a
+quiet log waits before it repaints, so the row is painted no later."""
+
 GIL_SWITCH_INTERVAL_S = 0.0005
 """The longest the GUI thread waits for the GIL while another thread runs
 Python (``sys.setswitchinterval``; Python's default is 5 ms).
@@ -102,7 +112,10 @@ class PeerDriver(QObject):
     Signals:
         state_changed(StateChanged): the ready state moved.
         packets_received(list): ``[(time_s, data), ...]`` in arrival order; ``data`` is str or bytes.
-        packet_sent(float, object): ``(time_s, data)`` after a packet went out.
+        packet_sent(float, object): ``(time_s, data)`` after a packet went out,
+            ``time_s`` taken before the send: emitted on the next tick (before
+            what it takes) or within SENT_SIGNAL_DELAY_MS, not inside
+            :meth:`send`; in send order, and before anything received after.
         error_occurred(ErrorOccurred): what went wrong, for people.
         closed(Closed): the connection ended, with its close code and reason.
         pong_received(PongReceived): a pong arrived, with its round-trip time.
@@ -127,6 +140,9 @@ class PeerDriver(QObject):
     """While ``packets_received`` is emitted: the wire size of each packet of the batch that came
     compressed (permessage-deflate), by index in the batch; None when none did."""
     packet_sent = Signal(float, object)
+    sent_wire_bytes: int | None = None
+    """While ``packet_sent`` is emitted: the packet's payload bytes on the wire if it went
+    compressed (permessage-deflate), else None."""
     error_occurred = Signal(object)
     closed = Signal(object)
     pong_received = Signal(object)
@@ -156,6 +172,12 @@ class PeerDriver(QObject):
         self._more.setInterval(0)
         self._more.timeout.connect(self._tick)
         self._notifier: QSocketNotifier | None = None
+        self._sent: list[tuple[float, str | bytes, int | None]] = []  # packet_sent not emitted yet
+        self._sent_timer = QTimer(self)
+        self._sent_timer.setObjectName("peerSentSignalTimer")
+        self._sent_timer.setSingleShot(True)
+        self._sent_timer.setInterval(SENT_SIGNAL_DELAY_MS)
+        self._sent_timer.timeout.connect(self.flush_sent)
         self._batch = MAX_PACKETS_PER_TICK  # packets per tick, adapted to TICK_BUDGET_S
         self.idle_after_s = DEFAULT_IDLE_AFTER_S
         self._last_activity_s = time.monotonic()  # last packet, event or send
@@ -198,14 +220,37 @@ class PeerDriver(QObject):
         self._timer.start()
 
     def send(self, data: str | bytes) -> None:
-        """Sends one packet and signals ``packet_sent``; raises the peer's errors."""
+        """Sends one packet; ``packet_sent`` follows (see SENT_SIGNAL_DELAY_MS); raises the peer's errors.
+
+        Packets sent before a failed send are signalled before it raises, so
+        what the owner logs about the failure comes after them.
+        """
         sent_s = time.time()  # before the send: the echo may be stamped before send() returns
-        self.peer.send(data)
+        try:
+            self.peer.send(data)
+        except BaseException:
+            self.flush_sent()
+            raise
+        self._sent.append((sent_s, data, self.peer.last_sent_wire_bytes))
+        if not self._sent_timer.isActive():
+            self._sent_timer.start()
         now = time.monotonic()
         self._last_activity_s = now
         self._follow_up_until_s = now + FOLLOW_UP_S
         self._set_interval(now)
-        self.packet_sent.emit(sent_s, data)
+
+    def flush_sent(self) -> None:
+        """Emits ``packet_sent`` now for the packets sent and not yet signalled, in order."""
+        self._sent_timer.stop()
+        while self._sent:
+            sent, self._sent = self._sent, []
+            for sent_s, data, wire_bytes in sent:
+                # Read by slots during the emit (see sent_wire_bytes), as batch_wire_bytes is.
+                self.sent_wire_bytes = wire_bytes
+                try:
+                    self.packet_sent.emit(sent_s, data)
+                finally:
+                    self.sent_wire_bytes = None
 
     def ping(self, payload: bytes | str = b"") -> None:
         """Sends a ping (``WebSocketPeer.ping``) and signals ``ping_sent`` at once; raises the peer's errors."""
@@ -259,7 +304,11 @@ class PeerDriver(QObject):
         self._tick()
 
     def shutdown(self, reason: str = "") -> None:
-        """Stops polling; a live connection is closed with 1001 (going away) and ``reason`` without waiting."""
+        """Stops polling; a live connection is closed with 1001 (going away) and ``reason`` without waiting.
+
+        Packets sent and not yet signalled are signalled first.
+        """
+        self.flush_sent()
         if self.peer.ready_state in (ReadyState.OPEN, ReadyState.CONNECTING):
             try:
                 self.peer.close(1001, reason)
@@ -309,6 +358,8 @@ class PeerDriver(QObject):
 
     def _poll_once(self) -> int:
         """Takes a batch of the peer's ordered stream and emits it in order; returns the packets emitted."""
+        if self._sent:
+            self.flush_sent()  # what we sent comes before what came back
         events = self.peer.poll_events(self._batch)
         if not events:
             return 0

@@ -467,6 +467,7 @@ class ConnectionTab(QWidget):
         The tab gets a fresh idle driver, so its own shutdown() leaves the handed-over one polling.
         """
         driver = self.driver
+        driver.flush_sent()  # this tab logs what it sent
         for signal in (
             driver.pong_received,
             driver.ping_received,
@@ -517,7 +518,7 @@ class ConnectionTab(QWidget):
         self.state_changed.emit(event)
 
     def _on_packet_sent(self, time_s: float, data: str | bytes) -> None:
-        self.recorder.record_sent(time_s, data, self.driver.peer.last_sent_wire_bytes)
+        self.recorder.record_sent(time_s, data, self.driver.sent_wire_bytes)
 
     def _on_packets_received(self, batch: list) -> None:
         self.recorder.record_packets(Direction.RECEIVED, batch, self.driver.batch_wire_bytes)

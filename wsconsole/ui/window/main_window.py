@@ -498,6 +498,7 @@ class MainWindow(QMainWindow):
             super().closeEvent(event)
             return
         self.window_layout.save()
+        self.composer_extras.window_closing()
         self.tab_control.shutdown()  # 1001 "going away" on every open socket
         self.server_driver.stop()
         super().closeEvent(event)
