@@ -272,7 +272,8 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         """Sends one packet: ``str`` as a text frame, ``bytes`` as a binary frame.
 
         Raises:
-            NotOpenError: (a RuntimeError) the connection is not OPEN.
+            NotOpenError: (a RuntimeError) the connection is not OPEN, or the server's
+                close frame has arrived and poll() has not said so yet (``state_name`` CLOSING).
             SendError: (a RuntimeError) the transport failed; poll() will report the drop.
             TypeError: ``data`` is neither str nor bytes.
         """
@@ -301,8 +302,7 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         except UnicodeEncodeError as exc:
             raise SendError(f"the text is not valid Unicode: {exc.reason}") from exc
         except (OSError, websocket.WebSocketException) as exc:
-            conn.sending_failed(exc)
-            raise SendError(str(exc) or type(exc).__name__) from exc
+            raise conn.failed_send(exc) from exc  # see failed_send: the server's close may have come first
 
     def send_text(self, text: str) -> None:
         """Sends ``text`` as a text frame; see :meth:`send`."""

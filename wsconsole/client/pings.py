@@ -167,8 +167,7 @@ class Pinging:
         try:
             conn.ws.send(data, OPCODE_PING)
         except (OSError, websocket.WebSocketException) as exc:
-            conn.sending_failed(exc)
-            raise SendError(str(exc) or type(exc).__name__) from exc
+            raise conn.failed_send(exc) from exc
         self._pings.sent(data, sent_s)
         # Queued before any pong can be taken from the inbox, so the ping
         # always comes first among the events.

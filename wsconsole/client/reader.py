@@ -29,7 +29,8 @@ from wsconsole.client.handshake import HandshakeRecord, RecordingSocket, record_
 from wsconsole.client.options import ConnectOptions
 from wsconsole.client.transport import open_transport, remaining_s
 from wsconsole.client.wakeup import WakingQueue
-from wsconsole.errors import ExtensionError
+from wsconsole.client.events import ReadyState
+from wsconsole.errors import ExtensionError, NotOpenError, SendError
 from wsconsole.protocol.connection import ClientProtocol
 from wsconsole.protocol.deflate import Deflater, accept_response, deflater_for
 from wsconsole.protocol.frames import OPCODE_CLOSE
@@ -155,6 +156,19 @@ class Connection:
         """Drops a connection whose socket failed while we sent on it; the owner hears of it from the queue."""
         self.abort()
         self.inbox.append(ConnectionLost(f"the connection failed while sending: {exc}", time.time()))
+
+    def failed_send(self, exc: BaseException) -> NotOpenError | SendError:
+        """What a send that raised ``exc`` means, for the sending thread to raise.
+
+        The server's close frame may have come first: it sends nothing after one (RFC 6455
+        section 5.5.1), and this reader thread answers it and may close the socket before
+        the owner has polled the close.  That send is refused as CLOSING and the close is
+        reported as it was, clean.  Anything else is a failure: the connection is dropped.
+        """
+        if self.protocol.close_received:
+            return NotOpenError(ReadyState.CLOSING.name)
+        self.sending_failed(exc)
+        return SendError(str(exc) or type(exc).__name__)
 
     def abort(self) -> None:
         """Drops the TCP connection without a close frame; the reader thread ends soon.

@@ -257,8 +257,12 @@ class SendJob:
             try:
                 conn.ws.send_frame(frame)
             except (OSError, websocket.WebSocketException) as exc:
-                conn.sending_failed(exc)
-                self._end(SendJobState.FAILED, f"sending failed after {self.sent_bytes:,} bytes: {exc}")
+                problem = conn.failed_send(exc)  # the server's close may have come first
+                if isinstance(problem, NotOpenError):
+                    problem = f"the server closed the connection after {self.sent_bytes:,} bytes were sent"
+                else:
+                    problem = f"sending failed after {self.sent_bytes:,} bytes: {exc}"
+                self._end(SendJobState.FAILED, problem)
                 return
             if first:
                 self.state = SendJobState.SENDING
