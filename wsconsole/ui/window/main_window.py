@@ -20,7 +20,7 @@ from __future__ import annotations
 import traceback
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from wsconsole.errors import ServerError
@@ -41,9 +41,6 @@ if TYPE_CHECKING:
     from wsconsole.ui.dialogs.profiles import ProfilesDialog, SaveProfileDialog
     from wsconsole.ui.relay.tab import RelayTab
 
-STYLE_ENUMS_AFTER_MS = 1000
-"""How long after the start's end QStyle's enums are built (see ``_finish_start``)."""
-
 PORT_NOTE_SHOWN_MS = 30_000
 """How long the status bar says that the server moved off a taken port (the server panel keeps saying it)."""
 
@@ -51,12 +48,6 @@ PORT_NOTE_SHOWN_MS = 30_000
 def _current_tab_part(name: str) -> property:
     """A read-only attribute that is the current tab's attribute ``name``."""
     return property(lambda window: getattr(window.current_tab, name), doc=f"The current tab's ``{name}``.")
-
-
-def _build_style_enums() -> None:
-    from PySide6.QtWidgets import QStyle
-
-    QStyle.StandardPixmap  # noqa: B018
 
 
 class MainWindow(QMainWindow):
@@ -190,11 +181,6 @@ class MainWindow(QMainWindow):
             return
         self.is_start_finished = True
         self.server_driver.serve_pending()
-        # PySide6 builds a class's enums on their first use: QStyle's (566 members) took 25 ms at
-        # the first connection's OPEN (the recent URLs' arrow icon), which is where a flood starts.
-        # Built once the window has been idle a moment instead: nothing flows yet, and a start
-        # does not wait for it.
-        QTimer.singleShot(STYLE_ENUMS_AFTER_MS, self, _build_style_enums)
         self.start_finished.emit()
 
     # -- construction --------------------------------------------------------
