@@ -17,11 +17,15 @@ by the log's listeners).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from wsconsole.errors import DecodeError
 from wsconsole.session.entries import Direction, Entry, EntryKind, entry_code
 from wsconsole.session.log import MessageLog
-from wsconsole.text.decoders import DECODERS, MultiplayerPacket
+from wsconsole.text import decoders  # its modules load when a packet is first decoded
+
+if TYPE_CHECKING:
+    from wsconsole.text.decoders.values import MultiplayerPacket
 
 GODOT3 = "Godot 3 multiplayer"
 GODOT4 = "Godot 4 multiplayer"
@@ -40,6 +44,11 @@ WIRE_DIRECTIONS = (Direction.SENT, Direction.RECEIVED, Direction.CLIENT_TO_SERVE
 # the next binary packet is one C-level find, so a flood of text packets costs no Python per packet.
 _BINARY_CODES = {entry_code(EntryKind.BINARY, direction) for direction in WIRE_DIRECTIONS}
 _BINARY_TABLE = bytes(1 if code in _BINARY_CODES else 0 for code in range(256))
+
+
+def _decoder(name: str) -> Callable[..., MultiplayerPacket]:
+    """The decoder called ``name`` (its module loads on first use: only binary packets need it)."""
+    return getattr(decoders, decoders.DECODER_FUNCTIONS[name])
 
 
 def _maybe_simplify_path(name: str, data: bytes) -> bool:
@@ -127,7 +136,7 @@ class MultiplayerReader:
         # upstream server alike), and names them by its own ids afterwards.
         tables, scanned = self._paths.setdefault(name, ({direction: {} for direction in WIRE_DIRECTIONS}, [0]))
         start = max(scanned[0], log.first_number) - log.first_number
-        decode = DECODERS[name]
+        decode = _decoder(name)
         datas = log.data
         for index in range(start, len(log)):
             data = datas[index]
@@ -155,7 +164,7 @@ class MultiplayerReader:
         if not isinstance(data, bytes):
             raise DecodeError(name, 0, "a text packet is not a multiplayer packet")
         tables = self._paths_for(name)
-        return DECODERS[name](data, tables.get(entry.direction))
+        return _decoder(name)(data, tables.get(entry.direction))
 
     def summary(self, entry: Entry) -> str | None:
         """The one-line summary for ``entry``'s preview; None to show the usual preview."""
@@ -169,7 +178,7 @@ class MultiplayerReader:
 
 def _parses(name: str, data: bytes) -> bool:
     try:
-        DECODERS[name](data)
+        _decoder(name)(data)
     except DecodeError:
         return False
     return True

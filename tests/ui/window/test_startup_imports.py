@@ -23,6 +23,12 @@ LAZY_MODULES = (
     "urllib.request",  # environment proxies, looked up on connect
     "wsconsole.ui.dialogs.profiles",  # the profile dialogs, on first use
     "wsconsole.ui.connection.options_panel",  # the Options dock, when first shown (or a connect)
+    # The decoders, when a packet is first decoded (the details' Decoded view, a binary packet
+    # read as Godot multiplayer):
+    "wsconsole.text.decoders.cbor",
+    "wsconsole.text.decoders.messagepack",
+    "wsconsole.text.decoders.godot",
+    "wsconsole.text.decoders.godot_multiplayer",
     "wsconsole.ui.relay.tab",  # File > New relay, on first use
     "wsconsole.ui.relay.driver",
     "wsconsole.relay",

@@ -33,60 +33,83 @@ format shares), :mod:`.base64_text`, :mod:`.messagepack`, :mod:`.cbor`,
 
 from __future__ import annotations
 
-from wsconsole.text.decoders.base64_text import decode_base64
-from wsconsole.text.decoders.cbor import decode_cbor
-from wsconsole.text.decoders.godot import decode_godot, decode_godot3, decode_godot4
-from wsconsole.text.decoders.godot_multiplayer import (
-    decode_godot3_multiplayer,
-    decode_godot4_multiplayer,
-    godot_text,
-    packet_name,
-)
-from wsconsole.text.decoders.messagepack import decode_msgpack
-from wsconsole.text.decoders.reader import MAX_DEPTH
-from wsconsole.text.decoders.values import (
-    UNDEFINED,
-    Ext,
-    GodotValue,
-    MultiplayerPacket,
-    Pairs,
-    Simple,
-    Tagged,
-    Timestamp,
-    tree_text,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "DECODERS",
-    "MAX_DEPTH",
-    "UNDEFINED",
-    "Ext",
-    "GodotValue",
-    "MultiplayerPacket",
-    "Pairs",
-    "Simple",
-    "Tagged",
-    "Timestamp",
-    "decode_base64",
-    "decode_cbor",
-    "decode_godot",
-    "decode_godot3",
-    "decode_godot4",
-    "decode_godot3_multiplayer",
-    "decode_godot4_multiplayer",
-    "godot_text",
-    "packet_name",
-    "decode_msgpack",
-    "tree_text",
-]
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-DECODERS = {
-    "base64": decode_base64,
-    "MessagePack": decode_msgpack,
-    "CBOR": decode_cbor,
-    "Godot 4 Variant": decode_godot4,
-    "Godot 3 Variant": decode_godot3,
-    "Godot 4 multiplayer": decode_godot4_multiplayer,
-    "Godot 3 multiplayer": decode_godot3_multiplayer,
+    from wsconsole.text.decoders.base64_text import decode_base64
+    from wsconsole.text.decoders.cbor import decode_cbor
+    from wsconsole.text.decoders.godot import decode_godot, decode_godot3, decode_godot4
+    from wsconsole.text.decoders.godot_multiplayer import (
+        decode_godot3_multiplayer,
+        decode_godot4_multiplayer,
+        godot_text,
+        packet_name,
+    )
+    from wsconsole.text.decoders.messagepack import decode_msgpack
+    from wsconsole.text.decoders.reader import MAX_DEPTH
+    from wsconsole.text.decoders.values import (
+        UNDEFINED,
+        Ext,
+        GodotValue,
+        MultiplayerPacket,
+        Pairs,
+        Simple,
+        Tagged,
+        Timestamp,
+        tree_text,
+    )
+
+    DECODERS: dict[str, Callable[..., Any]]
+
+# Each name and the module that defines it.  The modules load on first use (PEP 562): a
+# window shows a decoder's name long before it decodes anything, and loading all of them
+# was 26-44 ms of every start.
+_HOMES = {
+    "decode_base64": "base64_text",
+    "decode_cbor": "cbor",
+    "decode_godot": "godot",
+    "decode_godot3": "godot",
+    "decode_godot4": "godot",
+    "decode_godot3_multiplayer": "godot_multiplayer",
+    "decode_godot4_multiplayer": "godot_multiplayer",
+    "godot_text": "godot_multiplayer",
+    "packet_name": "godot_multiplayer",
+    "decode_msgpack": "messagepack",
+    "MAX_DEPTH": "reader",
+    **{name: "values" for name in (
+        "UNDEFINED", "Ext", "GodotValue", "MultiplayerPacket", "Pairs", "Simple", "Tagged", "Timestamp", "tree_text",
+    )},
 }
-"""Every decoder by the name a view shows, in the order to offer them."""
+
+DECODER_FUNCTIONS = {
+    "base64": "decode_base64",
+    "MessagePack": "decode_msgpack",
+    "CBOR": "decode_cbor",
+    "Godot 4 Variant": "decode_godot4",
+    "Godot 3 Variant": "decode_godot3",
+    "Godot 4 multiplayer": "decode_godot4_multiplayer",
+    "Godot 3 multiplayer": "decode_godot3_multiplayer",
+}
+"""Every decoder's function name by the name a view shows, in the order to offer them
+(:data:`DECODERS` holds the functions themselves)."""
+
+__all__ = ["DECODERS", "DECODER_FUNCTIONS", *_HOMES]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DECODERS":
+        # Every decoder by the name a view shows, in the order to offer them.
+        value: Any = {shown: __getattr__(function) for shown, function in DECODER_FUNCTIONS.items()}
+    elif name in _HOMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

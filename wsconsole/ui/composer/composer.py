@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from wsconsole.client.send_job import SendJob, SendJobEnded
 from wsconsole.errors import DecodeError, InvalidHexError
 from wsconsole.storage.messages import ComposerHistory
-from wsconsole.text.decoders import decode_base64
+from wsconsole.text.decoders.base64_text import decode_base64
 from wsconsole.text.payload import (
     byte_size,
     format_json,

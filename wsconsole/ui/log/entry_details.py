@@ -22,16 +22,7 @@ from PySide6.QtWidgets import (
 from wsconsole.errors import DecodeError
 from wsconsole.session.entries import Entry
 from wsconsole.session.multiplayer import AUTO, MULTIPLAYER_DECODERS, MultiplayerReader
-from wsconsole.text.decoders import (
-    decode_base64,
-    decode_cbor,
-    decode_godot3,
-    decode_godot3_multiplayer,
-    decode_godot4,
-    decode_godot4_multiplayer,
-    decode_msgpack,
-    tree_text,
-)
+from wsconsole.text import decoders  # each decoder's module loads when first used
 from wsconsole.text.payload import escape_control, format_size, hex_dump, show_invisible
 from wsconsole.text.valuetree import JsonProblem, looks_like_json, parse_json
 from wsconsole.ui.log.json_tree import ValueTreeView
@@ -44,16 +35,17 @@ DECODED = "Decoded"
 """The fourth radio button: the payload through the decoder chosen beside it."""
 
 DECODER_VIEWS = {
-    "Base64": decode_base64,
-    "MessagePack": decode_msgpack,
-    "CBOR": decode_cbor,
-    "Godot 4": decode_godot4,
-    "Godot 3": decode_godot3,
-    "Godot 4 multiplayer": decode_godot4_multiplayer,
-    "Godot 3 multiplayer": decode_godot3_multiplayer,
+    "Base64": "decode_base64",
+    "MessagePack": "decode_msgpack",
+    "CBOR": "decode_cbor",
+    "Godot 4": "decode_godot4",
+    "Godot 3": "decode_godot3",
+    "Godot 4 multiplayer": "decode_godot4_multiplayer",
+    "Godot 3 multiplayer": "decode_godot3_multiplayer",
 }
-"""The decoders offered, by the name the view shows (Godot: ``var_to_bytes`` / ``var2bytes``;
-multiplayer: ``rpc``/``rset`` packets, see :mod:`wsconsole.session.multiplayer`)."""
+"""The decoders offered, by the name the view shows, each with its function in
+:mod:`wsconsole.text.decoders` (Godot: ``var_to_bytes`` / ``var2bytes``; multiplayer:
+``rpc``/``rset`` packets, see :mod:`wsconsole.session.multiplayer`)."""
 MAX_SHOWN_BYTES = 4 * 1024 * 1024
 """Larger payloads are shown up to this size (the whole payload stays in the log)."""
 MAX_PRETTY_CHARS = 1024 * 1024
@@ -326,11 +318,11 @@ def _decoded(
         if reader is not None and entry is not None and name in MULTIPLAYER_DECODERS and isinstance(data, bytes):
             value = reader.decode(entry, name)
         else:
-            value = DECODER_VIEWS[name](raw)
+            value = getattr(decoders, DECODER_VIEWS[name])(raw)
     except DecodeError as exc:
         return f"Cannot decode: {exc}\n\nThe raw payload is in the Text and Hex views.", _NO_TREE
     if name == "Base64":
         shown = hex_dump(value[:MAX_SHOWN_BYTES])
         more = f"\n… {len(value) - MAX_SHOWN_BYTES:,} more bytes not shown" if len(value) > MAX_SHOWN_BYTES else ""
         return f"{len(value):,} bytes decoded\n\n{shown}{more}", _NO_TREE
-    return (tree_text(value) if as_text else ""), value
+    return (decoders.tree_text(value) if as_text else ""), value
