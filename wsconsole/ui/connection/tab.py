@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
@@ -39,6 +39,7 @@ from wsconsole.ui.connection.close_panel import ClosePanel
 from wsconsole.ui.connection.driver import PeerDriver
 from wsconsole.ui.connection.handshake_view import HandshakeView
 from wsconsole.ui.connection.reconnect_control import ReconnectControl
+from wsconsole.ui.connection.tab_base import TabBase
 from wsconsole.ui.connection.traffic_chart import TrafficPanel
 from wsconsole.ui.log.entry_details import EntryDetails
 from wsconsole.ui.log.log_pane import LogPane
@@ -86,7 +87,7 @@ def default_tab_name(url: str) -> str:
     return f"{host}:{port}" if port is not None else host
 
 
-class ConnectionTab(QWidget):
+class ConnectionTab(TabBase):
     """One connection and everything shown about it.
 
     It builds and wires one connection's parts (driver, recorder, bar, log
@@ -96,22 +97,9 @@ class ConnectionTab(QWidget):
     Args:
         url: Put in the address bar (not connected).
 
-    Signals:
-        title_changed(str): the tab's name changed (the user's, or the URL's host:port).
-        counters_changed(str): the packet and byte counters, as the status bar shows them.
-        rtt_changed(str): the ping round-trip times and pings received, for the status bar.
-        options_requested(): show this tab's connection options.
-        state_changed(object): the ready state moved (a ``StateChanged``).
-        dock_part_made(object): the options form or the sequences panel was just
-            made (on first use), for the window's docks to take in.
+    Its signals are the window's (:class:`~wsconsole.ui.connection.tab_base.TabBase`);
+    ``dock_part_made`` carries its options form or its sequences panel.
     """
-
-    title_changed = Signal(str)
-    counters_changed = Signal(str)
-    rtt_changed = Signal(str)
-    options_requested = Signal()
-    state_changed = Signal(object)
-    dock_part_made = Signal(object)
 
     def __init__(self, url: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)

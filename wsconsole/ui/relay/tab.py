@@ -17,7 +17,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -43,6 +43,7 @@ from wsconsole.session.log import MessageLog
 from wsconsole.text.payload import byte_size, format_size
 from wsconsole.text.redact import redact_message
 from wsconsole.ui.composer.composer import Composer
+from wsconsole.ui.connection.tab_base import TabBase
 from wsconsole.ui.log.entry_details import EntryDetails
 from wsconsole.ui.log.filter_bar import RELAY_DIRECTIONS
 from wsconsole.ui.log.log_pane import LogPane
@@ -91,7 +92,7 @@ class _NoSequences(QLabel):
         """Nothing runs."""
 
 
-class RelayTab(QWidget):
+class RelayTab(TabBase):
     """One relay: its bar, its connections, their logs, and the break, inject, fault and close controls.
 
     It offers what the window asks of a tab (``title``, ``connection_bar`` as
@@ -103,18 +104,10 @@ class RelayTab(QWidget):
         upstream_url: Put in the upstream field (not started).
         listen: ``HOST:PORT`` to listen on; None for the default.
 
-    Signals:
-        title_changed(str), counters_changed(str), rtt_changed(str), options_requested(),
-        state_changed(object): as a connection tab's; never emitted (a relay has no ready state).
-        dock_part_made(object): the upstream options form was just made (on first use).
+    Its signals are the window's (:class:`~wsconsole.ui.connection.tab_base.TabBase`):
+    ``state_changed`` is never emitted (a relay has no ready state), and ``dock_part_made``
+    carries its upstream options form.
     """
-
-    title_changed = Signal(str)
-    counters_changed = Signal(str)
-    rtt_changed = Signal(str)
-    options_requested = Signal()
-    state_changed = Signal(object)
-    dock_part_made = Signal(object)
 
     is_relay = True
     """Tells the window's code a relay tab from a connection tab."""
