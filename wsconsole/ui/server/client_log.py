@@ -104,8 +104,8 @@ class ClientLogPane(QWidget):
         self.export_button.clicked.connect(self.export_dialog)
         self.placeholder = QLabel("Select a client to read its log", objectName="serverClientLogPlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        # The details (text, JSON, hex... views) are made when a client is first shown: the
-        # dock starts closed, and most sessions never look at a server client's entry.
+        # The details (text, JSON, hex... views) are made with the first client's table, once
+        # the page is on screen: the dock starts closed, and most sessions never open it.
         self._details: EntryDetails | None = None
         self._details_slot = QWidget()
 
