@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from wsconsole.client.events import (
     ReadyState,
@@ -43,6 +43,7 @@ from wsconsole.ui.connection.tab_base import TabBase
 from wsconsole.ui.connection.traffic_chart import TrafficPanel
 from wsconsole.ui.log.entry_details import EntryDetails
 from wsconsole.ui.log.log_pane import LogPane
+from wsconsole.ui.steady_tabs import SteadyTabWidget
 from wsconsole.ui.window import gc_guard
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ class ConnectionTab(TabBase):
         log_layout.addWidget(self.log_pane, 1)
         log_splitter.addWidget(log_area)
         self.handshake_view = HandshakeView()
-        self.details_tabs = QTabWidget(objectName="detailsTabs")
+        self.details_tabs = SteadyTabWidget(objectName="detailsTabs")
         self.details_tabs.addTab(self.details, "Entry")
         self.details_tabs.addTab(self.handshake_view, "Handshake")
         log_splitter.addWidget(self.details_tabs)

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
-from PySide6.QtWidgets import QLineEdit, QMainWindow, QMenu, QMessageBox, QTabWidget, QToolButton
+from PySide6.QtWidgets import QLineEdit, QMainWindow, QMenu, QMessageBox, QToolButton
 
 from wsconsole.client.events import ReadyState
 from wsconsole.text.redact import redact_url
 from wsconsole.ui.connection.driver import PeerDriver
 from wsconsole.ui.connection.tab import ConnectionTab
+from wsconsole.ui.steady_tabs import SteadyTabWidget
 
 
 class TabControl(QObject):
@@ -49,7 +50,7 @@ class TabControl(QObject):
         self._new_tab = new_tab
         self._closing_drivers: set[PeerDriver] = set()
         self._rename_editor: QLineEdit | None = None
-        self.tabs = QTabWidget(objectName="connectionTabs")
+        self.tabs = SteadyTabWidget(objectName="connectionTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.setTabsClosable(True)
         self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
