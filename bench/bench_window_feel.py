@@ -75,10 +75,12 @@ def click_to_row_ms(app, window, count: int, settle_ms: int = SETTLE_MS) -> list
     """Round trips from a click on Send to the echo's row in the view's model, in ms."""
     from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
     from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QPlainTextEdit
 
     from wsconsole.session.entries import Direction
 
     button = window.findChild(type(window.composer.send_button), "sendButton")
+    editor = window.findChild(QPlainTextEdit, "messageEdit")
     view = window.log_view
     model = view.model()
     counters = window.log.counters
@@ -106,6 +108,8 @@ def click_to_row_ms(app, window, count: int, settle_ms: int = SETTLE_MS) -> list
     times = []
     try:
         for _ in range(count):
+            # Send empties the editor (the default): the packet is typed again, as a user would.
+            editor.setPlainText(PAYLOAD)
             settle = QEventLoop()
             QTimer.singleShot(settle_ms, settle.quit)
             settle.exec()
