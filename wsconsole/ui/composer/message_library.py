@@ -42,6 +42,7 @@ from wsconsole.storage.messages import ComposerHistory, MessageLibrary, SavedMes
 from wsconsole.text.payload import preview
 from wsconsole.ui.composer.composer import MODE_LABELS, Composer
 from wsconsole.ui.window.layout import when_shown
+from wsconsole.ui.timers import set_interval
 
 if TYPE_CHECKING:
     from wsconsole.ui.connection.tab import ConnectionTab
@@ -296,8 +297,9 @@ class ComposerExtras(QObject):
         super().__init__(window)
         self.window = window
         self._current_composer = current_composer
-        self._history_timer = QTimer(self, singleShot=True, interval=HISTORY_SAVE_DELAY_MS)
+        self._history_timer = QTimer(self, singleShot=True)
         self._history_timer.setObjectName("historySaveTimer")
+        set_interval(self._history_timer, HISTORY_SAVE_DELAY_MS)  # on a whole second, with the others
         self._history_timer.timeout.connect(self.save_history)
         self.history = ComposerHistory()
         self.history.load()  # never raises; problems are reported on the first tab

@@ -38,6 +38,7 @@ from wsconsole.client.events import (
 from wsconsole.client.peer import WebSocketPeer
 from wsconsole.client.send_job import SendJob, SendJobEnded
 from wsconsole.protocol.events import PacketsReceived, PingReceived
+from wsconsole.ui.timers import set_interval
 
 POLL_INTERVAL_MS = 10
 """How often the peer is polled while a connection is not CLOSED."""
@@ -285,10 +286,10 @@ class PeerDriver(QObject):
             interval = IDLE_INTERVAL_MS
         else:
             interval = POLL_INTERVAL_MS
-        if interval != self._timer.interval():
-            # setInterval restarts an active timer: only on a change, so a
-            # busy connection does not keep pushing its next tick back.
-            self._timer.setInterval(interval)
+        # Restarts an active timer only on a change, so a busy connection does
+        # not keep pushing its next tick back; a heartbeat of a second shares
+        # its wake-up with the window's other slow timers.
+        set_interval(self._timer, interval)
 
     def _heartbeat_ms(self) -> int:
         if self.peer.ready_state != ReadyState.OPEN:

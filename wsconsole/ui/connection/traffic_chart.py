@@ -48,10 +48,16 @@ from wsconsole.session.traffic import (
 )
 from wsconsole.ui.connection.state_timeline import PictureWidget, StateTimelineView
 from wsconsole.ui.log.model import format_time
+from wsconsole.ui.timers import set_interval
 from wsconsole.ui.window.settings import set_setting, setting_flag
 
 REFRESH_INTERVAL_MS = 500
-"""How often the panel looks for news to paint (it paints only when there is some)."""
+"""How often the panel looks for news to paint while packets arrive (it paints only when there is some)."""
+
+QUIET_REFRESH_INTERVAL_MS = 1000
+"""How often it looks once a look found no new packets: the strip still moves a bucket a second
+while the connection is young, on the wake-up the window's other slow timers share
+(``wsconsole.ui.timers``)."""
 
 CHART_HEIGHT_PX = 88
 """Each chart's height: enough for three axis labels and the bars between."""
@@ -350,6 +356,7 @@ class TrafficPanel(QWidget):
         self.toggle_button.toggled.connect(self._remember_expanded)
 
         self._painted: tuple | None = None
+        self._seen_version = -1  # the history's version at the last refresh
         self.refresh_timer = QTimer(self, interval=REFRESH_INTERVAL_MS)
         self.refresh_timer.setObjectName("trafficRefreshTimer")
         self.refresh_timer.timeout.connect(self.refresh)
@@ -422,6 +429,9 @@ class TrafficPanel(QWidget):
         if timeline_key != painted_timeline:
             self.timeline_view.redraw()
         self._painted = (charts_key, timeline_key)
+        moving = self.history.version != self._seen_version
+        self._seen_version = self.history.version
+        set_interval(self.refresh_timer, REFRESH_INTERVAL_MS if moving else QUIET_REFRESH_INTERVAL_MS)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -50,10 +50,14 @@ import time
 
 from PySide6.QtCore import QObject, QTimer
 
+from wsconsole.ui.timers import set_interval
+
 GC_CHECK_INTERVAL_MS = 50
 """How often the guard looks at the thresholds while objects are being made: bounds what one pass walks."""
-IDLE_CHECK_INTERVAL_MS = 250
-"""How often it looks once a look found nothing to collect (an idle window wakes up less)."""
+IDLE_CHECK_INTERVAL_MS = 1000
+"""How often it looks once a look found nothing to collect: with the window's other slow timers,
+on whole seconds (``wsconsole.ui.timers``), so an idle window wakes once a second for all of them.
+Packets arriving (:func:`note_traffic`) bring the busy cadence back at once."""
 FULL_COLLECTION_SHARE = 0.01
 """Full collections may take at most this share of the wall-clock time."""
 THAW_DELAY_S = 0.5
@@ -75,6 +79,8 @@ class GuiThreadCollector(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        # Qt's default timer type until the first tick sets the interval (see wsconsole.ui.timers):
+        # this runs before a start's first paint, which the Qt namespace would delay.
         self._timer = QTimer(self, interval=IDLE_CHECK_INTERVAL_MS)
         self._timer.setObjectName("gcTimer")
         self._timer.timeout.connect(self.collect_due)
@@ -118,8 +124,11 @@ class GuiThreadCollector(QObject):
             self._thaw_due_s = time.monotonic() + THAW_DELAY_S
 
     def note_traffic(self) -> None:
-        """Says packets are flowing: the quiet a thaw waits for starts again from now.  GUI thread only."""
+        """Says packets are flowing: the quiet a thaw waits for starts again from now, and the
+        guard looks every ``GC_CHECK_INTERVAL_MS`` again.  GUI thread only."""
         self._quiet_since_s = None
+        if self._timer.isActive() and self._timer.interval() != GC_CHECK_INTERVAL_MS:
+            set_interval(self._timer, GC_CHECK_INTERVAL_MS)
 
     def thaw(self) -> None:
         """Unfreezes everything, collects all generations and freezes what survived."""
@@ -153,13 +162,13 @@ class GuiThreadCollector(QObject):
                 self.thaw()
                 return 2
         if quiet:
-            self._timer.setInterval(IDLE_CHECK_INTERVAL_MS)
+            set_interval(self._timer, IDLE_CHECK_INTERVAL_MS)
             # Idle: now and then, let cycles among frozen objects go.
             if quiet_long_enough and now_s - self._last_thaw_s >= THAW_INTERVAL_S and gc.get_freeze_count():
                 self.thaw()
                 return 2
             return -1
-        self._timer.setInterval(GC_CHECK_INTERVAL_MS)
+        set_interval(self._timer, GC_CHECK_INTERVAL_MS)
         generation = 0
         if count1 > threshold1:
             generation = 1

@@ -1,0 +1,65 @@
+"""Slow timers share one wake-up a second: set_interval, and an idle window's timers using it."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from wsconsole.client.events import ReadyState
+from wsconsole.ui.connection.traffic_chart import QUIET_REFRESH_INTERVAL_MS, REFRESH_INTERVAL_MS
+from wsconsole.ui.timers import set_interval
+from wsconsole.ui.window import gc_guard
+
+WAIT_MS = 10_000
+
+
+def test_a_second_or_more_fires_on_whole_seconds_and_shorter_keeps_qts_default(qtbot) -> None:
+    timer = QTimer()
+    set_interval(timer, 1000)
+    assert (timer.interval(), timer.timerType()) == (1000, Qt.TimerType.VeryCoarseTimer)
+    set_interval(timer, 50)
+    assert (timer.interval(), timer.timerType()) == (50, Qt.TimerType.CoarseTimer)
+
+
+def test_an_unchanged_interval_does_not_restart_the_timer(qtbot) -> None:
+    timer = QTimer()
+    set_interval(timer, 1000)
+    timer.start()
+    try:
+        timer_id = timer.timerId()
+        set_interval(timer, 1000)
+        assert timer.timerId() == timer_id  # a restart would push the next tick back
+        set_interval(timer, 500)
+        assert timer.timerId() != timer_id and timer.isActive()
+    finally:
+        timer.stop()
+
+
+def test_an_idle_window_wakes_once_a_second_for_its_slow_timers(qtbot, window) -> None:
+    window.connect_to(window.server_driver.url)
+    qtbot.waitUntil(lambda: window.driver.ready_state == ReadyState.OPEN, timeout=WAIT_MS)
+    panel = window.current_tab.traffic_panel
+    gc_timer = QApplication.instance().findChild(QTimer, "gcTimer")  # the guard belongs to the app
+    timers = {"heartbeat": window.findChild(QTimer, "peerPollTimer"), "traffic": panel.refresh_timer, "gc": gc_timer}
+
+    def idle() -> bool:
+        return all(t.interval() >= 1000 and t.timerType() == Qt.TimerType.VeryCoarseTimer for t in timers.values())
+
+    qtbot.waitUntil(idle, timeout=WAIT_MS)
+    fired: dict[str, list[float]] = {name: [] for name in timers}
+    for name, timer in timers.items():
+        timer.timeout.connect(lambda name=name: fired[name].append(time.monotonic()))
+    qtbot.waitUntil(lambda: all(len(times) >= 2 for times in fired.values()), timeout=WAIT_MS)
+    # The same turns of the event loop: each tick of one has the others' within a few ms.
+    for tick in fired["gc"]:
+        for name in ("heartbeat", "traffic"):
+            assert min(abs(tick - other) for other in fired[name]) < 0.05, (name, fired)
+
+    # Packets: the guard looks often again at once, and the panel refreshes twice a second.
+    window.send("wake up")
+    qtbot.waitUntil(lambda: window.log.counters.received_packets == 1, timeout=WAIT_MS)
+    assert gc_timer.interval() == gc_guard.GC_CHECK_INTERVAL_MS
+    qtbot.waitUntil(lambda: panel.refresh_timer.interval() == REFRESH_INTERVAL_MS, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.refresh_timer.interval() == QUIET_REFRESH_INTERVAL_MS, timeout=WAIT_MS)
