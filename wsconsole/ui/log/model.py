@@ -115,6 +115,11 @@ _DISPLAY_ROLE = int(Qt.ItemDataRole.DisplayRole)
 _FOREGROUND_ROLE = int(Qt.ItemDataRole.ForegroundRole)
 _FONT_ROLE = int(Qt.ItemDataRole.FontRole)
 _ALIGNMENT_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
+_CHECK_STATE_ROLE = int(Qt.ItemDataRole.CheckStateRole)
+_DECORATION_ROLE = int(Qt.ItemDataRole.DecorationRole)
+_BACKGROUND_ROLE = int(Qt.ItemDataRole.BackgroundRole)
+_ASK_DATA = object()
+"""A role a cell's made answers leave out: :meth:`LogTableModel.data` answers it."""
 _ALIGNMENTS = {
     SIZE_COLUMN: int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
     DIR_COLUMN: int(Qt.AlignmentFlag.AlignCenter),
@@ -318,7 +323,26 @@ class LogTableModel(QAbstractTableModel):
         if cells is None:
             return
         column = index.column()
-        texts, foreground, fonts = cells
+        texts, foreground, fonts, by_column = cells
+        if not (column == CONTENT_COLUMN and self.notes) and not (
+            column == TIME_COLUMN and self.time_mode is not TimeMode.ABSOLUTE
+        ):
+            # The cell's answers made once (the common case): one call into Qt per role.
+            values = by_column[column]
+            for item in span:
+                role = item.role()
+                value = values.get(role, _ASK_DATA)
+                if value is None:
+                    item.clearData()
+                elif value is _ASK_DATA:
+                    item.clearData()
+                    if role in _ANSWERED_ROLES:
+                        value = self.data(index, role)
+                        if value is not None:
+                            item.setData(value)
+                else:
+                    item.setData(value)
+            return
         for item in span:
             # The delegate hands the same span from cell to cell: a role this
             # cell has no value for must be cleared, or it keeps the previous
@@ -349,7 +373,8 @@ class LogTableModel(QAbstractTableModel):
                     item.setData(value)
 
     def _row_cells(self, row: int) -> tuple | None:
-        """The display texts, foreground colour and fonts of ``row``'s entry, made once per entry.
+        """The display texts, foreground colour and fonts of ``row``'s entry, made once per entry,
+        and each column's answers by role (what :meth:`multiData` hands a delegate).
 
         Kept by serial number for the last :data:`ROW_CACHE_ROWS` rows asked;
         the Time text is the wall-clock one (relative times and notes are
@@ -379,9 +404,22 @@ class LogTableModel(QAbstractTableModel):
             fonts = self._event_fonts
         else:
             fonts = None
+        by_column = tuple(
+            {
+                _DISPLAY_ROLE: texts[column],
+                _FOREGROUND_ROLE: foreground if column in (DIR_COLUMN, TYPE_COLUMN) else None,
+                _FONT_ROLE: fonts[column] if fonts is not None else None,
+                _ALIGNMENT_ROLE: _ALIGNMENTS.get(column),
+                # What a delegate asks and the log never gives: cleared without asking data().
+                _CHECK_STATE_ROLE: None,
+                _DECORATION_ROLE: None,
+                _BACKGROUND_ROLE: None,
+            }
+            for column in range(len(texts))
+        )
         if len(self._row_cache) >= ROW_CACHE_ROWS:
             self._row_cache.clear()
-        cells = self._row_cache[serial] = (texts, foreground, fonts)
+        cells = self._row_cache[serial] = (texts, foreground, fonts, by_column)
         return cells
 
     @staticmethod
