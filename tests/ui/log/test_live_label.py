@@ -95,3 +95,33 @@ def test_the_box_shrinks_no_further_than_its_sample_and_keeps_a_line_high(qtbot)
     metrics = box.label.fontMetrics()
     assert box.minimumSizeHint().width() == metrics.horizontalAdvance("9,999 of 99,999 shown")
     assert box.minimumSizeHint().height() >= metrics.height()  # even before any text
+
+
+def test_a_box_that_does_not_grow_lays_nothing_out_for_a_wider_text(qtbot):
+    # The status bar's counters: the bar stretches the box over the room left, so a wider text
+    # needs no new layout (which, for a status bar, is a layout of the whole main window).
+    window, middle, box = nested(qtbot, lambda: LiveLabel(object_name="count", min_width_text="1 of 1", grows=False))
+    settle(qtbot)
+    hint = box.sizeHint()
+    at_window, at_middle = LayoutRequests(window), LayoutRequests(middle)
+    box.setText("100,000 of 100,000 shown")
+    settle(qtbot)
+    assert box.sizeHint() == hint
+    assert at_middle.count == 0 and at_window.count == 0
+    assert box.label.width() == box.width()  # the label has all the box's room
+
+
+def test_the_status_bar_counters_do_not_lay_out_the_window_again(qtbot, window, echo_row):
+    from wsconsole.ui.window.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    echo_row(window, "first")
+    qtbot.waitUntil(lambda: "received 1 packet " in window.findChild(QLabel, "countersLabel").text(), timeout=10_000)
+    settle(qtbot)
+    at_window = LayoutRequests(window)
+    label = window.findChild(QLabel, "countersLabel")
+    for n in range(2, 5):
+        echo_row(window, "a longer packet, so the counters' text grows " * n)
+        qtbot.waitUntil(lambda n=n: f"received {n} packets" in label.text(), timeout=10_000)
+        settle(qtbot)
+    assert at_window.count == 0

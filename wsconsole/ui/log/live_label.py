@@ -26,17 +26,26 @@ class LiveLabel(QWidget):
         object_name: The label's objectName.
         min_width_text: A sample text whose width is the least the box shrinks to
             in a narrow window (the label is clipped there; give it a tooltip).
+        grows: False for a box its layout stretches anyway (the status bar's
+            counters): its hint stays at ``min_width_text``, and a wider text
+            lays nothing out again (a relayout of the status bar is one of the
+            whole window, with a repaint of the bar).
     """
 
-    def __init__(self, *, object_name: str, min_width_text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, *, object_name: str, min_width_text: str = "", grows: bool = True, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.label = QLabel(self, objectName=object_name)
         self._min_width = self.label.fontMetrics().horizontalAdvance(min_width_text)
         self._width = 0
+        self._grows = grows
 
     def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name, for drop-in use
         """Shows ``text``; the box grows (one new layout) only if it is wider than any before."""
         self.label.setText(text)
+        if not self._grows:
+            return
         width = self.label.sizeHint().width()
         if width > self._width:
             self._width = width

@@ -29,8 +29,8 @@ class StatusLine:
     def __init__(self, bar: QStatusBar, current_tab: Callable[[], ConnectionTab]) -> None:
         self._bar = bar
         self._current_tab = current_tab
-        # Refreshed four times a second: see LiveLabel.
-        self.counters_box = LiveLabel(object_name="countersLabel", min_width_text="sent 0 packets / 0 B")
+        # Refreshed four times a second: see LiveLabel.  The bar stretches it over the room left.
+        self.counters_box = LiveLabel(object_name="countersLabel", min_width_text="sent 0 packets / 0 B", grows=False)
         bar.addWidget(self.counters_box, 1)
         self.rtt_label = QLabel(objectName="rttLabel")
         self.rtt_label.setToolTip("Round-trip time of the latest pong, and the median of this connection's")
