@@ -23,11 +23,41 @@ def test_the_first_rows_after_a_quiet_spell_show_within_a_frame_then_paced(qtbot
     log.add_packet(Direction.SENT, "hello")
     log.add_packet(Direction.RECEIVED, "hello")  # its echo: in the same paint
     assert timer.isActive() and timer.interval() == QUIET_REPAINT_DELAY_MS < LOG_REPAINT_INTERVAL_MS
-    assert not pane.view.updatesEnabled()
-    qtbot.waitUntil(pane.view.updatesEnabled, timeout=5_000)
+    assert not pane.rows_shown and not pane.view.verticalScrollBar().updatesEnabled()
+    qtbot.waitUntil(lambda: pane.rows_shown, timeout=5_000)
+    assert pane.view.verticalScrollBar().updatesEnabled()
     assert pane.model.rowCount() == 2
 
     log.add_packet(Direction.RECEIVED, "more, right after")  # rows keep coming: paced
     assert timer.interval() == LOG_REPAINT_INTERVAL_MS
-    qtbot.waitUntil(pane.view.updatesEnabled, timeout=5_000)
+    qtbot.waitUntil(lambda: pane.rows_shown, timeout=5_000)
     assert pane.model.rowCount() == 3
+
+
+def test_new_rows_repaint_the_rows_area_not_the_header(qtbot):
+    from PySide6.QtCore import QEvent, QObject
+
+    class Paints(QObject):
+        def __init__(self, widget) -> None:
+            super().__init__(widget)
+            self.count = 0
+            widget.installEventFilter(self)
+
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+            self.count += event.type() == QEvent.Type.Paint
+            return False
+
+    log = MessageLog()
+    pane = LogPane(log)
+    qtbot.addWidget(pane)
+    pane.resize(600, 300)
+    pane.show()
+    qtbot.waitExposed(pane)
+    log.add_packet(Direction.SENT, "first")
+    qtbot.waitUntil(lambda: pane.rows_shown, timeout=5_000)
+    header, rows = Paints(pane.view.horizontalHeader().viewport()), Paints(pane.view.viewport())
+    for n in range(3):
+        log.add_packet(Direction.RECEIVED, f"echo {n}")
+        qtbot.waitUntil(lambda: pane.rows_shown, timeout=5_000)
+    qtbot.waitUntil(lambda: rows.count > 0, timeout=5_000)
+    assert header.count == 0

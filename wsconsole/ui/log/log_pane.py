@@ -238,20 +238,32 @@ class LogPane(QWidget):
     def _on_rows_inserted(self) -> None:
         # The model has the rows at once; the screen gets them with the next
         # paced repaint, together with whatever else arrives until then.
-        # The whole view waits, its scroll bars too: each new row changes
-        # their range, and a scroll bar repainted on its own repaints the
-        # window's widgets behind it, once per round trip.
+        # The rows' area waits, and the vertical scroll bar: each new row
+        # changes its range, and a scroll bar repainted on its own repaints
+        # the window's widgets behind it, once per round trip.  Not the whole
+        # view: enabled again, it would repaint its header and, its frame
+        # being transparent, every widget behind it (1 ms of the 5-8 a paced
+        # repaint takes); the rows' area is opaque, so it repaints alone.
         if not self._repaint_timer.isActive():
-            self.view.setUpdatesEnabled(False)
+            self._set_rows_updates(False)
             quiet = time.monotonic() - self._rows_shown_s >= LOG_REPAINT_INTERVAL_MS / 1000
             self._repaint_timer.start(QUIET_REPAINT_DELAY_MS if quiet else LOG_REPAINT_INTERVAL_MS)
         self.rows_changed.emit()
 
     def _show_new_rows(self) -> None:
         self._rows_shown_s = time.monotonic()
-        self.view.setUpdatesEnabled(True)  # repaints once
+        self._set_rows_updates(True)  # repaints once
         if self._follow and not self._paused:
             self.view.scrollToBottom()
+
+    def _set_rows_updates(self, on: bool) -> None:
+        self.view.viewport().setUpdatesEnabled(on)
+        self.view.verticalScrollBar().setUpdatesEnabled(on)
+
+    @property
+    def rows_shown(self) -> bool:
+        """False while new rows wait for the paced repaint."""
+        return self.view.viewport().updatesEnabled()
 
     def _on_range_changed(self, _minimum: int, maximum: int) -> None:
         # New rows are scrolled to by the paced repaint (_show_new_rows); this is for the rest.
