@@ -49,13 +49,28 @@ def test_an_idle_window_wakes_once_a_second_for_its_slow_timers(qtbot, window) -
 
     qtbot.waitUntil(idle, timeout=WAIT_MS)
     fired: dict[str, list[float]] = {name: [] for name in timers}
+    interval_ms = {name: timer.interval() for name, timer in timers.items()}
+
+    def record(name: str) -> None:
+        # Only the ticks of a slow cadence count (the guard looks every 50 ms for a moment
+        # if the test itself allocates much); connected after the timer's own slot, so the
+        # interval read now is the next tick's.
+        if interval_ms[name] >= 1000:
+            fired[name].append(time.monotonic())
+        interval_ms[name] = timers[name].interval()
+
     for name, timer in timers.items():
-        timer.timeout.connect(lambda name=name: fired[name].append(time.monotonic()))
+        timer.timeout.connect(lambda name=name: record(name))
     qtbot.waitUntil(lambda: all(len(times) >= 2 for times in fired.values()), timeout=WAIT_MS)
-    # The same turns of the event loop: each tick of one has the others' within a few ms.
-    for tick in fired["gc"]:
-        for name in ("heartbeat", "traffic"):
-            assert min(abs(tick - other) for other in fired[name]) < 0.05, (name, fired)
+    # All on the same whole seconds: any two ticks are whole seconds apart (a timer started in
+    # the middle of a second skips that second's wake-up, then keeps to the others').  The
+    # tolerance is for a busy machine; before, the GC guard's 250 ms and the panel's 500 ms
+    # ticks fell between.
+    reference = fired["heartbeat"][0]
+    for name, times in fired.items():
+        for tick in times:
+            off_s = (tick - reference) % 1.0
+            assert min(off_s, 1.0 - off_s) < 0.2, (name, fired)
 
     # Packets: the guard looks often again at once, and the panel refreshes twice a second.
     window.send("wake up")
