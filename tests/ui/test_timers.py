@@ -51,12 +51,14 @@ def test_slow_timers_started_apart_share_their_wake_ups(qtbot) -> None:
     try:
         for i, timer in enumerate(timers):
             QTimer.singleShot(300 * i, timer.start)
-        qtbot.waitUntil(lambda: all(len(times) >= 3 for times in ticks), timeout=WAIT_MS)
-        # A timer started in the middle of a second skips that second's turn: compare the
-        # last two ticks of each.
+        qtbot.waitUntil(lambda: all(len(times) >= 4 for times in ticks), timeout=WAIT_MS)
+        # Each later timer's ticks (its first may come a second late: started in the middle of
+        # a second, it skips that second's turn) come with the first timer's.  Most, not all:
+        # on a loaded machine Qt has been seen to take one of them a turn late, 0.65 s after
+        # the others.  Started 300 and 600 ms apart without this, none would.
         for times in ticks[1:]:
-            for tick, first_tick in zip(times[-2:], ticks[0][-2:]):
-                assert abs(tick - first_tick) < 0.05, ticks
+            together = [t for t in times[1:] if min(abs(t - first) for first in ticks[0]) < 0.05]
+            assert len(together) >= 2, ticks
     finally:
         for timer in timers:
             timer.stop()
