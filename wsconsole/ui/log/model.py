@@ -323,58 +323,27 @@ class LogTableModel(QAbstractTableModel):
         if cells is None:
             return
         column = index.column()
-        texts, foreground, fonts, by_column = cells
-        if not (column == CONTENT_COLUMN and self.notes) and not (
+        values = cells[column]
+        # Notes and relative times change without the row changing: asked for each paint.
+        display_asked = (column == CONTENT_COLUMN and self.notes) or (
             column == TIME_COLUMN and self.time_mode is not TimeMode.ABSOLUTE
-        ):
-            # The cell's answers made once (the common case): one call into Qt per role.
-            values = by_column[column]
-            for item in span:
-                role = item.role()
-                value = values.get(role, _ASK_DATA)
-                if value is None:
-                    item.clearData()
-                elif value is _ASK_DATA:
-                    item.clearData()
-                    if role in _ANSWERED_ROLES:
-                        value = self.data(index, role)
-                        if value is not None:
-                            item.setData(value)
-                else:
-                    item.setData(value)
-            return
+        )
         for item in span:
-            # The delegate hands the same span from cell to cell: a role this
-            # cell has no value for must be cleared, or it keeps the previous
-            # cell's (the Size column's alignment, a row's colour on its time).
-            item.clearData()
+            # The delegate hands the same span from cell to cell: a role this cell has no
+            # value for must be cleared, or it keeps the previous cell's (the Size column's
+            # alignment, a row's colour on its time).  One call into Qt per role.
             role = item.role()
-            if role == _DISPLAY_ROLE:
-                text = texts[column]
-                if column == CONTENT_COLUMN and self.notes:
-                    text = self.data(index, role)
-                elif column == TIME_COLUMN and self.time_mode is not TimeMode.ABSOLUTE:
-                    text = self.data(index, role)
-                item.setData(text)
-            elif role == _FOREGROUND_ROLE:
-                if foreground is not None and (column == DIR_COLUMN or column == TYPE_COLUMN):
-                    item.setData(foreground)
-            elif role == _FONT_ROLE:
-                font = fonts[column] if fonts is not None else None
-                if font is not None:
-                    item.setData(font)
-            elif role == _ALIGNMENT_ROLE:
-                alignment = _ALIGNMENTS.get(column)
-                if alignment is not None:
-                    item.setData(alignment)
-            elif role in _ANSWERED_ROLES:
-                value = self.data(index, role)
-                if value is not None:
-                    item.setData(value)
+            value = values.get(role, _ASK_DATA)
+            if value is _ASK_DATA or (display_asked and role == _DISPLAY_ROLE):
+                value = self.data(index, role) if role in _ANSWERED_ROLES else None
+            if value is None:
+                item.clearData()
+            else:
+                item.setData(value)
 
-    def _row_cells(self, row: int) -> tuple | None:
-        """The display texts, foreground colour and fonts of ``row``'s entry, made once per entry,
-        and each column's answers by role (what :meth:`multiData` hands a delegate).
+    def _row_cells(self, row: int) -> tuple[dict[int, object], ...] | None:
+        """Each column's answers by role for ``row``'s entry (what :meth:`multiData` hands a
+        delegate), made once per entry.
 
         Kept by serial number for the last :data:`ROW_CACHE_ROWS` rows asked;
         the Time text is the wall-clock one (relative times and notes are
@@ -419,8 +388,8 @@ class LogTableModel(QAbstractTableModel):
         )
         if len(self._row_cache) >= ROW_CACHE_ROWS:
             self._row_cache.clear()
-        cells = self._row_cache[serial] = (texts, foreground, fonts, by_column)
-        return cells
+        self._row_cache[serial] = by_column
+        return by_column
 
     @staticmethod
     def _glyph(entry: Entry) -> tuple[str, str]:
