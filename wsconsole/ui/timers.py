@@ -21,15 +21,29 @@ SHARED_WAKE_UP_FROM_MS = 1000
 def set_interval(timer: QTimer, interval_ms: int) -> None:
     """Sets ``timer``'s interval (ms) and the matching timer type; restarts it only if either changed.
 
-    GUI thread only (the timer's thread).
+    GUI thread only (the timer's thread).  The peer driver calls it on every tick: it costs two
+    reads when nothing changes.
     """
-    # Here, not at the top: a start imports this module before its first paint, and
-    # PySide6 builds the whole Qt namespace's enums (some 25 ms) the first time it is used.
-    from PySide6.QtCore import Qt
-
-    kind = Qt.TimerType.VeryCoarseTimer if interval_ms >= SHARED_WAKE_UP_FROM_MS else Qt.TimerType.CoarseTimer
-    changed = timer.timerType() != kind or timer.interval() != interval_ms
-    if not changed:
+    coarse, very_coarse = _timer_types()
+    kind = very_coarse if interval_ms >= SHARED_WAKE_UP_FROM_MS else coarse
+    if timer.timerType() == kind and timer.interval() == interval_ms:
         return
     timer.setTimerType(kind)  # takes effect at the next start
     timer.setInterval(interval_ms)  # restarts an active timer, with the new type
+
+
+_types: tuple[object, object] | None = None
+
+
+def _timer_types() -> tuple:
+    """``(CoarseTimer, VeryCoarseTimer)``, read on first use.
+
+    Not at import: a start imports this module before its first paint, and PySide6 builds
+    the whole Qt namespace's enums (some 25 ms) the first time it is used.
+    """
+    global _types
+    if _types is None:
+        from PySide6.QtCore import Qt
+
+        _types = (Qt.TimerType.CoarseTimer, Qt.TimerType.VeryCoarseTimer)
+    return _types
