@@ -127,8 +127,8 @@ class GuiThreadCollector(QObject):
         """Says packets are flowing: the quiet a thaw waits for starts again from now, and the
         guard looks every ``GC_CHECK_INTERVAL_MS`` again.  GUI thread only."""
         self._quiet_since_s = None
-        if self._timer.isActive() and self._timer.interval() != GC_CHECK_INTERVAL_MS:
-            set_interval(self._timer, GC_CHECK_INTERVAL_MS)
+        if self._timer.isActive():
+            set_interval(self._timer, GC_CHECK_INTERVAL_MS)  # nothing if it already is
 
     def thaw(self) -> None:
         """Unfreezes everything, collects all generations and freezes what survived."""
