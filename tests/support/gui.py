@@ -5,8 +5,8 @@ Only for tests under ``tests/ui`` (it imports Qt); they wait with ``qtbot.waitUn
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTableView
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTableView, QWidget
 
 from wsconsole.ui.log.model import ENTRY_ROLE
 
@@ -35,3 +35,22 @@ def connect(qtbot, win, url: str | None = None) -> None:
     if url is not None:
         win.findChild(QLineEdit, "urlEdit").setText(url)
     click(qtbot, win, "connectButton")
+
+
+class PaintCounter(QObject):
+    """Counts the Paint events each watched widget gets (``paints``) and keeps the largest area
+    one of them painted, in pixels (``largest``)."""
+
+    def __init__(self, *widgets: QWidget) -> None:
+        super().__init__()
+        self.paints = dict.fromkeys(widgets, 0)
+        self.largest = dict.fromkeys(widgets, 0)
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint and watched in self.paints:
+            self.paints[watched] += 1
+            rect = event.rect()
+            self.largest[watched] = max(self.largest[watched], rect.width() * rect.height())
+        return False

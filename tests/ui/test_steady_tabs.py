@@ -4,7 +4,7 @@ what the tab widget lays out (its size, tabs, minimum size) still goes through Q
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -15,27 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tests.support.gui import PaintCounter
 from wsconsole.ui.steady_tabs import SteadyTabWidget
 
 WAIT_MS = 5_000
-
-
-class PaintCounter(QObject):
-    """Counts the Paint events each watched widget gets, and keeps the largest area painted."""
-
-    def __init__(self, *widgets: QWidget) -> None:
-        super().__init__()
-        self.paints = dict.fromkeys(widgets, 0)
-        self.largest = dict.fromkeys(widgets, 0)
-        for widget in widgets:
-            widget.installEventFilter(self)
-
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Paint and watched in self.paints:
-            self.paints[watched] += 1
-            rect = event.rect()
-            self.largest[watched] = max(self.largest[watched], rect.width() * rect.height())
-        return False
 
 
 def _window_with(qtbot, tabs: QTabWidget) -> tuple[QMainWindow, QLabel]:

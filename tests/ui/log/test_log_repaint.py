@@ -3,6 +3,7 @@ hand and its echo, in one paint), paced while rows keep coming."""
 
 from __future__ import annotations
 
+from tests.support.gui import PaintCounter
 from wsconsole.session.entries import Direction
 from wsconsole.session.log import MessageLog
 from wsconsole.ui.log.log_pane import (
@@ -35,18 +36,6 @@ def test_the_first_rows_after_a_quiet_spell_show_within_a_frame_then_paced(qtbot
 
 
 def test_new_rows_repaint_the_rows_area_not_the_header(qtbot):
-    from PySide6.QtCore import QEvent, QObject
-
-    class Paints(QObject):
-        def __init__(self, widget) -> None:
-            super().__init__(widget)
-            self.count = 0
-            widget.installEventFilter(self)
-
-        def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
-            self.count += event.type() == QEvent.Type.Paint
-            return False
-
     log = MessageLog()
     pane = LogPane(log)
     qtbot.addWidget(pane)
@@ -55,9 +44,10 @@ def test_new_rows_repaint_the_rows_area_not_the_header(qtbot):
     qtbot.waitExposed(pane)
     log.add_packet(Direction.SENT, "first")
     qtbot.waitUntil(lambda: pane.rows_shown, timeout=5_000)
-    header, rows = Paints(pane.view.horizontalHeader().viewport()), Paints(pane.view.viewport())
+    header, rows = pane.view.horizontalHeader().viewport(), pane.view.viewport()
+    counter = PaintCounter(header, rows)
     for n in range(3):
         log.add_packet(Direction.RECEIVED, f"echo {n}")
         qtbot.waitUntil(lambda: pane.rows_shown, timeout=5_000)
-    qtbot.waitUntil(lambda: rows.count > 0, timeout=5_000)
-    assert header.count == 0
+    qtbot.waitUntil(lambda: counter.paints[rows] > 0, timeout=5_000)
+    assert counter.paints[header] == 0
