@@ -19,6 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "wsconsole"
 # the package's root (``__version__``) are below every layer.
 ALLOWED = {
     "errors": set(),
+    "files": set(),
     "text": set(),
     "protocol": set(),
     "client": {"protocol", "text"},
@@ -31,7 +32,7 @@ ALLOWED = {
     # The public paths README gives (wsconsole.peer, .options, .certs): re-exports only.
     "public": {"client", "server", "protocol"},
 }
-BELOW_EVERY_LAYER = {"errors", "root"}
+BELOW_EVERY_LAYER = {"errors", "files", "root"}
 PUBLIC_MODULES = {"wsconsole.peer", "wsconsole.options", "wsconsole.certs"}
 
 

@@ -188,6 +188,21 @@ def test_send_file_refusals(peer, ws_server, poll_until, tmp_path) -> None:
     assert received.get(timeout=10) == ("binary", [b"x" * 10])
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+@pytest.mark.timeout(20)
+def test_send_file_refuses_a_named_pipe_at_once(peer, ws_server, poll_until, tmp_path) -> None:
+    # A FIFO's open() waits for a writer: the peer must refuse it without opening it that way.
+    received = open_to_recorder(peer, ws_server)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(InvalidFileError, match="pipe.*it is a pipe or a device, not a file"):
+        peer.send_file(fifo)
+    with pytest.raises(InvalidFileError, match="it is a folder, not a file"):
+        peer.send_file(tmp_path)
+    peer.send("still open")
+    assert received.get(timeout=10) == ("text", ["still open"])
+
+
 def test_empty_file_is_one_empty_message(peer, ws_server, poll_until, tmp_path) -> None:
     received = open_to_recorder(peer, ws_server)
     path = tmp_path / "empty"

@@ -10,7 +10,6 @@ import enum
 import io
 import os
 import select
-import stat
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import websocket
 
 from wsconsole.client.events import ReadyState
 from wsconsole.errors import InvalidFileError, NotOpenError, SendInProgressError
+from wsconsole.files import open_regular
 from wsconsole.protocol.closecodes import CloseCode
 from wsconsole.protocol.frames import OPCODE_BINARY, OPCODE_CONTINUATION, OPCODE_TEXT
 
@@ -315,13 +315,12 @@ def open_file_source(
     """
     name = os.fspath(path)
     try:
-        file = open(path, "rb")  # noqa: SIM115 - the job closes it when it ends
+        # Refuses a pipe or a device before reading: a FIFO would block the caller until written to.
+        file = open_regular(path)
     except OSError as exc:
         raise InvalidFileError(name, exc.strerror or str(exc)) from exc
     try:
         info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise InvalidFileError(name, "not a regular file")
         for limit, what in ((max_bytes, "the file size limit"), (max_packet_bytes, "the connection's largest packet")):
             if limit is not None and info.st_size > limit:
                 raise InvalidFileError(name, f"{info.st_size:,} bytes is over {what} ({limit:,} bytes)")

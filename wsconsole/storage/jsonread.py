@@ -1,18 +1,17 @@
 """Reading the JSON files a person, a newer version or a broken disk may have written.
 
-Qt-free.  Every reader of a user's file opens it with :func:`open_regular` (a
-pipe or a device is refused, not waited on); :func:`read_json` turns every way
+Qt-free.  Every reader of a user's file opens it with :func:`open_regular`
+(from :mod:`wsconsole.files`: a pipe or a device is refused, not waited on); :func:`read_json` turns every way
 a store's file can be unreadable into :class:`UnreadableFileError`.
 """
 
 from __future__ import annotations
 
-import errno
 import json
-import os
-import stat
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from wsconsole.files import open_regular
 
 __all__ = [
     "NO_FILE",
@@ -25,36 +24,6 @@ __all__ = [
     "short_repr",
     "short_text",
 ]
-
-
-def open_regular(path: str | os.PathLike[str], encoding: str | None = None) -> IO[Any]:
-    """Opens a file to read, refusing anything but a regular file.
-
-    A pipe (FIFO) would block the caller until something writes to it and a
-    device such as ``/dev/zero`` never ends; both are refused at once (the
-    open does not wait: ``O_NONBLOCK`` where the OS has it).
-
-    Args:
-        path: The file.
-        encoding: A text encoding; None for bytes.
-
-    Raises:
-        OSError: It cannot be opened, or is not a regular file (``strerror``
-            says which: a folder, or a pipe or device).
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    try:
-        kind = os.fstat(fd).st_mode
-        if stat.S_ISDIR(kind):
-            raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", os.fspath(path))
-        if not stat.S_ISREG(kind):
-            raise OSError(errno.EINVAL, "it is a pipe or a device, not a file", os.fspath(path))
-        if hasattr(os, "O_NONBLOCK"):
-            os.set_blocking(fd, True)
-        return open(fd, "r" if encoding else "rb", encoding=encoding)
-    except BaseException:
-        os.close(fd)
-        raise
 
 
 def json_type(value: Any) -> str:
