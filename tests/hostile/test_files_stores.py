@@ -15,9 +15,10 @@ from wsconsole.storage.messages import (
     LIBRARY_FILE_NAME,
     ComposerHistory,
     MessageLibrary,
+    SavedMessage,
 )
 from wsconsole.storage.profiles import PROFILES_FILE_NAME, Profile, ProfileStore
-from wsconsole.storage.sequences import SEQUENCES_FILE_NAME, SequenceStore
+from wsconsole.storage.sequences import SEQUENCES_FILE_NAME, Sequence, SequenceStore
 
 HUGE_INT = int("9" * 400)  # float() of it raises OverflowError
 
@@ -202,6 +203,50 @@ def test_a_steps_keys_a_newer_version_wrote_survive_a_save(tmp_path: Path) -> No
     assert store.load() == []
     store.save()
     assert json.loads(path.read_bytes())["sequences"][0]["steps"] == steps
+
+
+def test_a_renamed_message_keeps_keys_a_newer_version_wrote_and_a_removed_one_takes_them_along(tmp_path: Path) -> None:
+    path = tmp_path / LIBRARY_FILE_NAME
+    _write(path, {"format": 2, "messages": [
+        {"name": "a", "mode": "text", "payload": "x", "colour": "teal"},
+        {"name": "b", "mode": "text", "payload": "y", "tags": ["t"]},
+    ]})
+    library = MessageLibrary(tmp_path)
+    assert library.load() == []
+    library.rename("a", "renamed")
+    library.remove("b")
+    library.put(SavedMessage("b", "text", "new"))  # a new message under the old name: nothing inherited
+    library.save()
+    assert json.loads(path.read_bytes())["messages"] == [
+        {"name": "renamed", "mode": "text", "payload": "x", "colour": "teal"},
+        {"name": "b", "mode": "text", "payload": "new"},
+    ]
+
+
+def test_a_sequence_saved_again_after_removal_does_not_inherit_its_keys(tmp_path: Path) -> None:
+    path = tmp_path / SEQUENCES_FILE_NAME
+    steps = [{"kind": "wait", "text": "", "ms": 5, "jitter_ms": [1, 2]}]
+    _write(path, {"format": 2, "sequences": [{"name": "s", "loops": 1, "steps": steps, "colour": "teal"}]})
+    store = SequenceStore(tmp_path)
+    assert store.load() == []
+    kept = store.get("s")
+    store.remove("s")
+    store.put(Sequence("s", list(kept.steps), kept.loops))
+    store.save()
+    assert json.loads(path.read_bytes())["sequences"] == [{"name": "s", "loops": 1, "steps": [{"kind": "wait", "text": "", "ms": 5}]}]
+
+
+def test_a_profile_saved_over_keeps_what_a_newer_version_wrote(tmp_path: Path) -> None:
+    path = tmp_path / PROFILES_FILE_NAME
+    profile = {"name": "p", "url": "ws://127.0.0.1:1/", "colour": "teal", "options": {"timeout_s": 3, "future_option": [1]}}
+    _write(path, {"format": 2, "profiles": [profile]})
+    store = ProfileStore(tmp_path)
+    assert store.load() == []
+    store.put(Profile("p", "ws://127.0.0.1:2/"))  # the tab saved over it, as Save profile does
+    store.save()
+    saved = json.loads(path.read_bytes())["profiles"][0]
+    assert saved["url"] == "ws://127.0.0.1:2/" and saved["colour"] == "teal"
+    assert saved["options"]["future_option"] == [1] and saved["options"]["timeout_s"] != 3
 
 
 def test_a_steps_key_that_cannot_be_written_back_is_kept_in_a_copy(tmp_path: Path) -> None:

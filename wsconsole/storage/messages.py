@@ -270,9 +270,11 @@ class MessageLibrary(_JsonStore):
             (new if name == old else name): (SavedMessage(new, m.mode, m.payload) if name == old else m)
             for name, m in self._messages.items()
         }
+        self._move_extras((old,), (new,))  # what a newer version saved with it goes with it
 
     def remove(self, name: str) -> bool:
         """Removes a message; returns False if there was none of that name."""
+        self._move_extras((name,), None)
         return self._messages.pop(name, None) is not None
 
     def search(self, query: str) -> list[SavedMessage]:

@@ -402,9 +402,17 @@ class ProfileStore(userfiles.JsonFileStore):
         return self._profiles.get(name)
 
     def put(self, profile: Profile) -> None:
-        """Adds ``profile``, replacing the one with the same name (keeping its place)."""
+        """Adds ``profile``, replacing the one with the same name (keeping its place).
+
+        A replaced profile's :attr:`~Profile.unknown` keys (written by a newer
+        version) go to ``profile`` if it has none of its own: saving a tab over
+        a profile must not drop the settings this version cannot show.
+        """
         if not profile.name.strip():
             raise ValueError("a profile needs a name")
+        replaced = self._profiles.get(profile.name)
+        if replaced is not None and replaced.unknown and not profile.unknown:
+            profile.unknown = replaced.unknown
         self._profiles[profile.name] = profile
 
     def remove(self, name: str) -> bool:

@@ -310,6 +310,9 @@ class SequenceStore(userfiles.JsonFileStore):
 
     def remove(self, name: str) -> bool:
         """Removes the sequence called ``name``; False if there was none."""
+        # A sequence saved later under this name does not inherit what a newer version wrote with this one.
+        self._move_extras((name,), None)
+        self._step_extras = {key: extras for key, extras in self._step_extras.items() if key[0] != name}
         return self._sequences.pop(name, None) is not None
 
     list_key = "sequences"

@@ -437,6 +437,16 @@ class JsonFileStore:
 
     _format_version = 1
 
+    def _move_extras(self, old: tuple[str, ...], new: tuple[str, ...] | None) -> None:
+        """Gives the keys a newer version wrote with the item ``old`` (its :attr:`item_identity`) to ``new``.
+
+        For a rename; None for a removal, so an item made later under the
+        old name does not inherit them.
+        """
+        extras = self._item_extras.pop(old, None)
+        if extras is not None and new is not None:
+            self._item_extras[new] = extras
+
     def _identity(self, item: Any) -> tuple[str, ...]:
         """``item``'s :attr:`item_identity` values; () when it has none (not a dict, a value not a string)."""
         if not isinstance(item, dict):
