@@ -30,6 +30,7 @@ from websockets.frames import Close, Frame, Opcode
 from websockets.protocol import Side, State
 
 from wsconsole.protocol.closecodes import CloseCode
+from wsconsole.server.held_close import discard_until_eof
 from wsconsole.relay.events import RelayEvent, RelayEventKind
 
 __all__ = ["ClientLeg", "ServerLeg"]
@@ -81,7 +82,7 @@ class _Leg:
         if protocol.current_size is not None:
             raise ProtocolError("incomplete fragmented message")
         self.close_held = True
-        protocol.parser = _discard_until_eof(protocol)  # RFC 6455 section 1.4: data after a close is discarded
+        protocol.parser = discard_until_eof(protocol)  # RFC 6455 section 1.4: data after a close is discarded
         next(protocol.parser)
         protocol.events.append(frame)
 
@@ -195,17 +196,6 @@ class _Leg:
         """Drops the TCP connection without a close frame."""
         self.closing_by_relay = True
         self.transport.abort()  # type: ignore[attr-defined]
-
-
-def _discard_until_eof(protocol: Any) -> Any:
-    """websockets' ``Protocol.discard()`` for a leg whose close is held: it asserts a
-    server has sent its EOF, which a held close has not yet."""
-    while not (yield from protocol.reader.at_eof()):
-        protocol.reader.discard()
-    if not protocol.eof_sent:
-        protocol.send_eof()
-    protocol.state = State.CLOSED
-    yield
 
 
 class ServerLeg(_Leg, ServerConnection):

@@ -13,7 +13,6 @@ than it must.  Server thread only; imports asyncio and websockets (see
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import time
 
@@ -37,6 +36,7 @@ from wsconsole.server.overrides import (
     push_packet,
     recv_packet,
     send_fragmented,
+    sleep_while_connected,
 )
 from wsconsole.server.slow import SlowClients
 from wsconsole.server.state import LiveClient, ServerState
@@ -244,8 +244,10 @@ class Behaviour:
             return
         if config.reply_delay_ms:
             # The handler reads this client's next packet only after the
-            # reply, so delayed replies keep their order.
-            await asyncio.sleep(config.reply_delay_ms / 1000)
+            # reply, so delayed replies keep their order.  A client gone
+            # meanwhile gets none, and is reported gone without waiting.
+            if not await sleep_while_connected(client.connection, config.reply_delay_ms / 1000):
+                return
         reply = ServerEventKind.REPLY
         if mode is ServerMode.BROADCAST:
             # The others' copies are pushed with no wait, so one client that

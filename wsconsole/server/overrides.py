@@ -25,6 +25,9 @@ overrides or uses that websockets does not document as public:
     with 1002 "incomplete fragmented message" (Autobahn 7.1.5), resetting
     the private ``current_size``, and to give a client CLOSE_TIMEOUT_S to
     close TCP after the closing handshake (websockets waits with no limit);
+  - holds its answer to a client's close frame until the packets that came
+    before it are answered (:class:`~wsconsole.server.held_close.HeldClose`,
+    which also reaches into websockets: see its module);
   - overrides ``handshake()`` to report failed and timed-out handshakes,
     which websockets drops without calling the handler;
   - overrides ``connection_made()`` and ``connection_lost()`` to keep a
@@ -39,7 +42,7 @@ overrides or uses that websockets does not document as public:
 
 * :func:`close_without_waiting` queues a close frame with the sans-I/O
   ``send_close()`` and writes it with ``send_data()``; :func:`connection_gone`
-  reads ``connection_lost_waiter``.
+  and :func:`sleep_while_connected` read ``connection_lost_waiter``.
 * :func:`push_packet` writes a packet with no wait, as websockets'
   ``broadcast()`` does, reading the private ``send_in_progress`` and
   calling ``send_data()``; :func:`queue_packet` queues a packet's frames
@@ -72,6 +75,7 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 from wsconsole.server.events import ServerEventKind
+from wsconsole.server.held_close import HeldClose, write_queued
 from wsconsole.server.listening import format_address
 from wsconsole.server.state import ServerState
 
@@ -86,6 +90,7 @@ __all__ = [
     "queue_packet",
     "recv_packet",
     "send_fragmented",
+    "sleep_while_connected",
 ]
 
 CLOSE_TIMEOUT_S = 2.0
@@ -120,6 +125,11 @@ class WholeMessageAssembler(Assembler):
     data frame that arrives while the handler is parked waiting for the
     next packet; returns whether it answered the frame itself."""
 
+    when_drained: Callable[[], None] | None = None
+    """Set while the connection holds its answer to a close frame: called
+    once when the handler next asks for a packet and none is queued (all
+    that came before the close is answered)."""
+
     def put(self, frame: Frame) -> None:
         # Called from the connection's data_received(), once per data frame.
         # Only when the queue is empty and the handler is parked in get()
@@ -135,6 +145,9 @@ class WholeMessageAssembler(Assembler):
     async def get(self, decode: bool | None = None) -> str | bytes:
         if self.get_in_progress:
             raise ConcurrencyError("get() is already running")
+        if self.when_drained is not None and not self.frames.queue:
+            when_drained, self.when_drained = self.when_drained, None
+            when_drained()
         self.get_in_progress = True
         try:
             frame = await self.frames.get(not self.closed)
@@ -232,19 +245,7 @@ def push_packet(connection: ServerConnection, data: bytes, is_text: bool, fragme
     if connection.protocol.state is not State.OPEN or getattr(connection, "send_in_progress", None) is not None:
         return False
     queue_packet(connection, data, is_text, fragment)
-    return _write_queued(connection)
-
-
-def _write_queued(connection: ServerConnection) -> bool:
-    """Hands what the protocol queued to the transport; ``False`` (and the
-    connection aborted) if that fails, as websockets' ``send_context()`` does."""
-    try:
-        connection.send_data()
-    except Exception as exc:  # noqa: BLE001 - the connection is lost, whatever the error
-        connection.set_connection_exc(exc)
-        connection.transport.abort()
-        return False
-    return True
+    return write_queued(connection)
 
 
 def close_without_waiting(connection: ServerConnection, code: int, reason: str) -> None:
@@ -255,7 +256,7 @@ def close_without_waiting(connection: ServerConnection, code: int, reason: str) 
     reads nothing, it never returns.  The caller watches the end itself.
     """
     connection.protocol.send_close(code, reason)
-    _write_queued(connection)
+    write_queued(connection)
 
 
 def connection_gone(connection: ServerConnection) -> bool:
@@ -263,7 +264,27 @@ def connection_gone(connection: ServerConnection) -> bool:
     return connection.connection_lost_waiter.done()
 
 
-class EchoConnection(ServerConnection):
+async def sleep_while_connected(connection: ServerConnection, seconds: float) -> bool:
+    """Waits ``seconds``, or less if the TCP connection is lost first (its private ``connection_lost_waiter``).
+
+    For a reply delay: a plain sleep kept the handler, and so the client's
+    disconnection and a stop of the server, waiting for the whole delay
+    after the client had gone.
+
+    Returns:
+        True if the connection is still there once the wait is over.
+    """
+    waiter = connection.connection_lost_waiter
+    if waiter.done():
+        return False
+    try:
+        await asyncio.wait_for(asyncio.shield(waiter), seconds)
+    except TimeoutError:
+        return True
+    return False
+
+
+class EchoConnection(HeldClose, ServerConnection):
     """The connection class the server gives ``serve(create_connection=...)``.
 
     It adds what websockets' hooks do not give (see the module's
@@ -317,20 +338,27 @@ class EchoConnection(ServerConnection):
             if frame.opcode is not Opcode.CLOSE:
                 recv_frame(frame)
                 return
+            fragmented = protocol.current_size is not None
             protocol.current_size = None
+            # Answered after the packets that came before it (see HeldClose);
+            # a close between fragments abandons the message, so at once.
+            if not fragmented and protocol.state is State.OPEN and self.hold_close(frame, recv_frame):
+                return
             recv_frame(frame)
-            # Accepted (recv_frame raised nothing): websockets has answered
-            # the client's close frame and half-closed TCP (RFC 6455 section
-            # 7.1.1: the server closes first), but then waits for the
-            # client's end of TCP with no time limit unless something is
-            # being sent; recv() only ends when TCP does.  Give the client
-            # CLOSE_TIMEOUT_S, like websockets gives it after a close we
-            # start.  (Here, not in an override of process_event(), which
-            # would cost a call on every frame.)
-            if self._close_timer is None:
-                self._close_timer = self.loop.call_later(CLOSE_TIMEOUT_S, self.transport.abort)
+            self.close_answered()
 
         protocol.recv_frame = lenient_recv_frame
+
+    def close_answered(self) -> None:
+        # websockets has answered the client's close frame and half-closed
+        # TCP (RFC 6455 section 7.1.1: the server closes first), but then
+        # waits for the client's end of TCP with no time limit unless
+        # something is being sent; recv() only ends when TCP does.  Give the
+        # client CLOSE_TIMEOUT_S, like websockets gives it after a close we
+        # start.  (Here, not in an override of process_event(), which would
+        # cost a call on every frame.)
+        if self._close_timer is None:
+            self._close_timer = self.loop.call_later(CLOSE_TIMEOUT_S, self.transport.abort)
 
     async def handshake(self, *args: Any, **kwargs: Any) -> None:
         try:
@@ -369,6 +397,7 @@ class EchoConnection(ServerConnection):
         except Exception as exc:
             self.set_connection_exc(exc)
             return
+        self.answer_held_close_if_due()  # the echoes of what came before a close are out
         if self.paused:
             # The transport's buffer is full of replies the client has not
             # read: read no more until it drains, as the handler would by
@@ -402,6 +431,7 @@ class EchoConnection(ServerConnection):
         super().connection_lost(exc)
         self.server_state.connections.discard(self)
         self.server_state.admitted.discard(self)
+        self.cancel_held_close_timer()
         for timer in (self._close_timer, self._write_stall_timer):
             if timer is not None:
                 timer.cancel()
