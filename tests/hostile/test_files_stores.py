@@ -205,6 +205,22 @@ def test_a_steps_keys_a_newer_version_wrote_survive_a_save(tmp_path: Path) -> No
     assert json.loads(path.read_bytes())["sequences"][0]["steps"] == steps
 
 
+@pytest.mark.parametrize(("store_class", "file_name", "list_key"), STORES)
+def test_a_store_file_over_the_size_limit_is_set_aside_unread(
+    tmp_path: Path, store_class, file_name: str, list_key: str, monkeypatch
+) -> None:
+    from wsconsole.storage import jsonread
+
+    monkeypatch.setattr(jsonread, "MAX_FILE_BYTES", 1024)
+    raw = _write(tmp_path / file_name, {"format": 1, list_key: [], "padding": "x" * 2000})
+    store = store_class(tmp_path)
+    problems = store.load()
+    assert f"{file_name} is over 1.0 KiB, more than a wsconsole file holds" in problems[0]
+    assert store.kept_aside is not None and store.kept_aside.read_bytes() == raw
+    store.save()  # a fresh file in its place; the big one is kept aside, whole
+    assert json.loads((tmp_path / file_name).read_bytes())[list_key] == []
+
+
 def test_a_renamed_message_keeps_keys_a_newer_version_wrote_and_a_removed_one_takes_them_along(tmp_path: Path) -> None:
     path = tmp_path / LIBRARY_FILE_NAME
     _write(path, {"format": 2, "messages": [

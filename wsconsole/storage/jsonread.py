@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from wsconsole.files import open_regular
+from wsconsole.text.payload import format_size
 
 __all__ = [
+    "MAX_FILE_BYTES",
     "NO_FILE",
     "UnreadableFileError",
     "encodable",
@@ -24,6 +26,12 @@ __all__ = [
     "short_repr",
     "short_text",
 ]
+
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""The largest store file read, in bytes.  Our own files stay far below it (the
+history keeps 200 packets); a bigger one is not ours, and reading it would
+hold the window's start for seconds and take gigabytes of memory."""
 
 
 def json_type(value: Any) -> str:
@@ -63,15 +71,20 @@ def read_json(path: Path) -> Any:
         The document, or :data:`NO_FILE` when there is no file.
 
     Raises:
-        UnreadableFileError: It cannot be read, is not UTF-8, or is not JSON.
+        UnreadableFileError: It cannot be read, is over MAX_FILE_BYTES, is not UTF-8, or is not JSON.
     """
     try:
         with open_regular(path) as file:
-            raw = file.read()
+            # One byte more than the limit: a file growing while it is read is caught too.
+            raw = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         return NO_FILE
     except OSError as exc:
         raise UnreadableFileError(path, f"cannot read {path}: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise UnreadableFileError(
+            path, f"{path} is over {format_size(MAX_FILE_BYTES)}, more than a wsconsole file holds"
+        )
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
