@@ -41,7 +41,7 @@ from wsconsole.cli.arguments import (
     seconds_or_zero,
     with_scheme,
 )
-from wsconsole.cli.connect_output import Printer, base64_text, payload_repr
+from wsconsole.cli.connect_output import DECODE_FORMATS, Printer, base64_text, payload_repr
 from wsconsole.cli.serve import use_colour
 from wsconsole.cli.status import ExitStatus
 from wsconsole.client.events import (
@@ -109,6 +109,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-color", "--no-colour", dest="no_colour", action="store_true",
         help="no colour, even on a terminal (as NO_COLOR does)",
+    )
+    parser.add_argument(
+        "--decode", choices=DECODE_FORMATS, default=None, metavar="FORMAT",
+        help="also show each binary packet decoded: " + ", ".join(f for f in DECODE_FORMATS if f != "base64")
+        + "; or each text packet from base64",
     )
     output = parser.add_mutually_exclusive_group()
     output.add_argument(
@@ -438,7 +443,8 @@ def run_connect(
     err = sys.stderr if stderr is None else stderr
     mode = "json" if args.json else "raw" if args.raw else "text"
     colour = not getattr(args, "no_colour", False)
-    printer = Printer(out, err, mode, colour_out=colour and use_colour(out), colour_err=colour and use_colour(err))
+    printer = Printer(out, err, mode, colour_out=colour and use_colour(out), colour_err=colour and use_colour(err),
+                      decode=getattr(args, "decode", None))
 
     try:
         options = options_from_args(args)
