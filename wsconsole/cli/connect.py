@@ -41,7 +41,8 @@ from wsconsole.cli.arguments import (
     seconds_or_zero,
     with_scheme,
 )
-from wsconsole.cli.connect_output import DECODE_FORMATS, Printer, base64_text, payload_repr
+from wsconsole.cli.connect_output import Printer, base64_text, payload_repr
+from wsconsole.cli.decode import add_decode_argument
 from wsconsole.cli.serve import use_colour
 from wsconsole.cli.status import ExitStatus
 from wsconsole.client.events import (
@@ -110,11 +111,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-color", "--no-colour", dest="no_colour", action="store_true",
         help="no colour, even on a terminal (as NO_COLOR does)",
     )
-    parser.add_argument(
-        "--decode", choices=DECODE_FORMATS, default=None, metavar="FORMAT",
-        help="also show each binary packet decoded: " + ", ".join(f for f in DECODE_FORMATS if f != "base64")
-        + "; or each text packet from base64",
-    )
+    add_decode_argument(parser)
     output = parser.add_mutually_exclusive_group()
     output.add_argument(
         "--raw", action="store_true", help="only received payloads on stdout, everything else on stderr"

@@ -3,7 +3,7 @@
 Colour follows ``serve``'s rule (:func:`wsconsole.cli.serve.use_colour`: a
 terminal and no ``NO_COLOR``), decided for stdout and stderr apart, and never
 with ``--raw`` or ``--json``, whose output is for programs.  With
-``--decode FORMAT`` (:data:`DECODE_FORMATS`) each binary packet (each text
+``--decode FORMAT`` (:mod:`wsconsole.cli.decode`) each binary packet (each text
 packet for base64) is also shown decoded, as the window's Decoded view
 shows it: indented lines under the packet's, or a ``decoded`` field in
 JSON; ``--raw`` stays the payloads as they came.  No Qt.
@@ -16,23 +16,10 @@ import json
 import time
 from typing import Any, TextIO
 
-from wsconsole.errors import DecodeError
+from wsconsole.cli.decode import decoded_fields, decoded_lines
 from wsconsole.text.payload import escape_control, json_payload
 
-__all__ = ["DECODE_FORMATS", "Printer", "base64_text", "payload_repr"]
-
-DECODE_FORMATS = {
-    "msgpack": "MessagePack",
-    "cbor": "CBOR",
-    "godot4": "Godot 4 Variant",
-    "godot3": "Godot 3 Variant",
-    "godot4-multiplayer": "Godot 4 multiplayer",
-    "godot3-multiplayer": "Godot 3 multiplayer",
-    "base64": "base64",
-}
-"""``--decode``'s names, each with the decoder it stands for (a key of
-:data:`wsconsole.text.decoders.DECODER_FUNCTIONS`).  base64 reads text
-packets; the others binary ones."""
+__all__ = ["Printer", "base64_text", "payload_repr"]
 
 _RESET = "\x1b[0m"
 SENT_COLOUR = "\x1b[34m"  # blue, as serve's "sent"
@@ -64,8 +51,8 @@ class Printer:
         mode: ``"text"``, ``"raw"`` or ``"json"``.
         colour_out, colour_err: Whether to colour the lines of each stream
             (``"text"`` mode only; the caller decides, see the module's docstring).
-        decode: A name of :data:`DECODE_FORMATS` to show packets decoded
-            with; None for none.
+        decode: A name of :data:`~wsconsole.cli.decode.DECODE_FORMATS` to
+            show packets decoded with; None for none.
     """
 
     def __init__(self, out: TextIO, err: TextIO, mode: str, *, colour_out: bool = False,
@@ -75,8 +62,7 @@ class Printer:
         self.mode = mode
         text = mode == "text"
         self._colour = {id(out): colour_out and text, id(err): colour_err and text}
-        self._decoder_name = None if decode is None else DECODE_FORMATS[decode]
-        self._decodes_text = decode == "base64"
+        self._decode = decode
 
     def _line(self, stream: TextIO, text: str, colour: str = "") -> None:
         if colour and self._colour.get(id(stream)):
@@ -112,12 +98,9 @@ class Printer:
                 # Payload lines only: text as it came, binary as hex.
                 self._line(self.out, data if isinstance(data, str) else data.hex(" "))
             return
-        decoded = self._decoded(data)
         if self.mode == "json":
             event = "received" if direction == "<" else "sent"
-            fields = json_payload(data)
-            if decoded is not None:
-                fields["decoded" if decoded[0] else "decode_error"] = decoded[0] or decoded[1]
+            fields = json_payload(data) | decoded_fields(self._decode, data)
             self._json(event, type="text" if isinstance(data, str) else "binary", **fields)
             return
         colour = RECEIVED_COLOUR if direction == "<" else SENT_COLOUR
@@ -125,19 +108,5 @@ class Printer:
             self._line(self.out, f"{direction} {escape_control(data)}", colour)
         else:
             self._line(self.out, f"{direction} [binary {len(data)} B] {data.hex(' ')}".rstrip(), colour)
-        if decoded is not None:
-            tree, problem = decoded
-            for line in (tree or f"({problem})").splitlines():
-                self._line(self.out, f"    {escape_control(line)}", _DECODED_COLOUR)
-
-    def _decoded(self, data: str | bytes) -> tuple[str, str] | None:
-        """``(tree, "")`` or ``("", why not)`` for a packet the ``decode`` format reads; None for others."""
-        if self._decoder_name is None or isinstance(data, str) != self._decodes_text:
-            return None
-        # Imported on first use: a session without --decode loads no decoder.
-        from wsconsole.text.decoders import DECODERS, tree_text
-
-        try:
-            return tree_text(DECODERS[self._decoder_name](data)), ""
-        except DecodeError as exc:
-            return "", str(exc)
+        for line in decoded_lines(self._decode, data):
+            self._line(self.out, line, _DECODED_COLOUR)

@@ -20,6 +20,7 @@ import threading
 from typing import TextIO
 
 from wsconsole.cli.arguments import port_number, print_error
+from wsconsole.cli.decode import add_decode_argument, decoded_fields, decoded_lines
 from wsconsole.cli.serve import use_colour
 from wsconsole.cli.serve_commands import format_time
 from wsconsole.cli.status import ExitStatus
@@ -69,6 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also let web pages from ORIGIN connect, e.g. https://example.com; '*' for any; repeat for more "
         "(default: only clients without Origin, 'null' and loopback pages; others get HTTP 403)",
     )
+    add_decode_argument(parser)
     add_handshake_arguments(parser)
 
 
@@ -118,13 +120,17 @@ def run_relay_command(parser: argparse.ArgumentParser, args: argparse.Namespace,
         previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop_cause.append("SIGTERM"))
 
     def show(event: object) -> None:
+        packet = event.data if event.kind is RelayEventKind.PACKET else None  # type: ignore[attr-defined]
         if args.json:
             data = event.to_json()  # type: ignore[attr-defined]
             if event.kind is RelayEventKind.STARTED:  # type: ignore[attr-defined]
                 data.update(url=relay.url, upstream=relay.upstream_url)
+            data.update(decoded_fields(args.decode, packet))
             print(json.dumps(data, ensure_ascii=False), file=stream, flush=True)
         elif event.kind not in (RelayEventKind.STARTED, RelayEventKind.STOPPED):  # type: ignore[attr-defined]
             print(format_line(event, colour), file=stream, flush=True)
+            for line in decoded_lines(args.decode, packet):
+                print(f"{_DIM}{line}{_RESET}" if colour else line, file=stream, flush=True)
 
     try:
         if not args.json:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from wsconsole.cli import arguments
 from wsconsole.cli.arguments import PROG, print_error
+from wsconsole.cli.decode import add_decode_argument, decoded_fields, decoded_lines
 from wsconsole.cli.serve_commands import format_time, read_commands
 from wsconsole.cli.status import ExitStatus
 from wsconsole.errors import ServerError
@@ -147,6 +148,7 @@ def add_config_arguments(serve: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print one JSON object per server event (every packet its own, floods included)",
     )
+    add_decode_argument(serve)
     serve.add_argument(
         "--commands",
         action="store_true",
@@ -365,6 +367,7 @@ def run_serve(
     json_output: bool = False,
     ca_path: Path | None = None,
     commands: TextIO | None = None,
+    decode: str | None = None,
 ) -> int:
     """Runs the server until Ctrl-C or SIGTERM, printing its events.
 
@@ -385,6 +388,8 @@ def run_serve(
             nothing.
         commands: Where to read commands from, one per line (see
             :data:`COMMANDS_HELP`), on a daemon thread; ``None`` for none.
+        decode: Show each packet a client sent decoded too, with this
+            name of :data:`~wsconsole.cli.decode.DECODE_FORMATS`; ``None`` for none.
     """
     from wsconsole.server.echo import EchoServer
     from wsconsole.server.events import ServerEventKind
@@ -438,6 +443,8 @@ def run_serve(
             print(json.dumps(event, ensure_ascii=False), file=stream, flush=True)
         elif json_output:
             data = event.to_json()
+            if event.kind is ServerEventKind.PACKET:
+                data.update(decoded_fields(decode, event.data))
             if event.kind is ServerEventKind.STARTED and ca_path is not None:
                 data["ca_path"] = str(ca_path)
             if event.kind is ServerEventKind.STOPPED and stop_cause:
@@ -446,6 +453,9 @@ def run_serve(
         # STARTED and STOPPED have lines of their own below.
         elif event.kind not in (ServerEventKind.STARTED, ServerEventKind.STOPPED):
             print(format_event(event, colour), file=stream, flush=True)
+            if event.kind is ServerEventKind.PACKET:
+                for line in decoded_lines(decode, event.data):
+                    print(f"{_DIM}{line}{_RESET}" if colour else line, file=stream, flush=True)
 
     try:
         if not json_output:
@@ -520,4 +530,5 @@ def run_serve_command(parser: argparse.ArgumentParser, args: argparse.Namespace)
         json_output=args.json,
         ca_path=ca_path,
         commands=sys.stdin if args.commands else None,
+        decode=args.decode,
     )
