@@ -90,7 +90,8 @@ def test_serve_dispatch(monkeypatch, gui_calls):
     assert calls == [
         (
             ("::1", 0, ("x",)),
-            {"config": ServerConfig(subprotocols=("x",)), "json_output": False, "ca_path": None, "commands": None},
+            {"config": ServerConfig(subprotocols=("x",)), "json_output": False, "ca_path": None, "commands": None,
+             "decode": None},
         )
     ]
     assert gui_calls == []
