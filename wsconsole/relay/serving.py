@@ -162,7 +162,7 @@ class RelayServing:
         # the user visits could reach what is behind it: the same Origin policy, before the
         # upstream leg is opened (RFC 6455 section 10.2).
         problem = origin_problem(
-            request.headers.get_all("Origin"), self._allowed_origins, elsewhere="Relay(allowed_origins=...)"
+            request.headers.get_all("Origin"), self._allowed_origins, elsewhere="the relay tab's Allowed origins field"
         )
         if problem is not None:
             self._emit(RelayEvent(

@@ -123,12 +123,14 @@ class ProfileBook:
 
     @staticmethod
     def make_relay(name: str, upstream_url: str, listen: str, options: ConnectOptions, *,
-                   save_secrets: bool = False, break_rules: Sequence[Mapping[str, Any]] = ()) -> Profile:
-        """The profile of a relay: its upstream URL, listen ``HOST:PORT``, the upstream leg's options
-        and its breakpoint rules (each a dict of ``BREAK_RULE_FIELDS``)."""
+                   save_secrets: bool = False, break_rules: Sequence[Mapping[str, Any]] = (),
+                   allowed_origins: Sequence[str] = ()) -> Profile:
+        """The profile of a relay: its upstream URL, listen ``HOST:PORT``, the upstream leg's options,
+        its breakpoint rules (each a dict of ``BREAK_RULE_FIELDS``) and the origins it lets in."""
         return Profile(
             name=name.strip(), url=upstream_url, options=options, save_secrets=save_secrets,
             kind=RELAY_KIND, listen=listen, break_rules=tuple(dict(rule) for rule in break_rules),
+            allowed_origins=tuple(allowed_origins),
         )
 
     def save(self, profile: Profile) -> ProfileChange:

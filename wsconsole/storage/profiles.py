@@ -10,7 +10,7 @@ in the user's config directory (:func:`config_dir`)::
 
 A profile's ``kind`` is ``"connection"`` (a tab that connects to ``url``) or
 ``"relay"`` (a relay tab: ``url`` is the upstream, ``"listen"`` its
-``HOST:PORT``, the options the upstream leg's, ``"break_rules"`` its
+``HOST:PORT``, ``"allowed_origins"`` the web pages it lets in, the options the upstream leg's, ``"break_rules"`` its
 breakpoints); files written before kinds existed hold connections, and a
 relay saved before rules were kept has none.  A key missing from a profile (``pings`` in files written before it existed)
 reads as its default.  So does an options' ``max_packet_bytes`` of ``null``,
@@ -202,6 +202,8 @@ class Profile:
         listen: A relay's ``HOST:PORT``; unused for a connection.
         break_rules: A relay's breakpoint rules, each a dict of :data:`BREAK_RULE_FIELDS`
             (missing ones at the rule's defaults); empty for a connection.
+        allowed_origins: The web pages' origins a relay lets in besides
+            loopback ones (``--allow-origin``); empty for a connection.
         unknown: Keys a newer version wrote (``"options"``: its unknown
             option keys), written back as they were.
     """
@@ -216,12 +218,17 @@ class Profile:
     listen: str = ""
     break_rules: tuple[dict[str, Any], ...] = ()
     unknown: dict[str, Any] = field(default_factory=dict, compare=False)
+    allowed_origins: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-safe dict saved; without secrets unless ``save_secrets``."""
         options = self.options if self.save_secrets else _without_secrets(self.options)
         relay = (
-            {"listen": self.listen, "break_rules": [dict(rule) for rule in self.break_rules]}
+            {
+                "listen": self.listen,
+                "break_rules": [dict(rule) for rule in self.break_rules],
+                "allowed_origins": list(self.allowed_origins),
+            }
             if self.kind == RELAY_KIND
             else {}
         )
@@ -268,9 +275,18 @@ class Profile:
             problems.append(f"profile {name!r}: listen must be HOST:PORT text, not {userfiles.json_type(listen)}")
             listen = DEFAULT_RELAY_LISTEN
         break_rules: tuple[dict[str, Any], ...] = ()
+        allowed_origins: tuple[str, ...] = ()
         if kind == RELAY_KIND:
             break_rules, rule_problems = _break_rules_from(data.get("break_rules", []))
             problems += [f"profile {name!r}: {message}" for message in rule_problems]
+            raw_origins = data.get("allowed_origins", [])
+            if isinstance(raw_origins, list) and all(isinstance(origin, str) for origin in raw_origins):
+                allowed_origins = tuple(raw_origins)
+            else:
+                problems.append(
+                    f"profile {name!r}: allowed_origins must be a list of texts, not {userfiles.json_type(raw_origins)}"
+                    "; none were loaded"
+                )
         options = ConnectOptions()
         if "options" in data:
             options, option_problems = ConnectOptions.from_dict(data["options"])
@@ -296,7 +312,9 @@ class Profile:
             unknown_options = {key: value for key, value in raw_options.items() if key not in _OPTION_KEYS}
             if unknown_options:
                 unknown["options"] = unknown_options
-        return cls(name, url, options, reconnect, save_secrets, pings, kind, listen, break_rules, unknown), problems
+        return cls(
+            name, url, options, reconnect, save_secrets, pings, kind, listen, break_rules, unknown, allowed_origins
+        ), problems
 
     def as_saved(self) -> Profile:
         """This profile exactly as it is written to disk (without secrets unless it keeps them).
@@ -333,7 +351,7 @@ def _break_rules_from(raw: Any) -> tuple[tuple[dict[str, Any], ...], list[str]]:
 
 
 _PROFILE_KEYS = frozenset(
-    {"name", "kind", "listen", "break_rules", "url", "options", "reconnect", "pings", "save_secrets"}
+    {"name", "kind", "listen", "break_rules", "allowed_origins", "url", "options", "reconnect", "pings", "save_secrets"}
 )
 _OPTION_KEYS = frozenset(ConnectOptions().to_dict())
 

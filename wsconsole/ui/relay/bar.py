@@ -34,15 +34,21 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def origin_names(text: str) -> tuple[str, ...]:
+    """The origins typed in the Allowed origins field: ``"https://a.example, https://b.example"`` as a tuple."""
+    return tuple(part for part in text.replace(",", " ").split() if part)
+
+
 class RelayBar(QWidget):
-    """Where clients connect (listen address) and where they are relayed to (upstream URL).
+    """Where clients connect (listen address), where they are relayed to (upstream URL), and which web pages may.
 
     ``url``, ``set_url``, ``url_edit`` and ``set_recent_model`` are the
     upstream URL's, as a connection bar's are its URL's: the window's
     "use this URL", Ctrl+L and the recent URLs work on a relay tab too.
 
     Signals:
-        start_requested(str, str, int): upstream URL, host and port to listen on.
+        start_requested(str, str, int): upstream URL, host and port to listen on
+            (the allowed origins: :attr:`allowed_origins`).
         stop_requested(): stop relaying.
     """
 
@@ -58,12 +64,22 @@ class RelayBar(QWidget):
         self.listen_edit.setAccessibleName("Listen address")
         self.listen_edit.setToolTip("HOST:PORT the relay listens on; port 0 picks a free one")
         self.listen_edit.setMaximumWidth(self.listen_edit.fontMetrics().horizontalAdvance("[::1]:65535") + 40)
+        # The relay refuses web pages from other sites (HTTP 403) as the embedded server does;
+        # a page served from elsewhere (a LAN address, a deployed front end) is let in here.
+        self.origins_edit = QLineEdit(objectName="relayOriginsEdit", placeholderText="allowed origins")
+        self.origins_edit.setAccessibleName("Allowed origins")
+        self.origins_edit.setToolTip(
+            "Web pages from these origins may connect too, e.g. https://game.example (others: HTTP 403); "
+            "* accepts every origin.\nAlways accepted: clients that send no Origin, 'null' (a page opened "
+            "from a file) and pages from localhost, 127.x.x.x or [::1] on any port."
+        )
+        self.origins_edit.setMaximumWidth(self.origins_edit.fontMetrics().horizontalAdvance("https://game.example") + 40)
         self.start_button = QPushButton("Start", objectName="relayStartButton")
         # Long URLs must not widen the window: the label is elided, its whole text in the tooltip.
         self.status_label = ElidedLabel("Not relaying", objectName="relayStatusLabel")
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.start_button.clicked.connect(self._on_button)
-        for edit in (self.url_edit, self.listen_edit):  # Enter starts; only the button stops
+        for edit in (self.url_edit, self.listen_edit, self.origins_edit):  # Enter starts; only the button stops
             edit.returnPressed.connect(lambda: self._running or self._on_button())
         self._running = False
         layout = QHBoxLayout(self)
@@ -72,6 +88,7 @@ class RelayBar(QWidget):
         layout.addWidget(self.listen_edit)
         layout.addWidget(QLabel("→ upstream"))
         layout.addWidget(self.url_edit, 1)
+        layout.addWidget(self.origins_edit)
         layout.addWidget(self.start_button)
         layout.addWidget(self.status_label, 1)
 
@@ -90,6 +107,14 @@ class RelayBar(QWidget):
     def set_listen(self, text: str) -> None:
         self.listen_edit.setText(text)
 
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """The origins let in besides the default ones (see :func:`origin_names`)."""
+        return origin_names(self.origins_edit.text())
+
+    def set_allowed_origins(self, origins: tuple[str, ...] | list[str]) -> None:
+        self.origins_edit.setText(", ".join(origins))
+
     def set_recent_model(self, model: QAbstractItemModel) -> None:
         """Completes the upstream URL from the window's recent URLs."""
         self.url_edit.setCompleter(QCompleter(model, self.url_edit))
@@ -98,8 +123,8 @@ class RelayBar(QWidget):
         """Shows Start or Stop, and ``text`` (what the relay does, or why it stopped)."""
         self._running = running
         self.start_button.setText("Stop" if running else "Start")
-        self.url_edit.setReadOnly(running)
-        self.listen_edit.setReadOnly(running)
+        for edit in (self.url_edit, self.listen_edit, self.origins_edit):
+            edit.setReadOnly(running)
         self.status_label.setText(text)
         self.status_label.setStyleSheet("" if running or not text.startswith("Cannot") else "color: #d64541;")
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -65,8 +65,16 @@ class RelayDriver(QObject):
         """The URL clients connect to; "" when not running."""
         return self.relay.url if self.is_running else ""
 
-    def start(self, upstream_url: str, host: str, port: int, options: ConnectOptions | None = None) -> None:
-        """Starts relaying from ``host:port`` to ``upstream_url``.
+    def start(
+        self,
+        upstream_url: str,
+        host: str,
+        port: int,
+        options: ConnectOptions | None = None,
+        allowed_origins: Sequence[str] = (),
+    ) -> None:
+        """Starts relaying from ``host:port`` to ``upstream_url``; web pages from ``allowed_origins``
+        may connect besides loopback ones (see ``Relay``).
 
         Raises:
             InvalidUrlError: ``upstream_url`` is not a ws:// or wss:// URL.
@@ -76,7 +84,10 @@ class RelayDriver(QObject):
         from wsconsole.relay import Relay
 
         self.stop()
-        relay = Relay(upstream_url, host=host, port=port, options=options, on_event=self._inbox.append)
+        relay = Relay(
+            upstream_url, host=host, port=port, options=options, on_event=self._inbox.append,
+            allowed_origins=allowed_origins,
+        )
         self._inbox.watch()
         try:
             relay.start()

@@ -283,8 +283,9 @@ class RelayTab(TabBase):
         return self.log_pane.filter_bar
 
     def duplicate(self) -> RelayTab:
-        """A new relay tab with this one's upstream URL, listen address, options and rules, not started."""
+        """A new relay tab with this one's upstream URL, listen address, allowed origins, options and rules, not started."""
         tab = RelayTab(self.connection_bar.url, self.connection_bar.listen)
+        tab.connection_bar.set_allowed_origins(self.connection_bar.allowed_origins)
         tab.options_form.set_options(self.options_form.options())
         tab.break_panel.set_rules(self.break_panel.rules)
         if self._custom_title:
@@ -317,7 +318,7 @@ class RelayTab(TabBase):
             if host is None or port is None:
                 host, port = parse_listen(self.connection_bar.listen)
             options = self.options_form.options()
-            self.driver.start(url, host, port, options)
+            self.driver.start(url, host, port, options, self.connection_bar.allowed_origins)
         except (ValueError, InvalidUrlError, InvalidOptionsError, ServerError) as exc:
             problem = f"Cannot start: {redact_message(str(exc), url)}"
             self.connection_bar.set_running(False, problem)

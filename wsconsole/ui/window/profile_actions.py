@@ -133,12 +133,12 @@ class ProfileActions(QObject):
     @staticmethod
     def profile_from_tab(tab: ConnectionTab, name: str, *, save_secrets: bool = False) -> Profile:
         """What ``tab`` would be saved as: its URL, options, ping and reconnect settings
-        (a relay tab: its upstream URL, listen address, upstream options and breakpoint rules)."""
+        (a relay tab: its upstream URL, listen address, allowed origins, upstream options and breakpoint rules)."""
         if getattr(tab, "is_relay", False):
             bar = tab.connection_bar
             return ProfileBook.make_relay(
                 name, bar.url, bar.listen, tab.options_form.options(), save_secrets=save_secrets,
-                break_rules=tab.saved_rules(),
+                break_rules=tab.saved_rules(), allowed_origins=bar.allowed_origins,
             )
         return ProfileBook.make(
             name,
@@ -194,6 +194,7 @@ class ProfileActions(QObject):
     def _open_relay(self, profile: Profile) -> RelayTab:
         """Opens a relay profile in a new relay tab, not started (the user checks the addresses first)."""
         tab = self._window.new_relay_tab(profile.url, profile.listen)
+        tab.connection_bar.set_allowed_origins(profile.allowed_origins)
         tab.options_form.set_options(profile.options)
         tab.set_title(profile.name)
         for problem in tab.restore_rules(profile.break_rules):
