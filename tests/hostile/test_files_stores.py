@@ -221,6 +221,31 @@ def test_a_store_file_over_the_size_limit_is_set_aside_unread(
     assert json.loads((tmp_path / file_name).read_bytes())[list_key] == []
 
 
+def test_a_file_holding_more_than_its_size_said_is_read_whole_up_to_the_limit(tmp_path: Path, monkeypatch) -> None:
+    # Its size is read first so that a read sets aside no more than the file holds; a file that grew
+    # meanwhile (or reports a size of 0) is read on, and still refused past the limit.
+    from wsconsole.storage import jsonread
+
+    path = tmp_path / "grown.json"
+    path.write_text('{"format": 1, "x": "' + "a" * 5000 + '"}')
+    real_fstat = os.fstat
+
+    class Shrunk:
+        def __init__(self, real) -> None:
+            self._real = real
+
+        def __getattr__(self, name: str):
+            return getattr(self._real, name)
+
+        st_size = 10
+
+    monkeypatch.setattr(os, "fstat", lambda fd: Shrunk(real_fstat(fd)))
+    assert jsonread.read_json(path)["x"] == "a" * 5000
+    monkeypatch.setattr(jsonread, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(jsonread.UnreadableFileError, match="is over 1000 B, more than a wsconsole file holds"):
+        jsonread.read_json(path)
+
+
 def test_a_renamed_message_keeps_keys_a_newer_version_wrote_and_a_removed_one_takes_them_along(tmp_path: Path) -> None:
     path = tmp_path / LIBRARY_FILE_NAME
     _write(path, {"format": 2, "messages": [

@@ -8,8 +8,9 @@ a store's file can be unreadable into :class:`UnreadableFileError`.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from wsconsole.files import open_regular
 from wsconsole.text.payload import format_size
@@ -32,6 +33,19 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 """The largest store file read, in bytes.  Our own files stay far below it (the
 history keeps 200 packets); a bigger one is not ours, and reading it would
 hold the window's start for seconds and take gigabytes of memory."""
+
+
+_CHUNK_BYTES = 1024 * 1024
+"""How much a file that holds more than its size said is read on by at a time, in bytes."""
+
+
+def _read_on(file: IO[bytes], raw: bytes) -> bytes:
+    """``raw`` and what follows it in ``file``, up to MAX_FILE_BYTES and one byte, a chunk at a time."""
+    chunks, total = [raw], len(raw)
+    while total <= MAX_FILE_BYTES and (chunk := file.read(min(_CHUNK_BYTES, MAX_FILE_BYTES + 1 - total))):
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def json_type(value: Any) -> str:
@@ -75,8 +89,13 @@ def read_json(path: Path) -> Any:
     """
     try:
         with open_regular(path) as file:
-            # One byte more than the limit: a file growing while it is read is caught too.
-            raw = file.read(MAX_FILE_BYTES + 1)
+            # What the file holds and one byte, not the limit: a read of n bytes sets n bytes
+            # aside first.  More than its size (it grew, or a size of 0 that is not) is read
+            # on, up to the limit and one byte.
+            size = os.fstat(file.fileno()).st_size
+            raw = file.read(min(size, MAX_FILE_BYTES) + 1)
+            if len(raw) > size:
+                raw = _read_on(file, raw)
     except FileNotFoundError:
         return NO_FILE
     except OSError as exc:
