@@ -79,6 +79,14 @@ class LimitedServe:
     def count(self, pattern: str) -> int:
         return sum(1 for line in self.lines() if re.search(pattern, line))
 
+    def wait_for_count(self, pattern: str, count: int) -> int:
+        """Waits until ``count`` lines match (a client has its answer before the server prints
+        its line); returns how many match then, or at the deadline."""
+        deadline = time.monotonic() + WAIT_S
+        while (seen := self.count(pattern)) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return seen
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -128,7 +136,7 @@ def test_max_clients_is_capped_below_the_limit_and_more_get_503(limited_serve):
     assert 0 < capacity < 160
     statuses = open_clients(serve.port, capacity + 20)
     assert statuses == [b"101"] * capacity + [b"503"] * 20
-    assert serve.count(r"HTTP 503 .*the most allowed \(the open-file limit\)") == 20
+    assert serve.wait_for_count(r"HTTP 503 .*the most allowed \(the open-file limit\)", 20) == 20
     assert serve.count(r" error: ") == 0
 
 
