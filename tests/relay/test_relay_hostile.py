@@ -15,6 +15,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from tests.support.waiting import WAIT_S
+from wsconsole.client.options import ConnectOptions
 from wsconsole.relay import RelayEventKind
 
 FLOOD_PACKET_BYTES = 64 * 1024
@@ -162,3 +163,25 @@ def test_invalid_utf8_from_the_upstream_fails_its_leg_with_1007_and_closes_the_c
     assert caught.value.rcvd.code == 1007
     code, reason = upstream.result()
     assert code == 1007 and b"invalid UTF-8" in reason
+
+
+def test_an_upstream_that_never_answers_a_close_is_dropped_and_the_client_gets_its_close_back(raw_server, relay_to):
+    # The client's close is held until the upstream answers it; one that never does held it for ever.
+    def mute(connection):
+        connection.handshake()
+        frames = []
+        while (frame := connection.read_frame()) is not None:  # reads everything, answers nothing
+            frames.append(frame[1])
+        return frames
+
+    upstream = raw_server(mute)
+    relay, events = relay_to(upstream.url, options=ConnectOptions(close_timeout_s=0.3))
+    with connect(relay.url, open_timeout=WAIT_S, close_timeout=30) as ws:
+        ws.send("hi")
+        events.wait_for(RelayEventKind.PACKET, sender="client")
+        ws.close(4000, "bye")
+        assert (ws.close_code, ws.close_reason) == (4000, "bye")
+    assert upstream.result() == [0x1, 0x8]  # the packet and the close went on
+    said = events.wait_for(RelayEventKind.ERROR, sender="server")
+    assert said.message == "the server did not answer the close within 0.3 s: dropped"
+    events.wait_for(RelayEventKind.CLOSED, sender="client", code=4000, clean=True)

@@ -37,6 +37,10 @@ __all__ = ["ClientLeg", "ServerLeg"]
 
 _DATA = (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
 
+UNANSWERED_CLOSE_TIMEOUT_S = 10.0
+"""How long a leg waits for the answer to a close frame the relay sent, in seconds, when
+websockets gives the connection no ``close_timeout``; then its TCP connection is dropped."""
+
 
 class _Leg:
     """What both legs share; mixed in before the websockets connection class.
@@ -58,6 +62,7 @@ class _Leg:
     number = 0
 
     close_held = False  # a close frame came and is not answered yet: see _recv_frame_holding_close
+    _unanswered_timer: Any = None  # see close_by_relay
 
     def init_leg(self) -> None:
         self._parts: list[bytes] = []
@@ -172,6 +177,8 @@ class _Leg:
 
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)  # type: ignore[misc]
+        if self._unanswered_timer is not None:
+            self._unanswered_timer.cancel()
         if not self.closing_by_relay and self.protocol.close_rcvd is None and self.pipe_out is not None:  # type: ignore[attr-defined]
             self.pipe_out.on_end(None, drop=True)  # a drop is passed on as a drop
         if self.on_lost is not None:
@@ -191,6 +198,19 @@ class _Leg:
             return
         self.protocol.send_close(code, reason if code is not None else "")  # type: ignore[attr-defined]
         self.send_data()  # type: ignore[attr-defined]
+        # websockets times an unanswered close only when its own close() sent it: a peer that never
+        # answers this one would keep the leg, and a close the other leg holds, for ever.
+        timeout_s = getattr(self, "close_timeout", None) or UNANSWERED_CLOSE_TIMEOUT_S
+        self._unanswered_timer = self.loop.call_later(timeout_s, self._close_unanswered, timeout_s)  # type: ignore[attr-defined]
+
+    def _close_unanswered(self, timeout_s: float) -> None:
+        if self.protocol.close_rcvd is not None:  # type: ignore[attr-defined] - answered, TCP still closing
+            return
+        self.emit(RelayEvent(
+            RelayEventKind.ERROR, self.number, time.time(), self.sender,
+            message=f"the {self.sender} did not answer the close within {timeout_s:g} s: dropped",
+        ))
+        self.transport.abort()  # type: ignore[attr-defined] - a close the other leg holds is answered then
 
     def drop_by_relay(self) -> None:
         """Drops the TCP connection without a close frame."""

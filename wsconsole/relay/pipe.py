@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from wsconsole.protocol.closecodes import CloseCode
 from wsconsole.relay.events import RelayEvent, RelayEventKind, arrow, other_leg
 from wsconsole.relay.rules import BreakRule, Faults
 
@@ -271,7 +272,13 @@ class Pipe:
 
     def _pass_end(self, end: _End) -> None:
         receiver = self.receiver
-        if end.drop:
+        if end.drop and receiver.close_held:
+            # The receiver closed first and waits for the answer the sender will never give:
+            # it gets its own close back (RFC 6455 section 5.5.1), not a drop.
+            close = receiver.protocol.close_rcvd
+            receiver.close_by_relay(None if close is None or close.code == CloseCode.NO_STATUS_RCVD else close.code,
+                                    "" if close is None else close.reason)
+        elif end.drop:
             receiver.drop_by_relay()
         else:
             receiver.close_by_relay(end.code, end.reason)
