@@ -4,7 +4,10 @@
 relay's listening socket.  For each client's opening handshake it opens the
 upstream leg first (in ``process_request``), so the upstream's answer
 decides the client's: its refusal status, a 502 when it cannot be reached,
-its subprotocol.  Then both legs' frames go through two
+its subprotocol, whether the client's permessage-deflate offer is accepted
+(the relay offers it upstream when the client offers it; each leg then
+compresses on its own, websockets' protocol inflating what comes in and
+deflating what goes out, so the pipes see whole messages).  Then both legs' frames go through two
 :class:`~wsconsole.relay.pipe.Pipe` objects with no task per message.
 Importing this module loads asyncio and websockets: only the relay's
 thread imports it.
@@ -26,6 +29,7 @@ from typing import Any
 
 from websockets.asyncio.server import serve
 from websockets.datastructures import Headers
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.http11 import Response
 
 from wsconsole.client.options import ConnectOptions
@@ -106,7 +110,7 @@ class RelayServing:
             sock=sock,
             process_request=self._process_request,
             select_subprotocol=self._select_subprotocol,
-            compression=None,
+            compression=None,  # per client: see _process_request
             ping_interval=None,
             max_size=self._max_packet_bytes,
             max_queue=None,
@@ -192,7 +196,8 @@ class RelayServing:
 
         try:
             upstream = await open_upstream(
-                target, self._options, forwarded_headers(request.headers, self._options), offered, make_upstream
+                target, self._options, forwarded_headers(request.headers, self._options), offered, make_upstream,
+                offer_compression=self._options.compression and offers_deflate(request.headers),
             )
         except UpstreamFailed as exc:
             self._emit(RelayEvent(
@@ -205,6 +210,11 @@ class RelayServing:
             upstream.close_by_relay(CloseCode.GOING_AWAY, STOP_REASON)
             return _response(503, b"Service Unavailable: the relay is stopping.\n")
         relayed.upstream = upstream
+        # Each leg compresses on its own, so the relay handles whole messages: the client's
+        # offer is accepted when the upstream accepted the relay's (RFC 7692), so that the
+        # client meets the compression it would meet without the relay.
+        if upstream.protocol.extensions:
+            connection.protocol.available_extensions = [ServerPerMessageDeflateFactory()]
         self._pending.add(upstream)
         connection.relayed = relayed  # type: ignore[attr-defined]
         connection.on_lost = lambda lost: self._leg_lost(relayed, lost)
@@ -304,6 +314,15 @@ class RelayServing:
                 if message is not None:
                     out.append(message)
         return out
+
+
+def offers_deflate(headers: Headers) -> bool:
+    """Whether a client's opening request offers permessage-deflate (its ``Sec-WebSocket-Extensions``)."""
+    return any(
+        offer.split(";")[0].strip().lower() == "permessage-deflate"
+        for value in headers.get_all("Sec-WebSocket-Extensions")
+        for offer in value.split(",")
+    )
 
 
 def _response(status: int, body: bytes, headers: Sequence[tuple[str, str]] = ()) -> Response:

@@ -115,8 +115,12 @@ async def open_upstream(
     headers: list[tuple[str, str]],
     subprotocols: Sequence[str],
     create_connection: Callable[..., Any],
+    *,
+    offer_compression: bool = False,
 ) -> Any:
     """Opens the upstream leg; returns the websockets connection ``create_connection`` made.
+
+    ``offer_compression``: offer permessage-deflate (RFC 7692) with websockets' parameters.
 
     Raises:
         UpstreamFailed: It could not be reached (502), did not open within
@@ -141,7 +145,7 @@ async def open_upstream(
                 additional_headers=headers,
                 user_agent_header=None,  # the client's own User-Agent goes with its headers
                 subprotocols=list(subprotocols) or None,
-                compression=None,
+                compression="deflate" if offer_compression else None,
                 proxy=None,
                 open_timeout=None,
                 ping_interval=None,
