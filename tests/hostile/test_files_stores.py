@@ -120,12 +120,18 @@ def test_unreadable_items_unknown_keys_and_a_newer_format_survive_a_save(
     assert saved[list_key] == unreadable
 
 
-def test_a_profile_keeps_keys_and_options_a_newer_version_wrote(tmp_path: Path) -> None:
+def _newer_profile(tmp_path: Path) -> tuple[Path, ProfileStore]:
+    """A profiles file a newer version wrote (a key and an option this one does not know), loaded."""
     path = tmp_path / PROFILES_FILE_NAME
     profile = {"name": "p", "url": "ws://127.0.0.1:1/", "colour": "teal", "options": {"timeout_s": 3, "future_option": [1]}}
     _write(path, {"format": 2, "profiles": [profile]})
     store = ProfileStore(tmp_path)
     assert store.load() == []
+    return path, store
+
+
+def test_a_profile_keeps_keys_and_options_a_newer_version_wrote(tmp_path: Path) -> None:
+    path, store = _newer_profile(tmp_path)
     store.save()
     saved = json.loads(path.read_bytes())["profiles"][0]
     assert saved["colour"] == "teal" and saved["options"]["future_option"] == [1] and saved["options"]["timeout_s"] == 3
@@ -278,11 +284,7 @@ def test_a_sequence_saved_again_after_removal_does_not_inherit_its_keys(tmp_path
 
 
 def test_a_profile_saved_over_keeps_what_a_newer_version_wrote(tmp_path: Path) -> None:
-    path = tmp_path / PROFILES_FILE_NAME
-    profile = {"name": "p", "url": "ws://127.0.0.1:1/", "colour": "teal", "options": {"timeout_s": 3, "future_option": [1]}}
-    _write(path, {"format": 2, "profiles": [profile]})
-    store = ProfileStore(tmp_path)
-    assert store.load() == []
+    path, store = _newer_profile(tmp_path)
     store.put(Profile("p", "ws://127.0.0.1:2/"))  # the tab saved over it, as Save profile does
     store.save()
     saved = json.loads(path.read_bytes())["profiles"][0]
