@@ -30,8 +30,8 @@ from websockets.frames import Close, Frame, Opcode
 from websockets.protocol import Side, State
 
 from wsconsole.protocol.closecodes import CloseCode
-from wsconsole.server.held_close import discard_until_eof
 from wsconsole.relay.events import RelayEvent, RelayEventKind
+from wsconsole.server.held_close import discard_until_eof
 
 __all__ = ["ClientLeg", "ServerLeg"]
 

@@ -7,8 +7,9 @@ decides the client's: its refusal status, a 502 when it cannot be reached,
 its subprotocol, whether the client's permessage-deflate offer is accepted
 (the relay offers it upstream when the client offers it; each leg then
 compresses on its own, websockets' protocol inflating what comes in and
-deflating what goes out, so the pipes see whole messages).  Then both legs' frames go through two
-:class:`~wsconsole.relay.pipe.Pipe` objects with no task per message.
+deflating what goes out, so the pipes see whole messages).  Then both legs'
+frames go through two :class:`~wsconsole.relay.pipe.Pipe` objects with no
+task per message.
 Importing this module loads asyncio and websockets: only the relay's
 thread imports it.
 
