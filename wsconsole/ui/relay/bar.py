@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wsconsole.ui.fields import names_in
 from wsconsole.ui.relay.eliding import ElidedLabel
 
 DEFAULT_LISTEN = "127.0.0.1:9081"
@@ -32,11 +33,6 @@ def parse_listen(text: str) -> tuple[str, int]:
     if not colon or not host or not port.isdigit() or int(port) > 65535:
         raise ValueError(f"listen address {text!r}: give HOST:PORT, e.g. {DEFAULT_LISTEN} (port 0 for any free one)")
     return host.strip("[]"), int(port)
-
-
-def origin_names(text: str) -> tuple[str, ...]:
-    """The origins typed in the Allowed origins field: ``"https://a.example, https://b.example"`` as a tuple."""
-    return tuple(part for part in text.replace(",", " ").split() if part)
 
 
 class RelayBar(QWidget):
@@ -109,8 +105,8 @@ class RelayBar(QWidget):
 
     @property
     def allowed_origins(self) -> tuple[str, ...]:
-        """The origins let in besides the default ones (see :func:`origin_names`)."""
-        return origin_names(self.origins_edit.text())
+        """The origins let in besides the default ones, as typed (split at commas and spaces)."""
+        return names_in(self.origins_edit.text())
 
     def set_allowed_origins(self, origins: tuple[str, ...] | list[str]) -> None:
         self.origins_edit.setText(", ".join(origins))

@@ -37,6 +37,7 @@ from wsconsole.server.config import (
     ServerMode,
 )
 from wsconsole.text.payload import parse_hex
+from wsconsole.ui.fields import names_in
 
 MODE_LABELS = {
     ServerMode.ECHO: "Echo: each packet back to its sender",
@@ -70,11 +71,6 @@ def _double_spin(name: str, tip: str) -> QDoubleSpinBox:
     spin.setKeyboardTracking(False)
     spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
     return spin
-
-
-def _names(text: str) -> tuple[str, ...]:
-    """Splits ``"a, b c"`` into ``("a", "b", "c")``."""
-    return tuple(part for part in text.replace(",", " ").split() if part)
 
 
 def _compact_form() -> QFormLayout:
@@ -159,7 +155,7 @@ class ModePage(QWidget):
             config,
             mode=self.mode,
             canned_reply=canned,
-            subprotocols=_names(self.protocols_edit.text()),
+            subprotocols=names_in(self.protocols_edit.text()),
             require_subprotocol=self.require_check.isChecked(),
         )
 
@@ -398,7 +394,7 @@ class HandshakePage(QWidget):
             config,
             refuse_status=self.refuse_spin.value() or None,
             refuse_body=self.refuse_body_edit.text(),
-            allowed_origins=_names(self.origin_edit.text()),
+            allowed_origins=names_in(self.origin_edit.text()),
             required_headers=required,
             basic_auth=auth,
             max_packet_bytes=self.max_packet_spin.value() or None,
