@@ -111,3 +111,18 @@ def test_a_device_is_refused(reader) -> None:
 def test_a_folder_is_refused_with_a_clear_message(tmp_path: Path, reader) -> None:
     with pytest.raises(CaptureError, match="cannot read: "):
         reader(tmp_path)
+
+
+@pytest.mark.parametrize("reader", [read_ndjson, read_har])
+def test_a_capture_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path, reader, monkeypatch) -> None:
+    # Read whole on the window's thread, a file of gigabytes would hold the window for minutes.
+    from wsconsole.session import capture
+
+    monkeypatch.setattr(capture, "MAX_CAPTURE_BYTES", 1024)
+    path = tmp_path / "big.capture"
+    path.write_text(_ndjson_line(1.0) + "\n" + " " * 2000)
+    with pytest.raises(CaptureError, match=r"2\.0 KiB is over the 1\.0 KiB a capture may be .*split it or keep its end"):
+        reader(path)
+    path.write_text(_ndjson_line(1.0) + "\n")  # under it: read as before
+    if reader is read_ndjson:
+        assert len(reader(path)) == 1

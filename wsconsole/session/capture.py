@@ -60,7 +60,7 @@ from wsconsole.session.entries import (
     EntryKind,
 )
 from wsconsole.storage import userfiles
-from wsconsole.text.payload import byte_size
+from wsconsole.text.payload import byte_size, format_size
 from wsconsole.text.redact import redact_headers, redact_url, redact_urls_in_text
 
 _DIRECTION_NAMES = {
@@ -122,6 +122,12 @@ def entry_to_json(entry: Entry) -> dict[str, Any]:
         obj["text"] = entry.data
     return obj
 
+
+MAX_CAPTURE_BYTES = 256 * 1024 * 1024
+"""The largest capture file read, in bytes.  A capture is read whole on the caller's
+thread (the window's): 80 MB of NDJSON takes about 2 s and 130 MB of memory here, and
+the log keeps the newest 100,000 entries anyway, so a file of gigabytes would hold the
+window for minutes, or take the memory it has, for entries it would drop."""
 
 MAX_TIME_S = 253_402_300_799.0
 """The last second of year 9999 UTC: the latest time a capture may hold.
@@ -222,6 +228,17 @@ def write_ndjson(path: str | os.PathLike, entries: Iterable[Entry]) -> int:
     return count
 
 
+def _check_size(target: str, file: IO[Any]) -> None:
+    """Refuses a capture over MAX_CAPTURE_BYTES before anything is read of it."""
+    size = os.fstat(file.fileno()).st_size
+    if size > MAX_CAPTURE_BYTES:
+        raise CaptureError(
+            target,
+            f"{format_size(size)} is over the {format_size(MAX_CAPTURE_BYTES)} a capture may be "
+            "(the log keeps the newest 100,000 entries); split it or keep its end",
+        )
+
+
 def read_ndjson(path: str | os.PathLike) -> list[Entry]:
     """Reads the entries of an NDJSON file; blank lines are skipped.
 
@@ -233,6 +250,7 @@ def read_ndjson(path: str | os.PathLike) -> list[Entry]:
     entries = []
     try:
         with userfiles.open_regular(target, "utf-8-sig") as file:  # -sig: a byte order mark, as HAR allows
+            _check_size(target, file)
             for number, line in enumerate(file, start=1):
                 if not line.strip():
                     continue
@@ -423,6 +441,7 @@ def read_har(path: str | os.PathLike) -> list[HarConnection]:
     target = os.fspath(path)
     try:
         with userfiles.open_regular(target, "utf-8-sig") as file:  # -sig: some tools write a BOM
+            _check_size(target, file)
             har = json.load(file)
     except OSError as exc:
         raise CaptureError(target, f"cannot read: {exc.strerror or exc}") from exc
