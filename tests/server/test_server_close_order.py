@@ -110,3 +110,26 @@ def test_a_stop_during_a_reply_delay_does_not_wait_for_it(echo_servers, events):
             client.recv(timeout=WAIT_S)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
     assert not server.is_running
+
+
+def test_an_automatic_close_meanwhile_answers_the_clients_close_instead(echo_servers, events):
+    # The packet that reaches close_after_packets came with the client's own close: the client
+    # asked first, so its close is answered (as before the hold), not crossed by ours.
+    server = echo_servers(config=ServerConfig(close_after_packets=1, close_code=4003, close_reason="enough"))
+    with raw_handshake(server.port) as sock:
+        sock.sendall(masked(TEXT, b"one") + masked(CLOSE, close_payload(1000, b"bye")))
+        assert frames_until_eof(sock) == [(TEXT, b"one"), (CLOSE, close_payload(1000, b"bye"))]
+    seen = wait_for(events, K.DISCONNECTED)
+    assert [(e.code, e.reason) for e in seen if e.kind is K.CLOSE_REQUESTED] == [(1000, "bye")]
+    assert not any(e.kind is K.FAULT and "closing with 4003" in e.message for e in seen)
+
+
+def test_a_stop_while_a_close_is_held_answers_it(echo_servers, events, monkeypatch):
+    monkeypatch.setattr(held_close, "HELD_CLOSE_TIMEOUT_S", 60.0)
+    server = echo_servers(config=ServerConfig(reply_delay_ms=30_000))  # the packet's reply keeps the close held
+    with raw_handshake(server.port) as sock:
+        sock.sendall(masked(TEXT, b"slow") + masked(CLOSE, close_payload(4001, b"leaving")))
+        wait_for(events, K.PACKET)
+        server.stop()
+        assert frames_until_eof(sock) == [(CLOSE, close_payload(4001, b"leaving"))]
+    assert not server.is_running

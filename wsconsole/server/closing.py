@@ -45,6 +45,10 @@ class Closing:
         connection = client.connection
         if connection.protocol.state is not State.OPEN:
             return
+        if getattr(connection, "holds_close", False):
+            # The client asked first (its close waits behind its last packets): that close is answered.
+            connection.answer_held_close()
+            return
         client.ended_on_purpose = True
         self._state.emit(kind, code=code, message=message, **client.common())
         await connection.close(code, reason)

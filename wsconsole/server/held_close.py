@@ -96,11 +96,27 @@ class HeldClose:
         self._held_close, self._answer_close = frame, answer
         protocol.parser = discard_until_eof(protocol)
         next(protocol.parser)
+        # A close of ours meanwhile (a stop, an automatic close, a slow client's) would cross the
+        # client's, which came first: the client's is answered instead, as websockets would have.
+        send_close = protocol.send_close
+
+        def answer_first(code: int | None = None, reason: str = "") -> None:
+            if self._held_close is not None:
+                self.answer_held_close()
+            else:
+                send_close(code, reason)
+
+        protocol.send_close = answer_first
         self._held_close_timer = self.loop.call_later(HELD_CLOSE_TIMEOUT_S, self.answer_held_close)  # type: ignore[attr-defined]
         assembler = getattr(self, "recv_messages", None)
         if hasattr(type(assembler), "when_drained"):
             assembler.when_drained = self.answer_held_close  # type: ignore[union-attr]
         return True
+
+    @property
+    def holds_close(self) -> bool:
+        """Whether a client's close frame waits for its answer."""
+        return self._held_close is not None
 
     def answer_held_close_if_due(self) -> None:
         """Answers a held close if the handler has answered all that came before it (it waits for more)."""
