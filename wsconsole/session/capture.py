@@ -126,8 +126,8 @@ def entry_to_json(entry: Entry) -> dict[str, Any]:
 MAX_CAPTURE_BYTES = 256 * 1024 * 1024
 """The largest capture file read, in bytes.  A capture is read whole on the caller's
 thread (the window's): 80 MB of NDJSON takes about 2 s and 130 MB of memory here, and
-the log keeps the newest 100,000 entries anyway, so a file of gigabytes would hold the
-window for minutes, or take the memory it has, for entries it would drop."""
+the log keeps the newest 100,000 entries by default, so a file of gigabytes would hold
+the window for minutes, or take the memory it has, for entries it would drop."""
 
 MAX_TIME_S = 253_402_300_799.0
 """The last second of year 9999 UTC: the latest time a capture may hold.
@@ -234,8 +234,8 @@ def _check_size(target: str, file: IO[Any]) -> None:
     if size > MAX_CAPTURE_BYTES:
         raise CaptureError(
             target,
-            f"{format_size(size)} is over the {format_size(MAX_CAPTURE_BYTES)} a capture may be "
-            "(the log keeps the newest 100,000 entries); split it or keep its end",
+            f"{format_size(size)} is over the {format_size(MAX_CAPTURE_BYTES)} a capture may be; "
+            "split it or keep its end",
         )
 
 

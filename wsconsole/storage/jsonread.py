@@ -1,8 +1,9 @@
 """Reading the JSON files a person, a newer version or a broken disk may have written.
 
 Qt-free.  Every reader of a user's file opens it with :func:`open_regular`
-(from :mod:`wsconsole.files`: a pipe or a device is refused, not waited on); :func:`read_json` turns every way
-a store's file can be unreadable into :class:`UnreadableFileError`.
+(from :mod:`wsconsole.files`: a pipe or a device is refused, not waited on);
+:func:`read_json` turns every way a store's file can be unreadable, one over
+:data:`MAX_FILE_BYTES` included, into :class:`UnreadableFileError`.
 """
 
 from __future__ import annotations
