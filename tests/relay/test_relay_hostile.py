@@ -185,3 +185,28 @@ def test_an_upstream_that_never_answers_a_close_is_dropped_and_the_client_gets_i
     said = events.wait_for(RelayEventKind.ERROR, sender="server")
     assert said.message == "the server did not answer the close within 0.3 s: dropped"
     events.wait_for(RelayEventKind.CLOSED, sender="client", code=4000, clean=True)
+
+
+def test_a_client_that_never_ends_tcp_after_its_close_is_answered_is_dropped(ws_server, echo_handler, relay_to, monkeypatch):
+    # websockets times a closing handshake's end only when its own close() or send() began it;
+    # the relay's legs close through the sans-I/O protocol, so they time it themselves.
+    from tests.hostile.net_support import raw_handshake
+    from wsconsole.relay import serving
+
+    monkeypatch.setattr(serving, "CLIENT_CLOSE_TIMEOUT_S", 0.3)
+    upstream = ws_server(echo_handler)
+    relay, events = relay_to(upstream.url)
+    status, sock = raw_handshake(relay.port)
+    with sock:
+        assert status == b"101"
+        sock.sendall(bytes((0x88, 0x82, 0, 0, 0, 0)) + struct.pack("!H", 1000))  # a close, zero mask
+        answer = sock.recv(4)
+        assert answer == bytes((0x88, 0x02)) + struct.pack("!H", 1000)
+        # The relay half-closed TCP (the server ends it first); this client never ends its half.
+        assert sock.recv(1) == b""
+        events.wait_for(RelayEventKind.CLOSED, sender="client", code=1000, clean=True)
+        # It is dropped after the timeout: the connection leaves the relay's list, sock still open here.
+        deadline = time.monotonic() + WAIT_S
+        while relay.connections().result(WAIT_S) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert relay.connections().result(WAIT_S) == []

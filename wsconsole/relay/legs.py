@@ -38,7 +38,8 @@ __all__ = ["ClientLeg", "ServerLeg"]
 _DATA = (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
 
 UNANSWERED_CLOSE_TIMEOUT_S = 10.0
-"""How long a leg waits for the answer to a close frame the relay sent, in seconds, when
+"""How long a leg waits for the end of a closing handshake the relay took part in (the answer
+to its close frame, or the peer's end of TCP after the relay answered one), in seconds, when
 websockets gives the connection no ``close_timeout``; then its TCP connection is dropped."""
 
 
@@ -62,7 +63,7 @@ class _Leg:
     number = 0
 
     close_held = False  # a close frame came and is not answered yet: see _recv_frame_holding_close
-    _unanswered_timer: Any = None  # see close_by_relay
+    _unanswered_timer: Any = None  # see _time_the_end
 
     def init_leg(self) -> None:
         self._parts: list[bytes] = []
@@ -107,6 +108,7 @@ class _Leg:
         if protocol.side is Side.SERVER:
             protocol.send_eof()  # a server closes the TCP connection first (RFC 6455 section 7.1.1)
         self.send_data()  # type: ignore[attr-defined]
+        self._time_the_end()
 
     def is_open(self) -> bool:
         return self.protocol.state is State.OPEN  # type: ignore[attr-defined]
@@ -198,18 +200,22 @@ class _Leg:
             return
         self.protocol.send_close(code, reason if code is not None else "")  # type: ignore[attr-defined]
         self.send_data()  # type: ignore[attr-defined]
-        # websockets times an unanswered close only when its own close() sent it: a peer that never
-        # answers this one would keep the leg, and a close the other leg holds, for ever.
-        timeout_s = getattr(self, "close_timeout", None) or UNANSWERED_CLOSE_TIMEOUT_S
-        self._unanswered_timer = self.loop.call_later(timeout_s, self._close_unanswered, timeout_s)  # type: ignore[attr-defined]
+        self._time_the_end()
 
-    def _close_unanswered(self, timeout_s: float) -> None:
-        if self.protocol.close_rcvd is not None:  # type: ignore[attr-defined] - answered, TCP still closing
-            return
-        self.emit(RelayEvent(
-            RelayEventKind.ERROR, self.number, time.time(), self.sender,
-            message=f"the {self.sender} did not answer the close within {timeout_s:g} s: dropped",
-        ))
+    def _time_the_end(self) -> None:
+        # websockets times the end of a closing handshake only when its own close() or send() started
+        # it: a peer that never answers a close the relay sent, or never ends TCP after its own close
+        # was answered, would keep the leg (and a close the other leg holds) for ever.
+        timeout_s = getattr(self, "close_timeout", None) or UNANSWERED_CLOSE_TIMEOUT_S
+        self._unanswered_timer = self.loop.call_later(timeout_s, self._end_overdue, timeout_s)  # type: ignore[attr-defined]
+
+    def _end_overdue(self, timeout_s: float) -> None:
+        if self.protocol.close_rcvd is None:  # type: ignore[attr-defined]
+            self.emit(RelayEvent(
+                RelayEventKind.ERROR, self.number, time.time(), self.sender,
+                message=f"the {self.sender} did not answer the close within {timeout_s:g} s: dropped",
+            ))
+        # Else the handshake is done and only TCP is late to end: dropped as websockets drops it.
         self.transport.abort()  # type: ignore[attr-defined] - a close the other leg holds is answered then
 
     def drop_by_relay(self) -> None:

@@ -45,6 +45,11 @@ from wsconsole.server.listening import format_address
 
 __all__ = ["RelayServing", "STOP_REASON"]
 
+CLIENT_CLOSE_TIMEOUT_S = 10.0
+"""How long the client's leg waits for the end of a closing handshake (the client's answer
+to a close, or its end of TCP once its own close is answered), in seconds; then its TCP
+connection is dropped.  The upstream leg's is its options' ``close_timeout_s``."""
+
 STOP_REASON = "relay stopping"
 STOP_TIMEOUT_S = 5.0
 
@@ -112,6 +117,7 @@ class RelayServing:
             process_request=self._process_request,
             select_subprotocol=self._select_subprotocol,
             compression=None,  # per client: see _process_request
+            close_timeout=CLIENT_CLOSE_TIMEOUT_S,
             ping_interval=None,
             max_size=self._max_packet_bytes,
             max_queue=None,
