@@ -14,10 +14,10 @@ from wsconsole.ui.wakeup import MAX_EVENTS_PER_TICK, BatchedInbox
 class Owner(QObject):
     """A driver in small: its drain takes one batch and keeps it."""
 
-    def __init__(self, quiet_delay_ms: int = 0) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.batches: list[list] = []
-        self.inbox = BatchedInbox(self, "test", self.drain, quiet_delay_ms=quiet_delay_ms)
+        self.inbox = BatchedInbox(self, "test", self.drain)
 
     def drain(self) -> None:
         batch = self.inbox.take()
@@ -47,13 +47,41 @@ def test_a_flood_from_another_thread_arrives_in_order_in_bounded_batches(qtbot):
     owner.inbox.unwatch()
 
 
-def test_the_first_batch_after_a_quiet_spell_waits_the_quiet_delay(qtbot):
-    owner = Owner(quiet_delay_ms=30)
+def test_a_producer_that_defers_its_wake_ups_wakes_the_gui_thread_when_it_says(qtbot):
+    """The embedded server's way: the first event of a quiet spell is queued at once, and the
+    producer's own thread writes the wake-up later; events in between share it."""
+    owner = Owner()
+    later: list = []
+
+    def defer(write) -> bool:
+        assert threading.current_thread() is not threading.main_thread()
+        later.append(write)
+        return True
+
+    owner.inbox.defer_wakeups(defer)
+    owner.inbox.watch()
+    produce(owner.inbox, 3)
+    assert len(later) == 1 and len(owner.inbox) == 3  # one wake-up put off for the three
+    # Nothing wakes the GUI thread meanwhile: its event loop runs and takes nothing.
+    qtbot.wait(50)
+    assert owner.taken() == [] and not owner.inbox.timer.isActive()
+    thread = threading.Thread(target=later[0])
+    thread.start()
+    thread.join()
+    qtbot.waitUntil(lambda: owner.taken() == [0, 1, 2], timeout=WAIT_MS)
+    owner.inbox.unwatch()
+
+
+def test_a_wake_up_the_producer_cannot_defer_is_written_at_once(qtbot):
+    """A defer that says no (the server thread not serving, another thread) does not lose the
+    wake-up, nor the next: the GUI thread takes both events."""
+    owner = Owner()
+    owner.inbox.defer_wakeups(lambda write: False)
     owner.inbox.watch()
     produce(owner.inbox, 1)
-    qtbot.waitUntil(owner.inbox.timer.isActive, timeout=WAIT_MS)
-    assert owner.inbox.timer.interval() >= 30
     qtbot.waitUntil(lambda: owner.taken() == [0], timeout=WAIT_MS)
+    produce(owner.inbox, 1)
+    qtbot.waitUntil(lambda: owner.taken() == [0, 0], timeout=WAIT_MS)
     owner.inbox.unwatch()
 
 

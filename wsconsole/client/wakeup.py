@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 
@@ -22,6 +23,14 @@ class Wakeup:
     Windows too (Python emulates it over loopback TCP).
     """
 
+    defer: Callable[[Callable[[], None]], bool] | None = None
+    """Called by :meth:`wake`, on the waking thread, with what writes the byte, instead of writing
+    it: returns True if it will call it later, False to have it written now.  None: always now.
+
+    A producer whose news can wait a moment (the embedded server's, for its panel) writes the byte
+    from its own thread a little later, so the owner's thread is not woken while the producer is
+    busy with something the owner waits for more (the echo of a packet the window just sent)."""
+
     def __init__(self) -> None:
         self.read_socket, self._write_socket = socket.socketpair()
         self.read_socket.setblocking(False)
@@ -29,10 +38,16 @@ class Wakeup:
         self._pending = False
 
     def wake(self) -> None:
-        """Any thread: makes ``read_socket`` readable unless a wake-up is pending."""
+        """Any thread: makes ``read_socket`` readable (now, or later through :attr:`defer`)
+        unless a wake-up is pending."""
         if self._pending:
             return
         self._pending = True
+        defer = self.defer
+        if defer is None or not defer(self._write):
+            self._write()
+
+    def _write(self) -> None:
         try:
             self._write_socket.send(b"\0")
         except OSError:

@@ -332,6 +332,20 @@ class EchoServer:
         self._exposed = listening.exposed_to_network
         self._listening, self._listening_ssl = listening.sockets, ssl_context
 
+    def call_later(self, delay_s: float, callback: Callable[[], None]) -> bool:
+        """From ``on_event`` (the server thread): runs callback on the server
+        thread in ``delay_s`` seconds, or as the thread ends if that is sooner.
+
+        For an owner that hears of events through another thread's wake-up
+        and can hear of them a moment later: the server times the wake-up
+        instead of waking that thread at once.
+
+        Returns:
+            True if scheduled; False (nothing is) from any other thread, or
+            when the server is not serving.
+        """
+        return self._thread.call_later(delay_s, callback)
+
     def stop(self, timeout_s: float = 5.0) -> None:
         """Closes every client with 1001 (going away), stops listening.
 

@@ -4,13 +4,15 @@
 loads the protocol stack (asyncio and websockets, by importing
 :mod:`wsconsole.server.serving`) and serves until stopped; all clients
 share it.  Other threads reach its event loop only through
-:meth:`ServerThread.call_soon` and :meth:`ServerThread.submit`.  This
+:meth:`ServerThread.call_soon` and :meth:`ServerThread.submit`; the thread
+itself times work with :meth:`ServerThread.call_later`.  This
 module imports neither asyncio nor websockets, so the window can import
 the server before the thread has loaded them.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Coroutine
@@ -60,6 +62,9 @@ class ServerThread:
         self._stop_requested = threading.Event()
         # Set by the thread once its loop exists (or it ended without one).
         self._loop_ready = threading.Event()
+        # call_later()'s callbacks that have not run yet, by key: run as the thread ends.
+        self._later: dict[int, Callable[[], None]] = {}
+        self._later_keys = itertools.count()
 
     @property
     def is_alive(self) -> bool:
@@ -129,6 +134,35 @@ class ServerThread:
         except RuntimeError:
             pass  # The loop already closed: the thread is ending anyway.
 
+    def call_later(self, delay_s: float, callback: Callable[[], None]) -> bool:
+        """Server thread only: runs callback on the loop in ``delay_s`` seconds, or as the
+        thread ends if that comes first, so that it runs once whatever happens.
+
+        Returns:
+            True if it is scheduled; False, and nothing is, when called from
+            another thread, before the loop exists or after it closed.
+        """
+        loop = self._loop
+        if loop is None or not self.is_current or loop.is_closed():
+            return False
+        key = next(self._later_keys)
+        self._later[key] = callback
+        loop.call_later(delay_s, self._run_later, key)
+        return True
+
+    def _run_later(self, key: int) -> None:
+        callback = self._later.pop(key, None)
+        if callback is not None:
+            callback()
+
+    def _run_leftovers(self) -> None:
+        """The thread is ending: runs the call_later() callbacks whose time has not come."""
+        for key in list(self._later):
+            try:
+                self._run_later(key)
+            except Exception:  # noqa: BLE001 - must not escape a thread; the others still run
+                _log.exception("a call_later() callback failed as the server thread ended")
+
     def submit(self, coroutine: Coroutine[Any, Any, bool]) -> concurrent.futures.Future[bool]:
         """Runs coroutine on the server loop and returns its future.
 
@@ -186,6 +220,7 @@ class ServerThread:
             _log.exception("echo server thread failed")
             self._state.emit(ServerEventKind.ERROR, message=f"the server stopped: {exc!r}")
         finally:
+            self._run_leftovers()
             self._loop_ready.set()  # no loop is coming: nobody waits for one
             for sock in sockets:  # already closed by a clean stop; closing again does nothing
                 sock.close()

@@ -22,7 +22,8 @@ from wsconsole.client.wakeup import Wakeup, WakingQueue
 
 DRAIN_INTERVAL_MS = 50
 """The shortest time between two batches (a flood is taken in batches; the
-first event after a quiet spell at once, or after the inbox's quiet delay)."""
+first event after a quiet spell as soon as it wakes the GUI thread, which a
+producer may put off: see :meth:`BatchedInbox.defer_wakeups`)."""
 BACKLOG_INTERVAL_MS = 5
 """The wait before the next batch when one left events behind, so the GUI's own events get in."""
 MAX_EVENTS_PER_TICK = 4_000
@@ -34,8 +35,8 @@ class BatchedInbox:
 
     :attr:`append` is the producer's callback (any thread).  Everything else
     is for the GUI thread.  While :meth:`watch` is on, an append wakes the
-    GUI thread, :attr:`timer` fires (at most every ``DRAIN_INTERVAL_MS``,
-    never sooner than ``quiet_delay_ms`` after the wake-up) and calls
+    GUI thread (at once, or when the producer's :meth:`defer_wakeups` says),
+    :attr:`timer` fires (at most every ``DRAIN_INTERVAL_MS``) and calls
     ``on_due``, which takes the batch with :meth:`take`.  ``len()`` is the
     number of events waiting.
 
@@ -43,15 +44,14 @@ class BatchedInbox:
         owner: The QObject the timer and the notifier belong to (the driver).
         name: Their objectNames' prefix: ``{name}DrainTimer``, ``{name}WakeupNotifier``.
         on_due: Called on the GUI thread when a batch is due.
-        quiet_delay_ms: The least wait, in ms, before the first batch after a quiet spell (0: none).
     """
 
-    def __init__(self, owner: QObject, name: str, on_due: Callable[[], Any], *, quiet_delay_ms: int = 0) -> None:
+    def __init__(self, owner: QObject, name: str, on_due: Callable[[], Any]) -> None:
         self._owner, self._name = owner, name
         self._queue = WakingQueue()
         self.append: Callable[[Any], None] = self._queue.append
         """Any thread: queues one event (and wakes the GUI thread while watched)."""
-        self._quiet_delay_ms = quiet_delay_ms
+        self._defer: Callable[[Callable[[], None]], bool] | None = None
         self._wakeup: Wakeup | None = None
         self._notifier: QSocketNotifier | None = None
         self.last_drain_s = float("-inf")
@@ -71,9 +71,17 @@ class BatchedInbox:
         if self._wakeup is not None:
             return
         self._wakeup = self._queue.wakeup = Wakeup()
+        self._wakeup.defer = self._defer
         self._notifier = QSocketNotifier(self._wakeup.read_socket.fileno(), QSocketNotifier.Type.Read, self._owner)
         self._notifier.setObjectName(f"{self._name}WakeupNotifier")
         self._notifier.activated.connect(self._on_wake)
+
+    def defer_wakeups(self, defer: Callable[[Callable[[], None]], bool] | None) -> None:
+        """From now on the wake-up for an append goes through ``defer`` (see
+        :attr:`~wsconsole.client.wakeup.Wakeup.defer`), called on the appending thread; None: at once."""
+        self._defer = defer
+        if self._wakeup is not None:
+            self._wakeup.defer = defer
 
     def unwatch(self) -> None:
         """Once the producer has ended: nothing wakes us any more, and no batch is due.
@@ -96,7 +104,7 @@ class BatchedInbox:
         if self.timer.isActive():
             return  # a batch is due anyway
         wait_s = self.last_drain_s + DRAIN_INTERVAL_MS / 1000 - time.monotonic()
-        self.timer.start(max(self._quiet_delay_ms, round(max(0.0, wait_s) * 1000)))
+        self.timer.start(round(max(0.0, wait_s) * 1000))
 
     def take(self) -> list:
         """Takes one batch (at most ``MAX_EVENTS_PER_TICK``, oldest first); a backlog is due again soon."""

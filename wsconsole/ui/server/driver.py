@@ -2,11 +2,11 @@
 
 The server runs on its own thread and reports events through a callback:
 a :class:`~wsconsole.ui.wakeup.BatchedInbox`'s append (a deque and, when
-the GUI has not been told yet, one byte to a wake-up socket pair; no Qt
-object is touched off the GUI thread).  The inbox's timer drains it in
-bounded batches, at most once every DRAIN_INTERVAL_MS and never sooner
-than QUIET_DRAIN_DELAY_MS after the wake-up, and the driver emits
-signals; an idle server costs the GUI nothing.
+the GUI has not been told yet, one byte to a wake-up socket pair, which
+the server thread writes QUIET_DRAIN_DELAY_MS after the first event of a
+quiet spell; no Qt object is touched off the GUI thread).  The inbox's
+timer drains it in bounded batches, at most once every DRAIN_INTERVAL_MS,
+and the driver emits signals; an idle server costs the GUI nothing.
 After a batch the connected clients' counters are snapshot, at most every
 CLIENTS_REFRESH_MS, so a flood of packets costs the window one table update
 per refresh, never one per packet.
@@ -14,6 +14,7 @@ per refresh, never one per packet.
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,13 +39,15 @@ if TYPE_CHECKING:
 
 DEFAULT_PORT = 9080
 QUIET_DRAIN_DELAY_MS = 10
-"""The wait before the first batch after a quiet spell.
+"""How long after the first event of a quiet spell the server thread wakes the GUI thread.
 
-The server reports a client's packet just before it echoes it: taken at
-once, the batch (the panel's client log, its event list) ran on the GUI
-thread just as the echo reached the window's own tab, and the row the user
-watches for waited for the panel (bench/RESULTS.md, "Speed a user feels").
-A person does not see the panel 10 ms later."""
+The server reports a client's packet just before it echoes it.  Woken at
+once, the GUI thread took the wake-up (and then the batch: the panel's
+client log, its event list) just as the echo reached the window's own tab,
+and the row the user watches for waited (bench/RESULTS.md, "Speed a user
+feels").  The server thread times the wake-up (``EchoServer.call_later``),
+so the write and the GUI's wake-up both come after the echo; an event from
+another thread wakes it at once.  A person does not see the panel 10 ms later."""
 CLIENTS_REFRESH_MS = 250
 """How often the client list's counters are refreshed while events come."""
 MEMBERSHIP_REFRESH_MS = 100
@@ -90,7 +93,7 @@ class ServerDriver(QObject):
         """Since the last start: that the port asked for was taken and which URL serves instead; "" if not."""
         self.ca_path: Path | None = None
         """The CA that verifies the generated certificate, while TLS uses it."""
-        self._inbox = BatchedInbox(self, "server", self._drain, quiet_delay_ms=QUIET_DRAIN_DELAY_MS)
+        self._inbox = BatchedInbox(self, "server", self._drain)
         self._last_refresh_s = 0.0
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setObjectName("serverRefreshTimer")
@@ -210,7 +213,10 @@ class ServerDriver(QObject):
         """An EchoServer on ``port`` with this driver's configuration, reporting to its inbox."""
         from wsconsole.server.echo import EchoServer  # see the note under the imports
 
-        return EchoServer(self.host, port, on_event=self._inbox.append, config=self.config)
+        server = EchoServer(self.host, port, on_event=self._inbox.append, config=self.config)
+        # The closure holds the server, not this QObject: it runs on the server thread.
+        self._inbox.defer_wakeups(functools.partial(server.call_later, QUIET_DRAIN_DELAY_MS / 1000))
+        return server
 
     def stop(self) -> None:
         """Stops the server; clients get close 1001.  Remaining events are still delivered."""
