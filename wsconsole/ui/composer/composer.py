@@ -106,6 +106,11 @@ class Composer(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Opaque, in the window's own colour: Qt repaints the Send button (twice per
+        # click, synchronously, on press and on release) from the nearest opaque
+        # ancestor down, and without this that was the main window, its tab widget
+        # and the tab, all on the way to the packet (bench/RESULTS.md, issue 15).
+        self.setAutoFillBackground(True)
         self._connected = False
         self._history: ComposerHistory | None = None
         self._history_index: int | None = None  # None: editing the draft, not a history entry
