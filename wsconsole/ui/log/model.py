@@ -442,6 +442,7 @@ class FilteredLogModel(LogTableModel):
 
     def __init__(self, log: MessageLog, flt: LogFilter | None = None, parent=None) -> None:
         self._filter = flt or LogFilter()
+        self._keeps_all = self._filter.is_empty  # new entries need no filtering (the default)
         self._serials: list[int] = []
         self.problems: tuple[FilterProblem, ...] = ()
         """What was wrong with the current filter (those criteria are left out)."""
@@ -456,6 +457,7 @@ class FilteredLogModel(LogTableModel):
         """Shows only what ``flt`` keeps; returns its problems (also in :attr:`problems`)."""
         self.beginResetModel()
         self._filter = flt
+        self._keeps_all = flt.is_empty
         self._refilter()
         self.endResetModel()
         return self.problems
@@ -476,7 +478,11 @@ class FilteredLogModel(LogTableModel):
         pass
 
     def _appended(self, first: int, last: int) -> None:
-        found = filter_log(self.log, self._filter, start=first, stop=last + 1).indices
+        if self._keeps_all:
+            # Every append in a plain log: no filter pass (a LogFilter compared, a result made).
+            found = range(first, last + 1)
+        else:
+            found = filter_log(self.log, self._filter, start=first, stop=last + 1).indices
         if not found:
             return
         base = self.log.first_number
