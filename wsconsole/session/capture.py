@@ -45,9 +45,9 @@ import datetime
 import io
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from wsconsole import __version__
 from wsconsole.errors import CaptureError
@@ -228,8 +228,8 @@ def write_ndjson(path: str | os.PathLike, entries: Iterable[Entry]) -> int:
     return count
 
 
-def _check_size(target: str, file: IO[Any]) -> None:
-    """Refuses a capture over MAX_CAPTURE_BYTES before anything is read of it."""
+def _check_size(target: str, file: IO[Any]) -> int:
+    """Refuses a capture over MAX_CAPTURE_BYTES before anything is read of it; returns its size in bytes."""
     size = os.fstat(file.fileno()).st_size
     if size > MAX_CAPTURE_BYTES:
         raise CaptureError(
@@ -237,6 +237,33 @@ def _check_size(target: str, file: IO[Any]) -> None:
             f"{format_size(size)} is over the {format_size(MAX_CAPTURE_BYTES)} a capture may be; "
             "split it or keep its end",
         )
+    return size
+
+
+# -- reading, a piece at a time ---------------------------------------------------------
+#
+# A capture of a hundred megabytes takes seconds to read.  The readers are
+# generators that yield how far they are (0 to 1) every PIECE_ENTRIES entries
+# (a few milliseconds of work), so a window can read one between its other
+# events and show the progress; closing one closes its file.  read_ndjson()
+# and read_har() run them to the end.
+
+PIECE_ENTRIES = 1_000
+"""Entries (NDJSON lines, HAR messages) read between two yields of a stepped read."""
+
+READ_PIECE_CHARS = 4 * 1024 * 1024
+"""Characters of a HAR file read between two yields, before its one JSON parse."""
+
+T = TypeVar("T")
+
+
+def run_steps(steps: Generator[float, None, T]) -> T:
+    """Runs a stepped read (:func:`ndjson_steps`, :func:`har_steps`) to its end; returns its result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as end:
+            return end.value
 
 
 def read_ndjson(path: str | os.PathLike) -> list[Entry]:
@@ -246,12 +273,25 @@ def read_ndjson(path: str | os.PathLike) -> list[Entry]:
         CaptureError: The file cannot be read, or a line is not an entry
             (the error names the line and what is wrong with it).
     """
+    return run_steps(ndjson_steps(path))
+
+
+def ndjson_steps(path: str | os.PathLike) -> Generator[float, None, list[Entry]]:
+    """:func:`read_ndjson` a piece at a time: yields the share of the file read, returns the entries.
+
+    Raises:
+        CaptureError: As read_ndjson, from the step that meets the problem.
+    """
     target = os.fspath(path)
-    entries = []
+    entries: list[Entry] = []
     try:
         with userfiles.open_regular(target, "utf-8-sig") as file:  # -sig: a byte order mark, as HAR allows
-            _check_size(target, file)
+            size = max(1, _check_size(target, file))
+            chars = 0  # read so far: characters, not bytes, which is near enough for a share
             for number, line in enumerate(file, start=1):
+                chars += len(line)
+                if not number % PIECE_ENTRIES:
+                    yield min(1.0, chars / size)
                 if not line.strip():
                     continue
                 try:
@@ -438,11 +478,32 @@ def read_har(path: str | os.PathLike) -> list[HarConnection]:
     Raises:
         CaptureError: The file cannot be read, is not a HAR, or a message is malformed.
     """
+    return run_steps(har_steps(path))
+
+
+def har_steps(path: str | os.PathLike) -> Generator[float, None, list[HarConnection]]:
+    """:func:`read_har` a piece at a time: yields how far it is, returns the connections.
+
+    The file is read in pieces (the first half of the way) and its messages
+    made into entries in pieces (the second half); between the two, the
+    JSON is parsed in one step, which Python's json cannot split.
+
+    Raises:
+        CaptureError: As read_har, from the step that meets the problem.
+    """
     target = os.fspath(path)
     try:
         with userfiles.open_regular(target, "utf-8-sig") as file:  # -sig: some tools write a BOM
-            _check_size(target, file)
-            har = json.load(file)
+            size = max(1, _check_size(target, file))
+            pieces, chars = [], 0
+            while piece := file.read(READ_PIECE_CHARS):
+                pieces.append(piece)
+                chars += len(piece)
+                yield 0.5 * min(1.0, chars / size)
+        text = "".join(pieces)
+        del pieces
+        har = json.loads(text)
+        del text
     except OSError as exc:
         raise CaptureError(target, f"cannot read: {exc.strerror or exc}") from exc
     except UnicodeDecodeError:
@@ -457,19 +518,29 @@ def read_har(path: str | os.PathLike) -> list[HarConnection]:
     har_entries = log.get("entries") if isinstance(log, dict) else None
     if not isinstance(har_entries, list):
         raise CaptureError(target, "not a HAR file: no log.entries list")
+    sockets = [
+        (number, har_entry)
+        for number, har_entry in enumerate(har_entries)
+        if isinstance(har_entry, dict) and "_webSocketMessages" in har_entry
+    ]
+    total = max(1, sum(len(e["_webSocketMessages"]) for _n, e in sockets if isinstance(e["_webSocketMessages"], list)))
+    made = 0
     connections = []
-    for number, har_entry in enumerate(har_entries):
-        if not isinstance(har_entry, dict) or "_webSocketMessages" not in har_entry:
-            continue
+    for number, har_entry in sockets:
         messages = har_entry["_webSocketMessages"]
         request = har_entry.get("request")
         url = request.get("url", "") if isinstance(request, dict) else ""
         if not isinstance(messages, list):
             raise CaptureError(target, f"entry {number}: _webSocketMessages is not a list")
-        try:
-            entries = [_har_entry(message, f"entry {number}, message {i}") for i, message in enumerate(messages)]
-        except ValueError as exc:
-            raise CaptureError(target, str(exc)) from None
+        entries = []
+        for i, message in enumerate(messages):
+            try:
+                entries.append(_har_entry(message, f"entry {number}, message {i}"))
+            except ValueError as exc:
+                raise CaptureError(target, str(exc)) from None
+            made += 1
+            if not made % PIECE_ENTRIES:
+                yield 0.5 + 0.5 * made / total
         response = har_entry.get("response")
         protocols = [value for name, value in _har_headers(response) if name.lower() == "sec-websocket-protocol"]
         connections.append(HarConnection(str(url), entries, _har_headers(request), protocols[0] if protocols else ""))

@@ -1,0 +1,82 @@
+"""The capture readers a piece at a time: how far they are, what they give, and a stop half-way."""
+
+from __future__ import annotations
+
+import gc
+import warnings
+
+import pytest
+
+from wsconsole.errors import CaptureError
+from wsconsole.session.capture import (
+    PIECE_ENTRIES,
+    har_steps,
+    ndjson_steps,
+    read_har,
+    read_ndjson,
+    run_steps,
+    write_har,
+    write_ndjson,
+)
+from wsconsole.session.entries import Direction, Entry, EntryKind
+from wsconsole.text.payload import byte_size
+
+COUNT = 5 * PIECE_ENTRIES + 7
+
+
+def entries(count: int = COUNT) -> list[Entry]:
+    made = []
+    for i in range(count):
+        data = bytes([i % 256]) * 5 if i % 3 == 0 else f"packet {i}"
+        kind = EntryKind.BINARY if i % 3 == 0 else EntryKind.TEXT
+        made.append(Entry(1_700_000_000.0 + i, kind, Direction.SENT if i % 2 else Direction.RECEIVED, data, byte_size(data)))
+    return made
+
+
+def written(tmp_path, kind: str):
+    path = tmp_path / f"capture.{kind}"
+    if kind == "har":
+        write_har(path, entries(), "ws://example.test/")
+    else:
+        write_ndjson(path, entries())
+    return path
+
+
+@pytest.mark.parametrize(("kind", "steps", "read"), [("ndjson", ndjson_steps, read_ndjson), ("har", har_steps, read_har)])
+def test_a_stepped_read_says_how_far_it_is_and_gives_what_the_whole_read_gives(tmp_path, kind, steps, read):
+    path = written(tmp_path, kind)
+    reader = steps(path)
+    fractions = []
+    while True:
+        try:
+            fractions.append(next(reader))
+        except StopIteration as end:
+            result = end.value
+            break
+    assert len(fractions) >= 5
+    assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] <= 1
+    assert result == read(path)
+    got = result if kind == "ndjson" else result[0].entries
+    assert got == entries()
+
+
+def test_a_read_stopped_half_way_closes_its_file(tmp_path):
+    reader = ndjson_steps(written(tmp_path, "ndjson"))
+    next(reader)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)  # a file left open would warn when collected
+        reader.close()
+        gc.collect()
+    assert reader.gi_frame is None
+
+
+def test_a_bad_line_is_raised_from_the_step_that_reads_it(tmp_path):
+    path = written(tmp_path, "ndjson")
+    with path.open("a", encoding="utf-8") as file:
+        file.write("not json\n")
+    reader = ndjson_steps(path)
+    for _ in range(COUNT // PIECE_ENTRIES):
+        next(reader)  # the good lines read without a problem
+    with pytest.raises(CaptureError) as raised:
+        run_steps(reader)
+    assert raised.value.line == COUNT + 1
