@@ -1,8 +1,9 @@
 """File > Export log… and File > Import capture…: NDJSON and HAR files for a tab's log.
 
 :func:`export_log` and :func:`import_capture` take a path, so tests call them
-directly; :func:`export_dialog` and :func:`import_dialog` only ask for the
-path first.
+directly; :func:`export_dialog` asks for the path first.  File > Import
+asks for it and reads the file between the window's other events:
+:mod:`~wsconsole.ui.log.capture_import`.
 
 Exports are sanitized unless asked otherwise, as Chrome DevTools' "Export
 HAR (sanitized)" is: a URL's password, the Authorization values and the
@@ -19,13 +20,14 @@ thread only.
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 
 from PySide6.QtWidgets import QFileDialog
 
 from wsconsole.errors import CaptureError
-from wsconsole.session.capture import read_har, read_ndjson, write_har, write_ndjson
+from wsconsole.session.capture import har_steps, ndjson_steps, run_steps, write_har, write_ndjson
 from wsconsole.session.entries import EntryKind
-from wsconsole.session.replay import replay_handshake, subprotocol_from_entries
+from wsconsole.session.replay import ReplayHandshake, replay_handshake, subprotocol_from_entries
 from wsconsole.text.redact import password_is_hidden, strip_url_password
 from wsconsole.ui.dialogs.message_box import show_error
 from wsconsole.ui.log.replay_ui import add_replay_button
@@ -84,28 +86,52 @@ def export_log(
         return None
 
 
+def capture_steps(path: str | os.PathLike) -> Generator[float, None, list[tuple[str, list, ReplayHandshake]]]:
+    """The capture at ``path`` (NDJSON or HAR, by extension) read a piece at a time
+    (:func:`~wsconsole.session.capture.ndjson_steps`): yields how far it is, from 0 to 1,
+    and returns its connections as ``(url, entries, handshake)``, one per tab.
+
+    Raises:
+        CaptureError: The file cannot be read or is not a capture.
+    """
+    if is_har(path):
+        connections = yield from har_steps(path)
+        return [(c.url, c.entries, replay_handshake(c.request_headers, c.subprotocol)) for c in connections]
+    entries = yield from ndjson_steps(path)
+    # NDJSON keeps no headers; the subprotocol is in its "→ OPEN" state entry.
+    return [("", entries, replay_handshake((), subprotocol_from_entries(entries)))]
+
+
 def import_capture(window, path: str | os.PathLike) -> list:
     """Opens the entries of an NDJSON or HAR file (by extension) read-only, one new tab per connection.
+
+    All at once: File > Import reads through :class:`~wsconsole.ui.log.capture_import.CaptureImport`
+    instead, between the window's other events.
 
     Returns:
         The new tabs; empty if the file could not be read (shown to the user)
         or holds no WebSocket connection.
     """
-    name = os.path.basename(os.fspath(path))
     try:
-        if is_har(path):
-            connections = [
-                (c.url, c.entries, replay_handshake(c.request_headers, c.subprotocol)) for c in read_har(path)
-            ]
-        else:
-            entries = read_ndjson(path)
-            # NDJSON keeps no headers; the subprotocol is in its "→ OPEN" state entry.
-            connections = [("", entries, replay_handshake((), subprotocol_from_entries(entries)))]
+        connections = run_steps(capture_steps(path))
     except (CaptureError, OSError) as exc:
-        message = f"cannot import: {exc}"
-        window.current_tab.log.add_event(EntryKind.ERROR, message)
-        show_error(window, "Import failed", message)
+        import_failed(window, exc)
         return []
+    return open_connections(window, os.path.basename(os.fspath(path)), connections)
+
+
+def import_failed(window, exc: Exception) -> None:
+    """Says why a capture could not be imported: an error entry in the current tab, and a message box."""
+    message = f"cannot import: {exc}"
+    window.current_tab.log.add_event(EntryKind.ERROR, message)
+    show_error(window, "Import failed", message)
+
+
+def open_connections(window, name: str, connections: list[tuple[str, list, ReplayHandshake]]) -> list:
+    """Opens each of a capture's connections (:func:`capture_steps`) read-only in a new tab; returns the tabs.
+
+    ``name`` is the file's; a capture without connections is said so, and gives no tab.
+    """
     if not connections:
         message = f"cannot import: {name} holds no WebSocket connection"
         window.current_tab.log.add_event(EntryKind.ERROR, message)
@@ -141,10 +167,3 @@ def export_dialog(window, *, shown_only: bool = False, reveal_secrets: bool = Fa
     if (chosen == HAR_FILTER or reveal_secrets) and not is_har(path):
         path += ".har"
     return export_log(window, path, shown_only=shown_only, reveal_secrets=reveal_secrets)
-
-
-def import_dialog(window) -> list:
-    """Asks for an NDJSON or HAR file and opens it read-only in new tabs."""
-    filters = ";;".join(("Captures (*.ndjson *.jsonl *.har)", NDJSON_FILTER, HAR_FILTER, ANY_FILTER))
-    path, _chosen = QFileDialog.getOpenFileName(window, "Import a capture", "", filters)
-    return import_capture(window, path) if path else []

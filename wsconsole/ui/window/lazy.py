@@ -17,6 +17,13 @@ def capture_actions() -> ModuleType:
     return module
 
 
+def capture_import() -> ModuleType:
+    """File > Import HAR/NDJSON…: :mod:`wsconsole.ui.log.capture_import`."""
+    from wsconsole.ui.log import capture_import as module
+
+    return module
+
+
 def replay_ui() -> ModuleType:
     """File > Replay capture…: :mod:`wsconsole.ui.log.replay_ui`."""
     from wsconsole.ui.log import replay_ui as module
