@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import compress
 
@@ -90,6 +91,7 @@ class TrafficHistory:
         # the received wire bytes are _received_bytes minus these.
         self._received_saved = [0] * self.slots
         self._newest: int | None = None
+        self._listener: Callable[[int, int], None] | None = None  # on the log it follows
         self.version = 0
         """Goes up with every change: a view repaints only when it moved."""
         self.late_packets = 0
@@ -158,7 +160,15 @@ class TrafficHistory:
 
         A batch longer than the log's cap is counted only as far as the log keeps it.
         """
-        log.on_appended(lambda first, last: self._appended(log, first, last))
+        self._listener = lambda first, last: self._appended(log, first, last)
+        log.on_appended(self._listener)
+
+    def unfollow(self, log: MessageLog) -> None:
+        """Stops counting what ``log`` gets (see :meth:`follow`)."""
+        listener = self._listener
+        if listener is not None:
+            log.remove_listener(listener)
+            self._listener = None
 
     def _appended(self, log: MessageLog, first: int, last: int) -> None:
         stop = last + 1

@@ -436,7 +436,8 @@ class ConnectionTab(TabBase):
         self.close_panel.hide()
         if self._sequence_panel is not None:  # one made later starts disabled
             self._sequence_panel.setEnabled(False)
-        self.traffic_panel.hide()  # a capture has no live traffic
+        self.traffic_panel.hide()  # a capture has no live traffic: nor counts of it (0.2 s of 100,000 entries)
+        self.traffic_panel.unfollow(self.log)
         self.log.extend(entries)
         # "Since open" counts from the capture's own opens (its "→ OPEN" state entries).
         for entry in entries:

@@ -372,6 +372,11 @@ class TrafficPanel(QWidget):
         self.history.follow(log)
         log.on_cleared(self.restart)
 
+    def unfollow(self, log: MessageLog) -> None:
+        """Stops counting what ``log`` gets (see :meth:`follow`): a capture's tab has no live traffic."""
+        self.history.unfollow(log)
+        log.remove_listener(self.restart)
+
     def restart(self) -> None:
         """Forgets the traffic counted and the past states (the log was cleared); the current state stays."""
         self.history.clear()
