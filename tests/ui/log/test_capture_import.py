@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressBar, QToolButton
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QProgressBar, QToolButton
 
 from wsconsole.session.capture import read_har, read_ndjson, write_har, write_ndjson
 from wsconsole.session.entries import Direction, Entry, EntryKind
@@ -63,6 +63,12 @@ def test_the_menu_reads_a_large_capture_while_the_window_keeps_turning(qtbot, wi
     (tab,) = finished.args[0]
     assert window.tabs.count() == tabs_before + 1
     assert list(tab.log) == expected
+    # Read-only, with what the Replay bar says it holds; no live traffic counted for its hidden chart.
+    assert tab.read_only
+    sent = sum(entry.direction is Direction.SENT for entry in expected)
+    assert f"{len(expected):,} packets, {sent:,} of them sent" in tab.findChild(QLabel, "importedLabel").text()
+    totals = tab.traffic_panel.history.totals(expected[-1].time_s)
+    assert totals.sent_packets == totals.received_packets == 0
     # The event loop turned while the file was read, and the bar said how far it was.
     assert len(ticks) >= 5, ticks
     values = [value for value, _format in shown]
