@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QProgressBar, QToolButton
 
 from wsconsole.errors import CaptureError
@@ -31,6 +31,9 @@ STEP_BUDGET_S = 0.015
 
 PROGRESS_STEPS = 1000
 """The progress bar's range: tenths of a percent."""
+
+PROGRESS_NAME_WIDTH_PX = 220
+"""The most of the status bar a file's name takes in the progress bar's text."""
 
 
 class CaptureImport(QObject):
@@ -56,8 +59,12 @@ class CaptureImport(QObject):
         self._timer.timeout.connect(self._step)
         self.progress = QProgressBar(objectName="importProgress")
         self.progress.setRange(0, PROGRESS_STEPS)
-        self.progress.setFormat(f"Importing {self.name}: %p%")
-        self.progress.setMaximumWidth(320)
+        self.progress.setToolTip(f"Importing {os.fspath(path)}")
+        metrics = self.progress.fontMetrics()
+        # The bar's text in one line, a long name shortened in its middle.
+        shown = metrics.elidedText(self.name, Qt.TextElideMode.ElideMiddle, PROGRESS_NAME_WIDTH_PX)
+        self.progress.setFormat(f"Importing {shown}: %p%")
+        self.progress.setMinimumWidth(metrics.horizontalAdvance(f"Importing {shown}: 100%") + 4 * metrics.averageCharWidth())
         self.cancel_button = QToolButton(objectName="importCancelButton", text="Cancel")
         self.cancel_button.setToolTip(f"Stop importing {self.name}")
         self.cancel_button.clicked.connect(self.cancel)
