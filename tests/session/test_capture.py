@@ -12,12 +12,12 @@ from wsconsole.errors import CaptureError
 from wsconsole.session.capture import (
     read_har,
     read_ndjson,
-    write_atomically,
     write_har,
     write_ndjson,
 )
 from wsconsole.session.entries import Direction, EntryKind
 from wsconsole.session.log import MessageLog
+from wsconsole.storage.userfiles import TEMP_SUFFIX
 from wsconsole.text.decoders import decode_godot4
 
 CHROME_HAR = Path(__file__).parent / "data" / "chrome_websocket.har"
@@ -167,7 +167,8 @@ def test_har_import_says_what_is_wrong(tmp_path: Path, content: str, words: str)
 
 
 def leftovers(directory: Path) -> list[str]:
-    return sorted(name for name in os.listdir(directory) if name.endswith(".tmp"))
+    """Temporary files an atomic write left in ``directory`` (userfiles.TEMP_SUFFIX)."""
+    return sorted(name for name in os.listdir(directory) if name.endswith(TEMP_SUFFIX))
 
 
 def test_a_failure_while_writing_leaves_the_old_file_and_no_temp_file(tmp_path: Path) -> None:
@@ -185,15 +186,15 @@ def test_a_failure_while_writing_leaves_the_old_file_and_no_temp_file(tmp_path: 
     assert leftovers(tmp_path) == []
 
 
-def test_a_failure_before_the_first_write_leaves_no_file_at_all(tmp_path: Path) -> None:
-    path = tmp_path / "new.har"
+def test_a_failure_half_way_leaves_no_file_at_all(tmp_path: Path) -> None:
+    path = tmp_path / "new.ndjson"
 
-    def crash(file):
-        file.write("partial")
+    def entries_then_a_full_disk():
+        yield from session()
         raise OSError(28, "No space left on device")
 
     with pytest.raises(CaptureError, match="No space left on device"):
-        write_atomically(path, crash)
+        write_ndjson(path, entries_then_a_full_disk())
     assert not path.exists()
     assert leftovers(tmp_path) == []
 

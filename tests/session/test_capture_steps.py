@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import json
+import os
 import warnings
 
 import pytest
@@ -11,7 +13,9 @@ from wsconsole.errors import CaptureError
 from wsconsole.session.capture import (
     PIECE_ENTRIES,
     har_steps,
+    har_write_steps,
     ndjson_steps,
+    ndjson_write_steps,
     read_har,
     read_ndjson,
     run_steps,
@@ -19,6 +23,7 @@ from wsconsole.session.capture import (
     write_ndjson,
 )
 from wsconsole.session.entries import Direction, Entry, EntryKind
+from wsconsole.storage.userfiles import TEMP_SUFFIX
 from wsconsole.text.payload import byte_size
 
 COUNT = 5 * PIECE_ENTRIES + 7
@@ -80,3 +85,38 @@ def test_a_bad_line_is_raised_from_the_step_that_reads_it(tmp_path):
     with pytest.raises(CaptureError) as raised:
         run_steps(reader)
     assert raised.value.line == COUNT + 1
+
+
+@pytest.mark.parametrize("kind", ["ndjson", "har"])
+def test_a_stepped_write_says_how_far_it_is_and_writes_what_the_whole_write_writes(tmp_path, kind):
+    whole, stepped = tmp_path / f"whole.{kind}", tmp_path / f"stepped.{kind}"
+    if kind == "har":
+        write_har(whole, entries(), "ws://example.test/")
+        steps = har_write_steps(stepped, iter(entries()), "ws://example.test/", count=COUNT)
+    else:
+        write_ndjson(whole, entries())
+        steps = ndjson_write_steps(stepped, iter(entries()), count=COUNT)
+    fractions = []
+    while True:
+        try:
+            fractions.append(next(steps))
+        except StopIteration as end:
+            written = end.value
+            break
+    assert written == COUNT
+    assert len(fractions) >= 5 and fractions == sorted(fractions) and fractions[-1] <= 1
+    assert stepped.read_bytes() == whole.read_bytes()
+    if kind == "har":  # byte for byte what json.dump writes
+        text = whole.read_text(encoding="utf-8")
+        assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=True)
+
+
+def test_a_write_stopped_half_way_leaves_the_old_file_and_no_temporary_file(tmp_path):
+    path = tmp_path / "log.ndjson"
+    path.write_text("the old capture\n", encoding="utf-8")
+    steps = ndjson_write_steps(path, entries())
+    next(steps)
+    assert any(name.endswith(TEMP_SUFFIX) for name in os.listdir(tmp_path))  # half written, beside it
+    steps.close()
+    assert path.read_text(encoding="utf-8") == "the old capture\n"
+    assert [name for name in os.listdir(tmp_path) if name.endswith(TEMP_SUFFIX)] == []

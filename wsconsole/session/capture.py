@@ -41,11 +41,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime
 import io
 import json
 import os
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Generator, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
 
@@ -77,29 +78,58 @@ _KINDS = {kind.value: kind for kind in EntryKind}
 # -- atomic writing ------------------------------------------------------------------
 
 
-def write_atomically(path: str | os.PathLike, write: Callable[[IO[str]], None]) -> None:
-    """Calls ``write(file)`` on a UTF-8 text file that replaces ``path`` whole or not at all.
+@contextlib.contextmanager
+def _atomic_text(target: str) -> Iterator[IO[str]]:
+    """A UTF-8 text file that replaces ``target`` whole or not at all, at the ``with`` block's end.
 
-    See :func:`wsconsole.storage.userfiles.write_atomically`.
+    See :func:`wsconsole.storage.userfiles.atomic_file`: a block that raises
+    (a stepped write closed half-way included) leaves ``target`` untouched.
 
     Raises:
-        CaptureError: The file could not be written; ``path`` is untouched.
+        CaptureError: The file could not be written; ``target`` is untouched.
     """
-    target = os.fspath(path)
-
-    def write_text(binary: IO[bytes]) -> None:
-        text = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
-        write(text)
-        text.flush()
-        text.detach()  # leaves the binary file open for the caller to sync
-
     try:
         # 0600 less the umask: a capture is the user's traffic, as private as their profiles.
-        userfiles.write_atomically(target, write_text, mode=0o600)
+        with userfiles.atomic_file(target, mode=0o600) as binary:
+            text = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
+            try:
+                yield text
+            finally:
+                text.detach()  # flushed; leaves the binary file open for atomic_file to sync
     except userfiles.TemporaryFileError as exc:
         raise CaptureError(target, f"cannot write here: {exc.strerror or exc}") from exc
     except OSError as exc:
         raise CaptureError(target, f"cannot write: {exc.strerror or exc}") from exc
+
+
+# -- a piece at a time --------------------------------------------------------------------
+#
+# A capture of a hundred megabytes takes seconds to read or write.  The readers
+# and writers are generators ("steps") that yield how far they are (0 to 1)
+# every PIECE_ENTRIES entries (a few milliseconds of work), so a window can
+# run one between its other events and show the progress; closing one
+# closes its file (a write's file is removed, its target untouched).
+# read_ndjson(), write_ndjson() and the others run them to the end.
+
+PIECE_ENTRIES = 1_000
+"""Entries (NDJSON lines, HAR messages) read between two yields of a stepped read."""
+
+READ_PIECE_CHARS = 4 * 1024 * 1024
+"""Characters of a HAR file read between two yields, before its one JSON parse."""
+
+WRITE_PIECE_CHUNKS = 20_000
+"""Pieces of a HAR's JSON text (json's iterencode) written between two yields."""
+
+T = TypeVar("T")
+
+
+def run_steps(steps: Generator[float, None, T]) -> T:
+    """Runs a stepped read (:func:`ndjson_steps`, :func:`har_steps`) to its end; returns its result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as end:
+            return end.value
 
 
 # -- NDJSON ----------------------------------------------------------------------------
@@ -207,11 +237,25 @@ def write_ndjson(path: str | os.PathLike, entries: Iterable[Entry]) -> int:
     Raises:
         CaptureError: The file could not be written; ``path`` is untouched.
     """
-    count = 0
+    return run_steps(ndjson_write_steps(path, entries))
 
-    def write(file: IO[str]) -> None:
-        nonlocal count
-        dumps = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": ")).encode
+
+def ndjson_write_steps(
+    path: str | os.PathLike, entries: Iterable[Entry], count: int | None = None
+) -> Generator[float, None, int]:
+    """:func:`write_ndjson` a piece at a time: yields how far it is, returns how many were written.
+
+    ``count``: how many ``entries`` holds, for the share (``len(entries)`` when
+    it has one); closing the generator half-way leaves ``path`` untouched.
+
+    Raises:
+        CaptureError: As write_ndjson.
+    """
+    target = os.fspath(path)
+    total = max(1, count if count is not None else len(entries) if isinstance(entries, Sized) else 0)
+    written = 0
+    dumps = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": ")).encode
+    with _atomic_text(target) as file:
         for entry in entries:
             obj = entry_to_json(entry)
             if entry.direction is Direction.LOCAL and "@" in obj["text"]:
@@ -222,10 +266,10 @@ def write_ndjson(path: str | os.PathLike, entries: Iterable[Entry]) -> int:
             # the wire) survives as \\udXXX instead of failing to encode.
             file.write(dumps(obj))
             file.write("\n")
-            count += 1
-
-    write_atomically(path, write)
-    return count
+            written += 1
+            if not written % PIECE_ENTRIES:
+                yield min(1.0, written / total)
+    return written
 
 
 def _check_size(target: str, file: IO[Any]) -> int:
@@ -238,32 +282,6 @@ def _check_size(target: str, file: IO[Any]) -> int:
             "split it or keep its end",
         )
     return size
-
-
-# -- reading, a piece at a time ---------------------------------------------------------
-#
-# A capture of a hundred megabytes takes seconds to read.  The readers are
-# generators that yield how far they are (0 to 1) every PIECE_ENTRIES entries
-# (a few milliseconds of work), so a window can read one between its other
-# events and show the progress; closing one closes its file.  read_ndjson()
-# and read_har() run them to the end.
-
-PIECE_ENTRIES = 1_000
-"""Entries (NDJSON lines, HAR messages) read between two yields of a stepped read."""
-
-READ_PIECE_CHARS = 4 * 1024 * 1024
-"""Characters of a HAR file read between two yields, before its one JSON parse."""
-
-T = TypeVar("T")
-
-
-def run_steps(steps: Generator[float, None, T]) -> T:
-    """Runs a stepped read (:func:`ndjson_steps`, :func:`har_steps`) to its end; returns its result."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as end:
-            return end.value
 
 
 def read_ndjson(path: str | os.PathLike) -> list[Entry]:
@@ -381,7 +399,42 @@ def write_har(
     Raises:
         CaptureError: The file could not be written; ``path`` is untouched.
     """
-    messages = [message for message in map(har_message, entries) if message is not None]
+    return run_steps(
+        har_write_steps(
+            path, entries, url, subprotocol=subprotocol, request_headers=request_headers, reveal_secrets=reveal_secrets
+        )
+    )
+
+
+def har_write_steps(
+    path: str | os.PathLike,
+    entries: Iterable[Entry],
+    url: str,
+    *,
+    subprotocol: str = "",
+    request_headers: Iterable[tuple[str, str]] = (),
+    reveal_secrets: bool = False,
+    count: int | None = None,
+) -> Generator[float, None, int]:
+    """:func:`write_har` a piece at a time: yields how far it is, returns how many packets were written.
+
+    The messages are made in pieces (the first half of the way), then the
+    JSON text is written in pieces; ``count`` is how many ``entries`` holds,
+    for the share (``len(entries)`` when it has one).  Closing the generator
+    half-way leaves ``path`` untouched.
+
+    Raises:
+        CaptureError: As write_har.
+    """
+    target = os.fspath(path)
+    total = max(1, count if count is not None else len(entries) if isinstance(entries, Sized) else 0)
+    messages = []
+    for number, entry in enumerate(entries, start=1):
+        message = har_message(entry)
+        if message is not None:
+            messages.append(message)
+        if not number % PIECE_ENTRIES:
+            yield 0.5 * min(1.0, number / total)
     if not reveal_secrets:
         url = redact_url(url)
         request_headers = redact_headers(request_headers)
@@ -427,7 +480,14 @@ def write_har(
             ],
         }
     }
-    write_atomically(path, lambda file: json.dump(har, file, indent=2, ensure_ascii=True))
+    # What json.dump(har, file, indent=2, ensure_ascii=True) writes, a piece at a time.
+    # An estimate of the pieces to come, for the share: some twenty per message.
+    expected = max(1, 20 * len(messages))
+    with _atomic_text(target) as file:
+        for number, chunk in enumerate(json.JSONEncoder(indent=2, ensure_ascii=True).iterencode(har), start=1):
+            file.write(chunk)
+            if not number % WRITE_PIECE_CHUNKS:
+                yield 0.5 + 0.5 * min(1.0, number / expected)
     return len(messages)
 
 

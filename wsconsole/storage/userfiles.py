@@ -12,13 +12,14 @@ kept aside.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import secrets
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -159,16 +160,36 @@ def write_atomically(
 ) -> None:
     """Calls ``write(file)`` on a temporary file beside ``path``, syncs it, renames it over ``path``.
 
-    Beside, because a rename across file systems would not be atomic;
-    ``os.replace`` is atomic on POSIX and Windows file systems.  The
-    temporary file is removed if anything fails, ``write`` raising included;
-    one a killed process left (its name ends :data:`TEMP_SUFFIX` and names
-    the process) is removed by the next write to that directory
-    (:func:`sweep_temporary_files`).
+    :func:`atomic_file` with one call inside.
 
     Args:
         path: The file to create or replace.
         write: Writes the whole content to the binary file it is given.
+        mode: As :func:`atomic_file`'s.
+
+    Raises:
+        TemporaryFileError: No temporary file could be made; nothing written.
+        OSError: Writing or renaming failed; ``path`` is untouched.
+    """
+    with atomic_file(path, mode=mode) as file:
+        write(file)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str], *, mode: int | None = None) -> Iterator[BinaryIO]:
+    """A temporary binary file beside ``path`` that replaces ``path`` when the ``with`` block ends.
+
+    Beside, because a rename across file systems would not be atomic;
+    ``os.replace`` is atomic on POSIX and Windows file systems.  At the
+    block's end the file is synced and renamed over ``path``; if the block
+    raises (a generator writing in it closed half-way included), the
+    temporary file is removed and ``path`` is untouched.  One a killed
+    process left (its name ends :data:`TEMP_SUFFIX` and names the process)
+    is removed by the next write to that directory
+    (:func:`sweep_temporary_files`).
+
+    Args:
+        path: The file to create or replace.
         mode: Permission bits for the new file, less the umask (``os.open``'s
             mode: never wider than the user asked for); ``None`` for 0600,
             private.  Windows keeps only the read-only bit and relies on the
@@ -187,7 +208,7 @@ def write_atomically(
         raise TemporaryFileError(exc.errno, exc.strerror, str(directory)) from exc
     try:
         with open(fd, "wb") as file:
-            write(file)
+            yield file
             file.flush()
             os.fsync(file.fileno())
         os.replace(temp, target)
