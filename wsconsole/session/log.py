@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate, compress, takewhile
 from operator import attrgetter, eq, itemgetter
 
@@ -529,6 +529,23 @@ class MessageLog:
         entry = control_entry(kind, direction, data, time_s)
         self.extend((entry,))
         return entry
+
+    def snapshot(self) -> MessageLog:
+        """A copy of this log as it is now, with no listeners: for a slow reader (an export in
+        steps) while this one goes on.
+
+        The columns are copied, not the entries: tens of milliseconds for a
+        million of them, where a list of the entries takes seconds.
+        """
+        copy = MessageLog(max(self._max_entries, len(self._data)), search_block=self._search_block)
+        copy._times = array("d", self._times)
+        copy._codes = bytearray(self._codes)
+        copy._sizes = array("I", self._sizes)
+        copy._data = list(self._data)
+        copy._wire_sizes = dict(self._wire_sizes)
+        copy._first_number = self._first_number
+        copy.counters = replace(self.counters)
+        return copy
 
     def clear(self) -> None:
         """Removes every entry and resets the counters."""

@@ -26,6 +26,7 @@ from websockets.sync.server import ServerConnection
 
 from wsconsole.client.events import ReadyState
 from wsconsole.ui.log import capture_actions
+from wsconsole.ui.log.capture_jobs import CaptureExport
 from wsconsole.ui.log.replay_ui import ReplayController, replay_dialog
 
 WAIT_MS = 10_000  # a real event on a shared, busy machine; no timing is asserted
@@ -112,6 +113,9 @@ def export_both(qtbot, window, tmp_path, monkeypatch):
     # In File, beside the sanitized exports it complements.
     assert file_actions.index(action) == file_actions.index(window.import_capture_action) - 1
     action.trigger()
+    job = window.findChild(CaptureExport)  # the file is written between the window's events
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        pass
     ((caption, name, filters),) = asked
     assert "with credentials" in caption and name.endswith(".har") and filters == capture_actions.HAR_FILTER
     return sanitized, tmp_path / "full.har"

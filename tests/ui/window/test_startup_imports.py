@@ -18,7 +18,7 @@ LAZY_MODULES = (
     "wsconsole.server.certs",
     "wsconsole.session.capture",  # File > Export/Import, on first use
     "wsconsole.ui.log.capture_actions",
-    "wsconsole.ui.log.capture_import",
+    "wsconsole.ui.log.capture_jobs",
     "wsconsole.session.replay",  # File > Replay capture…, on first use
     "wsconsole.ui.log.replay_ui",
     "urllib.request",  # environment proxies, looked up on connect
@@ -78,8 +78,7 @@ def test_the_probe_sees_them_once_used(tmp_path) -> None:
     script = (
         "import wsconsole.ui.window.main_window\nfrom wsconsole.ui.window import lazy\n"
         "import wsconsole.server.certs, msgpack, cbor2\n"
-        "lazy.capture_actions()\n"
-        "lazy.capture_import()\n"
+        "lazy.capture_jobs()\n"
         "lazy.replay_ui()\n"
         "lazy.profiles_ui()\n"
         "print('LOADED', loaded())\n"
@@ -87,7 +86,7 @@ def test_the_probe_sees_them_once_used(tmp_path) -> None:
     assert _run(script, tmp_path) == [
         "LOADED ['cbor2', 'cryptography', 'msgpack', 'wsconsole.server.certs', 'wsconsole.session.capture', "
         "'wsconsole.session.replay', 'wsconsole.ui.dialogs.profiles', 'wsconsole.ui.log.capture_actions', "
-        "'wsconsole.ui.log.capture_import', 'wsconsole.ui.log.replay_ui']"
+        "'wsconsole.ui.log.capture_jobs', 'wsconsole.ui.log.replay_ui']"
     ]
 
 

@@ -1,9 +1,9 @@
 """File > Export log… and File > Import capture…: NDJSON and HAR files for a tab's log.
 
-:func:`export_log` and :func:`import_capture` take a path, so tests call them
-directly; :func:`export_dialog` asks for the path first.  File > Import
-asks for it and reads the file between the window's other events:
-:mod:`~wsconsole.ui.log.capture_import`.
+:func:`export_log` and :func:`import_capture` take a path and do the whole job
+at once, so tests and scripts call them directly.  File > Export and File >
+Import ask for the path and do the same job between the window's other
+events, with a progress bar and a Cancel: :mod:`~wsconsole.ui.log.capture_jobs`.
 
 Exports are sanitized unless asked otherwise, as Chrome DevTools' "Export
 HAR (sanitized)" is: a URL's password, the Authorization values and the
@@ -22,10 +22,8 @@ from __future__ import annotations
 import os
 from collections.abc import Generator
 
-from PySide6.QtWidgets import QFileDialog
-
 from wsconsole.errors import CaptureError
-from wsconsole.session.capture import har_steps, ndjson_steps, run_steps, write_har, write_ndjson
+from wsconsole.session.capture import har_steps, har_write_steps, ndjson_steps, ndjson_write_steps, run_steps
 from wsconsole.session.entries import EntryKind
 from wsconsole.session.replay import ReplayHandshake, replay_handshake, subprotocol_from_entries
 from wsconsole.text.redact import password_is_hidden, strip_url_password
@@ -45,7 +43,10 @@ def is_har(path: str | os.PathLike) -> bool:
 def export_log(
     window, path: str | os.PathLike, *, shown_only: bool = False, reveal_secrets: bool = False
 ) -> int | None:
-    """Writes the current tab's log to ``path`` (HAR for ``.har``, else NDJSON), atomically.
+    """Writes the current tab's log to ``path`` (HAR for ``.har``, else NDJSON), atomically, all at once.
+
+    File > Export writes through :class:`~wsconsole.ui.log.capture_jobs.CaptureExport`
+    instead, between the window's other events.
 
     Args:
         window: The main window; its current tab is exported.
@@ -58,32 +59,52 @@ def export_log(
         How many entries (NDJSON) or messages (HAR) were written; None if it failed (shown to the user).
     """
     tab = window.current_tab
-    model = tab.log_model
-    if shown_only:
-        entries = [model.entry(row) for row in range(model.rowCount())]
-    else:
-        entries = list(tab.log)
     try:
-        if is_har(path):
-            # A relay tab has no peer of its own: its HAR names the upstream URL, without headers.
-            peer = None if getattr(tab, "is_relay", False) else tab.driver.peer
-            protocol = (peer.selected_protocol or "") if peer is not None else ""
-            record = peer.handshake if peer is not None else None
-            request_headers = record.request_headers if record is not None else []
-            return write_har(
-                path,
-                entries,
-                tab.connection_bar.url,
-                subprotocol=protocol,
-                request_headers=request_headers,
-                reveal_secrets=reveal_secrets,
-            )
-        return write_ndjson(path, entries)
+        return run_steps(export_steps(tab, path, shown_only=shown_only, reveal_secrets=reveal_secrets))
     except (CaptureError, OSError) as exc:
-        message = f"cannot export the log: {exc}"
-        tab.log.add_event(EntryKind.ERROR, message)
-        show_error(window, "Export failed", message)
+        export_failed(window, tab, exc)
         return None
+
+
+def export_steps(
+    tab, path: str | os.PathLike, *, shown_only: bool = False, reveal_secrets: bool = False
+) -> Generator[float, None, int]:
+    """``tab``'s log as it is now, written to ``path`` a piece at a time (see :func:`export_log`):
+    yields how far it is, returns how many entries or messages were written.
+
+    What is written is taken when this is called (a copy of the log's columns): what the
+    connection logs meanwhile is not in the file.
+
+    Raises:
+        CaptureError: The file could not be written; ``path`` is untouched.
+    """
+    snapshot = tab.log.snapshot()
+    if shown_only:
+        rows = tab.log_model.log_rows()
+        entries, count = map(snapshot.entry, rows), len(rows)
+    else:
+        entries, count = snapshot.entries, len(snapshot)
+    if not is_har(path):
+        return ndjson_write_steps(path, entries, count)
+    # A relay tab has no peer of its own: its HAR names the upstream URL, without headers.
+    peer = None if getattr(tab, "is_relay", False) else tab.driver.peer
+    record = peer.handshake if peer is not None else None
+    return har_write_steps(
+        path,
+        entries,
+        tab.connection_bar.url,
+        subprotocol=(peer.selected_protocol or "") if peer is not None else "",
+        request_headers=record.request_headers if record is not None else [],
+        reveal_secrets=reveal_secrets,
+        count=count,
+    )
+
+
+def export_failed(window, tab, exc: Exception) -> None:
+    """Says why the log could not be exported: an error entry in ``tab``, and a message box."""
+    message = f"cannot export the log: {exc}"
+    tab.log.add_event(EntryKind.ERROR, message)
+    show_error(window, "Export failed", message)
 
 
 def capture_steps(path: str | os.PathLike) -> Generator[float, None, list[tuple[str, list, ReplayHandshake]]]:
@@ -105,7 +126,7 @@ def capture_steps(path: str | os.PathLike) -> Generator[float, None, list[tuple[
 def import_capture(window, path: str | os.PathLike) -> list:
     """Opens the entries of an NDJSON or HAR file (by extension) read-only, one new tab per connection.
 
-    All at once: File > Import reads through :class:`~wsconsole.ui.log.capture_import.CaptureImport`
+    All at once: File > Import reads through :class:`~wsconsole.ui.log.capture_jobs.CaptureImport`
     instead, between the window's other events.
 
     Returns:
@@ -147,23 +168,3 @@ def open_connections(window, name: str, connections: list[tuple[str, list, Repla
         add_replay_button(window, tab)
         tabs.append(tab)
     return tabs
-
-
-def export_dialog(window, *, shown_only: bool = False, reveal_secrets: bool = False) -> int | None:
-    """Asks where to export the current tab's log, then exports it; None if cancelled or failed.
-
-    ``reveal_secrets``: a HAR with the credentials as sent (see :func:`export_log`);
-    the dialog then offers HAR only, named so that the file says what it holds.
-    """
-    if reveal_secrets:
-        caption = "Export the log with credentials (passwords, tokens, cookies)"
-        name, filters = "wsconsole-log-with-credentials.har", (HAR_FILTER,)
-    else:
-        caption = "Export the shown entries" if shown_only else "Export the log"
-        name, filters = "wsconsole-log.ndjson", (NDJSON_FILTER, HAR_FILTER)
-    path, chosen = QFileDialog.getSaveFileName(window, caption, name, ";;".join(filters))
-    if not path:
-        return None
-    if (chosen == HAR_FILTER or reveal_secrets) and not is_har(path):
-        path += ".har"
-    return export_log(window, path, shown_only=shown_only, reveal_secrets=reveal_secrets)

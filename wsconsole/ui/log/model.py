@@ -466,6 +466,10 @@ class FilteredLogModel(LogTableModel):
         """The log index of this model's ``row``."""
         return self._serials[row] - self.log.first_number
 
+    def log_rows(self) -> list[int]:
+        """The log index of every row, in order (what :meth:`log_row` gives for each)."""
+        return list(map(self.log.first_number.__rsub__, self._serials))  # serial - first, no bytecode per row
+
     def _refilter(self) -> None:
         result = filter_log(self.log, self._filter)
         first = self.log.first_number

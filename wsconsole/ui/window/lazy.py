@@ -10,16 +10,9 @@ from __future__ import annotations
 from types import ModuleType
 
 
-def capture_actions() -> ModuleType:
-    """File > Export/Import: :mod:`wsconsole.ui.log.capture_actions`."""
-    from wsconsole.ui.log import capture_actions as module
-
-    return module
-
-
-def capture_import() -> ModuleType:
-    """File > Import HAR/NDJSON…: :mod:`wsconsole.ui.log.capture_import`."""
-    from wsconsole.ui.log import capture_import as module
+def capture_jobs() -> ModuleType:
+    """File > Import HAR/NDJSON… and the exports: :mod:`wsconsole.ui.log.capture_jobs`."""
+    from wsconsole.ui.log import capture_jobs as module
 
     return module
 

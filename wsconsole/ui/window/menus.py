@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from wsconsole import __version__
-from wsconsole.ui.window.lazy import capture_actions, capture_import, replay_ui
+from wsconsole.ui.window.lazy import capture_jobs, replay_ui
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +81,15 @@ def build_menus(
         file_menu.addAction(action)
     file_menu.addSeparator()
     export_log = QAction("&Export log…", window)
-    export_log.triggered.connect(lambda: capture_actions().export_dialog(window))
+    export_log.triggered.connect(lambda: capture_jobs().export_dialog(window))
     export_shown = QAction("Export &shown entries…", window)
-    export_shown.triggered.connect(lambda: capture_actions().export_dialog(window, shown_only=True))
+    export_shown.triggered.connect(lambda: capture_jobs().export_dialog(window, shown_only=True))
     # Sanitized stays the default (as in Chrome DevTools); the full HAR is its own, plainly named choice.
     export_secrets = QAction("Export log &with credentials (HAR)…", window, objectName="exportWithCredentialsAction")
     export_secrets.setStatusTip("A HAR holding the password, Authorization and cookies as sent")
-    export_secrets.triggered.connect(lambda: capture_actions().export_dialog(window, reveal_secrets=True))
+    export_secrets.triggered.connect(lambda: capture_jobs().export_dialog(window, reveal_secrets=True))
     import_capture = QAction("&Import HAR/NDJSON…", window)
-    import_capture.triggered.connect(lambda: capture_import().import_dialog(window))
+    import_capture.triggered.connect(lambda: capture_jobs().import_dialog(window))
     replay_capture = QAction("&Replay capture…", window, objectName="replayCaptureAction")
     replay_capture.triggered.connect(lambda: replay_ui().replay_dialog(window))
     for action in (export_log, export_shown, export_secrets, import_capture, replay_capture):

@@ -1,7 +1,10 @@
-"""File > Import HAR/NDJSON… reads a large capture between the window's other events, with its
-progress and a Cancel in the status bar, and opens what it read as import_capture() would."""
+"""File > Import HAR/NDJSON… and File > Export… read and write a large capture between the window's
+other events, with their progress and a Cancel in the status bar, and do what import_capture()
+and export_log() do."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -9,8 +12,11 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QProgressBar, QT
 
 from wsconsole.session.capture import read_har, read_ndjson, write_har, write_ndjson
 from wsconsole.session.entries import Direction, Entry, EntryKind
+from wsconsole.session.filters import LogFilter
+from wsconsole.text.payload import byte_size
 from wsconsole.ui.log import capture_actions
-from wsconsole.ui.log.capture_import import CaptureImport
+from wsconsole.ui.log.capture_actions import NDJSON_FILTER
+from wsconsole.ui.log.capture_jobs import CaptureExport, CaptureImport
 
 WAIT_MS = 30_000  # a large file on a shared, busy machine; no timing is asserted
 ENTRIES = 40_000  # some 6 MB: many pieces of the stepped read
@@ -19,7 +25,8 @@ ENTRIES = 40_000  # some 6 MB: many pieces of the stepped read
 def capture_entries(count: int = ENTRIES) -> list[Entry]:
     payload = '{"op": "state", "seq": %d, "note": "' + "x" * 100 + '"}'
     return [
-        Entry(1_700_000_000.0 + i / 1000, EntryKind.TEXT, Direction.SENT if i % 2 else Direction.RECEIVED, payload % i)
+        Entry(1_700_000_000.0 + i / 1000, EntryKind.TEXT, Direction.SENT if i % 2 else Direction.RECEIVED,
+              payload % i, byte_size(payload % i))
         for i in range(count)
     ]
 
@@ -91,7 +98,7 @@ def test_cancel_stops_the_import_and_opens_nothing(qtbot, window, tmp_path, monk
     steps = job._steps
     with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as finished:
         window.statusBar().findChild(QToolButton, "importCancelButton").click()
-    assert finished.args == [[]]
+    assert finished.args == [None]
     assert steps.gi_frame is None  # the reader is closed, and its file with it
     assert window.tabs.count() == tabs_before
     assert "cancelled" in window.statusBar().currentMessage()
@@ -110,7 +117,7 @@ def test_a_bad_line_deep_in_a_large_capture_is_said_as_import_capture_says_it(qt
     job = window.findChild(CaptureImport)
     with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as finished:
         pass
-    assert finished.args == [[]]
+    assert finished.args == [None]
     boxes = [box.text() for box in window.findChildren(QMessageBox, "captureErrorBox") if box.isVisible()]
     assert len(boxes) == 1 and f"line {ENTRIES + 1}" in boxes[0] and "sideways" in boxes[0]
     errors = [entry.data for entry in window.log if entry.kind is EntryKind.ERROR]
@@ -132,3 +139,92 @@ def test_import_capture_and_the_menu_open_the_same_tabs(qtbot, window, tmp_path,
     (stepped,) = finished.args[0]
     assert list(stepped.log) == list(at_once.log)
     assert stepped.connection_bar.url == at_once.connection_bar.url
+
+
+def save_as(monkeypatch, path) -> None:
+    """The Save dialog answers ``path``, as a user typing it would."""
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(path), NDJSON_FILTER))
+
+
+def run_export(qtbot, window, action) -> tuple[object, list[int], list]:
+    """Triggers an export ``action``; returns what ``finished`` said, the heartbeat's ticks and the bar's values."""
+    ticks, values = [], []
+    heartbeat = QTimer(interval=1)
+    heartbeat.timeout.connect(lambda: ticks.append(1))
+
+    def watch_progress() -> None:
+        bar = window.statusBar().findChild(QProgressBar, "exportProgress")
+        if bar is not None:
+            values.append(bar.value())
+
+    heartbeat.timeout.connect(watch_progress)
+    heartbeat.start()
+    try:
+        action.trigger()
+        job = window.findChild(CaptureExport)
+        assert job is not None and job.is_running
+        assert not window.export_log_action.isEnabled() and not window.export_shown_action.isEnabled()
+        with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as finished:
+            pass
+    finally:
+        heartbeat.stop()
+    return finished.args[0], ticks, values
+
+
+def test_the_menu_writes_a_large_log_while_the_window_keeps_turning(qtbot, window, tmp_path, monkeypatch):
+    window.log.extend(capture_entries())
+    path = tmp_path / "log.ndjson"
+    save_as(monkeypatch, path)
+    count, ticks, values = run_export(qtbot, window, window.export_log_action)
+    assert count == len(window.log)
+    assert read_ndjson(path) == list(window.log)
+    assert len(ticks) >= 5, ticks
+    assert values == sorted(values) and len(set(values)) >= 3, values
+    assert f"Exported {count:,} entries" in window.statusBar().currentMessage()
+    assert window.export_log_action.isEnabled() and window.export_secrets_action.isEnabled()
+    # The same bytes as the all-at-once export.
+    at_once = tmp_path / "at_once.ndjson"
+    capture_actions.export_log(window, at_once)
+    assert at_once.read_bytes() == path.read_bytes()
+
+
+def test_an_export_writes_the_log_as_it_was_when_asked(qtbot, window, tmp_path, monkeypatch):
+    window.log.extend(capture_entries())
+    before = list(window.log)
+    save_as(monkeypatch, tmp_path / "log.ndjson")
+    window.export_log_action.trigger()
+    job = window.findChild(CaptureExport)
+    with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as finished:
+        window.log.add_packet(Direction.RECEIVED, "logged while the export runs")
+    assert finished.args == [len(before)]
+    assert read_ndjson(tmp_path / "log.ndjson") == before
+
+
+def test_cancel_leaves_the_file_it_would_have_replaced(qtbot, window, tmp_path, monkeypatch):
+    window.log.extend(capture_entries())
+    path = tmp_path / "log.ndjson"
+    path.write_text("yesterday's capture\n", encoding="utf-8")
+    save_as(monkeypatch, path)
+    window.export_log_action.trigger()
+    job = window.findChild(CaptureExport)
+    bar = window.statusBar().findChild(QProgressBar, "exportProgress")
+    qtbot.waitUntil(lambda: bar.value() > 0, timeout=WAIT_MS)
+    with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as finished:
+        window.statusBar().findChild(QToolButton, "exportCancelButton").click()
+    assert finished.args == [None]
+    assert path.read_text(encoding="utf-8") == "yesterday's capture\n"
+    assert sorted(os.listdir(tmp_path)) == ["log.ndjson"]  # no temporary file left beside it
+    assert "cancelled" in window.statusBar().currentMessage()
+    assert window.export_log_action.isEnabled()
+
+
+def test_export_shown_writes_only_what_the_filter_shows(qtbot, window, tmp_path, monkeypatch):
+    window.log.extend(capture_entries())
+    window.current_tab.log_pane.set_filter(LogFilter(directions=frozenset({Direction.SENT})))
+    shown = [window.log_model.entry(row) for row in range(window.log_model.rowCount())]
+    assert 0 < len(shown) < len(window.log)
+    path = tmp_path / "shown.ndjson"
+    save_as(monkeypatch, path)
+    count, _ticks, _values = run_export(qtbot, window, window.export_shown_action)
+    assert count == len(shown)
+    assert read_ndjson(path) == shown
