@@ -293,3 +293,21 @@ def test_packet_entries_are_the_entries_packet_entry_makes_one_by_one() -> None:
     assert packet_entries(Direction.RECEIVED, batch) == [
         packet_entry(Direction.RECEIVED, data, time_s) for time_s, data in batch
     ]
+
+
+def test_a_snapshot_keeps_the_entries_of_its_moment_while_the_log_goes_on():
+    log = MessageLog(max_entries=10)
+    log.extend_packets(Direction.SENT, [(float(i), f"p{i}") for i in range(8)], {3: 2})
+    log.add_event(EntryKind.STATE, "OPEN", 9.0)
+    heard: list = []
+    log.on_appended(lambda first, last: heard.append((first, last)))
+    snapshot = log.snapshot()
+    assert list(snapshot) == list(log) and snapshot.first_number == log.first_number
+    assert snapshot[3].wire_size == 2 and snapshot.counters == log.counters
+    before = list(log)
+    log.extend_packets(Direction.RECEIVED, [(float(i), f"r{i}") for i in range(10, 15)])  # drops the oldest
+    log.clear()
+    assert list(snapshot) == before and len(log) == 0
+    heard_before = len(heard)
+    snapshot.add_packet(Direction.SENT, "only in the copy")
+    assert len(log) == 0 and len(heard) == heard_before  # the copy shares neither entries nor listeners
