@@ -42,7 +42,7 @@ STEP_BUDGET_S = 0.015
 PROGRESS_STEPS = 1000
 """The progress bar's range: tenths of a percent."""
 
-PROGRESS_NAME_WIDTH_PX = 220
+PROGRESS_NAME_WIDTH_PX = 150
 """The most of the status bar a file's name takes in the progress bar's text."""
 
 DONE_MESSAGE_MS = 8000
