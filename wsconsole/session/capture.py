@@ -202,10 +202,11 @@ def entry_from_json(obj: Any) -> Entry:
     if not isinstance(obj, dict):
         raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
     time_s = _time_s(obj.get("time"), "")
-    direction = _DIRECTIONS.get(obj.get("direction"))
+    # Looked up only as strings: a list or an object there is unhashable, and would raise TypeError.
+    direction = _DIRECTIONS.get(obj.get("direction")) if isinstance(obj.get("direction"), str) else None
     if direction is None:
         raise ValueError(f"'direction' must be one of {', '.join(_DIRECTIONS)}, not {obj.get('direction')!r}")
-    kind = _KINDS.get(obj.get("kind"))
+    kind = _KINDS.get(obj.get("kind")) if isinstance(obj.get("kind"), str) else None
     if kind is None:
         raise ValueError(f"'kind' must be one of {', '.join(_KINDS)}, not {obj.get('kind')!r}")
     if (direction is Direction.LOCAL) != (kind in (EntryKind.STATE, EntryKind.CLOSE, EntryKind.ERROR)):

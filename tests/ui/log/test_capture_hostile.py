@@ -18,6 +18,9 @@ from wsconsole.ui.log.model import format_time
         ("deep.ndjson", "[" * 200_000 + "]" * 200_000, "nested too deeply"),
         ("deep.har", '{"log": ' + "[" * 200_000 + "]" * 200_000 + "}", "nested too deeply"),
         ("huge.ndjson", '{"time": 1e999, "direction": "sent", "kind": "text", "text": "x"}', "up to year 9999"),
+        # Found by tests/hostile's fuzzing: a list or an object where a name goes raised TypeError.
+        ("list.ndjson", '{"time": 0, "direction": [], "kind": "text", "text": "x"}', "'direction' must be one of"),
+        ("object.ndjson", '{"time": 0, "direction": "sent", "kind": {}, "text": "x"}', "'kind' must be one of"),
     ],
 )
 def test_importing_a_hostile_capture_shows_an_error_and_the_window_goes_on(qtbot, window, tmp_path, name, content, words) -> None:
