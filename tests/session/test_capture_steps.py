@@ -8,10 +8,13 @@ import os
 import warnings
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wsconsole.errors import CaptureError
 from wsconsole.session.capture import (
     PIECE_ENTRIES,
+    _har_json_steps,
     har_steps,
     har_write_steps,
     ndjson_steps,
@@ -120,3 +123,47 @@ def test_a_write_stopped_half_way_leaves_the_old_file_and_no_temporary_file(tmp_
     steps.close()
     assert path.read_text(encoding="utf-8") == "the old capture\n"
     assert [name for name in os.listdir(tmp_path) if name.endswith(TEMP_SUFFIX)] == []
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3),
+    max_leaves=8,
+)
+har_like = st.fixed_dictionaries({
+    "log": st.fixed_dictionaries(
+        {"entries": st.lists(st.fixed_dictionaries({"_webSocketMessages": st.lists(json_values, max_size=4)},
+                                                   optional={"request": json_values}), max_size=3)},
+        optional={"version": json_values},
+    )
+}, optional={"other": json_values})
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=st.one_of(har_like, json_values), indent=st.sampled_from([None, 0, 2]), cut=st.integers(0, 400))
+def test_the_stepped_har_parse_gives_what_json_loads_gives_or_its_error(document, indent, cut):
+    """Whole or cut short anywhere: the same value, or the same error at the same place."""
+    for text in (json.dumps(document, indent=indent), json.dumps(document, indent=indent)[:cut]):
+        try:
+            expected = ("value", json.loads(text))
+        except ValueError as exc:
+            expected = ("error", str(exc))
+        try:
+            got = ("value", run_steps(_har_json_steps(text)))
+        except ValueError as exc:
+            got = ("error", str(exc))
+        assert got == expected, text
+
+
+def test_a_large_har_is_parsed_in_many_steps(tmp_path):
+    path = tmp_path / "big.har"
+    write_har(path, entries(), "ws://example.test/")
+    steps = _har_json_steps(path.read_text(encoding="utf-8"))
+    fractions = []
+    while True:
+        try:
+            fractions.append(next(steps))
+        except StopIteration:
+            break
+    assert len(fractions) >= COUNT // PIECE_ENTRIES
+    assert fractions == sorted(fractions) and 0.5 <= fractions[0] and fractions[-1] <= 0.75
