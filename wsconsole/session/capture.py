@@ -116,7 +116,7 @@ PIECE_ENTRIES = 1_000
 """Entries (NDJSON lines, HAR messages) read between two yields of a stepped read."""
 
 READ_PIECE_CHARS = 4 * 1024 * 1024
-"""Characters of a HAR file read between two yields, before its one JSON parse."""
+"""Characters of a HAR file read between two yields, before its JSON is parsed (in steps too)."""
 
 WRITE_PIECE_CHUNKS = 20_000
 """Pieces of a HAR's JSON text (json's iterencode) written between two yields."""
