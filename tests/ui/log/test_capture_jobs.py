@@ -8,7 +8,13 @@ import os
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QProgressBar, QToolButton
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QToolButton,
+)
 
 from wsconsole.session.capture import read_har, read_ndjson, write_har, write_ndjson
 from wsconsole.session.entries import Direction, Entry, EntryKind

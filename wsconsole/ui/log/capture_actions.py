@@ -23,9 +23,19 @@ import os
 from collections.abc import Generator
 
 from wsconsole.errors import CaptureError
-from wsconsole.session.capture import har_steps, har_write_steps, ndjson_steps, ndjson_write_steps, run_steps
+from wsconsole.session.capture import (
+    har_steps,
+    har_write_steps,
+    ndjson_steps,
+    ndjson_write_steps,
+    run_steps,
+)
 from wsconsole.session.entries import EntryKind
-from wsconsole.session.replay import ReplayHandshake, replay_handshake, subprotocol_from_entries
+from wsconsole.session.replay import (
+    ReplayHandshake,
+    replay_handshake,
+    subprotocol_from_entries,
+)
 from wsconsole.text.redact import password_is_hidden, strip_url_password
 from wsconsole.ui.dialogs.message_box import show_error
 from wsconsole.ui.log.replay_ui import add_replay_button

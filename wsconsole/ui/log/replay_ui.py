@@ -40,7 +40,11 @@ from PySide6.QtWidgets import (
 from wsconsole.client.events import ReadyState
 from wsconsole.client.options import ConnectOptions
 from wsconsole.errors import NotOpenError, SendError
-from wsconsole.session.entries import RECEIVED_PACKET_TABLE, SENT_PACKET_TABLE, EntryKind
+from wsconsole.session.entries import (
+    RECEIVED_PACKET_TABLE,
+    SENT_PACKET_TABLE,
+    EntryKind,
+)
 from wsconsole.session.replay import (
     ReplayHandshake,
     ReplayRun,
