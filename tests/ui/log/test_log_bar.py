@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QLineEdit, QTableView, QToolButton
 
@@ -184,3 +184,44 @@ def test_the_keep_menu_sets_the_logs_cap_and_the_counters_say_what_was_dropped(q
     bar.keep_actions[5_000_000].trigger()
     assert tab.log.max_entries == 5_000_000 and bar.keep_button.text() == "Keep: 5M"
     assert len(tab.log) == 10_000  # raising the cap brings nothing back
+
+
+def test_select_all_and_copy_read_the_selection_not_every_cell(qtbot, window) -> None:
+    """Ctrl+A on a full log, then Ctrl+C: every entry copied, once, in order, from the
+    selection's ranges (asking the model about each cell of 100,000 rows held the window
+    for most of a second)."""
+    open_and_echo(qtbot, window, ["first"])
+    tab = window.current_tab
+    tab.log.extend_packets(Direction.RECEIVED, [(1_700_000_000.0 + i, f"p{i}") for i in range(20_000)])
+    view, model = tab.log_view, tab.log_model
+    asked = {"columnCount": 0}
+    real_column_count = model.columnCount
+
+    def counted(*args):
+        asked["columnCount"] += 1
+        return real_column_count(*args)
+
+    model.columnCount = counted
+    try:
+        view.setFocus()
+        qtbot.keyClick(view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        assert view.selectionModel().hasSelection()
+        assert asked["columnCount"] < 1_000, asked  # not a call per row
+    finally:
+        del model.columnCount
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    lines = QGuiApplication.clipboard().text().split("\n")
+    assert len(lines) == model.rowCount() == len(tab.log)
+    assert [line.split("\t")[-1] for line in lines[-3:]] == ["p19997", "p19998", "p19999"]
+
+
+def test_overlapping_selections_copy_each_entry_once(qtbot, window) -> None:
+    open_and_echo(qtbot, window, ["a", "b", "c"])
+    tab = window.current_tab
+    model, selection = tab.log_model, tab.log_view.selectionModel()
+    rows_flag = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    last = model.rowCount() - 1
+    for top, bottom in ((last - 3, last - 1), (last - 2, last), (last - 3, last - 3)):
+        selection.select(QItemSelection(model.index(top, 0), model.index(bottom, 0)), rows_flag)
+    assert tab.log_pane.selected_rows() == [last - 3, last - 2, last - 1, last]
+    assert tab.log_pane.selected_entries() == [model.entry(row) for row in range(last - 3, last + 1)]
