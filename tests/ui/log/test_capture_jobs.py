@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
 from wsconsole.session.capture import read_har, read_ndjson, write_har, write_ndjson
 from wsconsole.session.entries import Direction, Entry, EntryKind
 from wsconsole.session.filters import LogFilter
+from wsconsole.storage.userfiles import TEMP_SUFFIX
 from wsconsole.text.payload import byte_size
 from wsconsole.ui.log import capture_actions
 from wsconsole.ui.log.capture_actions import NDJSON_FILTER
 from wsconsole.ui.log.capture_jobs import CaptureExport, CaptureImport
+from wsconsole.ui.window.main_window import MainWindow
 
 WAIT_MS = 30_000  # a large file on a shared, busy machine; no timing is asserted
 ENTRIES = 40_000  # some 6 MB: many pieces of the stepped read
@@ -234,3 +236,25 @@ def test_export_shown_writes_only_what_the_filter_shows(qtbot, window, tmp_path,
     count, _ticks, _values = run_export(qtbot, window, window.export_shown_action)
     assert count == len(shown)
     assert read_ndjson(path) == shown
+
+
+def test_a_window_deleted_mid_export_leaves_no_temporary_file(qtbot, tmp_path, monkeypatch):
+    """Closing the steps when the job goes: the half-written file is removed, the old one kept."""
+    window = MainWindow(embedded_server=False)
+    window.show()
+    window.log.extend(capture_entries())
+    folder = tmp_path / "captures"
+    folder.mkdir()
+    path = folder / "log.ndjson"
+    path.write_text("yesterday's capture\n", encoding="utf-8")
+    save_as(monkeypatch, path)
+    window.export_log_action.trigger()
+    job = window.findChild(CaptureExport)
+    bar = window.statusBar().findChild(QProgressBar, "exportProgress")
+    qtbot.waitUntil(lambda: bar.value() > 0, timeout=WAIT_MS)
+    assert any(name.endswith(TEMP_SUFFIX) for name in os.listdir(folder))  # half written
+    with qtbot.waitSignal(job.destroyed, timeout=WAIT_MS):
+        window.close()
+        window.deleteLater()
+    assert path.read_text(encoding="utf-8") == "yesterday's capture\n"
+    assert sorted(os.listdir(folder)) == ["log.ndjson"]

@@ -19,7 +19,7 @@ import time
 from collections.abc import Generator
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QProgressBar, QToolButton
 
@@ -89,6 +89,10 @@ class CaptureJob(QObject):
         self.cancel_button.setToolTip(f"Stop {verb.lower()} {self.file_name}")
         self.cancel_button.clicked.connect(self.cancel)
         self._done = False
+        # A window deleted or an application quitting half-way closes the steps too: an
+        # export's temporary file is removed then, not left beside its target.
+        self.destroyed.connect(steps.close)
+        QCoreApplication.instance().aboutToQuit.connect(self.cancel)
 
     @property
     def is_running(self) -> bool:
