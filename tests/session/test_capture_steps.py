@@ -41,6 +41,16 @@ def entries(count: int = COUNT) -> list[Entry]:
     return made
 
 
+def run_noting(steps) -> tuple[list[float], object]:
+    """Runs stepped work to its end: every share it yielded, and what it returned."""
+    fractions = []
+    while True:
+        try:
+            fractions.append(next(steps))
+        except StopIteration as end:
+            return fractions, end.value
+
+
 def written(tmp_path, kind: str):
     path = tmp_path / f"capture.{kind}"
     if kind == "har":
@@ -53,14 +63,7 @@ def written(tmp_path, kind: str):
 @pytest.mark.parametrize(("kind", "steps", "read"), [("ndjson", ndjson_steps, read_ndjson), ("har", har_steps, read_har)])
 def test_a_stepped_read_says_how_far_it_is_and_gives_what_the_whole_read_gives(tmp_path, kind, steps, read):
     path = written(tmp_path, kind)
-    reader = steps(path)
-    fractions = []
-    while True:
-        try:
-            fractions.append(next(reader))
-        except StopIteration as end:
-            result = end.value
-            break
+    fractions, result = run_noting(steps(path))
     assert len(fractions) >= 5
     assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] <= 1
     assert result == read(path)
@@ -99,13 +102,7 @@ def test_a_stepped_write_says_how_far_it_is_and_writes_what_the_whole_write_writ
     else:
         write_ndjson(whole, entries())
         steps = ndjson_write_steps(stepped, iter(entries()), count=COUNT)
-    fractions = []
-    while True:
-        try:
-            fractions.append(next(steps))
-        except StopIteration as end:
-            written = end.value
-            break
+    fractions, written = run_noting(steps)
     assert written == COUNT
     assert len(fractions) >= 5 and fractions == sorted(fractions) and fractions[-1] <= 1
     assert stepped.read_bytes() == whole.read_bytes()
@@ -158,12 +155,6 @@ def test_the_stepped_har_parse_gives_what_json_loads_gives_or_its_error(document
 def test_a_large_har_is_parsed_in_many_steps(tmp_path):
     path = tmp_path / "big.har"
     write_har(path, entries(), "ws://example.test/")
-    steps = _har_json_steps(path.read_text(encoding="utf-8"))
-    fractions = []
-    while True:
-        try:
-            fractions.append(next(steps))
-        except StopIteration:
-            break
+    fractions, _value = run_noting(_har_json_steps(path.read_text(encoding="utf-8")))
     assert len(fractions) >= COUNT // PIECE_ENTRIES
     assert fractions == sorted(fractions) and 0.5 <= fractions[0] and fractions[-1] <= 0.75

@@ -4,7 +4,9 @@ and export_log() do."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -44,6 +46,34 @@ def choose(monkeypatch, path) -> None:
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(path), ""))
 
 
+@contextlib.contextmanager
+def watching(window, bar_name: str) -> Iterator[dict]:
+    """While the block runs, a 1 ms timer counts its ticks (the event loop turning) and notes the
+    status bar's ``bar_name`` progress bar as ``(value, text)`` at each."""
+    seen: dict = {"ticks": 0, "bars": []}
+    heartbeat = QTimer(interval=1)
+
+    def beat() -> None:
+        seen["ticks"] += 1
+        bar = window.statusBar().findChild(QProgressBar, bar_name)
+        if bar is not None:
+            seen["bars"].append((bar.value(), bar.format()))
+
+    heartbeat.timeout.connect(beat)
+    heartbeat.start()
+    try:
+        yield seen
+    finally:
+        heartbeat.stop()
+
+
+def assert_it_turned_and_showed_progress(seen: dict, text: str) -> None:
+    assert seen["ticks"] >= 5, seen["ticks"]
+    values = [value for value, _text in seen["bars"]]
+    assert values == sorted(values) and len(set(values)) >= 3, values
+    assert all(text in shown for _value, shown in seen["bars"])
+
+
 @pytest.mark.parametrize("suffix", [".ndjson", ".har"])
 def test_the_menu_reads_a_large_capture_while_the_window_keeps_turning(qtbot, window, tmp_path, monkeypatch, suffix):
     path = tmp_path / f"big{suffix}"
@@ -54,27 +84,14 @@ def test_the_menu_reads_a_large_capture_while_the_window_keeps_turning(qtbot, wi
         write_ndjson(path, capture_entries())
         expected = read_ndjson(path)
     choose(monkeypatch, path)
-    ticks, shown = [], []
-    heartbeat = QTimer(interval=1)
-    heartbeat.timeout.connect(lambda: ticks.append(1))
-
-    def watch_progress() -> None:
-        bar = window.statusBar().findChild(QProgressBar, "importProgress")
-        if bar is not None:
-            shown.append((bar.value(), bar.format()))
-
-    heartbeat.timeout.connect(watch_progress)
-    heartbeat.start()
     tabs_before = window.tabs.count()
-    try:
+    with watching(window, "importProgress") as seen:
         window.import_capture_action.trigger()
         job = window.findChild(CaptureImport)
         assert job is not None and job.is_running
         assert not window.import_capture_action.isEnabled()  # one at a time
         with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as finished:
             pass
-    finally:
-        heartbeat.stop()
     (tab,) = finished.args[0]
     assert window.tabs.count() == tabs_before + 1
     assert list(tab.log) == expected
@@ -85,10 +102,7 @@ def test_the_menu_reads_a_large_capture_while_the_window_keeps_turning(qtbot, wi
     totals = tab.traffic_panel.history.totals(expected[-1].time_s)
     assert totals.sent_packets == totals.received_packets == 0
     # The event loop turned while the file was read, and the bar said how far it was.
-    assert len(ticks) >= 5, ticks
-    values = [value for value, _format in shown]
-    assert values == sorted(values) and len(set(values)) >= 3, values
-    assert all(f"Importing big{suffix}" in text for _value, text in shown)
+    assert_it_turned_and_showed_progress(seen, f"Importing big{suffix}")
     # Done: the bar and the button are gone, Import is back.
     qtbot.waitUntil(lambda: window.statusBar().findChild(QProgressBar, "importProgress") is None, timeout=WAIT_MS)
     assert window.import_capture_action.isEnabled()
@@ -154,40 +168,26 @@ def save_as(monkeypatch, path) -> None:
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(path), NDJSON_FILTER))
 
 
-def run_export(qtbot, window, action) -> tuple[object, list[int], list]:
-    """Triggers an export ``action``; returns what ``finished`` said, the heartbeat's ticks and the bar's values."""
-    ticks, values = [], []
-    heartbeat = QTimer(interval=1)
-    heartbeat.timeout.connect(lambda: ticks.append(1))
-
-    def watch_progress() -> None:
-        bar = window.statusBar().findChild(QProgressBar, "exportProgress")
-        if bar is not None:
-            values.append(bar.value())
-
-    heartbeat.timeout.connect(watch_progress)
-    heartbeat.start()
-    try:
+def run_export(qtbot, window, action) -> tuple[object, dict]:
+    """Triggers an export ``action``; returns what ``finished`` said, and what :func:`watching` saw."""
+    with watching(window, "exportProgress") as seen:
         action.trigger()
         job = window.findChild(CaptureExport)
         assert job is not None and job.is_running
         assert not window.export_log_action.isEnabled() and not window.export_shown_action.isEnabled()
         with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as finished:
             pass
-    finally:
-        heartbeat.stop()
-    return finished.args[0], ticks, values
+    return finished.args[0], seen
 
 
 def test_the_menu_writes_a_large_log_while_the_window_keeps_turning(qtbot, window, tmp_path, monkeypatch):
     window.log.extend(capture_entries())
     path = tmp_path / "log.ndjson"
     save_as(monkeypatch, path)
-    count, ticks, values = run_export(qtbot, window, window.export_log_action)
+    count, seen = run_export(qtbot, window, window.export_log_action)
     assert count == len(window.log)
     assert read_ndjson(path) == list(window.log)
-    assert len(ticks) >= 5, ticks
-    assert values == sorted(values) and len(set(values)) >= 3, values
+    assert_it_turned_and_showed_progress(seen, "Exporting log.ndjson")
     assert f"Exported {count:,} entries" in window.statusBar().currentMessage()
     assert window.export_log_action.isEnabled() and window.export_secrets_action.isEnabled()
     # The same bytes as the all-at-once export.
@@ -208,15 +208,22 @@ def test_an_export_writes_the_log_as_it_was_when_asked(qtbot, window, tmp_path, 
     assert read_ndjson(tmp_path / "log.ndjson") == before
 
 
-def test_cancel_leaves_the_file_it_would_have_replaced(qtbot, window, tmp_path, monkeypatch):
+def export_over_yesterdays(qtbot, window, folder, monkeypatch) -> tuple[CaptureExport, object]:
+    """A full log exported over an older capture in ``folder``, left half-way; returns the job and the file."""
     window.log.extend(capture_entries())
-    path = tmp_path / "log.ndjson"
+    path = folder / "log.ndjson"
     path.write_text("yesterday's capture\n", encoding="utf-8")
     save_as(monkeypatch, path)
     window.export_log_action.trigger()
     job = window.findChild(CaptureExport)
     bar = window.statusBar().findChild(QProgressBar, "exportProgress")
     qtbot.waitUntil(lambda: bar.value() > 0, timeout=WAIT_MS)
+    assert any(name.endswith(TEMP_SUFFIX) for name in os.listdir(folder))  # half written, beside it
+    return job, path
+
+
+def test_cancel_leaves_the_file_it_would_have_replaced(qtbot, window, tmp_path, monkeypatch):
+    job, path = export_over_yesterdays(qtbot, window, tmp_path, monkeypatch)
     with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as finished:
         window.statusBar().findChild(QToolButton, "exportCancelButton").click()
     assert finished.args == [None]
@@ -233,7 +240,7 @@ def test_export_shown_writes_only_what_the_filter_shows(qtbot, window, tmp_path,
     assert 0 < len(shown) < len(window.log)
     path = tmp_path / "shown.ndjson"
     save_as(monkeypatch, path)
-    count, _ticks, _values = run_export(qtbot, window, window.export_shown_action)
+    count, _seen = run_export(qtbot, window, window.export_shown_action)
     assert count == len(shown)
     assert read_ndjson(path) == shown
 
@@ -242,17 +249,9 @@ def test_a_window_deleted_mid_export_leaves_no_temporary_file(qtbot, tmp_path, m
     """Closing the steps when the job goes: the half-written file is removed, the old one kept."""
     window = MainWindow(embedded_server=False)
     window.show()
-    window.log.extend(capture_entries())
     folder = tmp_path / "captures"
     folder.mkdir()
-    path = folder / "log.ndjson"
-    path.write_text("yesterday's capture\n", encoding="utf-8")
-    save_as(monkeypatch, path)
-    window.export_log_action.trigger()
-    job = window.findChild(CaptureExport)
-    bar = window.statusBar().findChild(QProgressBar, "exportProgress")
-    qtbot.waitUntil(lambda: bar.value() > 0, timeout=WAIT_MS)
-    assert any(name.endswith(TEMP_SUFFIX) for name in os.listdir(folder))  # half written
+    job, path = export_over_yesterdays(qtbot, window, folder, monkeypatch)
     with qtbot.waitSignal(job.destroyed, timeout=WAIT_MS):
         window.close()
         window.deleteLater()
