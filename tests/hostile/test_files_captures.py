@@ -12,14 +12,9 @@ from pathlib import Path
 import pytest
 
 from wsconsole.errors import CaptureError
-from wsconsole.session.capture import (
-    MAX_TIME_S,
-    read_har,
-    read_ndjson,
-    write_har,
-    write_ndjson,
-)
+from wsconsole.session.capture import MAX_TIME_S, read_ndjson, write_ndjson
 from wsconsole.session.entries import Direction, Entry, EntryKind
+from wsconsole.session.har import read_har, write_har
 
 DEEP = "[" * 200_000 + "]" * 200_000  # past the recursion limit of json's decoder
 

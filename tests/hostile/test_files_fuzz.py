@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from wsconsole.client.options import ConnectOptions
 from wsconsole.errors import CaptureError, DecodeError
-from wsconsole.session.capture import read_har, read_ndjson
+from wsconsole.session.capture import read_ndjson
+from wsconsole.session.har import read_har
 from wsconsole.storage.messages import ComposerHistory, MessageLibrary
 from wsconsole.storage.profiles import ProfileStore
 from wsconsole.storage.sequences import SequenceStore

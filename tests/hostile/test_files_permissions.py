@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from wsconsole.client.options import ConnectOptions
-from wsconsole.session.capture import write_har, write_ndjson
+from wsconsole.session.capture import write_ndjson
 from wsconsole.session.entries import Direction, Entry, EntryKind
+from wsconsole.session.har import write_har
 from wsconsole.storage import userfiles
 from wsconsole.storage.profiles import PROFILES_FILE_NAME, Profile, ProfileStore
 

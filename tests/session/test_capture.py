@@ -9,13 +9,9 @@ from pathlib import Path
 import pytest
 
 from wsconsole.errors import CaptureError
-from wsconsole.session.capture import (
-    read_har,
-    read_ndjson,
-    write_har,
-    write_ndjson,
-)
+from wsconsole.session.capture import read_ndjson, write_ndjson
 from wsconsole.session.entries import Direction, EntryKind
+from wsconsole.session.har import read_har, write_har
 from wsconsole.session.log import MessageLog
 from wsconsole.storage.userfiles import TEMP_SUFFIX
 from wsconsole.text.decoders import decode_godot4

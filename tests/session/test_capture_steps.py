@@ -14,18 +14,20 @@ from hypothesis import strategies as st
 from wsconsole.errors import CaptureError
 from wsconsole.session.capture import (
     PIECE_ENTRIES,
-    _har_json_steps,
-    har_steps,
-    har_write_steps,
     ndjson_steps,
     ndjson_write_steps,
-    read_har,
     read_ndjson,
     run_steps,
-    write_har,
     write_ndjson,
 )
 from wsconsole.session.entries import Direction, Entry, EntryKind
+from wsconsole.session.har import (
+    _har_json_steps,
+    har_steps,
+    har_write_steps,
+    read_har,
+    write_har,
+)
 from wsconsole.storage.userfiles import TEMP_SUFFIX
 from wsconsole.text.payload import byte_size
 

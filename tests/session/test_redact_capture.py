@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import json
 
-from wsconsole.session.capture import read_har, read_ndjson, write_har, write_ndjson
+from wsconsole.session.capture import read_ndjson, write_ndjson
 from wsconsole.session.entries import Direction, Entry, EntryKind
+from wsconsole.session.har import read_har, write_har
 from wsconsole.session.log import MessageLog
 
 PASSWORD = "s3cret-Pw"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from wsconsole.client.options import ConnectOptions
-from wsconsole.session.capture import read_har, write_har
 from wsconsole.session.entries import Direction, Entry, EntryKind, packet_entry
+from wsconsole.session.har import read_har, write_har
 from wsconsole.session.log import MessageLog
 from wsconsole.session.replay import (
     ReplayHandshake,

@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from wsconsole.session.capture import read_har, read_ndjson, write_har, write_ndjson
+from wsconsole.session.capture import read_ndjson, write_ndjson
 from wsconsole.session.entries import Direction, Entry, EntryKind
 from wsconsole.session.filters import LogFilter
+from wsconsole.session.har import read_har, write_har
 from wsconsole.storage.userfiles import TEMP_SUFFIX
 from wsconsole.text.payload import byte_size
 from wsconsole.ui.log import capture_actions

@@ -17,6 +17,7 @@ LAZY_MODULES = (
     "trustme",
     "wsconsole.server.certs",
     "wsconsole.session.capture",  # File > Export/Import, on first use
+    "wsconsole.session.har",
     "wsconsole.ui.log.capture_actions",
     "wsconsole.ui.log.capture_jobs",
     "wsconsole.session.replay",  # File > Replay capture…, on first use
@@ -85,7 +86,7 @@ def test_the_probe_sees_them_once_used(tmp_path) -> None:
     )
     assert _run(script, tmp_path) == [
         "LOADED ['cbor2', 'cryptography', 'msgpack', 'wsconsole.server.certs', 'wsconsole.session.capture', "
-        "'wsconsole.session.replay', 'wsconsole.ui.dialogs.profiles', 'wsconsole.ui.log.capture_actions', "
+        "'wsconsole.session.har', 'wsconsole.session.replay', 'wsconsole.ui.dialogs.profiles', 'wsconsole.ui.log.capture_actions', "
         "'wsconsole.ui.log.capture_jobs', 'wsconsole.ui.log.replay_ui']"
     ]
 

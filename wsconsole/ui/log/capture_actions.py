@@ -23,14 +23,9 @@ import os
 from collections.abc import Generator
 
 from wsconsole.errors import CaptureError
-from wsconsole.session.capture import (
-    har_steps,
-    har_write_steps,
-    ndjson_steps,
-    ndjson_write_steps,
-    run_steps,
-)
+from wsconsole.session.capture import ndjson_steps, ndjson_write_steps, run_steps
 from wsconsole.session.entries import EntryKind
+from wsconsole.session.har import har_steps, har_write_steps
 from wsconsole.session.replay import (
     ReplayHandshake,
     replay_handshake,

@@ -292,7 +292,10 @@ class ClientLogPane(QWidget):
         client, pane = self._client, self.pane
         if client is None or pane is None:
             return None
-        from wsconsole.session.capture import write_har, write_ndjson  # on first use, as File > Export
+        from wsconsole.session.capture import (
+            write_ndjson,  # on first use, as File > Export
+        )
+        from wsconsole.session.har import write_har
 
         entries: list[Entry]
         if shown_only:
