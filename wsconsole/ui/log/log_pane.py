@@ -26,6 +26,7 @@ from wsconsole.session.filters import LogFilter
 from wsconsole.session.log import MessageLog
 from wsconsole.session.multiplayer import MultiplayerReader
 from wsconsole.ui.log.filter_bar import FilterBar
+from wsconsole.ui.log.log_header import LogHeader
 from wsconsole.ui.log.model import (
     CONTENT_COLUMN,
     DIR_COLUMN,
@@ -141,6 +142,7 @@ class LogPane(QWidget):
 
     def _make_view(self) -> QTableView:
         view = QTableView(objectName="messageLog")
+        view.setHorizontalHeader(LogHeader(view))  # before the model: see LogHeader
         view.setModel(self.model)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
