@@ -139,10 +139,11 @@ def entry_to_json(entry: Entry) -> dict[str, Any]:
 
 
 MAX_CAPTURE_BYTES = 256 * 1024 * 1024
-"""The largest capture file read, in bytes.  A capture is read whole on the caller's
-thread (the window's): 80 MB of NDJSON takes about 2 s and 130 MB of memory here, and
-the log keeps the newest 100,000 entries by default, so a file of gigabytes would hold
-the window for minutes, or take the memory it has, for entries it would drop."""
+"""The largest capture file read, in bytes.  A capture is read whole into memory (in
+steps, but all of it): 80 MB of NDJSON takes about 2 s and 130 MB of memory here, and
+the log keeps the newest 100,000 entries by default, so a file of gigabytes would take
+minutes, or the memory the machine has, for entries the log would drop.  Writing has no
+such limit: a log kept long can be exported whole for other tools."""
 
 MAX_TIME_S = 253_402_300_799.0
 """The last second of year 9999 UTC: the latest time a capture may hold.

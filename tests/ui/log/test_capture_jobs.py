@@ -258,3 +258,16 @@ def test_a_window_deleted_mid_export_leaves_no_temporary_file(qtbot, tmp_path, m
         window.deleteLater()
     assert path.read_text(encoding="utf-8") == "yesterday's capture\n"
     assert sorted(os.listdir(folder)) == ["log.ndjson"]
+
+
+def test_an_export_larger_than_import_reads_says_so_when_it_is_written(qtbot, window, tmp_path, monkeypatch):
+    from wsconsole.ui.log import capture_jobs
+
+    monkeypatch.setattr(capture_jobs, "MAX_CAPTURE_BYTES", 64 * 1024)  # the real limit is 256 MiB
+    window.log.extend(capture_entries(2_000))
+    path = tmp_path / "log.ndjson"
+    save_as(monkeypatch, path)
+    count, _seen = run_export(qtbot, window, window.export_log_action)
+    assert count == len(window.log) and path.stat().st_size > 64 * 1024
+    message = window.statusBar().currentMessage()
+    assert f"Exported {count:,} entries" in message and "over the 64.0 KiB File > Import reads" in message

@@ -24,6 +24,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QProgressBar, QToolButton
 
 from wsconsole.errors import CaptureError
+from wsconsole.session.capture import MAX_CAPTURE_BYTES
+from wsconsole.text.payload import format_size
 from wsconsole.ui.log.capture_actions import (
     ANY_FILTER,
     HAR_FILTER,
@@ -201,7 +203,14 @@ class CaptureExport(CaptureJob):
 
     def _finish(self, count: int) -> int:
         what = "messages" if is_har(self.path) else "entries"
-        self._window.statusBar().showMessage(f"Exported {count:,} {what} to {self.path}", DONE_MESSAGE_MS)
+        message = f"Exported {count:,} {what} to {self.path}"
+        size = os.path.getsize(self.path)
+        if size > MAX_CAPTURE_BYTES:  # said now, not when the user tries to open it again
+            message += (
+                f"; at {format_size(size)} it is over the {format_size(MAX_CAPTURE_BYTES)} "
+                "File > Import reads (other tools read it)"
+            )
+        self._window.statusBar().showMessage(message, DONE_MESSAGE_MS)
         return count
 
     def _fail(self, exc: Exception) -> None:
