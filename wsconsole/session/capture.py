@@ -109,12 +109,19 @@ T = TypeVar("T")
 
 
 def run_steps(steps: Generator[float, None, T]) -> T:
-    """Runs a stepped read (:func:`ndjson_steps`, :func:`har_steps`) to its end; returns its result."""
+    """Runs a stepped read or write (:func:`ndjson_steps`, :func:`ndjson_write_steps`...) to its end;
+    returns its result."""
     while True:
         try:
             next(steps)
         except StopIteration as end:
             return end.value
+
+
+def share_total(entries: Iterable[object], count: int | None) -> int:
+    """What a stepped write's share counts against: ``count``, else ``len(entries)`` when it
+    has one; at least 1 (an iterator of unknown length shows no progress, and divides by 1)."""
+    return max(1, count if count is not None else len(entries) if isinstance(entries, Sized) else 0)
 
 
 # -- NDJSON ----------------------------------------------------------------------------
@@ -239,7 +246,7 @@ def ndjson_write_steps(
         CaptureError: As write_ndjson.
     """
     target = os.fspath(path)
-    total = max(1, count if count is not None else len(entries) if isinstance(entries, Sized) else 0)
+    total = share_total(entries, count)
     written = 0
     dumps = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": ")).encode
     with atomic_text(target) as file:

@@ -30,7 +30,7 @@ import datetime
 import json
 import os
 import re
-from collections.abc import Generator, Iterable, Sized
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,7 @@ from wsconsole.session.capture import (
     atomic_text,
     check_size,
     run_steps,
+    share_total,
     time_from_json,
 )
 from wsconsole.session.entries import Direction, Entry, EntryKind
@@ -141,7 +142,7 @@ def har_write_steps(
         CaptureError: The file could not be written; ``path`` is untouched.
     """
     target = os.fspath(path)
-    total = max(1, count if count is not None else len(entries) if isinstance(entries, Sized) else 0)
+    total = share_total(entries, count)
     messages = []
     for number, entry in enumerate(entries, start=1):
         message = har_message(entry)
