@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QTableView
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMessageBox,
+    QProgressBar,
+    QTableView,
+    QToolButton,
+)
 
 from tests.ui.server.test_server_panel import (  # noqa: F401 (ws_clients: a fixture)
     row_ids,
@@ -16,6 +23,7 @@ from tests.ui.server.test_server_panel import (  # noqa: F401 (ws_clients: a fix
     wait_rows,
     ws_clients,
 )
+from wsconsole.session.capture import read_ndjson
 from wsconsole.session.entries import Direction, EntryKind
 from wsconsole.session.filters import LogFilter
 
@@ -199,3 +207,90 @@ def test_a_shown_client_log_gives_its_table_the_larger_share(qtbot, window, ws_c
     qtbot.waitUntil(lambda: splitter.sizes()[0] > 0, timeout=WAIT_MS)
     table, details = splitter.sizes()
     assert table > details, (table, details)
+
+
+def client_with_a_large_log(qtbot, window, ws_clients):
+    """A real client, selected, whose log then gets ENTRIES more entries (as a long session would)."""
+    from tests.ui.log.test_capture_jobs import capture_entries
+
+    client = ws_clients(window.server_driver.url)
+    wait_rows(qtbot, window, 1)
+    select(qtbot, window, row_ids(window)[0])
+    page = window.server_panel.client_page
+    client.send("before the export")
+    client.recv(timeout=WAIT_S)
+    qtbot.waitUntil(lambda: len(packets_shown(page)) == 2, timeout=WAIT_MS)
+    page.logs.get(row_ids(window)[0]).log.extend(capture_entries())
+    return page
+
+
+def test_export_button_writes_a_large_client_log_while_the_window_keeps_turning(
+    qtbot, window, ws_clients, tmp_path, monkeypatch
+):
+    from tests.ui.log.test_capture_jobs import (
+        assert_it_turned_and_showed_progress,
+        watching,
+    )
+    from wsconsole.ui.server.client_export import ClientLogExport
+
+    page = client_with_a_large_log(qtbot, window, ws_clients)
+    pane = page.log_pane
+    log = page.logs.get(row_ids(window)[0]).log
+    for suffix in (".ndjson", ".har"):
+        path = tmp_path / f"client{suffix}"
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, p=path, **kwargs: (str(p), ""))
+        with watching(window, "serverClientExportProgress") as seen:
+            pane.export_button.click()
+            (job,) = [job for job in window.findChildren(ClientLogExport) if job.is_running]
+            assert not pane.export_button.isEnabled()
+            with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as finished:
+                log.add_packet(Direction.RECEIVED, "logged while the export runs")
+        assert_it_turned_and_showed_progress(seen, f"Exporting client{suffix}")
+        assert pane.export_button.isEnabled()
+        assert f"to {path}" in window.statusBar().currentMessage()
+        # What export() writes all at once, but for the entry logged meanwhile.
+        at_once = tmp_path / f"at_once{suffix}"
+        log.add_packet(Direction.SENT, "after")  # not in either file: both are taken before it
+        expected_count = pane.export(at_once)
+        if suffix == ".ndjson":
+            written = read_ndjson(path)
+            assert written == read_ndjson(at_once)[: len(written)] and len(written) == expected_count - 2
+            assert finished.args == [len(written)]
+        else:
+            messages = json.loads(path.read_text())["log"]["entries"][0]["_webSocketMessages"]
+            assert finished.args == [len(messages)] and len(messages) == expected_count - 2
+
+
+def test_cancelling_a_client_export_leaves_the_file_it_would_have_replaced(
+    qtbot, window, ws_clients, tmp_path, monkeypatch
+):
+    from wsconsole.ui.server.client_export import ClientLogExport
+
+    page = client_with_a_large_log(qtbot, window, ws_clients)
+    path = tmp_path / "client.ndjson"
+    path.write_text("yesterday's capture\n", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(path), ""))
+    page.log_pane.export_button.click()
+    job = window.findChild(ClientLogExport)
+    bar = window.statusBar().findChild(QProgressBar, "serverClientExportProgress")
+    qtbot.waitUntil(lambda: bar.value() > 0, timeout=WAIT_MS)
+    with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as finished:
+        window.statusBar().findChild(QToolButton, "serverClientExportCancelButton").click()
+    assert finished.args == [None]
+    assert path.read_text(encoding="utf-8") == "yesterday's capture\n"
+    assert sorted(os.listdir(tmp_path)) == ["client.ndjson"]
+    assert page.log_pane.export_button.isEnabled()
+
+
+def test_a_client_export_that_fails_says_why_in_the_clients_log(qtbot, window, ws_clients, tmp_path, monkeypatch):
+    page = client_with_a_large_log(qtbot, window, ws_clients)
+    target = tmp_path / "missing-folder" / "client.ndjson"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    page.log_pane.export_button.click()
+    log = page.logs.get(row_ids(window)[0]).log
+    qtbot.waitUntil(lambda: log.entry(len(log) - 1).kind is EntryKind.ERROR, timeout=WAIT_MS)
+    assert "cannot export the log" in log.entry(len(log) - 1).data
+    box = window.findChild(QMessageBox, "captureErrorBox")
+    assert box is not None and "cannot export the log" in box.text()
+    box.close()
+    assert page.log_pane.export_button.isEnabled()

@@ -20,12 +20,13 @@ thread only.
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterable
 
 from wsconsole.errors import CaptureError
 from wsconsole.session.capture import ndjson_steps, ndjson_write_steps, run_steps
 from wsconsole.session.entries import EntryKind
 from wsconsole.session.har import har_steps, har_write_steps
+from wsconsole.session.log import MessageLog
 from wsconsole.session.replay import (
     ReplayHandshake,
     replay_handshake,
@@ -77,31 +78,55 @@ def export_steps(
     """``tab``'s log as it is now, written to ``path`` a piece at a time (see :func:`export_log`):
     yields how far it is, returns how many entries or messages were written.
 
-    What is written is taken when this is called (a copy of the log's columns): what the
-    connection logs meanwhile is not in the file.
+    Raises:
+        CaptureError: The file could not be written; ``path`` is untouched.
+    """
+    # A relay tab has no peer of its own: its HAR names the upstream URL, without headers.
+    peer = None if getattr(tab, "is_relay", False) else tab.driver.peer
+    record = peer.handshake if peer is not None else None
+    return log_write_steps(
+        tab.log,
+        tab.log_model.log_rows if shown_only else None,
+        path,
+        tab.connection_bar.url,
+        subprotocol=(peer.selected_protocol or "") if peer is not None else "",
+        request_headers=record.request_headers if record is not None else [],
+        reveal_secrets=reveal_secrets,
+    )
+
+
+def log_write_steps(
+    log: MessageLog,
+    shown_rows: Callable[[], list[int]] | None,
+    path: str | os.PathLike,
+    url: str,
+    *,
+    subprotocol: str = "",
+    request_headers: Iterable[tuple[str, str]] = (),
+    reveal_secrets: bool = False,
+) -> Generator[float, None, int]:
+    """``log`` as it is now, written to ``path`` (HAR for ``.har``, else NDJSON) a piece at a
+    time: yields how far it is, returns how many entries or messages were written.
+
+    What is written is taken when this is called (a copy of the log's columns): what is logged
+    meanwhile is not in the file.  ``shown_rows``: gives the log indices a filter shows, to
+    write only those; None writes every entry.  ``url``, ``subprotocol`` and ``request_headers``
+    are the HAR's connection (NDJSON has no place for them).
 
     Raises:
         CaptureError: The file could not be written; ``path`` is untouched.
     """
-    snapshot = tab.log.snapshot()
-    if shown_only:
-        rows = tab.log_model.log_rows()
+    snapshot = log.snapshot()
+    if shown_rows is not None:
+        rows = shown_rows()
         entries, count = map(snapshot.entry, rows), len(rows)
     else:
         entries, count = snapshot.entries, len(snapshot)
     if not is_har(path):
         return ndjson_write_steps(path, entries, count)
-    # A relay tab has no peer of its own: its HAR names the upstream URL, without headers.
-    peer = None if getattr(tab, "is_relay", False) else tab.driver.peer
-    record = peer.handshake if peer is not None else None
     return har_write_steps(
-        path,
-        entries,
-        tab.connection_bar.url,
-        subprotocol=(peer.selected_protocol or "") if peer is not None else "",
-        request_headers=record.request_headers if record is not None else [],
-        reveal_secrets=reveal_secrets,
-        count=count,
+        path, entries, url, subprotocol=subprotocol, request_headers=request_headers,
+        reveal_secrets=reveal_secrets, count=count,
     )
 
 

@@ -1,4 +1,5 @@
-"""File > Import HAR/NDJSON… and File > Export…: captures read and written between the window's other events.
+"""File > Import HAR/NDJSON…, File > Export… (and the server dock's Export…): captures read and
+written between the window's other events.
 
 A capture of a hundred megabytes, or a log of a million entries, takes
 seconds to read or write.  Done at once, that held the window as long: no
@@ -21,7 +22,14 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QProgressBar, QToolButton
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QProgressBar,
+    QStatusBar,
+    QToolButton,
+    QWidget,
+)
 
 from wsconsole.errors import CaptureError
 from wsconsole.session.capture import MAX_CAPTURE_BYTES
@@ -55,8 +63,9 @@ class CaptureJob(QObject):
     """Runs ``steps`` (a generator yielding how far it is, 0 to 1) between the window's other events.
 
     Shows ``{name}Progress`` (a progress bar saying ``"{verb} {file}: N%"``) and
-    ``{name}CancelButton`` in the window's status bar while it runs, and
-    disables ``actions`` (one job of a kind at a time).  Subclasses say what
+    ``{name}CancelButton`` in ``window``'s status bar while it runs (a widget that is not a
+    main window shows none), and disables ``controls`` (actions or buttons: one job of a kind
+    at a time).  Subclasses say what
     the result means (:meth:`_finish`) and how a failure is told (:meth:`_fail`).
 
     Signals:
@@ -67,12 +76,12 @@ class CaptureJob(QObject):
     finished = Signal(object)
 
     def __init__(
-        self, window, path: str | os.PathLike, steps: Generator[float, None, Any], *, name: str, verb: str,
-        actions: tuple[QAction, ...],
+        self, window: QWidget, path: str | os.PathLike, steps: Generator[float, None, Any], *, name: str,
+        verb: str, controls: tuple[QAction | QWidget, ...],
     ) -> None:
         super().__init__(window)
         self._window = window
-        self._actions = actions
+        self._controls = controls
         self.path = os.fspath(path)
         self.file_name = os.path.basename(self.path)
         self._verb = verb
@@ -100,13 +109,19 @@ class CaptureJob(QObject):
     def is_running(self) -> bool:
         return self._timer.isActive()
 
+    @property
+    def status_bar(self) -> QStatusBar | None:
+        """Where the job shows itself and says how it ended; None for a window without one."""
+        return self._window.statusBar() if isinstance(self._window, QMainWindow) else None
+
     def start(self) -> None:
         """Starts on the next turn of the event loop."""
-        bar = self._window.statusBar()
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel_button)
-        for action in self._actions:
-            action.setEnabled(False)
+        bar = self.status_bar
+        if bar is not None:
+            bar.addPermanentWidget(self.progress)
+            bar.addPermanentWidget(self.cancel_button)
+        for control in self._controls:
+            control.setEnabled(False)
         self._timer.start()
 
     def cancel(self) -> None:
@@ -153,14 +168,15 @@ class CaptureJob(QObject):
     def _end(self, message: str) -> None:
         self._done = True
         self._timer.stop()
-        bar = self._window.statusBar()
+        bar = self.status_bar
         for widget in (self.progress, self.cancel_button):
-            bar.removeWidget(widget)
+            if bar is not None:
+                bar.removeWidget(widget)
             widget.deleteLater()
-        if message:
+        if message and bar is not None:
             bar.showMessage(message, DONE_MESSAGE_MS)
-        for action in self._actions:
-            action.setEnabled(True)
+        for control in self._controls:
+            control.setEnabled(True)
         self.deleteLater()
 
 
@@ -175,7 +191,7 @@ class CaptureImport(CaptureJob):
 
     def __init__(self, window, path: str | os.PathLike) -> None:
         super().__init__(window, path, capture_steps(path), name="import", verb="Importing",
-                         actions=(window.import_capture_action,))
+                         controls=(window.import_capture_action,))
 
     def _finish(self, connections: list) -> list:
         return open_connections(self._window, self.file_name, connections)
@@ -198,23 +214,28 @@ class CaptureExport(CaptureJob):
                  reveal_secrets: bool = False) -> None:
         self._tab = window.current_tab
         steps = export_steps(self._tab, path, shown_only=shown_only, reveal_secrets=reveal_secrets)
-        actions = (window.export_log_action, window.export_shown_action, window.export_secrets_action)
-        super().__init__(window, path, steps, name="export", verb="Exporting", actions=actions)
+        controls = (window.export_log_action, window.export_shown_action, window.export_secrets_action)
+        super().__init__(window, path, steps, name="export", verb="Exporting", controls=controls)
 
     def _finish(self, count: int) -> int:
-        what = "messages" if is_har(self.path) else "entries"
-        message = f"Exported {count:,} {what} to {self.path}"
-        size = os.path.getsize(self.path)
-        if size > MAX_CAPTURE_BYTES:  # said now, not when the user tries to open it again
-            message += (
-                f"; at {format_size(size)} it is over the {format_size(MAX_CAPTURE_BYTES)} "
-                "File > Import reads (other tools read it)"
-            )
-        self._window.statusBar().showMessage(message, DONE_MESSAGE_MS)
+        self.status_bar.showMessage(exported_message(self.path, count), DONE_MESSAGE_MS)
         return count
 
     def _fail(self, exc: Exception) -> None:
         export_failed(self._window, self._tab, exc)
+
+
+def exported_message(path: str, count: int) -> str:
+    """What the status bar says once ``count`` entries (NDJSON) or messages (HAR) are in ``path``."""
+    what = "messages" if is_har(path) else "entries"
+    message = f"Exported {count:,} {what} to {path}"
+    size = os.path.getsize(path)
+    if size > MAX_CAPTURE_BYTES:  # said now, not when the user tries to open it again
+        message += (
+            f"; at {format_size(size)} it is over the {format_size(MAX_CAPTURE_BYTES)} "
+            "File > Import reads (other tools read it)"
+        )
+    return message
 
 
 def import_dialog(window) -> CaptureImport | None:

@@ -15,7 +15,8 @@ clients cost a thousand logs, not a thousand tables.  GUI thread only.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -30,10 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from wsconsole.errors import CaptureError
-from wsconsole.session.entries import Entry, EntryKind
+from wsconsole.session.entries import EntryKind
 from wsconsole.session.server_clients import ClientLog, ServerClientLogs
 from wsconsole.ui.log.entry_details import EntryDetails
 from wsconsole.ui.log.log_pane import LogPane
+
+if TYPE_CHECKING:
+    from wsconsole.ui.log.capture_jobs import CaptureJob
 
 COUNTS_REFRESH_MS = 250
 """The count line under the log is refreshed at most this often during a flood."""
@@ -280,41 +284,48 @@ class ClientLogPane(QWidget):
 
     # -- export --------------------------------------------------------------------------
 
-    def export(self, path: str | os.PathLike, *, shown_only: bool = False) -> int | None:
-        """Writes the shown client's log to ``path``: HAR for ``.har``, else NDJSON.
+    def export_steps(
+        self, path: str | os.PathLike, *, shown_only: bool = False
+    ) -> Generator[float, None, int] | None:
+        """The shown client's log as it is now, written to ``path`` a piece at a time (HAR for
+        ``.har``, else NDJSON; see :func:`~wsconsole.ui.log.capture_actions.log_write_steps`);
+        None if no client is shown.
 
         Directions are the server's: ``received`` is what the client sent.
+        """
+        client, pane = self._client, self.pane
+        if client is None or pane is None:
+            return None
+        from wsconsole.ui.log.capture_actions import (
+            log_write_steps,  # on first use, as File > Export
+        )
+
+        return log_write_steps(
+            client.log, pane.model.log_rows if shown_only else None, path, self._server_url(),
+            subprotocol=client.protocol, request_headers=client.request_headers,
+        )
+
+    def export(self, path: str | os.PathLike, *, shown_only: bool = False) -> int | None:
+        """Writes the shown client's log to ``path`` all at once (the Export button writes it in steps).
 
         Returns:
             Entries (NDJSON) or messages (HAR) written; ``None`` if none is
             shown or it failed (then an error entry in its log says why).
         """
-        client, pane = self._client, self.pane
-        if client is None or pane is None:
-            return None
-        from wsconsole.session.capture import (
-            write_ndjson,  # on first use, as File > Export
-        )
-        from wsconsole.session.har import write_har
+        from wsconsole.session.capture import run_steps
 
-        entries: list[Entry]
-        if shown_only:
-            entries = [pane.model.entry(row) for row in range(pane.model.rowCount())]
-        else:
-            entries = list(client.log)
+        client = self._client
         try:
-            if os.fspath(path).lower().endswith(".har"):
-                return write_har(
-                    path, entries, self._server_url(),
-                    subprotocol=client.protocol, request_headers=client.request_headers,
-                )
-            return write_ndjson(path, entries)
+            steps = self.export_steps(path, shown_only=shown_only)
+            return None if steps is None else run_steps(steps)
         except (CaptureError, OSError) as exc:
             client.log.add_event(EntryKind.ERROR, f"cannot export the log: {exc}")
             return None
 
-    def export_dialog(self) -> int | None:
-        """Asks where to export the shown client's log, then exports it."""
+    def export_dialog(self) -> CaptureJob | None:
+        """Asks where to export the shown client's log, then starts writing it between the
+        window's other events (``serverClientExportProgress``, ``serverClientExportCancelButton``
+        in the status bar); None if no client is shown or the user cancelled."""
         if self._client is None:
             return None
         name = f"wsconsole-server-client-{self._client.client_id}.ndjson"
@@ -324,4 +335,16 @@ class ClientLogPane(QWidget):
             return None
         if chosen.startswith("HAR") and not path.lower().endswith(".har"):
             path += ".har"
-        return self.export(path)
+        return self.start_export(path)
+
+    def start_export(self, path: str | os.PathLike) -> CaptureJob | None:
+        """Starts writing the shown client's log to ``path`` in steps (see :meth:`export_dialog`);
+        None if no client is shown."""
+        from wsconsole.ui.server.client_export import ClientLogExport
+
+        client, steps = self._client, self.export_steps(path)
+        if client is None or steps is None:
+            return None
+        job = ClientLogExport(self, client, path, steps)
+        job.start()
+        return job
