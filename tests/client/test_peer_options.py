@@ -218,6 +218,16 @@ def test_wss_insecure_connects_and_says_so(peer, ws_server, poll_until, echo_han
     assert "NOT verified" in peer.handshake.tls_version
 
 
+def test_a_wss_connection_is_read_by_its_reader_thread(peer, ws_server, poll_until, echo_handler, ca) -> None:
+    """A readable TLS socket may hold part of a record only, which a read would wait for the rest
+    of: the reader thread reads wss://, and the owner's poll() never does (no data_socket)."""
+    _server, url = tls_server(ws_server, ca, echo_handler)
+    open_peer(peer, url, poll_until, options=ConnectOptions(insecure=True))
+    assert peer.data_socket is None
+    assert peer._conn.thread.is_alive()  # noqa: SLF001 - reading, not standing by
+    echo_once(peer, poll_until)
+
+
 def test_mutual_tls(peer, ws_server, poll_until, echo_handler, ca, tls_files) -> None:
     _server, url = tls_server(ws_server, ca, echo_handler, require_client_cert=True)
     fail_peer(peer, url, poll_until, options=ConnectOptions(ca_file=tls_files["ca"]))

@@ -33,8 +33,9 @@ def test_a_send_after_the_servers_close_frame_is_refused_as_closing_and_the_clos
     open_peer(peer, server.url)
     go.set()
     assert server.result()[0] == CloseCode.NORMAL_CLOSURE
-    # Not polled yet, so still OPEN here; meanwhile the reader thread got the close, answered
-    # it and closed its socket (RFC 6455 section 7.1.1: the server closes TCP first).
+    # Not polled yet, so still OPEN here; meanwhile the reader thread (standing by for an owner
+    # that does not poll) got the close, answered it and ended (RFC 6455 section 7.1.1: the
+    # server closes TCP first).
     reader = peer._conn.thread  # noqa: SLF001 - the race needs the reader thread done
     reader.join(WAIT_S)
     assert not reader.is_alive()

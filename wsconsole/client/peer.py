@@ -69,6 +69,12 @@ from wsconsole.protocol.events import (
 from wsconsole.protocol.frames import OPCODE_BINARY, OPCODE_TEXT
 
 
+READ_BACKLOG_EVENTS = 10_000
+"""An open ``ws://`` connection is read by :meth:`WebSocketPeer.poll` only while fewer events
+than this wait for the owner: a flood the owner is behind on stays in TCP's buffers, and
+slows the sender, instead of piling up here."""
+
+
 class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
     """A WebSocket client driven by :meth:`poll`, like Godot's ``WebSocketPeer``.
 
@@ -123,6 +129,11 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         self._close_deadline = 0.0
         self._url = ""
         self._wakeup: Wakeup | None = None
+        self.data_socket_watched = False
+        """Set by an owner that watches :attr:`data_socket` with an event loop: a finished
+        connection's socket then stays open (shut down, its TCP connection over) until
+        :meth:`release_data_socket`, so that the owner stops watching it first.  An event loop
+        must let go of a descriptor before it is closed: its number may be reused at once."""
         self._send_job: SendJob | None = None  # the fragmented message going out, if any
         self.last_sent_wire_bytes: int | None = None
         """The payload bytes on the wire of the last packet :meth:`send` sent, when it went
@@ -148,8 +159,33 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
                 self._wakeup.wake()  # news may already be waiting
         return self._wakeup.read_socket
 
+    @property
+    def data_socket(self) -> socket.socket | None:
+        """The connection's own socket while :meth:`poll` reads it (an open ``ws://`` connection),
+        else None.
+
+        Watch it with :attr:`wakeup_socket` (which then says only what the reader thread has:
+        the opening, and what it read for an owner that stopped polling): data on it is news
+        for ``poll()``.  ``wss://`` connections are read by the reader thread, and have none.
+        Owner thread only.
+        """
+        conn = self._conn
+        if conn is None or self._state not in (ReadyState.OPEN, ReadyState.CLOSING):
+            return None
+        return conn.data_socket
+
+    def release_data_socket(self) -> None:
+        """Closes the socket of a connection that is over (see :attr:`data_socket_watched`)."""
+        conn = self._conn
+        if conn is not None and self._state == ReadyState.CLOSED:
+            conn.release()
+
     def dispose(self) -> None:
-        """Closes :attr:`wakeup_socket`, if it was made; the peer itself stays usable."""
+        """Closes :attr:`wakeup_socket`, if it was made, and lets go of the connection's socket
+        (closed now if the connection is over, else by the reader thread once it is); for an
+        owner that will not poll again."""
+        if self._conn is not None:
+            self._conn.release()
         wakeup, self._wakeup = self._wakeup, None
         if wakeup is None:
             return
@@ -249,6 +285,7 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         close_timeout_s = self.close_timeout_s if options.close_timeout_s is None else options.close_timeout_s
         if self._conn is not None:
             self._conn.abort()
+            self._conn.release()
         self._packets.clear()
         self._close_code = NO_CLOSE_FRAME
         self._close_reason = ""
@@ -286,6 +323,10 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         conn = self._conn
         if self._state != ReadyState.OPEN or conn is None:
             raise NotOpenError(self._state.name)
+        if conn.protocol.close_received:
+            # Section 5.5.1: nothing follows a close frame, and the server's came (read by the
+            # reader thread, or by a poll() that has not said so yet): refused as CLOSING.
+            raise NotOpenError(ReadyState.CLOSING.name)
         job = self._send_job
         if job is not None and job.mid_message:
             raise SendInProgressError(job.sent_bytes, job.total_bytes)
@@ -411,6 +452,8 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
             self._wakeup.drain()
         conn = self._conn
         if conn is not None:
+            if len(self._events) < READ_BACKLOG_EVENTS:
+                conn.read()  # an open ws:// connection: see data_socket
             self._take_inbox()
             self._check_deadlines(conn)
             self._auto_ping()
@@ -514,6 +557,10 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         sent_code = conn.close_sent_code if conn is not None else None
         if conn is not None:
             conn.abandoned = True
+            if conn.owner_reads is not None:
+                conn.abort()  # reading ends; TCP is over, if the server had not ended it
+                if not self.data_socket_watched:
+                    conn.release()
         clean = self._close_code != NO_CLOSE_FRAME and sent_code is not None and self._error is None
         if self._initiator is Initiator.NONE and self._close_code == NO_CLOSE_FRAME:
             initiator = Initiator.NONE

@@ -4,12 +4,16 @@ The reader resolves the host, opens TCP, the proxy tunnel and TLS itself
 (:mod:`wsconsole.client.transport`), then hands the socket to
 websocket-client, behind a :class:`~wsconsole.client.handshake.RecordingSocket`,
 for the opening handshake.  websocket-client also frames what we send.
-What the server sends is read here, in large ``recv()`` calls, and handed
-to the protocol object, which tells what it meant and what to answer.
+What a ``wss://`` server sends is read here, in large ``recv()`` calls;
+once a ``ws://`` connection is open, the owner's ``poll()`` reads it
+instead, the reader standing by (:mod:`~wsconsole.client.owner_reads`).
+Either way the bytes go to the protocol object, which tells what they meant
+and what to answer.
 
 Threads: the reader thread runs :meth:`Connection._run`; the owner's
-thread calls :meth:`Connection.send_close` and :meth:`Connection.abort`
-(both safe from any thread) and pops the queue.
+thread calls :meth:`Connection.read` and :meth:`Connection.release`,
+:meth:`Connection.send_close` and :meth:`Connection.abort` (both safe from
+any thread) and pops the queue.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import websocket
 from wsconsole.client.connect_errors import describe_connect_error, describe_read_error
 from wsconsole.client.cookies import isolate_cookie_jar, mark_reader_thread
 from wsconsole.client.handshake import HandshakeRecord, RecordingSocket, record_http
+from wsconsole.client.owner_reads import OWNER_READS, OwnerReads
 from wsconsole.client.options import ConnectOptions
 from wsconsole.client.transport import open_transport, remaining_s
 from wsconsole.client.wakeup import WakingQueue
@@ -115,7 +120,7 @@ class Connection:
         self.timeout_s = timeout_s
         self.close_timeout_s = close_timeout_s
         self.options = options
-        # Fed by the reader thread; send_close() from any thread: calls go under _close_lock.
+        # Fed by the reading thread; send_close() from any thread: calls go under close_lock.
         self.protocol = ClientProtocol(options.max_packet_bytes, auto_pong=auto_pong)
         self.record = HandshakeRecord(url=url, started_s=time.time())
         self.ws = websocket.WebSocket(enable_multithread=True)
@@ -123,8 +128,11 @@ class Connection:
         self.abandoned = False
         # Set by the reader before Opened is queued; then used by the owner's thread only.
         self.deflater: Deflater | None = None
+        self.owner_reads: OwnerReads | None = None
+        """Set before Opened is queued for an open ``ws://`` connection, which the owner's poll()
+        reads (see :mod:`wsconsole.client.owner_reads`); None while connecting, and for ``wss://``."""
         self._raw_sock: socket.socket | None = None
-        self._close_lock = threading.Lock()
+        self.close_lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, name=READER_THREAD_NAME, daemon=True)
 
     # -- owner's side ---------------------------------------------------------
@@ -139,14 +147,15 @@ class Connection:
 
         Any thread.  ``code=None`` sends a close frame with no body.
         """
-        with self._close_lock:
+        with self.close_lock:
             body = self.protocol.send_close(code, reason)
         if body is None:
             return False
-        self._send_frame(OPCODE_CLOSE, body)
+        self.send_frame(OPCODE_CLOSE, body)
         return True
 
-    def _send_frame(self, opcode: int, payload: bytes) -> None:
+    def send_frame(self, opcode: int, payload: bytes) -> None:
+        """Sends one frame; a broken socket is left for the reading side to report.  Any thread."""
         try:
             self.ws.send(payload, opcode)
         except (OSError, websocket.WebSocketException):
@@ -170,13 +179,25 @@ class Connection:
         self.sending_failed(exc)
         return SendError(str(exc) or type(exc).__name__)
 
+    def lost(self, detail: str | None, *, wake: bool = True) -> None:
+        """Queues that the reading ended: ``detail`` says why for people, None after a completed
+        closing handshake or a failure already queued.  ``wake=False`` on the owner's own thread."""
+        event = ConnectionLost(detail, time.time())
+        if wake:
+            self.inbox.append(event)
+        else:
+            self.inbox.extend_quietly((event,))
+
     def abort(self) -> None:
         """Drops the TCP connection without a close frame; the reader thread ends soon.
 
         Any thread.  shutdown() is what wakes a recv() blocked in another
-        thread on every platform; close() alone does not on Linux.
+        thread on every platform; close() alone does not on Linux.  The socket
+        an owner reads stays open (it may be watching it) until :meth:`release`.
         """
         self.abandoned = True
+        if self.owner_reads is not None:
+            self.owner_reads.end()
         for sock in (self.ws.sock, self._raw_sock):
             if sock is None:
                 continue
@@ -290,7 +311,15 @@ class Connection:
         # The connect timeout bounded each step of the handshake; from now on
         # the reader waits for frames as long as the connection lives.
         self.ws.sock.settimeout(None)
+        if not self.secure and OWNER_READS:
+            self.owner_reads = OwnerReads(self)
         self.inbox.append(Opened(protocol, headers, time.time(), self.record.extensions))
+        if self.owner_reads is not None:
+            # The owner closes the socket it reads (release()) once it no longer watches it,
+            # unless it let go of it first.
+            if self.owner_reads.stand_by():
+                self._close_socket()
+            return
         try:
             self._read_frames()
         except BaseException as exc:  # noqa: BLE001
@@ -331,7 +360,7 @@ class Connection:
         sock = self.ws.sock
         protocol = self.protocol
         inbox = self.inbox
-        lock = self._close_lock
+        lock = self.close_lock
         waiting_for_tcp_close = False
         while True:
             try:
@@ -351,7 +380,7 @@ class Connection:
             # queued, poll() may abort() the socket, and a close sent after
             # that would be lost.
             for opcode, payload in frames:
-                self._send_frame(opcode, payload)
+                self.send_frame(opcode, payload)
             if events:
                 inbox.extend(events)
             if protocol.failed:
@@ -359,6 +388,24 @@ class Connection:
             if protocol.close_received and not waiting_for_tcp_close:
                 waiting_for_tcp_close = True
                 sock.settimeout(self.close_timeout_s)  # the server closes TCP first; do not wait forever
+
+    def read(self) -> None:
+        """Owner's thread: reads what an open ``ws://`` connection holds, without blocking (see
+        :mod:`wsconsole.client.owner_reads`); nothing otherwise."""
+        if self.owner_reads is not None:
+            self.owner_reads.read()
+
+    @property
+    def data_socket(self) -> socket.socket | None:
+        """The socket :meth:`read` reads while the connection lasts, for the owner to watch; else None."""
+        reads = self.owner_reads
+        return None if reads is None or reads.ended else self.ws.sock
+
+    def release(self) -> None:
+        """Owner's thread: it no longer reads or watches the socket.  Closed now if the connection
+        is over, else by the reader thread at its end (a close handshake may be under way)."""
+        if self.owner_reads is not None and self.owner_reads.let_go():
+            self._close_socket()
 
     def _close_socket(self) -> None:
         for sock in (self.ws.sock, self._raw_sock):

@@ -100,3 +100,7 @@ class WakingQueue(deque):
         wakeup = self.wakeup
         if wakeup is not None:
             wakeup.wake()
+
+    def extend_quietly(self, items: Any) -> None:
+        """Appends without waking: for the owner's own thread, which takes them next."""
+        super().extend(items)

@@ -85,6 +85,35 @@ def test_a_waking_peer_is_polled_when_data_arrives(qtbot, server, waking_driver)
     assert [d for _, d in received] == ["one", b"\x00two"]
 
 
+def test_an_open_ws_connection_is_watched_on_its_own_socket_and_let_go_once_closed(qtbot, server, waking_driver):
+    """The echo wakes the GUI thread through the connection's socket (poll() reads it), not
+    through the reader thread; once closed, the notifier goes before the socket is closed."""
+    from PySide6.QtCore import QSocketNotifier
+
+    from wsconsole.client.owner_reads import OWNER_READS
+
+    if not OWNER_READS:
+        pytest.skip("the reader thread reads every connection here")
+
+    driver = waking_driver
+    received = []
+    driver.packets_received.connect(received.extend)
+    _open(qtbot, driver, server.url)
+    data = driver.peer.data_socket
+    notifier = driver.findChild(QSocketNotifier, "peerDataNotifier")
+    assert notifier is not None and notifier.isEnabled() and notifier.socket() == data.fileno()
+    driver._timer.stop()  # only the data socket's notifier delivers now:
+    driver._notifier.setEnabled(False)  # not the reader thread's wake-up
+    driver.send("read on the GUI thread")
+    qtbot.waitUntil(lambda: [d for _, d in received] == ["read on the GUI thread"], timeout=10_000)
+    driver._notifier.setEnabled(True)
+    driver._timer.start()
+    driver.close()
+    qtbot.waitUntil(lambda: driver.ready_state == ReadyState.CLOSED, timeout=10_000)
+    assert driver.findChild(QSocketNotifier, "peerDataNotifier") is None or not notifier.isEnabled()
+    assert data.fileno() == -1  # released once the driver stopped watching it
+
+
 def test_an_open_waking_connection_beats_slowly_until_it_closes(qtbot, server, waking_driver):
     """OPEN has no deadline: an idle window's driver wakes once a second, and
     as often as the automatic pings need; CLOSING watches its deadline again."""

@@ -5,8 +5,9 @@ Qt object: it queues what it sees, and this driver picks that up on a tick.
 
 Wake-ups: a peer that offers ``wakeup_socket`` (a socket that becomes
 readable when the reader thread has queued something, and that ``poll()``
-drains) is watched with a QSocketNotifier, so news is handled as soon as it
-arrives instead of on the next tick, and the timer slows to a heartbeat that
+drains) is watched with a QSocketNotifier, and so is its ``data_socket``
+(an open ws:// connection, which ``poll()`` reads itself), so news is
+handled as soon as it arrives instead of on the next tick, and the timer slows to a heartbeat that
 only enforces the connect and close timeouts (and, once OPEN, to a slower
 one that only sends the automatic pings).  A QSocketNotifier on a socket
 works on Windows as well as on Unix.
@@ -84,6 +85,7 @@ BACKLOG_INTERVAL_MS = 1
 """Wait (ms) before the next tick while received packets remain (see TICK_BUDGET_S)."""
 
 WAKEUP_SOCKET_ATTRIBUTE = "wakeup_socket"
+DATA_SOCKET_ATTRIBUTE = "data_socket"
 """The peer attribute the driver looks for (see the module docstring)."""
 
 SENT_SIGNAL_DELAY_MS = 5
@@ -173,6 +175,8 @@ class PeerDriver(QObject):
         self._more.setInterval(0)
         self._more.timeout.connect(self._tick)
         self._notifier: QSocketNotifier | None = None
+        self._data_notifier: QSocketNotifier | None = None  # on the peer's data_socket, while it has one
+        self._data_socket = None
         self._sent: list[tuple[float, str | bytes, int | None]] = []  # packet_sent not emitted yet
         self._sent_timer = QTimer(self)
         self._sent_timer.setObjectName("peerSentSignalTimer")
@@ -207,6 +211,28 @@ class PeerDriver(QObject):
         self._notifier.setObjectName("peerWakeupNotifier")
         self._notifier.activated.connect(self._tick)
         self._timer.setInterval(HEARTBEAT_INTERVAL_MS)
+        if hasattr(self.peer, DATA_SOCKET_ATTRIBUTE):
+            self.peer.data_socket_watched = True  # closed by release_data_socket(), once unwatched
+
+    def _watch_data_socket(self, backlog: bool) -> None:
+        """Watches the peer's ``data_socket`` (an open ws:// connection that poll() reads), and
+        lets go of a finished one's before it is closed.  While events wait (``backlog``), the
+        socket is not watched: what the server sends meanwhile waits in TCP, slowing it."""
+        sock = getattr(self.peer, DATA_SOCKET_ATTRIBUTE, None)
+        if sock is not self._data_socket:
+            if self._data_notifier is not None:
+                self._data_notifier.setEnabled(False)
+                self._data_notifier.deleteLater()
+                self._data_notifier = None
+                if sock is None:
+                    self.peer.release_data_socket()
+            self._data_socket = sock
+            if sock is not None:
+                self._data_notifier = QSocketNotifier(sock.fileno(), QSocketNotifier.Type.Read, self)
+                self._data_notifier.setObjectName("peerDataNotifier")
+                self._data_notifier.activated.connect(self._tick)
+        if self._data_notifier is not None:
+            self._data_notifier.setEnabled(not backlog)
 
     @property
     def poll_interval_ms(self) -> int:
@@ -317,13 +343,14 @@ class PeerDriver(QObject):
                 pass
         self._timer.stop()
         self._more.stop()
-        if self._notifier is not None:
-            self._notifier.setEnabled(False)
-            self._notifier.deleteLater()
-            self._notifier = None
+        for notifier in (self._notifier, self._data_notifier):
+            if notifier is not None:
+                notifier.setEnabled(False)
+                notifier.deleteLater()
+        self._notifier = self._data_notifier = self._data_socket = None
         dispose = getattr(self.peer, "dispose", None)
         if dispose is not None:
-            dispose()  # after the notifier lets go of the wake-up socket
+            dispose()  # after the notifiers let go of the wake-up and data sockets
 
     def _tick(self) -> None:
         # A timer slot must never raise into Qt: anything unexpected becomes
@@ -351,6 +378,8 @@ class PeerDriver(QObject):
         else:
             self._job_sent_bytes = -1
         self._set_interval(time.monotonic())
+        if self._notifier is not None:
+            self._watch_data_socket(bool(self.peer.pending_event_count))
         if self.peer.ready_state == ReadyState.CLOSED and not backlog:
             self._timer.stop()
         elif backlog and not self._more.isActive():
