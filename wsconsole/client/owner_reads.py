@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import select
 import socket
+import struct
 import sys
 import threading
 import time
@@ -44,6 +45,14 @@ error once the send buffer is full; the reader thread reads, as before."""
 
 STANDBY_S = 0.25
 """How long the owner may go without reading before the reader thread reads for it, in seconds."""
+
+ARRIVAL_STAMPS = {"linux": (29, 29, "@qq"), "darwin": (0x0400, 0x02, "@qi")}
+"""Per platform, how the kernel stamps each read with its arrival time (``SO_TIMESTAMP``,
+which Python's socket module does not name): the socket option, the control message's type,
+and ``struct timeval``'s layout on a 64-bit build.  The owner reads when its thread is free,
+up to a repaint (5-8 ms) after the bytes came; this keeps a packet's time, and a pong's
+round trip, the arrival's.  Elsewhere (and on 32-bit builds) a read is stamped when it is
+made."""
 
 READ_BYTES_PER_POLL = 1 << 20
 """The most bytes one :meth:`OwnerReads.read` takes; a flood is read over several polls, and
@@ -65,6 +74,7 @@ class OwnerReads:
         self._orphaned = False  # the owner let go of the socket before the end
         self.last_read_s = time.monotonic()
         """``time.monotonic()`` of the owner's last :meth:`read`."""
+        self._stamps = _stamp_arrivals(conn.ws.sock)
 
     @property
     def ended(self) -> bool:
@@ -127,7 +137,11 @@ class OwnerReads:
                 readable, _, _ = select.select((sock,), (), (), 0)
                 if not readable:
                     return
-                data = sock.recv(protocol.wanted_bytes())
+                if self._stamps is None:
+                    data, time_s = sock.recv(protocol.wanted_bytes()), time.time()
+                else:
+                    data, ancillary, _flags, _address = sock.recvmsg(protocol.wanted_bytes(), _STAMP_BYTES)
+                    time_s = _arrival_s(ancillary, *self._stamps)
             except (BlockingIOError, InterruptedError):
                 # Nothing after all: Windows makes a socket an event loop watches non-blocking
                 # (WSAAsyncSelect), and a readiness report may be stale.
@@ -140,7 +154,7 @@ class OwnerReads:
                 return
             taken += len(data)
             with conn.close_lock:  # send_close() on any thread asks the protocol too
-                events = protocol.receive_data(data, time.time())
+                events = protocol.receive_data(data, time_s)
                 frames = protocol.data_to_send()
             # Sent before the events are queued, as the reader thread does (see Connection._read_frames).
             for opcode, payload in frames:
@@ -171,3 +185,29 @@ class OwnerReads:
             conn.ws.sock.shutdown(socket.SHUT_RDWR)
         except (OSError, AttributeError):  # already closed, or gone
             pass
+
+
+_STAMP_BYTES = socket.CMSG_SPACE(16) if hasattr(socket, "CMSG_SPACE") else 0
+
+
+def _stamp_arrivals(sock: socket.socket) -> tuple[int, str] | None:
+    """Asks the kernel to stamp what ``sock`` receives (see ARRIVAL_STAMPS); returns the control
+    message's type and layout, or None where it cannot (reads are then stamped when made)."""
+    spec = ARRIVAL_STAMPS.get(sys.platform)
+    if spec is None or struct.calcsize("P") != 8 or not _STAMP_BYTES or not hasattr(sock, "recvmsg"):
+        return None
+    option, message_type, layout = spec
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, option, 1)
+    except OSError:
+        return None
+    return message_type, layout
+
+
+def _arrival_s(ancillary: list[tuple[int, int, bytes]], message_type: int, layout: str) -> float:
+    """The arrival time (epoch seconds) in a read's control messages; now if none says it."""
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == message_type and len(payload) >= struct.calcsize(layout):
+            seconds, microseconds = struct.unpack_from(layout, payload)
+            return seconds + microseconds / 1_000_000
+    return time.time()

@@ -130,10 +130,14 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         self._url = ""
         self._wakeup: Wakeup | None = None
         self.data_socket_watched = False
-        """Set by an owner that watches :attr:`data_socket` with an event loop: a finished
-        connection's socket then stays open (shut down, its TCP connection over) until
-        :meth:`release_data_socket`, so that the owner stops watching it first.  An event loop
-        must let go of a descriptor before it is closed: its number may be reused at once."""
+        """Set, before connecting, by an owner that watches :attr:`data_socket` with an event loop
+        (the window's driver): its ``poll()`` then reads an open ``ws://`` connection itself,
+        woken by the socket, one thread hand-off fewer per packet (see
+        :mod:`~wsconsole.client.owner_reads`).  A finished connection's socket then stays open
+        (shut down, its TCP connection over) until :meth:`release_data_socket`, so the owner
+        stops watching it first: an event loop must let go of a descriptor before it is closed,
+        as its number may be reused at once.  Left False (scripts, the terminal client, which
+        poll on a timer), the reader thread reads, and stamps each packet as it arrives."""
         self._send_job: SendJob | None = None  # the fragmented message going out, if any
         self.last_sent_wire_bytes: int | None = None
         """The payload bytes on the wire of the last packet :meth:`send` sent, when it went
@@ -161,8 +165,8 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
 
     @property
     def data_socket(self) -> socket.socket | None:
-        """The connection's own socket while :meth:`poll` reads it (an open ``ws://`` connection),
-        else None.
+        """The connection's own socket while :meth:`poll` reads it (an open ``ws://`` connection
+        of an owner that set :attr:`data_socket_watched`), else None.
 
         Watch it with :attr:`wakeup_socket` (which then says only what the reader thread has:
         the opening, and what it read for an owner that stopped polling): data on it is news
@@ -298,7 +302,8 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         self._url = text
         self._pings.reset()
         self._conn = Connection(
-            text, host, port, secure, offered, lines, timeout_s, close_timeout_s, options, self._auto_pong
+            text, host, port, secure, offered, lines, timeout_s, close_timeout_s, options, self._auto_pong,
+            owner_watches=self.data_socket_watched,
         )
         self._conn.inbox.wakeup = self._wakeup
         self._connect_deadline = time.monotonic() + timeout_s

@@ -110,8 +110,11 @@ class Connection:
         close_timeout_s: float,
         options: ConnectOptions,
         auto_pong: bool,
+        owner_watches: bool = False,
     ) -> None:
         self.url = url
+        # The owner watches the socket (data_socket) and may read it once open; see owner_reads.
+        self.owner_watches = owner_watches
         self.host = host
         self.port = port
         self.secure = secure
@@ -311,7 +314,7 @@ class Connection:
         # The connect timeout bounded each step of the handshake; from now on
         # the reader waits for frames as long as the connection lives.
         self.ws.sock.settimeout(None)
-        if not self.secure and OWNER_READS:
+        if self.owner_watches and not self.secure and OWNER_READS:
             self.owner_reads = OwnerReads(self)
         self.inbox.append(Opened(protocol, headers, time.time(), self.record.extensions))
         if self.owner_reads is not None:
