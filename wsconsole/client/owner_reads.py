@@ -6,13 +6,14 @@ answers (pongs, the close answer) and queues its events, as Godot's
 ``WebSocketPeer.poll()`` does.  The owner watches the socket itself
 (``WebSocketPeer.data_socket``), so an echo wakes the thread that shows it,
 not a reader thread that would then wake it: one hand-off fewer per packet,
-a third of a click's round trip in the window (bench/RESULTS.md, "A sixth
+a sixth of a click's round trip in the window (bench/RESULTS.md, "A sixth
 look").
 
 The reader thread stays, standing by: every STANDBY_S it looks whether the
-owner has read lately, and reads for an owner that has not (a script that
-stopped polling, a window busy for a moment), so pings are still answered
-and the close handshake still ends.  One reads at a time (``_read_lock``).
+owner has read lately, and reads for an owner that has not (a window busy
+for a while), so pings are still answered; once the owner lets go of the
+socket (its tab closed mid-handshake), it reads to the end, so the close
+handshake still ends.  One reads at a time (``_lock``).
 
 ``wss://`` is read by the reader thread as before: a socket that turns
 readable may hold only part of a TLS record, and a blocking read of it
@@ -43,8 +44,15 @@ watching a socket (Qt's QSocketNotifier uses ``WSAAsyncSelect``) makes it non-bl
 good, and websocket-client's send then takes Windows' "would block" (WSAEWOULDBLOCK) for an
 error once the send buffer is full; the reader thread reads, as before."""
 
-STANDBY_S = 0.25
-"""How long the owner may go without reading before the reader thread reads for it, in seconds."""
+STANDBY_S = 2.0
+"""How long the owner may go without reading before the reader thread reads for it, in seconds.
+
+Short enough for a server's ping timeout (websockets' default is 20 s: a ping is answered
+within twice this), long enough that a window reading on its one-second heartbeat never
+hands the reading over; the standby reader wakes once per STANDBY_S."""
+
+ORPHAN_WAIT_S = 0.1
+"""How long the reader thread waits for data at a time once the owner let go of the socket."""
 
 ARRIVAL_STAMPS = {"linux": (29, 29, "@qq"), "darwin": (0x0400, 0x02, "@qi")}
 """Per platform, how the kernel stamps each read with its arrival time (``SO_TIMESTAMP``,
@@ -72,6 +80,7 @@ class OwnerReads:
         self._lock = threading.Lock()
         self._ended = threading.Event()
         self._orphaned = False  # the owner let go of the socket before the end
+        self._nudge = threading.Event()  # wakes the standby reader early: an end, a let-go
         self.last_read_s = time.monotonic()
         """``time.monotonic()`` of the owner's last :meth:`read`."""
         self._stamps = _stamp_arrivals(conn.ws.sock)
@@ -84,6 +93,7 @@ class OwnerReads:
     def end(self) -> None:
         """Any thread: stops reading, and the standby reader returns."""
         self._ended.set()
+        self._nudge.set()
 
     def read(self, max_bytes: int = READ_BYTES_PER_POLL) -> None:
         """Owner's thread: reads what has arrived, never blocking, and queues what it meant.
@@ -99,16 +109,25 @@ class OwnerReads:
             self._lock.release()
 
     def stand_by(self) -> bool:
-        """Reader thread: returns once ended, reading meanwhile for an owner that stopped reading.
+        """Reader thread: returns once ended, reading meanwhile for an owner that stopped reading,
+        and to the end for one that let go of the socket (:meth:`let_go`).
+
+        Wakes once per STANDBY_S while the owner reads (a window reads at least once a second,
+        on its heartbeat), so an idle window pays next to nothing for it; an owner that stops
+        reading is read for within twice that.
 
         Returns:
-            True if the owner let go of the socket first (:meth:`let_go`): the reader closes it.
+            True if the owner let go of the socket first: the reader closes it.
         """
-        while not self._ended.wait(STANDBY_S):
-            if time.monotonic() - self.last_read_s < STANDBY_S:
+        while not self._ended.is_set():
+            if self._orphaned:
+                self._read_when_readable()
                 continue
-            with self._lock:
-                self._read(READ_BYTES_PER_POLL, wake=True)
+            if time.monotonic() - self.last_read_s >= STANDBY_S:
+                with self._lock:
+                    self._read(READ_BYTES_PER_POLL, wake=True)
+            self._nudge.wait(STANDBY_S)
+            self._nudge.clear()
         with self._lock:
             return self._orphaned
 
@@ -122,7 +141,20 @@ class OwnerReads:
         """
         with self._lock:
             self._orphaned = True
-            return self._ended.is_set()
+            ended = self._ended.is_set()
+        self._nudge.set()
+        return ended
+
+    def _read_when_readable(self) -> None:
+        """Reader thread, for an owner that let go: waits for data (ORPHAN_WAIT_S at most, to
+        see an end() from elsewhere), then reads it."""
+        try:
+            readable, _, _ = select.select((self._conn.ws.sock,), (), (), ORPHAN_WAIT_S)
+        except (OSError, ValueError):
+            readable = True  # closed under us: the read says so
+        if readable:
+            with self._lock:
+                self._read(READ_BYTES_PER_POLL, wake=True)
 
     def _read(self, max_bytes: int, *, wake: bool) -> None:
         conn = self._conn
