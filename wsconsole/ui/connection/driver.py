@@ -215,17 +215,16 @@ class PeerDriver(QObject):
             self.peer.data_socket_watched = True  # closed by release_data_socket(), once unwatched
 
     def _watch_data_socket(self, backlog: bool) -> None:
-        """Watches the peer's ``data_socket`` (an open ws:// connection that poll() reads), and
-        lets go of a finished one's before it is closed.  While events wait (``backlog``), the
-        socket is not watched: what the server sends meanwhile waits in TCP, slowing it."""
+        """Watches the peer's ``data_socket`` (an open ws:// connection that poll() reads) while
+        it has one; _tick() has a finished one's closed once this let go of it.  While events
+        wait (``backlog``), the socket is not watched: what the server sends meanwhile waits in
+        TCP, slowing it."""
         sock = getattr(self.peer, DATA_SOCKET_ATTRIBUTE, None)
         if sock is not self._data_socket:
             if self._data_notifier is not None:
                 self._data_notifier.setEnabled(False)
                 self._data_notifier.deleteLater()
                 self._data_notifier = None
-                if sock is None:
-                    self.peer.release_data_socket()
             self._data_socket = sock
             if sock is not None:
                 self._data_notifier = QSocketNotifier(sock.fileno(), QSocketNotifier.Type.Read, self)
@@ -382,6 +381,8 @@ class PeerDriver(QObject):
             self._watch_data_socket(bool(self.peer.pending_event_count))
         if self.peer.ready_state == ReadyState.CLOSED and not backlog:
             self._timer.stop()
+            if self._notifier is not None:
+                self.peer.release_data_socket()  # no longer watched (above): closed now
         elif backlog and not self._more.isActive():
             self._more.setInterval(BACKLOG_INTERVAL_MS if self.peer.pending_event_count else 0)
             self._more.start()
