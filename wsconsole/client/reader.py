@@ -132,8 +132,9 @@ class Connection:
         # Set by the reader before Opened is queued; then used by the owner's thread only.
         self.deflater: Deflater | None = None
         self.owner_reads: OwnerReads | None = None
-        """Set before Opened is queued for an open ``ws://`` connection, which the owner's poll()
-        reads (see :mod:`wsconsole.client.owner_reads`); None while connecting, and for ``wss://``."""
+        """Set before Opened is queued when the owner's poll() reads the open connection (a
+        ``ws://`` one, an owner that watches its socket, not on Windows: see
+        :mod:`wsconsole.client.owner_reads`); None while connecting, and when this thread reads."""
         self._raw_sock: socket.socket | None = None
         self.close_lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, name=READER_THREAD_NAME, daemon=True)
