@@ -185,15 +185,7 @@ class OwnerReads:
                 self._lost(websocket.WebSocketConnectionClosedException("the peer closed TCP"), wake=wake)
                 return
             taken += len(data)
-            with conn.close_lock:  # send_close() on any thread asks the protocol too
-                events = protocol.receive_data(data, time_s)
-                frames = protocol.data_to_send()
-            # Sent before the events are queued, as the reader thread does (see Connection._read_frames).
-            for opcode, payload in frames:
-                conn.send_frame(opcode, payload)
-            if events:
-                queue(events)
-            if protocol.failed:
+            if conn.feed(data, time_s, queue):
                 # RFC 6455 section 7.1.7: TCP is dropped without reading an answer.
                 self._lost(None, wake=wake)
                 return

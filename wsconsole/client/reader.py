@@ -22,7 +22,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import websocket
@@ -363,8 +363,7 @@ class Connection:
         """
         sock = self.ws.sock
         protocol = self.protocol
-        inbox = self.inbox
-        lock = self.close_lock
+        queue = self.inbox.extend
         waiting_for_tcp_close = False
         while True:
             try:
@@ -377,21 +376,30 @@ class Connection:
                 if protocol.close_received:
                     return  # section 7.1.1: the server closed TCP after the closing handshake
                 raise websocket.WebSocketConnectionClosedException("the peer closed TCP")
-            with lock:  # send_close() on the owner's thread asks the protocol too
-                events = protocol.receive_data(data, time.time())
-                frames = protocol.data_to_send()
-            # Sent before the events are queued: once ConnectionFailed is
-            # queued, poll() may abort() the socket, and a close sent after
-            # that would be lost.
-            for opcode, payload in frames:
-                self.send_frame(opcode, payload)
-            if events:
-                inbox.extend(events)
-            if protocol.failed:
+            if self.feed(data, time.time(), queue):
                 return  # section 7.1.7: TCP is dropped without reading an answer
             if protocol.close_received and not waiting_for_tcp_close:
                 waiting_for_tcp_close = True
                 sock.settimeout(self.close_timeout_s)  # the server closes TCP first; do not wait forever
+
+    def feed(self, data: bytes, time_s: float, queue: Callable[[list], object]) -> bool:
+        """The reading thread (this one, or an owner's): hands ``data``, received at ``time_s``,
+        to the protocol, sends the frames it answers, and gives ``queue`` the events it made.
+
+        Returns:
+            True if the protocol failed the connection (RFC 6455 section 7.1.7).
+        """
+        with self.close_lock:  # send_close() on any thread asks the protocol too
+            events = self.protocol.receive_data(data, time_s)
+            frames = self.protocol.data_to_send()
+        # Sent before the events are queued: once ConnectionFailed is
+        # queued, poll() may abort() the socket, and a close sent after
+        # that would be lost.
+        for opcode, payload in frames:
+            self.send_frame(opcode, payload)
+        if events:
+            queue(events)
+        return self.protocol.failed
 
     def read(self) -> None:
         """Owner's thread: reads what an open ``ws://`` connection holds, without blocking (see
