@@ -131,7 +131,8 @@ def log_write_steps(
 
 
 def export_failed(window, tab, exc: Exception) -> None:
-    """Says why the log could not be exported: an error entry in ``tab``, and a message box."""
+    """Says why the log could not be exported: an error entry in ``tab``'s log (a tab's, or a
+    server client's: anything with a ``log``), and a message box."""
     message = f"cannot export the log: {exc}"
     tab.log.add_event(EntryKind.ERROR, message)
     show_error(window, "Export failed", message)

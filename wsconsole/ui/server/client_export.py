@@ -12,9 +12,8 @@ from collections.abc import Generator
 
 from PySide6.QtWidgets import QWidget
 
-from wsconsole.session.entries import EntryKind
 from wsconsole.session.server_clients import ClientLog
-from wsconsole.ui.dialogs.message_box import show_error
+from wsconsole.ui.log.capture_actions import export_failed
 from wsconsole.ui.log.capture_jobs import DONE_MESSAGE_MS, CaptureJob, exported_message
 
 
@@ -45,6 +44,4 @@ class ClientLogExport(CaptureJob):
         return count
 
     def _fail(self, exc: Exception) -> None:
-        message = f"cannot export the log: {exc}"
-        self._client.log.add_event(EntryKind.ERROR, message)
-        show_error(self._window, "Export failed", message)
+        export_failed(self._window, self._client, exc)  # a client's log is said in as a tab's is
