@@ -238,8 +238,16 @@ def test_the_frame_shows_first_and_the_contents_follow_the_first_paint(qtbot, co
         assert driver.url in skeleton.toolTip()
         assert win.findChild(QLineEdit, "urlEdit") is None
         client = EarlyClient(driver.url, "before the contents")
+        # The server serves once the built window is painted: its thread's imports would
+        # slow the build down (one GIL), and the waiting client is answered no later.
+        while_building = []
+        win.frame_painted.connect(lambda: while_building.append(driver.is_serving))
+        built_painted = []
+        win.start_finished.connect(lambda: built_painted.append((win.is_built, driver.is_serving)))
         with qtbot.waitSignal(win.start_finished, timeout=WAIT_MS):
             win.show()
+        assert while_building == [False]
+        assert built_painted == [(True, True)]
         assert win.is_built and driver.is_serving
         assert win.findChild(QWidget, "startingSkeleton") is None  # replaced, not hidden behind
         tab_names, window_names = contract_names
@@ -301,13 +309,20 @@ def test_a_build_that_fails_says_so_in_the_window_and_the_window_still_closes(qt
     win = MainWindow(server_port=0, build_after_first_paint=True)
     qtbot.addWidget(win)
     driver = win.server_driver
-    win.show()
-    qtbot.waitUntil(lambda: win.findChild(QLabel, "startFailedLabel") is not None, timeout=WAIT_MS)
-    text = win.findChild(QLabel, "startFailedLabel").text()
-    assert "could not build its window" in text and "RuntimeError: the disk is on fire" in text
-    assert "the disk is on fire" in capsys.readouterr().err  # the traceback, for a bug report
-    assert not win.is_built
-    win.close()
+    client = EarlyClient(driver.url, "to a window that failed")
+    try:
+        win.show()
+        qtbot.waitUntil(lambda: win.findChild(QLabel, "startFailedLabel") is not None, timeout=WAIT_MS)
+        text = win.findChild(QLabel, "startFailedLabel").text()
+        assert "could not build its window" in text and "RuntimeError: the disk is on fire" in text
+        assert "the disk is on fire" in capsys.readouterr().err  # the traceback, for a bug report
+        assert not win.is_built
+        # The server still serves: a client that connected meanwhile is not left hanging.
+        qtbot.waitUntil(lambda: client.is_done, timeout=WAIT_MS)
+        assert client.result == {"echo": "to a window that failed"}
+    finally:
+        win.close()
+        client.join()
     assert not driver.is_running
 
 

@@ -76,7 +76,9 @@ class MainWindow(QMainWindow):
             of the parts to come) and starts the server listening; the contents (tabs, the
             server's panel, the docks, the stores) are built just after the
             first paint, and connecting to ``url`` with them; the rest as with
-            ``finish_after_first_paint``, which it implies.  Until
+            ``finish_after_first_paint``, which it implies, after the built
+            window's first paint (the server serves then, so its thread's
+            imports do not slow the build).  Until
             ``is_built``, only ``server_driver`` and the frame are there.
 
     Signals:
@@ -139,15 +141,17 @@ class MainWindow(QMainWindow):
         if self._closed_before_built:
             return
         self.frame_painted.emit()
-        # The server thread loads its protocol stack while this thread builds; what it
-        # reports waits for the next turn of the event loop, when the panel is there.
-        self.server_driver.serve_pending()
+        # The server serves once the built window is painted (_finish_start), not while this
+        # thread builds: its thread's imports (asyncio, websockets: 60-70 ms of CPU) and the
+        # build share one GIL, so serving first made the contents show some 60 ms later
+        # and the first echo no sooner (bench/RESULTS.md, "A seventh look").
         try:
             self._build(url, profile_store, server_problem)
         except Exception as exc:  # noqa: BLE001 - from a timer: must not raise into Qt
             # Said in the window, which would otherwise show its skeleton for ever.
             traceback.print_exc()
             self.setCentralWidget(start_failure_label(exc))
+            self.server_driver.serve_pending()  # clients that connected are not left waiting
             return
         # The built window is painted before the hidden docks are filled.
         self._first_paint_watch = AfterFirstPaint(self, self._finish_start)
