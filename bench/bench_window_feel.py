@@ -231,12 +231,16 @@ from PySide6.QtCore import QTimer
 from wsconsole.ui.window.app import start_gui
 CONTRACT = {contract!r}
 app, window = start_gui(server_port=0)
+import time
+painted = []
 def usable():
     # start_finished: the contents built and painted, then what the hidden docks hold built.
     from PySide6.QtWidgets import QWidget
     missing = [name for name in CONTRACT if window.findChild(QWidget, name) is None]
     assert not missing, missing
-    print("usable", window.server_driver.port, flush=True)
+    print("usable", window.server_driver.port, painted[0], flush=True)
+# The wall clock when start_finished is emitted, in that call: the built window is painted then.
+window.start_finished.connect(lambda: painted.append(time.time()))
 window.start_finished.connect(lambda: QTimer.singleShot(0, usable))
 def on_events(events):
     from wsconsole.server.events import ServerEventKind
@@ -269,8 +273,12 @@ window.installEventFilter(watch)
 app.exec()
 """
 
+_painted_s: list[float] = []
+"""For ours, from spawning the child to its built window painted (start_finished), seconds."""
+
+
 def _usable_s(code: str) -> float:
-    start = time.perf_counter()
+    start, start_wall = time.perf_counter(), time.time()
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=_startup_env(), text=True)
     line = proc.stdout.readline()
@@ -283,6 +291,7 @@ def _usable_s(code: str) -> float:
         from bench_startup import _first_echo
 
         _first_echo(int(fields[1]))
+        _painted_s.append(float(fields[2]) - start_wall)
     elapsed = time.perf_counter() - start
     proc.communicate(timeout=30)
     return elapsed
@@ -302,19 +311,26 @@ def usable_row(quick: bool) -> dict:
     _usable_s(USABLE_BARE)  # warm the file and bytecode caches for both
     _usable_s(ours_code)
     ours, bare = [], []
+    _painted_s.clear()
     for _ in range(n):
         ours.append(_usable_s(ours_code))
         bare.append(_usable_s(USABLE_BARE))
     o, b = statistics.median(ours), statistics.median(bare)
-    return row("start-up to a usable window: every part built, painted, server has echoed", o, b, "s",
-               goal="<= 2.0 x bare QMainWindow", met=o <= 2.0 * b,
-               reference_name="a bare QMainWindow shown and painted", runs=n,
-               note=f"{n} runs each, alternated: ours {min(ours) * 1000:.0f}-{max(ours) * 1000:.0f} ms, "
-                    f"bare {min(bare) * 1000:.0f}-{max(bare) * 1000:.0f} ms")
+    usable = row("start-up to a usable window: every part built, painted, server has echoed", o, b, "s",
+                 goal="<= 2.0 x bare QMainWindow", met=o <= 2.0 * b,
+                 reference_name="a bare QMainWindow shown and painted", runs=n,
+                 note=f"{n} runs each, alternated: ours {min(ours) * 1000:.0f}-{max(ours) * 1000:.0f} ms, "
+                      f"bare {min(bare) * 1000:.0f}-{max(bare) * 1000:.0f} ms")
+    p = statistics.median(_painted_s)
+    painted = row("start-up, of the above: to the built window painted (the server may still be loading)",
+                  p, b, "s", goal="(what the eye sees; the row above is the goal)", met=None,
+                  reference_name="the same bare QMainWindow", runs=n,
+                  note=f"ours {min(_painted_s) * 1000:.0f}-{max(_painted_s) * 1000:.0f} ms")
+    return [usable, painted]
 
 
 def run(quick: bool = False) -> list[dict]:
-    return [send_button_row(quick), idle_row(quick), usable_row(quick)]
+    return [send_button_row(quick), idle_row(quick), *usable_row(quick)]
 
 
 if __name__ == "__main__":
