@@ -143,8 +143,8 @@ class MainWindow(QMainWindow):
         self.frame_painted.emit()
         # The server serves once the built window is painted (_finish_start), not while this
         # thread builds: its thread's imports (asyncio, websockets: 60-70 ms of CPU) and the
-        # build share one GIL, so serving first made the contents show about 80 ms later
-        # and the first echo about 40 ms later (bench/RESULTS.md, "A seventh look").
+        # build share one GIL, so serving first made the contents show 70-80 ms later
+        # and the first echo no sooner (bench/RESULTS.md, "A seventh look").
         try:
             self._build(url, profile_store, server_problem)
         except Exception as exc:  # noqa: BLE001 - from a timer: must not raise into Qt
