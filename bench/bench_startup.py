@@ -5,10 +5,10 @@ before the process is spawned until it prints that its window was shown
 (in the event loop's first turn after the window's first paint).
 Ours goes through ``wsconsole.ui.window.app.start_gui``, the window's real start-up
 path (its import order matters: see app.py).  Its first paint is the window's
-frame, with the server listening; the server loads its protocol stack and
-serves, and the window's contents are built, after that paint; so a second
-row times, from the same spawn, until a client here has had a first echo and
-the child says its start is finished.  The two scripts run alternately
+frame, with the server listening; the window's contents are built after that
+paint, and once they are painted the server loads its protocol stack and
+serves; so a second row times, from the same spawn, until a client here has
+had a first echo and the child says its start is finished.  The two scripts run alternately
 (see ``run``).
 """
 
