@@ -10,9 +10,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bench"))
-
-import ab
 
 WHERE = '''
 import wsconsole
@@ -34,9 +31,17 @@ def test_a_side_imports_the_wsconsole_of_its_own_tree(tmp_path):
         shutil.copy(ROOT / "bench" / name, tree / "bench" / name)
     (tree / "bench" / "bench_where.py").write_text(WHERE)
     shutil.copytree(ROOT / "wsconsole", tree / "wsconsole", ignore=shutil.ignore_patterns("__pycache__"))
-    rows = ab.bench_once(tree, "where", True, tmp_path / "out.json")
-    assert [(row["name"], row["ours"]) for row in rows] == [("imports its own tree", 1.0)]
-    assert json.loads((tmp_path / "out.json").read_text())["failures"] == {}
+    # In a child, from this checkout's directory: importing ab loads bench/_common, which
+    # points WSCONSOLE_CONFIG_DIR at a user of the bench's own, for the whole process.
+    out = tmp_path / "out.json"
+    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import ab, pathlib; "
+            f"ab.bench_once(pathlib.Path({str(tree)!r}), 'where', True, pathlib.Path({str(out)!r}))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(out.read_text())
+    assert result["failures"] == {}
+    assert [(row["name"], row["ours"]) for row in result["rows"]] == [("imports its own tree", 1.0)]
 
 
 def test_one_quick_round_against_this_commit_prints_both_sides(tmp_path):
