@@ -25,6 +25,11 @@ from wsconsole.protocol.deflate import MAX_WINDOW_BITS, MIN_DEFLATE_WINDOW_BITS,
 from wsconsole.protocol.limits import DEFAULT_MAX_PACKET_BYTES
 from wsconsole.text.redact import redact_message, redact_url
 
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
+"""Bound on a connect (DNS, TCP, proxy, TLS and the opening handshake together), seconds."""
+DEFAULT_CLOSE_TIMEOUT_S = 5.0
+"""How long a close waits for the server's close frame before dropping TCP, seconds."""
+
 PROXY_SCHEMES = ("http", "socks5", "socks5h")
 """Proxy URL schemes understood: HTTP CONNECT, and SOCKS5 (``socks5h``: the
 proxy resolves the host name; plain ``socks5`` does too, as most clients of
@@ -179,7 +184,7 @@ class ConnectOptions:
     client_key: str | None = None
     proxy: str = ""
     use_env_proxy: bool = False
-    timeout_s: float = 10.0
+    timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S
     close_timeout_s: float | None = None
     max_packet_bytes: int | None = DEFAULT_MAX_PACKET_BYTES
     secret_headers: list[str] = field(default_factory=list)

@@ -11,6 +11,10 @@ ever freezing.
 
 Threads: every public method is for the owner's thread (the GUI thread in
 the window); only the reader thread touches the socket's receive side.
+
+The reader's module, and websocket-client with it, load with the first
+connection, not with this module: a window makes its tab's peer as it
+starts, and connects only when asked.
 """
 
 from __future__ import annotations
@@ -19,8 +23,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-
-import websocket
+from typing import TYPE_CHECKING
 
 from wsconsole.client.events import (
     Closed,
@@ -31,19 +34,9 @@ from wsconsole.client.events import (
     ReadyState,
     StateChanged,
 )
-from wsconsole.client.handshake import HandshakeRecord
-from wsconsole.client.options import ConnectOptions
+from wsconsole.client.options import DEFAULT_CLOSE_TIMEOUT_S, DEFAULT_CONNECT_TIMEOUT_S, ConnectOptions
 from wsconsole.client.packet_queue import PacketQueue
 from wsconsole.client.pings import Pinging, PingTracker
-from wsconsole.client.reader import (
-    DEFAULT_CLOSE_TIMEOUT_S,
-    DEFAULT_CONNECT_TIMEOUT_S,
-    ConnectFailed,
-    Connection,
-    ConnectionLost,
-    Opened,
-    ReaderEvent,
-)
 from wsconsole.client.send_job import (
     DEFAULT_SEND_BYTES_PER_POLL,
     FragmentedSends,
@@ -67,6 +60,10 @@ from wsconsole.protocol.events import (
     ProtocolEvent,
 )
 from wsconsole.protocol.frames import OPCODE_BINARY, OPCODE_TEXT
+
+if TYPE_CHECKING:
+    from wsconsole.client.handshake import HandshakeRecord
+    from wsconsole.client.reader import Connection, ReaderEvent
 
 
 READ_BACKLOG_EVENTS = 10_000
@@ -301,6 +298,8 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         self._initiator = Initiator.NONE
         self._url = text
         self._pings.reset()
+        from wsconsole.client.reader import Connection  # see the module's docstring
+
         self._conn = Connection(
             text, host, port, secure, offered, lines, timeout_s, close_timeout_s, options, self._auto_pong,
             owner_watches=self.data_socket_watched,
@@ -335,6 +334,8 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         job = self._send_job
         if job is not None and job.mid_message:
             raise SendInProgressError(job.sent_bytes, job.total_bytes)
+        import websocket  # loaded with the connection (see the module's docstring)
+
         try:
             deflater = conn.deflater
             if deflater is None:
@@ -504,6 +505,9 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         """Applies one event from the reader (not a packet) to the state, and queues what the owner hears."""
         if self._state == ReadyState.CLOSED:
             return  # late news from an attempt we already gave up on
+        # Loaded by the connect (see the module's docstring).
+        from wsconsole.client.reader import ConnectFailed, ConnectionLost, Opened
+
         now = event.time_s
         if isinstance(event, PongFrameReceived):
             self._events.append(PongReceived(event.payload, self._pings.answered(event.payload, now), now))

@@ -11,8 +11,6 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-import websocket
-
 from wsconsole.client.events import PingSent, ReadyState
 from wsconsole.errors import NotOpenError, SendError
 from wsconsole.protocol.frames import OPCODE_PING
@@ -164,6 +162,8 @@ class Pinging:
         if self._state != ReadyState.OPEN or conn is None:
             raise NotOpenError(self._state.name)
         sent_s = time.time()  # the pong's RTT is measured from it to the reader's stamp
+        import websocket  # loaded with the connection, not with the peer (see wsconsole.client.peer)
+
         try:
             conn.ws.send(data, OPCODE_PING)
         except (OSError, websocket.WebSocketException) as exc:

@@ -41,8 +41,6 @@ from wsconsole.protocol.deflate import Deflater, accept_response, deflater_for
 from wsconsole.protocol.frames import OPCODE_CLOSE
 from wsconsole.text.payload import escape_control
 
-DEFAULT_CONNECT_TIMEOUT_S = 10.0
-DEFAULT_CLOSE_TIMEOUT_S = 5.0
 READER_THREAD_NAME = "wsconsole-peer-reader"
 
 

@@ -15,8 +15,6 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
-import websocket
-
 from wsconsole.client.events import ReadyState
 from wsconsole.errors import InvalidFileError, NotOpenError, SendInProgressError
 from wsconsole.files import open_regular
@@ -207,6 +205,8 @@ class SendJob:
                     f"the connection closed after {self.sent_bytes:,} of {self.total_bytes:,} bytes",
                 )
             return
+        import websocket  # loaded with the connection, not with the peer (see wsconsole.client.peer)
+
         sent_now = 0
         while not self.finished and sent_now < budget_bytes:
             sock = conn.ws.sock

@@ -16,7 +16,6 @@ import contextlib
 import errno
 import json
 import os
-import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -143,7 +142,7 @@ def _create_temporary(target: Path, mode: int) -> tuple[int, Path]:
     """Creates ``.<name>.<pid>-<random>.wsconsole-tmp`` beside ``target`` with ``mode`` (less the umask)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0)
     for _attempt in range(100):
-        temp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        temp = target.with_name(f".{target.name}.{os.getpid()}-{os.urandom(4).hex()}{TEMP_SUFFIX}")
         _writing.add(str(temp))  # before it exists: a sweep on another thread must never take it
         try:
             return os.open(temp, flags, mode), temp

@@ -23,6 +23,10 @@ LAZY_MODULES = (
     "wsconsole.session.replay",  # File > Replay capture…, on first use
     "wsconsole.ui.log.replay_ui",
     "urllib.request",  # environment proxies, looked up on connect
+    # The peer's reader, websocket-client with it, on the first connect (some 15 ms of a start):
+    "websocket",
+    "wsconsole.client.reader",
+    "wsconsole.client.connect_errors",
     "wsconsole.ui.dialogs.profiles",  # the profile dialogs, on first use
     "wsconsole.ui.connection.options_panel",  # the Options dock, when first shown (or a connect)
     # The decoders, when a packet is first decoded (the details' Decoded view, a binary packet
@@ -161,3 +165,30 @@ def test_a_started_window_once_usable_has_loaded_none_of_them(tmp_path) -> None:
         "window.close()\n"
     )
     assert _run(script, tmp_path) == ["LOADED True []", "LOADED True"]
+
+
+def test_a_connect_loads_the_reader_and_websocket_client(tmp_path) -> None:
+    # The other side of their place in LAZY_MODULES: the first connect loads them, and works.
+    script = (
+        "from PySide6.QtCore import QTimer\n"
+        "from wsconsole.client.events import ReadyState\n"
+        "from wsconsole.ui.window.app import start_gui\n"
+        "app, window = start_gui(server_port=0)\n"
+        "def connect():\n"
+        "    print('LOADED', loaded())\n"
+        "    window.connect_to(window.server_driver.url)\n"
+        "def state(event):\n"
+        "    if event.new == ReadyState.OPEN:\n"
+        "        print('LOADED', [m for m in loaded() if 'websocket' in m or 'client' in m])\n"
+        "        app.quit()\n"
+        "window.start_finished.connect(lambda: QTimer.singleShot(0, connect))\n"
+        "window.start_finished.connect(lambda: window.current_tab.state_changed.connect(state))\n"
+        "QTimer.singleShot(20_000, app.quit)\n"
+        "app.exec()\n"
+        "window.close()\n"
+        "window.server_driver.stop()\n"
+    )
+    assert _run(script, tmp_path) == [
+        "LOADED []",
+        "LOADED ['websocket', 'wsconsole.client.connect_errors', 'wsconsole.client.reader']",
+    ]
