@@ -18,10 +18,10 @@ by ``MainWindow()`` (or the real start path) and shown.
    for the same 3 s; the two alternate.
 3. Start-up to a usable window: a child runs the real start path
    (``start_gui``) and says so once the window is usable: its contents built
-   and painted (not a skeleton), the parts the hidden docks hold built too
-   (``start_finished``), the contract's widgets there, and the embedded
-   server serving (a client here has had its first echo).  Against
-   a bare ``QMainWindow`` shown and painted; alternated.
+   and painted (the log view's first paint, not a skeleton's), the parts the
+   hidden docks hold built too (``start_finished``), the contract's widgets
+   there, and the embedded server serving (a client here has had its first
+   echo).  Against a bare ``QMainWindow`` shown and painted; alternated.
 """
 
 from __future__ import annotations
@@ -227,21 +227,41 @@ def idle_row(quick: bool) -> dict:
 # -- 3. start-up to a usable window ---------------------------------------------------
 
 USABLE_OURS = """
-from PySide6.QtCore import QTimer
+import time
+from PySide6.QtCore import QEvent, QObject, QTimer
 from wsconsole.ui.window.app import start_gui
 CONTRACT = {contract!r}
 app, window = start_gui(server_port=0)
-import time
-painted = []
+state = {{}}
 def usable():
-    # start_finished: the contents built and painted, then what the hidden docks hold built.
     from PySide6.QtWidgets import QWidget
     missing = [name for name in CONTRACT if window.findChild(QWidget, name) is None]
     assert not missing, missing
-    print("usable", window.server_driver.port, painted[0], flush=True)
-# The wall clock when start_finished is emitted, in that call: the built window is painted then.
-window.start_finished.connect(lambda: painted.append(time.time()))
-window.start_finished.connect(lambda: QTimer.singleShot(0, usable))
+    print("usable", window.server_driver.port, state["painted"], flush=True)
+def maybe_usable():
+    # Both: the start finished (served, the docks' parts made) and the contents painted.
+    if "painted" in state and "finished" in state and "said" not in state:
+        state["said"] = True
+        usable()
+class LogPainted(QObject):
+    # The log view's first paint, over by the next turn: the contents are on screen.  Not
+    # the window's first paint after the build, which can be of its background alone (Qt
+    # shows the new contents a turn later: bench/RESULTS.md, "An eighth look").
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and "seen" not in state:
+            state["seen"] = True
+            QTimer.singleShot(0, painted)
+        return False
+def painted():
+    state["painted"] = time.time()  # the wall clock, for the parent
+    maybe_usable()
+watch = LogPainted()
+def watch_log():
+    # A turn after frame_painted: the contents are built (in that call), none painted yet.
+    window.log_view.installEventFilter(watch)
+window.frame_painted.connect(lambda: QTimer.singleShot(0, watch_log))
+window.start_finished.connect(lambda: (state.update(finished=True), QTimer.singleShot(0, maybe_usable)))
+QTimer.singleShot(20_000, lambda: print("not usable", sorted(state), flush=True))
 def on_events(events):
     from wsconsole.server.events import ServerEventKind
     if any(event.kind is ServerEventKind.DISCONNECTED for event in events):
@@ -274,7 +294,7 @@ app.exec()
 """
 
 _painted_s: list[float] = []
-"""For ours, from spawning the child to its built window painted (start_finished), seconds."""
+"""For ours, from spawning the child to its log view's first paint (the contents on screen), seconds."""
 
 
 def _usable_s(code: str) -> float:
@@ -322,7 +342,7 @@ def usable_row(quick: bool) -> dict:
                  note=f"{n} runs each, alternated: ours {min(ours) * 1000:.0f}-{max(ours) * 1000:.0f} ms, "
                       f"bare {min(bare) * 1000:.0f}-{max(bare) * 1000:.0f} ms")
     p = statistics.median(_painted_s)
-    painted = row("start-up, of the above: to the built window painted (the server may still be loading)",
+    painted = row("start-up, of the above: to the contents painted (the log view's first paint)",
                   p, b, "s", goal="(what the eye sees; the row above is the goal)", met=None,
                   reference_name="the same bare QMainWindow", runs=n,
                   note=f"ours {min(_painted_s) * 1000:.0f}-{max(_painted_s) * 1000:.0f} ms")
