@@ -4,7 +4,10 @@ its first paint; a client that connected in between is served then."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 
 import shiboken6
@@ -262,6 +265,55 @@ def test_the_frame_shows_first_and_the_contents_follow_the_first_paint(qtbot, co
         if client is not None:
             client.join()
     assert not driver.is_running
+
+
+CONTENTS_PAINTED_AT_FINISH = """
+import os, sys
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+from wsconsole.ui.window.app import start_gui
+
+class LogPainted(QObject):
+    # On the application, from before the window exists: no paint of the log escapes it.
+    painted = False
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and watched.objectName() == "messageLog":
+            LogPainted.painted = True
+        return False
+
+app = QApplication([])
+seen = LogPainted()
+app.installEventFilter(seen)
+app, win = start_gui(server_port=0)
+def finished():
+    print("AT FINISH", LogPainted.painted, win.server_driver.is_serving, flush=True)
+    app.removeEventFilter(seen)
+    app.quit()
+win.start_finished.connect(finished)
+QTimer.singleShot(20_000, app.quit)
+app.exec()
+win.close()
+win.server_driver.stop()
+"""
+
+
+def test_the_start_finishes_after_the_contents_are_painted_not_just_the_window(tmp_path):
+    # Widgets added to a shown window are shown a turn later unless shown at once, and a
+    # paint of the window in between is of its background alone: the start must not take
+    # that one for the built window's, nor serve before the log is on screen.  Such a paint
+    # comes when the window restores the layout its last run saved: the real start, twice,
+    # each in a process of its own.
+    env = dict(os.environ, WSCONSOLE_CONFIG_DIR=str(tmp_path / "config"), WSCONSOLE_DATA_DIR=str(tmp_path / "data"))
+    said = []
+    for _run in ("first, saving its layout", "second, restoring it"):
+        result = subprocess.run(
+            [sys.executable, "-c", CONTENTS_PAINTED_AT_FINISH], capture_output=True, text=True, timeout=45,
+            env=env, check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        said += [line for line in result.stdout.splitlines() if line.startswith("AT FINISH")]
+    assert said == ["AT FINISH True True"] * 2
 
 
 def test_a_url_given_to_a_window_built_after_its_first_paint_is_connected_once_built(qtbot):

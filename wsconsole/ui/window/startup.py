@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 
 def starting_skeleton(server: str) -> StartingSkeleton:
@@ -96,12 +96,14 @@ start anyway (a platform that never paints a hidden or minimised window)."""
 class AfterFirstPaint(QObject):
     """Calls ``callback`` once, in the event loop's next turn after ``window``'s first paint.
 
-    A window not shown when the event loop first runs (a script or a test
-    driving it) gets the call then; one shown but not painted within
-    FIRST_PAINT_WAIT_MS gets it anyway.  GUI thread only.
+    ``window`` is a window, or a widget in one (the built window's log: its
+    own paint can be of the background alone).  One not shown when the
+    event loop first runs (a script or a test driving it) gets the call
+    then; one shown but not painted within FIRST_PAINT_WAIT_MS gets it
+    anyway.  GUI thread only.
     """
 
-    def __init__(self, window: QMainWindow, callback: Callable[[], None]) -> None:
+    def __init__(self, window: QWidget, callback: Callable[[], None]) -> None:
         super().__init__(window)
         self._window = window
         self._callback = callback
