@@ -50,6 +50,7 @@ def test_nested_json_shows_as_a_tree_and_copies_a_path(qtbot, window, echo_row) 
     window.log_view.selectRow(echo_row(window, json.dumps(GAME)))
     details = window.details
     assert details.current_view == "JSON" and not details.tree_shown  # the pretty text, as before
+    assert window.findChild(QTreeView, "valueTree") is None  # made when a tree is first shown
     qtbot.mouseClick(window.findChild(QCheckBox, "detailsTreeCheck"), Qt.MouseButton.LeftButton)
     assert details.tree_shown
     tree = window.findChild(QTreeView, "valueTree")

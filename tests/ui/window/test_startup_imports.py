@@ -35,6 +35,10 @@ LAZY_MODULES = (
     "wsconsole.text.decoders.messagepack",
     "wsconsole.text.decoders.godot",
     "wsconsole.text.decoders.godot_multiplayer",
+    # The details' value tree and the value parsers, when an entry is first shown:
+    "wsconsole.ui.log.json_tree",
+    "wsconsole.text.valuetree",
+    "wsconsole.text.decoders.values",
     "wsconsole.ui.relay.tab",  # File > New relay, on first use
     "wsconsole.ui.relay.driver",
     "wsconsole.relay",

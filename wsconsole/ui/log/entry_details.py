@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -24,9 +25,11 @@ from wsconsole.session.entries import Entry
 from wsconsole.session.multiplayer import AUTO, MULTIPLAYER_DECODERS, MultiplayerReader
 from wsconsole.text import decoders  # each decoder's module loads when first used
 from wsconsole.text.payload import escape_control, format_size, hex_dump, show_invisible
-from wsconsole.text.valuetree import JsonProblem, looks_like_json, parse_json
-from wsconsole.ui.log.json_tree import ValueTreeView
 from wsconsole.ui.log.model import direction_word, format_time
+
+if TYPE_CHECKING:
+    from wsconsole.text.valuetree import JsonProblem
+    from wsconsole.ui.log.json_tree import ValueTreeView
 
 VIEWS = ("Text", "JSON", "Hex")
 """The raw views, one radio button each."""
@@ -103,10 +106,11 @@ class EntryDetails(QWidget):
         self.text_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.text_view.setPlaceholderText("Select an entry to see all of it")
-        self.value_tree = ValueTreeView()
+        # The tree is made when first shown, and its module and the value parsers load with
+        # the first entry shown: some 10 ms of a start otherwise (see value_tree).
+        self._value_tree: ValueTreeView | None = None
         self.stack = QStackedWidget(objectName="detailsStack")
         self.stack.addWidget(self.text_view)
-        self.stack.addWidget(self.value_tree)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
@@ -160,15 +164,28 @@ class EntryDetails(QWidget):
         self.show_view(name)
 
     @property
+    def value_tree(self) -> ValueTreeView:
+        """The tree view of JSON and decoded values, made on first use (GUI thread)."""
+        if self._value_tree is None:
+            from wsconsole.ui.log.json_tree import ValueTreeView
+
+            self._value_tree = ValueTreeView()
+            self.stack.addWidget(self._value_tree)
+            self._show_page(self.stack.currentWidget())  # a hidden page: its minimum ignored
+        return self._value_tree
+
+    @property
     def tree_shown(self) -> bool:
         """Whether the tree (not the text view) shows the current entry."""
-        return self.stack.currentWidget() is self.value_tree
+        return self._value_tree is not None and self.stack.currentWidget() is self._value_tree
 
     def _show_page(self, page: QWidget) -> None:
         # A stack is as tall as its tallest page's minimum, hidden ones too: the tree's
         # would take some 30 px from the log under the text view.  Ignored, a hidden
         # page's minimum does not count.
-        for widget in (self.text_view, self.value_tree):
+        for widget in (self.text_view, self._value_tree):
+            if widget is None:
+                continue
             vertical = QSizePolicy.Policy.Expanding if widget is page else QSizePolicy.Policy.Ignored
             widget.setSizePolicy(widget.sizePolicy().horizontalPolicy(), vertical)
         self.stack.setCurrentWidget(page)
@@ -181,7 +198,8 @@ class EntryDetails(QWidget):
             self.header_label.setText("")
             self.header_label.setToolTip("")
             self.text_view.clear()
-            self.value_tree.clear()
+            if self._value_tree is not None:
+                self._value_tree.clear()
             self._show_page(self.text_view)
             self._set_buttons_enabled(False)
             return
@@ -189,6 +207,9 @@ class EntryDetails(QWidget):
         is_text = isinstance(data, str)
         # A decoder chosen for one packet stays chosen for the next (a stream of the same format).
         keep_decoded = self.view_buttons.checkedId() == len(VIEWS) and entry.is_packet
+        # Loaded with the first entry shown, as the tree is (see value_tree).
+        from wsconsole.text.valuetree import looks_like_json, parse_json
+
         json_like = is_text and entry.is_packet and looks_like_json(data)
         if json_like:
             value, self._json_problem = parse_json(data)
@@ -258,7 +279,8 @@ class EntryDetails(QWidget):
         else:
             self.text_view.setPlainText(text)
             self._show_page(self.text_view)
-            self.value_tree.clear()
+            if self._value_tree is not None:
+                self._value_tree.clear()
 
     def _pretty_json(self) -> str:
         if self._json_text is None:
