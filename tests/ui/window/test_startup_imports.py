@@ -23,7 +23,7 @@ LAZY_MODULES = (
     "wsconsole.session.replay",  # File > Replay capture…, on first use
     "wsconsole.ui.log.replay_ui",
     "urllib.request",  # environment proxies, looked up on connect
-    # The peer's reader, websocket-client with it, on the first connect (some 15 ms of a start):
+    # The peer's reader, websocket-client with it, on the first connect:
     "websocket",
     "wsconsole.client.reader",
     "wsconsole.client.connect_errors",
