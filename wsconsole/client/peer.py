@@ -47,7 +47,6 @@ from wsconsole.client.wakeup import Wakeup
 from wsconsole.errors import (
     InvalidOptionsError,
     NotOpenError,
-    SendError,
     SendInProgressError,
 )
 from wsconsole.protocol.closecodes import NO_CLOSE_FRAME, CloseCode, describe, validate_close
@@ -334,22 +333,7 @@ class WebSocketPeer(PacketQueue, Pinging, FragmentedSends):
         job = self._send_job
         if job is not None and job.mid_message:
             raise SendInProgressError(job.sent_bytes, job.total_bytes)
-        import websocket  # loaded with the connection (see the module's docstring)
-
-        try:
-            deflater = conn.deflater
-            if deflater is None:
-                self.last_sent_wire_bytes = None
-                conn.ws.send(data, opcode)
-            else:
-                # RFC 7692 section 6: compressed, with RSV1 on its (one) frame.
-                payload = deflater.deflate(data.encode("utf-8") if isinstance(data, str) else data)
-                self.last_sent_wire_bytes = len(payload)
-                conn.ws.send_frame(websocket.ABNF(1, 1, 0, 0, opcode, 1, payload))
-        except UnicodeEncodeError as exc:
-            raise SendError(f"the text is not valid Unicode: {exc.reason}") from exc
-        except (OSError, websocket.WebSocketException) as exc:
-            raise conn.failed_send(exc) from exc  # see failed_send: the server's close may have come first
+        self.last_sent_wire_bytes = conn.send_packet(data, opcode)
 
     def send_text(self, text: str) -> None:
         """Sends ``text`` as a text frame; see :meth:`send`."""

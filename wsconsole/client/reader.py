@@ -156,6 +156,29 @@ class Connection:
         self.send_frame(OPCODE_CLOSE, body)
         return True
 
+    def send_packet(self, data: str | bytes, opcode: int) -> int | None:
+        """Sends one whole packet in one frame, compressed if the handshake agreed to it.
+
+        Owner's thread.  Returns the payload's bytes on the wire if it went compressed, else None.
+
+        Raises:
+            SendError: the text is not valid Unicode, or the transport failed.
+            NotOpenError: the server's close frame came first (see :meth:`failed_send`).
+        """
+        try:
+            deflater = self.deflater
+            if deflater is None:
+                self.ws.send(data, opcode)
+                return None
+            # RFC 7692 section 6: compressed, with RSV1 on its (one) frame.
+            payload = deflater.deflate(data.encode("utf-8") if isinstance(data, str) else data)
+            self.ws.send_frame(websocket.ABNF(1, 1, 0, 0, opcode, 1, payload))
+            return len(payload)
+        except UnicodeEncodeError as exc:
+            raise SendError(f"the text is not valid Unicode: {exc.reason}") from exc
+        except (OSError, websocket.WebSocketException) as exc:
+            raise self.failed_send(exc) from exc  # the server's close may have come first
+
     def send_frame(self, opcode: int, payload: bytes) -> None:
         """Sends one frame; a broken socket is left for the reading side to report.  Any thread."""
         try:
