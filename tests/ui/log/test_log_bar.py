@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLabel, QLineEdit, QTableView, QToolButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QTableView, QToolButton
 
 from wsconsole.client.events import ReadyState
-from wsconsole.session.entries import Direction, EntryKind
+from wsconsole.session.entries import Direction, EntryKind, packet_entries
+from wsconsole.ui.log import copying
+from wsconsole.ui.log.copying import (
+    MAX_COPY_CHARS,
+    copy_text,
+    payload_chars,
+    too_large_to_copy,
+)
 from wsconsole.ui.log.log_pane import format_interval
 from wsconsole.ui.log.model import CONTENT_COLUMN, ENTRY_ROLE
 
@@ -226,3 +233,56 @@ def test_overlapping_selections_copy_each_entry_once(qtbot, window) -> None:
         selection.select(QItemSelection(model.index(top, 0), model.index(bottom, 0)), rows_flag)
     assert tab.log_pane.selected_rows() == [last - 3, last - 2, last - 1, last]
     assert tab.log_pane.selected_entries() == [model.entry(row) for row in range(last - 3, last + 1)]
+
+
+def test_a_selection_too_large_to_copy_is_refused_whole_and_said(qtbot, window) -> None:
+    """Ctrl+A, Ctrl+C on megabytes of binary packets: nothing half-copied, a message with
+    the size and a way to keep them all, and the window goes on (a smaller selection copies)."""
+    open_and_echo(qtbot, window, ["first"])
+    tab = window.current_tab
+    packet = bytes(range(256)) * 16  # 4 KB, 12 KB of hex
+    count = MAX_COPY_CHARS // (3 * len(packet)) + 10
+    tab.log.extend_packets(Direction.RECEIVED, [(1_700_000_000.0 + i, packet) for i in range(count)])
+    view = tab.log_view
+    QGuiApplication.clipboard().setText("kept")
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "kept"
+    box = window.findChild(QMessageBox, "copyTooLargeBox")
+    assert box is not None and box.isVisible()
+    assert f"{tab.log_model.rowCount():,} selected entries" in box.text() and "File > Export log" in box.text()
+    assert "MiB of text" in box.text()
+    box.close()
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "copyTooLargeBox") is None)  # not kept
+
+    tab.log_pane.copy_payloads()  # the same bound for payloads only
+    box = window.findChild(QMessageBox, "copyTooLargeBox")
+    assert box is not None and "selected payloads" in box.text()
+    box.close()
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "copyTooLargeBox") is None)
+    assert QGuiApplication.clipboard().text() == "kept"
+
+    model, selection = tab.log_model, view.selectionModel()
+    last = model.rowCount() - 1
+    selection.select(
+        QItemSelection(model.index(last - 1, 0), model.index(last, 0)),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    tab.log_pane.copy_payloads()
+    assert QGuiApplication.clipboard().text().split("\n") == [packet.hex(" ")] * 2
+
+
+def test_the_copy_bound_counts_what_copy_would_make(monkeypatch) -> None:
+    text, binary = packet_entries(Direction.SENT, [(1.0, "é" * 10), (2.0, b"\x00\xff\x10")])
+    for entry in (text, binary):
+        assert payload_chars(entry) == len(copy_text([entry], payloads_only=True))
+        assert len(copy_text([entry], payloads_only=False)) <= payload_chars(entry) + 48
+    assert too_large_to_copy([text, binary], payloads_only=False) is None
+    whole = len(copy_text([text, binary], payloads_only=True)) + 1  # counted: a newline after the last too
+    monkeypatch.setattr(copying, "MAX_COPY_CHARS", whole)
+    assert too_large_to_copy([text, binary], payloads_only=True) is None
+    monkeypatch.setattr(copying, "MAX_COPY_CHARS", whole - 1)
+    assert "2 selected payloads" in too_large_to_copy([text, binary], payloads_only=True)
+    monkeypatch.setattr(copying, "MAX_COPY_CHARS", 3)
+    assert too_large_to_copy([binary], payloads_only=True).startswith("The selected payload would make 9 B of text")

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QMenu,
+    QMessageBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -25,6 +26,7 @@ from wsconsole.session.entries import Entry
 from wsconsole.session.filters import LogFilter
 from wsconsole.session.log import MessageLog
 from wsconsole.session.multiplayer import MultiplayerReader
+from wsconsole.ui.log.copying import copy_text, too_large_to_copy
 from wsconsole.ui.log.filter_bar import FilterBar
 from wsconsole.ui.log.log_header import LogHeader
 from wsconsole.ui.log.model import (
@@ -35,8 +37,6 @@ from wsconsole.ui.log.model import (
     TIME_COLUMN,
     TYPE_COLUMN,
     FilteredLogModel,
-    direction_word,
-    format_time,
 )
 
 LOG_REPAINT_INTERVAL_MS = 50
@@ -236,20 +236,28 @@ class LogPane(QWidget):
         return [self.model.entry(row) for row in self.selected_rows() if 0 <= row < count]
 
     def copy_entries(self) -> None:
-        """Copies the selected entries, one line each: time, direction, kind, size and payload."""
-        lines = []
-        for entry in self.selected_entries():
-            size = f"{entry.size} B" if entry.size is not None else ""
-            fields = (format_time(entry.time_s), direction_word(entry.direction), entry.kind.value, size)
-            lines.append("\t".join((*fields, payload_text(entry))))
-        if lines:
-            QGuiApplication.clipboard().setText("\n".join(lines))
+        """Copies the selected entries, one line each: time, direction, kind, size and payload.
+
+        A selection too large to copy (see :mod:`wsconsole.ui.log.copying`) copies
+        nothing and says so in a message box (``copyTooLargeBox``).
+        """
+        self._copy(payloads_only=False)
 
     def copy_payloads(self) -> None:
-        """Copies the selected entries' payloads (text as is, binary as hex), one per line."""
+        """Copies the selected entries' payloads (text as is, binary as hex), one per line; bounded as copy_entries."""
+        self._copy(payloads_only=True)
+
+    def _copy(self, payloads_only: bool) -> None:
         entries = self.selected_entries()
-        if entries:
-            QGuiApplication.clipboard().setText("\n".join(payload_text(entry) for entry in entries))
+        if not entries:
+            return
+        problem = too_large_to_copy(entries, payloads_only)
+        if problem is not None:
+            box = QMessageBox(QMessageBox.Icon.Information, "Copy", problem, parent=self, objectName="copyTooLargeBox")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()  # not exec(): the log goes on while it is up
+            return
+        QGuiApplication.clipboard().setText(copy_text(entries, payloads_only))
 
     # -- reacting to the log and the user ----------------------------------------
 
@@ -327,9 +335,3 @@ def format_interval(seconds: float) -> str:
     if abs(seconds) < 1:
         return f"{seconds * 1000:.3f} ms"
     return f"{seconds:.3f} s"
-
-
-def payload_text(entry: Entry) -> str:
-    """An entry's payload as one line of text: text as it is, binary as hex."""
-    data = entry.data
-    return data.hex(" ") if isinstance(data, bytes) else data
