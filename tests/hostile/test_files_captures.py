@@ -108,16 +108,45 @@ def test_a_folder_is_refused_with_a_clear_message(tmp_path: Path, reader) -> Non
         reader(tmp_path)
 
 
-@pytest.mark.parametrize("reader", [read_ndjson, read_har])
-def test_a_capture_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path, reader, monkeypatch) -> None:
-    # Read whole on the window's thread, a file of gigabytes would hold the window for minutes.
+def test_a_har_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path, monkeypatch) -> None:
+    # Read whole on the window's thread, a file of gigabytes would hold the window for minutes;
+    # a HAR is one JSON document, with no end to read on its own.
     from wsconsole.session import capture
 
     monkeypatch.setattr(capture, "MAX_CAPTURE_BYTES", 1024)
     path = tmp_path / "big.capture"
     path.write_text(_ndjson_line(1.0) + "\n" + " " * 2000)
     with pytest.raises(CaptureError, match=r"2\.0 KiB is over the 1\.0 KiB a capture may be; split it or keep its end"):
-        reader(path)
-    path.write_text(_ndjson_line(1.0) + "\n")  # under it: read as before
-    if reader is read_ndjson:
-        assert len(reader(path)) == 1
+        read_har(path)
+
+
+def test_an_ndjson_over_the_size_limit_is_read_from_its_end_even_cut_inside_a_character(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from wsconsole.session import capture
+
+    monkeypatch.setattr(capture, "MAX_CAPTURE_BYTES", 1024)
+    path = tmp_path / "big.ndjson"
+    lines = [json.dumps({"time": float(i), "direction": "sent", "kind": "text", "text": "é€" * 20},
+                        ensure_ascii=False) for i in range(60)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = path.read_bytes()
+    assert len(data) > 3 * 1024
+    cut = len(data) - 1024
+    assert data[cut] & 0xC0 == 0x80  # a UTF-8 continuation byte: the cut falls inside a character
+    *entries, note = read_ndjson(path)
+    whole_lines = data[cut:].count(b"\n") - 1  # the first, cut, is not read
+    assert [entry.time_s for entry in entries] == [float(i) for i in range(60 - whole_lines, 60)]
+    assert all(entry.data == "é€" * 20 for entry in entries)
+    assert note.kind is EntryKind.STATE and "the first " in note.data and "were not read" in note.data
+
+    path.write_text(_ndjson_line(1.0) + "\n")  # under it: read whole, no note
+    assert [entry.kind for entry in read_ndjson(path)] == [EntryKind.TEXT]
+
+    # A cut that falls just after a newline loses no line.
+    exact = "".join(_ndjson_line(float(i)) + "\n" for i in range(100, 200))
+    path.write_text(exact)
+    one = len(_ndjson_line(100.0)) + 1  # every line has this length here
+    monkeypatch.setattr(capture, "MAX_CAPTURE_BYTES", 10 * one)
+    *entries, note = read_ndjson(path)
+    assert [entry.time_s for entry in entries] == [float(i) for i in range(190, 200)]

@@ -33,6 +33,7 @@ import contextlib
 import io
 import json
 import os
+import time
 from collections.abc import Generator, Iterable, Iterator, Sized
 from typing import IO, Any, TypeVar
 
@@ -146,11 +147,14 @@ def entry_to_json(entry: Entry) -> dict[str, Any]:
 
 
 MAX_CAPTURE_BYTES = 256 * 1024 * 1024
-"""The largest capture file read, in bytes.  A capture is read whole into memory (in
+"""The most of a capture file read, in bytes.  A capture is read whole into memory (in
 steps, but all of it): 80 MB of NDJSON takes about 2 s and 130 MB of memory here, and
 the log keeps the newest 100,000 entries by default, so a file of gigabytes would take
-minutes, or the memory the machine has, for entries the log would drop.  Writing has no
-such limit: a log kept long can be exported whole for other tools."""
+minutes, or the memory the machine has, for entries the log would drop.  Of a larger
+NDJSON file the last MAX_CAPTURE_BYTES are read (its newest entries, from the first
+whole line), and a note entry says what was not; a larger HAR, one JSON document, is
+refused.  Writing has no such limit: a log kept long can be exported whole for other
+tools."""
 
 MAX_TIME_S = 253_402_300_799.0
 """The last second of year 9999 UTC: the latest time a capture may hold.
@@ -291,31 +295,67 @@ def read_ndjson(path: str | os.PathLike) -> list[Entry]:
 def ndjson_steps(path: str | os.PathLike) -> Generator[float, None, list[Entry]]:
     """:func:`read_ndjson` a piece at a time: yields the share of the file read, returns the entries.
 
+    Of a file over MAX_CAPTURE_BYTES only the end is read, from its first whole
+    line, and the entries end with a state entry saying how much was not read.
+
     Raises:
         CaptureError: As read_ndjson, from the step that meets the problem.
     """
     target = os.fspath(path)
     entries: list[Entry] = []
+    skipped = 0  # bytes not read at the start of an oversized file
     try:
         with userfiles.open_regular(target, "utf-8-sig") as file:  # -sig: a byte order mark, as HAR allows
-            size = max(1, check_size(target, file))
+            size = os.fstat(file.fileno()).st_size
+            if size > MAX_CAPTURE_BYTES:
+                skipped = _skip_to_tail(file, size)
+            left = max(1, size - skipped)
             chars = 0  # read so far: characters, not bytes, which is near enough for a share
             for number, line in enumerate(file, start=1):
                 chars += len(line)
                 if not number % PIECE_ENTRIES:
-                    yield min(1.0, chars / size)
+                    yield min(1.0, chars / left)
                 if not line.strip():
                     continue
                 try:
                     entries.append(entry_from_json(json.loads(line)))
                 except ValueError as exc:  # json.JSONDecodeError is a ValueError; so is an int too long
-                    raise CaptureError(target, str(exc), number) from None
+                    raise CaptureError(target, _where_read(str(exc), skipped), number) from None
                 except RecursionError:
-                    raise CaptureError(target, "not an entry: nested too deeply", number) from None
+                    raise CaptureError(target, _where_read("not an entry: nested too deeply", skipped), number) from None
     except MemoryError:
         raise CaptureError(target, "too large to read into memory") from None
     except OSError as exc:
         raise CaptureError(target, f"cannot read: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise CaptureError(target, f"not UTF-8 text (byte {exc.start} of a read block)") from None
+    if skipped:
+        entries.append(_tail_note(target, skipped, entries))
     return entries
+
+
+def _skip_to_tail(file: io.TextIOWrapper, size: int) -> int:
+    """Moves ``file``, unread, to the first whole line of its last MAX_CAPTURE_BYTES; returns the bytes skipped."""
+    # Through the bytes under the text layer, which has read nothing yet: a byte
+    # offset may fall inside a UTF-8 character, and the partial line is dropped whole.
+    raw = file.buffer
+    raw.seek(size - MAX_CAPTURE_BYTES - 1)
+    raw.readline()  # the rest of the line the cut falls in (just its newline if it falls after one)
+    return raw.tell()
+
+
+def _where_read(message: str, skipped: int) -> str:
+    # A line's number is counted from where the read began: the skipped start was not counted.
+    return f"{message} (lines counted from byte {skipped:,}, where the read began)" if skipped else message
+
+
+def _tail_note(target: str, skipped: int, entries: list[Entry]) -> Entry:
+    """The state entry that ends an oversized file's entries: what was read, what was not."""
+    name = os.path.basename(target)
+    text = (
+        f"import: read the last {format_size(MAX_CAPTURE_BYTES)} of {name}, its newest {len(entries):,} entries; "
+        f"the first {format_size(skipped)} (older entries) were not read: over the "
+        f"{format_size(MAX_CAPTURE_BYTES)} an import reads"
+    )
+    # Stamped as the last entry read: the log stays in time order, and this is the row in view.
+    return Entry(entries[-1].time_s if entries else time.time(), EntryKind.STATE, Direction.LOCAL, text)

@@ -23,7 +23,7 @@ from wsconsole.session.entries import Direction, Entry, EntryKind
 from wsconsole.session.filters import LogFilter
 from wsconsole.session.har import read_har, write_har
 from wsconsole.storage.userfiles import TEMP_SUFFIX
-from wsconsole.text.payload import byte_size
+from wsconsole.text.payload import byte_size, format_size
 from wsconsole.ui.log import capture_actions
 from wsconsole.ui.log.capture_actions import NDJSON_FILTER
 from wsconsole.ui.log.capture_jobs import CaptureExport, CaptureImport
@@ -271,3 +271,38 @@ def test_an_export_larger_than_import_reads_says_so_when_it_is_written(qtbot, wi
     assert count == len(window.log) and path.stat().st_size > 64 * 1024
     message = window.statusBar().currentMessage()
     assert f"Exported {count:,} entries" in message and "over the 64.0 KiB File > Import reads" in message
+    assert message.endswith(": an import reads its newest entries")
+
+
+def test_importing_an_export_over_the_limit_opens_its_newest_entries_and_says_what_was_not_read(
+    qtbot, window, tmp_path, monkeypatch
+):
+    """The user's own large export, imported back: the entries at its end, whole and in order,
+    and a note as the last row (the one in view) saying how much of the start was not read."""
+    from wsconsole.session import capture
+
+    limit = 64 * 1024
+    monkeypatch.setattr(capture, "MAX_CAPTURE_BYTES", limit)
+    written = capture_entries(2_000)
+    path = tmp_path / "log.ndjson"
+    write_ndjson(path, written)
+    size = path.stat().st_size
+    assert size > 4 * limit
+    choose(monkeypatch, path)
+    window.import_capture_action.trigger()
+    job = window.findChild(CaptureImport)
+    with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as finished:
+        pass
+    (tab,) = finished.args[0]
+    *entries, note = list(tab.log)
+    assert 100 < len(entries) < len(written)
+    assert entries == written[-len(entries):]  # the newest, none cut in half
+    tail = path.read_bytes()[-limit:]
+    assert tail.count(b"\n") - 1 <= len(entries) <= tail.count(b"\n")  # all that the last 64 KiB holds
+    assert note.kind is EntryKind.STATE and note.direction is Direction.LOCAL
+    assert note.time_s == entries[-1].time_s
+    skipped = size - len(b"".join(path.read_bytes().splitlines(keepends=True)[-len(entries):]))
+    assert note.data == (
+        f"import: read the last 64.0 KiB of log.ndjson, its newest {len(entries):,} entries; "
+        f"the first {format_size(skipped)} (older entries) were not read: over the 64.0 KiB an import reads"
+    )

@@ -231,10 +231,9 @@ def exported_message(path: str, count: int) -> str:
     message = f"Exported {count:,} {what} to {path}"
     size = os.path.getsize(path)
     if size > MAX_CAPTURE_BYTES:  # said now, not when the user tries to open it again
-        message += (
-            f"; at {format_size(size)} it is over the {format_size(MAX_CAPTURE_BYTES)} "
-            "File > Import reads (other tools read it)"
-        )
+        message += f"; at {format_size(size)} it is over the {format_size(MAX_CAPTURE_BYTES)} File > Import reads"
+        # Of an NDJSON file an import reads the end; a HAR is one JSON document (see MAX_CAPTURE_BYTES).
+        message += " (other tools read it)" if is_har(path) else ": an import reads its newest entries"
     return message
 
 
