@@ -53,6 +53,35 @@ def test_history_loaded_from_a_longer_file_keeps_the_newest(tmp_path) -> None:
     assert [entry.payload for entry in history.entries] == ["6", "7", "8", "9"]
 
 
+def test_the_unsent_draft_round_trips_beside_the_history(tmp_path) -> None:
+    history = ComposerHistory(tmp_path)
+    history.add("text", "sent")
+    assert history.set_draft("hex", "00 01 0")  # half-typed hex is a draft too
+    assert not history.set_draft("hex", "00 01 0")  # unchanged: no save due
+    history.save()
+    document = json.loads((tmp_path / HISTORY_FILE_NAME).read_text(encoding="utf-8"))
+    assert document["draft"] == {"mode": "hex", "payload": "00 01 0"}
+    again = ComposerHistory(tmp_path)
+    assert again.load() == []
+    assert again.draft == HistoryEntry("hex", "00 01 0") and again.entries == [HistoryEntry("text", "sent")]
+    assert again.set_draft("text", "")  # emptied: no draft, and none written
+    again.save()
+    assert "draft" not in json.loads((tmp_path / HISTORY_FILE_NAME).read_text(encoding="utf-8"))
+    with pytest.raises(ValueError, match="unknown mode 'file'"):
+        again.set_draft("file", "/tmp/x")
+
+
+def test_a_bad_draft_is_reported_and_the_file_kept_as_it_was(tmp_path) -> None:
+    path = tmp_path / HISTORY_FILE_NAME
+    path.write_text(json.dumps({"format": 1, "history": [{"mode": "text", "payload": "a"}],
+                                "draft": {"mode": "morse", "payload": ".-"}}), encoding="utf-8")
+    history = ComposerHistory(tmp_path)
+    problems = history.load()
+    assert history.draft is None and history.entries == [HistoryEntry("text", "a")]
+    assert any("the unsent draft has an unknown mode 'morse'" in p and "not restored" in p for p in problems)
+    assert history.kept_copy is not None and json.loads(history.kept_copy.read_text())["draft"]["mode"] == "morse"
+
+
 def test_missing_files_are_empty_stores(tmp_path) -> None:
     history, library = ComposerHistory(tmp_path / "nowhere"), MessageLibrary(tmp_path / "nowhere")
     assert history.load() == [] and library.load() == []

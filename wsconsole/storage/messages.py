@@ -2,7 +2,8 @@
 
 :class:`ComposerHistory` holds the packets sent from the composer, oldest
 first (at most :data:`HISTORY_MAX` entries, never the same one twice in a
-row), in ``history.json``; :class:`MessageLibrary` holds named messages in
+row), and the *draft* the composer held unsent when the window last closed,
+in ``history.json``; :class:`MessageLibrary` holds named messages in
 ``messages.json``.  Both live in the user's config directory
 (:func:`wsconsole.storage.profiles.config_dir`) and share the rules of profiles:
 
@@ -119,7 +120,8 @@ class _JsonStore(userfiles.JsonFileStore):
 
 
 class ComposerHistory(_JsonStore):
-    """The packets sent from the composer, oldest first, bounded, kept in ``history.json``.
+    """The packets sent from the composer, oldest first, bounded, kept in ``history.json``,
+    with the composer's unsent draft (``"draft"``, one item; see :meth:`set_draft`).
 
     Args:
         directory: Where the file lives; None for the user's config directory.
@@ -134,6 +136,7 @@ class ComposerHistory(_JsonStore):
 
     file_name = HISTORY_FILE_NAME
     list_key = "history"
+    other_keys = ("draft",)
     item_keys = ("mode", "payload")
     item_identity = ("mode", "payload")
     what = "history"
@@ -150,6 +153,8 @@ class ComposerHistory(_JsonStore):
         super().__init__(directory, environ)
         self.max_entries = max_entries
         self._entries: list[HistoryEntry] = []
+        self.draft: HistoryEntry | None = None
+        """What the composer held, typed and not sent, when the window last closed; None if nothing."""
 
     @property
     def entries(self) -> list[HistoryEntry]:
@@ -179,11 +184,28 @@ class ComposerHistory(_JsonStore):
         del self._entries[: max(0, len(self._entries) - self.max_entries)]
         return True
 
+    def set_draft(self, mode: str, payload: str) -> bool:
+        """Keeps what the composer holds unsent (kept by :meth:`save`); an empty payload keeps none.
+
+        Returns:
+            Whether the draft changed (a save is due).
+
+        Raises:
+            ValueError: ``mode`` is not one of :data:`MODES`.
+        """
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
+        draft = HistoryEntry(mode, payload) if payload else None
+        changed = draft != self.draft
+        self.draft = draft
+        return changed
+
     def clear(self) -> None:
         self._entries = []
 
     def _clear(self) -> None:
         self._entries = []
+        self.draft = None
 
     def _load_items(self, items: list[Any], document: dict[str, Any]) -> None:
         for index, raw in enumerate(items):
@@ -192,6 +214,13 @@ class ComposerHistory(_JsonStore):
                 self._skip(raw, problem)
                 continue
             self.add(fields["mode"], fields["payload"])
+        raw = document.get("draft")
+        if raw is not None:
+            fields, problem = _item(raw, "the unsent draft", named=False)
+            if fields is None:
+                self._lost(f"{problem}; it was not restored")  # the file is kept aside before a save
+            else:
+                self.draft = HistoryEntry(fields["mode"], fields["payload"])
 
     def save(self) -> None:
         """Writes the entries, atomically.
@@ -199,7 +228,12 @@ class ComposerHistory(_JsonStore):
         Raises:
             MessageStoreError: Not written; the file on disk is untouched.
         """
-        self._write([{"mode": entry.mode, "payload": entry.payload} for entry in self._entries])
+        items = [{"mode": entry.mode, "payload": entry.payload} for entry in self._entries]
+        draft = self.draft
+        if draft is None:
+            self._write(items)
+        else:
+            self._write_document(self._document(items, draft={"mode": draft.mode, "payload": draft.payload}))
 
 
 class MessageLibrary(_JsonStore):

@@ -130,6 +130,47 @@ def test_history_is_there_in_the_next_run(qtbot, config_dir) -> None:
         win.close()
 
 
+def test_a_draft_left_unsent_is_in_the_composer_of_the_next_run(qtbot, config_dir) -> None:
+    """Typed, not sent, the window closed: the next window's composer holds it, in its mode,
+    and Ctrl+Z takes it away; a window closed with the composer empty leaves no draft."""
+    first = MainWindow(server_port=0)
+    qtbot.addWidget(first)
+    first.show()
+    first.composer.set_mode("json")
+    draft = '{"op": "join",\n "room": "é ✓"'  # half-typed: not even valid JSON yet
+    edit = first.findChild(QPlainTextEdit, "messageEdit")
+    qtbot.keyClicks(edit, '{"op": "join",')
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    edit.insertPlainText(' "room": "é ✓"')  # pasted: QTest types ASCII only
+    assert edit.toPlainText() == draft
+    first.new_tab("ws://127.0.0.1:1/")  # the tab shown at the close is empty: the other's draft is kept
+    assert first.current_tab.composer.message_edit.toPlainText() == ""
+    first.close()
+
+    second = MainWindow(server_port=0)
+    qtbot.addWidget(second)
+    second.show()
+    try:
+        edit = second.findChild(QPlainTextEdit, "messageEdit")
+        assert (second.composer.mode, edit.toPlainText()) == ("json", draft)
+        edit.setFocus()
+        qtbot.keyClick(edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert edit.toPlainText() == ""
+    finally:
+        second.close()
+    kept = ComposerHistory(config_dir)
+    kept.load()
+    assert kept.draft is None and not kept.problems  # closed empty: nothing to restore
+
+    third = MainWindow(server_port=0)
+    qtbot.addWidget(third)
+    third.show()
+    try:
+        assert third.findChild(QPlainTextEdit, "messageEdit").toPlainText() == ""
+    finally:
+        third.close()
+
+
 def test_a_corrupt_history_is_reported_and_kept_aside(qtbot, config_dir) -> None:
     config_dir.mkdir(parents=True)
     (config_dir / HISTORY_FILE_NAME).write_text("{oops")

@@ -16,7 +16,7 @@ the library, and gives each tab's composer the shared history.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -347,12 +347,16 @@ class ComposerExtras(QObject):
         return self._library
 
     def attach(self, tab: ConnectionTab) -> None:
-        """Gives a new tab's composer the shared history; the first tab's log hears of load problems."""
+        """Gives a new tab's composer the shared history; the first tab's log hears of load problems,
+        and its composer gets the draft the last window closed with (see :meth:`window_closing`)."""
         tab.composer.set_history(self.history)
         tab.composer.send_requested.connect(lambda _data: self._history_timer.start())
         if self._reported:
             return
         self._reported = True
+        draft = self.history.draft
+        if draft is not None and not tab.composer.message_edit.toPlainText():
+            tab.composer.set_content(draft.mode, draft.payload)  # as an edit Ctrl+Z undoes
         for what, store in (("composer history", self.history), ("saved messages", self.library)):
             for problem in store.problems:
                 tab.log.add_event(EntryKind.ERROR, f"{what}: {problem}")
@@ -372,13 +376,16 @@ class ComposerExtras(QObject):
             return False
         return True
 
-    def window_closing(self) -> None:
-        """Writes a save still pending now (the window calls it from its closeEvent).
+    def window_closing(self, composers: Iterable[Composer] = ()) -> None:
+        """Keeps the first of ``composers`` holding unsent text as the draft the next window
+        starts with, and writes a save still pending (the window calls it from its closeEvent).
 
         Not an event filter on the window: one would run Python for each of its
         events, the repaints of a click on Send among them.
         """
-        if self._history_timer.isActive():
+        draft = next((c for c in map(Composer.content, composers) if c is not None and c[1]), None)
+        changed = self.history.set_draft(*draft) if draft is not None else self.history.set_draft("text", "")
+        if changed or self._history_timer.isActive():
             self.save_history()
 
     def _send(self, message: SavedMessage) -> None:

@@ -495,7 +495,8 @@ class MainWindow(QMainWindow):
             super().closeEvent(event)
             return
         self.window_layout.save()
-        self.composer_extras.window_closing()
+        current = self.current_tab
+        self.composer_extras.window_closing([t.composer for t in (current, *self.tab_control.all()) if not t.read_only])
         self.tab_control.shutdown()  # 1001 "going away" on every open socket
         self.server_driver.stop()
         super().closeEvent(event)
