@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -41,6 +40,7 @@ from wsconsole.text.payload import (
     parse_hex,
 )
 from wsconsole.ui.composer.file_page import MAX_FILE_BYTES, FilePage
+from wsconsole.ui.long_lines import PayloadEdit, fit_wrap
 
 TEXT_MODE, JSON_MODE, HEX_MODE, BASE64_MODE, FILE_MODE = "Text", "JSON", "Binary (hex)", "Binary (base64)", "File"
 
@@ -141,7 +141,7 @@ class Composer(QWidget):
         )
         self.mode_combo.currentTextChanged.connect(self._on_mode_changed)
 
-        self.message_edit = QPlainTextEdit(objectName="messageEdit")
+        self.message_edit = PayloadEdit(objectName="messageEdit")
         self.message_edit.setPlaceholderText(_PLACEHOLDERS[TEXT_MODE])
         self.message_edit.setAccessibleName("Packet to send")
         self.message_edit.setTabChangesFocus(True)
@@ -234,6 +234,7 @@ class Composer(QWidget):
             return
         self.finish_send()
         self.set_mode(mode)
+        fit_wrap(self.message_edit, payload)  # before it goes in: see wsconsole.ui.long_lines
         cursor = self.message_edit.textCursor()
         cursor.beginEditBlock()
         cursor.select(QTextCursor.SelectionType.Document)
@@ -305,6 +306,7 @@ class Composer(QWidget):
             self._clear_pending = False
             self._clear_timer.stop()
         self._notice = None
+        fit_wrap(self.message_edit, self.message_edit.toPlainText())
         self._validate()
 
     # -- validation -----------------------------------------------------------

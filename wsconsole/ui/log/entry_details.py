@@ -26,6 +26,7 @@ from wsconsole.session.multiplayer import AUTO, MULTIPLAYER_DECODERS, Multiplaye
 from wsconsole.text import decoders  # each decoder's module loads when first used
 from wsconsole.text.payload import escape_control, format_size, hex_dump, show_invisible
 from wsconsole.ui.log.model import direction_word, format_time
+from wsconsole.ui.long_lines import PayloadEdit
 
 if TYPE_CHECKING:
     from wsconsole.text.valuetree import JsonProblem
@@ -101,7 +102,7 @@ class EntryDetails(QWidget):
         self.tree_check.toggled.connect(lambda _on: self._render())
         buttons.addWidget(self.tree_check)
         self.view_buttons.idClicked.connect(lambda _id: self._render())
-        self.text_view = QPlainTextEdit(objectName="detailsView")
+        self.text_view = PayloadEdit(objectName="detailsView")  # a one-line megabyte stays quick
         self.text_view.setReadOnly(True)
         self.text_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -36,6 +35,7 @@ from wsconsole.errors import InvalidHexError
 from wsconsole.relay.events import CLIENT, SERVER, RelayEvent, arrow
 from wsconsole.relay.rules import BreakRule
 from wsconsole.text.payload import format_size, parse_hex, preview
+from wsconsole.ui.long_lines import PayloadEdit
 from wsconsole.ui.relay.eliding import add_row, elide_rows
 
 SENDER_CHOICES = (("both directions", None), (arrow(CLIENT), CLIENT), (arrow(SERVER), SERVER))
@@ -244,7 +244,7 @@ class BreakPanel(QWidget):
         self.paused_list.currentRowChanged.connect(lambda row: self._show_pause(self._pause_at(row)))
         self.paused_label = QLabel(objectName="relayPausedLabel")
         self.paused_label.setWordWrap(True)
-        self.paused_edit = QPlainTextEdit(objectName="relayPausedEdit")
+        self.paused_edit = PayloadEdit(objectName="relayPausedEdit")  # binary as one line of hex
         self.paused_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.paused_edit.setAccessibleName("Paused message, editable")
         self.paused_hint = QLabel(objectName="relayPausedHintLabel")
