@@ -11,6 +11,8 @@ from wsconsole.errors import MessageStoreError
 from wsconsole.storage.messages import (
     HISTORY_FILE_NAME,
     LIBRARY_FILE_NAME,
+    MAX_FILE_PAYLOAD_CHARS,
+    MAX_KEPT_PAYLOAD_CHARS,
     ComposerHistory,
     HistoryEntry,
     MessageLibrary,
@@ -80,6 +82,54 @@ def test_a_bad_draft_is_reported_and_the_file_kept_as_it_was(tmp_path) -> None:
     assert history.draft is None and history.entries == [HistoryEntry("text", "a")]
     assert any("the unsent draft has an unknown mode 'morse'" in p and "not restored" in p for p in problems)
     assert history.kept_copy is not None and json.loads(history.kept_copy.read_text())["draft"]["mode"] == "morse"
+
+
+def test_large_sends_never_make_a_history_the_next_start_sets_aside(tmp_path) -> None:
+    """Fourteen sends of 5 MB made a 67 MB history.json, over what a wsconsole file may be:
+    the next start set it aside whole.  Now a packet over MAX_KEPT_PAYLOAD_CHARS is not kept,
+    and the oldest entries go once the history and its draft pass MAX_FILE_PAYLOAD_CHARS."""
+    history = ComposerHistory(tmp_path)
+    history.add("text", "typed by hand")
+    assert not history.add("text", "x" * (MAX_KEPT_PAYLOAD_CHARS + 1))
+    assert history.entries == [HistoryEntry("text", "typed by hand")]
+    big = MAX_KEPT_PAYLOAD_CHARS
+    for i in range(14):
+        assert history.add("text", f"{i:02d}" + "\u0001" * (big - 2))  # 6 bytes each in the file
+    kept = [entry.payload[:2] for entry in history.entries]
+    assert kept == [f"{i:02d}" for i in range(14 - MAX_FILE_PAYLOAD_CHARS // big, 14)]  # the newest
+    history.set_draft("json", "{" * 1000)
+    assert sum(len(e.payload) for e in history.entries) + 1000 <= MAX_FILE_PAYLOAD_CHARS
+    assert history.entries[-1].payload[:2] == "13"
+    history.save()
+    assert (tmp_path / HISTORY_FILE_NAME).stat().st_size < 64 * 1024 * 1024
+    again = ComposerHistory(tmp_path)
+    assert again.load() == [] and again.entries == history.entries and again.draft == history.draft
+
+
+def test_an_old_history_with_an_entry_over_the_bound_is_read_and_kept_as_a_copy(tmp_path) -> None:
+    path = tmp_path / HISTORY_FILE_NAME
+    over = "z" * (MAX_KEPT_PAYLOAD_CHARS + 1)
+    path.write_text(json.dumps({"format": 1, "history": [{"mode": "text", "payload": "a"},
+                                                         {"mode": "text", "payload": over}]}), encoding="utf-8")
+    history = ComposerHistory(tmp_path)
+    problems = history.load()
+    assert history.entries == [HistoryEntry("text", "a")]
+    assert problems[0] == f"history entry 2 is over {MAX_KEPT_PAYLOAD_CHARS:,} characters; it was not kept"
+    assert json.loads(history.kept_copy.read_text(encoding="utf-8"))["history"][1]["payload"] == over
+
+
+def test_the_library_refuses_a_message_or_a_total_past_its_bounds(tmp_path) -> None:
+    library = MessageLibrary(tmp_path)
+    with pytest.raises(ValueError, match=r"'huge' is 1,048,577 characters, over the 1,048,576 a saved message may be"):
+        library.put(SavedMessage("huge", "text", "h" * (MAX_KEPT_PAYLOAD_CHARS + 1)))
+    count = MAX_FILE_PAYLOAD_CHARS // MAX_KEPT_PAYLOAD_CHARS
+    for i in range(count):
+        library.put(SavedMessage(f"m{i}", "text", "m" * MAX_KEPT_PAYLOAD_CHARS))
+    with pytest.raises(ValueError, match="over the 8,388,608 they keep: delete some first"):
+        library.put(SavedMessage("one more", "text", "!"))
+    library.put(SavedMessage("m0", "text", "replaced, smaller"))  # a replacement counts once
+    library.put(SavedMessage("one more", "text", "!"))
+    assert len(library) == count + 1
 
 
 def test_missing_files_are_empty_stores(tmp_path) -> None:

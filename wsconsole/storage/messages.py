@@ -1,8 +1,8 @@
 """The composer's history and its library of saved messages, each kept in a JSON file.
 
 :class:`ComposerHistory` holds the packets sent from the composer, oldest
-first (at most :data:`HISTORY_MAX` entries, never the same one twice in a
-row), and the *draft* the composer held unsent when the window last closed,
+first (at most :data:`HISTORY_MAX` entries and :data:`MAX_FILE_PAYLOAD_CHARS` characters,
+never the same one twice in a row), and the *draft* the composer held unsent when the window last closed,
 in ``history.json``; :class:`MessageLibrary` holds named messages in
 ``messages.json``.  Both live in the user's config directory
 (:func:`wsconsole.storage.profiles.config_dir`) and share the rules of profiles:
@@ -39,6 +39,8 @@ __all__ = [
     "HISTORY_FILE_NAME",
     "HISTORY_MAX",
     "LIBRARY_FILE_NAME",
+    "MAX_FILE_PAYLOAD_CHARS",
+    "MAX_KEPT_PAYLOAD_CHARS",
     "MODES",
     "ComposerHistory",
     "HistoryEntry",
@@ -55,6 +57,15 @@ FORMAT_VERSION = 1
 """The ``format`` written; a file with a higher one is read as far as it is understood."""
 HISTORY_MAX = 200
 """Entries the history keeps by default; the oldest go first."""
+MAX_FILE_PAYLOAD_CHARS = 8 * 1024 * 1024
+"""The most payload characters one file keeps: ``history.json`` its entries and draft together
+(the oldest entries go first), ``messages.json`` its messages (a save past it is refused).  A
+character takes at most 6 bytes in the file (``\\u0001``), so a file stays under the 64 MiB a
+wsconsole file may be (:data:`~wsconsole.storage.jsonread.MAX_FILE_BYTES`): fourteen sends of
+5 MB made a history the next start set aside whole, every entry with it."""
+MAX_KEPT_PAYLOAD_CHARS = 1024 * 1024
+"""The largest payload kept: a packet sent (or a draft) over it is not in the history, where it
+would push out most of the rest (the log has it), and the library refuses to save one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,9 +179,10 @@ class ComposerHistory(_JsonStore):
         return self._entries[index]
 
     def add(self, mode: str, payload: str) -> bool:
-        """Appends a sent packet; returns False (and keeps nothing) if it equals the newest entry.
+        """Appends a sent packet; returns False (and keeps nothing) if it equals the newest entry
+        or is over MAX_KEPT_PAYLOAD_CHARS.
 
-        The oldest entries past ``max_entries`` are forgotten.
+        The oldest entries past ``max_entries`` or MAX_FILE_PAYLOAD_CHARS are forgotten.
 
         Raises:
             ValueError: ``mode`` is not one of :data:`MODES`.
@@ -178,14 +190,26 @@ class ComposerHistory(_JsonStore):
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
         entry = HistoryEntry(mode, payload)
-        if self._entries and self._entries[-1] == entry:
+        if len(payload) > MAX_KEPT_PAYLOAD_CHARS or (self._entries and self._entries[-1] == entry):
             return False
         self._entries.append(entry)
         del self._entries[: max(0, len(self._entries) - self.max_entries)]
+        self._trim()
         return True
 
+    def _trim(self) -> None:
+        """Forgets the oldest entries until the entries and the draft fit MAX_FILE_PAYLOAD_CHARS."""
+        total = sum(len(entry.payload) for entry in self._entries)
+        total += len(self.draft.payload) if self.draft is not None else 0
+        drop = 0
+        while total > MAX_FILE_PAYLOAD_CHARS and drop < len(self._entries) - 1:  # never the newest
+            total -= len(self._entries[drop].payload)
+            drop += 1
+        del self._entries[:drop]
+
     def set_draft(self, mode: str, payload: str) -> bool:
-        """Keeps what the composer holds unsent (kept by :meth:`save`); an empty payload keeps none.
+        """Keeps what the composer holds unsent (kept by :meth:`save`); an empty payload keeps none,
+        nor does one over MAX_KEPT_PAYLOAD_CHARS (a paste: where it came from still has it).
 
         Returns:
             Whether the draft changed (a save is due).
@@ -195,9 +219,10 @@ class ComposerHistory(_JsonStore):
         """
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
-        draft = HistoryEntry(mode, payload) if payload else None
+        draft = HistoryEntry(mode, payload) if payload and len(payload) <= MAX_KEPT_PAYLOAD_CHARS else None
         changed = draft != self.draft
         self.draft = draft
+        self._trim()
         return changed
 
     def clear(self) -> None:
@@ -213,14 +238,21 @@ class ComposerHistory(_JsonStore):
             if fields is None:
                 self._skip(raw, problem)
                 continue
+            if len(fields["payload"]) > MAX_KEPT_PAYLOAD_CHARS:
+                # Written before entries were bounded: a copy of the file keeps it.
+                self._lost(f"history entry {index + 1} is over {MAX_KEPT_PAYLOAD_CHARS:,} characters; it was not kept")
+                continue
             self.add(fields["mode"], fields["payload"])
         raw = document.get("draft")
         if raw is not None:
             fields, problem = _item(raw, "the unsent draft", named=False)
             if fields is None:
                 self._lost(f"{problem}; it was not restored")  # the file is kept aside before a save
+            elif len(fields["payload"]) > MAX_KEPT_PAYLOAD_CHARS:
+                self._lost(f"the unsent draft is over {MAX_KEPT_PAYLOAD_CHARS:,} characters; it was not restored")
             else:
                 self.draft = HistoryEntry(fields["mode"], fields["payload"])
+                self._trim()
 
     def save(self) -> None:
         """Writes the entries, atomically.
@@ -277,12 +309,25 @@ class MessageLibrary(_JsonStore):
         """Adds ``message``, replacing the one of the same name in its place.
 
         Raises:
-            ValueError: An empty name or an unknown mode.
+            ValueError: An empty name, an unknown mode, a payload over
+                MAX_KEPT_PAYLOAD_CHARS, or the library past MAX_FILE_PAYLOAD_CHARS with it.
         """
         if not message.name.strip():
             raise ValueError("a saved message needs a name")
         if message.mode not in MODES:
             raise ValueError(f"unknown mode {message.mode!r}; known: {', '.join(MODES)}")
+        size = len(message.payload)
+        if size > MAX_KEPT_PAYLOAD_CHARS:
+            raise ValueError(
+                f"{message.name!r} is {size:,} characters, over the {MAX_KEPT_PAYLOAD_CHARS:,} a saved "
+                "message may be: keep it in a file and send it with the composer's File mode"
+            )
+        others = sum(len(m.payload) for name, m in self._messages.items() if name != message.name)
+        if others + size > MAX_FILE_PAYLOAD_CHARS:
+            raise ValueError(
+                f"the saved messages would hold {others + size:,} characters, over the "
+                f"{MAX_FILE_PAYLOAD_CHARS:,} they keep: delete some first"
+            )
         self._messages[message.name] = message
 
     def rename(self, old: str, new: str) -> None:
