@@ -141,6 +141,68 @@ def test_ctrl_w_asks_for_a_closed_tab_with_a_log_and_not_for_an_empty_one(qtbot,
     assert window.current_tab is not first and len(window.current_tab.log) == 0
 
 
+# -- Ctrl+Q, File > Quit, the window's close button ------------------------------------------------
+
+
+def quit_box(window: MainWindow) -> QMessageBox | None:
+    boxes = [box for box in window.findChildren(QMessageBox, "quitBox") if box.isVisible()]
+    return boxes[0] if boxes else None
+
+
+def answer_quit(qtbot, window: MainWindow, quit_now: bool) -> None:
+    box = quit_box(window)
+    button = next(b for b in box.buttons() if (box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole) == quit_now)
+    button.click()
+    qtbot.waitUntil(lambda: quit_box(window) is None, timeout=WAIT_MS)
+
+
+def test_quit_asks_before_throwing_away_an_open_connection_and_the_logs(qtbot, window) -> None:
+    """File > Quit (Ctrl+Q on Linux desktops and macOS, beside Ctrl+W) threw every tab's session
+    away unasked.  The action is what the platform's key triggers (offscreen has no binding)."""
+    open_window(qtbot, window)
+    window.new_tab().log.add_event(EntryKind.ERROR, "kept in a second tab")
+    entries = sum(len(tab.log) for tab in window.tab_control.all())
+    quit_action = action(window, "quitAction")
+    assert quit_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Quit)
+    quit_action.trigger()
+    box = quit_box(window)
+    assert box is not None
+    assert box.text().startswith(f"The tabs hold 1 open connection, closed with 1001 going away, and {entries:,} log entries")
+    answer_quit(qtbot, window, quit_now=False)
+    assert window.isVisible() and window.tabs.widget(0).ready_state == ReadyState.OPEN
+
+    quit_action.trigger()
+    assert quit_box(window) is not None
+    answer_quit(qtbot, window, quit_now=True)
+    assert not window.isVisible()
+
+
+def test_a_window_with_nothing_to_lose_quits_at_once(qtbot) -> None:
+    win = MainWindow(server_port=0)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.is_built, timeout=WAIT_MS)
+    assert win.request_quit() is None and not win.isVisible() and quit_box(win) is None
+
+
+def test_the_window_systems_close_asks_but_close_from_code_does_not(qtbot, window) -> None:
+    from PySide6.QtGui import QCloseEvent
+
+    class WindowSystemClose(QCloseEvent):
+        """The event the window system sends for its close button (Qt marks those spontaneous)."""
+
+        def spontaneous(self) -> bool:
+            return True
+
+    window.current_tab.log.add_event(EntryKind.ERROR, "worth keeping")
+    event = WindowSystemClose()
+    window.closeEvent(event)
+    assert not event.isAccepted() and quit_box(window) is not None and window.isVisible()
+    answer_quit(qtbot, window, quit_now=False)
+    window.close()  # scripts and tests close from code: no question
+    assert not window.isVisible() and quit_box(window) is None
+
+
 # -- shortcuts and their sheet ------------------------------------------------------------
 
 

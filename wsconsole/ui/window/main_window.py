@@ -34,6 +34,7 @@ from wsconsole.ui.window.startup import (
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
+    from PySide6.QtWidgets import QMessageBox
 
     from wsconsole.storage.profiles import ProfileStore
     from wsconsole.ui.connection.driver import PeerDriver
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         self.is_built = False
         self.is_start_finished = False  # before new_tab(): see _add_tab
         self._closed_before_built = False
+        self._quit_confirmed = False  # the user's quit was asked about and confirmed
         defer = finish_after_first_paint or build_after_first_paint
         server_problem = None
         if embedded_server:
@@ -488,11 +490,35 @@ class MainWindow(QMainWindow):
 
     # -- lifetime ----------------------------------------------------------------
 
+    def request_quit(self) -> QMessageBox | None:
+        """The user's quit (File > Quit, Ctrl+Q, the window's own close button): asks first if
+        it would end a connection or throw a log away (``quitBox``, window-modal, returns at
+        once), as closing a tab does; else closes the window now.  ``close()`` from code closes
+        at once, always.
+
+        Returns:
+            The box asking, None if the window closed.
+        """
+        if not self.is_built:
+            self.close()
+            return None
+        return self.tab_control.ask_before_quit(self._close_confirmed)
+
+    def _close_confirmed(self) -> None:
+        self._quit_confirmed = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self.is_built:  # closed before its first paint: nothing to build any more
             self._closed_before_built = True
             self.server_driver.stop()
             super().closeEvent(event)
+            return
+        if event.spontaneous() and not self._quit_confirmed:
+            # From the window system (its close button, Alt+F4): the user's, asked about as
+            # File > Quit is.  A close() from code is not spontaneous and goes on.
+            event.ignore()
+            self.request_quit()
             return
         self.window_layout.save()
         current = self.current_tab

@@ -70,8 +70,8 @@ def build_menus(
     rename_tab.triggered.connect(intents.rename_tab)
     close_tab = QAction("&Close tab", window, shortcut=QKeySequence("Ctrl+W"))
     close_tab.triggered.connect(intents.close_tab)
-    quit_action = QAction("&Quit", window, shortcut=QKeySequence.StandardKey.Quit)
-    quit_action.triggered.connect(window.close)
+    quit_action = QAction("&Quit", window, shortcut=QKeySequence.StandardKey.Quit, objectName="quitAction")
+    quit_action.triggered.connect(window.request_quit)  # asks first if a connection or a log would go
     # The relay's modules load on first use (ui/relay/): a start does not pay for them.
     new_relay = QAction("New re&lay", window, objectName="newRelayAction")
     new_relay.setStatusTip("A tab that relays the programs that connect to it to an upstream URL, and shows both legs")

@@ -66,6 +66,7 @@ class TabControl(QObject):
         self.tabs.setCornerWidget(self.new_tab_button, Qt.Corner.TopRightCorner)
         window.setCentralWidget(self.tabs)
         self._close_box: QMessageBox | None = None
+        self._quit_box: QMessageBox | None = None
         self.tabs.tabCloseRequested.connect(self.request_close)
         self.tabs.currentChanged.connect(lambda index: self._emit_current(self.tab(index)))
         self.tabs.tabBarDoubleClicked.connect(self.start_rename)
@@ -177,11 +178,56 @@ class TabControl(QObject):
         box.open()
         return box
 
+    def ask_before_quit(self, quit_now: Callable[[], None]) -> QMessageBox | None:
+        """The user's quit: asks first if it would end a connection or throw a log away, as
+        closing a tab does (``quitBox``, window-modal, returns at once); else calls ``quit_now``.
+
+        Returns:
+            The box asking (``quit_now`` is called if the user says Quit), None if it was called.
+        """
+        if self._quit_box is not None:
+            return self._quit_box
+        tabs = [tab for tab in self.all() if not tab.read_only]  # an imported capture is a file already
+        live = sum(tab.ready_state != ReadyState.CLOSED for tab in tabs)
+        entries = sum(len(tab.log) for tab in tabs)
+        if not (live or entries):
+            quit_now()
+            return None
+        lost = []
+        if live:
+            lost.append(f"{live} open connection{'' if live == 1 else 's'}, closed with 1001 going away,")
+        if entries:
+            lost.append(f"{entries:,} log entr{'y' if entries == 1 else 'ies'}")
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Quit wsconsole?",
+            f"The tabs hold {' and '.join(lost)}, which quitting throws away.\n"
+            "File > Export log keeps a copy of a tab's log.",
+            parent=self._window,
+        )
+        box.setObjectName("quitBox")
+        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(quit_button)  # Ctrl+Q, Enter: a speed bump, as closing a tab's
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(_result: int) -> None:
+            self._quit_box = None
+            if box.clickedButton() is quit_button:
+                quit_now()
+
+        box.finished.connect(answered)
+        self._quit_box = box
+        box.open()
+        return box
+
     def shutdown(self) -> None:
         """Closes every connection with 1001 "going away" and stops the closing drivers (the window closes)."""
         self.end_rename()
-        if self._close_box is not None:  # the window's close answers it: every tab goes
-            self._close_box.done(QMessageBox.StandardButton.Cancel)
+        for box in (self._close_box, self._quit_box):
+            if box is not None:  # the window's close answers it: every tab goes
+                box.done(QMessageBox.StandardButton.Cancel)
         for tab in self.all():
             tab.shutdown()
         for driver in list(self._closing_drivers):
