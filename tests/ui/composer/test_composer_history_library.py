@@ -34,6 +34,14 @@ def packets(win):
     return [(e.direction, e.data) for e in found if e.is_packet]
 
 
+def shown_window(qtbot) -> MainWindow:
+    """A new window (a new run, as far as the config directory goes), shown."""
+    win = MainWindow(server_port=0)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
 def open_window(qtbot, win):
     qtbot.mouseClick(win.findChild(QPushButton, "connectButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: win.driver.ready_state == ReadyState.OPEN, timeout=10_000)
@@ -119,9 +127,7 @@ def test_history_is_there_in_the_next_run(qtbot, config_dir) -> None:
     history = ComposerHistory(config_dir)
     history.add("json", '{"from": "last run"}')
     history.save()
-    win = MainWindow(server_port=0)
-    qtbot.addWidget(win)
-    win.show()
+    win = shown_window(qtbot)
     try:
         edit = win.findChild(QPlainTextEdit, "messageEdit")
         qtbot.keyClick(edit, Qt.Key.Key_Up)
@@ -133,9 +139,7 @@ def test_history_is_there_in_the_next_run(qtbot, config_dir) -> None:
 def test_a_draft_left_unsent_is_in_the_composer_of_the_next_run(qtbot, config_dir) -> None:
     """Typed, not sent, the window closed: the next window's composer holds it, in its mode,
     and Ctrl+Z takes it away; a window closed with the composer empty leaves no draft."""
-    first = MainWindow(server_port=0)
-    qtbot.addWidget(first)
-    first.show()
+    first = shown_window(qtbot)
     first.composer.set_mode("json")
     draft = '{"op": "join",\n "room": "é ✓"'  # half-typed: not even valid JSON yet
     edit = first.findChild(QPlainTextEdit, "messageEdit")
@@ -147,9 +151,7 @@ def test_a_draft_left_unsent_is_in_the_composer_of_the_next_run(qtbot, config_di
     assert first.current_tab.composer.message_edit.toPlainText() == ""
     first.close()
 
-    second = MainWindow(server_port=0)
-    qtbot.addWidget(second)
-    second.show()
+    second = shown_window(qtbot)
     try:
         edit = second.findChild(QPlainTextEdit, "messageEdit")
         assert (second.composer.mode, edit.toPlainText()) == ("json", draft)
@@ -162,9 +164,7 @@ def test_a_draft_left_unsent_is_in_the_composer_of_the_next_run(qtbot, config_di
     kept.load()
     assert kept.draft is None and not kept.problems  # closed empty: nothing to restore
 
-    third = MainWindow(server_port=0)
-    qtbot.addWidget(third)
-    third.show()
+    third = shown_window(qtbot)
     try:
         assert third.findChild(QPlainTextEdit, "messageEdit").toPlainText() == ""
     finally:

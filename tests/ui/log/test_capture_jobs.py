@@ -149,17 +149,22 @@ def test_a_bad_line_deep_in_a_large_capture_is_said_as_import_capture_says_it(qt
     assert window.import_capture_action.isEnabled()
 
 
-def test_import_capture_and_the_menu_open_the_same_tabs(qtbot, window, tmp_path, monkeypatch):
-    """One reader for both: the all-at-once call scripts use and the menu's stepped one."""
-    path = tmp_path / "small.har"
-    write_har(path, capture_entries(50), "ws://example.test/chat")
-    (at_once,) = capture_actions.import_capture(window, path)
+def import_through_menu(qtbot, window, monkeypatch, path) -> list:
+    """File > Import of ``path``, as a user picks it; returns the tabs it opened."""
     choose(monkeypatch, path)
     window.import_capture_action.trigger()
     job = window.findChild(CaptureImport)
     with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as finished:
         pass
-    (stepped,) = finished.args[0]
+    return finished.args[0]
+
+
+def test_import_capture_and_the_menu_open_the_same_tabs(qtbot, window, tmp_path, monkeypatch):
+    """One reader for both: the all-at-once call scripts use and the menu's stepped one."""
+    path = tmp_path / "small.har"
+    write_har(path, capture_entries(50), "ws://example.test/chat")
+    (at_once,) = capture_actions.import_capture(window, path)
+    (stepped,) = import_through_menu(qtbot, window, monkeypatch, path)
     assert list(stepped.log) == list(at_once.log)
     assert stepped.connection_bar.url == at_once.connection_bar.url
 
@@ -288,12 +293,7 @@ def test_importing_an_export_over_the_limit_opens_its_newest_entries_and_says_wh
     write_ndjson(path, written)
     size = path.stat().st_size
     assert size > 4 * limit
-    choose(monkeypatch, path)
-    window.import_capture_action.trigger()
-    job = window.findChild(CaptureImport)
-    with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as finished:
-        pass
-    (tab,) = finished.args[0]
+    (tab,) = import_through_menu(qtbot, window, monkeypatch, path)
     *entries, note = list(tab.log)
     assert 100 < len(entries) < len(written)
     assert entries == written[-len(entries):]  # the newest, none cut in half

@@ -167,7 +167,7 @@ def test_quit_asks_before_throwing_away_an_open_connection_and_the_logs(qtbot, w
     quit_action.trigger()
     box = quit_box(window)
     assert box is not None
-    assert box.text().startswith(f"The tabs hold 1 open connection, closed with 1001 going away, and {entries:,} log entries")
+    assert box.text().startswith(f"The tabs hold 1 open connection, closed with 1001 going away, and {entries:,} entries in their logs")
     answer_quit(qtbot, window, quit_now=False)
     assert window.isVisible() and window.tabs.widget(0).ready_state == ReadyState.OPEN
 

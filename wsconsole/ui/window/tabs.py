@@ -153,30 +153,18 @@ class TabControl(QObject):
             self.close_tab(index)
             return None
         what = "an open connection, closed with 1001 going away," if live else "a log of"
-        entries = f"{len(tab.log):,} entr{'y' if len(tab.log) == 1 else 'ies'}"
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Close this tab?",
-            f"“{tab.title}” has {what} {entries} in its log, which closing it throws away.\n"
-            "File > Export log keeps a copy.",
-            parent=self._window,
-        )
-        box.setObjectName("closeTabBox")
-        close_button = box.addButton("Close tab", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(close_button)  # Ctrl+W, Enter: the box is a speed bump, not a wall
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
-        def answered(_result: int) -> None:
-            self._close_box = None
-            if box.clickedButton() is close_button and self.tabs.indexOf(tab) >= 0:
+        def close() -> None:
+            if self.tabs.indexOf(tab) >= 0:
                 self.close_tab(self.tabs.indexOf(tab))
 
-        box.finished.connect(answered)
-        self._close_box = box
-        box.open()
-        return box
+        self._close_box = speed_bump(
+            self._window, "closeTabBox", "Close this tab?",
+            f"“{tab.title}” has {what} {entries_text(len(tab.log))} in its log, which closing it throws away.\n"
+            "File > Export log keeps a copy.",
+            "Close tab", close, lambda: setattr(self, "_close_box", None),
+        )
+        return self._close_box
 
     def ask_before_quit(self, quit_now: Callable[[], None]) -> QMessageBox | None:
         """The user's quit: asks first if it would end a connection or throw a log away, as
@@ -197,30 +185,14 @@ class TabControl(QObject):
         if live:
             lost.append(f"{live} open connection{'' if live == 1 else 's'}, closed with 1001 going away,")
         if entries:
-            lost.append(f"{entries:,} log entr{'y' if entries == 1 else 'ies'}")
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Quit wsconsole?",
+            lost.append(f"{entries_text(entries)} in their logs")
+        self._quit_box = speed_bump(
+            self._window, "quitBox", "Quit wsconsole?",
             f"The tabs hold {' and '.join(lost)}, which quitting throws away.\n"
             "File > Export log keeps a copy of a tab's log.",
-            parent=self._window,
+            "Quit", quit_now, lambda: setattr(self, "_quit_box", None),
         )
-        box.setObjectName("quitBox")
-        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(quit_button)  # Ctrl+Q, Enter: a speed bump, as closing a tab's
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def answered(_result: int) -> None:
-            self._quit_box = None
-            if box.clickedButton() is quit_button:
-                quit_now()
-
-        box.finished.connect(answered)
-        self._quit_box = box
-        box.open()
-        return box
+        return self._quit_box
 
     def shutdown(self) -> None:
         """Closes every connection with 1001 "going away" and stops the closing drivers (the window closes)."""
@@ -313,3 +285,35 @@ class TabControl(QObject):
             if event.type() == QEvent.Type.FocusOut:
                 self._finish_rename(editor, keep=True)
         return super().eventFilter(watched, event)
+
+
+def entries_text(count: int) -> str:
+    """``"1 entry"``, ``"12,345 entries"``."""
+    return f"{count:,} entr{'y' if count == 1 else 'ies'}"
+
+
+def speed_bump(
+    parent: QMainWindow, name: str, title: str, text: str, go: str, on_go: Callable[[], None],
+    on_answered: Callable[[], None],
+) -> QMessageBox:
+    """A window-modal question before something is thrown away, opened at once (not exec'd).
+
+    Its default button is ``go``, so the key that asked and then Enter goes ahead: a speed
+    bump, not a wall.  ``on_answered`` runs on either answer, then ``on_go`` if it was ``go``.
+    """
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    box.setObjectName(name)
+    go_button = box.addButton(go, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(go_button)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def answered(_result: int) -> None:
+        on_answered()
+        if box.clickedButton() is go_button:
+            on_go()
+
+    box.finished.connect(answered)
+    box.open()
+    return box
