@@ -261,11 +261,8 @@ class ComposerHistory(_JsonStore):
             MessageStoreError: Not written; the file on disk is untouched.
         """
         items = [{"mode": entry.mode, "payload": entry.payload} for entry in self._entries]
-        draft = self.draft
-        if draft is None:
-            self._write(items)
-        else:
-            self._write_document(self._document(items, draft={"mode": draft.mode, "payload": draft.payload}))
+        draft = {} if self.draft is None else {"draft": {"mode": self.draft.mode, "payload": self.draft.payload}}
+        self._write_document(self._document(items, **draft))
 
 
 class MessageLibrary(_JsonStore):

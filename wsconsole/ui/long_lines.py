@@ -35,8 +35,13 @@ def has_long_line(text: str) -> bool:
         start = end + 1
 
 
-def fit_wrap(view: QPlainTextEdit, text: str) -> None:
-    """Wraps ``view`` at its width, unless ``text`` (what it shows or is about to) has a long line."""
+def fit_wrap(view: QPlainTextEdit, text: str | None = None) -> None:
+    """Wraps ``view`` at its width, unless ``text`` (what it is about to show; None: what it
+    shows) has a long line."""
+    if text is None:
+        # Read only when it could have a long line: a keystroke in a short text copies nothing.
+        short = view.document().characterCount() <= LONG_LINE_CHARS
+        text = "" if short else view.toPlainText()
     mode = QPlainTextEdit.LineWrapMode.NoWrap if has_long_line(text) else QPlainTextEdit.LineWrapMode.WidgetWidth
     if view.lineWrapMode() != mode:
         view.setLineWrapMode(mode)

@@ -383,9 +383,8 @@ class ComposerExtras(QObject):
         Not an event filter on the window: one would run Python for each of its
         events, the repaints of a click on Send among them.
         """
-        draft = next((c for c in map(Composer.content, composers) if c is not None and c[1]), None)
-        changed = self.history.set_draft(*draft) if draft is not None else self.history.set_draft("text", "")
-        if changed or self._history_timer.isActive():
+        unsent = next((c for c in map(Composer.content, composers) if c is not None and c[1]), ("text", ""))
+        if self.history.set_draft(*unsent) or self._history_timer.isActive():
             self.save_history()
 
     def _send(self, message: SavedMessage) -> None:

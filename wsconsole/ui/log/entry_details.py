@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QRadioButton,
     QSizePolicy,
     QStackedWidget,
@@ -105,7 +104,6 @@ class EntryDetails(QWidget):
         self.text_view = PayloadEdit(objectName="detailsView")  # a one-line megabyte stays quick
         self.text_view.setReadOnly(True)
         self.text_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.text_view.setPlaceholderText("Select an entry to see all of it")
         # The tree is made when first shown, and its module and the value parsers load with
         # the first entry shown: some 10 ms of a start otherwise (see value_tree).
