@@ -82,3 +82,24 @@ def test_a_failed_save_raises_the_store_error_and_leaves_no_temp_file(tmp_path) 
     with pytest.raises(SequenceStoreError, match="cannot save sequences"):
         store.save()
     assert list(tmp_path.iterdir()) == [blocker]
+
+
+def test_the_saved_sequences_stay_a_file_the_next_start_reads(tmp_path) -> None:
+    """Steps are typed in fields of up to 32,767 characters, but a sequence may have many:
+    a save that would pass MAX_FILE_PAYLOAD_CHARS is refused, saying why, and the rest kept."""
+    from wsconsole.storage.jsonread import MAX_FILE_BYTES, MAX_FILE_PAYLOAD_CHARS
+
+    store = SequenceStore(tmp_path)
+    step = Step(StepKind.SEND_TEXT, "\u0001" * 32_767)  # 6 bytes each in the file
+    per_sequence = 64
+    fitting = MAX_FILE_PAYLOAD_CHARS // (32_767 * per_sequence)
+    for i in range(fitting):
+        store.put(Sequence(f"flood {i}", [step] * per_sequence))
+    with pytest.raises(ValueError, match=r"the saved sequences would hold [\d,]+ characters of steps, over the "
+                                         r"8,388,608 they keep: delete some first"):
+        store.put(Sequence("one too many", [step] * per_sequence))
+    store.put(Sequence("flood 0", [step]))  # a replacement counts once
+    store.save()
+    assert (tmp_path / "sequences.json").stat().st_size < MAX_FILE_BYTES
+    again = SequenceStore(tmp_path)
+    assert again.load() == [] and len(again.names()) == fitting

@@ -18,6 +18,7 @@ from wsconsole.text.payload import format_size
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "MAX_FILE_PAYLOAD_CHARS",
     "NO_FILE",
     "UnreadableFileError",
     "encodable",
@@ -31,9 +32,14 @@ __all__ = [
 
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
-"""The largest store file read, in bytes.  Our own files stay far below it (the
-history keeps 200 packets); a bigger one is not ours, and reading it would
-hold the window's start for seconds and take gigabytes of memory."""
+"""The largest store file read, in bytes.  Our own files stay below it (see
+MAX_FILE_PAYLOAD_CHARS); a bigger one is not ours, and reading it would hold the
+window's start for seconds and take gigabytes of memory."""
+
+MAX_FILE_PAYLOAD_CHARS = MAX_FILE_BYTES // 8
+"""The most payload characters a store keeps in its file (8,388,608): a character takes
+at most 6 bytes in our JSON (``\\u0001``), so the file stays under MAX_FILE_BYTES with
+room for the rest.  Fourteen sends of 5 MB made a history the next start set aside whole."""
 
 
 _CHUNK_BYTES = 1024 * 1024

@@ -32,6 +32,7 @@ from typing import Any
 
 from wsconsole.errors import MessageStoreError
 from wsconsole.storage import userfiles
+from wsconsole.storage.jsonread import MAX_FILE_PAYLOAD_CHARS
 from wsconsole.storage.profiles import config_dir
 
 __all__ = [
@@ -57,12 +58,8 @@ FORMAT_VERSION = 1
 """The ``format`` written; a file with a higher one is read as far as it is understood."""
 HISTORY_MAX = 200
 """Entries the history keeps by default; the oldest go first."""
-MAX_FILE_PAYLOAD_CHARS = 8 * 1024 * 1024
-"""The most payload characters one file keeps: ``history.json`` its entries and draft together
-(the oldest entries go first), ``messages.json`` its messages (a save past it is refused).  A
-character takes at most 6 bytes in the file (``\\u0001``), so a file stays under the 64 MiB a
-wsconsole file may be (:data:`~wsconsole.storage.jsonread.MAX_FILE_BYTES`): fourteen sends of
-5 MB made a history the next start set aside whole, every entry with it."""
+# MAX_FILE_PAYLOAD_CHARS (jsonread): ``history.json`` keeps its entries and draft within it (the
+# oldest entries go first), ``messages.json`` its messages (a save past it is refused).
 MAX_KEPT_PAYLOAD_CHARS = 1024 * 1024
 """The largest payload kept: a packet sent (or a draft) over it is not in the history, where it
 would push out most of the rest (the log has it), and the library refuses to save one."""

@@ -24,6 +24,7 @@ from typing import Any
 
 from wsconsole.errors import InvalidHexError, SequenceStoreError
 from wsconsole.storage import userfiles
+from wsconsole.storage.jsonread import MAX_FILE_PAYLOAD_CHARS
 from wsconsole.text.payload import parse_hex
 
 __all__ = [
@@ -302,10 +303,18 @@ class SequenceStore(userfiles.JsonFileStore):
         """Adds ``sequence``, replacing the one with its name (keeping its place).
 
         Raises:
-            ValueError: It has no name.
+            ValueError: It has no name, or the sequences' steps would pass
+                MAX_FILE_PAYLOAD_CHARS with it (the file must stay readable).
         """
         if not sequence.name.strip():
             raise ValueError("a sequence needs a name")
+        total = sum(len(step.text) for s in self._sequences.values() if s.name != sequence.name for step in s.steps)
+        total += sum(len(step.text) for step in sequence.steps)
+        if total > MAX_FILE_PAYLOAD_CHARS:
+            raise ValueError(
+                f"the saved sequences would hold {total:,} characters of steps, over the "
+                f"{MAX_FILE_PAYLOAD_CHARS:,} they keep: delete some first"
+            )
         self._sequences[sequence.name] = Sequence(sequence.name, list(sequence.steps), sequence.loops)
 
     def remove(self, name: str) -> bool:

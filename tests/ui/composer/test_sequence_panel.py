@@ -230,6 +230,22 @@ def test_a_corrupt_sequences_file_is_set_aside_with_a_message(qtbot, config_dir)
         window.close()
 
 
+def test_a_save_past_what_the_sequences_keep_is_refused_in_the_status_line(qtbot, window, config_dir) -> None:
+    from wsconsole.storage.jsonread import MAX_FILE_PAYLOAD_CHARS
+    from wsconsole.storage.sequences import Sequence
+
+    store = window.sequence_library.store
+    big = Step(StepKind.SEND_TEXT, "b" * 32_767)
+    for i in range(MAX_FILE_PAYLOAD_CHARS // (32_767 * 64)):
+        store.put(Sequence(f"big {i}", [big] * 64))  # others' saves, near the bound
+    panel = window.current_tab.sequence_panel
+    panel.set_steps([big] * 64)
+    panel.name_combo.setEditText("one more")
+    assert not panel.save_sequence()
+    assert "over the 8,388,608 they keep: delete some first" in panel.status_label.text()
+    assert "one more" not in store.names() and not (config_dir / "sequences.json").exists()
+
+
 def test_closing_a_tab_stops_its_runs(qtbot, window) -> None:
     tab = open_first_tab(qtbot, window)
     panel = tab.sequence_panel

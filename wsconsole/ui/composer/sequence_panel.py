@@ -95,8 +95,11 @@ class SequenceLibrary(QObject):
         return self.store.get(name)
 
     def save(self, sequence: Sequence) -> str:
-        """Saves ``sequence`` under its name; returns "" or why it could not be written."""
-        self.store.put(sequence)
+        """Saves ``sequence`` under its name; returns "" or why it could not be kept or written."""
+        try:
+            self.store.put(sequence)
+        except ValueError as exc:
+            return str(exc)
         return self._write()
 
     def delete(self, name: str) -> str:
