@@ -5,7 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import QMimeData
 from PySide6.QtWidgets import QPlainTextEdit
 
-from wsconsole.ui.long_lines import LONG_LINE_CHARS, PayloadEdit, fit_wrap, has_long_line
+from wsconsole.ui.long_lines import (
+    LONG_LINE_CHARS,
+    PayloadEdit,
+    fit_wrap,
+    has_long_line,
+)
 
 N = LONG_LINE_CHARS
 
@@ -37,3 +42,18 @@ def test_a_payload_edit_unwraps_before_the_text_goes_in_and_wraps_again(qtbot) -
     mime.setText(long_text)
     edit.insertFromMimeData(mime)  # a paste or a drop
     assert edit.lineWrapMode() == nowrap and edit.toPlainText().count("y") == 2 * len(long_text)
+
+
+def test_typing_a_line_past_the_bound_unwraps_and_deleting_it_wraps_again(qtbot) -> None:
+    """The relay's paused message, edited by hand: no owner has to fit the wrapping."""
+    from PySide6.QtCore import Qt
+
+    edit = PayloadEdit()
+    qtbot.addWidget(edit)
+    edit.setPlainText("x" * N)
+    assert edit.lineWrapMode() == QPlainTextEdit.LineWrapMode.WidgetWidth
+    edit.moveCursor(edit.textCursor().MoveOperation.End)
+    qtbot.keyClick(edit, Qt.Key.Key_Y)
+    assert edit.lineWrapMode() == QPlainTextEdit.LineWrapMode.NoWrap
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    assert edit.lineWrapMode() == QPlainTextEdit.LineWrapMode.WidgetWidth

@@ -52,9 +52,17 @@ class PayloadEdit(QPlainTextEdit):
 
     Text set whole (``setPlainText``) picks the wrapping first; text added (a paste,
     a drop, ``insertPlainText``) with a long line turns wrapping off before it goes
-    in, so that its own layout is the fast one.  An editable one's owner calls
-    :func:`fit_wrap` when the text changes, which also wraps again once no line is long.
+    in, so that its own layout is the fast one.  After any change (typing too) the
+    wrapping is fitted again, so it comes back once no line is long.  Code that puts
+    text in through a cursor calls :func:`fit_wrap` with it first.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.textChanged.connect(self._refit)  # before its owner's slots: connected first
+
+    def _refit(self) -> None:
+        fit_wrap(self)
 
     def setPlainText(self, text: str) -> None:
         fit_wrap(self, text)

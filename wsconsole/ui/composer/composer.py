@@ -306,7 +306,6 @@ class Composer(QWidget):
             self._clear_pending = False
             self._clear_timer.stop()
         self._notice = None
-        fit_wrap(self.message_edit)
         self._validate()
 
     # -- validation -----------------------------------------------------------
