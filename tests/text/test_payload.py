@@ -115,6 +115,15 @@ def test_hex_dump_offsets_count_in_hex() -> None:
     assert [line[:8] for line in lines] == ["00000000", "00000010", "00000020"]
 
 
+def test_hex_dump_shows_each_of_the_256_byte_values_in_the_ascii_column_as_printable_or_dot() -> None:
+    lines = hex_dump(bytes(range(256))).split("\n")
+    column = "".join(line[line.index("|") + 1 : -1] for line in lines)
+    assert column == "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in range(256))
+    assert [line.split("  ")[1] + " " + line.split("  ")[2] for line in lines[:1]] == [
+        "00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f"
+    ]
+
+
 def test_hex_dump_empty() -> None:
     assert hex_dump(b"") == "(empty)"
 

@@ -135,14 +135,18 @@ def hex_dump(data: bytes, width: int = 16) -> str:
         return "(empty)"
     lines = []
     half = width // 2
+    pad = half * 3 - 1
+    # The ASCII column for all of it at once: a byte at a time was half of a 4 MB dump's 0.5 s.
+    shown = data.translate(_PRINTABLE_OR_DOT).decode("ascii")
     for offset in range(0, len(data), width):
         chunk = data[offset : offset + width]
-        left = chunk[:half].hex(" ")
-        right = chunk[half:].hex(" ")
-        hex_part = f"{left:<{half * 3 - 1}}  {right:<{half * 3 - 1}}"
-        ascii_part = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
-        lines.append(f"{offset:08x}  {hex_part}  |{ascii_part}|")
+        hex_part = f"{chunk[:half].hex(' '):<{pad}}  {chunk[half:].hex(' '):<{pad}}"
+        lines.append(f"{offset:08x}  {hex_part}  |{shown[offset : offset + width]}|")
     return "\n".join(lines)
+
+
+_PRINTABLE_OR_DOT = bytes(b if 0x20 <= b < 0x7F else 0x2E for b in range(256))
+"""Each byte as the ASCII column shows it: printable ASCII as itself, anything else as '.'."""
 
 
 _SEPARATORS = " \t\r\n,:-"
