@@ -39,6 +39,11 @@ def test_the_echo_wakes_the_owner_through_the_connections_own_socket(watched) ->
         selector.register(wakeup, selectors.EVENT_READ, "wakeup")
         selector.register(data, selectors.EVENT_READ, "data")
         try:
+            # The reader thread queues the handshake's news and then wakes the owner; a poll on
+            # another CPU can take the news between the two, and the wake-up byte comes after it
+            # (a spurious wake-up, the price of never losing one).  Let those settle first.
+            while selector.select(timeout=0.2):
+                peer.poll()
             peer.poll()  # the owner has just read: the reader thread stands by
             peer.send("read me yourself")
             ready = selector.select(timeout=WAIT_S)
