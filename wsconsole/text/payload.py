@@ -97,6 +97,15 @@ def byte_size(data: str | bytes) -> int:
     return len(data) if data.isascii() else len(data.encode("utf-8", "surrogatepass"))
 
 
+def payload_bytes(data: str | bytes) -> bytes:
+    """The bytes a packet's payload is on the wire: binary as it is, text in UTF-8.
+
+    ``surrogatepass``: text read from a capture file may hold a lone surrogate
+    (JSON allows ``"\\ud800"``); it is kept as its three bytes, not refused.
+    """
+    return data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+
+
 def format_size(size_bytes: int) -> str:
     """Human size: ``"512 B"``, ``"1.5 KiB"``, ``"2.0 MiB"``."""
     if size_bytes < 1024:

@@ -23,7 +23,13 @@ from wsconsole.errors import DecodeError
 from wsconsole.session.entries import Entry
 from wsconsole.session.multiplayer import AUTO, MULTIPLAYER_DECODERS, MultiplayerReader
 from wsconsole.text import decoders  # each decoder's module loads when first used
-from wsconsole.text.payload import escape_control, format_size, hex_dump, show_invisible
+from wsconsole.text.payload import (
+    escape_control,
+    format_size,
+    hex_dump,
+    payload_bytes,
+    show_invisible,
+)
 from wsconsole.ui.log.model import direction_word, format_time
 from wsconsole.ui.long_lines import PayloadEdit
 
@@ -51,6 +57,11 @@ DECODER_VIEWS = {
 ``rpc``/``rset`` packets, see :mod:`wsconsole.session.multiplayer`)."""
 MAX_SHOWN_BYTES = 4 * 1024 * 1024
 """Larger payloads are shown up to this size (the whole payload stays in the log)."""
+MAX_HEX_SHOWN_BYTES = 256 * 1024
+"""Hex dumps stop after this many bytes: 16,384 lines.  A dump is five characters a byte, and
+Qt's ``setPlainText`` of a 4 MiB one (250,000 lines) held the window for a second."""
+SAVE_HINT = "File > Save selected payload… (Ctrl+S) writes all of it to a file"
+"""Where a view that shows part of a payload sends the user for the rest."""
 MAX_PRETTY_CHARS = 1024 * 1024
 """Pretty-printed JSON is shown up to this many characters; the tree shows all of it."""
 
@@ -260,16 +271,15 @@ class EntryDetails(QWidget):
             tree_value = self._json_value
             text = self._pretty_json() if not self.tree_check.isChecked() else ""
         elif view == "Hex":
-            raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
-            text = hex_dump(raw[:MAX_SHOWN_BYTES])
-            if len(raw) > MAX_SHOWN_BYTES:
-                text += f"\n… {len(raw) - MAX_SHOWN_BYTES:,} more bytes not shown"
+            text = _hex_view(payload_bytes(data))
         elif isinstance(data, bytes):
             text = show_invisible(data[:MAX_SHOWN_BYTES].decode("utf-8", "replace"))
+            if len(data) > MAX_SHOWN_BYTES:
+                text += f"\n… {len(data) - MAX_SHOWN_BYTES:,} more bytes not shown here: {SAVE_HINT}"
         else:
             text = show_invisible(data[:MAX_SHOWN_BYTES])
             if len(data) > MAX_SHOWN_BYTES:
-                text += f"\n… {len(data) - MAX_SHOWN_BYTES:,} more characters not shown"
+                text += f"\n… {len(data) - MAX_SHOWN_BYTES:,} more characters not shown here: {SAVE_HINT}"
         self.tree_check.setEnabled(tree_value is not _NO_TREE)
         if tree_value is not _NO_TREE and self.tree_check.isChecked():
             self.value_tree.set_value(tree_value)
@@ -299,6 +309,14 @@ class EntryDetails(QWidget):
                 text = text[:MAX_PRETTY_CHARS] + "\n… the rest is not shown here: tick Tree to browse all of it"
             self._json_text = text
         return self._json_text
+
+
+def _hex_view(raw: bytes, hint: str = SAVE_HINT) -> str:
+    """A hex dump of ``raw``'s first :data:`MAX_HEX_SHOWN_BYTES`, saying what it leaves out and ``hint``."""
+    text = hex_dump(raw[:MAX_HEX_SHOWN_BYTES])
+    if len(raw) > MAX_HEX_SHOWN_BYTES:
+        text += f"\n… {len(raw) - MAX_HEX_SHOWN_BYTES:,} more bytes not shown here" + (f": {hint}" if hint else "")
+    return text
 
 
 _NO_TREE = object()
@@ -334,7 +352,7 @@ def _decoded(
         format if it failed), and the value for a tree (``_NO_TREE`` if it failed,
         or for base64, whose bytes read best as a hex dump).
     """
-    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    raw = payload_bytes(data)
     try:
         if reader is not None and entry is not None and name in MULTIPLAYER_DECODERS and isinstance(data, bytes):
             value = reader.decode(entry, name)
@@ -343,7 +361,5 @@ def _decoded(
     except DecodeError as exc:
         return f"Cannot decode: {exc}\n\nThe raw payload is in the Text and Hex views.", _NO_TREE
     if name == "Base64":
-        shown = hex_dump(value[:MAX_SHOWN_BYTES])
-        more = f"\n… {len(value) - MAX_SHOWN_BYTES:,} more bytes not shown" if len(value) > MAX_SHOWN_BYTES else ""
-        return f"{len(value):,} bytes decoded\n\n{shown}{more}", _NO_TREE
+        return f"{len(value):,} bytes decoded\n\n{_hex_view(value, hint='')}", _NO_TREE
     return (decoders.tree_text(value) if as_text else ""), value

@@ -9,6 +9,7 @@ through a :class:`~wsconsole.ui.log.model.FilteredLogModel`; GUI thread only.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -171,6 +172,8 @@ class LogPane(QWidget):
         self.copy_entry_action.triggered.connect(self.copy_entries)
         self.copy_payload_action = QAction("Copy payload", self)
         self.copy_payload_action.triggered.connect(self.copy_payloads)
+        self.save_payload_action = QAction("Save payload…", self)
+        self.save_payload_action.triggered.connect(self.save_selected_payload)
         self.view.addAction(self.copy_entry_action)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
@@ -259,6 +262,29 @@ class LogPane(QWidget):
             return
         QGuiApplication.clipboard().setText(copy_text(entries, payloads_only))
 
+    def selected_packet(self) -> Entry | None:
+        """The selected entry if exactly one is selected and it is a packet; else None."""
+        rows = self.selected_rows()
+        if len(rows) != 1 or not 0 <= rows[0] < self.model.rowCount():
+            return None
+        entry = self.model.entry(rows[0])
+        return entry if entry.is_packet else None
+
+    def save_selected_payload(self) -> Path | None:
+        """Asks where, then writes the selected packet's whole payload there (see :mod:`~wsconsole.ui.log.payload_file`).
+
+        Returns:
+            The file written; None if no single packet is selected, the user
+            cancelled, or the write failed (a message box says why).
+        """
+        entry = self.selected_packet()
+        if entry is None:
+            return None
+        # Loaded on first use, not at start.
+        from wsconsole.ui.log.payload_file import save_payload_dialog
+
+        return save_payload_dialog(self, entry)
+
     # -- reacting to the log and the user ----------------------------------------
 
     def _on_rows_inserted(self) -> None:
@@ -309,6 +335,8 @@ class LogPane(QWidget):
         for action in (self.copy_entry_action, self.copy_payload_action):
             action.setEnabled(has_selection)
             menu.addAction(action)
+        self.save_payload_action.setEnabled(self.selected_packet() is not None)
+        menu.addAction(self.save_payload_action)
         menu.addSeparator()
         menu.addAction("Clear log", self.clear_requested.emit)
         menu.exec(self.view.viewport().mapToGlobal(pos))

@@ -33,6 +33,8 @@ from wsconsole.ui.window.startup import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PySide6.QtGui import QCloseEvent
     from PySide6.QtWidgets import QMessageBox
 
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
 
 PORT_NOTE_SHOWN_MS = 30_000
 """How long the status bar says that the server moved off a taken port (the server panel keeps saying it)."""
+STATUS_HINT_MS = 8_000
+"""How long the status bar shows a hint about what an action needs (a packet selected, say)."""
 
 
 def _current_tab_part(name: str) -> property:
@@ -235,6 +239,7 @@ class MainWindow(QMainWindow):
             clear_log=self.clear_log,
             new_relay=lambda: self.new_relay_tab(focus=True),
             reset_layout=lambda: self.reset_layout(),
+            save_payload=lambda: self.save_selected_payload(),
         )
         docks = [
             (self.server_dock, "Embedded &echo server", "Ctrl+Shift+E"),
@@ -249,7 +254,7 @@ class MainWindow(QMainWindow):
         self.export_log_action, self.export_shown_action = actions.export_log, actions.export_shown
         self.export_secrets_action, self.import_capture_action = actions.export_secrets, actions.import_capture
         self.replay_capture_action, self.clear_action = actions.replay_capture, actions.clear
-        self.new_relay_action = actions.new_relay
+        self.new_relay_action, self.save_payload_action = actions.new_relay, actions.save_payload
 
     def _build_layout(self) -> None:
         from wsconsole.ui.window.layout import WindowLayout, let_narrow
@@ -416,6 +421,19 @@ class MainWindow(QMainWindow):
     def ping(self, payload: str | None = None) -> None:
         """Sends a ping on the current tab's connection (None: the payload in its options)."""
         self.current_tab.ping(payload)
+
+    def save_selected_payload(self) -> Path | None:
+        """File > Save selected payload…: the current tab's selected packet, whole, to a file the user names.
+
+        Returns:
+            The file written; None if cancelled or failed (a message box says
+            why), or if no single packet is selected (the status bar says so).
+        """
+        pane = self.current_tab.log_pane
+        if pane is None or pane.selected_packet() is None:
+            self.statusBar().showMessage("Select one packet in the log to save its payload.", STATUS_HINT_MS)
+            return None
+        return pane.save_selected_payload()
 
     def clear_log(self) -> None:
         """Clears the current tab's log, asking first when it is long."""

@@ -27,6 +27,7 @@ class TabIntents:
     focus_url: Callable[[], None]
     clear_log: Callable[[], None]
     reset_layout: Callable[[], None]
+    save_payload: Callable[[], object]
     new_relay: Callable[[], object] | None = None
 
 
@@ -44,6 +45,7 @@ class WindowActions:
     import_capture: QAction
     replay_capture: QAction
     clear: QAction
+    save_payload: QAction
     new_relay: QAction | None = None
 
 
@@ -92,7 +94,12 @@ def build_menus(
     import_capture.triggered.connect(lambda: capture_jobs().import_dialog(window))
     replay_capture = QAction("&Replay capture…", window, objectName="replayCaptureAction")
     replay_capture.triggered.connect(lambda: replay_ui().replay_dialog(window))
-    for action in (export_log, export_shown, export_secrets, import_capture, replay_capture):
+    # The way to all of a packet the details pane shows in part (a large hex dump, say).
+    save_payload = QAction("Save selected &payload…", window, shortcut=QKeySequence.StandardKey.Save,
+                           objectName="savePayloadAction")
+    save_payload.setStatusTip("Writes the selected packet's whole payload to a file, byte for byte")
+    save_payload.triggered.connect(intents.save_payload)
+    for action in (save_payload, export_log, export_shown, export_secrets, import_capture, replay_capture):
         file_menu.addAction(action)
     file_menu.addSeparator()
     file_menu.addAction(quit_action)
@@ -140,7 +147,7 @@ def build_menus(
     help_menu.addAction(about)
     return WindowActions(
         new_tab, duplicate_tab, rename_tab, close_tab, export_log, export_shown, export_secrets,
-        import_capture, replay_capture, clear, new_relay,
+        import_capture, replay_capture, clear, save_payload, new_relay,
     )
 
 

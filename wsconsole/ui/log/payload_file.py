@@ -1,0 +1,63 @@
+"""Save selected payload…: one packet's whole payload, written to a file the user names.
+
+The details pane shows a large payload in part (a hex dump stops at 256 KiB); this is the
+way to all of it, byte for byte: binary as received, text in UTF-8, nothing added.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from wsconsole.session.entries import Entry
+from wsconsole.storage import userfiles
+from wsconsole.text.payload import format_size, payload_bytes
+
+
+def suggested_name(entry: Entry) -> str:
+    """A file name for ``entry``'s payload: its direction and time, ``.txt`` or ``.bin``.
+
+    The time is written with dashes: Windows refuses a colon in a file name.
+    """
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(entry.time_s))
+    millis = int(entry.time_s * 1000) % 1000
+    extension = "txt" if isinstance(entry.data, str) else "bin"
+    return f"wsconsole-{entry.direction.name.lower()}-{stamp}.{millis:03d}.{extension}"
+
+
+def write_payload(path: str | Path, entry: Entry) -> int:
+    """Writes ``entry``'s payload to ``path`` whole, replacing it atomically; returns the bytes written.
+
+    The file is private to the user (0600), as exported logs are: a payload may hold a token.
+
+    Raises:
+        OSError: Nothing could be written; ``path`` is untouched.
+    """
+    data = payload_bytes(entry.data)
+    userfiles.write_atomically(path, lambda file: file.write(data), mode=0o600)
+    return len(data)
+
+
+def save_payload_dialog(parent: QWidget, entry: Entry) -> Path | None:
+    """Asks where to save ``entry``'s payload and writes it there; the path, or None if cancelled or failed.
+
+    A failure (a read-only folder, a full disk) is said in a message box
+    (``savePayloadFailedBox``) and leaves the log as it was.
+    """
+    path, _filter = QFileDialog.getSaveFileName(parent, "Save the payload", suggested_name(entry), "All files (*)")
+    if not path:
+        return None
+    try:
+        write_payload(path, entry)
+    except OSError as exc:
+        size = format_size(len(payload_bytes(entry.data)))
+        box = QMessageBox(QMessageBox.Icon.Warning, "Save payload",
+                          f"The payload ({size}) was not saved to {path}: {exc.strerror or exc}.",
+                          parent=parent, objectName="savePayloadFailedBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # not exec(): the log goes on while it is up
+        return None
+    return Path(path)
