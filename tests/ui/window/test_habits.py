@@ -117,7 +117,10 @@ def test_ctrl_w_asks_before_closing_an_open_connection_even_the_only_tab(qtbot, 
     tab = window.current_tab
     qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     box = close_box(window)
-    assert box is not None and "open connection" in box.text()
+    entries = len(tab.log)
+    assert box is not None and box.text() == (
+        f"“{tab.title}” has an open connection and {entries} entries in its log. Closing the tab ends the "
+        "connection with 1001 (going away) and throws the log away.\nFile > Export log keeps a copy.")
     answer(qtbot, window, close=False)
     assert window.current_tab is tab and tab.ready_state == ReadyState.OPEN and len(tab.log)
 
@@ -136,7 +139,8 @@ def test_ctrl_w_asks_for_a_closed_tab_with_a_log_and_not_for_an_empty_one(qtbot,
     assert window.tabs.count() == 1 and window.current_tab is first and empty.parent() is None
     window.tabs.tabCloseRequested.emit(0)  # the tab's ×
     box = close_box(window)
-    assert box is not None and "1 entry" in box.text()
+    assert box is not None and box.text().startswith(
+        f"“{first.title}” has 1 entry in its log. Closing the tab throws the log away.")
     answer(qtbot, window, close=True)
     assert window.current_tab is not first and len(window.current_tab.log) == 0
 
@@ -167,7 +171,8 @@ def test_quit_asks_before_throwing_away_an_open_connection_and_the_logs(qtbot, w
     quit_action.trigger()
     box = quit_box(window)
     assert box is not None
-    assert box.text().startswith(f"The tabs hold 1 open connection, closed with 1001 going away, and {entries:,} entries in their logs")
+    assert box.text().startswith(f"2 tabs hold an open connection and {entries:,} entries in their logs. "
+                                 "Quitting ends the connection with 1001 (going away) and throws the logs away.")
     answer_quit(qtbot, window, quit_now=False)
     assert window.isVisible() and window.tabs.widget(0).ready_state == ReadyState.OPEN
 
@@ -198,6 +203,7 @@ def test_the_window_systems_close_asks_but_close_from_code_does_not(qtbot, windo
     event = WindowSystemClose()
     window.closeEvent(event)
     assert not event.isAccepted() and quit_box(window) is not None and window.isVisible()
+    assert quit_box(window).text().startswith("The tab has 1 entry in its log. Quitting throws the log away.")
     answer_quit(qtbot, window, quit_now=False)
     window.close()  # scripts and tests close from code: no question
     assert not window.isVisible() and quit_box(window) is None

@@ -152,7 +152,6 @@ class TabControl(QObject):
         if tab.read_only or not (live or len(tab.log)):
             self.close_tab(index)
             return None
-        what = "an open connection, closed with 1001 going away," if live else "a log of"
 
         def close() -> None:
             if self.tabs.indexOf(tab) >= 0:
@@ -160,8 +159,8 @@ class TabControl(QObject):
 
         self._close_box = speed_bump(
             self._window, "closeTabBox", "Close this tab?",
-            f"“{tab.title}” has {what} {entries_text(len(tab.log))} in its log, which closing it throws away.\n"
-            "File > Export log keeps a copy.",
+            loss_text(f"“{tab.title}” has", "Closing the tab", int(live), len(tab.log), 1)
+            + "\nFile > Export log keeps a copy.",
             "Close tab", close, lambda: setattr(self, "_close_box", None),
         )
         return self._close_box
@@ -181,15 +180,12 @@ class TabControl(QObject):
         if not (live or entries):
             quit_now()
             return None
-        lost = []
-        if live:
-            lost.append(f"{live} open connection{'' if live == 1 else 's'}, closed with 1001 going away,")
-        if entries:
-            lost.append(f"{entries_text(entries)} in their logs")
+        holding = sum(tab.ready_state != ReadyState.CLOSED or len(tab.log) > 0 for tab in tabs)
+        subject = f"{holding} tabs hold" if holding > 1 else ("A tab has" if len(tabs) > 1 else "The tab has")
         self._quit_box = speed_bump(
             self._window, "quitBox", "Quit wsconsole?",
-            f"The tabs hold {' and '.join(lost)}, which quitting throws away.\n"
-            "File > Export log keeps a copy of a tab's log.",
+            loss_text(subject, "Quitting", live, entries, holding)
+            + "\nFile > Export log keeps a copy of a tab's log.",
             "Quit", quit_now, lambda: setattr(self, "_quit_box", None),
         )
         return self._quit_box
@@ -290,6 +286,22 @@ class TabControl(QObject):
 def entries_text(count: int) -> str:
     """``"1 entry"``, ``"12,345 entries"``."""
     return f"{count:,} entr{'y' if count == 1 else 'ies'}"
+
+
+def loss_text(subject: str, doing: str, live: int, entries: int, logs: int) -> str:
+    """Says what ``doing`` ends and throws away: ``live`` open connections, ``entries`` in ``logs`` logs.
+
+    Example: ``The tab has an open connection and 2 entries in its log. Quitting ends the
+    connection with 1001 (going away) and throws the log away.``
+    """
+    held, done = [], []
+    if live:
+        held.append("an open connection" if live == 1 else f"{live} open connections")
+        done.append(f"ends the connection{'' if live == 1 else 's'} with 1001 (going away)")
+    if entries:
+        held.append(f"{entries_text(entries)} in {'its log' if logs == 1 else 'their logs'}")
+        done.append(f"throws the log{'' if logs == 1 else 's'} away")
+    return f"{subject} {' and '.join(held)}. {doing} {' and '.join(done)}."
 
 
 def speed_bump(
