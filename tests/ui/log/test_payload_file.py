@@ -42,7 +42,7 @@ def test_a_binary_packet_past_the_hex_cap_is_dumped_in_part_and_saved_whole(qtbo
     suggested = answer_save_dialog(monkeypatch, target)
     window.save_payload_action.trigger()
     assert target.read_bytes() == packet
-    assert suggested and suggested[0].endswith(".bin") and ":" not in suggested[0]
+    assert suggested and suggested[0].endswith(".bin") and ":" not in os.path.basename(suggested[0])
     if sys.platform != "win32":
         assert target.stat().st_mode & 0o777 == 0o600
     assert details.text_view.toPlainText().split("\n") == shown  # the views are as they were
@@ -58,7 +58,11 @@ def test_a_text_packet_is_saved_as_its_utf8_bytes_from_the_log_menu(qtbot, windo
     suggested = answer_save_dialog(monkeypatch, target)
     pane.save_payload_action.trigger()
     assert target.read_bytes() == text.encode("utf-8")
-    assert suggested[0].startswith("wsconsole-received-") and suggested[0].endswith(".txt")
+    name = os.path.basename(suggested[0])
+    assert name.startswith("wsconsole-received-") and name.endswith(".txt")
+
+    pane.save_payload_action.trigger()  # the next dialog opens where the last payload went
+    assert os.path.dirname(suggested[1]) == str(tmp_path)
 
 
 def test_without_one_packet_selected_it_says_what_it_needs(qtbot, window, echo_row, monkeypatch) -> None:

@@ -41,13 +41,19 @@ def write_payload(path: str | Path, entry: Entry) -> int:
     return len(data)
 
 
+_last_folder: Path | None = None
+"""Where the last payload was saved in this process: the next dialog opens there (GUI thread only)."""
+
+
 def save_payload_dialog(parent: QWidget, entry: Entry) -> Path | None:
     """Asks where to save ``entry``'s payload and writes it there; the path, or None if cancelled or failed.
 
     A failure (a read-only folder, a full disk) is said in a message box
     (``savePayloadFailedBox``) and leaves the log as it was.
     """
-    path, _filter = QFileDialog.getSaveFileName(parent, "Save the payload", suggested_name(entry), "All files (*)")
+    global _last_folder  # one remembered folder, as a file dialog keeps its own
+    name = suggested_name(entry) if _last_folder is None else str(_last_folder / suggested_name(entry))
+    path, _filter = QFileDialog.getSaveFileName(parent, "Save the payload", name, "All files (*)")
     if not path:
         return None
     try:
@@ -60,4 +66,5 @@ def save_payload_dialog(parent: QWidget, entry: Entry) -> Path | None:
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # not exec(): the log goes on while it is up
         return None
+    _last_folder = Path(path).parent
     return Path(path)
