@@ -88,6 +88,60 @@ def test_logs_are_capped_as_a_tab_log_and_past_clients_are_bounded():
     assert len(logs) == 0 and forgotten == [1, 2, 3, 4]
 
 
+def _echoes(client_id: int, count: int, start_s: float = 0.0) -> list[ServerEvent]:
+    """``count`` packets from client ``client_id``, each echoed: two entries each."""
+    return [ServerEvent(K.PACKET, start_s + i, client_id, "a", "", (), True, 1, data=f"p{i}", echoed=True)
+            for i in range(count)]
+
+
+def test_past_clients_go_first_when_all_logs_pass_the_total():
+    logs = ServerClientLogs(max_total_entries=6_000)
+    forgotten = []
+    logs.on_forgotten(lambda client: forgotten.append(client.client_id))
+    logs.record(_echoes(1, 1_500) + [ServerEvent(K.DISCONNECTED, 2e3, client_id=1, code=1000, clean=True)])
+    logs.record(_echoes(2, 1_000))
+    assert forgotten == [] and logs.total_entries() == 3_001 + 2_000
+    logs.record(_echoes(2, 500, start_s=1e4))  # 6,001 entries: client 1, which left, goes
+    assert forgotten == [1] and logs.client_ids() == [2]
+    assert len(logs.get(2).log) == 3_000 and logs.get(2).log.max_entries == 100_000
+
+
+def test_live_clients_over_the_total_each_keep_their_newest_share():
+    """A thousand flooding clients would each keep a tab's 100,000 entries: some 6 GB."""
+    logs = ServerClientLogs(max_total_entries=10_000)
+    for client_id in range(1, 6):
+        logs.record(_echoes(client_id, 1_500))
+    assert logs.total_entries() <= 10_000
+    for client_id in range(1, 6):
+        log = logs.get(client_id).log
+        assert len(log) <= 2_000 and log.max_entries == 2_000
+        assert log.entries[-1].data == "p1499"  # the newest are kept
+        assert log.counters.received_packets == 1_500  # and everything is counted
+    logs.record(_echoes(6, 10))  # a newcomer starts with the full cap
+    assert logs.get(6).log.max_entries == 100_000
+
+
+def test_real_clients_flooding_the_server_stay_within_the_total(echo_servers, events):
+    server = echo_servers()
+    with connect(server.url) as first, connect(server.url) as second, connect(server.url) as third:
+        for client in (first, second, third):
+            for index in range(1_500):
+                client.send(f"{index}")
+            for _index in range(1_500):
+                client.recv(timeout=WAIT_S)
+        seen = []
+        for client_id in (1, 2, 3):
+            seen += wait_for(events, K.PACKET, lambda e, client_id=client_id: (e.client_id, e.data) == (client_id, "1499"))
+        logs = ServerClientLogs(max_total_entries=4_000)
+        for start in range(0, len(seen), 500):  # in batches, as the window's driver hands them over
+            logs.record(seen[start : start + 500])
+    assert logs.total_entries() <= 4_000 and logs.client_ids() == [1, 2, 3]
+    for client_id in (1, 2, 3):
+        log = logs.get(client_id).log
+        assert log.counters.received_packets == 1_500 and log.max_entries == 4_000 // 3
+        assert [e.data for e in log.entries[-2:]] == ["1499", "1499"]  # the newest are the ones kept
+
+
 def test_connected_clients_are_never_forgotten_for_the_bound():
     logs = ServerClientLogs(max_past_clients=0)
     logs.record([ServerEvent(K.CONNECTED, 0.0, client_id=7, remote_address="x")])

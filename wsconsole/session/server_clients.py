@@ -12,6 +12,8 @@ per packet, so a flood costs the GUI thread a few list appends per packet.
 Memory stays bounded: each log keeps at most :data:`~wsconsole.session.log.DEFAULT_MAX_ENTRIES`
 entries, as a tab's does, and of the clients that left only the
 :data:`MAX_PAST_CLIENTS` latest keep their log (until :meth:`ServerClientLogs.forget_past`).
+All the logs together keep at most :data:`MAX_TOTAL_ENTRIES`: a tab's cap for each of a
+thousand clients would be some 6 GB of small packets.
 
 No Qt; not thread-safe: call it from one thread (the GUI thread in the window).
 """
@@ -29,6 +31,14 @@ __all__ = ["MAX_PAST_CLIENTS", "ClientLog", "ServerClientLogs"]
 
 MAX_PAST_CLIENTS = 100
 """Clients that left whose logs are kept; past that, the earliest to leave is forgotten."""
+
+MAX_TOTAL_ENTRIES = 2_000_000
+"""Entries all clients' logs keep together, about 130 MB of small echoed packets (63 B an
+entry).  Past it, the logs of clients that left go first, earliest to leave first; then each
+log over an equal share of it keeps only its newest share (see :meth:`ServerClientLogs.record`)."""
+
+MIN_SHARE_ENTRIES = 1_000
+"""The fewest entries the total's bound cuts a log to, however many clients there are."""
 
 FLUSH_ENTRIES = 512
 """Entries a client's buffer holds before they go into its log unasked (see :class:`ClientLog`)."""
@@ -99,17 +109,22 @@ class ServerClientLogs:
     Args:
         max_entries: Entries each client's log keeps (a tab's cap by default).
         max_past_clients: Clients that left whose logs are kept (at least 0).
+        max_total_entries: Entries all the logs keep together (see :data:`MAX_TOTAL_ENTRIES`).
 
     Listeners registered with :meth:`on_forgotten` hear ``listener(client_log)``
     after a client's log is forgotten (the bound of past clients, or
     :meth:`forget_past` / :meth:`forget_all`), so a view can let go of it.
     """
 
-    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES, max_past_clients: int = MAX_PAST_CLIENTS) -> None:
+    def __init__(
+        self, max_entries: int = DEFAULT_MAX_ENTRIES, max_past_clients: int = MAX_PAST_CLIENTS,
+        max_total_entries: int = MAX_TOTAL_ENTRIES,
+    ) -> None:
         if max_past_clients < 0:
             raise ValueError(f"max_past_clients must be at least 0, not {max_past_clients!r}")
         self.max_entries = max_entries
         self.max_past_clients = max_past_clients
+        self.max_total_entries = max_total_entries
         self._logs: dict[int, ClientLog] = {}
         self._past: OrderedDict[int, None] = OrderedDict()  # ids of clients that left, earliest first
         self._forgotten_listeners: list[Callable[[ClientLog], None]] = []
@@ -153,6 +168,11 @@ class ServerClientLogs:
         """Records a batch of server events, oldest first, each in its client's log.
 
         Server-wide events (no client) are not a client's and are skipped.
+        If the logs then hold more than ``max_total_entries`` together, the
+        clients that left are forgotten, earliest to leave first, until they
+        do not; if the live clients' logs alone hold too many, each log over an
+        equal share (at least :data:`MIN_SHARE_ENTRIES`) has its cap lowered to
+        that share, dropping its oldest entries, as choosing a smaller Keep does.
         """
         logs = self._logs
         touched: dict[int, ClientLog] = {}
@@ -210,6 +230,30 @@ class ServerClientLogs:
         for client in gone:
             self._past[client.client_id] = None
         self._keep_past(self.max_past_clients)
+        self._keep_total(self.max_total_entries)
+
+    def total_entries(self) -> int:
+        """Entries in all the logs kept, those still buffered included."""
+        return sum(len(client._log) + len(client._pending[3]) for client in self._logs.values())
+
+    def _keep_total(self, budget: int) -> None:
+        total = self.total_entries()
+        if total <= budget:
+            return
+        past = self._past
+        while past and total > budget:
+            client_id, _ = past.popitem(last=False)
+            client = self._logs.pop(client_id, None)
+            if client is not None:
+                total -= len(client._log) + len(client._pending[3])
+                self._forgotten(client)
+        if total <= budget or not self._logs:
+            return
+        share = max(MIN_SHARE_ENTRIES, budget // len(self._logs))
+        for client in self._logs.values():
+            if len(client._log) + len(client._pending[3]) > share:
+                client.flush()
+                client._log.max_entries = min(client._log.max_entries, share)
 
     # -- forgetting ----------------------------------------------------------------
 

@@ -294,3 +294,23 @@ def test_a_client_export_that_fails_says_why_in_the_clients_log(qtbot, window, w
     assert box is not None and "cannot export the log" in box.text()
     box.close()
     assert page.log_pane.export_button.isEnabled()
+
+
+def test_clients_flooding_the_server_share_the_logs_total_and_the_keep_button_says_so(qtbot, window, ws_clients):
+    """A tab's 100,000 entries for each of a thousand clients would be gigabytes: the logs share a
+    total, each keeping its newest share once they pass it; the shown client's Keep says its cap."""
+    first, second, first_id, second_id = two_clients(qtbot, window, ws_clients)
+    page = window.server_panel.client_page
+    page.logs.max_total_entries = 3_000
+    select(qtbot, window, first_id)
+    keep = page.log_pane.pane.filter_bar.keep_button
+    assert keep.text() == "Keep: 100k"
+    for client in (first, second):
+        for index in range(1_200):
+            client.send(f"{index}")
+        for _index in range(1_200):
+            client.recv(timeout=WAIT_S)
+    qtbot.waitUntil(lambda: page.logs.get(second_id).log.counters.received_packets == 1_200, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: keep.text() == "Keep: 1.5k", timeout=WAIT_MS)
+    assert page.logs.total_entries() <= 3_000
+    assert [data for _, data in packets_shown(page)][-2:] == ["1199", "1199"]

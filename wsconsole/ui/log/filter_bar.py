@@ -53,11 +53,11 @@ KEEP_CHOICES = (10_000, 100_000, 1_000_000, 5_000_000)
 
 
 def _short_count(count: int) -> str:
-    """``"100k"``, ``"1M"``, ``"2.5M"``, ``"999"``."""
-    if count >= 1_000_000:
-        return f"{count / 1_000_000:g}M"
+    """``"100k"``, ``"1M"``, ``"2.5M"``, ``"999"``; three digits at most (``"1.33k"``)."""
+    if count >= 999_500:  # would round to 1000k
+        return f"{count / 1_000_000:.3g}M"
     if count >= 1_000:
-        return f"{count / 1_000:g}k"
+        return f"{count / 1_000:.3g}k"
     return str(count)
 
 
@@ -214,8 +214,14 @@ class FilterBar(QWidget):
         self.set_max_entries(KEEP_CHOICES[1])
         return self.keep_button
 
+    @property
+    def max_entries(self) -> int:
+        """How many entries the Keep button says the log keeps."""
+        return self._max_entries
+
     def set_max_entries(self, count: int) -> None:
         """Shows how many entries the log keeps (the tab calls it once the log took the new cap)."""
+        self._max_entries = count
         for choice, action in self.keep_actions.items():
             action.setChecked(choice == count)
         self.keep_button.setText(f"Keep: {_short_count(count)}")

@@ -243,7 +243,10 @@ class ClientLogPane(QWidget):
     def _update_counts(self) -> None:
         pane = self._pane
         if pane is not None and self._client is not None:
-            pane.filter_bar.set_counts(pane.model.rowCount(), len(self._client.log), pane.selection_note)
+            log = self._client.log
+            pane.filter_bar.set_counts(pane.model.rowCount(), len(log), pane.selection_note)
+            if pane.filter_bar.max_entries != log.max_entries:  # the logs' total bound lowered it
+                pane.filter_bar.set_max_entries(log.max_entries)
 
     # -- the clients that left ---------------------------------------------------------
 
