@@ -33,6 +33,17 @@ def test_text_as_text_binary_as_binary_both_ways(echo_server, relay_to):
     events.wait_for(RelayEventKind.PACKET, sender="server", data=b"\x00\xff")
 
 
+def test_connections_are_numbered_from_the_first_connection_given(echo_server, relay_to):
+    """A front end that restarts a relay keeps the earlier run's numbers apart from the new run's."""
+    relay, events = relay_to(echo_server.url, first_connection=8)
+    for text in ("first", "second"):
+        with connect(relay.url) as ws:
+            ws.send(text)
+            assert ws.recv(timeout=WAIT_S) == text
+    assert events.wait_for(RelayEventKind.PACKET, sender="client", data="first").connection == 8
+    assert events.wait_for(RelayEventKind.PACKET, sender="client", data="second").connection == 9
+
+
 def test_path_query_headers_and_subprotocol_reach_upstream(ws_server, relay_to):
     upstream = ws_server(subprotocols=["second"])
     # A page from another site passes the relay's Origin policy only when allowed (see test_relay_origin).

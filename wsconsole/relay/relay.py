@@ -74,6 +74,7 @@ class Relay:
         max_packet_bytes: int | None = DEFAULT_MAX_PACKET_BYTES,
         request_timeout_s: float | None = REQUEST_TIMEOUT_S,
         allowed_origins: Sequence[str] = (),
+        first_connection: int = 1,
     ) -> None:
         """Prepares a relay; nothing listens until :meth:`start`.
 
@@ -98,6 +99,10 @@ class Relay:
                 ``Origin``, ``null`` or a loopback page is always let through,
                 any other origin gets HTTP 403 unless listed here (``"*"``:
                 any); see :func:`wsconsole.server.handshake.origin_problem`.
+            first_connection: The number of the first connection relayed; the
+                next ones count up from it.  A front end that restarts a relay
+                and keeps the earlier run's connections listed starts it past
+                them, so that a number names one connection.
 
         Raises:
             InvalidUrlError: ``upstream_url`` is not a ws:// or wss:// URL.
@@ -114,6 +119,7 @@ class Relay:
         self._max_packet_bytes = max_packet_bytes
         self._request_timeout_s = request_timeout_s
         self._allowed_origins = tuple(allowed_origins)
+        self._first_connection = first_connection
         self._port = 0
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -313,7 +319,7 @@ class Relay:
                 self._loop = runner.get_loop()
                 self._serving = RelayServing(
                     self._upstream, self._options, self._emit, self._stop_requested, self._max_packet_bytes,
-                    self._request_timeout_s, self._allowed_origins,
+                    self._request_timeout_s, self._allowed_origins, self._first_connection,
                 )
                 self._serving.rules = self._rules
                 self._loop_ready.set()

@@ -90,6 +90,7 @@ class RelayServing:
         max_packet_bytes: int | None,
         request_timeout_s: float | None,
         allowed_origins: Sequence[str] = (),
+        first_connection: int = 1,
     ) -> None:
         self._upstream = upstream
         self._options = options
@@ -99,7 +100,7 @@ class RelayServing:
         self._max_packet_bytes = max_packet_bytes
         self._request_timeout_s = request_timeout_s
         self._allowed_origins = tuple(allowed_origins)
-        self._numbers = itertools.count(1)
+        self._numbers = itertools.count(first_connection)
         self._pause_ids = itertools.count(1)
         self.rules: tuple[BreakRule, ...] = ()
         self.connections: dict[int, Relayed] = {}

@@ -12,8 +12,8 @@ per packet, so a flood costs the GUI thread a few list appends per packet.
 Memory stays bounded: each log keeps at most :data:`~wsconsole.session.log.DEFAULT_MAX_ENTRIES`
 entries, as a tab's does, and of the clients that left only the
 :data:`MAX_PAST_CLIENTS` latest keep their log (until :meth:`ServerClientLogs.forget_past`).
-All the logs together keep at most :data:`MAX_TOTAL_ENTRIES`: a tab's cap for each of a
-thousand clients would be some 6 GB of small packets.
+All the logs together keep at most :data:`~wsconsole.session.log_budget.MAX_TOTAL_ENTRIES`:
+a tab's cap for each of a thousand clients would be some 6 GB of small packets.
 
 No Qt; not thread-safe: call it from one thread (the GUI thread in the window).
 """
@@ -26,19 +26,12 @@ from collections.abc import Callable, Iterable
 from wsconsole.server.events import ServerEvent, ServerEventKind
 from wsconsole.session.entries import CODES, Direction, EntryKind
 from wsconsole.session.log import DEFAULT_MAX_ENTRIES, MessageLog
+from wsconsole.session.log_budget import MAX_TOTAL_ENTRIES, share_out
 
 __all__ = ["MAX_PAST_CLIENTS", "ClientLog", "ServerClientLogs"]
 
 MAX_PAST_CLIENTS = 100
 """Clients that left whose logs are kept; past that, the earliest to leave is forgotten."""
-
-MAX_TOTAL_ENTRIES = 2_000_000
-"""Entries all clients' logs keep together, about 130 MB of small echoed packets (63 B an
-entry).  Past it, the logs of clients that left go first, earliest to leave first; then each
-log over an equal share of it keeps only its newest share (see :meth:`ServerClientLogs.record`)."""
-
-MIN_SHARE_ENTRIES = 1_000
-"""The fewest entries the total's bound cuts a log to, however many clients there are."""
 
 FLUSH_ENTRIES = 512
 """Entries a client's buffer holds before they go into its log unasked (see :class:`ClientLog`)."""
@@ -109,7 +102,7 @@ class ServerClientLogs:
     Args:
         max_entries: Entries each client's log keeps (a tab's cap by default).
         max_past_clients: Clients that left whose logs are kept (at least 0).
-        max_total_entries: Entries all the logs keep together (see :data:`MAX_TOTAL_ENTRIES`).
+        max_total_entries: Entries all the logs keep together (see :mod:`~wsconsole.session.log_budget`).
 
     Listeners registered with :meth:`on_forgotten` hear ``listener(client_log)``
     after a client's log is forgotten (the bound of past clients, or
@@ -170,9 +163,8 @@ class ServerClientLogs:
         Server-wide events (no client) are not a client's and are skipped.
         If the logs then hold more than ``max_total_entries`` together, the
         clients that left are forgotten, earliest to leave first, until they
-        do not; if the live clients' logs alone hold too many, each log over an
-        equal share (at least :data:`MIN_SHARE_ENTRIES`) has its cap lowered to
-        that share, dropping its oldest entries, as choosing a smaller Keep does.
+        do not; if the live clients' logs alone hold too many, they share the
+        bound out (:func:`~wsconsole.session.log_budget.share_out`).
         """
         logs = self._logs
         touched: dict[int, ClientLog] = {}
@@ -247,13 +239,10 @@ class ServerClientLogs:
             if client is not None:
                 total -= len(client._log) + len(client._pending[3])
                 self._forgotten(client)
-        if total <= budget or not self._logs:
-            return
-        share = max(MIN_SHARE_ENTRIES, budget // len(self._logs))
-        for client in self._logs.values():
-            if len(client._log) + len(client._pending[3]) > share:
+        if total > budget:
+            for client in self._logs.values():
                 client.flush()
-                client._log.max_entries = min(client._log.max_entries, share)
+            share_out([client._log for client in self._logs.values()], budget)
 
     # -- forgetting ----------------------------------------------------------------
 

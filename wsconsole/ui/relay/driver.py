@@ -72,9 +72,11 @@ class RelayDriver(QObject):
         port: int,
         options: ConnectOptions | None = None,
         allowed_origins: Sequence[str] = (),
+        first_connection: int = 1,
     ) -> None:
         """Starts relaying from ``host:port`` to ``upstream_url``; web pages from ``allowed_origins``
-        may connect besides loopback ones (see ``Relay``).
+        may connect besides loopback ones, and connections are numbered from ``first_connection``
+        (see ``Relay``).
 
         Raises:
             InvalidUrlError: ``upstream_url`` is not a ws:// or wss:// URL.
@@ -86,7 +88,7 @@ class RelayDriver(QObject):
         self.stop()
         relay = Relay(
             upstream_url, host=host, port=port, options=options, on_event=self._inbox.append,
-            allowed_origins=allowed_origins,
+            allowed_origins=allowed_origins, first_connection=first_connection,
         )
         self._inbox.watch()
         try:

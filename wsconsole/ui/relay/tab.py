@@ -123,6 +123,7 @@ class RelayTab(TabBase):
         self._panes: dict[int, LogPane] = {}
         self._items: dict[int, QListWidgetItem] = {}
         self._open: set[int] = set()
+        self._connections_seen = 0  # the highest connection number so far, forgotten ones included
         self._counts = {CLIENT: [0, 0], SERVER: [0, 0]}  # packets, bytes per sender
         self._custom_title = ""
         self._options_form: ConnectOptionsForm | None = None
@@ -204,6 +205,7 @@ class RelayTab(TabBase):
         self.connection_bar.stop_requested.connect(self.stop)
         self.connection_bar.url_edit.textChanged.connect(lambda _text: self.title_changed.emit(self.title))
         self.driver.events_received.connect(self._on_events)
+        self.recorder.on_forgotten(self._forget_connection)
         self.driver.running_changed.connect(self._on_running_changed)
         self.driver.problem_occurred.connect(self._say_problem)
         self.connections_list.currentRowChanged.connect(self._on_row_changed)
@@ -318,7 +320,9 @@ class RelayTab(TabBase):
             if host is None or port is None:
                 host, port = parse_listen(self.connection_bar.listen)
             options = self.options_form.options()
-            self.driver.start(url, host, port, options, self.connection_bar.allowed_origins)
+            # Numbered past the earlier runs' connections, which stay listed with their logs.
+            self.driver.start(url, host, port, options, self.connection_bar.allowed_origins,
+                              first_connection=self._connections_seen + 1)
         except (ValueError, InvalidUrlError, InvalidOptionsError, ServerError) as exc:
             problem = f"Cannot start: {redact_message(str(exc), url)}"
             self.connection_bar.set_running(False, problem)
@@ -345,6 +349,7 @@ class RelayTab(TabBase):
         if self.connections_list.currentRow() != row:
             self.connections_list.setCurrentRow(row)  # comes back through _on_row_changed
             return
+        self.recorder.shown = number  # never forgotten while shown
         pane = self._panes.get(number)
         if pane is None:
             log = self.relay_log if number == 0 else self.recorder.log(number)
@@ -428,7 +433,7 @@ class RelayTab(TabBase):
         paused = False
         for event in batch:
             number = event.connection
-            if number and number not in self._items:
+            if number and number not in self._items and not self.recorder.is_forgotten(number):
                 self._add_connection(number, event)
             kind = event.kind
             if kind is packet:
@@ -450,7 +455,9 @@ class RelayTab(TabBase):
         self.recorder.record(batch)
         self.break_panel.on_events(batch)
         for number, is_open in changed.items():
-            item = self._items[number]
+            item = self._items.get(number)
+            if item is None:  # forgotten in this batch: the recorder keeps the latest closed
+                continue
             self._set_item_text(number, item, is_open)
             if number == self.connection:
                 self.leg_panel.set_open(is_open)
@@ -466,9 +473,22 @@ class RelayTab(TabBase):
         self._set_item_text(number, item, False)
         self.connections_list.addItem(item)
         self._items[number] = item
+        self._connections_seen = max(self._connections_seen, number)
         self.recorder.log(number)
         if self.connection == 0:  # follow the first connection rather than the relay's events
             self.show_connection(number)
+
+    def _forget_connection(self, number: int) -> None:
+        """The recorder forgot ``number``'s log (it closed long ago): its row and pane go too."""
+        item = self._items.pop(number, None)
+        if item is not None:
+            self.connections_list.takeItem(self.connections_list.row(item))
+        self._open.discard(number)
+        pane = self._panes.pop(number, None)
+        if pane is not None:
+            pane.detach()
+            self.log_stack.removeWidget(pane)
+            pane.deleteLater()
 
     @staticmethod
     def _set_item_text(number: int, item: QListWidgetItem, is_open: bool) -> None:
@@ -489,7 +509,7 @@ class RelayTab(TabBase):
             self._counters_timer.start()
 
     def _update_counters(self) -> None:
-        parts = [f"{len(self._items):,} connections ({len(self._open):,} open)"]
+        parts = [f"{self._connections_seen:,} connections ({len(self._open):,} open)"]
         for sender in (CLIENT, SERVER):
             packets, size = self._counts[sender]
             parts.append(f"{arrow(sender)} {packets:,} packets / {format_size(size)}")
