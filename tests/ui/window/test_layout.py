@@ -220,3 +220,25 @@ def test_the_log_keeps_the_newest_entry_in_sight_when_it_shrinks(qtbot, window, 
     splitter.setSizes([log_px // 3, details_px + log_px - log_px // 3])
     qtbot.waitUntil(lambda: view.height() < log_px * 0.5, timeout=WAIT_MS)
     assert bar.value() == 0
+
+
+def test_the_default_size_fits_a_small_screens_work_area_with_its_title_bar(qtbot, window) -> None:
+    """A 1280x800 window on a 1280x800 laptop (or a 1366x768 one under its taskbar) had its
+    status bar and close panel under the screen's edge."""
+    from PySide6.QtCore import QRect, QSize
+
+    from wsconsole.ui.window.layout import FRAME_ALLOWANCE_PX, default_size, fitted_size
+
+    minimum = window.minimumSizeHint()
+    assert fitted_size(QRect(0, 0, 1920, 1040), minimum) == QSize(*DEFAULT_SIZE)  # room: unchanged
+    laptop = fitted_size(QRect(0, 0, 1280, 800), minimum)
+    assert laptop.height() + FRAME_ALLOWANCE_PX[1] <= 800 and laptop.width() + FRAME_ALLOWANCE_PX[0] <= 1280
+    under_taskbar = fitted_size(QRect(0, 0, 1366, 728), minimum)
+    assert under_taskbar == QSize(DEFAULT_SIZE[0], 728 - FRAME_ALLOWANCE_PX[1])
+    netbook = fitted_size(QRect(0, 0, 1024, 576), minimum)  # smaller than the window can be: its minimum
+    assert netbook.width() == 1024 - FRAME_ALLOWANCE_PX[0] and netbook.height() == minimum.height()
+    window.resize(laptop)
+    qtbot.waitUntil(lambda: window.size() == laptop)
+    assert window.statusBar().isVisible() and window.findChild(QLabel, "closeStatusLabel").isVisible()
+    # offscreen's 800x800 screen is a placeholder: the window keeps the desktop's default there.
+    assert default_size(window) == QSize(*DEFAULT_SIZE)

@@ -13,13 +13,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QSplitter
+from PySide6.QtCore import QByteArray, QRect, QSize, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QWidget,
+)
 
 from wsconsole.ui.window.settings import ui_settings
 
 DEFAULT_SIZE = (1280, 800)
-"""The window's size (px) at its first start and after Reset layout."""
+"""The window's size (px) at its first start and after Reset layout, where the screen has room
+(see :func:`default_size`)."""
+
+FRAME_ALLOWANCE_PX = (16, 48)
+"""Width and height (px) left for the window system's frame and title bar when the default
+size is fitted to a screen: the frame is not known before the window is first shown, and
+title bars are 28-40 px high on the desktops we run on."""
+
+PLACEHOLDER_SCREEN_PLATFORMS = ("offscreen", "minimal")
+"""Qt platforms that draw into memory: their screen (800x800 for offscreen) is a placeholder,
+not a display anyone sees, so the window keeps :data:`DEFAULT_SIZE` there, as on a desktop."""
 
 DOCK_WIDTH_PX = 560
 """The side docks' width when first opened, where the window has room (the server's panel
@@ -41,6 +59,26 @@ _SIDE_AREAS = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDock
 GEOMETRY_KEY = "layout/geometry"
 STATE_KEY = "layout/dockState"
 SPLITTER_KEY = "layout/logSplitter"
+
+
+def fitted_size(area: QRect, minimum: QSize) -> QSize:
+    """:data:`DEFAULT_SIZE`, made smaller where ``area`` (a screen's work area) is, never under ``minimum``.
+
+    Room is left for the frame (:data:`FRAME_ALLOWANCE_PX`): a 1280x800 window on a
+    1280x800 laptop, or on a 1366x768 one, had its title bar on screen and its status
+    bar and close panel under the screen's edge.
+    """
+    width = min(DEFAULT_SIZE[0], area.width() - FRAME_ALLOWANCE_PX[0])
+    height = min(DEFAULT_SIZE[1], area.height() - FRAME_ALLOWANCE_PX[1])
+    return QSize(max(width, minimum.width()), max(height, minimum.height()))
+
+
+def default_size(window: QWidget) -> QSize:
+    """The size ``window`` starts with, and takes again on Reset layout: fitted to its screen's work area."""
+    screen = window.screen()
+    if screen is None or QGuiApplication.platformName() in PLACEHOLDER_SCREEN_PLATFORMS:
+        return QSize(*DEFAULT_SIZE)
+    return fitted_size(screen.availableGeometry(), window.minimumSizeHint())
 
 
 class WindowLayout:
@@ -65,7 +103,7 @@ class WindowLayout:
     def apply_default(self) -> None:
         """The default layout: docks tabbed on the right and closed, the log over a small details pane."""
         window = self._window
-        window.resize(*DEFAULT_SIZE)
+        window.resize(default_size(window))
         first, *others = self._docks
         for dock in self._docks:
             dock.setFloating(False)

@@ -111,7 +111,10 @@ class MainWindow(QMainWindow):
         gc_guard.install(QApplication.instance())
         self.setObjectName("mainWindow")
         self.setWindowTitle("wsconsole")
-        self.resize(1280, 800)
+        # Fitted to a small screen, as the built layout will be (the build imports layout anyway).
+        from wsconsole.ui.window.layout import default_size
+
+        self.resize(default_size(self))
 
         self.server_driver = ServerDriver(parent=self)
         self.is_built = False
