@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from wsconsole.errors import MessageStoreError
-from wsconsole.storage import userfiles
+from wsconsole.storage import merging, userfiles
 from wsconsole.storage.jsonread import MAX_FILE_PAYLOAD_CHARS
 from wsconsole.storage.profiles import config_dir
 
@@ -163,6 +163,10 @@ class ComposerHistory(_JsonStore):
         self._entries: list[HistoryEntry] = []
         self.draft: HistoryEntry | None = None
         """What the composer held, typed and not sent, when the window last closed; None if nothing."""
+        # Since the last load or save: what was added, and whether the user cleared the history
+        # (a save merges them with what another window wrote meanwhile; see _merge_items).
+        self._added: list[HistoryEntry] = []
+        self._cleared = False
 
     @property
     def entries(self) -> list[HistoryEntry]:
@@ -190,6 +194,7 @@ class ComposerHistory(_JsonStore):
         if len(payload) > MAX_KEPT_PAYLOAD_CHARS or (self._entries and self._entries[-1] == entry):
             return False
         self._entries.append(entry)
+        self._added.append(entry)
         del self._entries[: max(0, len(self._entries) - self.max_entries)]
         self._trim()
         return True
@@ -223,11 +228,23 @@ class ComposerHistory(_JsonStore):
         return changed
 
     def clear(self) -> None:
-        self._entries = []
+        """Forgets every entry (at the next save, also those another window added meanwhile)."""
+        self._entries, self._added, self._cleared = [], [], True
 
     def _clear(self) -> None:
-        self._entries = []
+        self._entries, self._added, self._cleared = [], [], False
         self.draft = None
+
+    def _synced(self) -> None:
+        self._added, self._cleared = [], False
+
+    def _merge_items(self, theirs: list[Any], ours: list[Any]) -> list[Any]:
+        # A history only grows at its end: the other window's sends, then ours since we last
+        # read or wrote the file.  A clear here clears both.
+        if self._cleared:
+            return ours
+        added = [{"mode": entry.mode, "payload": entry.payload} for entry in self._added]
+        return merging.appended_since(theirs, added, self.max_entries)
 
     def _load_items(self, items: list[Any], document: dict[str, Any]) -> None:
         for index, raw in enumerate(items):
@@ -257,9 +274,11 @@ class ComposerHistory(_JsonStore):
         Raises:
             MessageStoreError: Not written; the file on disk is untouched.
         """
-        items = [{"mode": entry.mode, "payload": entry.payload} for entry in self._entries]
         draft = {} if self.draft is None else {"draft": {"mode": self.draft.mode, "payload": self.draft.payload}}
-        self._write_document(self._document(items, **draft))
+        self._write_document(self._document(self._items(), **draft))
+
+    def _items(self) -> list[Any]:
+        return [{"mode": entry.mode, "payload": entry.payload} for entry in self._entries]
 
 
 class MessageLibrary(_JsonStore):
@@ -376,4 +395,7 @@ class MessageLibrary(_JsonStore):
         Raises:
             MessageStoreError: Not written; the file on disk is untouched.
         """
-        self._write([{"name": m.name, "mode": m.mode, "payload": m.payload} for m in self._messages.values()])
+        self._write(self._items())
+
+    def _items(self) -> list[Any]:
+        return [{"name": m.name, "mode": m.mode, "payload": m.payload} for m in self._messages.values()]

@@ -519,8 +519,19 @@ class ProfileStore(userfiles.JsonFileStore):
             ProfileStoreError: The file could not be written; the one on
                 disk is untouched and no temporary file is left behind.
         """
-        profiles = [profile.to_dict() for profile in self._profiles.values()]
-        self._write_document(self._document(profiles, recent_urls=list(self._recent_urls)))
+        self._write_document(self._document(self._items(), recent_urls=list(self._recent_urls)))
+
+    def _items(self) -> list[Any]:
+        return [profile.to_dict() for profile in self._profiles.values()]
+
+    def _merge_others(self, document: dict[str, Any], theirs: dict[str, Any]) -> None:
+        # Recent URLs: ours first, then the other window's, as many as are kept.
+        urls = document.get("recent_urls", [])
+        their_urls = theirs.get("recent_urls", [])
+        if isinstance(urls, list) and isinstance(their_urls, list):
+            urls = urls + [url for url in their_urls if isinstance(url, str) and url not in urls]
+            document["recent_urls"] = urls[: self.recent_urls_max]
+        super()._merge_others(document, theirs)
 
     def _encode_document(self, document: Any) -> bytes:
         # Stricter than the other stores: NaN (which JSON has not) and values

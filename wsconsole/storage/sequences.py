@@ -352,9 +352,12 @@ class SequenceStore(userfiles.JsonFileStore):
         Raises:
             SequenceStoreError: Nothing was written; the old file is untouched.
         """
+        self._write_document(self._document(self._items()))
+
+    def _items(self) -> list[Any]:
         sequences = [sequence.to_dict() for sequence in self._sequences.values()]
         for sequence in sequences:
             for index, step in enumerate(sequence["steps"]):
                 for key, value in self._step_extras.get((sequence["name"], index, step["kind"]), {}).items():
                     step.setdefault(key, value)
-        self._write_document(self._document(sequences))
+        return sequences

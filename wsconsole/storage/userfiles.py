@@ -6,8 +6,9 @@ readers see the old file or the new one, never half of one.
 
 :class:`JsonFileStore` is what the user's JSON stores (profiles, sequences,
 the composer's history and saved messages) share: reading the file, keeping
-an unreadable one aside, and refusing to save over one that could not be
-kept aside.
+an unreadable one aside, refusing to save over one that could not be
+kept aside, and merging with what another window wrote since (see
+:mod:`wsconsole.storage.merging`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+from wsconsole.storage import merging
 from wsconsole.storage.jsonread import (  # noqa: F401 - userfiles.read_json & co. stay where callers find them
     NO_FILE,
     UnreadableFileError,
@@ -285,6 +287,15 @@ def copy_aside(path: Path) -> Path:
     return target
 
 
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when someone writes ``path`` (an atomic write is a new inode); None if there is none."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
 class JsonFileStore:
     """Reading, setting aside and writing one JSON file: the part every store shares.
 
@@ -343,6 +354,12 @@ class JsonFileStore:
         self._item_extras: dict[tuple[str, ...], dict[str, Any]] = {}  # by item_identity: keys a newer version wrote
         self._read_format = 0  # the format version of the file loaded; 0 for none
         self._lost_something = False  # the last load dropped what the file held (a bad value replaced)
+        # The file as we last read or wrote it: its stamp (None: there was none), and its items by
+        # identity, the base a save merges against when another process wrote the file since.
+        self._stamp: tuple[int, int, int] | None = None
+        self._base: dict[tuple[str, ...], Any] = {}
+        self.merged_on_save = False
+        """True after a save that merged what another process had written (the store was reloaded)."""
 
     # -- the load template the stores share ---------------------------------------------
 
@@ -377,6 +394,7 @@ class JsonFileStore:
         self._kept_keys, self._kept_items, self._read_format, self._lost_something = {}, [], 0, False
         self._item_extras, self.kept_copy = {}, None
         document = self._read_document()
+        self._stamp, self._base = _file_stamp(self.path), {}
         if document is NO_FILE:
             return self.problems
         if not isinstance(document, dict):
@@ -412,6 +430,10 @@ class JsonFileStore:
             self._kept_keys, self._kept_items, self._item_extras, self._lost_something = {}, [], {}, True
         if self._lost_something:
             self._copy_aside()
+        # The base a later merge compares with: the items as this store would write them (not
+        # as read: an older version's file reads the same and writes more keys).
+        self._base = merging.keyed(self._document(self._items())[self.list_key], self._identity)
+        self._synced()
         return self.problems
 
     def _clear(self) -> None:
@@ -523,6 +545,7 @@ class JsonFileStore:
         """
         if self._save_refused:
             raise self._write_error(str(self.path), self._save_refused)
+        merged = _file_stamp(self.path) != self._stamp and self._merge_with_file(document)
         data = self._encode_document(document)
         try:
             # 0700: the folder holds the user's profiles (their secrets, when saved); parents keep the umask's.
@@ -536,6 +559,48 @@ class JsonFileStore:
             raise self._write_error(str(self.path), self._write_problem(step, exc)) from exc
         except OSError as exc:
             raise self._write_error(str(self.path), exc.strerror or str(exc)) from exc
+        self._stamp = _file_stamp(self.path)
+        self._base = merging.keyed(document.get(self.list_key, []), self._identity) if isinstance(document, dict) else {}
+        self._synced()
+        self.merged_on_save = merged
+        if merged:
+            self.load()  # what the other window saved is ours now, and shown from here on
+
+    def _merge_with_file(self, document: Any) -> bool:
+        """Merges into ``document`` (in place) the items someone else wrote to the file since we read it.
+
+        Returns:
+            Whether it did: False when the file is gone, unreadable or not a
+            store of this kind (ours is written as it is, as before).
+        """
+        try:
+            theirs = read_json(self.path)
+        except UnreadableFileError:
+            return False
+        if not isinstance(document, dict) or not isinstance(theirs, dict):
+            return False
+        their_items = theirs.get(self.list_key, [])
+        if not isinstance(their_items, list) or format_version(theirs) is None:
+            return False
+        document[self.list_key] = self._merge_items(their_items, document.get(self.list_key, []))
+        self._merge_others(document, theirs)
+        return True
+
+    def _merge_items(self, theirs: list[Any], ours: list[Any]) -> list[Any]:
+        """The items to write when the file changed under us: a three-way merge by identity."""
+        return merging.merge_items(theirs, ours, self._base, self._identity)
+
+    def _merge_others(self, document: dict[str, Any], theirs: dict[str, Any]) -> None:
+        """Merges the other top-level keys from ``theirs`` into ``document`` (ours win by default)."""
+        for key, value in theirs.items():
+            document.setdefault(key, value)
+
+    def _synced(self) -> None:
+        """Called when the store matches its file (a load, a save): what it tracks since starts again."""
+
+    def _items(self) -> list[Any]:
+        """The items :meth:`save` writes, as JSON values (a subclass with items overrides it)."""
+        return []
 
     def _write_problem(self, step: str, exc: OSError) -> str:
         reason = exc.strerror or str(exc)

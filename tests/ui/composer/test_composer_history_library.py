@@ -311,3 +311,31 @@ def test_rename_by_editing_the_name_in_place(qtbot, window, config_dir) -> None:
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "already exists" in window.findChild(QLabel, "libraryStatusLabel").text(), timeout=10_000)
     assert listing.topLevelItem(0).text(1) == "new name"  # put back
+
+
+def test_two_windows_keep_each_others_saved_messages_and_sends(qtbot, config_dir) -> None:
+    """Two windows on one config directory (a second instance): the second's save wrote its own
+    list over the file, and a message the first had saved was gone at the next start."""
+    first, second = shown_window(qtbot), shown_window(qtbot)
+    try:
+        qtbot.waitUntil(lambda: first.is_built and second.is_built, timeout=10_000)
+        assert first.composer_extras.panel.save_message(SavedMessage("from the first", "text", "1"))
+        assert second.composer_extras.panel.save_message(SavedMessage("from the second", "text", "2"))
+        panel = second.composer_extras.panel
+        from wsconsole.ui.composer.message_library import NAME_COLUMN
+
+        shown = [panel.list.topLevelItem(i).text(NAME_COLUMN) for i in range(panel.list.topLevelItemCount())]
+        assert shown == ["from the first", "from the second"]  # the second's list shows both at once
+        for win, text in ((first, "sent in the first"), (second, "sent in the second")):
+            open_window(qtbot, win)
+            win.findChild(QPlainTextEdit, "messageEdit").setPlainText(text)
+            qtbot.mouseClick(win.findChild(QPushButton, "sendButton"), Qt.MouseButton.LeftButton)  # not Ctrl+Enter: one window is active
+            qtbot.waitUntil(lambda win=win, text=text: (Direction.RECEIVED, text) in packets(win), timeout=10_000)
+    finally:
+        first.close()
+        second.close()
+    library, history = MessageLibrary(config_dir), ComposerHistory(config_dir)
+    library.load()
+    history.load()
+    assert library.names() == ["from the first", "from the second"]
+    assert [e.payload for e in history.entries][-2:] == ["sent in the first", "sent in the second"]

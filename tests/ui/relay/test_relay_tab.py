@@ -215,3 +215,20 @@ def test_an_unreachable_upstream_is_said_in_the_connection_log(window, qtbot):
     assert "connection refused" in said and "HTTP 502" in said
     assert "closed" in tab.connections_list.item(1).text()
     assert tab.driver.is_running  # the relay goes on serving the next client
+
+
+def test_file_save_selected_payload_saves_a_relayed_packet(relay_tab, qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    client = relay_tab.client()
+    client.ws.send(b"\x00relayed\xff")
+    assert client.recv() == b"\x00relayed\xff"
+    qtbot.waitUntil(lambda: packets(relay_tab, Direction.SERVER_TO_CLIENT) == [b"\x00relayed\xff"], timeout=WAIT_MS)
+    pane = relay_tab.log_pane
+    row = next(r for r in range(pane.model.rowCount()) if pane.model.entry(r).direction is Direction.SERVER_TO_CLIENT)
+    pane.view.selectRow(row)
+    target = tmp_path / "relayed.bin"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), "All files (*)"))
+    assert window.current_tab is relay_tab
+    window.save_payload_action.trigger()
+    assert target.read_bytes() == b"\x00relayed\xff"
