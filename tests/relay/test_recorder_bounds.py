@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from websockets.sync.client import connect
 
+from tests.support.flooding import flood_echoes
 from tests.support.waiting import WAIT_S
 from wsconsole.relay import RelayEventKind
 from wsconsole.relay.recorder import RelayRecorder
@@ -40,11 +41,7 @@ def test_only_the_latest_closed_connections_keep_their_logs(echo_server, relay_t
 def test_open_connections_flooding_share_the_total(echo_server, relay_to):
     relay, events = relay_to(echo_server.url)
     with connect(relay.url) as first, connect(relay.url) as second, connect(relay.url) as third:
-        for ws in (first, second, third):
-            for index in range(1_500):
-                ws.send(f"{index}")
-            for _index in range(1_500):
-                ws.recv(timeout=WAIT_S)
+        flood_echoes((first, second, third), 1_500)
         for number in (1, 2, 3):
             events.wait_for(RelayEventKind.PACKET, connection=number, sender="server", data="1499")
         seen = events.drain()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from websockets.sync.client import connect
 
+from tests.support.flooding import flood_echoes
 from tests.support.waiting import WAIT_S, wait_for
 from wsconsole.server.config import ServerConfig, ServerMode
 from wsconsole.server.events import ServerEvent, ServerEventKind
@@ -124,11 +125,7 @@ def test_live_clients_over_the_total_each_keep_their_newest_share():
 def test_real_clients_flooding_the_server_stay_within_the_total(echo_servers, events):
     server = echo_servers()
     with connect(server.url) as first, connect(server.url) as second, connect(server.url) as third:
-        for client in (first, second, third):
-            for index in range(1_500):
-                client.send(f"{index}")
-            for _index in range(1_500):
-                client.recv(timeout=WAIT_S)
+        flood_echoes((first, second, third), 1_500)
         seen = []
         for client_id in (1, 2, 3):
             seen += wait_for(events, K.PACKET, lambda e, client_id=client_id: (e.client_id, e.data) == (client_id, "1499"))

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
+from tests.support.flooding import flood_echoes
 from tests.ui.server.test_server_panel import (  # noqa: F401 (ws_clients: a fixture)
     row_ids,
     select,
@@ -305,11 +306,7 @@ def test_clients_flooding_the_server_share_the_logs_total_and_the_keep_button_sa
     select(qtbot, window, first_id)
     keep = page.log_pane.pane.filter_bar.keep_button
     assert keep.text() == "Keep: 100k"
-    for client in (first, second):
-        for index in range(1_200):
-            client.send(f"{index}")
-        for _index in range(1_200):
-            client.recv(timeout=WAIT_S)
+    flood_echoes((first, second), 1_200)
     qtbot.waitUntil(lambda: page.logs.get(second_id).log.counters.received_packets == 1_200, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: keep.text() == "Keep: 1.5k", timeout=WAIT_MS)
     assert page.logs.total_entries() <= 3_000
