@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QTableView,
+    QWidget,
 )
 
 from tests.support.servers import WsServer
@@ -30,6 +32,24 @@ def gc_on_gui_thread(qapp):
     collector = gc_guard.install(qapp)
     yield collector
     collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_key_held(qapp):
+    """Each GUI test starts with no modifier key held, as a user's next action would.
+
+    Qt takes the modifiers held from the last key event: a Ctrl+W whose shortcut opened a box
+    left Ctrl "held" (offscreen, the release never reached the window), and the next test's
+    ``selectRow`` toggled the row as a Ctrl+click does.
+    """
+    yield
+    if qapp.keyboardModifiers() != Qt.KeyboardModifier.NoModifier:
+        from PySide6.QtTest import QTest
+
+        probe = QWidget()
+        QTest.keyRelease(probe, Qt.Key.Key_Control, Qt.KeyboardModifier.NoModifier)
+        probe.deleteLater()
+    assert qapp.keyboardModifiers() == Qt.KeyboardModifier.NoModifier
 
 
 @pytest.fixture(autouse=True)
