@@ -6,7 +6,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtWidgets import QLabel, QPlainTextEdit
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QWidget
 
 from wsconsole.ui.window.main_window import MainWindow
 
@@ -38,6 +38,12 @@ def _assert_said(win: MainWindow, taken: int) -> None:
     said = f"port {taken} is in use (another wsconsole?); serving on ws://127.0.0.1:{driver.port}/"
     assert driver.port_note == said
     assert win.statusBar().currentMessage() == said
+    if win.isVisible():
+        # Drawn alone: the counters under it were shown through it when the note came before the bar.
+        counters = win.findChild(QWidget, "countersLabel")
+        assert not counters.isVisible()
+        win.statusBar().clearMessage()  # as its time running out does
+        assert counters.isVisible()
     note = win.findChild(QLabel, "serverPortNote")
     assert note.isVisibleTo(win.server_panel)
     assert note.text() == f"⚠ P{said[1:]}"

@@ -297,7 +297,7 @@ class MainWindow(QMainWindow):
             self._show_port_note(self.server_driver.port_note)
 
     def _show_port_note(self, text: str) -> None:
-        self.statusBar().showMessage(text, PORT_NOTE_SHOWN_MS)
+        self.status_line.show_note(text, PORT_NOTE_SHOWN_MS)
 
     # -- tabs ------------------------------------------------------------------
 
@@ -434,7 +434,7 @@ class MainWindow(QMainWindow):
         """
         pane = self.current_tab.log_pane
         if pane is None or pane.selected_packet() is None:
-            self.statusBar().showMessage("Select one packet in the log to save its payload.", STATUS_HINT_MS)
+            self.status_line.show_note("Select one packet in the log to save its payload.", STATUS_HINT_MS)
             return None
         return pane.save_selected_payload()
 

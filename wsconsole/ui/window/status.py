@@ -5,8 +5,10 @@ GUI thread only.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QDockWidget, QLabel, QStatusBar, QToolButton
 
 from wsconsole.ui.log.live_label import LiveLabel
@@ -18,8 +20,8 @@ if TYPE_CHECKING:
     from wsconsole.ui.connection.tab import ConnectionTab
 
 
-class StatusLine:
-    """The ``countersLabel`` and ``rttLabel`` of ``bar``, showing the current tab's.
+class StatusLine(QObject):
+    """The ``countersLabel`` and ``rttLabel`` of ``bar``, showing the current tab's, and the bar's notes.
 
     Args:
         bar: The window's status bar.
@@ -27,7 +29,10 @@ class StatusLine:
     """
 
     def __init__(self, bar: QStatusBar, current_tab: Callable[[], ConnectionTab]) -> None:
+        super().__init__(bar)
         self._bar = bar
+        self._note_until_s = 0.0  # when the note shown with show_note ends (time.monotonic())
+        bar.installEventFilter(self)
         self._current_tab = current_tab
         # Refreshed four times a second: see LiveLabel.  The bar stretches it over the room left.
         self.counters_box = LiveLabel(object_name="countersLabel", min_width_text="sent 0 packets / 0 B", grows=False)
@@ -69,6 +74,27 @@ class StatusLine:
         driver.running_changed.connect(show)
         driver.clients_refreshed.connect(show)
         show()
+
+    def show_note(self, text: str, timeout_ms: int) -> None:
+        """Shows ``text`` in the bar for ``timeout_ms``, over the counters (the dock buttons stay).
+
+        Use it rather than ``QStatusBar.showMessage`` for a note that may come before the
+        bar is shown (the window's start): Qt hides the counters under a message only if
+        they are visible then, so they would be drawn through it.
+        """
+        self._note_until_s = time.monotonic() + timeout_ms / 1000
+        self._bar.showMessage(text, timeout_ms)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Show and watched is self._bar:
+            left_ms = int((self._note_until_s - time.monotonic()) * 1000)
+            text = self._bar.currentMessage()
+            if text and left_ms > 0:
+                # Again, now that the counters are visible, so that Qt hides them: cleared first,
+                # as showMessage does nothing for the message already shown.
+                self._bar.clearMessage()
+                self._bar.showMessage(text, left_ms)
+        return False
 
     def attach(self, tab: ConnectionTab) -> None:
         """Follows ``tab``'s counters and round-trip time while it is the current tab."""
