@@ -242,3 +242,30 @@ def test_the_default_size_fits_a_small_screens_work_area_with_its_title_bar(qtbo
     assert window.statusBar().isVisible() and window.findChild(QLabel, "closeStatusLabel").isVisible()
     # offscreen's 800x800 screen is a placeholder: the window keeps the desktop's default there.
     assert default_size(window) == QSize(*DEFAULT_SIZE)
+
+
+def test_a_docks_key_brings_it_up_as_its_button_does(qtbot, window) -> None:
+    """Ctrl+Shift+O with the echo server's dock open opened the options behind the server's tab
+    (a tab appeared, nothing else changed), and again closed them without their being seen."""
+    found = docks(window)
+    server, options = found["serverDock"], found["optionsDock"]
+    window.activateWindow()
+
+    def key(letter: Qt.Key) -> None:
+        qtbot.keyClick(window, letter, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+
+    key(Qt.Key.Key_E)
+    qtbot.waitUntil(lambda: not server.visibleRegion().isEmpty(), timeout=WAIT_MS)
+    key(Qt.Key.Key_O)  # opened in front of the server's tab
+    qtbot.waitUntil(lambda: not options.visibleRegion().isEmpty(), timeout=WAIT_MS)
+    assert server.visibleRegion().isEmpty() and not server.isHidden()
+    key(Qt.Key.Key_E)  # open behind the options: brought to the front, not closed
+    qtbot.waitUntil(lambda: not server.visibleRegion().isEmpty(), timeout=WAIT_MS)
+    assert not options.isHidden() and server.toggleViewAction().isChecked()
+    key(Qt.Key.Key_E)  # in view: closed
+    qtbot.waitUntil(lambda: server.isHidden(), timeout=WAIT_MS)
+    # The View menu's check still opens and closes, bringing up what it opens.
+    options.toggleViewAction().trigger()
+    qtbot.waitUntil(lambda: options.isHidden(), timeout=WAIT_MS)
+    options.toggleViewAction().trigger()
+    qtbot.waitUntil(lambda: not options.visibleRegion().isEmpty(), timeout=WAIT_MS)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QByteArray, QRect, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -196,6 +196,47 @@ def let_narrow(dock: QDockWidget) -> None:
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setWidget(content)
     dock.setWidget(scroll)
+
+
+def in_view(dock: QDockWidget) -> bool:
+    """Whether ``dock`` can be seen: open, and not behind another dock's tab."""
+    return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+
+def open_or_close(dock: QDockWidget) -> None:
+    """What a dock's key and its status bar button do: close it if it is in view, else bring it up.
+
+    A dock open behind another dock's tab comes to the front rather than closing: the user
+    asked to see it.  (Qt's own toggle closed it, and opening one into a tab group left it
+    behind the tab in front.)
+    """
+    if in_view(dock):
+        dock.close()
+    else:
+        dock.show()
+        dock.raise_()
+
+
+class _DockKey(QObject):
+    """Takes a dock's shortcut from its toggle action and does :func:`open_or_close` instead."""
+
+    def __init__(self, dock: QDockWidget) -> None:
+        super().__init__(dock)
+        self._dock = dock
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Shortcut:
+            open_or_close(self._dock)
+            return True  # the toggle's own Qt handler would close a dock behind a tab
+        return False
+
+
+def bring_up_when_opened(dock: QDockWidget) -> None:
+    """Has ``dock``'s key (its toggle action's shortcut) open or close it as its status bar button
+    does, and the View menu's check raise it when it opens it."""
+    toggle = dock.toggleViewAction()
+    toggle.installEventFilter(_DockKey(dock))
+    toggle.triggered.connect(lambda on: on and dock.raise_())
 
 
 def when_shown(dock: QDockWidget, callback: Callable[[], object]) -> None:

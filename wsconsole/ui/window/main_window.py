@@ -260,11 +260,13 @@ class MainWindow(QMainWindow):
         self.new_relay_action, self.save_payload_action = actions.new_relay, actions.save_payload
 
     def _build_layout(self) -> None:
-        from wsconsole.ui.window.layout import WindowLayout, let_narrow
+        from wsconsole.ui.window.layout import WindowLayout, bring_up_when_opened, let_narrow
 
         docks = (self.server_dock, self.options_dock, self.sequences_dock, self.composer_extras.dock)
         for wide in (self.server_dock, self.sequences_dock):  # some 500 px of content each
             let_narrow(wide)
+        for dock in docks:
+            bring_up_when_opened(dock)
         # A relay tab's split (list and log over its tools) is not the connection tab's log and
         # details, so only a connection tab's is remembered.
         self.window_layout = WindowLayout(self, docks, lambda: getattr(self.current_tab, "log_splitter", None))

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QStatusBar, QToolButton
 
 from wsconsole.ui.log.live_label import LiveLabel
 from wsconsole.ui.server.driver import ServerDriver
+from wsconsole.ui.window.layout import open_or_close
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -108,12 +109,5 @@ class StatusLine(QObject):
 
 
 def _open_or_close(dock: QDockWidget, button: QToolButton) -> None:
-    # A dock open behind another dock's tab is brought to the front rather than closed:
-    # the click means "show me", and only a dock in view closes.
-    in_view = dock.isVisible() and not dock.visibleRegion().isEmpty()
-    if in_view:
-        dock.close()
-    else:
-        dock.show()
-        dock.raise_()
+    open_or_close(dock)
     button.setChecked(not dock.isHidden())
