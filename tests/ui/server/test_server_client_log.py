@@ -8,6 +8,7 @@ import os
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QMessageBox,
     QProgressBar,
@@ -311,3 +312,26 @@ def test_clients_flooding_the_server_share_the_logs_total_and_the_keep_button_sa
     qtbot.waitUntil(lambda: keep.text() == "Keep: 1.5k", timeout=WAIT_MS)
     assert page.logs.total_entries() <= 3_000
     assert [data for _, data in packets_shown(page)][-2:] == ["1199", "1199"]
+
+
+def test_save_selected_payload_saves_from_the_client_log_that_has_the_focus(
+    qtbot, window, ws_clients, tmp_path, monkeypatch
+):
+    client = ws_clients(window.server_driver.url)
+    wait_rows(qtbot, window, 1)
+    select(qtbot, window, row_ids(window)[0])
+    client.send(b"\x01from the client")
+    client.recv(timeout=WAIT_S)
+    page = window.server_panel.client_page
+    qtbot.waitUntil(lambda: len(packets_shown(page)) == 2, timeout=WAIT_MS)
+    pane = page.log_pane.pane
+    window.server_dock.show()
+    qtbot.waitUntil(lambda: pane.view.isVisible(), timeout=WAIT_MS)
+    pane.view.selectRow(next(row for row in range(pane.model.rowCount()) if pane.model.entry(row).is_packet))
+    window.activateWindow()
+    pane.view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is pane.view, timeout=WAIT_MS)
+    target = tmp_path / "client.bin"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), "All files (*)"))
+    window.save_payload_action.trigger()  # the tab's log has nothing selected
+    assert target.read_bytes() == b"\x01from the client"

@@ -260,7 +260,11 @@ class MainWindow(QMainWindow):
         self.new_relay_action, self.save_payload_action = actions.new_relay, actions.save_payload
 
     def _build_layout(self) -> None:
-        from wsconsole.ui.window.layout import WindowLayout, bring_up_when_opened, let_narrow
+        from wsconsole.ui.window.layout import (
+            WindowLayout,
+            bring_up_when_opened,
+            let_narrow,
+        )
 
         docks = (self.server_dock, self.options_dock, self.sequences_dock, self.composer_extras.dock)
         for wide in (self.server_dock, self.sequences_dock):  # some 500 px of content each
@@ -428,13 +432,23 @@ class MainWindow(QMainWindow):
         self.current_tab.ping(payload)
 
     def save_selected_payload(self) -> Path | None:
-        """File > Save selected payload…: the current tab's selected packet, whole, to a file the user names.
+        """File > Save selected payload…: the selected packet, whole, to a file the user names.
+
+        The log with the keyboard focus is asked first (a server client's, in its dock), then
+        the current tab's.
 
         Returns:
             The file written; None if cancelled or failed (a message box says
             why), or if no single packet is selected (the status bar says so).
         """
+        from wsconsole.ui.log.log_pane import LogPane
+
         pane = self.current_tab.log_pane
+        focused = QApplication.focusWidget()
+        while focused is not None and not isinstance(focused, LogPane):
+            focused = focused.parentWidget()
+        if focused is not None and focused.window() is self and focused.selected_packet() is not None:
+            pane = focused
         if pane is None or pane.selected_packet() is None:
             self.status_line.show_note("Select one packet in the log to save its payload.", STATUS_HINT_MS)
             return None
