@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QSplitter, QVBoxLayout, QWidget
 
 from tests.support.gui import WAIT_MS
 from wsconsole.relay.events import CLIENT, RelayEvent, RelayEventKind
@@ -98,3 +98,12 @@ def test_the_break_panel_stacks_when_narrow_paused_message_first(qtbot):
         assert shown_whole(widget), widget.objectName()
     page.resize(1000, 300)
     qtbot.waitUntil(lambda: paused.x() > rules.x(), timeout=WAIT_MS)
+
+
+def test_the_log_gets_the_larger_share_of_a_relay_tabs_height(window, qtbot):
+    """The relay's log (and its list) had as much height as the details and tools under it."""
+    window.new_relay_action.trigger()
+    tab = window.current_tab
+    qtbot.waitUntil(lambda: tab.log_stack.isVisible() and tab.tools.isVisible(), timeout=WAIT_MS)
+    log_px, tools_px = tab.findChild(QSplitter, "relayLogSplitter").sizes()
+    assert log_px > 1.3 * tools_px, (log_px, tools_px)

@@ -68,8 +68,9 @@ CONNECTIONS_MIN_TEXT = "#99 o"
 connection's number, its rows elided (each row's whole text is in its tooltip)."""
 CONNECTIONS_WIDTH_PX, LOG_WIDTH_PX = 170, 800
 """The first split beside the log (the splitter keeps the ratio; the log takes what it gains)."""
-LOG_HEIGHT_PX, TOOLS_HEIGHT_PX = 330, 290
-"""The first split between the log and the details and tools under it."""
+LOG_HEIGHT_PX, TOOLS_HEIGHT_PX = 390, 230
+"""The first split between the log and the details and tools under it: the log gets the larger
+share, and most of what the window grows by (the tools' minimum keeps a paused message whole)."""
 DETAILS_TOOLS_INDEX, BREAK_TOOLS_INDEX = 0, 1
 """The Break panel's page in the tools (shown when a message pauses)."""
 
@@ -189,7 +190,7 @@ class RelayTab(TabBase):
         log_splitter = QSplitter(Qt.Orientation.Vertical, objectName="relayLogSplitter")
         log_splitter.addWidget(splitter)
         log_splitter.addWidget(self.tools)
-        log_splitter.setStretchFactor(0, 1)
+        log_splitter.setStretchFactor(0, 2)
         log_splitter.setStretchFactor(1, 1)
         log_splitter.setSizes([LOG_HEIGHT_PX, TOOLS_HEIGHT_PX])
         log_splitter.setChildrenCollapsible(False)
