@@ -17,11 +17,13 @@ def listed(tab) -> list[str]:
 
 
 def echo_once(tab, qtbot, text: str) -> None:
-    """A client through the relay sends ``text``, reads the echo and closes; waits until both legs closed."""
+    """A client through the relay sends ``text``, reads the echo and closes; waits until the tab
+    has listed it and seen it close."""
+    seen = tab._connections_seen
     with connect(tab.driver.url, open_timeout=WAIT_S) as client:
         client.send(text)
         assert client.recv(timeout=WAIT_S) == text
-    qtbot.waitUntil(lambda: not tab._open, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: tab._connections_seen > seen and not tab._open, timeout=WAIT_MS)
 
 
 def test_a_restarted_relay_lists_its_connections_apart_from_the_first_runs(relay_tab, qtbot):
@@ -53,3 +55,26 @@ def test_a_program_reconnecting_in_a_loop_leaves_the_latest_closed_and_the_shown
     echo_once(relay_tab, qtbot, "#7")  # #1 is no longer shown: it goes, the earliest closed
     qtbot.waitUntil(lambda: [row.split()[0] for row in listed(relay_tab)] == ["#6", "#7"], timeout=WAIT_MS)
     assert relay_tab.connection == 6 and relay_tab.log_pane.log is relay_tab.recorder.logs[6]
+
+
+def test_closing_or_quitting_counts_every_connections_log_and_names_the_relay(relay_tab, qtbot, window):
+    """The close question counted only the log shown (the relay's events: two entries), though
+    closing the tab throws every connection's log away; a running relay read as a connection."""
+    from PySide6.QtWidgets import QMessageBox
+
+    echo_once(relay_tab, qtbot, "kept")
+    relay_tab.show_connection(0)  # the relay's own events shown
+    entries = len(relay_tab.relay_log) + len(relay_tab.recorder.logs[1])
+    assert len(relay_tab.log) < entries
+    box = window.request_quit()
+    assert box is not None and box.text().startswith(
+        f"A tab has a running relay and {entries:,} entries in its log. Quitting stops the relay (both legs of "
+        "each connection close with 1001) and throws the log away.")
+    box.done(QMessageBox.StandardButton.Cancel)
+    with qtbot.waitSignal(relay_tab.driver.running_changed, timeout=WAIT_MS):
+        relay_tab.stop()
+    entries = relay_tab.logged_entries
+    box = window.tab_control.request_close(window.tabs.indexOf(relay_tab))
+    assert box is not None and box.text().startswith(
+        f"“{relay_tab.title}” has {entries:,} entries in its log. Closing the tab throws the log away.")
+    box.done(QMessageBox.StandardButton.Cancel)

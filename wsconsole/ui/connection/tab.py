@@ -428,6 +428,11 @@ class ConnectionTab(TabBase):
         """True for a tab showing an imported capture: no connection, nothing to send."""
         return self._read_only
 
+    @property
+    def logged_entries(self) -> int:
+        """The entries closing the tab would throw away: its log's."""
+        return len(self.log)
+
     def show_imported(self, entries: list[Entry], name: str) -> None:
         """Makes this a read-only tab showing ``entries`` (from a capture file) under the name ``name``."""
         self._read_only = True

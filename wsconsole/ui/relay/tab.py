@@ -274,6 +274,11 @@ class RelayTab(TabBase):
         return self.log_pane.log
 
     @property
+    def logged_entries(self) -> int:
+        """The entries closing the tab would throw away: the relay's events and every connection's."""
+        return len(self.relay_log) + sum(len(log) for log in self.recorder.logs.values())
+
+    @property
     def log_pane(self) -> LogPane:
         return self.log_stack.currentWidget()
 

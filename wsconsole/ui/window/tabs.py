@@ -149,9 +149,11 @@ class TabControl(QObject):
         if tab is None or self._close_box is not None:
             return self._close_box
         live = tab.ready_state != ReadyState.CLOSED
-        if tab.read_only or not (live or len(tab.log)):
+        entries = tab.logged_entries
+        if tab.read_only or not (live or entries):
             self.close_tab(index)
             return None
+        relays = int(live and getattr(tab, "is_relay", False))
 
         def close() -> None:
             if self.tabs.indexOf(tab) >= 0:
@@ -159,7 +161,7 @@ class TabControl(QObject):
 
         self._close_box = speed_bump(
             self._window, "closeTabBox", "Close this tab?",
-            loss_text(f"“{tab.title}” has", "Closing the tab", int(live), len(tab.log), 1)
+            loss_text(f"“{tab.title}” has", "Closing the tab", int(live) - relays, entries, 1, relays)
             + "\nFile > Export log keeps a copy.",
             "Close tab", close, lambda: setattr(self, "_close_box", None),
         )
@@ -176,15 +178,16 @@ class TabControl(QObject):
             return self._quit_box
         tabs = [tab for tab in self.all() if not tab.read_only]  # an imported capture is a file already
         live = sum(tab.ready_state != ReadyState.CLOSED for tab in tabs)
-        entries = sum(len(tab.log) for tab in tabs)
+        relays = sum(tab.ready_state != ReadyState.CLOSED and getattr(tab, "is_relay", False) for tab in tabs)
+        entries = sum(tab.logged_entries for tab in tabs)
         if not (live or entries):
             quit_now()
             return None
-        holding = sum(tab.ready_state != ReadyState.CLOSED or len(tab.log) > 0 for tab in tabs)
+        holding = sum(tab.ready_state != ReadyState.CLOSED or tab.logged_entries > 0 for tab in tabs)
         subject = f"{holding} tabs hold" if holding > 1 else ("A tab has" if len(tabs) > 1 else "The tab has")
         self._quit_box = speed_bump(
             self._window, "quitBox", "Quit wsconsole?",
-            loss_text(subject, "Quitting", live, entries, holding)
+            loss_text(subject, "Quitting", live - relays, entries, holding, relays)
             + "\nFile > Export log keeps a copy of a tab's log.",
             "Quit", quit_now, lambda: setattr(self, "_quit_box", None),
         )
@@ -288,8 +291,9 @@ def entries_text(count: int) -> str:
     return f"{count:,} entr{'y' if count == 1 else 'ies'}"
 
 
-def loss_text(subject: str, doing: str, live: int, entries: int, logs: int) -> str:
-    """Says what ``doing`` ends and throws away: ``live`` open connections, ``entries`` in ``logs`` logs.
+def loss_text(subject: str, doing: str, live: int, entries: int, logs: int, relays: int = 0) -> str:
+    """Says what ``doing`` ends and throws away: ``live`` open connections, ``relays`` running
+    relays, ``entries`` in ``logs`` logs.
 
     Example: ``The tab has an open connection and 2 entries in its log. Quitting ends the
     connection with 1001 (going away) and throws the log away.``
@@ -298,6 +302,9 @@ def loss_text(subject: str, doing: str, live: int, entries: int, logs: int) -> s
     if live:
         held.append("an open connection" if live == 1 else f"{live} open connections")
         done.append(f"ends the connection{'' if live == 1 else 's'} with 1001 (going away)")
+    if relays:
+        held.append("a running relay" if relays == 1 else f"{relays} running relays")
+        done.append(f"stops the relay{'' if relays == 1 else 's'} (both legs of each connection close with 1001)")
     if entries:
         held.append(f"{entries_text(entries)} in {'its log' if logs == 1 else 'their logs'}")
         done.append(f"throws the log{'' if logs == 1 else 's'} away")
