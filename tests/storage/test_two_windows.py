@@ -114,3 +114,15 @@ def test_sequences_of_both_windows_are_kept(tmp_path: Path) -> None:
     again.load()
     assert again.names() == ["login", "ping"]
     assert again.get("ping") == second.get("ping")
+
+
+def test_a_newer_versions_file_written_meanwhile_keeps_its_format_and_its_items(tmp_path: Path) -> None:
+    store = MessageLibrary(tmp_path)
+    store.load()
+    newer = {"format": 7, "messages": [{"name": "from v7", "mode": "text", "payload": "x", "color": "red"}], "theme": "dark"}
+    (tmp_path / "messages.json").write_text(json.dumps(newer), encoding="utf-8")
+    store.put(SavedMessage("ours", "text", "y"))
+    store.save()
+    written = json.loads((tmp_path / "messages.json").read_text(encoding="utf-8"))
+    assert written["format"] == 7 and written["theme"] == "dark"
+    assert written["messages"] == [newer["messages"][0], {"name": "ours", "mode": "text", "payload": "y"}]

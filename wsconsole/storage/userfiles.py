@@ -393,8 +393,9 @@ class JsonFileStore:
         self._clear()
         self._kept_keys, self._kept_items, self._read_format, self._lost_something = {}, [], 0, False
         self._item_extras, self.kept_copy = {}, None
+        stamp = _file_stamp(self.path)  # before the read: a write in between is merged by the next save
         document = self._read_document()
-        self._stamp, self._base = _file_stamp(self.path), {}
+        self._stamp, self._base = (stamp if document is not NO_FILE else _file_stamp(self.path)), {}
         if document is NO_FILE:
             return self.problems
         if not isinstance(document, dict):
@@ -584,6 +585,8 @@ class JsonFileStore:
             return False
         document[self.list_key] = self._merge_items(their_items, document.get(self.list_key, []))
         self._merge_others(document, theirs)
+        # A newer version's file keeps saying so (as _document does for the file we read).
+        document["format"] = max(document.get("format", 0), format_version(theirs) or 0)
         return True
 
     def _merge_items(self, theirs: list[Any], ours: list[Any]) -> list[Any]:
