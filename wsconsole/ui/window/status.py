@@ -88,6 +88,9 @@ class StatusLine(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.Show and watched is self._bar:
+            # Only the first show matters (notes come before it at the start); after it, no
+            # event of the bar's goes through Python for this.
+            self._bar.removeEventFilter(self)
             left_ms = int((self._note_until_s - time.monotonic()) * 1000)
             text = self._bar.currentMessage()
             if text and left_ms > 0:
