@@ -108,7 +108,8 @@ class NotesError(Exception):
 
 def notes_store(path, **options):
     """A store of a list of notes, built on JsonFileStore the way the real stores are."""
-    from wsconsole.storage.userfiles import NO_FILE, JsonFileStore
+    from wsconsole.storage.jsonstore import JsonFileStore
+    from wsconsole.storage.userfiles import NO_FILE
 
     class NotesStore(JsonFileStore):
         def __init__(self) -> None:

@@ -5,7 +5,7 @@ composer's history) at its start and writes them whole.  Written blindly, the
 second window's save would throw away what the first saved in between: a saved
 message gone, with no word.  A store that finds its file written by someone else
 since it read or wrote it merges instead (:meth:`JsonFileStore._write_document
-<wsconsole.storage.userfiles.JsonFileStore._write_document>`), three ways, by
+<wsconsole.storage.jsonstore.JsonFileStore._write_document>`), three ways, by
 each item's identity (its name):
 
 - an item we changed or added since ``base`` (what we last read or wrote) is ours;

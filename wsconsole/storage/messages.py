@@ -33,6 +33,7 @@ from typing import Any
 from wsconsole.errors import MessageStoreError
 from wsconsole.storage import merging, userfiles
 from wsconsole.storage.jsonread import MAX_FILE_PAYLOAD_CHARS
+from wsconsole.storage.jsonstore import JsonFileStore
 from wsconsole.storage.profiles import config_dir
 
 __all__ = [
@@ -106,7 +107,7 @@ def _item(data: Any, what: str, *, named: bool) -> tuple[dict[str, str] | None, 
     return fields, ""
 
 
-class _JsonStore(userfiles.JsonFileStore):
+class _JsonStore(JsonFileStore):
     """Loads and saves one ``{"format": 1, <key>: [...]}`` file; the subclasses hold the items."""
 
     file_name = ""

@@ -50,6 +50,7 @@ from typing import Any
 from wsconsole.client.options import ConnectOptions
 from wsconsole.errors import ProfileStoreError
 from wsconsole.storage import userfiles
+from wsconsole.storage.jsonstore import JsonFileStore
 from wsconsole.text.redact import is_secret_header, strip_url_password
 
 __all__ = [
@@ -368,7 +369,7 @@ def _without_secrets(options: ConnectOptions) -> ConnectOptions:
     return copy
 
 
-class ProfileStore(userfiles.JsonFileStore):
+class ProfileStore(JsonFileStore):
     """Every saved profile and the recent URLs, loaded from and saved to one file.
 
     Nothing is read until :meth:`load` and nothing written until :meth:`save`.

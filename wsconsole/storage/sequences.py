@@ -25,6 +25,7 @@ from typing import Any
 from wsconsole.errors import InvalidHexError, SequenceStoreError
 from wsconsole.storage import userfiles
 from wsconsole.storage.jsonread import MAX_FILE_PAYLOAD_CHARS
+from wsconsole.storage.jsonstore import JsonFileStore
 from wsconsole.text.payload import parse_hex
 
 __all__ = [
@@ -258,7 +259,7 @@ class Sequence:
 _STEP_KEYS = frozenset({"kind", "text", "ms"})  # what Step.to_dict writes
 
 
-class SequenceStore(userfiles.JsonFileStore):
+class SequenceStore(JsonFileStore):
     """Named sequences, loaded from and saved to ``sequences.json``::
 
         {"format": 1, "sequences": [{"name": ..., "loops": 1, "steps": [
