@@ -27,6 +27,7 @@ from wsconsole.session.entries import Entry
 from wsconsole.session.filters import LogFilter
 from wsconsole.session.log import MessageLog
 from wsconsole.session.multiplayer import MultiplayerReader
+from wsconsole.ui.dialogs.message_box import show_box
 from wsconsole.ui.log.copying import copy_text, too_large_to_copy
 from wsconsole.ui.log.filter_bar import FilterBar
 from wsconsole.ui.log.log_header import LogHeader
@@ -256,9 +257,7 @@ class LogPane(QWidget):
             return
         problem = too_large_to_copy(entries, payloads_only)
         if problem is not None:
-            box = QMessageBox(QMessageBox.Icon.Information, "Copy", problem, parent=self, objectName="copyTooLargeBox")
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()  # not exec(): the log goes on while it is up
+            show_box(self, "Copy", problem, icon=QMessageBox.Icon.Information, object_name="copyTooLargeBox")
             return
         QGuiApplication.clipboard().setText(copy_text(entries, payloads_only))
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from wsconsole.session.entries import Entry
 from wsconsole.storage import userfiles
 from wsconsole.text.payload import format_size, payload_bytes
+from wsconsole.ui.dialogs.message_box import show_box
 
 
 def suggested_name(entry: Entry) -> str:
@@ -60,11 +60,8 @@ def save_payload_dialog(parent: QWidget, entry: Entry) -> Path | None:
         write_payload(path, entry)
     except OSError as exc:
         size = format_size(len(payload_bytes(entry.data)))
-        box = QMessageBox(QMessageBox.Icon.Warning, "Save payload",
-                          f"The payload ({size}) was not saved to {path}: {exc.strerror or exc}.",
-                          parent=parent, objectName="savePayloadFailedBox")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()  # not exec(): the log goes on while it is up
+        show_box(parent, "Save payload", f"The payload ({size}) was not saved to {path}: {exc.strerror or exc}.",
+                 icon=QMessageBox.Icon.Warning, object_name="savePayloadFailedBox")
         return None
     _last_folder = Path(path).parent
     return Path(path)
