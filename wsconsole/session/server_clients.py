@@ -232,13 +232,10 @@ class ServerClientLogs:
         total = self.total_entries()
         if total <= budget:
             return
-        past = self._past
-        while past and total > budget:
-            client_id, _ = past.popitem(last=False)
-            client = self._logs.pop(client_id, None)
+        while self._past and total > budget:
+            client = self._forget_earliest_past()
             if client is not None:
                 total -= len(client._log) + len(client._pending[3])
-                self._forgotten(client)
         if total > budget:
             for client in self._logs.values():
                 client.flush()
@@ -259,12 +256,16 @@ class ServerClientLogs:
             self._forgotten(client)
 
     def _keep_past(self, count: int) -> None:
-        past = self._past
-        while len(past) > count:
-            client_id, _ = past.popitem(last=False)
-            client = self._logs.pop(client_id, None)
-            if client is not None:
-                self._forgotten(client)
+        while len(self._past) > count:
+            self._forget_earliest_past()
+
+    def _forget_earliest_past(self) -> ClientLog | None:
+        """Forgets the client that left first (there is one); its log, None if it had none."""
+        client_id, _ = self._past.popitem(last=False)
+        client = self._logs.pop(client_id, None)
+        if client is not None:
+            self._forgotten(client)
+        return client
 
     def _forgotten(self, client: ClientLog) -> None:
         if client is self._watched:
