@@ -5,8 +5,14 @@ and a status bar that says only what a user needs."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QStatusBar, QTableWidget
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMessageBox,
+    QStatusBar,
+    QTableWidget,
+)
 
 from wsconsole.client.events import ReadyState
 from wsconsole.session.entries import Direction, EntryKind
@@ -190,15 +196,34 @@ def test_a_window_with_nothing_to_lose_quits_at_once(qtbot) -> None:
     assert win.request_quit() is None and not win.isVisible() and quit_box(win) is None
 
 
+class WindowSystemClose(QCloseEvent):
+    """The event the window system sends for its close button (Qt marks those spontaneous)."""
+
+    def spontaneous(self) -> bool:
+        return True
+
+
+def test_the_window_systems_close_with_nothing_to_ask_closes_in_that_event(qtbot, config_dir) -> None:
+    """Qt ignores a close() made inside closeEvent: the event itself must go on, with the saves in it
+    (the window used to vanish without saving its layout, history or tabs)."""
+    from wsconsole.storage.messages import ComposerHistory
+
+    win = MainWindow(server_port=0)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.is_built, timeout=WAIT_MS)
+    win.current_tab.composer.message_edit.setPlainText("typed, not sent")
+    event = WindowSystemClose()
+    win.closeEvent(event)
+    assert event.isAccepted() and quit_box(win) is None
+    assert not win.server_driver.is_running
+    history = ComposerHistory(config_dir)
+    history.load()
+    assert history.draft is not None and history.draft.payload == "typed, not sent"  # saved for the next run
+    win.close()
+
+
 def test_the_window_systems_close_asks_but_close_from_code_does_not(qtbot, window) -> None:
-    from PySide6.QtGui import QCloseEvent
-
-    class WindowSystemClose(QCloseEvent):
-        """The event the window system sends for its close button (Qt marks those spontaneous)."""
-
-        def spontaneous(self) -> bool:
-            return True
-
     window.current_tab.log.add_event(EntryKind.ERROR, "worth keeping")
     event = WindowSystemClose()
     window.closeEvent(event)

@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
         self.is_start_finished = False  # before new_tab(): see _add_tab
         self._closed_before_built = False
         self._quit_confirmed = False  # the user's quit was asked about and confirmed
+        self._closing_now = False  # in a close event from the window system (see closeEvent)
+        self._shut_down = False  # closeEvent saved what the next run needs and stopped the sockets
         defer = finish_after_first_paint or build_after_first_paint
         server_problem = None
         if embedded_server:
@@ -543,7 +545,8 @@ class MainWindow(QMainWindow):
 
     def _close_confirmed(self) -> None:
         self._quit_confirmed = True
-        self.close()
+        if not self._closing_now:
+            self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self.is_built:  # closed before its first paint: nothing to build any more
@@ -553,10 +556,21 @@ class MainWindow(QMainWindow):
             return
         if event.spontaneous() and not self._quit_confirmed:
             # From the window system (its close button, Alt+F4): the user's, asked about as
-            # File > Quit is.  A close() from code is not spontaneous and goes on.
-            event.ignore()
-            self.request_quit()
+            # File > Quit is.  A close() from code is not spontaneous and goes on.  With nothing
+            # to ask, this event goes on: Qt ignores a close() from inside closeEvent, and the
+            # window used to vanish without the saves below.
+            self._closing_now = True
+            try:
+                asking = self.request_quit()
+            finally:
+                self._closing_now = False
+            if asking is not None:
+                event.ignore()
+                return
+        if self._shut_down:  # closed already (a second close() from code): saved and stopped
+            super().closeEvent(event)
             return
+        self._shut_down = True
         self.window_layout.save()
         current = self.current_tab
         self.composer_extras.window_closing([t.composer for t in (current, *self.tab_control.all()) if not t.read_only])
