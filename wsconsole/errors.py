@@ -13,6 +13,7 @@ so callers can show ``str(exc)`` to a user as it is::
     ├── ProfileStoreError                 the saved connection profiles cannot be written
     ├── MessageStoreError                 the composer's history or saved messages cannot be written
     ├── SequenceStoreError                the saved sequences cannot be written
+    ├── ClosedTabsStoreError              the closed tabs (and their unsent drafts) cannot be written
     ├── InvalidFileError(ValueError)      a file the composer cannot send (too big, unreadable, not UTF-8)
     ├── SendInProgressError(RuntimeError) sending while a fragmented message is half sent
     ├── NotOpenError(RuntimeError)        sending when the peer is not OPEN
@@ -201,7 +202,7 @@ class CaptureError(WsConsoleError):
 
 
 class _StoreWriteError(WsConsoleError):
-    """One of the user's stores (profiles, sequences, history, saved messages) cannot be written.
+    """One of the user's stores (profiles, sequences, history, saved messages, closed tabs) cannot be written.
 
     Attributes:
         path: The store's file.
@@ -231,6 +232,12 @@ class SequenceStoreError(_StoreWriteError):
 
 class MessageStoreError(_StoreWriteError):
     """The composer's history or saved messages cannot be written (``path``, ``problem``)."""
+
+
+class ClosedTabsStoreError(_StoreWriteError):
+    """The closed tabs, which File > Reopen closed tab brings back, cannot be written (``path``, ``problem``)."""
+
+    saving = "closed tabs"
 
 
 class InvalidFileError(WsConsoleError, ValueError):
