@@ -16,7 +16,7 @@ the library, and gives each tab's composer the shared history.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -348,7 +348,7 @@ class ComposerExtras(QObject):
 
     def attach(self, tab: ConnectionTab) -> None:
         """Gives a new tab's composer the shared history; the first tab's log hears of load problems,
-        and its composer gets the draft the last window closed with (see :meth:`window_closing`)."""
+        and its composer gets the draft an earlier version kept in the history (see :meth:`window_closing`)."""
         tab.composer.set_history(self.history)
         tab.composer.send_requested.connect(lambda _data: self._history_timer.start())
         if self._reported:
@@ -376,15 +376,15 @@ class ComposerExtras(QObject):
             return False
         return True
 
-    def window_closing(self, composers: Iterable[Composer] = ()) -> None:
-        """Keeps the first of ``composers`` holding unsent text as the draft the next window
-        starts with, and writes a save still pending (the window calls it from its closeEvent).
+    def window_closing(self) -> None:
+        """Writes a save still pending (the window calls it from its closeEvent).
 
-        Not an event filter on the window: one would run Python for each of its
-        events, the repaints of a click on Send among them.
+        The composers' unsent drafts go with their tabs (see ``ui.window.closed_tabs``); a draft an
+        earlier version kept here was given to the first tab at the start, and is dropped now.
+        Not an event filter on the window: one would run Python for each of its events, the
+        repaints of a click on Send among them.
         """
-        unsent = next((c for c in map(Composer.content, composers) if c is not None and c[1]), ("text", ""))
-        if self.history.set_draft(*unsent) or self._history_timer.isActive():
+        if self.history.set_draft("text", "") or self._history_timer.isActive():
             self.save_history()
 
     def _send(self, message: SavedMessage) -> None:

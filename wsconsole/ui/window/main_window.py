@@ -191,9 +191,13 @@ class MainWindow(QMainWindow):
         tab = self.new_tab()
         self.profile_actions.report_problems(tab)
         self.tab_docks.report_sequence_problems(tab)
+        self.closed_tabs.report_problems(tab)
         if url is not None:
             tab.connection_bar.set_url(url)
             tab.connect_to(url)
+        elif note := self.closed_tabs.restore_first(tab):
+            port_note = self.server_driver.port_note
+            self.status_line.show_note(f"{port_note} · {note}" if port_note else note, PORT_NOTE_SHOWN_MS)
         gc_guard.freeze_start()
 
     def _finish_start(self) -> None:
@@ -208,12 +212,15 @@ class MainWindow(QMainWindow):
     # -- construction --------------------------------------------------------
 
     def _build_widgets(self) -> None:
+        from wsconsole.ui.window.closed_tabs import ClosedTabs
         from wsconsole.ui.window.docks import TabDocks
         from wsconsole.ui.window.server_dock import ServerDock
         from wsconsole.ui.window.status import StatusLine
         from wsconsole.ui.window.tabs import TabControl
 
         self.tab_control = TabControl(self, lambda: self.new_tab())
+        # Loaded at the start: the first tab may get back what the last run's left in it.
+        self.closed_tabs = ClosedTabs(self, lambda: self.server_driver.url, lambda url: self.new_tab(url))
         self.tabs = self.tab_control.tabs
         self.new_tab_button = self.tab_control.new_tab_button
 
@@ -253,7 +260,8 @@ class MainWindow(QMainWindow):
         ]
         self.connection_actions = connection_actions(self, lambda: self.current_tab)
         self.connection_actions.clear_after_send.toggled.connect(self._set_clear_after_send)
-        actions = build_menus(self, intents, docks, self.connection_actions.all())
+        closed = self.closed_tabs
+        actions = build_menus(self, intents, docks, self.connection_actions.all(), (closed.reopen_action, closed.menu))
         self.new_tab_action, self.close_tab_action = actions.new_tab, actions.close_tab
         self.duplicate_tab_action, self.rename_tab_action = actions.duplicate_tab, actions.rename_tab
         self.export_log_action, self.export_shown_action = actions.export_log, actions.export_shown
@@ -297,6 +305,7 @@ class MainWindow(QMainWindow):
         self.new_tab_button.clicked.connect(lambda: self.new_tab(focus=True))
         self.tab_control.tab_added.connect(self._on_tab_added)
         self.tab_control.tab_removed.connect(self.tab_docks.remove)
+        self.tab_control.tab_removed.connect(self.closed_tabs.remember)  # Ctrl+Shift+T brings it back
         self.tab_control.current_changed.connect(self._on_current_changed)
         self.tab_control.current_title_changed.connect(self._show_title)
         # The status bar says when the server had to move off its port (a second window).
@@ -488,7 +497,7 @@ class MainWindow(QMainWindow):
             store.load()  # never raises; problems are reported once the first tab exists
         self.profile_store = store
         self.profile_actions = ProfileActions(
-            self, self.close_tab_action, store, lambda: self.current_tab, lambda url: self.new_tab(url)
+            self, self.closed_tabs.menu.menuAction(), store, lambda: self.current_tab, lambda url: self.new_tab(url)
         )
         self.recent_urls_model = self.profile_actions.recent_urls_model
         self.save_profile_action = self.profile_actions.save_action
@@ -571,9 +580,16 @@ class MainWindow(QMainWindow):
             super().closeEvent(event)
             return
         self._shut_down = True
-        self.window_layout.save()
-        current = self.current_tab
-        self.composer_extras.window_closing([t.composer for t in (current, *self.tab_control.all()) if not t.read_only])
+        tabs = self.tab_control.all()
+        for save in (
+            self.window_layout.save,
+            lambda: self.closed_tabs.window_closing(tabs),  # drafts and all, for the next run
+            self.composer_extras.window_closing,
+        ):
+            try:
+                save()
+            except Exception:  # noqa: BLE001 - one save's bug must not cost the others, nor raise into
+                traceback.print_exc()  # Qt: PySide crashes on an exception from closeEvent
         self.tab_control.shutdown()  # 1001 "going away" on every open socket
         self.server_driver.stop()
         super().closeEvent(event)

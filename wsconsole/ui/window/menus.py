@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
 from wsconsole import __version__
 from wsconsole.ui.window.lazy import capture_jobs, replay_ui
@@ -54,6 +54,7 @@ def build_menus(
     intents: TabIntents,
     docks: list[tuple[QDockWidget, str, str]],
     connection: list[QAction],
+    reopen: tuple[QAction, QMenu] | None = None,
 ) -> WindowActions:
     """Adds the File, View, Connection and Help menus to ``window``.
 
@@ -62,6 +63,7 @@ def build_menus(
         intents: What the tab actions do.
         docks: Each dock with the longer name View shows for it and its shortcut ("" for none).
         connection: The Connection menu's actions (a separator before a checkable one).
+        reopen: File > Reopen closed tab and File > Recently closed tabs, after Close tab.
     """
     file_menu = window.menuBar().addMenu("&File")
     new_tab = QAction("&New tab", window, shortcut=QKeySequence("Ctrl+T"))
@@ -81,6 +83,9 @@ def build_menus(
         new_relay.triggered.connect(intents.new_relay)
     for action in (new_tab, new_relay, duplicate_tab, rename_tab, close_tab):
         file_menu.addAction(action)
+    if reopen is not None:
+        file_menu.addAction(reopen[0])
+        file_menu.addMenu(reopen[1])
     file_menu.addSeparator()
     export_log = QAction("&Export log…", window)
     export_log.triggered.connect(lambda: capture_jobs().export_dialog(window))

@@ -17,9 +17,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from wsconsole.client.events import ReadyState
+from wsconsole.client.options import ConnectOptions
 from wsconsole.session.entries import EntryKind
 from wsconsole.session.profiles import ProfileBook, ProfileChange
-from wsconsole.storage.profiles import RELAY_KIND, Profile, ProfileStore
+from wsconsole.session.reconnect import ReconnectPolicy
+from wsconsole.storage.profiles import RELAY_KIND, PingSettings, Profile, ProfileStore
 from wsconsole.text.redact import redact_url
 from wsconsole.ui.window.lazy import profiles_ui
 
@@ -69,7 +71,7 @@ class ProfileActions(QObject):
         self.open_menu.aboutToShow.connect(self.fill_open_menu)
         self.manage_action = QAction("&Manage profiles…", window, objectName="manageProfilesAction")
         self.manage_action.triggered.connect(self.show_profiles_dialog)
-        # After "Close tab", in their own group, without touching the rest of the File menu.
+        # After ``after``, in their own group, without touching the rest of the File menu.
         file_menu = next(
             action.menu() for action in window.menuBar().actions()
             if action.menu() is not None and after in action.menu().actions()
@@ -134,17 +136,20 @@ class ProfileActions(QObject):
     def profile_from_tab(tab: ConnectionTab, name: str, *, save_secrets: bool = False) -> Profile:
         """What ``tab`` would be saved as: its URL, options, ping and reconnect settings
         (a relay tab: its upstream URL, listen address, allowed origins, upstream options and breakpoint rules)."""
+        # A tab whose options were never shown has the defaults: its form is not made for this.
+        form = tab.made_dock_parts()[0]
+        options = form.options() if form is not None else ConnectOptions()
         if getattr(tab, "is_relay", False):
             bar = tab.connection_bar
             return ProfileBook.make_relay(
-                name, bar.url, bar.listen, tab.options_form.options(), save_secrets=save_secrets,
+                name, bar.url, bar.listen, options, save_secrets=save_secrets,
                 break_rules=tab.saved_rules(), allowed_origins=bar.allowed_origins,
             )
         return ProfileBook.make(
             name,
             tab.connection_bar.url,
-            tab.options_form.options(),
-            tab.options_form.pings.settings(),
+            options,
+            form.pings.settings() if form is not None else PingSettings(),
             (tab.reconnect.enabled, tab.reconnect.policy),
             save_secrets=save_secrets,
         )
@@ -179,29 +184,55 @@ class ProfileActions(QObject):
             and not current.reconnect.is_active
         )
         tab = current if unused else self._new_tab(profile.url)
-        tab.connection_bar.set_url(profile.url)
-        tab.options_form.set_options(profile.options)
-        tab.options_form.pings.set_settings(profile.pings)
-        enabled, policy, problems, note = ProfileBook.open_notes(profile)
-        tab.reconnect.set_policy(policy)
-        tab.reconnect.set_enabled(enabled)
-        tab.set_title(profile.name)
-        for problem in problems:
+        for problem in self.apply(profile, tab):
             tab.log.add_event(EntryKind.ERROR, problem)
-        tab.log.add_event(EntryKind.STATE, note)
+        tab.set_title(profile.name)
+        tab.log.add_event(EntryKind.STATE, ProfileBook.open_notes(profile)[3])
         return tab
 
     def _open_relay(self, profile: Profile) -> RelayTab:
         """Opens a relay profile in a new relay tab, not started (the user checks the addresses first)."""
-        tab = self._window.new_relay_tab(profile.url, profile.listen)
-        tab.connection_bar.set_allowed_origins(profile.allowed_origins)
-        tab.options_form.set_options(profile.options)
+        tab = self.open_relay(profile)
         tab.set_title(profile.name)
+        tab.log.add_event(EntryKind.STATE, ProfileBook.open_notes(profile)[3])
+        return tab
+
+    def open_relay(self, profile: Profile) -> RelayTab:
+        """A new relay tab in the window with ``profile``'s addresses, origins, options and rules (see :meth:`open_relay_in`)."""
+        return self.open_relay_in(self._window, profile)
+
+    @staticmethod
+    def open_relay_in(window: QMainWindow, profile: Profile) -> RelayTab:
+        """A new relay tab in ``window`` with ``profile``'s addresses, origins, options and rules,
+        not started; a rule that cannot be restored is an error entry in its log."""
+        tab = window.new_relay_tab(profile.url, profile.listen)
+        tab.connection_bar.set_allowed_origins(profile.allowed_origins)
+        if _needs_form(tab, profile):
+            tab.options_form.set_options(profile.options)
         for problem in tab.restore_rules(profile.break_rules):
             tab.log.add_event(EntryKind.ERROR, f"profile {profile.name!r}: {problem}")
-        _enabled, _policy, _problems, note = ProfileBook.open_notes(profile)
-        tab.log.add_event(EntryKind.STATE, note)
         return tab
+
+    @staticmethod
+    def default_profile(name: str, url: str) -> Profile:
+        """What :meth:`profile_from_tab` gives for a new tab on ``url``, named ``name``, never changed."""
+        return ProfileBook.make(name, url, ConnectOptions(), PingSettings(), (False, ReconnectPolicy()))
+
+    @staticmethod
+    def apply(profile: Profile, tab: ConnectionTab) -> list[str]:
+        """Gives connection ``tab`` the URL, options, pings and reconnect settings of ``profile``.
+
+        Returns:
+            What was wrong with its reconnect settings (the defaults were used), for the log.
+        """
+        tab.connection_bar.set_url(profile.url)
+        if _needs_form(tab, profile):
+            tab.options_form.set_options(profile.options)
+            tab.options_form.pings.set_settings(profile.pings)
+        enabled, policy, problems, _note = ProfileBook.open_notes(profile)
+        tab.reconnect.set_policy(policy)
+        tab.reconnect.set_enabled(enabled)
+        return problems
 
     def rename(self, old: str, new: str) -> ProfileChange:
         """Renames profile ``old`` to ``new`` in place; refused if ``new`` is empty or taken."""
@@ -263,3 +294,10 @@ class ProfileActions(QObject):
         if not self.store.names():
             menu.addAction("(no saved profiles)").setEnabled(False)
         menu.setToolTipsVisible(True)
+
+
+def _needs_form(tab: ConnectionTab | RelayTab, profile: Profile) -> bool:
+    """Whether giving ``tab`` the profile's options takes its form: not when the form is not made
+    yet (the tab has the defaults) and the profile has the defaults too."""
+    made = tab.made_dock_parts()[0] is not None
+    return made or profile.options != ConnectOptions() or profile.pings != PingSettings()
