@@ -113,6 +113,16 @@ class ClosedTab:
             kept = HistoryEntry(*draft)
         return cls(profile.as_saved(), custom_title, kept, embedded, how, closed_at or _now_utc(), os.urandom(8).hex())
 
+    @staticmethod
+    def from_dict(data: Any, what: str) -> tuple[ClosedTab | None, list[str]]:
+        """Reads :meth:`to_dict` output: ``(tab, problems)``; tab None when it cannot be used.
+
+        Args:
+            data: The JSON value.
+            what: What the problems call it ("closed tab 3").
+        """
+        return _closed_tab(data, what)
+
     def to_dict(self) -> dict[str, Any]:
         saved: dict[str, Any] = {
             "key": self.key, "closed_at": self.closed_at, "how": self.how, "embedded": self.embedded,
