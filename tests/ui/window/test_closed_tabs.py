@@ -199,3 +199,49 @@ def _loaded(config_dir) -> ClosedTabsStore:
     store = ClosedTabsStore(config_dir)
     assert store.load() == []
     return store
+
+
+def test_a_window_that_ended_without_closing_leaves_its_tabs_to_the_next(qtbot, config_dir) -> None:
+    """Its tabs were kept on disk as it ran: a kill or a crash takes no draft with it."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    # A real window in a child process: it types, keeps its tabs (the autosave's own slot) and is
+    # then killed at once (os._exit: no closeEvent, no save).
+    code = textwrap.dedent("""
+        import os
+        from PySide6.QtWidgets import QApplication
+        app = QApplication([])
+        from wsconsole.ui.main_window import MainWindow
+        win = MainWindow(server_port=0)
+        win.show()
+        win.composer.message_edit.setPlainText("typed before the crash")
+        tab = win.new_tab("ws://127.0.0.1:1/feed")
+        tab.composer.message_edit.setPlainText("and in a second tab")
+        win.closed_tabs.autosave()
+        os._exit(9)
+    """)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 9, done.stderr
+    assert not (config_dir / CLOSED_TABS_FILE_NAME).exists()  # it never closed
+
+    win = shown_window(qtbot)
+    try:
+        assert win.composer.message_edit.toPlainText() == "typed before the crash"
+        note = win.statusBar().currentMessage()
+        assert note.startswith("1 more tab from a window that ended without closing (kept at "), note
+        assert note.endswith(": Ctrl+Shift+T (File > Reopen closed tab) reopens it"), note
+        win.findChild(QAction, "reopenTabAction").trigger()
+        assert win.current_tab.connection_bar.url == "ws://127.0.0.1:1/feed"
+        assert win.current_tab.composer.message_edit.toPlainText() == "and in a second tab"
+        # This window keeps its own as it goes, and its clean close removes them again.
+        win.closed_tabs.autosave()
+        assert win.closed_tabs.snapshot.path.exists()
+    finally:
+        win.close()
+    assert list((config_dir / "open_tabs").iterdir()) == []

@@ -8,7 +8,13 @@ the embedded echo server when the window last closed comes back into the first
 tab (its draft and name, pointed at the server the window has now); the status
 bar says how many more wait.  The window's tabs are not reopened by
 themselves: the first tab at the start stays the embedded server's alone, as
-scripts expect.  GUI thread only.
+scripts expect.
+
+While the window runs, its open tabs are kept on disk every
+:data:`AUTOSAVE_INTERVAL_MS` when they changed
+(:class:`~wsconsole.storage.open_tabs.OpenTabsSnapshot`): a window that
+crashed or was killed leaves them, and the next start takes them as the tabs of
+a quit.  GUI thread only.
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from __future__ import annotations
 import calendar
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
@@ -32,8 +39,10 @@ from wsconsole.storage.closed_tabs import (
     ClosedTabsStore,
     retargeted,
 )
+from wsconsole.storage.open_tabs import OpenTabsSnapshot
 from wsconsole.storage.profiles import RELAY_KIND
 from wsconsole.text.redact import redact_url
+from wsconsole.ui.timers import set_interval
 from wsconsole.ui.window.profile_actions import ProfileActions
 
 if TYPE_CHECKING:
@@ -45,6 +54,8 @@ CLOSED_NOTE_MS = 6_000
 """How long the status bar says, after a tab closed, that Ctrl+Shift+T brings it back."""
 MENU_ITEMS_MAX = 15
 """Closed tabs listed in File > Recently closed tabs, the latest first."""
+AUTOSAVE_INTERVAL_MS = 30_000
+"""How often the open tabs are kept on disk (when they changed), so a crash loses at most this much typing."""
 
 
 class ClosedTabs(QObject):
@@ -54,12 +65,14 @@ class ClosedTabs(QObject):
         window: Its status bar says what happened; gets :attr:`reopen_action` as a shortcut.
         server_url: The embedded echo server's URL; "" when it is not running.
         new_tab: Adds and shows a connection tab with this URL.
-        directory: Where the store's file lives; None for the user's config directory.
+        open_tabs: The window's tabs, left to right (kept on disk every AUTOSAVE_INTERVAL_MS).
+        directory: The config directory; None for the user's.
 
     Attributes:
         reopen_action: ``reopenTabAction``, Ctrl+Shift+T: the latest closed tab back.
         menu: ``closedTabsMenu``, the latest closed tabs, each reopened by a click.
-        store: The closed tabs (loaded when this is made).
+        store: The closed tabs (loaded, with what crashed windows left, when this is made).
+        snapshot: This window's open tabs on disk.
     """
 
     def __init__(
@@ -67,15 +80,31 @@ class ClosedTabs(QObject):
         window: QMainWindow,
         server_url: Callable[[], str],
         new_tab: Callable[[str], ConnectionTab],
+        open_tabs: Callable[[], list[ConnectionTab]],
         directory: str | None = None,
     ) -> None:
         super().__init__(window)
         self._window = window
         self._server_url = server_url
         self._new_tab = new_tab
+        self._open_tabs = open_tabs
         self.store = ClosedTabsStore(directory)
         self.problems = self.store.load()
         self._told_failure = False
+        # The tabs of windows that ended without closing (a crash, a kill) join the closed
+        # tabs, as if they had quit; this window's own are kept on disk as it goes.
+        self.snapshot = OpenTabsSnapshot(directory)
+        recovered = self.snapshot.recover_left()
+        self.problems += recovered.problems
+        self._recovered_at = recovered.saved_at if recovered.tabs else ""
+        for closed in reversed(recovered.tabs):  # a stack: the leftmost on top
+            self.store.push(replace(closed, how=QUIT, closed_at=recovered.saved_at))
+        if recovered.tabs:
+            self._save()
+        self._autosave_timer = QTimer(self)
+        set_interval(self._autosave_timer, AUTOSAVE_INTERVAL_MS)
+        self._autosave_timer.timeout.connect(self.autosave)
+        self._autosave_timer.start()
         self.reopen_action = QAction("Re&open closed tab", window, objectName="reopenTabAction")
         self.reopen_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
         self.reopen_action.setStatusTip("Brings back the latest closed tab: its address, settings, name and unsent draft")
@@ -111,13 +140,28 @@ class ClosedTabs(QObject):
         A tab that would bring nothing back is left out: on the embedded server's URL, not
         renamed, with the default settings and an empty composer (the next start makes one).
         """
+        self._autosave_timer.stop()
+        kept = self._kept_open(tabs)
+        if kept or self.store.path.exists():
+            for closed in reversed(kept):  # a stack: the leftmost on top
+                self.store.push(closed)
+            if not self._save():
+                return  # the snapshot stays: the next start gets the tabs from it
+        self.snapshot.release()
+
+    def autosave(self) -> None:
+        """Keeps the open tabs on disk if they changed since the last time (the timer's slot; never raises)."""
+        try:
+            self.snapshot.write(self._kept_open(self._open_tabs()))
+        except Exception as exc:  # noqa: BLE001 - from a timer: must not raise into Qt
+            if not self._told_failure:
+                self._told_failure = True
+                self._window.statusBar().showMessage(f"Open tabs not kept on disk: {exc}", 30_000)
+
+    def _kept_open(self, tabs: Iterable[ConnectionTab]) -> list[ClosedTab]:
+        """What the window's open ``tabs`` leave if it closes now, left to right."""
         closed_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        kept = [closed for tab in tabs if (closed := self._closed(tab, QUIT, closed_at)) is not None]
-        if not kept and not self.store.path.exists():
-            return
-        for closed in reversed(kept):  # a stack: the leftmost on top
-            self.store.push(closed)
-        self._save()
+        return [closed for tab in tabs if (closed := self._closed(tab, QUIT, closed_at)) is not None]
 
     def _closed(self, tab: ConnectionTab, how: str, closed_at: str | None = None) -> ClosedTab | None:
         """What reopening ``tab`` brings back; None for an imported capture or a tab that holds nothing."""
@@ -161,12 +205,14 @@ class ClosedTabs(QObject):
             waiting, restored = waiting[1:], True
         if not waiting:
             return ""
+        # Short enough for the status bar at 1280 px beside its buttons.
         count = len(waiting)
-        return (
-            f"{count} {'more ' if restored else ''}tab{'s were' if count > 1 else ' was'} open when wsconsole "
-            f"last closed: File > Reopen closed tab (Ctrl+Shift+T) brings {'them' if count > 1 else 'it'} back"
-            + (", one a press" if count > 1 else "")
-        )
+        tabs = f"{count} {'more ' if restored else ''}tab{'s' if count > 1 else ''}"
+        if self._recovered_at and waiting[0].closed_at == self._recovered_at:
+            said = f"{tabs} from a window that ended without closing (kept{_local_time(self._recovered_at)})"
+        else:
+            said = f"{tabs} {'were' if count > 1 else 'was'} open when wsconsole last closed"
+        return f"{said}: Ctrl+Shift+T (File > Reopen closed tab) reopens {'them, one a press' if count > 1 else 'it'}"
 
     def reopen(self, key: str | None = None) -> ConnectionTab | None:
         """Reopens the closed tab of ``key`` (None: the latest) at the end, not connected; None if none is left."""

@@ -220,7 +220,9 @@ class MainWindow(QMainWindow):
 
         self.tab_control = TabControl(self, lambda: self.new_tab())
         # Loaded at the start: the first tab may get back what the last run's left in it.
-        self.closed_tabs = ClosedTabs(self, lambda: self.server_driver.url, lambda url: self.new_tab(url))
+        self.closed_tabs = ClosedTabs(
+            self, lambda: self.server_driver.url, lambda url: self.new_tab(url), self.tab_control.all
+        )
         self.tabs = self.tab_control.tabs
         self.new_tab_button = self.tab_control.new_tab_button
 
