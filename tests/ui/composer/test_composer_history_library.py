@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from wsconsole.client.events import ReadyState
 from wsconsole.session.entries import Direction, EntryKind
+from wsconsole.storage.closed_tabs import ClosedTabsStore
 from wsconsole.storage.messages import (
     HISTORY_FILE_NAME,
     LIBRARY_FILE_NAME,
@@ -138,7 +139,8 @@ def test_history_is_there_in_the_next_run(qtbot, config_dir) -> None:
 
 def test_a_draft_left_unsent_is_in_the_composer_of_the_next_run(qtbot, config_dir) -> None:
     """Typed, not sent, the window closed: the next window's composer holds it, in its mode,
-    and Ctrl+Z takes it away; a window closed with the composer empty leaves no draft."""
+    and Ctrl+Z takes it away; a window closed with the composer empty leaves no draft
+    (drafts go with their tabs: tests/ui/window/test_closed_tabs.py has the other tabs')."""
     first = shown_window(qtbot)
     first.composer.set_mode("json")
     draft = '{"op": "join",\n "room": "é ✓"'  # half-typed: not even valid JSON yet
@@ -160,9 +162,9 @@ def test_a_draft_left_unsent_is_in_the_composer_of_the_next_run(qtbot, config_di
         assert edit.toPlainText() == ""
     finally:
         second.close()
-    kept = ComposerHistory(config_dir)
-    kept.load()
-    assert kept.draft is None and not kept.problems  # closed empty: nothing to restore
+    left = ClosedTabsStore(config_dir)
+    assert left.load() == []
+    assert not any(t.embedded and t.draft for t in left.tabs)  # closed empty: nothing to restore
 
     third = shown_window(qtbot)
     try:
