@@ -126,7 +126,8 @@ def test_ctrl_w_asks_before_closing_an_open_connection_even_the_only_tab(qtbot, 
     entries = len(tab.log)
     assert box is not None and box.text() == (
         f"“{tab.title}” has an open connection and {entries} entries in its log. Closing the tab ends the "
-        "connection with 1001 (going away) and throws the log away.\nFile > Export log keeps a copy.")
+        "connection with 1001 (going away) and throws the log away.\nFile > Export log keeps a copy; "
+        "Ctrl+Shift+T reopens the tab, with its draft, not its log.")
     answer(qtbot, window, close=False)
     assert window.current_tab is tab and tab.ready_state == ReadyState.OPEN and len(tab.log)
 

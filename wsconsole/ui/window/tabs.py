@@ -162,7 +162,7 @@ class TabControl(QObject):
         self._close_box = speed_bump(
             self._window, "closeTabBox", "Close this tab?",
             loss_text(f"“{tab.title}” has", "Closing the tab", int(live) - relays, entries, 1, relays)
-            + "\nFile > Export log keeps a copy.",
+            + "\nFile > Export log keeps a copy; Ctrl+Shift+T reopens the tab, with its draft, not its log.",
             "Close tab", close, lambda: setattr(self, "_close_box", None),
         )
         return self._close_box
