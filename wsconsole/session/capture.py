@@ -229,6 +229,21 @@ def entry_from_json(obj: Any) -> Entry:
     return Entry(time_s, kind, direction, data, size, wire_size)
 
 
+_dumps = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": ")).encode
+
+
+def ndjson_line(entry: Entry) -> str:
+    """``entry`` as one NDJSON line, its newline included: what an export or a recording writes."""
+    obj = entry_to_json(entry)
+    if entry.direction is Direction.LOCAL and "@" in obj["text"]:
+        # Our own text (a state entry names the URL connected to): never a
+        # password in a file, whatever made the entry.  Packets are kept as they are.
+        obj["text"] = redact_urls_in_text(obj["text"])
+    # ensure_ascii: a lone surrogate in text (possible in a str, not on
+    # the wire) survives as \\udXXX instead of failing to encode.
+    return _dumps(obj) + "\n"
+
+
 def write_ndjson(path: str | os.PathLike, entries: Iterable[Entry]) -> int:
     """Writes ``entries`` to ``path`` as NDJSON, atomically; returns how many were written.
 
@@ -252,18 +267,9 @@ def ndjson_write_steps(
     target = os.fspath(path)
     total = share_total(entries, count)
     written = 0
-    dumps = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": ")).encode
     with atomic_text(target) as file:
         for entry in entries:
-            obj = entry_to_json(entry)
-            if entry.direction is Direction.LOCAL and "@" in obj["text"]:
-                # Our own text (a state entry names the URL connected to): never a
-                # password in a file, whatever made the entry.  Packets are kept as they are.
-                obj["text"] = redact_urls_in_text(obj["text"])
-            # ensure_ascii: a lone surrogate in text (possible in a str, not on
-            # the wire) survives as \\udXXX instead of failing to encode.
-            file.write(dumps(obj))
-            file.write("\n")
+            file.write(ndjson_line(entry))
             written += 1
             if not written % PIECE_ENTRIES:
                 yield min(1.0, written / total)

@@ -121,6 +121,17 @@ DropListener = Callable[[int], None]
 """Called as ``listener(count)``: the ``count`` oldest entries (indices 0 to count - 1) go or went."""
 
 
+BatchListener = Callable[[list[float], bytes, list[int], list[str | bytes], Mapping[int, int] | None], None]
+"""Called as ``listener(times, codes, sizes, data, wire_sizes)`` with a batch whole, as columns,
+before the cap keeps only what fits (``wire_sizes`` by index in the batch, or None)."""
+
+
+def entry_of(time_s: float, code: int, size: int, data: str | bytes, wire_size: int | None = None) -> Entry:
+    """The entry of one row of columns (``code``: :func:`~wsconsole.session.entries.entry_code`)."""
+    kind = KIND_OF_CODE[code]
+    return Entry(time_s, kind, DIRECTION_OF_CODE[code], data, size if kind in SIZED_KINDS else None, wire_size)
+
+
 class EntrySequence(Sequence):
     """The entries of a :class:`MessageLog`, oldest first: read-only, each made from the columns when read.
 
@@ -184,6 +195,7 @@ class MessageLog:
         self._first_number = 0
         self.counters = Counters()
         self._append_listeners: list[AppendListener] = []
+        self._batch_listeners: list[BatchListener] = []
         self._about_to_clear_listeners: list[Callable[[], None]] = []
         self._clear_listeners: list[Callable[[], None]] = []
         self._about_to_listeners: list[Callable[[int, int], None]] = []
@@ -206,15 +218,10 @@ class MessageLog:
 
     def entry(self, index: int) -> Entry:
         """The entry at ``index`` (0 is the oldest kept; negative counts from the newest)."""
-        code = self._codes[index]
-        kind = KIND_OF_CODE[code]
         wire_size = None
         if self._wire_sizes:
             wire_size = self._wire_sizes.get(self._first_number + (index if index >= 0 else len(self._data) + index))
-        return Entry(
-            self._times[index], kind, DIRECTION_OF_CODE[code], self._data[index],
-            self._sizes[index] if kind in SIZED_KINDS else None, wire_size,
-        )
+        return entry_of(self._times[index], self._codes[index], self._sizes[index], self._data[index], wire_size)
 
     def wire_sizes(self) -> dict[int, int]:
         """Serial number -> payload bytes on the wire, for each kept packet that came compressed; read only."""
@@ -339,6 +346,10 @@ class MessageLog:
         """Registers ``listener(first, last)``, called after entries are added."""
         self._append_listeners.append(listener)
 
+    def on_batch(self, listener: BatchListener) -> None:
+        """Hears every batch whole, before the cap drops anything: a recording keeps what the log cannot."""
+        self._batch_listeners.append(listener)
+
     def on_about_to_drop(self, listener: DropListener) -> None:
         """Registers ``listener(count)``, called before the ``count`` oldest entries are dropped."""
         self._about_to_drop_listeners.append(listener)
@@ -426,6 +437,7 @@ class MessageLog:
         """
         for listeners in (
             self._append_listeners,
+            self._batch_listeners,
             self._about_to_clear_listeners,
             self._clear_listeners,
             self._about_to_listeners,
@@ -443,6 +455,8 @@ class MessageLog:
         wire_sizes: Mapping[int, int] | None = None,
     ) -> None:
         """Adds entries given as columns (see :meth:`extend`); ``wire_sizes`` by index in them."""
+        for listener in tuple(self._batch_listeners):  # one may end itself (a failed write)
+            listener(times, codes, sizes, data, wire_sizes)
         counters = self.counters
         sent = codes.translate(SENT_PACKET_TABLE)
         received = codes.translate(RECEIVED_PACKET_TABLE)
