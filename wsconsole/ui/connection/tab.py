@@ -399,6 +399,7 @@ class ConnectionTab(TabBase):
         if self._sequence_panel is not None:  # never made, nothing runs
             self._sequence_panel.stop_all()
         self.driver.shutdown(GOING_AWAY_REASON)
+        self.log_pane.record_button.stop()  # the recording's file complete, with the close's entries
         self._counters_timer.stop()
         # The tab's widgets and slots are cycles the GC guard may have frozen.
         gc_guard.thaw_soon()

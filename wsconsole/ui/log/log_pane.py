@@ -40,6 +40,7 @@ from wsconsole.ui.log.model import (
     TYPE_COLUMN,
     FilteredLogModel,
 )
+from wsconsole.ui.log.record_button import RecordButton
 
 LOG_REPAINT_INTERVAL_MS = 50
 """New log rows reach the screen at most this often (20 times a second).
@@ -66,6 +67,8 @@ class LogPane(QWidget):
         directions: The filter bar's direction buttons (see :class:`FilterBar`); None for a connection's.
         repaint_interval_ms: New rows reach the screen at most this often
             (a log beside the tab's, as a server client's, paints less often).
+        recordable: Show the footer's Record button (False for a pane shown for a while
+            and then detached, as a server client's: its recording would end with it).
 
     Signals:
         rows_changed(): entries were added or removed: the counts beside the log are due a
@@ -87,6 +90,7 @@ class LogPane(QWidget):
         *,
         directions: tuple | None = None,
         repaint_interval_ms: int = LOG_REPAINT_INTERVAL_MS,
+        recordable: bool = True,
     ) -> None:
         super().__init__(parent)
         self.log = log
@@ -108,6 +112,12 @@ class LogPane(QWidget):
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.filter_bar.footer)
+        self.record_button = RecordButton(log)
+        if recordable:
+            footer = self.filter_bar.footer.layout()
+            footer.insertWidget(footer.indexOf(self.filter_bar.paused_box), self.record_button)
+        else:
+            self.record_button.hide()
 
         self._repaint_timer = QTimer(self, singleShot=True, interval=repaint_interval_ms)
         self._repaint_timer.setObjectName("logRepaintTimer")
@@ -134,6 +144,7 @@ class LogPane(QWidget):
         Call before the pane goes: a log keeps its listeners, and would call into a deleted view.
         """
         self._repaint_timer.stop()
+        self.record_button.stop()
         self.model.detach()
         self.log.remove_listener(self._on_log_appended)
         self.multiplayer.detach()

@@ -406,8 +406,10 @@ class RelayTab(TabBase):
         return False
 
     def shutdown(self) -> None:
-        """Stops the relay and every timer (the tab or the window closes)."""
+        """Stops the relay, every timer and every recording (the tab or the window closes)."""
         self.driver.stop()
+        for pane in self._panes.values():
+            pane.record_button.stop()
         self._counters_timer.stop()
         gc_guard.thaw_soon()
 

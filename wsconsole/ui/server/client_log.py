@@ -198,7 +198,7 @@ class ClientLogPane(QWidget):
     def _make_pane(self) -> None:
         client = self._client
         self._pane_due = False
-        pane = self._pane = LogPane(client.log, repaint_interval_ms=REPAINT_INTERVAL_MS)
+        pane = self._pane = LogPane(client.log, repaint_interval_ms=REPAINT_INTERVAL_MS, recordable=False)
         own_names(pane)
         pane.view.setObjectName("serverClientLog")
         pane.view.setAccessibleName(f"Log of client #{client.client_id}")
