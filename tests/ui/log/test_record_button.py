@@ -82,3 +82,15 @@ def test_a_server_clients_log_has_no_record_button(qtbot, window) -> None:
     window.server_dock.show()
     panes = [b for b in window.findChildren(QToolButton, "logRecordButton") if b.isVisibleTo(window)]
     assert len(panes) == 1  # the tab's
+
+
+def test_a_recording_tab_shows_a_dot_seen_from_the_other_tabs(qtbot, window, monkeypatch, tmp_path) -> None:
+    choose(monkeypatch, tmp_path / "dot.ndjson")
+    first = window.current_tab
+    qtbot.mouseClick(first.log_pane.record_button, Qt.MouseButton.LeftButton)
+    window.new_tab("ws://127.0.0.1:1/")
+    bar = window.tabs.tabBar()
+    assert not window.tabs.tabIcon(0).isNull() and window.tabs.tabIcon(1).isNull()
+    assert "Recording its log to a file" in bar.tabToolTip(0)
+    first.log_pane.record_button.stop()
+    assert window.tabs.tabIcon(0).isNull() and "Recording" not in bar.tabToolTip(0)

@@ -134,6 +134,7 @@ class ConnectionTab(TabBase):
     def _build_widgets(self) -> None:
         self.connection_bar = ConnectionBar()
         self.log_pane = LogPane(self.log)
+        self.log_pane.record_button.recording_changed.connect(self.recording_changed)
         self.log_model = self.log_pane.model
         self.filter_bar = self.log_pane.filter_bar
         self.log_view = self.log_pane.view

@@ -20,6 +20,7 @@ class TabBase(QWidget):
         state_changed(object): the ready state moved (a ``StateChanged``).
         dock_part_made(object): a part shown in the window's docks (an options form, a
             sequences panel) was just made, on first use, for the docks to take in.
+        recording_changed(bool): whether one of the tab's logs is being recorded to a file.
     """
 
     title_changed = Signal(str)
@@ -28,3 +29,4 @@ class TabBase(QWidget):
     options_requested = Signal()
     state_changed = Signal(object)
     dock_part_made = Signal(object)
+    recording_changed = Signal(bool)

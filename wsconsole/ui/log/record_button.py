@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QToolButton
 
 from wsconsole.session.log import MessageLog
@@ -35,7 +36,12 @@ class RecordButton(QToolButton):
 
     Attributes:
         recording: The recording running; None when there is none.
+
+    Signals:
+        recording_changed(bool): a recording started (True) or ended (False).
     """
+
+    recording_changed = Signal(bool)
 
     def __init__(self, log: MessageLog) -> None:
         super().__init__(objectName="logRecordButton")
@@ -62,6 +68,7 @@ class RecordButton(QToolButton):
         self.setText(RECORDING_TEXT)
         self.setStyleSheet("color: #c0392b; font-weight: bold;")
         self.setToolTip(f"Recording every new entry to {path}, whatever the log keeps. Click to stop.")
+        self.recording_changed.emit(True)
         return True
 
     def stop(self) -> None:
@@ -87,6 +94,7 @@ class RecordButton(QToolButton):
         self._show_idle()
         if recording is None:
             return
+        self.recording_changed.emit(False)
         said = (
             f"{problem} ({recording.entries_written:,} entries were written)" if problem
             else f"Recorded {recording.entries_written:,} entries ({format_size(recording.bytes_written)}) "

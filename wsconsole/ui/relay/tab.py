@@ -364,6 +364,9 @@ class RelayTab(TabBase):
             pane.rows_changed.connect(self._schedule_counters)
             pane.shown_changed.connect(self._update_counters)
             pane.clear_requested.connect(self.clear_log)
+            pane.record_button.recording_changed.connect(
+                lambda _on: self.recording_changed.emit(any(p.record_button.recording for p in self._panes.values()))
+            )
             self.log_stack.addWidget(pane)
         self.log_stack.setCurrentWidget(pane)
         self.details.set_multiplayer(pane.multiplayer)  # this log's Godot pick and path ids

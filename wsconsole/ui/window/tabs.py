@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QLineEdit, QMainWindow, QMenu, QMessageBox, QToolButton
 
 from wsconsole.client.events import ReadyState
@@ -91,6 +92,7 @@ class TabControl(QObject):
     def add(self, tab: ConnectionTab) -> ConnectionTab:
         """Adds ``tab`` at the end and shows it."""
         tab.title_changed.connect(lambda title, t=tab: self._on_title_changed(t, title))
+        tab.recording_changed.connect(lambda on, t=tab: self._show_recording(t, on))
         self.tab_added.emit(tab)
         index = self.tabs.addTab(tab, tab.title)
         self.tabs.setTabToolTip(index, redact_url(tab.connection_bar.url))
@@ -220,6 +222,15 @@ class TabControl(QObject):
         if tab is self.current:
             self.current_title_changed.emit(title)
 
+    def _show_recording(self, tab: ConnectionTab, on: bool) -> None:
+        """A red dot on the tab while one of its logs is recorded to a file: seen from the other tabs too."""
+        index = self.tabs.indexOf(tab)
+        if index >= 0:
+            self.tabs.setTabIcon(index, _recording_icon() if on else QIcon())
+            self.tabs.tabBar().setTabToolTip(
+                index, redact_url(tab.connection_bar.url) + ("\nRecording its log to a file" if on else "")
+            )
+
     def _emit_current(self, tab: ConnectionTab | None) -> None:
         if tab is not None:
             self.current_changed.emit(tab)
@@ -284,6 +295,20 @@ class TabControl(QObject):
             if event.type() == QEvent.Type.FocusOut:
                 self._finish_rename(editor, keep=True)
         return super().eventFilter(watched, event)
+
+
+def _recording_icon() -> QIcon:
+    """A red dot, drawn at 2x so it stays round at 200 % scaling."""
+    pixmap = QPixmap(24, 24)
+    pixmap.setDevicePixelRatio(2.0)
+    pixmap.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QColor(0, 0, 0, 0))
+    painter.setBrush(QColor("#c0392b"))
+    painter.drawEllipse(2, 2, 8, 8)
+    painter.end()
+    return QIcon(pixmap)
 
 
 def entries_text(count: int) -> str:
