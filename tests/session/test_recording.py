@@ -63,3 +63,26 @@ def test_a_file_that_cannot_be_created_raises_and_the_log_is_not_followed(tmp_pa
         LogRecording(log, tmp_path / "no such folder" / "rec.ndjson")
     log.extend_packets(Direction.SENT, [(1.0, "fine")])
     assert len(log) == 1
+
+
+def test_the_column_lines_are_the_exports_lines_byte_for_byte() -> None:
+    """ndjson_lines (a recording's) writes what ndjson_line (an export's) writes for each entry."""
+    from wsconsole.session.capture import ndjson_line, ndjson_lines
+    from wsconsole.session.entries import BYTES_KINDS, CODES, entry_of
+
+    rows = []
+    for n, (kind, direction) in enumerate(CODES):
+        if kind in BYTES_KINDS and direction is Direction.LOCAL:
+            continue  # never made: the log's own lines are text
+        data: str | bytes = bytes([n, 0, 255]) if kind in BYTES_KINDS else f"é ✓ \x00\n\"{n}\" \ud800"
+        rows.append((1_765_000_000.123456 + n, CODES[kind, direction], n * 7, data))
+    rows.append((1.0, CODES[EntryKind.STATE, Direction.LOCAL], 0, "CONNECTING ws://user:pw@host/"))  # redacted
+    rows.append((float("inf"), CODES[EntryKind.TEXT, Direction.SENT], 3, "abc"))
+    rows.append((0.1 + 0.2, CODES[EntryKind.BINARY, Direction.RECEIVED], 0, b""))
+    wire = {0: 5, 3: 0, len(rows) - 1: 9}
+    times, codes, sizes, data = (list(column) for column in zip(*rows, strict=True))
+    expected = "".join(
+        ndjson_line(entry_of(t, c, s, d, wire.get(i))) for i, (t, c, s, d) in enumerate(rows)
+    )
+    assert ndjson_lines(times, bytes(codes), sizes, data, wire) == expected
+    assert "pw" not in expected

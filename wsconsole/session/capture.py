@@ -32,19 +32,24 @@ import binascii
 import contextlib
 import io
 import json
+import math
 import os
 import time
-from collections.abc import Generator, Iterable, Iterator, Sized
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence, Sized
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined] - the C function when built
 from typing import IO, Any, TypeVar
 
 from wsconsole.errors import CaptureError
 from wsconsole.session.entries import (
     BYTES_KINDS,
+    DIRECTION_OF_CODE,
+    KIND_OF_CODE,
     PACKET_KINDS,
     SIZED_KINDS,
     Direction,
     Entry,
     EntryKind,
+    entry_of,
 )
 from wsconsole.storage import userfiles
 from wsconsole.text.payload import byte_size, format_size
@@ -242,6 +247,40 @@ def ndjson_line(entry: Entry) -> str:
     # ensure_ascii: a lone surrogate in text (possible in a str, not on
     # the wire) survives as \\udXXX instead of failing to encode.
     return _dumps(obj) + "\n"
+
+
+def _line_head(code: int) -> tuple[str, bool]:
+    """What every line of entries of ``code`` starts with after the time, and whether they have a size."""
+    kind, direction = KIND_OF_CODE[code], DIRECTION_OF_CODE[code]
+    return f', "direction": {_dumps(_DIRECTION_NAMES[direction])}, "kind": {_dumps(kind.value)}', kind in SIZED_KINDS
+
+
+_LINE_HEADS = {code: _line_head(code) for code in KIND_OF_CODE}
+_LOCAL_CODES = frozenset(code for code in KIND_OF_CODE if DIRECTION_OF_CODE[code] is Direction.LOCAL)
+
+
+def ndjson_lines(times: Sequence[float], codes: bytes, sizes: Sequence[int], data: Sequence[str | bytes],
+                 wire_sizes: Mapping[int, int] | None = None) -> str:
+    """The NDJSON lines of entries given as columns (as :meth:`MessageLog.extend_columns
+    <wsconsole.session.log.MessageLog.extend_columns>` takes them; ``wire_sizes`` by index):
+    what :func:`ndjson_line` writes for each, made without an object per entry (a recording
+    writes a flood as it comes; about five times faster)."""
+    lines = []
+    append = lines.append
+    wire = wire_sizes or {}
+    for index, (time_s, code, size, value) in enumerate(zip(times, codes, sizes, data, strict=True)):
+        if not math.isfinite(time_s) or (code in _LOCAL_CODES and isinstance(value, str) and "@" in value):
+            append(ndjson_line(entry_of(time_s, code, size, value, wire.get(index))))  # JSON's own float words; redaction
+            continue
+        head, sized = _LINE_HEADS[code]
+        wire_size = wire.get(index)
+        tail = (f', "size": {size}' if sized else "") + (f', "wire_size": {wire_size}' if wire_size is not None else "")
+        if isinstance(value, bytes):
+            body = '"base64": "' + base64.b64encode(value).decode("ascii") + '"'
+        else:
+            body = '"text": ' + encode_basestring_ascii(value)
+        append(f'{{"time": {time_s!r}{head}{tail}, {body}}}\n')
+    return "".join(lines)
 
 
 def write_ndjson(path: str | os.PathLike, entries: Iterable[Entry]) -> int:

@@ -179,3 +179,9 @@ def control_entry(
     if kind not in (EntryKind.PING, EntryKind.PONG):
         raise ValueError(f"a control entry is a ping or a pong, not {kind.value}")
     return Entry(time.time() if time_s is None else time_s, kind, direction, bytes(data), len(data))
+
+
+def entry_of(time_s: float, code: int, size: int, data: str | bytes, wire_size: int | None = None) -> Entry:
+    """The entry of one row of a log's columns (``code``: :func:`entry_code`; ``size`` kept for SIZED_KINDS)."""
+    kind = KIND_OF_CODE[code]
+    return Entry(time_s, kind, DIRECTION_OF_CODE[code], data, size if kind in SIZED_KINDS else None, wire_size)

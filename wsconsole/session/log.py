@@ -39,17 +39,15 @@ from operator import attrgetter, eq, itemgetter
 from wsconsole.session.entries import (
     BYTES_DATA_TABLE,
     CODES,
-    DIRECTION_OF_CODE,
-    KIND_OF_CODE,
     PACKET_CODES,
     RECEIVED_PACKET_TABLE,
     SENT_PACKET_TABLE,
-    SIZED_KINDS,
     STR_DATA_TABLE,
     Direction,
     Entry,
     EntryKind,
     control_entry,
+    entry_of,
     packet_entry,
 )
 from wsconsole.text import payload
@@ -124,12 +122,6 @@ DropListener = Callable[[int], None]
 BatchListener = Callable[[list[float], bytes, list[int], list[str | bytes], Mapping[int, int] | None], None]
 """Called as ``listener(times, codes, sizes, data, wire_sizes)`` with a batch whole, as columns,
 before the cap keeps only what fits (``wire_sizes`` by index in the batch, or None)."""
-
-
-def entry_of(time_s: float, code: int, size: int, data: str | bytes, wire_size: int | None = None) -> Entry:
-    """The entry of one row of columns (``code``: :func:`~wsconsole.session.entries.entry_code`)."""
-    kind = KIND_OF_CODE[code]
-    return Entry(time_s, kind, DIRECTION_OF_CODE[code], data, size if kind in SIZED_KINDS else None, wire_size)
 
 
 class EntrySequence(Sequence):

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from itertools import starmap
 from pathlib import Path
 
-from wsconsole.session.capture import ndjson_line
-from wsconsole.session.log import MessageLog, entry_of
+from wsconsole.session.capture import ndjson_lines
+from wsconsole.session.log import MessageLog
 
 __all__ = ["LogRecording"]
 
@@ -72,11 +71,7 @@ class LogRecording:
                      wire_sizes: Mapping[int, int] | None) -> None:
         if self._file is None:
             return
-        wire = [None] * len(data)
-        for index, size in (wire_sizes or {}).items():
-            wire[index] = size
-        lines = "".join(map(ndjson_line, starmap(entry_of, zip(times, codes, sizes, data, wire, strict=True))))
-        chunk = lines.encode("ascii")  # NDJSON lines are ASCII: ndjson_line escapes the rest
+        chunk = ndjson_lines(times, codes, sizes, data, wire_sizes).encode("ascii")  # escaped: ASCII only
         try:
             self._file.write(chunk)
             self._file.flush()
