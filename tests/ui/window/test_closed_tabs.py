@@ -246,3 +246,23 @@ def test_a_window_that_ended_without_closing_leaves_its_tabs_to_the_next(qtbot, 
     finally:
         win.close()
     assert list((config_dir / "open_tabs").iterdir()) == []
+
+
+def test_a_quit_whose_closed_tabs_cannot_be_saved_leaves_them_in_the_snapshot(qtbot, config_dir, monkeypatch) -> None:
+    import json as json_module
+
+    from wsconsole.errors import ClosedTabsStoreError
+
+    win = shown_window(qtbot)
+    win.closed_tabs.autosave()  # nothing typed yet: no file
+    assert not win.closed_tabs.snapshot.path.exists()
+    type_draft(qtbot, win.current_tab, "typed after the last autosave")
+
+    def refused() -> None:
+        raise ClosedTabsStoreError(str(config_dir / CLOSED_TABS_FILE_NAME), "disk full")
+
+    monkeypatch.setattr(win.closed_tabs.store, "save", refused)
+    snapshot = win.closed_tabs.snapshot.path
+    win.close()
+    kept = json_module.loads(snapshot.read_text(encoding="utf-8"))["tabs"]
+    assert [tab["draft"]["payload"] for tab in kept] == ["typed after the last autosave"]

@@ -20,6 +20,7 @@ a quit.  GUI thread only.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -146,7 +147,10 @@ class ClosedTabs(QObject):
             for closed in reversed(kept):  # a stack: the leftmost on top
                 self.store.push(closed)
             if not self._save():
-                return  # the snapshot stays: the next start gets the tabs from it
+                # The snapshot stays, brought up to date: the next start gets the tabs from it.
+                with contextlib.suppress(OSError):
+                    self.snapshot.write(kept)
+                return
         self.snapshot.release()
 
     def autosave(self) -> None:
