@@ -212,8 +212,8 @@ def test_a_shown_client_log_gives_its_table_the_larger_share(qtbot, window, ws_c
 
 
 def client_with_a_large_log(qtbot, window, ws_clients):
-    """A real client, selected, whose log then gets ENTRIES more entries (as a long session would)."""
-    from tests.ui.log.test_capture_jobs import capture_entries
+    """A real client, selected, whose log then gets EXPORT_ENTRIES more entries (as a long session would)."""
+    from tests.ui.log.test_capture_jobs import EXPORT_ENTRIES, capture_entries
 
     client = ws_clients(window.server_driver.url)
     wait_rows(qtbot, window, 1)
@@ -222,7 +222,7 @@ def client_with_a_large_log(qtbot, window, ws_clients):
     client.send("before the export")
     client.recv(timeout=WAIT_S)
     qtbot.waitUntil(lambda: len(packets_shown(page)) == 2, timeout=WAIT_MS)
-    page.logs.get(row_ids(window)[0]).log.extend(capture_entries())
+    page.logs.get(row_ids(window)[0]).log.extend(capture_entries(EXPORT_ENTRIES))
     return page
 
 

@@ -23,7 +23,11 @@ import os
 from collections.abc import Callable, Generator, Iterable
 
 from wsconsole.errors import CaptureError
-from wsconsole.session.capture import ndjson_steps, ndjson_write_steps, run_steps
+from wsconsole.session.capture import (
+    ndjson_columns_write_steps,
+    ndjson_steps,
+    run_steps,
+)
 from wsconsole.session.entries import EntryKind
 from wsconsole.session.har import har_steps, har_write_steps
 from wsconsole.session.log import MessageLog
@@ -117,13 +121,22 @@ def log_write_steps(
         CaptureError: The file could not be written; ``path`` is untouched.
     """
     snapshot = log.snapshot()
+    if not is_har(path):
+        # From the columns: no entry object per line (a million entries in a third of the time).
+        first = snapshot.first_number
+        wire = {serial - first: size for serial, size in snapshot.wire_sizes().items()}
+        times, codes, sizes, data = snapshot.times, snapshot.codes, snapshot.sizes, snapshot.data
+        if shown_rows is not None:
+            rows = shown_rows()
+            wire = {at: wire[row] for at, row in enumerate(rows) if row in wire}
+            times, sizes, data = [times[r] for r in rows], [sizes[r] for r in rows], [data[r] for r in rows]
+            codes = bytes(codes[r] for r in rows)
+        return ndjson_columns_write_steps(path, times, codes, sizes, data, wire)
     if shown_rows is not None:
         rows = shown_rows()
         entries, count = map(snapshot.entry, rows), len(rows)
     else:
         entries, count = snapshot.entries, len(snapshot)
-    if not is_har(path):
-        return ndjson_write_steps(path, entries, count)
     return har_write_steps(
         path, entries, url, subprotocol=subprotocol, request_headers=request_headers,
         reveal_secrets=reveal_secrets, count=count,
