@@ -33,6 +33,7 @@ No Qt, no threads: use a store from one thread (the GUI's).
 
 from __future__ import annotations
 
+import calendar
 import os
 import time
 from collections.abc import Mapping
@@ -53,9 +54,12 @@ __all__ = [
     "CLOSED_TABS_FILE_NAME",
     "CLOSED_TABS_MAX",
     "QUIT",
+    "STAMP_FORMAT",
     "ClosedTab",
     "ClosedTabsStore",
     "retargeted",
+    "stamp_seconds",
+    "utc_stamp",
 ]
 
 CLOSED_TABS_FILE_NAME = "closed_tabs.json"
@@ -68,8 +72,21 @@ QUIT = "quit"
 _HOWS = (CLOSED, QUIT)
 
 
-def _now_utc() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+"""How ``closed_at`` (and an open-tabs snapshot's ``saved_at``) is written: UTC, to the second."""
+
+
+def utc_stamp() -> str:
+    """Now, as :data:`STAMP_FORMAT` writes it."""
+    return time.strftime(STAMP_FORMAT, time.gmtime())
+
+
+def stamp_seconds(stamp: str) -> float | None:
+    """Seconds since the epoch of a :data:`STAMP_FORMAT` stamp; None for one that is not."""
+    try:
+        return float(calendar.timegm(time.strptime(stamp, STAMP_FORMAT)))
+    except (ValueError, OverflowError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +128,7 @@ class ClosedTab:
             if draft[0] not in MODES:
                 raise ValueError(f"unknown mode {draft[0]!r}; known: {', '.join(MODES)}")
             kept = HistoryEntry(*draft)
-        return cls(profile.as_saved(), custom_title, kept, embedded, how, closed_at or _now_utc(), os.urandom(8).hex())
+        return cls(profile.as_saved(), custom_title, kept, embedded, how, closed_at or utc_stamp(), os.urandom(8).hex())
 
     @staticmethod
     def from_dict(data: Any, what: str) -> tuple[ClosedTab | None, list[str]]:
@@ -121,7 +138,38 @@ class ClosedTab:
             data: The JSON value.
             what: What the problems call it ("closed tab 3").
         """
-        return _closed_tab(data, what)
+        if not isinstance(data, Mapping):
+            return None, [f"{what} must be an object, not {userfiles.json_type(data)}"]
+        key, closed_at, how = data.get("key"), data.get("closed_at", ""), data.get("how", CLOSED)
+        if not isinstance(key, str) or not key:
+            return None, [f"{what} has no key"]
+        profile, problems = Profile.from_dict(data.get("profile"))
+        if profile is None:
+            return None, [f"{what}: {problem}" for problem in problems]
+        problems = [f"{what}: {problem}" for problem in problems]
+        if how not in _HOWS:
+            problems.append(f"{what}: how must be one of {', '.join(_HOWS)}, not {userfiles.json_type(how)}")
+            how = CLOSED
+        if not isinstance(closed_at, str):
+            closed_at = ""
+        flags = {}
+        for name in ("embedded", "custom_title"):
+            value = data.get(name, False)
+            if not isinstance(value, bool):
+                problems.append(f"{what}: {name} must be true or false, not {userfiles.json_type(value)}")
+                value = False
+            flags[name] = value
+        draft = None
+        raw = data.get("draft")
+        if raw is not None:
+            mode, payload = (raw.get("mode"), raw.get("payload")) if isinstance(raw, Mapping) else (None, None)
+            if mode not in MODES or not isinstance(payload, str):
+                problems.append(f"{what}: its unsent draft cannot be read; it was not restored")
+            elif len(payload) > MAX_KEPT_PAYLOAD_CHARS:
+                problems.append(f"{what}: its unsent draft is over {MAX_KEPT_PAYLOAD_CHARS:,} characters; it was not restored")
+            else:
+                draft = HistoryEntry(mode, payload)
+        return ClosedTab(profile, flags["custom_title"], draft, flags["embedded"], how, closed_at, key), problems
 
     def to_dict(self) -> dict[str, Any]:
         saved: dict[str, Any] = {
@@ -131,42 +179,6 @@ class ClosedTab:
         if self.draft is not None:
             saved["draft"] = {"mode": self.draft.mode, "payload": self.draft.payload}
         return saved
-
-
-def _closed_tab(data: Any, what: str) -> tuple[ClosedTab | None, list[str]]:
-    """Reads :meth:`ClosedTab.to_dict` output: ``(tab, problems)``; tab None when it cannot be used."""
-    if not isinstance(data, Mapping):
-        return None, [f"{what} must be an object, not {userfiles.json_type(data)}"]
-    key, closed_at, how = data.get("key"), data.get("closed_at", ""), data.get("how", CLOSED)
-    if not isinstance(key, str) or not key:
-        return None, [f"{what} has no key"]
-    profile, problems = Profile.from_dict(data.get("profile"))
-    if profile is None:
-        return None, [f"{what}: {problem}" for problem in problems]
-    problems = [f"{what}: {problem}" for problem in problems]
-    if how not in _HOWS:
-        problems.append(f"{what}: how must be one of {', '.join(_HOWS)}, not {userfiles.json_type(how)}")
-        how = CLOSED
-    if not isinstance(closed_at, str):
-        closed_at = ""
-    flags = {}
-    for name in ("embedded", "custom_title"):
-        value = data.get(name, False)
-        if not isinstance(value, bool):
-            problems.append(f"{what}: {name} must be true or false, not {userfiles.json_type(value)}")
-            value = False
-        flags[name] = value
-    draft = None
-    raw = data.get("draft")
-    if raw is not None:
-        mode, payload = (raw.get("mode"), raw.get("payload")) if isinstance(raw, Mapping) else (None, None)
-        if mode not in MODES or not isinstance(payload, str):
-            problems.append(f"{what}: its unsent draft cannot be read; it was not restored")
-        elif len(payload) > MAX_KEPT_PAYLOAD_CHARS:
-            problems.append(f"{what}: its unsent draft is over {MAX_KEPT_PAYLOAD_CHARS:,} characters; it was not restored")
-        else:
-            draft = HistoryEntry(mode, payload)
-    return ClosedTab(profile, flags["custom_title"], draft, flags["embedded"], how, closed_at, key), problems
 
 
 class ClosedTabsStore(JsonFileStore):
@@ -258,7 +270,7 @@ class ClosedTabsStore(JsonFileStore):
 
     def _load_items(self, items: list[Any], document: dict[str, Any]) -> None:
         for index, raw in enumerate(items):
-            tab, problems = _closed_tab(raw, f"closed tab {index + 1}")
+            tab, problems = ClosedTab.from_dict(raw, f"closed tab {index + 1}")
             if tab is None:
                 self._skip(raw, problems[0])
                 continue

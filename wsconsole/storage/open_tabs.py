@@ -21,12 +21,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from wsconsole.storage.closed_tabs import ClosedTab
+from wsconsole.storage.closed_tabs import ClosedTab, utc_stamp
 from wsconsole.storage.jsonread import UnreadableFileError, read_json
 from wsconsole.storage.profiles import config_dir
 from wsconsole.storage.userfiles import set_aside, write_atomically
@@ -120,8 +119,7 @@ class OpenTabsSnapshot:
                 lock.close()
                 raise OSError(f"{self._lock_path} is locked by another process")
             self._lock = lock
-        saved_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        document = {"format": 1, "saved_at": saved_at, "tabs": saved}
+        document = {"format": 1, "saved_at": utc_stamp(), "tabs": saved}
         data = (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8", "surrogatepass")
         write_atomically(self.path, lambda file: file.write(data), mode=0o600)
         self._written = text

@@ -19,7 +19,6 @@ a quit.  GUI thread only.
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 import time
 from collections.abc import Callable, Iterable
@@ -39,6 +38,8 @@ from wsconsole.storage.closed_tabs import (
     ClosedTab,
     ClosedTabsStore,
     retargeted,
+    stamp_seconds,
+    utc_stamp,
 )
 from wsconsole.storage.open_tabs import OpenTabsSnapshot
 from wsconsole.storage.profiles import RELAY_KIND
@@ -164,7 +165,7 @@ class ClosedTabs(QObject):
 
     def _kept_open(self, tabs: Iterable[ConnectionTab]) -> list[ClosedTab]:
         """What the window's open ``tabs`` leave if it closes now, left to right."""
-        closed_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        closed_at = utc_stamp()
         return [closed for tab in tabs if (closed := self._closed(tab, QUIT, closed_at)) is not None]
 
     def _closed(self, tab: ConnectionTab, how: str, closed_at: str | None = None) -> ClosedTab | None:
@@ -278,9 +279,12 @@ class ClosedTabs(QObject):
 
 def _local_time(closed_at: str) -> str:
     """`` at 14:05`` (today) or `` on 2026-12-07 14:05``, in local time; "" if unknown."""
+    seconds = stamp_seconds(closed_at)
     try:
-        when = time.localtime(calendar.timegm(time.strptime(closed_at, "%Y-%m-%dT%H:%M:%SZ")))
-    except (ValueError, OverflowError, OSError):
+        when = time.localtime(seconds) if seconds is not None else None
+    except (OverflowError, OSError):  # a year localtime cannot hold
+        when = None
+    if when is None:
         return ""
     if time.strftime("%Y-%m-%d", when) == time.strftime("%Y-%m-%d"):
         return time.strftime(" at %H:%M", when)
